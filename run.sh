@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Starts radish (installing it and its dependencies first). Any redis-server
+# arguments may follow: ./run.sh --port 7000, ./run.sh /path/redis.conf …
+set -euo pipefail
+cd "$(dirname "$0")"
+python3 -m pip install -q -e . 2>&1 | grep -v -i "warning: running pip as" || true
+exec python3 -m radish "$@"

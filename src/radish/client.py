@@ -1,0 +1,112 @@
+"""Per-connection state that commands read and change.
+
+A ``Client`` is what a command handler receives as its context: the
+selected database, protocol version, name, authentication, transaction and
+reply state, and the ``server`` object through which handlers reach
+server-level services. The network layer owns the socket and attaches a
+``transport``; in-process tests use a Client with no transport.
+
+Imports nothing above the dispatcher's level.
+"""
+
+from __future__ import annotations
+
+import time
+
+# Client flag bits reported by CLIENT LIST / INFO (subset of Redis's).
+FLAG_MASTER = 1
+FLAG_REPLICA = 2
+FLAG_MULTI = 4
+FLAG_DIRTY_CAS = 8
+FLAG_DIRTY_EXEC = 16
+FLAG_BLOCKED = 32
+FLAG_PUBSUB = 64
+FLAG_NO_EVICT = 128
+FLAG_CLOSE_AFTER_REPLY = 256
+FLAG_UNIX = 512
+FLAG_READONLY = 1024
+FLAG_NO_TOUCH = 2048
+
+
+class Client:
+    """State of one client connection (or of an internal client)."""
+
+    def __init__(self, server, cid: int, addr: str = "", laddr: str = "", fd: int = -1) -> None:
+        self.server = server
+        self.id = cid
+        self.addr = addr
+        self.laddr = laddr
+        self.fd = fd
+        self.db = server.keyspace.dbs[0]
+        self.resp3 = False
+        self.name: bytes | None = None
+        self.lib_name = b""
+        self.lib_ver = b""
+        self.user = "default"
+        self.authenticated = not server.config.requirepass
+        self.flags = 0
+        self.reply_mode = 0  # 0 on, 1 off, 2 skip next
+        self.created = time.time()
+        self.last_interaction = self.created
+        self.last_cmd = b"NULL"
+        self.multi_queue: list | None = None
+        self.multi_error = False
+        self.watched: dict | None = None
+        self.subscriptions: set[bytes] = set()
+        self.psubscriptions: set[bytes] = set()
+        self.transport = None  # set by the network layer
+        self.close_after_reply = False
+        self.closed = False
+        self.qbuf = 0
+        self.obuf = 0
+        self.tot_net_in = 0
+        self.tot_net_out = 0
+        self.tot_cmds = 0
+        # Deterministic rewrite of the current command for propagation
+        # (None = propagate the command as received).
+        self.propagate_as: list[list[bytes]] | None = None
+        self.blocked = None  # BlockState while parked on a blocking command
+        self.kill_reason: str | None = None
+
+    @property
+    def db_index(self) -> int:
+        return self.db.id
+
+    def select(self, index: int) -> None:
+        self.db = self.server.keyspace.dbs[index]
+
+    def is_master(self) -> bool:
+        return bool(self.flags & FLAG_MASTER)
+
+    def flag_string(self) -> str:
+        """The ``flags=`` field of CLIENT LIST."""
+        f = ""
+        if self.flags & FLAG_REPLICA:
+            f += "S"
+        if self.flags & FLAG_MASTER:
+            f += "M"
+        if self.flags & FLAG_PUBSUB or self.subscriptions or self.psubscriptions:
+            f += "P"
+        if self.flags & FLAG_MULTI:
+            f += "x"
+        if self.flags & FLAG_BLOCKED:
+            f += "b"
+        if self.flags & FLAG_DIRTY_CAS:
+            f += "d"
+        if self.close_after_reply:
+            f += "c"
+        if self.flags & FLAG_UNIX:
+            f += "U"
+        if self.flags & FLAG_READONLY:
+            f += "r"
+        if self.flags & FLAG_NO_EVICT:
+            f += "e"
+        if self.flags & FLAG_NO_TOUCH:
+            f += "T"
+        return f or "N"
+
+    def send_push(self, data: bytes) -> None:
+        """Write out-of-band bytes (pub/sub, unblocked replies)."""
+        t = self.transport
+        if t is not None and not self.closed:
+            t.write(data)

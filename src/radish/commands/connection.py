@@ -1,0 +1,448 @@
+"""Connection commands: PING, ECHO, QUIT, RESET, SELECT, HELLO, AUTH and
+CLIENT with its subcommands."""
+
+from __future__ import annotations
+
+import time
+
+from .. import REDIS_VERSION
+from .. import errors as E
+from ..client import FLAG_MASTER, FLAG_NO_EVICT, FLAG_REPLICA
+from ..dispatch import NO_REPLY
+from ..errors import CommandError
+from ..protocol.resp import OK, PONG, MapReply, SimpleString, Verbatim
+from .args import parse_int, to_int
+from .registry import command
+
+CLIENT_HELP = [
+    b"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    b"CACHING (YES|NO)",
+    b"    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+    b"GETREDIR",
+    b"    Return the client ID we are redirecting to when tracking is enabled.",
+    b"GETNAME",
+    b"    Return the name of the current connection.",
+    b"ID",
+    b"    Return the ID of the current connection.",
+    b"INFO",
+    b"    Return information about the current client connection.",
+    b"KILL <ip:port>",
+    b"    Kill connection made from <ip:port>.",
+    b"KILL <option> <value> [<option> <value> [...]]",
+    b"    Kill connections. Options are:",
+    b"    * ADDR (<ip:port>|<unixsocket>:0)",
+    b"      Kill connections made from the specified address",
+    b"    * LADDR (<ip:port>|<unixsocket>:0)",
+    b"      Kill connections made to specified local address",
+    b"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    b"      Kill connections by type.",
+    b"    * USER <username>",
+    b"      Kill connections authenticated by <username>.",
+    b"    * SKIPME (YES|NO)",
+    b"      Skip killing current connection (default: yes).",
+    b"LIST [options ...]",
+    b"    Return information about client connections. Options:",
+    b"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+    b"      Return clients of specified type.",
+    b"UNPAUSE",
+    b"    Stop the current client pause, resuming traffic.",
+    b"PAUSE <timeout> [WRITE|ALL]",
+    b"    Suspend all, or just write, clients for <timeout> milliseconds.",
+    b"REPLY (ON|OFF|SKIP)",
+    b"    Control the replies sent to the current connection.",
+    b"SETNAME <name>",
+    b"    Assign the name <name> to the current connection.",
+    b"UNBLOCK <clientid> [TIMEOUT|ERROR]",
+    b"    Unblock the specified blocked client.",
+    b"TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+    b"         [OPTIN] [OPTOUT] [NOLOOP]",
+    b"    Control server assisted client side caching.",
+    b"TRACKINGINFO",
+    b"    Report tracking status for the current connection.",
+    b"NO-EVICT (ON|OFF)",
+    b"    Protect current client connection from eviction.",
+    b"HELP",
+    b"    Prints this help.",
+]
+
+
+@command("ping", -1, "fast", acl="connection", group="connection", since="1.0.0", summary="Ping the server", complexity="O(1)", tips="request_policy:all_shards response_policy:all_succeeded")
+def ping(c, args):
+    """Format: PING [message]"""
+    if len(args) > 2:
+        raise CommandError(E.WRONG_ARITY % "ping")
+    if not c.resp3 and (c.subscriptions or c.psubscriptions):
+        return [b"pong", args[1] if len(args) == 2 else b""]
+    if len(args) == 2:
+        return args[1]
+    return PONG
+
+
+@command("echo", 2, "fast", acl="connection", group="connection", since="1.0.0", summary="Echo the given string", complexity="O(1)")
+def echo(c, args):
+    """Format: ECHO message"""
+    return args[1]
+
+
+@command("quit", -1, "noscript loading stale fast no_auth allow_busy", acl="connection", group="connection", since="1.0.0", summary="Close the connection", complexity="O(1)")
+def quit_(c, args):
+    """Format: QUIT — reply +OK, then close."""
+    c.close_after_reply = True
+    c.reply_mode = 0
+    return OK
+
+
+def reset_client(c) -> None:
+    """RESET: back to a fresh connection's state."""
+    server = c.server
+    hook = getattr(server, "on_client_reset", None)
+    if hook is not None:
+        hook(c)
+    c.multi_queue = None
+    c.multi_error = False
+    c.watched = None
+    c.select(0)
+    c.resp3 = False
+    c.name = None
+    c.reply_mode = 0
+    c.flags &= ~FLAG_NO_EVICT
+    c.authenticated = not server.config.requirepass
+    c.user = "default"
+
+
+@command("reset", 1, "noscript loading stale fast no_auth allow_busy", acl="connection", group="connection", since="6.2.0", summary="Reset the connection", complexity="O(1)")
+def reset(c, args):
+    """Format: RESET"""
+    reset_client(c)
+    return SimpleString(b"RESET")
+
+
+@command("select", 2, "loading stale fast", acl="keyspace", group="connection", since="1.0.0", summary="Change the selected database for the current connection", complexity="O(1)")
+def select(c, args):
+    """Format: SELECT index"""
+    idx = parse_int(args[1])
+    if idx < 0 or idx >= len(c.server.keyspace.dbs):
+        raise CommandError(E.INVALID_DB)
+    c.select(idx)
+    return OK
+
+
+def _check_password(c, user: bytes, password: bytes) -> bool:
+    req = c.server.config.requirepass
+    if user != b"default":
+        return False
+    if not req:
+        return True  # default user has nopass
+    return password == req.encode() if isinstance(req, str) else password == req
+
+
+@command("auth", -2, "noscript loading stale fast no_auth allow_busy", acl="connection", group="connection", since="1.0.0", summary="Authenticate to the server", complexity="O(N) where N is the number of passwords defined for the user")
+def auth(c, args):
+    """Format: AUTH [username] password"""
+    if len(args) > 3:
+        raise CommandError(E.SYNTAX)
+    if len(args) == 2:
+        if not c.server.config.requirepass:
+            raise CommandError(E.AUTH_NO_PASSWORD)
+        user, password = b"default", args[1]
+    else:
+        user, password = args[1], args[2]
+    if not _check_password(c, user, password):
+        raise CommandError(E.WRONGPASS)
+    c.authenticated = True
+    c.user = user.decode("utf-8", "replace")
+    return OK
+
+
+@command("hello", -1, "noscript loading stale fast no_auth allow_busy", acl="connection", group="connection", since="6.0.0", summary="Handshake with Redis", complexity="O(1)")
+def hello(c, args):
+    """Format: HELLO [protover [AUTH username password] [SETNAME clientname]]"""
+    ver = None
+    if len(args) >= 2:
+        ver = to_int(args[1])
+        if ver is None:
+            raise CommandError("ERR Protocol version is not an integer or out of range")
+        if ver < 2 or ver > 3:
+            raise CommandError("NOPROTO unsupported protocol version")
+    i = 2
+    user = password = name = None
+    while i < len(args):
+        opt = args[i].lower()
+        left = len(args) - i - 1
+        if opt == b"auth" and left >= 2:
+            user, password = args[i + 1], args[i + 2]
+            i += 3
+        elif opt == b"setname" and left >= 1:
+            name = args[i + 1]
+            _validate_name(name)
+            i += 2
+        else:
+            raise CommandError("ERR Syntax error in HELLO option '%s'" % args[i].decode("utf-8", "replace"))
+    if user is not None:
+        if not _check_password(c, user, password):
+            raise CommandError(E.WRONGPASS)
+        c.authenticated = True
+        c.user = user.decode("utf-8", "replace")
+    if not c.authenticated:
+        raise CommandError("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+    if name is not None:
+        c.name = name or None
+    if ver is not None:
+        c.resp3 = ver == 3
+    return MapReply(
+        [
+            (b"server", b"redis"),
+            (b"version", REDIS_VERSION.encode()),
+            (b"proto", 3 if c.resp3 else 2),
+            (b"id", c.id),
+            (b"mode", b"standalone"),
+            (b"role", c.server.role().encode()),
+            (b"modules", []),
+        ]
+    )
+
+
+# -- CLIENT -------------------------------------------------------------------
+
+command("client", -2, "", group="connection", since="2.4.0", summary="A container for client connection commands", complexity="Depends on subcommand.")(None)
+
+
+def _validate_name(name: bytes) -> None:
+    for ch in name:
+        if ch < 33 or ch > 126:
+            raise CommandError("ERR Client names cannot contain spaces, newlines or special characters.")
+
+
+@command("client|help", 2, "loading stale", acl="connection", group="connection", since="5.0.0", summary="Show helpful text about the different subcommands", complexity="O(1)")
+def client_help(c, args):
+    return CLIENT_HELP
+
+
+@command("client|id", 2, "noscript loading stale", acl="connection", group="connection", since="5.0.0", summary="Returns the client ID for the current connection", complexity="O(1)")
+def client_id(c, args):
+    return c.id
+
+
+@command("client|setname", 3, "noscript loading stale", acl="connection", group="connection", since="2.6.9", summary="Set the current connection name", complexity="O(1)")
+def client_setname(c, args):
+    """Format: CLIENT SETNAME connection-name"""
+    _validate_name(args[2])
+    c.name = args[2] or None
+    return OK
+
+
+@command("client|getname", 2, "noscript loading stale", acl="connection", group="connection", since="2.6.9", summary="Get the current connection name", complexity="O(1)")
+def client_getname(c, args):
+    return c.name
+
+
+@command("client|setinfo", 4, "noscript loading stale", acl="connection", group="connection", since="7.2.0", summary="Set client or connection specific info", complexity="O(1)")
+def client_setinfo(c, args):
+    """Format: CLIENT SETINFO <LIB-NAME libname | LIB-VER libver>"""
+    attr = args[2].lower()
+    val = args[3]
+    if attr not in (b"lib-name", b"lib-ver"):
+        raise CommandError("ERR Unrecognized option '%s'" % args[2].decode("utf-8", "replace"))
+    for ch in val:
+        if ch < 33 or ch > 126:
+            raise CommandError("ERR %s cannot contain spaces, newlines or special characters." % attr.decode())
+    if attr == b"lib-name":
+        c.lib_name = val
+    else:
+        c.lib_ver = val
+    return OK
+
+
+def client_info_line(c, now: float | None = None) -> bytes:
+    """One CLIENT LIST line, fields as Redis 7.0 prints them."""
+    now = time.time() if now is None else now
+    multi = len(c.multi_queue) if c.multi_queue is not None else -1
+    conn = getattr(c, "connection", None)
+    qbuf = conn.parser.buffered() if conn is not None else 0
+    obl = 0
+    if conn is not None and conn.transport is not None:
+        try:
+            obl = conn.transport.get_write_buffer_size()
+        except Exception:
+            obl = 0
+    cmd = c.last_cmd if isinstance(c.last_cmd, str) else c.last_cmd.decode()
+    s = (
+        "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d "
+        "ssub=0 multi=%d qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=0 rbs=16384 rbp=16384 "
+        "obl=%d oll=0 omem=%d tot-mem=%d events=r cmd=%s user=%s redir=-1 resp=%d"
+        % (
+            c.id, c.addr, c.laddr, c.fd,
+            (c.name or b"").decode("utf-8", "replace"),
+            int(now - c.created), int(now - c.last_interaction),
+            c.flag_string(), c.db.id, len(c.subscriptions), len(c.psubscriptions),
+            multi, qbuf, max(0, 20474 - qbuf), obl, obl, 20000 + qbuf + obl,
+            cmd, c.user, 3 if c.resp3 else 2,
+        )
+    )
+    if c.lib_name or c.lib_ver:
+        s += " lib-name=%s lib-ver=%s" % (c.lib_name.decode(), c.lib_ver.decode())
+    return s.encode()
+
+
+def _client_type(c) -> str:
+    if c.flags & FLAG_MASTER:
+        return "master"
+    if c.flags & FLAG_REPLICA:
+        return "replica"
+    if c.subscriptions or c.psubscriptions:
+        return "pubsub"
+    return "normal"
+
+
+_TYPES = {b"normal": "normal", b"master": "master", b"replica": "replica", b"slave": "replica", b"pubsub": "pubsub"}
+
+
+@command("client|list", -2, "admin noscript loading stale", acl="connection", group="connection", since="2.4.0", summary="Get the list of client connections", complexity="O(N) where N is the number of client connections", tips="nondeterministic_output")
+def client_list(c, args):
+    """Format: CLIENT LIST [TYPE type] [ID id [id ...]]"""
+    clients = list(c.server.clients.values())
+    if len(args) == 4 and args[2].lower() == b"type":
+        t = _TYPES.get(args[3].lower())
+        if t is None:
+            raise CommandError("ERR Unknown client type '%s'" % args[3].decode("utf-8", "replace"))
+        clients = [x for x in clients if _client_type(x) == t]
+    elif len(args) >= 4 and args[2].lower() == b"id":
+        ids = []
+        for a in args[3:]:
+            v = to_int(a)
+            if v is None or v <= 0:
+                raise CommandError("ERR Invalid client ID")
+            ids.append(v)
+        clients = [c.server.clients[i] for i in ids if i in c.server.clients]
+    elif len(args) != 2:
+        raise CommandError(E.SYNTAX)
+    now = time.time()
+    return Verbatim(b"".join(client_info_line(x, now) + b"\n" for x in clients))
+
+
+@command("client|info", 2, "noscript loading stale", acl="connection", group="connection", since="6.2.0", summary="Returns information about the current client connection.", complexity="O(1)", tips="nondeterministic_output")
+def client_info(c, args):
+    return Verbatim(client_info_line(c) + b"\n")
+
+
+@command("client|kill", -3, "admin noscript loading stale", acl="connection", group="connection", since="2.4.0", summary="Kill the connection of a client", complexity="O(N) where N is the number of client connections")
+def client_kill(c, args):
+    """Format: CLIENT KILL ip:port | CLIENT KILL [ID id] [TYPE t] [USER u] [ADDR a] [LADDR a] [SKIPME yes/no]"""
+    server = c.server
+    if len(args) == 3:
+        addr = args[2].decode("utf-8", "replace")
+        for x in list(server.clients.values()):
+            if x.addr == addr:
+                server.kill_client(x)
+                return OK
+        raise CommandError("ERR No such client")
+    filters = []
+    skipme = True
+    i = 2
+    while i < len(args):
+        if i + 1 >= len(args):
+            raise CommandError(E.SYNTAX)
+        opt, val = args[i].lower(), args[i + 1]
+        if opt == b"id":
+            v = to_int(val)
+            if v is None or v <= 0:
+                raise CommandError("ERR client-id should be greater than 0")
+            filters.append(lambda x, v=v: x.id == v)
+        elif opt == b"type":
+            t = _TYPES.get(val.lower())
+            if t is None:
+                raise CommandError("ERR Unknown client type '%s'" % val.decode("utf-8", "replace"))
+            filters.append(lambda x, t=t: _client_type(x) == t)
+        elif opt == b"addr":
+            a = val.decode("utf-8", "replace")
+            filters.append(lambda x, a=a: x.addr == a)
+        elif opt == b"laddr":
+            a = val.decode("utf-8", "replace")
+            filters.append(lambda x, a=a: x.laddr == a)
+        elif opt == b"user":
+            u = val.decode("utf-8", "replace")
+            if u != "default":
+                raise CommandError("ERR No such user '%s'" % u)
+            filters.append(lambda x, u=u: x.user == u)
+        elif opt == b"skipme":
+            lv = val.lower()
+            if lv == b"yes":
+                skipme = True
+            elif lv == b"no":
+                skipme = False
+            else:
+                raise CommandError(E.SYNTAX)
+        elif opt == b"maxage":
+            v = to_int(val)
+            if v is None:
+                raise CommandError(E.SYNTAX)
+            now = time.time()
+            filters.append(lambda x, v=v, now=now: now - x.created >= v)
+        else:
+            raise CommandError(E.SYNTAX)
+        i += 2
+    killed = 0
+    for x in list(server.clients.values()):
+        if skipme and x is c:
+            continue
+        if all(f(x) for f in filters):
+            server.kill_client(x)
+            killed += 1
+    return killed
+
+
+@command("client|reply", 3, "noscript loading stale", acl="connection", group="connection", since="3.2.0", summary="Instruct the server whether to reply to commands", complexity="O(1)")
+def client_reply(c, args):
+    """Format: CLIENT REPLY ON|OFF|SKIP"""
+    mode = args[2].lower()
+    if mode == b"on":
+        c.reply_mode = 0
+        return OK
+    if mode == b"off":
+        c.reply_mode = 1
+        return NO_REPLY
+    if mode == b"skip":
+        if c.reply_mode != 1:
+            c.reply_mode = 3  # the next command's reply is skipped
+        return NO_REPLY
+    raise CommandError(E.SYNTAX)
+
+
+@command("client|no-evict", 3, "admin noscript loading stale", acl="connection", group="connection", since="7.0.0", summary="Set client eviction mode for the current connection", complexity="O(1)")
+def client_no_evict(c, args):
+    """Format: CLIENT NO-EVICT ON|OFF"""
+    v = args[2].lower()
+    if v == b"on":
+        c.flags |= FLAG_NO_EVICT
+    elif v == b"off":
+        c.flags &= ~FLAG_NO_EVICT
+    else:
+        raise CommandError(E.SYNTAX)
+    return OK
+
+
+@command("client|pause", -3, "admin noscript loading stale", acl="connection", group="connection", since="3.0.0", summary="Stop processing commands from clients for some time", complexity="O(1)")
+def client_pause(c, args):
+    """Format: CLIENT PAUSE timeout [WRITE | ALL]"""
+    timeout = to_int(args[2])
+    if timeout is None:
+        raise CommandError("ERR timeout is not an integer or out of range")
+    if timeout < 0:
+        raise CommandError(E.TIMEOUT_NEGATIVE)
+    mode = "all"
+    if len(args) == 4:
+        m = args[3].lower()
+        if m == b"write":
+            mode = "write"
+        elif m != b"all":
+            raise CommandError("ERR CLIENT PAUSE mode must be WRITE or ALL")
+    elif len(args) > 4:
+        raise CommandError(E.SYNTAX)
+    c.server.pause_clients(mode, timeout)
+    return OK
+
+
+@command("client|unpause", 2, "admin noscript loading stale", acl="connection", group="connection", since="6.2.0", summary="Resume processing of clients that were paused", complexity="O(N) Where N is the number of paused clients")
+def client_unpause(c, args):
+    c.server.unpause_clients()
+    return OK

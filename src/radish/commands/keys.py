@@ -1,0 +1,482 @@
+"""Generic keyspace commands: DEL, UNLINK, EXISTS, TYPE, KEYS, SCAN,
+RANDOMKEY, RENAME, RENAMENX, MOVE, COPY, TOUCH, the EXPIRE family, TTL
+family, PERSIST and OBJECT."""
+
+from __future__ import annotations
+
+from .. import errors as E
+from ..db.scan import ScanCursors
+from ..errors import CommandError
+from ..globmatch import compile_glob
+from ..protocol.resp import SimpleString
+from .args import LLONG_MAX, LLONG_MIN, parse_int, to_int
+from .registry import command
+from .strings import notify_write
+from .types import describe_encoding, type_name
+
+
+def _copy_value(v):
+    if type(v) is bytes:
+        return v
+    if type(v) is bytearray:
+        return bytearray(v)
+    return v.copy()
+
+
+@command("del", -2, "write", acl="keyspace", keys=(1, -1, 1), group="generic", since="1.0.0", summary="Delete a key", complexity="O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).", tips="request_policy:multi_shard response_policy:agg_sum")
+def del_(c, args):
+    """Format: DEL key [key ...]"""
+    return _delete(c, args)
+
+
+@command("unlink", -2, "write fast", acl="keyspace", keys=(1, -1, 1), group="generic", since="4.0.0", summary="Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", complexity="O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.", tips="request_policy:multi_shard response_policy:agg_sum")
+def unlink(c, args):
+    """Format: UNLINK key [key ...]"""
+    return _delete(c, args)
+
+
+def _delete(c, args) -> int:
+    db = c.db
+    n = 0
+    for key in args[1:]:
+        if db.lookup_write(key) is not None:
+            db.delete(key)
+            n += 1
+            notify_write(c, key)
+    c.server.dirty += n
+    return n
+
+
+@command("exists", -2, "readonly fast", acl="keyspace", keys=(1, -1, 1), group="generic", since="1.0.0", summary="Determine if a key exists", complexity="O(N) where N is the number of keys to check.", tips="request_policy:multi_shard response_policy:agg_sum")
+def exists(c, args):
+    """Format: EXISTS key [key ...]"""
+    db = c.db
+    return sum(1 for key in args[1:] if db.exists(key))
+
+
+@command("touch", -2, "readonly fast", acl="keyspace", keys=(1, -1, 1), group="generic", since="3.2.1", summary="Alters the last access time of a key(s). Returns the number of existing keys specified.", complexity="O(N) where N is the number of keys that will be touched.", tips="request_policy:multi_shard response_policy:agg_sum")
+def touch(c, args):
+    """Format: TOUCH key [key ...]"""
+    db = c.db
+    return sum(1 for key in args[1:] if db.exists(key))
+
+
+@command("type", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Determine the type stored at key", complexity="O(1)")
+def type_(c, args):
+    """Format: TYPE key"""
+    v = c.db.peek(args[1])
+    if v is not None and c.db.is_expired(args[1]):
+        v = None
+    return SimpleString(b"none" if v is None else type_name(v))
+
+
+@command("keys", 2, "readonly", acl="keyspace dangerous", group="generic", since="1.0.0", summary="Find all keys matching the given pattern", complexity="O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.", tips="request_policy:all_shards nondeterministic_output_order")
+def keys(c, args):
+    """Format: KEYS pattern"""
+    db = c.db
+    pattern = args[1]
+    live = db.keys_live()
+    if pattern == b"*":
+        return live
+    match = compile_glob(pattern)
+    return [k for k in live if match(k)]
+
+
+def _cursors(server) -> ScanCursors:
+    cur = getattr(server, "scan_cursors", None)
+    if cur is None:
+        cur = server.scan_cursors = ScanCursors()
+    return cur
+
+
+def parse_cursor(arg: bytes) -> int:
+    """SCAN cursors are unsigned 64-bit; Redis accepts any string strtoull
+    accepts (negative numbers wrap)."""
+    v = to_int(arg)
+    if v is None:
+        if arg.isdigit():
+            v = int(arg)
+            if v < 2**64:
+                return v
+        raise CommandError("ERR invalid cursor")
+    return v % (2**64)
+
+
+def parse_scan_options(args: list[bytes], start: int, allow_type: bool):
+    """[MATCH pattern] [COUNT count] [TYPE type] -> (matcher, count, type)."""
+    count = 10
+    matcher = None
+    typ = None
+    i = start
+    while i < len(args):
+        opt = args[i].lower()
+        if i + 1 >= len(args):
+            raise CommandError(E.SYNTAX)
+        if opt == b"count":
+            count = parse_int(args[i + 1])
+            if count < 1:
+                raise CommandError(E.SYNTAX)
+        elif opt == b"match":
+            pat = args[i + 1]
+            matcher = None if pat == b"*" else compile_glob(pat)
+        elif opt == b"type" and allow_type:
+            typ = args[i + 1].lower()
+        else:
+            raise CommandError(E.SYNTAX)
+        i += 2
+    return matcher, count, typ
+
+
+@command("scan", -2, "readonly", acl="keyspace", group="generic", since="2.8.0", summary="Incrementally iterate the keys space", complexity="O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", tips="nondeterministic_output request_policy:special")
+def scan(c, args):
+    """Format: SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]"""
+    cursor = parse_cursor(args[1])
+    matcher, count, typ = parse_scan_options(args, 2, True)
+    db = c.db
+    data = db.data
+    nxt, found = _cursors(c.server).scan(data, cursor, count, data.__contains__)
+    out = []
+    for k in found:
+        if db.expires and k in db.expires and db.lookup_write(k) is None:
+            continue
+        if matcher is not None and not matcher(k):
+            continue
+        if typ is not None and type_name(data[k]) != typ:
+            continue
+        out.append(k)
+    return [str(nxt).encode(), out]
+
+
+@command("randomkey", 1, "readonly", acl="keyspace", group="generic", since="1.0.0", summary="Return a random key from the keyspace", complexity="O(1)", tips="request_policy:all_shards nondeterministic_output")
+def randomkey(c, args):
+    """Format: RANDOMKEY"""
+    return c.db.random_key()
+
+
+def _rename(c, args, nx: bool):
+    src, dst = args[1], args[2]
+    db = c.db
+    v = db.lookup_write(src)
+    if v is None:
+        raise CommandError(E.NO_SUCH_KEY)
+    if src == dst:
+        return 0 if nx else SimpleString(b"OK")
+    when = db.get_expire(src)
+    if db.lookup_write(dst) is not None:
+        if nx:
+            return 0
+        db.delete(dst)
+    db.delete(src)
+    db.add(dst, v)
+    if when is not None:
+        db.set_expire(dst, when)
+    c.server.dirty += 1
+    notify_write(c, src)
+    notify_write(c, dst)
+    return 1 if nx else SimpleString(b"OK")
+
+
+@command("rename", 3, "write", acl="keyspace", keys=(1, 2, 1), group="generic", since="1.0.0", summary="Rename a key", complexity="O(1)")
+def rename(c, args):
+    """Format: RENAME key newkey"""
+    return _rename(c, args, False)
+
+
+@command("renamenx", 3, "write fast", acl="keyspace", keys=(1, 2, 1), group="generic", since="1.0.0", summary="Rename a key, only if the new key does not exist", complexity="O(1)")
+def renamenx(c, args):
+    """Format: RENAMENX key newkey"""
+    return _rename(c, args, True)
+
+
+def _db_index(c, arg: bytes) -> int:
+    idx = to_int(arg)
+    if idx is None or idx < -(2**31) or idx >= 2**31:
+        raise CommandError(E.NOT_INTEGER)
+    if idx < 0 or idx >= len(c.server.keyspace.dbs):
+        raise CommandError(E.INVALID_DB)
+    return idx
+
+
+@command("move", 3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Move a key to another database", complexity="O(1)")
+def move(c, args):
+    """Format: MOVE key db"""
+    key = args[1]
+    idx = _db_index(c, args[2])
+    src = c.db
+    if idx == src.id:
+        raise CommandError("ERR source and destination objects are the same")
+    v = src.lookup_write(key)
+    if v is None:
+        return 0
+    dst = c.server.keyspace.dbs[idx]
+    if dst.lookup_write(key) is not None:
+        return 0
+    when = src.get_expire(key)
+    src.delete(key)
+    dst.add(key, v)
+    if when is not None:
+        dst.set_expire(key, when)
+    c.server.dirty += 1
+    notify_write(c, key)
+    hook = c.server.keyspace.on_key_changed
+    if hook is not None:
+        hook(dst, key)
+    return 1
+
+
+@command("copy", -3, "write denyoom", acl="keyspace", keys=(1, 2, 1), group="generic", since="6.2.0", summary="Copy a key", complexity="O(N) worst case for collections, where N is the number of nested items. O(1) for string values.")
+def copy(c, args):
+    """Format: COPY source destination [DB destination-db] [REPLACE]"""
+    src_key, dst_key = args[1], args[2]
+    dst = c.db
+    replace = False
+    i = 3
+    while i < len(args):
+        opt = args[i].lower()
+        if opt == b"replace":
+            replace = True
+            i += 1
+        elif opt == b"db" and i + 1 < len(args):
+            dst = c.server.keyspace.dbs[_db_index(c, args[i + 1])]
+            i += 2
+        else:
+            raise CommandError(E.SYNTAX)
+    src = c.db
+    if src is dst and src_key == dst_key:
+        raise CommandError("ERR source and destination objects are the same")
+    v = src.lookup_write(src_key)
+    if v is None:
+        return 0
+    if dst.lookup_write(dst_key) is not None:
+        if not replace:
+            return 0
+        dst.delete(dst_key)
+    dst.add(dst_key, _copy_value(v))
+    when = src.get_expire(src_key)
+    if when is not None:
+        dst.set_expire(dst_key, when)
+    c.server.dirty += 1
+    hook = c.server.keyspace.on_key_changed
+    if hook is not None:
+        hook(dst, dst_key)
+    return 1
+
+
+# -- expiry -------------------------------------------------------------------------
+
+
+def _expire_generic(c, args, unit_ms: bool, absolute: bool, name: str) -> int:
+    key = args[1]
+    nx = xx = gt = lt = False
+    for opt in args[3:]:
+        o = opt.lower()
+        if o == b"nx":
+            nx = True
+        elif o == b"xx":
+            xx = True
+        elif o == b"gt":
+            gt = True
+        elif o == b"lt":
+            lt = True
+        else:
+            raise CommandError("ERR Unsupported option %s" % opt.decode("utf-8", "replace"))
+    if nx and (xx or gt or lt):
+        raise CommandError("ERR NX and XX, GT or LT options at the same time are not compatible")
+    if gt and lt:
+        raise CommandError("ERR GT and LT options at the same time are not compatible")
+    when = to_int(args[2])
+    if when is None:
+        raise CommandError(E.NOT_INTEGER)
+    if not unit_ms:
+        if when > LLONG_MAX // 1000 or when < LLONG_MIN // 1000:
+            raise CommandError(E.INVALID_EXPIRE % name)
+        when *= 1000
+    ks = c.server.keyspace
+    base = 0 if absolute else ks.now_ms
+    if when > LLONG_MAX - base:
+        raise CommandError(E.INVALID_EXPIRE % name)
+    when += base
+    db = c.db
+    if db.lookup_write(key) is None:
+        return 0
+    if nx or xx or gt or lt:
+        cur = db.get_expire(key)
+        if nx and cur is not None:
+            return 0
+        if xx and cur is None:
+            return 0
+        if gt and (cur is None or when <= cur):
+            return 0
+        if lt and cur is not None and when >= cur:
+            return 0
+    if when <= ks.now_ms and not ks.is_replica and not c.server.loading:
+        db.delete(key)
+        c.server.dirty += 1
+        c.propagate_as = [[b"DEL", key]]
+        notify_write(c, key)
+        return 1
+    db.set_expire(key, when)
+    c.propagate_as = [[b"PEXPIREAT", key, str(when).encode(), *args[3:]]]
+    c.server.dirty += 1
+    notify_write(c, key)
+    return 1
+
+
+@command("expire", -3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Set a key's time to live in seconds", complexity="O(1)")
+def expire(c, args):
+    """Format: EXPIRE key seconds [NX | XX | GT | LT]"""
+    return _expire_generic(c, args, False, False, "expire")
+
+
+@command("pexpire", -3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="2.6.0", summary="Set a key's time to live in milliseconds", complexity="O(1)")
+def pexpire(c, args):
+    """Format: PEXPIRE key milliseconds [NX | XX | GT | LT]"""
+    return _expire_generic(c, args, True, False, "pexpire")
+
+
+@command("expireat", -3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.2.0", summary="Set the expiration for a key as a UNIX timestamp", complexity="O(1)")
+def expireat(c, args):
+    """Format: EXPIREAT key unix-time-seconds [NX | XX | GT | LT]"""
+    return _expire_generic(c, args, False, True, "expireat")
+
+
+@command("pexpireat", -3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="2.6.0", summary="Set the expiration for a key as a UNIX timestamp specified in milliseconds", complexity="O(1)")
+def pexpireat(c, args):
+    """Format: PEXPIREAT key unix-time-milliseconds [NX | XX | GT | LT]"""
+    return _expire_generic(c, args, True, True, "pexpireat")
+
+
+def _ttl(c, key: bytes, ms: bool, absolute: bool) -> int:
+    db = c.db
+    if db.lookup_read(key) is None:
+        return -2
+    when = db.get_expire(key)
+    if when is None:
+        return -1
+    if absolute:
+        return when if ms else when // 1000
+    ttl = when - c.server.keyspace.now_ms
+    if ttl < 0:
+        ttl = 0
+    return ttl if ms else (ttl + 500) // 1000
+
+
+@command("ttl", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Get the time to live for a key in seconds", complexity="O(1)", tips="nondeterministic_output")
+def ttl(c, args):
+    """Format: TTL key"""
+    return _ttl(c, args[1], False, False)
+
+
+@command("pttl", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="2.6.0", summary="Get the time to live for a key in milliseconds", complexity="O(1)", tips="nondeterministic_output")
+def pttl(c, args):
+    """Format: PTTL key"""
+    return _ttl(c, args[1], True, False)
+
+
+@command("expiretime", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="7.0.0", summary="Get the expiration Unix timestamp for a key", complexity="O(1)")
+def expiretime(c, args):
+    """Format: EXPIRETIME key"""
+    return _ttl(c, args[1], False, True)
+
+
+@command("pexpiretime", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="7.0.0", summary="Get the expiration Unix timestamp for a key in milliseconds", complexity="O(1)")
+def pexpiretime(c, args):
+    """Format: PEXPIRETIME key"""
+    return _ttl(c, args[1], True, True)
+
+
+@command("persist", 2, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="2.2.0", summary="Remove the expiration from a key", complexity="O(1)")
+def persist(c, args):
+    """Format: PERSIST key"""
+    db = c.db
+    if db.lookup_write(args[1]) is None:
+        return 0
+    if db.persist(args[1]):
+        c.server.dirty += 1
+        notify_write(c, args[1])
+        return 1
+    return 0
+
+
+# -- OBJECT --------------------------------------------------------------------------
+
+command("object", -2, "", group="generic", since="2.2.3", summary="A container for object introspection commands", complexity="Depends on subcommand.")(None)
+
+OBJECT_HELP = [
+    b"OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    b"ENCODING <key>",
+    b"    Return the kind of internal representation used in order to store the value",
+    b"    associated with a <key>.",
+    b"FREQ <key>",
+    b"    Return the access frequency index of the <key>. The returned integer is",
+    b"    proportional to the logarithm of the recent access frequency of the key.",
+    b"IDLETIME <key>",
+    b"    Return the idle time of the <key>, that is the approximated number of",
+    b"    seconds elapsed since the last access to the key.",
+    b"REFCOUNT <key>",
+    b"    Return the number of references of the value associated with the specified",
+    b"    <key>.",
+    b"HELP",
+    b"    Prints this help.",
+]
+
+
+@command("object|help", 2, "loading stale", acl="keyspace", group="generic", since="6.2.0", summary="Show helpful text about the different subcommands", complexity="O(1)")
+def object_help(c, args):
+    return OBJECT_HELP
+
+
+@command("object|encoding", 3, "readonly", acl="keyspace", keys=(2, 2, 1), group="generic", since="2.2.3", summary="Inspect the internal encoding of a Redis object", complexity="O(1)", tips="nondeterministic_output")
+def object_encoding(c, args):
+    """Format: OBJECT ENCODING key"""
+    v = c.db.lookup_read(args[2])
+    if v is None:
+        return None
+    return describe_encoding(c.server, v).encode()
+
+
+@command("object|refcount", 3, "readonly", acl="keyspace", keys=(2, 2, 1), group="generic", since="2.2.3", summary="Get the number of references to the value of the key", complexity="O(1)", tips="nondeterministic_output")
+def object_refcount(c, args):
+    """Format: OBJECT REFCOUNT key"""
+    v = c.db.lookup_read(args[2])
+    if v is None:
+        return None
+    # Redis shares the integers 0..9999 (OBJ_SHARED_INTEGERS) when no
+    # maxmemory policy needs per-key LRU/LFU data.
+    if type(v) is bytes and len(v) <= 4 and to_int(v) is not None and 0 <= to_int(v) < 10000 and not c.server.config.maxmemory:
+        return 2147483647
+    return 1
+
+
+def _lfu_policy(c) -> bool:
+    return "lfu" in str(c.server.config.maxmemory_policy)
+
+
+@command("object|freq", 3, "readonly", acl="keyspace", keys=(2, 2, 1), group="generic", since="4.0.0", summary="Get the logarithmic access frequency counter of a Redis object", complexity="O(1)", tips="nondeterministic_output")
+def object_freq(c, args):
+    """Format: OBJECT FREQ key"""
+    v = c.db.lookup_read(args[2])
+    if v is None:
+        return None
+    if not _lfu_policy(c):
+        raise CommandError(
+            "ERR An LFU maxmemory policy is not selected, access frequency not tracked. "
+            "Please note that when switching between policies at runtime LRU and LFU data "
+            "will take some time to adjust."
+        )
+    return c.db.access_freq(args[2])
+
+
+@command("object|idletime", 3, "readonly", acl="keyspace", keys=(2, 2, 1), group="generic", since="2.2.3", summary="Get the time since a Redis object was last accessed", complexity="O(1)", tips="nondeterministic_output")
+def object_idletime(c, args):
+    """Format: OBJECT IDLETIME key"""
+    v = c.db.lookup_read(args[2])
+    if v is None:
+        return None
+    if _lfu_policy(c):
+        raise CommandError(
+            "ERR An LFU maxmemory policy is selected, idle time not tracked. "
+            "Please note that when switching between policies at runtime LRU and LFU data "
+            "will take some time to adjust."
+        )
+    return c.db.idle_seconds(args[2])

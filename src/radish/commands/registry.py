@@ -1,0 +1,227 @@
+"""The command registry: one CommandSpec per command and subcommand.
+
+Each command is declared once, next to its handler, with the metadata Redis
+keeps in its command JSON files::
+
+    @command("get", 2, "readonly fast", acl="string", keys=(1, 1, 1),
+             group="string", since="1.0.0", summary="Get the value of a key",
+             complexity="O(1)")
+    def get(c, args): ...
+
+``COMMAND``, ``COMMAND INFO/DOCS/COUNT/LIST/GETKEYS`` and the dispatcher's
+generic checks all read these specs; there is no second table.
+
+ACL categories implied by flags are added as Redis's
+``setImplicitACLCategories`` does (write -> @write, readonly -> @read, admin
+-> @admin @dangerous, fast -> @fast else @slow, …), so a spec only lists the
+others.
+
+Imports nothing from radish above ``commands``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+# Order in which Redis 7.0 prints command flags (server.c, addReplyCommandFlags).
+FLAG_ORDER = (
+    "write", "readonly", "denyoom", "module", "admin", "pubsub", "noscript",
+    "blocking", "loading", "stale", "skip_monitor", "skip_slowlog", "asking",
+    "fast", "no_auth", "no_mandatory_keys", "no_async_loading", "no_multi",
+    "movablekeys", "allow_busy",
+)
+# Flags Redis keeps but never prints.
+HIDDEN_FLAGS = frozenset({"may_replicate", "sentinel", "only_sentinel", "protected"})
+KNOWN_FLAGS = frozenset(FLAG_ORDER) | HIDDEN_FLAGS
+
+# Order of ACL categories (acl.c, ACLCommandCategories).
+ACL_ORDER = (
+    "keyspace", "read", "write", "set", "sortedset", "list", "hash", "string",
+    "bitmap", "hyperloglog", "geo", "stream", "pubsub", "admin", "fast", "slow",
+    "blocking", "dangerous", "connection", "transaction", "scripting",
+)
+
+
+@dataclass(eq=False)
+class CommandSpec:
+    """Everything Redis knows about one command (or subcommand)."""
+
+    name: str  # full name, lower case: "get", "config|get"
+    arity: int
+    flags: frozenset[str]
+    acl: tuple[str, ...]
+    first_key: int = 0
+    last_key: int = 0
+    key_step: int = 0
+    group: str = "generic"
+    since: str = "1.0.0"
+    summary: str = ""
+    complexity: str = ""
+    tips: tuple[str, ...] = ()
+    doc_flags: tuple[str, ...] = ()
+    deprecated_since: str = ""
+    replaced_by: str = ""
+    handler: Callable | None = None
+    getkeys: Callable[[list[bytes]], list[int]] | None = None
+    subcommands: dict[bytes, CommandSpec] = field(default_factory=dict)
+    parent: CommandSpec | None = None
+    # Hot-path booleans derived from flags.
+    is_write: bool = False
+    is_readonly: bool = False
+    denyoom: bool = False
+    no_auth: bool = False
+    noscript: bool = False
+    loading: bool = False
+    stale: bool = False
+    blocking: bool = False
+    admin: bool = False
+    pubsub: bool = False
+    no_multi: bool = False
+    may_replicate: bool = False
+    # Live statistics (INFO commandstats).
+    calls: int = 0
+    usec: int = 0
+    rejected_calls: int = 0
+    failed_calls: int = 0
+
+    def __post_init__(self) -> None:
+        f = self.flags
+        self.is_write = "write" in f
+        self.is_readonly = "readonly" in f
+        self.denyoom = "denyoom" in f
+        self.no_auth = "no_auth" in f
+        self.noscript = "noscript" in f
+        self.loading = "loading" in f
+        self.stale = "stale" in f
+        self.blocking = "blocking" in f
+        self.admin = "admin" in f
+        self.pubsub = "pubsub" in f
+        self.no_multi = "no_multi" in f
+        self.may_replicate = "may_replicate" in f
+
+    @property
+    def display_name(self) -> str:
+        return self.name
+
+    @property
+    def movablekeys(self) -> bool:
+        return self.getkeys is not None
+
+    def printed_flags(self) -> list[str]:
+        f = set(self.flags)
+        if self.getkeys is not None:
+            f.add("movablekeys")
+        return [x for x in FLAG_ORDER if x in f]
+
+    def acl_categories(self) -> list[str]:
+        cats = set(self.acl)
+        f = self.flags
+        if "write" in f:
+            cats.add("write")
+        if "readonly" in f and "scripting" not in cats:
+            cats.add("read")
+        if "admin" in f:
+            cats.update(("admin", "dangerous"))
+        if "pubsub" in f:
+            cats.add("pubsub")
+        if "fast" in f:
+            cats.add("fast")
+        if "blocking" in f:
+            cats.add("blocking")
+        if "fast" not in cats:
+            cats.add("slow")
+        return [c for c in ACL_ORDER if c in cats]
+
+    def key_positions(self, args: list[bytes]) -> list[int]:
+        """Indexes into ``args`` (args[0] is the command name) holding keys."""
+        if self.getkeys is not None:
+            return self.getkeys(args)
+        if self.first_key <= 0:
+            return []
+        last = self.last_key
+        if last < 0:
+            last = len(args) + last
+        step = self.key_step or 1
+        return list(range(self.first_key, min(last, len(args) - 1) + 1, step))
+
+
+COMMANDS: dict[bytes, CommandSpec] = {}
+
+
+def command(
+    name: str,
+    arity: int,
+    flags: str = "",
+    *,
+    acl: str = "",
+    keys: tuple[int, int, int] = (0, 0, 0),
+    group: str = "generic",
+    since: str = "1.0.0",
+    summary: str = "",
+    complexity: str = "",
+    tips: str = "",
+    doc_flags: str = "",
+    deprecated_since: str = "",
+    replaced_by: str = "",
+    getkeys: Callable[[list[bytes]], list[int]] | None = None,
+) -> Callable[[Callable], Callable]:
+    """Declare a command (``name``) or subcommand (``parent|sub``)."""
+    flagset = frozenset(flags.split())
+    unknown = flagset - KNOWN_FLAGS
+    if unknown:
+        raise ValueError("unknown command flags for %s: %s" % (name, sorted(unknown)))
+
+    def register(handler: Callable | None) -> Callable | None:
+        spec = CommandSpec(
+            name=name.lower(),
+            arity=arity,
+            flags=flagset,
+            acl=tuple(acl.split()),
+            first_key=keys[0],
+            last_key=keys[1],
+            key_step=keys[2],
+            group=group,
+            since=since,
+            summary=summary,
+            complexity=complexity,
+            tips=tuple(tips.split()),
+            doc_flags=tuple(doc_flags.split()),
+            deprecated_since=deprecated_since,
+            replaced_by=replaced_by,
+            handler=handler,
+            getkeys=getkeys,
+        )
+        if "|" in spec.name:
+            parent_name, sub = spec.name.split("|", 1)
+            parent = COMMANDS.get(parent_name.encode())
+            if parent is None:
+                raise ValueError("subcommand %s declared before its container" % name)
+            spec.parent = parent
+            parent.subcommands[sub.encode()] = spec
+        else:
+            if spec.name.encode() in COMMANDS:
+                raise ValueError("command %s declared twice" % name)
+            COMMANDS[spec.name.encode()] = spec
+        if handler is not None:
+            handler.spec = spec  # type: ignore[attr-defined]
+        return handler
+
+    return register
+
+
+def container(name: str, *, group: str, since: str, summary: str, complexity: str = "Depends on subcommand.") -> None:
+    """Declare a command that only dispatches to subcommands (CONFIG, CLIENT …)."""
+    command(name, -2, "", group=group, since=since, summary=summary, complexity=complexity)(None)
+
+
+def lookup(name: bytes) -> CommandSpec | None:
+    """The spec for a command name as sent by a client (any case)."""
+    spec = COMMANDS.get(name)
+    if spec is None:
+        spec = COMMANDS.get(name.lower())
+    return spec
+
+
+def all_specs() -> list[CommandSpec]:
+    return list(COMMANDS.values())

@@ -1,0 +1,492 @@
+"""Server commands: COMMAND, CONFIG, INFO, DBSIZE, FLUSHDB, FLUSHALL,
+SWAPDB, TIME, SHUTDOWN, DEBUG."""
+
+from __future__ import annotations
+
+import time
+
+from .. import errors as E
+from ..config import ConfigError
+from ..errors import CommandError
+from ..info import render_info
+from ..protocol.resp import OK, MapReply, SimpleString, Verbatim
+from .args import parse_int, to_int
+from .registry import COMMANDS, CommandSpec, command
+
+# -- COMMAND --------------------------------------------------------------------
+
+
+def _key_specs(spec: CommandSpec) -> list:
+    if spec.first_key <= 0:
+        return []
+    last = spec.last_key
+    lastkey = last - spec.first_key if last >= 0 else last
+    flags = [SimpleString(b"RW" if spec.is_write else b"RO")]
+    flags.append(SimpleString(b"update" if spec.is_write else b"access"))
+    return [
+        MapReply(
+            [
+                (b"flags", flags),
+                (b"begin_search", MapReply([(b"type", b"index"), (b"spec", MapReply([(b"index", spec.first_key)]))])),
+                (
+                    b"find_keys",
+                    MapReply(
+                        [
+                            (b"type", b"range"),
+                            (b"spec", MapReply([(b"lastkey", lastkey), (b"keystep", spec.key_step), (b"limit", 0)])),
+                        ]
+                    ),
+                ),
+            ]
+        )
+    ]
+
+
+def command_info(spec: CommandSpec) -> list:
+    return [
+        spec.name.encode(),
+        spec.arity,
+        [SimpleString(f.encode()) for f in spec.printed_flags()],
+        spec.first_key,
+        spec.last_key,
+        spec.key_step,
+        [SimpleString(b"@" + c.encode()) for c in spec.acl_categories()],
+        [t.encode() for t in spec.tips],
+        _key_specs(spec),
+        [command_info(s) for s in spec.subcommands.values()],
+    ]
+
+
+def command_docs(spec: CommandSpec) -> MapReply:
+    items = [
+        (b"summary", spec.summary.encode()),
+        (b"since", spec.since.encode()),
+        (b"group", spec.group.encode()),
+    ]
+    if spec.complexity:
+        items.append((b"complexity", spec.complexity.encode()))
+    if spec.doc_flags:
+        items.append((b"doc_flags", [SimpleString(f.encode()) for f in spec.doc_flags]))
+    if spec.deprecated_since:
+        items.append((b"deprecated_since", spec.deprecated_since.encode()))
+    if spec.replaced_by:
+        items.append((b"replaced_by", spec.replaced_by.encode()))
+    if spec.subcommands:
+        items.append(
+            (b"subcommands", MapReply([(s.name.encode(), command_docs(s)) for s in spec.subcommands.values()]))
+        )
+    return MapReply(items)
+
+
+def _find_spec(name: bytes) -> CommandSpec | None:
+    name = name.lower()
+    if b"|" in name:
+        base, sub = name.split(b"|", 1)
+        parent = COMMANDS.get(base)
+        return parent.subcommands.get(sub) if parent is not None else None
+    return COMMANDS.get(name)
+
+
+@command("command", -1, "loading stale", acl="connection", group="server", since="2.8.13", summary="Get array of Redis command details", complexity="O(N) where N is the total number of Redis commands", tips="nondeterministic_output_order")
+def command_(c, args):
+    """Format: COMMAND"""
+    return [command_info(s) for s in COMMANDS.values()]
+
+
+@command("command|count", 2, "loading stale", acl="connection", group="server", since="2.8.13", summary="Get total number of Redis commands", complexity="O(1)")
+def command_count(c, args):
+    return len(COMMANDS)
+
+
+@command("command|info", -2, "loading stale", acl="connection", group="server", since="2.8.13", summary="Get array of specific Redis command details, or all when no argument is given.", complexity="O(N) where N is the number of commands to look up", tips="nondeterministic_output_order")
+def command_info_cmd(c, args):
+    """Format: COMMAND INFO [command-name ...]"""
+    if len(args) == 2:
+        return [command_info(s) for s in COMMANDS.values()]
+    out = []
+    for name in args[2:]:
+        spec = _find_spec(name)
+        out.append(command_info(spec) if spec is not None else None)
+    return out
+
+
+@command("command|docs", -2, "loading stale", acl="connection", group="server", since="7.0.0", summary="Get array of specific Redis command documentation", complexity="O(N) where N is the number of commands to look up", tips="nondeterministic_output_order")
+def command_docs_cmd(c, args):
+    """Format: COMMAND DOCS [command-name ...]"""
+    if len(args) == 2:
+        specs = list(COMMANDS.values())
+    else:
+        specs = [s for s in (_find_spec(n) for n in args[2:]) if s is not None]
+    return MapReply([(s.name.encode(), command_docs(s)) for s in specs])
+
+
+@command("command|list", -2, "loading stale", acl="connection", group="server", since="7.0.0", summary="Get an array of Redis command names", complexity="O(N) where N is the total number of Redis commands", tips="nondeterministic_output_order")
+def command_list(c, args):
+    """Format: COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]"""
+    specs: list[CommandSpec] = []
+    for s in COMMANDS.values():
+        specs.append(s)
+        specs.extend(s.subcommands.values())
+    if len(args) == 2:
+        return [s.name.encode() for s in specs]
+    if len(args) != 5 or args[2].lower() != b"filterby":
+        raise CommandError(E.SYNTAX)
+    kind, val = args[3].lower(), args[4]
+    if kind == b"module":
+        return []
+    if kind == b"aclcat":
+        cat = val.lower().decode("utf-8", "replace")
+        return [s.name.encode() for s in specs if cat in s.acl_categories()]
+    if kind == b"pattern":
+        from ..globmatch import glob_match
+
+        return [s.name.encode() for s in specs if glob_match(val, s.name.encode(), nocase=True)]
+    raise CommandError(E.SYNTAX)
+
+
+@command("command|getkeys", -3, "loading stale", acl="connection", group="server", since="2.8.13", summary="Extract keys given a full Redis command", complexity="O(N) where N is the number of arguments to the command")
+def command_getkeys(c, args):
+    """Format: COMMAND GETKEYS command [arg ...]"""
+    return [args[2 + i] for i in _getkeys(args[2:])]
+
+
+@command("command|getkeysandflags", -3, "loading stale", acl="connection", group="server", since="7.0.0", summary="Extract keys and access flags given a full Redis command", complexity="O(N) where N is the number of arguments to the command")
+def command_getkeysandflags(c, args):
+    spec = _resolve(args[2:])
+    return [[args[2 + i], [SimpleString(b"RW" if spec.is_write else b"RO")]] for i in _getkeys(args[2:])]
+
+
+def _resolve(cmd: list[bytes]) -> CommandSpec:
+    spec = COMMANDS.get(cmd[0].lower())
+    if spec is None:
+        raise CommandError("ERR Invalid command specified")
+    if spec.subcommands and len(cmd) >= 2:
+        sub = spec.subcommands.get(cmd[1].lower())
+        if sub is None:
+            raise CommandError("ERR Invalid command specified")
+        spec = sub
+    if (spec.arity > 0 and spec.arity != len(cmd)) or len(cmd) < -spec.arity:
+        raise CommandError("ERR Invalid number of arguments specified for command")
+    return spec
+
+
+def _getkeys(cmd: list[bytes]) -> list[int]:
+    spec = _resolve(cmd)
+    keys = spec.key_positions(cmd)
+    if not keys:
+        raise CommandError("ERR The command has no key arguments")
+    return keys
+
+
+COMMAND_HELP = [
+    b"COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    b"(no subcommand)",
+    b"    Return details about all Redis commands.",
+    b"COUNT",
+    b"    Return the total number of commands in this Redis server.",
+    b"LIST",
+    b"    Return a list of all commands in this Redis server.",
+    b"INFO [<command-name> ...]",
+    b"    Return details about multiple Redis commands.",
+    b"    If no command names are given, documentation details for all",
+    b"    commands are returned.",
+    b"DOCS [<command-name> ...]",
+    b"    Return documentation details about multiple Redis commands.",
+    b"    If no command names are given, documentation details for all",
+    b"    commands are returned.",
+    b"GETKEYS <full-command>",
+    b"    Return the keys from a full Redis command.",
+    b"GETKEYSANDFLAGS <full-command>",
+    b"    Return the keys and the access flags from a full Redis command.",
+    b"HELP",
+    b"    Prints this help.",
+]
+
+
+@command("command|help", 2, "loading stale", acl="connection", group="server", since="5.0.0", summary="Show helpful text about the different subcommands", complexity="O(1)")
+def command_help(c, args):
+    return COMMAND_HELP
+
+
+# -- CONFIG ----------------------------------------------------------------------
+
+command("config", -2, "", group="server", since="2.0.0", summary="A container for server configuration commands", complexity="Depends on subcommand.")(None)
+
+CONFIG_HELP = [
+    b"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    b"GET <pattern>",
+    b"    Return parameters matching the glob-like <pattern> and their values.",
+    b"SET <directive> <value>",
+    b"    Set the configuration <directive> to <value>.",
+    b"RESETSTAT",
+    b"    Reset statistics reported by the INFO command.",
+    b"REWRITE",
+    b"    Rewrite the configuration file.",
+    b"HELP",
+    b"    Prints this help.",
+]
+
+
+@command("config|help", 2, "loading stale", group="server", since="5.0.0", summary="Show helpful text about the different subcommands", complexity="O(1)")
+def config_help(c, args):
+    return CONFIG_HELP
+
+
+@command("config|get", -3, "admin noscript loading stale", group="server", since="2.0.0", summary="Get the values of configuration parameters", complexity="O(N) when N is the number of configuration parameters provided")
+def config_get(c, args):
+    """Format: CONFIG GET parameter [parameter ...]"""
+    return MapReply(c.server.config.get_matching(args[2:]))
+
+
+@command("config|set", -4, "admin noscript loading stale", group="server", since="2.0.0", summary="Set configuration parameters to the given values", complexity="O(N) when N is the number of configuration parameters provided", tips="request_policy:all_nodes response_policy:all_succeeded")
+def config_set(c, args):
+    """Format: CONFIG SET parameter value [parameter value ...]"""
+    if len(args) % 2:
+        raise CommandError(E.WRONG_ARITY % "config|set")
+    pairs = [(args[i], args[i + 1]) for i in range(2, len(args), 2)]
+    try:
+        c.server.config.set_many(pairs)
+    except ConfigError as e:
+        raise CommandError("ERR " + str(e)) from None
+    return OK
+
+
+@command("config|resetstat", 2, "admin noscript loading stale", group="server", since="2.0.0", summary="Reset the stats returned by INFO", complexity="O(1)", tips="request_policy:all_nodes response_policy:all_succeeded")
+def config_resetstat(c, args):
+    server = c.server
+    server.stats.reset()
+    ks = server.keyspace
+    ks.expired_keys = ks.keyspace_hits = ks.keyspace_misses = 0
+    ks.expired_stale_perc = 0.0
+    ks.expired_time_cap_reached_count = 0
+    for spec in COMMANDS.values():
+        for s in [spec, *spec.subcommands.values()]:
+            s.calls = s.usec = s.rejected_calls = s.failed_calls = 0
+    return OK
+
+
+@command("config|rewrite", 2, "admin noscript loading stale", group="server", since="2.8.0", summary="Overwrite the configuration file with the in-memory configuration", complexity="O(1)", tips="request_policy:all_nodes response_policy:all_succeeded")
+def config_rewrite(c, args):
+    try:
+        c.server.config.rewrite()
+    except ConfigError as e:
+        raise CommandError("ERR " + str(e)) from None
+    except OSError as e:
+        raise CommandError("ERR Rewriting config file: %s" % (e.strerror or e)) from None
+    c.server.log.notice("CONFIG REWRITE executed with success.")
+    return OK
+
+
+# -- INFO and keyspace-wide commands ----------------------------------------------------
+
+
+@command("info", -1, "loading stale", acl="dangerous", group="server", since="1.0.0", summary="Get information and statistics about the server", complexity="O(1)", tips="nondeterministic_output request_policy:all_shards response_policy:special")
+def info(c, args):
+    """Format: INFO [section [section ...]]"""
+    return Verbatim(render_info(c.server, [a.decode("utf-8", "replace") for a in args[1:]]))
+
+
+@command("dbsize", 1, "readonly fast", acl="keyspace", group="server", since="1.0.0", summary="Return the number of keys in the selected database", complexity="O(1)", tips="request_policy:all_shards response_policy:agg_sum")
+def dbsize(c, args):
+    return len(c.db.data)
+
+
+def _flush_mode(args: list[bytes]) -> None:
+    if len(args) > 2:
+        raise CommandError(E.SYNTAX)
+    if len(args) == 2 and args[1].lower() not in (b"sync", b"async"):
+        raise CommandError(E.SYNTAX)
+
+
+@command("flushdb", -1, "write", acl="keyspace dangerous", group="server", since="1.0.0", summary="Remove all keys from the current database", complexity="O(N) where N is the number of keys in the selected database", tips="request_policy:all_shards response_policy:all_succeeded")
+def flushdb(c, args):
+    """Format: FLUSHDB [ASYNC | SYNC]"""
+    _flush_mode(args)
+    c.db.flush()
+    c.server.dirty += 1
+    hook = getattr(c.server, "on_flush", None)
+    if hook is not None:
+        hook(c.db.id)
+    return OK
+
+
+@command("flushall", -1, "write", acl="keyspace dangerous", group="server", since="1.0.0", summary="Remove all keys from all databases", complexity="O(N) where N is the total number of keys in all databases", tips="request_policy:all_shards response_policy:all_succeeded")
+def flushall(c, args):
+    """Format: FLUSHALL [ASYNC | SYNC]"""
+    _flush_mode(args)
+    c.server.keyspace.flushall()
+    c.server.dirty += 1
+    hook = getattr(c.server, "on_flush", None)
+    if hook is not None:
+        hook(-1)
+    return OK
+
+
+@command("swapdb", 3, "write fast", acl="keyspace dangerous", group="server", since="4.0.0", summary="Swaps two Redis databases", complexity="O(N) where N is the count of clients watching or blocking on keys from both databases.")
+def swapdb(c, args):
+    """Format: SWAPDB index1 index2"""
+    a = to_int(args[1])
+    if a is None:
+        raise CommandError("ERR invalid first DB index")
+    b = to_int(args[2])
+    if b is None:
+        raise CommandError("ERR invalid second DB index")
+    n = len(c.server.keyspace.dbs)
+    if a < 0 or a >= n or b < 0 or b >= n:
+        raise CommandError(E.INVALID_DB)
+    c.server.keyspace.swap(a, b)
+    c.server.dirty += 1
+    hook = getattr(c.server, "on_swapdb", None)
+    if hook is not None:
+        hook(a, b)
+    return OK
+
+
+@command("time", 1, "loading stale fast", group="server", since="2.6.0", summary="Return the current server time", complexity="O(1)", tips="nondeterministic_output")
+def time_(c, args):
+    now = time.time()
+    sec = int(now)
+    return [str(sec).encode(), str(int((now - sec) * 1_000_000)).encode()]
+
+
+# -- SHUTDOWN ---------------------------------------------------------------------
+
+
+@command("shutdown", -1, "admin noscript loading stale no_multi allow_busy", group="server", since="1.0.0", summary="Synchronously save the dataset to disk and then shut down the server", complexity="O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)")
+def shutdown(c, args):
+    """Format: SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]"""
+    save = None
+    now = force = abort = False
+    for a in args[1:]:
+        a = a.lower()
+        if a == b"nosave":
+            save = False
+        elif a == b"save":
+            save = True
+        elif a == b"now":
+            now = True
+        elif a == b"force":
+            force = True
+        elif a == b"abort":
+            abort = True
+        else:
+            raise CommandError(E.SYNTAX)
+    if abort:
+        if len(args) != 2:
+            raise CommandError(E.SYNTAX)
+        raise CommandError("ERR No shutdown in progress.")
+    if save is False and len([a for a in args[1:] if a.lower() in (b"nosave", b"save")]) > 1:
+        raise CommandError(E.SYNTAX)
+    err = c.server.prepare_shutdown(save=save, now=now, force=force)
+    if err:
+        raise CommandError(err)
+    c.server.request_shutdown(0)
+    c.close_after_reply = True
+    from ..dispatch import NO_REPLY
+
+    return NO_REPLY
+
+
+# -- DEBUG ------------------------------------------------------------------------
+
+DEBUG_SUBCOMMANDS: dict[bytes, object] = {}
+
+
+def debug_subcommand(name: str):
+    """Register a DEBUG subcommand handler (later layers add their own)."""
+
+    def reg(fn):
+        DEBUG_SUBCOMMANDS[name.encode()] = fn
+        return fn
+
+    return reg
+
+
+@command("debug", -2, "admin noscript loading stale", group="server", since="1.0.0", summary="A container for debugging commands", complexity="Depends on subcommand.", doc_flags="syscmd")
+def debug(c, args):
+    """Format: DEBUG subcommand [arg ...]"""
+    cfg = c.server.config.enable_debug_command
+    if cfg == "no" or (cfg == "local" and not _is_local(c)):
+        raise CommandError(E.DEBUG_DISABLED)
+    sub = args[1].lower()
+    fn = DEBUG_SUBCOMMANDS.get(sub)
+    if fn is None:
+        raise CommandError(E.UNKNOWN_SUBCOMMAND % (args[1].decode("utf-8", "replace"), "DEBUG"))
+    return fn(c, args)
+
+
+def _is_local(c) -> bool:
+    return c.addr.startswith("127.") or c.addr.startswith("::1") or c.addr.startswith("[::1]") or not c.addr
+
+
+@debug_subcommand("help")
+def debug_help(c, args):
+    return [
+        b"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        b"LOG <message>",
+        b"    Write <message> to the server log.",
+        b"OBJECT <key>",
+        b"    Show low level info about `key` and associated value.",
+        b"SET-ACTIVE-EXPIRE <0|1>",
+        b"    Setting it to 0 disables expiring keys in background when they are not",
+        b"    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+        b"    default.",
+        b"SLEEP <seconds>",
+        b"    Stop the server for <seconds>. Decimals allowed.",
+        b"HELP",
+        b"    Prints this help.",
+    ]
+
+
+@debug_subcommand("sleep")
+def debug_sleep(c, args):
+    if len(args) != 3:
+        raise CommandError(E.SYNTAX)
+    try:
+        secs = float(args[2])
+    except ValueError:
+        secs = 0.0
+    time.sleep(max(0.0, secs))
+    return OK
+
+
+@debug_subcommand("log")
+def debug_log(c, args):
+    if len(args) != 3:
+        raise CommandError(E.SYNTAX)
+    c.server.log.warning("DEBUG LOG: %s" % args[2].decode("utf-8", "replace"))
+    return OK
+
+
+@debug_subcommand("set-active-expire")
+def debug_set_active_expire(c, args):
+    if len(args) != 3:
+        raise CommandError(E.SYNTAX)
+    c.server.keyspace.active_expire_enabled = parse_int(args[2]) != 0
+    return OK
+
+
+@debug_subcommand("object")
+def debug_object(c, args):
+    if len(args) != 3:
+        raise CommandError(E.SYNTAX)
+    from .types import describe_encoding
+
+    v = c.db.peek(args[2])
+    if v is None:
+        raise CommandError(E.NO_SUCH_KEY)
+    enc = describe_encoding(c.server, v)
+    return SimpleString(
+        ("Value at:0x0 refcount:1 encoding:%s serializedlength:%d lru:0 lru_seconds_idle:0" % (enc, _serialized_len(v))).encode()
+    )
+
+
+def _serialized_len(v) -> int:
+    return len(v) if isinstance(v, (bytes, bytearray)) else 1
+
+
+@debug_subcommand("error")
+def debug_error(c, args):
+    if len(args) != 3:
+        raise CommandError(E.SYNTAX)
+    raise CommandError(args[2].decode("utf-8", "replace"))

@@ -1,0 +1,232 @@
+"""The dispatcher: generic command checks, ``call()``, and propagation.
+
+``process_command`` is Redis's processCommand: it finds the spec, checks
+arity, authentication, transaction queueing, read-only replica, pub/sub
+context and loading state — every check driven by the spec's flags, so
+handlers never count arguments or write error bytes. ``call`` is Redis's
+call(): it runs the handler, keeps the dirty counter and command
+statistics, and hands writes to the propagation funnel. Replies are
+encoded here for the client's protocol version.
+
+Imports: protocol, errors, the command registry. Nothing from net/,
+replication/ or server.py — those are reached through ``c.server``.
+"""
+
+from __future__ import annotations
+
+import time
+
+from . import errors
+from .commands.registry import COMMANDS, CommandSpec
+from .errors import CommandError
+from .protocol.resp import OK, QUEUED, _encode_into, encode_error
+
+_OK = b"+OK\r\n"
+_QUEUED = b"+QUEUED\r\n"
+_perf_ns = time.perf_counter_ns
+
+
+class NoReply:
+    """Returned by a handler that has already written (or must not send)
+    its reply."""
+
+    __slots__ = ()
+
+
+NO_REPLY = NoReply()
+
+
+class _Blocked:
+    """process_command's answer when the client was parked (blocking
+    command, WAIT): the reply will be written later."""
+
+    __slots__ = ()
+
+
+BLOCKED = _Blocked()
+
+# Commands allowed in RESP2 subscribed context.
+_PUBSUB_ALLOWED = frozenset(
+    (b"subscribe", b"ssubscribe", b"psubscribe", b"unsubscribe", b"sunsubscribe",
+     b"punsubscribe", b"ping", b"quit", b"reset")
+)
+_MULTI_IMMEDIATE = frozenset((b"exec", b"discard", b"multi", b"watch", b"quit", b"reset"))
+
+
+def _arg_repr(a: bytes) -> str:
+    return a.decode("utf-8", "replace").replace("\x00", "")
+
+
+def lookup_command(args: list[bytes]) -> CommandSpec | str:
+    """The spec for ``args`` (subcommand resolved), or the error text."""
+    name = args[0]
+    spec = COMMANDS.get(name)
+    if spec is None:
+        spec = COMMANDS.get(name.lower())
+    if spec is None:
+        parts = ""
+        for a in args[1:]:
+            if len(parts) >= 128:
+                break
+            parts += "'%s' " % _arg_repr(a)[: 128 - len(parts)]
+        return errors.UNKNOWN_COMMAND % (_arg_repr(name)[:128], parts)
+    if spec.subcommands and len(args) >= 2:
+        sub = spec.subcommands.get(args[1].lower())
+        if sub is None:
+            return errors.UNKNOWN_SUBCOMMAND % (_arg_repr(args[1])[:128], spec.name.upper())
+        spec = sub
+    arity = spec.arity
+    n = len(args)
+    if (arity > 0 and arity != n) or n < -arity:
+        return errors.WRONG_ARITY % spec.name
+    if spec.handler is None:
+        return errors.WRONG_ARITY % spec.name
+    return spec
+
+
+def process_command(c, args: list[bytes]) -> bytes | None:
+    """Run one command from client ``c``; return the encoded reply (None
+    when nothing is to be sent now)."""
+    server = c.server
+    spec = COMMANDS.get(args[0])
+    if spec is None or spec.subcommands or spec.arity != len(args) and (
+        spec.arity > 0 or len(args) < -spec.arity
+    ):
+        spec = lookup_command(args)
+        if type(spec) is str:
+            if c.multi_queue is not None:
+                c.multi_error = True
+            base = COMMANDS.get(args[0].lower())
+            if base is not None and spec.startswith("ERR wrong number"):
+                target = base
+                if base.subcommands and len(args) >= 2:
+                    target = base.subcommands.get(args[1].lower(), base)
+                target.rejected_calls += 1
+            return _reject(c, spec)
+    if not c.authenticated and not spec.no_auth:
+        spec.rejected_calls += 1
+        if c.multi_queue is not None:
+            c.multi_error = True
+        return _reject(c, errors.NOAUTH)
+    c.last_cmd = spec.name
+    # Transactions: queue everything but the commands that act on them.
+    if c.multi_queue is not None and args[0].lower() not in _MULTI_IMMEDIATE:
+        if spec.no_multi:
+            c.multi_error = True
+            return _reject(c, "ERR Command not allowed inside a transaction")
+        err = server.precheck_write(c, spec) if spec.is_write or spec.denyoom else None
+        if err:
+            c.multi_error = True
+            spec.rejected_calls += 1
+            return _reject(c, err)
+        c.multi_queue.append((spec, args))
+        return _QUEUED if c.reply_mode == 0 else _suppressed(c)
+    if spec.is_write or spec.denyoom:
+        err = server.precheck_write(c, spec)
+        if err:
+            spec.rejected_calls += 1
+            return _reject(c, err)
+    if not c.resp3 and (c.subscriptions or c.psubscriptions) and args[0].lower() not in _PUBSUB_ALLOWED:
+        spec.rejected_calls += 1
+        return _reject(
+            c,
+            "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+            % spec.name,
+        )
+    if server.loading and not spec.loading:
+        spec.rejected_calls += 1
+        return _reject(c, "LOADING Redis is loading the dataset in memory")
+    result = call(c, spec, args)
+    if server.propagation.pending:
+        server.propagation.flush()
+    if c.reply_mode:
+        return _suppressed(c)
+    return encode_result(c, result)
+
+
+def _suppressed(c) -> None:
+    """CLIENT REPLY OFF/SKIP: 1 = off, 3 = SKIP was just given (the next
+    command is skipped), 2 = this command's reply is skipped."""
+    mode = c.reply_mode
+    if mode == 3:
+        c.reply_mode = 2
+    elif mode == 2:
+        c.reply_mode = 0
+    return None
+
+
+def encode_result(c, result) -> bytes | None:
+    t = type(result)
+    if t is bytes:
+        return b"$%d\r\n%b\r\n" % (len(result), result)
+    if result is OK:
+        return _OK
+    if t is int:
+        return b":%d\r\n" % result
+    if result is NO_REPLY:
+        return None
+    if t is CommandError:
+        return encode_error(result.message)
+    out: list[bytes] = []
+    _encode_into(out, result, c.resp3)
+    return b"".join(out)
+
+
+def _reject(c, message: str) -> bytes | None:
+    c.server.stats.count_error(message)
+    if c.reply_mode:
+        return _suppressed(c)
+    return encode_error(message)
+
+
+def call(c, spec: CommandSpec, args: list[bytes]):
+    """Run a handler: Redis's call(). Returns the reply value, or the
+    CommandError raised (as a value, so EXEC can collect it)."""
+    server = c.server
+    server.keyspace.tick()
+    dirty = server.dirty
+    c.propagate_as = None
+    start = _perf_ns()
+    try:
+        result = spec.handler(c, args)
+    except CommandError as e:
+        spec.failed_calls += 1
+        server.stats.count_error(e.message)
+        result = e
+    spec.usec += (_perf_ns() - start) // 1000
+    spec.calls += 1
+    server.stats.numcommands += 1
+    if server.dirty != dirty:
+        prop = server.propagation
+        if c.propagate_as is None:
+            prop.propagate(c.db.id, args)
+        else:
+            for cmd in c.propagate_as:
+                prop.propagate(c.db.id, cmd)
+            c.propagate_as = None
+    elif c.propagate_as:
+        # A handler may ask to propagate even without dirtying (rare).
+        for cmd in c.propagate_as:
+            server.propagation.propagate(c.db.id, cmd)
+        c.propagate_as = None
+    return result
+
+
+def execute_internal(c, args: list[bytes]):
+    """Run a command for an internal caller (scripts, tests): lookup, arity
+    and call, returning the reply value or the CommandError."""
+    spec = lookup_command(args)
+    if type(spec) is str:
+        return CommandError(spec)
+    return call(c, spec, args)
+
+
+__all__ = [
+    "NO_REPLY",
+    "QUEUED",
+    "call",
+    "encode_result",
+    "execute_internal",
+    "lookup_command",
+    "process_command",
+]

@@ -1,0 +1,49 @@
+"""Every error reply text, copied exactly from what Redis 7.0 answers.
+
+Handlers raise ``CommandError(TEXT)``; the dispatcher turns it into
+``-TEXT\\r\\n``. Clients and tests match on these strings, so change none
+without checking what redis-server says.
+
+Imports nothing from radish.
+"""
+
+from __future__ import annotations
+
+
+class CommandError(Exception):
+    """An error reply. ``message`` is the full text after '-', starting with
+    the error code (``ERR``, ``WRONGTYPE``, ``NOAUTH`` …)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
+SYNTAX = "ERR syntax error"
+NOT_INTEGER = "ERR value is not an integer or out of range"
+NOT_FLOAT = "ERR value is not a valid float"
+OVERFLOW = "ERR increment or decrement would overflow"
+NO_SUCH_KEY = "ERR no such key"
+INVALID_DB = "ERR DB index is out of range"
+INVALID_EXPIRE = "ERR invalid expire time in '%s' command"
+NOAUTH = "NOAUTH Authentication required."
+WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
+AUTH_NO_PASSWORD = (
+    "ERR AUTH <password> called without any password configured for the default user. "
+    "Are you sure your configuration is correct?"
+)
+READONLY = "READONLY You can't write against a read only replica."
+OOM = "OOM command not allowed when used memory > 'maxmemory'."
+STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+UNKNOWN_SUBCOMMAND = "ERR unknown subcommand '%s'. Try %s HELP."
+WRONG_ARITY = "ERR wrong number of arguments for '%s' command"
+UNKNOWN_COMMAND = "ERR unknown command '%s', with args beginning with: %s"
+TIMEOUT_NOT_FLOAT = "ERR timeout is not a float or out of range"
+TIMEOUT_NEGATIVE = "ERR timeout is negative"
+INDEX_OUT_OF_RANGE = "ERR index out of range"
+DEBUG_DISABLED = (
+    "ERR DEBUG command not allowed. If the enable-debug-command option is set to "
+    "\"local\", you can run it from a local connection, otherwise you need to set this "
+    "option in the configuration file, and then restart the server."
+)

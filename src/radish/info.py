@@ -1,0 +1,333 @@
+"""INFO: the sections and fields Redis 7.0 reports, rendered from the live
+server object (read only; reached through ``c.server``)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import resource
+import time
+
+from . import REDIS_VERSION, __version__
+
+DEFAULT_SECTIONS = (
+    "server", "clients", "memory", "persistence", "stats", "replication", "cpu",
+    "modules", "errorstats", "cluster", "keyspace",
+)
+ALL_SECTIONS = DEFAULT_SECTIONS[:7] + ("commandstats",) + DEFAULT_SECTIONS[8:] + ("latencystats",)
+
+
+def _human(n: int) -> str:
+    if n < 1024:
+        return "%dB" % n
+    for unit, div in (("K", 1024), ("M", 1024**2), ("G", 1024**3), ("T", 1024**4)):
+        if n < div * 1024 or unit == "T":
+            return "%.2f%s" % (n / div, unit)
+    return "%dB" % n
+
+
+def _rss() -> int:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _total_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        return 0
+
+
+def section_server(s) -> list[str]:
+    now = time.time()
+    up = int(now - s.start_time)
+    cfg = s.config
+    return [
+        "redis_version:%s" % REDIS_VERSION,
+        "radish_version:%s" % __version__,
+        "redis_git_sha1:00000000",
+        "redis_git_dirty:0",
+        "redis_build_id:0",
+        "redis_mode:standalone",
+        "os:%s %s %s" % (platform.system(), platform.release(), platform.machine()),
+        "arch_bits:64",
+        "monotonic_clock:POSIX clock_gettime",
+        "multiplexing_api:epoll",
+        "atomicvar_api:c11-builtin",
+        "gcc_version:0.0.0",
+        "process_id:%d" % os.getpid(),
+        "process_supervised:no",
+        "run_id:%s" % s.run_id,
+        "tcp_port:%d" % cfg.port,
+        "server_time_usec:%d" % int(now * 1_000_000),
+        "uptime_in_seconds:%d" % up,
+        "uptime_in_days:%d" % (up // 86400),
+        "hz:%d" % s.hz,
+        "configured_hz:%d" % cfg.hz,
+        "lru_clock:%d" % (int(now) & ((1 << 24) - 1)),
+        "executable:%s" % s.executable,
+        "config_file:%s" % (cfg.config_file or ""),
+        "io_threads_active:0",
+    ]
+
+
+def section_clients(s) -> list[str]:
+    return [
+        "connected_clients:%d" % s.connected_clients(),
+        "cluster_connections:0",
+        "maxclients:%d" % s.config.maxclients,
+        "client_recent_max_input_buffer:0",
+        "client_recent_max_output_buffer:0",
+        "blocked_clients:%d" % s.blocked_clients,
+        "tracking_clients:0",
+        "clients_in_timeout_table:%d" % s.blocked_clients,
+    ]
+
+
+def section_memory(s) -> list[str]:
+    rss = _rss()
+    used = rss
+    total = _total_memory()
+    maxmem = s.config.maxmemory
+    return [
+        "used_memory:%d" % used,
+        "used_memory_human:%s" % _human(used),
+        "used_memory_rss:%d" % rss,
+        "used_memory_rss_human:%s" % _human(rss),
+        "used_memory_peak:%d" % s.used_memory(),
+        "used_memory_peak_human:%s" % _human(s.used_memory()),
+        "used_memory_overhead:0",
+        "used_memory_startup:0",
+        "used_memory_dataset:%d" % used,
+        "total_system_memory:%d" % total,
+        "total_system_memory_human:%s" % _human(total),
+        "used_memory_lua:32768",
+        "used_memory_scripts:0",
+        "number_of_cached_scripts:0",
+        "maxmemory:%d" % maxmem,
+        "maxmemory_human:%s" % _human(maxmem),
+        "maxmemory_policy:%s" % s.config.maxmemory_policy,
+        "mem_fragmentation_ratio:1.00",
+        "mem_replication_backlog:%d" % len(s.propagation.backlog.buf),
+        "mem_allocator:libc",
+        "lazyfree_pending_objects:0",
+        "lazyfreed_objects:0",
+    ]
+
+
+def section_persistence(s) -> list[str]:
+    p = getattr(s, "persistence", None)
+    if p is not None:
+        return p.info_lines()
+    return [
+        "loading:%d" % int(s.loading),
+        "async_loading:0",
+        "rdb_changes_since_last_save:%d" % s.rdb_changes_since_last_save,
+        "rdb_bgsave_in_progress:0",
+        "rdb_last_save_time:%d" % s.lastsave,
+        "rdb_last_bgsave_status:ok",
+        "rdb_last_bgsave_time_sec:-1",
+        "rdb_current_bgsave_time_sec:-1",
+        "aof_enabled:%d" % int(bool(s.config.appendonly)),
+        "aof_rewrite_in_progress:0",
+        "aof_rewrite_scheduled:0",
+        "aof_last_rewrite_time_sec:-1",
+        "aof_current_rewrite_time_sec:-1",
+        "aof_last_bgrewrite_status:ok",
+        "aof_last_write_status:ok",
+    ]
+
+
+def section_stats(s) -> list[str]:
+    st = s.stats
+    ks = s.keyspace
+    return [
+        "total_connections_received:%d" % st.numconnections,
+        "total_commands_processed:%d" % st.numcommands,
+        "instantaneous_ops_per_sec:0",
+        "total_net_input_bytes:%d" % st.net_input_bytes,
+        "total_net_output_bytes:%d" % st.net_output_bytes,
+        "total_net_repl_input_bytes:0",
+        "total_net_repl_output_bytes:0",
+        "instantaneous_input_kbps:0.00",
+        "instantaneous_output_kbps:0.00",
+        "instantaneous_input_repl_kbps:0.00",
+        "instantaneous_output_repl_kbps:0.00",
+        "rejected_connections:%d" % st.rejected_conn,
+        "sync_full:%d" % st.sync_full,
+        "sync_partial_ok:%d" % st.sync_partial_ok,
+        "sync_partial_err:%d" % st.sync_partial_err,
+        "expired_keys:%d" % ks.expired_keys,
+        "expired_stale_perc:%.2f" % (ks.expired_stale_perc * 100),
+        "expired_time_cap_reached_count:%d" % ks.expired_time_cap_reached_count,
+        "expire_cycle_cpu_milliseconds:0",
+        "evicted_keys:%d" % st.evicted_keys,
+        "evicted_clients:0",
+        "total_eviction_exceeded_time:0",
+        "current_eviction_exceeded_time:0",
+        "keyspace_hits:%d" % ks.keyspace_hits,
+        "keyspace_misses:%d" % ks.keyspace_misses,
+        "pubsub_channels:%d" % getattr(s, "pubsub_channel_count", lambda: 0)(),
+        "pubsub_patterns:%d" % getattr(s, "pubsub_pattern_count", lambda: 0)(),
+        "pubsubshard_channels:0",
+        "latest_fork_usec:%d" % getattr(s, "latest_fork_usec", 0),
+        "total_forks:%d" % getattr(s, "total_forks", 0),
+        "migrate_cached_sockets:0",
+        "slave_expires_tracked_keys:0",
+        "active_defrag_hits:0",
+        "active_defrag_misses:0",
+        "active_defrag_key_hits:0",
+        "active_defrag_key_misses:0",
+        "total_active_defrag_time:0",
+        "current_active_defrag_time:0",
+        "tracking_total_keys:0",
+        "tracking_total_items:0",
+        "tracking_total_prefixes:0",
+        "unexpected_error_replies:%d" % st.unexpected_error_replies,
+        "total_error_replies:%d" % st.total_error_replies,
+        "dump_payload_sanitizations:0",
+        "total_reads_processed:%d" % st.total_reads,
+        "total_writes_processed:%d" % st.total_writes,
+        "io_threaded_reads_processed:0",
+        "io_threaded_writes_processed:0",
+        "reply_buffer_shrinks:0",
+        "reply_buffer_expands:0",
+    ]
+
+
+def section_replication(s) -> list[str]:
+    repl = s.replication
+    if repl is not None:
+        return repl.info_lines()
+    p = s.propagation
+    b = p.backlog
+    return [
+        "role:master",
+        "connected_slaves:0",
+        "master_failover_state:no-failover",
+        "master_replid:%s" % s.replid,
+        "master_replid2:%s" % s.replid2,
+        "master_repl_offset:%d" % p.master_repl_offset,
+        "second_repl_offset:%d" % s.second_repl_offset,
+        "repl_backlog_active:%d" % int(b.active),
+        "repl_backlog_size:%d" % b.size,
+        "repl_backlog_first_byte_offset:%d" % (b.first_offset if b.active else 0),
+        "repl_backlog_histlen:%d" % b.histlen,
+    ]
+
+
+def section_cpu(s) -> list[str]:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    ch = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return [
+        "used_cpu_sys:%.6f" % ru.ru_stime,
+        "used_cpu_user:%.6f" % ru.ru_utime,
+        "used_cpu_sys_children:%.6f" % ch.ru_stime,
+        "used_cpu_user_children:%.6f" % ch.ru_utime,
+        "used_cpu_sys_main_thread:%.6f" % ru.ru_stime,
+        "used_cpu_user_main_thread:%.6f" % ru.ru_utime,
+    ]
+
+
+def section_modules(s) -> list[str]:
+    return []
+
+
+def section_commandstats(s) -> list[str]:
+    from .commands.registry import COMMANDS
+
+    out = []
+    for spec in COMMANDS.values():
+        for sp in [spec, *spec.subcommands.values()]:
+            if sp.calls or sp.rejected_calls or sp.failed_calls:
+                per = sp.usec / sp.calls if sp.calls else 0.0
+                out.append(
+                    "cmdstat_%s:calls=%d,usec=%d,usec_per_call=%.2f,rejected_calls=%d,failed_calls=%d"
+                    % (sp.name, sp.calls, sp.usec, per, sp.rejected_calls, sp.failed_calls)
+                )
+    return out
+
+
+def section_errorstats(s) -> list[str]:
+    return ["errorstat_%s:count=%d" % (k, v) for k, v in s.stats.errors.items()]
+
+
+def section_cluster(s) -> list[str]:
+    return ["cluster_enabled:0"]
+
+
+def section_keyspace(s) -> list[str]:
+    out = []
+    now = int(time.time() * 1000)
+    for db in s.keyspace.dbs:
+        if db.data:
+            avg = 0
+            if db.expires:
+                sample = 0
+                total = 0
+                for when in list(db.expires.values())[:100]:
+                    if when > now:
+                        total += when - now
+                        sample += 1
+                avg = total // sample if sample else 0
+            out.append("db%d:keys=%d,expires=%d,avg_ttl=%d" % (db.id, len(db.data), len(db.expires), avg))
+    return out
+
+
+def section_latencystats(s) -> list[str]:
+    return []
+
+
+SECTIONS = {
+    "server": section_server,
+    "clients": section_clients,
+    "memory": section_memory,
+    "persistence": section_persistence,
+    "stats": section_stats,
+    "replication": section_replication,
+    "cpu": section_cpu,
+    "modules": section_modules,
+    "commandstats": section_commandstats,
+    "errorstats": section_errorstats,
+    "cluster": section_cluster,
+    "keyspace": section_keyspace,
+    "latencystats": section_latencystats,
+}
+
+
+def render_info(server, names: list[str]) -> bytes:
+    """INFO [section ...]: default sections when none are given; ``all``
+    (everything but modules), ``everything``, ``default``."""
+    wanted: list[str] = []
+    if not names:
+        names = ["default"]
+    for n in names:
+        n = n.lower()
+        if n == "default":
+            group = DEFAULT_SECTIONS
+        elif n == "all":
+            group = ALL_SECTIONS
+        elif n == "everything":
+            group = ALL_SECTIONS + ("modules",)
+        else:
+            group = (n,)
+        for g in group:
+            if g in SECTIONS and g not in wanted:
+                wanted.append(g)
+    order = [g for g in ALL_SECTIONS + ("modules",) if g in wanted]
+    # Redis prints modules right after cpu.
+    if "modules" in order:
+        order.remove("modules")
+        idx = order.index("cpu") + 1 if "cpu" in order else 0
+        if "commandstats" in order:
+            idx = order.index("commandstats")
+        order.insert(idx, "modules")
+    parts = []
+    for g in order:
+        title = g.capitalize() if g not in ("commandstats", "errorstats", "latencystats") else g.capitalize()
+        lines = SECTIONS[g](server)
+        parts.append("# %s\r\n%s" % (title, "".join(line + "\r\n" for line in lines)))
+    return "\r\n".join(parts).encode()

@@ -1,0 +1,258 @@
+"""One asyncio Protocol per client connection.
+
+Reads bytes, parses every complete command of the read (hiredis when
+installed), runs them through the dispatcher and writes all replies of the
+read with one ``transport.write``. A malformed request gets Redis's
+protocol-error reply and closes only that connection; a query buffer over
+``client-query-buffer-limit`` closes that client.
+
+Flow control: when the transport's write buffer passes its high-water mark
+(``pause_writing``) we stop reading from that client until it drains, so a
+client that pipelines but never reads cannot exhaust memory or stall
+others. Commands that must wait (CLIENT PAUSE, blocking commands) park the
+rest of the client's pipeline here until they can run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections import deque
+
+from ..dispatch import BLOCKED, process_command
+from ..protocol.parser import make_request_parser
+from ..protocol.resp import encode_error
+
+
+def _fmt_addr(info) -> str:
+    if not info:
+        return ""
+    if isinstance(info, tuple):
+        host, port = info[0], info[1]
+        if ":" in host:
+            return "%s:%d" % (host, port)
+        return "%s:%d" % (host, port)
+    return str(info)
+
+
+class ClientConnection(asyncio.Protocol):
+    __slots__ = (
+        "server", "transport", "client", "parser", "pending", "write_paused",
+        "processing", "closing", "_close_scheduled",
+    )
+
+    def __init__(self, server) -> None:
+        self.server = server
+        self.transport = None
+        self.client = None
+        self.parser = make_request_parser(server.config.proto_max_bulk_len)
+        self.pending: deque[list[bytes]] = deque()
+        self.write_paused = False
+        self.processing = False
+        self.closing = False
+        self._close_scheduled = False
+
+    # -- asyncio callbacks -------------------------------------------------
+
+    def connection_made(self, transport) -> None:
+        server = self.server
+        self.transport = transport
+        sock = transport.get_extra_info("socket")
+        fd = -1
+        if sock is not None:
+            try:
+                fd = sock.fileno()
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                ka = server.config.tcp_keepalive
+                if ka:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+                    if hasattr(socket, "TCP_KEEPIDLE"):
+                        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, ka)
+                        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, max(1, ka // 3))
+                        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)
+            except (OSError, ValueError):
+                pass
+        if len(server.clients) >= server.config.maxclients:
+            server.stats.rejected_conn += 1
+            transport.write(b"-ERR max number of clients reached\r\n")
+            transport.close()
+            self.closing = True
+            return
+        c = server.new_client(
+            _fmt_addr(transport.get_extra_info("peername")),
+            _fmt_addr(transport.get_extra_info("sockname")),
+            fd,
+        )
+        c.transport = transport
+        c.connection = self
+        self.client = c
+        server.stats.numconnections += 1
+
+    def connection_lost(self, exc) -> None:
+        c = self.client
+        self.closing = True
+        if c is None:
+            return
+        c.closed = True
+        self.server.remove_client(c)
+        hook = getattr(self.server, "on_client_closed", None)
+        if hook is not None:
+            hook(c)
+
+    def pause_writing(self) -> None:
+        self.write_paused = True
+        if self.transport is not None and not self.closing:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        self.write_paused = False
+        if self.transport is not None and not self.closing and not self.pending:
+            self.transport.resume_reading()
+
+    def data_received(self, data: bytes) -> None:
+        if self.closing:
+            return
+        server = self.server
+        c = self.client
+        stats = server.stats
+        stats.net_input_bytes += len(data)
+        stats.total_reads += 1
+        cmds, err = self.parser.feed_and_parse(data)
+        if self.pending or server.pause_mode is not None:
+            self.pending.extend(cmds)
+            if err is not None:
+                self.pending.append(err)  # type: ignore[arg-type]
+            self._check_query_buffer()
+            if not self.processing:
+                self.run_pending()
+            return
+        if len(cmds) == 1 and err is None:
+            # Fast path: one command per read.
+            self.processing = True
+            r = process_command(c, cmds[0])
+            self.processing = False
+            if r is not None:
+                if r is BLOCKED:
+                    self._block()
+                else:
+                    self.transport.write(r)
+                    stats.net_output_bytes += len(r)
+            if c.close_after_reply:
+                self._close_after_write()
+            elif self.parser.buffered() > server.config.client_query_buffer_limit:
+                self._query_buffer_overflow()
+            return
+        self.pending.extend(cmds)
+        if err is not None:
+            self.pending.append(err)  # type: ignore[arg-type]
+        self.run_pending()
+        if not self.closing:
+            self._check_query_buffer()
+
+    # -- processing --------------------------------------------------------
+
+    def run_pending(self) -> None:
+        """Run queued commands until done, blocked, paused or closing; one
+        write for all replies."""
+        c = self.client
+        server = self.server
+        pending = self.pending
+        out: list[bytes] = []
+        self.processing = True
+        try:
+            while pending:
+                if c.close_after_reply or self.closing:
+                    pending.clear()
+                    break
+                args = pending[0]
+                if isinstance(args, Exception):
+                    pending.clear()
+                    out.append(encode_error(str(args)))
+                    server.log.verbose("Protocol error (%s) from client: id=%d addr=%s" % (args, c.id, c.addr))
+                    c.close_after_reply = True
+                    break
+                if server.pause_mode is not None and self._paused_for(args):
+                    break
+                pending.popleft()
+                r = process_command(c, args)
+                if r is not None:
+                    if r is BLOCKED:
+                        self._block()
+                        break
+                    out.append(r)
+        finally:
+            self.processing = False
+        if out:
+            data = out[0] if len(out) == 1 else b"".join(out)
+            self.transport.write(data)
+            server.stats.net_output_bytes += len(data)
+        if c.close_after_reply:
+            self._close_after_write()
+        elif not pending and not self.write_paused and self.transport is not None:
+            self.transport.resume_reading()
+
+    def _paused_for(self, args) -> bool:
+        from ..dispatch import lookup_command
+
+        spec = lookup_command(args)
+        if isinstance(spec, str):
+            return False
+        if self.server.is_paused_for(self.client, spec):
+            if self not in self.server.paused_clients:
+                self.server.paused_clients.append(self)
+            self.transport.pause_reading()
+            return True
+        return False
+
+    def resume_processing(self) -> None:
+        """Called when a pause ends or a blocked command was served."""
+        if self.closing:
+            return
+        if self.pending:
+            self.run_pending()
+        elif not self.write_paused:
+            self.transport.resume_reading()
+
+    def _block(self) -> None:
+        self.transport.pause_reading()
+
+    def write(self, data: bytes) -> None:
+        """Write bytes outside the request/reply cycle (unblocked replies,
+        pushes)."""
+        if not self.closing and self.transport is not None:
+            self.transport.write(data)
+            self.server.stats.net_output_bytes += len(data)
+
+    # -- limits and closing ------------------------------------------------
+
+    def _check_query_buffer(self) -> None:
+        if self.parser.buffered() > self.server.config.client_query_buffer_limit:
+            self._query_buffer_overflow()
+
+    def _query_buffer_overflow(self) -> None:
+        c = self.client
+        self.server.log.warning(
+            "Closing client that reached max query buffer length: id=%d addr=%s (qbuf initial bytes: ...)"
+            % (c.id, c.addr)
+        )
+        self.close_now()
+
+    def _close_after_write(self) -> None:
+        self.closing = True
+        self.pending.clear()
+        if self.transport is not None:
+            self.transport.close()
+
+    def schedule_close(self) -> None:
+        """CLIENT KILL and friends: the caller gets its reply first; any
+        other client is closed at once."""
+        if self.processing:
+            self.client.close_after_reply = True
+        else:
+            self.close_now()
+
+    def close_now(self) -> None:
+        self.closing = True
+        self.pending.clear()
+        if self.transport is not None:
+            self.transport.abort()

@@ -1,0 +1,143 @@
+"""The propagation funnel: the one path by which writes reach replicas and
+the AOF.
+
+During a command, ``propagate(dbid, args)`` queues the deterministic form of
+each write (the dispatcher queues the command itself, or the rewrite the
+handler asked for; the keyspace's expiry hook queues DELs). At the end of
+the top-level command ``flush()`` turns the queue into RESP bytes — a
+``SELECT`` whenever the stream's database changes, several writes wrapped
+in ``MULTI``/``EXEC`` — appends them to the replication backlog, advances
+the master replication offset and hands them to every subscriber.
+
+Subscribers (replica links, the AOF writer) register a callable taking
+``(data: bytes, dbid_changes)``; the funnel does not import them.
+
+Imports only the protocol package.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .protocol.resp import encode_command
+
+_MULTI = encode_command([b"MULTI"])
+_EXEC = encode_command([b"EXEC"])
+
+
+class Backlog:
+    """Ring buffer of the last ``size`` bytes of the replication stream.
+
+    ``first_offset`` is the master offset of the first byte held (Redis's
+    repl_backlog_first_byte_offset, which starts at 1)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.buf = bytearray()
+        self.first_offset = 1  # offset of buf[0] is first_offset
+        self.active = False
+
+    def append(self, data: bytes, end_offset: int) -> None:
+        """Append ``data`` whose last byte is stream offset ``end_offset``."""
+        if not self.active:
+            return
+        self.buf += data
+        excess = len(self.buf) - self.size
+        if excess > 0:
+            # Trim in big steps to keep amortised cost low.
+            if excess > self.size // 8 or len(self.buf) > 2 * self.size:
+                del self.buf[:excess]
+        self.first_offset = end_offset - len(self.buf) + 1
+
+    @property
+    def histlen(self) -> int:
+        return min(len(self.buf), self.size)
+
+    def resize(self, size: int) -> None:
+        self.size = size
+        if len(self.buf) > size:
+            end = self.first_offset + len(self.buf) - 1
+            del self.buf[: len(self.buf) - size]
+            self.first_offset = end - len(self.buf) + 1
+
+    def read_from(self, offset: int, end_offset: int) -> bytes | None:
+        """Bytes from stream offset ``offset`` (inclusive) to the end, or
+        None if they are no longer (or not yet) held."""
+        if not self.active:
+            return None
+        held = min(len(self.buf), self.size)
+        start = end_offset - held + 1
+        if offset < start or offset > end_offset + 1:
+            return None
+        return bytes(self.buf[len(self.buf) - (end_offset - offset + 1):]) if offset <= end_offset else b""
+
+    def clear(self, next_offset: int) -> None:
+        self.buf = bytearray()
+        self.first_offset = next_offset
+
+
+class Propagator:
+    """Queue of writes for the current command and their delivery."""
+
+    def __init__(self, backlog_size: int = 1024 * 1024) -> None:
+        self.pending: list[tuple[int, list[bytes]]] = []
+        self.subscribers: list[Callable[[bytes], None]] = []
+        self.master_repl_offset = 0
+        self.stream_db = -1  # database the stream last SELECTed
+        self.backlog = Backlog(backlog_size)
+        self.enabled = True  # False while a replica applies its master's stream
+        self.in_exec = False
+
+    def propagate(self, dbid: int, args: list[bytes]) -> None:
+        """Queue one write of the running command."""
+        if self.enabled:
+            self.pending.append((dbid, args))
+
+    def subscribe(self, fn: Callable[[bytes], None]) -> None:
+        self.subscribers.append(fn)
+
+    def unsubscribe(self, fn: Callable[[bytes], None]) -> None:
+        if fn in self.subscribers:
+            self.subscribers.remove(fn)
+
+    def has_audience(self) -> bool:
+        return bool(self.subscribers) or self.backlog.active
+
+    def flush(self) -> None:
+        """Deliver the queued writes of the finished top-level command."""
+        pending = self.pending
+        if not pending:
+            return
+        self.pending = []
+        if not self.has_audience():
+            return
+        parts: list[bytes] = []
+        wrap = len(pending) > 1 and not self.in_exec
+        if wrap:
+            # MULTI goes into the first command's database.
+            self._select(parts, pending[0][0])
+            parts.append(_MULTI)
+        for dbid, args in pending:
+            self._select(parts, dbid)
+            parts.append(encode_command(args))
+        if wrap:
+            parts.append(_EXEC)
+        self.feed(b"".join(parts))
+
+    def _select(self, parts: list[bytes], dbid: int) -> None:
+        if dbid != self.stream_db:
+            parts.append(encode_command([b"SELECT", str(dbid).encode()]))
+            self.stream_db = dbid
+
+    def feed(self, data: bytes) -> None:
+        """Append raw stream bytes (also used for PINGs and GETACKs to
+        replicas, and by a replica forwarding its master's stream)."""
+        self.master_repl_offset += len(data)
+        self.backlog.append(data, self.master_repl_offset)
+        for fn in self.subscribers:
+            fn(data)
+
+    def force_select(self) -> None:
+        """Make the next write start with SELECT (after a new replica joins
+        or the AOF is rewritten)."""
+        self.stream_db = -1

@@ -1,0 +1,292 @@
+"""Request parsing: bytes from a client socket -> command argument lists.
+
+Owns the framing of client requests exactly as Redis 7.0's networking.c
+does it: RESP multibulk requests (``*N\\r\\n$len\\r\\n…``) and inline
+commands (``PING\\r\\n``, quoted arguments split like ``sdssplitargs``), with
+Redis's limits and protocol-error texts.
+
+Two parsers share one API (``feed``, ``gets``, ``buffered``):
+
+* ``PyRequestParser`` — pure Python, incremental (never rescans a partial
+  frame), checks every length before buffering the data it announces.
+* ``HiredisRequestParser`` — hands runs of complete multibulk frames to
+  hiredis's C reader (about ten times faster per command) and falls back
+  to the Python parser for inline commands, frames split across reads and
+  anything irregular, so errors and limits are always Redis's.
+
+hiredis is a *reply* parser, not a request parser, which is why we do not
+give it the whole stream: it would accept integers or nested arrays inside
+a request and cannot tell us where a partial frame starts.
+
+Imports nothing from radish above the protocol package.
+"""
+
+from __future__ import annotations
+
+from .splitargs import split_args
+
+try:  # pragma: no cover - exercised when hiredis is installed
+    import hiredis
+except ImportError:  # pragma: no cover
+    hiredis = None
+
+PROTO_INLINE_MAX_SIZE = 64 * 1024
+INT_MAX = 2**31 - 1
+DEFAULT_MAX_BULK_LEN = 512 * 1024 * 1024
+
+
+class ProtocolError(Exception):
+    """Malformed request. ``str(e)`` is the reply text after '-', e.g.
+    ``ERR Protocol error: invalid bulk length``. The connection is closed
+    after the reply is sent."""
+
+
+def _strict_int(s: bytes) -> int | None:
+    """Redis's string2ll: optional '-', digits, no leading zeros or '+'."""
+    if s.isdigit():
+        if s[0] == 48 and len(s) > 1:  # leading zero
+            return None
+        return int(s)
+    if len(s) > 1 and s[0] == 45 and s[1:].isdigit() and s[1] != 48:  # '-'
+        return int(s)
+    return None
+
+
+class PyRequestParser:
+    """Incremental request parser. ``gets()`` returns the next command as a
+    list of bytes, ``None`` when more data is needed, and raises
+    ProtocolError on malformed input."""
+
+    __slots__ = ("buf", "pos", "max_bulk_len", "_args", "_remaining", "_bulklen")
+
+    def __init__(self, max_bulk_len: int = DEFAULT_MAX_BULK_LEN) -> None:
+        self.buf = bytearray()
+        self.pos = 0
+        self.max_bulk_len = max_bulk_len
+        self._args: list[bytes] | None = None  # multibulk in progress
+        self._remaining = 0
+        self._bulklen = -1
+
+    def feed(self, data: bytes) -> None:
+        self.buf += data
+
+    def buffered(self) -> int:
+        """Bytes received and not yet consumed (the query buffer size)."""
+        return len(self.buf) - self.pos
+
+    def in_frame(self) -> bool:
+        """True when a partially received command is pending."""
+        return self._args is not None or self.pos < len(self.buf)
+
+    def _compact(self) -> None:
+        if self.pos:
+            del self.buf[: self.pos]
+            self.pos = 0
+
+    def gets(self) -> list[bytes] | None:
+        while True:
+            if self._args is None:
+                if self.pos >= len(self.buf):
+                    if self.pos:
+                        self.buf.clear()
+                        self.pos = 0
+                    return None
+                if self.buf[self.pos] == 42:  # '*'
+                    r = self._start_multibulk()
+                else:
+                    r = self._inline()
+                if r is None:
+                    return None
+                if r is True:  # empty command (*0, *-1, blank line): skip
+                    continue
+                if r is not False:
+                    return r
+            args = self._continue_multibulk()
+            if args is not None:
+                return args
+            return None
+
+    def _start_multibulk(self):
+        buf = self.buf
+        nl = buf.find(b"\r", self.pos)
+        if nl < 0:
+            if len(buf) - self.pos > PROTO_INLINE_MAX_SIZE:
+                raise ProtocolError("ERR Protocol error: too big mbulk count string")
+            return None
+        if nl - self.pos > PROTO_INLINE_MAX_SIZE:
+            raise ProtocolError("ERR Protocol error: too big mbulk count string")
+        if nl + 1 >= len(buf):  # need the '\n' too
+            return None
+        n = _strict_int(bytes(buf[self.pos + 1 : nl]))
+        if n is None or n > INT_MAX:
+            raise ProtocolError("ERR Protocol error: invalid multibulk length")
+        self.pos = nl + 2
+        if n <= 0:
+            return True
+        self._args = []
+        self._remaining = n
+        self._bulklen = -1
+        return False
+
+    def _continue_multibulk(self) -> list[bytes] | None:
+        buf = self.buf
+        args = self._args
+        assert args is not None
+        pos = self.pos
+        while self._remaining:
+            if self._bulklen < 0:
+                if pos >= len(buf):
+                    break
+                nl = buf.find(b"\r", pos)
+                if nl < 0:
+                    if len(buf) - pos > PROTO_INLINE_MAX_SIZE:
+                        raise ProtocolError("ERR Protocol error: too big bulk count string")
+                    break
+                if nl - pos > PROTO_INLINE_MAX_SIZE:
+                    raise ProtocolError("ERR Protocol error: too big bulk count string")
+                if nl + 1 >= len(buf):
+                    break
+                if buf[pos] != 36:  # '$'
+                    raise ProtocolError(
+                        "ERR Protocol error: expected '$', got '%s'"
+                        % chr(buf[pos])
+                    )
+                ln = _strict_int(bytes(buf[pos + 1 : nl]))
+                if ln is None or ln < 0 or ln > self.max_bulk_len:
+                    raise ProtocolError("ERR Protocol error: invalid bulk length")
+                self._bulklen = ln
+                pos = nl + 2
+            end = pos + self._bulklen
+            if end + 2 > len(buf):
+                break
+            args.append(bytes(buf[pos:end]))
+            pos = end + 2
+            self._bulklen = -1
+            self._remaining -= 1
+        self.pos = pos
+        if self._remaining:
+            # Keep memory bounded while a big frame trickles in.
+            if pos > 65536 and pos > (len(buf) >> 1):
+                self._compact()
+            return None
+        self._args = None
+        return args
+
+    def _inline(self):
+        buf = self.buf
+        nl = buf.find(b"\n", self.pos)
+        if nl < 0:
+            if len(buf) - self.pos > PROTO_INLINE_MAX_SIZE:
+                raise ProtocolError("ERR Protocol error: too big inline request")
+            return None
+        end = nl
+        if end > self.pos and buf[end - 1] == 13:
+            end -= 1
+        line = bytes(buf[self.pos : end])
+        self.pos = nl + 1
+        args = split_args(line)
+        if args is None:
+            raise ProtocolError("ERR Protocol error: unbalanced quotes in request")
+        if not args:
+            return True
+        return args
+
+
+class HiredisRequestParser:
+    """Batch API (``feed_and_parse``, ``buffered``) shared with
+    PyBatchParser; complete multibulk frames go through hiredis, everything
+    else through the Python parser."""
+
+    __slots__ = ("_py", "_reader", "max_bulk_len", "_Reader")
+
+    def __init__(self, max_bulk_len: int = DEFAULT_MAX_BULK_LEN) -> None:
+        self.max_bulk_len = max_bulk_len
+        self._py = PyRequestParser(max_bulk_len)
+        self._Reader = hiredis.Reader
+        self._reader = None
+
+    def buffered(self) -> int:
+        return self._py.buffered()
+
+    def feed_and_parse(self, data: bytes) -> tuple[list[list[bytes]], ProtocolError | None]:
+        """Parse every complete command in ``data`` (plus whatever was
+        pending). Returns (commands, error): commands parsed before any
+        protocol error, and the error if one occurred."""
+        py = self._py
+        out: list[list[bytes]] = []
+        if py.in_frame() or not data or data[0] != 42:
+            py.feed(data)
+            return self._drain_py(out)
+        reader = self._reader
+        if reader is None:
+            reader = self._reader = self._Reader()
+        reader.feed(data)
+        consumed = 0
+        maxlen = self.max_bulk_len
+        gets = reader.gets
+        try:
+            while True:
+                frame = gets()
+                if frame is False:
+                    break
+                if type(frame) is not list or not frame:
+                    raise ValueError
+                size = 3 + len(str(len(frame)))
+                for a in frame:
+                    if type(a) is not bytes:
+                        raise ValueError
+                    n = len(a)
+                    if n > maxlen:
+                        raise ValueError
+                    size += n + (6 if n < 10 else 7 if n < 100 else 5 + len(str(n)))
+                out.append(frame)
+                consumed += size
+        except Exception:
+            # hiredis accepted or rejected something Redis treats differently:
+            # drop the frame being looked at and let the Python parser decide.
+            self._reader = None
+            py.feed(data[consumed:] if consumed else data)
+            return self._drain_py(out)
+        if consumed != len(data):
+            # A partial frame (or non-canonical encoding) at the tail: the
+            # Python parser takes it over from the last frame boundary.
+            self._reader = None
+            py.feed(data[consumed:])
+            return self._drain_py(out)
+        return out, None
+
+    def _drain_py(self, out):
+        py = self._py
+        try:
+            while True:
+                args = py.gets()
+                if args is None:
+                    return out, None
+                out.append(args)
+        except ProtocolError as e:
+            return out, e
+
+
+class PyBatchParser(PyRequestParser):
+    """PyRequestParser with the batch API used by the network layer."""
+
+    __slots__ = ()
+
+    def feed_and_parse(self, data: bytes) -> tuple[list[list[bytes]], ProtocolError | None]:
+        self.feed(data)
+        out: list[list[bytes]] = []
+        try:
+            while True:
+                args = self.gets()
+                if args is None:
+                    return out, None
+                out.append(args)
+        except ProtocolError as e:
+            return out, e
+
+
+def make_request_parser(max_bulk_len: int = DEFAULT_MAX_BULK_LEN, use_hiredis: bool = True):
+    """The fastest available parser (hiredis-backed when installed)."""
+    if use_hiredis and hiredis is not None:
+        return HiredisRequestParser(max_bulk_len)
+    return PyBatchParser(max_bulk_len)

@@ -1,0 +1,411 @@
+"""The server: owns the databases, clients, configuration, statistics, the
+propagation funnel and the cron; starts the listeners on the event loop.
+
+Command handlers reach server-level services through ``c.server`` (pause
+clients, kill clients, shut down, replication role …); nothing below this
+module imports it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import resource
+import secrets
+import signal
+import socket
+import sys
+import time
+
+from . import REDIS_VERSION, __version__
+from . import errors as E
+from .client import FLAG_MASTER, FLAG_NO_EVICT, FLAG_REPLICA, Client
+from .commands import load_all
+from .config import Config
+from .db.keyspace import Keyspace
+from .log import Logger
+from .propagation import Propagator
+
+
+class Stats:
+    """Counters reported by INFO stats / errorstats; reset by CONFIG RESETSTAT."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.numcommands = 0
+        self.numconnections = 0
+        self.rejected_conn = 0
+        self.net_input_bytes = 0
+        self.net_output_bytes = 0
+        self.total_error_replies = 0
+        self.errors: dict[str, int] = {}
+        self.total_reads = 0
+        self.total_writes = 0
+        self.evicted_keys = 0
+        self.sync_full = 0
+        self.sync_partial_ok = 0
+        self.sync_partial_err = 0
+        self.unexpected_error_replies = 0
+        self.ops_samples: list[tuple[float, int]] = []
+
+    def count_error(self, message: str) -> None:
+        self.total_error_replies += 1
+        code = message.split(" ", 1)[0]
+        if len(self.errors) < 128 or code in self.errors:
+            self.errors[code] = self.errors.get(code, 0) + 1
+
+
+class Server:
+    """One radish server."""
+
+    def __init__(self, config: Config, logger: Logger | None = None) -> None:
+        load_all()
+        self.config = config
+        self.log = logger or Logger(config)
+        self.keyspace = Keyspace(config.databases)
+        self.keyspace.on_expired = self._propagate_expire
+        self.dirty = 0
+        self.propagation = Propagator(config.repl_backlog_size)
+        self.stats = Stats()
+        self.clients: dict[int, Client] = {}
+        self._next_client_id = 1
+        self.loading = False
+        self.start_time = time.time()
+        self.run_id = secrets.token_hex(20)
+        self.replid = secrets.token_hex(20)
+        self.replid2 = "0" * 40
+        self.second_repl_offset = -1
+        self.pid = os.getpid()
+        self.executable = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+        self.listeners: list[asyncio.AbstractServer] = []
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.shutdown_requested = False
+        self.shutdown_event: asyncio.Event | None = None
+        self.exit_code = 0
+        # CLIENT PAUSE state: (mode, until_ms) where mode is "write" or "all".
+        self.pause_mode: str | None = None
+        self.pause_until = 0.0
+        self.paused_clients: list = []
+        self.blocked_clients = 0
+        self.lastsave = int(time.time())
+        self.rdb_changes_since_last_save = 0
+        self.cron_loops = 0
+        self.replication = None  # set by the replication layer when it lands
+        self.hz = config.hz
+        self._cron_handle = None
+        self.cron_hooks: list = []  # extra periodic work registered by later layers
+        self._register_config_hooks()
+
+    # -- clients -------------------------------------------------------------
+
+    def new_client(self, addr: str = "", laddr: str = "", fd: int = -1) -> Client:
+        cid = self._next_client_id
+        self._next_client_id += 1
+        c = Client(self, cid, addr, laddr, fd)
+        self.clients[cid] = c
+        return c
+
+    def remove_client(self, c: Client) -> None:
+        self.clients.pop(c.id, None)
+
+    def internal_client(self) -> Client:
+        """A client for internal use (scripts, tests): authenticated, no socket."""
+        c = self.new_client()
+        self.clients.pop(c.id, None)
+        c.authenticated = True
+        return c
+
+    def kill_client(self, c: Client) -> None:
+        """Disconnect a client (after the current reply if it is the caller)."""
+        c.close_after_reply = True
+        conn = getattr(c, "connection", None)
+        if conn is not None:
+            conn.schedule_close()
+
+    # -- generic write checks -------------------------------------------------
+
+    def precheck_write(self, c: Client, spec) -> str | None:
+        """Error text that refuses this write now, or None (read-only
+        replica, OOM, failed background save)."""
+        if spec.is_write:
+            repl = self.replication
+            if (
+                repl is not None
+                and repl.is_replica()
+                and self.config.replica_read_only
+                and not c.flags & FLAG_MASTER
+            ):
+                return E.READONLY
+        return None
+
+    # -- propagation ------------------------------------------------------------
+
+    def _propagate_expire(self, db, key: bytes) -> None:
+        self.propagation.propagate(db.id, [b"DEL", key])
+
+    def mark_dirty(self, n: int = 1) -> None:
+        self.dirty += n
+
+    # -- config hooks ----------------------------------------------------------
+
+    def _register_config_hooks(self) -> None:
+        cfg = self.config
+
+        def on_dir(value) -> None:
+            try:
+                os.chdir(value)
+            except OSError as e:
+                from .config import ConfigError
+
+                raise ConfigError(str(e.strerror)) from e
+
+        def on_hz(value) -> None:
+            self.hz = max(1, min(500, int(value)))
+
+        def on_backlog(value) -> None:
+            self.propagation.backlog.resize(int(value))
+
+        def on_requirepass(value) -> None:
+            if not value:
+                for cl in self.clients.values():
+                    cl.authenticated = True
+
+        for name, fn in (
+            ("dir", on_dir),
+            ("hz", on_hz),
+            ("repl-backlog-size", on_backlog),
+            ("requirepass", on_requirepass),
+        ):
+            try:
+                cfg.on_change(name, fn)
+            except Exception:  # pragma: no cover - parameter missing
+                pass
+
+    # -- pause -------------------------------------------------------------------
+
+    def pause_clients(self, mode: str, timeout_ms: int) -> None:
+        until = time.time() * 1000 + timeout_ms
+        if self.pause_mode == "all" and mode == "write":
+            # A weaker pause does not override a stronger one still active.
+            self.pause_until = max(self.pause_until, until)
+            return
+        self.pause_mode = mode
+        self.pause_until = max(until, self.pause_until) if self.pause_mode == mode else until
+
+    def unpause_clients(self) -> None:
+        self.pause_mode = None
+        self.pause_until = 0
+        waiting, self.paused_clients = self.paused_clients, []
+        for conn in waiting:
+            conn.resume_processing()
+
+    def is_paused_for(self, c: Client, spec) -> bool:
+        """Should this command wait because of CLIENT PAUSE?"""
+        if self.pause_mode is None:
+            return False
+        if time.time() * 1000 >= self.pause_until:
+            self.unpause_clients()
+            return False
+        if c.flags & (FLAG_MASTER | FLAG_REPLICA):
+            return False
+        if self.pause_mode == "all":
+            return True
+        return spec.is_write or spec.may_replicate
+
+    # -- cron ---------------------------------------------------------------------
+
+    def cron(self) -> None:
+        """Periodic work, ``hz`` times a second (Redis's serverCron plus the
+        active expire cycle)."""
+        self.cron_loops += 1
+        ks = self.keyspace
+        ks.tick()
+        if ks.active_expire_enabled and not ks.is_replica:
+            self.active_expire_cycle()
+            if self.propagation.pending:
+                self.propagation.flush()
+        if self.pause_mode is not None and time.time() * 1000 >= self.pause_until:
+            self.unpause_clients()
+        if self.cron_loops % max(1, self.hz) == 0:
+            self._client_timeouts()
+        if self.replication is not None:
+            self.replication.cron()
+        for hook in self.cron_hooks:
+            hook()
+
+    def active_expire_cycle(self) -> None:
+        """Sample keys with a TTL in every database, delete the expired ones,
+        repeat while more than 10% of a sample was expired, within 25% of a
+        cron period (Redis's ACTIVE_EXPIRE_CYCLE_SLOW budget)."""
+        ks = self.keyspace
+        budget = 0.25 / max(1, self.hz)
+        deadline = time.perf_counter() + budget
+        sampled_total = expired_total = 0
+        for db in ks.dbs:
+            if not db.expires:
+                continue
+            while True:
+                sampled, expired = db.active_expire_step(20)
+                sampled_total += sampled
+                expired_total += expired
+                if sampled == 0 or expired * 10 <= sampled:
+                    break
+                if time.perf_counter() > deadline:
+                    ks.expired_time_cap_reached_count += 1
+                    break
+            if time.perf_counter() > deadline:
+                break
+        if sampled_total:
+            perc = expired_total / sampled_total
+            ks.expired_stale_perc = perc * 0.05 + ks.expired_stale_perc * 0.95
+
+    def _client_timeouts(self) -> None:
+        timeout = self.config.timeout
+        if not timeout:
+            return
+        now = time.time()
+        for c in list(self.clients.values()):
+            if c.flags & (FLAG_MASTER | FLAG_REPLICA) or c.blocked is not None:
+                continue
+            if c.subscriptions or c.psubscriptions:
+                continue
+            if now - c.last_interaction > timeout:
+                self.log.verbose("Closing idle client")
+                self.kill_client(c)
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Bind the listeners and start the cron."""
+        from .net.connection import ClientConnection
+
+        self.loop = asyncio.get_running_loop()
+        self.shutdown_event = asyncio.Event()
+        cfg = self.config
+        binds = list(cfg.bind) or ["*"]
+        if not cfg.is_changed("bind"):
+            # Like the redis.conf Redis ships: loopback only unless told otherwise.
+            binds = ["127.0.0.1", "-::1"]
+        if cfg.port:
+            errs = []
+            for addr in binds:
+                optional = addr.startswith("-")
+                host = addr.lstrip("-")
+                hosts: list[str | None]
+                if host == "*":
+                    hosts = ["0.0.0.0"]
+                elif host == "::*":
+                    hosts = ["::"]
+                else:
+                    hosts = [host]
+                try:
+                    srv = await self.loop.create_server(
+                        lambda: ClientConnection(self),
+                        host=hosts[0],
+                        port=cfg.port,
+                        reuse_address=True,
+                        backlog=cfg.tcp_backlog,
+                    )
+                    self.listeners.append(srv)
+                except OSError as e:
+                    if optional or (host == "::1" and _ipv6_unavailable(e)):
+                        continue
+                    errs.append("Could not create server TCP listening socket %s:%d: %s" % (host, cfg.port, e.strerror or e))
+            if errs or not self.listeners:
+                for msg in errs:
+                    self.log.warning(msg)
+                raise SystemExit(1)
+        self._schedule_cron()
+
+    def _schedule_cron(self) -> None:
+        loop = self.loop
+        assert loop is not None
+
+        def tick() -> None:
+            try:
+                self.cron()
+            except Exception as e:  # never let cron kill the loop
+                self.log.warning("cron error: %r" % (e,))
+            self._cron_handle = loop.call_later(1.0 / max(1, self.hz), tick)
+
+        self._cron_handle = loop.call_later(1.0 / max(1, self.hz), tick)
+
+    def request_shutdown(self, exit_code: int = 0) -> None:
+        self.shutdown_requested = True
+        self.exit_code = exit_code
+        if self.shutdown_event is not None:
+            self.shutdown_event.set()
+
+    def prepare_shutdown(self, save: bool | None = None, now: bool = False, force: bool = False) -> str | None:
+        """Redis's prepareForShutdown: returns an error text to refuse, or
+        None once the server may exit."""
+        self.log.warning("User requested shutdown...")
+        persistence = getattr(self, "persistence", None)
+        if persistence is not None:
+            err = persistence.on_shutdown(save, force)
+            if err:
+                return err
+        self.log.warning("Redis is now ready to exit, bye bye...")
+        return None
+
+    async def serve_until_shutdown(self) -> int:
+        assert self.shutdown_event is not None
+        await self.shutdown_event.wait()
+        await self.close()
+        return self.exit_code
+
+    async def close(self) -> None:
+        if self._cron_handle is not None:
+            self._cron_handle.cancel()
+        for srv in self.listeners:
+            srv.close()
+        for c in list(self.clients.values()):
+            conn = getattr(c, "connection", None)
+            if conn is not None:
+                conn.close_now()
+        self.listeners = []
+
+    # -- info helpers -------------------------------------------------------------
+
+    def uptime(self) -> int:
+        return int(time.time() - self.start_time)
+
+    def used_memory(self) -> int:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    def role(self) -> str:
+        repl = self.replication
+        return "slave" if repl is not None and repl.is_replica() else "master"
+
+    def connected_clients(self) -> int:
+        return sum(1 for c in self.clients.values() if not c.flags & FLAG_REPLICA)
+
+    def no_evict(self, c: Client) -> bool:
+        return bool(c.flags & FLAG_NO_EVICT)
+
+
+def _ipv6_unavailable(e: OSError) -> bool:
+    return e.errno in (socket.EAI_ADDRFAMILY if hasattr(socket, "EAI_ADDRFAMILY") else -1, 97, 99, -9)
+
+
+def install_signal_handlers(server: Server) -> None:
+    loop = asyncio.get_running_loop()
+
+    def on_signal(signame: str) -> None:
+        server.log.warning("Received %s scheduling shutdown..." % signame)
+        err = server.prepare_shutdown(save=None)
+        if err:
+            server.log.warning("Error trying to shut down: %s" % err)
+        server.request_shutdown(0)
+
+    for sig, name in ((signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "SIGINT")):
+        try:
+            loop.add_signal_handler(sig, on_signal, name)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover
+            pass
+
+
+def version_banner() -> str:
+    return "radish %s (Redis %s compatible)" % (__version__, REDIS_VERSION)
