@@ -66,6 +66,9 @@ class Client:
         # (None = propagate the command as received).
         self.propagate_as: list[list[bytes]] | None = None
         self.blocked = None  # BlockState while parked on a blocking command
+        # Commands must not block (inside EXEC, scripts, the master link).
+        self.no_block = False
+        self.pending_reply = None
         self.kill_reason: str | None = None
 
     @property

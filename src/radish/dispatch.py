@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 
 from . import errors
+from .blocking import Block
 from .commands.registry import COMMANDS, CommandSpec
 from .errors import CommandError
 from .protocol.resp import OK, QUEUED, _encode_into, encode_error
@@ -139,6 +140,14 @@ def process_command(c, args: list[bytes]) -> bytes | None:
     result = call(c, spec, args)
     if server.propagation.pending:
         server.propagation.flush()
+    blocking = server.blocking
+    if type(result) is Block:
+        blocking.park(c, spec, args, result)
+        if blocking.ready:
+            blocking.serve_ready()
+        return BLOCKED
+    if blocking.ready:
+        blocking.serve_ready()
     if c.reply_mode:
         return _suppressed(c)
     return encode_result(c, result)
@@ -193,6 +202,8 @@ def call(c, spec: CommandSpec, args: list[bytes]):
         spec.failed_calls += 1
         server.stats.count_error(e.message)
         result = e
+    if type(result) is Block and c.no_block:
+        result = result.timeout_fn() if result.timeout_fn is not None else result.timeout_reply
     spec.usec += (_perf_ns() - start) // 1000
     spec.calls += 1
     server.stats.numcommands += 1

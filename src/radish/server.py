@@ -23,6 +23,7 @@ from .client import FLAG_MASTER, FLAG_NO_EVICT, FLAG_REPLICA, Client
 from .commands import load_all
 from .config import Config
 from .db.keyspace import Keyspace
+from .blocking import BlockingRegistry
 from .log import Logger
 from .propagation import Propagator
 
@@ -66,6 +67,9 @@ class Server:
         self.log = logger or Logger(config)
         self.keyspace = Keyspace(config.databases)
         self.keyspace.on_expired = self._propagate_expire
+        self.keyspace.on_key_changed = self._key_changed
+        self.blocking = BlockingRegistry(self)
+        self.key_change_hooks: list = []  # WATCH, keyspace events …
         self.dirty = 0
         self.propagation = Propagator(config.repl_backlog_size)
         self.stats = Stats()
@@ -96,6 +100,8 @@ class Server:
         self.hz = config.hz
         self._cron_handle = None
         self.cron_hooks: list = []  # extra periodic work registered by later layers
+        self.client_closed_hooks: list = []
+        self.startup_hooks: list = []  # run before listening (e.g. load the RDB)
         self._register_config_hooks()
 
     # -- clients -------------------------------------------------------------
@@ -144,6 +150,17 @@ class Server:
 
     def _propagate_expire(self, db, key: bytes) -> None:
         self.propagation.propagate(db.id, [b"DEL", key])
+
+    def _key_changed(self, db, key: bytes) -> None:
+        self.blocking.key_changed(db, key)
+        for hook in self.key_change_hooks:
+            hook(db, key)
+
+    def on_client_closed(self, c: Client) -> None:
+        """The network layer lost a client: release what it held."""
+        self.blocking.client_gone(c)
+        for hook in self.client_closed_hooks:
+            hook(c)
 
     def mark_dirty(self, n: int = 1) -> None:
         self.dirty += n

@@ -9,6 +9,16 @@ def load_all() -> None:
     global _loaded
     if _loaded:
         return
-    from . import connection, keys, server_cmds, strings  # noqa: F401
+    from . import (  # noqa: F401
+        connection,
+        hashes,
+        keys,
+        lists,
+        persistence_cmds,
+        server_cmds,
+        sets,
+        sort,
+        strings,
+    )
 
     _loaded = True

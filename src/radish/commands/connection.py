@@ -446,3 +446,24 @@ def client_pause(c, args):
 def client_unpause(c, args):
     c.server.unpause_clients()
     return OK
+
+
+@command("client|unblock", -3, "admin noscript loading stale", acl="connection", group="connection", since="5.0.0", summary="Unblock a client blocked in a blocking command from a different connection", complexity="O(log N) where N is the number of client connections")
+def client_unblock(c, args):
+    """Format: CLIENT UNBLOCK client-id [TIMEOUT | ERROR]"""
+    cid = to_int(args[2])
+    if cid is None:
+        raise CommandError(E.NOT_INTEGER)
+    error = False
+    if len(args) == 4:
+        mode = args[3].lower()
+        if mode == b"error":
+            error = True
+        elif mode != b"timeout":
+            raise CommandError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+    elif len(args) > 4:
+        raise CommandError(E.SYNTAX)
+    target = c.server.clients.get(cid)
+    if target is None or target.blocked is None:
+        return 0
+    return 1 if c.server.blocking.unblock(target, error) else 0

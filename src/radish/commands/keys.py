@@ -11,7 +11,6 @@ from ..globmatch import compile_glob
 from ..protocol.resp import SimpleString
 from .args import LLONG_MAX, LLONG_MIN, parse_int, to_int
 from .registry import command
-from .strings import notify_write
 from .types import describe_encoding, type_name
 
 
@@ -42,7 +41,7 @@ def _delete(c, args) -> int:
         if db.lookup_write(key) is not None:
             db.delete(key)
             n += 1
-            notify_write(c, key)
+            c.db.signal_modified(key)
     c.server.dirty += n
     return n
 
@@ -171,8 +170,8 @@ def _rename(c, args, nx: bool):
     if when is not None:
         db.set_expire(dst, when)
     c.server.dirty += 1
-    notify_write(c, src)
-    notify_write(c, dst)
+    c.db.signal_modified(src)
+    c.db.signal_modified(dst)
     return 1 if nx else SimpleString(b"OK")
 
 
@@ -217,10 +216,8 @@ def move(c, args):
     if when is not None:
         dst.set_expire(key, when)
     c.server.dirty += 1
-    notify_write(c, key)
-    hook = c.server.keyspace.on_key_changed
-    if hook is not None:
-        hook(dst, key)
+    c.db.signal_modified(key)
+    dst.signal_modified(key)
     return 1
 
 
@@ -256,9 +253,7 @@ def copy(c, args):
     if when is not None:
         dst.set_expire(dst_key, when)
     c.server.dirty += 1
-    hook = c.server.keyspace.on_key_changed
-    if hook is not None:
-        hook(dst, dst_key)
+    dst.signal_modified(dst_key)
     return 1
 
 
@@ -313,12 +308,12 @@ def _expire_generic(c, args, unit_ms: bool, absolute: bool, name: str) -> int:
         db.delete(key)
         c.server.dirty += 1
         c.propagate_as = [[b"DEL", key]]
-        notify_write(c, key)
+        c.db.signal_modified(key)
         return 1
     db.set_expire(key, when)
     c.propagate_as = [[b"PEXPIREAT", key, str(when).encode(), *args[3:]]]
     c.server.dirty += 1
-    notify_write(c, key)
+    c.db.signal_modified(key)
     return 1
 
 
@@ -393,7 +388,7 @@ def persist(c, args):
         return 0
     if db.persist(args[1]):
         c.server.dirty += 1
-        notify_write(c, args[1])
+        c.db.signal_modified(args[1])
         return 1
     return 0
 

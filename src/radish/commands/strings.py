@@ -32,13 +32,6 @@ def _check_len(c, n: int) -> None:
         raise CommandError(E.STRING_TOO_LONG)
 
 
-def notify_write(c, key: bytes) -> None:
-    """Signal a modified key (WATCH, blocked clients, keyspace events)."""
-    hook = c.server.keyspace.on_key_changed
-    if hook is not None:
-        hook(c.db, key)
-
-
 # -- GET / SET family ------------------------------------------------------------
 
 
@@ -96,7 +89,7 @@ def set_(c, args):
         if db.expires:
             db.expires.pop(key, None)
         c.server.dirty += 1
-        notify_write(c, key)
+        c.db.signal_modified(key)
         return OK
     flags = 0
     when = None
@@ -138,7 +131,7 @@ def set_(c, args):
     elif not flags & 8 and db.expires:
         db.expires.pop(key, None)
     c.server.dirty += 1
-    notify_write(c, key)
+    c.db.signal_modified(key)
     if flags & 4:
         return bytes(old) if old is not None else None
     return OK
@@ -152,7 +145,7 @@ def setnx(c, args):
         return 0
     db.set(args[1], args[2])
     c.server.dirty += 1
-    notify_write(c, args[1])
+    c.db.signal_modified(args[1])
     return 1
 
 
@@ -165,7 +158,7 @@ def _setex(c, args, unit: bytes, name: str):
     db.expires[key] = expire_at
     c.server.dirty += 1
     c.propagate_as = [[b"SET", key, value, b"PXAT", str(expire_at).encode()]]
-    notify_write(c, key)
+    c.db.signal_modified(key)
     return OK
 
 
@@ -187,7 +180,7 @@ def getset(c, args):
     old = get_string(c.db, args[1], write=True)
     c.db.set(args[1], args[2])
     c.server.dirty += 1
-    notify_write(c, args[1])
+    c.db.signal_modified(args[1])
     return bytes(old) if old is not None else None
 
 
@@ -199,7 +192,7 @@ def getdel(c, args):
         return None
     c.db.delete(args[1])
     c.server.dirty += 1
-    notify_write(c, args[1])
+    c.db.signal_modified(args[1])
     return bytes(old)
 
 
@@ -233,11 +226,11 @@ def getex(c, args):
             db.expires[key] = expire_at
             c.propagate_as = [[b"PEXPIREAT", key, str(expire_at).encode()]]
         c.server.dirty += 1
-        notify_write(c, key)
+        c.db.signal_modified(key)
     elif persist and db.persist(key):
         c.propagate_as = [[b"PERSIST", key]]
         c.server.dirty += 1
-        notify_write(c, key)
+        c.db.signal_modified(key)
     return bytes(v)
 
 
@@ -271,7 +264,7 @@ def mset(c, args):
         data[key] = args[i + 1]
         if exp:
             exp.pop(key, None)
-        notify_write(c, key)
+        c.db.signal_modified(key)
     c.server.dirty += (len(args) - 1) // 2
     return OK
 
@@ -287,7 +280,7 @@ def msetnx(c, args):
             return 0
     for i in range(1, len(args), 2):
         db.set(args[i], args[i + 1])
-        notify_write(c, args[i])
+        c.db.signal_modified(args[i])
     c.server.dirty += (len(args) - 1) // 2
     return 1
 
@@ -312,7 +305,7 @@ def _incr(c, key: bytes, delta: int):
         raise CommandError(E.OVERFLOW)
     db.data[key] = b"%d" % new
     c.server.dirty += 1
-    notify_write(c, key)
+    c.db.signal_modified(key)
     return new
 
 
@@ -352,7 +345,7 @@ def incrbyfloat(c, args):
     c.db.set(key, new, keep_ttl=True)
     c.server.dirty += 1
     c.propagate_as = [[b"SET", key, new, b"KEEPTTL"]]
-    notify_write(c, key)
+    c.db.signal_modified(key)
     return new
 
 
@@ -376,7 +369,7 @@ def append(c, args):
         v += extra
         n = len(v)
     c.server.dirty += 1
-    notify_write(c, key)
+    c.db.signal_modified(key)
     return n
 
 
@@ -447,7 +440,7 @@ def setrange(c, args):
         v[offset : offset + len(value)] = value
         nv = v
     c.server.dirty += 1
-    notify_write(c, key)
+    c.db.signal_modified(key)
     return len(nv)
 
 

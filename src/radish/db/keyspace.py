@@ -165,6 +165,14 @@ class Database:
 
     # -- writes ------------------------------------------------------------
 
+    def signal_modified(self, key: bytes) -> None:
+        """A write command changed ``key``: wakes clients blocked on it,
+        invalidates WATCH, and later feeds keyspace notifications (through
+        the hook the server installs)."""
+        hook = self.ks.on_key_changed
+        if hook is not None:
+            hook(self, key)
+
     def set(self, key: bytes, value, keep_ttl: bool = False) -> None:
         """Store ``value``; clears any TTL unless keep_ttl."""
         self.data[key] = value

@@ -1,0 +1,209 @@
+"""Blocked clients: BLPOP and friends, WAIT, and anything else that parks.
+
+A handler never waits. It returns ``Block(keys, timeout, timeout_reply)``
+and the dispatcher parks the client here (the rest of that client's
+pipeline waits in its connection; every other client is served). When a
+write signals one of the keys (``Database.signal_modified``), the key is
+queued as ready; after the current command, ``serve_ready`` re-runs the
+parked commands of clients blocked on it, oldest first, through the normal
+``call()`` — so one pushed element goes to exactly one client, the
+re-executed command propagates its non-blocking form, and a client whose
+command would block again keeps its place. Timeouts fire from the event
+loop with millisecond precision.
+
+Inside MULTI/EXEC, scripts and the replication stream a Block is answered at
+once with its timeout reply (the dispatcher does that).
+
+Sits at server level: reached through ``c.server.blocking``.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+
+from .client import FLAG_BLOCKED
+from .errors import CommandError
+from .protocol.resp import NULL_ARRAY
+
+
+class Block:
+    """A handler's request to park its client.
+
+    keys: keys (in the client's database) whose change may let the command
+    complete; timeout: seconds, 0 = forever; timeout_reply: the reply on
+    timeout (a null array for BLPOP); timeout_fn: computes that reply
+    instead (WAIT); ready_fn: for keyless blocks (WAIT), called to check
+    whether the client can be served — returns a reply or None.
+    """
+
+    __slots__ = ("keys", "timeout", "timeout_reply", "timeout_fn", "ready_fn")
+
+    def __init__(
+        self,
+        keys: list[bytes],
+        timeout: float,
+        timeout_reply=NULL_ARRAY,
+        timeout_fn: Callable[[], object] | None = None,
+        ready_fn: Callable[[], object] | None = None,
+    ) -> None:
+        self.keys = keys
+        self.timeout = timeout
+        self.timeout_reply = timeout_reply
+        self.timeout_fn = timeout_fn
+        self.ready_fn = ready_fn
+
+
+class BlockState:
+    __slots__ = ("spec", "args", "block", "db", "timer")
+
+    def __init__(self, spec, args, block: Block, db, timer) -> None:
+        self.spec = spec
+        self.args = args
+        self.block = block
+        self.db = db
+        self.timer = timer
+
+
+class BlockingRegistry:
+    def __init__(self, server) -> None:
+        self.server = server
+        # (dbid, key) -> ordered set of clients (insertion order = FIFO)
+        self.by_key: dict[tuple[int, bytes], OrderedDict] = {}
+        self.ready: list[tuple[int, bytes]] = []
+        self._ready_set: set[tuple[int, bytes]] = set()
+        self.keyless: OrderedDict = OrderedDict()  # WAIT and friends
+        self.count = 0
+        self._serving = False
+
+    # -- parking -----------------------------------------------------------
+
+    def park(self, c, spec, args, block: Block) -> None:
+        server = self.server
+        timer = None
+        if block.timeout > 0 and server.loop is not None:
+            timer = server.loop.call_later(block.timeout, self._on_timeout, c)
+        c.blocked = BlockState(spec, args, block, c.db, timer)
+        c.flags |= FLAG_BLOCKED
+        self.count += 1
+        server.blocked_clients = self.count
+        if block.keys:
+            dbid = c.db.id
+            for k in block.keys:
+                self.by_key.setdefault((dbid, k), OrderedDict())[c] = None
+        else:
+            self.keyless[c] = None
+
+    def _unpark(self, c) -> BlockState | None:
+        st = c.blocked
+        if st is None:
+            return None
+        c.blocked = None
+        c.flags &= ~FLAG_BLOCKED
+        self.count -= 1
+        self.server.blocked_clients = self.count
+        if st.timer is not None:
+            st.timer.cancel()
+        if st.block.keys:
+            dbid = st.db.id
+            for k in st.block.keys:
+                waiters = self.by_key.get((dbid, k))
+                if waiters is not None:
+                    waiters.pop(c, None)
+                    if not waiters:
+                        del self.by_key[(dbid, k)]
+        else:
+            self.keyless.pop(c, None)
+        return st
+
+    # -- waking ------------------------------------------------------------
+
+    def key_changed(self, db, key: bytes) -> None:
+        """Keyspace hook: a write touched ``key``."""
+        k = (db.id, key)
+        if k in self.by_key and k not in self._ready_set:
+            self._ready_set.add(k)
+            self.ready.append(k)
+
+    def serve_ready(self) -> None:
+        """Re-run the commands of clients blocked on keys that became ready
+        (called after each top-level command)."""
+        if self._serving:
+            return
+        self._serving = True
+        try:
+            from .dispatch import call
+
+            server = self.server
+            while self.ready:
+                k = self.ready.pop(0)
+                self._ready_set.discard(k)
+                waiters = self.by_key.get(k)
+                if not waiters:
+                    continue
+                for c in list(waiters):
+                    st = c.blocked
+                    if st is None:
+                        continue
+                    result = call(c, st.spec, st.args)
+                    if server.propagation.pending:
+                        server.propagation.flush()
+                    if isinstance(result, Block):
+                        continue  # still nothing for it: keeps its place
+                    self._unpark(c)
+                    self._reply(c, result)
+        finally:
+            self._serving = False
+
+    def check_keyless(self) -> None:
+        """Give keyless blocks (WAIT) a chance to complete."""
+        for c in list(self.keyless):
+            st = c.blocked
+            if st is None or st.block.ready_fn is None:
+                continue
+            r = st.block.ready_fn()
+            if r is not None:
+                self._unpark(c)
+                self._reply(c, r)
+
+    def _on_timeout(self, c) -> None:
+        st = c.blocked
+        if st is None:
+            return
+        st.timer = None
+        self._unpark(c)
+        b = st.block
+        self._reply(c, b.timeout_fn() if b.timeout_fn is not None else b.timeout_reply)
+
+    def _reply(self, c, result) -> None:
+        from .dispatch import encode_result
+
+        if isinstance(result, CommandError):
+            self.server.stats.count_error(result.message)
+        data = encode_result(c, result) if not c.reply_mode else None
+        conn = getattr(c, "connection", None)
+        if conn is None:
+            c.pending_reply = result  # in-process tests
+            return
+        if data is not None:
+            conn.write(data)
+        if self.server.loop is not None:
+            self.server.loop.call_soon(conn.resume_processing)
+
+    # -- external release ----------------------------------------------------
+
+    def unblock(self, c, error: bool) -> bool:
+        """CLIENT UNBLOCK: True if the client was blocked."""
+        st = c.blocked
+        if st is None:
+            return False
+        self._unpark(c)
+        if error:
+            self._reply(c, CommandError("UNBLOCKED client unblocked via CLIENT UNBLOCK"))
+        else:
+            b = st.block
+            self._reply(c, b.timeout_fn() if b.timeout_fn is not None else b.timeout_reply)
+        return True
+
+    def client_gone(self, c) -> None:
+        self._unpark(c)

@@ -1,0 +1,1 @@
+"""Hashes commands (filled in by the data-types issue)."""

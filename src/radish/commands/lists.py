@@ -1,0 +1,1 @@
+"""Lists commands (filled in by the data-types issue)."""

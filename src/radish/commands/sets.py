@@ -1,0 +1,1 @@
+"""Sets commands (filled in by the data-types issue)."""

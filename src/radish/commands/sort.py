@@ -1,0 +1,1 @@
+"""Sort commands (filled in by the data-types issue)."""
