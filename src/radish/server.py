@@ -19,11 +19,11 @@ import time
 
 from . import REDIS_VERSION, __version__
 from . import errors as E
+from .blocking import BlockingRegistry
 from .client import FLAG_MASTER, FLAG_NO_EVICT, FLAG_REPLICA, Client
 from .commands import load_all
 from .config import Config
 from .db.keyspace import Keyspace
-from .blocking import BlockingRegistry
 from .log import Logger
 from .propagation import Propagator
 
