@@ -152,3 +152,13 @@ class InProcess:
 @pytest.fixture
 def srv():
     return InProcess()
+
+
+def cmd(client, *args):
+    """Send a command and return the raw reply (no redis-py callbacks)."""
+    conn = client.connection_pool.get_connection()
+    try:
+        conn.send_command(*args)
+        return conn.read_response()
+    finally:
+        client.connection_pool.release(conn)

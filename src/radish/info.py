@@ -327,7 +327,7 @@ def render_info(server, names: list[str]) -> bytes:
         order.insert(idx, "modules")
     parts = []
     for g in order:
-        title = g.capitalize() if g not in ("commandstats", "errorstats", "latencystats") else g.capitalize()
+        title = "CPU" if g == "cpu" else g.capitalize()
         lines = SECTIONS[g](server)
         parts.append("# %s\r\n%s" % (title, "".join(line + "\r\n" for line in lines)))
     return "\r\n".join(parts).encode()

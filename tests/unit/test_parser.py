@@ -1,0 +1,186 @@
+"""Request parser: both implementations (hiredis-backed and pure Python)
+pass the same cases."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from radish.protocol.parser import (
+    HiredisRequestParser,
+    ProtocolError,
+    PyBatchParser,
+    hiredis,
+)
+
+PARSERS = [PyBatchParser]
+if hiredis is not None:
+    PARSERS.append(HiredisRequestParser)
+
+
+@pytest.fixture(params=PARSERS, ids=lambda p: p.__name__)
+def make(request):
+    return request.param
+
+
+def encode(args: list[bytes]) -> bytes:
+    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+
+
+def parse_all(parser, chunks):
+    out = []
+    for ch in chunks:
+        cmds, err = parser.feed_and_parse(ch)
+        out.extend(cmds)
+        if err is not None:
+            return out, err
+    return out, None
+
+
+def test_single_command(make):
+    p = make()
+    assert parse_all(p, [encode([b"SET", b"k", b"v"])]) == ([[b"SET", b"k", b"v"]], None)
+    assert p.buffered() == 0
+
+
+def test_pipeline_of_many_commands_in_one_read(make):
+    cmds = [[b"INCR", b"k%d" % i] for i in range(100)]
+    p = make()
+    out, err = parse_all(p, [b"".join(encode(c) for c in cmds)])
+    assert err is None and out == cmds
+
+
+def test_binary_safe_values(make):
+    args = [b"SET", b"k\r\n\x00", b"\r\n\x00\xff" * 10, b""]
+    out, err = parse_all(make(), [encode(args)])
+    assert out == [args] and err is None
+
+
+def test_frame_split_at_every_byte(make):
+    data = encode([b"SET", b"key", b"x" * 50]) + encode([b"GET", b"key"])
+    p = make()
+    out, err = parse_all(p, [data[i : i + 1] for i in range(len(data))])
+    assert err is None
+    assert out == [[b"SET", b"key", b"x" * 50], [b"GET", b"key"]]
+
+
+def test_large_value_across_reads(make):
+    big = bytes(range(256)) * 4096  # 1 MiB
+    data = encode([b"SET", b"k", big])
+    p = make()
+    chunks = [data[i : i + 65536] for i in range(0, len(data), 65536)]
+    out, err = parse_all(p, chunks)
+    assert err is None and out == [[b"SET", b"k", big]]
+
+
+def test_inline_commands(make):
+    out, err = parse_all(make(), [b"PING\r\nSET a  b\r\nECHO \"x y\\n\"\n\r\n"])
+    assert err is None
+    assert out == [[b"PING"], [b"SET", b"a", b"b"], [b"ECHO", b"x y\n"]]
+
+
+def test_inline_after_multibulk_in_same_read(make):
+    out, err = parse_all(make(), [encode([b"PING"]) + b"ECHO hi\r\n" + encode([b"GET", b"x"])])
+    assert err is None
+    assert out == [[b"PING"], [b"ECHO", b"hi"], [b"GET", b"x"]]
+
+
+def test_empty_multibulk_is_skipped(make):
+    out, err = parse_all(make(), [b"*0\r\n*-1\r\n" + encode([b"PING"])])
+    assert err is None and out == [[b"PING"]]
+
+
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        (b"*abc\r\n", "ERR Protocol error: invalid multibulk length"),
+        (b"*1\r\n$abc\r\n", "ERR Protocol error: invalid bulk length"),
+        (b"*1\r\n$-1\r\n", "ERR Protocol error: invalid bulk length"),
+        (b"*1\r\n:1\r\n", "ERR Protocol error: expected '$', got ':'"),
+        (b"*2\r\n$3\r\nGET\r\n*1\r\n", "ERR Protocol error: expected '$', got '*'"),
+        (b"*3000000000\r\n", "ERR Protocol error: invalid multibulk length"),
+        (b'ECHO "unbalanced\r\n', "ERR Protocol error: unbalanced quotes in request"),
+        (b"*1\r\n$600000000\r\n", "ERR Protocol error: invalid bulk length"),
+        (b"*1\r\n$03\r\nabc\r\n", "ERR Protocol error: invalid bulk length"),
+    ],
+)
+def test_protocol_errors(make, data, message):
+    out, err = parse_all(make(), [data])
+    assert isinstance(err, ProtocolError)
+    assert str(err) == message
+
+
+def test_commands_before_error_are_returned(make):
+    out, err = parse_all(make(), [encode([b"PING"]) + b"*1\r\n$x\r\n"])
+    assert out == [[b"PING"]]
+    assert str(err) == "ERR Protocol error: invalid bulk length"
+
+
+def test_bulk_limit_is_checked_before_the_data_arrives(make):
+    p = make(max_bulk_len=1000)
+    out, err = parse_all(p, [b"*2\r\n$3\r\nSET\r\n$1001\r\n"])
+    assert str(err) == "ERR Protocol error: invalid bulk length"
+
+
+def test_too_big_inline_request(make):
+    out, err = parse_all(make(), [b"x" * (64 * 1024 + 10)])
+    assert str(err) == "ERR Protocol error: too big inline request"
+
+
+def test_too_big_count_strings(make):
+    out, err = parse_all(make(), [b"*" + b"1" * (64 * 1024 + 10)])
+    assert str(err) == "ERR Protocol error: too big mbulk count string"
+    out, err = parse_all(make(), [b"*1\r\n$" + b"1" * (64 * 1024 + 10)])
+    assert str(err) == "ERR Protocol error: too big bulk count string"
+
+
+def test_buffered_counts_pending_bytes(make):
+    p = make()
+    parse_all(p, [b"*2\r\n$3\r\nSET\r\n$10\r\nabc"])
+    assert p.buffered() > 0
+
+
+args_strategy = st.lists(st.binary(max_size=40), min_size=1, max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(args_strategy, min_size=1, max_size=5), st.data())
+def test_any_split_parses_the_same(cmds, data):
+    stream = b"".join(encode(c) for c in cmds)
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(stream)), max_size=8)))
+    chunks = []
+    prev = 0
+    for cut in cuts + [len(stream)]:
+        chunks.append(stream[prev:cut])
+        prev = cut
+    for cls in PARSERS:
+        out, err = parse_all(cls(), [c for c in chunks if c])
+        assert err is None
+        assert out == cmds
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.binary(max_size=60), min_size=1, max_size=5))
+def test_garbage_never_raises_anything_but_protocol_errors(chunks):
+    for cls in PARSERS:
+        p = cls(max_bulk_len=10_000)
+        for ch in chunks:
+            cmds, err = p.feed_and_parse(ch)
+            assert all(isinstance(a, bytes) for cmd in cmds for a in cmd)
+            if err is not None:
+                assert isinstance(err, ProtocolError)
+                assert str(err).startswith("ERR Protocol error: ")
+                break
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.binary(max_size=60), min_size=1, max_size=4))
+def test_both_parsers_agree_on_garbage(chunks):
+    if len(PARSERS) < 2:
+        return
+    results = []
+    for cls in PARSERS:
+        out, err = parse_all(cls(max_bulk_len=10_000), chunks)
+        results.append((out, str(err) if err else None))
+    assert results[0] == results[1]
