@@ -10,7 +10,7 @@ from .. import errors as E
 from ..client import FLAG_MASTER, FLAG_NO_EVICT, FLAG_REPLICA
 from ..dispatch import NO_REPLY
 from ..errors import CommandError
-from ..protocol.resp import OK, PONG, MapReply, SimpleString, Verbatim
+from ..protocol.resp import OK, PONG, MapReply, SimpleString, Verbatim, status_lines
 from .args import parse_int, to_int
 from .registry import command
 
@@ -78,7 +78,7 @@ def ping(c, args):
     return PONG
 
 
-@command("echo", 2, "fast", acl="connection", group="connection", since="1.0.0", summary="Echo the given string", complexity="O(1)")
+@command("echo", 2, "loading stale fast", acl="connection", group="connection", since="1.0.0", summary="Echo the given string", complexity="O(1)")
 def echo(c, args):
     """Format: ECHO message"""
     return args[1]
@@ -117,7 +117,7 @@ def reset(c, args):
     return SimpleString(b"RESET")
 
 
-@command("select", 2, "loading stale fast", acl="keyspace", group="connection", since="1.0.0", summary="Change the selected database for the current connection", complexity="O(1)")
+@command("select", 2, "loading stale fast", acl="connection", group="connection", since="1.0.0", summary="Change the selected database for the current connection", complexity="O(1)")
 def select(c, args):
     """Format: SELECT index"""
     idx = parse_int(args[1])
@@ -215,7 +215,7 @@ def _validate_name(name: bytes) -> None:
 
 @command("client|help", 2, "loading stale", acl="connection", group="connection", since="5.0.0", summary="Show helpful text about the different subcommands", complexity="O(1)")
 def client_help(c, args):
-    return CLIENT_HELP
+    return status_lines(CLIENT_HELP)
 
 
 @command("client|id", 2, "noscript loading stale", acl="connection", group="connection", since="5.0.0", summary="Returns the client ID for the current connection", complexity="O(1)")

@@ -9,7 +9,7 @@ from .. import errors as E
 from ..config import ConfigError
 from ..errors import CommandError
 from ..info import render_info
-from ..protocol.resp import OK, MapReply, SimpleString, Verbatim
+from ..protocol.resp import OK, MapReply, SimpleString, Verbatim, status_lines
 from .args import parse_int, to_int
 from .registry import COMMANDS, CommandSpec, command
 
@@ -144,13 +144,13 @@ def command_list(c, args):
     raise CommandError(E.SYNTAX)
 
 
-@command("command|getkeys", -3, "loading stale", acl="connection", group="server", since="2.8.13", summary="Extract keys given a full Redis command", complexity="O(N) where N is the number of arguments to the command")
+@command("command|getkeys", -4, "loading stale", acl="connection", group="server", since="2.8.13", summary="Extract keys given a full Redis command", complexity="O(N) where N is the number of arguments to the command")
 def command_getkeys(c, args):
     """Format: COMMAND GETKEYS command [arg ...]"""
     return [args[2 + i] for i in _getkeys(args[2:])]
 
 
-@command("command|getkeysandflags", -3, "loading stale", acl="connection", group="server", since="7.0.0", summary="Extract keys and access flags given a full Redis command", complexity="O(N) where N is the number of arguments to the command")
+@command("command|getkeysandflags", -4, "loading stale", acl="connection", group="server", since="7.0.0", summary="Extract keys and access flags given a full Redis command", complexity="O(N) where N is the number of arguments to the command")
 def command_getkeysandflags(c, args):
     spec = _resolve(args[2:])
     return [[args[2 + i], [SimpleString(b"RW" if spec.is_write else b"RO")]] for i in _getkeys(args[2:])]
@@ -205,7 +205,7 @@ COMMAND_HELP = [
 
 @command("command|help", 2, "loading stale", acl="connection", group="server", since="5.0.0", summary="Show helpful text about the different subcommands", complexity="O(1)")
 def command_help(c, args):
-    return COMMAND_HELP
+    return status_lines(COMMAND_HELP)
 
 
 # -- CONFIG ----------------------------------------------------------------------
@@ -229,7 +229,7 @@ CONFIG_HELP = [
 
 @command("config|help", 2, "loading stale", group="server", since="5.0.0", summary="Show helpful text about the different subcommands", complexity="O(1)")
 def config_help(c, args):
-    return CONFIG_HELP
+    return status_lines(CONFIG_HELP)
 
 
 @command("config|get", -3, "admin noscript loading stale", group="server", since="2.0.0", summary="Get the values of configuration parameters", complexity="O(N) when N is the number of configuration parameters provided")
@@ -421,7 +421,7 @@ def _is_local(c) -> bool:
 
 @debug_subcommand("help")
 def debug_help(c, args):
-    return [
+    return status_lines([
         b"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         b"LOG <message>",
         b"    Write <message> to the server log.",
@@ -435,7 +435,7 @@ def debug_help(c, args):
         b"    Stop the server for <seconds>. Decimals allowed.",
         b"HELP",
         b"    Prints this help.",
-    ]
+    ])
 
 
 @debug_subcommand("sleep")

@@ -112,6 +112,11 @@ _HEADER_CACHE = [b"$%d\r\n" % i for i in range(1024)]
 _ARRAY_HEADER = [b"*%d\r\n" % i for i in range(256)]
 
 
+def status_lines(lines: list[bytes]) -> list[SimpleString]:
+    """A HELP reply: an array of status lines, as Redis sends it."""
+    return [SimpleString(line) for line in lines]
+
+
 def format_double(d: float) -> bytes:
     """Redis 7.0's ``%.17g`` rendering of a double ("inf", "-inf", "nan")."""
     if math.isinf(d):
