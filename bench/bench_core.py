@@ -1,0 +1,126 @@
+"""Side-by-side throughput of radish and redis-server.
+
+Starts both servers (each pinned to the same core when ``taskset`` exists,
+the benchmark client on the other), runs ``redis-benchmark`` against each in
+the same run, and prints requests/s, the radish/redis ratio per test, and
+each server's CPU seconds per million requests (from /proc/PID/stat).
+
+    python bench/bench_core.py                      # defaults of the core issue
+    python bench/bench_core.py -t lpush,rpop -n 100000 -P 1 16
+
+Nothing here is asserted; the figures go into issue notes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, timeout: float = 20) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("port %d did not open" % port)
+
+
+def cpu_seconds(pid: int) -> float:
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def pin(core: str) -> list[str]:
+    return ["taskset", "-c", core] if shutil.which("taskset") and os.cpu_count() and os.cpu_count() > 1 else []
+
+
+def start(kind: str, core: str) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    d = tempfile.mkdtemp(prefix="bench-%s-" % kind)
+    if kind == "radish":
+        env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+        argv = [sys.executable, "-m", "radish"]
+    else:
+        env = None
+        argv = [shutil.which("redis-server") or "redis-server"]
+    argv += ["--port", str(port), "--save", "", "--appendonly", "no", "--dir", d]
+    p = subprocess.Popen(pin(core) + argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    wait_port(port)
+    return p, port
+
+
+def run_benchmark(port: int, tests: str, n: int, clients: int, pipeline: int, core: str) -> dict[str, float]:
+    argv = pin(core) + [
+        "redis-benchmark", "-p", str(port), "-t", tests, "-n", str(n), "-c", str(clients),
+        "-P", str(pipeline), "--csv", "-q",
+    ]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=1800).stdout
+    res: dict[str, float] = {}
+    for row in csv.reader(io.StringIO(out)):
+        if len(row) >= 2 and row[0] != "test":
+            try:
+                res[row[0]] = float(row[1])
+            except ValueError:
+                pass
+    return res
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-t", default="ping,set,get,incr,mset")
+    ap.add_argument("-n", type=int, default=200000)
+    ap.add_argument("-c", type=int, default=50)
+    ap.add_argument("-P", type=int, nargs="+", default=[1, 16])
+    a = ap.parse_args()
+    if not shutil.which("redis-benchmark") or not shutil.which("redis-server"):
+        sys.exit("redis-server and redis-benchmark are needed (apt-get install redis-server redis-tools)")
+    server_core, client_core = "1", "0"
+    procs = {}
+    try:
+        for kind in ("radish", "redis"):
+            procs[kind] = start(kind, server_core)
+        results: dict[tuple[int, str], dict[str, tuple[float, float]]] = {}
+        for pipeline in a.P:
+            for test in a.t.split(","):
+                for kind in ("radish", "redis"):
+                    p, port = procs[kind]
+                    before = cpu_seconds(p.pid)
+                    r = run_benchmark(port, test, a.n, a.c, pipeline, client_core)
+                    used = cpu_seconds(p.pid) - before
+                    for name, rps in r.items():
+                        results.setdefault((pipeline, name), {})[kind] = (rps, used / a.n * 1e6)
+        print("%-28s %4s %12s %12s %7s %14s %14s" % ("test", "P", "radish rps", "redis rps", "ratio", "radish cpu-s/M", "redis cpu-s/M"))
+        for (pipeline, name), v in results.items():
+            if "radish" in v and "redis" in v:
+                (ra, rc), (re_, ec) = v["radish"], v["redis"]
+                print("%-28s %4d %12.0f %12.0f %7.2f %14.2f %14.2f" % (name, pipeline, ra, re_, ra / re_ if re_ else 0, rc, ec))
+    finally:
+        for p, _ in procs.values():
+            p.terminate()
+            p.wait(10)
+
+
+if __name__ == "__main__":
+    main()
