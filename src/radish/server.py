@@ -101,6 +101,8 @@ class Server:
         self._cron_handle = None
         self.cron_hooks: list = []  # extra periodic work registered by later layers
         self.client_closed_hooks: list = []
+        self.flush_hooks: list = []  # called with a db index, or -1 for FLUSHALL
+        self.swapdb_hooks: list = []
         self.startup_hooks: list = []  # run before listening (e.g. load the RDB)
         self._register_config_hooks()
 
@@ -155,6 +157,19 @@ class Server:
         self.blocking.key_changed(db, key)
         for hook in self.key_change_hooks:
             hook(db, key)
+
+    def on_flush(self, dbid: int) -> None:
+        for hook in self.flush_hooks:
+            hook(dbid)
+
+    def on_swapdb(self, a: int, b: int) -> None:
+        for hook in self.swapdb_hooks:
+            hook(a, b)
+
+    def on_client_reset(self, c: Client) -> None:
+        """RESET: leave MULTI, drop WATCHes (pub/sub adds its own)."""
+        for hook in self.client_closed_hooks:
+            hook(c)
 
     def on_client_closed(self, c: Client) -> None:
         """The network layer lost a client: release what it held."""

@@ -19,6 +19,7 @@ def load_all() -> None:
         sets,
         sort,
         strings,
+        transactions,
     )
 
     _loaded = True

@@ -1,0 +1,167 @@
+"""Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH.
+
+The dispatcher queues commands while a client is in MULTI (flagging the
+transaction when a command is rejected at queue time); EXEC runs the queue
+through the same ``call()`` as any command, so every write is propagated and
+the funnel wraps two or more of them in MULTI/EXEC. WATCH is optimistic
+locking: any write to a watched key (``Database.signal_modified``), a flush
+or SWAPDB touching it, or its expiry since WATCH, makes EXEC answer a null
+array.
+"""
+
+from __future__ import annotations
+
+from ..client import FLAG_DIRTY_CAS, FLAG_MULTI
+from ..dispatch import call
+from ..errors import CommandError
+from ..protocol.resp import NULL_ARRAY, OK, ErrorReply
+from .registry import command
+
+
+class WatchRegistry:
+    """(dbid, key) -> clients watching it."""
+
+    def __init__(self, server) -> None:
+        self.server = server
+        self.by_key: dict[tuple[int, bytes], set] = {}
+        server.key_change_hooks.append(self.key_changed)
+        server.flush_hooks.append(self.flushed)
+        server.swapdb_hooks.append(self.swapped)
+        server.client_closed_hooks.append(self.unwatch_all)
+
+    def watch(self, c, key: bytes) -> None:
+        if c.watched is None:
+            c.watched = {}
+        k = (c.db.id, key)
+        if k in c.watched:
+            return
+        # Remember whether the key was already (logically) expired, so that
+        # an expiry between WATCH and EXEC counts as a change.
+        c.watched[k] = c.db.is_expired(key)
+        self.by_key.setdefault(k, set()).add(c)
+
+    def unwatch_all(self, c) -> None:
+        if not c.watched:
+            c.watched = None
+            return
+        for k in c.watched:
+            s = self.by_key.get(k)
+            if s is not None:
+                s.discard(c)
+                if not s:
+                    del self.by_key[k]
+        c.watched = None
+        c.flags &= ~FLAG_DIRTY_CAS
+
+    def key_changed(self, db, key: bytes) -> None:
+        if not self.by_key:
+            return
+        s = self.by_key.get((db.id, key))
+        if s:
+            for c in s:
+                c.flags |= FLAG_DIRTY_CAS
+
+    def flushed(self, dbid: int) -> None:
+        for (kdb, key), clients in self.by_key.items():
+            if dbid == -1 or kdb == dbid:
+                for c in clients:
+                    c.flags |= FLAG_DIRTY_CAS
+
+    def swapped(self, a: int, b: int) -> None:
+        self.flushed(a)
+        self.flushed(b)
+
+    def expired_since_watch(self, c) -> bool:
+        for (dbid, key), was_expired in (c.watched or {}).items():
+            if not was_expired and self.server.keyspace.dbs[dbid].is_expired(key):
+                return True
+        return False
+
+
+def registry(server) -> WatchRegistry:
+    reg = getattr(server, "watch_registry", None)
+    if reg is None:
+        reg = server.watch_registry = WatchRegistry(server)
+    return reg
+
+
+def _clear(c) -> None:
+    c.multi_queue = None
+    c.multi_error = False
+    c.flags &= ~FLAG_MULTI
+    registry(c.server).unwatch_all(c)
+
+
+@command("multi", 1, "noscript loading stale fast allow_busy", acl="transaction", group="transactions", since="1.2.0", summary="Mark the start of a transaction block", complexity="O(1)")
+def multi(c, args):
+    """Format: MULTI"""
+    if c.multi_queue is not None:
+        raise CommandError("ERR MULTI calls can not be nested")
+    c.multi_queue = []
+    c.multi_error = False
+    c.flags |= FLAG_MULTI
+    return OK
+
+
+@command("exec", 1, "noscript loading stale skip_slowlog", acl="transaction", group="transactions", since="1.2.0", summary="Execute all commands issued after MULTI", complexity="Depends on commands in the transaction")
+def exec_(c, args):
+    """Format: EXEC"""
+    if c.multi_queue is None:
+        raise CommandError("ERR EXEC without MULTI")
+    queue = c.multi_queue
+    reg = registry(c.server)
+    if c.multi_error:
+        _clear(c)
+        c.propagate_as = []
+        raise CommandError("EXECABORT Transaction discarded because of previous errors.")
+    if c.flags & FLAG_DIRTY_CAS or reg.expired_since_watch(c):
+        _clear(c)
+        c.propagate_as = []
+        return NULL_ARRAY
+    c.multi_queue = None
+    c.flags &= ~FLAG_MULTI
+    reg.unwatch_all(c)
+    results = []
+    c.no_block = True
+    try:
+        for spec, qargs in queue:
+            if spec.is_write or spec.denyoom:
+                err = c.server.precheck_write(c, spec)
+                if err:
+                    results.append(ErrorReply(err))
+                    continue
+            r = call(c, spec, qargs)
+            if isinstance(r, CommandError):
+                r = ErrorReply(r.message)
+            results.append(r)
+    finally:
+        c.no_block = False
+    c.propagate_as = []  # EXEC itself is not propagated; its writes were.
+    return results
+
+
+@command("discard", 1, "noscript loading stale fast allow_busy", acl="transaction", group="transactions", since="2.0.0", summary="Discard all commands issued after MULTI", complexity="O(N), when N is the number of queued commands")
+def discard(c, args):
+    """Format: DISCARD"""
+    if c.multi_queue is None:
+        raise CommandError("ERR DISCARD without MULTI")
+    _clear(c)
+    return OK
+
+
+@command("watch", -2, "noscript loading stale fast allow_busy", acl="transaction", keys=(1, -1, 1), group="transactions", since="2.2.0", summary="Watch the given keys to determine execution of the MULTI/EXEC block", complexity="O(1) for every key.")
+def watch(c, args):
+    """Format: WATCH key [key ...]"""
+    if c.multi_queue is not None:
+        raise CommandError("ERR WATCH inside MULTI is not allowed")
+    reg = registry(c.server)
+    for key in args[1:]:
+        reg.watch(c, key)
+    return OK
+
+
+@command("unwatch", 1, "noscript loading stale fast allow_busy", acl="transaction", group="transactions", since="2.2.0", summary="Forget about all watched keys", complexity="O(1)")
+def unwatch(c, args):
+    """Format: UNWATCH"""
+    registry(c.server).unwatch_all(c)
+    return OK
