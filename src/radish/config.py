@@ -1333,7 +1333,11 @@ class _RewriteState:
             if not known:
                 self.lines.append(b"# ??? " + line)
                 continue
-            option = argv[0].lower().replace(b"slave", b"replica", 1).decode("ascii", "replace")  # type: ignore[index]
+            # Lines naming an alias count as the parameter's own lines (and
+            # Redis translates any remaining "slave" into "replica").
+            entry = _lookup(argv[0])  # type: ignore[index]
+            name = entry[0].name.encode() if entry is not None else argv[0].lower()  # type: ignore[index]
+            option = name.replace(b"slave", b"replica", 1).decode("ascii", "replace")
             self.option_lines.setdefault(option, []).append(len(self.lines))
             self.lines.append(line)
 

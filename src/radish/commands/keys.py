@@ -8,7 +8,7 @@ from .. import errors as E
 from ..db.scan import ScanCursors
 from ..errors import CommandError
 from ..globmatch import compile_glob
-from ..protocol.resp import SimpleString
+from ..protocol.resp import SimpleString, status_lines
 from .args import LLONG_MAX, LLONG_MIN, parse_int, to_int
 from .registry import command
 from .types import describe_encoding, type_name
@@ -418,7 +418,7 @@ OBJECT_HELP = [
 
 @command("object|help", 2, "loading stale", acl="keyspace", group="generic", since="6.2.0", summary="Show helpful text about the different subcommands", complexity="O(1)")
 def object_help(c, args):
-    return OBJECT_HELP
+    return status_lines(OBJECT_HELP)
 
 
 @command("object|encoding", 3, "readonly", acl="keyspace", keys=(2, 2, 1), group="generic", since="2.2.3", summary="Inspect the internal encoding of a Redis object", complexity="O(1)", tips="nondeterministic_output")

@@ -62,7 +62,7 @@ class WatchRegistry:
                 c.flags |= FLAG_DIRTY_CAS
 
     def flushed(self, dbid: int) -> None:
-        for (kdb, key), clients in self.by_key.items():
+        for (kdb, _key), clients in self.by_key.items():
             if dbid == -1 or kdb == dbid:
                 for c in clients:
                     c.flags |= FLAG_DIRTY_CAS

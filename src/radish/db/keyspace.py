@@ -1,17 +1,38 @@
-"""The keyspace: numbered databases of keys, their expiry times, lazy and
-active expiry.
+"""The keyspace: numbered databases of keys, their expiry times, access
+tracking (LRU/LFU), lazy and active expiry.
 
-A ``Database`` maps key (bytes) -> value and key -> absolute expiry time in
-unix milliseconds. Every read and write goes through its lookup functions,
-which apply lazy expiry with the keyspace's current clock reading
-(``Keyspace.now_ms``, taken once per command by the dispatcher; tests set a
-fake ``clock``).
+A ``Database`` maps key (bytes) -> value, key -> absolute expiry time in
+unix milliseconds, and key -> access stamp (see below). Every read and write
+goes through its lookup functions, which apply lazy expiry with the
+keyspace's current clock reading (``Keyspace.now_ms``, taken once per
+command by the dispatcher; tests set a fake ``clock``).
+
+Rules for callers (command modules of every type):
+
+* read commands use ``lookup_read`` (counts a keyspace hit or miss and
+  records an access, like Redis's lookupKeyRead); introspection that must
+  not count as an access (TYPE, EXISTS, TTL, OBJECT) uses
+  ``lookup_read_notouch``; write commands use ``lookup_write``;
+* keys are created or replaced with ``set`` / ``add`` and removed with
+  ``delete`` (or ``rename_key`` / ``move_key``), never by writing
+  ``data`` directly, so expiry times and access stamps stay in step.
+  (Hot paths in commands/strings.py inline these with the same effect.)
 
 Expired keys are deleted through one function, ``Database.expire_key``,
 which reports the deletion through ``Keyspace.on_expired`` (installed by the
-server to propagate a DEL to replicas and the AOF). When
-``Keyspace.is_replica`` is set, expired keys are hidden from readers but not
-deleted: the primary's DEL will come.
+server to propagate a DEL to replicas and the AOF) and signals the key as
+modified (WATCH, blocked clients). When ``Keyspace.is_replica`` is set,
+expired keys are hidden from readers but not deleted: the primary's DEL will
+come.
+
+Access stamps (OBJECT IDLETIME / OBJECT FREQ, and later eviction) are kept
+as Redis keeps ``robj->lru``: one integer per key in ``Database.lru``.
+Without an LFU maxmemory-policy it is the unix time in ms of the last access
+(a dict store per access, nothing else); with one it is Redis's LFU word,
+``(minutes & 0xFFFF) << 8 | counter``, with the logarithmic increment and
+the time decay of Redis's evict.c (``lfu-log-factor``, ``lfu-decay-time``).
+As in Redis, switching policy at runtime reinterprets old stamps until keys
+are accessed again.
 
 Values: strings are ``bytes`` (or ``bytearray`` once modified in place,
 which Redis would report as a ``raw`` encoding); other types are objects
@@ -26,6 +47,10 @@ import random
 import time
 from collections.abc import Callable
 
+LFU_INIT_VAL = 5  # counter of a freshly created key (Redis's LFU_INIT_VAL)
+RANDOM_SNAPSHOT_MAX_AGE_MS = 2000
+RANDOM_SMALL_DB = 64
+
 
 def wall_clock_ms() -> int:
     return int(time.time() * 1000)
@@ -33,7 +58,8 @@ def wall_clock_ms() -> int:
 
 class Keyspace:
     """All databases plus what they share: the clock, the expiry hook,
-    hit/miss/expiry statistics and the replica switch."""
+    hit/miss/expiry statistics, the access-tracking mode and the replica
+    switch."""
 
     def __init__(self, count: int = 16, clock: Callable[[], int] = wall_clock_ms) -> None:
         self.clock = clock
@@ -47,12 +73,31 @@ class Keyspace:
         self.keyspace_hits = 0
         self.keyspace_misses = 0
         self.active_expire_enabled = True
+        # Access tracking: LRU stamps unless an LFU maxmemory-policy is set.
+        self.lfu_mode = False
+        self.lfu_log_factor = 10
+        self.lfu_decay_time = 1
         self.dbs = [Database(i, self) for i in range(count)]
 
     def tick(self) -> int:
         """Take the one clock reading for the command about to run."""
         self.now_ms = now = self.clock()
         return now
+
+    def configure_eviction(
+        self, policy: str, lfu_log_factor: int | None = None, lfu_decay_time: int | None = None
+    ) -> None:
+        """Follow the maxmemory-policy (LFU policies switch the access
+        stamps to LFU counters), lfu-log-factor and lfu-decay-time."""
+        self.lfu_mode = "lfu" in str(policy)
+        if lfu_log_factor is not None:
+            self.lfu_log_factor = int(lfu_log_factor)
+        if lfu_decay_time is not None:
+            self.lfu_decay_time = int(lfu_decay_time)
+
+    def lfu_minutes(self) -> int:
+        """Redis's LFUGetTimeInMinutes: 16 bits of unix minutes."""
+        return (self.now_ms // 60000) & 0xFFFF
 
     def resize(self, count: int) -> None:
         while len(self.dbs) < count:
@@ -63,8 +108,11 @@ class Keyspace:
         da, db = self.dbs[a], self.dbs[b]
         da.data, db.data = db.data, da.data
         da.expires, db.expires = db.expires, da.expires
-        da.version += 1
-        db.version += 1
+        da.lru, db.lru = db.lru, da.lru
+        da.avg_ttl, db.avg_ttl = db.avg_ttl, da.avg_ttl
+        for d in (da, db):
+            d.version += 1
+            d._forget_snapshots()
 
     def flushall(self) -> int:
         removed = 0
@@ -78,7 +126,9 @@ class Keyspace:
 
 class Database:
     __slots__ = (
-        "id", "ks", "data", "expires", "version", "avg_ttl", "_expire_cursor", "_expire_snapshot",
+        "id", "ks", "data", "expires", "lru", "version", "avg_ttl",
+        "_expire_cursor", "_expire_snapshot",
+        "_rand_snapshot", "_rand_built_ms",
     )
 
     def __init__(self, dbid: int, ks: Keyspace) -> None:
@@ -86,13 +136,21 @@ class Database:
         self.ks = ks
         self.data: dict[bytes, object] = {}
         self.expires: dict[bytes, int] = {}
+        self.lru: dict[bytes, int] = {}
         self.version = 0  # bumped on flush/swap (WATCH and SCAN use it)
         self.avg_ttl = 0
         self._expire_cursor = 0
         self._expire_snapshot: list[bytes] | None = None
+        self._rand_snapshot: list[bytes] | None = None
+        self._rand_built_ms = 0
 
     def __len__(self) -> int:
         return len(self.data)
+
+    def _forget_snapshots(self) -> None:
+        self._expire_snapshot = None
+        self._expire_cursor = 0
+        self._rand_snapshot = None
 
     # -- expiry ------------------------------------------------------------
 
@@ -105,10 +163,13 @@ class Database:
         deletes, so replicas and the AOF hear of every one."""
         del self.data[key]
         del self.expires[key]
+        self.lru.pop(key, None)
         ks = self.ks
         ks.expired_keys += 1
         if ks.on_expired is not None:
             ks.on_expired(self, key)
+        if ks.on_key_changed is not None:
+            ks.on_key_changed(self, key)
 
     def _expire_if_needed(self, key: bytes) -> bool:
         """True when ``key`` is logically gone (deleted here unless we are a
@@ -120,10 +181,78 @@ class Database:
             self.expire_key(key)
         return True
 
+    # -- access tracking -----------------------------------------------------
+
+    def touch(self, key: bytes) -> None:
+        """Record an access to an existing key (Redis's lookupKey without
+        LOOKUP_NOTOUCH): LRU time, or LFU counter increment."""
+        ks = self.ks
+        if ks.lfu_mode:
+            self._lfu_touch(key)
+        else:
+            self.lru[key] = ks.now_ms
+
+    def _lfu_touch(self, key: bytes) -> None:
+        ks = self.ks
+        stamp = self.lru.get(key)
+        counter = LFU_INIT_VAL if stamp is None else lfu_decr_and_return(stamp, ks)
+        if counter < 255:
+            baseval = counter - LFU_INIT_VAL
+            if baseval < 0:
+                baseval = 0
+            if random.random() < 1.0 / (baseval * ks.lfu_log_factor + 1):
+                counter += 1
+        self.lru[key] = (ks.lfu_minutes() << 8) | counter
+
+    def _stamp_new(self, key: bytes) -> None:
+        """A new value object was stored at ``key`` (Redis's createObject
+        sets its lru field). Under LFU an overwritten key keeps its counter
+        (dbSetValue copies it)."""
+        ks = self.ks
+        if not ks.lfu_mode:
+            self.lru[key] = ks.now_ms
+        elif key not in self.lru:
+            self.lru[key] = (ks.lfu_minutes() << 8) | LFU_INIT_VAL
+
+    def idle_seconds(self, key: bytes) -> int:
+        """OBJECT IDLETIME: whole seconds since the last access (the LRU
+        clock has one-second resolution, as in Redis)."""
+        stamp = self.lru.get(key)
+        if stamp is None:
+            return 0
+        idle = self.ks.now_ms // 1000 - stamp // 1000
+        return idle if idle > 0 else 0
+
+    def access_freq(self, key: bytes) -> int:
+        """OBJECT FREQ: the LFU counter after time decay (not stored)."""
+        stamp = self.lru.get(key)
+        if stamp is None:
+            return LFU_INIT_VAL
+        return lfu_decr_and_return(stamp, self.ks)
+
     # -- lookups -----------------------------------------------------------
 
     def lookup_read(self, key: bytes):
-        """Value of ``key`` for a read command (counts a hit or miss)."""
+        """Value of ``key`` for a read command: counts a hit or miss and
+        records the access."""
+        v = self.data.get(key)
+        ks = self.ks
+        if v is None:
+            ks.keyspace_misses += 1
+            return None
+        if self.expires and key in self.expires and self._expire_if_needed(key):
+            ks.keyspace_misses += 1
+            return None
+        ks.keyspace_hits += 1
+        if ks.lfu_mode:
+            self._lfu_touch(key)
+        else:
+            self.lru[key] = ks.now_ms
+        return v
+
+    def lookup_read_notouch(self, key: bytes):
+        """Like ``lookup_read`` but not an access (LOOKUP_NOTOUCH: TYPE,
+        EXISTS, TTL, OBJECT …); still counts the hit or miss and expires."""
         v = self.data.get(key)
         if v is not None and self.expires and key in self.expires and self._expire_if_needed(key):
             v = None
@@ -135,28 +264,37 @@ class Database:
 
     def lookup_write(self, key: bytes):
         """Value of ``key`` for a write command (expired keys are deleted
-        first, even on a replica, as the write comes from the primary)."""
+        first; a replica applying its primary's stream only hides them).
+        Records the access; no hit/miss statistics."""
         v = self.data.get(key)
-        if v is not None and self.expires and key in self.expires:
+        if v is None:
+            return None
+        ks = self.ks
+        if self.expires and key in self.expires:
             when = self.expires[key]
-            if when <= self.ks.now_ms:
-                if self.ks.is_replica:
-                    # A replica applying its primary's stream: the key is
-                    # logically gone but only the primary's DEL removes it.
+            if when <= ks.now_ms:
+                if ks.is_replica:
+                    # The key is logically gone but only the primary's DEL
+                    # removes it.
                     return None
                 self.expire_key(key)
                 return None
+        if ks.lfu_mode:
+            self._lfu_touch(key)
+        else:
+            self.lru[key] = ks.now_ms
         return v
 
     def peek(self, key: bytes):
-        """Value without touching statistics or expiring (still hides
-        expired keys)."""
+        """Value without touching statistics, access time or expiring
+        (still hides expired keys)."""
         v = self.data.get(key)
         if v is not None and self.expires and key in self.expires and self.is_expired(key):
             return None
         return v
 
     def exists(self, key: bytes) -> bool:
+        """Whether ``key`` is live (expires it lazily); no statistics."""
         if key not in self.data:
             return False
         if self.expires and key in self.expires and self._expire_if_needed(key):
@@ -174,13 +312,16 @@ class Database:
             hook(self, key)
 
     def set(self, key: bytes, value, keep_ttl: bool = False) -> None:
-        """Store ``value``; clears any TTL unless keep_ttl."""
+        """Store ``value`` (a new object); clears any TTL unless keep_ttl."""
         self.data[key] = value
         if not keep_ttl and self.expires:
             self.expires.pop(key, None)
+        self._stamp_new(key)
 
     def add(self, key: bytes, value) -> None:
+        """Store ``value`` at a key known not to exist."""
         self.data[key] = value
+        self._stamp_new(key)
 
     def delete(self, key: bytes) -> bool:
         """Remove a key that may or may not exist; True if it was there
@@ -191,7 +332,35 @@ class Database:
         del self.data[key]
         if self.expires:
             self.expires.pop(key, None)
+        self.lru.pop(key, None)
         return not expired
+
+    def rename_key(self, src: bytes, dst: bytes) -> None:
+        """Move the value of live ``src`` to ``dst`` (replacing it), keeping
+        its expiry time and access stamp (it is the same object)."""
+        v = self.data.pop(src)
+        when = self.expires.pop(src, None) if self.expires else None
+        stamp = self.lru.pop(src, None)
+        self.data[dst] = v
+        if when is not None:
+            self.expires[dst] = when
+        elif self.expires:
+            self.expires.pop(dst, None)
+        if stamp is not None:
+            self.lru[dst] = stamp
+        else:
+            self.lru.pop(dst, None)
+
+    def move_key(self, key: bytes, dst: Database) -> None:
+        """Move live ``key`` to database ``dst`` (where it must not exist),
+        with its expiry time and access stamp."""
+        dst.data[key] = self.data.pop(key)
+        when = self.expires.pop(key, None) if self.expires else None
+        if when is not None:
+            dst.expires[key] = when
+        stamp = self.lru.pop(key, None)
+        if stamp is not None:
+            dst.lru[key] = stamp
 
     def set_expire(self, key: bytes, when_ms: int) -> None:
         self.expires[key] = when_ms
@@ -206,22 +375,17 @@ class Database:
         n = len(self.data)
         self.data = {}
         self.expires = {}
+        self.lru = {}
+        self.avg_ttl = 0
         self.version += 1
+        self._forget_snapshots()
         return n
-
-    def idle_seconds(self, key: bytes) -> int:
-        """OBJECT IDLETIME. Access times are not tracked yet (see the
-        keyspace issue notes); every key reports 0."""
-        return 0
-
-    def access_freq(self, key: bytes) -> int:
-        """OBJECT FREQ under an LFU policy. Not tracked yet; reports 0."""
-        return 0
 
     # -- iteration -----------------------------------------------------------
 
     def keys_live(self):
-        """Keys that are not expired (snapshot list)."""
+        """Keys that are not expired (snapshot list; nothing is deleted, as
+        Redis's KEYS only skips expired keys)."""
         if not self.expires:
             return list(self.data)
         now = self.ks.now_ms
@@ -229,18 +393,42 @@ class Database:
         return [k for k in self.data if (k not in exp or exp[k] > now)]
 
     def random_key(self) -> bytes | None:
-        """A random live key (expired ones met on the way are expired, and
-        on a replica, skipped, as Redis's dbRandomKey)."""
-        tries = 0
-        while self.data:
-            if len(self.data) < 64:
-                key = random.choice(list(self.data))
+        """A random live key, or None when the database is empty. Expired
+        keys met on the way are deleted (only hidden on a replica, which
+        after 100 expired picks returns one anyway, as Redis's dbRandomKey).
+
+        O(1) amortised: big databases are sampled from a snapshot of their
+        keys, rebuilt (one C-speed ``list(dict)``) when it is older than
+        RANDOM_SNAPSHOT_MAX_AGE_MS, when the size drifted by a quarter, or
+        when picks keep landing on deleted keys."""
+        data = self.data
+        ks = self.ks
+        replica_tries = 0
+        misses = 0
+        while data:
+            n = len(data)
+            if n <= RANDOM_SMALL_DB:
+                key = random.choice(list(data))
             else:
-                key = _random_dict_key(self.data)
+                snap = self._rand_snapshot
+                if (
+                    snap is None
+                    or misses >= 8
+                    or ks.now_ms - self._rand_built_ms > RANDOM_SNAPSHOT_MAX_AGE_MS
+                    or ks.now_ms < self._rand_built_ms
+                    or abs(len(snap) - n) * 4 > len(snap)
+                ):
+                    snap = self._rand_snapshot = list(data)
+                    self._rand_built_ms = ks.now_ms
+                    misses = 0
+                key = snap[random.randrange(len(snap))]
+                if key not in data:
+                    misses += 1
+                    continue
             if self.expires and key in self.expires and self.is_expired(key):
-                if self.ks.is_replica:
-                    tries += 1
-                    if tries > 100:
+                if ks.is_replica:
+                    replica_tries += 1
+                    if replica_tries > 100:
                         return key
                     continue
                 self.expire_key(key)
@@ -251,34 +439,48 @@ class Database:
     # -- active expiry ------------------------------------------------------
 
     def active_expire_step(self, sample: int = 20) -> tuple[int, int]:
-        """Check up to ``sample`` keys with a TTL; delete expired ones.
-        Returns (sampled, expired)."""
+        """Check up to ``sample`` keys with a TTL; delete expired ones and
+        fold the TTLs of the others into ``avg_ttl`` (Redis's running
+        average, INFO keyspace). Returns (sampled, expired)."""
         exp = self.expires
         if not exp:
+            self.avg_ttl = 0
             return 0, 0
         now = self.ks.now_ms
         keys = _sample_keys(exp, sample, self)
-        sample = len(keys)
-        expired = 0
+        sampled = expired = 0
+        ttl_sum = ttl_samples = 0
         for k in keys:
             when = exp.get(k)
-            if when is not None and when <= now:
+            if when is None:
+                continue  # deleted or persisted since the snapshot
+            sampled += 1
+            if when <= now:
                 self.expire_key(k)
                 expired += 1
-        return sample, expired
+            else:
+                ttl_sum += when - now
+                ttl_samples += 1
+        if ttl_samples:
+            avg = ttl_sum // ttl_samples
+            if self.avg_ttl == 0:
+                self.avg_ttl = avg
+            self.avg_ttl = (self.avg_ttl // 50) * 49 + avg // 50
+        return sampled, expired
 
 
-def _random_dict_key(d: dict):
-    # Sampling a dict at random in O(1) is impossible in CPython; pick a
-    # random position in an iterator bounded to a small window.
-    n = len(d)
-    i = random.randrange(n)
-    if i < 64:
-        it = iter(d)
-        for _ in range(i):
-            next(it)
-        return next(it)
-    return random.choice(list(d))
+def lfu_decr_and_return(stamp: int, ks: Keyspace) -> int:
+    """Redis's LFUDecrAndReturn: the counter of an LFU stamp, decayed by
+    one per ``lfu-decay-time`` minutes elapsed since it was stored."""
+    counter = stamp & 0xFF
+    if ks.lfu_decay_time:
+        ldt = (stamp >> 8) & 0xFFFF
+        now = ks.lfu_minutes()
+        elapsed = now - ldt if now >= ldt else 65535 - ldt + now
+        periods = elapsed // ks.lfu_decay_time
+        if periods:
+            counter = 0 if periods > counter else counter - periods
+    return counter
 
 
 def _sample_keys(exp: dict, sample: int, db: Database) -> list:
