@@ -760,9 +760,6 @@ def _check_proc_title_template(value: object) -> None:
         raise bad
 
 
-_SHUTDOWN_SAVE, _SHUTDOWN_NOSAVE = 1, 2
-
-
 def _check_shutdown_flags(value: object) -> None:
     words = str(value).split()
     if "save" in words and "nosave" in words:
@@ -821,7 +818,7 @@ NNINT = NumberType(0, _INT_MAX)  # non-negative int
 PORT = NumberType(0, 65535)
 SIZE = NumberType(0, _LONG_MAX, unsigned=True)  # size_t counts
 MEM_SIZE = NumberType(0, _LONG_MAX, unsigned=True, memory=True)  # size_t byte sizes
-_IMM, _MOD = IMMUTABLE, 0
+_IMM = IMMUTABLE
 
 
 def _enum(*names: str) -> EnumType:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from .. import errors as E
-from ..config import ConfigError
+from ..config import ConfigError, ConfigLoadingError
 from ..errors import CommandError
 from ..info import render_info
 from ..protocol.resp import OK, MapReply, SimpleString, Verbatim, status_lines
@@ -242,10 +242,12 @@ def config_get(c, args):
 def config_set(c, args):
     """Format: CONFIG SET parameter value [parameter value ...]"""
     if len(args) % 2:
-        raise CommandError(E.WRONG_ARITY % "config|set")
+        raise CommandError(E.SYNTAX)
     pairs = [(args[i], args[i + 1]) for i in range(2, len(args), 2)]
     try:
-        c.server.config.set_many(pairs)
+        c.server.config.set_many(pairs, local_client=_is_local(c), loading=c.server.loading)
+    except ConfigLoadingError:
+        raise CommandError("LOADING Redis is loading the dataset in memory") from None
     except ConfigError as e:
         raise CommandError("ERR " + str(e)) from None
     return OK
