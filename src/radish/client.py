@@ -69,6 +69,7 @@ class Client:
         # Commands must not block (inside EXEC, scripts, the master link).
         self.no_block = False
         self.pending_reply = None
+        self.woff = 0  # replication offset after this client's last write (WAIT)
         self.kill_reason: str | None = None
 
     @property

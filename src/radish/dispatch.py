@@ -140,6 +140,7 @@ def process_command(c, args: list[bytes]) -> bytes | None:
     result = call(c, spec, args)
     if server.propagation.pending:
         server.propagation.flush()
+        c.woff = server.propagation.master_repl_offset
     blocking = server.blocking
     if type(result) is Block:
         blocking.park(c, spec, args, result)

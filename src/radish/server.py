@@ -105,6 +105,9 @@ class Server:
         self.swapdb_hooks: list = []
         self.startup_hooks: list = []  # run before listening (e.g. load the RDB)
         self._register_config_hooks()
+        from .replication.state import ReplicationState
+
+        ReplicationState(self)
 
     # -- clients -------------------------------------------------------------
 
@@ -350,6 +353,7 @@ class Server:
                     self.log.warning(msg)
                 raise SystemExit(1)
         self._schedule_cron()
+        self.replication.start()
 
     def _schedule_cron(self) -> None:
         loop = self.loop

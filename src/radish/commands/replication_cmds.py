@@ -1,0 +1,145 @@
+"""Replication commands: REPLCONF, PSYNC, SYNC, WAIT, REPLICAOF/SLAVEOF,
+ROLE. The work is done by ``c.server.replication`` (replication/)."""
+
+from __future__ import annotations
+
+from .. import errors as E
+from ..blocking import Block
+from ..dispatch import NO_REPLY
+from ..errors import CommandError
+from ..protocol.resp import OK, SimpleString
+from .args import to_int
+from .registry import command
+
+
+@command("replconf", -1, "admin noscript loading stale allow_busy", group="server", since="3.0.0", summary="An internal command for configuring the replication stream", complexity="O(1)", doc_flags="syscmd")
+def replconf(c, args):
+    """Format: REPLCONF option value [option value ...]"""
+    if len(args) % 2 == 0:
+        raise CommandError(E.SYNTAX)
+    repl = c.server.replication
+    from ..replication.primary import ReplicaState
+
+    st = getattr(c, "repl", None)
+    if st is None:
+        st = c.repl = ReplicaState(c)
+    for i in range(1, len(args), 2):
+        opt = args[i].lower()
+        val = args[i + 1]
+        if opt == b"listening-port":
+            port = to_int(val)
+            if port is None:
+                raise CommandError(E.NOT_INTEGER)
+            st.listening_port = port
+        elif opt == b"ip-address":
+            st.ip_address = val.decode("utf-8", "replace")
+        elif opt == b"capa":
+            st.capa.add(val.lower().decode("utf-8", "replace"))
+        elif opt == b"ack":
+            off = to_int(val)
+            if off is not None:
+                repl.primary.on_ack(c, off)
+            return NO_REPLY
+        elif opt == b"getack":
+            return NO_REPLY  # only meaningful on a replica's master link
+        elif opt == b"rdb-only" or opt == b"rdb-filter-only":
+            pass
+        else:
+            raise CommandError("ERR Unrecognized REPLCONF option: %s" % args[i].decode("utf-8", "replace"))
+    return OK
+
+
+def _sync(c, replid: str, offset: int, psync: bool):
+    repl = c.server.replication
+    if c.multi_queue is not None:
+        raise CommandError("ERR Command not allowed inside a transaction")
+    if repl.is_replica() and repl.link_state != "connected":
+        raise CommandError("NOMASTERLINK Can't SYNC while not connected with my master")
+    if getattr(c, "connection", None) is None:
+        raise CommandError("ERR Replication needs a network client")
+    repl.primary.attach(c, replid, offset, psync)
+    return NO_REPLY
+
+
+@command("psync", -3, "admin noscript no_async_loading no_multi", group="server", since="2.8.0", summary="Internal command used for replication")
+def psync(c, args):
+    """Format: PSYNC replicationid offset"""
+    offset = to_int(args[2])
+    if offset is None:
+        raise CommandError(E.NOT_INTEGER)
+    return _sync(c, args[1].decode("utf-8", "replace"), offset, True)
+
+
+@command("sync", 1, "admin noscript no_async_loading no_multi", group="server", since="1.0.0", summary="Internal command used for replication")
+def sync(c, args):
+    """Format: SYNC"""
+    return _sync(c, "?", -1, False)
+
+
+@command("wait", 3, "noscript", acl="connection", group="generic", since="3.0.0", summary="Wait for the synchronous replication of all the write commands sent in the context of the current connection", complexity="O(1)", tips="request_policy:all_shards response_policy:agg_min")
+def wait(c, args):
+    """Format: WAIT numreplicas timeout"""
+    repl = c.server.replication
+    if repl.is_replica():
+        raise CommandError(
+            "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 "
+            "if a replica is configured to be writable (which is not the default) writes to replicas "
+            "are just local and are not propagated."
+        )
+    numreplicas = to_int(args[1])
+    if numreplicas is None:
+        raise CommandError(E.NOT_INTEGER)
+    timeout = to_int(args[2])
+    if timeout is None:
+        raise CommandError("ERR timeout is not an integer or out of range")
+    if timeout < 0:
+        raise CommandError(E.TIMEOUT_NEGATIVE)
+    primary = repl.primary
+    target = c.woff
+    acked = primary.count_acked(target)
+    if acked >= numreplicas or c.no_block:
+        return acked
+    primary.request_ack()
+
+    def ready():
+        n = primary.count_acked(target)
+        return n if n >= numreplicas else None
+
+    return Block([], timeout / 1000.0, timeout_fn=lambda: primary.count_acked(target), ready_fn=ready)
+
+
+def _replicaof(c, args):
+    repl = c.server.replication
+    host, port = args[1], args[2]
+    if host.lower() == b"no" and port.lower() == b"one":
+        if repl.is_replica():
+            repl.set_no_master()
+            c.server.log.notice("MASTER MODE enabled (user request from 'id=%d addr=%s')" % (c.id, c.addr))
+        return OK
+    p = to_int(port)
+    if p is None or p < 0 or p > 65535:
+        raise CommandError("ERR Invalid master port")
+    hs = host.decode("utf-8", "replace")
+    if repl.is_replica() and repl.master_host == hs and repl.master_port == p:
+        return SimpleString(b"OK Already connected to specified master")
+    repl.set_master(hs, p)
+    c.server.log.notice("REPLICAOF %s:%d enabled (user request from 'id=%d addr=%s')" % (hs, p, c.id, c.addr))
+    return OK
+
+
+@command("replicaof", 3, "admin noscript stale no_async_loading", group="server", since="5.0.0", summary="Make the server a replica of another instance, or promote it as master.", complexity="O(1)")
+def replicaof(c, args):
+    """Format: REPLICAOF host port | REPLICAOF NO ONE"""
+    return _replicaof(c, args)
+
+
+@command("slaveof", 3, "admin noscript stale no_async_loading", group="server", since="1.0.0", summary="Make the server a replica of another instance, or promote it as master.", complexity="O(1)", doc_flags="deprecated", deprecated_since="5.0.0", replaced_by="`REPLICAOF`")
+def slaveof(c, args):
+    """Format: SLAVEOF host port | SLAVEOF NO ONE"""
+    return _replicaof(c, args)
+
+
+@command("role", 1, "noscript loading stale fast", acl="admin dangerous", group="server", since="2.8.12", summary="Return the role of the instance in the context of replication", complexity="O(1)")
+def role(c, args):
+    """Format: ROLE"""
+    return c.server.replication.role_reply()

@@ -1,0 +1,311 @@
+"""The primary's side of replication: replicas attached to this server.
+
+A client becomes a replica with PSYNC (or SYNC). A partial resync answers
+``+CONTINUE <replid>`` and the missing bytes from the backlog. A full resync
+answers ``+FULLRESYNC <replid> <offset>`` and attaches the replica to a
+``SnapshotJob``: a forked child writes the dataset as an RDB file (the
+parent keeps serving), the stream written meanwhile is kept, and when the
+child is done every replica of the job receives ``$<len>\\r\\n<rdb>`` (no
+trailing CRLF) followed by that stream, then goes online. Replicas arriving
+while a job runs share it.
+
+Online replicas receive every byte the propagation funnel emits, in order;
+the funnel knows them only as the subscriber function installed here.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from ..client import FLAG_REPLICA
+from ..protocol.resp import encode_command
+
+WAIT_BGSAVE = "wait_bgsave"
+SEND_BULK = "send_bulk"
+ONLINE = "online"
+
+
+class ReplicaState:
+    """What the primary knows of one attached replica (``c.repl``)."""
+
+    __slots__ = ("client", "state", "ack_offset", "ack_time", "listening_port", "ip_address", "capa", "job", "start_offset")
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self.state = WAIT_BGSAVE
+        self.ack_offset = 0
+        self.ack_time = time.time()
+        self.listening_port = 0
+        self.ip_address = ""
+        self.capa: set[str] = set()
+        self.job: SnapshotJob | None = None
+        self.start_offset = 0
+
+    def ip(self) -> str:
+        if self.ip_address:
+            return self.ip_address
+        addr = self.client.addr
+        return addr.rsplit(":", 1)[0] if addr else ""
+
+
+class SnapshotJob:
+    """One forked RDB snapshot shared by the replicas waiting for it."""
+
+    def __init__(self, primary, start_offset: int) -> None:
+        self.primary = primary
+        self.start_offset = start_offset
+        self.replicas: list[ReplicaState] = []
+        self.buffer = bytearray()  # stream written since the fork
+        self.pid = 0
+        self.path = ""
+        self.started = time.time()
+
+    def start(self) -> bool:
+        server = self.primary.server
+        self.path = os.path.abspath("temp-repl-%d-%d.rdb" % (os.getpid(), id(self) & 0xFFFF))
+        dump = self.primary.dump_snapshot
+        try:
+            pid = os.fork()
+        except OSError as e:
+            server.log.warning("Can't fork for replication snapshot: %s" % e)
+            return False
+        if pid == 0:  # child
+            code = 1
+            try:
+                with open(self.path, "wb") as f:
+                    dump(f)
+                    f.flush()
+                    os.fsync(f.fileno())
+                code = 0
+            except BaseException:  # noqa: BLE001 - the child must always exit
+                code = 1
+            finally:
+                os._exit(code)
+        self.pid = pid
+        server.total_forks = getattr(server, "total_forks", 0) + 1
+        server.log.notice(
+            "Starting BGSAVE for SYNC with target: disk (child %d)" % pid
+        )
+        return True
+
+
+class Primary:
+    """Replicas attached to this server and the snapshots they wait for."""
+
+    def __init__(self, repl) -> None:
+        self.repl = repl
+        self.server = repl.server
+        self.replicas: list[ReplicaState] = []
+        self.job: SnapshotJob | None = None
+        self._ack_requested = False
+        self.server.propagation.subscribe(self._on_stream)
+
+    # -- snapshot I/O (through the persistence layer on the server) ----------
+
+    def dump_snapshot(self, f) -> None:
+        self.server.persistence.write_snapshot(f)
+
+    # -- PSYNC / SYNC ---------------------------------------------------------
+
+    def attach(self, c, replid: str, offset: int, psync: bool) -> None:
+        """Handle PSYNC replid offset (psync=True) or SYNC."""
+        server = self.server
+        prop = server.propagation
+        conn = c.connection
+        st = getattr(c, "repl", None) or ReplicaState(c)
+        c.repl = st
+        c.flags |= FLAG_REPLICA
+        c.reply_mode = 1  # a replica gets only the stream
+        if psync and self._can_continue(replid, offset):
+            st.state = ONLINE
+            st.ack_offset = offset - 1
+            missing = prop.backlog.read_from(offset, prop.master_repl_offset) or b""
+            conn.write(b"+CONTINUE %s\r\n" % self.repl.replid.encode())
+            if missing:
+                conn.write(missing)
+            server.stats.sync_partial_ok += 1
+            self.replicas.append(st)
+            server.log.notice(
+                "Partial resynchronization request from %s accepted. Sending %d bytes of backlog starting from offset %d."
+                % (c.addr, len(missing), offset)
+            )
+            return
+        if psync and replid != "?":
+            server.stats.sync_partial_err += 1
+        server.stats.sync_full += 1
+        self.repl.ensure_backlog()
+        job = self.job
+        if job is None:
+            job = SnapshotJob(self, prop.master_repl_offset)
+            if not job.start():
+                conn.write(b"-ERR Unable to perform background save\r\n")
+                server.kill_client(c)
+                return
+            self.job = job
+            server.loop.call_later(0.02, self._poll_job)
+        st.job = job
+        st.state = WAIT_BGSAVE
+        st.start_offset = job.start_offset
+        job.replicas.append(st)
+        self.replicas.append(st)
+        if psync:
+            conn.write(b"+FULLRESYNC %s %d\r\n" % (self.repl.replid.encode(), job.start_offset))
+        prop.force_select()
+        server.log.notice("Replica %s asks for synchronization; full resync scheduled" % c.addr)
+
+    def _can_continue(self, replid: str, offset: int) -> bool:
+        repl = self.repl
+        prop = self.server.propagation
+        if replid == repl.replid:
+            pass
+        elif replid == repl.replid2 and offset <= repl.second_repl_offset:
+            pass
+        else:
+            return False
+        b = prop.backlog
+        if not b.active:
+            return False
+        first = prop.master_repl_offset - b.histlen + 1
+        return first <= offset <= prop.master_repl_offset + 1
+
+    def _poll_job(self) -> None:
+        job = self.job
+        if job is None:
+            return
+        server = self.server
+        try:
+            pid, status = os.waitpid(job.pid, os.WNOHANG)
+        except ChildProcessError:
+            pid, status = job.pid, 1 << 8
+        if pid == 0:
+            server.loop.call_later(0.02, self._poll_job)
+            return
+        self.job = None
+        ok = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        if not ok:
+            server.log.warning("Background RDB for replication failed")
+            for st in job.replicas:
+                server.kill_client(st.client)
+            _unlink(job.path)
+            return
+        try:
+            with open(job.path, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            server.log.warning("Can't read replication snapshot: %s" % e)
+            for st in job.replicas:
+                server.kill_client(st.client)
+            return
+        finally:
+            _unlink(job.path)
+        server.log.notice("Background RDB transfer terminated with success")
+        tail = bytes(job.buffer)
+        for st in job.replicas:
+            c = st.client
+            if c.closed:
+                continue
+            conn = c.connection
+            conn.write(b"$%d\r\n" % len(data))
+            conn.write(data)
+            if tail:
+                conn.write(tail)
+            st.state = ONLINE
+            st.job = None
+            st.ack_time = time.time()
+            server.log.notice("Synchronization with replica %s succeeded" % c.addr)
+
+    # -- the stream -------------------------------------------------------------
+
+    def _on_stream(self, data: bytes) -> None:
+        job = self.job
+        if job is not None:
+            job.buffer += data
+        limit = self._hard_limit()
+        for st in self.replicas:
+            if st.state == ONLINE:
+                conn = st.client.connection
+                conn.write(data)
+                if limit and conn.transport is not None and conn.transport.get_write_buffer_size() > limit:
+                    self.server.log.warning(
+                        "Client %s scheduled to be closed ASAP for overcoming of output buffer limits." % st.client.addr
+                    )
+                    self.server.kill_client(st.client)
+
+    def _hard_limit(self) -> int:
+        lim = getattr(self.server.config, "client_output_buffer_limit", None)
+        try:
+            return int(lim["replica"][0]) if lim else 0
+        except (KeyError, TypeError, IndexError, ValueError):
+            return 0
+
+    def detach(self, c) -> None:
+        st = getattr(c, "repl", None)
+        if st is None:
+            return
+        if st in self.replicas:
+            self.replicas.remove(st)
+            self.server.log.notice("Connection with replica %s lost." % c.addr)
+        if st.job is not None and st in st.job.replicas:
+            st.job.replicas.remove(st)
+
+    def disconnect_all(self) -> None:
+        for st in list(self.replicas):
+            self.server.kill_client(st.client)
+        self.replicas = []
+
+    # -- acks and WAIT -------------------------------------------------------------
+
+    def on_ack(self, c, offset: int) -> None:
+        st = getattr(c, "repl", None)
+        if st is None:
+            return
+        if offset > st.ack_offset:
+            st.ack_offset = offset
+        st.ack_time = time.time()
+        self.server.blocking.check_keyless()
+
+    def count_acked(self, offset: int) -> int:
+        return sum(1 for st in self.replicas if st.state == ONLINE and st.ack_offset >= offset)
+
+    def request_ack(self) -> None:
+        """Send one REPLCONF GETACK * to the replicas at the end of this
+        event-loop turn, however many clients asked."""
+        if self._ack_requested:
+            return
+        self._ack_requested = True
+        self.server.loop.call_soon(self._send_getack)
+
+    def _send_getack(self) -> None:
+        self._ack_requested = False
+        if self.replicas:
+            self.server.propagation.feed(encode_command([b"REPLCONF", b"GETACK", b"*"]))
+
+    # -- periodic -----------------------------------------------------------------
+
+    def cron(self, tick: int, hz: int) -> None:
+        server = self.server
+        period = max(1, int(server.config.repl_ping_replica_period))
+        if tick % (period * hz) == 0 and any(st.state == ONLINE for st in self.replicas):
+            server.propagation.feed(encode_command([b"PING"]))
+        if tick % hz == 0:
+            for st in self.replicas:
+                if st.state != ONLINE:
+                    st.client.connection.write(b"\n")  # keep the link alive while the snapshot is made
+
+    def info_lines(self) -> list[str]:
+        out = ["connected_slaves:%d" % len(self.replicas)]
+        now = time.time()
+        for i, st in enumerate(self.replicas):
+            out.append(
+                "slave%d:ip=%s,port=%d,state=%s,offset=%d,lag=%d"
+                % (i, st.ip(), st.listening_port, st.state, st.ack_offset, int(now - st.ack_time))
+            )
+        return out
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass

@@ -1,0 +1,456 @@
+"""Replication between real processes: radish -> radish, chained, promotion,
+partial resync, WAIT, GETACK offsets, and interop with real redis-server in
+both directions."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+
+import pytest
+import redis
+from tests.conftest import SRC, ServerProcess, cmd, radish_argv, start_radish, start_redis
+
+
+def wait_for(pred, timeout: float = 20.0, interval: float = 0.05):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        last = pred()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError("condition not met in %.1fs (last=%r)" % (timeout, last))
+
+
+def info(client, section: str = "replication") -> dict[str, str]:
+    text = cmd(client, "INFO", section)
+    text = text.decode() if isinstance(text, bytes) else text
+    out = {}
+    for line in text.splitlines():
+        if ":" in line and not line.startswith("#"):
+            k, v = line.split(":", 1)
+            out[k] = v
+    return out
+
+
+def link_up(client) -> bool:
+    return info(client).get("master_link_status") == "up"
+
+
+def dataset(client) -> dict:
+    """Every key of every db with its type, value and whether it has a TTL."""
+    out = {}
+    for db in range(16):
+        cmd(client, "SELECT", db)
+        for key in client.keys("*"):
+            t = cmd(client, "TYPE", key)
+            t = t.decode() if isinstance(t, bytes) else t
+            if t == "string":
+                v = client.get(key)
+            elif t == "list":
+                v = client.lrange(key, 0, -1)
+            elif t == "hash":
+                v = client.hgetall(key)
+            elif t == "set":
+                v = sorted(client.smembers(key))
+            else:
+                v = t
+            out[(db, key)] = (t, v, client.pttl(key) > 0)
+    cmd(client, "SELECT", 0)
+    return out
+
+
+def fill(client, n: int = 200) -> None:
+    p = client.pipeline(transaction=False)
+    for i in range(n):
+        p.set(b"s%d" % i, b"v%d" % i)
+    p.set("counter", 10)
+    p.set("ttl", "x", ex=1000)
+    p.rpush("list", "a", "b", "c")
+    p.hset("hash", mapping={"f1": "1", "f2": "2"})
+    p.sadd("set", "1", "2", "x")
+    p.execute()
+    cmd(client, "SELECT", 3)
+    client.set("in-db3", "yes")
+    cmd(client, "SELECT", 0)
+
+
+@pytest.fixture
+def pair():
+    master = start_radish()
+    replica = start_radish("--replicaof", "127.0.0.1 %d" % master.port)
+    yield master, replica
+    replica.stop()
+    master.stop()
+
+
+def test_full_sync_and_propagation(pair):
+    master, replica = pair
+    m = master.client()
+    r = replica.client()
+    wait_for(lambda: link_up(r))
+    fill(m)
+    m.incr("counter")
+    m.expire("s1", 1000)
+    m.delete("s2")
+    m.execute_command("MULTI")
+    m.execute_command("SET", "tx1", "1")
+    m.execute_command("SET", "tx2", "2")
+    m.execute_command("EXEC")
+    m.set("px", "1", px=100000)
+    m.lpush("list", "z")
+    m.hincrby("hash", "f1", 5)
+    m.srem("set", "x")
+    m.spop("set")
+    wait_for(lambda: dataset(r) == dataset(m))
+    assert r.get("counter") == b"11"
+    with pytest.raises(redis.ReadOnlyError):
+        r.set("nope", "1")
+    inf = info(r)
+    assert inf["role"] == "slave" and inf["master_port"] == str(master.port)
+    assert cmd(r, "ROLE")[0] == b"slave"
+    mi = info(m)
+    assert mi["connected_slaves"] == "1"
+    assert mi["slave0"].startswith("ip=127.0.0.1,port=%d,state=online" % replica.port)
+    wait_for(lambda: info(r)["master_repl_offset"] == info(m)["master_repl_offset"])
+
+
+def test_full_sync_of_existing_dataset_and_expiring_keys():
+    master = start_radish()
+    try:
+        m = master.client()
+        fill(m, 2000)
+        m.set("short", "1", px=300)
+        replica = start_radish("--replicaof", "127.0.0.1 %d" % master.port)
+        try:
+            r = replica.client()
+            wait_for(lambda: link_up(r))
+            assert r.get("s1999") == b"v1999"
+            assert r.pttl("ttl") > 0
+            # The replica does not expire keys itself; it hides them and
+            # waits for the master's DEL.
+            time.sleep(0.5)
+            assert r.get("short") is None
+            wait_for(lambda: dataset(r) == dataset(m))
+        finally:
+            replica.stop()
+    finally:
+        master.stop()
+
+
+class FakeMaster:
+    """A minimal hand-written primary: accepts the handshake, answers
+    +FULLRESYNC with an RDB taken from a real server, then lets the test
+    write raw stream bytes and read the replica's replies."""
+
+    def __init__(self, rdb: bytes) -> None:
+        self.rdb = rdb
+        self.lsock = socket.socket()
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(1)
+        self.port = self.lsock.getsockname()[1]
+        self.conn = None
+        self.handshake: list[bytes] = []
+
+    def accept(self) -> None:
+        self.lsock.settimeout(20)
+        self.conn, _ = self.lsock.accept()
+        self.conn.settimeout(10)
+        buf = b""
+        replies = [b"+PONG\r\n", b"+OK\r\n", b"+OK\r\n"]
+        while True:
+            while b"\r\n" not in buf or not self._complete(buf):
+                buf += self.conn.recv(4096)
+            frame, buf = self._split(buf)
+            self.handshake.append(frame)
+            if frame.upper().startswith(b"*3\r\n$5\r\nPSYNC"):
+                self.conn.sendall(b"+FULLRESYNC " + b"a" * 40 + b" 0\r\n")
+                self.conn.sendall(b"$%d\r\n" % len(self.rdb) + self.rdb)
+                return
+            self.conn.sendall(replies.pop(0))
+
+    @staticmethod
+    def _complete(buf: bytes) -> bool:
+        try:
+            FakeMaster._split(buf)
+            return True
+        except (ValueError, IndexError):
+            return False
+
+    @staticmethod
+    def _split(buf: bytes) -> tuple[bytes, bytes]:
+        assert buf[:1] == b"*"
+        nl = buf.index(b"\r\n")
+        n = int(buf[1:nl])
+        pos = nl + 2
+        for _ in range(n):
+            nl = buf.index(b"\r\n", pos)
+            ln = int(buf[pos + 1 : nl])
+            pos = nl + 2 + ln + 2
+            if pos > len(buf):
+                raise ValueError
+        return buf[:pos], buf[pos:]
+
+    def send(self, data: bytes) -> None:
+        self.conn.sendall(data)
+
+    def read_ack(self) -> int:
+        """Next REPLCONF ACK <offset> from the replica (skipping periodic ones
+        that may interleave is not needed: we read until a full frame)."""
+        buf = b""
+        while True:
+            try:
+                frame, rest = self._split(buf)
+                break
+            except (ValueError, IndexError, AssertionError):
+                buf += self.conn.recv(4096)
+        parts = frame.split(b"\r\n")
+        assert parts[2].upper() == b"REPLCONF" and parts[4].upper() == b"ACK"
+        return int(parts[6])
+
+    def close(self) -> None:
+        if self.conn:
+            self.conn.close()
+        self.lsock.close()
+
+
+def _empty_rdb_from(server) -> bytes:
+    c = server.client()
+    c.flushall()
+    c.save()
+    with open(server.dir + "/dump.rdb", "rb") as f:
+        return f.read()
+
+
+def test_replica_handshake_and_getack_offsets():
+    ref = start_radish()
+    try:
+        rdb = _empty_rdb_from(ref)
+    finally:
+        ref.stop()
+    fake = FakeMaster(rdb)
+    replica = start_radish("--replicaof", "127.0.0.1 %d" % fake.port, "--repl-timeout", "60")
+    try:
+        fake.accept()
+        port = str(replica.port).encode()
+        assert fake.handshake[0] == b"*1\r\n$4\r\nPING\r\n"
+        assert fake.handshake[1] == b"*3\r\n$8\r\nREPLCONF\r\n$14\r\nlistening-port\r\n$%d\r\n%s\r\n" % (len(port), port)
+        assert fake.handshake[2] == b"*5\r\n$8\r\nREPLCONF\r\n$4\r\ncapa\r\n$3\r\neof\r\n$4\r\ncapa\r\n$6\r\npsync2\r\n"
+        assert fake.handshake[3] == b"*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n"
+        getack = b"*3\r\n$8\r\nREPLCONF\r\n$6\r\nGETACK\r\n$1\r\n*\r\n"
+        assert len(getack) == 37
+        fake.conn.settimeout(10)
+        # The replica may send an ACK of its own right after loading.
+        fake.send(getack)
+        acks = [fake.read_ack()]
+        while acks[-1] != 0:
+            acks.append(fake.read_ack())
+        fake.send(b"*1\r\n$4\r\nPING\r\n")  # 14 bytes
+        fake.send(getack)
+        assert _next_ack_not(fake, 0) == 51
+        setfoo = b"*3\r\n$3\r\nSET\r\n$3\r\nfoo\r\n$1\r\n1\r\n"
+        assert len(setfoo) == 29
+        fake.send(setfoo + setfoo + getack)
+        assert _next_ack_not(fake, 51) == 146
+        r = replica.client()
+        assert r.get("foo") == b"1"
+    finally:
+        replica.stop()
+        fake.close()
+
+
+def _next_ack_not(fake: FakeMaster, previous: int) -> int:
+    while True:
+        v = fake.read_ack()
+        if v != previous:
+            return v
+
+
+def test_wait(pair):
+    master, replica = pair
+    m = master.client()
+    r = replica.client()
+    wait_for(lambda: link_up(r))
+    assert m.execute_command("WAIT", 0, 0) == 1  # no writes pending: every replica
+    m.set("w", "1")
+    assert m.execute_command("WAIT", 1, 5000) == 1
+    assert m.execute_command("WAIT", 2, 200) == 1  # partial count at the timeout
+    with pytest.raises(redis.ResponseError, match="timeout is negative"):
+        m.execute_command("WAIT", 1, -1)
+    with pytest.raises(redis.ResponseError, match="WAIT cannot be used with replica instances"):
+        r.execute_command("WAIT", 1, 0)
+
+
+def test_wait_without_replicas_returns_zero_at_once():
+    s = start_radish()
+    try:
+        c = s.client()
+        c.set("a", "1")
+        t0 = time.time()
+        assert c.execute_command("WAIT", 1, 2000) == 0
+        assert time.time() - t0 > 1.5  # blocks until the timeout: no replica can ack
+        assert c.execute_command("WAIT", 0, 0) == 0
+    finally:
+        s.stop()
+
+
+def test_partial_resync_after_link_cut(pair):
+    master, replica = pair
+    m = master.client()
+    r = replica.client()
+    wait_for(lambda: link_up(r))
+    m.set("before", "1")
+    wait_for(lambda: r.get("before") == b"1")
+    full_before = int(info(m, "stats")["sync_full"])
+    # Cut the link from the master side (kill the replica's connection).
+    m.execute_command("CLIENT", "KILL", "TYPE", "replica")
+    for i in range(100):
+        m.set("during%d" % i, i)
+    wait_for(lambda: link_up(r) and r.get("during99") == b"99")
+    assert int(info(m, "stats")["sync_partial_ok"]) >= 1
+    assert int(info(m, "stats")["sync_full"]) == full_before
+    wait_for(lambda: dataset(r) == dataset(m))
+
+
+def test_master_restart_means_full_resync():
+    master = start_radish()
+    port = master.port
+    replica = start_radish("--replicaof", "127.0.0.1 %d" % port)
+    try:
+        r = replica.client()
+        wait_for(lambda: link_up(r))
+        master.client().set("gone", "1")
+        wait_for(lambda: r.get("gone") == b"1")
+        master.stop()
+        wait_for(lambda: info(r)["master_link_status"] == "down")
+        assert "master_link_down_since_seconds" in info(r)
+        env = dict(os.environ, PYTHONPATH=str(SRC))
+        master2 = ServerProcess(radish_argv(port, master.dir), port, master.dir, env=env)
+        try:
+            master2.client().set("new", "1")
+            wait_for(lambda: link_up(r) and r.get("new") == b"1")
+            assert r.get("gone") is None  # new master's dataset replaced the old one
+        finally:
+            master2.stop()
+    finally:
+        replica.stop()
+
+
+def test_promotion_and_sibling_partial_resync():
+    master = start_radish()
+    a = start_radish("--replicaof", "127.0.0.1 %d" % master.port)
+    b = start_radish("--replicaof", "127.0.0.1 %d" % master.port)
+    try:
+        m, ca, cb = master.client(), a.client(), b.client()
+        wait_for(lambda: link_up(ca) and link_up(cb))
+        m.set("k", "1")
+        wait_for(lambda: ca.get("k") == b"1" and cb.get("k") == b"1")
+        old_id = info(ca)["master_replid"]
+        master.stop()
+        assert ca.execute_command("REPLICAOF", "NO", "ONE")
+        ia = info(ca)
+        assert ia["role"] == "master" and ia["master_replid2"] == old_id
+        cb.execute_command("REPLICAOF", "127.0.0.1", a.port)
+        wait_for(lambda: link_up(cb))
+        assert int(info(ca, "stats")["sync_partial_ok"]) >= 1
+        ca.set("after", "2")
+        wait_for(lambda: cb.get("after") == b"2")
+    finally:
+        for s in (a, b):
+            s.stop()
+
+
+def test_chained_replica(pair):
+    master, replica = pair
+    sub = start_radish("--replicaof", "127.0.0.1 %d" % replica.port)
+    try:
+        m, r, s = master.client(), replica.client(), sub.client()
+        wait_for(lambda: link_up(r))
+        wait_for(lambda: link_up(s))
+        fill(m, 50)
+        wait_for(lambda: dataset(s) == dataset(m))
+        wait_for(lambda: info(s)["master_repl_offset"] == info(m)["master_repl_offset"])
+    finally:
+        sub.stop()
+
+
+def test_replica_that_never_reads_is_dropped():
+    master = start_radish("--client-output-buffer-limit", "replica 1mb 512kb 10")
+    try:
+        m = master.client()
+        sock = socket.create_connection(("127.0.0.1", master.port))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.sendall(b"*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n")
+        time.sleep(0.5)
+        wait_for(lambda: info(m)["connected_slaves"] == "1")
+        wait_for(lambda: "state=online" in info(m).get("slave0", ""))
+        big = b"x" * 100_000
+        for i in range(100):
+            m.set("big%d" % i, big)
+        wait_for(lambda: info(m)["connected_slaves"] == "0", timeout=10)
+        assert m.ping()
+        sock.close()
+    finally:
+        master.stop()
+
+
+# -- interop with real Redis --------------------------------------------------------
+
+
+def test_radish_replica_of_redis_master():
+    master = start_redis("--repl-diskless-sync", "no")
+    try:
+        m = master.client()
+        fill(m, 300)
+        replica = start_radish("--replicaof", "127.0.0.1 %d" % master.port)
+        try:
+            r = replica.client()
+            wait_for(lambda: link_up(r))
+            m.set("after-sync", "1")
+            m.incr("counter")
+            wait_for(lambda: dataset(r) == dataset(m))
+            assert master.client().execute_command("WAIT", 1, 5000) == 1
+        finally:
+            replica.stop()
+    finally:
+        master.stop()
+
+
+def test_radish_replica_of_redis_master_diskless():
+    master = start_redis("--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0")
+    try:
+        m = master.client()
+        fill(m, 100)
+        replica = start_radish("--replicaof", "127.0.0.1 %d" % master.port)
+        try:
+            r = replica.client()
+            wait_for(lambda: link_up(r))
+            m.set("after", "1")
+            wait_for(lambda: dataset(r) == dataset(m))
+        finally:
+            replica.stop()
+    finally:
+        master.stop()
+
+
+def test_redis_replica_of_radish_master():
+    master = start_radish()
+    try:
+        m = master.client()
+        fill(m, 300)
+        replica = start_redis("--replicaof", "127.0.0.1", str(master.port))
+        try:
+            r = replica.client()
+            wait_for(lambda: link_up(r))
+            m.set("after-sync", "1")
+            m.incr("counter")
+            m.lpush("list", "q")
+            wait_for(lambda: dataset(r) == dataset(m))
+            assert m.execute_command("WAIT", 1, 5000) == 1
+            assert cmd(r, "DEBUG", "DIGEST") == cmd(m, "DEBUG", "DIGEST")
+        finally:
+            replica.stop()
+    finally:
+        master.stop()
