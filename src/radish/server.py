@@ -207,7 +207,23 @@ class Server:
                 for cl in self.clients.values():
                     cl.authenticated = True
 
+        def on_port(value) -> None:
+            if self.loop is not None:
+                self.rebind(self._binds(), int(value))
+
+        def on_bind(value) -> None:
+            if self.loop is None:
+                return
+            from .config import ConfigError
+
+            try:
+                self.rebind(list(value), cfg.port)
+            except ConfigError:
+                raise ConfigError("Failed to bind to specified addresses.") from None
+
         for name, fn in (
+            ("port", on_port),
+            ("bind", on_bind),
             ("dir", on_dir),
             ("hz", on_hz),
             ("repl-backlog-size", on_backlog),
@@ -312,46 +328,98 @@ class Server:
 
     # -- lifecycle ---------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Bind the listeners and start the cron."""
-        from .net.connection import ClientConnection
-
-        self.loop = asyncio.get_running_loop()
-        self.shutdown_event = asyncio.Event()
-        cfg = self.config
-        binds = list(cfg.bind) or ["*"]
-        if not cfg.is_changed("bind"):
-            # Like the redis.conf Redis ships: loopback only unless told otherwise.
-            binds = ["127.0.0.1", "-::1"]
-        if cfg.port:
-            errs = []
+    def bind_sockets(self, binds: list[str], port: int) -> list[socket.socket]:
+        """Bind listening sockets for ``binds`` ('-' prefix = optional,
+        '*' = all IPv4, '::*' = all IPv6). Raises OSError with Redis's
+        message if a mandatory address cannot be bound."""
+        socks: list[socket.socket] = []
+        try:
             for addr in binds:
                 optional = addr.startswith("-")
                 host = addr.lstrip("-")
-                hosts: list[str | None]
                 if host == "*":
-                    hosts = ["0.0.0.0"]
+                    host = "0.0.0.0"
                 elif host == "::*":
-                    hosts = ["::"]
-                else:
-                    hosts = [host]
+                    host = "::"
+                family = socket.AF_INET6 if ":" in host else socket.AF_INET
                 try:
-                    srv = await self.loop.create_server(
-                        lambda: ClientConnection(self),
-                        host=hosts[0],
-                        port=cfg.port,
-                        reuse_address=True,
-                        backlog=cfg.tcp_backlog,
-                    )
-                    self.listeners.append(srv)
+                    sock = socket.socket(family, socket.SOCK_STREAM)
+                except OSError:
+                    if optional or family == socket.AF_INET6:
+                        continue
+                    raise
+                try:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    if family == socket.AF_INET6:
+                        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                    sock.bind((host, port))
+                    sock.listen(self.config.tcp_backlog)
+                    sock.setblocking(False)
                 except OSError as e:
+                    sock.close()
                     if optional or (host == "::1" and _ipv6_unavailable(e)):
                         continue
-                    errs.append("Could not create server TCP listening socket %s:%d: %s" % (host, cfg.port, e.strerror or e))
-            if errs or not self.listeners:
-                for msg in errs:
-                    self.log.warning(msg)
+                    raise OSError(
+                        e.errno, "Could not create server TCP listening socket %s:%d: %s" % (host, port, e.strerror or e)
+                    ) from None
+                socks.append(sock)
+        except OSError:
+            for sock in socks:
+                sock.close()
+            raise
+        return socks
+
+    def _binds(self) -> list[str]:
+        cfg = self.config
+        if not cfg.is_changed("bind"):
+            # Like the redis.conf Redis ships: loopback only unless told otherwise.
+            return ["127.0.0.1", "-::1"]
+        return list(cfg.bind)
+
+    async def _listen(self, socks: list[socket.socket]) -> None:
+        from .net.connection import ClientConnection
+
+        for sock in socks:
+            srv = await self.loop.create_server(lambda: ClientConnection(self), sock=sock)
+            self.listeners.append(srv)
+
+    def rebind(self, binds: list[str], port: int) -> None:
+        """CONFIG SET port / bind: bind the new sockets first (so a failure
+        leaves the old ones serving), then swap."""
+        from .config import ConfigError
+
+        socks: list[socket.socket] = []
+        if port:
+            try:
+                socks = self.bind_sockets(binds, port)
+            except OSError as e:
+                self.log.warning(str(e.strerror or e))
+                raise ConfigError("Unable to listen on this port. Check server logs.") from None
+        for srv in self.listeners:
+            srv.close()
+        self.listeners = []
+        if socks:
+            self.loop.create_task(self._listen(socks))
+
+    async def start(self) -> None:
+        """Bind the listeners and start the cron."""
+        self.loop = asyncio.get_running_loop()
+        self.shutdown_event = asyncio.Event()
+        cfg = self.config
+        binds = self._binds()
+        if not binds:
+            self.log.warning("Configured to not listen anywhere, exiting.")
+            raise SystemExit(1)
+        if cfg.port:
+            try:
+                socks = self.bind_sockets(binds, cfg.port)
+            except OSError as e:
+                self.log.warning(str(e.strerror or e))
+                raise SystemExit(1) from None
+            if not socks:
+                self.log.warning("Failed listening on port %d (tcp), aborting." % cfg.port)
                 raise SystemExit(1)
+            await self._listen(socks)
         self._schedule_cron()
         self.replication.start()
 

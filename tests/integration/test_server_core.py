@@ -501,3 +501,25 @@ def test_debug_command_gated():
             c.execute_command("DEBUG", "SLEEP", "0")
     finally:
         s.stop()
+
+
+def test_config_set_port_rebinds():
+    s = start_radish()
+    try:
+        c = s.client()
+        busy = socket.socket()
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        with pytest.raises(redis.ResponseError, match="Unable to listen on this port"):
+            c.config_set("port", busy.getsockname()[1])
+        assert c.ping()  # still serving on the old port
+        busy.close()
+        new_port = free_port()
+        c.config_set("port", new_port)
+        moved = redis.Redis(port=new_port)
+        assert moved.ping()
+        assert moved.config_get("port") == {"port": str(new_port)}
+        with pytest.raises(redis.ConnectionError):
+            redis.Redis(port=s.port, socket_connect_timeout=1).ping()
+    finally:
+        s.stop()
