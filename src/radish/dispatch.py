@@ -54,6 +54,10 @@ _PUBSUB_ALLOWED = frozenset(
 _MULTI_IMMEDIATE = frozenset((b"exec", b"discard", b"multi", b"watch", b"quit", b"reset"))
 
 
+# Command names as clients spell them -> spec (filled lazily, bounded).
+_BY_NAME: dict[bytes, CommandSpec] = {}
+
+
 def _arg_repr(a: bytes) -> str:
     return a.decode("utf-8", "replace").replace("\x00", "")
 
@@ -89,7 +93,12 @@ def process_command(c, args: list[bytes]) -> bytes | None:
     """Run one command from client ``c``; return the encoded reply (None
     when nothing is to be sent now)."""
     server = c.server
-    spec = COMMANDS.get(args[0])
+    name = args[0]
+    spec = _BY_NAME.get(name)
+    if spec is None:
+        spec = COMMANDS.get(name.lower())
+        if spec is not None and len(_BY_NAME) < 4096:
+            _BY_NAME[name] = spec  # remember this spelling (GET, get, Get …)
     if spec is None or spec.subcommands or spec.arity != len(args) and (
         spec.arity > 0 or len(args) < -spec.arity
     ):

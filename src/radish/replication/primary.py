@@ -99,7 +99,19 @@ class Primary:
         self.replicas: list[ReplicaState] = []
         self.job: SnapshotJob | None = None
         self._ack_requested = False
-        self.server.propagation.subscribe(self._on_stream)
+        self._subscribed = False
+
+    def _subscribe(self) -> None:
+        """Listen to the funnel only while replicas exist, so a server
+        without replicas does not encode its writes for nobody."""
+        if not self._subscribed:
+            self.server.propagation.subscribe(self._on_stream)
+            self._subscribed = True
+
+    def _maybe_unsubscribe(self) -> None:
+        if self._subscribed and not self.replicas and self.job is None:
+            self.server.propagation.unsubscribe(self._on_stream)
+            self._subscribed = False
 
     # -- snapshot I/O (through the persistence layer on the server) ----------
 
@@ -115,6 +127,7 @@ class Primary:
         conn = c.connection
         st = getattr(c, "repl", None) or ReplicaState(c)
         c.repl = st
+        self._subscribe()
         c.flags |= FLAG_REPLICA
         c.reply_mode = 1  # a replica gets only the stream
         if psync and self._can_continue(replid, offset):
@@ -182,6 +195,7 @@ class Primary:
             server.loop.call_later(0.02, self._poll_job)
             return
         self.job = None
+        self._maybe_unsubscribe()
         ok = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
         if not ok:
             server.log.warning("Background RDB for replication failed")
@@ -248,11 +262,13 @@ class Primary:
             self.server.log.notice("Connection with replica %s lost." % c.addr)
         if st.job is not None and st in st.job.replicas:
             st.job.replicas.remove(st)
+        self._maybe_unsubscribe()
 
     def disconnect_all(self) -> None:
         for st in list(self.replicas):
             self.server.kill_client(st.client)
         self.replicas = []
+        self._maybe_unsubscribe()
 
     # -- acks and WAIT -------------------------------------------------------------
 
