@@ -38,7 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_server_config(argv)
     except ConfigError as e:
-        print(str(e), file=sys.stderr)
+        msg = str(e)
+        # Redis prints a blank line before its FATAL CONFIG FILE ERROR block.
+        print(("\n" + msg) if msg.startswith("*** FATAL") else msg, file=sys.stderr)
         return 1
     try:
         os.chdir(config.dir)
@@ -46,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         print("Can't chdir to '%s': %s" % (config.dir, e.strerror), file=sys.stderr)
         return 1
     if config.daemonize:
+        if not config.pidfile:
+            config.pidfile = "/var/run/redis.pid"  # what Redis uses when daemonized without one
         _daemonize()
     try:
         import uvloop  # type: ignore
