@@ -162,3 +162,24 @@ def cmd(client, *args):
         return conn.read_response()
     finally:
         client.connection_pool.release(conn)
+
+
+def raw_exchange(port: int, data: bytes, expect_close: bool = False, wait: float = 0.3) -> bytes:
+    """Send raw bytes on a fresh connection; return everything the server
+    sends back until it closes or stays quiet for ``wait`` seconds."""
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(data)
+    s.settimeout(5 if expect_close else wait)
+    out = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+            if not expect_close:
+                s.settimeout(wait)
+    except TimeoutError:
+        pass
+    s.close()
+    return out

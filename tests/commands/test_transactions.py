@@ -3,30 +3,12 @@ propagates."""
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
 import redis
 from tests.conftest import InProcess
-
-
-def raw(port: int, data: bytes) -> bytes:
-    s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(data)
-    time.sleep(0.25)
-    s.settimeout(0.3)
-    out = b""
-    try:
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            out += chunk
-    except TimeoutError:
-        pass
-    s.close()
-    return out
+from tests.conftest import raw_exchange as raw
 
 
 def test_exec_runs_queue_and_returns_results(radish_server):

@@ -3,11 +3,8 @@ connection/server commands must match exactly."""
 
 from __future__ import annotations
 
-import socket
-import time
-
 import pytest
-from tests.conftest import cmd
+from tests.conftest import cmd, raw_exchange
 
 
 def _flag_set(x):
@@ -52,24 +49,6 @@ def test_command_count_is_consistent(radish_server):
     assert cmd(c, "COMMAND", "COUNT") == len(cmd(c, "COMMAND"))
 
 
-def _raw_exchange(port: int, data: bytes) -> bytes:
-    s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(data)
-    time.sleep(0.25)
-    s.settimeout(0.3)
-    out = b""
-    try:
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            out += chunk
-    except TimeoutError:
-        pass
-    s.close()
-    return out
-
-
 CASES = [
     b"PING\r\n",
     b"PING hello\r\n",
@@ -109,8 +88,8 @@ CASES = [
 def test_raw_replies_match_redis(radish_server, redis_server, data):
     if b"CONFIG GET" in data and b"port" in data:
         pass
-    ours = _raw_exchange(radish_server.port, data)
-    theirs = _raw_exchange(redis_server.port, data)
+    ours = raw_exchange(radish_server.port, data)
+    theirs = raw_exchange(redis_server.port, data)
     assert ours == theirs
 
 
@@ -123,8 +102,8 @@ def test_config_get_patterns_match_redis(radish_server, redis_server):
 
 def test_resp3_replies_match_redis(radish_server, redis_server):
     data = b"HELLO 3\r\nCONFIG GET maxmemory\r\nGET nokey\r\nCOMMAND INFO nosuch\r\nCLIENT GETNAME\r\n"
-    ours = _raw_exchange(radish_server.port, data)
-    theirs = _raw_exchange(redis_server.port, data)
+    ours = raw_exchange(radish_server.port, data)
+    theirs = raw_exchange(redis_server.port, data)
     # HELLO's id differs per server; compare everything after it.
     ours_tail = ours.split(b"$7\r\nmodules\r\n*0\r\n", 1)[1]
     theirs_tail = theirs.split(b"$7\r\nmodules\r\n*0\r\n", 1)[1]

@@ -18,25 +18,7 @@ import pytest
 import redis
 import redis.asyncio as aioredis
 from tests.conftest import SRC, cmd, free_port, start_radish
-
-
-def raw(port: int, data: bytes, expect_close: bool = False, wait: float = 0.3) -> bytes:
-    s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(data)
-    s.settimeout(wait if not expect_close else 5)
-    out = b""
-    try:
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            out += chunk
-            if not expect_close:
-                s.settimeout(wait)
-    except TimeoutError:
-        pass
-    s.close()
-    return out
+from tests.conftest import raw_exchange as raw
 
 
 def test_ping_echo_and_unknown_command(r, radish_server):
