@@ -436,7 +436,7 @@ def test_radish_replica_of_redis_master_diskless():
 
 
 def test_redis_replica_of_radish_master():
-    master = start_radish()
+    master = start_radish("--enable-debug-command", "yes")
     try:
         m = master.client()
         fill(m, 300)

@@ -130,7 +130,7 @@ class MasterLink(asyncio.Protocol):
                 self._psync_reply(line)
                 break
             self._next_step()
-        if self.phase == "bulk_header":
+        if self.phase in ("bulk_header", "bulk"):
             self._bulk()
 
     def _psync_reply(self, line: bytes) -> None:

@@ -36,7 +36,9 @@ class ReplicationState:
         self.down_since = 0.0
         self.read_offset = 0
         self.processed_offset = 0
-        self.has_history = True  # our own replid/offset can seed a PSYNC
+        # Whether our replid/offset can seed a PSYNC: not for a fresh server
+        # started as a replica; yes after a sync, or for a former primary.
+        self.has_history = False
         self._connect_task = None
         self._retry_at = 0.0
         self._attempts = 0
@@ -77,6 +79,8 @@ class ReplicationState:
         was_master = self.master_host is None
         self.master_host, self.master_port = host, port
         server.keyspace.is_replica = True
+        if was_master and not startup:
+            self.has_history = True  # continue from our own history (psync2)
         self._drop_link()
         if was_master:
             # Sub-replicas must resync with our new history.
