@@ -260,21 +260,11 @@ def section_cluster(s) -> list[str]:
 
 
 def section_keyspace(s) -> list[str]:
-    out = []
-    now = int(time.time() * 1000)
-    for db in s.keyspace.dbs:
-        if db.data:
-            avg = 0
-            if db.expires:
-                sample = 0
-                total = 0
-                for when in list(db.expires.values())[:100]:
-                    if when > now:
-                        total += when - now
-                        sample += 1
-                avg = total // sample if sample else 0
-            out.append("db%d:keys=%d,expires=%d,avg_ttl=%d" % (db.id, len(db.data), len(db.expires), avg))
-    return out
+    return [
+        "db%d:keys=%d,expires=%d,avg_ttl=%d" % (db.id, len(db.data), len(db.expires), db.avg_ttl if db.expires else 0)
+        for db in s.keyspace.dbs
+        if db.data
+    ]
 
 
 def section_latencystats(s) -> list[str]:

@@ -103,8 +103,10 @@ class Propagator:
     def has_audience(self) -> bool:
         return bool(self.subscribers) or self.backlog.active
 
-    def flush(self) -> None:
-        """Deliver the queued writes of the finished top-level command."""
+    def flush(self, wrap: bool = True) -> None:
+        """Deliver the queued writes of the finished top-level command
+        (wrapped in MULTI/EXEC when there are several, unless ``wrap`` is
+        False: the active expire cycle's DELs go out one by one)."""
         pending = self.pending
         if not pending:
             return
@@ -112,7 +114,7 @@ class Propagator:
         if not self.has_audience():
             return
         parts: list[bytes] = []
-        wrap = len(pending) > 1 and not self.in_exec
+        wrap = wrap and len(pending) > 1 and not self.in_exec
         if wrap:
             # MULTI goes into the first command's database.
             self._select(parts, pending[0][0])

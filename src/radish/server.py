@@ -66,6 +66,7 @@ class Server:
         self.config = config
         self.log = logger or Logger(config)
         self.keyspace = Keyspace(config.databases)
+        self.keyspace.configure_eviction(config.maxmemory_policy, config.lfu_log_factor, config.lfu_decay_time)
         self.keyspace.on_expired = self._propagate_expire
         self.keyspace.on_key_changed = self._key_changed
         self.blocking = BlockingRegistry(self)
@@ -100,6 +101,7 @@ class Server:
         self.hz = config.hz
         self._cron_handle = None
         self.cron_hooks: list = []  # extra periodic work registered by later layers
+        self._expire_db_cursor = 0  # the active cycle resumes where it stopped
         self.client_closed_hooks: list = []
         self.flush_hooks: list = []  # called with a db index, or -1 for FLUSHALL
         self.swapdb_hooks: list = []
@@ -108,6 +110,7 @@ class Server:
         from .replication.state import ReplicationState
 
         ReplicationState(self)
+        from .persistence.saver import install; install(self)  # noqa: E702, I001
 
     # -- clients -------------------------------------------------------------
 
@@ -154,7 +157,7 @@ class Server:
     # -- propagation ------------------------------------------------------------
 
     def _propagate_expire(self, db, key: bytes) -> None:
-        self.propagation.propagate(db.id, [b"DEL", key])
+        self.propagation.propagate(db.id, [b"UNLINK" if self.config.lazyfree_lazy_expire else b"DEL", key])
 
     def _key_changed(self, db, key: bytes) -> None:
         self.blocking.key_changed(db, key)
@@ -221,7 +224,13 @@ class Server:
             except ConfigError:
                 raise ConfigError("Failed to bind to specified addresses.") from None
 
+        def on_eviction(_value) -> None:
+            self.keyspace.configure_eviction(cfg.maxmemory_policy, cfg.lfu_log_factor, cfg.lfu_decay_time)
+
         for name, fn in (
+            ("maxmemory-policy", on_eviction),
+            ("lfu-log-factor", on_eviction),
+            ("lfu-decay-time", on_eviction),
             ("port", on_port),
             ("bind", on_bind),
             ("dir", on_dir),
@@ -276,7 +285,8 @@ class Server:
         if ks.active_expire_enabled and not ks.is_replica:
             self.active_expire_cycle()
             if self.propagation.pending:
-                self.propagation.flush()
+                # Each expired key is its own DEL, as in Redis (no MULTI).
+                self.propagation.flush(wrap=False)
         if self.pause_mode is not None and time.time() * 1000 >= self.pause_until:
             self.unpause_clients()
         if self.cron_loops % max(1, self.hz) == 0:
@@ -294,7 +304,11 @@ class Server:
         budget = 0.25 / max(1, self.hz)
         deadline = time.perf_counter() + budget
         sampled_total = expired_total = 0
-        for db in ks.dbs:
+        n = len(ks.dbs)
+        start = self._expire_db_cursor
+        for i in range(n):
+            db = ks.dbs[(start + i) % n]
+            self._expire_db_cursor = (start + i + 1) % n
             if not db.expires:
                 continue
             while True:

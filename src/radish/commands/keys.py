@@ -4,6 +4,8 @@ family, PERSIST and OBJECT."""
 
 from __future__ import annotations
 
+import re
+
 from .. import errors as E
 from ..db.scan import ScanCursors
 from ..errors import CommandError
@@ -49,23 +51,21 @@ def _delete(c, args) -> int:
 @command("exists", -2, "readonly fast", acl="keyspace", keys=(1, -1, 1), group="generic", since="1.0.0", summary="Determine if a key exists", complexity="O(N) where N is the number of keys to check.", tips="request_policy:multi_shard response_policy:agg_sum")
 def exists(c, args):
     """Format: EXISTS key [key ...]"""
-    db = c.db
-    return sum(1 for key in args[1:] if db.exists(key))
+    lookup = c.db.lookup_read_notouch
+    return sum(1 for key in args[1:] if lookup(key) is not None)
 
 
 @command("touch", -2, "readonly fast", acl="keyspace", keys=(1, -1, 1), group="generic", since="3.2.1", summary="Alters the last access time of a key(s). Returns the number of existing keys specified.", complexity="O(N) where N is the number of keys that will be touched.", tips="request_policy:multi_shard response_policy:agg_sum")
 def touch(c, args):
     """Format: TOUCH key [key ...]"""
-    db = c.db
-    return sum(1 for key in args[1:] if db.exists(key))
+    lookup = c.db.lookup_read
+    return sum(1 for key in args[1:] if lookup(key) is not None)
 
 
 @command("type", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Determine the type stored at key", complexity="O(1)")
 def type_(c, args):
     """Format: TYPE key"""
-    v = c.db.peek(args[1])
-    if v is not None and c.db.is_expired(args[1]):
-        v = None
+    v = c.db.lookup_read_notouch(args[1])
     return SimpleString(b"none" if v is None else type_name(v))
 
 
@@ -88,17 +88,22 @@ def _cursors(server) -> ScanCursors:
     return cur
 
 
+_CURSOR_RE = re.compile(rb"([+-]?)(\d+)\Z")
+
+
 def parse_cursor(arg: bytes) -> int:
-    """SCAN cursors are unsigned 64-bit; Redis accepts any string strtoull
-    accepts (negative numbers wrap)."""
-    v = to_int(arg)
-    if v is None:
-        if arg.isdigit():
-            v = int(arg)
-            if v < 2**64:
-                return v
+    """SCAN cursors are unsigned 64-bit, parsed as Redis does with strtoul:
+    optional sign (negative numbers wrap), leading zeros, the empty string
+    is 0; spaces, junk and values past 2**64-1 are refused."""
+    if not arg:
+        return 0
+    m = _CURSOR_RE.match(arg)
+    if m is None:
         raise CommandError("ERR invalid cursor")
-    return v % (2**64)
+    v = int(m.group(2))
+    if v >= 2**64:
+        raise CommandError("ERR invalid cursor")
+    return (-v) % (2**64) if m.group(1) == b"-" else v
 
 
 def parse_scan_options(args: list[bytes], start: int, allow_type: bool):
@@ -119,7 +124,7 @@ def parse_scan_options(args: list[bytes], start: int, allow_type: bool):
             pat = args[i + 1]
             matcher = None if pat == b"*" else compile_glob(pat)
         elif opt == b"type" and allow_type:
-            typ = args[i + 1].lower()
+            typ = args[i + 1].lower()  # compared case-insensitively
         else:
             raise CommandError(E.SYNTAX)
         i += 2
@@ -135,15 +140,18 @@ def scan(c, args):
     data = db.data
     nxt, found = _cursors(c.server).scan(data, cursor, count, data.__contains__)
     out = []
+    # Redis's order: pattern, then type (a NOTOUCH read lookup), then expiry.
     for k in found:
-        if db.expires and k in db.expires and db.lookup_write(k) is None:
-            continue
         if matcher is not None and not matcher(k):
             continue
-        if typ is not None and type_name(data[k]) != typ:
+        if typ is not None:
+            v = db.lookup_read_notouch(k)
+            if (b"none" if v is None else type_name(v)) != typ:
+                continue
+        if db.expires and k in db.expires and not db.exists(k):
             continue
         out.append(k)
-    return [str(nxt).encode(), out]
+    return [b"%d" % nxt, out]
 
 
 @command("randomkey", 1, "readonly", acl="keyspace", group="generic", since="1.0.0", summary="Return a random key from the keyspace", complexity="O(1)", tips="request_policy:all_shards nondeterministic_output")
@@ -160,15 +168,11 @@ def _rename(c, args, nx: bool):
         raise CommandError(E.NO_SUCH_KEY)
     if src == dst:
         return 0 if nx else SimpleString(b"OK")
-    when = db.get_expire(src)
     if db.lookup_write(dst) is not None:
         if nx:
             return 0
         db.delete(dst)
-    db.delete(src)
-    db.add(dst, v)
-    if when is not None:
-        db.set_expire(dst, when)
+    db.rename_key(src, dst)
     c.server.dirty += 1
     c.db.signal_modified(src)
     c.db.signal_modified(dst)
@@ -188,9 +192,12 @@ def renamenx(c, args):
 
 
 def _db_index(c, arg: bytes) -> int:
+    """Redis's getIntFromObjectOrReply + selectDb checks."""
     idx = to_int(arg)
-    if idx is None or idx < -(2**31) or idx >= 2**31:
+    if idx is None:
         raise CommandError(E.NOT_INTEGER)
+    if idx < -(2**31) or idx >= 2**31:
+        raise CommandError("ERR value is out of range, value must between -2147483648 and 2147483647")
     if idx < 0 or idx >= len(c.server.keyspace.dbs):
         raise CommandError(E.INVALID_DB)
     return idx
@@ -210,11 +217,7 @@ def move(c, args):
     dst = c.server.keyspace.dbs[idx]
     if dst.lookup_write(key) is not None:
         return 0
-    when = src.get_expire(key)
-    src.delete(key)
-    dst.add(key, v)
-    if when is not None:
-        dst.set_expire(key, when)
+    src.move_key(key, dst)
     c.server.dirty += 1
     c.db.signal_modified(key)
     dst.signal_modified(key)
@@ -241,15 +244,15 @@ def copy(c, args):
     src = c.db
     if src is dst and src_key == dst_key:
         raise CommandError("ERR source and destination objects are the same")
-    v = src.lookup_write(src_key)
+    v = src.lookup_read(src_key)
     if v is None:
         return 0
+    when = src.get_expire(src_key)
     if dst.lookup_write(dst_key) is not None:
         if not replace:
             return 0
         dst.delete(dst_key)
     dst.add(dst_key, _copy_value(v))
-    when = src.get_expire(src_key)
     if when is not None:
         dst.set_expire(dst_key, when)
     c.server.dirty += 1
@@ -260,7 +263,16 @@ def copy(c, args):
 # -- expiry -------------------------------------------------------------------------
 
 
+def _unsupported_option(opt: bytes) -> str:
+    # addReplyErrorFormat: %s stops at a NUL; newlines become spaces.
+    text = opt.split(b"\x00", 1)[0].decode("utf-8", "replace")
+    return "ERR Unsupported option " + text.replace("\r", " ").replace("\n", " ")
+
+
 def _expire_generic(c, args, unit_ms: bool, absolute: bool, name: str) -> int:
+    """Redis's expireGenericCommand. Propagated as PEXPIREAT with the
+    absolute time (PEXPIREAT itself as given), or DEL when the time is
+    already past."""
     key = args[1]
     nx = xx = gt = lt = False
     for opt in args[3:]:
@@ -274,7 +286,7 @@ def _expire_generic(c, args, unit_ms: bool, absolute: bool, name: str) -> int:
         elif o == b"lt":
             lt = True
         else:
-            raise CommandError("ERR Unsupported option %s" % opt.decode("utf-8", "replace"))
+            raise CommandError(_unsupported_option(opt))
     if nx and (xx or gt or lt):
         raise CommandError("ERR NX and XX, GT or LT options at the same time are not compatible")
     if gt and lt:
@@ -283,15 +295,15 @@ def _expire_generic(c, args, unit_ms: bool, absolute: bool, name: str) -> int:
     if when is None:
         raise CommandError(E.NOT_INTEGER)
     if not unit_ms:
-        if when > LLONG_MAX // 1000 or when < LLONG_MIN // 1000:
+        if when > LLONG_MAX // 1000 or when < -(-LLONG_MIN // 1000):
             raise CommandError(E.INVALID_EXPIRE % name)
         when *= 1000
-    ks = c.server.keyspace
+    db = c.db
+    ks = db.ks
     base = 0 if absolute else ks.now_ms
     if when > LLONG_MAX - base:
         raise CommandError(E.INVALID_EXPIRE % name)
     when += base
-    db = c.db
     if db.lookup_write(key) is None:
         return 0
     if nx or xx or gt or lt:
@@ -307,13 +319,15 @@ def _expire_generic(c, args, unit_ms: bool, absolute: bool, name: str) -> int:
     if when <= ks.now_ms and not ks.is_replica and not c.server.loading:
         db.delete(key)
         c.server.dirty += 1
-        c.propagate_as = [[b"DEL", key]]
-        c.db.signal_modified(key)
+        lazy = c.server.config.lazyfree_lazy_expire
+        c.propagate_as = [[b"UNLINK" if lazy else b"DEL", key]]
+        db.signal_modified(key)
         return 1
     db.set_expire(key, when)
-    c.propagate_as = [[b"PEXPIREAT", key, str(when).encode(), *args[3:]]]
+    if not (unit_ms and absolute):
+        c.propagate_as = [[b"PEXPIREAT", key, b"%d" % when, *args[3:]]]
     c.server.dirty += 1
-    c.db.signal_modified(key)
+    db.signal_modified(key)
     return 1
 
 
@@ -342,15 +356,15 @@ def pexpireat(c, args):
 
 
 def _ttl(c, key: bytes, ms: bool, absolute: bool) -> int:
+    """Redis's ttlGenericCommand: -2 missing, -1 no expiry; seconds are
+    rounded to nearest (also for EXPIRETIME)."""
     db = c.db
-    if db.lookup_read(key) is None:
+    if db.lookup_read_notouch(key) is None:
         return -2
     when = db.get_expire(key)
     if when is None:
         return -1
-    if absolute:
-        return when if ms else when // 1000
-    ttl = when - c.server.keyspace.now_ms
+    ttl = when if absolute else when - db.ks.now_ms
     if ttl < 0:
         ttl = 0
     return ttl if ms else (ttl + 500) // 1000
@@ -424,33 +438,50 @@ def object_help(c, args):
 @command("object|encoding", 3, "readonly", acl="keyspace", keys=(2, 2, 1), group="generic", since="2.2.3", summary="Inspect the internal encoding of a Redis object", complexity="O(1)", tips="nondeterministic_output")
 def object_encoding(c, args):
     """Format: OBJECT ENCODING key"""
-    v = c.db.lookup_read(args[2])
+    v = c.db.lookup_read_notouch(args[2])
     if v is None:
         return None
     return describe_encoding(c.server, v).encode()
 
 
+_NO_SHARED_INTEGER_POLICIES = frozenset(("volatile-lru", "volatile-lfu", "allkeys-lru", "allkeys-lfu"))
+
+
 @command("object|refcount", 3, "readonly", acl="keyspace", keys=(2, 2, 1), group="generic", since="2.2.3", summary="Get the number of references to the value of the key", complexity="O(1)", tips="nondeterministic_output")
 def object_refcount(c, args):
     """Format: OBJECT REFCOUNT key"""
-    v = c.db.lookup_read(args[2])
+    v = c.db.lookup_read_notouch(args[2])
     if v is None:
         return None
-    # Redis shares the integers 0..9999 (OBJ_SHARED_INTEGERS) when no
-    # maxmemory policy needs per-key LRU/LFU data.
-    if type(v) is bytes and len(v) <= 4 and to_int(v) is not None and 0 <= to_int(v) < 10000 and not c.server.config.maxmemory:
+    # Redis shares the integers 0..9999 (OBJ_SHARED_INTEGERS) unless a
+    # maxmemory limit with an LRU/LFU policy needs per-key access data.
+    cfg = c.server.config
+    if (
+        type(v) is bytes
+        and len(v) <= 4
+        and v.isdigit()
+        and (len(v) == 1 or v[0] != 48)
+        and not (cfg.maxmemory and str(cfg.maxmemory_policy) in _NO_SHARED_INTEGER_POLICIES)
+    ):
         return 2147483647
     return 1
 
 
 def _lfu_policy(c) -> bool:
-    return "lfu" in str(c.server.config.maxmemory_policy)
+    """Is an LFU maxmemory-policy selected? Also keeps the keyspace's access
+    tracking in step with the configuration."""
+    cfg = c.server.config
+    lfu = "lfu" in str(cfg.maxmemory_policy)
+    ks = c.db.ks
+    if ks.lfu_mode != lfu:
+        ks.configure_eviction(str(cfg.maxmemory_policy), cfg.lfu_log_factor, cfg.lfu_decay_time)
+    return lfu
 
 
 @command("object|freq", 3, "readonly", acl="keyspace", keys=(2, 2, 1), group="generic", since="4.0.0", summary="Get the logarithmic access frequency counter of a Redis object", complexity="O(1)", tips="nondeterministic_output")
 def object_freq(c, args):
     """Format: OBJECT FREQ key"""
-    v = c.db.lookup_read(args[2])
+    v = c.db.lookup_read_notouch(args[2])
     if v is None:
         return None
     if not _lfu_policy(c):
@@ -465,7 +496,7 @@ def object_freq(c, args):
 @command("object|idletime", 3, "readonly", acl="keyspace", keys=(2, 2, 1), group="generic", since="2.2.3", summary="Get the time since a Redis object was last accessed", complexity="O(1)", tips="nondeterministic_output")
 def object_idletime(c, args):
     """Format: OBJECT IDLETIME key"""
-    v = c.db.lookup_read(args[2])
+    v = c.db.lookup_read_notouch(args[2])
     if v is None:
         return None
     if _lfu_policy(c):

@@ -2,22 +2,35 @@
 
 Values are ``bytes``; a value changed in place (APPEND, SETRANGE) is kept as
 ``bytearray`` so OBJECT ENCODING reports ``raw`` as Redis would. Relative
-expirations are propagated as absolute ones (SET … PXAT, PEXPIREAT).
+expirations are propagated as absolute ones (SET … PXAT, PEXPIREAT), and
+GETSET / GETDEL / INCRBYFLOAT as the SET or DEL that Redis sends.
+
+INCRBYFLOAT computes in C ``long double`` exactly as Redis on x86-64 (80-bit
+extended precision: 64-bit significand, exponents down to 2**-16445), with
+``strtold``'s input syntax (decimal, hexadecimal ``0x1.8p3``, ``inf``) and
+``%.17Lf`` output, emulated with exact fractions.
+
+Imports: the command registry, argument helpers, errors and RESP reply
+types; nothing above ``commands``.
 """
 
 from __future__ import annotations
 
+import re
+from fractions import Fraction
+
 from .. import errors as E
 from ..errors import CommandError
 from ..protocol.resp import OK, MapReply
-from .args import LLONG_MAX, LLONG_MIN, incr_by_float, parse_int, to_int
+from .args import LLONG_MAX, LLONG_MIN, parse_int, to_int
 from .registry import command
 
 _STRING_TYPES = (bytes, bytearray)
 
 
 def get_string(db, key: bytes, write: bool = False):
-    """The string at key, None if missing; WRONGTYPE for other types."""
+    """The string at key, None if missing; WRONGTYPE for other types.
+    A read lookup counts a keyspace hit/miss (Redis's lookupKeyRead)."""
     v = db.lookup_write(key) if write else db.lookup_read(key)
     if v is None:
         return None
@@ -28,8 +41,27 @@ def get_string(db, key: bytes, write: bool = False):
 
 
 def _check_len(c, n: int) -> None:
-    if n > c.server.config.proto_max_bulk_len:
+    """Redis's checkStringLength: the master's stream is never refused."""
+    if n > c.server.config.proto_max_bulk_len and not c.is_master():
         raise CommandError(E.STRING_TOO_LONG)
+
+
+def store_string(db, key: bytes, value, keep_ttl: bool = False, looked_up: bool = False) -> None:
+    """Redis's setKey for a new string object: a stale (expired) key is
+    reclaimed first, as setKey's lookupKeyWrite does (so its DEL is
+    propagated and counted); the TTL is cleared unless ``keep_ttl``; the
+    access stamp is that of a new object (under LFU an overwritten key
+    keeps its counter)."""
+    if not looked_up:
+        db.lookup_write(key)
+    db.data[key] = value
+    if not keep_ttl and db.expires:
+        db.expires.pop(key, None)
+    db._stamp_new(key)
+
+
+def _del_command(c, lazy: bool) -> bytes:
+    return b"UNLINK" if lazy else b"DEL"
 
 
 # -- GET / SET family ------------------------------------------------------------
@@ -46,7 +78,12 @@ def get(c, args):
         if v is None:
             return None
     else:
-        db.ks.keyspace_hits += 1
+        ks = db.ks
+        ks.keyspace_hits += 1
+        if ks.lfu_mode:
+            db.touch(key)
+        else:
+            db.lru[key] = ks.now_ms
     t = type(v)
     if t is bytes:
         return v
@@ -55,26 +92,58 @@ def get(c, args):
     raise CommandError(E.WRONGTYPE)
 
 
-_SET_FLAGS = {b"nx": 1, b"xx": 2, b"get": 4, b"keepttl": 8}
-_SET_EXP = {b"ex": 16, b"px": 32, b"exat": 64, b"pxat": 128}
+# Option flags of SET and GETEX (Redis's OBJ_SET_* / OBJ_EX …).
+NX, XX, GET, KEEPTTL, PERSIST, EX, PX, EXAT, PXAT = 1, 2, 4, 8, 16, 32, 64, 128, 256
+_EXPIRE_FLAGS = EX | PX | EXAT | PXAT
+_EXPIRE_OPTS = {b"ex": EX, b"px": PX, b"exat": EXAT, b"pxat": PXAT}
 
 
-def parse_expire_option(c, unit: bytes, value: bytes, cmdname: str) -> int:
-    """Absolute expiry in unix ms for EX/PX/EXAT/PXAT ``value``."""
+def parse_string_options(args: list[bytes], start: int, is_set: bool) -> tuple[int, bytes | None]:
+    """Redis's parseExtendedStringArgumentsOrReply for SET (``is_set``) and
+    GETEX: the option flags and the expire argument. An option may repeat
+    (the last expire value wins); conflicting ones are a syntax error."""
+    flags = 0
+    expire = None
+    i = start
+    n = len(args)
+    while i < n:
+        opt = args[i].lower()
+        if opt == b"nx" and is_set and not flags & XX:
+            flags |= NX
+        elif opt == b"xx" and is_set and not flags & NX:
+            flags |= XX
+        elif opt == b"get" and is_set:
+            flags |= GET
+        elif opt == b"keepttl" and is_set and not flags & (PERSIST | _EXPIRE_FLAGS):
+            flags |= KEEPTTL
+        elif opt == b"persist" and not is_set and not flags & (_EXPIRE_FLAGS | KEEPTTL):
+            flags |= PERSIST
+        else:
+            f = _EXPIRE_OPTS.get(opt)
+            if f is None or i + 1 >= n or flags & (KEEPTTL | PERSIST) or flags & (_EXPIRE_FLAGS & ~f):
+                raise CommandError(E.SYNTAX)
+            flags |= f
+            expire = args[i + 1]
+            i += 1
+        i += 1
+    return flags, expire
+
+
+def expire_ms(c, flags: int, value: bytes, cmdname: str) -> int:
+    """Redis's getExpireMillisecondsOrReply: the absolute unix-ms time of an
+    EX / PX / EXAT / PXAT argument."""
     n = to_int(value)
     if n is None:
         raise CommandError(E.NOT_INTEGER)
-    if n <= 0:
+    seconds = flags & (EX | EXAT)
+    if n <= 0 or (seconds and n > LLONG_MAX // 1000):
         raise CommandError(E.INVALID_EXPIRE % cmdname)
-    if unit in (b"ex", b"exat"):
-        if n > LLONG_MAX // 1000:
-            raise CommandError(E.INVALID_EXPIRE % cmdname)
+    if seconds:
         n *= 1000
-    if unit in (b"ex", b"px"):
-        now = c.server.keyspace.now_ms
-        if n > LLONG_MAX - now:
+    if flags & (EX | PX):
+        n += c.db.ks.now_ms
+        if n > LLONG_MAX:  # C's signed overflow, caught by Redis as <= 0
             raise CommandError(E.INVALID_EXPIRE % cmdname)
-        n += now
     return n
 
 
@@ -85,56 +154,37 @@ def set_(c, args):
     value = args[2]
     db = c.db
     if len(args) == 3:
-        db.data[key] = value
-        if db.expires:
-            db.expires.pop(key, None)
+        ks = db.ks
+        if ks.lfu_mode or (db.expires and key in db.expires):
+            store_string(db, key, value)
+        else:
+            db.data[key] = value
+            db.lru[key] = ks.now_ms
         c.server.dirty += 1
-        c.db.signal_modified(key)
+        db.signal_modified(key)
         return OK
-    flags = 0
-    when = None
-    i = 3
-    n = len(args)
-    while i < n:
-        opt = args[i].lower()
-        f = _SET_FLAGS.get(opt)
-        if f is not None:
-            if (f == 1 and flags & 2) or (f == 2 and flags & 1) or (f == 8 and flags & 0xF0):
-                raise CommandError(E.SYNTAX)
-            flags |= f
-            i += 1
-            continue
-        f = _SET_EXP.get(opt)
-        if f is not None and i + 1 < n:
-            if flags & (0xF0 | 8):
-                raise CommandError(E.SYNTAX)
-            flags |= f
-            when = (opt, args[i + 1])
-            i += 2
-            continue
-        raise CommandError(E.SYNTAX)
-    expire_at = None
-    if when is not None:
-        expire_at = parse_expire_option(c, when[0], when[1], "set")
-    old = db.lookup_write(key)
-    if flags & 4 and old is not None and type(old) not in _STRING_TYPES:
-        raise CommandError(E.WRONGTYPE)
-    if (flags & 1 and old is not None) or (flags & 2 and old is None):
-        return bytes(old) if flags & 4 and old is not None else None
-    db.data[key] = value
-    if expire_at is not None:
-        db.expires[key] = expire_at
-        if when[0] != b"pxat" or flags & 7:
-            c.propagate_as = [[b"SET", key, value, b"PXAT", str(expire_at).encode()]]
-            if flags & 8:
-                c.propagate_as[0].append(b"KEEPTTL")
-    elif not flags & 8 and db.expires:
-        db.expires.pop(key, None)
+    flags, expire = parse_string_options(args, 3, True)
+    when = expire_ms(c, flags, expire, "set") if expire is not None else None
+    reply = None
+    if flags & GET:
+        old = db.lookup_read(key)
+        if old is not None:
+            if type(old) not in _STRING_TYPES:
+                raise CommandError(E.WRONGTYPE)
+            reply = bytes(old)
+    found = db.lookup_write(key) is not None
+    if (flags & NX and found) or (flags & XX and not found):
+        return reply
+    store_string(db, key, value, keep_ttl=bool(flags & KEEPTTL), looked_up=True)
     c.server.dirty += 1
-    c.db.signal_modified(key)
-    if flags & 4:
-        return bytes(old) if old is not None else None
-    return OK
+    db.signal_modified(key)
+    if when is not None:
+        db.expires[key] = when
+        c.propagate_as = [[b"SET", key, value, b"PXAT", b"%d" % when]]
+    elif flags & GET:
+        # Replicas need no GET (it may be repeated).
+        c.propagate_as = [args[:3] + [a for a in args[3:] if a.lower() != b"get"]]
+    return reply if flags & GET else OK
 
 
 @command("setnx", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Set the value of a key, only if the key does not exist", complexity="O(1)")
@@ -143,56 +193,59 @@ def setnx(c, args):
     db = c.db
     if db.lookup_write(args[1]) is not None:
         return 0
-    db.set(args[1], args[2])
+    store_string(db, args[1], args[2], looked_up=True)
     c.server.dirty += 1
-    c.db.signal_modified(args[1])
+    db.signal_modified(args[1])
     return 1
 
 
-def _setex(c, args, unit: bytes, name: str):
+def _setex(c, args, flags: int, name: str):
     key, value = args[1], args[3]
-    expire_at = parse_expire_option(c, unit, args[2], name)
+    when = expire_ms(c, flags, args[2], name)
     db = c.db
-    db.lookup_write(key)
-    db.data[key] = value
-    db.expires[key] = expire_at
+    store_string(db, key, value)
+    db.expires[key] = when
     c.server.dirty += 1
-    c.propagate_as = [[b"SET", key, value, b"PXAT", str(expire_at).encode()]]
-    c.db.signal_modified(key)
+    c.propagate_as = [[b"SET", key, value, b"PXAT", b"%d" % when]]
+    db.signal_modified(key)
     return OK
 
 
 @command("setex", 4, "write denyoom", acl="string", keys=(1, 1, 1), group="string", since="2.0.0", summary="Set the value and expiration of a key", complexity="O(1)")
 def setex(c, args):
     """Format: SETEX key seconds value"""
-    return _setex(c, args, b"ex", "setex")
+    return _setex(c, args, EX, "setex")
 
 
 @command("psetex", 4, "write denyoom", acl="string", keys=(1, 1, 1), group="string", since="2.6.0", summary="Set the value and expiration in milliseconds of a key", complexity="O(1)")
 def psetex(c, args):
     """Format: PSETEX key milliseconds value"""
-    return _setex(c, args, b"px", "psetex")
+    return _setex(c, args, PX, "psetex")
 
 
 @command("getset", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Set the string value of a key and return its old value", complexity="O(1)", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`SET` with the `!GET` argument")
 def getset(c, args):
     """Format: GETSET key value"""
-    old = get_string(c.db, args[1], write=True)
-    c.db.set(args[1], args[2])
+    db = c.db
+    old = get_string(db, args[1])
+    store_string(db, args[1], args[2])
     c.server.dirty += 1
-    c.db.signal_modified(args[1])
+    c.propagate_as = [[b"SET", args[1], args[2]]]
+    db.signal_modified(args[1])
     return bytes(old) if old is not None else None
 
 
 @command("getdel", 2, "write fast", acl="string", keys=(1, 1, 1), group="string", since="6.2.0", summary="Get the value of a key and delete the key", complexity="O(1)")
 def getdel(c, args):
     """Format: GETDEL key"""
-    old = get_string(c.db, args[1], write=True)
+    db = c.db
+    old = get_string(db, args[1])
     if old is None:
         return None
-    c.db.delete(args[1])
+    db.delete(args[1])
     c.server.dirty += 1
-    c.db.signal_modified(args[1])
+    c.propagate_as = [[_del_command(c, c.server.config.lazyfree_lazy_user_del), args[1]]]
+    db.signal_modified(args[1])
     return bytes(old)
 
 
@@ -200,38 +253,27 @@ def getdel(c, args):
 def getex(c, args):
     """Format: GETEX key [EX s | PX ms | EXAT ts | PXAT ms-ts | PERSIST]"""
     key = args[1]
-    unit = None
-    persist = False
-    i = 2
-    while i < len(args):
-        opt = args[i].lower()
-        if opt in _SET_EXP and i + 1 < len(args) and unit is None and not persist:
-            unit = (opt, args[i + 1])
-            i += 2
-        elif opt == b"persist" and unit is None and not persist:
-            persist = True
-            i += 1
-        else:
-            raise CommandError(E.SYNTAX)
-    expire_at = parse_expire_option(c, unit[0], unit[1], "getex") if unit else None
+    flags, expire = parse_string_options(args, 2, False)
     db = c.db
     v = get_string(db, key)
     if v is None:
         return None
-    if expire_at is not None:
-        if expire_at <= c.server.keyspace.now_ms and not c.server.keyspace.is_replica:
-            db.delete(key)
-            c.propagate_as = [[b"DEL", key]]
-        else:
-            db.expires[key] = expire_at
-            c.propagate_as = [[b"PEXPIREAT", key, str(expire_at).encode()]]
-        c.server.dirty += 1
-        c.db.signal_modified(key)
-    elif persist and db.persist(key):
+    when = expire_ms(c, flags, expire, "getex") if expire is not None else None
+    reply = bytes(v)
+    ks = db.ks
+    if flags & (EXAT | PXAT) and when <= ks.now_ms and not c.server.loading and not ks.is_replica:
+        db.delete(key)
+        c.propagate_as = [[_del_command(c, c.server.config.lazyfree_lazy_expire), key]]
+    elif when is not None:
+        db.expires[key] = when
+        c.propagate_as = [[b"PEXPIREAT", key, b"%d" % when]]
+    elif flags & PERSIST and db.persist(key):
         c.propagate_as = [[b"PERSIST", key]]
-        c.server.dirty += 1
-        c.db.signal_modified(key)
-    return bytes(v)
+    else:
+        return reply
+    c.server.dirty += 1
+    db.signal_modified(key)
+    return reply
 
 
 @command("mget", -2, "readonly fast", acl="string", keys=(1, -1, 1), group="string", since="1.0.0", summary="Get the values of all the given keys", complexity="O(N) where N is the number of keys to retrieve.", tips="request_policy:multi_shard")
@@ -257,14 +299,9 @@ def mset(c, args):
     if len(args) % 2 == 0:
         raise CommandError(E.WRONG_ARITY % "mset")
     db = c.db
-    data = db.data
-    exp = db.expires
     for i in range(1, len(args), 2):
-        key = args[i]
-        data[key] = args[i + 1]
-        if exp:
-            exp.pop(key, None)
-        c.db.signal_modified(key)
+        store_string(db, args[i], args[i + 1])
+        db.signal_modified(args[i])
     c.server.dirty += (len(args) - 1) // 2
     return OK
 
@@ -279,8 +316,8 @@ def msetnx(c, args):
         if db.lookup_write(args[i]) is not None:
             return 0
     for i in range(1, len(args), 2):
-        db.set(args[i], args[i + 1])
-        c.db.signal_modified(args[i])
+        store_string(db, args[i], args[i + 1])
+        db.signal_modified(args[i])
     c.server.dirty += (len(args) - 1) // 2
     return 1
 
@@ -303,9 +340,11 @@ def _incr(c, key: bytes, delta: int):
     new = cur + delta
     if new > LLONG_MAX or new < LLONG_MIN:
         raise CommandError(E.OVERFLOW)
-    db.data[key] = b"%d" % new
+    db.data[key] = b"%d" % new  # the TTL stays (dbOverwrite)
+    if v is None:
+        db._stamp_new(key)
     c.server.dirty += 1
-    c.db.signal_modified(key)
+    db.signal_modified(key)
     return new
 
 
@@ -336,16 +375,187 @@ def decrby(c, args):
     return _incr(c, args[1], -d)
 
 
+# -- long double arithmetic (INCRBYFLOAT) --------------------------------------------
+
+_LD_MANT = 64  # significand bits of x87 extended precision
+_LD_MIN_EXP = -16445  # exponent of the smallest subnormal, 2**-16445
+_LD_OVERFLOW = Fraction(1 << 16384)  # values rounding to this are infinite
+_LD_MAX_CHARS = 5 * 1024  # Redis's MAX_LONG_DOUBLE_CHARS (string2ld buffer)
+_POS_INF = float("inf")
+_NEG_INF = float("-inf")
+
+_DEC_RE = re.compile(rb"([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\Z")
+_HEX_RE = re.compile(rb"([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?\Z")
+_INF_RE = re.compile(rb"([+-]?)inf(?:inity)?\Z", re.IGNORECASE)
+
+
+_CHUNK = 4000  # decimal digits per int<->str step (Python's 4300 limit)
+
+
+def _digits_to_int(digits: bytes) -> int:
+    """int() of a decimal digit string of any length."""
+    if len(digits) <= _CHUNK:
+        return int(digits) if digits else 0
+    v = 0
+    for i in range(0, len(digits), _CHUNK):
+        part = digits[i : i + _CHUNK]
+        v = v * 10 ** len(part) + int(part)
+    return v
+
+
+def _int_to_digits(v: int) -> bytes:
+    """Decimal text of a non-negative int of any size."""
+    if v < 10**_CHUNK:
+        return b"%d" % v
+    hi, lo = divmod(v, 10**_CHUNK)
+    return _int_to_digits(hi) + (b"%d" % lo).rjust(_CHUNK, b"0")
+
+
+def ld_round(v: Fraction) -> Fraction:
+    """``v`` rounded to the nearest long double (ties to even, subnormals
+    included); OverflowError beyond the largest finite one."""
+    if v == 0:
+        return v
+    neg = v < 0
+    a = -v if neg else v
+    n, d = a.numerator, a.denominator
+    e = n.bit_length() - d.bit_length() - _LD_MANT
+    while True:
+        num, den = (n, d << e) if e >= 0 else (n << -e, d)
+        if num >= den << _LD_MANT:
+            e += 1
+        elif num < den << (_LD_MANT - 1):
+            e -= 1
+        else:
+            break
+    if e < _LD_MIN_EXP:
+        e = _LD_MIN_EXP
+        num, den = n << -e, d
+    q, r = divmod(num, den)
+    if 2 * r > den or (2 * r == den and q & 1):
+        q += 1
+    res = Fraction(q << e) if e >= 0 else Fraction(q, 1 << -e)
+    if res >= _LD_OVERFLOW:
+        raise OverflowError
+    return -res if neg else res
+
+
+def parse_long_double(s: bytes):
+    """Redis's string2ld (strtold): a Fraction, +-inf (as float), or None
+    when Redis would refuse the text (spaces, trailing junk, NaN, overflow,
+    underflow to zero, 5 KB or longer)."""
+    if not s or len(s) >= _LD_MAX_CHARS:
+        return None
+    if b"\x00" in s:  # strtold stops at the C string's end
+        s = s[: s.index(b"\x00")]
+        if not s:
+            return Fraction(0)
+    m = _DEC_RE.match(s)
+    if m is not None:
+        sign, ip, fp, ex = m.groups()
+        fp = fp or b""
+        if not ip and not fp:
+            return None
+        digits = (ip + fp).lstrip(b"0")
+        if not digits:
+            return Fraction(0)
+        exp = _exponent(ex)
+        # Magnitude guard before building 10**exp: the value lies within
+        # 10**(exp - 5120) .. 10**(exp + 5120).
+        if exp > 20000 or exp < -20000:
+            return None  # overflow, or underflow to zero
+        mant = _digits_to_int(ip + fp)
+        scale = exp - len(fp)
+        v = Fraction(mant * 10**scale) if scale >= 0 else Fraction(mant, 10**-scale)
+    else:
+        m = _HEX_RE.match(s)
+        if m is not None:
+            sign, ip, fp, ex = m.groups()
+            fp = fp or b""
+            if not ip and not fp:
+                return None
+            mant = int(ip + fp, 16) if ip + fp else 0
+            if mant == 0:
+                return Fraction(0)
+            exp = _exponent(ex)
+            if exp > 100000 or exp < -100000:
+                return None
+            scale = exp - 4 * len(fp)
+            v = Fraction(mant << scale) if scale >= 0 else Fraction(mant, 1 << -scale)
+        else:
+            m = _INF_RE.match(s)
+            if m is None:
+                return None  # includes NaN
+            return _NEG_INF if m.group(1) == b"-" else _POS_INF
+    try:
+        v = ld_round(v)
+    except OverflowError:
+        return None
+    if v == 0:
+        return None  # ERANGE underflow to zero
+    return -v if sign == b"-" else v
+
+
+def _exponent(ex: bytes | None) -> int:
+    """An exponent's value, clamped to +-10**9 (enough to classify)."""
+    if not ex:
+        return 0
+    neg = ex[:1] == b"-"
+    digits = ex.lstrip(b"+-").lstrip(b"0")
+    v = int(digits) if 0 < len(digits) <= 9 else (10**9 if digits else 0)
+    return -v if neg else v
+
+
+def format_long_double(v: Fraction) -> bytes:
+    """``%.17Lf`` with trailing zeros (and a bare point) removed, "-0" as
+    "0": Redis's ld2string in LD_STR_HUMAN mode."""
+    neg = v < 0
+    a = -v if neg else v
+    scaled = a * 10**17
+    q, r = divmod(scaled.numerator, scaled.denominator)
+    if 2 * r > scaled.denominator or (2 * r == scaled.denominator and q & 1):
+        q += 1
+    ip, fp = divmod(q, 10**17)
+    text = _int_to_digits(ip) + b".%017d" % fp
+    text = text.rstrip(b"0").rstrip(b".")
+    if neg and text != b"0":
+        text = b"-" + text
+    return text
+
+
+def incr_long_double(current, incr: bytes) -> bytes:
+    """INCRBYFLOAT's arithmetic: the new value's text, or Redis's errors."""
+    if current is None:
+        cur = Fraction(0)
+    else:
+        cur = parse_long_double(bytes(current))
+        if cur is None:
+            raise CommandError(E.NOT_FLOAT)
+    inc = parse_long_double(incr)
+    if inc is None:
+        raise CommandError(E.NOT_FLOAT)
+    if type(cur) is float or type(inc) is float:
+        raise CommandError("ERR increment would produce NaN or Infinity")
+    try:
+        total = ld_round(cur + inc)
+    except OverflowError:
+        raise CommandError("ERR increment would produce NaN or Infinity") from None
+    return format_long_double(total)
+
+
 @command("incrbyfloat", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="2.6.0", summary="Increment the float value of a key by the given amount", complexity="O(1)")
 def incrbyfloat(c, args):
     """Format: INCRBYFLOAT key increment"""
     key = args[1]
-    cur = get_string(c.db, key, write=True)
-    new = incr_by_float(cur, args[2])
-    c.db.set(key, new, keep_ttl=True)
+    db = c.db
+    cur = get_string(db, key, write=True)
+    new = incr_long_double(cur, args[2])
+    db.data[key] = new  # the TTL stays (dbOverwrite)
+    if cur is None:
+        db._stamp_new(key)
     c.server.dirty += 1
     c.propagate_as = [[b"SET", key, new, b"KEEPTTL"]]
-    c.db.signal_modified(key)
+    db.signal_modified(key)
     return new
 
 
@@ -359,7 +569,7 @@ def append(c, args):
     db = c.db
     v = get_string(db, key, write=True)
     if v is None:
-        db.data[key] = extra
+        db.add(key, extra)
         n = len(extra)
     else:
         _check_len(c, len(v) + len(extra))
@@ -369,7 +579,7 @@ def append(c, args):
         v += extra
         n = len(v)
     c.server.dirty += 1
-    c.db.signal_modified(key)
+    db.signal_modified(key)
     return n
 
 
@@ -425,9 +635,9 @@ def setrange(c, args):
         if not value:
             return 0
         _check_len(c, offset + len(value))
-        nv = bytearray(offset) + value
-        db.data[key] = nv
-        db.expires.pop(key, None)
+        nv = bytearray(offset)
+        nv += value
+        db.add(key, nv)
     else:
         if not value:
             return len(v)
@@ -440,11 +650,33 @@ def setrange(c, args):
         v[offset : offset + len(value)] = value
         nv = v
     c.server.dirty += 1
-    c.db.signal_modified(key)
+    db.signal_modified(key)
     return len(nv)
 
 
 # -- LCS ---------------------------------------------------------------------------
+
+
+def _lcs_rows(a: bytes, b: bytes, keep: bool) -> list[int]:
+    """Bit-parallel LCS (Allison-Dix / Hyyrö): row i is a len(b)-bit
+    integer whose zero bits below j count LCS(a[:i], b[:j]). Same table
+    as Redis's O(N*M) dynamic programming, in O(N*M/word) time. Only the
+    last row is kept unless ``keep``."""
+    m = len(b)
+    mask = (1 << m) - 1
+    match: dict[int, int] = {}
+    for j, ch in enumerate(b):
+        match[ch] = match.get(ch, 0) | (1 << j)
+    v = mask
+    rows = [v]
+    for ch in a:
+        u = v & match.get(ch, 0)
+        v = ((v + u) | (v - u)) & mask
+        if keep:
+            rows.append(v)
+    if not keep:
+        rows = [v]
+    return rows
 
 
 @command("lcs", -3, "readonly", acl="string", keys=(1, 2, 1), group="string", since="7.0.0", summary="Find longest common substring", complexity="O(N*M) where N and M are the lengths of s1 and s2, respectively")
@@ -479,23 +711,18 @@ def lcs(c, args):
     a = bytes(a or b"")
     b = bytes(b or b"")
     alen, blen = len(a), len(b)
-    # DP table of LCS lengths, row per prefix of a (as Redis, O(N*M)).
-    prev = [0] * (blen + 1)
-    table = [prev]
-    for i in range(1, alen + 1):
-        row = [0] * (blen + 1)
-        ai = a[i - 1]
-        for j in range(1, blen + 1):
-            if ai == b[j - 1]:
-                row[j] = prev[j - 1] + 1
-            else:
-                row[j] = row[j - 1] if row[j - 1] > prev[j] else prev[j]
-        table.append(row)
-        prev = row
-    idx = table[alen][blen]
+    if (alen + 1) * (blen + 1) > c.server.config.proto_max_bulk_len // 4:
+        raise CommandError("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
+    rows = _lcs_rows(a, b, not getlen)
+
+    def table(i: int, j: int) -> int:
+        return j - (rows[i] & ((1 << j) - 1)).bit_count()
+
+    idx = blen - rows[-1].bit_count()
     if getlen:
         return idx
-    # Backtrack to build the LCS string and the match ranges.
+    # Walk back from the bottom-right corner exactly as Redis does, so the
+    # same LCS string and the same match ranges come out.
     result = bytearray(idx)
     matches = []
     arange_start = alen
@@ -508,10 +735,8 @@ def lcs(c, args):
             result[k - 1] = a[i - 1]
             k -= 1
             if arange_start == alen:
-                arange_start = i - 1
-                arange_end = i - 1
-                brange_start = j - 1
-                brange_end = j - 1
+                arange_start = arange_end = i - 1
+                brange_start = brange_end = j - 1
             elif arange_start == i and brange_start == j:
                 arange_start -= 1
                 brange_start -= 1
@@ -522,9 +747,7 @@ def lcs(c, args):
             i -= 1
             j -= 1
         else:
-            lcs1 = table[i - 1][j]
-            lcs2 = table[i][j - 1]
-            if lcs1 > lcs2:
+            if table(i - 1, j) > table(i, j - 1):
                 i -= 1
             else:
                 j -= 1
@@ -538,8 +761,6 @@ def lcs(c, args):
                     m.append(match_len)
                 matches.append(m)
             arange_start = alen
-            # A match that just ended at a mismatch: the current chars may
-            # start a new one, handled by the next iteration.
     if getidx:
         return MapReply([(b"matches", matches), (b"len", idx)])
     return bytes(result)

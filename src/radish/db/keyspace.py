@@ -64,6 +64,8 @@ class Keyspace:
     def __init__(self, count: int = 16, clock: Callable[[], int] = wall_clock_ms) -> None:
         self.clock = clock
         self.now_ms = clock()
+        self.applying_primary = False
+        self.expire_now = self.now_ms
         self.is_replica = False
         self.on_expired: Callable[[Database, bytes], None] | None = None
         self.on_key_changed: Callable[[Database, bytes], None] | None = None
@@ -82,6 +84,11 @@ class Keyspace:
     def tick(self) -> int:
         """Take the one clock reading for the command about to run."""
         self.now_ms = now = self.clock()
+        # Expiry decisions use expire_now: the clock, except while a replica
+        # applies its primary's stream, for which no key is expired (Redis's
+        # expireIfNeeded returns "alive" to the master client): the
+        # primary's own DEL is what removes a key.
+        self.expire_now = -1 if self.applying_primary else now
         return now
 
     def configure_eviction(
@@ -156,7 +163,7 @@ class Database:
 
     def is_expired(self, key: bytes) -> bool:
         when = self.expires.get(key)
-        return when is not None and when <= self.ks.now_ms
+        return when is not None and when <= self.ks.expire_now
 
     def expire_key(self, key: bytes) -> None:
         """Delete ``key`` because its time has come; the one place expiry
@@ -175,7 +182,7 @@ class Database:
         """True when ``key`` is logically gone (deleted here unless we are a
         replica, which only hides it)."""
         when = self.expires.get(key)
-        if when is None or when > self.ks.now_ms:
+        if when is None or when > self.ks.expire_now:
             return False
         if not self.ks.is_replica:
             self.expire_key(key)
@@ -272,7 +279,7 @@ class Database:
         ks = self.ks
         if self.expires and key in self.expires:
             when = self.expires[key]
-            if when <= ks.now_ms:
+            if when <= ks.expire_now:
                 if ks.is_replica:
                     # The key is logically gone but only the primary's DEL
                     # removes it.
@@ -371,6 +378,20 @@ class Database:
     def persist(self, key: bytes) -> bool:
         return self.expires.pop(key, None) is not None
 
+    def replace_contents(self, data: dict, expires: dict) -> None:
+        """Take over freshly loaded dicts (RDB load, full sync): every key
+        counts as created now, as Redis's loader does when the file holds
+        no LRU/LFU data."""
+        self.data = data
+        self.expires = expires
+        now = self.ks.now_ms
+        if self.ks.lfu_mode:
+            now = (self.ks.lfu_minutes() << 8) | LFU_INIT_VAL
+        self.lru = dict.fromkeys(data, now)
+        self.avg_ttl = 0
+        self.version += 1
+        self._forget_snapshots()
+
     def flush(self) -> int:
         n = len(self.data)
         self.data = {}
@@ -388,7 +409,7 @@ class Database:
         Redis's KEYS only skips expired keys)."""
         if not self.expires:
             return list(self.data)
-        now = self.ks.now_ms
+        now = self.ks.expire_now
         exp = self.expires
         return [k for k in self.data if (k not in exp or exp[k] > now)]
 
@@ -441,8 +462,11 @@ class Database:
     def active_expire_step(self, sample: int = 20) -> tuple[int, int]:
         """Check up to ``sample`` keys with a TTL; delete expired ones and
         fold the TTLs of the others into ``avg_ttl`` (Redis's running
-        average, INFO keyspace). Returns (sampled, expired)."""
+        average, INFO keyspace). Returns (sampled, expired). A replica
+        never expires keys itself: it waits for its primary's DELs."""
         exp = self.expires
+        if self.ks.is_replica:
+            return 0, 0
         if not exp:
             self.avg_ttl = 0
             return 0, 0

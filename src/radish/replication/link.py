@@ -221,6 +221,7 @@ class MasterLink(asyncio.Protocol):
         master = repl.master_client
         server = self.server
         prop = server.propagation
+        ks = server.keyspace
         try:
             while True:
                 args = parser.gets()
@@ -231,9 +232,12 @@ class MasterLink(asyncio.Protocol):
                     self.send_ack()
                 else:
                     prop.enabled = False
+                    ks.applying_primary = True
                     try:
                         process_command(master, args)
                     finally:
+                        ks.applying_primary = False
+                        ks.expire_now = ks.now_ms
                         prop.enabled = True
                         prop.pending = []
                 prop.feed(raw)
