@@ -1,0 +1,567 @@
+"""Snapshot persistence for a running server: load at start-up, SAVE,
+BGSAVE in a forked child, save points, the save on shutdown, DEBUG RELOAD,
+and what INFO persistence reports.
+
+``install(server)`` creates the ``Persistence`` object, sets it as
+``server.persistence`` and registers its start-up hook (load the RDB file)
+and cron hook (reap the BGSAVE child, save points, scheduled BGSAVE).
+
+Files are written as Redis does: to ``temp-<pid>.rdb`` in ``dir``, flushed,
+fsynced, then renamed over ``dbfilename`` and the directory fsynced, so a
+crash or a killed child at any moment leaves the previous file intact.
+
+The replication layer streams snapshots with ``write_snapshot(stream)`` and
+loads its primary's with ``load_snapshot(stream)``.
+
+Imports from radish: ``persistence`` and ``db`` only; the server is reached
+through the object handed to ``install``.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import signal
+import time
+
+from .rdb import LoadResult, RdbError, RdbReader, default_aux, read_snapshot, write_snapshot
+
+MISCONF = (
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "
+    "Commands that may modify the data set are disabled, because this instance is configured to report "
+    "errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check "
+    "the Redis logs for details about the RDB error."
+)
+SHUTDOWN_ERROR = "ERR Errors trying to SHUTDOWN. Check logs."
+BGSAVE_RETRY_DELAY = 5  # seconds between save-point retries after a failure
+AUTOSYNC_BYTES = 4 * 1024 * 1024  # rdb-save-incremental-fsync step
+
+
+class _FileSink:
+    """A file the RDB writer streams into, fdatasync'ed every 4 MB when
+    rdb-save-incremental-fsync is on (as Redis's rio auto-sync)."""
+
+    def __init__(self, f, autosync: bool) -> None:
+        self.f = f
+        self.autosync = autosync
+        self.unsynced = 0
+
+    def write(self, data) -> None:
+        self.f.write(data)
+        if self.autosync:
+            self.unsynced += len(data)
+            if self.unsynced >= AUTOSYNC_BYTES:
+                self.f.flush()
+                os.fdatasync(self.f.fileno())
+                self.unsynced = 0
+
+
+def _fsync_dir(path: str) -> None:
+    fd = os.open(os.path.dirname(os.path.abspath(path)) or ".", os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Persistence:
+    """RDB state of one server (Redis's lastsave, dirty-before-bgsave,
+    child pid, lastbgsave_status …)."""
+
+    def __init__(self, server) -> None:
+        self.server = server
+        self.dirty_at_last_save = server.dirty
+        self.lastsave = int(time.time())
+        server.lastsave = self.lastsave
+        self.last_bgsave_ok = True
+        self.last_bgsave_try = 0.0
+        self.last_bgsave_time_sec = -1
+        self.rdb_saves = 0
+        self.child_pid = 0
+        self.child_start = 0.0
+        self.child_keys_total = 0
+        self.dirty_before_bgsave = 0
+        self.bgsave_scheduled = False
+        self.keys_loaded = 0
+        self.keys_expired = 0
+        self.skip_checksum_validation = False
+        self.loading_start = 0
+        self.loading_total_bytes = 0
+        self.loading_loaded_bytes = 0
+        self.functions: list[bytes] = []  # FUNCTION2 payloads of the last load
+        self.last_aux: dict[bytes, bytes] = {}
+
+    # -- state -------------------------------------------------------------------
+
+    @property
+    def changes_since_last_save(self) -> int:
+        return self.server.dirty - self.dirty_at_last_save
+
+    def path(self) -> str:
+        cfg = self.server.config
+        return os.path.join(cfg.dir, cfg.dbfilename)
+
+    def child_active(self) -> bool:
+        return self.child_pid != 0
+
+    def _is_replica(self) -> bool:
+        repl = self.server.replication
+        return repl is not None and repl.is_replica()
+
+    def write_error(self, c=None) -> str | None:
+        """MISCONF when the last background save failed, save points are
+        set and stop-writes-on-bgsave-error is on (not for the primary's
+        stream on a replica)."""
+        cfg = self.server.config
+        if self.last_bgsave_ok or not cfg.save or not cfg.stop_writes_on_bgsave_error:
+            return None
+        if c is not None and getattr(c, "flags", 0) & 1:  # FLAG_MASTER
+            return None
+        return MISCONF
+
+    # -- writing -----------------------------------------------------------------
+
+    def snapshot_aux(self) -> list[tuple[bytes, bytes]]:
+        """Aux fields for a new snapshot: Redis's, plus the replication
+        fields when the replication layer offers them."""
+        server = self.server
+        try:
+            used = int(server.used_memory())
+        except Exception:  # pragma: no cover - platform without rusage
+            used = 0
+        aux = default_aux(used)
+        repl = server.replication
+        extra = getattr(repl, "rdb_aux_fields", None)
+        if extra is not None:
+            aux.extend(extra())
+        aux.append((b"aof-base", b"0"))
+        return aux
+
+    def write_snapshot(self, stream, *, key_delay_us: int | None = None) -> int:
+        """Write the whole dataset as an RDB stream (also used by
+        replication). Returns the number of bytes written. Each key waits
+        rdb-key-save-delay microseconds (a testing aid, as in Redis)."""
+        server = self.server
+        if key_delay_us is None:
+            key_delay_us = int(getattr(server.config, "rdb_key_save_delay", 0) or 0)
+        return write_snapshot(
+            stream,
+            server.keyspace.dbs,
+            server.config,
+            aux=self.snapshot_aux(),
+            functions=self.functions,
+            key_delay_us=key_delay_us,
+        )
+
+    def _save_to_file(self) -> bool:
+        """rdbSave: temp file, flush, fsync, rename, fsync the directory.
+        Logs and returns False on failure (the old file stays)."""
+        server = self.server
+        cfg = server.config
+        target = self.path()
+        tmp = os.path.join(os.path.dirname(target), "temp-%d.rdb" % os.getpid())
+        try:
+            f = open(tmp, "wb")
+        except OSError as e:
+            server.log.warning(
+                "Failed opening the temp RDB file %s (in server root dir %s) for saving: %s"
+                % (os.path.basename(tmp), os.path.dirname(target), e.strerror or e)
+            )
+            return False
+        op = "rdbSaveRio"
+        try:
+            with f:
+                self.write_snapshot(_FileSink(f, bool(cfg.rdb_save_incremental_fsync)))
+                op = "fflush"
+                f.flush()
+                op = "fsync"
+                os.fsync(f.fileno())
+                op = "fclose"
+        except Exception as e:  # noqa: BLE001 - any failure must leave the old file
+            server.log.warning("Write error saving DB on disk(%s): %s" % (op, getattr(e, "strerror", None) or e))
+            _unlink(tmp)
+            return False
+        try:
+            os.rename(tmp, target)
+        except OSError as e:
+            server.log.warning(
+                "Error moving temp DB file %s on the final destination %s (in server root dir %s): %s"
+                % (os.path.basename(tmp), os.path.basename(target), os.path.dirname(target), e.strerror or e)
+            )
+            _unlink(tmp)
+            return False
+        try:
+            _fsync_dir(target)
+        except OSError as e:
+            server.log.warning("Failed to fsync directory while saving DB: %s" % (e.strerror or e))
+            return False
+        server.log.notice("DB saved on disk")
+        return True
+
+    def save(self) -> bool:
+        """SAVE: write the snapshot now, blocking the server."""
+        server = self.server
+        self.rdb_saves += 1
+        dirty = server.dirty
+        if not self._save_to_file():
+            return False
+        self.dirty_at_last_save = dirty
+        self._saved_now()
+        self.last_bgsave_ok = True
+        return True
+
+    def _saved_now(self) -> None:
+        self.lastsave = int(time.time())
+        self.server.lastsave = self.lastsave
+
+    def bgsave(self) -> bool:
+        """rdbSaveBackground: fork a child that writes the snapshot."""
+        server = self.server
+        if self.child_pid:
+            return False
+        self.rdb_saves += 1
+        self.dirty_before_bgsave = server.dirty
+        self.last_bgsave_try = time.time()
+        try:
+            pid = os.fork()
+        except OSError as e:
+            self.last_bgsave_ok = False
+            server.log.warning("Can't save in background: fork: %s" % (e.strerror or e))
+            return False
+        if pid == 0:  # pragma: no cover - runs in the child
+            code = 1
+            try:
+                self._child_setup()
+                code = 0 if self._save_to_file() else 1
+            except BaseException:  # noqa: BLE001 - the child must always exit
+                code = 1
+            finally:
+                os._exit(code)
+        self.child_pid = pid
+        self.child_start = time.time()
+        self.child_keys_total = server.keyspace.total_keys()
+        server.log.notice("Background saving started by pid %d" % pid)
+        return True
+
+    def _child_setup(self) -> None:  # pragma: no cover - runs in the child
+        """In the forked child: default signal dispositions (the parent's
+        handlers must not run here), no GC (it would touch, and copy, every
+        page of the snapshot), log lines tagged C."""
+        try:
+            signal.set_wakeup_fd(-1)
+        except (ValueError, OSError):
+            pass
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGHUP):
+            try:
+                signal.signal(sig, signal.SIG_DFL)
+            except (ValueError, OSError):
+                pass
+        gc.disable()
+        self.server.log.role = "C"
+
+    def kill_child(self) -> None:
+        """Stop a running BGSAVE child (SIGUSR1, as Redis: not an error)."""
+        pid = self.child_pid
+        if not pid:
+            return
+        try:
+            os.kill(pid, signal.SIGUSR1)
+        except OSError:
+            pass
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+        self._remove_child_temp(pid)
+        self.child_pid = 0
+
+    def _remove_child_temp(self, pid: int) -> None:
+        _unlink(os.path.join(os.path.dirname(self.path()), "temp-%d.rdb" % pid))
+
+    def _reap(self) -> None:
+        pid = self.child_pid
+        try:
+            done, status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done, status = pid, 1 << 8
+        if done == 0:
+            return
+        server = self.server
+        self.child_pid = 0
+        self.last_bgsave_time_sec = int(time.time() - self.child_start)
+        if os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            server.log.warning("Background saving terminated by signal %d" % sig)
+            self._remove_child_temp(pid)
+            if sig != signal.SIGUSR1:
+                self.last_bgsave_ok = False
+        elif os.WEXITSTATUS(status) == 0:
+            server.log.notice("Background saving terminated with success")
+            self.dirty_at_last_save = self.dirty_before_bgsave
+            self._saved_now()
+            self.last_bgsave_ok = True
+        else:
+            server.log.warning("Background saving error")
+            self.last_bgsave_ok = False
+
+    def cron(self) -> None:
+        """Reap the child; otherwise start a scheduled BGSAVE or one a save
+        point asks for."""
+        if self.child_pid:
+            self._reap()
+            return
+        other = getattr(getattr(self.server.replication, "primary", None), "job", None)
+        if other is not None:  # a replication snapshot child is running
+            return
+        now = time.time()
+        may_retry = self.last_bgsave_ok or now - self.last_bgsave_try > BGSAVE_RETRY_DELAY
+        if self.bgsave_scheduled and may_retry:
+            if self.bgsave():
+                self.bgsave_scheduled = False
+            return
+        changes = self.changes_since_last_save
+        for seconds, needed in self.server.config.save:
+            if changes >= needed and now - self.lastsave > seconds and may_retry:
+                self.server.log.notice("%d changes in %d seconds. Saving..." % (needed, seconds))
+                self.bgsave()
+                break
+
+    # -- loading -----------------------------------------------------------------
+
+    def _now_ms(self) -> int | None:
+        """Expired keys are dropped at load time, except on a replica."""
+        if self._is_replica():
+            return None
+        return self.server.keyspace.clock()
+
+    def _load(self, stream, *, flush: bool, allow_dup: bool = False, total_bytes: int = 0) -> LoadResult:
+        """Read a snapshot into fresh dicts, then install it: all or nothing."""
+        server = self.server
+        ks = server.keyspace
+        fresh = [({}, {}) for _ in ks.dbs]
+        verify = bool(server.config.rdbchecksum) and not self.skip_checksum_validation
+        self.loading_start = int(time.time())
+        self.loading_total_bytes = total_bytes
+        self.loading_loaded_bytes = 0
+        was_loading = server.loading
+        server.loading = True
+        try:
+
+            def progress(offset: int, keys: int) -> None:
+                self.loading_loaded_bytes = offset
+
+            res = read_snapshot(
+                RdbReader(stream), fresh, now_ms=self._now_ms(), verify_checksum=verify, allow_dup=allow_dup, progress=progress
+            )
+        finally:
+            server.loading = was_loading
+        for db, (data, expires) in zip(ks.dbs, fresh, strict=True):
+            if flush or not db.data:
+                if data or db.data:
+                    db.data = data
+                    db.expires = expires
+                    db.version += 1
+                continue
+            for key, value in data.items():
+                if key in db.data and not allow_dup:
+                    raise RdbError("duplicated key '%s' in DB %d" % (key.decode("utf-8", "replace"), db.id))
+                db.data[key] = value
+                when = expires.get(key)
+                if when is None:
+                    db.expires.pop(key, None)
+                else:
+                    db.expires[key] = when
+            db.version += 1
+        self.keys_loaded = res.keys_loaded
+        self.keys_expired = res.keys_expired
+        self.functions = res.functions
+        self.last_aux = res.aux
+        return res
+
+    def load_file(self, path: str | None = None, *, flush: bool = True, allow_dup: bool = False) -> LoadResult:
+        """Load an RDB file into the keyspace (replacing it unless
+        ``flush`` is False). Raises OSError or RdbError; on error the
+        keyspace is left as it was."""
+        path = path or self.path()
+        with open(path, "rb") as f:
+            try:
+                size = os.fstat(f.fileno()).st_size
+            except OSError:
+                size = 0
+            return self._load(f, flush=flush, allow_dup=allow_dup, total_bytes=size)
+
+    def load_snapshot(self, stream) -> LoadResult:
+        """Load a snapshot from a stream (a full resync from a primary):
+        replaces the dataset. Raises RdbError."""
+        return self._load(stream, flush=True)
+
+    def _log_aux(self, res: LoadResult) -> None:
+        log = self.server.log
+        ver = res.aux.get(b"redis-ver")
+        if ver is not None:
+            log.notice("Loading RDB produced by version %s" % ver.decode("utf-8", "replace"))
+        ctime = res.aux.get(b"ctime")
+        if ctime is not None and ctime.lstrip(b"-").isdigit():
+            log.notice("RDB age %d seconds" % (int(time.time()) - int(ctime)))
+        mem = res.aux.get(b"used-mem")
+        if mem is not None and mem.isdigit():
+            log.notice("RDB memory usage when created %.2f Mb" % (int(mem) / (1024 * 1024)))
+
+    def load_at_startup(self) -> None:
+        """Start-up hook: load ``dir/dbfilename`` if it exists; anything
+        wrong with it stops the server (exit 1) with a log line naming the
+        file and the problem — never a partial dataset."""
+        server = self.server
+        path = self.path()
+        if not os.path.exists(path):
+            return
+        start = time.perf_counter()
+        try:
+            res = self.load_file(path)
+        except (OSError, RdbError) as e:
+            reason = getattr(e, "strerror", None) if isinstance(e, OSError) else None
+            server.log.warning("Fatal error loading the DB from %s: %s. Exiting." % (path, reason or e))
+            raise SystemExit(1) from None
+        self._log_aux(res)
+        if res.empty_keys_skipped:
+            server.log.notice("Done loading RDB, keys loaded: %d, keys expired: %d, empty keys skipped: %d." % (res.keys_loaded, res.keys_expired, res.empty_keys_skipped))
+        else:
+            server.log.notice("Done loading RDB, keys loaded: %d, keys expired: %d." % (res.keys_loaded, res.keys_expired))
+        server.log.notice("DB loaded from disk: %.3f seconds" % (time.perf_counter() - start))
+        # A freshly loaded dataset counts as saved.
+        self.dirty_at_last_save = server.dirty
+
+    def debug_reload(self, *, save: bool = True, flush: bool = True, merge: bool = False) -> str | None:
+        """DEBUG RELOAD: save, flush, load. Returns an error text or None."""
+        server = self.server
+        if save and not self.save():
+            return "ERR"
+        try:
+            self.load_file(flush=flush, allow_dup=merge)
+        except (OSError, RdbError) as e:
+            server.log.warning("Error trying to load the RDB dump (%s): %s" % (self.path(), e))
+            return "ERR Error trying to load the RDB dump, check server logs."
+        if flush:
+            hook = getattr(server, "on_flush", None)
+            if hook is not None:
+                hook(-1)
+        server.log.warning("DB reloaded by DEBUG RELOAD")
+        return None
+
+    # -- shutdown -----------------------------------------------------------------
+
+    def on_shutdown(self, save: bool | None, force: bool) -> str | None:
+        """prepareForShutdown's RDB part: stop a BGSAVE child, then save if
+        save points exist (unless NOSAVE) or SAVE was asked for. Returns an
+        error text when the save failed and FORCE was not given."""
+        server = self.server
+        if self.child_pid:
+            server.log.warning("There is a child saving an .rdb. Killing it!")
+            self.kill_child()
+        if (server.config.save and save is not False) or save is True:
+            server.log.notice("Saving the final RDB snapshot before exiting.")
+            if not self.save():
+                if force:
+                    server.log.warning("Error trying to save the DB. Exit anyway.")
+                else:
+                    server.log.warning("Error trying to save the DB, can't exit.")
+                    return SHUTDOWN_ERROR
+        return None
+
+    def on_flushall(self) -> None:
+        """FLUSHALL: kill a BGSAVE child and, when save points exist, save
+        the now empty dataset (Redis's flushAllDataAndResetRDB)."""
+        if self.child_pid:
+            self.kill_child()
+        if self.server.config.save:
+            self.save()
+
+    # -- INFO -----------------------------------------------------------------------
+
+    def info_lines(self) -> list[str]:
+        server = self.server
+        cfg = server.config
+        now = time.time()
+        in_progress = bool(self.child_pid)
+        lines = [
+            "loading:%d" % int(bool(server.loading)),
+            "async_loading:0",
+            "current_cow_peak:0",
+            "current_cow_size:0",
+            "current_cow_size_age:0",
+            "current_fork_perc:0.00",
+            "current_save_keys_processed:0",
+            "current_save_keys_total:%d" % (self.child_keys_total if in_progress else 0),
+            "rdb_changes_since_last_save:%d" % self.changes_since_last_save,
+            "rdb_bgsave_in_progress:%d" % int(in_progress),
+            "rdb_last_save_time:%d" % self.lastsave,
+            "rdb_last_bgsave_status:%s" % ("ok" if self.last_bgsave_ok else "err"),
+            "rdb_last_bgsave_time_sec:%d" % self.last_bgsave_time_sec,
+            "rdb_current_bgsave_time_sec:%d" % (int(now - self.child_start) if in_progress else -1),
+            "rdb_saves:%d" % self.rdb_saves,
+            "rdb_last_cow_size:0",
+            "rdb_last_load_keys_expired:%d" % self.keys_expired,
+            "rdb_last_load_keys_loaded:%d" % self.keys_loaded,
+            "aof_enabled:%d" % int(bool(getattr(cfg, "appendonly", False))),
+            "aof_rewrite_in_progress:0",
+            "aof_rewrite_scheduled:0",
+            "aof_last_rewrite_time_sec:-1",
+            "aof_current_rewrite_time_sec:-1",
+            "aof_last_bgrewrite_status:ok",
+            "aof_rewrites:0",
+            "aof_rewrites_consecutive_failures:0",
+            "aof_last_write_status:ok",
+            "aof_last_cow_size:0",
+            "module_fork_in_progress:0",
+            "module_fork_last_cow_size:0",
+        ]
+        if server.loading:
+            total = self.loading_total_bytes
+            done = self.loading_loaded_bytes
+            elapsed = max(0.0, now - self.loading_start)
+            perc = done * 100.0 / total if total else 0.0
+            eta = int((total - done) / (done / elapsed)) if done and elapsed > 0 else 1
+            lines += [
+                "loading_start_time:%d" % self.loading_start,
+                "loading_total_bytes:%d" % total,
+                "loading_rdb_used_mem:%d" % int(self.last_aux.get(b"used-mem", b"0") or 0),
+                "loading_loaded_bytes:%d" % done,
+                "loading_loaded_perc:%.2f" % perc,
+                "loading_eta_seconds:%d" % eta,
+            ]
+        return lines
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _install_write_guard(server, persistence: Persistence) -> None:
+    """stop-writes-on-bgsave-error: refuse writes with MISCONF after a
+    failed background save, through the server's generic write check."""
+    original = server.precheck_write
+
+    def precheck_write(c, spec):
+        err = original(c, spec)
+        if err is None and spec.is_write:
+            err = persistence.write_error(c)
+        return err
+
+    server.precheck_write = precheck_write
+
+
+def install(server) -> Persistence:
+    """Attach RDB persistence to ``server`` (called at the end of
+    Server.__init__)."""
+    p = Persistence(server)
+    server.persistence = p
+    server.startup_hooks.append(p.load_at_startup)
+    server.cron_hooks.append(p.cron)
+    _install_write_guard(server, p)
+    return p
+
+
+__all__ = ["MISCONF", "Persistence", "SHUTDOWN_ERROR", "install"]
