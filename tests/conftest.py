@@ -125,14 +125,15 @@ def ref(redis_server):
 
 
 class InProcess:
-    """A radish Server object driven without sockets: ``run(*args)``
-    returns the reply value or raises CommandError."""
+    """A radish Server object driven without sockets (its own temporary
+    dir, no save points): ``run(*args)`` returns the encoded reply bytes."""
 
     def __init__(self, *argv: str) -> None:
         from radish.config import load_server_config
         from radish.server import Server
 
-        self.config = load_server_config(list(argv))
+        self.dir = tempfile.mkdtemp(prefix="radish-inproc-")
+        self.config = load_server_config(["--dir", self.dir, "--save", "", *argv])
         self.server = Server(self.config)
         self.client = self.server.new_client("127.0.0.1:1", "127.0.0.1:6379")
         self.now = None

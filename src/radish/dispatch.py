@@ -124,14 +124,14 @@ def process_command(c, args: list[bytes]) -> bytes | None:
         if spec.no_multi:
             c.multi_error = True
             return _reject(c, "ERR Command not allowed inside a transaction")
-        err = server.precheck_write(c, spec) if spec.is_write or spec.denyoom else None
+        err = server.precheck_write(c, spec) if spec.write_checked else None
         if err:
             c.multi_error = True
             spec.rejected_calls += 1
             return _reject(c, err)
         c.multi_queue.append((spec, args))
         return _QUEUED if c.reply_mode == 0 else _suppressed(c)
-    if spec.is_write or spec.denyoom:
+    if spec.write_checked:
         err = server.precheck_write(c, spec)
         if err:
             spec.rejected_calls += 1

@@ -141,16 +141,20 @@ class Server:
     # -- generic write checks -------------------------------------------------
 
     def precheck_write(self, c: Client, spec) -> str | None:
-        """Error text that refuses this write now, or None (read-only
-        replica, OOM, failed background save)."""
+        """Error text that refuses this command now, or None: MISCONF after
+        a failed background save (writes and PING, as Redis), READONLY on
+        a read-only replica. Never for the primary's own stream."""
+        if c.flags & FLAG_MASTER:
+            return None
+        if spec.is_write or spec.name == "ping":
+            persistence = getattr(self, "persistence", None)
+            if persistence is not None:
+                err = persistence.write_error(c)
+                if err:
+                    return err
         if spec.is_write:
             repl = self.replication
-            if (
-                repl is not None
-                and repl.is_replica()
-                and self.config.replica_read_only
-                and not c.flags & FLAG_MASTER
-            ):
+            if repl is not None and repl.is_replica() and self.config.replica_read_only:
                 return E.READONLY
         return None
 
@@ -515,7 +519,9 @@ def install_signal_handlers(server: Server) -> None:
         server.log.warning("Received %s scheduling shutdown..." % signame)
         err = server.prepare_shutdown(save=None)
         if err:
-            server.log.warning("Error trying to shut down: %s" % err)
+            # As Redis: a failed final save keeps the server running.
+            server.log.warning("SIGTERM received but errors trying to shut down the server, check the logs for more information")
+            return
         server.request_shutdown(0)
 
     for sig, name in ((signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "SIGINT")):

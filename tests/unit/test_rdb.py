@@ -586,3 +586,35 @@ def test_digest_matches_redis_algorithm():
     # Order of set members / hash fields does not matter; list order does.
     assert value_digest(SetValue([b"3", b"y", b"x"]), False) == value_digest(d0.data[b"s"], False)
     assert value_digest(ListValue([b"b", b"a", b"1"]), False) != value_digest(d0.data[b"l"], False)
+
+
+def test_corrupt_input_only_ever_raises_rdb_error():
+    """Random damage to a snapshot or a DUMP payload gives RdbError (or a
+    clean load), never another exception, a hang or a huge allocation."""
+    dbs, _ = _dataset()
+    cfg = Config()
+    blob = snapshot(dbs, cfg)
+    payloads = [dump_payload(v, cfg) for v in _VALUES.values()]
+    rnd = random.Random(1234)
+    for i in range(1500):
+        target = bytearray(blob if i % 2 else rnd.choice(payloads))
+        for _ in range(rnd.randint(1, 4)):
+            pos = rnd.randrange(len(target))
+            if rnd.random() < 0.3:
+                target[pos : pos + 1] = b"\x81\xff\xff\xff\xff\xff\xff\xff\xff"  # a huge length
+            else:
+                target[pos] = rnd.getrandbits(8)
+        try:
+            if i % 2:
+                load(bytes(target), verify_checksum=False)
+            else:
+                restore_payload(bytes(target), verify_checksum=False)
+        except RdbError:
+            pass
+
+
+def test_lzf_refuses_impossible_sizes_before_allocating():
+    with pytest.raises(lzf.LZFError):
+        lzf.decompress(b"\x00a", 1 << 40)
+    with pytest.raises(RdbError):
+        RdbReader(data=b"\xc3\x02\x81" + (1 << 40).to_bytes(8, "big") + b"\x00a").read_string()

@@ -164,6 +164,7 @@ def restore(c, args):
         db.set_expire(key, ttl)
         if not absttl:
             c.propagate_as = [[b"RESTORE", key, b"%d" % ttl, *args[3:], b"ABSTTL"]]
+    p.apply_access(db, key, idle, freq)
     db.signal_modified(key)
     server.dirty += 1
     return OK

@@ -79,6 +79,7 @@ class CommandSpec:
     pubsub: bool = False
     no_multi: bool = False
     may_replicate: bool = False
+    write_checked: bool = False
     # Live statistics (INFO commandstats).
     calls: int = 0
     usec: int = 0
@@ -99,6 +100,8 @@ class CommandSpec:
         self.pubsub = "pubsub" in f
         self.no_multi = "no_multi" in f
         self.may_replicate = "may_replicate" in f
+        # Commands the dispatcher runs through Server.precheck_write.
+        self.write_checked = self.is_write or self.denyoom or self.name == "ping"
 
     @property
     def display_name(self) -> str:

@@ -318,6 +318,9 @@ def flushall(c, args):
     _flush_mode(args)
     c.server.keyspace.flushall()
     c.server.dirty += 1
+    persistence = getattr(c.server, "persistence", None)
+    if persistence is not None:
+        persistence.on_flushall()
     hook = getattr(c.server, "on_flush", None)
     if hook is not None:
         hook(-1)
@@ -413,7 +416,10 @@ def debug(c, args):
     sub = args[1].lower()
     fn = DEBUG_SUBCOMMANDS.get(sub)
     if fn is None:
-        raise CommandError(E.UNKNOWN_SUBCOMMAND % (args[1].decode("utf-8", "replace"), "DEBUG"))
+        raise CommandError(
+            "ERR unknown subcommand or wrong number of arguments for '%s'. Try DEBUG HELP."
+            % args[1].decode("utf-8", "replace")
+        )
     return fn(c, args)
 
 

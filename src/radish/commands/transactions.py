@@ -125,7 +125,7 @@ def exec_(c, args):
     c.no_block = True
     try:
         for spec, qargs in queue:
-            if spec.is_write or spec.denyoom:
+            if spec.write_checked:
                 err = c.server.precheck_write(c, spec)
                 if err:
                     results.append(ErrorReply(err))

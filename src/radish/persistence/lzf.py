@@ -211,8 +211,14 @@ def compress(data, out_len: int | None = None) -> bytes | None:
     return _c_compress(data, out_len - 1)
 
 
+MAX_EXPANSION = 88  # a 3-byte back reference yields at most 264 bytes
+
+
 def decompress(data, size: int) -> bytes:
-    """``data`` expanded to exactly ``size`` bytes, or LZFError."""
+    """``data`` expanded to exactly ``size`` bytes, or LZFError. A size the
+    stream cannot possibly reach is refused before any allocation."""
+    if size < 0 or size > len(data) * MAX_EXPANSION + 32:
+        raise LZFError("LZF data of %d bytes cannot expand to %d bytes" % (len(data), size))
     if _c_decompress is None:
         return decompress_pure(data, size)
     if size == 0:

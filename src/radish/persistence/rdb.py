@@ -299,8 +299,11 @@ class RdbWriter:
         buf += encode_len(size)
         buf += encode_len(expires_size)
 
-    def keys(self, data: dict, expires: dict, key_delay_us: int = 0, progress: Callable | None = None) -> int:
-        """Write every key of one database; returns how many."""
+    def keys(self, data: dict, expires: dict, key_delay_us: int = 0, db=None, access: str | None = None) -> int:
+        """Write every key of one database; returns how many. ``access``
+        "lru" / "lfu" adds each key's idle time / LFU counter (from ``db``'s
+        ``idle_seconds`` / ``access_freq``), as Redis does under an LRU or
+        LFU maxmemory-policy."""
         buf = self.buf
         compress = self.compress
         config = self.config
@@ -313,6 +316,13 @@ class RdbWriter:
                 if when is not None:
                     buf.append(OP_EXPIRETIME_MS)
                     buf += pack_q(when)
+            if access is not None:
+                if access == "lru":
+                    buf.append(OP_IDLE)
+                    buf += encode_len(max(0, int(db.idle_seconds(key))))
+                else:
+                    buf.append(OP_FREQ)
+                    buf.append(min(255, max(0, int(db.access_freq(key)))))
             t = type(value)
             if t is bytes or t is bytearray:
                 buf.append(TYPE_STRING)
@@ -339,8 +349,6 @@ class RdbWriter:
                 buf = self.buf
             if key_delay_us > 0:
                 time.sleep(key_delay_us / 1e6)
-            if progress is not None:
-                progress(n)
         return n
 
     def finish(self) -> None:
@@ -359,7 +367,7 @@ class RdbWriter:
 _DIGIT_START_SET = frozenset(b"-0123456789")
 
 
-def default_aux(used_mem: int = 0, aof_base: bool = False) -> list[tuple[bytes, bytes]]:
+def default_aux(used_mem: int = 0) -> list[tuple[bytes, bytes]]:
     """The aux fields Redis 7.0 writes at the top of a snapshot."""
     return [
         (b"redis-ver", REDIS_VER),
@@ -379,7 +387,6 @@ def write_snapshot(
     compress: bool | None = None,
     checksum: bool | None = None,
     key_delay_us: int = 0,
-    progress: Callable | None = None,
 ) -> int:
     """Write a whole RDB file for ``dbs`` (objects with ``id``, ``data``
     and ``expires``) to ``stream``; returns the bytes written."""
@@ -394,17 +401,15 @@ def write_snapshot(
     w.header(fields)
     for code in functions or ():
         w.function(code)
-    done = 0
+    policy = str(getattr(config, "maxmemory_policy", "") or "")
+    access = "lru" if "lru" in policy else "lfu" if "lfu" in policy else None
     for db in dbs:
         data = db.data
         if not data:
             continue
         w.select_db(db.id, len(data), len(db.expires))
-
-        def counted(n: int, base: int = done) -> None:
-            progress(base + n)  # type: ignore[misc]
-
-        done += w.keys(data, db.expires, key_delay_us, counted if progress is not None else None)
+        has_stamps = access is not None and hasattr(db, "idle_seconds") and hasattr(db, "access_freq")
+        w.keys(data, db.expires, key_delay_us, db, access if has_stamps else None)
     w.finish()
     return w.bytes_written
 
@@ -483,7 +488,8 @@ class RdbReader:
         parts = [buf[pos:]]
         have = len(buf) - pos
         while have < n:
-            chunk = self.stream.read(max(self.CHUNK, n - have))
+            # Bounded reads: a corrupt length must not make us allocate it.
+            chunk = self.stream.read(self.CHUNK if n - have <= self.CHUNK else min(n - have, 1 << 26))
             if not chunk:
                 self.eof = True
                 break
@@ -750,9 +756,8 @@ class LoadResult:
         self.empty_keys_skipped = 0
         self.checksum_checked = False
         self.bytes_read = 0
-
-
-_OPCODES_WITH_KEY = frozenset(range(0, 32))
+        # IDLE / FREQ opcodes met: {db id: {key: (idle seconds, lfu freq)}}, -1 = absent.
+        self.access: dict[int, dict[bytes, tuple[int, int]]] = {}
 
 
 def read_snapshot(
@@ -780,6 +785,7 @@ def read_snapshot(
     data, expires = dbs[0]
     dbid = 0
     expire_at = -1
+    idle = freq = -1
     loaded = 0
     expired = 0
     read_string = reader.read_string
@@ -824,7 +830,7 @@ def read_snapshot(
                 value = read_object(t, key)
             except EmptyKeyError:
                 res.empty_keys_skipped += 1
-                expire_at = -1
+                expire_at = idle = freq = -1
                 buf = reader.buf
                 pos = reader.pos
                 blen = len(buf)
@@ -853,9 +859,9 @@ def read_snapshot(
                 k = read_string()
                 res.aux[k] = read_string()
             elif t == OP_IDLE:
-                reader.read_len()
+                idle = reader.read_len()
             elif t == OP_FREQ:
-                reader.byte()
+                freq = reader.byte()
             elif t == OP_FUNCTION2:
                 res.functions.append(read_string())
             elif t == OP_FUNCTION_PRE_GA:
@@ -878,7 +884,7 @@ def read_snapshot(
         # cached objects, b"" or one byte, would pass unnoticed: harmless).
         if expire_at != -1:
             if now_ms is not None and expire_at < now_ms:
-                expire_at = -1
+                expire_at = idle = freq = -1
                 expired += 1
                 continue
             if data.setdefault(key, value) is not value:
@@ -894,6 +900,9 @@ def read_snapshot(
                 raise RdbError("duplicated key '%s' in DB %d" % (_key_repr(key), dbid))
             data[key] = value
             expires.pop(key, None)
+        if idle != -1 or freq != -1:
+            res.access.setdefault(dbid, {})[key] = (idle, freq)
+            idle = freq = -1
         loaded += 1
         if progress is not None and not loaded & 0xFFFF:
             progress(reader.consumed_before + pos, loaded)

@@ -355,28 +355,45 @@ class Persistence:
             )
         finally:
             server.loading = was_loading
+        if not flush and not allow_dup:
+            for db, (data, _) in zip(ks.dbs, fresh, strict=True):
+                if db.data and len(data) and not db.data.keys().isdisjoint(data):
+                    dup = next(k for k in data if k in db.data)
+                    raise RdbError("duplicated key '%s' in DB %d" % (dup.decode("utf-8", "replace"), db.id))
         for db, (data, expires) in zip(ks.dbs, fresh, strict=True):
             if flush or not db.data:
                 if data or db.data:
-                    db.data = data
-                    db.expires = expires
-                    db.version += 1
+                    _replace_contents(db, data, expires)
                 continue
             for key, value in data.items():
-                if key in db.data and not allow_dup:
-                    raise RdbError("duplicated key '%s' in DB %d" % (key.decode("utf-8", "replace"), db.id))
-                db.data[key] = value
+                db.set(key, value)
                 when = expires.get(key)
-                if when is None:
-                    db.expires.pop(key, None)
-                else:
-                    db.expires[key] = when
+                if when is not None:
+                    db.set_expire(key, when)
             db.version += 1
+        for dbid, entries in res.access.items():
+            db = ks.dbs[dbid]
+            for key, (idle, freq) in entries.items():
+                if key in db.data:
+                    self.apply_access(db, key, idle, freq)
         self.keys_loaded = res.keys_loaded
         self.keys_expired = res.keys_expired
         self.functions = res.functions
         self.last_aux = res.aux
         return res
+
+    def apply_access(self, db, key: bytes, idle: int, freq: int) -> None:
+        """Redis's objectSetLRUOrLFU: an idle time (seconds) under LRU
+        tracking, or an LFU counter under an LFU policy; -1 = not given."""
+        ks = self.server.keyspace
+        lru = getattr(db, "lru", None)
+        if lru is None:
+            return
+        if getattr(ks, "lfu_mode", False):
+            if freq >= 0:
+                lru[key] = (ks.lfu_minutes() << 8) | min(freq, 255)
+        elif idle >= 0:
+            lru[key] = ks.now_ms - idle * 1000
 
     def load_file(self, path: str | None = None, *, flush: bool = True, allow_dup: bool = False) -> LoadResult:
         """Load an RDB file into the keyspace (replacing it unless
@@ -532,25 +549,23 @@ class Persistence:
         return lines
 
 
+def _replace_contents(db, data: dict, expires: dict) -> None:
+    """Install freshly loaded dicts in a database (through the keyspace's
+    own method, which also resets access stamps and caches)."""
+    replace = getattr(db, "replace_contents", None)
+    if replace is not None:
+        replace(data, expires)
+        return
+    db.flush()
+    db.data = data
+    db.expires = expires
+
+
 def _unlink(path: str) -> None:
     try:
         os.unlink(path)
     except OSError:
         pass
-
-
-def _install_write_guard(server, persistence: Persistence) -> None:
-    """stop-writes-on-bgsave-error: refuse writes with MISCONF after a
-    failed background save, through the server's generic write check."""
-    original = server.precheck_write
-
-    def precheck_write(c, spec):
-        err = original(c, spec)
-        if err is None and spec.is_write:
-            err = persistence.write_error(c)
-        return err
-
-    server.precheck_write = precheck_write
 
 
 def install(server) -> Persistence:
@@ -560,7 +575,6 @@ def install(server) -> Persistence:
     server.persistence = p
     server.startup_hooks.append(p.load_at_startup)
     server.cron_hooks.append(p.cron)
-    _install_write_guard(server, p)
     return p
 
 
