@@ -75,6 +75,7 @@ class BlockingRegistry:
         self.keyless: OrderedDict = OrderedDict()  # WAIT and friends
         self.count = 0
         self._serving = False
+        self.serving_key: bytes | None = None  # key whose write woke the command being re-run
 
     # -- parking -----------------------------------------------------------
 
@@ -145,7 +146,13 @@ class BlockingRegistry:
                     st = c.blocked
                     if st is None:
                         continue
-                    result = call(c, st.spec, st.args)
+                    # As Redis 7.0, a client blocked on several keys is served
+                    # from the key that became ready (handlers try it first).
+                    self.serving_key = k[1]
+                    try:
+                        result = call(c, st.spec, st.args)
+                    finally:
+                        self.serving_key = None
                     if server.propagation.pending:
                         server.propagation.flush()
                     if isinstance(result, Block):
@@ -154,6 +161,13 @@ class BlockingRegistry:
                     self._reply(c, result)
         finally:
             self._serving = False
+
+    def swapped(self, a: int, b: int) -> None:
+        """SWAPDB: keys waited for in either database may now hold data."""
+        dbs = self.server.keyspace.dbs
+        for dbid, key in list(self.by_key):
+            if dbid in (a, b) and key in dbs[dbid].data:
+                self.key_changed(dbs[dbid], key)
 
     def check_keyless(self) -> None:
         """Give keyless blocks (WAIT) a chance to complete."""

@@ -104,7 +104,7 @@ class Server:
         self._expire_db_cursor = 0  # the active cycle resumes where it stopped
         self.client_closed_hooks: list = []
         self.flush_hooks: list = []  # called with a db index, or -1 for FLUSHALL
-        self.swapdb_hooks: list = []
+        self.swapdb_hooks: list = [self.blocking.swapped]
         self.startup_hooks: list = []  # run before listening (e.g. load the RDB)
         self._register_config_hooks()
         from .replication.state import ReplicationState

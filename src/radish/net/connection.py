@@ -38,7 +38,7 @@ def _fmt_addr(info) -> str:
 class ClientConnection(asyncio.Protocol):
     __slots__ = (
         "server", "transport", "client", "parser", "pending", "write_paused",
-        "processing", "closing", "_close_scheduled",
+        "processing", "closing", "_close_scheduled", "parked_bytes",
     )
 
     def __init__(self, server) -> None:
@@ -51,6 +51,7 @@ class ClientConnection(asyncio.Protocol):
         self.processing = False
         self.closing = False
         self._close_scheduled = False
+        self.parked_bytes = 0  # bytes queued behind a parked command
 
     # -- asyncio callbacks -------------------------------------------------
 
@@ -118,12 +119,13 @@ class ClientConnection(asyncio.Protocol):
         stats.net_input_bytes += len(data)
         stats.total_reads += 1
         cmds, err = self.parser.feed_and_parse(data)
-        if self.pending or server.pause_mode is not None:
+        if self.pending or server.pause_mode is not None or c.blocked is not None:
+            self.parked_bytes += len(data)
             self.pending.extend(cmds)
             if err is not None:
                 self.pending.append(err)  # type: ignore[arg-type]
             self._check_query_buffer()
-            if not self.processing:
+            if not self.processing and c.blocked is None:
                 self.run_pending()
             return
         if len(cmds) == 1 and err is None:
@@ -164,6 +166,8 @@ class ClientConnection(asyncio.Protocol):
                 if c.close_after_reply or self.closing:
                     pending.clear()
                     break
+                if c.blocked is not None:
+                    break
                 args = pending[0]
                 if isinstance(args, Exception):
                     pending.clear()
@@ -188,7 +192,7 @@ class ClientConnection(asyncio.Protocol):
             server.stats.net_output_bytes += len(data)
         if c.close_after_reply:
             self._close_after_write()
-        elif not pending and not self.write_paused and self.transport is not None:
+        elif not self.write_paused and self.transport is not None:
             self.transport.resume_reading()
 
     def _paused_for(self, args) -> bool:
@@ -214,7 +218,9 @@ class ClientConnection(asyncio.Protocol):
             self.transport.resume_reading()
 
     def _block(self) -> None:
-        self.transport.pause_reading()
+        """The client is parked. Reading goes on (commands queue behind the
+        blocked one, bounded by the query buffer limit) so a client that
+        hangs up is noticed and leaves the wait lists at once."""
 
     def write(self, data: bytes) -> None:
         """Write bytes outside the request/reply cycle (unblocked replies,
@@ -226,7 +232,9 @@ class ClientConnection(asyncio.Protocol):
     # -- limits and closing ------------------------------------------------
 
     def _check_query_buffer(self) -> None:
-        if self.parser.buffered() > self.server.config.client_query_buffer_limit:
+        if not self.pending:
+            self.parked_bytes = 0
+        if self.parser.buffered() + self.parked_bytes > self.server.config.client_query_buffer_limit:
             self._query_buffer_overflow()
 
     def _query_buffer_overflow(self) -> None:
