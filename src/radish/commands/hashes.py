@@ -1,1 +1,350 @@
-"""Hashes commands (filled in by the data-types issue)."""
+"""Hash commands (Redis 7.0's hash group).
+
+A hash is a ``HashValue`` (a dict, insertion ordered, which is also the
+order of Redis's listpack encoding while the hash is small). The encoding
+flag follows Redis 7.0's conversion rules: any field or value argument
+longer than hash-max-listpack-value, or more than hash-max-listpack-entries
+fields, turns the hash into a hashtable for good. An emptied hash is
+deleted. HINCRBYFLOAT is propagated as HSET of the final value.
+
+Imports: db types, errors, protocol reply values, command helpers.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from .. import errors as E
+from ..db.types import HashValue
+from ..errors import CommandError
+from ..protocol.resp import OK, MapReply
+from .args import LLONG_MAX, LLONG_MIN, parse_int, to_int
+from .keys import _cursors, parse_cursor, parse_scan_options
+from .registry import command
+from .strings import format_long_double, ld_round, parse_long_double
+
+_NAN_INF = "ERR increment would produce NaN or Infinity"
+_RANGE_ERR = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+
+
+def get_hash(db, key: bytes, write: bool = False):
+    """The hash at ``key`` or None; WRONGTYPE for another type."""
+    v = db.lookup_write(key) if write else db.lookup_read(key)
+    if v is None or type(v) is HashValue:
+        return v
+    raise CommandError(E.WRONGTYPE)
+
+
+def _hash_for_write(c, key: bytes) -> HashValue:
+    """Redis's hashTypeLookupWriteOrCreate: the hash at ``key``, created
+    (and stored) when missing."""
+    db = c.db
+    h = db.lookup_write(key)
+    if h is None:
+        h = HashValue()
+        db.add(key, h)
+        return h
+    if type(h) is not HashValue:
+        raise CommandError(E.WRONGTYPE)
+    return h
+
+
+def _check_args_length(c, h: HashValue, items) -> None:
+    """hashTypeTryConversion: a field or value argument longer than
+    hash-max-listpack-value converts the hash, even if nothing changes."""
+    if h.big:
+        return
+    lim = c.server.config.hash_max_listpack_value
+    for a in items:
+        if len(a) > lim:
+            h.big = True
+            return
+
+
+def _check_entries(c, h: HashValue) -> None:
+    if not h.big and len(h) > c.server.config.hash_max_listpack_entries:
+        h.big = True
+
+
+def _hset_pairs(c, args) -> int:
+    key = args[1]
+    h = _hash_for_write(c, key)
+    n = len(h)
+    if len(args) == 4:
+        field, value = args[2], args[3]
+        if not h.big:
+            lim = c.server.config.hash_max_listpack_value
+            if len(field) > lim or len(value) > lim:
+                h.big = True
+        h[field] = value
+        c.server.dirty += 1
+    else:
+        _check_args_length(c, h, args[2:])
+        it = iter(args[2:])
+        h.update(zip(it, it, strict=False))
+        c.server.dirty += (len(args) - 2) >> 1
+    added = len(h) - n
+    if added:
+        h.pool = None
+        if not h.big:
+            _check_entries(c, h)
+    c.db.signal_modified(key)
+    return added
+
+
+@command("hset", -4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Set the string value of a hash field", complexity="O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.")
+def hset(c, args):
+    """Format: HSET key field value [field value ...]"""
+    if len(args) & 1:
+        raise CommandError(E.WRONG_ARITY % "hset")
+    return _hset_pairs(c, args)
+
+
+@command("hmset", -4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Set multiple hash fields to multiple values", complexity="O(N) where N is the number of fields being set.", doc_flags="deprecated", deprecated_since="4.0.0", replaced_by="`HSET` with multiple field-value pairs")
+def hmset(c, args):
+    """Format: HMSET key field value [field value ...]"""
+    if len(args) & 1:
+        raise CommandError(E.WRONG_ARITY % "hmset")
+    _hset_pairs(c, args)
+    return OK
+
+
+@command("hsetnx", 4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Set the value of a hash field, only if the field does not exist", complexity="O(1)")
+def hsetnx(c, args):
+    """Format: HSETNX key field value"""
+    key, field = args[1], args[2]
+    h = _hash_for_write(c, key)
+    if field in h:
+        return 0
+    _check_args_length(c, h, args[2:])
+    h[field] = args[3]
+    h.pool = None
+    _check_entries(c, h)
+    c.db.signal_modified(key)
+    c.server.dirty += 1
+    return 1
+
+
+@command("hget", 3, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get the value of a hash field", complexity="O(1)")
+def hget(c, args):
+    """Format: HGET key field"""
+    h = get_hash(c.db, args[1])
+    if h is None:
+        return None
+    return h.get(args[2])
+
+
+@command("hmget", -3, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get the values of all the given hash fields", complexity="O(N) where N is the number of fields being requested.")
+def hmget(c, args):
+    """Format: HMGET key field [field ...]"""
+    h = get_hash(c.db, args[1])
+    if h is None:
+        return [None] * (len(args) - 2)
+    get = h.get
+    return [get(f) for f in args[2:]]
+
+
+@command("hexists", 3, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Determine if a hash field exists", complexity="O(1)")
+def hexists(c, args):
+    """Format: HEXISTS key field"""
+    h = get_hash(c.db, args[1])
+    return 1 if h is not None and args[2] in h else 0
+
+
+@command("hstrlen", 3, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="3.2.0", summary="Get the length of the value of a hash field", complexity="O(1)")
+def hstrlen(c, args):
+    """Format: HSTRLEN key field"""
+    h = get_hash(c.db, args[1])
+    if h is None:
+        return 0
+    v = h.get(args[2])
+    return 0 if v is None else len(v)
+
+
+@command("hlen", 2, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get the number of fields in a hash", complexity="O(1)")
+def hlen(c, args):
+    """Format: HLEN key"""
+    h = get_hash(c.db, args[1])
+    return 0 if h is None else len(h)
+
+
+@command("hkeys", 2, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get all the fields in a hash", complexity="O(N) where N is the size of the hash.", tips="nondeterministic_output_order")
+def hkeys(c, args):
+    """Format: HKEYS key"""
+    h = get_hash(c.db, args[1])
+    return [] if h is None else list(h)
+
+
+@command("hvals", 2, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get all the values in a hash", complexity="O(N) where N is the size of the hash.", tips="nondeterministic_output_order")
+def hvals(c, args):
+    """Format: HVALS key"""
+    h = get_hash(c.db, args[1])
+    return [] if h is None else list(h.values())
+
+
+@command("hgetall", 2, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get all the fields and values in a hash", complexity="O(N) where N is the size of the hash.", tips="nondeterministic_output_order")
+def hgetall(c, args):
+    """Format: HGETALL key (a map in RESP3)"""
+    h = get_hash(c.db, args[1])
+    return MapReply() if h is None else MapReply(h.items())
+
+
+@command("hdel", -3, "write fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Delete one or more hash fields", complexity="O(N) where N is the number of fields to be removed.")
+def hdel(c, args):
+    """Format: HDEL key field [field ...]"""
+    key = args[1]
+    db = c.db
+    h = get_hash(db, key, True)
+    if h is None:
+        return 0
+    deleted = 0
+    pop = h.pop
+    for f in args[2:]:
+        if pop(f, None) is not None:
+            deleted += 1
+            if not h:
+                break
+    if deleted:
+        h.pool = None
+        if not h:
+            db.delete(key)
+        db.signal_modified(key)
+        c.server.dirty += deleted
+    return deleted
+
+
+@command("hincrby", 4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Increment the integer value of a hash field by the given number", complexity="O(1)")
+def hincrby(c, args):
+    """Format: HINCRBY key field increment"""
+    incr = parse_int(args[3])
+    key, field = args[1], args[2]
+    h = _hash_for_write(c, key)
+    cur = h.get(field)
+    if cur is None:
+        value = 0
+    else:
+        value = to_int(cur)
+        if value is None:
+            raise CommandError("ERR hash value is not an integer")
+    if (incr < 0 and value < 0 and incr < LLONG_MIN - value) or (
+        incr > 0 and value > 0 and incr > LLONG_MAX - value
+    ):
+        raise CommandError(E.OVERFLOW)
+    value += incr
+    new = b"%d" % value
+    _set_one(c, h, field, new, cur is None)
+    c.db.signal_modified(key)
+    c.server.dirty += 1
+    return value
+
+
+def _set_one(c, h: HashValue, field: bytes, value: bytes, new: bool) -> None:
+    """hashTypeSet for one field: stores it and applies the listpack
+    limits to what was stored."""
+    h[field] = value
+    if new:
+        h.pool = None
+    if not h.big:
+        cfg = c.server.config
+        lim = cfg.hash_max_listpack_value
+        if len(field) > lim or len(value) > lim or len(h) > cfg.hash_max_listpack_entries:
+            h.big = True
+
+
+@command("hincrbyfloat", 4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.6.0", summary="Increment the float value of a hash field by the given amount", complexity="O(1)")
+def hincrbyfloat(c, args):
+    """Format: HINCRBYFLOAT key field increment (propagated as HSET)
+
+    Long double arithmetic and formatting, as INCRBYFLOAT."""
+    key, field = args[1], args[2]
+    inc = parse_long_double(args[3])
+    if inc is None:
+        raise CommandError(E.NOT_FLOAT)
+    if type(inc) is float:
+        raise CommandError("ERR value is NaN or Infinity")
+    h = _hash_for_write(c, key)
+    cur = h.get(field)
+    if cur is None:
+        value = Fraction(0)
+    else:
+        value = parse_long_double(cur)
+        if value is None:
+            raise CommandError("ERR hash value is not a float")
+        if type(value) is float:
+            raise CommandError(_NAN_INF)
+    try:
+        new = format_long_double(ld_round(value + inc))
+    except OverflowError:
+        raise CommandError(_NAN_INF) from None
+    _set_one(c, h, field, new, cur is None)
+    c.db.signal_modified(key)
+    c.server.dirty += 1
+    c.propagate_as = [[b"HSET", key, field, new]]
+    return new
+
+
+# -- random fields and scanning ----------------------------------------------------------
+
+
+@command("hrandfield", -2, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="6.2.0", summary="Get one or multiple random fields from a hash", complexity="O(N) where N is the number of fields returned", tips="nondeterministic_output")
+def hrandfield(c, args):
+    """Format: HRANDFIELD key [count [WITHVALUES]]"""
+    n = len(args)
+    if n == 2:
+        h = get_hash(c.db, args[1])
+        if h is None:
+            return None
+        return h.random_member()
+    count = to_int(args[2])
+    if count is None:
+        raise CommandError(E.NOT_INTEGER)
+    if count == LLONG_MIN:
+        raise CommandError(_RANGE_ERR)
+    withvalues = False
+    if n > 4 or (n == 4 and args[3].lower() != b"withvalues"):
+        raise CommandError(E.SYNTAX)
+    if n == 4:
+        withvalues = True
+        if count < -(LLONG_MAX // 2) or count > LLONG_MAX // 2:
+            raise CommandError("ERR value is out of range")
+    h = get_hash(c.db, args[1])
+    if h is None or count == 0:
+        return []
+    resp3 = c.resp3
+    if count < 0:
+        fields = h.random_repeats(-count)
+    elif count >= len(h):
+        fields = list(h)
+    elif count == 1:
+        fields = [h.random_member()]
+    else:
+        fields = h.random_distinct(count)
+    if not withvalues:
+        return fields
+    if resp3:
+        return [[f, h[f]] for f in fields]
+    out = []
+    for f in fields:
+        out.append(f)
+        out.append(h[f])
+    return out
+
+
+@command("hscan", -3, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="2.8.0", summary="Incrementally iterate hash fields and associated values", complexity="O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", tips="nondeterministic_output")
+def hscan(c, args):
+    """Format: HSCAN key cursor [MATCH pattern] [COUNT count]"""
+    cursor = parse_cursor(args[2])
+    h = get_hash(c.db, args[1])
+    if h is None:
+        return [b"0", []]
+    matcher, count, _ = parse_scan_options(args, 3, False)
+    if h.encoding(c.server.config) != "hashtable":
+        nxt, fields = 0, list(h)
+    else:
+        nxt, fields = _cursors(c.server).scan(h, cursor, count, h.__contains__)
+    out = []
+    for f in fields:
+        if matcher is None or matcher(f):
+            out.append(f)
+            out.append(h[f])
+    return [str(nxt).encode(), out]

@@ -1,1 +1,604 @@
-"""Lists commands (filled in by the data-types issue)."""
+"""List commands (Redis 7.0's list group), blocking pops included.
+
+A list is a ``ListValue`` (a deque): O(1) pushes and pops at both ends,
+index access O(min(i, n - i)). A list popped to empty is deleted, as in
+Redis. Blocking commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP) return
+a ``Block`` when nothing can be served; the dispatcher parks the client and
+re-runs the same handler when one of the keys is written. What is
+propagated is always the deterministic non-blocking form (BLPOP -> LPOP,
+BLMPOP -> LPOP key count, BLMOVE -> LMOVE, BRPOPLPUSH -> RPOPLPUSH).
+
+Imports: db types, errors, protocol reply values, command helpers.
+"""
+
+from __future__ import annotations
+
+from itertools import islice
+
+from .. import errors as E
+from ..blocking import Block
+from ..db.types import ListValue
+from ..errors import CommandError
+from ..protocol.resp import NULL_ARRAY, OK
+from .args import parse_int, parse_timeout, to_int
+from .registry import command
+
+_POSITIVE = "ERR value is out of range, must be positive"
+_NUMKEYS = "ERR numkeys should be greater than 0"
+_COUNT = "ERR count should be greater than 0"
+
+
+def get_list(db, key: bytes, write: bool = False):
+    """The list at ``key`` or None; WRONGTYPE for another type."""
+    v = db.lookup_write(key) if write else db.lookup_read(key)
+    if v is None or type(v) is ListValue:
+        return v
+    raise CommandError(E.WRONGTYPE)
+
+
+def _where(arg: bytes) -> bool:
+    """LEFT -> True (head), RIGHT -> False (tail)."""
+    a = arg.lower()
+    if a == b"left":
+        return True
+    if a == b"right":
+        return False
+    raise CommandError(E.SYNTAX)
+
+
+def _range(n: int, start: int, stop: int) -> tuple[int, int]:
+    """Redis's index normalisation for LRANGE/LTRIM: (start, stop) clamped,
+    empty when start > stop."""
+    if start < 0:
+        start += n
+    if stop < 0:
+        stop += n
+    if start < 0:
+        start = 0
+    if stop >= n:
+        stop = n - 1
+    return start, stop
+
+
+def _slice(lst, start: int, stop: int) -> list:
+    """Elements start..stop (inclusive, already normalised), walking from
+    the nearer end."""
+    n = len(lst)
+    if start > (n >> 1):
+        out = list(islice(reversed(lst), n - 1 - stop, n - start))
+        out.reverse()
+        return out
+    return list(islice(lst, start, stop + 1))
+
+
+# -- pushes ---------------------------------------------------------------------
+
+
+def _push(c, args, head: bool, only_existing: bool):
+    key = args[1]
+    db = c.db
+    lst = db.lookup_write(key)
+    if lst is None:
+        if only_existing:
+            return 0
+        lst = ListValue()
+        db.add(key, lst)
+    elif type(lst) is not ListValue:
+        raise CommandError(E.WRONGTYPE)
+    if len(args) == 3:
+        if head:
+            lst.appendleft(args[2])
+        else:
+            lst.append(args[2])
+        c.server.dirty += 1
+    else:
+        if head:
+            lst.extendleft(args[2:])
+        else:
+            lst.extend(args[2:])
+        c.server.dirty += len(args) - 2
+    db.signal_modified(key)
+    return len(lst)
+
+
+@command("lpush", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Prepend one or multiple elements to a list", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.")
+def lpush(c, args):
+    """Format: LPUSH key element [element ...]"""
+    return _push(c, args, True, False)
+
+
+@command("rpush", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Append one or multiple elements to a list", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.")
+def rpush(c, args):
+    """Format: RPUSH key element [element ...]"""
+    return _push(c, args, False, False)
+
+
+@command("lpushx", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), group="list", since="2.2.0", summary="Prepend an element to a list, only if the list exists", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.")
+def lpushx(c, args):
+    """Format: LPUSHX key element [element ...]"""
+    return _push(c, args, True, True)
+
+
+@command("rpushx", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), group="list", since="2.2.0", summary="Append an element to a list, only if the list exists", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.")
+def rpushx(c, args):
+    """Format: RPUSHX key element [element ...]"""
+    return _push(c, args, False, True)
+
+
+# -- pops -----------------------------------------------------------------------
+
+
+def _pop_n(c, key: bytes, lst, head: bool, count: int) -> list:
+    """Pop up to ``count`` elements; deletes the emptied list, signals and
+    counts dirty."""
+    db = c.db
+    n = len(lst)
+    if count >= n:
+        out = list(lst)
+        if not head:
+            out.reverse()
+        db.delete(key)
+    elif head:
+        pop = lst.popleft
+        out = [pop() for _ in range(count)]
+    else:
+        pop = lst.pop
+        out = [pop() for _ in range(count)]
+    db.signal_modified(key)
+    c.server.dirty += len(out)
+    return out
+
+
+def _pop(c, args, head: bool):
+    n = len(args)
+    if n > 3:
+        raise CommandError(E.WRONG_ARITY % ("lpop" if head else "rpop"))
+    key = args[1]
+    db = c.db
+    if n == 3:
+        count = to_int(args[2])
+        if count is None or count < 0:
+            raise CommandError(_POSITIVE)
+        lst = get_list(db, key, True)
+        if lst is None:
+            return NULL_ARRAY
+        if count == 0:
+            return []
+        return _pop_n(c, key, lst, head, count)
+    lst = db.lookup_write(key)
+    if lst is None:
+        return None
+    if type(lst) is not ListValue:
+        raise CommandError(E.WRONGTYPE)
+    v = lst.popleft() if head else lst.pop()
+    if not lst:
+        db.delete(key)
+    db.signal_modified(key)
+    c.server.dirty += 1
+    return v
+
+
+@command("lpop", -2, "write fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Remove and get the first elements in a list", complexity="O(N) where N is the number of elements returned")
+def lpop(c, args):
+    """Format: LPOP key [count]"""
+    return _pop(c, args, True)
+
+
+@command("rpop", -2, "write fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Remove and get the last elements in a list", complexity="O(N) where N is the number of elements returned")
+def rpop(c, args):
+    """Format: RPOP key [count]"""
+    return _pop(c, args, False)
+
+
+def _blocked_rerun(c) -> bool:
+    """True while the dispatcher re-runs a parked command. Redis 7.0 leaves
+    a client blocked when a key it waits on turns into another type, so
+    re-runs skip wrong-type keys instead of failing."""
+    return c.blocked is not None
+
+
+def _bpop(c, keys: list[bytes], head: bool, timeout: float, count: int | None):
+    """BLPOP/BRPOP (count None) and BLMPOP: serve from the first non-empty
+    list among ``keys`` or block."""
+    db = c.db
+    rerun = _blocked_rerun(c)
+    order = keys
+    if rerun:
+        # Redis serves a woken client from the key whose write woke it.
+        first = getattr(c.server.blocking, "serving_key", None)
+        if first is not None and first in keys:
+            order = [first] + [k for k in keys if k != first]
+    for key in order:
+        lst = db.lookup_write(key)
+        if lst is None:
+            continue
+        if type(lst) is not ListValue:
+            if rerun:
+                continue
+            raise CommandError(E.WRONGTYPE)
+        if not lst:
+            continue
+        name = b"LPOP" if head else b"RPOP"
+        if count is None:
+            v = lst.popleft() if head else lst.pop()
+            if not lst:
+                db.delete(key)
+            db.signal_modified(key)
+            c.server.dirty += 1
+            c.propagate_as = [[name, key]]
+            return [key, v]
+        n = min(count, len(lst))
+        out = _pop_n(c, key, lst, head, n)
+        c.propagate_as = [[name, key, str(n).encode()]]
+        return [key, out]
+    return Block(keys, timeout, NULL_ARRAY)
+
+
+@command("blpop", -3, "write noscript blocking", acl="list", keys=(1, -2, 1), group="list", since="2.0.0", summary="Remove and get the first element in a list, or block until one is available", complexity="O(N) where N is the number of provided keys.")
+def blpop(c, args):
+    """Format: BLPOP key [key ...] timeout"""
+    timeout = parse_timeout(args[-1])
+    return _bpop(c, args[1:-1], True, timeout, None)
+
+
+@command("brpop", -3, "write noscript blocking", acl="list", keys=(1, -2, 1), group="list", since="2.0.0", summary="Remove and get the last element in a list, or block until one is available", complexity="O(N) where N is the number of provided keys.")
+def brpop(c, args):
+    """Format: BRPOP key [key ...] timeout"""
+    timeout = parse_timeout(args[-1])
+    return _bpop(c, args[1:-1], False, timeout, None)
+
+
+def _mpop_args(args: list[bytes], numkeys_idx: int) -> tuple[list[bytes], bool, int]:
+    """numkeys key [key ...] LEFT|RIGHT [COUNT count] -> (keys, head, count)."""
+    numkeys = to_int(args[numkeys_idx])
+    if numkeys is None or numkeys < 1:
+        raise CommandError(_NUMKEYS)
+    where_idx = numkeys_idx + numkeys + 1
+    if where_idx >= len(args):
+        raise CommandError(E.SYNTAX)
+    head = _where(args[where_idx])
+    count = -1
+    j = where_idx + 1
+    n = len(args)
+    while j < n:
+        if count == -1 and args[j].lower() == b"count" and j + 1 < n:
+            count = to_int(args[j + 1])
+            if count is None or count < 1:
+                raise CommandError(_COUNT)
+            j += 2
+        else:
+            raise CommandError(E.SYNTAX)
+    if count == -1:
+        count = 1
+    return args[numkeys_idx + 1 : where_idx], head, count
+
+
+def _numkeys_getkeys(numkeys_idx: int):
+    def getkeys(args: list[bytes]) -> list[int]:
+        numkeys = to_int(args[numkeys_idx]) if len(args) > numkeys_idx else None
+        if numkeys is None or numkeys < 1 or numkeys_idx + numkeys >= len(args):
+            raise CommandError("ERR Invalid arguments specified for command")
+        return list(range(numkeys_idx + 1, numkeys_idx + 1 + numkeys))
+
+    return getkeys
+
+
+@command("lmpop", -4, "write", acl="list", group="list", since="7.0.0", summary="Pop elements from a list", complexity="O(N+M) where N is the number of provided keys and M is the number of elements returned.", getkeys=_numkeys_getkeys(1))
+def lmpop(c, args):
+    """Format: LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]"""
+    keys, head, count = _mpop_args(args, 1)
+    db = c.db
+    for key in keys:
+        lst = get_list(db, key, True)
+        if not lst:
+            continue
+        n = min(count, len(lst))
+        out = _pop_n(c, key, lst, head, n)
+        c.propagate_as = [[b"LPOP" if head else b"RPOP", key, str(n).encode()]]
+        return [key, out]
+    return NULL_ARRAY
+
+
+@command("blmpop", -5, "write blocking", acl="list", group="list", since="7.0.0", summary="Pop elements from a list, or block until one is available", complexity="O(N+M) where N is the number of provided keys and M is the number of elements returned.", getkeys=_numkeys_getkeys(2))
+def blmpop(c, args):
+    """Format: BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]"""
+    keys, head, count = _mpop_args(args, 2)
+    timeout = parse_timeout(args[1])
+    return _bpop(c, keys, head, timeout, count)
+
+
+# -- moves ----------------------------------------------------------------------
+
+
+def _move(c, src: bytes, dst: bytes, from_head: bool, to_head: bool):
+    """LMOVE core: None when the source is missing (caller decides whether
+    to block), else the moved element. Checks the destination's type before
+    popping."""
+    db = c.db
+    rerun = _blocked_rerun(c)
+    slst = db.lookup_write(src)
+    if slst is None:
+        return None
+    if type(slst) is not ListValue:
+        if rerun:
+            return None
+        raise CommandError(E.WRONGTYPE)
+    if not slst:
+        return None
+    dlst = db.lookup_write(dst)
+    if dlst is not None and type(dlst) is not ListValue:
+        raise CommandError(E.WRONGTYPE)
+    v = slst.popleft() if from_head else slst.pop()
+    if dlst is None:
+        dlst = ListValue()
+        db.add(dst, dlst)
+    if to_head:
+        dlst.appendleft(v)
+    else:
+        dlst.append(v)
+    db.signal_modified(dst)
+    if not slst:
+        db.delete(src)
+    db.signal_modified(src)
+    c.server.dirty += 1
+    return v
+
+
+@command("lmove", 5, "write denyoom", acl="list", keys=(1, 2, 1), group="list", since="6.2.0", summary="Pop an element from a list, push it to another list and return it", complexity="O(1)")
+def lmove(c, args):
+    """Format: LMOVE source destination LEFT|RIGHT LEFT|RIGHT"""
+    from_head = _where(args[3])
+    to_head = _where(args[4])
+    return _move(c, args[1], args[2], from_head, to_head)
+
+
+@command("rpoplpush", 3, "write denyoom", acl="list", keys=(1, 2, 1), group="list", since="1.2.0", summary="Remove the last element in a list, prepend it to another list and return it", complexity="O(1)", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`LMOVE` with the `RIGHT` and `LEFT` arguments")
+def rpoplpush(c, args):
+    """Format: RPOPLPUSH source destination"""
+    return _move(c, args[1], args[2], False, True)
+
+
+def _bmove(c, args, from_head: bool, to_head: bool, timeout: float, prop: list[bytes]):
+    v = _move(c, args[1], args[2], from_head, to_head)
+    if v is not None:
+        c.propagate_as = [prop]
+        return v
+    if c.no_block:
+        return None  # Redis answers a null bulk when it may not block
+    return Block([args[1]], timeout, NULL_ARRAY)
+
+
+@command("blmove", 6, "write denyoom noscript blocking", acl="list", keys=(1, 2, 1), group="list", since="6.2.0", summary="Pop an element from a list, push it to another list and return it; or block until one is available", complexity="O(1)")
+def blmove(c, args):
+    """Format: BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout"""
+    from_head = _where(args[3])
+    to_head = _where(args[4])
+    timeout = parse_timeout(args[5])
+    return _bmove(c, args, from_head, to_head, timeout, [b"LMOVE", args[1], args[2], args[3], args[4]])
+
+
+@command("brpoplpush", 4, "write denyoom noscript blocking", acl="list", keys=(1, 2, 1), group="list", since="2.2.0", summary="Pop an element from a list, push it to another list and return it; or block until one is available", complexity="O(1)", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`BLMOVE` with the `RIGHT` and `LEFT` arguments")
+def brpoplpush(c, args):
+    """Format: BRPOPLPUSH source destination timeout"""
+    timeout = parse_timeout(args[3])
+    return _bmove(c, args, False, True, timeout, [b"RPOPLPUSH", args[1], args[2]])
+
+
+# -- reads ----------------------------------------------------------------------
+
+
+@command("llen", 2, "readonly fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Get the length of a list", complexity="O(1)")
+def llen(c, args):
+    """Format: LLEN key"""
+    lst = get_list(c.db, args[1])
+    return 0 if lst is None else len(lst)
+
+
+@command("lindex", 3, "readonly", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Get an element from a list by its index", complexity="O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).")
+def lindex(c, args):
+    """Format: LINDEX key index"""
+    lst = get_list(c.db, args[1])
+    if lst is None:
+        return None
+    i = parse_int(args[2])
+    n = len(lst)
+    if i < 0:
+        i += n
+    if i < 0 or i >= n:
+        return None
+    return lst[i]
+
+
+@command("lrange", 4, "readonly", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Get a range of elements from a list", complexity="O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.")
+def lrange(c, args):
+    """Format: LRANGE key start stop"""
+    start = parse_int(args[2])
+    stop = parse_int(args[3])
+    lst = get_list(c.db, args[1])
+    if lst is None:
+        return []
+    n = len(lst)
+    start, stop = _range(n, start, stop)
+    if start > stop or start >= n:
+        return []
+    if start == 0 and stop == n - 1:
+        return list(lst)
+    return _slice(lst, start, stop)
+
+
+@command("lpos", -3, "readonly", acl="list", keys=(1, 1, 1), group="list", since="6.0.6", summary="Return the index of matching elements on a list", complexity="O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.")
+def lpos(c, args):
+    """Format: LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]"""
+    ele = args[2]
+    rank, count, maxlen = 1, -1, 0
+    j = 3
+    n = len(args)
+    while j < n:
+        opt = args[j].lower()
+        more = j + 1 < n
+        if opt == b"rank" and more:
+            rank = parse_int(args[j + 1])
+            if rank == 0:
+                raise CommandError(
+                    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the "
+                    "second ... or use negative to start from the end of the list"
+                )
+        elif opt == b"count" and more:
+            count = to_int(args[j + 1])
+            if count is None or count < 0:
+                raise CommandError("ERR COUNT can't be negative")
+        elif opt == b"maxlen" and more:
+            maxlen = to_int(args[j + 1])
+            if maxlen is None or maxlen < 0:
+                raise CommandError("ERR MAXLEN can't be negative")
+        else:
+            raise CommandError(E.SYNTAX)
+        j += 2
+    forward = True
+    if rank < 0:
+        # -LLONG_MIN overflows in Redis and stays negative: every match
+        # qualifies, i.e. the first match from the tail.
+        rank = 1 if rank == -(2**63) else -rank
+        forward = False
+    lst = get_list(c.db, args[1])
+    if lst is None:
+        return [] if count != -1 else None
+    size = len(lst)
+    it = iter(lst) if forward else reversed(lst)
+    if maxlen:
+        it = islice(it, maxlen)
+    matches = 0
+    out = []
+    for idx, v in enumerate(it):
+        if v == ele:
+            matches += 1
+            if matches >= rank:
+                pos = idx if forward else size - idx - 1
+                if count == -1:
+                    return pos
+                out.append(pos)
+                if count and len(out) >= count:
+                    break
+    return out if count != -1 else None
+
+
+# -- in-place writes ---------------------------------------------------------------
+
+
+@command("linsert", 5, "write denyoom", acl="list", keys=(1, 1, 1), group="list", since="2.2.0", summary="Insert an element before or after another element in a list", complexity="O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).")
+def linsert(c, args):
+    """Format: LINSERT key BEFORE|AFTER pivot element"""
+    where = args[2].lower()
+    if where == b"after":
+        after = True
+    elif where == b"before":
+        after = False
+    else:
+        raise CommandError(E.SYNTAX)
+    key = args[1]
+    lst = get_list(c.db, key, True)
+    if lst is None:
+        return 0
+    try:
+        i = lst.index(args[3])
+    except ValueError:
+        return -1
+    lst.insert(i + 1 if after else i, args[4])
+    c.db.signal_modified(key)
+    c.server.dirty += 1
+    return len(lst)
+
+
+@command("lset", 4, "write denyoom", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Set the value of an element in a list by its index", complexity="O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).")
+def lset(c, args):
+    """Format: LSET key index element"""
+    key = args[1]
+    lst = get_list(c.db, key, True)
+    if lst is None:
+        raise CommandError(E.NO_SUCH_KEY)
+    i = parse_int(args[2])
+    n = len(lst)
+    if i < 0:
+        i += n
+    if i < 0 or i >= n:
+        raise CommandError(E.INDEX_OUT_OF_RANGE)
+    lst[i] = args[3]
+    c.db.signal_modified(key)
+    c.server.dirty += 1
+    return OK
+
+
+@command("lrem", 4, "write", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Remove elements from a list", complexity="O(N+M) where N is the length of the list and M is the number of elements removed.")
+def lrem(c, args):
+    """Format: LREM key count element"""
+    count = parse_int(args[2])
+    key = args[1]
+    db = c.db
+    lst = get_list(db, key, True)
+    if lst is None:
+        return 0
+    ele = args[3]
+    if ele not in lst:
+        return 0
+    removed = 0
+    if count == 0:
+        keep = [v for v in lst if v != ele]
+        removed = len(lst) - len(keep)
+        lst.clear()
+        lst.extend(keep)
+    else:
+        limit = count if count > 0 else -count
+        src = list(lst) if count > 0 else list(reversed(lst))
+        keep = []
+        for i, v in enumerate(src):
+            if v == ele:
+                removed += 1
+                if removed == limit:
+                    keep.extend(src[i + 1 :])
+                    break
+            else:
+                keep.append(v)
+        if count < 0:
+            keep.reverse()
+        lst.clear()
+        lst.extend(keep)
+    if not lst:
+        db.delete(key)
+    db.signal_modified(key)
+    c.server.dirty += removed
+    return removed
+
+
+@command("ltrim", 4, "write", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Trim a list to the specified range", complexity="O(N) where N is the number of elements to be removed by the operation.")
+def ltrim(c, args):
+    """Format: LTRIM key start stop"""
+    start = parse_int(args[2])
+    stop = parse_int(args[3])
+    key = args[1]
+    db = c.db
+    lst = get_list(db, key, True)
+    if lst is None:
+        return OK
+    n = len(lst)
+    start, stop = _range(n, start, stop)
+    if start > stop or start >= n:
+        lst.clear()
+        removed = n
+    else:
+        removed = n - (stop - start + 1)
+        if removed > (n >> 1):
+            keep = _slice(lst, start, stop)
+            lst.clear()
+            lst.extend(keep)
+        else:
+            pop = lst.pop
+            for _ in range(n - 1 - stop):
+                pop()
+            pop = lst.popleft
+            for _ in range(start):
+                pop()
+    if not lst:
+        db.delete(key)
+    db.signal_modified(key)
+    c.server.dirty += removed
+    return OK

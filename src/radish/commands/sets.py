@@ -1,1 +1,449 @@
-"""Sets commands (filled in by the data-types issue)."""
+"""Set commands (Redis 7.0's set group).
+
+A set is a ``SetValue`` (a Python set): O(1) SADD/SREM/SISMEMBER, C-speed
+intersections, unions and differences. Its encoding flag follows Redis
+7.0: ``intset`` while every member is a canonical 64-bit integer and there
+are at most set-max-intset-entries of them, then ``hashtable`` for good.
+While a set is an intset, replies list members in ascending numeric order,
+as Redis's sorted intset does. Random picks use the set's ``random_pool``
+(see db/types.py). SPOP is propagated as SREM of the popped members (DEL
+when it took them all); an emptied set is deleted.
+
+Imports: db types, errors, protocol reply values, command helpers.
+"""
+
+from __future__ import annotations
+
+import random
+
+from .. import errors as E
+from ..db.types import SetValue, is_int_member
+from ..errors import CommandError
+from ..protocol.resp import SetReply
+from .args import LLONG_MIN, to_int
+from .keys import _cursors, parse_cursor, parse_scan_options
+from .registry import command
+
+_POSITIVE = "ERR value is out of range, must be positive"
+_RANGE_ERR = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
+
+
+def get_set(db, key: bytes, write: bool = False):
+    """The set at ``key`` or None; WRONGTYPE for another type."""
+    v = db.lookup_write(key) if write else db.lookup_read(key)
+    if v is None or type(v) is SetValue:
+        return v
+    raise CommandError(E.WRONGTYPE)
+
+
+def _intset_limit(config) -> int:
+    return min(config.set_max_intset_entries, 1 << 30)
+
+
+def _after_add(c, s: SetValue, members) -> None:
+    """Apply Redis's intset -> hashtable conversion for ``members`` just
+    added to ``s``."""
+    if s.big:
+        return
+    if len(s) > _intset_limit(c.server.config):
+        s.big = True
+        return
+    for m in members:
+        if not is_int_member(m):
+            s.big = True
+            return
+
+
+def new_set(c, members) -> SetValue:
+    """A set built from ``members`` with the encoding Redis would give it
+    (an intset filled by adds)."""
+    s = SetValue(members)
+    _after_add(c, s, s)
+    return s
+
+
+def _ordered(c, s: SetValue):
+    return s.ordered(c.server.config)
+
+
+def _pop_random(s: SetValue) -> bytes:
+    """Remove and return a random member in O(1), keeping the pool in step."""
+    while True:
+        pool = s.random_pool()
+        i = random.randrange(len(pool))
+        m = pool[i]
+        last = pool.pop()
+        if i < len(pool):
+            pool[i] = last
+        if m in s:
+            s.remove(m)
+            return m
+        s.pool = None  # the pool was stale: rebuild
+
+
+# -- single-set writes ---------------------------------------------------------------
+
+
+@command("sadd", -3, "write denyoom fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Add one or more members to a set", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.")
+def sadd(c, args):
+    """Format: SADD key member [member ...]"""
+    key = args[1]
+    db = c.db
+    s = db.lookup_write(key)
+    if s is None:
+        s = SetValue()
+        db.add(key, s)
+    elif type(s) is not SetValue:
+        raise CommandError(E.WRONGTYPE)
+    n = len(s)
+    if len(args) == 3:
+        m = args[2]
+        s.add(m)
+        added = len(s) - n
+        if added:
+            if s.pool is not None:
+                s.pool.append(m)
+            if not s.big:
+                _after_add(c, s, (m,))
+    else:
+        s.update(args[2:])
+        added = len(s) - n
+        if added:
+            s.pool = None
+            if not s.big:
+                _after_add(c, s, args[2:])
+    if added:
+        db.signal_modified(key)
+        c.server.dirty += added
+    return added
+
+
+@command("srem", -3, "write fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Remove one or more members from a set", complexity="O(N) where N is the number of members to be removed.")
+def srem(c, args):
+    """Format: SREM key member [member ...]"""
+    key = args[1]
+    db = c.db
+    s = get_set(db, key, True)
+    if s is None:
+        return 0
+    n = len(s)
+    if len(args) == 3:
+        s.discard(args[2])
+    else:
+        s.difference_update(args[2:])
+    removed = n - len(s)
+    if removed:
+        s.pool = None
+        if not s:
+            db.delete(key)
+        db.signal_modified(key)
+        c.server.dirty += removed
+    return removed
+
+
+@command("smove", 4, "write fast", acl="set", keys=(1, 2, 1), group="set", since="1.0.0", summary="Move a member from one set to another", complexity="O(1)")
+def smove(c, args):
+    """Format: SMOVE source destination member"""
+    src, dst, m = args[1], args[2], args[3]
+    db = c.db
+    sset = db.lookup_write(src)
+    dset = db.lookup_write(dst)
+    if sset is None:
+        return 0
+    if type(sset) is not SetValue or (dset is not None and type(dset) is not SetValue):
+        raise CommandError(E.WRONGTYPE)
+    if sset is dset:
+        return 1 if m in sset else 0
+    if m not in sset:
+        return 0
+    sset.remove(m)
+    sset.pool = None
+    if not sset:
+        db.delete(src)
+    if dset is None:
+        dset = SetValue()
+        db.add(dst, dset)
+    db.signal_modified(src)
+    c.server.dirty += 1
+    if m not in dset:
+        dset.add(m)
+        if dset.pool is not None:
+            dset.pool.append(m)
+        _after_add(c, dset, (m,))
+        c.server.dirty += 1
+        db.signal_modified(dst)
+    return 1
+
+
+@command("spop", -2, "write fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Remove and return one or multiple random members from a set", complexity="Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", tips="nondeterministic_output")
+def spop(c, args):
+    """Format: SPOP key [count] (propagated as SREM of what was popped)"""
+    n = len(args)
+    key = args[1]
+    db = c.db
+    if n == 2:
+        s = get_set(db, key, True)
+        if s is None:
+            return None
+        m = _pop_random(s)
+        if not s:
+            db.delete(key)
+        db.signal_modified(key)
+        c.server.dirty += 1
+        c.propagate_as = [[b"SREM", key, m]]
+        return m
+    if n > 3:
+        raise CommandError(E.SYNTAX)
+    count = to_int(args[2])
+    if count is None or count < 0:
+        raise CommandError(_POSITIVE)
+    s = get_set(db, key, True)
+    if s is None or count == 0:
+        return SetReply()
+    if count >= len(s):
+        out = SetReply(_ordered(c, s))
+        db.delete(key)
+        db.signal_modified(key)
+        c.server.dirty += len(out)
+        c.propagate_as = [[b"DEL", key]]
+        return out
+    out = SetReply(_pop_random(s) for _ in range(count))
+    db.signal_modified(key)
+    c.server.dirty += count
+    c.propagate_as = [[b"SREM", key, m] for m in out]
+    return out
+
+
+# -- reads ----------------------------------------------------------------------------
+
+
+@command("scard", 2, "readonly fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Get the number of members in a set", complexity="O(1)")
+def scard(c, args):
+    """Format: SCARD key"""
+    s = get_set(c.db, args[1])
+    return 0 if s is None else len(s)
+
+
+@command("sismember", 3, "readonly fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Determine if a given value is a member of a set", complexity="O(1)")
+def sismember(c, args):
+    """Format: SISMEMBER key member"""
+    s = get_set(c.db, args[1])
+    return 1 if s is not None and args[2] in s else 0
+
+
+@command("smismember", -3, "readonly fast", acl="set", keys=(1, 1, 1), group="set", since="6.2.0", summary="Returns the membership associated with the given elements for a set", complexity="O(N) where N is the number of elements being checked for membership")
+def smismember(c, args):
+    """Format: SMISMEMBER key member [member ...]"""
+    s = get_set(c.db, args[1])
+    if s is None:
+        return [0] * (len(args) - 2)
+    return [1 if m in s else 0 for m in args[2:]]
+
+
+@command("smembers", 2, "readonly", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Get all the members in a set", complexity="O(N) where N is the set cardinality.", tips="nondeterministic_output_order")
+def smembers(c, args):
+    """Format: SMEMBERS key (a set in RESP3)"""
+    s = get_set(c.db, args[1])
+    if s is None:
+        return SetReply()
+    return SetReply(_ordered(c, s))
+
+
+@command("srandmember", -2, "readonly", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Get one or multiple random members from a set", complexity="Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", tips="nondeterministic_output")
+def srandmember(c, args):
+    """Format: SRANDMEMBER key [count]"""
+    n = len(args)
+    if n == 2:
+        s = get_set(c.db, args[1])
+        if s is None:
+            return None
+        return s.random_member()
+    if n > 3:
+        raise CommandError(E.SYNTAX)
+    count = to_int(args[2])
+    if count is None:
+        raise CommandError(E.NOT_INTEGER)
+    if count == LLONG_MIN:
+        raise CommandError(_RANGE_ERR)
+    s = get_set(c.db, args[1])
+    if s is None or count == 0:
+        return []
+    if count < 0:
+        return s.random_repeats(-count)
+    if count == 1:
+        return [s.random_member()]
+    if count >= len(s):
+        return list(_ordered(c, s))
+    return s.random_distinct(count)
+
+
+def _sources(c, keys: list[bytes]) -> list:
+    """The sets at ``keys`` (None for missing ones); WRONGTYPE if any key
+    holds another type."""
+    db = c.db
+    out = []
+    for k in keys:
+        v = db.lookup_read(k)
+        if v is not None and type(v) is not SetValue:
+            raise CommandError(E.WRONGTYPE)
+        out.append(v)
+    return out
+
+
+def _result_order(c, result: set, intset_source: bool):
+    """Order a computed result as Redis would reply it: ascending numbers
+    when it comes from (or would be) an intset."""
+    if intset_source and result:
+        return sorted(result, key=int)
+    return result
+
+
+def _would_be_intset(c, result: set) -> bool:
+    if len(result) > _intset_limit(c.server.config):
+        return False
+    return all(is_int_member(m) for m in result)
+
+
+def _inter(c, sets: list) -> tuple[set, bool]:
+    """Intersection of ``sets`` (no None among them); also whether the
+    smallest set, whose order Redis replies in, is an intset."""
+    sets = sorted(sets, key=len)
+    first = sets[0]
+    result = first.intersection(*sets[1:]) if len(sets) > 1 else set(first)
+    return result, first.encoding(c.server.config) == "intset"
+
+
+def _union_diff(c, sets: list, diff: bool) -> set:
+    if diff:
+        first = sets[0]
+        if first is None:
+            return set()
+        rest = [s for s in sets[1:] if s is not None]
+        return first.difference(*rest) if rest else set(first)
+    present = [s for s in sets if s is not None]
+    if not present:
+        return set()
+    return present[0].union(*present[1:])
+
+
+def _store(c, dst: bytes, result: set) -> int:
+    db = c.db
+    if result:
+        db.lookup_write(dst)
+        db.set(dst, new_set(c, result))
+        db.signal_modified(dst)
+        c.server.dirty += 1
+        return len(result)
+    if db.lookup_write(dst) is not None:
+        db.delete(dst)
+        db.signal_modified(dst)
+        c.server.dirty += 1
+    return 0
+
+
+@command("sinter", -2, "readonly", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Intersect multiple sets", complexity="O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", tips="nondeterministic_output_order")
+def sinter(c, args):
+    """Format: SINTER key [key ...] (a set in RESP3)"""
+    sets = _sources(c, args[1:])
+    if any(s is None for s in sets):
+        return SetReply()
+    result, intset = _inter(c, sets)
+    return SetReply(_result_order(c, result, intset))
+
+
+@command("sinterstore", -3, "write denyoom", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Intersect multiple sets and store the resulting set in a key", complexity="O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.")
+def sinterstore(c, args):
+    """Format: SINTERSTORE destination key [key ...]"""
+    sets = _sources(c, args[2:])
+    if any(s is None for s in sets):
+        return _store(c, args[1], set())
+    result, _ = _inter(c, sets)
+    return _store(c, args[1], result)
+
+
+def _sintercard_getkeys(args: list[bytes]) -> list[int]:
+    numkeys = to_int(args[1]) if len(args) > 1 else None
+    if numkeys is None or numkeys < 1 or 1 + numkeys >= len(args):
+        raise CommandError("ERR Invalid arguments specified for command")
+    return list(range(2, 2 + numkeys))
+
+
+@command("sintercard", -3, "readonly", acl="set", group="set", since="7.0.0", summary="Intersect multiple sets and return the cardinality of the result", complexity="O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", getkeys=_sintercard_getkeys)
+def sintercard(c, args):
+    """Format: SINTERCARD numkeys key [key ...] [LIMIT limit]"""
+    numkeys = to_int(args[1])
+    if numkeys is None or numkeys < 1:
+        raise CommandError("ERR numkeys should be greater than 0")
+    if numkeys > len(args) - 2:
+        raise CommandError("ERR Number of keys can't be greater than number of args")
+    limit = 0
+    j = 2 + numkeys
+    while j < len(args):
+        if args[j].lower() == b"limit" and j + 1 < len(args):
+            limit = to_int(args[j + 1])
+            if limit is None or limit < 0:
+                raise CommandError("ERR LIMIT can't be negative")
+            j += 2
+        else:
+            raise CommandError(E.SYNTAX)
+    sets = _sources(c, args[2 : 2 + numkeys])
+    if any(s is None for s in sets):
+        return 0
+    sets.sort(key=len)
+    if not limit or len(sets) == 1:
+        n = len(sets[0].intersection(*sets[1:])) if len(sets) > 1 else len(sets[0])
+        return min(n, limit) if limit else n
+    others = sets[1:]
+    n = 0
+    for m in sets[0]:
+        for s in others:
+            if m not in s:
+                break
+        else:
+            n += 1
+            if n >= limit:
+                break
+    return n
+
+
+@command("sunion", -2, "readonly", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Add multiple sets", complexity="O(N) where N is the total number of elements in all given sets.", tips="nondeterministic_output_order")
+def sunion(c, args):
+    """Format: SUNION key [key ...] (a set in RESP3)"""
+    result = _union_diff(c, _sources(c, args[1:]), False)
+    return SetReply(_result_order(c, result, _would_be_intset(c, result)))
+
+
+@command("sunionstore", -3, "write denyoom", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Add multiple sets and store the resulting set in a key", complexity="O(N) where N is the total number of elements in all given sets.")
+def sunionstore(c, args):
+    """Format: SUNIONSTORE destination key [key ...]"""
+    return _store(c, args[1], _union_diff(c, _sources(c, args[2:]), False))
+
+
+@command("sdiff", -2, "readonly", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Subtract multiple sets", complexity="O(N) where N is the total number of elements in all given sets.", tips="nondeterministic_output_order")
+def sdiff(c, args):
+    """Format: SDIFF key [key ...] (a set in RESP3)"""
+    result = _union_diff(c, _sources(c, args[1:]), True)
+    return SetReply(_result_order(c, result, _would_be_intset(c, result)))
+
+
+@command("sdiffstore", -3, "write denyoom", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Subtract multiple sets and store the resulting set in a key", complexity="O(N) where N is the total number of elements in all given sets.")
+def sdiffstore(c, args):
+    """Format: SDIFFSTORE destination key [key ...]"""
+    return _store(c, args[1], _union_diff(c, _sources(c, args[2:]), True))
+
+
+@command("sscan", -3, "readonly", acl="set", keys=(1, 1, 1), group="set", since="2.8.0", summary="Incrementally iterate Set elements", complexity="O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", tips="nondeterministic_output")
+def sscan(c, args):
+    """Format: SSCAN key cursor [MATCH pattern] [COUNT count]"""
+    cursor = parse_cursor(args[2])
+    s = get_set(c.db, args[1])
+    if s is None:
+        return [b"0", []]
+    matcher, count, _ = parse_scan_options(args, 3, False)
+    if s.encoding(c.server.config) == "intset":
+        nxt, members = 0, sorted(s, key=int)
+    else:
+        nxt, members = _cursors(c.server).scan(s, cursor, count, s.__contains__)
+    if matcher is not None:
+        members = [m for m in members if matcher(m)]
+    return [str(nxt).encode(), members]

@@ -1,1 +1,315 @@
-"""Sort commands (filled in by the data-types issue)."""
+"""SORT and SORT_RO (Redis 7.0's sort.c).
+
+Sorts a list, set or sorted set numerically (scores parsed like C's strtod)
+or with ALPHA by bytes, optionally BY an external key pattern (``*`` is
+replaced by the element; ``key->field`` reads a hash field; a pattern
+without ``*`` such as ``nosort`` skips sorting), with LIMIT, GET patterns
+(``#`` is the element itself) and STORE into a list. Ties in numeric sorts
+are broken by comparing the elements, so results are deterministic.
+
+ALPHA compares bytes, which is what Redis's strcoll does in the C/POSIX
+locale it normally runs in.
+
+Imports: db types, errors, command helpers.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import cmp_to_key
+from itertools import islice
+
+from .. import errors as E
+from ..db.types import ListValue, SetValue
+from ..errors import CommandError
+from .args import to_int
+from .registry import command
+
+_SORTABLE = (b"list", b"set", b"zset")
+_CONVERT_ERR = "ERR One or more scores can't be converted into double"
+
+# C strtod's longest accepted prefix after leading whitespace: a hex
+# float, a decimal float, infinity or nan.
+_STRTOD = re.compile(
+    rb"[ \t\n\v\f\r]*([+-]?)(?:"
+    rb"(0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?)"
+    rb"|((?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
+    rb"|([iI][nN][fF](?:[iI][nN][iI][tT][yY])?)"
+    rb"|([nN][aA][nN](?:\([0-9A-Za-z_]*\))?)"
+    rb")"
+)
+_DBL_MIN = 2.2250738585072014e-308
+_NONZERO_DEC = re.compile(rb"[1-9]")
+_NONZERO_HEX = re.compile(rb"[1-9a-fA-F]")
+
+
+def strtod_score(s: bytes) -> float | None:
+    """The score SORT reads from an element: C strtod over the C string
+    (up to the first NUL), which must be consumed entirely. None when it is
+    not (or strtod reports ERANGE, or reads NaN). An empty string reads as
+    0 without error, as in Redis."""
+    text = s.split(b"\0", 1)[0] if b"\0" in s else s
+    if not text:
+        return 0.0
+    m = _STRTOD.match(text)
+    if m is None or m.end() != len(text):
+        return None
+    sign, hexpart, dec, inf, nan = m.groups()
+    if nan is not None:
+        return None
+    if inf is not None:
+        return -math.inf if sign == b"-" else math.inf
+    try:
+        if hexpart is not None:
+            v = float.fromhex(hexpart.decode())
+            mant = hexpart[2:].split(b"p")[0].split(b"P")[0]
+            nonzero = _NONZERO_HEX.search(mant) is not None
+        else:
+            v = float(dec)
+            mant = dec.split(b"e")[0].split(b"E")[0]
+            nonzero = _NONZERO_DEC.search(mant) is not None
+    except OverflowError:
+        return None
+    if math.isinf(v):
+        return None  # ERANGE: overflow
+    if nonzero and abs(v) < _DBL_MIN:
+        return None  # ERANGE: underflow
+    return -v if sign == b"-" else v
+
+
+def lookup_by_pattern(db, pattern: bytes, subst: bytes):
+    """Redis's lookupKeyByPattern: ``#`` is the element itself; otherwise
+    the first ``*`` is replaced by ``subst`` and the string at that key (or
+    the field after ``->`` of the hash there) is returned, or None."""
+    cpat = pattern.split(b"\0", 1)[0]
+    if cpat == b"#":
+        return subst
+    p = cpat.find(b"*")
+    if p < 0:
+        return None
+    f = cpat.find(b"->", p + 1)
+    if f >= 0 and f + 2 < len(cpat):
+        field = pattern[f + 2 :]
+        key = pattern[:p] + subst + pattern[p + 1 : f]
+    else:
+        field = None
+        key = pattern[:p] + subst + pattern[p + 1 :]
+    v = db.lookup_read(key)
+    if v is None:
+        return None
+    t = type(v)
+    if field is not None:
+        if getattr(v, "TYPE_NAME", None) != b"hash":
+            return None
+        return v.get(field)
+    if t is bytes:
+        return v
+    if t is bytearray:
+        return bytes(v)
+    return None
+
+
+def _sort_getkeys(args: list[bytes]) -> list[int]:
+    """Redis's sortGetKeys: the sorted key, plus the last STORE's key."""
+    keys = [1]
+    store = None
+    skip = {b"limit": 2, b"get": 1, b"by": 1}
+    i = 2
+    n = len(args)
+    while i < n:
+        opt = args[i].lower()
+        if opt in skip:
+            i += skip[opt]
+        elif opt == b"store" and i + 1 < n:
+            store = i + 1
+        i += 1
+    if store is not None:
+        keys.append(store)
+    return keys
+
+
+def _sort_ro_getkeys(args: list[bytes]) -> list[int]:
+    """SORT_RO reads only its first key by position; Redis still reports
+    movablekeys (its BY/GET key spec is "unknown")."""
+    return [1]
+
+
+def _zset_members(v, desc: bool) -> list:
+    """Members of a sorted set in rank order (reverse when ``desc``). The
+    zset type offers ``members_by_rank()``."""
+    members = list(v.members_by_rank())
+    if desc:
+        members.reverse()
+    return members
+
+
+def _sort(c, args, readonly: bool):
+    desc = alpha = False
+    limit_start, limit_count = 0, -1
+    dontsort = False
+    sortby = None
+    storekey = None
+    gets: list[bytes] = []
+    j = 2
+    n = len(args)
+    while j < n:
+        opt = args[j].lower()
+        left = n - j - 1
+        if opt == b"asc":
+            desc = False
+        elif opt == b"desc":
+            desc = True
+        elif opt == b"alpha":
+            alpha = True
+        elif opt == b"limit" and left >= 2:
+            limit_start = to_int(args[j + 1])
+            limit_count = to_int(args[j + 2]) if limit_start is not None else None
+            if limit_start is None or limit_count is None:
+                raise CommandError(E.NOT_INTEGER)
+            j += 2
+        elif not readonly and opt == b"store" and left >= 1:
+            storekey = args[j + 1]
+            j += 1
+        elif opt == b"by" and left >= 1:
+            sortby = args[j + 1]
+            if b"*" not in sortby.split(b"\0", 1)[0]:
+                dontsort = True
+            elif getattr(c.server.config, "cluster_enabled", False):
+                raise CommandError("ERR BY option of SORT denied in Cluster mode.")
+            j += 1
+        elif opt == b"get" and left >= 1:
+            if getattr(c.server.config, "cluster_enabled", False):
+                raise CommandError("ERR GET option of SORT denied in Cluster mode.")
+            gets.append(args[j + 1])
+            j += 1
+        else:
+            raise CommandError(E.SYNTAX)
+        j += 1
+
+    db = c.db
+    key = args[1]
+    v = db.lookup_read(key)
+    tname = getattr(v, "TYPE_NAME", None) if v is not None else b"list"
+    if v is not None and (type(v) in (bytes, bytearray) or tname not in _SORTABLE):
+        raise CommandError(E.WRONGTYPE)
+    if v is None:
+        v = ListValue()
+
+    if dontsort and tname == b"set" and (storekey is not None or getattr(c, "in_script", False)):
+        # Sets have no order: force one so replicas and the AOF agree.
+        dontsort = False
+        alpha = True
+        sortby = None
+
+    vectorlen = len(v)
+    start = min(max(limit_start, 0), vectorlen)
+    limit_count = min(max(limit_count, -1), vectorlen)
+    end = vectorlen - 1 if limit_count < 0 else start + limit_count - 1
+    if start >= vectorlen:
+        start = vectorlen - 1
+        end = vectorlen - 2
+    if end >= vectorlen:
+        end = vectorlen - 1
+
+    if dontsort and tname in (b"list", b"zset"):
+        if end >= start:
+            if tname == b"list":
+                src = reversed(v) if desc else iter(v)
+                vector = list(islice(src, start, end + 1))
+            else:
+                vector = _zset_members(v, desc)[start : end + 1]
+        else:
+            vector = []
+        end -= start
+        start = 0
+    elif tname == b"list":
+        vector = list(v)
+    elif tname == b"set":
+        vector = list(v.ordered(c.server.config)) if type(v) is SetValue else list(v)
+    else:
+        vector = list(v.members_by_rank())
+
+    if not dontsort:
+        vector = _sorted(db, vector, sortby, alpha, desc)
+
+    out_elems = vector[start : end + 1] if end >= start else []
+    if storekey is None:
+        if not gets:
+            return out_elems
+        out = []
+        for e in out_elems:
+            for pat in gets:
+                out.append(lookup_by_pattern(db, pat, e))
+        return out
+
+    if not gets:
+        result = ListValue(out_elems)
+    else:
+        result = ListValue()
+        for e in out_elems:
+            for pat in gets:
+                val = lookup_by_pattern(db, pat, e)
+                result.append(b"" if val is None else val)
+    outputlen = len(result)
+    if outputlen:
+        db.lookup_write(storekey)
+        db.set(storekey, result)
+        db.signal_modified(storekey)
+        c.server.dirty += outputlen
+    elif db.lookup_write(storekey) is not None:
+        db.delete(storekey)
+        db.signal_modified(storekey)
+        c.server.dirty += 1
+    return outputlen
+
+
+def _sorted(db, vector: list, sortby, alpha: bool, desc: bool) -> list:
+    """Redis's sortCompare order: numeric scores (ties broken by the
+    elements' bytes), or ALPHA by bytes; BY values missing sort first."""
+    if not alpha:
+        scored = []
+        bad = False
+        for e in vector:
+            if sortby is not None:
+                byval = lookup_by_pattern(db, sortby, e)
+                if byval is None:
+                    scored.append((0.0, e))
+                    continue
+            else:
+                byval = e
+            score = strtod_score(byval)
+            if score is None:
+                bad = True
+                score = 0.0
+            scored.append((score, e))
+        if bad:
+            raise CommandError(_CONVERT_ERR)
+        scored.sort(reverse=desc)
+        return [e for _, e in scored]
+    if sortby is None:
+        return sorted(vector, reverse=desc)
+    keyed = [(lookup_by_pattern(db, sortby, e), e) for e in vector]
+
+    def cmp(a, b) -> int:
+        x, y = a[0], b[0]
+        if x is None or y is None:
+            r = 0 if x is y else (-1 if x is None else 1)
+        else:
+            r = (x > y) - (x < y)
+        return -r if desc else r
+
+    keyed.sort(key=cmp_to_key(cmp))
+    return [e for _, e in keyed]
+
+
+@command("sort", -2, "write denyoom", acl="set sortedset list dangerous", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Sort the elements in a list, set or sorted set", complexity="O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", getkeys=_sort_getkeys)
+def sort(c, args):
+    """Format: SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC | DESC] [ALPHA] [STORE destination]"""
+    return _sort(c, args, False)
+
+
+@command("sort_ro", -2, "readonly", acl="set sortedset list dangerous", keys=(1, 1, 1), group="generic", since="7.0.0", summary="Sort the elements in a list, set or sorted set. Read-only variant of SORT.", complexity="O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", getkeys=_sort_ro_getkeys)
+def sort_ro(c, args):
+    """Format: SORT_RO key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC | DESC] [ALPHA]"""
+    return _sort(c, args, True)

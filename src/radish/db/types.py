@@ -14,13 +14,26 @@ load, RESTORE, COPY of a small value …).
   entries and every field and value <= hash-max-listpack-value bytes, else
   ``hashtable``.
 * ``SetValue`` (set): ``intset`` while every member is a canonical 64-bit
-  integer and size <= set-max-intset-entries, else ``hashtable``.
+  integer and size <= set-max-intset-entries, else ``hashtable``. While an
+  intset, members are iterated in ascending numeric order (``ordered``),
+  as Redis's sorted intset returns them.
+
+Random picks (SPOP, SRANDMEMBER, HRANDFIELD) need O(1) access by position,
+which CPython sets and dicts do not offer: ``random_pool()`` keeps a list of
+the members, built on first use (O(n) once) and kept in step by the
+commands that add (append) and pop (swap-remove); any other change drops it
+(``pool = None``) and it is rebuilt on the next random pick. Code that
+changes a set or hash elsewhere (RDB load, RESTORE …) builds a new value or
+sets ``pool = None``; even if it forgets, a pool whose length disagrees is
+rebuilt and every pick is checked against the container, so a stale pool
+never returns a missing member.
 
 Imports nothing from radish outside ``db``.
 """
 
 from __future__ import annotations
 
+import random
 from collections import deque
 
 
@@ -38,6 +51,43 @@ def is_int_member(m: bytes) -> bool:
     return False
 
 
+class _RandomPicks:
+    """Random access for sets and hashes through ``pool`` (a list of the
+    members or fields, see the module notes). Every pick is checked against
+    the container, and a stale pool is rebuilt."""
+
+    __slots__ = ()
+
+    def random_pool(self) -> list:
+        p = self.pool
+        if p is None or len(p) != len(self):
+            p = self.pool = list(self)
+        return p
+
+    def random_member(self):
+        m = random.choice(self.random_pool())
+        if m not in self:
+            self.pool = None
+            m = random.choice(self.random_pool())
+        return m
+
+    def random_distinct(self, k: int) -> list:
+        """``k`` distinct members (k < len), in random order."""
+        out = random.sample(self.random_pool(), k)
+        if not all(m in self for m in out):
+            self.pool = None
+            out = random.sample(self.random_pool(), k)
+        return out
+
+    def random_repeats(self, k: int) -> list:
+        """``k`` members drawn with replacement (negative counts)."""
+        out = random.choices(self.random_pool(), k=k)
+        if not all(m in self for m in out):
+            self.pool = None
+            out = random.choices(self.random_pool(), k=k)
+        return out
+
+
 class ListValue(deque):
     TYPE_NAME = b"list"
     __slots__ = ()
@@ -49,13 +99,14 @@ class ListValue(deque):
         return ListValue(self)
 
 
-class HashValue(dict):
+class HashValue(_RandomPicks, dict):
     TYPE_NAME = b"hash"
-    __slots__ = ("big",)
+    __slots__ = ("big", "pool")
 
     def __init__(self, *a, **kw) -> None:
         super().__init__(*a, **kw)
         self.big = False
+        self.pool: list | None = None
 
     def update_encoding(self, config, field: bytes | None = None, value: bytes | None = None) -> None:
         """Call after adding entries; flips to hashtable when a limit is passed."""
@@ -85,18 +136,28 @@ class HashValue(dict):
         return h
 
 
-class SetValue(set):
+class SetValue(_RandomPicks, set):
     TYPE_NAME = b"set"
-    __slots__ = ("big",)
+    __slots__ = ("big", "pool")
 
     def __init__(self, *a) -> None:
         super().__init__(*a)
         self.big = False
+        self.pool: list | None = None
+
+    def ordered(self, config):
+        """The members in the order Redis would iterate them: ascending
+        numeric order for an intset, the container's own order otherwise."""
+        if not self.big:
+            self.update_encoding(config)
+            if not self.big:
+                return sorted(self, key=int)
+        return self
 
     def update_encoding(self, config, member: bytes | None = None) -> None:
         if self.big:
             return
-        if len(self) > config.set_max_intset_entries:
+        if len(self) > min(config.set_max_intset_entries, 1 << 30):
             self.big = True
             return
         if member is not None:
