@@ -89,8 +89,9 @@ class Propagator:
         self.in_exec = False
 
     def propagate(self, dbid: int, args: list[bytes]) -> None:
-        """Queue one write of the running command."""
-        if self.enabled:
+        """Queue one write of the running command (nothing to do while no
+        replica, backlog or AOF listens)."""
+        if self.enabled and (self.subscribers or self.backlog.active):
             self.pending.append((dbid, args))
 
     def subscribe(self, fn: Callable[[bytes], None]) -> None:

@@ -164,9 +164,12 @@ class Server:
         self.propagation.propagate(db.id, [b"UNLINK" if self.config.lazyfree_lazy_expire else b"DEL", key])
 
     def _key_changed(self, db, key: bytes) -> None:
-        self.blocking.key_changed(db, key)
-        for hook in self.key_change_hooks:
-            hook(db, key)
+        blocking = self.blocking
+        if blocking.by_key:
+            blocking.key_changed(db, key)
+        if self.key_change_hooks:
+            for hook in self.key_change_hooks:
+                hook(db, key)
 
     def on_flush(self, dbid: int) -> None:
         for hook in self.flush_hooks:
