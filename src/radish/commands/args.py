@@ -71,13 +71,28 @@ def parse_float(s: bytes, err: str = E.NOT_FLOAT) -> float:
 
 
 def parse_timeout(s: bytes) -> float:
-    """Blocking-command timeout in seconds (float); 0 = forever."""
+    """Blocking-command timeout in seconds (float); 0 = forever.
+
+    As Redis 7.0's getTimeoutFromObjectOrReply: strtold syntax (hex too),
+    milliseconds rounded up (so -0.0001 means 0, forever), and a value
+    whose milliseconds do not fit a 64-bit integer (inf, 1e30) wraps
+    negative and is refused as negative."""
     v = to_float(s)
-    if v is None or math.isinf(v):
-        raise CommandError(E.TIMEOUT_NOT_FLOAT)
-    if v < 0:
+    if v is None:
+        try:
+            text = s.decode("ascii")
+            v = float.fromhex(text) if "0x" in text.lower() and text.strip() == text else None
+        except (UnicodeDecodeError, ValueError, OverflowError):
+            v = None
+        if v is None:
+            raise CommandError(E.TIMEOUT_NOT_FLOAT)
+    ms = v * 1000.0
+    if math.isinf(ms) or not (-(2.0**63) <= ms < 2.0**63):
         raise CommandError(E.TIMEOUT_NEGATIVE)
-    return v
+    ms = math.ceil(ms)
+    if ms < 0:
+        raise CommandError(E.TIMEOUT_NEGATIVE)
+    return ms / 1000.0
 
 
 def lower(s: bytes) -> bytes:

@@ -299,10 +299,17 @@ def mset(c, args):
     if len(args) % 2 == 0:
         raise CommandError(E.WRONG_ARITY % "mset")
     db = c.db
-    for i in range(1, len(args), 2):
-        store_string(db, args[i], args[i + 1])
-        db.signal_modified(args[i])
-    c.server.dirty += (len(args) - 1) // 2
+    keys = args[1::2]
+    if not db.expires and not db.ks.lfu_mode:
+        # Nothing can be stale and every stamp is "now": store in bulk.
+        db.data.update(zip(keys, args[2::2], strict=True))
+        db.lru.update(dict.fromkeys(keys, db.ks.now_ms))
+    else:
+        for i in range(1, len(args), 2):
+            store_string(db, args[i], args[i + 1])
+    for key in keys:
+        db.signal_modified(key)
+    c.server.dirty += len(keys)
     return OK
 
 
