@@ -143,6 +143,17 @@ class InProcess:
         self.now = ms
         ks.clock = lambda: self.now
 
+    def capture(self) -> None:
+        """Start recording what the server propagates (replicas/AOF)."""
+        self.captured: list[bytes] = []
+        self.server.propagation.subscribe(self.captured.append)
+
+    def propagated(self) -> list[list[bytes]]:
+        """Commands propagated since the last call (SELECTs dropped)."""
+        data = b"".join(self.captured)
+        self.captured.clear()
+        return [c for c in commands_of(data) if c[0] != b"SELECT"]
+
     def run(self, *args):
         from radish.dispatch import process_command
 
@@ -183,4 +194,24 @@ def raw_exchange(port: int, data: bytes, expect_close: bool = False, wait: float
     except TimeoutError:
         pass
     s.close()
+    return out
+
+
+def commands_of(data: bytes) -> list[list[bytes]]:
+    """Split a RESP stream of multibulk commands into their arguments."""
+    out = []
+    i = 0
+    while i < len(data):
+        assert data[i : i + 1] == b"*"
+        j = data.index(b"\r\n", i)
+        n = int(data[i + 1 : j])
+        i = j + 2
+        cmd = []
+        for _ in range(n):
+            j = data.index(b"\r\n", i)
+            ln = int(data[i + 1 : j])
+            i = j + 2
+            cmd.append(data[i : i + ln])
+            i += ln + 2
+        out.append(cmd)
     return out

@@ -9,45 +9,22 @@ from __future__ import annotations
 import random
 
 import pytest
-from tests.conftest import InProcess
+from tests.conftest import InProcess, commands_of
 
 from radish.db.types import HashValue, ListValue
 
 T0 = 1_700_000_000_000
 
 
-def commands_of(data: bytes) -> list[list[bytes]]:
-    out = []
-    i = 0
-    while i < len(data):
-        j = data.index(b"\r\n", i)
-        n = int(data[i + 1 : j])
-        i = j + 2
-        cmd = []
-        for _ in range(n):
-            j = data.index(b"\r\n", i)
-            ln = int(data[i + 1 : j])
-            i = j + 2
-            cmd.append(data[i : i + ln])
-            i += ln + 2
-        out.append(cmd)
-    return out
-
-
 class Harness(InProcess):
     def __init__(self, *argv: str) -> None:
         super().__init__(*argv)
         self.set_time(T0)
-        self.captured: list[bytes] = []
-        self.server.propagation.subscribe(self.captured.append)
+        self.capture()
 
     def advance(self, ms: int) -> None:
         self.set_time(self.now + ms)
 
-    def propagated(self) -> list[list[bytes]]:
-        data = b"".join(self.captured)
-        self.captured.clear()
-        return [c for c in commands_of(data) if c[0] != b"SELECT"]
 
     def info(self, section: str) -> dict[str, str]:
         reply = self.run("INFO", section)

@@ -79,26 +79,6 @@ def _parse(d: bytes, i: int):
     raise AssertionError("bad reply %r" % d)
 
 
-def commands_of(data: bytes) -> list[list[bytes]]:
-    """Split a propagated RESP stream into its commands."""
-    out = []
-    i = 0
-    while i < len(data):
-        assert data[i : i + 1] == b"*"
-        j = data.index(b"\r\n", i)
-        n = int(data[i + 1 : j])
-        i = j + 2
-        cmd = []
-        for _ in range(n):
-            j = data.index(b"\r\n", i)
-            ln = int(data[i + 1 : j])
-            i = j + 2
-            cmd.append(data[i : i + ln])
-            i += ln + 2
-        out.append(cmd)
-    return out
-
-
 def _argv(args) -> list[bytes]:
     return [a if isinstance(a, bytes) else str(a).encode() for a in args]
 
@@ -110,8 +90,7 @@ class Types(InProcess):
 
     def __init__(self, *argv: str) -> None:
         super().__init__(*argv)
-        self.captured: list[bytes] = []
-        self.server.propagation.subscribe(self.captured.append)
+        self.capture()
 
     def __call__(self, *args, client=None):
         return parse_resp(self.raw(*args, client=client))
@@ -138,10 +117,6 @@ class Types(InProcess):
             return BLOCKED
         return parse_resp(r)
 
-    def propagated(self) -> list[list[bytes]]:
-        data = b"".join(self.captured)
-        self.captured.clear()
-        return [c for c in commands_of(data) if c[0] != b"SELECT"]
 
 
 @pytest.fixture

@@ -10,32 +10,12 @@ from fractions import Fraction
 
 import pytest
 import redis
-from tests.conftest import InProcess
+from tests.conftest import InProcess, commands_of
 
 from radish.commands.strings import format_long_double, incr_long_double, parse_long_double
 from radish.errors import CommandError
 
 T0 = 1_700_000_000_000
-
-
-def commands_of(data: bytes) -> list[list[bytes]]:
-    """Split a propagated RESP stream into its commands."""
-    out = []
-    i = 0
-    while i < len(data):
-        assert data[i : i + 1] == b"*"
-        j = data.index(b"\r\n", i)
-        n = int(data[i + 1 : j])
-        i = j + 2
-        cmd = []
-        for _ in range(n):
-            j = data.index(b"\r\n", i)
-            ln = int(data[i + 1 : j])
-            i = j + 2
-            cmd.append(data[i : i + ln])
-            i += ln + 2
-        out.append(cmd)
-    return out
 
 
 class Harness(InProcess):
@@ -44,17 +24,11 @@ class Harness(InProcess):
     def __init__(self, *argv: str) -> None:
         super().__init__(*argv)
         self.set_time(T0)
-        self.captured: list[bytes] = []
-        self.server.propagation.subscribe(self.captured.append)
+        self.capture()
 
     def advance(self, ms: int) -> None:
         self.set_time(self.now + ms)
 
-    def propagated(self) -> list[list[bytes]]:
-        """Commands propagated since the last call (SELECTs dropped)."""
-        data = b"".join(self.captured)
-        self.captured.clear()
-        return [c for c in commands_of(data) if c[0] != b"SELECT"]
 
 
 @pytest.fixture
