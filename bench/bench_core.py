@@ -66,7 +66,7 @@ def start(kind: str, core: str) -> tuple[subprocess.Popen, int]:
         env = None
         argv = [shutil.which("redis-server") or "redis-server"]
     argv += ["--port", str(port), "--save", "", "--appendonly", "no", "--dir", d]
-    p = subprocess.Popen(pin(core) + argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    p = subprocess.Popen(pin(core) + argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=d)
     wait_port(port)
     return p, port
 

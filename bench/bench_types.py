@@ -20,78 +20,20 @@ Nothing here is asserted; the figures go into issue notes.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
-import os
 import shutil
 import socket
 import subprocess
 import sys
-import tempfile
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench_core import run_benchmark, start
+
 TESTS = "lpush,rpush,lpop,rpop,sadd,hset,spop,lrange_100"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port: int, timeout: float = 20) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("port %d did not open" % port)
-
-
-def pin(core: str) -> list[str]:
-    cpus = os.cpu_count() or 1
-    return ["taskset", "-c", core] if shutil.which("taskset") and cpus > 1 else []
-
-
-def start(kind: str, core: str) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    workdir = tempfile.mkdtemp(prefix="bench-types-%s-" % kind)
-    env = None
-    if kind == "radish":
-        env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-        argv = [sys.executable, "-m", "radish"]
-    else:
-        argv = [shutil.which("redis-server") or "redis-server"]
-    argv += ["--port", str(port), "--save", "", "--appendonly", "no", "--dir", workdir]
-    p = subprocess.Popen(pin(core) + argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=workdir)
-    wait_port(port)
-    return p, port
 
 
 def flushall(port: int) -> None:
     with socket.create_connection(("127.0.0.1", port)) as s:
         s.sendall(b"*1\r\n$8\r\nFLUSHALL\r\n")
         s.recv(100)
-
-
-def run_benchmark(port: int, tests: str, n: int, clients: int, pipeline: int, core: str) -> dict[str, float]:
-    argv = pin(core) + [
-        "redis-benchmark", "-p", str(port), "-t", tests, "-n", str(n), "-c", str(clients),
-        "-P", str(pipeline), "--csv", "-q",
-    ]
-    out = subprocess.run(argv, capture_output=True, text=True, timeout=3600).stdout
-    res: dict[str, float] = {}
-    for row in csv.reader(io.StringIO(out)):
-        if len(row) >= 2 and row[0] != "test":
-            try:
-                res[row[0]] = float(row[1])
-            except ValueError:
-                pass
-    return res
 
 
 def main() -> None:
