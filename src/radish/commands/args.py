@@ -11,25 +11,10 @@ import math
 
 from .. import errors as E
 from ..errors import CommandError
+from ..strconv import LLONG_MAX, LLONG_MIN, string2ll  # noqa: F401 - re-exported
 
-LLONG_MAX = 2**63 - 1
-LLONG_MIN = -(2**63)
-
-
-def to_int(s: bytes) -> int | None:
-    """Redis's string2ll, or None."""
-    n = len(s)
-    if n == 0 or n > 20:
-        return None
-    if s.isdigit():
-        if s[0] == 48 and n > 1:
-            return None
-        v = int(s)
-        return v if v <= LLONG_MAX else None
-    if n > 1 and s[0] == 45 and s[1] != 48 and s[1:].isdigit():
-        v = int(s)
-        return v if v >= LLONG_MIN else None
-    return None
+# Redis's string2ll; one implementation for every layer.
+to_int = string2ll
 
 
 def parse_int(s: bytes, err: str = E.NOT_INTEGER) -> int:

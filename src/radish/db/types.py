@@ -28,7 +28,7 @@ sets ``pool = None``; even if it forgets, a pool whose length disagrees is
 rebuilt and every pick is checked against the container, so a stale pool
 never returns a missing member.
 
-Imports nothing from radish outside ``db``.
+Imports nothing from radish outside ``db`` but strconv.
 """
 
 from __future__ import annotations
@@ -36,19 +36,12 @@ from __future__ import annotations
 import random
 from collections import deque
 
+from ..strconv import string2ll
+
 
 def is_int_member(m: bytes) -> bool:
     """Would Redis store this set member in an intset (string2ll)?"""
-    n = len(m)
-    if n == 0 or n > 20:
-        return False
-    if m.isdigit():
-        if m[0] == 48 and n > 1:
-            return False
-        return int(m) <= 2**63 - 1
-    if n > 1 and m[0] == 45 and m[1] != 48 and m[1:].isdigit():
-        return int(m) >= -(2**63)
-    return False
+    return string2ll(m) is not None
 
 
 class _RandomPicks:

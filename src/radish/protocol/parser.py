@@ -18,11 +18,12 @@ hiredis is a *reply* parser, not a request parser, which is why we do not
 give it the whole stream: it would accept integers or nested arrays inside
 a request and cannot tell us where a partial frame starts.
 
-Imports nothing from radish above the protocol package.
+Imports nothing from radish but the protocol package and strconv.
 """
 
 from __future__ import annotations
 
+from ..strconv import string2ll
 from .splitargs import split_args
 
 try:  # pragma: no cover - exercised when hiredis is installed
@@ -39,17 +40,6 @@ class ProtocolError(Exception):
     """Malformed request. ``str(e)`` is the reply text after '-', e.g.
     ``ERR Protocol error: invalid bulk length``. The connection is closed
     after the reply is sent."""
-
-
-def _strict_int(s: bytes) -> int | None:
-    """Redis's string2ll: optional '-', digits, no leading zeros or '+'."""
-    if s.isdigit():
-        if s[0] == 48 and len(s) > 1:  # leading zero
-            return None
-        return int(s)
-    if len(s) > 1 and s[0] == 45 and s[1:].isdigit() and s[1] != 48:  # '-'
-        return int(s)
-    return None
 
 
 class PyRequestParser:
@@ -117,7 +107,7 @@ class PyRequestParser:
             raise ProtocolError("ERR Protocol error: too big mbulk count string")
         if nl + 1 >= len(buf):  # need the '\n' too
             return None
-        n = _strict_int(bytes(buf[self.pos + 1 : nl]))
+        n = string2ll(bytes(buf[self.pos + 1 : nl]))
         if n is None or n > INT_MAX:
             raise ProtocolError("ERR Protocol error: invalid multibulk length")
         self.pos = nl + 2
@@ -151,7 +141,7 @@ class PyRequestParser:
                         "ERR Protocol error: expected '$', got '%s'"
                         % chr(buf[pos])
                     )
-                ln = _strict_int(bytes(buf[pos + 1 : nl]))
+                ln = string2ll(bytes(buf[pos + 1 : nl]))
                 if ln is None or ln < 0 or ln > self.max_bulk_len:
                     raise ProtocolError("ERR Protocol error: invalid bulk length")
                 self._bulklen = ln
