@@ -98,6 +98,7 @@ class Server:
         self.rdb_changes_since_last_save = 0
         self.cron_loops = 0
         self.replication = None  # set by the replication layer when it lands
+        self.persistence = None  # set by persistence.saver.install
         self.hz = config.hz
         self._cron_handle = None
         self.cron_hooks: list = []  # extra periodic work registered by later layers
@@ -143,19 +144,17 @@ class Server:
     def precheck_write(self, c: Client, spec) -> str | None:
         """Error text that refuses this command now, or None: MISCONF after
         a failed background save (writes and PING, as Redis), READONLY on
-        a read-only replica. Never for the primary's own stream."""
+        a read-only replica. Never for the primary's own stream. Kept flat:
+        it runs before every write."""
         if c.flags & FLAG_MASTER:
             return None
-        if spec.is_write or spec.name == "ping":
-            persistence = getattr(self, "persistence", None)
-            if persistence is not None:
-                err = persistence.write_error(c)
-                if err:
-                    return err
-        if spec.is_write:
-            repl = self.replication
-            if repl is not None and repl.is_replica() and self.config.replica_read_only:
-                return E.READONLY
+        persistence = self.persistence
+        if persistence is not None and not persistence.last_bgsave_ok and (spec.is_write or spec.name == "ping"):
+            err = persistence.write_error(c)
+            if err:
+                return err
+        if spec.is_write and self.replication.master_host is not None and self.config.replica_read_only:
+            return E.READONLY
         return None
 
     # -- propagation ------------------------------------------------------------

@@ -144,6 +144,40 @@ class ClientConnection(asyncio.Protocol):
             elif self.parser.buffered() > server.config.client_query_buffer_limit:
                 self._query_buffer_overflow()
             return
+        if err is None and cmds:
+            # Pipelined batch: run straight through the list; anything that
+            # parks the client, pauses the server or closes the connection
+            # hands the rest to the general queue.
+            out: list[bytes] = []
+            self.processing = True
+            i = 0
+            n = len(cmds)
+            try:
+                while i < n:
+                    r = process_command(c, cmds[i])
+                    i += 1
+                    if r is not None:
+                        if r is BLOCKED:
+                            self._block()
+                            break
+                        out.append(r)
+                    if c.close_after_reply or server.pause_mode is not None:
+                        break
+            finally:
+                self.processing = False
+            if out:
+                data = b"".join(out)
+                self.transport.write(data)
+                stats.net_output_bytes += len(data)
+            if i < n and not c.close_after_reply:
+                self.pending.extend(cmds[i:])
+                if c.blocked is None:
+                    self.run_pending()
+            elif c.close_after_reply:
+                self._close_after_write()
+            if not self.closing:
+                self._check_query_buffer()
+            return
         self.pending.extend(cmds)
         if err is not None:
             self.pending.append(err)  # type: ignore[arg-type]
