@@ -3,5 +3,5 @@
 # arguments may follow: ./run.sh --port 7000, ./run.sh /path/redis.conf …
 set -euo pipefail
 cd "$(dirname "$0")"
-python3 -m pip install -q -e . 2>&1 | grep -v -i "warning: running pip as" || true
+python3 -m pip install -q --root-user-action=ignore -e .
 exec python3 -m radish "$@"
