@@ -10,6 +10,8 @@ import argparse
 
 import redis
 
+from radish.commands.registry import implied_categories
+
 
 def raw(conn, *args):
     conn.send_command(*args)
@@ -27,21 +29,7 @@ def decl(conn, name: str) -> str:
     flags = [f.decode() if isinstance(f, bytes) else f for f in flags]
     flags = [f for f in flags if f != "movablekeys"]
     cats = [c.decode()[1:] if isinstance(c, bytes) else c[1:] for c in cats]
-    implied = set()
-    if "write" in flags:
-        implied.add("write")
-    if "readonly" in flags and "scripting" not in cats:
-        implied.add("read")
-    if "admin" in flags:
-        implied.update(("admin", "dangerous"))
-    if "pubsub" in flags:
-        implied.add("pubsub")
-    if "fast" in flags:
-        implied.add("fast")
-    else:
-        implied.add("slow")
-    if "blocking" in flags:
-        implied.add("blocking")
+    implied = implied_categories(flags, cats)
     explicit = [c for c in cats if c not in implied]
     tips = [t.decode() if isinstance(t, bytes) else t for t in info[7]]
 

@@ -70,7 +70,6 @@ class Client:
         self.no_block = False
         self.pending_reply = None
         self.woff = 0  # replication offset after this client's last write (WAIT)
-        self.kill_reason: str | None = None
 
     @property
     def db_index(self) -> int:

@@ -20,7 +20,7 @@ from . import errors
 from .blocking import Block
 from .commands.registry import COMMANDS, CommandSpec
 from .errors import CommandError
-from .protocol.resp import OK, QUEUED, _encode_into, encode_error
+from .protocol.resp import OK, _encode_into, encode_error
 
 _OK = b"+OK\r\n"
 _QUEUED = b"+QUEUED\r\n"
@@ -231,23 +231,3 @@ def call(c, spec: CommandSpec, args: list[bytes]):
             server.propagation.propagate(c.db.id, cmd)
         c.propagate_as = None
     return result
-
-
-def execute_internal(c, args: list[bytes]):
-    """Run a command for an internal caller (scripts, tests): lookup, arity
-    and call, returning the reply value or the CommandError."""
-    spec = lookup_command(args)
-    if type(spec) is str:
-        return CommandError(spec)
-    return call(c, spec, args)
-
-
-__all__ = [
-    "NO_REPLY",
-    "QUEUED",
-    "call",
-    "encode_result",
-    "execute_internal",
-    "lookup_command",
-    "process_command",
-]

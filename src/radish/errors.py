@@ -42,6 +42,7 @@ UNKNOWN_COMMAND = "ERR unknown command '%s', with args beginning with: %s"
 TIMEOUT_NOT_FLOAT = "ERR timeout is not a float or out of range"
 TIMEOUT_NEGATIVE = "ERR timeout is negative"
 INDEX_OUT_OF_RANGE = "ERR index out of range"
+LLONG_RANGE = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
 DEBUG_DISABLED = (
     "ERR DEBUG command not allowed. If the enable-debug-command option is set to "
     "\"local\", you can run it from a local connection, otherwise you need to set this "

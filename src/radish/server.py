@@ -20,7 +20,7 @@ import time
 from . import REDIS_VERSION, __version__
 from . import errors as E
 from .blocking import BlockingRegistry
-from .client import FLAG_MASTER, FLAG_NO_EVICT, FLAG_REPLICA, Client
+from .client import FLAG_MASTER, FLAG_REPLICA, Client
 from .commands import load_all
 from .config import Config
 from .db.keyspace import Keyspace
@@ -188,9 +188,6 @@ class Server:
         self.blocking.client_gone(c)
         for hook in self.client_closed_hooks:
             hook(c)
-
-    def mark_dirty(self, n: int = 1) -> None:
-        self.dirty += n
 
     # -- config hooks ----------------------------------------------------------
 
@@ -505,9 +502,6 @@ class Server:
 
     def connected_clients(self) -> int:
         return sum(1 for c in self.clients.values() if not c.flags & FLAG_REPLICA)
-
-    def no_evict(self, c: Client) -> bool:
-        return bool(c.flags & FLAG_NO_EVICT)
 
 
 def _ipv6_unavailable(e: OSError) -> bool:

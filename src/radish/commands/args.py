@@ -77,7 +77,3 @@ def parse_timeout(s: bytes) -> float:
     if ms < 0:
         raise CommandError(E.TIMEOUT_NEGATIVE)
     return ms / 1000.0
-
-
-def lower(s: bytes) -> bytes:
-    return s.lower()

@@ -22,17 +22,14 @@ from .args import LLONG_MAX, LLONG_MIN, parse_int, to_int
 from .keys import _cursors, parse_cursor, parse_scan_options
 from .registry import command
 from .strings import format_long_double, ld_round, parse_long_double
+from .types import lookup_typed
 
 _NAN_INF = "ERR increment would produce NaN or Infinity"
-_RANGE_ERR = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
 
 
 def get_hash(db, key: bytes, write: bool = False):
     """The hash at ``key`` or None; WRONGTYPE for another type."""
-    v = db.lookup_write(key) if write else db.lookup_read(key)
-    if v is None or type(v) is HashValue:
-        return v
-    raise CommandError(E.WRONGTYPE)
+    return lookup_typed(db, key, HashValue, write)
 
 
 def _hash_for_write(c, key: bytes) -> HashValue:
@@ -299,7 +296,7 @@ def hrandfield(c, args):
     if count is None:
         raise CommandError(E.NOT_INTEGER)
     if count == LLONG_MIN:
-        raise CommandError(_RANGE_ERR)
+        raise CommandError(E.LLONG_RANGE)
     withvalues = False
     if n > 4 or (n == 4 and args[3].lower() != b"withvalues"):
         raise CommandError(E.SYNTAX)

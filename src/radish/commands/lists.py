@@ -22,6 +22,7 @@ from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY, OK
 from .args import parse_int, parse_timeout, to_int
 from .registry import command
+from .types import lookup_typed
 
 _POSITIVE = "ERR value is out of range, must be positive"
 _NUMKEYS = "ERR numkeys should be greater than 0"
@@ -30,10 +31,7 @@ _COUNT = "ERR count should be greater than 0"
 
 def get_list(db, key: bytes, write: bool = False):
     """The list at ``key`` or None; WRONGTYPE for another type."""
-    v = db.lookup_write(key) if write else db.lookup_read(key)
-    if v is None or type(v) is ListValue:
-        return v
-    raise CommandError(E.WRONGTYPE)
+    return lookup_typed(db, key, ListValue, write)
 
 
 def _where(arg: bytes) -> bool:

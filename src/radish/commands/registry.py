@@ -43,6 +43,25 @@ ACL_ORDER = (
 )
 
 
+def implied_categories(flags, explicit) -> set[str]:
+    """ACL categories Redis adds from a command's flags
+    (setImplicitACLCategories): write, read (unless @scripting), admin +
+    dangerous, pubsub, fast, blocking, and slow for whatever is not fast."""
+    cats: set[str] = set()
+    if "write" in flags:
+        cats.add("write")
+    if "readonly" in flags and "scripting" not in explicit:
+        cats.add("read")
+    if "admin" in flags:
+        cats.update(("admin", "dangerous"))
+    if "pubsub" in flags:
+        cats.add("pubsub")
+    if "blocking" in flags:
+        cats.add("blocking")
+    cats.add("fast" if "fast" in flags or "fast" in explicit else "slow")
+    return cats
+
+
 @dataclass(eq=False)
 class CommandSpec:
     """Everything Redis knows about one command (or subcommand)."""
@@ -104,10 +123,6 @@ class CommandSpec:
         self.write_checked = self.is_write or self.denyoom or self.name == "ping"
 
     @property
-    def display_name(self) -> str:
-        return self.name
-
-    @property
     def movablekeys(self) -> bool:
         return self.getkeys is not None
 
@@ -118,22 +133,7 @@ class CommandSpec:
         return [x for x in FLAG_ORDER if x in f]
 
     def acl_categories(self) -> list[str]:
-        cats = set(self.acl)
-        f = self.flags
-        if "write" in f:
-            cats.add("write")
-        if "readonly" in f and "scripting" not in cats:
-            cats.add("read")
-        if "admin" in f:
-            cats.update(("admin", "dangerous"))
-        if "pubsub" in f:
-            cats.add("pubsub")
-        if "fast" in f:
-            cats.add("fast")
-        if "blocking" in f:
-            cats.add("blocking")
-        if "fast" not in cats:
-            cats.add("slow")
+        cats = set(self.acl) | implied_categories(self.flags, self.acl)
         return [c for c in ACL_ORDER if c in cats]
 
     def key_positions(self, args: list[bytes]) -> list[int]:
@@ -211,20 +211,3 @@ def command(
         return handler
 
     return register
-
-
-def container(name: str, *, group: str, since: str, summary: str, complexity: str = "Depends on subcommand.") -> None:
-    """Declare a command that only dispatches to subcommands (CONFIG, CLIENT …)."""
-    command(name, -2, "", group=group, since=since, summary=summary, complexity=complexity)(None)
-
-
-def lookup(name: bytes) -> CommandSpec | None:
-    """The spec for a command name as sent by a client (any case)."""
-    spec = COMMANDS.get(name)
-    if spec is None:
-        spec = COMMANDS.get(name.lower())
-    return spec
-
-
-def all_specs() -> list[CommandSpec]:
-    return list(COMMANDS.values())

@@ -23,17 +23,14 @@ from ..protocol.resp import SetReply
 from .args import LLONG_MIN, to_int
 from .keys import _cursors, parse_cursor, parse_scan_options
 from .registry import command
+from .types import lookup_typed
 
 _POSITIVE = "ERR value is out of range, must be positive"
-_RANGE_ERR = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
 
 
 def get_set(db, key: bytes, write: bool = False):
     """The set at ``key`` or None; WRONGTYPE for another type."""
-    v = db.lookup_write(key) if write else db.lookup_read(key)
-    if v is None or type(v) is SetValue:
-        return v
-    raise CommandError(E.WRONGTYPE)
+    return lookup_typed(db, key, SetValue, write)
 
 
 def _intset_limit(config) -> int:
@@ -264,7 +261,7 @@ def srandmember(c, args):
     if count is None:
         raise CommandError(E.NOT_INTEGER)
     if count == LLONG_MIN:
-        raise CommandError(_RANGE_ERR)
+        raise CommandError(E.LLONG_RANGE)
     s = get_set(c.db, args[1])
     if s is None or count == 0:
         return []

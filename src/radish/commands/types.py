@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .. import errors as E
+from ..errors import CommandError
 from .args import to_int
 
 
@@ -32,3 +34,12 @@ def describe_encoding(server, v) -> str:
     if enc is not None:
         return enc(server.config) if callable(enc) else enc
     return "raw"
+
+
+def lookup_typed(db, key: bytes, cls, write: bool = False):
+    """The value of type ``cls`` at ``key`` or None; WRONGTYPE for any other
+    type. A read lookup counts a keyspace hit or miss."""
+    v = db.lookup_write(key) if write else db.lookup_read(key)
+    if v is None or type(v) is cls:
+        return v
+    raise CommandError(E.WRONGTYPE)

@@ -150,7 +150,6 @@ class MasterLink(asyncio.Protocol):
             log.notice("Successful partial resynchronization with master.")
             repl.partial_resync_accepted(new_id)
             self.phase = "stream"
-            self.server.stats.sync_partial_ok += 0
             if self.buf:
                 rest = bytes(self.buf)
                 self.buf = bytearray()

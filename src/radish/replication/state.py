@@ -14,7 +14,6 @@ import io
 import secrets
 import time
 
-from ..protocol.resp import encode_command
 from .link import CONNECT, CONNECTED, CONNECTING, HANDSHAKE, SYNC, connect, make_master_client
 from .primary import Primary
 
@@ -282,7 +281,3 @@ class ReplicationState:
             ]
         state = {CONNECT: b"connect", CONNECTING: b"connecting", HANDSHAKE: b"handshake", SYNC: b"sync", CONNECTED: b"connected"}[self.link_state]
         return [b"slave", self.master_host.encode(), self.master_port, state, prop.master_repl_offset if self.link_state == CONNECTED else -1]
-
-
-def getack_command() -> bytes:
-    return encode_command([b"REPLCONF", b"GETACK", b"*"])
