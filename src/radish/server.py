@@ -49,7 +49,29 @@ class Stats:
         self.sync_partial_ok = 0
         self.sync_partial_err = 0
         self.unexpected_error_replies = 0
-        self.ops_samples: list[tuple[float, int]] = []
+        # Redis's trackInstantaneousMetric: a reading every 100 ms, the
+        # rate averaged over the last 16 intervals.
+        self._last_sample: tuple[float, int, int, int] | None = None
+        self._rates: dict[str, list[float]] = {"ops": [], "in": [], "out": []}
+
+    def sample(self, now: float) -> None:
+        last = self._last_sample
+        if last is not None and now - last[0] < 0.1:
+            return
+        cur = (now, self.numcommands, self.net_input_bytes, self.net_output_bytes)
+        self._last_sample = cur
+        if last is None or now <= last[0]:
+            return
+        dt = now - last[0]
+        for name, i in (("ops", 1), ("in", 2), ("out", 3)):
+            series = self._rates[name]
+            series.append(max(0, cur[i] - last[i]) / dt)
+            if len(series) > 16:
+                del series[0]
+
+    def instantaneous(self, name: str) -> float:
+        series = self._rates[name]
+        return sum(series) / len(series) if series else 0.0
 
     def count_error(self, message: str) -> None:
         self.total_error_replies += 1
@@ -283,6 +305,7 @@ class Server:
         """Periodic work, ``hz`` times a second (Redis's serverCron plus the
         active expire cycle)."""
         self.cron_loops += 1
+        self.stats.sample(time.time())
         ks = self.keyspace
         ks.tick()
         if ks.active_expire_enabled and not ks.is_replica:

@@ -505,3 +505,16 @@ def test_config_set_port_rebinds():
             redis.Redis(port=s.port, socket_connect_timeout=1).ping()
     finally:
         s.stop()
+
+
+def test_instantaneous_ops_per_sec_follows_load(radish_server):
+    c = radish_server.client()
+    deadline = time.time() + 1.5
+    p = c.pipeline(transaction=False)
+    while time.time() < deadline:
+        for _ in range(200):
+            p.ping()
+        p.execute()
+    stats = c.info("stats")
+    assert stats["instantaneous_ops_per_sec"] > 1000
+    assert stats["instantaneous_input_kbps"] > 0
