@@ -90,8 +90,12 @@ class BlockingRegistry:
         server.blocked_clients = self.count
         if block.keys:
             dbid = c.db.id
+            by_key = self.by_key
+            was_empty = not by_key
             for k in block.keys:
-                self.by_key.setdefault((dbid, k), OrderedDict())[c] = None
+                by_key.setdefault((dbid, k), OrderedDict())[c] = None
+            if was_empty:
+                server.refresh_key_hook()
         else:
             self.keyless[c] = None
 
@@ -113,6 +117,8 @@ class BlockingRegistry:
                     waiters.pop(c, None)
                     if not waiters:
                         del self.by_key[(dbid, k)]
+            if not self.by_key:
+                self.server.refresh_key_hook()
         else:
             self.keyless.pop(c, None)
         return st

@@ -19,12 +19,13 @@ import time
 from . import errors
 from .blocking import Block
 from .commands.registry import COMMANDS, CommandSpec
+from .db.keyspace import wall_clock_ms
 from .errors import CommandError
-from .protocol.resp import OK, _encode_into, encode_error
+from .protocol.resp import NULL_ARRAY, OK, SimpleString, _encode_into, encode_error
 
 _OK = b"+OK\r\n"
 _QUEUED = b"+QUEUED\r\n"
-_perf_ns = time.perf_counter_ns
+_time_ns = time.time_ns
 
 
 class NoReply:
@@ -184,8 +185,14 @@ def encode_result(c, result) -> bytes | None:
         return b":%d\r\n" % result
     if result is NO_REPLY:
         return None
+    if result is None:
+        return b"_\r\n" if c.resp3 else b"$-1\r\n"
+    if t is SimpleString:
+        return b"+%b\r\n" % result
     if t is CommandError:
         return encode_error(result.message)
+    if result is NULL_ARRAY:
+        return b"_\r\n" if c.resp3 else b"*-1\r\n"
     out: list[bytes] = []
     _encode_into(out, result, c.resp3)
     return b"".join(out)
@@ -202,10 +209,10 @@ def call(c, spec: CommandSpec, args: list[bytes]):
     """Run a handler: Redis's call(). Returns the reply value, or the
     CommandError raised (as a value, so EXEC can collect it)."""
     server = c.server
-    server.keyspace.tick()
+    start = _time_ns()
+    server.keyspace.tick(start // 1_000_000)
     dirty = server.dirty
     c.propagate_as = None
-    start = _perf_ns()
     try:
         result = spec.handler(c, args)
     except CommandError as e:
@@ -214,20 +221,123 @@ def call(c, spec: CommandSpec, args: list[bytes]):
         result = e
     if type(result) is Block and c.no_block:
         result = result.timeout_fn() if result.timeout_fn is not None else result.timeout_reply
-    spec.usec += (_perf_ns() - start) // 1000
+    end = _time_ns()
+    if end > start:
+        spec.usec += (end - start) // 1000
     spec.calls += 1
     server.stats.numcommands += 1
-    if server.dirty != dirty:
-        prop = server.propagation
-        if c.propagate_as is None:
-            prop.propagate(c.db.id, args)
-        else:
-            for cmd in c.propagate_as:
-                prop.propagate(c.db.id, cmd)
-            c.propagate_as = None
-    elif c.propagate_as:
-        # A handler may ask to propagate even without dirtying (rare).
-        for cmd in c.propagate_as:
-            server.propagation.propagate(c.db.id, cmd)
-        c.propagate_as = None
+    if server.dirty != dirty or c.propagate_as is not None:
+        _propagate(c, args, server.dirty != dirty)
     return result
+
+
+def _propagate(c, args: list[bytes], dirtied: bool) -> None:
+    """Hand the command just run to the funnel: as received, or as the
+    deterministic rewrite the handler chose (``c.propagate_as``, which may
+    be given even without dirtying)."""
+    prop = c.server.propagation
+    rewrite = c.propagate_as
+    c.propagate_as = None
+    if rewrite is None:
+        prop.propagate(c.db.id, args)
+    else:
+        for cmd in rewrite:
+            prop.propagate(c.db.id, cmd)
+
+
+def run_batch(c, cmds: list[list[bytes]], out: list[bytes]) -> int:
+    """Run the commands of one read in order, appending encoded replies to
+    ``out``; returns how many were consumed. Stops early when the client
+    blocked (``c.blocked`` is set), must close, or the server paused; the
+    caller queues the rest.
+
+    This is ``process_command`` + ``call`` with the checks hoisted for the
+    common case: a known command of the right arity, from an authenticated
+    client outside MULTI, pub/sub and CLIENT REPLY modes. Anything else goes
+    through ``process_command``. One clock reading per command serves both
+    the keyspace (expiry) and INFO commandstats: a command's time runs to
+    the next one's start, so it includes encoding its reply."""
+    server = c.server
+    ks = server.keyspace
+    stats = server.stats
+    by_name = _BY_NAME
+    n = len(cmds)
+    i = 0
+    t0 = _time_ns()
+    while i < n:
+        args = cmds[i]
+        i += 1
+        spec = by_name.get(args[0])
+        if (
+            spec is None
+            or not spec.direct
+            or spec.arity != len(args) and (spec.arity > 0 or len(args) < -spec.arity)
+            or c.multi_queue is not None
+            or not c.authenticated
+            or c.reply_mode
+            or c.subscriptions
+            or c.psubscriptions
+            or server.loading
+            or spec.write_checked and server.precheck_write(c, spec) is not None
+        ):
+            r = process_command(c, args)
+            t0 = _time_ns()
+            if r is not None:
+                if r is BLOCKED:
+                    return i
+                out.append(r)
+            if c.close_after_reply or server.pause_mode is not None:
+                return i
+            continue
+        # call(), inlined.
+        if ks.clock is wall_clock_ms:
+            ks.now_ms = now = t0 // 1_000_000
+        else:
+            ks.now_ms = now = ks.clock()
+        ks.expire_now = -1 if ks.applying_primary else now
+        dirty = server.dirty
+        c.last_cmd = spec.name
+        try:
+            result = spec.handler(c, args)
+        except CommandError as e:
+            spec.failed_calls += 1
+            stats.count_error(e.message)
+            result = e
+        spec.calls += 1
+        stats.numcommands += 1
+        if server.dirty != dirty or c.propagate_as is not None:
+            _propagate(c, args, server.dirty != dirty)
+        if server.propagation.pending:
+            server.propagation.flush()
+            c.woff = server.propagation.master_repl_offset
+        t = type(result)
+        if t is Block:
+            if c.no_block:
+                result = result.timeout_fn() if result.timeout_fn is not None else result.timeout_reply
+                t = type(result)
+            else:
+                server.blocking.park(c, spec, args, result)
+                if server.blocking.ready:
+                    server.blocking.serve_ready()
+                t1 = _time_ns()
+                spec.usec += (t1 - t0) // 1000 if t1 > t0 else 0
+                return i
+        if server.blocking.ready:
+            server.blocking.serve_ready()
+        if t is bytes:
+            out.append(b"$%d\r\n%b\r\n" % (len(result), result))
+        elif result is OK:
+            out.append(_OK)
+        elif t is int:
+            out.append(b":%d\r\n" % result)
+        else:
+            r = encode_result(c, result)
+            if r is not None:
+                out.append(r)
+        t1 = _time_ns()
+        if t1 > t0:
+            spec.usec += (t1 - t0) // 1000
+        t0 = t1
+        if c.close_after_reply or server.pause_mode is not None:
+            return i
+    return i

@@ -90,9 +90,11 @@ class Server:
         self.keyspace = Keyspace(config.databases)
         self.keyspace.configure_eviction(config.maxmemory_policy, config.lfu_log_factor, config.lfu_decay_time)
         self.keyspace.on_expired = self._propagate_expire
-        self.keyspace.on_key_changed = self._key_changed
         self.blocking = BlockingRegistry(self)
-        self.key_change_hooks: list = []  # WATCH, keyspace events …
+        # Who wants to hear of modified keys (WATCH, keyspace events …):
+        # (hook, interested) pairs; the keyspace calls back only while a
+        # blocked client or one of these is interested (refresh_key_hook).
+        self.key_change_hooks: list = []
         self.dirty = 0
         self.propagation = Propagator(config.repl_backlog_size)
         self.stats = Stats()
@@ -188,9 +190,16 @@ class Server:
         blocking = self.blocking
         if blocking.by_key:
             blocking.key_changed(db, key)
-        if self.key_change_hooks:
-            for hook in self.key_change_hooks:
-                hook(db, key)
+        for hook, _interested in self.key_change_hooks:
+            hook(db, key)
+
+    def refresh_key_hook(self) -> None:
+        """Install the keyspace's modified-key callback only while someone
+        listens (clients blocked on keys, WATCHed keys …), so writes pay
+        nothing for it otherwise. Called when those sets change between
+        empty and non-empty."""
+        want = bool(self.blocking.by_key) or any(interested() for _hook, interested in self.key_change_hooks)
+        self.keyspace.on_key_changed = self._key_changed if want else None
 
     def on_flush(self, dbid: int) -> None:
         for hook in self.flush_hooks:

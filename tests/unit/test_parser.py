@@ -103,6 +103,11 @@ def test_empty_multibulk_is_skipped(make):
         (b'ECHO "unbalanced\r\n', "ERR Protocol error: unbalanced quotes in request"),
         (b"*1\r\n$600000000\r\n", "ERR Protocol error: invalid bulk length"),
         (b"*1\r\n$03\r\nabc\r\n", "ERR Protocol error: invalid bulk length"),
+        # RESP3 types that hiredis reads as strings are still refused.
+        (b"*1\r\n+PING\r\n", "ERR Protocol error: expected '$', got '+'"),
+        (b"*1\r\n=8\r\ntxt:PING\r\n", "ERR Protocol error: expected '$', got '='"),
+        (b"*2\r\n$4\r\nECHO\r\n(12\r\n", "ERR Protocol error: expected '$', got '('"),
+        (b"*1\r\n%1\r\n$1\r\na\r\n$1\r\nb\r\n", "ERR Protocol error: expected '$', got '%'"),
     ],
 )
 def test_protocol_errors(make, data, message):
@@ -133,6 +138,21 @@ def test_too_big_count_strings(make):
     assert str(err) == "ERR Protocol error: too big mbulk count string"
     out, err = parse_all(make(), [b"*1\r\n$" + b"1" * (64 * 1024 + 10)])
     assert str(err) == "ERR Protocol error: too big bulk count string"
+
+
+def test_frame_cut_at_an_argument_boundary(make):
+    p = make()
+    out, err = p.feed_and_parse(encode([b"PING"]) + b"*2\r\n$3\r\nGET\r\n")
+    assert (out, err) == ([[b"PING"]], None)
+    out, err = p.feed_and_parse(b"$1\r\nk\r\n" + encode([b"PING"]))
+    assert (out, err) == ([[b"GET", b"k"], [b"PING"]], None)
+
+
+def test_values_that_look_like_resp3_types(make):
+    # '+', '=' and '(' inside values of canonical frames are just data.
+    cmds = [[b"SET", b"+k", b"=v"], [b"ECHO", b"(x"], [b"SET", b"a\r\n+b", b"\r\n(=\r\n"]]
+    out, err = parse_all(make(), [b"".join(encode(c) for c in cmds)])
+    assert (out, err) == (cmds, None)
 
 
 def test_buffered_counts_pending_bytes(make):
@@ -177,6 +197,27 @@ def test_garbage_never_raises_anything_but_protocol_errors(chunks):
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.binary(max_size=60), min_size=1, max_size=4))
 def test_both_parsers_agree_on_garbage(chunks):
+    if len(PARSERS) < 2:
+        return
+    results = []
+    for cls in PARSERS:
+        out, err = parse_all(cls(max_bulk_len=10_000), chunks)
+        results.append((out, str(err) if err else None))
+    assert results[0] == results[1]
+
+
+resp_token = st.sampled_from(
+    [b"*1\r\n", b"*2\r\n", b"*0\r\n", b"*-1\r\n", b"$1\r\na\r\n", b"$3\r\nGET\r\n", b"$0\r\n\r\n",
+     b"$-1\r\n", b"+OK\r\n", b"=5\r\ntxt:a\r\n", b"(12\r\n", b":1\r\n", b",1.5\r\n", b"#t\r\n",
+     b"_\r\n", b"%1\r\n", b"~1\r\n", b">1\r\n", b"-ERR x\r\n", b"PING\r\n", b"\r\n"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(resp_token, min_size=1, max_size=8).map(b"".join), min_size=1, max_size=3))
+def test_both_parsers_agree_on_resp3_shaped_input(chunks):
+    # Reads built from real RESP2/RESP3 tokens exercise the checks on what
+    # hiredis returns (types, sizes, frames cut between arguments).
     if len(PARSERS) < 2:
         return
     results = []

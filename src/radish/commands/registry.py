@@ -99,6 +99,7 @@ class CommandSpec:
     no_multi: bool = False
     may_replicate: bool = False
     write_checked: bool = False
+    direct: bool = False  # runnable by the dispatcher's batch fast path
     # Live statistics (INFO commandstats).
     calls: int = 0
     usec: int = 0
@@ -121,6 +122,11 @@ class CommandSpec:
         self.may_replicate = "may_replicate" in f
         # Commands the dispatcher runs through Server.precheck_write.
         self.write_checked = self.is_write or self.denyoom or self.name == "ping"
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute ``direct`` after the handler or subcommands change."""
+        self.direct = self.handler is not None and not self.subcommands
 
     @property
     def movablekeys(self) -> bool:
@@ -202,6 +208,7 @@ def command(
                 raise ValueError("subcommand %s declared before its container" % name)
             spec.parent = parent
             parent.subcommands[sub.encode()] = spec
+            parent.refresh()
         else:
             if spec.name.encode() in COMMANDS:
                 raise ValueError("command %s declared twice" % name)

@@ -161,7 +161,8 @@ def set_(c, args):
             db.data[key] = value
             db.lru[key] = ks.now_ms
         c.server.dirty += 1
-        db.signal_modified(key)
+        if ks.on_key_changed is not None:
+            db.signal_modified(key)
         return OK
     flags, expire = parse_string_options(args, 3, True)
     when = expire_ms(c, flags, expire, "set") if expire is not None else None
@@ -307,8 +308,9 @@ def mset(c, args):
     else:
         for i in range(1, len(args), 2):
             store_string(db, args[i], args[i + 1])
-    for key in keys:
-        db.signal_modified(key)
+    if db.ks.on_key_changed is not None:
+        for key in keys:
+            db.signal_modified(key)
     c.server.dirty += len(keys)
     return OK
 
@@ -337,6 +339,8 @@ def _incr(c, key: bytes, delta: int):
     v = db.lookup_write(key)
     if v is None:
         cur = 0
+    elif type(v) is bytes and len(v) < 19 and v.isdigit() and (v[0] != 48 or len(v) == 1):
+        cur = int(v)  # the common case of to_int, without the call
     else:
         t = type(v)
         if t is not bytes and t is not bytearray:
@@ -351,7 +355,8 @@ def _incr(c, key: bytes, delta: int):
     if v is None:
         db._stamp_new(key)
     c.server.dirty += 1
-    db.signal_modified(key)
+    if db.ks.on_key_changed is not None:
+        db.signal_modified(key)
     return new
 
 

@@ -24,7 +24,7 @@ class WatchRegistry:
     def __init__(self, server) -> None:
         self.server = server
         self.by_key: dict[tuple[int, bytes], set] = {}
-        server.key_change_hooks.append(self.key_changed)
+        server.key_change_hooks.append((self.key_changed, lambda: bool(self.by_key)))
         server.flush_hooks.append(self.flushed)
         server.swapdb_hooks.append(self.swapped)
         server.client_closed_hooks.append(self.unwatch_all)
@@ -38,7 +38,10 @@ class WatchRegistry:
         # Remember whether the key was already (logically) expired, so that
         # an expiry between WATCH and EXEC counts as a change.
         c.watched[k] = c.db.is_expired(key)
+        was_empty = not self.by_key
         self.by_key.setdefault(k, set()).add(c)
+        if was_empty:
+            self.server.refresh_key_hook()
 
     def unwatch_all(self, c) -> None:
         if not c.watched:
@@ -50,6 +53,8 @@ class WatchRegistry:
                 s.discard(c)
                 if not s:
                     del self.by_key[k]
+        if not self.by_key:
+            self.server.refresh_key_hook()
         c.watched = None
         c.flags &= ~FLAG_DIRTY_CAS
 

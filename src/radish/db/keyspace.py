@@ -53,7 +53,7 @@ RANDOM_SMALL_DB = 64
 
 
 def wall_clock_ms() -> int:
-    return int(time.time() * 1000)
+    return time.time_ns() // 1_000_000
 
 
 class Keyspace:
@@ -81,15 +81,19 @@ class Keyspace:
         self.lfu_decay_time = 1
         self.dbs = [Database(i, self) for i in range(count)]
 
-    def tick(self) -> int:
-        """Take the one clock reading for the command about to run."""
-        self.now_ms = now = self.clock()
+    def tick(self, wall_ms: int | None = None) -> int:
+        """Take the one clock reading for the command about to run
+        (``wall_ms``: the caller's reading of the real clock, used unless a
+        test installed its own clock)."""
+        if wall_ms is None or self.clock is not wall_clock_ms:
+            wall_ms = self.clock()
+        self.now_ms = wall_ms
         # Expiry decisions use expire_now: the clock, except while a replica
         # applies its primary's stream, for which no key is expired (Redis's
         # expireIfNeeded returns "alive" to the master client): the
         # primary's own DEL is what removes a key.
-        self.expire_now = -1 if self.applying_primary else now
-        return now
+        self.expire_now = -1 if self.applying_primary else wall_ms
+        return wall_ms
 
     def configure_eviction(
         self, policy: str, lfu_log_factor: int | None = None, lfu_decay_time: int | None = None

@@ -18,8 +18,9 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections import deque
+from time import time as _time
 
-from ..dispatch import BLOCKED, process_command
+from ..dispatch import BLOCKED, process_command, run_batch
 from ..protocol.parser import make_request_parser
 from ..protocol.resp import encode_error
 
@@ -118,6 +119,7 @@ class ClientConnection(asyncio.Protocol):
         stats = server.stats
         stats.net_input_bytes += len(data)
         stats.total_reads += 1
+        c.last_interaction = _time()
         cmds, err = self.parser.feed_and_parse(data)
         if self.pending or server.pause_mode is not None or c.blocked is not None:
             self.parked_bytes += len(data)
@@ -128,53 +130,27 @@ class ClientConnection(asyncio.Protocol):
             if not self.processing and c.blocked is None:
                 self.run_pending()
             return
-        if len(cmds) == 1 and err is None:
-            # Fast path: one command per read.
-            self.processing = True
-            r = process_command(c, cmds[0])
-            self.processing = False
-            if r is not None:
-                if r is BLOCKED:
-                    self._block()
-                else:
-                    self.transport.write(r)
-                    stats.net_output_bytes += len(r)
-            if c.close_after_reply:
-                self._close_after_write()
-            elif self.parser.buffered() > server.config.client_query_buffer_limit:
-                self._query_buffer_overflow()
-            return
         if err is None and cmds:
-            # Pipelined batch: run straight through the list; anything that
-            # parks the client, pauses the server or closes the connection
-            # hands the rest to the general queue.
+            # The common case: run the read's commands straight through;
+            # anything that parks the client, pauses the server or closes
+            # the connection hands the rest to the general queue.
             out: list[bytes] = []
             self.processing = True
-            i = 0
-            n = len(cmds)
             try:
-                while i < n:
-                    r = process_command(c, cmds[i])
-                    i += 1
-                    if r is not None:
-                        if r is BLOCKED:
-                            self._block()
-                            break
-                        out.append(r)
-                    if c.close_after_reply or server.pause_mode is not None:
-                        break
+                i = run_batch(c, cmds, out)
             finally:
                 self.processing = False
             if out:
-                data = b"".join(out)
+                data = out[0] if len(out) == 1 else b"".join(out)
                 self.transport.write(data)
                 stats.net_output_bytes += len(data)
-            if i < n and not c.close_after_reply:
+            if c.close_after_reply:
+                self._close_after_write()
+                return
+            if i < len(cmds):
                 self.pending.extend(cmds[i:])
                 if c.blocked is None:
                     self.run_pending()
-            elif c.close_after_reply:
-                self._close_after_write()
             if not self.closing:
                 self._check_query_buffer()
             return

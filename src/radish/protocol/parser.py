@@ -23,6 +23,8 @@ Imports nothing from radish but the protocol package and strconv.
 
 from __future__ import annotations
 
+from itertools import chain
+
 from ..strconv import string2ll
 from .splitargs import split_args
 
@@ -30,6 +32,10 @@ try:  # pragma: no cover - exercised when hiredis is installed
     import hiredis
 except ImportError:  # pragma: no cover
     hiredis = None
+
+_chain = chain.from_iterable
+_list_len = list.__len__
+_join = b"".join
 
 PROTO_INLINE_MAX_SIZE = 64 * 1024
 INT_MAX = 2**31 - 1
@@ -203,47 +209,65 @@ class HiredisRequestParser:
         pending). Returns (commands, error): commands parsed before any
         protocol error, and the error if one occurred."""
         py = self._py
-        out: list[list[bytes]] = []
         if py.in_frame() or not data or data[0] != 42:
             py.feed(data)
-            return self._drain_py(out)
+            return self._drain_py([])
         reader = self._reader
         if reader is None:
             reader = self._reader = self._Reader()
         reader.feed(data)
-        consumed = 0
-        maxlen = self.max_bulk_len
+        out: list[list[bytes]] = []
+        append = out.append
         gets = reader.gets
         try:
-            while True:
+            frame = gets()
+            while frame is not False:
+                append(frame)
                 frame = gets()
-                if frame is False:
-                    break
-                if type(frame) is not list or not frame:
-                    raise ValueError
-                size = 3 + len(str(len(frame)))
-                for a in frame:
-                    if type(a) is not bytes:
-                        raise ValueError
-                    n = len(a)
-                    if n > maxlen:
-                        raise ValueError
-                    size += n + (6 if n < 10 else 7 if n < 100 else 5 + len(str(n)))
-                out.append(frame)
-                consumed += size
+            # Check the whole read at once, in C-level passes: frames must be
+            # non-empty lists (list.__len__ refuses anything else) of bytes
+            # (join refuses anything else).
+            nargs = list(map(_list_len, out))
+            if not out or 0 in nargs:
+                raise ValueError
+            _join(map(_join, out))
+            # Did the frames end exactly where the read did? hiredis keeps a
+            # frame cut at an argument boundary to itself, so ask it: a
+            # complete reply fed now is returned on its own only when no
+            # frame is pending.
+            complete = False
+            if not reader.has_data():
+                reader.feed(b":0\r\n")
+                probe = gets()
+                complete = type(probe) is int
+            if complete and len(data) <= self.max_bulk_len and not (b"+" in data or b"=" in data or b"(" in data):
+                # Besides '$' bulks, only '+', '=' and '(' elements parse
+                # to bytes; none is in the read, so every frame is canonical.
+                return out, None
+            # The exact check: the frames' canonical encoding takes the
+            # bytes received. *N\r\n per frame and $L\r\n…\r\n per
+            # argument; repr() of a list of ints is their digits plus
+            # 2 + 2*(n-1) characters.
+            lens = list(map(len, _chain(out)))
+            size = len(out) + len(repr(nargs)) + 3 * len(lens) + len(repr(lens)) + sum(lens)
+            if len(data) > self.max_bulk_len and max(lens) > self.max_bulk_len:
+                raise ValueError
         except Exception:
             # hiredis accepted or rejected something Redis treats differently:
-            # drop the frame being looked at and let the Python parser decide.
+            # the Python parser decides, from the start of this read.
             self._reader = None
-            py.feed(data[consumed:] if consumed else data)
+            py.feed(data)
+            return self._drain_py([])
+        if complete and size == len(data):
+            return out, None
+        self._reader = None
+        if not complete and size < len(data) and data[size - 2 : size + 1] == b"\r\n*":
+            # A partial frame at the tail: the Python parser takes it over
+            # from the last frame boundary.
+            py.feed(data[size:])
             return self._drain_py(out)
-        if consumed != len(data):
-            # A partial frame (or non-canonical encoding) at the tail: the
-            # Python parser takes it over from the last frame boundary.
-            self._reader = None
-            py.feed(data[consumed:])
-            return self._drain_py(out)
-        return out, None
+        py.feed(data)
+        return self._drain_py([])
 
     def _drain_py(self, out):
         py = self._py

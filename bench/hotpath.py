@@ -1,0 +1,97 @@
+"""In-process cost of the request path: parse -> dispatch -> encode.
+
+Feeds a pipelined buffer (as redis-benchmark -P N sends it) straight into
+``ClientConnection.data_received`` with a fake transport, and prints the
+Python time per command. No sockets, so it shows only radish's own cost;
+``--profile`` runs it under cProfile.
+
+    PYTHONPATH=src python bench/hotpath.py [-P 16] [-n 200000] [--profile]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from radish.config import load_server_config  # noqa: E402
+from radish.net.connection import ClientConnection  # noqa: E402
+from radish.protocol.resp import encode_command  # noqa: E402
+from radish.server import Server  # noqa: E402
+
+
+class FakeTransport:
+    def __init__(self):
+        self.n = 0
+
+    def write(self, data):
+        self.n += len(data)
+
+    def get_extra_info(self, name, default=None):
+        return default
+
+    def pause_reading(self):
+        pass
+
+    def resume_reading(self):
+        pass
+
+    def close(self):
+        pass
+
+    def abort(self):
+        pass
+
+
+TESTS = {
+    "PING_INLINE": lambda i: b"PING\r\n",
+    "PING_MBULK": lambda i: encode_command([b"PING"]),
+    "SET": lambda i: encode_command([b"SET", b"key:__rand_int__", b"xxx"]),
+    "GET": lambda i: encode_command([b"GET", b"key:__rand_int__"]),
+    "INCR": lambda i: encode_command([b"INCR", b"counter:__rand_int__"]),
+    "MSET": lambda i: encode_command([b"MSET"] + [b"key:__rand_int__", b"xxx"] * 10),
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-P", type=int, default=16)
+    ap.add_argument("-n", type=int, default=200000)
+    ap.add_argument("-t", default=",".join(TESTS))
+    ap.add_argument("-r", type=int, default=5, help="repetitions (the best is printed)")
+    ap.add_argument("--profile", action="store_true")
+    a = ap.parse_args()
+    d = tempfile.mkdtemp()
+    server = Server(load_server_config(["--dir", d, "--save", ""]))
+    conn = ClientConnection(server)
+    conn.connection_made(FakeTransport())
+    for name in a.t.split(","):
+        buf = b"".join(TESTS[name](i) for i in range(a.P))
+        rounds = a.n // a.P
+
+        def run():
+            dr = conn.data_received
+            for _ in range(rounds):
+                dr(buf)
+
+        if a.profile:
+            import cProfile
+            import pstats
+
+            cProfile.runctx("run()", globals(), locals(), "/tmp/hotpath.prof")
+            pstats.Stats("/tmp/hotpath.prof").sort_stats("tottime").print_stats(15)
+            continue
+        el = float("inf")
+        for _ in range(a.r):
+            t = time.perf_counter()
+            run()
+            el = min(el, time.perf_counter() - t)
+        print("%-12s P%-3d %6.2f us/cmd  %8.0f cmd/s" % (name, a.P, el / (rounds * a.P) * 1e6, rounds * a.P / el))
+
+
+if __name__ == "__main__":
+    main()
