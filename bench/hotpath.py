@@ -73,7 +73,7 @@ def main() -> None:
         buf = b"".join(TESTS[name](i) for i in range(a.P))
         rounds = a.n // a.P
 
-        def run():
+        def run(buf=buf, rounds=rounds):
             dr = conn.data_received
             for _ in range(rounds):
                 dr(buf)
