@@ -57,6 +57,7 @@ _MULTI_IMMEDIATE = frozenset((b"exec", b"discard", b"multi", b"watch", b"quit", 
 
 # Command names as clients spell them -> spec (filled lazily, bounded).
 _BY_NAME: dict[bytes, CommandSpec] = {}
+_WRITE_PROBE = CommandSpec("set", -3, frozenset(("write",)), ())  # any write, for precheck_write
 
 
 def _arg_repr(a: bytes) -> str:
@@ -245,40 +246,70 @@ def _propagate(c, args: list[bytes], dirtied: bool) -> None:
             prop.propagate(c.db.id, cmd)
 
 
+def _plain(c, server) -> bool:
+    """Whether ``c``'s commands may take run_batch's fast path: no MULTI,
+    authenticated, no CLIENT REPLY mode, no RESP2 pub/sub context, the
+    server not loading, and writes not refused (MISCONF, READONLY)."""
+    return (
+        c.multi_queue is None
+        and c.authenticated
+        and not c.reply_mode
+        and not c.subscriptions
+        and not c.psubscriptions
+        and not server.loading
+        and server.precheck_write(c, _WRITE_PROBE) is None
+    )
+
+
+def _fast_spec(name: bytes) -> CommandSpec | None:
+    """The spec of a command run_batch may run directly (spelling as the
+    client sent it), remembered in ``_FAST``; None for anything else."""
+    spec = COMMANDS.get(name.lower())
+    if spec is None or not spec.direct or not spec.neutral:
+        return None
+    if len(_FAST) < 4096:
+        _FAST[name] = spec
+    return spec
+
+
+# Spellings of commands run_batch runs directly -> spec.
+_FAST: dict[bytes, CommandSpec] = {}
+
+
 def run_batch(c, cmds: list[list[bytes]], out: list[bytes]) -> int:
     """Run the commands of one read in order, appending encoded replies to
     ``out``; returns how many were consumed. Stops early when the client
     blocked (``c.blocked`` is set), must close, or the server paused; the
     caller queues the rest.
 
-    This is ``process_command`` + ``call`` with the checks hoisted for the
-    common case: a known command of the right arity, from an authenticated
-    client outside MULTI, pub/sub and CLIENT REPLY modes. Anything else goes
-    through ``process_command``. One clock reading per command serves both
-    the keyspace (expiry) and INFO commandstats: a command's time runs to
-    the next one's start, so it includes encoding its reply."""
+    This is ``process_command`` + ``call`` with the checks hoisted: the
+    client and server state they test (``_plain``) can only change through
+    commands that are not ``neutral`` (connection, server and transaction
+    commands), which always take ``process_command``, after which the
+    state is looked at again. Data commands of the right arity run
+    directly. One clock reading per command serves both the keyspace
+    (expiry) and INFO commandstats: a command's time runs to the next
+    one's start, so it includes encoding its reply."""
     server = c.server
     ks = server.keyspace
     stats = server.stats
-    by_name = _BY_NAME
+    prop = server.propagation
+    blocking = server.blocking
+    fast = _FAST
+    plain = _plain(c, server)
     n = len(cmds)
     i = 0
     t0 = _time_ns()
     while i < n:
         args = cmds[i]
         i += 1
-        spec = by_name.get(args[0])
+        spec = fast.get(args[0])
+        if spec is None:
+            spec = _fast_spec(args[0])
         if (
             spec is None
-            or not spec.direct
+            or not plain
             or spec.arity != len(args) and (spec.arity > 0 or len(args) < -spec.arity)
-            or c.multi_queue is not None
-            or not c.authenticated
-            or c.reply_mode
-            or c.subscriptions
-            or c.psubscriptions
-            or server.loading
-            or spec.write_checked and server.precheck_write(c, spec) is not None
         ):
             r = process_command(c, args)
             t0 = _time_ns()
@@ -288,6 +319,7 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes]) -> int:
                 out.append(r)
             if c.close_after_reply or server.pause_mode is not None:
                 return i
+            plain = _plain(c, server)
             continue
         # call(), inlined.
         if ks.clock is wall_clock_ms:
@@ -306,24 +338,27 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes]) -> int:
         spec.calls += 1
         stats.numcommands += 1
         if server.dirty != dirty or c.propagate_as is not None:
-            _propagate(c, args, server.dirty != dirty)
-        if server.propagation.pending:
-            server.propagation.flush()
-            c.woff = server.propagation.master_repl_offset
+            if prop.subscribers or prop.backlog.active:
+                _propagate(c, args, server.dirty != dirty)
+            else:
+                c.propagate_as = None  # nobody listens (Propagator.propagate)
+        if prop.pending:
+            prop.flush()
+            c.woff = prop.master_repl_offset
         t = type(result)
         if t is Block:
             if c.no_block:
                 result = result.timeout_fn() if result.timeout_fn is not None else result.timeout_reply
                 t = type(result)
             else:
-                server.blocking.park(c, spec, args, result)
-                if server.blocking.ready:
-                    server.blocking.serve_ready()
+                blocking.park(c, spec, args, result)
+                if blocking.ready:
+                    blocking.serve_ready()
                 t1 = _time_ns()
                 spec.usec += (t1 - t0) // 1000 if t1 > t0 else 0
                 return i
-        if server.blocking.ready:
-            server.blocking.serve_ready()
+        if blocking.ready:
+            blocking.serve_ready()
         if t is bytes:
             out.append(b"$%d\r\n%b\r\n" % (len(result), result))
         elif result is OK:

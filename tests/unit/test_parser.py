@@ -11,7 +11,9 @@ from radish.protocol.parser import (
     HiredisRequestParser,
     ProtocolError,
     PyBatchParser,
+    PyRequestParser,
     hiredis,
+    inline_batch,
 )
 
 PARSERS = [PyBatchParser]
@@ -225,3 +227,35 @@ def test_both_parsers_agree_on_resp3_shaped_input(chunks):
         out, err = parse_all(cls(max_bulk_len=10_000), chunks)
         results.append((out, str(err) if err else None))
     assert results[0] == results[1]
+
+
+def _slow_inline(data: bytes):
+    p = PyRequestParser()
+    p.feed(data)
+    out = []
+    while True:
+        args = p.gets()
+        if args is None:
+            return out
+        out.append(args)
+
+
+inline_text = st.lists(
+    st.sampled_from([b"PING", b"SET", b"k", b"v\xff", b" ", b"\t", b"\r", b"\n", b"\r\n", b"\v", b"\f", b"\0", b'"', b"'", b"*"]),
+    max_size=12,
+).map(b"".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(inline_text)
+def test_inline_batch_splits_as_the_full_parser(data):
+    fast = inline_batch(data)
+    if fast is not None:
+        assert fast == _slow_inline(data)
+    if data.endswith(b"\n") and not any(ch in data for ch in b"*\"'\v\f\0"):
+        assert fast is not None  # the fast path is taken when it can be
+
+
+def test_inline_pipeline(make):
+    out, err = parse_all(make(), [b"PING\r\nSET k  v\r\n\r\n  GET\tk\n"])
+    assert (out, err) == ([[b"PING"], [b"SET", b"k", b"v"], [b"GET", b"k"]], None)

@@ -62,6 +62,14 @@ def implied_categories(flags, explicit) -> set[str]:
     return cats
 
 
+# Groups of data commands: they read and write keys, and never change a
+# client's mode (MULTI, AUTH, pub/sub, CLIENT REPLY) or the server's
+# (loading, pause, persistence or replication state).
+DATA_GROUPS = frozenset(
+    ("string", "list", "hash", "set", "sorted_set", "generic", "bitmap", "hyperloglog", "geo", "stream")
+)
+
+
 @dataclass(eq=False)
 class CommandSpec:
     """Everything Redis knows about one command (or subcommand)."""
@@ -100,6 +108,7 @@ class CommandSpec:
     may_replicate: bool = False
     write_checked: bool = False
     direct: bool = False  # runnable by the dispatcher's batch fast path
+    neutral: bool = False  # cannot change client or server state (data commands)
     # Live statistics (INFO commandstats).
     calls: int = 0
     usec: int = 0
@@ -127,6 +136,7 @@ class CommandSpec:
     def refresh(self) -> None:
         """Recompute ``direct`` after the handler or subcommands change."""
         self.direct = self.handler is not None and not self.subcommands
+        self.neutral = self.group in DATA_GROUPS or self.name in ("ping", "echo")
 
     @property
     def movablekeys(self) -> bool:

@@ -336,7 +336,13 @@ def msetnx(c, args):
 
 def _incr(c, key: bytes, delta: int):
     db = c.db
-    v = db.lookup_write(key)
+    v = db.data.get(key)
+    ks = db.ks
+    if v is not None:
+        if ks.lfu_mode or (db.expires and key in db.expires):
+            v = db.lookup_write(key)
+        else:
+            db.lru[key] = ks.now_ms  # lookup_write's access stamp
     if v is None:
         cur = 0
     elif type(v) is bytes and len(v) < 19 and v.isdigit() and (v[0] != 48 or len(v) == 1):
@@ -355,7 +361,7 @@ def _incr(c, key: bytes, delta: int):
     if v is None:
         db._stamp_new(key)
     c.server.dirty += 1
-    if db.ks.on_key_changed is not None:
+    if ks.on_key_changed is not None:
         db.signal_modified(key)
     return new
 

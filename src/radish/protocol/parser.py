@@ -188,6 +188,25 @@ class PyRequestParser:
         return args
 
 
+def inline_batch(data: bytes) -> list[list[bytes]] | None:
+    """Whole lines of plain inline commands (``PING\\r\\n`` as telnet and
+    redis-benchmark send them) split at once; None when the read needs the
+    full parser: a partial line, quotes, multibulk, or bytes whose rules
+    differ from ``bytes.split`` (\\v, \\f, NUL)."""
+    if (
+        not data
+        or data[-1] != 10  # '\n'
+        or 42 in data  # '*'
+        or 34 in data  # '"'
+        or 39 in data  # "'"
+        or 11 in data  # '\v'
+        or 12 in data  # '\f'
+        or 0 in data
+    ):
+        return None
+    return [args for args in map(bytes.split, data.split(b"\n")) if args]
+
+
 class HiredisRequestParser:
     """Batch API (``feed_and_parse``, ``buffered``) shared with
     PyBatchParser; complete multibulk frames go through hiredis, everything
@@ -202,14 +221,19 @@ class HiredisRequestParser:
         self._reader = None
 
     def buffered(self) -> int:
-        return self._py.buffered()
+        py = self._py
+        return len(py.buf) - py.pos
 
     def feed_and_parse(self, data: bytes) -> tuple[list[list[bytes]], ProtocolError | None]:
         """Parse every complete command in ``data`` (plus whatever was
         pending). Returns (commands, error): commands parsed before any
         protocol error, and the error if one occurred."""
         py = self._py
-        if py.in_frame() or not data or data[0] != 42:
+        if py._args is not None or py.pos < len(py.buf) or not data or data[0] != 42:
+            if not py.in_frame():
+                cmds = inline_batch(data)
+                if cmds is not None:
+                    return cmds, None
             py.feed(data)
             return self._drain_py([])
         reader = self._reader
@@ -227,10 +251,15 @@ class HiredisRequestParser:
             # Check the whole read at once, in C-level passes: frames must be
             # non-empty lists (list.__len__ refuses anything else) of bytes
             # (join refuses anything else).
-            nargs = list(map(_list_len, out))
-            if not out or 0 in nargs:
-                raise ValueError
-            _join(map(_join, out))
+            if len(out) == 1:  # one command per read: skip the maps
+                frame = out[0]
+                if type(frame) is not list or not frame:
+                    raise ValueError
+                _join(frame)
+            else:
+                if not out or 0 in map(_list_len, out):
+                    raise ValueError
+                _join(map(_join, out))
             # Did the frames end exactly where the read did? hiredis keeps a
             # frame cut at an argument boundary to itself, so ask it: a
             # complete reply fed now is returned on its own only when no
@@ -240,7 +269,7 @@ class HiredisRequestParser:
                 reader.feed(b":0\r\n")
                 probe = gets()
                 complete = type(probe) is int
-            if complete and len(data) <= self.max_bulk_len and not (b"+" in data or b"=" in data or b"(" in data):
+            if complete and len(data) <= self.max_bulk_len and not (43 in data or 61 in data or 40 in data):
                 # Besides '$' bulks, only '+', '=' and '(' elements parse
                 # to bytes; none is in the read, so every frame is canonical.
                 return out, None
@@ -248,6 +277,7 @@ class HiredisRequestParser:
             # bytes received. *N\r\n per frame and $L\r\n…\r\n per
             # argument; repr() of a list of ints is their digits plus
             # 2 + 2*(n-1) characters.
+            nargs = list(map(len, out))
             lens = list(map(len, _chain(out)))
             size = len(out) + len(repr(nargs)) + 3 * len(lens) + len(repr(lens)) + sum(lens)
             if len(data) > self.max_bulk_len and max(lens) > self.max_bulk_len:
@@ -287,6 +317,10 @@ class PyBatchParser(PyRequestParser):
     __slots__ = ()
 
     def feed_and_parse(self, data: bytes) -> tuple[list[list[bytes]], ProtocolError | None]:
+        if data and not self.in_frame():
+            cmds = inline_batch(data)
+            if cmds is not None:
+                return cmds, None
         self.feed(data)
         out: list[list[bytes]] = []
         try:
