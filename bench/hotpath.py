@@ -34,6 +34,9 @@ class FakeTransport:
     def get_extra_info(self, name, default=None):
         return default
 
+    def is_closing(self):
+        return False
+
     def pause_reading(self):
         pass
 

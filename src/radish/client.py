@@ -110,6 +110,6 @@ class Client:
 
     def send_push(self, data: bytes) -> None:
         """Write out-of-band bytes (pub/sub, unblocked replies)."""
-        t = self.transport
-        if t is not None and not self.closed:
-            t.write(data)
+        conn = getattr(self, "connection", None)
+        if conn is not None and not self.closed:
+            conn.write(data)

@@ -249,9 +249,14 @@ def _propagate(c, args: list[bytes], dirtied: bool) -> None:
 def _plain(c, server) -> bool:
     """Whether ``c``'s commands may take run_batch's fast path: no MULTI,
     authenticated, no CLIENT REPLY mode, no RESP2 pub/sub context, the
-    server not loading, and writes not refused (MISCONF, READONLY)."""
+    server not loading, writes not refused (MISCONF, READONLY), and the
+    keyspace on the real clock (not applying a primary's stream, no test
+    clock)."""
+    ks = server.keyspace
     return (
-        c.multi_queue is None
+        ks.clock is wall_clock_ms
+        and not ks.applying_primary
+        and c.multi_queue is None
         and c.authenticated
         and not c.reply_mode
         and not c.subscriptions
@@ -299,6 +304,7 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes]) -> int:
     plain = _plain(c, server)
     n = len(cmds)
     i = 0
+    ran = 0  # fast commands not yet added to stats.numcommands
     t0 = _time_ns()
     while i < n:
         args = cmds[i]
@@ -311,6 +317,8 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes]) -> int:
             or not plain
             or spec.arity != len(args) and (spec.arity > 0 or len(args) < -spec.arity)
         ):
+            stats.numcommands += ran
+            ran = 0
             r = process_command(c, args)
             t0 = _time_ns()
             if r is not None:
@@ -321,12 +329,9 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes]) -> int:
                 return i
             plain = _plain(c, server)
             continue
-        # call(), inlined.
-        if ks.clock is wall_clock_ms:
-            ks.now_ms = now = t0 // 1_000_000
-        else:
-            ks.now_ms = now = ks.clock()
-        ks.expire_now = -1 if ks.applying_primary else now
+        # call(), inlined. Data commands neither close the client nor
+        # pause the server, so only blocking ends the batch early.
+        ks.now_ms = ks.expire_now = t0 // 1_000_000
         dirty = server.dirty
         c.last_cmd = spec.name
         try:
@@ -336,7 +341,7 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes]) -> int:
             stats.count_error(e.message)
             result = e
         spec.calls += 1
-        stats.numcommands += 1
+        ran += 1
         if server.dirty != dirty or c.propagate_as is not None:
             if prop.subscribers or prop.backlog.active:
                 _propagate(c, args, server.dirty != dirty)
@@ -351,6 +356,7 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes]) -> int:
                 result = result.timeout_fn() if result.timeout_fn is not None else result.timeout_reply
                 t = type(result)
             else:
+                stats.numcommands += ran
                 blocking.park(c, spec, args, result)
                 if blocking.ready:
                     blocking.serve_ready()
@@ -358,6 +364,8 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes]) -> int:
                 spec.usec += (t1 - t0) // 1000 if t1 > t0 else 0
                 return i
         if blocking.ready:
+            stats.numcommands += ran
+            ran = 0
             blocking.serve_ready()
         if t is bytes:
             out.append(b"$%d\r\n%b\r\n" % (len(result), result))
@@ -373,6 +381,5 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes]) -> int:
         if t1 > t0:
             spec.usec += (t1 - t0) // 1000
         t0 = t1
-        if c.close_after_reply or server.pause_mode is not None:
-            return i
+    stats.numcommands += ran
     return i

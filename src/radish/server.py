@@ -117,6 +117,7 @@ class Server:
         self.pause_mode: str | None = None
         self.pause_until = 0.0
         self.paused_clients: list = []
+        self.pending_writes: list = []  # connections with output to flush
         self.blocked_clients = 0
         self.lastsave = int(time.time())
         self.rdb_changes_since_last_save = 0
@@ -485,6 +486,23 @@ class Server:
 
         self._cron_handle = loop.call_later(1.0 / max(1, self.hz), tick)
 
+    def schedule_flush(self, conn) -> None:
+        """``conn`` has output: write it once the loop has handled this
+        round's reads (Redis's handleClientsWithPendingWrites)."""
+        if not self.pending_writes:
+            if self.loop is None:  # no event loop (in-process use)
+                self.pending_writes.append(conn)
+                self.flush_writes()
+                return
+            self.loop.call_soon(self.flush_writes)
+        self.pending_writes.append(conn)
+
+    def flush_writes(self) -> None:
+        conns = self.pending_writes
+        self.pending_writes = []
+        for conn in conns:
+            conn.flush()
+
     def request_shutdown(self, exit_code: int = 0) -> None:
         self.shutdown_requested = True
         self.exit_code = exit_code
@@ -514,6 +532,7 @@ class Server:
             self._cron_handle.cancel()
         for srv in self.listeners:
             srv.close()
+        self.flush_writes()
         for c in list(self.clients.values()):
             conn = getattr(c, "connection", None)
             if conn is not None:

@@ -352,6 +352,34 @@ def test_many_concurrent_clients(radish_server):
     asyncio.run(main())
 
 
+def test_pipelining_clients_each_get_their_own_replies_in_order(radish_server):
+    """Output is flushed per round for all clients at once: every client
+    still gets exactly its replies, in order, also when they close."""
+    socks = [socket.create_connection(("127.0.0.1", radish_server.port)) for _ in range(30)]
+    expected = []
+    for i, s in enumerate(socks):
+        req = b"".join(
+            b"*2\r\n$4\r\nINCR\r\n$%d\r\n%s\r\n*2\r\n$4\r\nECHO\r\n$%d\r\n%s\r\n"
+            % (len(b"ctr:%d" % i), b"ctr:%d" % i, len(b"c%d-%d" % (i, j)), b"c%d-%d" % (i, j))
+            for j in range(100)
+        )
+        expected.append(
+            b"".join(b":%d\r\n$%d\r\n%s\r\n" % (j + 1, len(b"c%d-%d" % (i, j)), b"c%d-%d" % (i, j)) for j in range(100))
+            + b"+OK\r\n"
+        )
+        s.sendall(req + b"*1\r\n$4\r\nQUIT\r\n")
+    for s, exp in zip(socks, expected):
+        s.settimeout(5)
+        got = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+        assert got == exp
+        s.close()
+
+
 def test_slow_reader_does_not_stall_others(radish_server):
     c = radish_server.client()
     c.set("bigval", b"x" * 100_000)

@@ -262,7 +262,7 @@ def client_info_line(c, now: float | None = None) -> bytes:
     obl = 0
     if conn is not None and conn.transport is not None:
         try:
-            obl = conn.transport.get_write_buffer_size()
+            obl = conn.output_size()
         except Exception:
             obl = 0
     cmd = c.last_cmd if isinstance(c.last_cmd, str) else c.last_cmd.decode()

@@ -1,8 +1,11 @@
 """One asyncio Protocol per client connection.
 
 Reads bytes, parses every complete command of the read (hiredis when
-installed), runs them through the dispatcher and writes all replies of the
-read with one ``transport.write``. A malformed request gets Redis's
+installed) and runs them through the dispatcher. Replies are not written at
+once: like Redis's beforeSleep, the server writes every client's output
+after the event loop has handled all the reads that were ready, so a peer
+with many connections (a pipelining benchmark, a pool) is woken once per
+round instead of once per reply, and each client gets one write per round. A malformed request gets Redis's
 protocol-error reply and closes only that connection; a query buffer over
 ``client-query-buffer-limit`` closes that client.
 
@@ -40,6 +43,7 @@ class ClientConnection(asyncio.Protocol):
     __slots__ = (
         "server", "transport", "client", "parser", "pending", "write_paused",
         "processing", "closing", "_close_scheduled", "parked_bytes",
+        "wbuf", "wbuf_bytes", "close_when_flushed",
     )
 
     def __init__(self, server) -> None:
@@ -53,6 +57,9 @@ class ClientConnection(asyncio.Protocol):
         self.closing = False
         self._close_scheduled = False
         self.parked_bytes = 0  # bytes queued behind a parked command
+        self.wbuf: list[bytes] = []  # output waiting for the server's flush
+        self.wbuf_bytes = 0
+        self.close_when_flushed = False
 
     # -- asyncio callbacks -------------------------------------------------
 
@@ -93,6 +100,8 @@ class ClientConnection(asyncio.Protocol):
     def connection_lost(self, exc) -> None:
         c = self.client
         self.closing = True
+        self.wbuf = []
+        self.wbuf_bytes = 0
         if c is None:
             return
         c.closed = True
@@ -142,7 +151,10 @@ class ClientConnection(asyncio.Protocol):
                 self.processing = False
             if out:
                 data = out[0] if len(out) == 1 else b"".join(out)
-                self.transport.write(data)
+                if not self.wbuf:
+                    server.schedule_flush(self)
+                self.wbuf.append(data)
+                self.wbuf_bytes += len(data)
                 stats.net_output_bytes += len(data)
             if c.close_after_reply:
                 self._close_after_write()
@@ -197,9 +209,7 @@ class ClientConnection(asyncio.Protocol):
         finally:
             self.processing = False
         if out:
-            data = out[0] if len(out) == 1 else b"".join(out)
-            self.transport.write(data)
-            server.stats.net_output_bytes += len(data)
+            self.write(out[0] if len(out) == 1 else b"".join(out))
         if c.close_after_reply:
             self._close_after_write()
         elif not self.write_paused and self.transport is not None:
@@ -233,11 +243,33 @@ class ClientConnection(asyncio.Protocol):
         hangs up is noticed and leaves the wait lists at once."""
 
     def write(self, data: bytes) -> None:
-        """Write bytes outside the request/reply cycle (unblocked replies,
-        pushes)."""
+        """Queue output for this round's flush (replies, unblocked replies,
+        pushes, the replication stream), in order."""
         if not self.closing and self.transport is not None:
-            self.transport.write(data)
+            if not self.wbuf:
+                self.server.schedule_flush(self)
+            self.wbuf.append(data)
+            self.wbuf_bytes += len(data)
             self.server.stats.net_output_bytes += len(data)
+
+    def flush(self) -> None:
+        """Hand the queued output to the transport (one write)."""
+        wbuf = self.wbuf
+        if not wbuf:
+            return
+        self.wbuf = []
+        self.wbuf_bytes = 0
+        t = self.transport
+        if t is None or t.is_closing():
+            return
+        t.write(wbuf[0] if len(wbuf) == 1 else b"".join(wbuf))
+        if self.close_when_flushed:
+            t.close()
+
+    def output_size(self) -> int:
+        """Bytes of output not yet sent (queued here and in the transport)."""
+        t = self.transport
+        return self.wbuf_bytes + (t.get_write_buffer_size() if t is not None else 0)
 
     # -- limits and closing ------------------------------------------------
 
@@ -258,7 +290,9 @@ class ClientConnection(asyncio.Protocol):
     def _close_after_write(self) -> None:
         self.closing = True
         self.pending.clear()
-        if self.transport is not None:
+        if self.wbuf:
+            self.close_when_flushed = True  # the flush writes, then closes
+        elif self.transport is not None:
             self.transport.close()
 
     def schedule_close(self) -> None:
@@ -272,5 +306,7 @@ class ClientConnection(asyncio.Protocol):
     def close_now(self) -> None:
         self.closing = True
         self.pending.clear()
+        self.wbuf = []
+        self.wbuf_bytes = 0
         if self.transport is not None:
             self.transport.abort()

@@ -240,7 +240,7 @@ class Primary:
             if st.state == ONLINE:
                 conn = st.client.connection
                 conn.write(data)
-                if limit and conn.transport is not None and conn.transport.get_write_buffer_size() > limit:
+                if limit and conn.output_size() > limit:
                     self.server.log.warning(
                         "Client %s scheduled to be closed ASAP for overcoming of output buffer limits." % st.client.addr
                     )
