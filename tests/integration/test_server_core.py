@@ -368,7 +368,7 @@ def test_pipelining_clients_each_get_their_own_replies_in_order(radish_server):
             + b"+OK\r\n"
         )
         s.sendall(req + b"*1\r\n$4\r\nQUIT\r\n")
-    for s, exp in zip(socks, expected):
+    for s, exp in zip(socks, expected, strict=True):
         s.settimeout(5)
         got = b""
         while True:
