@@ -302,13 +302,13 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes]) -> int:
     blocking = server.blocking
     fast = _FAST
     plain = _plain(c, server)
-    n = len(cmds)
-    i = 0
+    # Replicas, the backlog or the AOF listening (they only start or stop
+    # through non-data commands or between reads).
+    listening = prop.subscribers or prop.backlog.active
+    dirty = 0
     ran = 0  # fast commands not yet added to stats.numcommands
     t0 = _time_ns()
-    while i < n:
-        args = cmds[i]
-        i += 1
+    for i, args in enumerate(cmds, 1):
         spec = fast.get(args[0])
         if spec is None:
             spec = _fast_spec(args[0])
@@ -328,11 +328,13 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes]) -> int:
             if c.close_after_reply or server.pause_mode is not None:
                 return i
             plain = _plain(c, server)
+            listening = prop.subscribers or prop.backlog.active
             continue
         # call(), inlined. Data commands neither close the client nor
         # pause the server, so only blocking ends the batch early.
         ks.now_ms = ks.expire_now = t0 // 1_000_000
-        dirty = server.dirty
+        if listening:
+            dirty = server.dirty
         c.last_cmd = spec.name
         try:
             result = spec.handler(c, args)
@@ -342,14 +344,14 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes]) -> int:
             result = e
         spec.calls += 1
         ran += 1
-        if server.dirty != dirty or c.propagate_as is not None:
-            if prop.subscribers or prop.backlog.active:
+        if listening:
+            if server.dirty != dirty or c.propagate_as is not None:
                 _propagate(c, args, server.dirty != dirty)
-            else:
-                c.propagate_as = None  # nobody listens (Propagator.propagate)
-        if prop.pending:
-            prop.flush()
-            c.woff = prop.master_repl_offset
+            if prop.pending:
+                prop.flush()
+                c.woff = prop.master_repl_offset
+        elif c.propagate_as is not None:
+            c.propagate_as = None  # nobody to tell (as Propagator.propagate)
         t = type(result)
         if t is Block:
             if c.no_block:
@@ -382,4 +384,4 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes]) -> int:
             spec.usec += (t1 - t0) // 1000
         t0 = t1
     stats.numcommands += ran
-    return i
+    return len(cmds)
