@@ -1,17 +1,19 @@
-"""Build of radish's one C extension, the request parser
-(src/radish/protocol/_reqparser.c). It is optional: without a C compiler
-radish installs and runs on the pure-Python parser (slower, same
-behaviour). Everything else about the package is in pyproject.toml."""
+"""Build of radish's C extensions: the request parser
+(src/radish/protocol/_reqparser.c) and the dispatcher's batch loop
+(src/radish/_fastpath.c). Both are optional: without a C compiler radish
+installs and runs on their Python equivalents (slower, same behaviour).
+Everything else about the package is in pyproject.toml."""
 
 from setuptools import Extension, setup
 
+
+def extension(name: str, source: str) -> Extension:
+    return Extension(name, [source], extra_compile_args=["-O2"], optional=True)
+
+
 setup(
     ext_modules=[
-        Extension(
-            "radish.protocol._reqparser",
-            ["src/radish/protocol/_reqparser.c"],
-            extra_compile_args=["-O2"],
-            optional=True,
-        )
+        extension("radish.protocol._reqparser", "src/radish/protocol/_reqparser.c"),
+        extension("radish._fastpath", "src/radish/_fastpath.c"),
     ]
 )

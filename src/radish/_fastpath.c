@@ -1,0 +1,499 @@
+/*
+ * radish._fastpath: the dispatcher's batch loop for data commands, in C.
+ *
+ * Why C: at pipeline depth 16 the Python loop around a handler (spec
+ * lookup, arity check, clock, statistics, reply encoding) costs more than
+ * the handler itself; Python spends about 0.5 us per command there. This
+ * is that loop, and only that loop: handlers, errors, blocking and every
+ * reply type but the simplest stay in Python. It is ``run_batch``'s inner
+ * loop in dispatch.py for the case it names "plain" with nobody listening
+ * to the propagation funnel; dispatch.py keeps the same loop in Python for
+ * every other case and for installs without a compiler. Keep the two in
+ * step (tests/unit/test_fastpath.py runs both on the same commands).
+ *
+ * run_fast(c, cmds, start, out, fast, ks, stats, blocking) -> int
+ *   Runs cmds[start:] while they are data commands known to ``fast``
+ *   (spelling -> (spec, handler, arity, name), filled by the ``miss``
+ *   callback) with a valid arity. Returns the index of the first command
+ *   it did not run, or ~consumed when the batch must end (the client was
+ *   parked by a blocking command).
+ *
+ * Per command, as run_batch: one clock reading (it sets ks.now_ms and
+ * ks.expire_now, and ends the previous command's INFO commandstats time,
+ * counted like Redis in whole microseconds between readings), c.last_cmd,
+ * the handler, spec.calls / spec.usec / stats.numcommands, blocked clients
+ * served when the command made keys ready, and the reply appended to
+ * ``out``: bulk strings, +OK and other status replies, integers and nulls
+ * here; everything else (arrays, errors, Block …) by the ``finish``
+ * callback. Counters are added up while the same command repeats and
+ * written back when it changes and on return, so Python sees the same
+ * totals.
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <string.h>
+#include <time.h>
+
+static PyObject *CommandError;   /* radish.errors.CommandError */
+static PyObject *OK;             /* radish.protocol.resp.OK */
+static PyTypeObject *SimpleString;
+static PyObject *failed_cb;      /* failed(c, spec, exc) -> result value */
+static PyObject *finish_cb;      /* finish(c, spec, args, result) -> bytes | None (stop) */
+static PyObject *miss_cb;        /* miss(name) -> entry tuple | None */
+
+static PyObject *s_now_ms, *s_expire_now, *s_last_cmd, *s_calls, *s_usec, *s_numcommands,
+    *s_ready, *s_serve_ready, *s_resp3, *s_propagate_as;
+
+/* Output gathered here, handed to ``out`` as one bytes object. */
+typedef struct {
+    char *p;
+    Py_ssize_t len, cap;
+    char small[8192];
+} OutBuf;
+
+static int
+ob_reserve(OutBuf *b, Py_ssize_t extra)
+{
+    if (b->len + extra <= b->cap)
+        return 0;
+    Py_ssize_t cap = b->cap * 2;
+    while (cap < b->len + extra)
+        cap *= 2;
+    char *np;
+    if (b->p == b->small) {
+        np = PyMem_Malloc(cap);
+        if (np != NULL)
+            memcpy(np, b->p, b->len);
+    } else {
+        np = PyMem_Realloc(b->p, cap);
+    }
+    if (np == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->p = np;
+    b->cap = cap;
+    return 0;
+}
+
+static int
+ob_put(OutBuf *b, const char *s, Py_ssize_t n)
+{
+    if (ob_reserve(b, n) < 0)
+        return -1;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    return 0;
+}
+
+/* Move what is gathered into ``out`` (before anything is appended there
+ * directly, and on return). */
+static int
+ob_flush(OutBuf *b, PyObject *out)
+{
+    if (b->len == 0)
+        return 0;
+    PyObject *chunk = PyBytes_FromStringAndSize(b->p, b->len);
+    if (chunk == NULL)
+        return -1;
+    int r = PyList_Append(out, chunk);
+    Py_DECREF(chunk);
+    b->len = 0;
+    return r;
+}
+
+static void
+ob_free(OutBuf *b)
+{
+    if (b->p != b->small)
+        PyMem_Free(b->p);
+}
+
+static Py_ssize_t
+fmt_ll(char *dst, long long v)
+{
+    char tmp[24];
+    int n = 0;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    Py_ssize_t k = 0;
+    if (v < 0)
+        dst[k++] = '-';
+    while (n)
+        dst[k++] = tmp[--n];
+    return k;
+}
+
+/* Add ``delta`` to the integer attribute ``name`` of ``obj``. */
+static int
+add_attr(PyObject *obj, PyObject *name, long long delta)
+{
+    if (delta == 0)
+        return 0;
+    PyObject *v = PyObject_GetAttr(obj, name);
+    if (v == NULL)
+        return -1;
+    PyObject *d = PyLong_FromLongLong(delta);
+    if (d == NULL) {
+        Py_DECREF(v);
+        return -1;
+    }
+    PyObject *nv = PyNumber_Add(v, d);
+    Py_DECREF(v);
+    Py_DECREF(d);
+    if (nv == NULL)
+        return -1;
+    int r = PyObject_SetAttr(obj, name, nv);
+    Py_DECREF(nv);
+    return r;
+}
+
+static long long
+now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+typedef struct {
+    PyObject *spec;      /* borrowed from the entry (kept alive by ``fast``) */
+    long long calls, usec;
+    long long ran;       /* commands not yet added to stats.numcommands */
+} Counters;
+
+static int
+flush_counters(Counters *k, PyObject *stats)
+{
+    int r = 0;
+    if (k->spec != NULL) {
+        if (add_attr(k->spec, s_calls, k->calls) < 0 || add_attr(k->spec, s_usec, k->usec) < 0)
+            r = -1;
+        Py_CLEAR(k->spec);
+    }
+    k->calls = k->usec = 0;
+    if (add_attr(stats, s_numcommands, k->ran) < 0)
+        r = -1;
+    k->ran = 0;
+    return r;
+}
+
+static PyObject *
+run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
+{
+    if (argc != 8) {
+        PyErr_SetString(PyExc_TypeError, "run_fast takes 8 arguments");
+        return NULL;
+    }
+    if (finish_cb == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "radish._fastpath is not configured");
+        return NULL;
+    }
+    PyObject *c = argv[0], *cmds = argv[1], *out = argv[3], *fast = argv[4];
+    PyObject *ks = argv[5], *stats = argv[6], *blocking = argv[7];
+    Py_ssize_t i = PyLong_AsSsize_t(argv[2]);
+    if (i == -1 && PyErr_Occurred())
+        return NULL;
+    if (!PyList_Check(cmds) || !PyList_Check(out) || !PyDict_Check(fast)) {
+        PyErr_SetString(PyExc_TypeError, "run_fast: cmds and out must be lists, fast a dict");
+        return NULL;
+    }
+
+    OutBuf ob;
+    ob.p = ob.small;
+    ob.len = 0;
+    ob.cap = sizeof(ob.small);
+    Counters k = {NULL, 0, 0, 0};
+    Py_ssize_t n = PyList_GET_SIZE(cmds);
+    Py_ssize_t ret = -1; /* set on every way out but errors */
+    long long last_ms = -1;
+    long long t0 = now_ns();
+    PyObject *ready = NULL, *resp3_obj = NULL;
+    int resp3;
+
+    ready = PyObject_GetAttr(blocking, s_ready);
+    if (ready == NULL || !PyList_Check(ready))
+        goto error;
+    resp3_obj = PyObject_GetAttr(c, s_resp3);
+    if (resp3_obj == NULL || (resp3 = PyObject_IsTrue(resp3_obj)) < 0)
+        goto error;
+
+    for (; i < n; i++) {
+        PyObject *args = PyList_GET_ITEM(cmds, i);
+        if (!PyList_Check(args) || PyList_GET_SIZE(args) == 0) {
+            ret = i;
+            break;
+        }
+        PyObject *name = PyList_GET_ITEM(args, 0);
+        PyObject *entry = PyDict_GetItemWithError(fast, name); /* borrowed */
+        if (entry == NULL) {
+            if (PyErr_Occurred())
+                goto error;
+            PyObject *e = PyObject_CallOneArg(miss_cb, name);
+            if (e == NULL)
+                goto error;
+            Py_DECREF(e); /* ``fast`` holds it when it is an entry */
+            entry = PyDict_GetItemWithError(fast, name);
+            if (entry == NULL) {
+                if (PyErr_Occurred())
+                    goto error;
+                ret = i; /* not a data command: the general path */
+                break;
+            }
+        }
+        if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 4) {
+            PyErr_SetString(PyExc_TypeError, "run_fast: bad entry");
+            goto error;
+        }
+        PyObject *spec = PyTuple_GET_ITEM(entry, 0);
+        PyObject *handler = PyTuple_GET_ITEM(entry, 1);
+        long arity = PyLong_AsLong(PyTuple_GET_ITEM(entry, 2));
+        if (arity == -1 && PyErr_Occurred())
+            goto error;
+        Py_ssize_t nargs = PyList_GET_SIZE(args);
+        if ((arity > 0 && arity != nargs) || (arity < 0 && nargs < -arity)) {
+            ret = i; /* the general path gives the arity error */
+            break;
+        }
+
+        /* The command's clock reading (the previous one's end). */
+        long long ms = t0 / 1000000;
+        if (ms != last_ms) {
+            PyObject *m = PyLong_FromLongLong(ms);
+            if (m == NULL)
+                goto error;
+            int r = PyObject_SetAttr(ks, s_now_ms, m);
+            if (r == 0)
+                r = PyObject_SetAttr(ks, s_expire_now, m);
+            Py_DECREF(m);
+            if (r < 0)
+                goto error;
+            last_ms = ms;
+        }
+        if (spec != k.spec) {
+            if (flush_counters(&k, stats) < 0)
+                goto error;
+            Py_INCREF(spec);
+            k.spec = spec;
+            if (PyObject_SetAttr(c, s_last_cmd, PyTuple_GET_ITEM(entry, 3)) < 0)
+                goto error;
+        }
+
+        PyObject *hargs[2] = {c, args};
+        PyObject *result = PyObject_Vectorcall(handler, hargs, 2, NULL);
+        if (result == NULL) {
+            if (!PyErr_ExceptionMatches(CommandError))
+                goto error;
+            PyObject *et, *ev, *tb;
+            PyErr_Fetch(&et, &ev, &tb);
+            PyErr_NormalizeException(&et, &ev, &tb);
+            Py_XDECREF(et);
+            Py_XDECREF(tb);
+            result = PyObject_CallFunctionObjArgs(failed_cb, c, spec, ev, NULL);
+            Py_XDECREF(ev);
+            if (result == NULL)
+                goto error;
+        }
+        k.calls++;
+        k.ran++;
+
+        int ok;
+        PyTypeObject *t = Py_TYPE(result);
+        if (t == &PyBytes_Type) {
+            Py_ssize_t len = PyBytes_GET_SIZE(result);
+            char head[32];
+            Py_ssize_t hl = 0;
+            head[hl++] = '$';
+            hl += fmt_ll(head + hl, len);
+            head[hl++] = '\r';
+            head[hl++] = '\n';
+            if (len < 4096) {
+                ok = ob_reserve(&ob, hl + len + 2) == 0;
+                if (ok) {
+                    memcpy(ob.p + ob.len, head, hl);
+                    memcpy(ob.p + ob.len + hl, PyBytes_AS_STRING(result), len);
+                    memcpy(ob.p + ob.len + hl + len, "\r\n", 2);
+                    ob.len += hl + len + 2;
+                }
+            } else { /* large value: no copy, the writer joins once */
+                ok = ob_put(&ob, head, hl) == 0 && ob_flush(&ob, out) == 0
+                     && PyList_Append(out, result) == 0 && ob_put(&ob, "\r\n", 2) == 0;
+            }
+        } else if (result == OK) {
+            ok = ob_put(&ob, "+OK\r\n", 5) == 0;
+        } else if (t == &PyLong_Type) {
+            int overflow;
+            long long v = PyLong_AsLongLongAndOverflow(result, &overflow);
+            if (overflow || (v == -1 && PyErr_Occurred())) {
+                PyErr_Clear();
+                goto slow_reply;
+            }
+            char buf[32];
+            Py_ssize_t bl = 0;
+            buf[bl++] = ':';
+            bl += fmt_ll(buf + bl, v);
+            buf[bl++] = '\r';
+            buf[bl++] = '\n';
+            ok = ob_put(&ob, buf, bl) == 0;
+        } else if (result == Py_None) {
+            ok = resp3 ? ob_put(&ob, "_\r\n", 3) == 0 : ob_put(&ob, "$-1\r\n", 5) == 0;
+        } else if (t == SimpleString) {
+            Py_ssize_t len = PyBytes_GET_SIZE(result);
+            ok = ob_reserve(&ob, len + 3) == 0;
+            if (ok) {
+                ob.p[ob.len] = '+';
+                memcpy(ob.p + ob.len + 1, PyBytes_AS_STRING(result), len);
+                memcpy(ob.p + ob.len + 1 + len, "\r\n", 2);
+                ob.len += len + 3;
+            }
+        } else {
+        slow_reply:
+            /* Arrays, errors, Block …: Python finishes the command. */
+            if (ob_flush(&ob, out) < 0 || flush_counters(&k, stats) < 0) {
+                Py_DECREF(result);
+                goto error;
+            }
+            Py_INCREF(spec);
+            k.spec = spec; /* keep this command's time counted here */
+            PyObject *fargs[4] = {c, spec, args, result};
+            PyObject *reply = PyObject_Vectorcall(finish_cb, fargs, 4, NULL);
+            Py_DECREF(result);
+            if (reply == NULL)
+                goto error;
+            if (reply == Py_None) { /* parked: the batch ends here */
+                Py_DECREF(reply);
+                long long t1 = now_ns();
+                if (t1 > t0)
+                    k.usec += t1 / 1000 - t0 / 1000;
+                ret = ~(i + 1);
+                break;
+            }
+            ok = PyBytes_Check(reply) && ob_put(&ob, PyBytes_AS_STRING(reply), PyBytes_GET_SIZE(reply)) == 0;
+            if (!PyBytes_Check(reply))
+                PyErr_SetString(PyExc_TypeError, "finish must return bytes or None");
+            Py_DECREF(reply);
+            result = NULL;
+        }
+        Py_XDECREF(result);
+        if (!ok)
+            goto error;
+
+        if (PyList_GET_SIZE(ready)) {
+            /* The command made keys ready: serve the clients blocked on
+             * them (their replies go to their own connections). */
+            if (add_attr(stats, s_numcommands, k.ran) < 0)
+                goto error;
+            k.ran = 0;
+            PyObject *r = PyObject_CallMethodNoArgs(blocking, s_serve_ready);
+            if (r == NULL)
+                goto error;
+            Py_DECREF(r);
+        }
+        long long t1 = now_ns();
+        if (t1 > t0)
+            k.usec += t1 / 1000 - t0 / 1000;
+        t0 = t1;
+    }
+    if (ret == -1)
+        ret = n;
+
+    /* Nobody listens to the funnel: a rewrite a handler asked for is
+     * dropped, as Propagator.propagate would. */
+    {
+        PyObject *pa = PyObject_GetAttr(c, s_propagate_as);
+        if (pa == NULL)
+            goto error;
+        int r = 0;
+        if (pa != Py_None)
+            r = PyObject_SetAttr(c, s_propagate_as, Py_None);
+        Py_DECREF(pa);
+        if (r < 0)
+            goto error;
+    }
+    if (ob_flush(&ob, out) < 0 || flush_counters(&k, stats) < 0)
+        goto error;
+    ob_free(&ob);
+    Py_DECREF(ready);
+    Py_DECREF(resp3_obj);
+    return PyLong_FromSsize_t(ret);
+
+error:
+    {
+        /* Keep what ran counted and answered, then raise. */
+        PyObject *et, *ev, *tb;
+        PyErr_Fetch(&et, &ev, &tb);
+        ob_flush(&ob, out);
+        flush_counters(&k, stats);
+        PyErr_Clear();
+        PyErr_Restore(et, ev, tb);
+    }
+    ob_free(&ob);
+    Py_XDECREF(ready);
+    Py_XDECREF(resp3_obj);
+    return NULL;
+}
+
+static PyObject *
+configure(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *ce, *ok, *ss, *failed, *finish, *miss;
+    if (!PyArg_ParseTuple(args, "OOOOOO", &ce, &ok, &ss, &failed, &finish, &miss))
+        return NULL;
+    if (!PyType_Check(ss) || !PyType_IsSubtype((PyTypeObject *)ss, &PyBytes_Type)) {
+        PyErr_SetString(PyExc_TypeError, "simple_string must be a bytes subclass");
+        return NULL;
+    }
+    Py_INCREF(ce);
+    Py_XSETREF(CommandError, ce);
+    Py_INCREF(ok);
+    Py_XSETREF(OK, ok);
+    Py_INCREF(ss);
+    Py_XSETREF(SimpleString, (PyTypeObject *)ss);
+    Py_INCREF(failed);
+    Py_XSETREF(failed_cb, failed);
+    Py_INCREF(finish);
+    Py_XSETREF(finish_cb, finish);
+    Py_INCREF(miss);
+    Py_XSETREF(miss_cb, miss);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    {"run_fast", (PyCFunction)(void (*)(void))run_fast, METH_FASTCALL,
+     "run_fast(c, cmds, start, out, fast, ks, stats, blocking) -> next index, or ~consumed to stop."},
+    {"configure", configure, METH_VARARGS,
+     "configure(CommandError, OK, SimpleString, failed, finish, miss): the Python side's pieces."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef fastpath_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "radish._fastpath",
+    .m_doc = "The dispatcher's batch loop for data commands (see dispatch.run_batch).",
+    .m_size = -1,
+    .m_methods = methods,
+};
+
+PyMODINIT_FUNC
+PyInit__fastpath(void)
+{
+#define INTERN(var, text) \
+    if ((var = PyUnicode_InternFromString(text)) == NULL) \
+        return NULL;
+    INTERN(s_now_ms, "now_ms");
+    INTERN(s_expire_now, "expire_now");
+    INTERN(s_last_cmd, "last_cmd");
+    INTERN(s_calls, "calls");
+    INTERN(s_usec, "usec");
+    INTERN(s_numcommands, "numcommands");
+    INTERN(s_ready, "ready");
+    INTERN(s_serve_ready, "serve_ready");
+    INTERN(s_resp3, "resp3");
+    INTERN(s_propagate_as, "propagate_as");
+#undef INTERN
+    return PyModule_Create(&fastpath_module);
+}

@@ -1,0 +1,166 @@
+"""The dispatcher's batch loop in C (``radish._fastpath``) and in Python
+(``run_batch(..., use_c=False)``) give the same replies, statistics and
+state for the same commands."""
+
+from __future__ import annotations
+
+import shutil
+import sysconfig
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tests.conftest import InProcess
+
+from radish import dispatch
+
+HAVE_C = dispatch._run_fast is not None
+
+
+def test_fastpath_is_built_where_a_compiler_is():
+    headers = Path(sysconfig.get_paths()["include"], "Python.h").exists()
+    if shutil.which("cc") and headers:
+        assert HAVE_C
+
+
+def run(srv: InProcess, cmds: list[list[bytes]], use_c: bool) -> tuple[bytes, int]:
+    out: list[bytes] = []
+    consumed = dispatch.run_batch(srv.client, [list(c) for c in cmds], out, use_c=use_c)
+    return b"".join(out), consumed
+
+
+def state(srv: InProcess) -> dict:
+    """What INFO and CLIENT LIST would show of the run."""
+    server = srv.server
+    ks = server.keyspace
+    calls = {}
+    from radish.commands.registry import COMMANDS
+
+    for spec in COMMANDS.values():
+        for s in [spec, *spec.subcommands.values()]:
+            if s.calls or s.failed_calls or s.rejected_calls:
+                calls[s.name] = (s.calls, s.failed_calls, s.rejected_calls)
+    data = {db.id: dict(db.data) for db in ks.dbs if db.data}
+    return {
+        "numcommands": server.stats.numcommands,
+        "errors": dict(server.stats.errors),
+        "total_error_replies": server.stats.total_error_replies,
+        "hits": ks.keyspace_hits,
+        "misses": ks.keyspace_misses,
+        "dirty": server.dirty,
+        "last_cmd": srv.client.last_cmd,
+        "resp3": srv.client.resp3,
+        "data": {k: {kk: repr(vv) for kk, vv in v.items()} for k, v in data.items()},
+    }
+
+
+def both(cmds: list[list[bytes]]):
+    """Run ``cmds`` as one batch on two fresh servers, C and Python."""
+    from radish.commands.registry import COMMANDS
+
+    results = []
+    for use_c in (True, False):
+        for spec in COMMANDS.values():  # command statistics are per process
+            for s in [spec, *spec.subcommands.values()]:
+                s.calls = s.failed_calls = s.rejected_calls = s.usec = 0
+        srv = InProcess()
+        reply = run(srv, cmds, use_c)
+        results.append((reply, state(srv)))
+    return results
+
+
+needs_c = pytest.mark.skipif(not HAVE_C, reason="radish._fastpath is not built (no C compiler)")
+
+
+@needs_c
+def test_simple_replies_and_counters():
+    cmds = [
+        [b"SET", b"k", b"v"], [b"GET", b"k"], [b"get", b"missing"], [b"INCR", b"n"],
+        [b"INCRBY", b"n", b"9223372036854775806"], [b"INCR", b"n"], [b"PING"], [b"ping", b"hi"],
+        [b"ECHO", b"x" * 5000], [b"GET", b"k", b"extra"], [b"NOSUCH", b"a"], [b"LPUSH", b"l", b"a", b"b"],
+        [b"GET", b"l"], [b"LRANGE", b"l", b"0", b"-1"], [b"HSET", b"h", b"f", b"1"], [b"HGETALL", b"h"],
+    ]
+    (c_reply, c_state), (py_reply, py_state) = both(cmds)
+    assert c_reply == py_reply
+    assert c_state == py_state
+    assert c_reply[0].startswith(
+        b"+OK\r\n$1\r\nv\r\n$-1\r\n:1\r\n:9223372036854775807\r\n"
+        b"-ERR increment or decrement would overflow\r\n+PONG\r\n$2\r\nhi\r\n$5000\r\n" + b"x" * 5000
+    )
+    assert b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n" in c_reply[0]
+    assert b"-ERR wrong number of arguments for 'get' command\r\n" in c_reply[0]
+    assert c_reply[1] == len(cmds)
+    assert c_state["numcommands"] == py_state["numcommands"] == len(cmds) - 2  # arity, unknown
+
+
+@needs_c
+def test_mode_changes_inside_a_batch():
+    # HELLO 3, MULTI and CLIENT REPLY change how later commands of the same
+    # read are handled; both loops must notice.
+    cmds = [
+        [b"GET", b"x"], [b"HELLO", b"3"], [b"GET", b"x"], [b"MULTI"], [b"SET", b"x", b"1"],
+        [b"INCR", b"x"], [b"EXEC"], [b"CLIENT", b"REPLY", b"OFF"], [b"SET", b"y", b"2"],
+        [b"CLIENT", b"REPLY", b"ON"], [b"GET", b"y"],
+    ]
+    (c_reply, c_state), (py_reply, py_state) = both(cmds)
+    assert c_reply == py_reply and c_state == py_state
+    assert c_reply[0].startswith(b"$-1\r\n%7\r\n")
+    assert c_reply[0].endswith(b"+QUEUED\r\n+QUEUED\r\n*2\r\n+OK\r\n:2\r\n+OK\r\n$1\r\n2\r\n")
+
+
+@needs_c
+def test_blocking_command_ends_the_batch():
+    cmds = [[b"RPUSH", b"q", b"a"], [b"BLPOP", b"q", b"0"], [b"BLPOP", b"q", b"0"], [b"PING"]]
+    (c_reply, c_state), (py_reply, py_state) = both(cmds)
+    assert c_reply == py_reply and c_state == py_state
+    assert c_reply == (b":1\r\n*2\r\n$1\r\nq\r\n$1\r\na\r\n", 3)  # parked on the second BLPOP
+
+
+class _Recorder:
+    """The network side of a parked client: records what it is sent."""
+
+    def __init__(self) -> None:
+        self.replies: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.replies.append(data)
+
+    def resume_processing(self) -> None:
+        pass
+
+
+@needs_c
+def test_writes_wake_clients_blocked_on_other_connections():
+    for use_c in (True, False):
+        srv = InProcess()
+        waiter = srv.server.new_client("127.0.0.1:2", "127.0.0.1:6379")
+        waiter.connection = conn = _Recorder()
+        out: list[bytes] = []
+        assert dispatch.run_batch(waiter, [[b"BLPOP", b"q", b"0"]], out, use_c=use_c) == 1
+        out = []
+        dispatch.run_batch(srv.client, [[b"LPUSH", b"q", b"x"], [b"LLEN", b"q"]], out, use_c=use_c)
+        assert b"".join(out) == b":1\r\n:0\r\n"
+        assert conn.replies == [b"*2\r\n$1\r\nq\r\n$1\r\nx\r\n"]
+
+
+command_pool = st.sampled_from([
+    [b"SET", b"a", b"1"], [b"SET", b"b", b"x"], [b"GET", b"a"], [b"GET", b"b"], [b"GET", b"c"],
+    [b"INCR", b"a"], [b"INCR", b"b"], [b"DECRBY", b"a", b"5"], [b"APPEND", b"b", b"yz"],
+    [b"STRLEN", b"b"], [b"DEL", b"a"], [b"EXISTS", b"a", b"b"], [b"LPUSH", b"l", b"1", b"2"],
+    [b"LPOP", b"l"], [b"LRANGE", b"l", b"0", b"-1"], [b"SADD", b"s", b"m"], [b"SMEMBERS", b"s"],
+    [b"HSET", b"h", b"f", b"v"], [b"HGET", b"h", b"f"], [b"TYPE", b"h"], [b"PING"],
+    [b"ECHO", b"e"], [b"GET"], [b"SET", b"a"], [b"UNKNOWNCMD"], [b"SELECT", b"1"], [b"SELECT", b"0"],
+    [b"HELLO", b"3"], [b"HELLO", b"2"], [b"MULTI"], [b"EXEC"], [b"DISCARD"], [b"MSET", b"a", b"1", b"b", b"2"],
+    [b"GETDEL", b"b"], [b"EXPIRE", b"a", b"1000"], [b"TTL", b"a"], [b"OBJECT", b"ENCODING", b"a"],
+    [b"BLPOP", b"l", b"0"], [b"CLIENT", b"REPLY", b"SKIP"], [b"FLUSHDB"], [b"DBSIZE"],
+])
+
+
+@needs_c
+@settings(max_examples=150, deadline=None)
+@given(st.lists(command_pool, min_size=1, max_size=25))
+def test_any_batch_runs_the_same_in_c_and_python(cmds):
+    (c_reply, c_state), (py_reply, py_state) = both(cmds)
+    assert c_reply == py_reply
+    assert c_state == py_state
