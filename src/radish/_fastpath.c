@@ -182,6 +182,21 @@ flush_counters(Counters *k, PyObject *stats)
     return r;
 }
 
+/* Nobody listens to the funnel: a rewrite a handler asked for is dropped,
+ * as Propagator.propagate would. */
+static int
+drop_rewrite(PyObject *c)
+{
+    PyObject *pa = PyObject_GetAttr(c, s_propagate_as);
+    if (pa == NULL)
+        return -1;
+    int r = 0;
+    if (pa != Py_None)
+        r = PyObject_SetAttr(c, s_propagate_as, Py_None);
+    Py_DECREF(pa);
+    return r;
+}
+
 static PyObject *
 run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
 {
@@ -198,6 +213,10 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     Py_ssize_t i = PyLong_AsSsize_t(argv[2]);
     if (i == -1 && PyErr_Occurred())
         return NULL;
+    if (i < 0) {
+        PyErr_SetString(PyExc_ValueError, "run_fast: negative start");
+        return NULL;
+    }
     if (!PyList_Check(cmds) || !PyList_Check(out) || !PyDict_Check(fast)) {
         PyErr_SetString(PyExc_TypeError, "run_fast: cmds and out must be lists, fast a dict");
         return NULL;
@@ -208,39 +227,45 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     ob.len = 0;
     ob.cap = sizeof(ob.small);
     Counters k = {NULL, 0, 0, 0};
-    Py_ssize_t n = PyList_GET_SIZE(cmds);
     Py_ssize_t ret = -1; /* set on every way out but errors */
     long long last_ms = -1;
     long long t0 = now_ns();
-    PyObject *ready = NULL, *resp3_obj = NULL;
+    PyObject *ready = NULL, *resp3_obj = NULL, *args = NULL, *entry = NULL;
     int resp3;
 
     ready = PyObject_GetAttr(blocking, s_ready);
-    if (ready == NULL || !PyList_Check(ready))
+    if (ready == NULL)
         goto error;
+    if (!PyList_Check(ready)) {
+        PyErr_SetString(PyExc_TypeError, "run_fast: blocking.ready must be a list");
+        goto error;
+    }
     resp3_obj = PyObject_GetAttr(c, s_resp3);
     if (resp3_obj == NULL || (resp3 = PyObject_IsTrue(resp3_obj)) < 0)
         goto error;
 
-    for (; i < n; i++) {
-        PyObject *args = PyList_GET_ITEM(cmds, i);
+    /* The command and its entry are held for the iteration: the handler
+     * and the callbacks run Python code. */
+    for (; i < PyList_GET_SIZE(cmds); i++) {
+        Py_CLEAR(args);
+        Py_CLEAR(entry);
+        args = PyList_GET_ITEM(cmds, i);
+        Py_INCREF(args);
         if (!PyList_Check(args) || PyList_GET_SIZE(args) == 0) {
             ret = i;
             break;
         }
         PyObject *name = PyList_GET_ITEM(args, 0);
-        PyObject *entry = PyDict_GetItemWithError(fast, name); /* borrowed */
-        if (entry == NULL) {
+        entry = PyDict_GetItemWithError(fast, name);
+        if (entry != NULL) {
+            Py_INCREF(entry);
+        } else {
             if (PyErr_Occurred())
                 goto error;
-            PyObject *e = PyObject_CallOneArg(miss_cb, name);
-            if (e == NULL)
+            entry = PyObject_CallOneArg(miss_cb, name);
+            if (entry == NULL)
                 goto error;
-            Py_DECREF(e); /* ``fast`` holds it when it is an entry */
-            entry = PyDict_GetItemWithError(fast, name);
-            if (entry == NULL) {
-                if (PyErr_Occurred())
-                    goto error;
+            if (entry == Py_None) {
                 ret = i; /* not a data command: the general path */
                 break;
             }
@@ -353,11 +378,12 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
         } else {
         slow_reply:
             /* Arrays, errors, Block …: Python finishes the command. */
+            Py_INCREF(spec);
             if (ob_flush(&ob, out) < 0 || flush_counters(&k, stats) < 0) {
+                Py_DECREF(spec);
                 Py_DECREF(result);
                 goto error;
             }
-            Py_INCREF(spec);
             k.spec = spec; /* keep this command's time counted here */
             PyObject *fargs[4] = {c, spec, args, result};
             PyObject *reply = PyObject_Vectorcall(finish_cb, fargs, 4, NULL);
@@ -372,9 +398,14 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
                 ret = ~(i + 1);
                 break;
             }
-            ok = PyBytes_Check(reply) && ob_put(&ob, PyBytes_AS_STRING(reply), PyBytes_GET_SIZE(reply)) == 0;
-            if (!PyBytes_Check(reply))
+            if (!PyBytes_Check(reply)) {
                 PyErr_SetString(PyExc_TypeError, "finish must return bytes or None");
+                ok = 0;
+            } else if (PyBytes_GET_SIZE(reply) < 4096) {
+                ok = ob_put(&ob, PyBytes_AS_STRING(reply), PyBytes_GET_SIZE(reply)) == 0;
+            } else { /* a large reply goes out as it is */
+                ok = ob_flush(&ob, out) == 0 && PyList_Append(out, reply) == 0;
+            }
             Py_DECREF(reply);
             result = NULL;
         }
@@ -399,24 +430,12 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
         t0 = t1;
     }
     if (ret == -1)
-        ret = n;
-
-    /* Nobody listens to the funnel: a rewrite a handler asked for is
-     * dropped, as Propagator.propagate would. */
-    {
-        PyObject *pa = PyObject_GetAttr(c, s_propagate_as);
-        if (pa == NULL)
-            goto error;
-        int r = 0;
-        if (pa != Py_None)
-            r = PyObject_SetAttr(c, s_propagate_as, Py_None);
-        Py_DECREF(pa);
-        if (r < 0)
-            goto error;
-    }
-    if (ob_flush(&ob, out) < 0 || flush_counters(&k, stats) < 0)
+        ret = i;
+    if (drop_rewrite(c) < 0 || ob_flush(&ob, out) < 0 || flush_counters(&k, stats) < 0)
         goto error;
     ob_free(&ob);
+    Py_XDECREF(args);
+    Py_XDECREF(entry);
     Py_DECREF(ready);
     Py_DECREF(resp3_obj);
     return PyLong_FromSsize_t(ret);
@@ -428,10 +447,13 @@ error:
         PyErr_Fetch(&et, &ev, &tb);
         ob_flush(&ob, out);
         flush_counters(&k, stats);
+        drop_rewrite(c);
         PyErr_Clear();
         PyErr_Restore(et, ev, tb);
     }
     ob_free(&ob);
+    Py_XDECREF(args);
+    Py_XDECREF(entry);
     Py_XDECREF(ready);
     Py_XDECREF(resp3_obj);
     return NULL;

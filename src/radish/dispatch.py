@@ -232,7 +232,7 @@ def call(c, spec: CommandSpec, args: list[bytes]):
         result = result.timeout_fn() if result.timeout_fn is not None else result.timeout_reply
     end = _time_ns()
     if end > start:
-        spec.usec += (end - start) // 1000
+        spec.usec += end // 1000 - start // 1000
     spec.calls += 1
     server.stats.numcommands += 1
     if server.dirty != dirty or c.propagate_as is not None:
@@ -395,7 +395,7 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool = True) 
             dirty = server.dirty
         c.last_cmd = spec.name
         try:
-            result = spec.handler(c, args)
+            result = entry[1](c, args)
         except CommandError as e:
             result = _failed(c, spec, e)
         spec.calls += 1
