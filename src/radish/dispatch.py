@@ -146,7 +146,7 @@ def process_command(c, args: list[bytes]) -> bytes | None:
         if err:
             spec.rejected_calls += 1
             return _reject(c, err)
-    if not c.resp3 and (c.subscriptions or c.psubscriptions) and args[0].lower() not in _PUBSUB_ALLOWED:
+    if not c.resp3 and c.subscribed() and args[0].lower() not in _PUBSUB_ALLOWED:
         spec.rejected_calls += 1
         return _reject(
             c,
@@ -269,6 +269,7 @@ def _plain(c, server) -> bool:
         and not c.reply_mode
         and not c.subscriptions
         and not c.psubscriptions
+        and not c.ssubscriptions
         and not server.loading
         and server.precheck_write(c, _WRITE_PROBE) is None
     )

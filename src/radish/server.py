@@ -26,6 +26,7 @@ from .config import Config
 from .db.keyspace import Keyspace
 from .log import Logger
 from .propagation import Propagator
+from .pubsub import PubSub
 
 
 class Stats:
@@ -129,6 +130,8 @@ class Server:
         self.cron_hooks: list = []  # extra periodic work registered by later layers
         self._expire_db_cursor = 0  # the active cycle resumes where it stopped
         self.client_closed_hooks: list = []
+        self.pubsub = PubSub(self)
+        self.client_closed_hooks.append(self.pubsub.drop_client)
         self.flush_hooks: list = []  # called with a db index, or -1 for FLUSHALL
         self.swapdb_hooks: list = [self.blocking.swapped]
         self.startup_hooks: list = []  # run before listening (e.g. load the RDB)
@@ -370,7 +373,7 @@ class Server:
         for c in list(self.clients.values()):
             if c.flags & (FLAG_MASTER | FLAG_REPLICA) or c.blocked is not None:
                 continue
-            if c.subscriptions or c.psubscriptions:
+            if c.subscribed():
                 continue
             if now - c.last_interaction > timeout:
                 self.log.verbose("Closing idle client")
