@@ -6,12 +6,11 @@
  * the handler itself; Python spends about 0.5 us per command there. This
  * is that loop, and only that loop: handlers, errors, blocking and every
  * reply type but the simplest stay in Python. It is ``run_batch``'s inner
- * loop in dispatch.py for the case it names "plain" with nobody listening
- * to the propagation funnel; dispatch.py keeps the same loop in Python for
- * every other case and for installs without a compiler. Keep the two in
+ * loop in dispatch.py for the case it names "plain"; dispatch.py keeps the
+ * same loop in Python for installs without a compiler. Keep the two in
  * step (tests/unit/test_fastpath.py runs both on the same commands).
  *
- * run_fast(c, cmds, start, out, fast, ks, stats, blocking) -> int
+ * run_fast(c, cmds, start, out, fast, ks, stats, blocking, server) -> int
  *   Runs cmds[start:] while they are data commands known to ``fast``
  *   (spelling -> (spec, handler, arity, name), filled by the ``miss``
  *   callback) with a valid arity. Returns the index of the first command
@@ -25,7 +24,10 @@
  * served when the command made keys ready, and the reply appended to
  * ``out``: bulk strings, +OK and other status replies, integers and nulls
  * here; everything else (arrays, errors, Block …) by the ``finish``
- * callback. Counters are added up while the same command repeats and
+ * callback. When ``server`` is given (replicas, the backlog or the AOF
+ * listen), a command that moved the dirty counter or asked for a rewrite
+ * goes to the funnel through the ``propagated`` callback, and what is
+ * queued is flushed after each command. Counters are added up while the same command repeats and
  * written back when it changes and on return, so Python sees the same
  * totals.
  */
@@ -41,9 +43,10 @@ static PyTypeObject *SimpleString;
 static PyObject *failed_cb;      /* failed(c, spec, exc) -> result value */
 static PyObject *finish_cb;      /* finish(c, spec, args, result) -> bytes | None (stop) */
 static PyObject *miss_cb;        /* miss(name) -> entry tuple | None */
+static PyObject *propagated_cb;  /* propagated(c, args, dirtied): to the funnel */
 
 static PyObject *s_now_ms, *s_expire_now, *s_last_cmd, *s_calls, *s_usec, *s_numcommands,
-    *s_ready, *s_serve_ready, *s_resp3, *s_propagate_as;
+    *s_ready, *s_serve_ready, *s_resp3, *s_propagate_as, *s_dirty, *s_propagation, *s_pending;
 
 /* Output gathered here, handed to ``out`` as one bytes object. */
 typedef struct {
@@ -197,11 +200,52 @@ drop_rewrite(PyObject *c)
     return r;
 }
 
+static int
+get_ll(PyObject *obj, PyObject *name, long long *out)
+{
+    PyObject *v = PyObject_GetAttr(obj, name);
+    if (v == NULL)
+        return -1;
+    *out = PyLong_AsLongLong(v);
+    Py_DECREF(v);
+    return (*out == -1 && PyErr_Occurred()) ? -1 : 0;
+}
+
+/* Someone listens to the funnel: hand it the command when it wrote (the
+ * dirty counter moved) or asked for a rewrite, and flush what is queued
+ * (lazy-expiry DELs too), as run_batch's Python loop does. */
+static int
+propagate(PyObject *c, PyObject *args, PyObject *server, PyObject *prop, long long dirty)
+{
+    long long now_dirty;
+    if (get_ll(server, s_dirty, &now_dirty) < 0)
+        return -1;
+    PyObject *pa = PyObject_GetAttr(c, s_propagate_as);
+    if (pa == NULL)
+        return -1;
+    int rewrite = pa != Py_None;
+    Py_DECREF(pa);
+    PyObject *pending = PyObject_GetAttr(prop, s_pending);
+    if (pending == NULL)
+        return -1;
+    int queued = PyObject_IsTrue(pending);
+    Py_DECREF(pending);
+    if (queued < 0)
+        return -1;
+    if (now_dirty == dirty && !rewrite && !queued)
+        return 0;
+    PyObject *r = PyObject_CallFunctionObjArgs(propagated_cb, c, args, now_dirty != dirty ? Py_True : Py_False, NULL);
+    if (r == NULL)
+        return -1;
+    Py_DECREF(r);
+    return 0;
+}
+
 static PyObject *
 run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
 {
-    if (argc != 8) {
-        PyErr_SetString(PyExc_TypeError, "run_fast takes 8 arguments");
+    if (argc != 9) {
+        PyErr_SetString(PyExc_TypeError, "run_fast takes 9 arguments");
         return NULL;
     }
     if (finish_cb == NULL) {
@@ -210,6 +254,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     }
     PyObject *c = argv[0], *cmds = argv[1], *out = argv[3], *fast = argv[4];
     PyObject *ks = argv[5], *stats = argv[6], *blocking = argv[7];
+    PyObject *server = argv[8]; /* None while nobody listens to the funnel */
     Py_ssize_t i = PyLong_AsSsize_t(argv[2]);
     if (i == -1 && PyErr_Occurred())
         return NULL;
@@ -230,7 +275,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     Py_ssize_t ret = -1; /* set on every way out but errors */
     long long last_ms = -1;
     long long t0 = now_ns();
-    PyObject *ready = NULL, *resp3_obj = NULL, *args = NULL, *entry = NULL;
+    PyObject *ready = NULL, *resp3_obj = NULL, *args = NULL, *entry = NULL, *prop = NULL;
     int resp3;
 
     ready = PyObject_GetAttr(blocking, s_ready);
@@ -240,6 +285,8 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
         PyErr_SetString(PyExc_TypeError, "run_fast: blocking.ready must be a list");
         goto error;
     }
+    if (server != Py_None && (prop = PyObject_GetAttr(server, s_propagation)) == NULL)
+        goto error;
     resp3_obj = PyObject_GetAttr(c, s_resp3);
     if (resp3_obj == NULL || (resp3 = PyObject_IsTrue(resp3_obj)) < 0)
         goto error;
@@ -308,6 +355,9 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
                 goto error;
         }
 
+        long long dirty = 0;
+        if (prop != NULL && get_ll(server, s_dirty, &dirty) < 0)
+            goto error;
         PyObject *hargs[2] = {c, args};
         PyObject *result = PyObject_Vectorcall(handler, hargs, 2, NULL);
         if (result == NULL) {
@@ -325,6 +375,10 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
         }
         k.calls++;
         k.ran++;
+        if (prop != NULL && propagate(c, args, server, prop, dirty) < 0) {
+            Py_DECREF(result);
+            goto error;
+        }
 
         int ok;
         PyTypeObject *t = Py_TYPE(result);
@@ -431,13 +485,14 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     }
     if (ret == -1)
         ret = i;
-    if (drop_rewrite(c) < 0 || ob_flush(&ob, out) < 0 || flush_counters(&k, stats) < 0)
+    if ((prop == NULL && drop_rewrite(c) < 0) || ob_flush(&ob, out) < 0 || flush_counters(&k, stats) < 0)
         goto error;
     ob_free(&ob);
     Py_XDECREF(args);
     Py_XDECREF(entry);
     Py_DECREF(ready);
     Py_DECREF(resp3_obj);
+    Py_XDECREF(prop);
     return PyLong_FromSsize_t(ret);
 
 error:
@@ -447,7 +502,8 @@ error:
         PyErr_Fetch(&et, &ev, &tb);
         ob_flush(&ob, out);
         flush_counters(&k, stats);
-        drop_rewrite(c);
+        if (prop == NULL)
+            drop_rewrite(c);
         PyErr_Clear();
         PyErr_Restore(et, ev, tb);
     }
@@ -456,14 +512,15 @@ error:
     Py_XDECREF(entry);
     Py_XDECREF(ready);
     Py_XDECREF(resp3_obj);
+    Py_XDECREF(prop);
     return NULL;
 }
 
 static PyObject *
 configure(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    PyObject *ce, *ok, *ss, *failed, *finish, *miss;
-    if (!PyArg_ParseTuple(args, "OOOOOO", &ce, &ok, &ss, &failed, &finish, &miss))
+    PyObject *ce, *ok, *ss, *failed, *finish, *miss, *propagated;
+    if (!PyArg_ParseTuple(args, "OOOOOOO", &ce, &ok, &ss, &failed, &finish, &miss, &propagated))
         return NULL;
     if (!PyType_Check(ss) || !PyType_IsSubtype((PyTypeObject *)ss, &PyBytes_Type)) {
         PyErr_SetString(PyExc_TypeError, "simple_string must be a bytes subclass");
@@ -481,14 +538,16 @@ configure(PyObject *Py_UNUSED(module), PyObject *args)
     Py_XSETREF(finish_cb, finish);
     Py_INCREF(miss);
     Py_XSETREF(miss_cb, miss);
+    Py_INCREF(propagated);
+    Py_XSETREF(propagated_cb, propagated);
     Py_RETURN_NONE;
 }
 
 static PyMethodDef methods[] = {
     {"run_fast", (PyCFunction)(void (*)(void))run_fast, METH_FASTCALL,
-     "run_fast(c, cmds, start, out, fast, ks, stats, blocking) -> next index, or ~consumed to stop."},
+     "run_fast(c, cmds, start, out, fast, ks, stats, blocking, server or None) -> next index, or ~consumed to stop."},
     {"configure", configure, METH_VARARGS,
-     "configure(CommandError, OK, SimpleString, failed, finish, miss): the Python side's pieces."},
+     "configure(CommandError, OK, SimpleString, failed, finish, miss, propagated): the Python side's pieces."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -516,6 +575,9 @@ PyInit__fastpath(void)
     INTERN(s_serve_ready, "serve_ready");
     INTERN(s_resp3, "resp3");
     INTERN(s_propagate_as, "propagate_as");
+    INTERN(s_dirty, "dirty");
+    INTERN(s_propagation, "propagation");
+    INTERN(s_pending, "pending");
 #undef INTERN
     return PyModule_Create(&fastpath_module);
 }

@@ -316,12 +316,23 @@ def _finish(c, spec: CommandSpec, args: list[bytes], result) -> bytes | None:
     return b"" if r is None else r
 
 
+def _propagated(c, args: list[bytes], dirtied: bool) -> None:
+    """After a fast command while someone listens: the command (or its
+    rewrite) to the funnel, and the funnel flushed."""
+    if dirtied or c.propagate_as is not None:
+        _propagate(c, args, dirtied)
+    prop = c.server.propagation
+    if prop.pending:
+        prop.flush()
+        c.woff = prop.master_repl_offset
+
+
 try:  # built by setup.py when a C compiler is available
     from . import _fastpath
 except ImportError:  # pragma: no cover - installs without a compiler
     _fastpath = None
 if _fastpath is not None:
-    _fastpath.configure(CommandError, OK, SimpleString, _failed, _finish, _fast_entry)
+    _fastpath.configure(CommandError, OK, SimpleString, _failed, _finish, _fast_entry, _propagated)
 _run_fast = _fastpath.run_fast if _fastpath is not None else None
 
 
@@ -336,8 +347,8 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool = True) 
     commands that are not ``neutral`` (connection, server and transaction
     commands), which always take ``process_command``, after which the
     state is looked at again. Data commands of the right arity run
-    directly: in C (``_fastpath.c``, the same loop) while nobody listens to
-    the funnel, else in the loop below. One clock reading per command
+    directly: in C (``_fastpath.c``, the same loop) when it is built, else
+    in the loop below. One clock reading per command
     serves both the keyspace (expiry) and INFO commandstats: a command's
     time runs to the next one's start, so it includes encoding its reply;
     it is counted in whole microseconds between readings, as Redis does."""
@@ -358,8 +369,8 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool = True) 
     i = 0
     t0 = _time_ns()
     while i < n:
-        if run_fast is not None and plain and not listening:
-            i = run_fast(c, cmds, i, out, fast, ks, stats, blocking)
+        if run_fast is not None and plain:
+            i = run_fast(c, cmds, i, out, fast, ks, stats, blocking, server if listening else None)
             if i < 0:  # parked by a blocking command
                 return ~i
             if i == n:
