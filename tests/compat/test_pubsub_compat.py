@@ -8,7 +8,7 @@ import socket
 import time
 
 import pytest
-from tests.conftest import raw_exchange
+from tests.conftest import raw_exchange, read_until_quiet
 
 CASES = [
     b"SUBSCRIBE a b a\r\nPING\r\nPING x\r\nGET k\r\nPSUBSCRIBE p*\r\nSSUBSCRIBE s\r\n"
@@ -48,20 +48,6 @@ def test_resp3_streams_match_redis(radish_server, redis_server, data):
     assert ours == ref
 
 
-def _read_until_quiet(s: socket.socket, wait: float = 0.3) -> bytes:
-    out = b""
-    s.settimeout(wait)
-    try:
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            out += chunk
-    except TimeoutError:
-        pass
-    return out
-
-
 def _fanout(port: int) -> tuple[bytes, bytes, bytes]:
     """Two subscribers (a channel, a pattern) and a publisher."""
     sub = socket.create_connection(("127.0.0.1", port))
@@ -70,13 +56,13 @@ def _fanout(port: int) -> tuple[bytes, bytes, bytes]:
     try:
         sub.sendall(b"SUBSCRIBE orders\r\n")
         psub.sendall(b"HELLO 3\r\nPSUBSCRIBE ord*\r\n")
-        _read_until_quiet(sub)
-        _read_until_quiet(psub)
+        read_until_quiet(sub)
+        read_until_quiet(psub)
         pub.sendall(
             b"PUBLISH orders one\r\nPUBLISH ordinary two\r\nPUBLISH other three\r\n"
             b"PUBSUB NUMSUB orders ordinary\r\nPUBSUB NUMPAT\r\nPUBSUB CHANNELS\r\n"
         )
-        return _read_until_quiet(pub), _read_until_quiet(sub), _read_until_quiet(psub)
+        return read_until_quiet(pub), read_until_quiet(sub), read_until_quiet(psub)
     finally:
         for s in (sub, psub, pub):
             s.close()
@@ -95,7 +81,7 @@ def test_messages_reach_other_clients_as_in_redis(radish_server, redis_server):
 def test_a_closed_subscriber_leaves_its_channels(radish_server):
     s = socket.create_connection(("127.0.0.1", radish_server.port))
     s.sendall(b"SUBSCRIBE gone\r\nPSUBSCRIBE gone*\r\n")
-    _read_until_quiet(s)
+    read_until_quiet(s)
     probe = radish_server.client()
     assert probe.pubsub_numsub("gone") == [(b"gone", 1)]
     s.close()

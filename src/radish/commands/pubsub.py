@@ -28,70 +28,57 @@ def _count(c) -> int:
     return len(c.subscriptions) + len(c.psubscriptions)
 
 
-@command("subscribe", -2, "pubsub noscript loading stale", acl="pubsub", group="pubsub", since="2.0.0", summary="Listen for messages published to the given channels", complexity="O(N) where N is the number of channels to subscribe to.")
-def subscribe(c, args):
-    """Format: SUBSCRIBE channel [channel ...]"""
-    ps = c.server.pubsub
-    out = []
-    for ch in args[1:]:
-        ps.subscribe(c, ch)
-        out.append(_confirm(c, b"subscribe", ch, _count(c)))
-    return Raw(b"".join(out))
+def _shard_count(c) -> int:
+    return len(c.ssubscriptions)
 
 
-@command("psubscribe", -2, "pubsub noscript loading stale", acl="pubsub", group="pubsub", since="2.0.0", summary="Listen for messages published to channels matching the given patterns", complexity="O(N) where N is the number of patterns the client is already subscribed to.")
-def psubscribe(c, args):
-    """Format: PSUBSCRIBE pattern [pattern ...]"""
-    ps = c.server.pubsub
-    out = []
-    for p in args[1:]:
-        ps.psubscribe(c, p)
-        out.append(_confirm(c, b"psubscribe", p, _count(c)))
-    return Raw(b"".join(out))
-
-
-@command("ssubscribe", -2, "pubsub noscript loading stale", acl="pubsub", keys=(1, -1, 1), group="pubsub", since="7.0.0", summary="Listen for messages published to the given shard channels", complexity="O(N) where N is the number of shard channels to subscribe to.")
-def ssubscribe(c, args):
-    """Format: SSUBSCRIBE shardchannel [shardchannel ...]"""
-    ps = c.server.pubsub
-    out = []
-    for ch in args[1:]:
-        ps.ssubscribe(c, ch)
-        out.append(_confirm(c, b"ssubscribe", ch, len(c.ssubscriptions)))
-    return Raw(b"".join(out))
-
-
-def _unsubscribe_all(c, names, drop, kind: bytes, count) -> Raw:
-    """UNSUBSCRIBE-style reply: one push per name, or a single one with a
-    null name when there was nothing to leave."""
+def _subscribe_each(c, names, change, kind: bytes, count) -> Raw:
+    """Apply ``change`` (subscribe or unsubscribe) to each name, with one
+    confirmation push per name — or, for an unsubscribe with nothing to
+    leave, a single one with a null name."""
     out = []
     for name in names:
-        drop(c, name)
+        change(c, name)
         out.append(_confirm(c, kind, name, count(c)))
     if not out:
         out.append(_confirm(c, kind, None, count(c)))
     return Raw(b"".join(out))
 
 
+@command("subscribe", -2, "pubsub noscript loading stale", acl="pubsub", group="pubsub", since="2.0.0", summary="Listen for messages published to the given channels", complexity="O(N) where N is the number of channels to subscribe to.")
+def subscribe(c, args):
+    """Format: SUBSCRIBE channel [channel ...]"""
+    return _subscribe_each(c, args[1:], c.server.pubsub.subscribe, b"subscribe", _count)
+
+
+@command("psubscribe", -2, "pubsub noscript loading stale", acl="pubsub", group="pubsub", since="2.0.0", summary="Listen for messages published to channels matching the given patterns", complexity="O(N) where N is the number of patterns the client is already subscribed to.")
+def psubscribe(c, args):
+    """Format: PSUBSCRIBE pattern [pattern ...]"""
+    return _subscribe_each(c, args[1:], c.server.pubsub.psubscribe, b"psubscribe", _count)
+
+
+@command("ssubscribe", -2, "pubsub noscript loading stale", acl="pubsub", keys=(1, -1, 1), group="pubsub", since="7.0.0", summary="Listen for messages published to the given shard channels", complexity="O(N) where N is the number of shard channels to subscribe to.")
+def ssubscribe(c, args):
+    """Format: SSUBSCRIBE shardchannel [shardchannel ...]"""
+    return _subscribe_each(c, args[1:], c.server.pubsub.ssubscribe, b"ssubscribe", _shard_count)
+
+
 @command("unsubscribe", -1, "pubsub noscript loading stale", acl="pubsub", group="pubsub", since="2.0.0", summary="Stop listening for messages posted to the given channels", complexity="O(N) where N is the number of clients already subscribed to a channel.")
 def unsubscribe(c, args):
     """Format: UNSUBSCRIBE [channel [channel ...]]"""
-    return _unsubscribe_all(c, args[1:] or list(c.subscriptions), c.server.pubsub.unsubscribe, b"unsubscribe", _count)
+    return _subscribe_each(c, args[1:] or list(c.subscriptions), c.server.pubsub.unsubscribe, b"unsubscribe", _count)
 
 
 @command("punsubscribe", -1, "pubsub noscript loading stale", acl="pubsub", group="pubsub", since="2.0.0", summary="Stop listening for messages posted to channels matching the given patterns", complexity="O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).")
 def punsubscribe(c, args):
     """Format: PUNSUBSCRIBE [pattern [pattern ...]]"""
-    return _unsubscribe_all(c, args[1:] or list(c.psubscriptions), c.server.pubsub.punsubscribe, b"punsubscribe", _count)
+    return _subscribe_each(c, args[1:] or list(c.psubscriptions), c.server.pubsub.punsubscribe, b"punsubscribe", _count)
 
 
 @command("sunsubscribe", -1, "pubsub noscript loading stale", acl="pubsub", keys=(1, -1, 1), group="pubsub", since="7.0.0", summary="Stop listening for messages posted to the given shard channels", complexity="O(N) where N is the number of clients already subscribed to a shard channel.")
 def sunsubscribe(c, args):
     """Format: SUNSUBSCRIBE [shardchannel [shardchannel ...]]"""
-    return _unsubscribe_all(
-        c, args[1:] or list(c.ssubscriptions), c.server.pubsub.sunsubscribe, b"sunsubscribe",
-        lambda c: len(c.ssubscriptions),
-    )
+    return _subscribe_each(c, args[1:] or list(c.ssubscriptions), c.server.pubsub.sunsubscribe, b"sunsubscribe", _shard_count)
 
 
 @command("publish", 3, "pubsub loading stale fast", acl="pubsub", group="pubsub", since="2.0.0", summary="Post a message to a channel", complexity="O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).")
