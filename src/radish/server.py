@@ -132,11 +132,31 @@ class Server:
         self.flush_hooks: list = []  # called with a db index, or -1 for FLUSHALL
         self.swapdb_hooks: list = [self.blocking.swapped]
         self.startup_hooks: list = []  # run before listening (e.g. load the RDB)
+        self.before_reply_hooks: list = []  # run before each round's replies are written (AOF)
+        self.aof = None  # set by persistence.aof.install
         self._register_config_hooks()
         from .replication.state import ReplicationState
 
         ReplicationState(self)
         from .persistence.saver import install; install(self)  # noqa: E702, I001
+        from .persistence.aof import install as install_aof; install_aof(self, self._execute_loaded)  # noqa: E702, I001
+
+    def _execute_loaded(self, c: Client, args: list[bytes]) -> bool:
+        """Run one command read from the AOF as client ``c`` (Redis's fake
+        AOF client: no checks beyond the command's existence and arity).
+        False when the command is unknown."""
+        from .dispatch import lookup_command
+
+        spec = lookup_command(args)
+        if type(spec) is str:
+            return False
+        self.keyspace.tick()
+        c.propagate_as = None
+        try:
+            spec.handler(c, args)
+        except E.CommandError:
+            pass  # as the fake client, whose error replies go nowhere
+        return True
 
     # -- clients -------------------------------------------------------------
 
@@ -498,6 +518,8 @@ class Server:
         self.pending_writes.append(conn)
 
     def flush_writes(self) -> None:
+        for hook in self.before_reply_hooks:
+            hook()
         conns = self.pending_writes
         self.pending_writes = []
         for conn in conns:
@@ -518,6 +540,8 @@ class Server:
             err = persistence.on_shutdown(save, force)
             if err:
                 return err
+        if self.aof is not None:
+            self.aof.on_shutdown()
         self.log.warning("Redis is now ready to exit, bye bye...")
         return None
 
