@@ -134,6 +134,7 @@ class Server:
         self.startup_hooks: list = []  # run before listening (e.g. load the RDB)
         self.before_reply_hooks: list = []  # run before each round's replies are written (AOF)
         self.aof = None  # set by persistence.aof.install
+        self.aof_write_error: str | None = None  # MISCONF text while the AOF cannot be written
         self._register_config_hooks()
         from .replication.state import ReplicationState
 
@@ -198,6 +199,8 @@ class Server:
             err = persistence.write_error(c)
             if err:
                 return err
+        if self.aof_write_error is not None and (spec.is_write or spec.name == "ping"):
+            return self.aof_write_error
         if spec.is_write and self.replication.master_host is not None and self.config.replica_read_only:
             return E.READONLY
         return None
@@ -535,13 +538,15 @@ class Server:
         """Redis's prepareForShutdown: returns an error text to refuse, or
         None once the server may exit."""
         self.log.warning("User requested shutdown...")
+        if self.aof is not None:
+            err = self.aof.on_shutdown(force)
+            if err:
+                return err
         persistence = getattr(self, "persistence", None)
         if persistence is not None:
             err = persistence.on_shutdown(save, force)
             if err:
                 return err
-        if self.aof is not None:
-            self.aof.on_shutdown()
         self.log.warning("Redis is now ready to exit, bye bye...")
         return None
 

@@ -573,10 +573,13 @@ class Aof:
                 while written < len(data):
                     written += os.write(self.fd, data[written:])
             except OSError as e:
+                log = self.server.log
                 if self.last_write_ok:
-                    self.server.log.warning("Error writing to the AOF file: %s" % (e.strerror or e))
-                self.last_write_ok = False
-                self.last_write_error = e.strerror or str(e)
+                    log.warning("Error writing to the AOF file: %s" % (e.strerror or e))
+                if self.server.config.appendfsync == "always":
+                    log.warning("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...")
+                    os._exit(1)
+                self._write_failed(e.strerror or str(e))
                 return
             del self.buf[:]
             self.current_size += len(data)
@@ -584,16 +587,23 @@ class Aof:
             if not self.last_write_ok:
                 self.server.log.warning("AOF write error looks solved, Redis can write again.")
                 self.last_write_ok = True
+                self.server.aof_write_error = None
         policy = self.server.config.appendfsync
         if self.fsync_pending and (force_fsync or policy == "always"):
             self._fsync()
+
+    def _write_failed(self, reason: str) -> None:
+        """Writes are refused (MISCONF) until the AOF can be written again."""
+        self.last_write_ok = False
+        self.last_write_error = reason
+        self.server.aof_write_error = "MISCONF Errors writing to the AOF file: %s" % reason
 
     def _fsync(self) -> None:
         try:
             os.fdatasync(self.fd)
         except OSError as e:
-            self.server.log.warning("Error syncing the AOF file: %s" % (e.strerror or e))
-            self.last_write_ok = False
+            self.server.log.warning("Fail to fsync the AOF file: %s." % (e.strerror or e))
+            self._write_failed(e.strerror or str(e))
             return
         self.fsync_pending = False
         self.last_fsync = time.time()
@@ -882,6 +892,8 @@ class Aof:
         self.state = OFF
         self._unsubscribe()
         del self.buf[:]
+        self.last_write_ok = True
+        self.server.aof_write_error = None
 
     def on_config(self, value) -> None:
         if value and self.state == OFF:
@@ -913,13 +925,23 @@ class Aof:
                 self.server.log.notice("Starting automatic rewriting of AOF on %d%% growth" % growth)
                 self.rewrite_background()
 
-    def on_shutdown(self) -> None:
+    def on_shutdown(self, force: bool = False) -> str | None:
+        """prepareForShutdown's AOF part: refuse while the first AOF is
+        still being written (unless FORCE), stop a rewrite child, write and
+        fsync what is buffered. Returns an error text to refuse."""
+        log = self.server.log
         if self.child_pid:
-            self.server.log.warning("There is a child rewriting the AOF. Killing it!")
+            if self.state == WAIT_REWRITE:
+                if not force:
+                    log.warning("Writing initial AOF, can't exit.")
+                    return "ERR Errors trying to SHUTDOWN. Check logs."
+                log.warning("Writing initial AOF. Exit anyway.")
+            log.warning("There is a child rewriting the AOF. Killing it!")
             self.kill_child()
         if self.state != OFF:
-            self.server.log.notice("Calling fsync() on the AOF file.")
+            log.notice("Calling fsync() on the AOF file.")
             self.flush(force_fsync=True)
+        return None
 
     def info_lines(self) -> list[str]:
         now = time.time()
