@@ -117,3 +117,22 @@ def test_redis_aof_loads_in_radish():
     finally:
         s.stop()
     _check_aof(ref.dir)
+
+
+def test_info_persistence_aof_fields_match_redis():
+    def fields(server) -> list[str]:
+        c = server.client()
+        c.set("k", "v")
+        return [name for name in c.info("persistence") if name.startswith("aof_")]
+
+    for extra in ((), ("--appendonly", "yes")):
+        ref = start_redis(*extra)
+        try:
+            want = fields(ref)
+        finally:
+            ref.stop()
+        s = start_radish(*extra)
+        try:
+            assert fields(s) == want
+        finally:
+            s.stop()

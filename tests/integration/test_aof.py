@@ -378,3 +378,55 @@ def test_appendonly_yes_ignores_dump_rdb():
         assert s.client().get("only-in-rdb") is None  # as Redis: the AOF is the source
     finally:
         s.stop()
+
+
+def test_replica_keeps_its_own_aof_of_the_primary_stream():
+    primary = start_radish("--enable-debug-command", "yes")
+    try:
+        pc = primary.client()
+        pc.set("before-sync", "1")
+        pc.execute_command("SELECT", "3")
+        pc.set("in-db-3", "x")
+        replica = start_radish(*AOF, "--replicaof", "127.0.0.1 %d" % primary.port, "--enable-debug-command", "yes")
+        try:
+            rc = replica.client()
+            _wait(lambda: rc.info("replication")["master_link_status"] == "up")
+            _wait(lambda: _rewrite_done(rc) and rc.info("persistence")["aof_rewrites"] == 1)
+            pc.set("after-sync", "2")  # db 3: the stream's SELECT was before the rewrite
+            pc.execute_command("SELECT", "0")
+            pc.rpush("list", "a", "b")
+            _wait(lambda: rc.llen("list") == 2)
+            expected = _digest(pc)
+            assert _digest(rc) == expected
+            # The full sync restarted the AOF from the loaded dataset.
+            assert _manifest(replica.dir) == (
+                b"file appendonly.aof.2.base.rdb seq 2 type b\nfile appendonly.aof.2.incr.aof seq 2 type i\n"
+            )
+            incr = _read(os.path.join(_aofdir(replica.dir), "appendonly.aof.2.incr.aof"))
+            assert b"PING" not in incr and b"REPLCONF" not in incr
+        finally:
+            replica.stop()
+    finally:
+        primary.stop()
+    s = start_radish(*AOF, "--enable-debug-command", "yes", workdir=replica.dir)
+    try:
+        c = s.client()
+        assert _digest(c) == expected
+        assert c.get("before-sync") == b"1" and s.client(db=3).get("after-sync") == b"2"
+    finally:
+        s.stop()
+
+
+def test_debug_loadaof_and_timestamp_annotations():
+    s = start_radish(*AOF, "--aof-timestamp-enabled", "yes", "--enable-debug-command", "yes")
+    try:
+        c = s.client()
+        _fill(c)
+        before = _digest(c)
+        assert c.execute_command("DEBUG", "LOADAOF")
+        assert _digest(c) == before
+        incr = _read(os.path.join(_aofdir(s.dir), "appendonly.aof.1.incr.aof"))
+        assert incr.startswith(b"#TS:") and int(incr[4:incr.index(b"\r\n")]) >= int(time.time()) - 60
+        assert "Append Only File loaded by DEBUG LOADAOF" in s.log()
+    finally:
+        s.stop()

@@ -1,5 +1,5 @@
 """Persistence commands: SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE, DUMP, RESTORE
-(RESTORE-ASKING), and the DEBUG subcommands RELOAD, DIGEST, DIGEST-VALUE
+(RESTORE-ASKING), and the DEBUG subcommands RELOAD, LOADAOF, DIGEST, DIGEST-VALUE
 and SET-SKIP-CHECKSUM-VALIDATION.
 
 Snapshot state lives on ``c.server.persistence`` (persistence/saver.py);
@@ -218,6 +218,13 @@ def debug_reload(c, args):
     err = c.server.persistence.debug_reload(save=save_first, flush=flush, merge=merge)
     if err:
         raise CommandError(err)
+    return OK
+
+
+@debug_subcommand("loadaof")
+def debug_loadaof(c, args):
+    """Format: DEBUG LOADAOF"""
+    c.server.aof.debug_loadaof()
     return OK
 
 

@@ -33,7 +33,7 @@ import time
 from ..config import ConfigError
 from ..protocol.resp import encode_command
 from ..protocol.splitargs import quote_arg, split_args
-from .rdb import RdbError
+from .rdb import RdbError, default_aux
 
 OFF, ON, WAIT_REWRITE = 0, 1, 2
 REWRITE_ITEMS_PER_CMD = 64  # AOF_REWRITE_ITEMS_PER_CMD
@@ -273,6 +273,7 @@ class Aof:
         self.subscribed = False
         self.last_rewrite_try = 0.0
         self.need_select = False
+        self.last_timestamp = 0  # of the last #TS annotation (aof-timestamp-enabled)
 
     # -- paths ---------------------------------------------------------------------
 
@@ -292,6 +293,9 @@ class Aof:
 
     def child_active(self) -> bool:
         return self.child_pid != 0
+
+    def enabled(self) -> bool:
+        return self.state != OFF
 
     # -- manifest ------------------------------------------------------------------
 
@@ -339,9 +343,10 @@ class Aof:
         if m is not None:
             self.manifest = m
             try:
-                self._load_all(m)
+                took = self._load_all(m)
             except _Fatal:
                 raise SystemExit(1) from None
+            log.notice("DB loaded from append only file: %.3f seconds" % took)
             server.persistence.dirty_at_last_save = server.dirty
         try:
             self._open_on_start()
@@ -404,8 +409,9 @@ class Aof:
         ext = "rdb" if self.server.config.aof_use_rdb_preamble else "aof"
         return "%s.%d.base.%s" % (self.fname, seq, ext)
 
-    def _load_all(self, m: Manifest) -> None:
-        """loadAppendOnlyFiles: the base, then each incr file, in order."""
+    def _load_all(self, m: Manifest) -> float:
+        """loadAppendOnlyFiles: the base, then each incr file, in order.
+        Returns the seconds taken; raises _Fatal (logged)."""
         server = self.server
         log = server.log
         files = ([m.base] if m.base is not None else []) + m.incrs
@@ -414,10 +420,6 @@ class Aof:
                 log.warning("The %s file %s doesn't exist" % ("base" if info.type == "b" else "incr", info.name))
                 raise _Fatal()
         start = time.perf_counter()
-        client = server.internal_client()
-        client.no_block = True
-        client.reply_mode = 1
-        client.addr = "aof"
         ks = server.keyspace
         prop = server.propagation
         was_loading = server.loading
@@ -428,6 +430,10 @@ class Aof:
         try:
             for i, info in enumerate(files):
                 t = time.perf_counter()
+                client = server.internal_client()  # each file starts in DB 0 (createAOFClient)
+                client.no_block = True
+                client.reply_mode = 1
+                client.addr = "aof"
                 size = self._load_file(info, client, last=i == len(files) - 1)
                 total += size
                 if info.type == "b":
@@ -442,7 +448,7 @@ class Aof:
             prop.pending = []
             server.loading = was_loading
         self.current_size = self.rewrite_base_size = total
-        log.notice("DB loaded from append only file: %.3f seconds" % (time.perf_counter() - start))
+        return time.perf_counter() - start
 
     def _load_file(self, info: AofInfo, client, *, last: bool) -> int:
         """loadSingleAppendOnlyFile; returns the file's (possibly
@@ -468,7 +474,8 @@ class Aof:
             try:
                 res = server.persistence.load_rdb_bytes(data)
             except RdbError as e:
-                log.warning("Error reading the RDB preamble of the AOF file %s, AOF loading aborted (%s)" % (info.name, e))
+                what = "RDB base file %s" if info.type == "b" and info.name.endswith(".rdb") else "RDB preamble of the AOF file %s"
+                log.warning(("Error reading the " + what + ", AOF loading aborted (%s)") % (info.name, e))
                 raise _Fatal() from None
             server.persistence._log_aux(res)
             if res.aux.get(b"aof-base") == b"1":
@@ -534,6 +541,32 @@ class Aof:
             )
             raise _Fatal()
 
+    def debug_loadaof(self) -> None:
+        """DEBUG LOADAOF: write what is buffered, empty the dataset, replay
+        the AOF. As Redis, a server with nothing to load, or a file that
+        does not load, exits."""
+        server = self.server
+        if self.state == ON:
+            self.flush(force_fsync=True)
+        server.keyspace.flushall()
+        server.on_flush(-1)
+        try:
+            m = self._read_manifest()
+        except (AofError, OSError) as e:
+            server.log.warning("%s" % (getattr(e, "strerror", None) or e))
+            m = None
+        dirty = server.dirty
+        try:
+            if m is None:
+                raise _Fatal()
+            self.manifest = m
+            self.remove_history()
+            self._load_all(m)
+        except _Fatal:
+            os._exit(1)
+        server.dirty = dirty  # nothing to propagate or save
+        server.log.warning("Append Only File loaded by DEBUG LOADAOF")
+
     # -- writing ---------------------------------------------------------------------
 
     def _subscribe(self) -> None:
@@ -558,7 +591,12 @@ class Aof:
                 repl = self.server.replication
                 master = getattr(repl, "master_client", None)
                 if master is not None and repl.is_replica() and not data.startswith(b"*2\r\n$6\r\nSELECT"):
-                    self.buf += encode_command([b"SELECT", b"%d" % master.db.id])
+                    data = encode_command([b"SELECT", b"%d" % master.db.id]) + data
+            if self.server.config.aof_timestamp_enabled:
+                now = int(time.time())
+                if now > self.last_timestamp:
+                    self.last_timestamp = now
+                    self.buf += b"#TS:%d\r\n" % now
             self.buf += data
 
     def flush(self, force_fsync: bool = False) -> None:
@@ -632,11 +670,16 @@ class Aof:
         try:
             with open(tmp, "wb") as f:
                 if server.config.aof_use_rdb_preamble:
-                    p = server.persistence
-                    aux = [(k, v) for k, v in p.snapshot_aux() if k != b"aof-base"]
-                    aux.append((b"aof-base", b"1"))
-                    p.write_snapshot(f, aux=aux)
+                    # Redis's rdbSaveRio with RDBFLAGS_AOF_PREAMBLE: no
+                    # replication fields, aof-base 1.
+                    try:
+                        used = int(server.used_memory())
+                    except Exception:  # pragma: no cover - platform without rusage
+                        used = 0
+                    server.persistence.write_snapshot(f, aux=default_aux(used) + [(b"aof-base", b"1")])
                 else:
+                    if server.config.aof_timestamp_enabled:
+                        f.write(b"#TS:%d\r\n" % int(time.time()))
                     rewrite_commands(server.keyspace.dbs, f)
                 f.flush()
                 os.fsync(f.fileno())
