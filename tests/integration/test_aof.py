@@ -430,3 +430,29 @@ def test_debug_loadaof_and_timestamp_annotations():
         assert "Append Only File loaded by DEBUG LOADAOF" in s.log()
     finally:
         s.stop()
+
+
+def test_old_style_file_with_rdb_preamble_and_tail():
+    s = start_radish(*AOF, "--enable-debug-command", "yes")
+    try:
+        c = s.client()
+        _fill(c)
+        cmd(c, "BGREWRITEAOF")
+        _wait(lambda: _rewrite_done(c) and c.info("persistence")["aof_rewrites"] == 1)
+        c.set("tail", "t")
+        expected = _digest(c)
+    finally:
+        s.stop()
+    # A Redis 6 appendonly.aof: the RDB preamble, then the commands.
+    old = _read(os.path.join(_aofdir(s.dir), "appendonly.aof.2.base.rdb")) + _read(
+        os.path.join(_aofdir(s.dir), "appendonly.aof.2.incr.aof")
+    )
+    workdir = tempfile.mkdtemp(prefix="radish-aof-")
+    with open(os.path.join(workdir, "appendonly.aof"), "wb") as f:
+        f.write(old)
+    s = start_radish(*AOF, "--enable-debug-command", "yes", workdir=workdir)
+    try:
+        assert _digest(s.client()) == expected
+        assert "Reading the remaining AOF tail..." in s.log()
+    finally:
+        s.stop()
