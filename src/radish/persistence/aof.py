@@ -33,7 +33,7 @@ import time
 from ..config import ConfigError
 from ..protocol.resp import encode_command
 from ..protocol.splitargs import quote_arg, split_args
-from .rdb import RdbError, default_aux
+from .rdb import RdbError, default_aux, dump_payload
 
 OFF, ON, WAIT_REWRITE = 0, 1, 2
 REWRITE_ITEMS_PER_CMD = 64  # AOF_REWRITE_ITEMS_PER_CMD
@@ -198,7 +198,8 @@ def parse_commands(data: bytes, pos: int = 0):
 def rewrite_commands(dbs, out) -> None:
     """The dataset as commands (a base file without the RDB preamble):
     SELECT, then per key SET / RPUSH / SADD / HMSET in batches of 64 items
-    and PEXPIREAT, as Redis's rewriteAppendOnlyFileRio."""
+    and PEXPIREAT, as Redis's rewriteAppendOnlyFileRio (other types as
+    RESTORE of their DUMP payload)."""
     for db in dbs:
         if not db.data:
             continue
@@ -216,7 +217,10 @@ def rewrite_commands(dbs, out) -> None:
                     items = [x for kv in value.items() for x in kv]
                     cmd = b"HMSET"
                 else:
-                    raise AofError("unknown object type %r in the rewrite" % (name,))
+                    # A type without a command form here yet: its DUMP
+                    # payload, which Redis's RESTORE reads too.
+                    out.write(encode_command([b"RESTORE", key, b"0", dump_payload(value), b"REPLACE"]))
+                    items, cmd = [], b""
                 step = REWRITE_ITEMS_PER_CMD * (2 if cmd == b"HMSET" else 1)
                 for i in range(0, len(items), step):
                     out.write(encode_command([cmd, key, *items[i : i + step]]))
@@ -355,6 +359,7 @@ class Aof:
             raise SystemExit(1) from None
         self.state = ON
         self._subscribe()
+        self.remove_history()  # left by a crash between the two manifest writes
 
     def _upgrade_old_style(self) -> Manifest:
         """Move a Redis 6 ``appendonly.aof`` into the directory as the base."""
