@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -136,3 +137,35 @@ def test_info_persistence_aof_fields_match_redis():
             assert fields(s) == want
         finally:
             s.stop()
+
+
+_GOOD = b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n*3\r\n$3\r\nset\r\n$4\r\ngood\r\n$1\r\n1\r\n"
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        b"*3\r\n$3\r\nset\r\n$3\r\nbad\r\n$5\r\nval",  # a command cut short
+        b"*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nset\r\n$2\r\ntx\r\n$1\r\n1\r\n",  # MULTI without EXEC
+    ],
+)
+def test_truncated_aof_is_cut_like_redis(tail):
+    def load(start) -> tuple[dict, int]:
+        workdir = tempfile.mkdtemp(prefix="aof-trunc-")
+        os.mkdir(os.path.join(workdir, "appendonlydir"))
+        with open(os.path.join(workdir, "appendonlydir", "appendonly.aof.manifest"), "wb") as f:
+            f.write(b"file appendonly.aof.1.incr.aof seq 1 type i\n")
+        incr = os.path.join(workdir, "appendonlydir", "appendonly.aof.1.incr.aof")
+        with open(incr, "wb") as f:
+            f.write(_GOOD + tail)
+        server = start("--appendonly", "yes", workdir=workdir)
+        try:
+            c = server.client()
+            data = {k: c.get(k) for k in c.keys("*")}
+        finally:
+            server.stop()
+        return data, os.path.getsize(incr)
+
+    ours = load(start_radish)
+    assert ours == load(start_redis)
+    assert ours == ({b"good": b"1"}, len(_GOOD))
