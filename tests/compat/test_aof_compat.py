@@ -11,7 +11,13 @@ import tempfile
 import time
 
 import pytest
-from tests.conftest import cmd, start_radish, start_redis
+from tests.conftest import SRC, cmd, free_port, radish_argv, start_radish, start_redis
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(SRC) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
 
 
 def _wait(cond, timeout: float = 20.0) -> None:
@@ -169,3 +175,48 @@ def test_truncated_aof_is_cut_like_redis(tail):
     ours = load(start_radish)
     assert ours == load(start_redis)
     assert ours == ({b"good": b"1"}, len(_GOOD))
+
+
+_SET_K = b"*3\r\n$3\r\nset\r\n$1\r\nk\r\n$1\r\nv\r\n"
+
+
+@pytest.mark.parametrize(
+    "manifest, incr, extra, message",
+    [
+        (b"file appendonly.aof.1.incr.aof seq 1 type i\nfile appendonly.aof.2.incr.aof seq 2 type i\n", _SET_K, (),
+         "Unable to obtain the AOF file appendonly.aof.2.incr.aof length. stat: No such file or directory"),
+        (b"file appendonly.aof.1.incr.aof seq 1 type i\n\n", _SET_K, (), "Invalid AOF manifest file format"),
+        (b"file appendonly.aof.3.incr.aof seq 3 type i\nfile appendonly.aof.1.incr.aof seq 1 type i\n", _SET_K, (),
+         "Found a non-monotonic sequence number"),
+        (b"file appendonly.aof.1.incr.aof seq 1 type x\n", _SET_K, (), "Unknown AOF file type"),
+        (b"file dir/appendonly.aof.1.incr.aof seq 1 type i\n", _SET_K, (), "File can't be a path, just a filename"),
+        (b"file appendonly.aof.1.incr.aof seq 1 type i\n", _SET_K + b"$3\r\n", (),
+         "Bad file format reading the append only file appendonly.aof.1.incr.aof"),
+        (b"file appendonly.aof.1.incr.aof seq 1 type i\n", b"*1\r\n$6\r\nNOSUCH\r\n", (),
+         "Unknown command 'NOSUCH' reading the append only file appendonly.aof.1.incr.aof"),
+        (b"file appendonly.aof.1.incr.aof seq 1 type i\n", _SET_K + b"*3\r\n$3\r\nset", ("--aof-load-truncated", "no"),
+         "Unexpected end of file reading the append only file appendonly.aof.1.incr.aof"),
+    ],
+)
+def test_broken_aof_stops_both_servers_with_the_same_message(manifest, incr, extra, message):
+    redis_exe = shutil.which("redis-server")
+    if redis_exe is None:
+        pytest.skip("redis-server is not installed")
+
+    def run(argv_for) -> str:
+        workdir = tempfile.mkdtemp(prefix="aof-broken-")
+        os.mkdir(os.path.join(workdir, "appendonlydir"))
+        with open(os.path.join(workdir, "appendonlydir", "appendonly.aof.manifest"), "wb") as f:
+            f.write(manifest)
+        with open(os.path.join(workdir, "appendonlydir", "appendonly.aof.1.incr.aof"), "wb") as f:
+            f.write(incr)
+        argv, env = argv_for(workdir)
+        res = subprocess.run(argv, cwd=workdir, env=env, capture_output=True, text=True, timeout=60)
+        assert res.returncode == 1, res.stdout + res.stderr
+        return res.stdout + res.stderr
+
+    args = ("--appendonly", "yes", *extra)
+    ours = run(lambda d: (radish_argv(free_port(), d, *args), _env()))
+    theirs = run(lambda d: ([redis_exe, "--port", str(free_port()), "--dir", d, "--save", "", *args], None))
+    assert message in theirs
+    assert message in ours

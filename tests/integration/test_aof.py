@@ -317,11 +317,19 @@ def test_missing_file_and_bad_manifest_stop_startup():
     with open(os.path.join(_aofdir(workdir), "appendonly.aof.manifest"), "ab") as f:
         f.write(b"file appendonly.aof.2.incr.aof seq 2 type i\n")
     res = _start_expect_failure(workdir)
-    assert res.returncode == 1 and "The incr file appendonly.aof.2.incr.aof doesn't exist" in res.stdout + res.stderr
+    out = res.stdout + res.stderr
+    assert res.returncode == 1 and "Unable to obtain the AOF file appendonly.aof.2.incr.aof length. stat: No such file or directory" in out
     with open(os.path.join(_aofdir(workdir), "appendonly.aof.manifest"), "wb") as f:
         f.write(b"file appendonly.aof.1.incr.aof seq x type i\n")
     res = _start_expect_failure(workdir)
-    assert res.returncode == 1 and "Invalid AOF manifest file format" in res.stdout + res.stderr
+    out = res.stdout + res.stderr
+    assert res.returncode == 1 and "*** FATAL AOF MANIFEST FILE ERROR ***" in out
+    assert "Reading the manifest file, at line 1" in out and "Invalid AOF manifest file format" in out
+    # A bad manifest stops the server even with appendonly no, as Redis.
+    res = subprocess.run(
+        radish_argv(free_port(), workdir), cwd=workdir, env=_env(), capture_output=True, text=True, timeout=60
+    )
+    assert res.returncode == 1 and "Invalid AOF manifest file format" in res.stdout
 
 
 def test_old_style_single_file_is_upgraded():

@@ -30,7 +30,7 @@ def test_manifest_quotes_odd_names_and_skips_comments():
     m = Manifest()
     m.base = AofInfo("my file.aof.1.base.rdb", 1, "b")
     assert m.render() == b'file "my file.aof.1.base.rdb" seq 1 type b\n'
-    back = Manifest.parse(b"# a comment\n" + m.render() + b"\n")
+    back = Manifest.parse(b"# a comment\n" + m.render())
     assert back.base.name == "my file.aof.1.base.rdb"
 
 
@@ -39,15 +39,22 @@ def test_manifest_quotes_odd_names_and_skips_comments():
     [
         (b"file a seq 1\n", "Invalid AOF manifest file format"),
         (b"file a seq x type i\n", "Invalid AOF manifest file format"),
-        (b"file a seq 1 type z\n", "Invalid AOF manifest file format"),
+        (b"file a seq 1 type z\n", "Unknown AOF file type"),
+        (b"file a seq 0 type i\n", "Invalid AOF manifest file format"),
+        (b"file a seq 1 type i\n\n", "Invalid AOF manifest file format"),  # blank lines too, as Redis
+        (b"file d/a seq 1 type i\n", "File can't be a path, just a filename"),
         (b"file a seq 1 type b\nfile b seq 2 type b\n", "Found duplicate base file information"),
         (b"file a seq 2 type i\nfile b seq 1 type i\n", "Found a non-monotonic sequence number"),
-        (b"# nothing\n", "Found an empty AOF manifest"),
+        (b"", "Found an empty AOF manifest"),
     ],
 )
 def test_bad_manifests(text, message):
     with pytest.raises(AofError, match=message):
         Manifest.parse(text)
+
+
+def test_manifest_of_comments_only_is_empty():
+    assert Manifest.parse(b"# nothing yet\n").empty()
 
 
 def test_parse_commands_offsets_and_annotations():

@@ -90,6 +90,7 @@ def bgrewriteaof(c, args):
     in_exec = bool(getattr(server.propagation, "in_exec", False) or getattr(c, "no_block", False))
     if in_exec or aof.other_child_active():
         aof.rewrite_scheduled = True
+        aof.consecutive_failures = 0  # a manual request is not held back by the failure limit
         return SimpleString(b"Background append only file rewriting scheduled")
     if aof.rewrite_background():
         return SimpleString(b"Background append only file rewriting started")

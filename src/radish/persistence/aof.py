@@ -27,6 +27,7 @@ reached through the object handed to ``install``.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 
@@ -42,7 +43,13 @@ REWRITE_FAILED = "ERR Can't execute an AOF background rewriting. Please check th
 
 
 class AofError(Exception):
-    """A problem with an AOF file or the manifest (the text is logged)."""
+    """A problem with an AOF file or the manifest (the text is logged);
+    for the manifest, the number and text of the offending line."""
+
+    def __init__(self, message: str, line_number: int = 0, line: bytes | None = None) -> None:
+        super().__init__(message)
+        self.line_number = line_number
+        self.line = line
 
 
 class AofInfo:
@@ -92,40 +99,57 @@ class Manifest:
 
     @classmethod
     def parse(cls, text: bytes) -> Manifest:
-        """Read a manifest as aofLoadManifestFromFile does. Raises AofError."""
+        """Read a manifest as aofLoadManifestFromFile does. Raises AofError
+        (with the line and its number when one is to blame)."""
         m = cls()
+        if not text:
+            raise AofError("Found an empty AOF manifest")
         maxseq = 0
-        for raw in text.split(b"\n"):
-            line = raw.strip(b" \t\r")
-            if not line or line.startswith(b"#"):
-                continue
-            if len(raw) > 1024:
-                raise AofError("The AOF manifest file contains too long line")
-            argv = split_args(line)
+        lines = text.split(b"\n")
+        if lines[-1] == b"":
+            lines.pop()
+        for num, raw in enumerate(lines, 1):
+            if raw.startswith(b"#"):
+                continue  # comment lines
+            line = raw.strip(b" \t\r\n")
+            if len(raw) >= 1023:
+                raise AofError("The AOF manifest file contains too long line", num, line)
+            argv = split_args(line) if line else None
             if argv is None or len(argv) < 6 or len(argv) % 2:
-                raise AofError("Invalid AOF manifest file format")
-            fields = {}
+                raise AofError("Invalid AOF manifest file format", num, line)
+            name = seq = typ = None
             for k, v in zip(argv[::2], argv[1::2], strict=True):
-                fields[k.lower()] = v
-            name, seq, typ = fields.get(b"file"), fields.get(b"seq"), fields.get(b"type")
-            if name is None or seq is None or typ is None or not seq.isdigit() or typ not in (b"b", b"h", b"i"):
-                raise AofError("Invalid AOF manifest file format")
-            info = AofInfo(name.decode("utf-8", "surrogateescape"), int(seq), typ.decode())
+                k = k.lower()
+                if k == b"file":
+                    name = v
+                    if b"/" in v:
+                        raise AofError("File can't be a path, just a filename", num, line)
+                elif k == b"seq":
+                    digits = re.match(rb"\s*[-+]?\d+", v)  # atoll
+                    seq = int(digits.group()) if digits else 0
+                elif k == b"type":
+                    typ = v[:1]
+            if not name or not seq or not typ:
+                raise AofError("Invalid AOF manifest file format", num, line)
+            info = AofInfo(name.decode("utf-8", "surrogateescape"), seq, typ.decode("latin-1"))
             if info.type == "b":
                 if m.base is not None:
-                    raise AofError("Found duplicate base file information")
+                    raise AofError("Found duplicate base file information", num, line)
                 m.base = info
                 m.base_seq = info.seq
             elif info.type == "h":
                 m.history.append(info)
-            else:
+            elif info.type == "i":
                 if info.seq <= maxseq:
-                    raise AofError("Found a non-monotonic sequence number")
+                    raise AofError("Found a non-monotonic sequence number", num, line)
                 m.incrs.append(info)
                 m.incr_seq = maxseq = info.seq
-        if m.base is None and not m.incrs and not m.history:
-            raise AofError("Found an empty AOF manifest")
+            else:
+                raise AofError("Unknown AOF file type", num, line)
         return m
+
+    def empty(self) -> bool:
+        return self.base is None and not self.incrs
 
 
 # -- reading AOF command streams ------------------------------------------------------
@@ -275,9 +299,10 @@ class Aof:
         self.rewrites = 0
         self.consecutive_failures = 0
         self.subscribed = False
-        self.last_rewrite_try = 0.0
         self.need_select = False
         self.last_timestamp = 0  # of the last #TS annotation (aof-timestamp-enabled)
+        self.next_delay_minutes = 0  # rewrite limiting after repeated failures
+        self.next_rewrite_time = 0.0
 
     # -- paths ---------------------------------------------------------------------
 
@@ -326,28 +351,32 @@ class Aof:
     # -- start-up --------------------------------------------------------------------
 
     def load_at_startup(self) -> None:
-        """Start-up hook: replay the AOF (when appendonly is yes), then open
-        the incr file to append to. Anything wrong stops the server."""
+        """Start-up hook: read the manifest (whatever ``appendonly`` says, as
+        Redis: a bad one stops the server), replay the AOF when appendonly
+        is yes, then open the incr file to append to."""
         server = self.server
         cfg = server.config
         log = server.log
         try:
             m = self._read_manifest()
-        except (AofError, OSError) as e:
-            if not cfg.appendonly:
-                return
-            log.warning("%s" % (getattr(e, "strerror", None) or e))
+        except AofError as e:
+            log.warning("\n*** FATAL AOF MANIFEST FILE ERROR ***\n")
+            if e.line is not None:
+                log.warning("Reading the manifest file, at line %d\n" % e.line_number)
+                log.warning(">>> '%s'\n" % e.line.decode("utf-8", "replace"))
+            log.warning("%s\n" % e)
             raise SystemExit(1) from None
+        except OSError as e:
+            log.warning("Fatal error: can't open the AOF manifest file %s for reading: %s" % (self.manifest_name(), e.strerror or e))
+            raise SystemExit(1) from None
+        self.manifest = m if m is not None else Manifest()
         if not cfg.appendonly:
-            if m is not None:
-                self.manifest = m
             return
-        if m is None and os.path.isfile(os.path.join(cfg.dir, self.fname)):
-            m = self._upgrade_old_style()
-        if m is not None:
-            self.manifest = m
+        if self._needs_upgrade():
+            self._upgrade_old_style()
+        if not self.manifest.empty():
             try:
-                took = self._load_all(m)
+                took = self._load_all(self.manifest)
             except _Fatal:
                 raise SystemExit(1) from None
             log.notice("DB loaded from append only file: %.3f seconds" % took)
@@ -361,24 +390,51 @@ class Aof:
         self._subscribe()
         self.remove_history()  # left by a crash between the two manifest writes
 
-    def _upgrade_old_style(self) -> Manifest:
-        """Move a Redis 6 ``appendonly.aof`` into the directory as the base."""
+    def _needs_upgrade(self) -> bool:
+        """loadAppendOnlyFiles' three cases for a Redis 6 ``appendonly.aof``
+        in ``dir``: no AOF directory, an empty manifest, or a manifest that
+        names only that file as the base while it is not in the directory."""
+        if not os.path.isfile(os.path.join(self.server.config.dir, self.fname)):
+            return False
+        m = self.manifest
+        if not os.path.isdir(self.dirname) or m.empty():
+            return True
+        return (
+            m.base is not None and not m.incrs and m.base.name == self.fname
+            and not os.path.exists(self._path(self.fname))
+        )
+
+    def _upgrade_old_style(self) -> None:
+        """aofUpgradePrepare: the manifest first, then the file moves in (a
+        crash in between is retried at the next start)."""
         server = self.server
+        log = server.log
         try:
             os.makedirs(self.dirname, exist_ok=True)
-            m = Manifest()
-            m.base = AofInfo(self.fname, 1, "b")
-            m.base_seq = 1
-            os.rename(os.path.join(server.config.dir, self.fname), self._path(self.fname))
+        except OSError as e:
+            log.warning("Can't open or create append-only dir %s: %s" % (server.config.appenddirname, e.strerror or e))
+            raise SystemExit(1) from None
+        m = self.manifest.copy()
+        m.base = AofInfo(self.fname, 1, "b")
+        m.base_seq = 1
+        try:
             self.persist_manifest(m)
         except OSError as e:
-            server.log.warning("Error moving the old AOF file into the AOF directory: %s" % (e.strerror or e))
+            log.warning("Error trying to write the AOF manifest: %s" % (e.strerror or e))
             raise SystemExit(1) from None
-        server.log.notice(
+        self.manifest = m
+        try:
+            os.rename(os.path.join(server.config.dir, self.fname), self._path(self.fname))
+        except OSError as e:
+            log.warning(
+                "Error trying to move the old AOF file %s into dir %s: %s"
+                % (self.fname, server.config.appenddirname, e.strerror or e)
+            )
+            raise SystemExit(1) from None
+        log.notice(
             "Successfully migrated an old-style AOF file (%s) into the AOF directory (%s)."
             % (self.fname, server.config.appenddirname)
         )
-        return m
 
     def _open_on_start(self) -> None:
         """aofOpenIfNeededOnServerStart: a base file when there is nothing,
@@ -420,18 +476,22 @@ class Aof:
         server = self.server
         log = server.log
         files = ([m.base] if m.base is not None else []) + m.incrs
+        total_size = 0
         for info in files:
-            if not os.path.exists(self._path(info.name)):
-                log.warning("The %s file %s doesn't exist" % ("base" if info.type == "b" else "incr", info.name))
-                raise _Fatal()
+            try:
+                total_size += os.stat(self._path(info.name)).st_size
+            except OSError as e:
+                log.warning("Unable to obtain the AOF file %s length. stat: %s" % (info.name, e.strerror or e))
+                raise _Fatal() from None
         start = time.perf_counter()
+        if not total_size:
+            return 0.0  # AOF_EMPTY
         ks = server.keyspace
         prop = server.propagation
         was_loading = server.loading
         server.loading = True
         prop.enabled = False
         ks.applying_primary = True  # no key expires while loading (as Redis)
-        total = 0
         try:
             for i, info in enumerate(files):
                 t = time.perf_counter()
@@ -440,7 +500,6 @@ class Aof:
                 client.reply_mode = 1
                 client.addr = "aof"
                 size = self._load_file(info, client, last=i == len(files) - 1)
-                total += size
                 if info.type == "b":
                     self.base_size = size
                     log.notice("DB loaded from base file %s: %.3f seconds" % (info.name, time.perf_counter() - t))
@@ -452,7 +511,10 @@ class Aof:
             prop.enabled = True
             prop.pending = []
             server.loading = was_loading
-        self.current_size = self.rewrite_base_size = total
+        # As Redis: the size before any truncation; the next automatic
+        # rewrite is measured from the base.
+        self.current_size = total_size
+        self.rewrite_base_size = self.base_size
         return time.perf_counter() - start
 
     def _load_file(self, info: AofInfo, client, *, last: bool) -> int:
@@ -472,22 +534,24 @@ class Aof:
             return 0
         pos = 0
         if data[:5] == b"REDIS":
-            if info.type == "b":
-                log.notice("Reading RDB base file on AOF loading...")
-            else:
+            old_style = info.name == self.fname
+            if old_style:
                 log.notice("Reading RDB preamble from AOF file...")
+            else:
+                log.notice("Reading RDB base file on AOF loading...")
             try:
                 res = server.persistence.load_rdb_bytes(data)
             except RdbError as e:
-                what = "RDB base file %s" if info.type == "b" and info.name.endswith(".rdb") else "RDB preamble of the AOF file %s"
-                log.warning(("Error reading the " + what + ", AOF loading aborted (%s)") % (info.name, e))
+                what = "RDB preamble of the AOF file %s" if old_style else "RDB base file %s"
+                log.warning(("Error reading the " + what + ", AOF loading aborted") % info.name)
+                log.warning(str(e))
                 raise _Fatal() from None
             server.persistence._log_aux(res)
             if res.aux.get(b"aof-base") == b"1":
                 log.notice("RDB is base AOF")
             log.notice("Done loading RDB, keys loaded: %d, keys expired: %d." % (res.keys_loaded, res.keys_expired))
             pos = res.bytes_read
-            if pos < len(data):
+            if old_style:
                 log.notice("Reading the remaining AOF tail...")
         valid = pos
         multi: list[list[bytes]] | None = None
@@ -707,7 +771,6 @@ class Aof:
         log = server.log
         if self.child_pid:
             return False
-        self.last_rewrite_try = time.time()
         try:
             os.makedirs(self.dirname, exist_ok=True)
             self.flush(force_fsync=True)
@@ -721,7 +784,7 @@ class Aof:
                 m = self.manifest.copy()
                 m.incr_seq += 1
                 name = "%s.%d.incr.aof" % (self.fname, m.incr_seq)
-                fd = os.open(self._path(name), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+                fd = os.open(self._path(name), os.O_WRONLY | os.O_APPEND | os.O_TRUNC | os.O_CREAT, 0o644)
                 m.incrs.append(AofInfo(name, m.incr_seq, "i"))
                 try:
                     self.persist_manifest(m)
@@ -794,13 +857,50 @@ class Aof:
             log.notice("Background AOF rewrite terminated with success")
             self._rewrite_done(pid)
 
-    def _rewrite_failed(self, pid: int, is_error: bool) -> None:
+    def _remove_child_temps(self, pid: int) -> None:
+        """aofRemoveTempFile: the child's finished and unfinished base."""
         _unlink(self._child_temp(pid))
+        _unlink(os.path.join(self.server.config.dir, "temp-rewriteaof-%d.aof" % pid))
+
+    def _rewrite_failed(self, pid: int, is_error: bool) -> None:
+        self._remove_child_temps(pid)
         if is_error:
             self.last_rewrite_ok = False
             self.consecutive_failures += 1
         if self.state == WAIT_REWRITE:
-            self.rewrite_scheduled = True  # AOF is being turned on: try again
+            # AOF is being turned on: drop what the temp incr file got and
+            # try again.
+            self._drop_temp_incr()
+            self.rewrite_scheduled = True
+
+    def _drop_temp_incr(self) -> None:
+        del self.buf[:]
+        self._close_fd()
+        if self.child_temp_incr:
+            self.server.log.notice("Removing the temp incr aof file %s in the background" % self.child_temp_incr)
+            _unlink(self._path(self.child_temp_incr))
+            self.child_temp_incr = ""
+
+    def _rewrite_limited(self) -> bool:
+        """aofRewriteLimited: after 3 failures in a row, automatic and
+        scheduled rewrites wait 1, 2, 4 … up to 60 minutes."""
+        if self.consecutive_failures < 3:
+            self.next_delay_minutes = 0
+            self.next_rewrite_time = 0.0
+            return False
+        now = time.time()
+        if self.next_rewrite_time:
+            if now < self.next_rewrite_time:
+                return True
+            self.next_rewrite_time = 0.0
+            return False
+        self.next_delay_minutes = min(60, self.next_delay_minutes * 2 if self.next_delay_minutes else 1)
+        self.next_rewrite_time = now + self.next_delay_minutes * 60
+        self.server.log.warning(
+            "Background AOF rewrite has repeatedly failed and triggered the limit, will retry in %d minutes"
+            % self.next_delay_minutes
+        )
+        return True
 
     def _rewrite_done(self, pid: int) -> None:
         """backgroundRewriteDoneHandler: install the new base (and the temp
@@ -866,8 +966,9 @@ class Aof:
         log.notice("Background AOF rewrite finished successfully")
 
     def remove_history(self) -> None:
+        """aofDelHistoryFiles (unless aof-disable-auto-gc is yes)."""
         m = self.manifest
-        if not m.history:
+        if not m.history or self.server.config.aof_disable_auto_gc:
             return
         for h in m.history:
             self.server.log.notice("Removing the history file %s in the background" % h.name)
@@ -894,8 +995,9 @@ class Aof:
             os.waitpid(pid, 0)
         except ChildProcessError:
             pass
-        _unlink(self._child_temp(pid))
+        self._remove_child_temps(pid)
         self.child_pid = 0
+        self.last_rewrite_time_sec = int(time.time() - self.child_start)
 
     # -- commands and config --------------------------------------------------------------
 
@@ -913,7 +1015,17 @@ class Aof:
                 "An AOF background was scheduled to start when possible."
             )
             return True
+        if getattr(self.server.propagation, "in_exec", False):
+            self.rewrite_scheduled = True
+            self.server.log.warning(
+                "AOF was enabled during a transaction. An AOF background was scheduled to start when possible."
+            )
+            return True
         if self.child_pid:
+            self.server.log.warning(
+                "AOF was enabled but there is already an AOF rewriting in background. "
+                "Stopping background AOF and starting a rewrite now."
+            )
             self.kill_child()
         if not self.rewrite_background():
             self.state = OFF
@@ -923,6 +1035,10 @@ class Aof:
                 "Check the above logs for more info about the error."
             )
             return False
+        if not self.last_write_ok:
+            self.server.log.warning("AOF reopen, just ignore the last error.")
+            self.last_write_ok = True
+            self.server.aof_write_error = None
         return True
 
     def stop(self) -> None:
@@ -962,14 +1078,14 @@ class Aof:
             self._fsync()
         if self.child_pid or self.other_child_active():
             return
-        if self.rewrite_scheduled and (self.last_rewrite_ok or time.time() - self.last_rewrite_try > 5):
+        if self.rewrite_scheduled and not self._rewrite_limited():
             self.rewrite_background()
             return
         perc = cfg.auto_aof_rewrite_percentage
         if self.state == ON and perc and self.current_size > cfg.auto_aof_rewrite_min_size:
             base = self.rewrite_base_size or 1
             growth = self.current_size * 100 // base - 100
-            if growth >= perc and (self.last_rewrite_ok or time.time() - self.last_rewrite_try > 5):
+            if growth >= perc and not self._rewrite_limited():
                 self.server.log.notice("Starting automatic rewriting of AOF on %d%% growth" % growth)
                 self.rewrite_background()
 
