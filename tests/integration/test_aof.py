@@ -6,6 +6,7 @@ Redis 6 single-file upgrade, and durability across kill -9."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -462,5 +463,37 @@ def test_old_style_file_with_rdb_preamble_and_tail():
     try:
         assert _digest(s.client()) == expected
         assert "Reading the remaining AOF tail..." in s.log()
+    finally:
+        s.stop()
+
+
+def test_write_error_refuses_writes_until_the_aof_can_be_written():
+    prlimit = shutil.which("prlimit")
+    if prlimit is None:
+        pytest.skip("prlimit (util-linux) is not installed")
+    s = start_radish(*AOF)
+    try:
+        c = s.client()
+        c.set("before", "1")
+        # The incr file may not grow past 8 KB: the next write fails.
+        subprocess.run([prlimit, "--pid", str(s.proc.pid), "--fsize=8192:unlimited"], check=True)
+        c.set("big", "x" * 10000)  # acknowledged: it waits in the buffer
+        with pytest.raises(redis.ResponseError, match="^MISCONF Errors writing to the AOF file: No space left on device$"):
+            c.set("refused", "1")
+        with pytest.raises(redis.ResponseError, match="^MISCONF Errors writing to the AOF file"):
+            c.ping()
+        assert c.get("before") == b"1"  # reads still work
+        assert c.info("persistence")["aof_last_write_status"] == "err"
+        subprocess.run([prlimit, "--pid", str(s.proc.pid), "--fsize=unlimited:unlimited"], check=True)
+        _wait(lambda: c.info("persistence")["aof_last_write_status"] == "ok")
+        c.set("after", "1")
+        assert "AOF write error looks solved, Redis can write again." in s.log()
+    finally:
+        s.stop()
+    s = start_radish(*AOF, workdir=s.dir)
+    try:
+        c = s.client()
+        assert c.get("before") == b"1" and c.get("big") == b"x" * 10000 and c.get("after") == b"1"
+        assert c.get("refused") is None
     finally:
         s.stop()

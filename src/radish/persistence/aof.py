@@ -26,6 +26,7 @@ reached through the object handed to ``install``.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import signal
@@ -675,18 +676,12 @@ class Aof:
             return
         if self.buf:
             data = bytes(self.buf)
+            written = 0
             try:
-                written = os.write(self.fd, data)
                 while written < len(data):
                     written += os.write(self.fd, data[written:])
             except OSError as e:
-                log = self.server.log
-                if self.last_write_ok:
-                    log.warning("Error writing to the AOF file: %s" % (e.strerror or e))
-                if self.server.config.appendfsync == "always":
-                    log.warning("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...")
-                    os._exit(1)
-                self._write_failed(e.strerror or str(e))
+                self._short_write(written, len(data), e)
                 return
             del self.buf[:]
             self.current_size += len(data)
@@ -698,6 +693,30 @@ class Aof:
         policy = self.server.config.appendfsync
         if self.fsync_pending and (force_fsync or policy == "always"):
             self._fsync()
+
+    def _short_write(self, written: int, expected: int, e: OSError) -> None:
+        """flushAppendOnlyFile's error path: take a partial write back out
+        of the file (or, failing that, out of the buffer), refuse writes
+        until the AOF can be written; under ``always`` exit."""
+        log = self.server.log
+        if written:
+            log.warning("Short write while writing to the AOF file: (nwritten=%d, expected=%d)" % (written, expected))
+            try:
+                os.ftruncate(self.fd, os.fstat(self.fd).st_size - written)
+            except OSError as te:
+                log.warning(
+                    "Could not remove short write from the append-only file. Redis may refuse to load the AOF "
+                    "the next time it starts. ftruncate: %s" % (te.strerror or te)
+                )
+                del self.buf[:written]  # it is in the file: keep the rest only
+                self.current_size += written
+        elif self.last_write_ok:
+            log.warning("Error writing to the AOF file: %s" % (e.strerror or e))
+        if self.server.config.appendfsync == "always":
+            log.warning("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...")
+            os._exit(1)
+        # A short write is reported as ENOSPC, as Redis does.
+        self._write_failed(os.strerror(errno.ENOSPC) if written else e.strerror or str(e))
 
     def _write_failed(self, reason: str) -> None:
         """Writes are refused (MISCONF) until the AOF can be written again."""

@@ -106,6 +106,9 @@ class ReplicationState:
         self.link_state = CONNECT
         self.shift_replid()
         self.ensure_backlog()
+        # The primary's stream was forwarded as is: our own next write
+        # states its database (sub-replicas, the AOF).
+        server.propagation.force_select()
         server.log.notice("MASTER MODE enabled (user request from 'id=...')")
 
     def _drop_link(self) -> None:
