@@ -20,8 +20,10 @@ manifest ``<appendfilename>.manifest`` naming them, one
   base file while the parent opens a new incr file; on success the
   manifest is replaced atomically and the old files are removed.
 
-Imports from radish: ``persistence`` and ``protocol`` only; the server is
-reached through the object handed to ``install``.
+Imports from radish: ``persistence``, ``protocol`` and ``config`` (for
+ConfigError) only; the server is reached through the object handed to
+``install``, the dispatcher through the ``execute`` callable, the funnel
+through its subscriber interface (``control=False``: writes only).
 """
 
 from __future__ import annotations
