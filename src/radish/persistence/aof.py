@@ -38,6 +38,7 @@ from ..config import ConfigError
 from ..protocol.resp import encode_command
 from ..protocol.splitargs import quote_arg, split_args
 from .rdb import RdbError, default_aux, dump_payload
+from .saver import _FileSink
 
 OFF, ON, WAIT_REWRITE = 0, 1, 2
 REWRITE_ITEMS_PER_CMD = 64  # AOF_REWRITE_ITEMS_PER_CMD
@@ -693,8 +694,12 @@ class Aof:
                 self.last_write_ok = True
                 self.server.aof_write_error = None
         policy = self.server.config.appendfsync
-        if self.fsync_pending and (force_fsync or policy == "always"):
+        if self.fsync_pending and (force_fsync or (policy == "always" and not self._fsync_held())):
             self._fsync()
+
+    def _fsync_held(self) -> bool:
+        """no-appendfsync-on-rewrite: no fsync while a child saves."""
+        return bool(self.server.config.no_appendfsync_on_rewrite) and (bool(self.child_pid) or self.other_child_active())
 
     def _short_write(self, written: int, expected: int, e: OSError) -> None:
         """flushAppendOnlyFile's error path: take a partial write back out
@@ -758,7 +763,9 @@ class Aof:
         server = self.server
         tmp = os.path.join(os.path.dirname(path) or ".", "temp-rewriteaof-%d.aof" % os.getpid())
         try:
-            with open(tmp, "wb") as f:
+            with open(tmp, "wb") as raw:
+                # aof-rewrite-incremental-fsync: fdatasync every 4 MB.
+                f = _FileSink(raw, bool(server.config.aof_rewrite_incremental_fsync))
                 if server.config.aof_use_rdb_preamble:
                     # Redis's rdbSaveRio with RDBFLAGS_AOF_PREAMBLE: no
                     # replication fields, aof-base 1.
@@ -771,8 +778,8 @@ class Aof:
                     if server.config.aof_timestamp_enabled:
                         f.write(b"#TS:%d\r\n" % int(time.time()))
                     rewrite_commands(server.keyspace.dbs, f)
-                f.flush()
-                os.fsync(f.fileno())
+                raw.flush()
+                os.fsync(raw.fileno())
             os.rename(tmp, path)
         except BaseException:
             _unlink(tmp)
@@ -1095,7 +1102,10 @@ class Aof:
         if self.buf:
             self.flush()
         cfg = self.server.config
-        if self.state != OFF and cfg.appendfsync == "everysec" and self.fsync_pending and time.time() - self.last_fsync >= 1:
+        if (
+            self.state != OFF and cfg.appendfsync == "everysec" and self.fsync_pending
+            and time.time() - self.last_fsync >= 1 and not self._fsync_held()
+        ):
             self._fsync()
         if self.child_pid or self.other_child_active():
             return
