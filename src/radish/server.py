@@ -135,6 +135,7 @@ class Server:
         self.before_reply_hooks: list = []  # run before each round's replies are written (AOF)
         self.aof = None  # set by persistence.aof.install
         self.aof_write_error: str | None = None  # MISCONF text while the AOF cannot be written
+        self.in_exec = False  # EXEC is running its queue (Redis's server.in_exec)
         self._register_config_hooks()
         from .replication.state import ReplicationState
 

@@ -13,7 +13,7 @@ import time
 
 import pytest
 import redis
-from tests.conftest import SRC, cmd, free_port, radish_argv, start_radish
+from tests.conftest import SRC, cmd, free_port, radish_argv, raw_exchange, start_radish
 
 AOF = ("--appendonly", "yes")
 MANIFEST_1 = b"file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n"
@@ -495,5 +495,19 @@ def test_write_error_refuses_writes_until_the_aof_can_be_written():
         c = s.client()
         assert c.get("before") == b"1" and c.get("big") == b"x" * 10000 and c.get("after") == b"1"
         assert c.get("refused") is None
+    finally:
+        s.stop()
+
+
+def test_inside_exec_rewrite_and_appendonly_are_scheduled():
+    s = start_radish()
+    try:
+        c = s.client()
+        c.set("k", "v")
+        out = raw_exchange(s.port, b"MULTI\r\nBGREWRITEAOF\r\nCONFIG SET appendonly yes\r\nEXEC\r\n")
+        assert out == b"+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n+Background append only file rewriting scheduled\r\n+OK\r\n"
+        assert "AOF was enabled during a transaction. An AOF background was scheduled to start when possible." in s.log()
+        _wait(lambda: _rewrite_done(c) and c.info("persistence")["aof_enabled"] == 1 and c.info("persistence")["aof_rewrites"] >= 1)
+        _wait(lambda: b"incr.aof" in _manifest(s.dir))
     finally:
         s.stop()

@@ -1043,7 +1043,7 @@ class Aof:
                 "An AOF background was scheduled to start when possible."
             )
             return True
-        if getattr(self.server.propagation, "in_exec", False):
+        if self.server.in_exec:
             self.rewrite_scheduled = True
             self.server.log.warning(
                 "AOF was enabled during a transaction. An AOF background was scheduled to start when possible."
