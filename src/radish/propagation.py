@@ -12,7 +12,9 @@ the master replication offset and hands them to every subscriber.
 Subscribers (replica links, the AOF writer) register a callable taking
 ``data: bytes``; the funnel does not import them. A subscriber registered
 with ``control=False`` (the AOF) receives only the write stream, not the
-PINGs and REPLCONFs meant for replicas (``feed(..., control=True)``).
+PINGs and REPLCONFs meant for replicas (``feed(..., control=True)``) nor
+the commands queued for replicas only (PUBLISH, as Redis's
+PROPAGATE_REPL).
 
 Imports only the protocol package.
 """
@@ -82,7 +84,8 @@ class Propagator:
     """Queue of writes for the current command and their delivery."""
 
     def __init__(self, backlog_size: int = 1024 * 1024) -> None:
-        self.pending: list[tuple[int, list[bytes]]] = []
+        # (dbid, args); dbid None: for replicas only, in no database.
+        self.pending: list[tuple[int | None, list[bytes]]] = []
         self.subscribers: list[Callable[[bytes], None]] = []
         self.writes_only: list[Callable[[bytes], None]] = []
         self.master_repl_offset = 0
@@ -96,6 +99,12 @@ class Propagator:
         replica, backlog or AOF listens)."""
         if self.enabled and (self.subscribers or self.backlog.active):
             self.pending.append((dbid, args))
+
+    def propagate_to_replicas(self, args: list[bytes]) -> None:
+        """Queue a command for replicas and the backlog but not the AOF
+        (PUBLISH reaches a replica's subscribers, never the AOF)."""
+        if self.enabled and (self.subscribers or self.backlog.active):
+            self.pending.append((None, args))
 
     def subscribe(self, fn: Callable[[bytes], None], *, control: bool = True) -> None:
         """Receive the stream; ``control=False``: writes only."""
@@ -124,16 +133,39 @@ class Propagator:
             return
         parts: list[bytes] = []
         wrap = wrap and len(pending) > 1 and not self.in_exec
+        dbs = [dbid for dbid, _args in pending if dbid is not None]
         if wrap:
             # MULTI goes into the first command's database.
-            self._select(parts, pending[0][0])
+            if dbs:
+                self._select(parts, dbs[0])
             parts.append(_MULTI)
+        if len(dbs) == len(pending) or not self.writes_only:
+            for dbid, args in pending:
+                if dbid is not None:
+                    self._select(parts, dbid)
+                parts.append(encode_command(args))
+            if wrap:
+                parts.append(_EXEC)
+            self.feed(b"".join(parts))
+            return
+        # Some commands are for replicas only: the writes-only subscribers
+        # get the stream without them (and nothing if nothing is left).
+        writes = list(parts)
         for dbid, args in pending:
-            self._select(parts, dbid)
-            parts.append(encode_command(args))
+            enc = encode_command(args)
+            if dbid is None:
+                parts.append(enc)
+                continue
+            sel: list[bytes] = []
+            self._select(sel, dbid)
+            parts += sel
+            writes += sel
+            parts.append(enc)
+            writes.append(enc)
         if wrap:
             parts.append(_EXEC)
-        self.feed(b"".join(parts))
+            writes.append(_EXEC)
+        self._deliver(b"".join(parts), b"".join(writes) if dbs else b"")
 
     def _select(self, parts: list[bytes], dbid: int) -> None:
         if dbid != self.stream_db:
@@ -144,15 +176,25 @@ class Propagator:
         """Append raw stream bytes (also used for PINGs and GETACKs to
         replicas, ``control=True``, and by a replica forwarding its
         master's stream)."""
+        if control and self.writes_only:
+            self._deliver(data, b"")
+            return
         self.master_repl_offset += len(data)
         self.backlog.append(data, self.master_repl_offset)
-        if control and self.writes_only:
-            for fn in self.subscribers:
-                if fn not in self.writes_only:
-                    fn(data)
-            return
         for fn in self.subscribers:
             fn(data)
+
+    def _deliver(self, data: bytes, writes: bytes) -> None:
+        """``data`` to the replication stream; ``writes`` (its part that
+        is not for replicas only) to the writes-only subscribers."""
+        self.master_repl_offset += len(data)
+        self.backlog.append(data, self.master_repl_offset)
+        writes_only = self.writes_only
+        for fn in self.subscribers:
+            if fn not in writes_only:
+                fn(data)
+            elif writes:
+                fn(writes)
 
     def force_select(self) -> None:
         """Make the next write start with SELECT (after a new replica joins

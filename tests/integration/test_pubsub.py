@@ -100,3 +100,69 @@ def test_subscriber_that_does_not_read_is_closed_at_the_hard_limit():
         slow.close()
     finally:
         srv.stop()
+
+
+def _link_up(client) -> bool:
+    return client.info("replication").get("master_link_status") == "up"
+
+
+def _subscriber_gets(sub_server, pub_client, channel: str = "news") -> None:
+    p = sub_server.client().pubsub()
+    p.subscribe(channel)
+    deadline = time.time() + 10
+    while time.time() < deadline and sub_server.client().pubsub_numsub(channel) != [(channel.encode(), 1)]:
+        time.sleep(0.05)
+    pub_client.publish(channel, "from the primary")
+    m = _next_message(p, timeout=10)
+    assert (m["channel"], m["data"]) == (channel.encode(), b"from the primary")
+    p.close()
+
+
+def _wait_link(client) -> None:
+    deadline = time.time() + 20
+    while time.time() < deadline and not _link_up(client):
+        time.sleep(0.05)
+    assert _link_up(client)
+
+
+def test_publish_reaches_subscribers_of_a_replica_but_not_the_aof():
+    primary = start_radish("--appendonly", "yes")
+    replica = start_radish("--replicaof", "127.0.0.1 %d" % primary.port, "--appendonly", "yes")
+    try:
+        _wait_link(replica.client())
+        m = primary.client()
+        m.set("k", "v")
+        _subscriber_gets(replica, m)
+        m.set("k2", "v2")
+        assert m.wait(1, 5000) == 1
+        import glob
+
+        for server in (primary, replica):
+            deadline = time.time() + 10
+            incr = b""
+            while time.time() < deadline and b"k2" not in incr:  # the writes get there …
+                time.sleep(0.1)
+                incr = b"".join(open(f, "rb").read() for f in glob.glob(server.dir + "/appendonlydir/*.incr.aof"))
+            assert b"k2" in incr, server.argv
+            assert b"PUBLISH" not in incr.upper()  # … the message does not
+    finally:
+        replica.stop()
+        primary.stop()
+
+
+@pytest.mark.parametrize("primary_kind", ["radish", "redis"])
+def test_publish_crosses_replication_with_redis(primary_kind):
+    from tests.conftest import start_redis
+
+    if primary_kind == "radish":
+        primary = start_radish()
+        replica = start_redis("--replicaof", "127.0.0.1", str(primary.port))
+    else:
+        primary = start_redis()
+        replica = start_radish("--replicaof", "127.0.0.1 %d" % primary.port)
+    try:
+        _wait_link(replica.client())
+        _subscriber_gets(replica, primary.client())
+    finally:
+        replica.stop()
+        primary.stop()

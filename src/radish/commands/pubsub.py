@@ -83,13 +83,16 @@ def sunsubscribe(c, args):
 
 @command("publish", 3, "pubsub loading stale fast", acl="pubsub", group="pubsub", since="2.0.0", summary="Post a message to a channel", complexity="O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).")
 def publish(c, args):
-    """Format: PUBLISH channel message"""
+    """Format: PUBLISH channel message — also sent to replicas (for their
+    subscribers), not to the AOF."""
+    c.server.propagation.propagate_to_replicas(args)
     return c.server.pubsub.publish(args[1], args[2])
 
 
 @command("spublish", 3, "pubsub loading stale fast", acl="pubsub", keys=(1, 1, 1), group="pubsub", since="7.0.0", summary="Post a message to a shard channel", complexity="O(N) where N is the number of clients subscribed to the receiving shard channel.")
 def spublish(c, args):
-    """Format: SPUBLISH shardchannel message"""
+    """Format: SPUBLISH shardchannel message — also sent to replicas."""
+    c.server.propagation.propagate_to_replicas(args)
     return c.server.pubsub.spublish(args[1], args[2])
 
 

@@ -228,7 +228,9 @@ class MasterLink(asyncio.Protocol):
                     break
                 raw = encode_command(args)
                 name = args[0].lower()
-                control = name == b"ping" or name == b"replconf"
+                # Not for this replica's AOF: link control, and PUBLISH
+                # (sent to replicas only, for their subscribers).
+                control = name in (b"ping", b"replconf", b"publish", b"spublish")
                 if len(args) >= 2 and name == b"replconf" and args[1].lower() == b"getack":
                     self.send_ack()
                 else:
