@@ -56,7 +56,7 @@ def pin(core: str) -> list[str]:
     return ["taskset", "-c", core] if shutil.which("taskset") and os.cpu_count() and os.cpu_count() > 1 else []
 
 
-def start(kind: str, core: str) -> tuple[subprocess.Popen, int]:
+def start(kind: str, core: str, extra: list[str] | None = None) -> tuple[subprocess.Popen, int]:
     port = free_port()
     d = tempfile.mkdtemp(prefix="bench-%s-" % kind)
     if kind == "radish":
@@ -65,7 +65,7 @@ def start(kind: str, core: str) -> tuple[subprocess.Popen, int]:
     else:
         env = None
         argv = [shutil.which("redis-server") or "redis-server"]
-    argv += ["--port", str(port), "--save", "", "--appendonly", "no", "--dir", d]
+    argv += ["--port", str(port), "--save", "", "--appendonly", "no", "--dir", d] + (extra or [])
     p = subprocess.Popen(pin(core) + argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=d)
     wait_port(port)
     return p, port
@@ -94,6 +94,7 @@ def main() -> None:
     ap.add_argument("-c", type=int, default=50)
     ap.add_argument("-P", type=int, nargs="+", default=[1, 16])
     ap.add_argument("-r", "--rounds", type=int, default=3, help="runs per test and server, alternating; the median is reported")
+    ap.add_argument("--server-args", default="", help="extra arguments for both servers, e.g. '--appendonly yes'")
     a = ap.parse_args()
     if not shutil.which("redis-benchmark") or not shutil.which("redis-server"):
         sys.exit("redis-server and redis-benchmark are needed (apt-get install redis-server redis-tools)")
@@ -101,7 +102,7 @@ def main() -> None:
     procs = {}
     try:
         for kind in ("radish", "redis"):
-            procs[kind] = start(kind, server_core)
+            procs[kind] = start(kind, server_core, a.server_args.split())
         # Machines share their cores with neighbours: alternate the two
         # servers and report each one's median run.
         runs: dict[tuple[int, str], dict[str, list[tuple[float, float]]]] = {}

@@ -319,9 +319,13 @@ def _finish(c, spec: CommandSpec, args: list[bytes], result) -> bytes | None:
 def _propagated(c, args: list[bytes], dirtied: bool) -> None:
     """After a fast command while someone listens: the command (or its
     rewrite) to the funnel, and the funnel flushed."""
+    prop = c.server.propagation
+    if dirtied and c.propagate_as is None and not prop.pending:
+        prop.propagate_now(c.db.id, args)  # the common case: one plain write
+        c.woff = prop.master_repl_offset
+        return
     if dirtied or c.propagate_as is not None:
         _propagate(c, args, dirtied)
-    prop = c.server.propagation
     if prop.pending:
         prop.flush()
         c.woff = prop.master_repl_offset

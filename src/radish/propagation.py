@@ -100,6 +100,21 @@ class Propagator:
         if self.enabled and (self.subscribers or self.backlog.active):
             self.pending.append((dbid, args))
 
+    def propagate_now(self, dbid: int, args: list[bytes]) -> None:
+        """``propagate`` + ``flush`` for a command whose only write is
+        itself (the dispatcher's fast path): encoded and delivered at once.
+        Call only with nothing else queued."""
+        if not (self.enabled and (self.subscribers or self.backlog.active)):
+            return
+        data = encode_command(args)
+        if dbid != self.stream_db:
+            data = encode_command([b"SELECT", b"%d" % dbid]) + data
+            self.stream_db = dbid
+        self.master_repl_offset += len(data)
+        self.backlog.append(data, self.master_repl_offset)
+        for fn in self.subscribers:
+            fn(data)
+
     def propagate_to_replicas(self, args: list[bytes]) -> None:
         """Queue a command for replicas and the backlog but not the AOF
         (PUBLISH reaches a replica's subscribers, never the AOF)."""

@@ -298,3 +298,17 @@ def test_huge_announced_length_within_the_limit_waits(make):
     p = make(max_bulk_len=2**63 - 1)
     assert p.feed_and_parse(b"*1\r\n$9223372036854775807\r\nabc") == ([], None)
     assert p.buffered() == 3
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(max_size=300), max_size=8))
+def test_encode_command_in_c_matches_python(args):
+    from radish.protocol import resp
+
+    expected = resp.py_encode_command(args)
+    assert resp.encode_command(args) == expected
+    assert resp.encode_command([bytearray(a) for a in args]) == expected
+    # and the parser reads it back
+    if args:
+        for cls in PARSERS:
+            assert cls().feed_and_parse(expected) == ([args], None)

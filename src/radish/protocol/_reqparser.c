@@ -21,6 +21,9 @@
  * otherwise the line goes to ``split_args`` (splitargs.py, the one
  * implementation of sdssplitargs's quoting rules).
  *
+ * encode_command(args) -> bytes: the inverse, a list of bytes as a RESP
+ * multibulk (what the propagation funnel sends replicas and the AOF).
+ *
  * A multibulk frame cut across reads keeps its parsed arguments, so a
  * large frame is never rescanned; the unconsumed tail is the only thing
  * kept in the buffer, and the buffer is compacted only when more than
@@ -498,11 +501,98 @@ static PyTypeObject RequestParserType = {
     .tp_methods = RequestParser_methods,
 };
 
+static Py_ssize_t
+put_len(char *dst, char lead, Py_ssize_t n)
+{
+    char tmp[24];
+    int k = 0;
+    Py_ssize_t w = 0;
+    do {
+        tmp[k++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    dst[w++] = lead;
+    while (k)
+        dst[w++] = tmp[--k];
+    dst[w++] = '\r';
+    dst[w++] = '\n';
+    return w;
+}
+
+static PyObject *
+encode_command(PyObject *Py_UNUSED(module), PyObject *arg)
+{
+    PyObject *seq = PySequence_Fast(arg, "encode_command takes a sequence of bytes-like objects");
+    if (seq == NULL)
+        return NULL;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq), total = 24;
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    PyObject *out = NULL;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (PyBytes_Check(items[i])) {
+            total += PyBytes_GET_SIZE(items[i]) + 26;
+        } else {
+            Py_buffer view;
+            if (PyObject_GetBuffer(items[i], &view, PyBUF_SIMPLE) < 0)
+                goto done;
+            total += view.len + 26;
+            PyBuffer_Release(&view);
+        }
+    }
+    out = PyBytes_FromStringAndSize(NULL, total);
+    if (out == NULL)
+        goto done;
+    char *p = PyBytes_AS_STRING(out);
+    Py_ssize_t w = put_len(p, '*', n);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_buffer view;
+        const char *data;
+        Py_ssize_t len;
+        int is_bytes = PyBytes_Check(items[i]);
+        if (is_bytes) {
+            data = PyBytes_AS_STRING(items[i]);
+            len = PyBytes_GET_SIZE(items[i]);
+        } else {
+            if (PyObject_GetBuffer(items[i], &view, PyBUF_SIMPLE) < 0) {
+                Py_CLEAR(out);
+                goto done;
+            }
+            data = view.buf;
+            len = view.len;
+        }
+        if (w + len + 26 > total) { /* a buffer grew between the passes */
+            if (!is_bytes)
+                PyBuffer_Release(&view);
+            Py_CLEAR(out);
+            PyErr_SetString(PyExc_RuntimeError, "encode_command: argument changed size");
+            goto done;
+        }
+        w += put_len(p + w, '$', len);
+        memcpy(p + w, data, len);
+        w += len;
+        p[w++] = '\r';
+        p[w++] = '\n';
+        if (!is_bytes)
+            PyBuffer_Release(&view);
+    }
+    if (_PyBytes_Resize(&out, w) < 0)
+        out = NULL;
+done:
+    Py_DECREF(seq);
+    return out;
+}
+
+static PyMethodDef module_methods[] = {
+    {"encode_command", encode_command, METH_O, "A list of bytes as a RESP multibulk."},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef reqparser_module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "radish.protocol._reqparser",
     .m_doc = "Redis request framing in C (see parser.py for the Python reference).",
     .m_size = -1,
+    .m_methods = module_methods,
 };
 
 PyMODINIT_FUNC

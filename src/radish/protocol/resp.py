@@ -229,3 +229,10 @@ def encode_command(args: list[bytes]) -> bytes:
     for a in args:
         parts.append(b"$%d\r\n%b\r\n" % (len(a), a))
     return b"".join(parts)
+
+
+py_encode_command = encode_command
+try:  # the same in C (protocol/_reqparser.c), when built
+    from ._reqparser import encode_command  # noqa: F811
+except ImportError:  # pragma: no cover - installs without a compiler
+    pass
