@@ -1,0 +1,590 @@
+"""Sorted sets against a real redis-server: the same command sequences go
+to both servers over raw sockets and every reply must be byte-for-byte
+equal (scores as %.17g bulk strings or RESP3 doubles, WITHSCORES shapes,
+nulls, exact error texts), in RESP2 and RESP3. Blocking pops are compared
+with several connections per server, and what a replica receives is
+compared with what redis-server sends to its replicas.
+
+Script syntax as in test_lists_hashes_sets_compat.py: one command per
+line, ``~`` compares unordered, ``#`` compares only the shape, ``?`` runs
+without comparing; scripts whose name ends in ``resp3`` run after HELLO 3.
+"""
+
+from __future__ import annotations
+
+import pytest
+from tests.compat.test_lists_hashes_sets_compat import (
+    _connect,
+    _run_scenario,
+    parse,
+    run_script,
+)
+
+SCRIPTS: dict[str, str] = {}
+
+SCRIPTS["zadd_options_and_scores"] = r"""
+zadd z 1 a 2 b 3 c
+zadd z 1 a
+zadd z ch 5 a 2 b 7 d
+zadd z nx 10 a 11 e
+zadd z xx 10 a 11 f
+zadd z xx ch 10 a 12 e
+zadd z gt ch 5 a 20 b
+zadd z lt ch 50 a 1 b
+zadd z gt lt 1 a
+zadd z nx xx 1 a
+zadd z nx gt 1 a
+zadd z nx lt 1 a
+zadd z incr 2 a 3 b
+zadd z incr 2.5 a
+zadd z incr nx 2.5 a
+zadd z incr xx 2.5 nosuch
+zadd z incr gt -1 a
+zadd z incr lt -1 a
+zadd nokey xx 1 a
+zadd nokey xx incr 1 a
+exists nokey
+zadd z 1
+zadd z 1 a 2
+zadd z
+zadd z abc a
+zadd z nan a
+zadd z 1e400 a
+zadd z -1e400 a
+zadd z 1e-400 a
+zadd z " 1" a
+zadd z "1 " a
+zadd z 0x10 hex
+zadd z inf pinf -inf ninf +inf pinf2
+zadd z 1e-310 tiny
+zadd z 1.1 f1 0.1 f2 1e17 big 123456789012345678 big2 -0 negzero 3.0 three
+zrange z 0 -1 withscores
+zincrby z 1 pinf
+zincrby z -inf pinf
+zadd z incr -inf pinf
+zscore z pinf
+zincrby z 1.5 newm
+zincrby z abc newm
+zincrby z 1 2 3
+zscore z f1
+zscore z nosuch
+zscore nokey a
+zmscore z f1 nosuch f2
+zmscore nokey a b
+zcard z
+zcard nokey
+set str x
+zadd str 1 a
+zincrby str 1 a
+zscore str a
+zcard str
+zadd z incr 1 e
+zadd z CH NX INCR 1 e
+"""
+
+SCRIPTS["zadd_options_and_scores_resp3"] = SCRIPTS["zadd_options_and_scores"]
+
+SCRIPTS["ranks_counts_ranges"] = r"""
+zadd z 1 a 2 b 3 c 4 d 5 e 5 f 5 g 10 h
+zrank z a
+zrank z g
+zrank z nosuch
+zrank nokey a
+zrevrank z a
+zrevrank z h
+zcount z -inf +inf
+zcount z 2 5
+zcount z (2 (5
+zcount z (5 5
+zcount z 5 (5
+zcount z 6 1
+zcount z ( 5
+zcount z a 5
+zcount z 1 [5
+zcount nokey 1 2
+zrange z 0 -1
+zrange z 0 -1 withscores
+zrange z 2 4 withscores
+zrange z -3 -1
+zrange z -100 100
+zrange z 5 2
+zrange z 100 200
+zrange z 0 -1 rev
+zrange z 0 2 rev withscores
+zrange z a 2
+zrange z 0 1 limit 0 1
+zrange z (1 5 byscore
+zrange z 5 (1 byscore rev withscores
+zrange z -inf +inf byscore limit 2 3
+zrange z -inf +inf byscore limit -1 3
+zrange z -inf +inf byscore limit 3 -1
+zrange z -inf +inf byscore limit 3 0
+zrange z -inf +inf byscore limit 100 1
+zrange z +inf -inf byscore rev limit 1 3 withscores
+zrange z 1 2 byscore byscore
+zrange z 1 2 rev rev
+zrange z 1 2 byscore bylex
+zrange z - + bylex withscores
+zrange z 1 2 bylex
+zrange z 0 -1 withscores withscores
+zrange z 0 -1 limit 1
+zrange z 0 -1 foo
+zrevrange z 0 2 withscores
+zrevrange z 0 2 byscore
+zrangebyscore z 2 5
+zrangebyscore z 2 5 withscores limit 1 2
+zrangebyscore z 2 5 rev
+zrangebyscore z (5 +inf
+zrangebyscore z -inf (1
+zrevrangebyscore z 5 2
+zrevrangebyscore z 2 5
+zrevrangebyscore z +inf -inf withscores limit 0 2
+zrevrangebyscore z (10 (1 limit 2 10
+zrangebyscore nokey 1 2
+zrange nokey 0 -1
+set str x
+zrange str 0 -1
+zrangebyscore str 1 2
+zrangebyscore str a 2
+zrank str a
+zcount str 1 2
+"""
+
+SCRIPTS["ranks_counts_ranges_resp3"] = SCRIPTS["ranks_counts_ranges"]
+
+SCRIPTS["lex_ranges"] = r"""
+zadd l 0 a 0 b 0 c 0 d 0 e 0 f 0 g 0 aa 0 ab
+zlexcount l - +
+zlexcount l [b [d
+zlexcount l (b (d
+zlexcount l (a [b
+zlexcount l + -
+zlexcount l [d [b
+zlexcount l [b (b
+zlexcount l [b [b
+zlexcount l b d
+zlexcount l [b d
+zlexcount nokey - +
+zrangebylex l - +
+zrangebylex l [aa (c
+zrangebylex l - + limit 2 3
+zrangebylex l - + limit 2 -1
+zrangebylex l - + limit -2 1
+zrangebylex l (b +
+zrangebylex l + -
+zrevrangebylex l + -
+zrevrangebylex l [d [b
+zrevrangebylex l (d - limit 1 2
+zrevrangebylex l - +
+zrange l [b [f bylex
+zrange l [f [b bylex rev
+zrange l - + bylex limit 1 2
+zrange l [f [b bylex rev limit 1 10
+zrangebylex l [a [c withscores
+zrangebylex l [a
+zrangebylex l a c
+zremrangebylex l [b [c
+zrange l 0 -1
+zremrangebylex l - (ab
+zrange l 0 -1
+zremrangebylex l x y
+zremrangebylex l + -
+zremrangebylex nokey - +
+zremrangebylex l - +
+exists l
+"""
+
+SCRIPTS["removals"] = r"""
+zadd z 1 a 2 b 3 c 4 d 5 e 6 f 7 g
+zrem z a nosuch b
+zrem z nosuch
+zrem nokey a
+zremrangebyrank z 0 0
+zremrangebyrank z -2 -1
+zrange z 0 -1 withscores
+zremrangebyrank z 10 20
+zremrangebyrank z 2 1
+zremrangebyrank z a 1
+zremrangebyrank nokey 0 -1
+zadd z 1 a 2 b 8 h 9 i
+zremrangebyscore z (2 4
+zrange z 0 -1 withscores
+zremrangebyscore z 100 200
+zremrangebyscore z a 1
+zremrangebyscore z 5 1
+zremrangebyscore nokey -inf +inf
+zremrangebyscore z -inf (8
+zrange z 0 -1 withscores
+zremrangebyrank z 0 -1
+exists z
+zadd z 1 a
+zrem z a
+exists z
+set str x
+zrem str a
+zremrangebyrank str 0 1
+zremrangebyscore str 0 1
+zremrangebylex str - +
+"""
+
+SCRIPTS["pops"] = r"""
+zadd z 1 a 2 b 3 c 4 d 5 e
+zpopmin z
+zpopmax z
+zpopmin z 2
+zpopmax z 0
+zpopmin z -1
+zpopmin z abc
+zpopmin z 1 2
+zpopmin nokey
+zpopmin nokey 3
+zpopmax z 10
+exists z
+zadd z 1 a 2 b 3 c 4 d 5 e
+zmpop 1 z min
+zmpop 1 z max count 2
+zmpop 2 nokey z min count 10
+zmpop 1 nokey min
+zmpop 0 z min
+zmpop -1 z min
+zmpop a z min
+zmpop 1 z
+zmpop 1 z left
+zmpop 1 z min count 0
+zmpop 1 z min count -1
+zmpop 1 z min count a
+zmpop 1 z min count 1 count 1
+zmpop 1 z min foo
+zmpop 5 z min
+zadd z 1 a 2 b
+bzpopmin z 0
+bzpopmax z 0
+bzpopmin z 0.01
+bzpopmin z abc
+bzpopmin z -1
+bzmpop 0.01 1 z min
+zadd z 1 a 2 b 3 c
+bzmpop 0 1 z max count 2
+bzmpop 0 1 z min count 5
+bzmpop abc 1 z min
+bzmpop 0 0 z min
+exists z
+set str x
+zpopmin str
+zpopmin str 0
+zmpop 1 str min
+bzpopmin nokey str 0
+bzmpop 0 2 nokey str min
+"""
+
+SCRIPTS["pops_resp3"] = SCRIPTS["pops"]
+
+SCRIPTS["random_members_and_scan"] = r"""
+zadd z 1 a 2 b 3 c
+zrandmember nokey
+zrandmember nokey 5
+zrandmember nokey 5 withscores
+zrandmember z 0
+zrandmember z 0 withscores
+zrandmember z 3
+zrandmember z 10 withscores
+zrandmember z 3 withscores
+#zrandmember z
+#zrandmember z 2
+#zrandmember z -5
+#zrandmember z -5 withscores
+#zrandmember z 2 withscores
+zrandmember z abc
+zrandmember z 1 foo
+zrandmember z 1 withscores foo
+zrandmember z -9223372036854775808
+zrandmember z 9223372036854775807 withscores
+zrandmember z -9223372036854775807 withscores
+zadd z 1.5 d 1e17 e 0.1 f
+zscan z 0
+zscan z 0 match [ab]
+zscan z 0 count 1
+zscan nokey 0
+zscan z abc
+zscan z 0 count 0
+zscan z 0 foo
+set str x
+zrandmember str
+zscan str 0
+"""
+
+SCRIPTS["random_members_and_scan_resp3"] = SCRIPTS["random_members_and_scan"]
+
+SCRIPTS["union_inter_diff"] = r"""
+zadd a 1 x 2 y 3 z
+zadd b 10 y 20 z 30 w
+sadd s x w q
+zunion 2 a b
+zunion 2 a b withscores
+zunion 2 a b weights 2 3 withscores
+zunion 2 a b aggregate min withscores
+zunion 2 a b aggregate max withscores
+zunion 3 a b s withscores
+zunion 3 a b nokey withscores
+zinter 2 a b withscores
+zinter 3 a b s withscores
+zinter 2 a s weights 1 5 withscores
+zinter 2 a nokey
+zinter 2 a b aggregate max weights 1 -1 withscores
+zdiff 2 a b withscores
+zdiff 2 b a
+zdiff 3 s a b withscores
+zdiff 1 nokey
+zdiff 2 a b weights 1 1
+zdiff 2 a b aggregate sum
+zunion 0 a
+zunion -1 a
+zunion abc a
+zunion 3 a b
+zunion 2 a b weights 1
+zunion 2 a b weights 1 abc
+zunion 2 a b weights 1 nan
+zunion 2 a b aggregate avg
+zunion 2 a b aggregate
+zunion 2 a b foo
+set str x
+zunion 2 a str
+zinter 2 a str weights x
+zunionstore d 2 a b
+zrange d 0 -1 withscores
+zinterstore d 2 a b weights 0.5 2
+zrange d 0 -1 withscores
+zdiffstore d 2 a b
+zrange d 0 -1 withscores
+zunionstore d 2 a b withscores
+zinterstore d 2 a nokey
+exists d
+zdiffstore d 1 nokey
+zunionstore d 0 a
+zdiffstore d 0 a
+zinterstore d 2 a str
+zunionstore str 1 a
+type str
+zintercard 2 a b
+zintercard 2 a b limit 1
+zintercard 2 a b limit 0
+zintercard 2 a b limit -1
+zintercard 3 a b s
+zintercard 1 nokey
+zintercard 0 a
+zintercard 3 a b
+zintercard 2 a b withscores
+zintercard 2 a str
+zadd inf1 inf m
+zadd ninf1 -inf m
+zunion 2 inf1 ninf1 withscores
+zinter 2 inf1 ninf1 withscores
+zunion 2 inf1 a weights 0 1 withscores
+zadd fl 0.1 m
+zadd fl2 0.2 m
+zadd fl3 0.3 m
+zunion 3 fl fl2 fl3 withscores
+command getkeys zunion 2 a b
+command getkeys zunionstore d 2 a b weights 1 2
+command getkeys zintercard 2 a b
+command getkeys zmpop 2 a b min
+command getkeys bzmpop 0 2 a b min
+"""
+
+SCRIPTS["union_inter_diff_resp3"] = SCRIPTS["union_inter_diff"]
+
+SCRIPTS["rangestore"] = r"""
+zadd z 1 a 2 b 3 c 4 d 5 e
+zrangestore d z 0 2
+zrange d 0 -1 withscores
+zrangestore d z 0 -1 rev
+zrangestore d z (1 4 byscore limit 1 2
+zrange d 0 -1 withscores
+zrangestore d z 4 (1 byscore rev
+zrange d 0 -1 withscores
+zrangestore d z [b [d bylex
+zrange d 0 -1
+zrangestore d z 10 20
+exists d
+zrangestore d z 0 -1 withscores
+zrangestore d nokey 0 -1
+zrangestore d z 0 -1 limit 0 1
+set str x
+zrangestore d str 0 -1
+zrangestore str z 0 -1
+type str
+"""
+
+SCRIPTS["encodings_and_generic_commands"] = r"""
+config set zset-max-listpack-entries 4
+config set zset-max-listpack-value 8
+zadd z 1 a 2 b 3 c 4 d
+object encoding z
+zadd z 5 e
+object encoding z
+zrem z a b c d
+object encoding z
+zadd y 1 aaaaaaaaa
+object encoding y
+zadd x 1 a
+zadd x 2 aaaaaaaaa
+object encoding x
+zadd w -0 a
+zscore w a
+zadd w 1 b 2 c 3 d 4 e
+zadd w -0 f
+zscore w f
+zrange w 0 -1 withscores
+~zscan w 0
+zadd big 1e17 m 123 n 2.5 o
+zscan big 0
+zunionstore u 1 z
+object encoding u
+zunionstore u 2 x y
+object encoding u
+zrangestore r z 0 -1
+object encoding r
+config set zset-max-listpack-entries 0
+zadd s0 1 a
+object encoding s0
+config set zset-max-listpack-entries 128
+config set zset-max-listpack-value 64
+type z
+copy z z2
+object encoding z2
+zrange z2 0 -1 withscores
+rename z2 z3
+zrange z3 0 -1 withscores
+move z3 3
+exists z3
+zadd sortme 3 c 1 a 2 b
+sort sortme
+sort sortme alpha
+sort sortme by nosort
+sort sortme by nosort desc
+sort sortme by nosort limit 1 1
+sort sortme by nosort store dst
+lrange dst 0 -1
+zadd nums 1 10 2 3 3 20
+sort nums
+sort nums desc limit 0 2
+~scan 0 type zset count 1000
+debug digest-value z w nums
+debug digest
+"""
+
+
+@pytest.fixture(scope="module")
+def pair(radish_server, redis_server):
+    return radish_server.port, redis_server.port
+
+
+def _reset(c) -> None:
+    c([b"CONFIG", b"SET", b"zset-max-listpack-entries", b"128"])
+    c([b"CONFIG", b"SET", b"zset-max-listpack-value", b"64"])
+    c([b"FLUSHALL"])
+    c.close()
+
+
+@pytest.mark.parametrize("name", sorted(SCRIPTS))
+def test_script_matches_redis(name, pair):
+    resp3 = name.endswith("resp3")
+    ours, theirs = _connect(pair[0], resp3), _connect(pair[1], resp3)
+    try:
+        diffs = run_script(ours, theirs, SCRIPTS[name])
+        assert diffs == [], "\n".join("%s\n  radish: %r\n  redis:  %r" % d for d in diffs)
+    finally:
+        _reset(ours)
+        _reset(theirs)
+
+
+def test_big_sorted_sets_match(pair):
+    """Skiplist-encoded sets (past 128 entries): same ranges, ranks,
+    encodings, store results and ZSCAN totals as redis-server."""
+    ours, theirs = _connect(pair[0], False), _connect(pair[1], False)
+    try:
+        pairs = " ".join("%s m%d" % (i * 0.5 if i % 3 else i, i) for i in range(400))
+        script = [
+            "zadd big " + pairs, "zadd other " + " ".join("%d m%d" % (i, i * 2) for i in range(300)),
+            "object encoding big", "zcard big", "zrange big 0 -1 withscores", "zrange big 100 130 rev",
+            "zrangebyscore big (10 50 withscores limit 5 20", "zrevrangebyscore big 100 -inf limit 3 7",
+            "zrank big m250", "zrevrank big m250", "zcount big 10 (90", "zscore big m399",
+            "zunionstore u 2 big other weights 1 2", "object encoding u", "zrange u 0 -1 withscores",
+            "zinterstore i 2 big other aggregate max", "object encoding i", "zrange i 0 -1 withscores",
+            "zdiff 2 big other withscores", "zintercard 2 big other limit 50",
+            "zrangestore r big 0 99", "object encoding r", "zremrangebyrank big 0 299", "object encoding big",
+            "zpopmax big 5", "zmpop 1 big min count 3", "zrange big 0 -1 withscores",
+            "debug digest-value big u i r", "~zrandmember big 1000 withscores", "#zrandmember big -300",
+            "sort big limit 0 10", "sort big by nosort limit 5 5",
+        ]
+        diffs = run_script(ours, theirs, "\n".join(script))
+        assert diffs == [], diffs
+        totals = []
+        for c in (ours, theirs):
+            cursor, seen, calls = b"0", {}, 0
+            while True:
+                tree = parse(c([b"ZSCAN", b"u", cursor, b"COUNT", b"40"]))
+                cursor = tree[1][0][1]
+                items = [x[1] for x in tree[1][1][1]]
+                seen.update(zip(items[::2], items[1::2], strict=True))
+                calls += 1
+                if cursor == b"0":
+                    break
+            assert calls > 3
+            totals.append(seen)
+        assert totals[0] == totals[1] and len(totals[0]) == 500
+    finally:
+        _reset(ours)
+        _reset(theirs)
+
+
+SCENARIOS: dict[str, str] = {}
+
+SCENARIOS["bzpop_wakes_on_zadd"] = r"""
+c1> bzpopmin z1 z2 0
+c2 zadd z2 3 c 1 a 2 b
+c1<
+c2 zrange z2 0 -1 withscores
+c1> bzpopmax z1 0
+c2 zadd z1 1 x 9 y
+c1<
+c2 exists z1
+c2 del z1 z2
+c1> bzmpop 0 2 z1 z2 max count 5
+c2 zadd z1 1 p
+c1<
+c2 zrange z2 0 -1
+"""
+
+SCENARIOS["bzpop_fifo_and_timeouts"] = r"""
+c1> bzpopmin z 0
+c2> bzpopmin z 0
+c3 zadd z 1 a
+c1<
+c3 zadd z 2 b
+c2<
+c1> bzpopmin z 0.2
+c1<
+c1> bzmpop 0.2 1 z min
+c1<
+c3 set str x
+c1> bzpopmin str2 0
+c3 rename str str2
+c3 del str2
+c3 zadd str2 5 five
+c1<
+c1> bzpopmin z 0
+c3 multi
+c3 zadd z 1 a 2 b
+c3 zadd z 3 c
+c3 exec
+c1<
+c3 zrange z 0 -1
+"""
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_blocking_scenario_matches_redis(name, pair):
+    ours = _run_scenario(pair[0], SCENARIOS[name])
+    theirs = _run_scenario(pair[1], SCENARIOS[name])
+    assert ours == theirs
