@@ -261,12 +261,7 @@ def new_zset(config, pairs) -> ZSetValue:
     for m, s in pairs:
         z.insert(m, s)
     if z.fits_listpack(config):
-        z.big = False
-        for m, s in list(z.items()):
-            if s == 0.0:
-                dict.__setitem__(z, m, 0.0)
-                z.sl.remove((s, m))
-                z.sl.add((0.0, m))
+        z.to_listpack()
     return z
 
 

@@ -247,6 +247,15 @@ class ZSetValue(_RandomPicks, dict):
         lim = config.zset_max_listpack_value
         return all(len(m) <= lim for m in self)
 
+    def to_listpack(self) -> None:
+        """Take the listpack encoding (which holds -0 as 0)."""
+        self.big = False
+        for score, m in list(self.sl.irange((0.0, b""), (0.0, b"\xff" * 8))):
+            if score == 0.0 and math.copysign(1.0, score) < 0:
+                dict.__setitem__(self, m, 0.0)
+                self.sl.remove((score, m))
+                self.sl.add((0.0, m))
+
     def encoding(self, config) -> str:
         return "skiplist" if self.big else "listpack"
 

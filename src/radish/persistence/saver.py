@@ -350,8 +350,10 @@ class Persistence:
             def progress(offset: int, keys: int) -> None:
                 self.loading_loaded_bytes = offset
 
+            reader = RdbReader(stream)
+            reader.config = server.config
             res = read_snapshot(
-                RdbReader(stream), fresh, now_ms=self._now_ms(), verify_checksum=verify, allow_dup=allow_dup, progress=progress
+                reader, fresh, now_ms=self._now_ms(), verify_checksum=verify, allow_dup=allow_dup, progress=progress
             )
         finally:
             server.loading = was_loading
