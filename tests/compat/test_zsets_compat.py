@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pytest
 from tests.compat.test_lists_hashes_sets_compat import (
+    _args,
     _connect,
     _run_scenario,
     parse,
@@ -192,6 +193,20 @@ zremrangebylex l + -
 zremrangebylex nokey - +
 zremrangebylex l - +
 exists l
+zadd mix 1 b 2 a 3 d 4 c 5 e
+zrangebylex mix - +
+zrangebylex mix [a [c
+zrangebylex mix [b [d
+zrangebylex mix (b +
+zrevrangebylex mix [d [a
+zrevrangebylex mix + [c
+zrevrangebylex mix (e - limit 1 2
+zlexcount mix [b [d
+zlexcount mix [a [z
+zlexcount mix [c [z
+zrange mix [a [d bylex rev
+zremrangebylex mix [b [c
+zrange mix 0 -1
 """
 
 SCRIPTS["removals"] = r"""
@@ -588,3 +603,65 @@ def test_blocking_scenario_matches_redis(name, pair):
     ours = _run_scenario(pair[0], SCENARIOS[name])
     theirs = _run_scenario(pair[1], SCENARIOS[name])
     assert ours == theirs
+
+
+DIRTY_SCRIPT = r"""
+zadd z 1 a 2 b 3 c 4 d 5 e 6 f 7 g 8 h
+zadd z 1 a 20 b 30 zz
+zadd z ch 1 a 21 b
+zadd z nx 100 a 100 new
+zadd z xx 100 a 100 new2
+zadd z gt 0 a 200 b
+zadd z incr 1 c
+zincrby z 0 c
+zrem z a nosuch new
+zrem z nosuch
+zpopmin z
+zpopmax z 2
+zpopmin z 0
+zmpop 1 z min count 2
+bzpopmin z 0
+bzmpop 0 1 z max count 1
+zadd z 1 a 2 b 3 c 4 d 5 e 0 la 0 lb
+zremrangebyrank z 0 0
+zremrangebyrank z 10 20
+zremrangebyscore z 2 3
+zremrangebyscore z 100 200
+zremrangebylex z - (lb
+zadd z2 1 b 9 q
+zunionstore d 2 z z2
+zinterstore d 2 z z2
+zdiffstore d 2 z2 z2
+zdiffstore d 2 z2 z2
+zrangestore d z 0 -1
+zrangestore d z 10 20
+zrangestore d z 10 20
+zpopmax z 100
+"""
+
+
+def test_dirty_counter_matches(pair):
+    """rdb_changes_since_last_save moves by what Redis counts for each
+    sorted-set write (what save points see)."""
+    ours, theirs = _connect(pair[0], False), _connect(pair[1], False)
+
+    def changes(c) -> int:
+        info = c([b"INFO", b"persistence"])
+        line = [x for x in info.split(b"\r\n") if x.startswith(b"rdb_changes_since_last_save:")][0]
+        return int(line.split(b":")[1])
+
+    try:
+        diffs = []
+        before = [changes(ours), changes(theirs)]
+        for line in DIRTY_SCRIPT.strip().splitlines():
+            args = _args(line)
+            a, b = ours(args), theirs(args)
+            assert a == b, (line, a, b)
+            after = [changes(ours), changes(theirs)]
+            if after[0] - before[0] != after[1] - before[1]:
+                diffs.append((line, after[0] - before[0], after[1] - before[1]))
+            before = after
+        assert diffs == []
+    finally:
+        _reset(ours)
+        _reset(theirs)

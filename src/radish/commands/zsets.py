@@ -10,7 +10,8 @@ until zset-max-listpack-entries / -value is passed, then ``skiplist`` for
 good; STORE results get the encoding their size and members call for).
 
 Propagation is deterministic as in Redis: BZPOPMIN/BZPOPMAX go out as
-ZPOPMIN/ZPOPMAX key, ZMPOP/BZMPOP as ZPOPMIN/ZPOPMAX key count. A sorted
+ZPOPMIN/ZPOPMAX key, ZMPOP/BZMPOP as ZPOPMIN/ZPOPMAX key n, n being the
+number of elements popped (what redis-server 7.0 sends its replicas). A sorted
 set emptied by a removal is deleted.
 
 Imports: db types, errors, protocol reply values, command helpers.
@@ -205,29 +206,52 @@ def _score_bounds(z: ZSetValue, r: ScoreRange) -> tuple[int, int]:
     return lo, max(lo, hi)
 
 
-def _lex_bounds(z: ZSetValue, r: LexRange) -> tuple[int, int]:
-    """[first, last) indexes of the members inside lex range ``r`` (Redis
-    assumes every score is equal; the search is a bisection by member)."""
-    if r.is_empty():
-        return 0, 0
+def _lex_bounds(z: ZSetValue, r: LexRange, rev: bool = False) -> tuple[int, int]:
+    """[first, last) indexes of the members inside lex range ``r``, found
+    as Redis finds them (it assumes every score is equal): the range must
+    overlap [first member, last member]; then the first member >= min (the
+    last <= max for a reverse walk) is looked for, by a scan from the head
+    (tail) in a listpack or a search in a skiplist, and the walk goes on
+    while members stay inside the other bound."""
     sl = z.sl
     n = len(sl)
-    lo, hi = 0, n
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if r.gte_min(sl[mid][1]):
-            hi = mid
+    if not n or r.is_empty() or not r.gte_min(sl[-1][1]) or not r.lte_max(sl[0][1]):
+        return 0, 0
+    if not rev:
+        if z.big:
+            lo, hi = 0, n
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if r.gte_min(sl[mid][1]):
+                    hi = mid
+                else:
+                    lo = mid + 1
+            first = lo
         else:
-            lo = mid + 1
-    first = lo
-    lo, hi = first, n
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if r.lte_max(sl[mid][1]):
-            lo = mid + 1
-        else:
-            hi = mid
-    return first, max(first, lo)
+            first = next((i for i in range(n) if r.gte_min(sl[i][1])), n)
+        if first >= n or not r.lte_max(sl[first][1]):
+            return 0, 0
+        last = first + 1
+        while last < n and r.lte_max(sl[last][1]):
+            last += 1
+        return first, last
+    if z.big:
+        lo, hi = 0, n
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if r.lte_max(sl[mid][1]):
+                lo = mid + 1
+            else:
+                hi = mid
+        last = lo - 1
+    else:
+        last = next((i for i in range(n - 1, -1, -1) if r.lte_max(sl[i][1])), -1)
+    if last < 0 or not r.gte_min(sl[last][1]):
+        return 0, 0
+    first = last - 1
+    while first >= 0 and r.gte_min(sl[first][1]):
+        first -= 1
+    return first + 1, last + 1
 
 
 def _rank_bounds(n: int, start: int, end: int) -> tuple[int, int]:
@@ -585,7 +609,7 @@ def _zrange_generic(c, args, start_idx: int, store: bytes | None, kind: str | No
             lo, hi = n - hi, n - lo
         items = sl[lo:hi]
     else:
-        lo, hi = _score_bounds(z, rng) if kind == "score" else _lex_bounds(z, rng)
+        lo, hi = _score_bounds(z, rng) if kind == "score" else _lex_bounds(z, rng, rev)
         if offset < 0 or (offset > 0 and offset >= len(z)):
             items = []
         else:
@@ -740,8 +764,9 @@ def _bzpop(c, keys: list[bytes], top: bool, timeout: float | None, count: int | 
         if count is None:
             c.propagate_as = [[name, key]]
             return _pop_reply(c, key, z, top, 1, "withkey")
-        c.propagate_as = [[name, key, str(count).encode()]]
-        return _pop_reply(c, key, z, top, count, "mpop")
+        n = min(count, len(z))  # Redis propagates the count it popped
+        c.propagate_as = [[name, key, str(n).encode()]]
+        return _pop_reply(c, key, z, top, n, "mpop")
     if timeout is None:
         return NULL_ARRAY
     return Block(keys, timeout, NULL_ARRAY)
