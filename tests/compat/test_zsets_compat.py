@@ -483,6 +483,11 @@ lrange dst 0 -1
 zadd nums 1 10 2 3 3 20
 sort nums
 sort nums desc limit 0 2
+object encoding sortme
+object encoding nums
+zadd fresh 1 a
+sort_ro fresh alpha
+object encoding fresh
 ~scan 0 type zset count 1000
 debug digest-value z w nums
 debug digest
@@ -595,6 +600,33 @@ c3 zadd z 3 c
 c3 exec
 c1<
 c3 zrange z 0 -1
+"""
+
+SCENARIOS["woken_by_store_rename_copy_restore"] = r"""
+c2 zadd src 1 a 2 b
+c1> bzpopmin k 0
+c2 zunionstore k 1 src
+c1<
+c2 del k
+c1> bzpopmax k 0
+c2 zrangestore k src 0 0
+c1<
+c1> bzmpop 0 1 k min
+c2 rename src k
+c1<
+c2 zadd src 5 e
+c1> bzpopmin k2 0
+c2 copy src k2
+c1<
+c1> bzpopmin k3 0
+c2 select 1
+c2 zadd k3 7 t
+c2 move k3 0
+c2 select 0
+c1<
+c1> bzpopmin k4 0
+c2 zinterstore k4 2 src src
+c1<
 """
 
 

@@ -594,7 +594,7 @@ def _zrange_generic(c, args, start_idx: int, store: bytes | None, kind: str | No
     else:
         rng = parse_lex_range(args[minidx], args[maxidx])
     db = c.db
-    z = db.lookup_write(key) if store is not None else db.lookup_read(key)
+    z = db.lookup_read(key)
     if z is None:
         if store is not None:
             return _store_result(c, store, [])
@@ -936,7 +936,7 @@ def _setop(c, args, numkeys_idx: int, op: str, dst: bytes | None, card_only: boo
     srcs = []
     j = numkeys_idx + 1
     for _ in range(setnum):
-        v = db.lookup_write(args[j]) if dst is not None else db.lookup_read(args[j])
+        v = db.lookup_read(args[j])
         if v is not None and type(v) is not ZSetValue and type(v) is not SetValue:
             raise CommandError(E.WRONGTYPE)
         srcs.append(v)
