@@ -449,6 +449,9 @@ zscore w a
 zadd w 1 b 2 c 3 d 4 e
 zadd w -0 f
 zscore w f
+zadd w2 1 a 2 b 3 c 4 d
+zadd w2 -0 e
+zscore w2 e
 zrange w 0 -1 withscores
 ~zscan w 0
 zadd big 1e17 m 123 n 2.5 o

@@ -379,8 +379,8 @@ def _zadd(c, args, incr: bool):
                 updated += 1
             processed += 1
         elif not xx:
+            z.before_add(config, m)
             z.insert(m, score)
-            z.note_added(config, m)
             added += 1
             processed += 1
     if added or updated:

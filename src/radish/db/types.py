@@ -232,11 +232,11 @@ class ZSetValue(_RandomPicks, dict):
     def members_by_rank(self):
         return [m for _, m in self.sl]
 
-    def note_added(self, config, member: bytes) -> None:
-        """Apply Redis's listpack -> skiplist conversion after adding
-        ``member``."""
+    def before_add(self, config, member: bytes) -> None:
+        """Apply Redis's listpack -> skiplist conversion before adding the
+        new ``member`` (zsetAdd converts first, then inserts)."""
         if not self.big and (
-            len(self) > config.zset_max_listpack_entries or len(member) > config.zset_max_listpack_value
+            len(self) + 1 > config.zset_max_listpack_entries or len(member) > config.zset_max_listpack_value
         ):
             self.big = True
 
