@@ -842,3 +842,119 @@ def test_random_command_streams_match_redis(seed, pair):
     finally:
         _reset(ours)
         _reset(theirs)
+
+
+# -- what replicas receive ---------------------------------------------------------------
+
+REPLICATED_SCRIPT = r"""
+zadd z 1 a 2 b 3 c 4 d 5 e 6 f 7 g 8 h
+zadd z nx 1 a
+zadd z gt ch 10 a 1 b
+zincrby z 0.5 c
+zadd z incr 1 d
+zrem z nosuch
+zrem z h
+zpopmin z
+zpopmax z 2
+zpopmin z 0
+bzpopmin z 0
+bzpopmax nokey z 0
+zmpop 1 z min
+zmpop 1 z max count 2
+zadd z 1 x 2 y
+bzmpop 0 1 z min count 10
+zpopmin z
+zadd z 1 a 2 b 3 c 0 la 0 lb
+zremrangebyrank z 0 0
+zremrangebyscore z 2 2
+zremrangebylex z - [lb
+zremrangebyscore z 100 200
+zadd z2 5 a 6 q
+zunionstore u 2 z z2 weights 1 2
+zinterstore i 2 z z2
+zdiffstore d 2 z z2
+zdiffstore d 2 z z
+zrangestore r z 0 0
+zrangestore r z 5 6
+zrandmember z 2
+zadd big 1 a 2 b 3 c
+sort big by nosort store sorted
+"""
+
+
+def _replication_stream(port: int, script: str, blocked: list[list[bytes]]) -> list[list[bytes]]:
+    """Attach as a replica (PSYNC ? -1), run ``script`` on another
+    connection (and ``blocked`` commands on a third, each woken by the
+    script), and return the commands the replica received after the RDB
+    (SELECT and PING left out)."""
+    import socket
+    import time
+
+    from tests.compat.test_lists_hashes_sets_compat import Raw, _args
+    from tests.conftest import commands_of
+
+    setup = Raw(port)
+    setup([b"FLUSHALL"])
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.settimeout(10)
+    sock.sendall(b"*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n")
+    buf = b""
+    while True:  # +FULLRESYNC line, then $<len> and the RDB
+        buf += sock.recv(65536)
+        if buf.startswith(b"+FULLRESYNC") and b"\r\n$" in buf:
+            start = buf.index(b"\r\n$") + 3
+            end = buf.find(b"\r\n", start)
+            if end > 0:
+                size = int(buf[start:end])
+                if len(buf) >= end + 2 + size:
+                    buf = buf[end + 2 + size :]
+                    break
+    waiter = Raw(port)
+    for cmd in blocked:
+        waiter.send(cmd)
+        time.sleep(0.05)
+        for line in script.strip().splitlines():
+            setup(_args(line))
+        waiter.read()
+        script = ""
+    for line in script.strip().splitlines():
+        setup(_args(line))
+    setup([b"SET", b"end-marker", b"1"])
+    sock.settimeout(0.2)
+    while b"end-marker" not in buf:
+        try:
+            buf += sock.recv(65536)
+        except TimeoutError:
+            pass
+    time.sleep(0.2)
+    try:
+        buf += sock.recv(65536)
+    except TimeoutError:
+        pass
+    for c in (setup, waiter):
+        c.close()
+    sock.close()
+    return [c for c in commands_of(buf) if c[0].upper() not in (b"SELECT", b"PING")]
+
+
+def test_replicas_receive_what_redis_sends():
+    """The deterministic forms (ZPOPMIN/ZPOPMAX for BZPOP* and ZMPOP, with
+    the count popped), which writes are not propagated, and blocked pops
+    served after a ZADD: the stream a replica gets is redis-server's."""
+    from tests.conftest import start_radish, start_redis
+
+    ref = start_redis("--repl-diskless-sync", "no")
+    ours = start_radish()
+    try:
+        for blocked, script in (
+            ([], REPLICATED_SCRIPT),
+            ([[b"BZPOPMIN", b"w", b"0"]], "zadd w 2 b 1 a"),
+            ([[b"BZMPOP", b"0", b"2", b"v", b"w", b"MAX", b"COUNT", b"5"]], "zadd w 2 b 1 a"),
+        ):
+            mine = _replication_stream(ours.port, script, blocked)
+            theirs = _replication_stream(ref.port, script, blocked)
+            assert [[a.lower() for a in c] for c in mine] == [[a.lower() for a in c] for c in theirs]
+            assert len(mine) > 2
+    finally:
+        ours.stop()
+        ref.stop()

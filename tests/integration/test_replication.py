@@ -73,6 +73,8 @@ def fill(client, n: int = 200) -> None:
     p.rpush("list", "a", "b", "c")
     p.hset("hash", mapping={"f1": "1", "f2": "2"})
     p.sadd("set", "1", "2", "x")
+    p.zadd("zset", {"a": 1, "b": 2.5, "c": float("-inf")})
+    p.zadd("zset-big", {"m%d" % i: i / 7 for i in range(300)})
     p.execute()
     cmd(client, "SELECT", 3)
     client.set("in-db3", "yes")
@@ -412,6 +414,9 @@ def test_radish_replica_of_redis_master():
             wait_for(lambda: link_up(r))
             m.set("after-sync", "1")
             m.incr("counter")
+            m.zadd("zset", {"d": 4})
+            m.bzpopmin("zset", 1)
+            m.zunionstore("zu", ["zset", "zset-big"])
             wait_for(lambda: dataset(r) == dataset(m))
             assert master.client().execute_command("WAIT", 1, 5000) == 1
         finally:
@@ -449,6 +454,10 @@ def test_redis_replica_of_radish_master():
             m.set("after-sync", "1")
             m.incr("counter")
             m.lpush("list", "q")
+            m.zadd("zset", {"d": 4})
+            m.bzpopmin("zset", 1)
+            m.zmpop(1, ["zset-big"], max=True, count=3)
+            m.zunionstore("zu", ["zset", "zset-big"])
             wait_for(lambda: dataset(r) == dataset(m))
             assert m.execute_command("WAIT", 1, 5000) == 1
             assert cmd(r, "DEBUG", "DIGEST") == cmd(m, "DEBUG", "DIGEST")
