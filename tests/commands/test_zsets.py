@@ -304,3 +304,34 @@ def test_score_ranges_match_a_model(pairs, lo, hi, loex, hiex):
     assert t("ZRANGE", "z", 0, -1) == ranked
     for m in pairs:
         assert t("ZRANK", "z", m) == ranked.index(m)
+
+
+_lex_bound = st.one_of(
+    st.sampled_from([b"-", b"+"]),
+    st.tuples(st.sampled_from([b"[", b"("]), st.binary(max_size=2)).map(lambda t: t[0] + t[1]),
+)
+
+
+def _lex_ok(m: bytes, lo: bytes, hi: bytes) -> bool:
+    if lo == b"+" or hi == b"-":
+        return False
+    above = lo == b"-" or (m > lo[1:] if lo[:1] == b"(" else m >= lo[1:])
+    below = hi == b"+" or (m < hi[1:] if hi[:1] == b"(" else m <= hi[1:])
+    return above and below
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sets(st.binary(min_size=1, max_size=2), max_size=30), _lex_bound, _lex_bound, st.booleans())
+def test_lex_ranges_match_a_model(members, lo, hi, big):
+    """Equal scores (what lex ranges are defined for), in a listpack and in
+    a skiplist: ranges, counts, reverse ranges with LIMIT and removals."""
+    t = Types("--zset-max-listpack-entries", "0" if big else "128")
+    if members:
+        t("ZADD", "z", *[x for m in members for x in (0, m)])
+    want = sorted(m for m in members if _lex_ok(m, lo, hi))
+    assert t("ZRANGEBYLEX", "z", lo, hi) == want
+    assert t("ZLEXCOUNT", "z", lo, hi) == len(want)
+    assert t("ZREVRANGEBYLEX", "z", hi, lo, "LIMIT", 1, 3) == want[::-1][1:4]
+    assert t("ZRANGE", "z", lo, hi, "BYLEX", "LIMIT", 2, 2) == want[2:4]
+    assert t("ZREMRANGEBYLEX", "z", lo, hi) == len(want)
+    assert t("ZRANGE", "z", 0, -1) == sorted(set(members) - set(want))

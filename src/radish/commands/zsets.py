@@ -212,7 +212,8 @@ def _lex_bounds(z: ZSetValue, r: LexRange, rev: bool = False) -> tuple[int, int]
     overlap [first member, last member]; then the first member >= min (the
     last <= max for a reverse walk) is looked for, by a scan from the head
     (tail) in a listpack or a search in a skiplist, and the walk goes on
-    while members stay inside the other bound."""
+    while members stay inside the other bound (a search again in a
+    skiplist)."""
     sl = z.sl
     n = len(sl)
     if not n or r.is_empty() or not r.gte_min(sl[-1][1]) or not r.lte_max(sl[0][1]):
@@ -231,27 +232,43 @@ def _lex_bounds(z: ZSetValue, r: LexRange, rev: bool = False) -> tuple[int, int]
             first = next((i for i in range(n) if r.gte_min(sl[i][1])), n)
         if first >= n or not r.lte_max(sl[first][1]):
             return 0, 0
+        if z.big:
+            return first, _bisect_lte_max(sl, r, first + 1, n)
         last = first + 1
         while last < n and r.lte_max(sl[last][1]):
             last += 1
         return first, last
     if z.big:
-        lo, hi = 0, n
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if r.lte_max(sl[mid][1]):
-                lo = mid + 1
-            else:
-                hi = mid
-        last = lo - 1
+        last = _bisect_lte_max(sl, r, 0, n) - 1
     else:
         last = next((i for i in range(n - 1, -1, -1) if r.lte_max(sl[i][1])), -1)
     if last < 0 or not r.gte_min(sl[last][1]):
         return 0, 0
+    if z.big:
+        lo, hi = 0, last
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if r.gte_min(sl[mid][1]):
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo, last + 1
     first = last - 1
     while first >= 0 and r.gte_min(sl[first][1]):
         first -= 1
     return first + 1, last + 1
+
+
+def _bisect_lte_max(sl, r: LexRange, lo: int, hi: int) -> int:
+    """First index in [lo, hi) whose member is past ``r``'s max (a skiplist
+    search: members are taken to rise with rank)."""
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if r.lte_max(sl[mid][1]):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
 
 
 def _rank_bounds(n: int, start: int, end: int) -> tuple[int, int]:
