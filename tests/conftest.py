@@ -181,7 +181,15 @@ def raw_exchange(port: int, data: bytes, expect_close: bool = False, wait: float
     sends back until it closes or stays quiet for ``wait`` seconds."""
     s = socket.create_connection(("127.0.0.1", port))
     s.sendall(data)
-    s.settimeout(5 if expect_close else wait)
+    out = read_until_quiet(s, 5 if expect_close else wait)
+    s.close()
+    return out
+
+
+def read_until_quiet(s: socket.socket, wait: float = 0.3) -> bytes:
+    """Everything ``s`` receives until the peer closes or stays quiet for
+    ``wait`` seconds."""
+    s.settimeout(wait)
     out = b""
     try:
         while True:
@@ -189,11 +197,8 @@ def raw_exchange(port: int, data: bytes, expect_close: bool = False, wait: float
             if not chunk:
                 break
             out += chunk
-            if not expect_close:
-                s.settimeout(wait)
     except TimeoutError:
         pass
-    s.close()
     return out
 
 

@@ -6,12 +6,11 @@
  * the handler itself; Python spends about 0.5 us per command there. This
  * is that loop, and only that loop: handlers, errors, blocking and every
  * reply type but the simplest stay in Python. It is ``run_batch``'s inner
- * loop in dispatch.py for the case it names "plain" with nobody listening
- * to the propagation funnel; dispatch.py keeps the same loop in Python for
- * every other case and for installs without a compiler. Keep the two in
+ * loop in dispatch.py for the case it names "plain"; dispatch.py keeps the
+ * same loop in Python for installs without a compiler. Keep the two in
  * step (tests/unit/test_fastpath.py runs both on the same commands).
  *
- * run_fast(c, cmds, start, out, fast, ks, stats, blocking) -> int
+ * run_fast(c, cmds, start, out, fast, ks, stats, blocking, server) -> int
  *   Runs cmds[start:] while they are data commands known to ``fast``
  *   (spelling -> (spec, handler, arity, name), filled by the ``miss``
  *   callback) with a valid arity. Returns the index of the first command
@@ -25,7 +24,10 @@
  * served when the command made keys ready, and the reply appended to
  * ``out``: bulk strings, +OK and other status replies, integers and nulls
  * here; everything else (arrays, errors, Block …) by the ``finish``
- * callback. Counters are added up while the same command repeats and
+ * callback. When ``server`` is given (replicas, the backlog or the AOF
+ * listen), a command that moved the dirty counter or asked for a rewrite
+ * goes to the funnel through the ``propagated`` callback, and what is
+ * queued is flushed after each command. Counters are added up while the same command repeats and
  * written back when it changes and on return, so Python sees the same
  * totals.
  */
@@ -41,9 +43,10 @@ static PyTypeObject *SimpleString;
 static PyObject *failed_cb;      /* failed(c, spec, exc) -> result value */
 static PyObject *finish_cb;      /* finish(c, spec, args, result) -> bytes | None (stop) */
 static PyObject *miss_cb;        /* miss(name) -> entry tuple | None */
+static PyObject *propagated_cb;  /* propagated(c, args, dirtied): to the funnel */
 
 static PyObject *s_now_ms, *s_expire_now, *s_last_cmd, *s_calls, *s_usec, *s_numcommands,
-    *s_ready, *s_serve_ready, *s_resp3, *s_propagate_as;
+    *s_ready, *s_serve_ready, *s_resp3, *s_propagate_as, *s_dirty, *s_propagation, *s_pending;
 
 /* Output gathered here, handed to ``out`` as one bytes object. */
 typedef struct {
@@ -182,11 +185,67 @@ flush_counters(Counters *k, PyObject *stats)
     return r;
 }
 
+/* Nobody listens to the funnel: a rewrite a handler asked for is dropped,
+ * as Propagator.propagate would. */
+static int
+drop_rewrite(PyObject *c)
+{
+    PyObject *pa = PyObject_GetAttr(c, s_propagate_as);
+    if (pa == NULL)
+        return -1;
+    int r = 0;
+    if (pa != Py_None)
+        r = PyObject_SetAttr(c, s_propagate_as, Py_None);
+    Py_DECREF(pa);
+    return r;
+}
+
+static int
+get_ll(PyObject *obj, PyObject *name, long long *out)
+{
+    PyObject *v = PyObject_GetAttr(obj, name);
+    if (v == NULL)
+        return -1;
+    *out = PyLong_AsLongLong(v);
+    Py_DECREF(v);
+    return (*out == -1 && PyErr_Occurred()) ? -1 : 0;
+}
+
+/* Someone listens to the funnel: hand it the command when it wrote (the
+ * dirty counter moved) or asked for a rewrite, and flush what is queued
+ * (lazy-expiry DELs too), as run_batch's Python loop does. */
+static int
+propagate(PyObject *c, PyObject *args, PyObject *server, PyObject *prop, long long dirty)
+{
+    long long now_dirty;
+    if (get_ll(server, s_dirty, &now_dirty) < 0)
+        return -1;
+    PyObject *pa = PyObject_GetAttr(c, s_propagate_as);
+    if (pa == NULL)
+        return -1;
+    int rewrite = pa != Py_None;
+    Py_DECREF(pa);
+    PyObject *pending = PyObject_GetAttr(prop, s_pending);
+    if (pending == NULL)
+        return -1;
+    int queued = PyObject_IsTrue(pending);
+    Py_DECREF(pending);
+    if (queued < 0)
+        return -1;
+    if (now_dirty == dirty && !rewrite && !queued)
+        return 0;
+    PyObject *r = PyObject_CallFunctionObjArgs(propagated_cb, c, args, now_dirty != dirty ? Py_True : Py_False, NULL);
+    if (r == NULL)
+        return -1;
+    Py_DECREF(r);
+    return 0;
+}
+
 static PyObject *
 run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
 {
-    if (argc != 8) {
-        PyErr_SetString(PyExc_TypeError, "run_fast takes 8 arguments");
+    if (argc != 9) {
+        PyErr_SetString(PyExc_TypeError, "run_fast takes 9 arguments");
         return NULL;
     }
     if (finish_cb == NULL) {
@@ -195,9 +254,14 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     }
     PyObject *c = argv[0], *cmds = argv[1], *out = argv[3], *fast = argv[4];
     PyObject *ks = argv[5], *stats = argv[6], *blocking = argv[7];
+    PyObject *server = argv[8]; /* None while nobody listens to the funnel */
     Py_ssize_t i = PyLong_AsSsize_t(argv[2]);
     if (i == -1 && PyErr_Occurred())
         return NULL;
+    if (i < 0) {
+        PyErr_SetString(PyExc_ValueError, "run_fast: negative start");
+        return NULL;
+    }
     if (!PyList_Check(cmds) || !PyList_Check(out) || !PyDict_Check(fast)) {
         PyErr_SetString(PyExc_TypeError, "run_fast: cmds and out must be lists, fast a dict");
         return NULL;
@@ -208,39 +272,47 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     ob.len = 0;
     ob.cap = sizeof(ob.small);
     Counters k = {NULL, 0, 0, 0};
-    Py_ssize_t n = PyList_GET_SIZE(cmds);
     Py_ssize_t ret = -1; /* set on every way out but errors */
     long long last_ms = -1;
     long long t0 = now_ns();
-    PyObject *ready = NULL, *resp3_obj = NULL;
+    PyObject *ready = NULL, *resp3_obj = NULL, *args = NULL, *entry = NULL, *prop = NULL;
     int resp3;
 
     ready = PyObject_GetAttr(blocking, s_ready);
-    if (ready == NULL || !PyList_Check(ready))
+    if (ready == NULL)
+        goto error;
+    if (!PyList_Check(ready)) {
+        PyErr_SetString(PyExc_TypeError, "run_fast: blocking.ready must be a list");
+        goto error;
+    }
+    if (server != Py_None && (prop = PyObject_GetAttr(server, s_propagation)) == NULL)
         goto error;
     resp3_obj = PyObject_GetAttr(c, s_resp3);
     if (resp3_obj == NULL || (resp3 = PyObject_IsTrue(resp3_obj)) < 0)
         goto error;
 
-    for (; i < n; i++) {
-        PyObject *args = PyList_GET_ITEM(cmds, i);
+    /* The command and its entry are held for the iteration: the handler
+     * and the callbacks run Python code. */
+    for (; i < PyList_GET_SIZE(cmds); i++) {
+        Py_CLEAR(args);
+        Py_CLEAR(entry);
+        args = PyList_GET_ITEM(cmds, i);
+        Py_INCREF(args);
         if (!PyList_Check(args) || PyList_GET_SIZE(args) == 0) {
             ret = i;
             break;
         }
         PyObject *name = PyList_GET_ITEM(args, 0);
-        PyObject *entry = PyDict_GetItemWithError(fast, name); /* borrowed */
-        if (entry == NULL) {
+        entry = PyDict_GetItemWithError(fast, name);
+        if (entry != NULL) {
+            Py_INCREF(entry);
+        } else {
             if (PyErr_Occurred())
                 goto error;
-            PyObject *e = PyObject_CallOneArg(miss_cb, name);
-            if (e == NULL)
+            entry = PyObject_CallOneArg(miss_cb, name);
+            if (entry == NULL)
                 goto error;
-            Py_DECREF(e); /* ``fast`` holds it when it is an entry */
-            entry = PyDict_GetItemWithError(fast, name);
-            if (entry == NULL) {
-                if (PyErr_Occurred())
-                    goto error;
+            if (entry == Py_None) {
                 ret = i; /* not a data command: the general path */
                 break;
             }
@@ -283,6 +355,9 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
                 goto error;
         }
 
+        long long dirty = 0;
+        if (prop != NULL && get_ll(server, s_dirty, &dirty) < 0)
+            goto error;
         PyObject *hargs[2] = {c, args};
         PyObject *result = PyObject_Vectorcall(handler, hargs, 2, NULL);
         if (result == NULL) {
@@ -300,6 +375,10 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
         }
         k.calls++;
         k.ran++;
+        if (prop != NULL && propagate(c, args, server, prop, dirty) < 0) {
+            Py_DECREF(result);
+            goto error;
+        }
 
         int ok;
         PyTypeObject *t = Py_TYPE(result);
@@ -353,11 +432,12 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
         } else {
         slow_reply:
             /* Arrays, errors, Block …: Python finishes the command. */
+            Py_INCREF(spec);
             if (ob_flush(&ob, out) < 0 || flush_counters(&k, stats) < 0) {
+                Py_DECREF(spec);
                 Py_DECREF(result);
                 goto error;
             }
-            Py_INCREF(spec);
             k.spec = spec; /* keep this command's time counted here */
             PyObject *fargs[4] = {c, spec, args, result};
             PyObject *reply = PyObject_Vectorcall(finish_cb, fargs, 4, NULL);
@@ -372,9 +452,14 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
                 ret = ~(i + 1);
                 break;
             }
-            ok = PyBytes_Check(reply) && ob_put(&ob, PyBytes_AS_STRING(reply), PyBytes_GET_SIZE(reply)) == 0;
-            if (!PyBytes_Check(reply))
+            if (!PyBytes_Check(reply)) {
                 PyErr_SetString(PyExc_TypeError, "finish must return bytes or None");
+                ok = 0;
+            } else if (PyBytes_GET_SIZE(reply) < 4096) {
+                ok = ob_put(&ob, PyBytes_AS_STRING(reply), PyBytes_GET_SIZE(reply)) == 0;
+            } else { /* a large reply goes out as it is */
+                ok = ob_flush(&ob, out) == 0 && PyList_Append(out, reply) == 0;
+            }
             Py_DECREF(reply);
             result = NULL;
         }
@@ -399,26 +484,15 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
         t0 = t1;
     }
     if (ret == -1)
-        ret = n;
-
-    /* Nobody listens to the funnel: a rewrite a handler asked for is
-     * dropped, as Propagator.propagate would. */
-    {
-        PyObject *pa = PyObject_GetAttr(c, s_propagate_as);
-        if (pa == NULL)
-            goto error;
-        int r = 0;
-        if (pa != Py_None)
-            r = PyObject_SetAttr(c, s_propagate_as, Py_None);
-        Py_DECREF(pa);
-        if (r < 0)
-            goto error;
-    }
-    if (ob_flush(&ob, out) < 0 || flush_counters(&k, stats) < 0)
+        ret = i;
+    if ((prop == NULL && drop_rewrite(c) < 0) || ob_flush(&ob, out) < 0 || flush_counters(&k, stats) < 0)
         goto error;
     ob_free(&ob);
+    Py_XDECREF(args);
+    Py_XDECREF(entry);
     Py_DECREF(ready);
     Py_DECREF(resp3_obj);
+    Py_XDECREF(prop);
     return PyLong_FromSsize_t(ret);
 
 error:
@@ -428,20 +502,25 @@ error:
         PyErr_Fetch(&et, &ev, &tb);
         ob_flush(&ob, out);
         flush_counters(&k, stats);
+        if (prop == NULL)
+            drop_rewrite(c);
         PyErr_Clear();
         PyErr_Restore(et, ev, tb);
     }
     ob_free(&ob);
+    Py_XDECREF(args);
+    Py_XDECREF(entry);
     Py_XDECREF(ready);
     Py_XDECREF(resp3_obj);
+    Py_XDECREF(prop);
     return NULL;
 }
 
 static PyObject *
 configure(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    PyObject *ce, *ok, *ss, *failed, *finish, *miss;
-    if (!PyArg_ParseTuple(args, "OOOOOO", &ce, &ok, &ss, &failed, &finish, &miss))
+    PyObject *ce, *ok, *ss, *failed, *finish, *miss, *propagated;
+    if (!PyArg_ParseTuple(args, "OOOOOOO", &ce, &ok, &ss, &failed, &finish, &miss, &propagated))
         return NULL;
     if (!PyType_Check(ss) || !PyType_IsSubtype((PyTypeObject *)ss, &PyBytes_Type)) {
         PyErr_SetString(PyExc_TypeError, "simple_string must be a bytes subclass");
@@ -459,14 +538,16 @@ configure(PyObject *Py_UNUSED(module), PyObject *args)
     Py_XSETREF(finish_cb, finish);
     Py_INCREF(miss);
     Py_XSETREF(miss_cb, miss);
+    Py_INCREF(propagated);
+    Py_XSETREF(propagated_cb, propagated);
     Py_RETURN_NONE;
 }
 
 static PyMethodDef methods[] = {
     {"run_fast", (PyCFunction)(void (*)(void))run_fast, METH_FASTCALL,
-     "run_fast(c, cmds, start, out, fast, ks, stats, blocking) -> next index, or ~consumed to stop."},
+     "run_fast(c, cmds, start, out, fast, ks, stats, blocking, server or None) -> next index, or ~consumed to stop."},
     {"configure", configure, METH_VARARGS,
-     "configure(CommandError, OK, SimpleString, failed, finish, miss): the Python side's pieces."},
+     "configure(CommandError, OK, SimpleString, failed, finish, miss, propagated): the Python side's pieces."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -494,6 +575,9 @@ PyInit__fastpath(void)
     INTERN(s_serve_ready, "serve_ready");
     INTERN(s_resp3, "resp3");
     INTERN(s_propagate_as, "propagate_as");
+    INTERN(s_dirty, "dirty");
+    INTERN(s_propagation, "propagation");
+    INTERN(s_pending, "pending");
 #undef INTERN
     return PyModule_Create(&fastpath_module);
 }

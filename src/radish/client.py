@@ -52,8 +52,11 @@ class Client:
         self.multi_queue: list | None = None
         self.multi_error = False
         self.watched: dict | None = None
-        self.subscriptions: set[bytes] = set()
-        self.psubscriptions: set[bytes] = set()
+        # Pub/sub subscriptions (ordered sets; pubsub.py keeps them).
+        self.subscriptions: dict[bytes, None] = {}
+        self.psubscriptions: dict[bytes, None] = {}
+        self.ssubscriptions: dict[bytes, None] = {}
+        self.obuf_soft_since: float | None = None  # over the soft output limit since
         self.transport = None  # set by the network layer
         self.close_after_reply = False
         self.closed = False
@@ -70,6 +73,11 @@ class Client:
         self.no_block = False
         self.pending_reply = None
         self.woff = 0  # replication offset after this client's last write (WAIT)
+
+    def subscribed(self) -> bool:
+        """In pub/sub mode: subscribed to any channel, pattern or shard
+        channel (in RESP2 only pub/sub commands may follow)."""
+        return bool(self.subscriptions or self.psubscriptions or self.ssubscriptions)
 
     @property
     def db_index(self) -> int:
@@ -88,7 +96,7 @@ class Client:
             f += "S"
         if self.flags & FLAG_MASTER:
             f += "M"
-        if self.flags & FLAG_PUBSUB or self.subscriptions or self.psubscriptions:
+        if self.flags & FLAG_PUBSUB or self.subscribed():
             f += "P"
         if self.flags & FLAG_MULTI:
             f += "x"

@@ -146,7 +146,7 @@ def process_command(c, args: list[bytes]) -> bytes | None:
         if err:
             spec.rejected_calls += 1
             return _reject(c, err)
-    if not c.resp3 and (c.subscriptions or c.psubscriptions) and args[0].lower() not in _PUBSUB_ALLOWED:
+    if not c.resp3 and c.subscribed() and args[0].lower() not in _PUBSUB_ALLOWED:
         spec.rejected_calls += 1
         return _reject(
             c,
@@ -232,7 +232,7 @@ def call(c, spec: CommandSpec, args: list[bytes]):
         result = result.timeout_fn() if result.timeout_fn is not None else result.timeout_reply
     end = _time_ns()
     if end > start:
-        spec.usec += (end - start) // 1000
+        spec.usec += end // 1000 - start // 1000
     spec.calls += 1
     server.stats.numcommands += 1
     if server.dirty != dirty or c.propagate_as is not None:
@@ -269,6 +269,7 @@ def _plain(c, server) -> bool:
         and not c.reply_mode
         and not c.subscriptions
         and not c.psubscriptions
+        and not c.ssubscriptions
         and not server.loading
         and server.precheck_write(c, _WRITE_PROBE) is None
     )
@@ -315,12 +316,23 @@ def _finish(c, spec: CommandSpec, args: list[bytes], result) -> bytes | None:
     return b"" if r is None else r
 
 
+def _propagated(c, args: list[bytes], dirtied: bool) -> None:
+    """After a fast command while someone listens: the command (or its
+    rewrite) to the funnel, and the funnel flushed."""
+    if dirtied or c.propagate_as is not None:
+        _propagate(c, args, dirtied)
+    prop = c.server.propagation
+    if prop.pending:
+        prop.flush()
+        c.woff = prop.master_repl_offset
+
+
 try:  # built by setup.py when a C compiler is available
     from . import _fastpath
 except ImportError:  # pragma: no cover - installs without a compiler
     _fastpath = None
 if _fastpath is not None:
-    _fastpath.configure(CommandError, OK, SimpleString, _failed, _finish, _fast_entry)
+    _fastpath.configure(CommandError, OK, SimpleString, _failed, _finish, _fast_entry, _propagated)
 _run_fast = _fastpath.run_fast if _fastpath is not None else None
 
 
@@ -335,8 +347,8 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool = True) 
     commands that are not ``neutral`` (connection, server and transaction
     commands), which always take ``process_command``, after which the
     state is looked at again. Data commands of the right arity run
-    directly: in C (``_fastpath.c``, the same loop) while nobody listens to
-    the funnel, else in the loop below. One clock reading per command
+    directly: in C (``_fastpath.c``, the same loop) when it is built, else
+    in the loop below. One clock reading per command
     serves both the keyspace (expiry) and INFO commandstats: a command's
     time runs to the next one's start, so it includes encoding its reply;
     it is counted in whole microseconds between readings, as Redis does."""
@@ -357,8 +369,8 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool = True) 
     i = 0
     t0 = _time_ns()
     while i < n:
-        if run_fast is not None and plain and not listening:
-            i = run_fast(c, cmds, i, out, fast, ks, stats, blocking)
+        if run_fast is not None and plain:
+            i = run_fast(c, cmds, i, out, fast, ks, stats, blocking, server if listening else None)
             if i < 0:  # parked by a blocking command
                 return ~i
             if i == n:
@@ -395,7 +407,7 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool = True) 
             dirty = server.dirty
         c.last_cmd = spec.name
         try:
-            result = spec.handler(c, args)
+            result = entry[1](c, args)
         except CommandError as e:
             result = _failed(c, spec, e)
         spec.calls += 1

@@ -10,7 +10,9 @@ in ``MULTI``/``EXEC`` — appends them to the replication backlog, advances
 the master replication offset and hands them to every subscriber.
 
 Subscribers (replica links, the AOF writer) register a callable taking
-``(data: bytes, dbid_changes)``; the funnel does not import them.
+``data: bytes``; the funnel does not import them. A subscriber registered
+with ``control=False`` (the AOF) receives only the write stream, not the
+PINGs and REPLCONFs meant for replicas (``feed(..., control=True)``).
 
 Imports only the protocol package.
 """
@@ -82,6 +84,7 @@ class Propagator:
     def __init__(self, backlog_size: int = 1024 * 1024) -> None:
         self.pending: list[tuple[int, list[bytes]]] = []
         self.subscribers: list[Callable[[bytes], None]] = []
+        self.writes_only: list[Callable[[bytes], None]] = []
         self.master_repl_offset = 0
         self.stream_db = -1  # database the stream last SELECTed
         self.backlog = Backlog(backlog_size)
@@ -94,12 +97,17 @@ class Propagator:
         if self.enabled and (self.subscribers or self.backlog.active):
             self.pending.append((dbid, args))
 
-    def subscribe(self, fn: Callable[[bytes], None]) -> None:
+    def subscribe(self, fn: Callable[[bytes], None], *, control: bool = True) -> None:
+        """Receive the stream; ``control=False``: writes only."""
         self.subscribers.append(fn)
+        if not control:
+            self.writes_only.append(fn)
 
     def unsubscribe(self, fn: Callable[[bytes], None]) -> None:
         if fn in self.subscribers:
             self.subscribers.remove(fn)
+        if fn in self.writes_only:
+            self.writes_only.remove(fn)
 
     def has_audience(self) -> bool:
         return bool(self.subscribers) or self.backlog.active
@@ -132,11 +140,17 @@ class Propagator:
             parts.append(encode_command([b"SELECT", str(dbid).encode()]))
             self.stream_db = dbid
 
-    def feed(self, data: bytes) -> None:
+    def feed(self, data: bytes, *, control: bool = False) -> None:
         """Append raw stream bytes (also used for PINGs and GETACKs to
-        replicas, and by a replica forwarding its master's stream)."""
+        replicas, ``control=True``, and by a replica forwarding its
+        master's stream)."""
         self.master_repl_offset += len(data)
         self.backlog.append(data, self.master_repl_offset)
+        if control and self.writes_only:
+            for fn in self.subscribers:
+                if fn not in self.writes_only:
+                    fn(data)
+            return
         for fn in self.subscribers:
             fn(data)
 

@@ -26,6 +26,7 @@ from .config import Config
 from .db.keyspace import Keyspace
 from .log import Logger
 from .propagation import Propagator
+from .pubsub import PubSub
 
 
 class Stats:
@@ -129,14 +130,38 @@ class Server:
         self.cron_hooks: list = []  # extra periodic work registered by later layers
         self._expire_db_cursor = 0  # the active cycle resumes where it stopped
         self.client_closed_hooks: list = []
+        self.pubsub = PubSub(self)
+        self.client_closed_hooks.append(self.pubsub.drop_client)
         self.flush_hooks: list = []  # called with a db index, or -1 for FLUSHALL
         self.swapdb_hooks: list = [self.blocking.swapped]
         self.startup_hooks: list = []  # run before listening (e.g. load the RDB)
+        self.before_reply_hooks: list = []  # run before each round's replies are written (AOF)
+        self.aof = None  # set by persistence.aof.install
+        self.aof_write_error: str | None = None  # MISCONF text while the AOF cannot be written
+        self.in_exec = False  # EXEC is running its queue (Redis's server.in_exec)
         self._register_config_hooks()
         from .replication.state import ReplicationState
 
         ReplicationState(self)
         from .persistence.saver import install; install(self)  # noqa: E702, I001
+        from .persistence.aof import install as install_aof; install_aof(self, self._execute_loaded)  # noqa: E702, I001
+
+    def _execute_loaded(self, c: Client, args: list[bytes]) -> bool:
+        """Run one command read from the AOF as client ``c`` (Redis's fake
+        AOF client: no checks beyond the command's existence and arity).
+        False when the command is unknown."""
+        from .dispatch import lookup_command
+
+        spec = lookup_command(args)
+        if type(spec) is str:
+            return False
+        self.keyspace.tick()
+        c.propagate_as = None
+        try:
+            spec.handler(c, args)
+        except E.CommandError:
+            pass  # as the fake client, whose error replies go nowhere
+        return True
 
     # -- clients -------------------------------------------------------------
 
@@ -178,6 +203,8 @@ class Server:
             err = persistence.write_error(c)
             if err:
                 return err
+        if self.aof_write_error is not None and (spec.is_write or spec.name == "ping"):
+            return self.aof_write_error
         if spec.is_write and self.replication.master_host is not None and self.config.replica_read_only:
             return E.READONLY
         return None
@@ -370,7 +397,7 @@ class Server:
         for c in list(self.clients.values()):
             if c.flags & (FLAG_MASTER | FLAG_REPLICA) or c.blocked is not None:
                 continue
-            if c.subscriptions or c.psubscriptions:
+            if c.subscribed():
                 continue
             if now - c.last_interaction > timeout:
                 self.log.verbose("Closing idle client")
@@ -498,6 +525,8 @@ class Server:
         self.pending_writes.append(conn)
 
     def flush_writes(self) -> None:
+        for hook in self.before_reply_hooks:
+            hook()
         conns = self.pending_writes
         self.pending_writes = []
         for conn in conns:
@@ -513,6 +542,10 @@ class Server:
         """Redis's prepareForShutdown: returns an error text to refuse, or
         None once the server may exit."""
         self.log.warning("User requested shutdown...")
+        if self.aof is not None:
+            err = self.aof.on_shutdown(force)
+            if err:
+                return err
         persistence = getattr(self, "persistence", None)
         if persistence is not None:
             err = persistence.on_shutdown(save, force)

@@ -55,8 +55,10 @@ def state(srv: InProcess) -> dict:
     }
 
 
-def both(cmds: list[list[bytes]]):
-    """Run ``cmds`` as one batch on two fresh servers, C and Python."""
+def both(cmds: list[list[bytes]], listen: bool = False):
+    """Run ``cmds`` as one batch on two fresh servers, C and Python; with
+    ``listen``, something subscribes to the propagation funnel (as a
+    replica or the AOF would) and what it receives is compared too."""
     from radish.commands.registry import COMMANDS
 
     results = []
@@ -65,8 +67,16 @@ def both(cmds: list[list[bytes]]):
             for s in [spec, *spec.subcommands.values()]:
                 s.calls = s.failed_calls = s.rejected_calls = s.usec = 0
         srv = InProcess()
+        if listen:
+            srv.capture()
         reply = run(srv, cmds, use_c)
-        results.append((reply, state(srv)))
+        st = state(srv)
+        if listen:
+            # Absolute expiry times (PXAT, PEXPIREAT) differ by the runs' clocks.
+            st["propagated"] = [
+                [b"<unix ms>" if a.isdigit() and len(a) == 13 else a for a in cmd] for cmd in srv.propagated()
+            ]
+        results.append((reply, st))
     return results
 
 
@@ -159,8 +169,22 @@ command_pool = st.sampled_from([
 
 @needs_c
 @settings(max_examples=150, deadline=None)
-@given(st.lists(command_pool, min_size=1, max_size=25))
-def test_any_batch_runs_the_same_in_c_and_python(cmds):
-    (c_reply, c_state), (py_reply, py_state) = both(cmds)
+@given(st.lists(command_pool, min_size=1, max_size=25), st.booleans())
+def test_any_batch_runs_the_same_in_c_and_python(cmds, listen):
+    (c_reply, c_state), (py_reply, py_state) = both(cmds, listen)
     assert c_reply == py_reply
     assert c_state == py_state
+
+
+@needs_c
+def test_writes_reach_the_funnel_in_order():
+    cmds = [
+        [b"SET", b"a", b"1"], [b"GET", b"a"], [b"INCR", b"a"], [b"SET", b"t", b"v", b"EX", b"100"],
+        [b"LPUSH", b"l", b"x"], [b"LPOP", b"l"], [b"LPOP", b"l"], [b"SELECT", b"2"], [b"SET", b"b", b"2"],
+        [b"GETDEL", b"b"],
+    ]
+    (c_reply, c_state), (py_reply, py_state) = both(cmds, listen=True)
+    assert c_reply == py_reply and c_state == py_state
+    sent = c_state["propagated"]
+    assert [cmd[0] for cmd in sent] == [b"SET", b"INCR", b"SET", b"LPUSH", b"LPOP", b"SET", b"DEL"]
+    assert sent[2][3] == b"PXAT"  # relative expiry made absolute

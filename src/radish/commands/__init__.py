@@ -15,6 +15,7 @@ def load_all() -> None:
         keys,
         lists,
         persistence_cmds,
+        pubsub,
         replication_cmds,
         server_cmds,
         sets,

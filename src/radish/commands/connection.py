@@ -71,7 +71,7 @@ def ping(c, args):
     """Format: PING [message]"""
     if len(args) > 2:
         raise CommandError(E.WRONG_ARITY % "ping")
-    if not c.resp3 and (c.subscriptions or c.psubscriptions):
+    if not c.resp3 and c.subscribed():
         return [b"pong", args[1] if len(args) == 2 else b""]
     if len(args) == 2:
         return args[1]
@@ -268,13 +268,13 @@ def client_info_line(c, now: float | None = None) -> bytes:
     cmd = c.last_cmd if isinstance(c.last_cmd, str) else c.last_cmd.decode()
     s = (
         "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d "
-        "ssub=0 multi=%d qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=0 rbs=16384 rbp=16384 "
+        "ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=0 rbs=16384 rbp=16384 "
         "obl=%d oll=0 omem=%d tot-mem=%d events=r cmd=%s user=%s redir=-1 resp=%d"
         % (
             c.id, c.addr, c.laddr, c.fd,
             (c.name or b"").decode("utf-8", "replace"),
             int(now - c.created), int(now - c.last_interaction),
-            c.flag_string(), c.db.id, len(c.subscriptions), len(c.psubscriptions),
+            c.flag_string(), c.db.id, len(c.subscriptions), len(c.psubscriptions), len(c.ssubscriptions),
             multi, qbuf, max(0, 20474 - qbuf), obl, obl, 20000 + qbuf + obl,
             cmd, c.user, 3 if c.resp3 else 2,
         )
@@ -289,7 +289,7 @@ def _client_type(c) -> str:
         return "master"
     if c.flags & FLAG_REPLICA:
         return "replica"
-    if c.subscriptions or c.psubscriptions:
+    if c.subscribed():
         return "pubsub"
     return "normal"
 

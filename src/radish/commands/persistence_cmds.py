@@ -1,5 +1,5 @@
-"""Persistence commands: SAVE, BGSAVE, LASTSAVE, DUMP, RESTORE
-(RESTORE-ASKING), and the DEBUG subcommands RELOAD, DIGEST, DIGEST-VALUE
+"""Persistence commands: SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE, DUMP, RESTORE
+(RESTORE-ASKING), and the DEBUG subcommands RELOAD, LOADAOF, DIGEST, DIGEST-VALUE
 and SET-SKIP-CHECKSUM-VALIDATION.
 
 Snapshot state lives on ``c.server.persistence`` (persistence/saver.py);
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .. import errors as E
 from ..errors import CommandError
+from ..persistence.aof import ALREADY_IN_PROGRESS, REWRITE_FAILED
 from ..persistence.digest import dataset_digest, value_digest
 from ..persistence.rdb import PayloadVersionError, RdbError, dump_payload, restore_payload
 from ..protocol.resp import OK, SimpleString
@@ -32,7 +33,8 @@ DEBUG_BAD_ARGS = "ERR unknown subcommand or wrong number of arguments for '%s'. 
 def _other_child_active(server) -> bool:
     """A fork that is not ours (a replication snapshot) is running."""
     primary = getattr(server.replication, "primary", None)
-    return getattr(primary, "job", None) is not None
+    aof = getattr(server, "aof", None)
+    return getattr(primary, "job", None) is not None or (aof is not None and aof.child_active())
 
 
 # -- SAVE / BGSAVE / LASTSAVE ------------------------------------------------------
@@ -73,6 +75,26 @@ def bgsave(c, args):
     if p.bgsave():
         return SimpleString(b"Background saving started")
     raise CommandError("ERR")
+
+
+@command("bgrewriteaof", 1, "admin noscript no_async_loading", group="server", since="1.0.0", summary="Asynchronously rewrite the append-only file", complexity="O(1)")
+def bgrewriteaof(c, args):
+    """Format: BGREWRITEAOF
+
+    Scheduled (not started) while another child runs or inside EXEC, as
+    Redis; the rewrite itself is persistence/aof.py's."""
+    server = c.server
+    aof = server.aof
+    if aof.child_active():
+        raise CommandError(ALREADY_IN_PROGRESS)
+    in_exec = bool(getattr(server.propagation, "in_exec", False) or getattr(c, "no_block", False))
+    if in_exec or aof.other_child_active():
+        aof.rewrite_scheduled = True
+        aof.consecutive_failures = 0  # a manual request is not held back by the failure limit
+        return SimpleString(b"Background append only file rewriting scheduled")
+    if aof.rewrite_background():
+        return SimpleString(b"Background append only file rewriting started")
+    raise CommandError(REWRITE_FAILED)
 
 
 @command("lastsave", 1, "loading stale fast", acl="admin dangerous", group="server", since="1.0.0", summary="Get the UNIX time stamp of the last successful save to disk", complexity="O(1)", tips="nondeterministic_output")
@@ -197,6 +219,13 @@ def debug_reload(c, args):
     err = c.server.persistence.debug_reload(save=save_first, flush=flush, merge=merge)
     if err:
         raise CommandError(err)
+    return OK
+
+
+@debug_subcommand("loadaof")
+def debug_loadaof(c, args):
+    """Format: DEBUG LOADAOF"""
+    c.server.aof.debug_loadaof()
     return OK
 
 

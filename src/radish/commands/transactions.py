@@ -128,6 +128,7 @@ def exec_(c, args):
     reg.unwatch_all(c)
     results = []
     c.no_block = True
+    c.server.in_exec = True  # server.in_exec: config hooks can tell (CONFIG SET appendonly)
     try:
         for spec, qargs in queue:
             if spec.write_checked:
@@ -141,6 +142,7 @@ def exec_(c, args):
             results.append(r)
     finally:
         c.no_block = False
+        c.server.in_exec = False
     c.propagate_as = []  # EXEC itself is not propagated; its writes were.
     return results
 

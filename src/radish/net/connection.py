@@ -43,7 +43,7 @@ class ClientConnection(asyncio.Protocol):
     __slots__ = (
         "server", "transport", "client", "parser", "pending", "write_paused",
         "processing", "closing", "_close_scheduled", "parked_bytes",
-        "wbuf", "wbuf_bytes", "close_when_flushed",
+        "wbuf", "wbuf_bytes", "close_when_flushed", "batch_out",
     )
 
     def __init__(self, server) -> None:
@@ -60,6 +60,9 @@ class ClientConnection(asyncio.Protocol):
         self.wbuf: list[bytes] = []  # output waiting for the server's flush
         self.wbuf_bytes = 0
         self.close_when_flushed = False
+        # Replies of the commands being run; output for this client made
+        # meanwhile (a message it published to itself) joins them in order.
+        self.batch_out: list[bytes] | None = None
 
     # -- asyncio callbacks -------------------------------------------------
 
@@ -145,10 +148,12 @@ class ClientConnection(asyncio.Protocol):
             # the connection hands the rest to the general queue.
             out: list[bytes] = []
             self.processing = True
+            self.batch_out = out
             try:
                 i = run_batch(c, cmds, out)
             finally:
                 self.processing = False
+                self.batch_out = None
             if out:
                 data = out[0] if len(out) == 1 else b"".join(out)
                 if not self.wbuf:
@@ -183,6 +188,7 @@ class ClientConnection(asyncio.Protocol):
         pending = self.pending
         out: list[bytes] = []
         self.processing = True
+        self.batch_out = out
         try:
             while pending:
                 if c.close_after_reply or self.closing:
@@ -208,6 +214,7 @@ class ClientConnection(asyncio.Protocol):
                     out.append(r)
         finally:
             self.processing = False
+            self.batch_out = None
         if out:
             self.write(out[0] if len(out) == 1 else b"".join(out))
         if c.close_after_reply:
@@ -245,6 +252,9 @@ class ClientConnection(asyncio.Protocol):
     def write(self, data: bytes) -> None:
         """Queue output for this round's flush (replies, unblocked replies,
         pushes, the replication stream), in order."""
+        if self.batch_out is not None:
+            self.batch_out.append(data)
+            return
         if not self.closing and self.transport is not None:
             if not self.wbuf:
                 self.server.schedule_flush(self)

@@ -104,6 +104,10 @@ class Persistence:
     def child_active(self) -> bool:
         return self.child_pid != 0
 
+    def _aof_child(self) -> bool:
+        aof = getattr(self.server, "aof", None)
+        return aof is not None and aof.child_active()
+
     def _is_replica(self) -> bool:
         repl = self.server.replication
         return repl is not None and repl.is_replica()
@@ -137,7 +141,7 @@ class Persistence:
         aux.append((b"aof-base", b"0"))
         return aux
 
-    def write_snapshot(self, stream, *, key_delay_us: int | None = None) -> int:
+    def write_snapshot(self, stream, *, key_delay_us: int | None = None, aux: list[tuple[bytes, bytes]] | None = None) -> int:
         """Write the whole dataset as an RDB stream (also used by
         replication). Returns the number of bytes written. Each key waits
         rdb-key-save-delay microseconds (a testing aid, as in Redis)."""
@@ -148,7 +152,7 @@ class Persistence:
             stream,
             server.keyspace.dbs,
             server.config,
-            aux=self.snapshot_aux(),
+            aux=self.snapshot_aux() if aux is None else aux,
             functions=self.functions,
             key_delay_us=key_delay_us,
         )
@@ -217,7 +221,7 @@ class Persistence:
     def bgsave(self) -> bool:
         """rdbSaveBackground: fork a child that writes the snapshot."""
         server = self.server
-        if self.child_pid:
+        if self.child_pid or self._aof_child():
             return False
         self.rdb_saves += 1
         self.dirty_before_bgsave = server.dirty
@@ -311,7 +315,7 @@ class Persistence:
             self._reap()
             return
         other = getattr(getattr(self.server.replication, "primary", None), "job", None)
-        if other is not None:  # a replication snapshot child is running
+        if other is not None or self._aof_child():  # another child is running
             return
         now = time.time()
         may_retry = self.last_bgsave_ok or now - self.last_bgsave_try > BGSAVE_RETRY_DELAY
@@ -334,7 +338,7 @@ class Persistence:
             return None
         return self.server.keyspace.clock()
 
-    def _load(self, stream, *, flush: bool, allow_dup: bool = False, total_bytes: int = 0) -> LoadResult:
+    def _load(self, stream, *, flush: bool, allow_dup: bool = False, total_bytes: int = 0, reader: RdbReader | None = None, keep_expired: bool = False) -> LoadResult:
         """Read a snapshot into fresh dicts, then install it: all or nothing."""
         server = self.server
         ks = server.keyspace
@@ -350,10 +354,11 @@ class Persistence:
             def progress(offset: int, keys: int) -> None:
                 self.loading_loaded_bytes = offset
 
-            reader = RdbReader(stream)
+            if reader is None:
+                reader = RdbReader(stream)
             reader.config = server.config
             res = read_snapshot(
-                reader, fresh, now_ms=self._now_ms(), verify_checksum=verify, allow_dup=allow_dup, progress=progress
+                reader, fresh, now_ms=None if keep_expired else self._now_ms(), verify_checksum=verify, allow_dup=allow_dup, progress=progress
             )
         finally:
             server.loading = was_loading
@@ -409,6 +414,13 @@ class Persistence:
                 size = 0
             return self._load(f, flush=flush, allow_dup=allow_dup, total_bytes=size)
 
+    def load_rdb_bytes(self, data: bytes) -> LoadResult:
+        """Load an AOF base file's RDB (or an old AOF's RDB preamble) held
+        in memory, replacing the dataset; ``bytes_read`` says where it
+        ended. Expired keys are kept, as Redis loads an AOF preamble.
+        Raises RdbError."""
+        return self._load(None, flush=True, total_bytes=len(data), reader=RdbReader(data=data), keep_expired=True)
+
     def load_snapshot(self, stream) -> LoadResult:
         """Load a snapshot from a stream (a full resync from a primary):
         replaces the dataset. Raises RdbError."""
@@ -432,8 +444,8 @@ class Persistence:
         file and the problem — never a partial dataset."""
         server = self.server
         path = self.path()
-        if not os.path.exists(path):
-            return
+        if server.config.appendonly or not os.path.exists(path):
+            return  # with appendonly yes the AOF is loaded instead (aof.py)
         start = time.perf_counter()
         try:
             res = self.load_file(path)
@@ -521,19 +533,26 @@ class Persistence:
             "rdb_last_cow_size:0",
             "rdb_last_load_keys_expired:%d" % self.keys_expired,
             "rdb_last_load_keys_loaded:%d" % self.keys_loaded,
-            "aof_enabled:%d" % int(bool(getattr(cfg, "appendonly", False))),
-            "aof_rewrite_in_progress:0",
-            "aof_rewrite_scheduled:0",
-            "aof_last_rewrite_time_sec:-1",
-            "aof_current_rewrite_time_sec:-1",
-            "aof_last_bgrewrite_status:ok",
-            "aof_rewrites:0",
-            "aof_rewrites_consecutive_failures:0",
-            "aof_last_write_status:ok",
-            "aof_last_cow_size:0",
-            "module_fork_in_progress:0",
-            "module_fork_last_cow_size:0",
         ]
+        aof = getattr(server, "aof", None)
+        if aof is not None:
+            lines += aof.info_lines()
+        else:
+            lines += [
+                "aof_enabled:%d" % int(bool(getattr(cfg, "appendonly", False))),
+                "aof_rewrite_in_progress:0",
+                "aof_rewrite_scheduled:0",
+                "aof_last_rewrite_time_sec:-1",
+                "aof_current_rewrite_time_sec:-1",
+                "aof_last_bgrewrite_status:ok",
+                "aof_rewrites:0",
+                "aof_rewrites_consecutive_failures:0",
+                "aof_last_write_status:ok",
+                "aof_last_cow_size:0",
+            ]
+        lines += ["module_fork_in_progress:0", "module_fork_last_cow_size:0"]
+        if aof is not None:
+            lines += aof.info_tail()
         if server.loading:
             total = self.loading_total_bytes
             done = self.loading_loaded_bytes

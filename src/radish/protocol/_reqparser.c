@@ -33,7 +33,6 @@
 #include <string.h>
 
 #define PROTO_INLINE_MAX_SIZE (64 * 1024)
-#define PREALLOC_ARGS 1024 /* as Redis: argv grows past this on demand */
 
 typedef struct {
     PyObject_HEAD
@@ -41,7 +40,7 @@ typedef struct {
     Py_ssize_t len, cap, pos;
     long long max_bulk_len;
     PyObject *args;      /* multibulk in progress (list) or NULL */
-    Py_ssize_t nargs;    /* arguments filled in args */
+    int busy;            /* inside feed_and_parse (split_args calls back) */
     Py_ssize_t remaining;
     long long bulklen;   /* -1: next is a $len line */
     PyObject *error;     /* the error once one occurred (sticky) */
@@ -224,12 +223,13 @@ parse(RequestParser *self, const char *s, Py_ssize_t n, Py_ssize_t *ppos, PyObje
             pos = cr - s + 2;
             if (count <= 0)
                 continue; /* empty command: skipped */
-            self->args = PyList_New(count <= PREALLOC_ARGS ? (Py_ssize_t)count : 0);
+            /* Grown by appending: a list with empty slots must not be
+             * reachable (it is, through the GC) between reads. */
+            self->args = PyList_New(0);
             if (self->args == NULL) {
                 rc = -1;
                 break;
             }
-            self->nargs = 0;
             self->remaining = (Py_ssize_t)count;
             self->bulklen = -1;
         }
@@ -270,17 +270,12 @@ parse(RequestParser *self, const char *s, Py_ssize_t n, Py_ssize_t *ppos, PyObje
                 rc = -1;
                 goto done;
             }
-            if (self->nargs < PyList_GET_SIZE(self->args)) {
-                PyList_SET_ITEM(self->args, self->nargs, a);
-            } else {
-                int r = PyList_Append(self->args, a);
-                Py_DECREF(a);
-                if (r < 0) {
-                    rc = -1;
-                    goto done;
-                }
+            int r = PyList_Append(self->args, a);
+            Py_DECREF(a);
+            if (r < 0) {
+                rc = -1;
+                goto done;
             }
-            self->nargs++;
             pos += (Py_ssize_t)self->bulklen + 2;
             self->bulklen = -1;
             self->remaining--;
@@ -348,12 +343,19 @@ RequestParser_feed_and_parse(RequestParser *self, PyObject *arg)
 
     if (out == NULL)
         return NULL;
+    if (self->error_class == NULL || self->busy) {
+        Py_DECREF(out);
+        PyErr_SetString(PyExc_RuntimeError,
+                        self->busy ? "feed_and_parse re-entered" : "RequestParser is not initialised");
+        return NULL;
+    }
     if (self->error != NULL)
         return result(out, self->error);
     if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) {
         Py_DECREF(out);
         return NULL;
     }
+    self->busy = 1;
     if (self->pos == self->len) {
         /* Nothing buffered: frame straight from the read and keep only
          * its unconsumed tail. */
@@ -378,7 +380,12 @@ RequestParser_feed_and_parse(RequestParser *self, PyObject *arg)
         }
     }
     PyBuffer_Release(&view);
+    self->busy = 0;
     if (rc < 0) {
+        /* A Python error (memory, split_args): the connection is lost
+         * anyway; leave no half-parsed frame behind. */
+        self->len = self->pos = 0;
+        Py_CLEAR(self->args);
         Py_DECREF(out);
         return NULL;
     }
@@ -434,7 +441,7 @@ RequestParser_init(RequestParser *self, PyObject *args, PyObject *kwds)
     self->len = self->pos = 0;
     self->bulklen = -1;
     self->remaining = 0;
-    self->nargs = 0;
+    self->busy = 0;
     return 0;
 }
 

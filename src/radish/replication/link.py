@@ -227,7 +227,9 @@ class MasterLink(asyncio.Protocol):
                 if args is None:
                     break
                 raw = encode_command(args)
-                if len(args) >= 2 and args[0].lower() == b"replconf" and args[1].lower() == b"getack":
+                name = args[0].lower()
+                control = name == b"ping" or name == b"replconf"
+                if len(args) >= 2 and name == b"replconf" and args[1].lower() == b"getack":
                     self.send_ack()
                 else:
                     prop.enabled = False
@@ -239,7 +241,7 @@ class MasterLink(asyncio.Protocol):
                         ks.expire_now = ks.now_ms
                         prop.enabled = True
                         prop.pending = []
-                prop.feed(raw)
+                prop.feed(raw, control=control)
                 repl.processed_offset = prop.master_repl_offset
         except ProtocolError as e:
             server.log.warning("Protocol error from master: %s" % e)

@@ -295,7 +295,7 @@ class Primary:
     def _send_getack(self) -> None:
         self._ack_requested = False
         if self.replicas:
-            self.server.propagation.feed(encode_command([b"REPLCONF", b"GETACK", b"*"]))
+            self.server.propagation.feed(encode_command([b"REPLCONF", b"GETACK", b"*"]), control=True)
 
     # -- periodic -----------------------------------------------------------------
 
@@ -303,7 +303,7 @@ class Primary:
         server = self.server
         period = max(1, int(server.config.repl_ping_replica_period))
         if tick % (period * hz) == 0 and any(st.state == ONLINE for st in self.replicas):
-            server.propagation.feed(encode_command([b"PING"]))
+            server.propagation.feed(encode_command([b"PING"]), control=True)
         if tick % hz == 0:
             for st in self.replicas:
                 if st.state != ONLINE:

@@ -106,6 +106,9 @@ class ReplicationState:
         self.link_state = CONNECT
         self.shift_replid()
         self.ensure_backlog()
+        # The primary's stream was forwarded as is: our own next write
+        # states its database (sub-replicas, the AOF).
+        server.propagation.force_select()
         server.log.notice("MASTER MODE enabled (user request from 'id=...')")
 
     def _drop_link(self) -> None:
@@ -163,6 +166,11 @@ class ReplicationState:
     def full_resync_loaded(self, link, rdb: bytes, info) -> None:
         server = self.server
         replid, offset = info
+        aof = server.aof
+        if aof is not None and aof.enabled():
+            # The AOF restarts from the new dataset (Redis's stopAppendOnly
+            # before the load, restartAOFAfterSYNC after it).
+            aof.stop()
         server.log.notice("MASTER <-> REPLICA sync: Flushing old data")
         server.keyspace.flushall()
         server.on_flush(-1)
@@ -172,6 +180,8 @@ class ReplicationState:
         except Exception as e:  # a bad snapshot: drop the link and retry
             server.log.warning("Failed trying to load the MASTER synchronization DB from socket: %s" % e)
             link.close()
+            if aof is not None and server.config.appendonly:
+                aof.start()
             return
         prop = server.propagation
         prop.master_repl_offset = offset
@@ -188,6 +198,8 @@ class ReplicationState:
         self.master_client.select(0)
         self.primary.disconnect_all()
         server.log.notice("MASTER <-> REPLICA sync: Finished with success")
+        if aof is not None and server.config.appendonly:
+            aof.start()
         self._online()
 
     def _online(self) -> None:

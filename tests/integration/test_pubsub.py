@@ -1,0 +1,102 @@
+"""Pub/sub through redis-py (sync and asyncio, RESP2 and RESP3) against a
+real radish process, and the pubsub output-buffer limit."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+
+import pytest
+import redis.asyncio
+from tests.conftest import start_radish
+
+
+def _next_message(p, timeout: float = 5.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        m = p.get_message(timeout=0.2)
+        if m is not None and m["type"] in ("message", "pmessage", "smessage"):
+            return m
+    raise AssertionError("no message arrived")
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_redis_py_pubsub(radish_server, protocol):
+    sub = radish_server.client(protocol=protocol)
+    pub = radish_server.client()
+    p = sub.pubsub()
+    p.subscribe("chat")
+    p.psubscribe("log.*")
+    assert pub.publish("chat", "hello") == 1
+    m = _next_message(p)
+    assert (m["type"], m["channel"], m["data"]) == ("message", b"chat", b"hello")
+    assert pub.publish("log.error", "disk") == 1
+    m = _next_message(p)
+    assert (m["type"], m["pattern"], m["channel"], m["data"]) == ("pmessage", b"log.*", b"log.error", b"disk")
+    assert pub.pubsub_channels() == [b"chat"]
+    assert pub.pubsub_numpat() == 1
+    p.unsubscribe("chat")
+    p.punsubscribe()
+    deadline = time.time() + 5
+    while time.time() < deadline and pub.pubsub_numsub("chat") != [(b"chat", 0)]:
+        p.get_message(timeout=0.1)
+    assert pub.publish("chat", "nobody") == 0
+    p.close()
+
+
+def test_shard_channels(radish_server):
+    sub = radish_server.client()
+    p = sub.pubsub()
+    p.ssubscribe("s1")
+    pub = radish_server.client()
+    assert pub.spublish("s1", "m") == 1
+    m = _next_message(p)
+    assert (m["type"], m["channel"], m["data"]) == ("smessage", b"s1", b"m")
+    assert pub.pubsub_shardchannels() == [b"s1"]
+    assert pub.pubsub_shardnumsub("s1") == [(b"s1", 1)]
+    p.close()
+
+
+def test_asyncio_subscriber(radish_server):
+    async def main():
+        r = redis.asyncio.Redis(port=radish_server.port)
+        p = r.pubsub()
+        await p.subscribe("events")
+        pub = redis.asyncio.Redis(port=radish_server.port)
+        got = []
+        for i in range(3):
+            await pub.publish("events", "e%d" % i)
+        deadline = time.time() + 5
+        while len(got) < 3 and time.time() < deadline:
+            m = await p.get_message(ignore_subscribe_messages=True, timeout=0.2)
+            if m is not None:
+                got.append(m["data"])
+        await p.aclose()
+        await r.aclose()
+        await pub.aclose()
+        return got
+
+    assert asyncio.run(main()) == [b"e0", b"e1", b"e2"]
+
+
+def test_subscriber_that_does_not_read_is_closed_at_the_hard_limit():
+    srv = start_radish("--client-output-buffer-limit", "pubsub 1mb 0 0")
+    try:
+        slow = socket.create_connection(("127.0.0.1", srv.port))
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        slow.sendall(b"SUBSCRIBE firehose\r\n")
+        time.sleep(0.3)
+        pub = srv.client()
+        payload = b"x" * 65536
+        receivers = []
+        for _ in range(200):  # 12.5 MiB, far past 1 MiB and the socket buffers
+            receivers.append(pub.publish("firehose", payload))
+        assert receivers[0] == 1
+        assert receivers[-1] == 0  # dropped from the channel when closed
+        assert pub.pubsub_numsub("firehose") == [(b"firehose", 0)]
+        assert "overcoming of output buffer limits" in srv.log()
+        assert pub.ping()  # the server and other clients carry on
+        slow.close()
+    finally:
+        srv.stop()
