@@ -405,6 +405,14 @@ command getkeys zunionstore d 2 a b weights 1 2
 command getkeys zintercard 2 a b
 command getkeys zmpop 2 a b min
 command getkeys bzmpop 0 2 a b min
+command getkeys zunion 0 a
+command getkeys zunion abc a
+command getkeys zunionstore d 5 a
+command getkeys zmpop 0 a min
+command getkeys zdiffstore d 1 a b
+command getkeys bzpopmin a b 0
+command getkeys zrangestore d s 0 1
+command getkeys zintercard 1 a limit 1
 """
 
 SCRIPTS["union_inter_diff_resp3"] = SCRIPTS["union_inter_diff"]
