@@ -410,8 +410,12 @@ def test_slow_reader_does_not_stall_others(radish_server):
 
 def test_sigterm_shuts_down_cleanly_with_redis_style_logs():
     s = start_radish()
+    ready = re.compile(r"^\d+:M \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d\.\d{3} \* Ready to accept connections", re.M)
+    deadline = time.time() + 10  # the line follows the listen() the port check saw
+    while not ready.search(s.log()) and time.time() < deadline:
+        time.sleep(0.05)
     log = s.log()
-    assert re.search(r"^\d+:M \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d\.\d{3} \* Ready to accept connections", log, re.M)
+    assert ready.search(log)
     assert "PID: %d" % s.proc.pid in log
     s.proc.send_signal(signal.SIGTERM)
     assert s.proc.wait(10) == 0
