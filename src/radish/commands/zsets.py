@@ -64,11 +64,12 @@ def _strtod(s: bytes) -> tuple[float, bool] | None:
         except (ValueError, OverflowError):
             return None
         return v, False
-    if low.lstrip("+-") in ("inf", "infinity"):
+    body = low.lstrip("+-")
+    if body in ("inf", "infinity"):
         return float(text), False
-    if low.lstrip("+-") == "nan" or not any(ch.isdigit() for ch in low):
-        if low.lstrip("+-").startswith("nan"):
-            return float("nan"), False
+    if body.startswith("nan"):
+        return float("nan"), False  # callers refuse it
+    if not any(ch.isdigit() for ch in body):
         return None
     try:
         v = float(text)
@@ -128,17 +129,14 @@ def parse_score_range(lo: bytes, hi: bytes) -> ScoreRange:
 
 
 class LexRange:
-    """zlexrangespec; ``None`` bounds stand for ``-`` and ``+``."""
+    """zlexrangespec: each bound is (member, exclusive, inf) where inf is
+    -1 for ``-``, 1 for ``+`` and 0 for a ``[`` / ``(`` member."""
 
     __slots__ = ("min", "max", "minex", "maxex", "min_inf", "max_inf")
 
     def __init__(self, lo, hi) -> None:
         (self.min, self.minex, self.min_inf) = lo
         (self.max, self.maxex, self.max_inf) = hi
-
-    def empty(self) -> bool:
-        # zslParseLexRange keeps such ranges; the walks find nothing.
-        return False
 
     def gte_min(self, m: bytes) -> bool:
         if self.min_inf == 1:
