@@ -45,6 +45,8 @@ def fill(srv):
     run(srv, "SADD", "ints", "1", "2", "3")
     run(srv, "SADD", "strs", "a", "b")
     run(srv, "HSET", "h", "f", "v", "g", "2")
+    run(srv, "ZADD", "z", "1", "a", "2.5", "b", "-inf", "c")
+    run(srv, "ZADD", "zbig", *[x for i in range(200) for x in (str(i / 3), "m%d" % i)])
     run(srv, "SELECT", "4")
     run(srv, "SET", "db4", "yes")
     run(srv, "SELECT", "0")
@@ -130,6 +132,8 @@ def test_debug_reload_and_digest(srv):
     assert run(srv, "DEBUG", "RELOAD") is OK
     assert run(srv, "DEBUG", "DIGEST") == digest
     assert run(srv, "GET", "s") == b"v" and run(srv, "TTL", "t") > 0
+    assert run(srv, "ZRANGE", "z", "0", "-1") == [b"c", b"a", b"b"] and run(srv, "ZCARD", "zbig") == 200
+    assert run(srv, "OBJECT", "ENCODING", "zbig") == b"skiplist"
     run(srv, "SET", "extra", "1")
     assert run(srv, "DEBUG", "RELOAD", "NOSAVE") is OK  # back to the file
     assert run(srv, "EXISTS", "extra") == 0

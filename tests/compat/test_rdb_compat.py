@@ -54,6 +54,13 @@ def populate(c) -> None:
     p.hset("hash-ints", mapping={"a": 1, "b": -2, "c": 2**62})
     p.hset("hash-big", mapping={"field:%d" % i: "value:%d" % i for i in range(1000)})
     p.hset("hash-long-value", "f", "v" * 200)
+    p.zadd("zset-small", {"a": 1, "b": 2.5, "c": -3, "d": 0.1, "5": 1e17, "e": float("inf"), "f": float("-inf")})
+    p.zadd("zset-same-score", {"m%d" % i: 0 for i in range(20)})
+    p.zadd("zset-big", {"member:%d" % i: rnd.random() * 1000 for i in range(500)})
+    p.zadd("zset-long-member", {"x" * 100: 1, "y": 2})
+    p.zadd("zset-negzero", {"z": -0.0, "w": 1})
+    p.zadd("ttl-zset", {"a": 1})
+    p.expire("ttl-zset", 100000)
     p.set("ttl-string", "x", ex=10000)
     p.rpush("ttl-list", "a")
     p.pexpire("ttl-list", 5000000)
@@ -101,6 +108,8 @@ def contents(c) -> dict:
                 v = sorted(c.smembers(key))
             elif t == b"hash":
                 v = sorted(c.hgetall(key).items())
+            elif t == b"zset":
+                v = c.execute_command("ZRANGE", key, 0, -1, "WITHSCORES")
             else:
                 raise AssertionError(t)
             out[(db, key)] = (t, v, c.execute_command("PEXPIRETIME", key))
@@ -171,10 +180,11 @@ def test_file_written_by_radish_loads_in_redis(options):
         assert digest(rc) == expected_digest
         assert "Done loading RDB" in ref.log()
         # Redis picks the same encodings radish wrote.
-        enc = {k: rc.object("encoding", k) for k in ("set-intset", "set-big-ints", "hash-small", "hash-big", "hash-long-value", "list-big")}
+        enc = {k: rc.object("encoding", k) for k in ("set-intset", "set-big-ints", "hash-small", "hash-big", "hash-long-value", "list-big", "zset-small", "zset-big", "zset-long-member")}
         assert enc == {
             "set-intset": b"intset", "set-big-ints": b"hashtable", "hash-small": b"listpack",
             "hash-big": b"hashtable", "hash-long-value": b"hashtable", "list-big": b"quicklist",
+            "zset-small": b"listpack", "zset-big": b"skiplist", "zset-long-member": b"skiplist",
         }  # fmt: skip
     finally:
         ref.stop()
@@ -226,7 +236,8 @@ def test_dump_payloads_cross_in_both_directions():
             assert c.execute_command("DEBUG", "DIGEST-VALUE", b"copy:" + key) == want
         # Deterministic encodings give byte-identical payloads.
         for key in (b"plain", b"int", b"neg", b"big-int", b"empty", b"binary", b"list-small", b"list-big",
-                    b"list-ints", b"set-intset", b"set-negative", b"hash-small", b"hash-ints"):  # fmt: skip
+                    b"list-ints", b"set-intset", b"set-negative", b"hash-small", b"hash-ints",
+                    b"zset-small", b"zset-same-score", b"zset-big", b"zset-long-member", b"zset-negzero"):  # fmt: skip
             assert c.dump(key) == rc.dump(key), key
         # Redis's errors for bad payloads are ours too.
         for args in ((b"k", 0, b"garbage"), (b"plain", 0, c.dump(b"plain")), (b"k", -1, c.dump(b"plain"))):
@@ -241,12 +252,12 @@ def test_dump_payloads_cross_in_both_directions():
         ref.stop()
 
 
-def test_sorted_set_in_a_redis_file_is_refused_clearly():
+def test_stream_in_a_redis_file_is_refused_clearly():
     ref = start_redis()
     try:
         rc = ref.client()
         rc.set("fine", "1")
-        rc.zadd("leaderboard", {"a": 1, "b": 2})
+        rc.xadd("events", {"a": "1"})
         rc.save()
     finally:
         ref.stop()
@@ -256,7 +267,7 @@ def test_sorted_set_in_a_redis_file_is_refused_clearly():
     out = res.stdout + res.stderr
     assert res.returncode != 0
     assert "Fatal error loading the DB from %s" % os.path.join(ref.dir, "dump.rdb") in out
-    assert "key 'leaderboard' holds a sorted set" in out
+    assert "key 'events' holds a stream" in out
 
 
 def test_functions_survive_a_trip_through_radish():

@@ -58,6 +58,8 @@ def _fill(c) -> None:
     p.rpush("list", *[b"item-%d" % i for i in range(100)])
     p.sadd("set", *range(10))
     p.hset("hash", mapping={"f%d" % i: "v%d" % i for i in range(10)})
+    p.zadd("zs", {"a": 1, "b": 2.5})
+    p.zadd("zbig", {"m%d" % i: i * 0.1 for i in range(200)})
     p.set("ttl", "x", ex=1000)
     p.incr("counter")
     p.execute()
@@ -230,6 +232,7 @@ def test_rewrite_without_rdb_preamble_writes_commands():
         _wait(lambda: _rewrite_done(c) and c.info("persistence")["aof_rewrites"] == 1)
         base = _read(os.path.join(_aofdir(s.dir), "appendonly.aof.2.base.aof"))
         assert base.startswith(b"*2\r\n$6\r\nSELECT\r\n") and b"PEXPIREAT" in base and b"HMSET" in base
+        assert b"*6\r\n$4\r\nZADD\r\n$2\r\nzs\r\n$1\r\n1\r\n$1\r\na\r\n$3\r\n2.5\r\n$1\r\nb\r\n" in base
         before = _digest(c)
     finally:
         s.stop()

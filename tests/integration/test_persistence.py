@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import struct
 import subprocess
 import tempfile
 import threading
@@ -283,7 +282,7 @@ def test_bad_file_is_refused_at_startup(mangle, reason):
     assert "Ready to accept connections" not in out
 
 
-def test_unreadable_file_and_zset_file_are_refused():
+def test_unreadable_file_and_stream_file_are_refused():
     workdir = tempfile.mkdtemp(prefix="radish-bad-rdb-")
     os.mkdir(os.path.join(workdir, "dump.rdb"))  # a directory where the file should be
     res = _start_expect_failure(workdir)
@@ -291,9 +290,9 @@ def test_unreadable_file_and_zset_file_are_refused():
     workdir = tempfile.mkdtemp(prefix="radish-bad-rdb-")
     from radish.persistence.crc64 import crc64
 
-    body = b"REDIS0010\xfe\x00\x05\x06myzset\x01\x01m" + struct.pack("<d", 1.0) + b"\xff"
+    body = b"REDIS0010\xfe\x00\x15\x08mystream\xff"
     with open(os.path.join(workdir, "dump.rdb"), "wb") as f:
         f.write(body + crc64(body).to_bytes(8, "little"))
     res = _start_expect_failure(workdir)
     out = res.stdout + res.stderr
-    assert res.returncode != 0 and "key 'myzset' holds a sorted set" in out
+    assert res.returncode != 0 and "key 'mystream' holds a stream" in out

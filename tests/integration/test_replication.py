@@ -55,6 +55,8 @@ def dataset(client) -> dict:
                 v = client.hgetall(key)
             elif t == "set":
                 v = sorted(client.smembers(key))
+            elif t == "zset":
+                v = cmd(client, "ZRANGE", key, 0, -1, "WITHSCORES")
             else:
                 v = t
             out[(db, key)] = (t, v, client.pttl(key) > 0)
@@ -71,6 +73,8 @@ def fill(client, n: int = 200) -> None:
     p.rpush("list", "a", "b", "c")
     p.hset("hash", mapping={"f1": "1", "f2": "2"})
     p.sadd("set", "1", "2", "x")
+    p.zadd("zset", {"a": 1, "b": 2.5, "c": float("-inf")})
+    p.zadd("zset-big", {"m%d" % i: i / 7 for i in range(300)})
     p.execute()
     cmd(client, "SELECT", 3)
     client.set("in-db3", "yes")
@@ -410,6 +414,9 @@ def test_radish_replica_of_redis_master():
             wait_for(lambda: link_up(r))
             m.set("after-sync", "1")
             m.incr("counter")
+            m.zadd("zset", {"d": 4})
+            m.bzpopmin("zset", 1)
+            m.zunionstore("zu", ["zset", "zset-big"])
             wait_for(lambda: dataset(r) == dataset(m))
             assert master.client().execute_command("WAIT", 1, 5000) == 1
         finally:
@@ -447,6 +454,10 @@ def test_redis_replica_of_radish_master():
             m.set("after-sync", "1")
             m.incr("counter")
             m.lpush("list", "q")
+            m.zadd("zset", {"d": 4})
+            m.bzpopmin("zset", 1)
+            m.zmpop(1, ["zset-big"], max=True, count=3)
+            m.zunionstore("zu", ["zset", "zset-big"])
             wait_for(lambda: dataset(r) == dataset(m))
             assert m.execute_command("WAIT", 1, 5000) == 1
             assert cmd(r, "DEBUG", "DIGEST") == cmd(m, "DEBUG", "DIGEST")
@@ -546,6 +557,14 @@ WRITES = [
     ("SADD", "st", "1", "2", "3", "4", "5", "a"), ("SREM", "st", "a"), ("SPOP", "st"), ("SPOP", "st", "2"), ("SMOVE", "st", "st2", "1"),
     ("SADD", "st3", "1", "9"), ("SDIFFSTORE", "sd", "st", "st3"), ("SINTERSTORE", "si", "st", "st3"), ("SUNIONSTORE", "su", "st", "st3"),
     ("RPUSH", "sortme", "3", "1", "2"), ("SORT", "sortme", "STORE", "sorted"),
+    ("ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e", "6", "f", "7", "g", "8", "h", "9", "i"),
+    ("ZADD", "z", "GT", "CH", "10", "a"), ("ZINCRBY", "z", "0.5", "b"), ("ZREM", "z", "c"),
+    ("ZPOPMIN", "z"), ("ZPOPMAX", "z", "1"), ("BZPOPMIN", "z", "0.1"), ("BZPOPMAX", "z", "0.1"),
+    ("ZMPOP", "1", "z", "MIN", "COUNT", "1"), ("BZMPOP", "0.1", "1", "z", "MAX", "COUNT", "20"),
+    ("ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e", "0", "la", "0", "lb", "0", "lc"),
+    ("ZREMRANGEBYRANK", "z", "-1", "-1"), ("ZREMRANGEBYSCORE", "z", "4", "4"), ("ZREMRANGEBYLEX", "z", "[la", "[lb"),
+    ("ZADD", "z2", "7", "a", "8", "x"), ("ZUNIONSTORE", "zu", "2", "z", "z2", "WEIGHTS", "2", "3"),
+    ("ZINTERSTORE", "zi", "2", "z", "z2"), ("ZDIFFSTORE", "zd", "2", "z", "z2"), ("ZRANGESTORE", "zr", "z", "0", "1"),
     ("SWAPDB", "0", "6"), ("SWAPDB", "0", "6"), ("SELECT", "7"), ("SET", "in7", "1"), ("FLUSHDB",), ("SELECT", "0"),
 ]
 RESTORE_SOURCE = "s"

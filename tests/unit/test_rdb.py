@@ -466,16 +466,54 @@ def test_snapshot_refuses_unknown_types_modules_streams_dups_and_extra_dbs():
         load(rdb_file(10, b"\xf0"))
 
 
-def test_sorted_sets_are_refused_with_the_key_and_type():
-    zset2 = b"\x05" + rstr(b"myz") + b"\x01" + rstr(b"m") + struct.pack("<d", 1.5)
-    with pytest.raises(RdbError, match="key 'myz' holds a sorted set"):
-        load(rdb_file(10, zset2))
-    zset1 = b"\x03" + rstr(b"old") + b"\x02" + rstr(b"a") + b"\x031.5" + rstr(b"b") + b"\xfe"
-    with pytest.raises(RdbError, match="key 'old' holds a sorted set"):
-        load(rdb_file(6, zset1))
-    zlp = b"\x11" + rstr(b"zl") + rstr(compact.lp_encode([b"a", b"1"]))
-    with pytest.raises(RdbError, match="sorted set"):
-        load(rdb_file(10, zlp))
+def _zset_of(dbs, key):
+    z = dbs[0][0][key]
+    return [(m, z[m]) for m in z.members_by_rank()], z.encoding(ZSET_LIMITS)
+
+
+class ZSET_LIMITS:
+    zset_max_listpack_entries = 128
+    zset_max_listpack_value = 64
+
+
+def test_sorted_sets_load_from_every_encoding():
+    """ZSET (text doubles, Redis 1.2 .. 2.8), ZSET_2 (binary doubles),
+    ZSET_ZIPLIST and ZSET_LISTPACK, each with Redis's encoding afterwards."""
+    zset2 = b"\x05" + rstr(b"myz") + b"\x02" + rstr(b"m") + struct.pack("<d", 1.5) + rstr(b"n") + struct.pack("<d", -0.0)
+    dbs, _ = load(rdb_file(10, zset2))
+    assert _zset_of(dbs, b"myz") == ([(b"n", 0.0), (b"m", 1.5)], "listpack")
+    zset1 = b"\x03" + rstr(b"old") + b"\x03" + rstr(b"a") + b"\x031.5" + rstr(b"b") + b"\xfe" + rstr(b"c") + b"\xff"
+    dbs, _ = load(rdb_file(6, zset1))
+    assert _zset_of(dbs, b"old") == ([(b"c", float("-inf")), (b"a", 1.5), (b"b", float("inf"))], "listpack")
+    zl = b"\x0c" + rstr(b"zz") + rstr(ziplist([b"a", 1, b"b", b"2.5", b"c", b"inf"]))
+    dbs, _ = load(rdb_file(8, zl))
+    assert _zset_of(dbs, b"zz") == ([(b"a", 1.0), (b"b", 2.5), (b"c", float("inf"))], "listpack")
+    zlp = b"\x11" + rstr(b"zl") + rstr(compact.lp_encode([b"x" * 100, b"1", b"y", b"-7"]))
+    dbs, _ = load(rdb_file(10, zlp))
+    assert _zset_of(dbs, b"zl") == ([(b"y", -7.0), (b"x" * 100, 1.0)], "listpack")  # 7.0 checks only the length
+    big = b"\x05" + rstr(b"big") + b"\x01" + rstr(b"x" * 65) + struct.pack("<d", 2.0)
+    dbs, _ = load(rdb_file(10, big))
+    assert _zset_of(dbs, b"big") == ([(b"x" * 65, 2.0)], "skiplist")
+    with pytest.raises(RdbError, match="key 'd': duplicate sorted set members"):
+        load(rdb_file(10, b"\x11" + rstr(b"d") + rstr(compact.lp_encode([b"a", b"1", b"a", b"2"]))))
+    with pytest.raises(RdbError, match="key 'n': sorted set with a NaN score"):
+        load(rdb_file(10, b"\x05" + rstr(b"n") + b"\x01" + rstr(b"m") + struct.pack("<d", float("nan"))))
+    with pytest.raises(RdbError, match="odd number"):
+        load(rdb_file(10, b"\x11" + rstr(b"o") + rstr(compact.lp_encode([b"a"]))))
+
+
+def test_sorted_sets_round_trip_in_both_encodings():
+    from radish.db.types import ZSetValue
+    from radish.persistence.rdb import dump_payload, restore_payload
+
+    small = ZSetValue([(b"a", 1.0), (b"b", 0.1), (b"c", float("-inf")), (b"12", 1e17)])
+    big = ZSetValue([(b"m%d" % i, i / 3) for i in range(300)])
+    big.big = True
+    for z, rdb_type in ((small, 17), (big, 5)):
+        payload = dump_payload(z, ZSET_LIMITS)
+        assert payload[0] == rdb_type
+        back = restore_payload(payload)
+        assert list(back.sl) == list(z.sl) and back.encoding(ZSET_LIMITS) == z.encoding(ZSET_LIMITS)
 
 
 def test_legacy_encodings_load():

@@ -22,6 +22,7 @@ def load_all() -> None:
         sort,
         strings,
         transactions,
+        zsets,
     )
 
     _loaded = True

@@ -162,7 +162,7 @@ def restore(c, args):
         raise CommandError("ERR Invalid TTL value, must be >= 0")
     p = server.persistence
     try:
-        value = restore_payload(args[3], verify_checksum=not p.skip_checksum_validation, key=key)
+        value = restore_payload(args[3], verify_checksum=not p.skip_checksum_validation, key=key, config=server.config)
     except PayloadVersionError:
         raise CommandError(BAD_PAYLOAD) from None
     except RdbError:

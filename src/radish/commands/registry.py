@@ -66,7 +66,7 @@ def implied_categories(flags, explicit) -> set[str]:
 # client's mode (MULTI, AUTH, pub/sub, CLIENT REPLY) or the server's
 # (loading, pause, persistence or replication state).
 DATA_GROUPS = frozenset(
-    ("string", "list", "hash", "set", "sorted_set", "generic", "bitmap", "hyperloglog", "geo", "stream")
+    ("string", "list", "hash", "set", "sorted_set", "sorted-set", "generic", "bitmap", "hyperloglog", "geo", "stream")
 )
 
 

@@ -195,6 +195,8 @@ def _sort(c, args, readonly: bool):
         raise CommandError(E.WRONGTYPE)
     if v is None:
         v = ListValue()
+    elif tname == b"zset":
+        v.big = True  # Redis 7.0 converts a sorted set to a skiplist to sort it
 
     if dontsort and tname == b"set" and (storekey is not None or getattr(c, "in_script", False)):
         # Sets have no order: force one so replicas and the AOF agree.

@@ -17,6 +17,12 @@ load, RESTORE, COPY of a small value …).
   integer and size <= set-max-intset-entries, else ``hashtable``. While an
   intset, members are iterated in ascending numeric order (``ordered``),
   as Redis's sorted intset returns them.
+* ``ZSetValue`` (dict member -> score, plus a SortedList of (score,
+  member)): O(log n) add, remove, rank and range, Redis's order (score,
+  then member bytes). ``listpack`` while entries <= zset-max-listpack-
+  entries and every member <= zset-max-listpack-value bytes, else
+  ``skiplist``. Like Redis's listpack, which stores an integral score as
+  an integer, a listpack zset keeps -0 as 0.
 
 Random picks (SPOP, SRANDMEMBER, HRANDFIELD) need O(1) access by position,
 which CPython sets and dicts do not offer: ``random_pool()`` keeps a list of
@@ -33,8 +39,11 @@ Imports nothing from radish outside ``db`` but strconv.
 
 from __future__ import annotations
 
+import math
 import random
 from collections import deque
+
+from sortedcontainers import SortedList
 
 from ..strconv import string2ll
 
@@ -169,3 +178,91 @@ class SetValue(_RandomPicks, set):
         s = SetValue(self)
         s.big = self.big
         return s
+
+
+class ZSetValue(_RandomPicks, dict):
+    """A sorted set: ``dict`` member -> score, and ``sl``, a SortedList of
+    (score, member) giving rank order."""
+
+    TYPE_NAME = b"zset"
+    __slots__ = ("big", "pool", "sl")
+
+    def __init__(self, pairs=()) -> None:
+        super().__init__()
+        self.big = False
+        self.pool: list | None = None
+        self.sl = SortedList()
+        for m, score in pairs:
+            self.insert(m, score)
+
+    def insert(self, member: bytes, score: float) -> None:
+        """Set ``member``'s score (adding it when new)."""
+        if score == 0.0 and not self.big:
+            score = 0.0  # a listpack stores -0 as the integer 0
+        old = self.get(member)
+        if old is not None:
+            if old == score and (old != 0.0 or math.copysign(1.0, old) == math.copysign(1.0, score)):
+                return
+            self.sl.remove((old, member))
+        elif self.pool is not None:
+            self.pool.append(member)
+        dict.__setitem__(self, member, score)
+        self.sl.add((score, member))
+
+    def remove(self, member: bytes) -> bool:
+        score = self.pop(member, None)
+        if score is None:
+            return False
+        self.sl.remove((score, member))
+        self.pool = None
+        return True
+
+    def pop_at(self, index: int) -> tuple[float, bytes]:
+        score, member = self.sl.pop(index)
+        dict.__delitem__(self, member)
+        self.pool = None
+        return score, member
+
+    def rank(self, member: bytes) -> int | None:
+        score = self.get(member)
+        if score is None:
+            return None
+        return self.sl.bisect_left((score, member))
+
+    def members_by_rank(self):
+        return [m for _, m in self.sl]
+
+    def before_add(self, config, member: bytes) -> None:
+        """Apply Redis's listpack -> skiplist conversion before adding the
+        new ``member`` (zsetAdd converts first, then inserts)."""
+        if not self.big and (
+            len(self) + 1 > config.zset_max_listpack_entries or len(member) > config.zset_max_listpack_value
+        ):
+            self.big = True
+
+    def fits_listpack(self, config) -> bool:
+        """Would a zset built with these contents be a listpack?"""
+        if len(self) > config.zset_max_listpack_entries:
+            return False
+        lim = config.zset_max_listpack_value
+        return all(len(m) <= lim for m in self)
+
+    def to_listpack(self) -> None:
+        """Take the listpack encoding (which holds -0 as 0)."""
+        self.big = False
+        for score, m in list(self.sl.irange((0.0, b""), (0.0, b"\xff" * 8))):
+            if score == 0.0 and math.copysign(1.0, score) < 0:
+                dict.__setitem__(self, m, 0.0)
+                self.sl.remove((score, m))
+                self.sl.add((0.0, m))
+
+    def encoding(self, config) -> str:
+        return "skiplist" if self.big else "listpack"
+
+    def copy(self) -> ZSetValue:
+        z = ZSetValue()
+        z.big = self.big
+        for m, score in self.items():
+            dict.__setitem__(z, m, score)
+        z.sl = SortedList(self.sl)
+        return z

@@ -223,11 +223,19 @@ def parse_commands(data: bytes, pos: int = 0):
         yield args, pos
 
 
+def _bulk_double(score: float) -> bytes:
+    """rioWriteBulkDouble's text of a score (%.17g, "inf", "-inf")."""
+    if score in (float("inf"), float("-inf")):
+        return b"inf" if score > 0 else b"-inf"
+    return b"%.17g" % score
+
+
 def rewrite_commands(dbs, out) -> None:
     """The dataset as commands (a base file without the RDB preamble):
-    SELECT, then per key SET / RPUSH / SADD / HMSET in batches of 64 items
-    and PEXPIREAT, as Redis's rewriteAppendOnlyFileRio (other types as
-    RESTORE of their DUMP payload)."""
+    SELECT, then per key SET / RPUSH / SADD / HMSET / ZADD (score member)
+    in batches of 64 items and PEXPIREAT, as Redis's
+    rewriteAppendOnlyFileRio (other types as RESTORE of their DUMP
+    payload)."""
     for db in dbs:
         if not db.data:
             continue
@@ -244,12 +252,15 @@ def rewrite_commands(dbs, out) -> None:
                 elif name == b"hash":
                     items = [x for kv in value.items() for x in kv]
                     cmd = b"HMSET"
+                elif name == b"zset":
+                    items = [x for score, m in value.sl for x in (_bulk_double(score), m)]
+                    cmd = b"ZADD"
                 else:
                     # A type without a command form here yet: its DUMP
                     # payload, which Redis's RESTORE reads too.
                     out.write(encode_command([b"RESTORE", key, b"0", dump_payload(value), b"REPLACE"]))
                     items, cmd = [], b""
-                step = REWRITE_ITEMS_PER_CMD * (2 if cmd == b"HMSET" else 1)
+                step = REWRITE_ITEMS_PER_CMD * (2 if cmd in (b"HMSET", b"ZADD") else 1)
                 for i in range(0, len(items), step):
                     out.write(encode_command([cmd, key, *items[i : i + step]]))
             when = db.expires.get(key)

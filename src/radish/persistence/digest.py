@@ -7,7 +7,8 @@ data — two radish servers, or radish and Redis — report the same digest:
 * ``xor(d, data)``: d ^= SHA1(data) — order-insensitive;
 * per key: mix(key), mix(type as a 4-byte big-endian int), then the value
   (strings mixed; list elements mixed in order; set members xored; hash
-  fields and values mixed pairwise into an element digest that is xored);
+  fields and values mixed pairwise into an element digest that is xored;
+  sorted-set members and their %.17g scores likewise);
   ``"!!expire!!"`` xored in when the key has a TTL (the time itself is not);
 * per database with keys: mix(db id), then xor in SHA1 of every key's
   digest.
@@ -43,6 +44,15 @@ def xor_digest(digest: bytes, data: bytes) -> bytes:
 VALUE_DIGESTS: dict[bytes, Callable[[bytes, object], bytes]] = {}
 
 
+def _score_text(score: float) -> bytes:
+    """A sorted-set score as debug.c prints it for the digest (%.17g)."""
+    if score != score:
+        return b"nan"
+    if score in (float("inf"), float("-inf")):
+        return b"inf" if score > 0 else b"-inf"
+    return b"%.17g" % score
+
+
 def object_digest(digest: bytes, value, has_expire: bool) -> bytes:
     """xorObjectDigest: fold one value (and whether it expires) into digest."""
     t = type(value)
@@ -65,6 +75,12 @@ def object_digest(digest: bytes, value, has_expire: bool) -> bytes:
         acc = int.from_bytes(digest, "big")
         for f, v in value.items():
             ele = mix_digest(mix_digest(_ZERO, f), v)
+            acc ^= int.from_bytes(sha1(ele).digest(), "big")
+        digest = acc.to_bytes(20, "big")
+    elif name == b"zset":
+        acc = int.from_bytes(digest, "big")
+        for m, score in value.items():
+            ele = mix_digest(mix_digest(_ZERO, m), _score_text(score))
             acc ^= int.from_bytes(sha1(ele).digest(), "big")
         digest = acc.to_bytes(20, "big")
     else:

@@ -10,14 +10,19 @@ same code serves SAVE, BGSAVE and a full resync.
 
 Reading (``RdbReader``, ``load_snapshot``, ``restore_payload``) accepts RDB
 versions 1 to 12 (Redis 2.x to 7.4): every opcode, every string encoding,
-every list, set and hash encoding. A file is data from outside: every
+every list, set, hash and sorted-set encoding. A file is data from outside: every
 length is checked, nothing in it is executed, and any problem raises
 ``RdbError`` with a message naming what was wrong (and the key, where there
 is one) — the caller decides to refuse the whole file.
 
-Value types are found by their ``TYPE_NAME``; sorted sets and streams are
-read far enough to name them in the error until radish has those types
-(later issues register a reader and a writer with ``register_type``).
+Value types are found by their ``TYPE_NAME``; streams are read far enough
+to name them in the error until radish has that type (later issues register
+a reader and a writer with ``register_type``). Sorted sets are saved as
+Redis 7.0 saves them: a listpack-encoded one as ZSET_LISTPACK (member,
+score entries; integral scores as integers, others as %.17g text), a
+skiplist one as ZSET_2 (members from the highest rank down, binary
+doubles). Loaded ones take the encoding Redis would give them, for which
+the reader consults ``RdbReader.config`` (Redis's defaults when None).
 
 Imports nothing from radish outside ``persistence`` and ``db.types``.
 """
@@ -28,7 +33,7 @@ import struct
 import time
 from collections.abc import Callable
 
-from ..db.types import HashValue, ListValue, SetValue
+from ..db.types import HashValue, ListValue, SetValue, ZSetValue
 from . import lzf
 from .compact import (
     CompactError,
@@ -216,6 +221,34 @@ def _save_hash(out: bytearray, value, config, compress: bool) -> int:
     return TYPE_HASH
 
 
+def lp_score(score: float) -> bytes:
+    """A score as a listpack holds it (zzlInsertAt): an integer when
+    double2ll succeeds, else d2string's text."""
+    if -4611686018427387903.0 <= score <= 4611686018427387903.0 and score == int(score):
+        return b"%d" % int(score)
+    if score != score:
+        return b"nan"
+    if score in (float("inf"), float("-inf")):
+        return b"inf" if score > 0 else b"-inf"
+    return b"%.17g" % score
+
+
+def _save_zset(out: bytearray, value, config, compress: bool) -> int:
+    if not value.big:
+        flat: list[bytes] = []
+        for score, m in value.sl:
+            flat.append(m)
+            flat.append(lp_score(score))
+        save_string(out, lp_encode(flat), compress)
+        return TYPE_ZSET_LISTPACK
+    out += encode_len(len(value))
+    pack = struct.pack
+    for score, m in reversed(value.sl):
+        save_string(out, m, compress)
+        out += pack("<d", score)
+    return TYPE_ZSET_2
+
+
 def _save_str(out: bytearray, value, config, compress: bool) -> int:
     save_string(out, value, compress)
     return TYPE_STRING
@@ -227,6 +260,7 @@ VALUE_WRITERS: dict[bytes, Callable] = {
     b"list": _save_list,
     b"set": _save_set,
     b"hash": _save_hash,
+    b"zset": _save_zset,
 }
 
 # rdb type -> fn(reader, key) -> value.
@@ -431,7 +465,7 @@ class PayloadVersionError(RdbError):
     """DUMP payload whose version or checksum is wrong."""
 
 
-def restore_payload(payload: bytes, *, verify_checksum: bool = True, key: bytes = b""):
+def restore_payload(payload: bytes, *, verify_checksum: bool = True, key: bytes = b"", config=None):
     """The value held by a DUMP payload. Raises PayloadVersionError for a
     bad footer (version or checksum), RdbError for bad data."""
     if len(payload) < 10:
@@ -444,6 +478,7 @@ def restore_payload(payload: bytes, *, verify_checksum: bool = True, key: bytes 
         raise PayloadVersionError("payload checksum mismatch")
     reader = RdbReader(data=payload[:-10])
     reader.version = version
+    reader.config = config
     rdb_type = reader.byte()
     return reader.read_object(rdb_type, key)
 
@@ -469,6 +504,7 @@ class RdbReader:
         self.crc_from = 0  # buf[crc_from:pos] is consumed but not yet checksummed
         self.consumed_before = 0  # bytes dropped from the front of buf
         self.version = RDB_VERSION
+        self.config = None  # encoding thresholds for loaded values (None: Redis's defaults)
 
     # -- buffer -----------------------------------------------------------------
 
@@ -701,20 +737,33 @@ def _read_zset_pairs(r: RdbReader, key: bytes, rdb_type: int) -> list[tuple[byte
         raise RdbError("key '%s': invalid sorted set score" % _key_repr(key)) from None
 
 
-ZSET_BUILDER: Callable | None = None  # set by the sorted-set type when it exists
+def _zset_limits(config) -> tuple[int, int]:
+    if config is None:
+        return 128, 64
+    return config.zset_max_listpack_entries, config.zset_max_listpack_value
 
 
 def _read_zset(rdb_type: int):
     def read(r: RdbReader, key: bytes):
         pairs = _read_zset_pairs(r, key, rdb_type)
-        if ZSET_BUILDER is None:
-            raise RdbError(
-                "key '%s' holds a sorted set (RDB type %d), which radish does not support yet"
-                % (_key_repr(key), rdb_type)
-            )
         if not pairs:
             raise EmptyKeyError("empty sorted set")
-        return ZSET_BUILDER(pairs)
+        z = ZSetValue()
+        z.big = True
+        for m, score in pairs:
+            if score != score:
+                raise RdbError("key '%s': sorted set with a NaN score" % _key_repr(key))
+            if m in z:
+                raise RdbError("key '%s': duplicate sorted set members" % _key_repr(key))
+            z.insert(m, score)
+        entries, value = _zset_limits(r.config)
+        if rdb_type in (TYPE_ZSET_ZIPLIST, TYPE_ZSET_LISTPACK):
+            listpack = len(z) <= entries  # Redis 7.0 checks only the length here
+        else:
+            listpack = len(z) <= entries and all(len(m) <= value for m in z)
+        if listpack:
+            z.to_listpack()
+        return z
 
     return read
 

@@ -354,8 +354,11 @@ class Persistence:
             def progress(offset: int, keys: int) -> None:
                 self.loading_loaded_bytes = offset
 
+            if reader is None:
+                reader = RdbReader(stream)
+            reader.config = server.config
             res = read_snapshot(
-                reader or RdbReader(stream), fresh, now_ms=None if keep_expired else self._now_ms(), verify_checksum=verify, allow_dup=allow_dup, progress=progress
+                reader, fresh, now_ms=None if keep_expired else self._now_ms(), verify_checksum=verify, allow_dup=allow_dup, progress=progress
             )
         finally:
             server.loading = was_loading

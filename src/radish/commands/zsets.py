@@ -1,0 +1,1092 @@
+"""Sorted-set commands (Redis 7.0's sorted-set group), blocking pops included.
+
+A sorted set is a ``ZSetValue`` (db/types.py): a dict member -> score and
+a SortedList of (score, member), so ranks, score ranges and lex ranges are
+O(log n) lookups. Scores are doubles parsed as Redis's strtod-based
+getDoubleFromObject (no spaces, overflow refused, NaN refused) and replied
+with ``%.17g`` (RESP2 bulk strings, RESP3 doubles); WITHSCORES replies are
+[member, score] pairs in RESP3. Encodings follow Redis 7.0 (``listpack``
+until zset-max-listpack-entries / -value is passed, then ``skiplist`` for
+good; STORE results get the encoding their size and members call for).
+
+Propagation is deterministic as in Redis: BZPOPMIN/BZPOPMAX go out as
+ZPOPMIN/ZPOPMAX key, ZMPOP/BZMPOP as ZPOPMIN/ZPOPMAX key n, n being the
+number of elements popped (what redis-server 7.0 sends its replicas). A sorted
+set emptied by a removal is deleted.
+
+Imports: db types, errors, protocol reply values, command helpers.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .. import errors as E
+from ..blocking import Block
+from ..db.types import SetValue, ZSetValue
+from ..errors import CommandError
+from ..protocol.resp import NULL_ARRAY
+from ..strconv import LLONG_MAX
+from .args import parse_int, parse_timeout, to_int
+from .keys import _cursors, parse_cursor, parse_scan_options
+from .registry import command
+from .types import lookup_typed
+
+_NAN_SCORE = "ERR resulting score is not a number (NaN)"
+_MINMAX_FLOAT = "ERR min or max is not a float"
+_MINMAX_LEX = "ERR min or max not valid string range item"
+_POSITIVE = "ERR value is out of range, must be positive"
+_NUMKEYS = "ERR numkeys should be greater than 0"
+_COUNT = "ERR count should be greater than 0"
+_WS = b" \t\n\r\v\f"
+_INF = float("inf")
+
+
+# -- parsing ---------------------------------------------------------------------------
+
+
+def _strtod(s: bytes) -> tuple[float, bool] | None:
+    """C strtod over the whole of ``s`` (leading spaces allowed, trailing
+    text not): (value, out of range) or None when not a number."""
+    t = s.lstrip(_WS)
+    if not t:
+        return (0.0, False) if s == t else None
+    if t[-1] in _WS or b"_" in t:
+        return None
+    try:
+        text = t.decode("ascii")
+    except UnicodeDecodeError:
+        return None
+    low = text.lower()
+    if "0x" in low:
+        try:
+            v = float.fromhex(text)
+        except (ValueError, OverflowError):
+            return None
+        return v, False
+    body = low.lstrip("+-")
+    if body in ("inf", "infinity"):
+        return float(text), False
+    if body.startswith("nan"):
+        return float("nan"), False  # callers refuse it
+    if not any(ch.isdigit() for ch in body):
+        return None
+    try:
+        v = float(text)
+    except ValueError:
+        return None
+    if math.isinf(v):
+        return v, True
+    if v == 0.0:
+        mantissa = low.split("e", 1)[0]
+        if any(ch in "123456789" for ch in mantissa):
+            return v, True
+    return v, False
+
+
+def parse_score(s: bytes, err: str = E.NOT_FLOAT) -> float:
+    """Redis's getDoubleFromObject: strtod over the whole string, no
+    leading space, overflow and NaN refused."""
+    if not s or s[0] in _WS:
+        raise CommandError(err)
+    r = _strtod(s)
+    if r is None or r[1] or r[0] != r[0]:
+        raise CommandError(err)
+    return r[0]
+
+
+class ScoreRange:
+    """zrangespec: min/max with exclusive flags."""
+
+    __slots__ = ("min", "max", "minex", "maxex")
+
+    def __init__(self, lo: float, hi: float, minex: bool, maxex: bool) -> None:
+        self.min, self.max, self.minex, self.maxex = lo, hi, minex, maxex
+
+    def empty(self) -> bool:
+        return self.min > self.max or (self.min == self.max and (self.minex or self.maxex))
+
+    def gte_min(self, v: float) -> bool:
+        return v > self.min if self.minex else v >= self.min
+
+    def lte_max(self, v: float) -> bool:
+        return v < self.max if self.maxex else v <= self.max
+
+
+def _range_item(s: bytes) -> tuple[float, bool]:
+    ex = s[:1] == b"("
+    r = _strtod(s[1:] if ex else s)
+    if r is None or r[0] != r[0]:
+        raise CommandError(_MINMAX_FLOAT)
+    return r[0], ex
+
+
+def parse_score_range(lo: bytes, hi: bytes) -> ScoreRange:
+    """zslParseRange: ``(`` marks an exclusive bound."""
+    a, aex = _range_item(lo)
+    b, bex = _range_item(hi)
+    return ScoreRange(a, b, aex, bex)
+
+
+class LexRange:
+    """zlexrangespec: each bound is (member, exclusive, inf) where inf is
+    -1 for ``-``, 1 for ``+`` and 0 for a ``[`` / ``(`` member."""
+
+    __slots__ = ("min", "max", "minex", "maxex", "min_inf", "max_inf")
+
+    def __init__(self, lo, hi) -> None:
+        (self.min, self.minex, self.min_inf) = lo
+        (self.max, self.maxex, self.max_inf) = hi
+
+    def gte_min(self, m: bytes) -> bool:
+        if self.min_inf == 1:
+            return False  # min is "+"
+        if self.min_inf == -1:
+            return True
+        return m > self.min if self.minex else m >= self.min
+
+    def lte_max(self, m: bytes) -> bool:
+        if self.max_inf == -1:
+            return False  # max is "-"
+        if self.max_inf == 1:
+            return True
+        return m < self.max if self.maxex else m <= self.max
+
+    def is_empty(self) -> bool:
+        """zslIsInLexRange's quick refusal (min > max, or equal and one
+        side exclusive)."""
+        if self.min_inf == 1 or self.max_inf == -1:
+            return True
+        if self.min_inf == -1 or self.max_inf == 1:
+            return False
+        if self.min > self.max:
+            return True
+        return self.min == self.max and (self.minex or self.maxex)
+
+
+def _lex_item(s: bytes):
+    if s == b"+":
+        return (b"", False, 1)
+    if s == b"-":
+        return (b"", False, -1)
+    c = s[:1]
+    if c == b"(":
+        return (s[1:], True, 0)
+    if c == b"[":
+        return (s[1:], False, 0)
+    raise CommandError(_MINMAX_LEX)
+
+
+def parse_lex_range(lo: bytes, hi: bytes) -> LexRange:
+    return LexRange(_lex_item(lo), _lex_item(hi))
+
+
+# -- positions in the sorted list --------------------------------------------------------
+
+
+def _score_bounds(z: ZSetValue, r: ScoreRange) -> tuple[int, int]:
+    """[first, last) indexes of the elements inside score range ``r``."""
+    sl = z.sl
+    if r.empty():
+        return 0, 0
+    if r.minex:
+        if r.min == _INF:
+            return 0, 0
+        lo = sl.bisect_left((math.nextafter(r.min, _INF), b""))
+    else:
+        lo = sl.bisect_left((r.min, b""))
+    if r.maxex:
+        hi = sl.bisect_left((r.max, b""))
+    elif r.max == _INF:
+        hi = len(sl)
+    else:
+        hi = sl.bisect_left((math.nextafter(r.max, _INF), b""))
+    return lo, max(lo, hi)
+
+
+def _lex_bounds(z: ZSetValue, r: LexRange, rev: bool = False) -> tuple[int, int]:
+    """[first, last) indexes of the members inside lex range ``r``, found
+    as Redis finds them (it assumes every score is equal): the range must
+    overlap [first member, last member]; then the first member >= min (the
+    last <= max for a reverse walk) is looked for, by a scan from the head
+    (tail) in a listpack or a search in a skiplist, and the walk goes on
+    while members stay inside the other bound (a search again in a
+    skiplist)."""
+    sl = z.sl
+    n = len(sl)
+    if not n or r.is_empty() or not r.gte_min(sl[-1][1]) or not r.lte_max(sl[0][1]):
+        return 0, 0
+    if not rev:
+        if z.big:
+            lo, hi = 0, n
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if r.gte_min(sl[mid][1]):
+                    hi = mid
+                else:
+                    lo = mid + 1
+            first = lo
+        else:
+            first = next((i for i in range(n) if r.gte_min(sl[i][1])), n)
+        if first >= n or not r.lte_max(sl[first][1]):
+            return 0, 0
+        if z.big:
+            return first, _bisect_lte_max(sl, r, first + 1, n)
+        last = first + 1
+        while last < n and r.lte_max(sl[last][1]):
+            last += 1
+        return first, last
+    if z.big:
+        last = _bisect_lte_max(sl, r, 0, n) - 1
+    else:
+        last = next((i for i in range(n - 1, -1, -1) if r.lte_max(sl[i][1])), -1)
+    if last < 0 or not r.gte_min(sl[last][1]):
+        return 0, 0
+    if z.big:
+        lo, hi = 0, last
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if r.gte_min(sl[mid][1]):
+                hi = mid
+            else:
+                lo = mid + 1
+        return lo, last + 1
+    first = last - 1
+    while first >= 0 and r.gte_min(sl[first][1]):
+        first -= 1
+    return first + 1, last + 1
+
+
+def _bisect_lte_max(sl, r: LexRange, lo: int, hi: int) -> int:
+    """First index in [lo, hi) whose member is past ``r``'s max (a skiplist
+    search: members are taken to rise with rank)."""
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if r.lte_max(sl[mid][1]):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+def _rank_bounds(n: int, start: int, end: int) -> tuple[int, int]:
+    """Redis's rank normalisation -> [first, last) (empty when out of range)."""
+    if start < 0:
+        start += n
+    if end < 0:
+        end += n
+    if start < 0:
+        start = 0
+    if start > end or start >= n:
+        return 0, 0
+    if end >= n:
+        end = n - 1
+    return start, end + 1
+
+
+# -- lookups and writes ------------------------------------------------------------------
+
+
+def get_zset(db, key: bytes, write: bool = False):
+    """The sorted set at ``key`` or None; WRONGTYPE for another type."""
+    return lookup_typed(db, key, ZSetValue, write)
+
+
+def new_zset(config, pairs) -> ZSetValue:
+    """A sorted set built from (member, score) pairs with the encoding Redis
+    gives a computed result (zsetConvertToListpackIfNeeded)."""
+    z = ZSetValue()
+    z.big = True  # keep -0 while filling
+    for m, s in pairs:
+        z.insert(m, s)
+    if z.fits_listpack(config):
+        z.to_listpack()
+    return z
+
+
+def _scored(c, items, withscores: bool) -> list:
+    """(score, member) pairs -> reply: members only, or member + score
+    (flat in RESP2, pairs in RESP3)."""
+    if not withscores:
+        return [m for _, m in items]
+    if c.resp3:
+        return [[m, s] for s, m in items]
+    out = []
+    for s, m in items:
+        out.append(m)
+        out.append(s)
+    return out
+
+
+def _delete_if_empty(db, key: bytes, z: ZSetValue) -> None:
+    if not z:
+        db.delete(key)
+
+
+# -- ZADD / ZINCRBY -------------------------------------------------------------------
+
+
+def _zadd(c, args, incr: bool):
+    key = args[1]
+    nx = xx = gt = lt = ch = False
+    j = 2
+    n = len(args)
+    if not incr:
+        while j < n:
+            opt = args[j].lower()
+            if opt == b"nx":
+                nx = True
+            elif opt == b"xx":
+                xx = True
+            elif opt == b"ch":
+                ch = True
+            elif opt == b"incr":
+                incr = True
+            elif opt == b"gt":
+                gt = True
+            elif opt == b"lt":
+                lt = True
+            else:
+                break
+            j += 1
+    elements = n - j
+    if elements % 2 or not elements:
+        raise CommandError(E.SYNTAX)
+    elements //= 2
+    if nx and xx:
+        raise CommandError("ERR XX and NX options at the same time are not compatible")
+    if (gt and nx) or (lt and nx) or (gt and lt):
+        raise CommandError("ERR GT, LT, and/or NX options at the same time are not compatible")
+    if incr and elements > 1:
+        raise CommandError("ERR INCR option supports a single increment-element pair")
+    scores = [parse_score(args[j + 2 * i]) for i in range(elements)]
+    db = c.db
+    z = db.lookup_write(key)
+    if z is not None and type(z) is not ZSetValue:
+        raise CommandError(E.WRONGTYPE)
+    config = c.server.config
+    if z is None:
+        if xx:
+            return None if incr else 0
+        z = ZSetValue()
+        if config.zset_max_listpack_entries == 0 or config.zset_max_listpack_value < len(args[j + 1]):
+            z.big = True
+        db.add(key, z)
+    added = updated = processed = 0
+    score = 0.0
+    for i in range(elements):
+        score = scores[i]
+        m = args[j + 2 * i + 1]
+        cur = z.get(m)
+        if cur is not None:
+            if nx:
+                continue
+            if incr:
+                score += cur
+                if score != score:
+                    if added or updated:
+                        db.signal_modified(key)
+                    raise CommandError(_NAN_SCORE)
+            if (lt and score >= cur) or (gt and score <= cur):
+                continue
+            if score != cur:
+                z.insert(m, score)
+                updated += 1
+            processed += 1
+        elif not xx:
+            z.before_add(config, m)
+            z.insert(m, score)
+            added += 1
+            processed += 1
+    if added or updated:
+        db.signal_modified(key)
+        c.server.dirty += added + updated
+    if incr:
+        return score if processed else None
+    return added + updated if ch else added
+
+
+@command("zadd", -4, "write denyoom fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Add one or more members to a sorted set, or update its score if it already exists", complexity="O(log(N)) for each item added, where N is the number of elements in the sorted set.")
+def zadd(c, args):
+    """Format: ZADD key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]"""
+    return _zadd(c, args, False)
+
+
+@command("zincrby", 4, "write denyoom fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Increment the score of a member in a sorted set", complexity="O(log(N)) where N is the number of elements in the sorted set.")
+def zincrby(c, args):
+    """Format: ZINCRBY key increment member"""
+    return _zadd(c, args, True)
+
+
+# -- simple reads -----------------------------------------------------------------------
+
+
+@command("zcard", 2, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Get the number of members in a sorted set", complexity="O(1)")
+def zcard(c, args):
+    """Format: ZCARD key"""
+    z = get_zset(c.db, args[1])
+    return 0 if z is None else len(z)
+
+
+@command("zscore", 3, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Get the score associated with the given member in a sorted set", complexity="O(1)")
+def zscore(c, args):
+    """Format: ZSCORE key member"""
+    z = get_zset(c.db, args[1])
+    return None if z is None else z.get(args[2])
+
+
+@command("zmscore", -3, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="6.2.0", summary="Get the score associated with the given members in a sorted set", complexity="O(N) where N is the number of members being requested.")
+def zmscore(c, args):
+    """Format: ZMSCORE key member [member ...]"""
+    z = get_zset(c.db, args[1])
+    if z is None:
+        return [None] * (len(args) - 2)
+    return [z.get(m) for m in args[2:]]
+
+
+def _rank(c, args, rev: bool):
+    z = get_zset(c.db, args[1])
+    if z is None:
+        return None
+    r = z.rank(args[2])
+    if r is None:
+        return None
+    return len(z) - 1 - r if rev else r
+
+
+@command("zrank", 3, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Determine the index of a member in a sorted set", complexity="O(log(N))")
+def zrank(c, args):
+    """Format: ZRANK key member"""
+    return _rank(c, args, False)
+
+
+@command("zrevrank", 3, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Determine the index of a member in a sorted set, with scores ordered from high to low", complexity="O(log(N))")
+def zrevrank(c, args):
+    """Format: ZREVRANK key member"""
+    return _rank(c, args, True)
+
+
+@command("zcount", 4, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Count the members in a sorted set with scores within the given values", complexity="O(log(N)) with N being the number of elements in the sorted set.")
+def zcount(c, args):
+    """Format: ZCOUNT key min max"""
+    r = parse_score_range(args[2], args[3])
+    z = get_zset(c.db, args[1])
+    if z is None:
+        return 0
+    lo, hi = _score_bounds(z, r)
+    return hi - lo
+
+
+@command("zlexcount", 4, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.8.9", summary="Count the number of members in a sorted set between a given lexicographical range", complexity="O(log(N)) with N being the number of elements in the sorted set.")
+def zlexcount(c, args):
+    """Format: ZLEXCOUNT key min max"""
+    r = parse_lex_range(args[2], args[3])
+    z = get_zset(c.db, args[1])
+    if z is None:
+        return 0
+    lo, hi = _lex_bounds(z, r)
+    return hi - lo
+
+
+# -- removals -----------------------------------------------------------------------------
+
+
+@command("zrem", -3, "write fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Remove one or more members from a sorted set", complexity="O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.")
+def zrem(c, args):
+    """Format: ZREM key member [member ...]"""
+    key = args[1]
+    db = c.db
+    z = get_zset(db, key, True)
+    if z is None:
+        return 0
+    deleted = 0
+    for m in args[2:]:
+        if z.remove(m):
+            deleted += 1
+            if not z:
+                break
+    if deleted:
+        _delete_if_empty(db, key, z)
+        db.signal_modified(key)
+        c.server.dirty += deleted
+    return deleted
+
+
+def _zremrange(c, args, kind: str):
+    key = args[1]
+    if kind == "rank":
+        start = parse_int(args[2])
+        end = parse_int(args[3])
+    elif kind == "score":
+        srange = parse_score_range(args[2], args[3])
+    else:
+        lrange = parse_lex_range(args[2], args[3])
+    db = c.db
+    z = get_zset(db, key, True)
+    if z is None:
+        return 0
+    if kind == "rank":
+        lo, hi = _rank_bounds(len(z), start, end)
+    elif kind == "score":
+        lo, hi = _score_bounds(z, srange)
+    else:
+        lo, hi = _lex_bounds(z, lrange)
+    deleted = hi - lo
+    if deleted <= 0:
+        return 0
+    for _score, m in z.sl[lo:hi]:
+        dict.__delitem__(z, m)
+    del z.sl[lo:hi]
+    z.pool = None
+    _delete_if_empty(db, key, z)
+    db.signal_modified(key)
+    c.server.dirty += deleted
+    return deleted
+
+
+@command("zremrangebyrank", 4, "write", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Remove all members in a sorted set within the given indexes", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.")
+def zremrangebyrank(c, args):
+    """Format: ZREMRANGEBYRANK key start stop"""
+    return _zremrange(c, args, "rank")
+
+
+@command("zremrangebyscore", 4, "write", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Remove all members in a sorted set within the given scores", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.")
+def zremrangebyscore(c, args):
+    """Format: ZREMRANGEBYSCORE key min max"""
+    return _zremrange(c, args, "score")
+
+
+@command("zremrangebylex", 4, "write", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.8.9", summary="Remove all members in a sorted set between the given lexicographical range", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.")
+def zremrangebylex(c, args):
+    """Format: ZREMRANGEBYLEX key min max"""
+    return _zremrange(c, args, "lex")
+
+
+# -- ranges ------------------------------------------------------------------------------
+
+
+def _zrange_generic(c, args, start_idx: int, store: bytes | None, kind: str | None, rev: bool | None):
+    """zrangeGenericCommand: ZRANGE and its older forms, ZRANGESTORE."""
+    key = args[start_idx]
+    minidx, maxidx = start_idx + 1, start_idx + 2
+    withscores = False
+    offset, limit = 0, -1
+    n = len(args)
+    j = start_idx + 3
+    while j < n:
+        left = n - j - 1
+        opt = args[j].lower()
+        if store is None and opt == b"withscores":
+            withscores = True
+        elif opt == b"limit" and left >= 2:
+            offset = parse_int(args[j + 1])
+            limit = parse_int(args[j + 2])
+            j += 2
+        elif rev is None and opt == b"rev":
+            rev = True
+        elif kind is None and opt == b"bylex":
+            kind = "lex"
+        elif kind is None and opt == b"byscore":
+            kind = "score"
+        else:
+            raise CommandError(E.SYNTAX)
+        j += 1
+    if rev is None:
+        rev = False
+    if kind is None:
+        kind = "rank"
+    if limit != -1 and kind == "rank":
+        raise CommandError("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX")
+    if withscores and kind == "lex":
+        raise CommandError("ERR syntax error, WITHSCORES not supported in combination with BYLEX")
+    if rev and kind != "rank":
+        minidx, maxidx = maxidx, minidx
+    if kind == "rank":
+        start = parse_int(args[minidx])
+        end = parse_int(args[maxidx])
+    elif kind == "score":
+        rng = parse_score_range(args[minidx], args[maxidx])
+    else:
+        rng = parse_lex_range(args[minidx], args[maxidx])
+    db = c.db
+    z = db.lookup_read(key)
+    if z is None:
+        if store is not None:
+            return _store_result(c, store, [])
+        return []
+    if type(z) is not ZSetValue:
+        raise CommandError(E.WRONGTYPE)
+    sl = z.sl
+    if kind == "rank":
+        n = len(z)
+        lo, hi = _rank_bounds(n, start, end)
+        if rev:
+            lo, hi = n - hi, n - lo
+        items = sl[lo:hi]
+    else:
+        lo, hi = _score_bounds(z, rng) if kind == "score" else _lex_bounds(z, rng, rev)
+        if offset < 0 or (offset > 0 and offset >= len(z)):
+            items = []
+        else:
+            count = hi - lo - offset
+            if limit >= 0:
+                count = min(count, limit)
+            if count <= 0:
+                items = []
+            elif rev:
+                items = sl[hi - offset - count : hi - offset]
+            else:
+                items = sl[lo + offset : lo + offset + count]
+    if rev:
+        items.reverse()
+    if store is not None:
+        return _store_result(c, store, [(m, s) for s, m in items])
+    return _scored(c, items, withscores)
+
+
+def _store_result(c, dst: bytes, pairs) -> int:
+    """Write a computed sorted set to ``dst`` (deleting it when empty);
+    the reply is its size."""
+    db = c.db
+    if pairs:
+        z = new_zset(c.server.config, pairs)
+        db.lookup_write(dst)
+        db.set(dst, z)
+        db.signal_modified(dst)
+        c.server.dirty += 1
+        return len(z)
+    if db.lookup_write(dst) is not None:
+        db.delete(dst)
+        db.signal_modified(dst)
+        c.server.dirty += 1
+    return 0
+
+
+@command("zrange", -4, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Return a range of members in a sorted set", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.")
+def zrange(c, args):
+    """Format: ZRANGE key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES]"""
+    return _zrange_generic(c, args, 1, None, None, None)
+
+
+@command("zrangestore", -5, "write denyoom", acl="sortedset", keys=(1, 2, 1), group="sorted-set", since="6.2.0", summary="Store a range of members from sorted set into another key", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.")
+def zrangestore(c, args):
+    """Format: ZRANGESTORE dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]"""
+    return _zrange_generic(c, args, 2, args[1], None, None)
+
+
+@command("zrevrange", -4, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Return a range of members in a sorted set, by index, with scores ordered from high to low", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `REV` argument")
+def zrevrange(c, args):
+    """Format: ZREVRANGE key start stop [WITHSCORES]"""
+    return _zrange_generic(c, args, 1, None, "rank", True)
+
+
+@command("zrangebyscore", -4, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.0.5", summary="Return a range of members in a sorted set, by score", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `BYSCORE` argument")
+def zrangebyscore(c, args):
+    """Format: ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]"""
+    return _zrange_generic(c, args, 1, None, "score", False)
+
+
+@command("zrevrangebyscore", -4, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.2.0", summary="Return a range of members in a sorted set, by score, with scores ordered from high to low", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `REV` and `BYSCORE` arguments")
+def zrevrangebyscore(c, args):
+    """Format: ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count]"""
+    return _zrange_generic(c, args, 1, None, "score", True)
+
+
+@command("zrangebylex", -4, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.8.9", summary="Return a range of members in a sorted set, by lexicographical range", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `BYLEX` argument")
+def zrangebylex(c, args):
+    """Format: ZRANGEBYLEX key min max [LIMIT offset count]"""
+    return _zrange_generic(c, args, 1, None, "lex", False)
+
+
+@command("zrevrangebylex", -4, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.8.9", summary="Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `REV` and `BYLEX` arguments")
+def zrevrangebylex(c, args):
+    """Format: ZREVRANGEBYLEX key max min [LIMIT offset count]"""
+    return _zrange_generic(c, args, 1, None, "lex", True)
+
+
+# -- pops -------------------------------------------------------------------------------
+
+
+def _pop_reply(c, key: bytes, z: ZSetValue, top: bool, count: int, shape: str) -> list:
+    """Pop ``count`` (clamped) elements from ``z`` and build the reply:
+    ``flat`` [m, s, ...], ``nested`` [[m, s], ...], ``withkey`` [key, m, s]
+    (BZPOP*), ``mpop`` [key, [[m, s], ...]]. Deletes an emptied set."""
+    db = c.db
+    n = min(count, len(z))
+    popped = [z.pop_at(-1 if top else 0) for _ in range(n)]
+    _delete_if_empty(db, key, z)
+    db.signal_modified(key)
+    c.server.dirty += n
+    if shape == "nested":
+        return [[m, s] for s, m in popped]
+    if shape == "mpop":
+        return [key, [[m, s] for s, m in popped]]
+    out = [key] if shape == "withkey" else []
+    for s, m in popped:
+        out.append(m)
+        out.append(s)
+    return out
+
+
+def _zpop(c, args, top: bool):
+    n = len(args)
+    if n > 3:
+        raise CommandError(E.SYNTAX)
+    count = 1
+    if n == 3:
+        count = to_int(args[2])
+        if count is None or count < 0:
+            raise CommandError(_POSITIVE)
+    z = get_zset(c.db, args[1], True)
+    if z is None or count == 0:
+        return []
+    return _pop_reply(c, args[1], z, top, count, "nested" if n == 3 and c.resp3 else "flat")
+
+
+@command("zpopmin", -2, "write fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="5.0.0", summary="Remove and return members with the lowest scores in a sorted set", complexity="O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.")
+def zpopmin(c, args):
+    """Format: ZPOPMIN key [count]"""
+    return _zpop(c, args, False)
+
+
+@command("zpopmax", -2, "write fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="5.0.0", summary="Remove and return members with the highest scores in a sorted set", complexity="O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.")
+def zpopmax(c, args):
+    """Format: ZPOPMAX key [count]"""
+    return _zpop(c, args, True)
+
+
+def _bzpop(c, keys: list[bytes], top: bool, timeout: float | None, count: int | None):
+    """BZPOPMIN/BZPOPMAX (count None), ZMPOP (timeout None) and BZMPOP:
+    pop from the first non-empty sorted set among ``keys`` or block."""
+    db = c.db
+    rerun = c.blocked is not None
+    order = keys
+    if rerun:
+        first = getattr(c.server.blocking, "serving_key", None)
+        if first is not None and first in keys:
+            order = [first] + [k for k in keys if k != first]
+    name = b"ZPOPMAX" if top else b"ZPOPMIN"
+    for key in order:
+        z = db.lookup_write(key)
+        if z is None:
+            continue
+        if type(z) is not ZSetValue:
+            if rerun:
+                continue
+            raise CommandError(E.WRONGTYPE)
+        if not z:
+            continue
+        if count is None:
+            c.propagate_as = [[name, key]]
+            return _pop_reply(c, key, z, top, 1, "withkey")
+        n = min(count, len(z))  # Redis propagates the count it popped
+        c.propagate_as = [[name, key, str(n).encode()]]
+        return _pop_reply(c, key, z, top, n, "mpop")
+    if timeout is None:
+        return NULL_ARRAY
+    return Block(keys, timeout, NULL_ARRAY)
+
+
+@command("bzpopmin", -3, "write noscript blocking fast", acl="sortedset", keys=(1, -2, 1), group="sorted-set", since="5.0.0", summary="Remove and return the member with the lowest score from one or more sorted sets, or block until one is available", complexity="O(log(N)) with N being the number of elements in the sorted set.")
+def bzpopmin(c, args):
+    """Format: BZPOPMIN key [key ...] timeout"""
+    timeout = parse_timeout(args[-1])
+    return _bzpop(c, args[1:-1], False, timeout, None)
+
+
+@command("bzpopmax", -3, "write noscript blocking fast", acl="sortedset", keys=(1, -2, 1), group="sorted-set", since="5.0.0", summary="Remove and return the member with the highest score from one or more sorted sets, or block until one is available", complexity="O(log(N)) with N being the number of elements in the sorted set.")
+def bzpopmax(c, args):
+    """Format: BZPOPMAX key [key ...] timeout"""
+    timeout = parse_timeout(args[-1])
+    return _bzpop(c, args[1:-1], True, timeout, None)
+
+
+def _mpop_args(args: list[bytes], numkeys_idx: int) -> tuple[list[bytes], bool, int]:
+    """numkeys key [key ...] MIN|MAX [COUNT count] -> (keys, top, count)."""
+    numkeys = to_int(args[numkeys_idx])
+    if numkeys is None or numkeys < 1:
+        raise CommandError(_NUMKEYS)
+    where_idx = numkeys_idx + numkeys + 1
+    if where_idx >= len(args):
+        raise CommandError(E.SYNTAX)
+    where = args[where_idx].lower()
+    if where == b"min":
+        top = False
+    elif where == b"max":
+        top = True
+    else:
+        raise CommandError(E.SYNTAX)
+    count = -1
+    j = where_idx + 1
+    n = len(args)
+    while j < n:
+        if count == -1 and args[j].lower() == b"count" and j + 1 < n:
+            count = to_int(args[j + 1])
+            if count is None or count < 1:
+                raise CommandError(_COUNT)
+            j += 2
+        else:
+            raise CommandError(E.SYNTAX)
+    if count == -1:
+        count = 1
+    return args[numkeys_idx + 1 : where_idx], top, count
+
+
+def _numkeys_getkeys(numkeys_idx: int, dst: bool = False):
+    def getkeys(args: list[bytes]) -> list[int]:
+        numkeys = to_int(args[numkeys_idx]) if len(args) > numkeys_idx else None
+        if numkeys is None or numkeys < 1 or numkeys_idx + numkeys >= len(args):
+            raise CommandError("ERR Invalid arguments specified for command")
+        keys = list(range(numkeys_idx + 1, numkeys_idx + 1 + numkeys))
+        return [1] + keys if dst else keys
+
+    return getkeys
+
+
+@command("zmpop", -4, "write", acl="sortedset", group="sorted-set", since="7.0.0", summary="Remove and return members with scores in a sorted set", complexity="O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", getkeys=_numkeys_getkeys(1))
+def zmpop(c, args):
+    """Format: ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]"""
+    keys, top, count = _mpop_args(args, 1)
+    return _bzpop(c, keys, top, None, count)
+
+
+@command("bzmpop", -5, "write blocking", acl="sortedset", group="sorted-set", since="7.0.0", summary="Remove and return members with scores in a sorted set or block until one is available", complexity="O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", getkeys=_numkeys_getkeys(2))
+def bzmpop(c, args):
+    """Format: BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]"""
+    timeout = parse_timeout(args[1])
+    keys, top, count = _mpop_args(args, 2)
+    return _bzpop(c, keys, top, timeout, count)
+
+
+# -- random members and scans -------------------------------------------------------------
+
+
+@command("zrandmember", -2, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="6.2.0", summary="Get one or multiple random elements from a sorted set", complexity="O(N) where N is the number of elements returned", tips="nondeterministic_output")
+def zrandmember(c, args):
+    """Format: ZRANDMEMBER key [count [WITHSCORES]]"""
+    n = len(args)
+    if n == 2:
+        z = get_zset(c.db, args[1])
+        if z is None:
+            return None
+        return z.random_member()
+    count = to_int(args[2])
+    if count is None:
+        raise CommandError(E.NOT_INTEGER)
+    if count < -LLONG_MAX:
+        raise CommandError(E.LLONG_RANGE)
+    if n > 4 or (n == 4 and args[3].lower() != b"withscores"):
+        raise CommandError(E.SYNTAX)
+    withscores = n == 4
+    if withscores and (count < -(LLONG_MAX // 2) or count > LLONG_MAX // 2):
+        raise CommandError("ERR value is out of range")
+    z = get_zset(c.db, args[1])
+    if z is None or count == 0:
+        return []
+    if count < 0:
+        members = z.random_repeats(-count)
+    elif count >= len(z):
+        members = z.members_by_rank()
+        members.reverse()  # Redis 7.0 walks the whole set from the tail
+    elif count == 1:
+        members = [z.random_member()]
+    else:
+        members = z.random_distinct(count)
+    if not withscores:
+        return members
+    return _scored(c, [(z[m], m) for m in members], True)
+
+
+def _scan_score(z: ZSetValue, s: float) -> bytes:
+    """A score as ZSCAN prints it: listpacks hold integral scores as
+    integers, skiplists print %.17g."""
+    if not z.big and -(2.0**62) <= s <= 2.0**62 and s == int(s):
+        return b"%d" % int(s)
+    if math.isinf(s):
+        return b"inf" if s > 0 else b"-inf"
+    return b"%.17g" % s
+
+
+@command("zscan", -3, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.8.0", summary="Incrementally iterate sorted sets elements and associated scores", complexity="O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", tips="nondeterministic_output")
+def zscan(c, args):
+    """Format: ZSCAN key cursor [MATCH pattern] [COUNT count]"""
+    cursor = parse_cursor(args[2])
+    z = get_zset(c.db, args[1])
+    if z is None:
+        return [b"0", []]
+    matcher, count, _ = parse_scan_options(args, 3, False)
+    if not z.big:
+        nxt, members = 0, z.members_by_rank()
+    else:
+        nxt, members = _cursors(c.server).scan(z, cursor, count, z.__contains__)
+    out = []
+    for m in members:
+        if matcher is None or matcher(m):
+            out.append(m)
+            out.append(_scan_score(z, z[m]))
+    return [str(nxt).encode(), out]
+
+
+# -- ZUNION / ZINTER / ZDIFF ----------------------------------------------------------------
+
+
+def _agg(op: int, a: float, b: float) -> float:
+    if op == 0:
+        r = a + b
+        return 0.0 if r != r else r
+    if op == 1:
+        return a if a < b else b
+    return a if a > b else b
+
+
+def _setop(c, args, numkeys_idx: int, op: str, dst: bytes | None, card_only: bool = False):
+    """zunionInterDiffGenericCommand."""
+    setnum = parse_int(args[numkeys_idx])
+    name = args[0].lower().decode("latin-1")
+    if setnum < 1:
+        raise CommandError("ERR at least 1 input key is needed for '%s' command" % name)
+    if setnum > len(args) - (numkeys_idx + 1):
+        raise CommandError(E.SYNTAX)
+    db = c.db
+    srcs = []
+    j = numkeys_idx + 1
+    for _ in range(setnum):
+        v = db.lookup_read(args[j])
+        if v is not None and type(v) is not ZSetValue and type(v) is not SetValue:
+            raise CommandError(E.WRONGTYPE)
+        srcs.append(v)
+        j += 1
+    weights = [1.0] * setnum
+    aggregate = 0
+    withscores = False
+    limit = 0
+    n = len(args)
+    while j < n:
+        remaining = n - j
+        opt = args[j].lower()
+        if op != "diff" and not card_only and remaining >= setnum + 1 and opt == b"weights":
+            j += 1
+            for i in range(setnum):
+                weights[i] = parse_score(args[j], "ERR weight value is not a float")
+                j += 1
+        elif op != "diff" and not card_only and remaining >= 2 and opt == b"aggregate":
+            a = args[j + 1].lower()
+            if a == b"sum":
+                aggregate = 0
+            elif a == b"min":
+                aggregate = 1
+            elif a == b"max":
+                aggregate = 2
+            else:
+                raise CommandError(E.SYNTAX)
+            j += 2
+        elif remaining >= 1 and dst is None and not card_only and opt == b"withscores":
+            withscores = True
+            j += 1
+        elif card_only and remaining >= 2 and opt == b"limit":
+            limit = to_int(args[j + 1])
+            if limit is None or limit < 0:
+                raise CommandError("ERR LIMIT can't be negative")
+            j += 2
+        else:
+            raise CommandError(E.SYNTAX)
+
+    def items(v):
+        if v is None:
+            return ()
+        if type(v) is SetValue:
+            return ((m, 1.0) for m in v)
+        return v.items()
+
+    def score_in(v, m):
+        if type(v) is SetValue:
+            return 1.0 if m in v else None
+        return v.get(m)
+
+    result: dict[bytes, float] = {}
+    if op == "inter":
+        order = sorted(range(setnum), key=lambda i: 0 if srcs[i] is None else len(srcs[i]))
+        if all(srcs[i] for i in order):
+            first = order[0]
+            rest = order[1:]
+            for m, s in items(srcs[first]):
+                score = weights[first] * s
+                if score != score:
+                    score = 0.0
+                for i in rest:
+                    other = score_in(srcs[i], m)
+                    if other is None:
+                        break
+                    v = weights[i] * other
+                    if v != v:
+                        v = 0.0
+                    score = _agg(aggregate, score, v)
+                else:
+                    result[m] = score
+                    if card_only and limit and len(result) >= limit:
+                        break
+    elif op == "union":
+        order = sorted(range(setnum), key=lambda i: 0 if srcs[i] is None else len(srcs[i]))
+        for i in order:
+            w = weights[i]
+            for m, s in items(srcs[i]):
+                v = w * s
+                if v != v:
+                    v = 0.0
+                cur = result.get(m)
+                result[m] = v if cur is None else _agg(aggregate, cur, v)
+    else:
+        first = srcs[0]
+        if first:
+            rest = [v for v in srcs[1:] if v]
+            for m, s in items(first):
+                if not any(score_in(v, m) is not None for v in rest):
+                    result[m] = s
+    if card_only:
+        return len(result)
+    if dst is not None:
+        return _store_result(c, dst, list(result.items()))
+    ordered = sorted((s, m) for m, s in result.items())
+    return _scored(c, ordered, withscores)
+
+
+@command("zunion", -3, "readonly", acl="sortedset", group="sorted-set", since="6.2.0", summary="Add multiple sorted sets", complexity="O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", getkeys=_numkeys_getkeys(1))
+def zunion(c, args):
+    """Format: ZUNION numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]"""
+    return _setop(c, args, 1, "union", None)
+
+
+@command("zinter", -3, "readonly", acl="sortedset", group="sorted-set", since="6.2.0", summary="Intersect multiple sorted sets", complexity="O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", getkeys=_numkeys_getkeys(1))
+def zinter(c, args):
+    """Format: ZINTER numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]"""
+    return _setop(c, args, 1, "inter", None)
+
+
+@command("zdiff", -3, "readonly", acl="sortedset", group="sorted-set", since="6.2.0", summary="Subtract multiple sorted sets", complexity="O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", getkeys=_numkeys_getkeys(1))
+def zdiff(c, args):
+    """Format: ZDIFF numkeys key [key ...] [WITHSCORES]"""
+    return _setop(c, args, 1, "diff", None)
+
+
+@command("zunionstore", -4, "write denyoom", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Add multiple sorted sets and store the resulting sorted set in a new key", complexity="O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", getkeys=_numkeys_getkeys(2, True))
+def zunionstore(c, args):
+    """Format: ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]"""
+    return _setop(c, args, 2, "union", args[1])
+
+
+@command("zinterstore", -4, "write denyoom", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Intersect multiple sorted sets and store the resulting sorted set in a new key", complexity="O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", getkeys=_numkeys_getkeys(2, True))
+def zinterstore(c, args):
+    """Format: ZINTERSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]"""
+    return _setop(c, args, 2, "inter", args[1])
+
+
+@command("zdiffstore", -4, "write denyoom", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="6.2.0", summary="Subtract multiple sorted sets and store the resulting sorted set in a new key", complexity="O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", getkeys=_numkeys_getkeys(2, True))
+def zdiffstore(c, args):
+    """Format: ZDIFFSTORE destination numkeys key [key ...]"""
+    return _setop(c, args, 2, "diff", args[1])
+
+
+@command("zintercard", -3, "readonly", acl="sortedset", group="sorted-set", since="7.0.0", summary="Intersect multiple sorted sets and return the cardinality of the result", complexity="O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", getkeys=_numkeys_getkeys(1))
+def zintercard(c, args):
+    """Format: ZINTERCARD numkeys key [key ...] [LIMIT limit]"""
+    return _setop(c, args, 1, "inter", None, True)
