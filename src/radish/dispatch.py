@@ -267,9 +267,7 @@ def _plain(c, server) -> bool:
         and c.multi_queue is None
         and c.authenticated
         and not c.reply_mode
-        and not c.subscriptions
-        and not c.psubscriptions
-        and not c.ssubscriptions
+        and not c.subscribed()
         and not server.loading
         and server.precheck_write(c, _WRITE_PROBE) is None
     )
