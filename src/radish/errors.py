@@ -49,3 +49,6 @@ DEBUG_DISABLED = (
     "\"local\", you can run it from a local connection, otherwise you need to set this "
     "option in the configuration file, and then restart the server."
 )
+NUMKEYS_NOT_POSITIVE = "ERR numkeys should be greater than 0"
+COUNT_NOT_POSITIVE = "ERR count should be greater than 0"
+INVALID_GETKEYS_ARGS = "ERR Invalid arguments specified for command"

@@ -77,3 +77,46 @@ def parse_timeout(s: bytes) -> float:
     if ms < 0:
         raise CommandError(E.TIMEOUT_NEGATIVE)
     return ms / 1000.0
+
+
+def numkeys_getkeys(numkeys_idx: int, dst: bool = False):
+    """COMMAND GETKEYS for ``… numkeys key [key …]`` commands (LMPOP,
+    ZUNION …); ``dst``: argument 1 is a destination key too."""
+
+    def getkeys(args: list[bytes]) -> list[int]:
+        numkeys = to_int(args[numkeys_idx]) if len(args) > numkeys_idx else None
+        if numkeys is None or numkeys < 1 or numkeys_idx + numkeys >= len(args):
+            raise CommandError(E.INVALID_GETKEYS_ARGS)
+        keys = list(range(numkeys_idx + 1, numkeys_idx + 1 + numkeys))
+        return [1] + keys if dst else keys
+
+    return getkeys
+
+
+def parse_mpop_args(args: list[bytes], numkeys_idx: int, first: bytes, second: bytes) -> tuple[list[bytes], bool, int]:
+    """``numkeys key [key …] FIRST|SECOND [COUNT count]`` of LMPOP/ZMPOP and
+    their blocking forms (LEFT|RIGHT, MIN|MAX) -> (keys, FIRST was given,
+    count)."""
+    numkeys = to_int(args[numkeys_idx])
+    if numkeys is None or numkeys < 1:
+        raise CommandError(E.NUMKEYS_NOT_POSITIVE)
+    where_idx = numkeys_idx + numkeys + 1
+    if where_idx >= len(args):
+        raise CommandError(E.SYNTAX)
+    where = args[where_idx].lower()
+    if where != first and where != second:
+        raise CommandError(E.SYNTAX)
+    count = -1
+    j = where_idx + 1
+    n = len(args)
+    while j < n:
+        if count == -1 and args[j].lower() == b"count" and j + 1 < n:
+            count = to_int(args[j + 1])
+            if count is None or count < 1:
+                raise CommandError(E.COUNT_NOT_POSITIVE)
+            j += 2
+        else:
+            raise CommandError(E.SYNTAX)
+    if count == -1:
+        count = 1
+    return args[numkeys_idx + 1 : where_idx], where == first, count

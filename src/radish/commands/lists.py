@@ -20,13 +20,11 @@ from ..blocking import Block
 from ..db.types import ListValue
 from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY, OK
-from .args import parse_int, parse_timeout, to_int
+from .args import numkeys_getkeys, parse_int, parse_mpop_args, parse_timeout, to_int
 from .registry import command
 from .types import lookup_typed
 
 _POSITIVE = "ERR value is out of range, must be positive"
-_NUMKEYS = "ERR numkeys should be greater than 0"
-_COUNT = "ERR count should be greater than 0"
 
 
 def get_list(db, key: bytes, write: bool = False):
@@ -246,45 +244,10 @@ def brpop(c, args):
     return _bpop(c, args[1:-1], False, timeout, None)
 
 
-def _mpop_args(args: list[bytes], numkeys_idx: int) -> tuple[list[bytes], bool, int]:
-    """numkeys key [key ...] LEFT|RIGHT [COUNT count] -> (keys, head, count)."""
-    numkeys = to_int(args[numkeys_idx])
-    if numkeys is None or numkeys < 1:
-        raise CommandError(_NUMKEYS)
-    where_idx = numkeys_idx + numkeys + 1
-    if where_idx >= len(args):
-        raise CommandError(E.SYNTAX)
-    head = _where(args[where_idx])
-    count = -1
-    j = where_idx + 1
-    n = len(args)
-    while j < n:
-        if count == -1 and args[j].lower() == b"count" and j + 1 < n:
-            count = to_int(args[j + 1])
-            if count is None or count < 1:
-                raise CommandError(_COUNT)
-            j += 2
-        else:
-            raise CommandError(E.SYNTAX)
-    if count == -1:
-        count = 1
-    return args[numkeys_idx + 1 : where_idx], head, count
-
-
-def _numkeys_getkeys(numkeys_idx: int):
-    def getkeys(args: list[bytes]) -> list[int]:
-        numkeys = to_int(args[numkeys_idx]) if len(args) > numkeys_idx else None
-        if numkeys is None or numkeys < 1 or numkeys_idx + numkeys >= len(args):
-            raise CommandError("ERR Invalid arguments specified for command")
-        return list(range(numkeys_idx + 1, numkeys_idx + 1 + numkeys))
-
-    return getkeys
-
-
-@command("lmpop", -4, "write", acl="list", group="list", since="7.0.0", summary="Pop elements from a list", complexity="O(N+M) where N is the number of provided keys and M is the number of elements returned.", getkeys=_numkeys_getkeys(1))
+@command("lmpop", -4, "write", acl="list", group="list", since="7.0.0", summary="Pop elements from a list", complexity="O(N+M) where N is the number of provided keys and M is the number of elements returned.", getkeys=numkeys_getkeys(1))
 def lmpop(c, args):
     """Format: LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]"""
-    keys, head, count = _mpop_args(args, 1)
+    keys, head, count = parse_mpop_args(args, 1, b"left", b"right")
     db = c.db
     for key in keys:
         lst = get_list(db, key, True)
@@ -297,10 +260,10 @@ def lmpop(c, args):
     return NULL_ARRAY
 
 
-@command("blmpop", -5, "write blocking", acl="list", group="list", since="7.0.0", summary="Pop elements from a list, or block until one is available", complexity="O(N+M) where N is the number of provided keys and M is the number of elements returned.", getkeys=_numkeys_getkeys(2))
+@command("blmpop", -5, "write blocking", acl="list", group="list", since="7.0.0", summary="Pop elements from a list, or block until one is available", complexity="O(N+M) where N is the number of provided keys and M is the number of elements returned.", getkeys=numkeys_getkeys(2))
 def blmpop(c, args):
     """Format: BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]"""
-    keys, head, count = _mpop_args(args, 2)
+    keys, head, count = parse_mpop_args(args, 2, b"left", b"right")
     timeout = parse_timeout(args[1])
     return _bpop(c, keys, head, timeout, count)
 

@@ -27,7 +27,7 @@ from ..db.types import SetValue, ZSetValue
 from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY
 from ..strconv import LLONG_MAX
-from .args import parse_int, parse_timeout, to_int
+from .args import numkeys_getkeys, parse_int, parse_mpop_args, parse_timeout, to_int
 from .keys import _cursors, parse_cursor, parse_scan_options
 from .registry import command
 from .types import lookup_typed
@@ -36,8 +36,6 @@ _NAN_SCORE = "ERR resulting score is not a number (NaN)"
 _MINMAX_FLOAT = "ERR min or max is not a float"
 _MINMAX_LEX = "ERR min or max not valid string range item"
 _POSITIVE = "ERR value is out of range, must be positive"
-_NUMKEYS = "ERR numkeys should be greater than 0"
-_COUNT = "ERR count should be greater than 0"
 _WS = b" \t\n\r\v\f"
 _INF = float("inf")
 
@@ -801,60 +799,18 @@ def bzpopmax(c, args):
     return _bzpop(c, args[1:-1], True, timeout, None)
 
 
-def _mpop_args(args: list[bytes], numkeys_idx: int) -> tuple[list[bytes], bool, int]:
-    """numkeys key [key ...] MIN|MAX [COUNT count] -> (keys, top, count)."""
-    numkeys = to_int(args[numkeys_idx])
-    if numkeys is None or numkeys < 1:
-        raise CommandError(_NUMKEYS)
-    where_idx = numkeys_idx + numkeys + 1
-    if where_idx >= len(args):
-        raise CommandError(E.SYNTAX)
-    where = args[where_idx].lower()
-    if where == b"min":
-        top = False
-    elif where == b"max":
-        top = True
-    else:
-        raise CommandError(E.SYNTAX)
-    count = -1
-    j = where_idx + 1
-    n = len(args)
-    while j < n:
-        if count == -1 and args[j].lower() == b"count" and j + 1 < n:
-            count = to_int(args[j + 1])
-            if count is None or count < 1:
-                raise CommandError(_COUNT)
-            j += 2
-        else:
-            raise CommandError(E.SYNTAX)
-    if count == -1:
-        count = 1
-    return args[numkeys_idx + 1 : where_idx], top, count
-
-
-def _numkeys_getkeys(numkeys_idx: int, dst: bool = False):
-    def getkeys(args: list[bytes]) -> list[int]:
-        numkeys = to_int(args[numkeys_idx]) if len(args) > numkeys_idx else None
-        if numkeys is None or numkeys < 1 or numkeys_idx + numkeys >= len(args):
-            raise CommandError("ERR Invalid arguments specified for command")
-        keys = list(range(numkeys_idx + 1, numkeys_idx + 1 + numkeys))
-        return [1] + keys if dst else keys
-
-    return getkeys
-
-
-@command("zmpop", -4, "write", acl="sortedset", group="sorted-set", since="7.0.0", summary="Remove and return members with scores in a sorted set", complexity="O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", getkeys=_numkeys_getkeys(1))
+@command("zmpop", -4, "write", acl="sortedset", group="sorted-set", since="7.0.0", summary="Remove and return members with scores in a sorted set", complexity="O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", getkeys=numkeys_getkeys(1))
 def zmpop(c, args):
     """Format: ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]"""
-    keys, top, count = _mpop_args(args, 1)
+    keys, top, count = parse_mpop_args(args, 1, b"max", b"min")
     return _bzpop(c, keys, top, None, count)
 
 
-@command("bzmpop", -5, "write blocking", acl="sortedset", group="sorted-set", since="7.0.0", summary="Remove and return members with scores in a sorted set or block until one is available", complexity="O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", getkeys=_numkeys_getkeys(2))
+@command("bzmpop", -5, "write blocking", acl="sortedset", group="sorted-set", since="7.0.0", summary="Remove and return members with scores in a sorted set or block until one is available", complexity="O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", getkeys=numkeys_getkeys(2))
 def bzmpop(c, args):
     """Format: BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]"""
     timeout = parse_timeout(args[1])
-    keys, top, count = _mpop_args(args, 2)
+    keys, top, count = parse_mpop_args(args, 2, b"max", b"min")
     return _bzpop(c, keys, top, timeout, count)
 
 
@@ -1050,43 +1006,43 @@ def _setop(c, args, numkeys_idx: int, op: str, dst: bytes | None, card_only: boo
     return _scored(c, ordered, withscores)
 
 
-@command("zunion", -3, "readonly", acl="sortedset", group="sorted-set", since="6.2.0", summary="Add multiple sorted sets", complexity="O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", getkeys=_numkeys_getkeys(1))
+@command("zunion", -3, "readonly", acl="sortedset", group="sorted-set", since="6.2.0", summary="Add multiple sorted sets", complexity="O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", getkeys=numkeys_getkeys(1))
 def zunion(c, args):
     """Format: ZUNION numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]"""
     return _setop(c, args, 1, "union", None)
 
 
-@command("zinter", -3, "readonly", acl="sortedset", group="sorted-set", since="6.2.0", summary="Intersect multiple sorted sets", complexity="O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", getkeys=_numkeys_getkeys(1))
+@command("zinter", -3, "readonly", acl="sortedset", group="sorted-set", since="6.2.0", summary="Intersect multiple sorted sets", complexity="O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", getkeys=numkeys_getkeys(1))
 def zinter(c, args):
     """Format: ZINTER numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]"""
     return _setop(c, args, 1, "inter", None)
 
 
-@command("zdiff", -3, "readonly", acl="sortedset", group="sorted-set", since="6.2.0", summary="Subtract multiple sorted sets", complexity="O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", getkeys=_numkeys_getkeys(1))
+@command("zdiff", -3, "readonly", acl="sortedset", group="sorted-set", since="6.2.0", summary="Subtract multiple sorted sets", complexity="O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", getkeys=numkeys_getkeys(1))
 def zdiff(c, args):
     """Format: ZDIFF numkeys key [key ...] [WITHSCORES]"""
     return _setop(c, args, 1, "diff", None)
 
 
-@command("zunionstore", -4, "write denyoom", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Add multiple sorted sets and store the resulting sorted set in a new key", complexity="O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", getkeys=_numkeys_getkeys(2, True))
+@command("zunionstore", -4, "write denyoom", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Add multiple sorted sets and store the resulting sorted set in a new key", complexity="O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", getkeys=numkeys_getkeys(2, True))
 def zunionstore(c, args):
     """Format: ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]"""
     return _setop(c, args, 2, "union", args[1])
 
 
-@command("zinterstore", -4, "write denyoom", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Intersect multiple sorted sets and store the resulting sorted set in a new key", complexity="O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", getkeys=_numkeys_getkeys(2, True))
+@command("zinterstore", -4, "write denyoom", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Intersect multiple sorted sets and store the resulting sorted set in a new key", complexity="O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", getkeys=numkeys_getkeys(2, True))
 def zinterstore(c, args):
     """Format: ZINTERSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]"""
     return _setop(c, args, 2, "inter", args[1])
 
 
-@command("zdiffstore", -4, "write denyoom", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="6.2.0", summary="Subtract multiple sorted sets and store the resulting sorted set in a new key", complexity="O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", getkeys=_numkeys_getkeys(2, True))
+@command("zdiffstore", -4, "write denyoom", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="6.2.0", summary="Subtract multiple sorted sets and store the resulting sorted set in a new key", complexity="O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", getkeys=numkeys_getkeys(2, True))
 def zdiffstore(c, args):
     """Format: ZDIFFSTORE destination numkeys key [key ...]"""
     return _setop(c, args, 2, "diff", args[1])
 
 
-@command("zintercard", -3, "readonly", acl="sortedset", group="sorted-set", since="7.0.0", summary="Intersect multiple sorted sets and return the cardinality of the result", complexity="O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", getkeys=_numkeys_getkeys(1))
+@command("zintercard", -3, "readonly", acl="sortedset", group="sorted-set", since="7.0.0", summary="Intersect multiple sorted sets and return the cardinality of the result", complexity="O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", getkeys=numkeys_getkeys(1))
 def zintercard(c, args):
     """Format: ZINTERCARD numkeys key [key ...] [LIMIT limit]"""
     return _setop(c, args, 1, "inter", None, True)
