@@ -49,3 +49,11 @@ DEBUG_DISABLED = (
     "\"local\", you can run it from a local connection, otherwise you need to set this "
     "option in the configuration file, and then restart the server."
 )
+# Bitmap commands (bitops.c).
+BIT_OFFSET = "ERR bit offset is not an integer or out of range"
+BIT_VALUE = "ERR bit is not an integer or out of range"
+BITFIELD_TYPE = "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+BITFIELD_OVERFLOW_TYPE = "ERR Invalid OVERFLOW type specified"
+BITFIELD_RO_GET_ONLY = "ERR BITFIELD_RO only supports the GET subcommand"
+BITOP_NOT_ONE_KEY = "ERR BITOP NOT must be called with a single source key."
+BITPOS_BIT = "ERR The bit argument must be 1 or 0."
