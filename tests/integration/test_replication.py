@@ -546,6 +546,10 @@ WRITES = [
     ("SADD", "st", "1", "2", "3", "4", "5", "a"), ("SREM", "st", "a"), ("SPOP", "st"), ("SPOP", "st", "2"), ("SMOVE", "st", "st2", "1"),
     ("SADD", "st3", "1", "9"), ("SDIFFSTORE", "sd", "st", "st3"), ("SINTERSTORE", "si", "st", "st3"), ("SUNIONSTORE", "su", "st", "st3"),
     ("RPUSH", "sortme", "3", "1", "2"), ("SORT", "sortme", "STORE", "sorted"),
+    ("SETBIT", "bm", "100", "1"), ("SETBIT", "bm", "3", "1"), ("BITOP", "NOT", "bmnot", "bm"),
+    ("BITOP", "XOR", "bmx", "bm", "bmnot", "s"), ("SET", "bmdel", "x"), ("BITOP", "AND", "bmdel", "nokey"),
+    ("BITFIELD", "bf", "SET", "u8", "#2", "200", "INCRBY", "i5", "3", "-7", "GET", "u4", "0"),
+    ("BITFIELD", "bf", "OVERFLOW", "SAT", "INCRBY", "u8", "#2", "100"),
     ("SWAPDB", "0", "6"), ("SWAPDB", "0", "6"), ("SELECT", "7"), ("SET", "in7", "1"), ("FLUSHDB",), ("SELECT", "0"),
 ]
 RESTORE_SOURCE = "s"
