@@ -333,6 +333,15 @@ bitfield k2 overflow fail set u8 16 300 set u8 0 0
 get k2
 """
 
+SCRIPTS["getkeys"] = r"""
+command getkeys bitop and d a b
+command getkeys bitop not d a
+command getkeys bitfield k get u8 0
+command getkeys bitfield_ro k get u8 0
+command getkeys setbit k 0 1
+command getkeys bitpos k 1
+"""
+
 SCRIPTS["watch_and_multi"] = r"""
 set a x
 multi
@@ -350,6 +359,39 @@ def test_script_matches_redis(name, raw_pair):
     ours, theirs = raw_pair
     diffs = run_script(ours, theirs, SCRIPTS[name])
     assert diffs == [], "\n".join("%s\n  radish: %r\n  redis:  %r" % d for d in diffs)
+
+
+STATS_SCRIPT = r"""
+config resetstat
+set a x
+getbit a 0
+getbit nokey 0
+bitcount a
+bitcount nokey
+bitpos a 1
+bitpos nokey 0
+bitop or d a nokey
+bitfield a get u8 0
+bitfield nokey get u8 0
+bitfield a set u8 0 1
+bitfield nokey2 incrby u8 0 1
+bitfield_ro a get u8 0
+bitfield_ro nokey get u8 0
+setbit a 3 1
+setbit nokey3 3 1
+"""
+
+
+def _stat_lines(conn: RawConnection) -> list[bytes]:
+    _raw, info = conn.call([b"INFO", b"stats"])
+    return [line for line in info.split(b"\r\n") if line.startswith((b"keyspace_hits:", b"keyspace_misses:"))]
+
+
+def test_keyspace_hits_and_misses_match(raw_pair):
+    ours, theirs = raw_pair
+    assert run_script(ours, theirs, STATS_SCRIPT) == []
+    assert _stat_lines(ours) == _stat_lines(theirs)
+    assert len(_stat_lines(ours)) == 2
 
 
 def _dirty(conn: RawConnection) -> int:
