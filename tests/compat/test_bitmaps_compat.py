@@ -8,7 +8,9 @@ from __future__ import annotations
 import random
 
 import pytest
+import redis
 from tests.compat.test_strings_keys_compat import RawConnection, run_script
+from tests.conftest import start_radish, start_redis
 
 
 @pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
@@ -530,3 +532,34 @@ bitfield k set u8 8388608 1
         for c in (ours, theirs):
             c.call([b"CONFIG", b"SET", b"proto-max-bulk-len", b"536870912"])
     assert diffs == [], diffs
+
+
+def _aof_reload_lengths(start) -> list:
+    """Write past 1 MB, restart on the same AOF with proto-max-bulk-len at
+    1 MB: the AOF client is obeyed (Redis's mustObeyClient)."""
+    s = start("--appendonly", "yes", "--appendfsync", "always")
+    c = s.client()
+    c.setbit("bm", 2_000_000 * 8, 1)
+    c.execute_command("BITFIELD", "bf", "SET", "u8", "#2000000", "1")
+    c.setrange("sr", 2_000_000, "x")
+    c.append("sr", "y")
+    c.close()
+    s.stop()
+    s2 = start("--appendonly", "yes", "--proto-max-bulk-len", "1mb", workdir=s.dir)
+    try:
+        c = s2.client()
+        out = [c.strlen(k) for k in ("bm", "bf", "sr")]
+        try:
+            c.setbit("bm", 2_000_000 * 8, 0)
+        except redis.ResponseError as e:
+            out.append(str(e))
+        c.close()
+        return out
+    finally:
+        s2.stop()
+
+
+def test_aof_loading_ignores_the_offset_limit():
+    ours = _aof_reload_lengths(start_radish)
+    theirs = _aof_reload_lengths(start_redis)
+    assert ours == theirs == [2_000_001, 2_000_001, 2_000_002, "bit offset is not an integer or out of range"]

@@ -35,14 +35,14 @@ def _s64(x: int) -> int:
 def _bit_offset(c, arg: bytes, bits: int = 0) -> int:
     """Redis's getBitOffsetFromArgument: ``#N`` means N * bits when
     ``bits`` (BITFIELD); the byte must be under proto-max-bulk-len (except
-    for the primary's stream)."""
+    for the primary's stream and the AOF being loaded)."""
     usehash = bits > 0 and arg[:1] == b"#"
     n = to_int(arg[1:] if usehash else arg)
     if n is None:
         raise CommandError(E.BIT_OFFSET)
     if usehash:
         n = _s64(n * bits)
-    if n < 0 or (not c.is_master() and (n >> 3) >= c.server.config.proto_max_bulk_len):
+    if n < 0 or (not c.must_obey() and (n >> 3) >= c.server.config.proto_max_bulk_len):
         raise CommandError(E.BIT_OFFSET)
     return n
 
