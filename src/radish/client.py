@@ -45,6 +45,7 @@ class Client:
         self.user = "default"
         self.authenticated = not server.config.requirepass
         self.flags = 0
+        self.is_aof_loader = False  # the AOF loading client (Redis's CLIENT_ID_AOF)
         self.reply_mode = 0  # 0 on, 1 off, 2 skip next
         self.created = time.time()
         self.last_interaction = self.created
@@ -88,6 +89,11 @@ class Client:
 
     def is_master(self) -> bool:
         return bool(self.flags & FLAG_MASTER)
+
+    def must_obey(self) -> bool:
+        """Redis's mustObeyClient: the primary's stream and the AOF being
+        loaded are applied even past limits such as proto-max-bulk-len."""
+        return bool(self.flags & FLAG_MASTER) or self.is_aof_loader
 
     def flag_string(self) -> str:
         """The ``flags=`` field of CLIENT LIST."""

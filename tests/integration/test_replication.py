@@ -565,6 +565,10 @@ WRITES = [
     ("ZREMRANGEBYRANK", "z", "-1", "-1"), ("ZREMRANGEBYSCORE", "z", "4", "4"), ("ZREMRANGEBYLEX", "z", "[la", "[lb"),
     ("ZADD", "z2", "7", "a", "8", "x"), ("ZUNIONSTORE", "zu", "2", "z", "z2", "WEIGHTS", "2", "3"),
     ("ZINTERSTORE", "zi", "2", "z", "z2"), ("ZDIFFSTORE", "zd", "2", "z", "z2"), ("ZRANGESTORE", "zr", "z", "0", "1"),
+    ("SETBIT", "bm", "100", "1"), ("SETBIT", "bm", "3", "1"), ("BITOP", "NOT", "bmnot", "bm"),
+    ("BITOP", "XOR", "bmx", "bm", "bmnot", "s"), ("SET", "bmdel", "x"), ("BITOP", "AND", "bmdel", "nokey"),
+    ("BITFIELD", "bf", "SET", "u8", "#2", "200", "INCRBY", "i5", "3", "-7", "GET", "u4", "0"),
+    ("BITFIELD", "bf", "OVERFLOW", "SAT", "INCRBY", "u8", "#2", "100"),
     ("SWAPDB", "0", "6"), ("SWAPDB", "0", "6"), ("SELECT", "7"), ("SET", "in7", "1"), ("FLUSHDB",), ("SELECT", "0"),
 ]
 RESTORE_SOURCE = "s"
@@ -605,3 +609,23 @@ def test_every_write_command_propagates(pair):
     # RESTORE-ASKING is a cluster command.
     missing = all_writes - exercised - {"flushall", "restore-asking"}
     assert not missing, "write commands whose propagation is untested: %s" % sorted(missing)
+
+
+def test_bitmaps_on_a_replica(pair):
+    """Bitmap writes reach the replica; there BITFIELD_RO reads, while
+    BITFIELD (even with only GETs, it is a write command) is refused."""
+    master, replica = pair
+    m, r = master.client(), replica.client()
+    wait_for(lambda: link_up(r))
+    m.setbit("bm", 10, 1)
+    cmd(m, "BITFIELD", "bm", "SET", "u8", "#2", "77", "INCRBY", "i4", "0", "3")
+    cmd(m, "BITOP", "NOT", "bmn", "bm")
+    wait_for(lambda: info(r)["master_repl_offset"] == info(m)["master_repl_offset"])
+    assert r.get("bm") == m.get("bm") == b"\x30\x20\x4d"
+    assert r.get("bmn") == b"\xcf\xdf\xb2"
+    assert cmd(r, "BITFIELD_RO", "bm", "GET", "u8", "#2", "GET", "i4", "0") == [77, 3]
+    assert r.bitcount("bm") == 7
+    with pytest.raises(redis.ReadOnlyError, match="You can't write against a read only replica."):
+        cmd(r, "BITFIELD", "bm", "GET", "u8", "0")
+    with pytest.raises(redis.ReadOnlyError):
+        r.setbit("bm", 0, 1)

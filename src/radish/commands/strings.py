@@ -41,8 +41,9 @@ def get_string(db, key: bytes, write: bool = False):
 
 
 def _check_len(c, n: int) -> None:
-    """Redis's checkStringLength: the master's stream is never refused."""
-    if n > c.server.config.proto_max_bulk_len and not c.is_master():
+    """Redis's checkStringLength: the primary's stream and the AOF being
+    loaded are never refused."""
+    if n > c.server.config.proto_max_bulk_len and not c.must_obey():
         raise CommandError(E.STRING_TOO_LONG)
 
 

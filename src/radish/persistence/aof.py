@@ -514,6 +514,7 @@ class Aof:
                 client.no_block = True
                 client.reply_mode = 1
                 client.addr = "aof"
+                client.is_aof_loader = True
                 size = self._load_file(info, client, last=i == len(files) - 1)
                 if info.type == "b":
                     self.base_size = size
