@@ -11,6 +11,7 @@ def load_all() -> None:
         return
     from . import (  # noqa: F401
         connection,
+        geo,
         hashes,
         keys,
         lists,
