@@ -565,6 +565,11 @@ WRITES = [
     ("ZREMRANGEBYRANK", "z", "-1", "-1"), ("ZREMRANGEBYSCORE", "z", "4", "4"), ("ZREMRANGEBYLEX", "z", "[la", "[lb"),
     ("ZADD", "z2", "7", "a", "8", "x"), ("ZUNIONSTORE", "zu", "2", "z", "z2", "WEIGHTS", "2", "3"),
     ("ZINTERSTORE", "zi", "2", "z", "z2"), ("ZDIFFSTORE", "zd", "2", "z", "z2"), ("ZRANGESTORE", "zr", "z", "0", "1"),
+    ("GEOADD", "geo", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"),
+    ("GEOADD", "geo", "XX", "CH", "13.5", "38", "Palermo"),
+    ("GEORADIUS", "geo", "15", "37", "200", "km", "STORE", "geor"),
+    ("GEORADIUSBYMEMBER", "geo", "Palermo", "300", "km", "STOREDIST", "georbm"),
+    ("GEOSEARCHSTORE", "geos", "geo", "FROMLONLAT", "15", "37", "BYBOX", "400", "400", "km", "STOREDIST"),
     ("SWAPDB", "0", "6"), ("SWAPDB", "0", "6"), ("SELECT", "7"), ("SET", "in7", "1"), ("FLUSHDB",), ("SELECT", "0"),
 ]
 RESTORE_SOURCE = "s"
