@@ -206,6 +206,25 @@ command getkeys geosearchstore d s fromlonlat 0 0 byradius 1 km
 """
 SCRIPTS["stores_resp3"] = SCRIPTS["stores"]
 
+SCRIPTS["edges_resp3"] = r"""
+geoadd e 179.99 0 a -179.99 0 b 180 0 c -180 0 d 0 85.05112878 n 0 -85.05112878 s 179.9 85 ne -179.9 -85 sw 0 0 o
+georadius e 180 0 50 km withdist asc
+georadius e -180 0 50 km withdist asc
+geosearch e fromlonlat 180 0 bybox 100 100 km withdist asc
+geosearch e fromlonlat 0 85.05112878 byradius 3000 km withcoord asc
+geosearch e fromlonlat 0 -85.05112878 bybox 40000 600 km withdist asc
+geosearch e fromlonlat 179.9 85 byradius 500 km withdist asc
+geosearch e fromlonlat 0 0 byradius 0 m withdist
+geosearch e fromlonlat 0 0 bybox 0 0 m withdist
+geosearch e fromlonlat 0 0 byradius 1e9 km asc count 4
+geosearch e fromlonlat 0 0 bybox 1e9 1e9 km desc
+georadius e 90 45 20000 km asc withdist
+geopos e a b c d n s ne sw o
+geohash e a b c d n s ne sw o
+geodist e c d
+geodist e n s km
+"""
+
 
 @pytest.fixture(scope="module")
 def pair(radish_server, redis_server):
@@ -317,3 +336,29 @@ def test_replicas_receive_what_redis_sends(radish_server, redis_server):
     theirs = _replication_stream(redis_server.port, script, [])
     assert ours == theirs
     assert [b"zadd", b"g", b"3479099956230698", b"Palermo", b"3479447370796909", b"Catania"] in ours
+
+
+GEO_COMMANDS = (
+    "geoadd geopos geodist geohash geosearch geosearchstore georadius georadiusbymember georadius_ro georadiusbymember_ro"
+).split()
+
+
+def test_command_docs_match_redis(pair):
+    """Summary, since, group, complexity and the deprecation fields of every
+    geo command as COMMAND DOCS reports them (history and arguments aside)."""
+    from tests.compat.test_lists_hashes_sets_compat import Raw, parse
+
+    def docs(port: int, name: str) -> dict:
+        c = Raw(port)
+        c([b"HELLO", b"3"])
+        tree = parse(c([b"COMMAND", b"DOCS", name.encode()]))
+        c.close()
+        fields = tree[1][1][1]  # the map of the single command
+        out = {}
+        for k, v in zip(fields[::2], fields[1::2], strict=True):
+            if k[1] not in (b"history", b"arguments"):
+                out[k[1]] = v
+        return out
+
+    for name in GEO_COMMANDS:
+        assert docs(pair[0], name) == docs(pair[1], name), name
