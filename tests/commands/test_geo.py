@@ -66,6 +66,10 @@ def test_geopos_geodist_geohash(t):
     assert t("GEODIST", "Sicily", "Palermo", "Catania", "mi") == b"103.3182"
     assert t("GEODIST", "Sicily", "Palermo", "Catania", "ft") == b"545518.8700"
     assert t.resp3("GEODIST", "Sicily", "Palermo", "Catania", "km") == b"$8\r\n166.2742\r\n"
+    # Halfway cases round as Redis's llrint(d * 10000), not as printf's %.4f.
+    t("GEOADD", "h", 2.0315828919410706, 48.01209634280771, "a", -76.9017031788826, -37.68510497877504, "b")
+    assert t("GEODIST", "h", "a", "b", "ft") == b"40380294.1174"
+    assert t("GEODIST", "h", "a", "a") == b"0.0000"
     assert t("GEODIST", "Sicily", "Palermo", "nosuch") is None
     assert t("GEODIST", "nokey", "a", "b") is None
     assert t("GEODIST", "Sicily", "Palermo", "Catania", "yd") == Err("ERR unsupported unit provided. please use M, KM, FT, MI")

@@ -9,7 +9,8 @@ useless ones), scan each cell's score range [min, max) in score order,
 keep points inside the circle or box, then sort by distance (a stable
 sort, as glibc's qsort is a merge sort). Positions decode to the cell
 centre and are replied as Redis's addReplyHumanLongDouble (``%.17Lf``
-trimmed: bulk in RESP2, double in RESP3); distances as ``%.4f`` bulks.
+trimmed: bulk in RESP2, double in RESP3); distances as 4-decimal bulks
+(fixedpoint_d2string).
 
 GEOADD runs as ZADD and propagates as ``zadd key [options] score member
 …`` (what redis-server sends its replicas); GEORADIUS … STORE and
@@ -443,7 +444,13 @@ def human_double(d: float) -> DoubleText:
 
 
 def _distance_reply(d: float) -> bytes:
-    return b"%.4f" % d
+    """addReplyDoubleDistance: Redis 7.0's fixedpoint_d2string(d, 4), i.e.
+    llrint(d * 10000) (the product rounded to a double, then half to even)
+    written with 4 decimals; this differs from ``%.4f`` on halfway cases."""
+    v = round(d * 10000.0)
+    sign = b"-" if v < 0 else b""
+    v = abs(v)
+    return b"%s%d.%04d" % (sign, v // 10000, v % 10000)
 
 
 def _member_pos(z: ZSetValue | None, member: bytes):
