@@ -569,6 +569,11 @@ WRITES = [
     ("BITOP", "XOR", "bmx", "bm", "bmnot", "s"), ("SET", "bmdel", "x"), ("BITOP", "AND", "bmdel", "nokey"),
     ("BITFIELD", "bf", "SET", "u8", "#2", "200", "INCRBY", "i5", "3", "-7", "GET", "u4", "0"),
     ("BITFIELD", "bf", "OVERFLOW", "SAT", "INCRBY", "u8", "#2", "100"),
+    ("GEOADD", "geo", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"),
+    ("GEOADD", "geo", "XX", "CH", "13.5", "38", "Palermo"),
+    ("GEORADIUS", "geo", "15", "37", "200", "km", "STORE", "geor"),
+    ("GEORADIUSBYMEMBER", "geo", "Palermo", "300", "km", "STOREDIST", "georbm"),
+    ("GEOSEARCHSTORE", "geos", "geo", "FROMLONLAT", "15", "37", "BYBOX", "400", "400", "km", "STOREDIST"),
     ("SWAPDB", "0", "6"), ("SWAPDB", "0", "6"), ("SELECT", "7"), ("SET", "in7", "1"), ("FLUSHDB",), ("SELECT", "0"),
 ]
 RESTORE_SOURCE = "s"

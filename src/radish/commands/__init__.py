@@ -12,6 +12,7 @@ def load_all() -> None:
     from . import (  # noqa: F401
         bitmaps,
         connection,
+        geo,
         hashes,
         keys,
         lists,

@@ -9,7 +9,7 @@ from .. import errors as E
 from ..config import ConfigError, ConfigLoadingError
 from ..errors import CommandError
 from ..info import render_info
-from ..protocol.resp import OK, MapReply, SimpleString, Verbatim, status_lines
+from ..protocol.resp import OK, MapReply, SetReply, SimpleString, Verbatim, status_lines
 from .args import parse_int, to_int
 from .registry import COMMANDS, CommandSpec, command
 
@@ -66,7 +66,7 @@ def command_docs(spec: CommandSpec) -> MapReply:
     if spec.complexity:
         items.append((b"complexity", spec.complexity.encode()))
     if spec.doc_flags:
-        items.append((b"doc_flags", [SimpleString(f.encode()) for f in spec.doc_flags]))
+        items.append((b"doc_flags", SetReply(SimpleString(f.encode()) for f in spec.doc_flags)))
     if spec.deprecated_since:
         items.append((b"deprecated_since", spec.deprecated_since.encode()))
     if spec.replaced_by:

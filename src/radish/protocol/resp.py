@@ -37,6 +37,13 @@ class SimpleString(bytes):
     __slots__ = ()
 
 
+class DoubleText(bytes):
+    """A double already rendered as text: a bulk string in RESP2, a RESP3
+    double (``,text``) otherwise (Redis's addReplyHumanLongDouble)."""
+
+    __slots__ = ()
+
+
 class ErrorReply:
     """An error reply inside another reply (EXEC results, scripts)."""
 
@@ -205,6 +212,11 @@ def _encode_into(out: list, value, resp3: bool) -> None:
         out.append((b"(%b\r\n" % value) if resp3 else (b"$%d\r\n%b\r\n" % (len(value), value)))
     elif t is Raw:
         out.append(value)
+    elif t is DoubleText:
+        if resp3:
+            out.append(b"," + value + b"\r\n")
+        else:
+            out.append(b"$%d\r\n%b\r\n" % (len(value), value))
     elif isinstance(value, int):  # IntEnum and friends
         out.append(b":%d\r\n" % value)
     elif isinstance(value, (bytes, bytearray, memoryview)):
