@@ -71,7 +71,7 @@ def ping(c, args):
     """Format: PING [message]"""
     if len(args) > 2:
         raise CommandError(E.WRONG_ARITY % "ping")
-    if not c.resp3 and c.subscribed():
+    if not c.resp3 and (c.subscriptions or c.psubscriptions or c.ssubscriptions):  # c.subscribed(), inline
         return [b"pong", args[1] if len(args) == 2 else b""]
     if len(args) == 2:
         return args[1]
