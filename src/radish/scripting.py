@@ -1,0 +1,814 @@
+"""The Lua engine behind EVAL: one Lua 5.1 interpreter (lupa) per server,
+the script cache, the sandbox and the conversions between Redis replies
+and Lua values, modelled on Redis 7.0's eval.c / script_lua.c.
+
+Scripts call the dispatcher through ``redis.call`` / ``redis.pcall`` as an
+internal script client (``call()``, so every write a script performs is
+propagated as itself: effects replication, wrapped in MULTI/EXEC by the
+funnel when there are several). Replies reach Lua by encoding them for the
+script client's protocol (RESP2, or RESP3 after ``redis.setresp(3)``) and
+reading that encoding back, so a script sees exactly what a client would.
+
+Imports: the dispatcher, the protocol layer, errors. Nothing above.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+
+from lupa import lua51
+
+from . import REDIS_VERSION
+from .dispatch import call, encode_result, lookup_command
+from .errors import CommandError
+from .protocol.resp import BigNumber, ErrorReply, MapReply, SetReply, SimpleString, Verbatim
+
+LLONG_MIN = -(1 << 63)
+MAX_REPLY_DEPTH = 200  # Lua tables nested deeper answer "reached lua stack limit"
+
+_BOOT = r"""
+local py_call, py_pcall, py_unwrap, py_sha1hex, py_log, py_setresp, py_set_repl, py_rand, py_srand,
+      py_acl_check, py_cjson_encode, py_cjson_decode, bitlib, version, version_num = ...
+local real_loadstring, real_setfenv, real_rawset, real_rawget = loadstring, setfenv, rawset, rawget
+local real_pcall, real_xpcall = pcall, xpcall
+
+-- Errors raised by the Python side (redis.call ...) arrive as Python
+-- exception objects: turn them into the error tables Redis raises.
+local function unwrap(e)
+  if type(e) == 'userdata' then
+    local t = py_unwrap(e)
+    if t ~= nil then return t end
+  end
+  return e
+end
+local function fix(ok, ...)
+  if ok then return ok, ... end
+  return false, unwrap((...))
+end
+local getinfo = debug.getinfo
+local backing = setmetatable({}, {__mode = 'k'})
+
+local function ro(t)
+  local p = setmetatable({}, {
+    __index = t,
+    __newindex = function() error("Attempt to modify a readonly table", 2) end,
+    __metatable = false,
+  })
+  backing[p] = t
+  return p
+end
+
+local G = {}
+for _, n in ipairs({'assert', 'collectgarbage', 'error', 'gcinfo', 'getmetatable', 'ipairs',
+                    'next', 'pairs', 'rawequal', 'select', 'setmetatable',
+                    'tonumber', 'tostring', 'type', 'unpack', '_VERSION'}) do
+  G[n] = _G[n]
+end
+
+G.pcall = function(f, ...) return fix(real_pcall(f, ...)) end
+G.xpcall = function(f, h) return real_xpcall(f, function(e) return h(unwrap(e)) end) end
+G.rawset = function(t, k, v)
+  if backing[t] then error("Attempt to modify a readonly table", 0) end
+  return real_rawset(t, k, v)
+end
+G.rawget = function(t, k)
+  local b = backing[t]
+  if b then return b[k] end
+  return real_rawget(t, k)
+end
+
+local env
+
+local function compile(body, name)
+  if type(body) == 'string' and body:byte(1) == 27 then
+    return nil, "attempt to load a binary chunk"
+  end
+  local f, err = real_loadstring(body, name)
+  if not f then return nil, err end
+  real_setfenv(f, env)
+  return f, nil
+end
+G.loadstring = function(s, name)
+  return compile(s, name or s)
+end
+G.load = function(fn, name)
+  local parts = {}
+  while true do
+    local piece = fn()
+    if piece == nil or piece == '' then break end
+    parts[#parts + 1] = piece
+  end
+  return compile(table.concat(parts), name or '=(load)')
+end
+
+local function checkint(n, v, fname)
+  local x = tonumber(v)
+  if x == nil then
+    error("bad argument #" .. n .. " to '" .. fname .. "' (number expected, got " ..
+          (v == nil and 'no value' or type(v)) .. ")", 3)
+  end
+  return x >= 0 and math.floor(x) or math.ceil(x)
+end
+
+local m = {}
+for k, v in pairs(math) do m[k] = v end
+m.random = function(...)
+  local r = py_rand()
+  local n = select('#', ...)
+  if n == 0 then return r end
+  local a, b = ...
+  if n == 1 then
+    local u = checkint(1, a, 'random')
+    if u < 1 then error("bad argument #1 to 'random' (interval is empty)", 2) end
+    return math.floor(r * u) + 1
+  elseif n == 2 then
+    local l = checkint(1, a, 'random')
+    local u = checkint(2, b, 'random')
+    if l > u then error("bad argument #2 to 'random' (interval is empty)", 2) end
+    return math.floor(r * (u - l + 1)) + l
+  end
+  error("wrong number of arguments", 2)
+end
+m.randomseed = function(s) py_srand(checkint(1, s, 'randomseed')) end
+
+local redis = {}
+redis.call = py_call
+redis.pcall = py_pcall
+redis.sha1hex = py_sha1hex
+redis.error_reply = function(...)
+  local e = ...
+  if select('#', ...) ~= 1 or type(e) ~= 'string' then
+    return {err = 'ERR wrong number or type of arguments'}
+  end
+  if e:sub(1, 1) ~= '-' then e = '-' .. e end
+  local sp = e:find(' ', 1, true)
+  local code, msg
+  if sp then code, msg = e:sub(2, sp - 1), e:sub(sp + 1) else code, msg = 'ERR', e:sub(2) end
+  msg = msg:gsub('^[\r\n]+', ''):gsub('[\r\n]+$', '')
+  return {err = code .. ' ' .. msg}
+end
+redis.status_reply = function(...)
+  local s = ...
+  if select('#', ...) ~= 1 or type(s) ~= 'string' then
+    return {err = 'ERR wrong number or type of arguments'}
+  end
+  return {ok = s}
+end
+redis.log = py_log
+redis.setresp = py_setresp
+redis.set_repl = py_set_repl
+redis.replicate_commands = function() return true end
+redis.breakpoint = function() return false end
+redis.debug = function() end
+redis.acl_check_cmd = py_acl_check
+redis.REDIS_VERSION, redis.REDIS_VERSION_NUM = version, version_num
+redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
+redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
+
+local cjson = {
+  encode = function(v) local ok, r = py_cjson_encode(v) if not ok then error(r, 2) end return r end,
+  decode = function(s) local ok, r = py_cjson_decode(s) if not ok then error(r, 2) end return r end,
+}
+cjson.null = cjson  -- a unique sentinel, as lua-cjson's lightuserdata
+
+G.string = ro(string)
+G.table = ro(table)
+G.math = ro(m)
+G.coroutine = ro(coroutine)
+G.redis = ro(redis)
+G.cjson = ro(cjson)
+G.bit = ro(bitlib)
+
+env = setmetatable({}, {
+  __index = function(_, k)
+    local v = G[k]
+    if v == nil then
+      error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+    end
+    return v
+  end,
+  __newindex = function() error("Attempt to modify a readonly table", 2) end,
+  __metatable = false,
+})
+backing[env] = G
+G._G = env
+
+local function handler(err)
+  err = unwrap(err)
+  local info
+  for level = 2, 30 do
+    local i = getinfo(level, 'Sl')
+    if not i then break end
+    if i.source == '@user_script' then info = i break end
+  end
+  if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring(err)} end
+  if info then err.source = info.source err.line = info.currentline end
+  return err
+end
+
+local function run(f, keys, argv)
+  G.KEYS = keys
+  G.ARGV = argv
+  local ok, r = real_xpcall(f, handler)
+  G.KEYS = nil
+  G.ARGV = nil
+  return ok, r
+end
+
+
+local function err_info(e)
+  if type(e) ~= 'table' then return tostring(e), nil, nil end
+  local line = e.line
+  return e.err, e.source, line and tostring(line) or nil
+end
+
+local function make_table(kind, t)
+  return {[kind] = t}
+end
+
+return compile, run, err_info, make_table, cjson.null
+"""
+
+
+def _rand48_next(state: int) -> int:
+    return (state * 0x5DEECE66D + 0xB) & 0xFFFFFFFFFFFF
+
+
+def _srand48(seed: int) -> int:
+    seed &= 0xFFFFFFFF
+    return 0x330E | ((seed & 0xFFFF) << 16) | ((seed >> 16) << 32)
+
+
+def _bit_lib(lua):
+    """LuaBitOp's functions (32-bit two's complement), as Redis bundles."""
+
+    def tobit(x):
+        x = int(x) & 0xFFFFFFFF
+        return x - (1 << 32) if x & 0x80000000 else x
+
+    def fold(op, start):
+        def f(*xs):
+            acc = start
+            for x in xs:
+                acc = op(acc, int(x) & 0xFFFFFFFF)
+            return tobit(acc)
+
+        return f
+
+    def tohex(x, n=8):
+        n = int(n)
+        upper = n < 0
+        n = min(abs(n), 8)
+        s = "%0*x" % (8, int(x) & 0xFFFFFFFF)
+        s = s[-n:] if n else ""
+        return (s.upper() if upper else s).encode()
+
+    def rol(x, n):
+        x, n = int(x) & 0xFFFFFFFF, int(n) & 31
+        return tobit((x << n) | (x >> (32 - n)))
+
+    def ror(x, n):
+        x, n = int(x) & 0xFFFFFFFF, int(n) & 31
+        return tobit((x >> n) | (x << (32 - n)))
+
+    fns = {
+        b"tobit": tobit,
+        b"bnot": lambda x: tobit(~int(x)),
+        b"band": fold(lambda a, b: a & b, 0xFFFFFFFF),
+        b"bor": fold(lambda a, b: a | b, 0),
+        b"bxor": fold(lambda a, b: a ^ b, 0),
+        b"lshift": lambda x, n: tobit((int(x) & 0xFFFFFFFF) << (int(n) & 31)),
+        b"rshift": lambda x, n: tobit((int(x) & 0xFFFFFFFF) >> (int(n) & 31)),
+        b"arshift": lambda x, n: tobit(tobit(x) >> (int(n) & 31)),
+        b"rol": rol,
+        b"ror": ror,
+        b"bswap": lambda x: tobit(int.from_bytes((int(x) & 0xFFFFFFFF).to_bytes(4, "little"), "big")),
+        b"tohex": tohex,
+    }
+    return lua.table_from(fns)
+
+
+def _lua_number_bytes(v) -> bytes:
+    """A Lua number as Redis passes it to a command (``%.17g``)."""
+    return b"%.17g" % float(v)
+
+
+def _to_llong(v) -> int:
+    """Lua number -> reply integer: truncated, as C's (long long) cast (out
+    of range and NaN give LLONG_MIN on x86-64, as redis-server answers)."""
+    if type(v) is int:
+        return v if -(1 << 63) <= v < (1 << 63) else LLONG_MIN
+    if v != v or math.isinf(v):
+        return LLONG_MIN
+    i = int(v)
+    return i if -(1 << 63) <= i < (1 << 63) else LLONG_MIN
+
+
+def _version_num(v: str) -> int:
+    major, minor, patch = (int(x) for x in v.split("."))
+    return (major << 16) | (minor << 8) | patch
+
+
+def _lua_tostring(v) -> bytes:
+    """Lua's tostring() of a number (``%.14g``) or other value."""
+    if type(v) is bool:
+        return b"true" if v else b"false"
+    if type(v) in (int, float):
+        return b"%.14g" % float(v)
+    if v is None:
+        return b"nil"
+    return str(v).encode()
+
+
+def _one_line(b: bytes) -> bytes:
+    return b.replace(b"\r", b" ").replace(b"\n", b" ")
+
+
+class LuaRaise(Exception):
+    """Raised by a Python function called from Lua to raise ``table`` (an
+    error table, as Redis's luaError) in the script."""
+
+    def __init__(self, table) -> None:
+        super().__init__("script error")
+        self.table = table
+
+
+class ScriptEngine:
+    """The server's Lua interpreter, its script cache and the script client."""
+
+    def __init__(self, server) -> None:
+        self.server = server
+        self.scripts: dict[bytes, bytes] = {}  # sha (lower-case hex) -> body
+        self.functions: dict[bytes, object] = {}  # sha -> compiled Lua function
+        self.scripts_memory = 0
+        self.running = False
+        self.readonly = False
+        self.rand_state = _srand48(0)
+        self.client = server.internal_client()
+        self.client.no_block = True
+        self.caller = None
+        self._new()
+
+    # -- interpreter ------------------------------------------------------------
+
+    def _new(self) -> None:
+        lua = lua51.LuaRuntime(encoding=None, unpack_returned_tuples=True, register_eval=False, register_builtins=False)
+        self.lua = lua
+        self.lua_type = lua51.lua_type
+        boot = lua.execute("return function(...)\n" + _BOOT + "\nend")
+        self._compile, self._run, self._err_info, self._make_table, self._cjson_null = boot(
+            self._redis_call,
+            self._redis_pcall,
+            lambda e: e.table if isinstance(e, LuaRaise) else None,
+            self._sha1hex,
+            self._log,
+            self._setresp,
+            self._set_repl,
+            self._rand,
+            self._srand,
+            self._acl_check,
+            self._cjson_encode,
+            self._cjson_decode,
+            _bit_lib(lua),
+            REDIS_VERSION.encode(),
+            _version_num(REDIS_VERSION),
+        )
+
+    def flush(self) -> None:
+        """SCRIPT FLUSH: forget every script and start a fresh interpreter."""
+        self.scripts.clear()
+        self.functions.clear()
+        self.scripts_memory = 0
+        self._new()
+
+    # -- cache ---------------------------------------------------------------------
+
+    def load(self, body: bytes) -> bytes:
+        """Compile ``body`` into the cache (SCRIPT LOAD, EVAL); its sha.
+        Raises CommandError on a compile error or a bad shebang."""
+        sha = hashlib.sha1(body).hexdigest().encode()
+        if sha in self.functions:
+            return sha
+        source, _flags = _parse_shebang(body)
+        f, err = self._compile(source, b"@user_script")
+        if f is None:
+            raise CommandError("ERR Error compiling script (new function): %s" % _text(err))
+        self.scripts[sha] = body
+        self.functions[sha] = f
+        self.scripts_memory += len(body)
+        return sha
+
+    # -- running --------------------------------------------------------------------
+
+    def run(self, c, sha: bytes, keys: list[bytes], argv: list[bytes], readonly: bool):
+        """Run cached script ``sha`` for client ``c``; the reply value.
+        Raises CommandError with Redis's text when the script fails."""
+        _source, flags = _parse_shebang(self.scripts[sha])
+        if flags is not None and "no-writes" in flags:
+            readonly = True
+        sc = self.client
+        sc.db = c.db
+        sc.resp3 = False
+        sc.multi_queue = None
+        self.caller = c
+        self.readonly = readonly
+        self.running = True
+        lua = self.lua
+        try:
+            ok, result = self._run(self.functions[sha], lua.table(*keys), lua.table(*argv))
+            if not ok:
+                msg, source, line = self._err_info(result)
+                if msg is None:
+                    msg = b""
+                elif not isinstance(msg, bytes):
+                    msg = str(msg).encode()
+                text = msg
+                if source is not None and line is not None:
+                    text += b" script: %s, on %s:%s." % (sha, source, line)
+                raise CommandError(_text(text))
+            reply = self._to_reply(result, 0)
+        finally:
+            self.running = False
+            self.caller = None
+        if type(reply) is ErrorReply:
+            raise CommandError(_text(reply.message))
+        return reply
+
+    # -- Lua -> reply ------------------------------------------------------------------
+
+    def _to_reply(self, v, depth: int):
+        """A Lua value as the reply Redis sends for it (luaReplyToRedisReply)."""
+        t = type(v)
+        if t is bytes:
+            return v
+        if t is bool:
+            if self.client.resp3:
+                return v
+            return 1 if v else None
+        if t is int or t is float:
+            return _to_llong(v)
+        if v is None:
+            return None
+        if self.lua_type(v) != "table":
+            return None
+        if depth >= MAX_REPLY_DEPTH:
+            return ErrorReply(b"ERR reached lua stack limit")
+        e = v[b"err"]
+        if type(e) is bytes:
+            return ErrorReply(_one_line(e))
+        ok = v[b"ok"]
+        if type(ok) is bytes:
+            return SimpleString(_one_line(ok))
+        d = v[b"double"]
+        if type(d) in (int, float) and type(d) is not bool:
+            return float(d)
+        big = v[b"big_number"]
+        if type(big) is bytes:
+            return BigNumber(_one_line(big))
+        vs = v[b"verbatim_string"]
+        if vs is not None and self.lua_type(vs) == "table":
+            fmt, s = vs[b"format"], vs[b"string"]
+            if type(fmt) is bytes and type(s) is bytes:
+                return Verbatim(fmt[:3].ljust(3) + b":" + s)
+        mp = v[b"map"]
+        if mp is not None and self.lua_type(mp) == "table":
+            return MapReply([(self._to_reply(k, depth + 1), self._to_reply(x, depth + 1)) for k, x in mp.items()])
+        st = v[b"set"]
+        if st is not None and self.lua_type(st) == "table":
+            return SetReply([self._to_reply(k, depth + 1) for k in st.keys()])
+        out = []
+        j = 1
+        while True:
+            x = v[j]
+            if x is None:
+                break
+            out.append(self._to_reply(x, depth + 1))
+            j += 1
+        return out
+
+    # -- reply -> Lua ------------------------------------------------------------------
+
+    def _from_resp(self, data: bytes, i: int):
+        """Parse one RESP value at ``data[i:]`` into a Lua value; (value, next i)."""
+        kind = data[i : i + 1]
+        j = data.index(b"\r\n", i)
+        line = data[i + 1 : j]
+        i = j + 2
+        lua = self.lua
+        if kind == b":":
+            return int(line), i
+        if kind == b"$":
+            n = int(line)
+            if n < 0:
+                return False, i
+            return data[i : i + n], i + n + 2
+        if kind == b"+":
+            return self._make_table(b"ok", line), i
+        if kind == b"-":
+            return self._make_table(b"err", line), i
+        if kind in (b"*", b"~", b"%", b">"):
+            n = int(line)
+            if n < 0:
+                return False, i
+            if kind == b"%":
+                d = lua.table()
+                for _ in range(n):
+                    k, i = self._from_resp(data, i)
+                    val, i = self._from_resp(data, i)
+                    d[k] = val
+                return self._make_table(b"map", d), i
+            items = []
+            for _ in range(n):
+                x, i = self._from_resp(data, i)
+                items.append(x)
+            if kind == b"~":
+                s = lua.table()
+                for x in items:
+                    s[x] = True
+                return self._make_table(b"set", s), i
+            return lua.table(*items), i
+        if kind == b"_":
+            return None, i
+        if kind == b"#":
+            return line == b"t", i
+        if kind == b",":
+            return self._make_table(b"double", float(line)), i
+        if kind == b"(":
+            return self._make_table(b"big_number", line), i
+        if kind == b"=":
+            n = int(line)
+            body = data[i : i + n]
+            vt = lua.table_from({b"format": body[:3], b"string": body[4:]})
+            return self._make_table(b"verbatim_string", vt), i + n + 2
+        raise ValueError("unexpected reply type %r" % kind)
+
+    def _error(self, message: bytes):
+        return self._make_table(b"err", message)
+
+    # -- the redis library -------------------------------------------------------------
+
+    def _raise(self, message: bytes):
+        raise LuaRaise(self._error(message))
+
+    def _redis_call(self, *args):
+        """redis.call: the reply as a Lua value; an error reply raises."""
+        ok, value = self._call(args)
+        if not ok:
+            raise LuaRaise(value)
+        return value
+
+    def _redis_pcall(self, *args):
+        """redis.pcall: the reply as a Lua value; errors as {err=...}."""
+        return self._call(args)[1]
+
+    def _call(self, args) -> tuple[bool, object]:
+        if not args:
+            return False, self._error(b"ERR Please specify at least one argument for this redis lib call")
+        argv = []
+        for a in args:
+            t = type(a)
+            if t is bytes:
+                argv.append(a)
+            elif t is int or t is float:
+                argv.append(_lua_number_bytes(a))
+            else:
+                return False, self._error(b"ERR Lua redis lib command arguments must be strings or integers")
+        spec = lookup_command(argv)
+        err = self._check(spec)
+        if err is not None:
+            return False, self._error(err)
+        sc = self.client
+        result = call(sc, spec, argv)
+        if type(result) is CommandError:
+            return False, self._error(result.message.encode())
+        encoded = encode_result(sc, result)
+        if encoded is None:
+            return True, None
+        value, _ = self._from_resp(encoded, 0)
+        return True, value
+
+    def _check(self, spec) -> bytes | None:
+        """Why a script may not run this command (scriptCall's checks), or None."""
+        if type(spec) is str:
+            if spec.startswith("ERR wrong number"):
+                return b"ERR Wrong number of args calling Redis command from script"
+            return b"ERR Unknown Redis command called from script"
+        if spec.noscript:
+            return b"ERR This Redis command is not allowed from script"
+        if spec.is_write:
+            if self.readonly:
+                return b"ERR Write commands are not allowed from read-only scripts."
+            err = self.server.precheck_write(self.caller if self.caller is not None else self.client, spec)
+            if err:
+                return err.encode()
+        return None
+
+    def _sha1hex(self, *args):
+        if len(args) != 1:
+            self._raise(b"ERR wrong number of arguments")
+        v = args[0]
+        if type(v) is not bytes:
+            v = _lua_tostring(v)
+        return hashlib.sha1(v).hexdigest().encode()
+
+    def _acl_check(self, *args):
+        if not args:
+            self._raise(b"ERR Please specify at least one argument for this redis lib call")
+        argv = [a if type(a) is bytes else _lua_number_bytes(a) for a in args]
+        spec = lookup_command(argv)
+        if type(spec) is str and not spec.startswith("ERR wrong number"):
+            self._raise(b"ERR Invalid command passed to redis.acl_check_cmd()")
+        return True
+
+    def _log(self, *args) -> None:
+        if len(args) < 2:
+            self._raise(b"ERR redis.log() requires two arguments or more.")
+        level = args[0]
+        if type(level) not in (int, float):
+            self._raise(b"ERR First argument must be a number (log level).")
+        if not 0 <= level <= 3:
+            self._raise(b"ERR Invalid debug level.")
+        msg = b" ".join(a if type(a) is bytes else _lua_tostring(a) for a in args[1:])
+        self.server.log.log(int(level), _text(msg))
+
+    def _setresp(self, *args) -> None:
+        if len(args) != 1:
+            self._raise(b"ERR redis.setresp() requires one argument.")
+        v = args[0]
+        if v != 2 and v != 3 or type(v) not in (int, float):
+            self._raise(b"ERR RESP version must be 2 or 3.")
+        self.client.resp3 = v == 3
+
+    def _set_repl(self, *args) -> None:
+        if len(args) != 1:
+            self._raise(b"ERR redis.set_repl() requires two arguments.")
+        v = args[0]
+        if type(v) not in (int, float) or v not in (0, 1, 2, 3):
+            self._raise(b"ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.")
+        # Accepted; the script's effects always go to replicas and the AOF.
+
+    def _rand(self) -> float:
+        self.rand_state = _rand48_next(self.rand_state)
+        r = self.rand_state >> 17
+        return (r % 2147483647) / 2147483647.0
+
+    def _srand(self, seed) -> None:
+        self.rand_state = _srand48(int(seed))
+
+    # -- cjson ---------------------------------------------------------------------------
+
+    def _cjson_encode(self, v):
+        try:
+            return True, _json_encode(self, v, 0)
+        except ValueError as e:
+            return False, str(e).encode()
+
+    def _cjson_decode(self, s):
+        if type(s) is not bytes:
+            return False, b"bad argument #1 to 'decode' (string expected, got %s)" % (
+                b"nil" if s is None else b"no value")
+        try:
+            obj = json.loads(s.decode("utf-8", "surrogatepass"))
+        except (ValueError, UnicodeDecodeError) as e:
+            return False, ("Expected value but found invalid token at character 1" if not s.strip() else str(e)).encode()
+        return True, self._json_to_lua(obj)
+
+    def _json_to_lua(self, obj):
+        if obj is None:
+            return self._cjson_null
+        if isinstance(obj, str):
+            return obj.encode("utf-8", "surrogatepass")
+        if isinstance(obj, list):
+            t = self.lua.table()
+            for i, x in enumerate(obj, 1):
+                t[i] = self._json_to_lua(x)
+            return t
+        if isinstance(obj, dict):
+            t = self.lua.table()
+            for k, x in obj.items():
+                t[k.encode("utf-8", "surrogatepass")] = self._json_to_lua(x)
+            return t
+        return obj
+
+
+def _fmt_number(v) -> bytes:
+    if type(v) is int:
+        return b"%d" % v if abs(v) < 10**14 else b"%.14g" % float(v)
+    if v != v or math.isinf(v):
+        raise ValueError("Cannot serialise number: must not be NaN or Inf")
+    return b"%.14g" % v
+
+
+def _json_string(s: bytes) -> bytes:
+    out = bytearray(b'"')
+    for ch in s:
+        if ch == 0x22:
+            out += b'\\"'
+        elif ch == 0x5C:
+            out += b"\\\\"
+        elif ch == 0x2F:
+            out += b"\\/"
+        elif ch == 0x0A:
+            out += b"\\n"
+        elif ch == 0x0D:
+            out += b"\\r"
+        elif ch == 0x09:
+            out += b"\\t"
+        elif ch == 0x08:
+            out += b"\\b"
+        elif ch == 0x0C:
+            out += b"\\f"
+        elif ch < 0x20 or ch == 0x7F:
+            out += b"\\u%04x" % ch
+        else:
+            out.append(ch)
+    out += b'"'
+    return bytes(out)
+
+
+def _json_encode(engine: ScriptEngine, v, depth: int) -> bytes:
+    """lua-cjson's encoding (the subset radish supports)."""
+    if depth > 1000:
+        raise ValueError("Cannot serialise, excessive nesting (1001)")
+    t = type(v)
+    if v is None:
+        return b"null"
+    if t is bool:
+        return b"true" if v else b"false"
+    if t is int or t is float:
+        return _fmt_number(v)
+    if t is bytes:
+        return _json_string(v)
+    if v == engine._cjson_null:
+        return b"null"
+    if engine.lua_type(v) != "table":
+        raise ValueError("Cannot serialise %s: type not supported" % engine.lua_type(v))
+    items = list(v.items())
+    if not items:
+        return b"{}"
+    n = 0
+    is_array = True
+    for k, _x in items:
+        if type(k) is int and k >= 1:
+            n = max(n, k)
+        else:
+            is_array = False
+            break
+    if is_array and n <= max(10, 2 * len(items)):
+        parts = [_json_encode(engine, v[i], depth + 1) for i in range(1, n + 1)]
+        return b"[" + b",".join(parts) + b"]"
+    parts = []
+    for k, x in items:
+        if type(k) is bytes:
+            key = _json_string(k)
+        elif type(k) in (int, float):
+            key = b'"' + _fmt_number(k) + b'"'
+        else:
+            raise ValueError("Cannot serialise table: table key must be a number or string")
+        parts.append(key + b":" + _json_encode(engine, x, depth + 1))
+    return b"{" + b",".join(parts) + b"}"
+
+
+SHEBANG_FLAGS = ("no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys")
+
+
+def _parse_shebang(body: bytes) -> tuple[bytes, frozenset | None]:
+    """Split an EVAL body's ``#!lua flags=...`` line off (kept as an empty
+    first line, so line numbers stay); (source, flags or None without a
+    shebang). Raises CommandError for a bad shebang."""
+    if not body.startswith(b"#!"):
+        return body, None
+    nl = body.find(b"\n")
+    line = body if nl < 0 else body[:nl]
+    rest = b"" if nl < 0 else body[nl:]
+    parts = line.split()
+    if parts[0] != b"#!lua":
+        raise CommandError("ERR Unexpected engine in script shebang: %s" % _text(parts[0]))
+    flags: set[str] = set()
+    for p in parts[1:]:
+        if not p.startswith(b"flags="):
+            raise CommandError("ERR Unknown lua shebang option: %s" % _text(p))
+        for f in p[6:].split(b","):
+            if not f:
+                continue
+            name = _text(f)
+            if name not in SHEBANG_FLAGS:
+                raise CommandError("ERR Unexpected flag in script shebang: %s" % name)
+            flags.add(name)
+    return rest, frozenset(flags)
+
+
+def _text(b) -> str:
+    if isinstance(b, str):
+        return b
+    return b.decode("utf-8", "replace")
+
+
+def engine(server) -> ScriptEngine:
+    """The server's script engine (created on first use)."""
+    e = getattr(server, "scripting", None)
+    if e is None:
+        e = server.scripting = ScriptEngine(server)
+    return e
