@@ -43,9 +43,15 @@ local function unwrap(e)
   end
   return e
 end
+-- Redis's pcall: an error table with an err string is caught as that string.
 local function fix(ok, ...)
   if ok then return ok, ... end
-  return false, unwrap((...))
+  local e = unwrap((...))
+  if type(e) == 'table' then
+    local m = real_rawget(e, 'err')
+    if type(m) == 'string' then e = m end
+  end
+  return false, e
 end
 local getinfo = debug.getinfo
 local backing = setmetatable({}, {__mode = 'k'})

@@ -53,7 +53,8 @@ def _eval(c, args, readonly: bool):
 def _evalsha(c, args, readonly: bool):
     sha = args[1].lower()
     e = engine(c.server)
-    _keys_and_args(args)
+    if len(sha) == 40:
+        _keys_and_args(args)
     if len(sha) != 40 or sha not in e.functions:
         raise CommandError("NOSCRIPT No matching script. Please use EVAL.")
     return _run(c, sha, args, readonly)

@@ -173,7 +173,7 @@ def _resolve(cmd: list[bytes]) -> CommandSpec:
 def _getkeys(cmd: list[bytes]) -> list[int]:
     spec = _resolve(cmd)
     keys = spec.key_positions(cmd)
-    if not keys:
+    if not keys and "no_mandatory_keys" not in spec.flags:  # EVAL with numkeys 0: an empty array
         raise CommandError("ERR The command has no key arguments")
     return keys
 
