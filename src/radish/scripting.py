@@ -351,6 +351,7 @@ class ScriptEngine:
         self.scripts_memory = 0
         self.running = False
         self.readonly = False
+        self.repl = 3  # redis.set_repl flags of the running script
         self.rand_state = _srand48(0)
         self.client = server.internal_client()
         self.client.no_block = True
@@ -420,6 +421,7 @@ class ScriptEngine:
         sc.multi_queue = None
         self.caller = c
         self.readonly = readonly
+        self.repl = 3
         self.running = True
         lua = self.lua
         try:
@@ -586,7 +588,11 @@ class ScriptEngine:
         if err is not None:
             return False, self._error(err)
         sc = self.client
+        prop = self.server.propagation
+        queued = len(prop.pending)
         result = call(sc, spec, argv)
+        if self.repl == 0 and len(prop.pending) > queued:
+            del prop.pending[queued:]  # redis.set_repl(redis.REPL_NONE)
         if type(result) is CommandError:
             return False, self._error(result.message.encode())
         encoded = encode_result(sc, result)
@@ -653,7 +659,9 @@ class ScriptEngine:
         v = args[0]
         if type(v) not in (int, float) or v not in (0, 1, 2, 3):
             self._raise(b"ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.")
-        # Accepted; the script's effects always go to replicas and the AOF.
+        # REPL_NONE keeps the following writes from replicas and the AOF;
+        # AOF-only or replica-only are taken as REPL_ALL (see README).
+        self.repl = 0 if v == 0 else 3
 
     def _rand(self) -> float:
         self.rand_state = _rand48_next(self.rand_state)
