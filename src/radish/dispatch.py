@@ -226,7 +226,8 @@ def call(c, spec: CommandSpec, args: list[bytes]):
         result = spec.handler(c, args)
     except CommandError as e:
         spec.failed_calls += 1
-        server.stats.count_error(e.message)
+        if not e.counted:
+            server.stats.count_error(e.message)
         result = e
     if type(result) is Block and c.no_block:
         result = result.timeout_fn() if result.timeout_fn is not None else result.timeout_reply

@@ -12,7 +12,11 @@ from __future__ import annotations
 
 class CommandError(Exception):
     """An error reply. ``message`` is the full text after '-', starting with
-    the error code (``ERR``, ``WRONGTYPE``, ``NOAUTH`` …)."""
+    the error code (``ERR``, ``WRONGTYPE``, ``NOAUTH`` …). ``counted``: the
+    error is already in the error statistics (a script's error that came
+    from a command it called), so only the failed call is counted."""
+
+    counted = False
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -253,7 +253,9 @@ def section_commandstats(s) -> list[str]:
 
 
 def section_errorstats(s) -> list[str]:
-    return ["errorstat_%s:count=%d" % (k, v) for k, v in s.stats.errors.items()]
+    # Redis keeps them in a radix tree: sorted by error code (bytewise).
+    errors = sorted(s.stats.errors.items(), key=lambda kv: kv[0].encode())
+    return ["errorstat_%s:count=%d" % (k, v) for k, v in errors]
 
 
 def section_cluster(s) -> list[str]:

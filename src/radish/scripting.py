@@ -225,9 +225,9 @@ end
 
 
 local function err_info(e)
-  if type(e) ~= 'table' then return tostring(e), nil, nil end
+  if type(e) ~= 'table' then return tostring(e), nil, nil, false end
   local line = e.line
-  return e.err, e.source, line and tostring(line) or nil
+  return e.err, e.source, line and tostring(line) or nil, e.ignore_error_stats_update == true
 end
 
 local function make_table(kind, t)
@@ -315,6 +315,11 @@ def _to_llong(v) -> int:
 def _version_num(v: str) -> int:
     major, minor, patch = (int(x) for x in v.split("."))
     return (major << 16) | (minor << 8) | patch
+
+
+def _counted(e: CommandError, counted: bool) -> CommandError:
+    e.counted = counted
+    return e
 
 
 def _lua_tostring(v) -> bytes:
@@ -422,12 +427,13 @@ class ScriptEngine:
         self.caller = c
         self.readonly = readonly
         self.repl = 3
+        self.nested_error = False  # the reply holds an error (the call counts as failed)
         self.running = True
         lua = self.lua
         try:
             ok, result = self._run(self.functions[sha], lua.table(*keys), lua.table(*argv))
             if not ok:
-                msg, source, line = self._err_info(result)
+                msg, source, line, counted = self._err_info(result)
                 if msg is None:
                     msg = b""
                 elif not isinstance(msg, bytes):
@@ -435,13 +441,14 @@ class ScriptEngine:
                 text = msg
                 if source is not None and line is not None:
                     text += b" script: %s, on %s:%s." % (sha, source, line)
-                raise CommandError(_text(text))
+                raise _counted(CommandError(_text(text)), counted)
             reply = self._to_reply(result, 0)
         finally:
             self.running = False
             self.caller = None
         if type(reply) is ErrorReply:
-            raise CommandError(_text(reply.message))
+            counted = self.lua_type(result) == "table" and result[b"ignore_error_stats_update"] is True
+            raise _counted(CommandError(_text(reply.message)), counted)
         return reply
 
     # -- Lua -> reply ------------------------------------------------------------------
@@ -465,6 +472,10 @@ class ScriptEngine:
             return ErrorReply(b"ERR reached lua stack limit")
         e = v[b"err"]
         if type(e) is bytes:
+            if depth:
+                self.nested_error = True
+                if v[b"ignore_error_stats_update"] is not True:
+                    self.server.stats.count_error(_text(e))
             return ErrorReply(_one_line(e))
         ok = v[b"ok"]
         if type(ok) is bytes:
@@ -515,7 +526,7 @@ class ScriptEngine:
         if kind == b"+":
             return self._make_table(b"ok", line), i
         if kind == b"-":
-            return self._make_table(b"err", line), i
+            return self._error(line, True), i
         if kind in (b"*", b"~", b"%", b">"):
             n = int(line)
             if n < 0:
@@ -552,8 +563,13 @@ class ScriptEngine:
             return self._make_table(b"verbatim_string", vt), i + n + 2
         raise ValueError("unexpected reply type %r" % kind)
 
-    def _error(self, message: bytes):
-        return self._make_table(b"err", message)
+    def _error(self, message: bytes, counted: bool = False):
+        """An error table; ``counted``: already in the error statistics
+        (Redis's ignore_error_stats_update field)."""
+        t = self._make_table(b"err", message)
+        if counted:
+            t[b"ignore_error_stats_update"] = True
+        return t
 
     # -- the redis library -------------------------------------------------------------
 
@@ -586,7 +602,11 @@ class ScriptEngine:
         spec = lookup_command(argv)
         err = self._check(spec)
         if err is not None:
-            return False, self._error(err)
+            # Counted now, as Redis's scriptCall does (a rejected call).
+            self.server.stats.count_error(_text(err))
+            if type(spec) is not str:
+                spec.rejected_calls += 1
+            return False, self._error(err, True)
         sc = self.client
         prop = self.server.propagation
         queued = len(prop.pending)
@@ -594,7 +614,7 @@ class ScriptEngine:
         if self.repl == 0 and len(prop.pending) > queued:
             del prop.pending[queued:]  # redis.set_repl(redis.REPL_NONE)
         if type(result) is CommandError:
-            return False, self._error(result.message.encode())
+            return False, self._error(result.message.encode(), True)
         encoded = encode_result(sc, result)
         if encoded is None:
             return True, None

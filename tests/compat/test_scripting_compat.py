@@ -291,3 +291,45 @@ def test_scripts_match_redis(radish_server, redis_server, name, resp3):
     ref = _run(redis_server.port, case, resp3)
     mismatches = [(cmd, a, b) for cmd, a, b in zip(case, ours, ref, strict=True) if a != b]
     assert not mismatches, mismatches[:5]
+
+
+ERROR_SCRIPTS = [
+    "return redis.call('incr','s')",
+    "return redis.pcall('incr','s')",
+    "local x = redis.pcall('incr','s') return 1",
+    "error('x')",
+    "return {err='MY x'}",
+    "return {1, {err='NESTED y'}}",
+    "return redis.call('nosuch')",
+    "return redis.call('multi')",
+    "return redis.call()",
+    "local ok = pcall(redis.call, 'nosuch') return 1",
+    "return redis.error_reply('CODE z')",
+]
+
+
+def _stats(port: int) -> tuple[bytes, list[tuple[str, str, str]]]:
+    conn = Raw(port)
+    try:
+        conn([b"FLUSHALL"])
+        conn([b"SET", b"s", b"str"])
+        conn([b"CONFIG", b"RESETSTAT"])
+        for body in ERROR_SCRIPTS:
+            conn([b"EVAL", body.encode(), b"0"])
+        errorstats = conn([b"INFO", b"errorstats"])
+        commandstats = conn([b"INFO", b"commandstats"]).decode()
+    finally:
+        conn.close()
+    counts = []
+    for line in commandstats.split("\r\n"):
+        if line.startswith(("cmdstat_eval:", "cmdstat_incr:", "cmdstat_multi:")):
+            fields = dict(f.split("=") for f in line.split(":", 1)[1].split(","))
+            counts.append((line.split(":")[0], fields["calls"], fields["rejected_calls"] + "/" + fields["failed_calls"]))
+    return errorstats, sorted(counts)
+
+
+def test_script_errors_are_counted_once_like_redis(radish_server, redis_server):
+    """INFO errorstats and the failed/rejected call counters after scripts
+    that fail in every way: an error a command returned is counted once
+    (when the command failed), not again when it ends the script."""
+    assert _stats(radish_server.port) == _stats(redis_server.port)

@@ -13,7 +13,7 @@ from ..errors import CommandError
 from ..protocol.resp import OK, status_lines
 from ..scripting import engine
 from .args import to_int
-from .registry import command
+from .registry import COMMANDS, command
 
 
 def _eval_getkeys(args: list[bytes]) -> list[int]:
@@ -37,10 +37,14 @@ def _keys_and_args(args: list[bytes]) -> tuple[list[bytes], list[bytes]]:
 
 
 def _run(c, sha: bytes, args: list[bytes], readonly: bool):
+    e = engine(c.server)
     try:
-        return engine(c.server).run(c, sha, *_keys_and_args(args), readonly)
+        reply = e.run(c, sha, *_keys_and_args(args), readonly)
     finally:
         c.propagate_as = []  # the script's writes were propagated, not EVAL
+    if e.nested_error:  # an error inside the reply: a failed call, as Redis counts it
+        COMMANDS[args[0].lower()].failed_calls += 1
+    return reply
 
 
 def _eval(c, args, readonly: bool):
