@@ -357,7 +357,9 @@ class ScriptEngine:
         self.running = False
         self.readonly = False
         self.repl = 3  # redis.set_repl flags of the running script
-        self.rand_state = _srand48(0)
+        # redisLrand48's static initial state (X0, X1, X2): a fresh
+        # redis-server's first math.random(100) is 40, as here.
+        self.rand_state = 0x1234ABCD330E
         self.client = server.internal_client()
         self.client.no_block = True
         self.caller = None

@@ -5,6 +5,7 @@ what a script propagates (its effects, never EVAL itself)."""
 from __future__ import annotations
 
 import hashlib
+import time
 
 import pytest
 from tests.conftest import InProcess
@@ -168,3 +169,31 @@ def test_redis_log_writes_the_server_log(srv, tmp_path):
     srv.server.config.logfile = str(log)
     srv.run("EVAL", "redis.log(redis.LOG_WARNING, 'from', 'lua', 7)", "0")
     assert "from lua 7" in log.read_text()
+
+
+def test_math_random_sequence_of_a_fresh_server():
+    # A fresh redis-server 7.0 answers 40 85 36 45 (redisLrand48's static
+    # state; scripts do not reseed it), and randomseed(0) restarts at 18 75.
+    s = InProcess()
+    assert s.run("EVAL", "return {math.random(100), math.random(100)}", "0") == b"*2\r\n:40\r\n:85\r\n"
+    assert s.run("EVAL", "return {math.random(100), math.random(100)}", "0") == b"*2\r\n:36\r\n:45\r\n"
+    assert s.run("EVAL", "math.randomseed(0); return {math.random(100), math.random(100)}", "0") == (
+        b"*2\r\n:18\r\n:75\r\n"
+    )
+
+
+def test_script_write_wakes_a_blocked_client(radish_server):
+    import threading
+
+    waiter = radish_server.client()
+    writer = radish_server.client()
+    writer.delete("queue")
+    got = []
+    t = threading.Thread(target=lambda: got.append(waiter.blpop("queue", 5)))
+    t.start()
+    deadline = time.time() + 5
+    while time.time() < deadline and writer.info("clients")["blocked_clients"] < 1:
+        time.sleep(0.02)
+    assert writer.eval("return redis.call('rpush', KEYS[1], ARGV[1])", 1, "queue", "job") == 1
+    t.join(5)
+    assert got == [(b"queue", b"job")]
