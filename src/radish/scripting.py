@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import struct
 
 from lupa import lua51
 
@@ -30,7 +31,8 @@ MAX_REPLY_DEPTH = 200  # Lua tables nested deeper answer "reached lua stack limi
 
 _BOOT = r"""
 local py_call, py_pcall, py_unwrap, py_sha1hex, py_log, py_setresp, py_set_repl, py_rand, py_srand,
-      py_acl_check, py_cjson_encode, py_cjson_decode, bitlib, version, version_num = ...
+      py_acl_check, py_cjson_encode, py_cjson_decode, bitlib, version, version_num,
+      py_mp_pack, py_mp_unpack = ...
 local real_loadstring, real_setfenv, real_rawset, real_rawget = loadstring, setfenv, rawset, rawget
 local real_pcall, real_xpcall = pcall, xpcall
 
@@ -186,6 +188,21 @@ G.coroutine = ro(coroutine)
 G.redis = ro(redis)
 G.cjson = ro(cjson)
 G.bit = ro(bitlib)
+
+local function mp_results(ok, r)
+  if not ok then error(r, 3) end
+  return unpack(r, 1, r.n)
+end
+local cmsgpack = {
+  pack = function(...)
+    if select('#', ...) == 0 then error("MessagePack pack needs input.", 2) end
+    return py_mp_pack({n = select('#', ...), ...})
+  end,
+  unpack = function(s) return mp_results(py_mp_unpack(s, 0, 0, false)) end,
+  unpack_one = function(s, offset) return mp_results(py_mp_unpack(s, 1, offset or 0, true)) end,
+  unpack_limit = function(s, limit, offset) return mp_results(py_mp_unpack(s, limit or 0, offset or 0, true)) end,
+}
+G.cmsgpack = ro(cmsgpack)
 
 env = setmetatable({}, {
   __index = function(_, k)
@@ -388,6 +405,8 @@ class ScriptEngine:
             _bit_lib(lua),
             REDIS_VERSION.encode(),
             _version_num(REDIS_VERSION),
+            self._mp_pack,
+            self._mp_unpack,
         )
 
     def flush(self) -> None:
@@ -693,6 +712,36 @@ class ScriptEngine:
     def _srand(self, seed) -> None:
         self.rand_state = _srand48(int(seed))
 
+    # -- cmsgpack (lua_cmsgpack 0.4's encoding) -------------------------------------------
+
+    def _mp_pack(self, args) -> bytes:
+        out = bytearray()
+        for i in range(1, int(args[b"n"]) + 1):
+            _mp_encode(self, out, args[i], 0)
+        return bytes(out)
+
+    def _mp_unpack(self, s, limit, offset, with_offset):
+        """(ok, results table with n): the objects of ``s`` from ``offset``
+        (at most ``limit`` when > 0), preceded by the next offset (-1 at the
+        end) when ``with_offset``."""
+        if type(s) is not bytes:
+            return False, b"bad argument #1 to 'unpack' (string expected)"
+        pos, values = int(offset), []
+        limit = int(limit)
+        try:
+            while pos < len(s) and (limit <= 0 or len(values) < limit):
+                v, pos = _mp_decode(self, s, pos)
+                values.append(v)
+        except (IndexError, ValueError):
+            return False, b"Missing bytes in input."
+        if with_offset:
+            values.insert(0, pos if pos < len(s) else -1)
+        t = self.lua.table()
+        for i, v in enumerate(values, 1):
+            t[i] = v
+        t[b"n"] = len(values)
+        return True, t
+
     # -- cjson ---------------------------------------------------------------------------
 
     def _cjson_encode(self, v):
@@ -805,6 +854,150 @@ def _json_encode(engine: ScriptEngine, v, depth: int) -> bytes:
             raise ValueError("Cannot serialise table: table key must be a number or string")
         parts.append(key + b":" + _json_encode(engine, x, depth + 1))
     return b"{" + b",".join(parts) + b"}"
+
+
+def _mp_encode(engine: ScriptEngine, out: bytearray, v, depth: int) -> None:
+    t = type(v)
+    if v is None:
+        out.append(0xC0)
+    elif t is bool:
+        out.append(0xC3 if v else 0xC2)
+    elif t is int or t is float and v == v and not math.isinf(v) and float(v).is_integer() and abs(v) < 2**63:
+        _mp_int(out, int(v))
+    elif t is float:
+        f32 = struct.unpack("<f", struct.pack("<f", v))[0] if abs(v) < 3.5e38 or math.isinf(v) else None
+        if f32 is not None and (f32 == v or v != v):
+            out += b"\xca" + struct.pack(">f", v)
+        else:
+            out += b"\xcb" + struct.pack(">d", v)
+    elif t is bytes:
+        n = len(v)
+        if n < 32:
+            out.append(0xA0 | n)
+        elif n <= 0xFF:
+            out += b"\xd9" + bytes((n,))
+        elif n <= 0xFFFF:
+            out += b"\xda" + struct.pack(">H", n)
+        else:
+            out += b"\xdb" + struct.pack(">I", n)
+        out += v
+    elif engine.lua_type(v) == "table" and depth < 16:
+        items = list(v.items())
+        keys = [k for k, _x in items]
+        n = len(items)
+        if all(type(k) is int and k >= 1 for k in keys) and (not keys or max(keys) == n):
+            _mp_len(out, n, 0x90, 0xDC)
+            for i in range(1, n + 1):
+                _mp_encode(engine, out, v[i], depth + 1)
+        else:
+            _mp_len(out, n, 0x80, 0xDE)
+            for k, x in items:
+                _mp_encode(engine, out, k, depth + 1)
+                _mp_encode(engine, out, x, depth + 1)
+    else:
+        out.append(0xC0)
+
+
+def _mp_len(out: bytearray, n: int, fix: int, code16: int) -> None:
+    if n < 16:
+        out.append(fix | n)
+    elif n <= 0xFFFF:
+        out += bytes((code16,)) + struct.pack(">H", n)
+    else:
+        out += bytes((code16 + 1,)) + struct.pack(">I", n)
+
+
+def _mp_int(out: bytearray, n: int) -> None:
+    if n >= 0:
+        if n <= 127:
+            out.append(n)
+        elif n <= 0xFF:
+            out += b"\xcc" + bytes((n,))
+        elif n <= 0xFFFF:
+            out += b"\xcd" + struct.pack(">H", n)
+        elif n <= 0xFFFFFFFF:
+            out += b"\xce" + struct.pack(">I", n)
+        else:
+            out += b"\xcf" + struct.pack(">Q", n)
+    elif n >= -32:
+        out += struct.pack(">b", n)
+    elif n >= -128:
+        out += b"\xd0" + struct.pack(">b", n)
+    elif n >= -32768:
+        out += b"\xd1" + struct.pack(">h", n)
+    elif n >= -(2**31):
+        out += b"\xd2" + struct.pack(">i", n)
+    else:
+        out += b"\xd3" + struct.pack(">q", n)
+
+
+_MP_FIXED = {
+    0xCC: ">B", 0xCD: ">H", 0xCE: ">I", 0xCF: ">Q", 0xD0: ">b", 0xD1: ">h", 0xD2: ">i", 0xD3: ">q",
+    0xCA: ">f", 0xCB: ">d",
+}
+
+
+def _mp_decode(engine: ScriptEngine, s: bytes, i: int):
+    c = s[i]
+    i += 1
+    if c <= 0x7F:
+        return c, i
+    if c >= 0xE0:
+        return c - 256, i
+    if 0xA0 <= c <= 0xBF:
+        return _mp_take(s, i, c & 0x1F)
+    if 0x90 <= c <= 0x9F:
+        return _mp_array(engine, s, i, c & 0x0F)
+    if 0x80 <= c <= 0x8F:
+        return _mp_map(engine, s, i, c & 0x0F)
+    if c == 0xC0:
+        return None, i
+    if c in (0xC2, 0xC3):
+        return c == 0xC3, i
+    fmt = _MP_FIXED.get(c)
+    if fmt is not None:
+        size = struct.calcsize(fmt)
+        if i + size > len(s):
+            raise ValueError("short")
+        return struct.unpack(fmt, s[i : i + size])[0], i + size
+    if c in (0xD9, 0xC4):
+        return _mp_take(s, i + 1, s[i])
+    if c in (0xDA, 0xC5):
+        return _mp_take(s, i + 2, struct.unpack(">H", s[i : i + 2])[0])
+    if c in (0xDB, 0xC6):
+        return _mp_take(s, i + 4, struct.unpack(">I", s[i : i + 4])[0])
+    if c == 0xDC:
+        return _mp_array(engine, s, i + 2, struct.unpack(">H", s[i : i + 2])[0])
+    if c == 0xDD:
+        return _mp_array(engine, s, i + 4, struct.unpack(">I", s[i : i + 4])[0])
+    if c == 0xDE:
+        return _mp_map(engine, s, i + 2, struct.unpack(">H", s[i : i + 2])[0])
+    if c == 0xDF:
+        return _mp_map(engine, s, i + 4, struct.unpack(">I", s[i : i + 4])[0])
+    raise ValueError("bad type")
+
+
+def _mp_take(s: bytes, i: int, n: int):
+    if i + n > len(s):
+        raise ValueError("short")
+    return s[i : i + n], i + n
+
+
+def _mp_array(engine: ScriptEngine, s: bytes, i: int, n: int):
+    t = engine.lua.table()
+    for j in range(1, n + 1):
+        t[j], i = _mp_decode(engine, s, i)
+    return t, i
+
+
+def _mp_map(engine: ScriptEngine, s: bytes, i: int, n: int):
+    t = engine.lua.table()
+    for _ in range(n):
+        k, i = _mp_decode(engine, s, i)
+        v, i = _mp_decode(engine, s, i)
+        if k is not None:
+            t[k] = v
+    return t, i
 
 
 SHEBANG_FLAGS = ("no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys")

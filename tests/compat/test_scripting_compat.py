@@ -208,6 +208,22 @@ CASES["libraries"] = [
     _e("return {bit.tohex(255), bit.tohex(-1, 4), bit.rol(1, 33), bit.ror(1, 1)}"),
 ]
 
+CASES["cmsgpack"] = [
+    _e("return cmsgpack.pack(1, -1, 200, -200, 70000, -70000, 5000000000, -5000000000)"),
+    _e("return cmsgpack.pack(1.5, 0.1, -2.25, 1e300)"),
+    _e("return cmsgpack.pack('abc', string.rep('x', 40), string.rep('y', 300), true, false)"),
+    _e("return cmsgpack.pack({1, 2, 3}, {a = 1}, {}, {1, nil, 3})"),
+    _e("return cmsgpack.pack({{{{{{{{{{{{{{{{{{1}}}}}}}}}}}}}}}}}})"),
+    _e("return {cmsgpack.unpack(cmsgpack.pack(1, 'two', {3, 4}))}"),
+    _e("local t = cmsgpack.unpack(cmsgpack.pack({a = 'b'})); return t.a"),
+    _e("return {cmsgpack.unpack_one(cmsgpack.pack(7, 8, 9))}"),
+    _e("return {cmsgpack.unpack_one(cmsgpack.pack(7, 8, 9), 1)}"),
+    _e("return {cmsgpack.unpack_limit(cmsgpack.pack(7, 8, 9), 2)}"),
+    _e("return {cmsgpack.unpack_one(cmsgpack.pack(7), 0)}"),
+    _e("return cmsgpack.unpack(cmsgpack.pack(-0.5))"),
+    _e("return tostring(cmsgpack.unpack(cmsgpack.pack(0.1)))"),
+]
+
 CASES["keys_args_select"] = [
     _e("return {KEYS[1],KEYS[2],ARGV[1],ARGV[2]}", "2", "k1", "k2", "a1", "a2"),
     _e("return {#KEYS, #ARGV}", "1", "k", "a", "b"),
@@ -257,6 +273,23 @@ CASES["cache"] = [
     ["COMMAND", "GETKEYS", "EVALSHA_RO", "abc", "1", "a"],
     ["COMMAND", "GETKEYS", "EVAL", "return 1", "0"],
     ["COMMAND", "GETKEYS", "EVAL", "return 1", "3", "a"],
+]
+
+CASES["numbers_and_binary"] = [
+    _e("return redis.call('incrby', 'big', '9007199254740993')"),
+    _e("redis.call('set', 'p', 2^53); return redis.call('get', 'p')"),
+    _e("redis.call('set', 'p', -0.5); return redis.call('get', 'p')"),
+    _e("redis.call('set', 'p', 1/3); return redis.call('get', 'p')"),
+    _e("return 2^63"),
+    _e("return -2^63"),
+    _e("return 0/0"),
+    _e("return -0.0"),
+    _e("return {ARGV[1], #ARGV[1]}", "0", "a\x00b"),
+    _e("return string.char(0, 255, 10)"),
+    _e("return redis.call('set', 'bin', string.char(0, 1, 2))"),
+    _e("return redis.call('strlen', 'bin')"),
+    _e("return tonumber('0x10')"),
+    _e("return tonumber(ARGV[1]) + 1", "0", "41"),
 ]
 
 CASES["shebang"] = [
