@@ -32,7 +32,7 @@ MAX_REPLY_DEPTH = 200  # Lua tables nested deeper answer "reached lua stack limi
 _BOOT = r"""
 local py_call, py_pcall, py_unwrap, py_sha1hex, py_log, py_setresp, py_set_repl, py_rand, py_srand,
       py_acl_check, py_cjson_encode, py_cjson_decode, bitlib, version, version_num,
-      py_mp_pack, py_mp_unpack = ...
+      py_mp_pack, py_mp_unpack, py_struct_pack, py_struct_unpack, py_struct_size = ...
 local real_loadstring, real_setfenv, real_rawset, real_rawget = loadstring, setfenv, rawset, rawget
 local real_pcall, real_xpcall = pcall, xpcall
 
@@ -189,20 +189,11 @@ G.redis = ro(redis)
 G.cjson = ro(cjson)
 G.bit = ro(bitlib)
 
-local function mp_results(ok, r)
-  if not ok then error(r, 3) end
-  return unpack(r, 1, r.n)
-end
-local cmsgpack = {
-  pack = function(...)
-    if select('#', ...) == 0 then error("MessagePack pack needs input.", 2) end
-    return py_mp_pack({n = select('#', ...), ...})
-  end,
-  unpack = function(s) return mp_results(py_mp_unpack(s, 0, 0, false)) end,
-  unpack_one = function(s, offset) return mp_results(py_mp_unpack(s, 1, offset or 0, true)) end,
-  unpack_limit = function(s, limit, offset) return mp_results(py_mp_unpack(s, limit or 0, offset or 0, true)) end,
-}
+local cmsgpack = {pack = py_mp_pack, unpack = py_mp_unpack[1], unpack_one = py_mp_unpack[2],
+                  unpack_limit = py_mp_unpack[3]}
 G.cmsgpack = ro(cmsgpack)
+
+G.struct = ro({pack = py_struct_pack, unpack = py_struct_unpack, size = py_struct_size})
 
 env = setmetatable({}, {
   __index = function(_, k)
@@ -251,7 +242,20 @@ local function make_table(kind, t)
   return {[kind] = t}
 end
 
-return compile, run, err_info, make_table, cjson.null
+-- Called from a Python function that Lua called: luaL_where(L, 1) of that
+-- function (its caller's "chunk:line: ", empty for a C caller) and the name
+-- it was called by (luaL_argerror's, "?" when unknown).
+local function where()
+  local called = getinfo(2, 'n')
+  local caller = getinfo(3, 'Sl')
+  local prefix = ''
+  if caller and caller.what ~= 'C' and caller.currentline > 0 then
+    prefix = caller.short_src .. ':' .. caller.currentline .. ': '
+  end
+  return prefix, called and called.name or '?'
+end
+
+return compile, run, err_info, make_table, cjson.null, where
 """
 
 
@@ -354,9 +358,20 @@ def _one_line(b: bytes) -> bytes:
     return b.replace(b"\r", b" ").replace(b"\n", b" ")
 
 
+class LibError(Exception):
+    """A library function's error: luaL_error(msg), or luaL_argerror(arg,
+    msg) when ``arg`` is given."""
+
+    def __init__(self, msg: bytes, arg: int | None = None) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.arg = arg
+
+
 class LuaRaise(Exception):
     """Raised by a Python function called from Lua to raise ``table`` (an
-    error table, as Redis's luaError) in the script."""
+    error table, as Redis's luaError, or a message string as luaL_error)
+    in the script."""
 
     def __init__(self, table) -> None:
         super().__init__("script error")
@@ -389,7 +404,7 @@ class ScriptEngine:
         self.lua = lua
         self.lua_type = lua51.lua_type
         boot = lua.execute("return function(...)\n" + _BOOT + "\nend")
-        self._compile, self._run, self._err_info, self._make_table, self._cjson_null = boot(
+        self._compile, self._run, self._err_info, self._make_table, self._cjson_null, self._where = boot(
             self._redis_call,
             self._redis_pcall,
             lambda e: e.table if isinstance(e, LuaRaise) else None,
@@ -405,8 +420,15 @@ class ScriptEngine:
             _bit_lib(lua),
             REDIS_VERSION.encode(),
             _version_num(REDIS_VERSION),
-            self._mp_pack,
-            self._mp_unpack,
+            lambda *a: self._lib_call(self._mp_pack, a),
+            lua.table(
+                lambda *a: self._lib_call(lambda x: self._mp_unpack(x, 0, 0, False), a),
+                lambda *a: self._lib_call(lambda x: self._mp_unpack(x, 1, 1, True), a),
+                lambda *a: self._lib_call(lambda x: self._mp_unpack(x, 1, 2, True), a),
+            ),
+            lambda *a: self._lib_call(_struct_pack, a),
+            lambda *a: self._lib_call(_struct_unpack, a),
+            lambda *a: self._lib_call(_struct_size, a),
         )
 
     def flush(self) -> None:
@@ -712,35 +734,51 @@ class ScriptEngine:
     def _srand(self, seed) -> None:
         self.rand_state = _srand48(int(seed))
 
+    def _lib_call(self, fn, args):
+        """Run a C-library stand-in; its LibError becomes the Lua error
+        luaL_error / luaL_argerror would raise (position of the caller)."""
+        try:
+            return fn(args)
+        except LibError as e:
+            prefix, name = self._where()
+            msg = e.msg
+            if e.arg is not None:
+                msg = b"bad argument #%d to '%s' (%s)" % (e.arg, name, msg)
+            raise LuaRaise(prefix + msg) from None
+
     # -- cmsgpack (lua_cmsgpack 0.4's encoding) -------------------------------------------
 
     def _mp_pack(self, args) -> bytes:
+        if not args:
+            raise LibError(b"MessagePack pack needs input.")
         out = bytearray()
-        for i in range(1, int(args[b"n"]) + 1):
-            _mp_encode(self, out, args[i], 0)
+        for v in args:
+            _mp_encode(self, out, v, 0)
         return bytes(out)
 
-    def _mp_unpack(self, s, limit, offset, with_offset):
-        """(ok, results table with n): the objects of ``s`` from ``offset``
-        (at most ``limit`` when > 0), preceded by the next offset (-1 at the
-        end) when ``with_offset``."""
+    def _mp_unpack(self, args, limit_arg: int, offset_arg: int, with_offset: bool) -> tuple:
+        """The objects of ``args[0]``: all of them (unpack), or at most a
+        limit from an offset, preceded by the next offset, -1 at the end
+        (unpack_one: limit 1, unpack_limit: limit given)."""
+        s = args[0] if args else None
         if type(s) is not bytes:
-            return False, b"bad argument #1 to 'unpack' (string expected)"
-        pos, values = int(offset), []
-        limit = int(limit)
+            raise LibError(b"string expected, got %s" % (b"no value" if not args else _lua_type_name(s)), 1)
+        if with_offset and offset_arg == 2:  # unpack_limit(s, limit, offset)
+            limit = int(args[1]) if len(args) > 1 and args[1] is not None else 0
+        else:
+            limit = 1 if with_offset else 0
+        off = args[offset_arg] if len(args) > offset_arg and with_offset else None
+        pos = int(off) if off is not None else 0
+        values = []
         try:
             while pos < len(s) and (limit <= 0 or len(values) < limit):
                 v, pos = _mp_decode(self, s, pos)
                 values.append(v)
         except (IndexError, ValueError):
-            return False, b"Missing bytes in input."
+            raise LibError(b"Missing bytes in input.") from None
         if with_offset:
             values.insert(0, pos if pos < len(s) else -1)
-        t = self.lua.table()
-        for i, v in enumerate(values, 1):
-            t[i] = v
-        t[b"n"] = len(values)
-        return True, t
+        return tuple(values)
 
     # -- cjson ---------------------------------------------------------------------------
 
@@ -998,6 +1036,180 @@ def _mp_map(engine: ScriptEngine, s: bytes, i: int, n: int):
         if k is not None:
             t[k] = v
     return t, i
+
+
+# -- struct (Roberto Ierusalimschy's lua_struct, as Redis bundles it) -------------------
+
+_STRUCT_SIZES = {"b": 1, "B": 1, "h": 2, "H": 2, "l": 8, "L": 8, "T": 8, "f": 4, "d": 8, "x": 1}
+
+
+def _struct_tokens(fmt: bytes):
+    """(option, size) for each option of ``fmt``; control options change
+    the header (endianness, alignment) as they come."""
+    f = fmt.decode("latin-1")
+    i = 0
+    while i < len(f):
+        opt = f[i]
+        i += 1
+        j = i
+        while j < len(f) and f[j].isdigit():
+            j += 1
+        num = int(f[i:j]) if j > i else None
+        if opt in "ciI!":
+            i = j
+        if opt == "c":
+            size = 1 if num is None else num
+        elif opt in "iI":
+            size = 4 if num is None else num
+            if size > 32:
+                raise LibError(b"integral size %d is larger than limit of 32" % size)
+        else:
+            size = _STRUCT_SIZES.get(opt, 0)
+        yield opt, size, num
+
+
+def _struct_align(pos: int, opt: str, size: int, align: int) -> int:
+    if size == 0 or opt == "c":
+        return 0
+    if size > align:
+        size = align
+    return (size - (pos & (size - 1))) & (size - 1)
+
+
+def _struct_control(opt: str, num, h: dict) -> None:
+    if opt == " ":
+        return
+    if opt in "<=":
+        h["big"] = False
+    elif opt == ">":
+        h["big"] = True
+    elif opt == "!":
+        a = 8 if num is None else num
+        if a & (a - 1):
+            raise LibError(b"alignment %d is not a power of 2" % a)
+        h["align"] = a
+    else:
+        raise LibError(b"invalid format option '%s'" % opt.encode("latin-1"), 1)
+
+
+def _struct_fmt(args, fname: str) -> bytes:
+    if not args or type(args[0]) not in (bytes, int, float):
+        raise LibError(b"string expected, got %s" % (b"no value" if not args else _lua_type_name(args[0])), 1)
+    f = args[0]
+    return f if type(f) is bytes else _lua_tostring(f)
+
+
+def _struct_pack(args) -> bytes:
+    fmt = _struct_fmt(args, "pack")
+    h = {"big": False, "align": 1}
+    out = bytearray()
+    arg = 1
+    for opt, size, num in _struct_tokens(fmt):
+        pad = _struct_align(len(out), opt, size, h["align"])
+        out += b"\0" * pad
+        if opt in "bBhHlLTiI":
+            v = args[arg] if arg < len(args) else None
+            if type(v) not in (int, float) or type(v) is bool:
+                raise LibError(b"number expected, got %s" % (b"no value" if arg >= len(args) else _lua_type_name(v)), arg + 1)
+            n = int(v) & ((1 << (8 * size)) - 1) if size else 0
+            out += n.to_bytes(size, "big" if h["big"] else "little") if size else b""
+            arg += 1
+        elif opt == "x":
+            out += b"\0"
+        elif opt in "fd":
+            v = args[arg] if arg < len(args) else None
+            if type(v) not in (int, float):
+                raise LibError(b"number expected, got %s" % (b"no value" if arg >= len(args) else _lua_type_name(v)), arg + 1)
+            out += struct.pack((">" if h["big"] else "<") + opt, float(v))
+            arg += 1
+        elif opt in "cs":
+            v = args[arg] if arg < len(args) else None
+            if type(v) in (int, float):
+                v = _lua_tostring(v)
+            if type(v) is not bytes:
+                raise LibError(b"string expected, got %s" % (b"no value" if arg >= len(args) else _lua_type_name(v)), arg + 1)
+            if size == 0:
+                size = len(v)
+            if len(v) < size:
+                raise LibError(b"string too short", arg + 1)
+            out += v[:size]
+            if opt == "s":
+                out += b"\0"
+            arg += 1
+        else:
+            _struct_control(opt, num, h)
+    return bytes(out)
+
+
+def _struct_unpack(args) -> tuple:
+    fmt = _struct_fmt(args, "unpack")
+    data = args[1] if len(args) > 1 else None
+    if type(data) is not bytes:
+        raise LibError(b"string expected, got %s" % (b"no value" if len(args) < 2 else _lua_type_name(data)), 2)
+    pos = int(args[2]) - 1 if len(args) > 2 and args[2] is not None else 0
+    if not 0 <= pos <= len(data):
+        raise LibError(b"offset out of range", 3)
+    h = {"big": False, "align": 1}
+    values: list = []
+    ld = len(data)
+    for opt, size, num in _struct_tokens(fmt):
+        pos += _struct_align(pos, opt, size, h["align"])
+        if size > ld or pos > ld - size:
+            raise LibError(b"data string too short", 2)
+        if opt in "bBhHlLTiI":
+            n = int.from_bytes(data[pos : pos + size], "big" if h["big"] else "little")
+            if opt.islower() and size and n >> (8 * size - 1):
+                n -= 1 << (8 * size)
+            values.append(n)
+        elif opt in "fd":
+            values.append(struct.unpack((">" if h["big"] else "<") + opt, data[pos : pos + size])[0])
+        elif opt == "c":
+            if size == 0:
+                if not values or type(values[-1]) not in (int, float):
+                    raise LibError(b"format `c0' needs a previous size")
+                size = int(values.pop())
+                if size > ld or pos > ld - size:
+                    raise LibError(b"data string too short", 2)
+            values.append(data[pos : pos + size])
+        elif opt == "s":
+            e = data.find(b"\0", pos)
+            if e < 0:
+                raise LibError(b"unfinished string in data")
+            size = e - pos + 1
+            values.append(data[pos:e])
+        elif opt != "x":
+            _struct_control(opt, num, h)
+        pos += size
+    values.append(pos + 1)
+    return tuple(values)
+
+
+def _struct_size(args) -> int:
+    fmt = _struct_fmt(args, "size")
+    h = {"big": False, "align": 1}
+    pos = 0
+    for opt, size, num in _struct_tokens(fmt):
+        pos += _struct_align(pos, opt, size, h["align"])
+        if opt == "s":
+            raise LibError(b"option 's' has no fixed size", 1)
+        if opt == "c" and size == 0:
+            raise LibError(b"option 'c0' has no fixed size", 1)
+        if opt not in "bBhHlLTiIfdcx":
+            _struct_control(opt, num, h)
+        pos += size
+    return pos
+
+
+def _lua_type_name(v) -> bytes:
+    if v is None:
+        return b"nil"
+    if type(v) is bool:
+        return b"boolean"
+    if type(v) is bytes:
+        return b"string"
+    if type(v) in (int, float):
+        return b"number"
+    return b"table"
 
 
 SHEBANG_FLAGS = ("no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys")

@@ -224,6 +224,28 @@ CASES["cmsgpack"] = [
     _e("return tostring(cmsgpack.unpack(cmsgpack.pack(0.1)))"),
 ]
 
+CASES["struct"] = [
+    _e("return struct.pack('>I2', 258)"),
+    _e("return struct.pack('<i', -2)"),
+    _e("return struct.pack('bBhHlL', -1, 255, -2, 65535, -3, 4)"),
+    _e("return struct.pack('!4 b i', 1, 2)"),
+    _e("return struct.pack('c0 s x c3', 'ab', 'cd', 'efg')"),
+    _e("return struct.pack('>d f', 1.5, -0.25)"),
+    _e("return {struct.unpack('>I2 b', struct.pack('>I2 b', 513, -5))}"),
+    _e("return {struct.unpack('s c2', 'hello\\0xyz')}"),
+    _e("return {struct.unpack('b c0', struct.pack('b c0', 3, 'abc'))}"),
+    _e("return {struct.unpack('h', 'abcd', 3)}"),
+    _e("return {struct.unpack('<d', struct.pack('<d', 0.1))}"),
+    _e("return {struct.size('i'), struct.size('!8 b d'), struct.size('c5 h')}"),
+    _e("return struct.pack('i', 'x')"),
+    _e("return struct.pack('y', 1)"),
+    _e("return struct.pack('i40', 1)"),
+    _e("return struct.unpack('i', 'ab')"),
+    _e("return struct.size('s')"),
+    _e("return struct.pack('!3 i', 1)"),
+    _e("return {pcall(struct.unpack, 'i', 'ab')}"),
+]
+
 CASES["keys_args_select"] = [
     _e("return {KEYS[1],KEYS[2],ARGV[1],ARGV[2]}", "2", "k1", "k2", "a1", "a2"),
     _e("return {#KEYS, #ARGV}", "1", "k", "a", "b"),
