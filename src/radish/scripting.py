@@ -15,7 +15,6 @@ Imports: the dispatcher, the protocol layer, errors. Nothing above.
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 import struct
 
@@ -175,11 +174,8 @@ redis.REDIS_VERSION, redis.REDIS_VERSION_NUM = version, version_num
 redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
 redis.REPL_NONE, redis.REPL_AOF, redis.REPL_SLAVE, redis.REPL_REPLICA, redis.REPL_ALL = 0, 1, 2, 2, 3
 
-local cjson = {
-  encode = function(v) local ok, r = py_cjson_encode(v) if not ok then error(r, 2) end return r end,
-  decode = function(s) local ok, r = py_cjson_decode(s) if not ok then error(r, 2) end return r end,
-}
-cjson.null = cjson  -- a unique sentinel, as lua-cjson's lightuserdata
+local cjson = {encode = py_cjson_encode, decode = py_cjson_decode}
+cjson.null = newproxy()  -- a unique userdata, as lua-cjson's NULL lightuserdata
 
 G.string = ro(string)
 G.table = ro(table)
@@ -255,7 +251,10 @@ local function where()
   return prefix, called and called.name or '?'
 end
 
-return compile, run, err_info, make_table, cjson.null, where
+local null = cjson.null
+local function is_null(v) return rawequal(v, null) end
+
+return compile, run, err_info, make_table, cjson.null, where, is_null
 """
 
 
@@ -404,7 +403,8 @@ class ScriptEngine:
         self.lua = lua
         self.lua_type = lua51.lua_type
         boot = lua.execute("return function(...)\n" + _BOOT + "\nend")
-        self._compile, self._run, self._err_info, self._make_table, self._cjson_null, self._where = boot(
+        (self._compile, self._run, self._err_info, self._make_table, self._cjson_null, self._where,
+         self._is_null) = boot(
             self._redis_call,
             self._redis_pcall,
             lambda e: e.table if isinstance(e, LuaRaise) else None,
@@ -415,8 +415,8 @@ class ScriptEngine:
             self._rand,
             self._srand,
             self._acl_check,
-            self._cjson_encode,
-            self._cjson_decode,
+            lambda *a: self._lib_call(self._cjson_encode, a),
+            lambda *a: self._lib_call(self._cjson_decode, a),
             _bit_lib(lua),
             REDIS_VERSION.encode(),
             _version_num(REDIS_VERSION),
@@ -780,70 +780,61 @@ class ScriptEngine:
             values.insert(0, pos if pos < len(s) else -1)
         return tuple(values)
 
-    # -- cjson ---------------------------------------------------------------------------
+    # -- cjson (lua-cjson 2.1 with Redis's defaults) -----------------------------------------
 
-    def _cjson_encode(self, v):
-        try:
-            return True, _json_encode(self, v, 0)
-        except ValueError as e:
-            return False, str(e).encode()
+    def _cjson_encode(self, args) -> bytes:
+        if len(args) != 1:
+            raise LibError(b"expected 1 argument", 1)
+        out: list[bytes] = []
+        _json_encode(self, out, args[0], 1)
+        return b"".join(out)
 
-    def _cjson_decode(self, s):
+    def _cjson_decode(self, args):
+        if len(args) != 1:
+            raise LibError(b"expected 1 argument", 1)
+        s = args[0]
+        if type(s) in (int, float):
+            s = _lua_tostring(s)
         if type(s) is not bytes:
-            return False, b"bad argument #1 to 'decode' (string expected, got %s)" % (
-                b"nil" if s is None else b"no value")
-        try:
-            obj = json.loads(s.decode("utf-8", "surrogatepass"))
-        except (ValueError, UnicodeDecodeError) as e:
-            return False, ("Expected value but found invalid token at character 1" if not s.strip() else str(e)).encode()
-        return True, self._json_to_lua(obj)
+            raise LibError(b"string expected, got %s" % self._type_name(s), 1)
+        return _JsonDecoder(self, s).decode()
 
-    def _json_to_lua(self, obj):
-        if obj is None:
-            return self._cjson_null
-        if isinstance(obj, str):
-            return obj.encode("utf-8", "surrogatepass")
-        if isinstance(obj, list):
-            t = self.lua.table()
-            for i, x in enumerate(obj, 1):
-                t[i] = self._json_to_lua(x)
-            return t
-        if isinstance(obj, dict):
-            t = self.lua.table()
-            for k, x in obj.items():
-                t[k.encode("utf-8", "surrogatepass")] = self._json_to_lua(x)
-            return t
-        return obj
+    def _type_name(self, v) -> bytes:
+        """lua_typename of a value Lua passed to Python (Python callables
+        are radish's stand-ins for Redis's C functions)."""
+        if v is None:
+            return b"nil"
+        t = type(v)
+        if t is bool:
+            return b"boolean"
+        if t is bytes:
+            return b"string"
+        if t is int or t is float:
+            return b"number"
+        lt = self.lua_type(v)
+        if lt is not None:
+            return lt.encode()
+        return b"function" if callable(v) else b"userdata"
 
 
 def _fmt_number(v) -> bytes:
-    if type(v) is int:
-        return b"%d" % v if abs(v) < 10**14 else b"%.14g" % float(v)
-    if v != v or math.isinf(v):
-        raise ValueError("Cannot serialise number: must not be NaN or Inf")
-    return b"%.14g" % v
+    """lua-cjson's number rendering (encode_number_precision 14)."""
+    if v != v or (type(v) is float and math.isinf(v)):
+        raise LibError(b"Cannot serialise number: must not be NaN or Inf")
+    return b"%.14g" % float(v) if type(v) is float or abs(v) >= 10**14 else b"%d" % v
+
+
+_JSON_ESCAPES = {0x22: b'\\"', 0x5C: b"\\\\", 0x2F: b"\\/", 0x08: b"\\b", 0x0C: b"\\f", 0x0A: b"\\n",
+                 0x0D: b"\\r", 0x09: b"\\t", 0x7F: b"\\u007f"}
 
 
 def _json_string(s: bytes) -> bytes:
     out = bytearray(b'"')
     for ch in s:
-        if ch == 0x22:
-            out += b'\\"'
-        elif ch == 0x5C:
-            out += b"\\\\"
-        elif ch == 0x2F:
-            out += b"\\/"
-        elif ch == 0x0A:
-            out += b"\\n"
-        elif ch == 0x0D:
-            out += b"\\r"
-        elif ch == 0x09:
-            out += b"\\t"
-        elif ch == 0x08:
-            out += b"\\b"
-        elif ch == 0x0C:
-            out += b"\\f"
-        elif ch < 0x20 or ch == 0x7F:
+        e = _JSON_ESCAPES.get(ch)
+        if e is not None:
+            out += e
+        elif ch < 0x20:
             out += b"\\u%04x" % ch
         else:
             out.append(ch)
@@ -851,47 +842,230 @@ def _json_string(s: bytes) -> bytes:
     return bytes(out)
 
 
-def _json_encode(engine: ScriptEngine, v, depth: int) -> bytes:
-    """lua-cjson's encoding (the subset radish supports)."""
-    if depth > 1000:
-        raise ValueError("Cannot serialise, excessive nesting (1001)")
+def _json_encode(engine: ScriptEngine, out: list, v, depth: int) -> None:
     t = type(v)
     if v is None:
-        return b"null"
-    if t is bool:
-        return b"true" if v else b"false"
-    if t is int or t is float:
-        return _fmt_number(v)
-    if t is bytes:
-        return _json_string(v)
-    if v == engine._cjson_null:
-        return b"null"
-    if engine.lua_type(v) != "table":
-        raise ValueError("Cannot serialise %s: type not supported" % engine.lua_type(v))
-    items = list(v.items())
-    if not items:
-        return b"{}"
-    n = 0
-    is_array = True
+        out.append(b"null")
+    elif t is bool:
+        out.append(b"true" if v else b"false")
+    elif t is int or t is float:
+        out.append(_fmt_number(v))
+    elif t is bytes:
+        out.append(_json_string(v))
+    elif engine.lua_type(v) == "table":
+        if depth > 1000:
+            raise LibError(b"Cannot serialise, excessive nesting (%d)" % depth)
+        items = list(v.items())
+        n = _json_array_length(items)
+        if n > 0:
+            out.append(b"[")
+            for i in range(1, n + 1):
+                if i > 1:
+                    out.append(b",")
+                _json_encode(engine, out, v[i], depth + 1)
+            out.append(b"]")
+            return
+        out.append(b"{")
+        for j, (k, x) in enumerate(items):
+            if j:
+                out.append(b",")
+            tk = type(k)
+            if tk is bytes:
+                out.append(_json_string(k))
+            elif tk is int or tk is float:
+                out.append(b'"' + _fmt_number(k) + b'"')
+            else:
+                raise LibError(b"Cannot serialise %s: table key must be a number or string" % engine._type_name(k))
+            out.append(b":")
+            _json_encode(engine, out, x, depth + 1)
+        out.append(b"}")
+    elif engine._is_null(v):
+        out.append(b"null")
+    else:
+        raise LibError(b"Cannot serialise %s: type not supported" % engine._type_name(v))
+
+
+def _json_array_length(items) -> int:
+    """lua_array_length: the array size, or -1/0 for an object (Redis's
+    encode_sparse_ratio 2, safe 10, convert off: sparse arrays are errors)."""
+    mx = 0
     for k, _x in items:
-        if type(k) is int and k >= 1:
-            n = max(n, k)
+        if type(k) in (int, float) and k >= 1 and float(k).is_integer():
+            mx = max(mx, int(k))
         else:
-            is_array = False
-            break
-    if is_array and n <= max(10, 2 * len(items)):
-        parts = [_json_encode(engine, v[i], depth + 1) for i in range(1, n + 1)]
-        return b"[" + b",".join(parts) + b"]"
-    parts = []
-    for k, x in items:
-        if type(k) is bytes:
-            key = _json_string(k)
-        elif type(k) in (int, float):
-            key = b'"' + _fmt_number(k) + b'"'
-        else:
-            raise ValueError("Cannot serialise table: table key must be a number or string")
-        parts.append(key + b":" + _json_encode(engine, x, depth + 1))
-    return b"{" + b",".join(parts) + b"}"
+            return -1
+    if mx > len(items) * 2 and mx > 10:
+        raise LibError(b"Cannot serialise table: excessively sparse array")
+    return mx
+
+
+class _JsonDecoder:
+    """lua-cjson's decoder: same results, same error texts."""
+
+    def __init__(self, engine: ScriptEngine, s: bytes) -> None:
+        self.engine = engine
+        self.s = s
+        self.i = 0
+        self.depth = 0
+
+    def decode(self):
+        tok = self.next()
+        v = self.value(tok)
+        tok = self.next()
+        if tok[0] != "T_END":
+            self.fail("the end", tok)
+        return v
+
+    def fail(self, expected: str, tok) -> None:
+        found = tok[2] if tok[0] == "T_ERROR" else tok[0]
+        raise LibError(b"Expected %s but found %s at character %d" % (expected.encode(), found.encode(), tok[1] + 1))
+
+    def next(self):
+        """(type, index, value) of the next token."""
+        s, i = self.s, self.i
+        n = len(s)
+        while i < n and s[i] in b" \t\n\r":
+            i += 1
+        self.i = i
+        if i >= n:
+            return ("T_END", i, None)
+        c = s[i]
+        single = {0x7B: "T_OBJ_BEGIN", 0x7D: "T_OBJ_END", 0x5B: "T_ARR_BEGIN", 0x5D: "T_ARR_END",
+                  0x3A: "T_COLON", 0x2C: "T_COMMA"}.get(c)
+        if single:
+            self.i = i + 1
+            return (single, i, None)
+        if c == 0x22:
+            return self.string(i)
+        if c == 0x2D or 0x30 <= c <= 0x39:
+            return self.number(i)
+        for word, val in ((b"true", True), (b"false", False), (b"null", None)):
+            if s.startswith(word, i):
+                self.i = i + len(word)
+                return ("T_NULL" if val is None else "T_BOOLEAN", i, val)
+        return ("T_ERROR", i, "invalid token")
+
+    def string(self, start: int):
+        s, i = self.s, start + 1
+        out = bytearray()
+        while True:
+            if i >= len(s):
+                return ("T_ERROR", start, "unexpected end of string")
+            c = s[i]
+            if c == 0x22:
+                break
+            if c == 0x5C:
+                if i + 1 >= len(s):
+                    return ("T_ERROR", start, "unexpected end of string")
+                e = s[i + 1]
+                simple = {0x22: b'"', 0x5C: b"\\", 0x2F: b"/", 0x62: b"\b", 0x66: b"\f", 0x6E: b"\n",
+                          0x72: b"\r", 0x74: b"\t"}.get(e)
+                if simple is not None:
+                    out += simple
+                    i += 2
+                    continue
+                if e == 0x75:
+                    cp, i2 = self.unicode(i)
+                    if cp is None:
+                        return ("T_ERROR", start, "invalid unicode escape code")
+                    out += chr(cp).encode("utf-8", "surrogatepass")
+                    i = i2
+                    continue
+                return ("T_ERROR", start, "invalid escape code")
+            out.append(c)
+            i += 1
+        self.i = i + 1
+        return ("T_STRING", start, bytes(out))
+
+    def unicode(self, i: int):
+        s = self.s
+        h = s[i + 2 : i + 6]
+        if len(h) < 4 or any(ch not in b"0123456789abcdefABCDEF" for ch in h):
+            return None, i
+        cp = int(h, 16)
+        i += 6
+        if 0xD800 <= cp <= 0xDBFF:
+            if s[i : i + 2] != b"\\u":
+                return None, i
+            h2 = s[i + 2 : i + 6]
+            if len(h2) < 4 or any(ch not in b"0123456789abcdefABCDEF" for ch in h2):
+                return None, i
+            lo = int(h2, 16)
+            if not 0xDC00 <= lo <= 0xDFFF:
+                return None, i
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00)
+            i += 6
+        elif 0xDC00 <= cp <= 0xDFFF:
+            return None, i
+        return cp, i
+
+    def number(self, start: int):
+        s = self.s
+        j = start
+        while j < len(s) and s[j] in b"+-0123456789.eE":
+            j += 1
+        text = s[start:j]
+        digits = text[1:] if text.startswith(b"-") else text
+        if digits[:1] == b"0" and len(digits) > 1 and digits[1:2] not in (b".", b"e", b"E") or not digits[:1].isdigit():
+            return ("T_ERROR", start, "invalid number")
+        try:
+            v = float(text)
+        except ValueError:
+            return ("T_ERROR", start, "invalid number")
+        self.i = j
+        return ("T_NUMBER", start, int(v) if v.is_integer() and abs(v) < 2**63 else v)
+
+    def value(self, tok):
+        kind = tok[0]
+        if kind in ("T_STRING", "T_NUMBER", "T_BOOLEAN"):
+            return tok[2]
+        if kind == "T_NULL":
+            return self.engine._cjson_null
+        if kind in ("T_OBJ_BEGIN", "T_ARR_BEGIN"):
+            self.depth += 1
+            if self.depth > 1000:
+                raise LibError(b"Found too many nested data structures (%d) at character %d" % (self.depth, tok[1] + 1))
+            try:
+                return self.obj() if kind == "T_OBJ_BEGIN" else self.arr()
+            finally:
+                self.depth -= 1
+        self.fail("value", tok)
+
+    def obj(self):
+        t = self.engine.lua.table()
+        tok = self.next()
+        if tok[0] == "T_OBJ_END":
+            return t
+        while True:
+            if tok[0] != "T_STRING":
+                self.fail("object key string", tok)
+            key = tok[2]
+            tok = self.next()
+            if tok[0] != "T_COLON":
+                self.fail("colon", tok)
+            t[key] = self.value(self.next())
+            tok = self.next()
+            if tok[0] == "T_OBJ_END":
+                return t
+            if tok[0] != "T_COMMA":
+                self.fail("comma or object end", tok)
+            tok = self.next()
+
+    def arr(self):
+        t = self.engine.lua.table()
+        tok = self.next()
+        if tok[0] == "T_ARR_END":
+            return t
+        i = 1
+        while True:
+            t[i] = self.value(tok)
+            i += 1
+            tok = self.next()
+            if tok[0] == "T_ARR_END":
+                return t
+            if tok[0] != "T_COMMA":
+                self.fail("comma or array end", tok)
+            tok = self.next()
 
 
 def _mp_encode(engine: ScriptEngine, out: bytearray, v, depth: int) -> None:
