@@ -156,6 +156,9 @@ def process_command(c, args: list[bytes]) -> bytes | None:
     if server.loading and not spec.loading:
         spec.rejected_calls += 1
         return _reject(c, "LOADING Redis is loading the dataset in memory")
+    if server.busy_script and "allow_busy" not in spec.flags:
+        spec.rejected_calls += 1
+        return _reject(c, errors.BUSY)
     result = call(c, spec, args)
     if server.propagation.pending:
         server.propagation.flush()
@@ -272,6 +275,7 @@ def _plain(c, server) -> bool:
         and not c.psubscriptions
         and not c.ssubscriptions
         and not server.loading
+        and not server.busy_script
         and server.precheck_write(c, _WRITE_PROBE) is None
     )
 

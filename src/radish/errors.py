@@ -37,6 +37,7 @@ AUTH_NO_PASSWORD = (
     "ERR AUTH <password> called without any password configured for the default user. "
     "Are you sure your configuration is correct?"
 )
+BUSY = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
 READONLY = "READONLY You can't write against a read only replica."
 OOM = "OOM command not allowed when used memory > 'maxmemory'."
 STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"

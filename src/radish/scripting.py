@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
+import select
 import struct
+import time
 
 from lupa import lua51
 
@@ -31,7 +34,7 @@ MAX_REPLY_DEPTH = 200  # Lua tables nested deeper answer "reached lua stack limi
 _BOOT = r"""
 local py_call, py_pcall, py_unwrap, py_sha1hex, py_log, py_setresp, py_set_repl, py_rand, py_srand,
       py_acl_check, py_cjson_encode, py_cjson_decode, bitlib, version, version_num,
-      py_mp_pack, py_mp_unpack, py_struct_pack, py_struct_unpack, py_struct_size = ...
+      py_mp_pack, py_mp_unpack, py_struct_pack, py_struct_unpack, py_struct_size, py_tick = ...
 local real_loadstring, real_setfenv, real_rawset, real_rawget = loadstring, setfenv, rawset, rawget
 local real_pcall, real_xpcall = pcall, xpcall
 
@@ -218,10 +221,23 @@ local function handler(err)
   return err
 end
 
+-- Every HOOK_COUNT instructions: Python checks the busy-reply-threshold,
+-- serves other clients (BUSY, SCRIPT KILL) and may ask to stop the script.
+local sethook = debug.sethook
+local function busy_hook()
+  local stop = py_tick()
+  if stop then
+    sethook()
+    error({err = stop})
+  end
+end
+
 local function run(f, keys, argv)
   G.KEYS = keys
   G.ARGV = argv
+  sethook(busy_hook, '', 100000)
   local ok, r = real_xpcall(f, handler)
+  sethook()
   G.KEYS = nil
   G.ARGV = nil
   return ok, r
@@ -388,6 +404,10 @@ class ScriptEngine:
         self.running = False
         self.readonly = False
         self.repl = 3  # redis.set_repl flags of the running script
+        self.start = 0.0
+        self.dirty_at_start = 0
+        self.kill_requested = False
+        self.sha = b""
         # redisLrand48's static initial state (X0, X1, X2): a fresh
         # redis-server's first math.random(100) is 40, as here.
         self.rand_state = 0x1234ABCD330E
@@ -429,6 +449,7 @@ class ScriptEngine:
             lambda *a: self._lib_call(_struct_pack, a),
             lambda *a: self._lib_call(_struct_unpack, a),
             lambda *a: self._lib_call(_struct_size, a),
+            self._tick,
         )
 
     def flush(self) -> None:
@@ -471,6 +492,10 @@ class ScriptEngine:
         self.readonly = readonly
         self.repl = 3
         self.nested_error = False  # the reply holds an error (the call counts as failed)
+        self.start = time.monotonic()
+        self.dirty_at_start = self.server.dirty
+        self.kill_requested = False
+        self.sha = sha
         self.running = True
         lua = self.lua
         try:
@@ -489,6 +514,7 @@ class ScriptEngine:
         finally:
             self.running = False
             self.caller = None
+            self.server.busy_script = False
         if type(reply) is ErrorReply:
             counted = self.lua_type(result) == "table" and result[b"ignore_error_stats_update"] is True
             raise _counted(CommandError(_text(reply.message)), counted)
@@ -733,6 +759,75 @@ class ScriptEngine:
 
     def _srand(self, seed) -> None:
         self.rand_state = _srand48(int(seed))
+
+    # -- busy scripts ------------------------------------------------------------------
+
+    def _tick(self):
+        """The count hook: past busy-reply-threshold the server answers
+        other clients (BUSY to all but allow_busy commands) while the
+        script runs; returns the error that stops the script (SCRIPT KILL,
+        SHUTDOWN NOSAVE), or None."""
+        server = self.server
+        limit = server.config.busy_reply_threshold
+        if not limit or (time.monotonic() - self.start) * 1000 < limit:
+            return None
+        if not server.busy_script:
+            server.busy_script = True
+            server.log.warning(
+                "Slow script detected: still in execution after %d milliseconds. You can try killing "
+                "the script using the SCRIPT KILL command. Script name is: %s."
+                % ((time.monotonic() - self.start) * 1000, self.sha.decode())
+            )
+        self._serve_others()
+        if self.kill_requested or server.shutdown_requested:
+            return b"ERR Script killed by user with SCRIPT KILL..."
+        return None
+
+    def _serve_others(self) -> None:
+        """Read what other clients sent and run it (as Redis's
+        processEventsWhileBlocked): their commands meet the BUSY check."""
+        conns = {}
+        for c in list(self.server.clients.values()):
+            conn = getattr(c, "connection", None)
+            t = getattr(conn, "transport", None) if conn is not None else None
+            if c is self.caller or t is None or conn.closing:
+                continue
+            sock = t.get_extra_info("socket")
+            if sock is None:
+                continue
+            try:
+                conns[sock.fileno()] = conn
+            except (OSError, ValueError):
+                continue
+        if not conns:
+            return
+        try:
+            readable, _w, _x = select.select(list(conns), [], [], 0)
+        except (OSError, ValueError):
+            return
+        for fd in readable:
+            try:
+                data = os.read(fd, 65536)
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError:
+                continue
+            if data:
+                conns[fd].data_received(data)
+        if self.server.pending_writes:
+            self.server.flush_writes()  # the loop is not running: reply now
+
+    def kill(self) -> None:
+        """SCRIPT KILL: stop the running script unless it has written."""
+        if not (self.running and self.server.busy_script):
+            raise CommandError("NOTBUSY No scripts in execution right now.")
+        if self.server.dirty != self.dirty_at_start:
+            raise CommandError(
+                "UNKILLABLE Sorry the script already executed write commands against the dataset. "
+                "You can either wait the script termination or kill the server in a hard way using "
+                "the SHUTDOWN NOSAVE command."
+            )
+        self.kill_requested = True
 
     def _lib_call(self, fn, args):
         """Run a C-library stand-in; its LibError becomes the Lua error

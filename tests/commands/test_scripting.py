@@ -197,3 +197,34 @@ def test_script_write_wakes_a_blocked_client(radish_server):
     assert writer.eval("return redis.call('rpush', KEYS[1], ARGV[1])", 1, "queue", "job") == 1
     t.join(5)
     assert got == [(b"queue", b"job")]
+
+
+def test_busy_script_answers_busy_and_script_kill_stops_it():
+    """Past busy-reply-threshold, connected clients get BUSY, SHUTDOWN
+    without NOSAVE is refused, SCRIPT KILL stops a script that has not
+    written (UNKILLABLE once it has), as redis-server 7.0 answers."""
+    from tests.compat.test_lists_hashes_sets_compat import Raw
+    from tests.conftest import start_radish
+
+    s = start_radish("--busy-reply-threshold", "200")
+    try:
+        other, runner = Raw(s.port), Raw(s.port)
+        assert other([b"PING"]) == b"+PONG\r\n"
+        runner.send([b"EVAL", b"local i = 0 while true do i = i + 1 end", b"0"])
+        time.sleep(0.6)
+        busy = b"-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n"
+        assert other([b"GET", b"x"]) == busy
+        assert other([b"SHUTDOWN"]) == busy
+        assert other([b"SCRIPT", b"KILL"]) == b"+OK\r\n"
+        assert runner.read() == (
+            b"-ERR Script killed by user with SCRIPT KILL... script: "
+            b"3fcf51a9b854b8f66cb8685600b0d7df968f4398, on @user_script:1.\r\n"
+        )
+        assert other([b"PING"]) == b"+PONG\r\n"
+        runner.send([b"EVAL", b"redis.call('set', 'w', '1') while true do end", b"0"])
+        time.sleep(0.6)
+        assert other([b"SCRIPT", b"KILL"]).startswith(b"-UNKILLABLE Sorry the script already executed write commands")
+        other.send([b"SHUTDOWN", b"NOSAVE"])
+        assert s.proc.wait(10) == 0
+    finally:
+        s.stop()

@@ -145,6 +145,5 @@ def script_flush(c, args):
 @command("script|kill", 2, "noscript allow_busy", acl="scripting", group="scripting", since="2.6.0", summary="Kill the script currently in execution.", complexity="O(1)", tips="request_policy:all_shards response_policy:one_succeeded")
 def script_kill(c, args):
     """Format: SCRIPT KILL"""
-    # Scripts run to completion on the one thread, so none is ever running
-    # when another client's command is read.
-    raise CommandError("NOTBUSY No scripts in execution right now.")
+    engine(c.server).kill()
+    return OK

@@ -382,6 +382,8 @@ def shutdown(c, args):
         raise CommandError("ERR No shutdown in progress.")
     if save is False and len([a for a in args[1:] if a.lower() in (b"nosave", b"save")]) > 1:
         raise CommandError(E.SYNTAX)
+    if save is not False and c.server.busy_script:  # only SHUTDOWN NOSAVE stops a busy script
+        raise CommandError(E.BUSY)
     err = c.server.prepare_shutdown(save=save, now=now, force=force)
     if err:
         raise CommandError(err)
