@@ -156,6 +156,9 @@ def process_command(c, args: list[bytes]) -> bytes | None:
     if server.loading and not spec.loading:
         spec.rejected_calls += 1
         return _reject(c, "LOADING Redis is loading the dataset in memory")
+    if server.busy_script and "allow_busy" not in spec.flags:
+        spec.rejected_calls += 1
+        return _reject(c, errors.BUSY)
     result = call(c, spec, args)
     if server.propagation.pending:
         server.propagation.flush()
@@ -226,7 +229,8 @@ def call(c, spec: CommandSpec, args: list[bytes]):
         result = spec.handler(c, args)
     except CommandError as e:
         spec.failed_calls += 1
-        server.stats.count_error(e.message)
+        if not e.counted:
+            server.stats.count_error(e.message)
         result = e
     if type(result) is Block and c.no_block:
         result = result.timeout_fn() if result.timeout_fn is not None else result.timeout_reply
@@ -269,6 +273,7 @@ def _plain(c, server) -> bool:
         and not c.reply_mode
         and not c.subscribed()
         and not server.loading
+        and not server.busy_script
         and server.precheck_write(c, _WRITE_PROBE) is None
     )
 

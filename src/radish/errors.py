@@ -12,7 +12,11 @@ from __future__ import annotations
 
 class CommandError(Exception):
     """An error reply. ``message`` is the full text after '-', starting with
-    the error code (``ERR``, ``WRONGTYPE``, ``NOAUTH`` …)."""
+    the error code (``ERR``, ``WRONGTYPE``, ``NOAUTH`` …). ``counted``: the
+    error is already in the error statistics (a script's error that came
+    from a command it called), so only the failed call is counted."""
+
+    counted = False
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -33,6 +37,7 @@ AUTH_NO_PASSWORD = (
     "ERR AUTH <password> called without any password configured for the default user. "
     "Are you sure your configuration is correct?"
 )
+BUSY = "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
 READONLY = "READONLY You can't write against a read only replica."
 OOM = "OOM command not allowed when used memory > 'maxmemory'."
 STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"

@@ -92,6 +92,7 @@ def section_memory(s) -> list[str]:
     used = rss
     total = _total_memory()
     maxmem = s.config.maxmemory
+    scripts = getattr(s, "scripting", None)
     return [
         "used_memory:%d" % used,
         "used_memory_human:%s" % _human(used),
@@ -105,8 +106,8 @@ def section_memory(s) -> list[str]:
         "total_system_memory:%d" % total,
         "total_system_memory_human:%s" % _human(total),
         "used_memory_lua:32768",
-        "used_memory_scripts:0",
-        "number_of_cached_scripts:0",
+        "used_memory_scripts:%d" % (scripts.scripts_memory if scripts is not None else 0),
+        "number_of_cached_scripts:%d" % (len(scripts.scripts) if scripts is not None else 0),
         "maxmemory:%d" % maxmem,
         "maxmemory_human:%s" % _human(maxmem),
         "maxmemory_policy:%s" % s.config.maxmemory_policy,
@@ -252,7 +253,9 @@ def section_commandstats(s) -> list[str]:
 
 
 def section_errorstats(s) -> list[str]:
-    return ["errorstat_%s:count=%d" % (k, v) for k, v in s.stats.errors.items()]
+    # Redis keeps them in a radix tree: sorted by error code (bytewise).
+    errors = sorted(s.stats.errors.items(), key=lambda kv: kv[0].encode())
+    return ["errorstat_%s:count=%d" % (k, v) for k, v in errors]
 
 
 def section_cluster(s) -> list[str]:

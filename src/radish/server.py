@@ -139,6 +139,7 @@ class Server:
         self.aof = None  # set by persistence.aof.install
         self.aof_write_error: str | None = None  # MISCONF text while the AOF cannot be written
         self.in_exec = False  # EXEC is running its queue (Redis's server.in_exec)
+        self.busy_script = False  # a script passed busy-reply-threshold: others get BUSY
         self._register_config_hooks()
         from .replication.state import ReplicationState
 

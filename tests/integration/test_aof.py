@@ -514,3 +514,29 @@ def test_inside_exec_rewrite_and_appendonly_are_scheduled():
         _wait(lambda: b"incr.aof" in _manifest(s.dir))
     finally:
         s.stop()
+
+
+def test_script_effects_are_appended_and_replayed():
+    """EVAL goes to the AOF as the writes it performed (never as EVAL, so
+    replay needs no script cache): a restart gives the same data."""
+    s = start_radish(*AOF)
+    try:
+        c = s.client()
+        c.sadd("pool", "a", "b", "c")
+        body = ("local v = redis.call('spop', KEYS[1]); redis.call('set', 'picked', v, 'EX', 1000);"
+                " redis.call('select', 3); redis.call('incr', 'n'); return v")
+        picked = c.eval(body, 1, "pool")
+        incr = _read(os.path.join(_aofdir(s.dir), "appendonly.aof.1.incr.aof"))
+        assert b"EVAL" not in incr.upper() and b"SREM" in incr.upper() and b"PXAT" in incr.upper()
+        c.script_flush()
+    finally:
+        s.stop()
+    s = start_radish(*AOF, workdir=s.dir)
+    try:
+        c = s.client()
+        assert c.get("picked") == picked and picked not in c.smembers("pool")
+        assert len(c.smembers("pool")) == 2 and 990 < c.ttl("picked") <= 1000
+        c.execute_command("SELECT", "3")
+        assert c.get("n") == b"1"
+    finally:
+        s.stop()

@@ -575,6 +575,9 @@ WRITES = [
     ("GEORADIUSBYMEMBER", "geo", "Palermo", "300", "km", "STOREDIST", "georbm"),
     ("GEOSEARCHSTORE", "geos", "geo", "FROMLONLAT", "15", "37", "BYBOX", "400", "400", "km", "STOREDIST"),
     ("SWAPDB", "0", "6"), ("SWAPDB", "0", "6"), ("SELECT", "7"), ("SET", "in7", "1"), ("FLUSHDB",), ("SELECT", "0"),
+    ("EVAL", "redis.call('set', KEYS[1], ARGV[1]); redis.call('select', 4); redis.call('incr', 'lua4')", "1", "luak", "v"),
+    ("SCRIPT", "LOAD", "return redis.call('rpush', KEYS[1], ARGV[1])"),
+    ("EVALSHA", "de13cb79068e6feeef62810ed6047d9c2f29b864", "1", "lual", "x"),
 ]
 RESTORE_SOURCE = "s"
 
@@ -634,3 +637,42 @@ def test_bitmaps_on_a_replica(pair):
         cmd(r, "BITFIELD", "bm", "GET", "u8", "0")
     with pytest.raises(redis.ReadOnlyError):
         r.setbit("bm", 0, 1)
+
+
+SCRIPT_WRITES = (
+    "redis.call('set', 'plain', '1')\n"
+    "redis.call('set', 'ttl', 'v', 'EX', '1000')\n"
+    "redis.call('sadd', 'set', 'a', 'b', 'c')\n"
+    "redis.call('spop', 'set')\n"
+    "local n = redis.call('incrby', 'n', 7)\n"
+    "redis.call('select', 5)\n"
+    "redis.call('rpush', 'in5', 'x')\n"
+    "return n"
+)
+
+
+@pytest.mark.parametrize("replica_kind", ["radish", "redis"])
+def test_script_writes_reach_replica(replica_kind):
+    """A script's effects (relative TTLs made absolute, random picks made
+    explicit, SELECT inside the script) reach a radish replica and a real
+    redis-server replica; reads run on the replica, writes are refused."""
+    master = start_radish()
+    if replica_kind == "radish":
+        replica = start_radish("--replicaof", "127.0.0.1 %d" % master.port)
+    else:
+        replica = start_redis("--replicaof", "127.0.0.1", str(master.port))
+    try:
+        m, r = master.client(), replica.client()
+        wait_for(lambda: link_up(r))
+        assert m.eval(SCRIPT_WRITES, 0) == 7
+        sha = m.script_load("return redis.call('incr', KEYS[1])")
+        assert m.evalsha(sha, 1, "n") == 8
+        wait_for(lambda: dataset(r) == dataset(m))
+        assert r.smembers("set") == m.smembers("set") and len(r.smembers("set")) == 2
+        assert 0 < r.pttl("ttl") <= 1000_000
+        assert r.eval("return redis.call('get', KEYS[1])", 1, "n") == b"8"
+        with pytest.raises(redis.ResponseError, match="^You can't write against a read only replica"):
+            r.eval("return redis.call('set', 'x', '1')", 0)
+    finally:
+        replica.stop()
+        master.stop()

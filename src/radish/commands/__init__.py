@@ -19,6 +19,7 @@ def load_all() -> None:
         persistence_cmds,
         pubsub,
         replication_cmds,
+        scripting,
         server_cmds,
         sets,
         sort,

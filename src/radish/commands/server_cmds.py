@@ -173,7 +173,7 @@ def _resolve(cmd: list[bytes]) -> CommandSpec:
 def _getkeys(cmd: list[bytes]) -> list[int]:
     spec = _resolve(cmd)
     keys = spec.key_positions(cmd)
-    if not keys:
+    if not keys and "no_mandatory_keys" not in spec.flags:  # EVAL with numkeys 0: an empty array
         raise CommandError("ERR The command has no key arguments")
     return keys
 
@@ -382,6 +382,8 @@ def shutdown(c, args):
         raise CommandError("ERR No shutdown in progress.")
     if save is False and len([a for a in args[1:] if a.lower() in (b"nosave", b"save")]) > 1:
         raise CommandError(E.SYNTAX)
+    if save is not False and c.server.busy_script:  # only SHUTDOWN NOSAVE stops a busy script
+        raise CommandError(E.BUSY)
     err = c.server.prepare_shutdown(save=save, now=now, force=force)
     if err:
         raise CommandError(err)

@@ -1,0 +1,149 @@
+"""Lua scripting: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT.
+
+The engine (interpreter, cache, sandbox, conversions) lives in
+``radish.scripting``; these handlers parse arguments and hand over. A
+script's writes propagate as themselves (effects replication, Redis 7.0's
+only mode); EVAL itself never reaches replicas or the AOF, nor do SCRIPT
+LOAD and SCRIPT FLUSH (as redis-server 7.0 sends them).
+"""
+
+from __future__ import annotations
+
+from ..errors import CommandError
+from ..protocol.resp import OK, status_lines
+from ..scripting import engine
+from .args import to_int
+from .registry import COMMANDS, command
+
+
+def _eval_getkeys(args: list[bytes]) -> list[int]:
+    """Keys of EVAL-like commands: ``numkeys`` at index 2 (none when it is
+    not a valid count, as COMMAND GETKEYS answers on Redis)."""
+    n = to_int(args[2]) if len(args) > 2 else None
+    if n is None or n < 0 or n > len(args) - 3:
+        return []
+    return list(range(3, 3 + n))
+
+
+def _keys_and_args(args: list[bytes]) -> tuple[list[bytes], list[bytes]]:
+    n = to_int(args[2])
+    if n is None:
+        raise CommandError("ERR value is not an integer or out of range")
+    if n > len(args) - 3:
+        raise CommandError("ERR Number of keys can't be greater than number of args")
+    if n < 0:
+        raise CommandError("ERR Number of keys can't be negative")
+    return args[3 : 3 + n], args[3 + n :]
+
+
+def _run(c, sha: bytes, args: list[bytes], readonly: bool):
+    e = engine(c.server)
+    try:
+        reply = e.run(c, sha, *_keys_and_args(args), readonly)
+    finally:
+        c.propagate_as = []  # the script's writes were propagated, not EVAL
+    if e.nested_error:  # an error inside the reply: a failed call, as Redis counts it
+        COMMANDS[args[0].lower()].failed_calls += 1
+    return reply
+
+
+def _eval(c, args, readonly: bool):
+    keys_args = _keys_and_args(args)  # argument errors come before compile errors
+    del keys_args
+    sha = engine(c.server).load(args[1])
+    return _run(c, sha, args, readonly)
+
+
+def _evalsha(c, args, readonly: bool):
+    sha = args[1].lower()
+    e = engine(c.server)
+    if len(sha) == 40:
+        _keys_and_args(args)
+    if len(sha) != 40 or sha not in e.functions:
+        raise CommandError("NOSCRIPT No matching script. Please use EVAL.")
+    return _run(c, sha, args, readonly)
+
+
+_EVAL_FLAGS = "noscript stale skip_monitor may_replicate no_mandatory_keys"
+
+
+@command("eval", -3, _EVAL_FLAGS, acl="scripting", group="scripting", since="2.6.0", summary="Execute a Lua script server side", complexity="Depends on the script that is executed.", getkeys=_eval_getkeys)
+def eval_(c, args):
+    """Format: EVAL script numkeys [key [key ...]] [arg [arg ...]]"""
+    return _eval(c, args, False)
+
+
+@command("evalsha", -3, _EVAL_FLAGS, acl="scripting", group="scripting", since="2.6.0", summary="Execute a Lua script server side", complexity="Depends on the script that is executed.", getkeys=_eval_getkeys)
+def evalsha(c, args):
+    """Format: EVALSHA sha1 numkeys [key [key ...]] [arg [arg ...]]"""
+    return _evalsha(c, args, False)
+
+
+@command("eval_ro", -3, "readonly " + _EVAL_FLAGS, acl="scripting", group="scripting", since="7.0.0", summary="Execute a read-only Lua script server side", complexity="Depends on the script that is executed.", getkeys=_eval_getkeys)
+def eval_ro(c, args):
+    """Format: EVAL_RO script numkeys [key [key ...]] [arg [arg ...]]"""
+    return _eval(c, args, True)
+
+
+@command("evalsha_ro", -3, "readonly " + _EVAL_FLAGS, acl="scripting", group="scripting", since="7.0.0", summary="Execute a read-only Lua script server side", complexity="Depends on the script that is executed.", getkeys=_eval_getkeys)
+def evalsha_ro(c, args):
+    """Format: EVALSHA_RO sha1 numkeys [key [key ...]] [arg [arg ...]]"""
+    return _evalsha(c, args, True)
+
+
+command("script", -2, "", group="scripting", since="2.6.0", summary="A container for Lua scripts management commands", complexity="Depends on subcommand.")(None)
+
+SCRIPT_HELP = [
+    b"SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    b"DEBUG (YES|SYNC|NO)",
+    b"    Set the debug mode for subsequent scripts executed.",
+    b"EXISTS <sha1> [<sha1> ...]",
+    b"    Return information about the existence of the scripts in the script cache.",
+    b"FLUSH [ASYNC|SYNC]",
+    b"    Flush the Lua scripts cache. Very dangerous on replicas.",
+    b"    When called without the optional mode argument, the behavior is determined by the",
+    b"    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+    b"    * ASYNC: Asynchronously flush the scripts cache.",
+    b"    * SYNC: Synchronously flush the scripts cache.",
+    b"KILL",
+    b"    Kill the currently executing Lua script.",
+    b"LOAD <script>",
+    b"    Load a script into the scripts cache without executing it.",
+    b"HELP",
+    b"    Prints this help.",
+]
+
+
+@command("script|help", 2, "loading stale", acl="scripting", group="scripting", since="5.0.0", summary="Show helpful text about the different subcommands", complexity="O(1)")
+def script_help(c, args):
+    """Format: SCRIPT HELP"""
+    return status_lines(SCRIPT_HELP)
+
+
+@command("script|load", 3, "noscript stale", acl="scripting", group="scripting", since="2.6.0", summary="Load the specified Lua script into the script cache.", complexity="O(N) with N being the length in bytes of the script body.", tips="request_policy:all_nodes response_policy:all_succeeded")
+def script_load(c, args):
+    """Format: SCRIPT LOAD script"""
+    return engine(c.server).load(args[2])
+
+
+@command("script|exists", -3, "noscript", acl="scripting", group="scripting", since="2.6.0", summary="Check existence of scripts in the script cache.", complexity="O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).", tips="request_policy:all_shards response_policy:agg_logical_and")
+def script_exists(c, args):
+    """Format: SCRIPT EXISTS sha1 [sha1 ...]"""
+    functions = engine(c.server).functions
+    return [1 if sha.lower() in functions else 0 for sha in args[2:]]
+
+
+@command("script|flush", -2, "noscript", acl="scripting", group="scripting", since="2.6.0", summary="Remove all the scripts from the script cache.", complexity="O(N) with N being the number of scripts in cache", tips="request_policy:all_nodes response_policy:all_succeeded")
+def script_flush(c, args):
+    """Format: SCRIPT FLUSH [ASYNC | SYNC]"""
+    if len(args) > 3 or len(args) == 3 and args[2].lower() not in (b"sync", b"async"):
+        raise CommandError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+    engine(c.server).flush()
+    return OK
+
+
+@command("script|kill", 2, "noscript allow_busy", acl="scripting", group="scripting", since="2.6.0", summary="Kill the script currently in execution.", complexity="O(1)", tips="request_policy:all_shards response_policy:one_succeeded")
+def script_kill(c, args):
+    """Format: SCRIPT KILL"""
+    engine(c.server).kill()
+    return OK
