@@ -38,7 +38,7 @@ from ..config import ConfigError
 from ..protocol.resp import encode_command
 from ..protocol.splitargs import quote_arg, split_args
 from .rdb import RdbError, default_aux, dump_payload
-from .saver import _FileSink
+from .saver import _FileSink, stop_child
 
 OFF, ON, WAIT_REWRITE = 0, 1, 2
 REWRITE_ITEMS_PER_CMD = 64  # AOF_REWRITE_ITEMS_PER_CMD
@@ -1027,14 +1027,7 @@ class Aof:
         if not pid:
             return
         self.server.log.notice("Killing running AOF rewrite child: %d" % pid)
-        try:
-            os.kill(pid, signal.SIGUSR1)
-        except OSError:
-            pass
-        try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
+        stop_child(pid)
         self._remove_child_temps(pid)
         self.child_pid = 0
         self.last_rewrite_time_sec = int(time.time() - self.child_start)

@@ -268,14 +268,7 @@ class Persistence:
         pid = self.child_pid
         if not pid:
             return
-        try:
-            os.kill(pid, signal.SIGUSR1)
-        except OSError:
-            pass
-        try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
+        stop_child(pid)
         self._remove_child_temp(pid)
         self.child_pid = 0
 
@@ -580,6 +573,19 @@ def _replace_contents(db, data: dict, expires: dict) -> None:
     db.flush()
     db.data = data
     db.expires = expires
+
+
+def stop_child(pid: int) -> None:
+    """End a saving child as Redis does (SIGUSR1: it exits without
+    counting as a failure) and reap it."""
+    try:
+        os.kill(pid, signal.SIGUSR1)
+    except OSError:
+        pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
 
 
 def _unlink(path: str) -> None:
