@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from tests.compat.test_lists_hashes_sets_compat import _connect, run_script
+from tests.compat.test_lists_hashes_sets_compat import _connect, dirty_count_diffs, run_script
 from tests.compat.test_zsets_compat import _replication_stream
 
 SCRIPTS: dict[str, str] = {}
@@ -389,23 +389,5 @@ geosearch g fromlonlat 15 37 byradius 200 km
 def test_dirty_counter_matches(pair):
     """rdb_changes_since_last_save moves by what Redis counts for each geo
     write (what save points see)."""
-    from tests.compat.test_lists_hashes_sets_compat import _args
-
     ours, theirs = _connect(pair[0], False), _connect(pair[1], False)
-
-    def changes(c) -> int:
-        info = c([b"INFO", b"persistence"])
-        line = [x for x in info.split(b"\r\n") if x.startswith(b"rdb_changes_since_last_save:")][0]
-        return int(line.split(b":")[1])
-
-    diffs = []
-    before = [changes(ours), changes(theirs)]
-    for line in DIRTY_SCRIPT.strip().splitlines():
-        args = _args(line)
-        a, b = ours(args), theirs(args)
-        assert a == b, (line, a, b)
-        after = [changes(ours), changes(theirs)]
-        if after[0] - before[0] != after[1] - before[1]:
-            diffs.append((line, after[0] - before[0], after[1] - before[1]))
-        before = after
-    assert diffs == []
+    assert dirty_count_diffs(ours, theirs, DIRTY_SCRIPT) == []

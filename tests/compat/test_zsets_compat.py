@@ -18,6 +18,7 @@ from tests.compat.test_lists_hashes_sets_compat import (
     _connect,
     _run_scenario,
     _unordered,
+    dirty_count_diffs,
     parse,
     run_script,
 )
@@ -688,24 +689,8 @@ def test_dirty_counter_matches(pair):
     """rdb_changes_since_last_save moves by what Redis counts for each
     sorted-set write (what save points see)."""
     ours, theirs = _connect(pair[0], False), _connect(pair[1], False)
-
-    def changes(c) -> int:
-        info = c([b"INFO", b"persistence"])
-        line = [x for x in info.split(b"\r\n") if x.startswith(b"rdb_changes_since_last_save:")][0]
-        return int(line.split(b":")[1])
-
     try:
-        diffs = []
-        before = [changes(ours), changes(theirs)]
-        for line in DIRTY_SCRIPT.strip().splitlines():
-            args = _args(line)
-            a, b = ours(args), theirs(args)
-            assert a == b, (line, a, b)
-            after = [changes(ours), changes(theirs)]
-            if after[0] - before[0] != after[1] - before[1]:
-                diffs.append((line, after[0] - before[0], after[1] - before[1]))
-            before = after
-        assert diffs == []
+        assert dirty_count_diffs(ours, theirs, DIRTY_SCRIPT) == []
     finally:
         _reset(ours)
         _reset(theirs)
@@ -898,7 +883,7 @@ def _replication_stream(port: int, script: str, blocked: list[list[bytes]]) -> l
     import socket
     import time
 
-    from tests.compat.test_lists_hashes_sets_compat import Raw, _args
+    from tests.compat.test_lists_hashes_sets_compat import Raw
     from tests.conftest import commands_of
 
     setup = Raw(port)
