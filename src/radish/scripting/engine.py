@@ -1,0 +1,525 @@
+"""The script engine behind EVAL: the script cache, running a script for a
+client, the redis library's Python side (``redis.call`` …), conversions
+between Redis replies and Lua values, busy scripts; modelled on Redis
+7.0's eval.c / script_lua.c. The interpreter and everything a script can
+see are the sandbox's (sandbox.py).
+
+Scripts call the dispatcher through ``redis.call`` / ``redis.pcall`` as an
+internal script client (``call()``, so every write a script performs is
+propagated as itself: effects replication, wrapped in MULTI/EXEC by the
+funnel when there are several). Replies reach Lua by encoding them for the
+script client's protocol (RESP2, or RESP3 after ``redis.setresp(3)``) and
+reading that encoding back, so a script sees exactly what a client would.
+
+Imports: the dispatcher, the protocol layer, errors. Nothing above.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import select
+import time
+
+from .. import REDIS_VERSION
+from ..dispatch import call, encode_result, lookup_command
+from ..errors import CommandError
+from ..protocol.resp import BigNumber, ErrorReply, MapReply, SetReply, SimpleString, Verbatim
+from .sandbox import Sandbox
+from .values import LLONG_MIN, LuaRaise, lua_number_bytes, lua_tostring, text
+
+MAX_REPLY_DEPTH = 200  # Lua tables nested deeper answer "reached lua stack limit"
+
+
+def _rand48_next(state: int) -> int:
+    return (state * 0x5DEECE66D + 0xB) & 0xFFFFFFFFFFFF
+
+
+def _srand48(seed: int) -> int:
+    seed &= 0xFFFFFFFF
+    return 0x330E | ((seed & 0xFFFF) << 16) | ((seed >> 16) << 32)
+
+
+
+
+def _to_llong(v) -> int:
+    """Lua number -> reply integer: truncated, as C's (long long) cast (out
+    of range and NaN give LLONG_MIN on x86-64, as redis-server answers)."""
+    if type(v) is int:
+        return v if -(1 << 63) <= v < (1 << 63) else LLONG_MIN
+    if v != v or math.isinf(v):
+        return LLONG_MIN
+    i = int(v)
+    return i if -(1 << 63) <= i < (1 << 63) else LLONG_MIN
+
+
+
+def _counted(e: CommandError, counted: bool) -> CommandError:
+    e.counted = counted
+    return e
+
+
+def _one_line(b: bytes) -> bytes:
+    return b.replace(b"\r", b" ").replace(b"\n", b" ")
+
+
+
+
+class ScriptEngine:
+    """The server's Lua interpreter, its script cache and the script client."""
+
+    def __init__(self, server) -> None:
+        self.server = server
+        self.scripts: dict[bytes, bytes] = {}  # sha (lower-case hex) -> body
+        self.functions: dict[bytes, object] = {}  # sha -> compiled Lua function
+        self.scripts_memory = 0
+        self.running = False
+        self.readonly = False
+        self.repl = 3  # redis.set_repl flags of the running script
+        self.start = 0.0
+        self.dirty_at_start = 0
+        self.kill_requested = False
+        self.sha = b""
+        # redisLrand48's static initial state (X0, X1, X2): a fresh
+        # redis-server's first math.random(100) is 40, as here.
+        self.rand_state = 0x1234ABCD330E
+        self.client = server.internal_client()
+        self.client.no_block = True
+        self.caller = None
+        self._new()
+
+    # -- interpreter ------------------------------------------------------------
+
+    def _new(self) -> None:
+        sb = Sandbox(
+            {
+                "call": self._redis_call,
+                "pcall": self._redis_pcall,
+                "sha1hex": self._sha1hex,
+                "log": self._log,
+                "setresp": self._setresp,
+                "set_repl": self._set_repl,
+                "acl_check": self._acl_check,
+                "rand": self._rand,
+                "srand": self._srand,
+                "tick": self._tick,
+            },
+            REDIS_VERSION,
+        )
+        self.sandbox = sb
+        self.lua_type = sb.type
+        self._make_table = sb.make_table
+
+    def flush(self) -> None:
+        """SCRIPT FLUSH: forget every script and start a fresh interpreter."""
+        self.scripts.clear()
+        self.functions.clear()
+        self.scripts_memory = 0
+        self._new()
+
+    # -- cache ---------------------------------------------------------------------
+
+    def load(self, body: bytes) -> bytes:
+        """Compile ``body`` into the cache (SCRIPT LOAD, EVAL); its sha.
+        Raises CommandError on a compile error or a bad shebang."""
+        sha = hashlib.sha1(body).hexdigest().encode()
+        if sha in self.functions:
+            return sha
+        source, _flags = _parse_shebang(body)
+        f, err = self.sandbox.compile(source, b"@user_script")
+        if f is None:
+            raise CommandError("ERR Error compiling script (new function): %s" % text(err))
+        self.scripts[sha] = body
+        self.functions[sha] = f
+        self.scripts_memory += len(body)
+        return sha
+
+    # -- running --------------------------------------------------------------------
+
+    def run(self, c, sha: bytes, keys: list[bytes], argv: list[bytes], readonly: bool):
+        """Run cached script ``sha`` for client ``c``; the reply value.
+        Raises CommandError with Redis's text when the script fails."""
+        _source, flags = _parse_shebang(self.scripts[sha])
+        if flags is not None and "no-writes" in flags:
+            readonly = True
+        sc = self.client
+        sc.db = c.db
+        sc.resp3 = False
+        sc.multi_queue = None
+        self.caller = c
+        self.readonly = readonly
+        self.repl = 3
+        self.nested_error = False  # the reply holds an error (the call counts as failed)
+        self.start = time.monotonic()
+        self.dirty_at_start = self.server.dirty
+        self.kill_requested = False
+        self.sha = sha
+        self.running = True
+        try:
+            ok, result = self.sandbox.run(self.functions[sha], keys, argv)
+            if not ok:
+                msg, source, line, counted = self.sandbox.err_info(result)
+                if msg is None:
+                    msg = b""
+                elif not isinstance(msg, bytes):
+                    msg = str(msg).encode()
+                if source is not None and line is not None:
+                    msg += b" script: %s, on %s:%s." % (sha, source, line)
+                raise _counted(CommandError(text(msg)), counted)
+            reply = self._to_reply(result, 0)
+        finally:
+            self.running = False
+            self.caller = None
+            self.server.busy_script = False
+        if type(reply) is ErrorReply:
+            counted = self.lua_type(result) == "table" and result[b"ignore_error_stats_update"] is True
+            raise _counted(CommandError(text(reply.message)), counted)
+        return reply
+
+    # -- Lua -> reply ------------------------------------------------------------------
+
+    def _to_reply(self, v, depth: int):
+        """A Lua value as the reply Redis sends for it (luaReplyToRedisReply)."""
+        t = type(v)
+        if t is bytes:
+            return v
+        if t is bool:
+            if self.client.resp3:
+                return v
+            return 1 if v else None
+        if t is int or t is float:
+            return _to_llong(v)
+        if v is None:
+            return None
+        if self.lua_type(v) != "table":
+            return None
+        if depth >= MAX_REPLY_DEPTH:
+            return ErrorReply(b"ERR reached lua stack limit")
+        e = v[b"err"]
+        if type(e) is bytes:
+            if depth:
+                self.nested_error = True
+                if v[b"ignore_error_stats_update"] is not True:
+                    self.server.stats.count_error(text(e))
+            return ErrorReply(_one_line(e))
+        ok = v[b"ok"]
+        if type(ok) is bytes:
+            return SimpleString(_one_line(ok))
+        d = v[b"double"]
+        if type(d) in (int, float) and type(d) is not bool:
+            return float(d)
+        big = v[b"big_number"]
+        if type(big) is bytes:
+            return BigNumber(_one_line(big))
+        vs = v[b"verbatim_string"]
+        if vs is not None and self.lua_type(vs) == "table":
+            fmt, s = vs[b"format"], vs[b"string"]
+            if type(fmt) is bytes and type(s) is bytes:
+                return Verbatim(fmt[:3].ljust(3) + b":" + s)
+        mp = v[b"map"]
+        if mp is not None and self.lua_type(mp) == "table":
+            return MapReply([(self._to_reply(k, depth + 1), self._to_reply(x, depth + 1)) for k, x in mp.items()])
+        st = v[b"set"]
+        if st is not None and self.lua_type(st) == "table":
+            return SetReply([self._to_reply(k, depth + 1) for k in st.keys()])
+        out = []
+        j = 1
+        while True:
+            x = v[j]
+            if x is None:
+                break
+            out.append(self._to_reply(x, depth + 1))
+            j += 1
+        return out
+
+    # -- reply -> Lua ------------------------------------------------------------------
+
+    def _from_resp(self, data: bytes, i: int):
+        """Parse one RESP value at ``data[i:]`` into a Lua value; (value, next i)."""
+        kind = data[i : i + 1]
+        j = data.index(b"\r\n", i)
+        line = data[i + 1 : j]
+        i = j + 2
+        lua = self.sandbox
+        if kind == b":":
+            return int(line), i
+        if kind == b"$":
+            n = int(line)
+            if n < 0:
+                return False, i
+            return data[i : i + n], i + n + 2
+        if kind == b"+":
+            return self._make_table(b"ok", line), i
+        if kind == b"-":
+            return self._error(line, True), i
+        if kind in (b"*", b"~", b"%", b">"):
+            n = int(line)
+            if n < 0:
+                return False, i
+            if kind == b"%":
+                d = lua.table()
+                for _ in range(n):
+                    k, i = self._from_resp(data, i)
+                    val, i = self._from_resp(data, i)
+                    d[k] = val
+                return self._make_table(b"map", d), i
+            items = []
+            for _ in range(n):
+                x, i = self._from_resp(data, i)
+                items.append(x)
+            if kind == b"~":
+                s = lua.table()
+                for x in items:
+                    s[x] = True
+                return self._make_table(b"set", s), i
+            return lua.table(*items), i
+        if kind == b"_":
+            return None, i
+        if kind == b"#":
+            return line == b"t", i
+        if kind == b",":
+            return self._make_table(b"double", float(line)), i
+        if kind == b"(":
+            return self._make_table(b"big_number", line), i
+        if kind == b"=":
+            n = int(line)
+            body = data[i : i + n]
+            vt = lua.table_from({b"format": body[:3], b"string": body[4:]})
+            return self._make_table(b"verbatim_string", vt), i + n + 2
+        raise ValueError("unexpected reply type %r" % kind)
+
+    def _error(self, message: bytes, counted: bool = False):
+        """An error table; ``counted``: already in the error statistics
+        (Redis's ignore_error_stats_update field)."""
+        t = self._make_table(b"err", message)
+        if counted:
+            t[b"ignore_error_stats_update"] = True
+        return t
+
+    # -- the redis library -------------------------------------------------------------
+
+    def _raise(self, message: bytes):
+        raise LuaRaise(self._error(message))
+
+    def _redis_call(self, *args):
+        """redis.call: the reply as a Lua value; an error reply raises."""
+        ok, value = self._call(args)
+        if not ok:
+            raise LuaRaise(value)
+        return value
+
+    def _redis_pcall(self, *args):
+        """redis.pcall: the reply as a Lua value; errors as {err=...}."""
+        return self._call(args)[1]
+
+    def _call(self, args) -> tuple[bool, object]:
+        if not args:
+            return False, self._error(b"ERR Please specify at least one argument for this redis lib call")
+        argv = []
+        for a in args:
+            t = type(a)
+            if t is bytes:
+                argv.append(a)
+            elif t is int or t is float:
+                argv.append(lua_number_bytes(a))
+            else:
+                return False, self._error(b"ERR Lua redis lib command arguments must be strings or integers")
+        spec = lookup_command(argv)
+        err = self._check(spec)
+        if err is not None:
+            # Counted now, as Redis's scriptCall does (a rejected call).
+            self.server.stats.count_error(text(err))
+            if type(spec) is not str:
+                spec.rejected_calls += 1
+            return False, self._error(err, True)
+        sc = self.client
+        prop = self.server.propagation
+        queued = len(prop.pending)
+        result = call(sc, spec, argv)
+        if self.repl == 0 and len(prop.pending) > queued:
+            del prop.pending[queued:]  # redis.set_repl(redis.REPL_NONE)
+        if type(result) is CommandError:
+            return False, self._error(result.message.encode(), True)
+        encoded = encode_result(sc, result)
+        if encoded is None:
+            return True, None
+        value, _ = self._from_resp(encoded, 0)
+        return True, value
+
+    def _check(self, spec) -> bytes | None:
+        """Why a script may not run this command (scriptCall's checks), or None."""
+        if type(spec) is str:
+            if spec.startswith("ERR wrong number"):
+                return b"ERR Wrong number of args calling Redis command from script"
+            return b"ERR Unknown Redis command called from script"
+        if spec.noscript:
+            return b"ERR This Redis command is not allowed from script"
+        if spec.is_write:
+            if self.readonly:
+                return b"ERR Write commands are not allowed from read-only scripts."
+            err = self.server.precheck_write(self.caller if self.caller is not None else self.client, spec)
+            if err:
+                return err.encode()
+        return None
+
+    def _sha1hex(self, *args):
+        if len(args) != 1:
+            self._raise(b"ERR wrong number of arguments")
+        v = args[0]
+        if type(v) is not bytes:
+            v = lua_tostring(v)
+        return hashlib.sha1(v).hexdigest().encode()
+
+    def _acl_check(self, *args):
+        if not args:
+            self._raise(b"ERR Please specify at least one argument for this redis lib call")
+        argv = [a if type(a) is bytes else lua_number_bytes(a) for a in args]
+        spec = lookup_command(argv)
+        if type(spec) is str and not spec.startswith("ERR wrong number"):
+            self._raise(b"ERR Invalid command passed to redis.acl_check_cmd()")
+        return True
+
+    def _log(self, *args) -> None:
+        if len(args) < 2:
+            self._raise(b"ERR redis.log() requires two arguments or more.")
+        level = args[0]
+        if type(level) not in (int, float):
+            self._raise(b"ERR First argument must be a number (log level).")
+        if not 0 <= level <= 3:
+            self._raise(b"ERR Invalid debug level.")
+        msg = b" ".join(a if type(a) is bytes else lua_tostring(a) for a in args[1:])
+        self.server.log.log(int(level), text(msg))
+
+    def _setresp(self, *args) -> None:
+        if len(args) != 1:
+            self._raise(b"ERR redis.setresp() requires one argument.")
+        v = args[0]
+        if v != 2 and v != 3 or type(v) not in (int, float):
+            self._raise(b"ERR RESP version must be 2 or 3.")
+        self.client.resp3 = v == 3
+
+    def _set_repl(self, *args) -> None:
+        if len(args) != 1:
+            self._raise(b"ERR redis.set_repl() requires two arguments.")
+        v = args[0]
+        if type(v) not in (int, float) or v not in (0, 1, 2, 3):
+            self._raise(b"ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.")
+        # REPL_NONE keeps the following writes from replicas and the AOF;
+        # AOF-only or replica-only are taken as REPL_ALL (see README).
+        self.repl = 0 if v == 0 else 3
+
+    def _rand(self) -> float:
+        self.rand_state = _rand48_next(self.rand_state)
+        r = self.rand_state >> 17
+        return (r % 2147483647) / 2147483647.0
+
+    def _srand(self, seed) -> None:
+        self.rand_state = _srand48(int(seed))
+
+    # -- busy scripts ------------------------------------------------------------------
+
+    def _tick(self):
+        """The count hook: past busy-reply-threshold the server answers
+        other clients (BUSY to all but allow_busy commands) while the
+        script runs; returns the error that stops the script (SCRIPT KILL,
+        SHUTDOWN NOSAVE), or None."""
+        server = self.server
+        limit = server.config.busy_reply_threshold
+        if not limit or (time.monotonic() - self.start) * 1000 < limit:
+            return None
+        if not server.busy_script:
+            server.busy_script = True
+            server.log.warning(
+                "Slow script detected: still in execution after %d milliseconds. You can try killing "
+                "the script using the SCRIPT KILL command. Script name is: %s."
+                % ((time.monotonic() - self.start) * 1000, self.sha.decode())
+            )
+        self._serve_others()
+        if self.kill_requested or server.shutdown_requested:
+            return b"ERR Script killed by user with SCRIPT KILL..."
+        return None
+
+    def _serve_others(self) -> None:
+        """Read what other clients sent and run it (as Redis's
+        processEventsWhileBlocked): their commands meet the BUSY check."""
+        conns = {}
+        for c in list(self.server.clients.values()):
+            conn = getattr(c, "connection", None)
+            t = getattr(conn, "transport", None) if conn is not None else None
+            if c is self.caller or t is None or conn.closing:
+                continue
+            sock = t.get_extra_info("socket")
+            if sock is None:
+                continue
+            try:
+                conns[sock.fileno()] = conn
+            except (OSError, ValueError):
+                continue
+        if not conns:
+            return
+        try:
+            readable, _w, _x = select.select(list(conns), [], [], 0)
+        except (OSError, ValueError):
+            return
+        for fd in readable:
+            try:
+                data = os.read(fd, 65536)
+            except (BlockingIOError, InterruptedError):
+                continue
+            except OSError:
+                continue
+            if data:
+                conns[fd].data_received(data)
+        if self.server.pending_writes:
+            self.server.flush_writes()  # the loop is not running: reply now
+
+    def kill(self) -> None:
+        """SCRIPT KILL: stop the running script unless it has written."""
+        if not (self.running and self.server.busy_script):
+            raise CommandError("NOTBUSY No scripts in execution right now.")
+        if self.server.dirty != self.dirty_at_start:
+            raise CommandError(
+                "UNKILLABLE Sorry the script already executed write commands against the dataset. "
+                "You can either wait the script termination or kill the server in a hard way using "
+                "the SHUTDOWN NOSAVE command."
+            )
+        self.kill_requested = True
+
+
+SHEBANG_FLAGS = ("no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys")
+
+
+def _parse_shebang(body: bytes) -> tuple[bytes, frozenset | None]:
+    """Split an EVAL body's ``#!lua flags=...`` line off (kept as an empty
+    first line, so line numbers stay); (source, flags or None without a
+    shebang). Raises CommandError for a bad shebang."""
+    if not body.startswith(b"#!"):
+        return body, None
+    nl = body.find(b"\n")
+    line = body if nl < 0 else body[:nl]
+    rest = b"" if nl < 0 else body[nl:]
+    parts = line.split()
+    if parts[0] != b"#!lua":
+        raise CommandError("ERR Unexpected engine in script shebang: %s" % text(parts[0]))
+    flags: set[str] = set()
+    for p in parts[1:]:
+        if not p.startswith(b"flags="):
+            raise CommandError("ERR Unknown lua shebang option: %s" % text(p))
+        for f in p[6:].split(b","):
+            if not f:
+                continue
+            name = text(f)
+            if name not in SHEBANG_FLAGS:
+                raise CommandError("ERR Unexpected flag in script shebang: %s" % name)
+            flags.add(name)
+    return rest, frozenset(flags)
+
+
+
+def engine(server) -> ScriptEngine:
+    """The server's script engine (created on first use)."""
+    e = getattr(server, "scripting", None)
+    if e is None:
+        e = server.scripting = ScriptEngine(server)
+    return e
