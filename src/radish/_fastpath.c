@@ -6,7 +6,7 @@
  * the handler itself; Python spends about 0.5 us per command there. This
  * is that loop, and only that loop: handlers, errors, blocking and every
  * reply type but the simplest stay in Python. It is ``run_batch``'s inner
- * loop in dispatch.py for the case it names "plain"; dispatch.py keeps the
+ * loop in dispatch.py when dispatch.direct_ok allows it; dispatch.py keeps the
  * same loop in Python for installs without a compiler. Keep the two in
  * step (tests/unit/test_fastpath.py runs both on the same commands).
  *

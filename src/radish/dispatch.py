@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 
-from . import errors
+from . import NO_EXTENSIONS, errors
 from .blocking import Block
 from .commands.registry import COMMANDS, CommandSpec
 from .db.keyspace import wall_clock_ms
@@ -228,10 +228,7 @@ def call(c, spec: CommandSpec, args: list[bytes]):
     try:
         result = spec.handler(c, args)
     except CommandError as e:
-        spec.failed_calls += 1
-        if not e.counted:
-            server.stats.count_error(e.message)
-        result = e
+        result = _failed(c, spec, e)
     if type(result) is Block and c.no_block:
         result = result.timeout_fn() if result.timeout_fn is not None else result.timeout_reply
     end = _time_ns()
@@ -258,8 +255,12 @@ def _propagate(c, args: list[bytes], dirtied: bool) -> None:
             prop.propagate(c.db.id, cmd)
 
 
-def _plain(c, server) -> bool:
-    """Whether ``c``'s commands may take run_batch's fast path: no MULTI,
+def direct_ok(c, server) -> bool:
+    """The one gate of the batch loops: whether ``c``'s ``direct`` commands
+    may skip process_command (every check of it would pass) and run with
+    the batch loops' own short call(). A feature that adds a check to
+    process_command, or a step to call() the loops do not take, must make
+    this false while it is active. Today: no MULTI,
     authenticated, no CLIENT REPLY mode, no RESP2 pub/sub context, the
     server not loading, writes not refused (MISCONF, READONLY), and the
     keyspace on the real clock (not applying a primary's stream, no test
@@ -283,7 +284,7 @@ def _fast_entry(name: bytes) -> tuple | None:
     run directly (spelling as the client sent it), remembered in ``_FAST``;
     None for anything else."""
     spec = COMMANDS.get(name.lower())
-    if spec is None or not spec.direct or not spec.neutral:
+    if spec is None or not spec.direct:
         return None
     entry = (spec, spec.handler, spec.arity, spec.name)
     if len(_FAST) < 4096:
@@ -296,10 +297,12 @@ _FAST: dict[bytes, tuple] = {}
 
 
 def _failed(c, spec: CommandSpec, e: CommandError) -> CommandError:
-    """A handler raised ``e``: counted as a failed call and an error reply;
-    the error is the command's result."""
+    """A handler raised ``e``: counted as a failed call and an error reply
+    (unless already counted, as a script's error is); the error is the
+    command's result."""
     spec.failed_calls += 1
-    c.server.stats.count_error(e.message)
+    if not e.counted:
+        c.server.stats.count_error(e.message)
     return e
 
 
@@ -340,20 +343,23 @@ except ImportError:  # pragma: no cover - installs without a compiler
     _fastpath = None
 if _fastpath is not None:
     _fastpath.configure(CommandError, OK, SimpleString, _failed, _finish, _fast_entry, _propagated)
-_run_fast = _fastpath.run_fast if _fastpath is not None else None
+# The C loop when built (run_batch(use_c=True) runs it, as tests do), and
+# whether run_batch uses it by default (not under RADISH_NO_EXTENSIONS).
+C_RUN_FAST = _fastpath.run_fast if _fastpath is not None else None
+_run_fast = None if NO_EXTENSIONS else C_RUN_FAST
 
 
-def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool = True) -> int:
+def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None = None) -> int:
     """Run the commands of one read in order, appending encoded replies to
     ``out``; returns how many were consumed. Stops early when the client
     blocked (``c.blocked`` is set), must close, or the server paused; the
     caller queues the rest.
 
     This is ``process_command`` + ``call`` with the checks hoisted: the
-    client and server state they test (``_plain``) can only change through
-    commands that are not ``neutral`` (connection, server and transaction
-    commands), which always take ``process_command``, after which the
-    state is looked at again. Data commands of the right arity run
+    client and server state they test (``direct_ok``) can only change
+    through commands not declared ``direct`` (connection, server and
+    transaction commands), which always take ``process_command``, after
+    which the state is looked at again. Data commands of the right arity run
     directly: in C (``_fastpath.c``, the same loop) when it is built, else
     in the loop below. One clock reading per command
     serves both the keyspace (expiry) and INFO commandstats: a command's
@@ -365,8 +371,8 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool = True) 
     prop = server.propagation
     blocking = server.blocking
     fast = _FAST
-    run_fast = _run_fast if use_c else None
-    plain = _plain(c, server)
+    run_fast = _run_fast if use_c is None else C_RUN_FAST if use_c else None
+    plain = direct_ok(c, server)
     # Replicas, the backlog or the AOF listening (they only start or stop
     # through non-data commands or between reads).
     listening = prop.subscribers or prop.backlog.active
@@ -403,7 +409,7 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool = True) 
                 out.append(r)
             if c.close_after_reply or server.pause_mode is not None:
                 return i
-            plain = _plain(c, server)
+            plain = direct_ok(c, server)
             listening = prop.subscribers or prop.backlog.active
             continue
         spec = entry[0]

@@ -13,9 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.conftest import InProcess
 
-from radish import dispatch
+from radish import NO_EXTENSIONS, dispatch
 
-HAVE_C = dispatch._run_fast is not None
+HAVE_C = dispatch.C_RUN_FAST is not None
 
 
 def test_fastpath_is_built_where_a_compiler_is():
@@ -24,8 +24,26 @@ def test_fastpath_is_built_where_a_compiler_is():
         assert HAVE_C
 
 
-def run(srv: InProcess, cmds: list[list[bytes]], use_c: bool) -> tuple[bytes, int]:
+def test_no_extensions_selects_the_python_loop():
+    """RADISH_NO_EXTENSIONS=1 keeps the built C loop out of the way."""
+    assert (dispatch._run_fast is None) == (NO_EXTENSIONS or not HAVE_C)
+
+
+def run(srv: InProcess, cmds: list[list[bytes]], use_c: bool | str) -> tuple[bytes, int]:
+    """Run ``cmds`` as one read: through run_batch's C or Python loop, or
+    (``use_c="core"``) one by one through process_command and call(), the
+    one execution core the batch loops stand in for."""
     out: list[bytes] = []
+    if use_c == "core":
+        consumed = 0
+        for cmd in cmds:
+            consumed += 1
+            r = dispatch.process_command(srv.client, list(cmd))
+            if r is dispatch.BLOCKED:
+                break
+            if r is not None:
+                out.append(r)
+        return b"".join(out), consumed
     consumed = dispatch.run_batch(srv.client, [list(c) for c in cmds], out, use_c=use_c)
     return b"".join(out), consumed
 
@@ -55,14 +73,15 @@ def state(srv: InProcess) -> dict:
     }
 
 
-def both(cmds: list[list[bytes]], listen: bool = False):
-    """Run ``cmds`` as one batch on two fresh servers, C and Python; with
-    ``listen``, something subscribes to the propagation funnel (as a
-    replica or the AOF would) and what it receives is compared too."""
+def both(cmds: list[list[bytes]], listen: bool = False, ways: tuple = (True, False)):
+    """Run ``cmds`` as one batch on fresh servers, one per way (C loop,
+    Python loop, or the core); with ``listen``, something subscribes to the
+    propagation funnel (as a replica or the AOF would) and what it receives
+    is compared too."""
     from radish.commands.registry import COMMANDS
 
     results = []
-    for use_c in (True, False):
+    for use_c in ways:
         for spec in COMMANDS.values():  # command statistics are per process
             for s in [spec, *spec.subcommands.values()]:
                 s.calls = s.failed_calls = s.rejected_calls = s.usec = 0
@@ -174,6 +193,19 @@ def test_any_batch_runs_the_same_in_c_and_python(cmds, listen):
     (c_reply, c_state), (py_reply, py_state) = both(cmds, listen)
     assert c_reply == py_reply
     assert c_state == py_state
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(command_pool, min_size=1, max_size=25), st.booleans())
+def test_batch_loop_runs_as_the_core(cmds, listen):
+    """run_batch's Python loop (and its C twin, when built) give what
+    process_command + call() give command by command: same replies,
+    statistics, data and propagated writes."""
+    ways = ("core", False, True) if HAVE_C else ("core", False)
+    results = both(cmds, listen, ways)
+    for reply, st_ in results[1:]:
+        assert reply == results[0][0]
+        assert st_ == results[0][1]
 
 
 @needs_c

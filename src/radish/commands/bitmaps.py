@@ -70,7 +70,7 @@ def _string_for_bit_write(c, key: bytes, maxbit: int):
 # -- SETBIT / GETBIT ------------------------------------------------------------
 
 
-@command("setbit", 4, "write denyoom", acl="bitmap", keys=(1, 1, 1), group="bitmap", since="2.2.0", summary="Sets or clears the bit at offset in the string value stored at key", complexity="O(1)")
+@command("setbit", 4, "write denyoom", acl="bitmap", keys=(1, 1, 1), group="bitmap", since="2.2.0", summary="Sets or clears the bit at offset in the string value stored at key", complexity="O(1)", direct=True)
 def setbit(c, args):
     """Format: SETBIT key offset value"""
     offset = _bit_offset(c, args[2])
@@ -89,7 +89,7 @@ def setbit(c, args):
     return old
 
 
-@command("getbit", 3, "readonly fast", acl="bitmap", keys=(1, 1, 1), group="bitmap", since="2.2.0", summary="Returns the bit value at offset in the string value stored at key", complexity="O(1)")
+@command("getbit", 3, "readonly fast", acl="bitmap", keys=(1, 1, 1), group="bitmap", since="2.2.0", summary="Returns the bit value at offset in the string value stored at key", complexity="O(1)", direct=True)
 def getbit(c, args):
     """Format: GETBIT key offset"""
     offset = _bit_offset(c, args[2])
@@ -128,7 +128,7 @@ def _clamp(start: int, end: int, total: int) -> tuple[int, int]:
     return start, end
 
 
-@command("bitcount", -2, "readonly", acl="bitmap", keys=(1, 1, 1), group="bitmap", since="2.6.0", summary="Count set bits in a string", complexity="O(N)")
+@command("bitcount", -2, "readonly", acl="bitmap", keys=(1, 1, 1), group="bitmap", since="2.6.0", summary="Count set bits in a string", complexity="O(N)", direct=True)
 def bitcount(c, args):
     """Format: BITCOUNT key [start end [BYTE | BIT]]"""
     # Redis 7.0 looks the key up before it parses the range: a missing key
@@ -202,7 +202,7 @@ def _find_bit(v, lo: int, hi: int, bit: int):
     return None
 
 
-@command("bitpos", -3, "readonly", acl="bitmap", keys=(1, 1, 1), group="bitmap", since="2.8.7", summary="Find first bit set or clear in a string", complexity="O(N)")
+@command("bitpos", -3, "readonly", acl="bitmap", keys=(1, 1, 1), group="bitmap", since="2.8.7", summary="Find first bit set or clear in a string", complexity="O(N)", direct=True)
 def bitpos(c, args):
     """Format: BITPOS key bit [start [end [BYTE | BIT]]]"""
     bit = parse_int(args[2])
@@ -246,7 +246,7 @@ def bitpos(c, args):
 _NOT_TABLE = bytes(255 - i for i in range(256))
 
 
-@command("bitop", -4, "write denyoom", acl="bitmap", keys=(2, -1, 1), group="bitmap", since="2.6.0", summary="Perform bitwise operations between strings", complexity="O(N)")
+@command("bitop", -4, "write denyoom", acl="bitmap", keys=(2, -1, 1), group="bitmap", since="2.6.0", summary="Perform bitwise operations between strings", complexity="O(N)", direct=True)
 def bitop(c, args):
     """Format: BITOP AND | OR | XOR | NOT destkey key [key ...]"""
     op = args[1].lower()
@@ -464,14 +464,14 @@ def _bitfield(c, args, readonly_cmd: bool):
     return out
 
 
-@command("bitfield", -2, "write denyoom", acl="bitmap", keys=(1, 1, 1), group="bitmap", since="3.2.0", summary="Perform arbitrary bitfield integer operations on strings", complexity="O(1) for each subcommand specified")
+@command("bitfield", -2, "write denyoom", acl="bitmap", keys=(1, 1, 1), group="bitmap", since="3.2.0", summary="Perform arbitrary bitfield integer operations on strings", complexity="O(1) for each subcommand specified", direct=True)
 def bitfield(c, args):
     """Format: BITFIELD key [GET encoding offset | [OVERFLOW WRAP | SAT | FAIL]
     SET encoding offset value | INCRBY encoding offset increment ...]"""
     return _bitfield(c, args, False)
 
 
-@command("bitfield_ro", -2, "readonly fast", acl="bitmap", keys=(1, 1, 1), group="bitmap", since="6.0.0", summary="Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD", complexity="O(1) for each subcommand specified")
+@command("bitfield_ro", -2, "readonly fast", acl="bitmap", keys=(1, 1, 1), group="bitmap", since="6.0.0", summary="Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD", complexity="O(1) for each subcommand specified", direct=True)
 def bitfield_ro(c, args):
     """Format: BITFIELD_RO key [GET encoding offset ...]"""
     return _bitfield(c, args, True)

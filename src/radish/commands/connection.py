@@ -66,7 +66,7 @@ CLIENT_HELP = [
 ]
 
 
-@command("ping", -1, "fast", acl="connection", group="connection", since="1.0.0", summary="Ping the server", complexity="O(1)", tips="request_policy:all_shards response_policy:all_succeeded")
+@command("ping", -1, "fast", acl="connection", group="connection", since="1.0.0", summary="Ping the server", complexity="O(1)", tips="request_policy:all_shards response_policy:all_succeeded", direct=True)
 def ping(c, args):
     """Format: PING [message]"""
     if len(args) > 2:
@@ -78,7 +78,7 @@ def ping(c, args):
     return PONG
 
 
-@command("echo", 2, "loading stale fast", acl="connection", group="connection", since="1.0.0", summary="Echo the given string", complexity="O(1)")
+@command("echo", 2, "loading stale fast", acl="connection", group="connection", since="1.0.0", summary="Echo the given string", complexity="O(1)", direct=True)
 def echo(c, args):
     """Format: ECHO message"""
     return args[1]

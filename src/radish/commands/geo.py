@@ -465,7 +465,7 @@ def _member_pos(z: ZSetValue | None, member: bytes):
 # -- GEOADD / GEOPOS / GEODIST / GEOHASH -----------------------------------------------------------
 
 
-@command("geoadd", -5, "write denyoom", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.0", summary="Add one or more geospatial items in the geospatial index represented using a sorted set", complexity="O(log(N)) for each item added, where N is the number of elements in the sorted set.")
+@command("geoadd", -5, "write denyoom", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.0", summary="Add one or more geospatial items in the geospatial index represented using a sorted set", complexity="O(log(N)) for each item added, where N is the number of elements in the sorted set.", direct=True)
 def geoadd(c, args):
     """Format: GEOADD key [NX | XX] [CH] longitude latitude member [longitude latitude member ...]"""
     nx = xx = False
@@ -494,7 +494,7 @@ def geoadd(c, args):
     return reply
 
 
-@command("geopos", -2, "readonly", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.0", summary="Returns longitude and latitude of members of a geospatial index", complexity="O(N) where N is the number of members requested.")
+@command("geopos", -2, "readonly", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.0", summary="Returns longitude and latitude of members of a geospatial index", complexity="O(N) where N is the number of members requested.", direct=True)
 def geopos(c, args):
     """Format: GEOPOS key [member [member ...]]"""
     z = get_zset(c.db, args[1])
@@ -505,7 +505,7 @@ def geopos(c, args):
     return out
 
 
-@command("geodist", -4, "readonly", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.0", summary="Returns the distance between two members of a geospatial index", complexity="O(log(N))")
+@command("geodist", -4, "readonly", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.0", summary="Returns the distance between two members of a geospatial index", complexity="O(log(N))", direct=True)
 def geodist(c, args):
     """Format: GEODIST key member1 member2 [M | KM | FT | MI]"""
     to_meter = 1.0
@@ -528,7 +528,7 @@ def geodist(c, args):
 _ALPHABET = b"0123456789bcdefghjkmnpqrstuvwxyz"
 
 
-@command("geohash", -2, "readonly", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.0", summary="Returns members of a geospatial index as standard geohash strings", complexity="O(log(N)) for each member requested, where N is the number of elements in the sorted set.")
+@command("geohash", -2, "readonly", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.0", summary="Returns members of a geospatial index as standard geohash strings", complexity="O(log(N)) for each member requested, where N is the number of elements in the sorted set.", direct=True)
 def geohash(c, args):
     """Format: GEOHASH key [member [member ...]]"""
     z = get_zset(c.db, args[1])
@@ -726,37 +726,37 @@ _RADIUS_COMPLEXITY = "O(N+log(M)) where N is the number of elements inside the b
 _SEARCH_COMPLEXITY = "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape"
 
 
-@command("georadius", -6, "write denyoom", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.0", summary="Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point", complexity=_RADIUS_COMPLEXITY, doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument", getkeys=_radius_getkeys(6))
+@command("georadius", -6, "write denyoom", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.0", summary="Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point", complexity=_RADIUS_COMPLEXITY, doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument", getkeys=_radius_getkeys(6), direct=True)
 def georadius(c, args):
     """Format: GEORADIUS key longitude latitude radius M | KM | FT | MI [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC] [STORE key | STOREDIST key]"""
     return _georadius_generic(c, args, 1, _COORDS)
 
 
-@command("georadiusbymember", -5, "write denyoom", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.0", summary="Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member", complexity=_RADIUS_COMPLEXITY, doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments", getkeys=_radius_getkeys(5))
+@command("georadiusbymember", -5, "write denyoom", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.0", summary="Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member", complexity=_RADIUS_COMPLEXITY, doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments", getkeys=_radius_getkeys(5), direct=True)
 def georadiusbymember(c, args):
     """Format: GEORADIUSBYMEMBER key member radius M | KM | FT | MI [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC] [STORE key | STOREDIST key]"""
     return _georadius_generic(c, args, 1, _MEMBER)
 
 
-@command("georadius_ro", -6, "readonly", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.10", summary="A read-only variant for GEORADIUS", complexity=_RADIUS_COMPLEXITY, doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`GEOSEARCH` with the `BYRADIUS` argument")
+@command("georadius_ro", -6, "readonly", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.10", summary="A read-only variant for GEORADIUS", complexity=_RADIUS_COMPLEXITY, doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`GEOSEARCH` with the `BYRADIUS` argument", direct=True)
 def georadius_ro(c, args):
     """Format: GEORADIUS_RO key longitude latitude radius M | KM | FT | MI [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]"""
     return _georadius_generic(c, args, 1, _COORDS | _NOSTORE)
 
 
-@command("georadiusbymember_ro", -5, "readonly", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.10", summary="A read-only variant for GEORADIUSBYMEMBER", complexity=_RADIUS_COMPLEXITY, doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments")
+@command("georadiusbymember_ro", -5, "readonly", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.10", summary="A read-only variant for GEORADIUSBYMEMBER", complexity=_RADIUS_COMPLEXITY, doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments", direct=True)
 def georadiusbymember_ro(c, args):
     """Format: GEORADIUSBYMEMBER_RO key member radius M | KM | FT | MI [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]"""
     return _georadius_generic(c, args, 1, _MEMBER | _NOSTORE)
 
 
-@command("geosearch", -7, "readonly", acl="geo", keys=(1, 1, 1), group="geo", since="6.2.0", summary="Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.", complexity=_SEARCH_COMPLEXITY)
+@command("geosearch", -7, "readonly", acl="geo", keys=(1, 1, 1), group="geo", since="6.2.0", summary="Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.", complexity=_SEARCH_COMPLEXITY, direct=True)
 def geosearch(c, args):
     """Format: GEOSEARCH key FROMMEMBER member | FROMLONLAT longitude latitude BYRADIUS radius M | KM | FT | MI | BYBOX width height M | KM | FT | MI [ASC | DESC] [COUNT count [ANY]] [WITHCOORD] [WITHDIST] [WITHHASH]"""
     return _georadius_generic(c, args, 1, _SEARCH)
 
 
-@command("geosearchstore", -8, "write denyoom", acl="geo", keys=(1, 2, 1), group="geo", since="6.2.0", summary="Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.", complexity=_SEARCH_COMPLEXITY)
+@command("geosearchstore", -8, "write denyoom", acl="geo", keys=(1, 2, 1), group="geo", since="6.2.0", summary="Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.", complexity=_SEARCH_COMPLEXITY, direct=True)
 def geosearchstore(c, args):
     """Format: GEOSEARCHSTORE destination source FROMMEMBER member | FROMLONLAT longitude latitude BYRADIUS radius M | KM | FT | MI | BYBOX width height M | KM | FT | MI [ASC | DESC] [COUNT count [ANY]] [STOREDIST]"""
     return _georadius_generic(c, args, 2, _SEARCH | _SEARCHSTORE)

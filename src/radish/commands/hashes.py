@@ -89,7 +89,7 @@ def _hset_pairs(c, args) -> int:
     return added
 
 
-@command("hset", -4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Set the string value of a hash field", complexity="O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.")
+@command("hset", -4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Set the string value of a hash field", complexity="O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.", direct=True)
 def hset(c, args):
     """Format: HSET key field value [field value ...]"""
     if len(args) & 1:
@@ -97,7 +97,7 @@ def hset(c, args):
     return _hset_pairs(c, args)
 
 
-@command("hmset", -4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Set multiple hash fields to multiple values", complexity="O(N) where N is the number of fields being set.", doc_flags="deprecated", deprecated_since="4.0.0", replaced_by="`HSET` with multiple field-value pairs")
+@command("hmset", -4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Set multiple hash fields to multiple values", complexity="O(N) where N is the number of fields being set.", doc_flags="deprecated", deprecated_since="4.0.0", replaced_by="`HSET` with multiple field-value pairs", direct=True)
 def hmset(c, args):
     """Format: HMSET key field value [field value ...]"""
     if len(args) & 1:
@@ -106,7 +106,7 @@ def hmset(c, args):
     return OK
 
 
-@command("hsetnx", 4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Set the value of a hash field, only if the field does not exist", complexity="O(1)")
+@command("hsetnx", 4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Set the value of a hash field, only if the field does not exist", complexity="O(1)", direct=True)
 def hsetnx(c, args):
     """Format: HSETNX key field value"""
     key, field = args[1], args[2]
@@ -122,7 +122,7 @@ def hsetnx(c, args):
     return 1
 
 
-@command("hget", 3, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get the value of a hash field", complexity="O(1)")
+@command("hget", 3, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get the value of a hash field", complexity="O(1)", direct=True)
 def hget(c, args):
     """Format: HGET key field"""
     h = get_hash(c.db, args[1])
@@ -131,7 +131,7 @@ def hget(c, args):
     return h.get(args[2])
 
 
-@command("hmget", -3, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get the values of all the given hash fields", complexity="O(N) where N is the number of fields being requested.")
+@command("hmget", -3, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get the values of all the given hash fields", complexity="O(N) where N is the number of fields being requested.", direct=True)
 def hmget(c, args):
     """Format: HMGET key field [field ...]"""
     h = get_hash(c.db, args[1])
@@ -141,14 +141,14 @@ def hmget(c, args):
     return [get(f) for f in args[2:]]
 
 
-@command("hexists", 3, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Determine if a hash field exists", complexity="O(1)")
+@command("hexists", 3, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Determine if a hash field exists", complexity="O(1)", direct=True)
 def hexists(c, args):
     """Format: HEXISTS key field"""
     h = get_hash(c.db, args[1])
     return 1 if h is not None and args[2] in h else 0
 
 
-@command("hstrlen", 3, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="3.2.0", summary="Get the length of the value of a hash field", complexity="O(1)")
+@command("hstrlen", 3, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="3.2.0", summary="Get the length of the value of a hash field", complexity="O(1)", direct=True)
 def hstrlen(c, args):
     """Format: HSTRLEN key field"""
     h = get_hash(c.db, args[1])
@@ -158,35 +158,35 @@ def hstrlen(c, args):
     return 0 if v is None else len(v)
 
 
-@command("hlen", 2, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get the number of fields in a hash", complexity="O(1)")
+@command("hlen", 2, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get the number of fields in a hash", complexity="O(1)", direct=True)
 def hlen(c, args):
     """Format: HLEN key"""
     h = get_hash(c.db, args[1])
     return 0 if h is None else len(h)
 
 
-@command("hkeys", 2, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get all the fields in a hash", complexity="O(N) where N is the size of the hash.", tips="nondeterministic_output_order")
+@command("hkeys", 2, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get all the fields in a hash", complexity="O(N) where N is the size of the hash.", tips="nondeterministic_output_order", direct=True)
 def hkeys(c, args):
     """Format: HKEYS key"""
     h = get_hash(c.db, args[1])
     return [] if h is None else list(h)
 
 
-@command("hvals", 2, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get all the values in a hash", complexity="O(N) where N is the size of the hash.", tips="nondeterministic_output_order")
+@command("hvals", 2, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get all the values in a hash", complexity="O(N) where N is the size of the hash.", tips="nondeterministic_output_order", direct=True)
 def hvals(c, args):
     """Format: HVALS key"""
     h = get_hash(c.db, args[1])
     return [] if h is None else list(h.values())
 
 
-@command("hgetall", 2, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get all the fields and values in a hash", complexity="O(N) where N is the size of the hash.", tips="nondeterministic_output_order")
+@command("hgetall", 2, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get all the fields and values in a hash", complexity="O(N) where N is the size of the hash.", tips="nondeterministic_output_order", direct=True)
 def hgetall(c, args):
     """Format: HGETALL key (a map in RESP3)"""
     h = get_hash(c.db, args[1])
     return MapReply() if h is None else MapReply(h.items())
 
 
-@command("hdel", -3, "write fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Delete one or more hash fields", complexity="O(N) where N is the number of fields to be removed.")
+@command("hdel", -3, "write fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Delete one or more hash fields", complexity="O(N) where N is the number of fields to be removed.", direct=True)
 def hdel(c, args):
     """Format: HDEL key field [field ...]"""
     key = args[1]
@@ -210,7 +210,7 @@ def hdel(c, args):
     return deleted
 
 
-@command("hincrby", 4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Increment the integer value of a hash field by the given number", complexity="O(1)")
+@command("hincrby", 4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Increment the integer value of a hash field by the given number", complexity="O(1)", direct=True)
 def hincrby(c, args):
     """Format: HINCRBY key field increment"""
     incr = parse_int(args[3])
@@ -248,7 +248,7 @@ def _set_one(c, h: HashValue, field: bytes, value: bytes, new: bool) -> None:
             h.big = True
 
 
-@command("hincrbyfloat", 4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.6.0", summary="Increment the float value of a hash field by the given amount", complexity="O(1)")
+@command("hincrbyfloat", 4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.6.0", summary="Increment the float value of a hash field by the given amount", complexity="O(1)", direct=True)
 def hincrbyfloat(c, args):
     """Format: HINCRBYFLOAT key field increment (propagated as HSET)
 
@@ -283,7 +283,7 @@ def hincrbyfloat(c, args):
 # -- random fields and scanning ----------------------------------------------------------
 
 
-@command("hrandfield", -2, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="6.2.0", summary="Get one or multiple random fields from a hash", complexity="O(N) where N is the number of fields returned", tips="nondeterministic_output")
+@command("hrandfield", -2, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="6.2.0", summary="Get one or multiple random fields from a hash", complexity="O(N) where N is the number of fields returned", tips="nondeterministic_output", direct=True)
 def hrandfield(c, args):
     """Format: HRANDFIELD key [count [WITHVALUES]]"""
     n = len(args)
@@ -327,7 +327,7 @@ def hrandfield(c, args):
     return out
 
 
-@command("hscan", -3, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="2.8.0", summary="Incrementally iterate hash fields and associated values", complexity="O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", tips="nondeterministic_output")
+@command("hscan", -3, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="2.8.0", summary="Incrementally iterate hash fields and associated values", complexity="O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", tips="nondeterministic_output", direct=True)
 def hscan(c, args):
     """Format: HSCAN key cursor [MATCH pattern] [COUNT count]"""
     cursor = parse_cursor(args[2])

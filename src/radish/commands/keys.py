@@ -24,13 +24,13 @@ def _copy_value(v):
     return v.copy()
 
 
-@command("del", -2, "write", acl="keyspace", keys=(1, -1, 1), group="generic", since="1.0.0", summary="Delete a key", complexity="O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).", tips="request_policy:multi_shard response_policy:agg_sum")
+@command("del", -2, "write", acl="keyspace", keys=(1, -1, 1), group="generic", since="1.0.0", summary="Delete a key", complexity="O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).", tips="request_policy:multi_shard response_policy:agg_sum", direct=True)
 def del_(c, args):
     """Format: DEL key [key ...]"""
     return _delete(c, args)
 
 
-@command("unlink", -2, "write fast", acl="keyspace", keys=(1, -1, 1), group="generic", since="4.0.0", summary="Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", complexity="O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.", tips="request_policy:multi_shard response_policy:agg_sum")
+@command("unlink", -2, "write fast", acl="keyspace", keys=(1, -1, 1), group="generic", since="4.0.0", summary="Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", complexity="O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.", tips="request_policy:multi_shard response_policy:agg_sum", direct=True)
 def unlink(c, args):
     """Format: UNLINK key [key ...]"""
     return _delete(c, args)
@@ -48,28 +48,28 @@ def _delete(c, args) -> int:
     return n
 
 
-@command("exists", -2, "readonly fast", acl="keyspace", keys=(1, -1, 1), group="generic", since="1.0.0", summary="Determine if a key exists", complexity="O(N) where N is the number of keys to check.", tips="request_policy:multi_shard response_policy:agg_sum")
+@command("exists", -2, "readonly fast", acl="keyspace", keys=(1, -1, 1), group="generic", since="1.0.0", summary="Determine if a key exists", complexity="O(N) where N is the number of keys to check.", tips="request_policy:multi_shard response_policy:agg_sum", direct=True)
 def exists(c, args):
     """Format: EXISTS key [key ...]"""
     lookup = c.db.lookup_read_notouch
     return sum(1 for key in args[1:] if lookup(key) is not None)
 
 
-@command("touch", -2, "readonly fast", acl="keyspace", keys=(1, -1, 1), group="generic", since="3.2.1", summary="Alters the last access time of a key(s). Returns the number of existing keys specified.", complexity="O(N) where N is the number of keys that will be touched.", tips="request_policy:multi_shard response_policy:agg_sum")
+@command("touch", -2, "readonly fast", acl="keyspace", keys=(1, -1, 1), group="generic", since="3.2.1", summary="Alters the last access time of a key(s). Returns the number of existing keys specified.", complexity="O(N) where N is the number of keys that will be touched.", tips="request_policy:multi_shard response_policy:agg_sum", direct=True)
 def touch(c, args):
     """Format: TOUCH key [key ...]"""
     lookup = c.db.lookup_read
     return sum(1 for key in args[1:] if lookup(key) is not None)
 
 
-@command("type", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Determine the type stored at key", complexity="O(1)")
+@command("type", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Determine the type stored at key", complexity="O(1)", direct=True)
 def type_(c, args):
     """Format: TYPE key"""
     v = c.db.lookup_read_notouch(args[1])
     return SimpleString(b"none" if v is None else type_name(v))
 
 
-@command("keys", 2, "readonly", acl="keyspace dangerous", group="generic", since="1.0.0", summary="Find all keys matching the given pattern", complexity="O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.", tips="request_policy:all_shards nondeterministic_output_order")
+@command("keys", 2, "readonly", acl="keyspace dangerous", group="generic", since="1.0.0", summary="Find all keys matching the given pattern", complexity="O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.", tips="request_policy:all_shards nondeterministic_output_order", direct=True)
 def keys(c, args):
     """Format: KEYS pattern"""
     db = c.db
@@ -131,7 +131,7 @@ def parse_scan_options(args: list[bytes], start: int, allow_type: bool):
     return matcher, count, typ
 
 
-@command("scan", -2, "readonly", acl="keyspace", group="generic", since="2.8.0", summary="Incrementally iterate the keys space", complexity="O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", tips="nondeterministic_output request_policy:special")
+@command("scan", -2, "readonly", acl="keyspace", group="generic", since="2.8.0", summary="Incrementally iterate the keys space", complexity="O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", tips="nondeterministic_output request_policy:special", direct=True)
 def scan(c, args):
     """Format: SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]"""
     cursor = parse_cursor(args[1])
@@ -154,7 +154,7 @@ def scan(c, args):
     return [b"%d" % nxt, out]
 
 
-@command("randomkey", 1, "readonly", acl="keyspace", group="generic", since="1.0.0", summary="Return a random key from the keyspace", complexity="O(1)", tips="request_policy:all_shards nondeterministic_output")
+@command("randomkey", 1, "readonly", acl="keyspace", group="generic", since="1.0.0", summary="Return a random key from the keyspace", complexity="O(1)", tips="request_policy:all_shards nondeterministic_output", direct=True)
 def randomkey(c, args):
     """Format: RANDOMKEY"""
     return c.db.random_key()
@@ -179,13 +179,13 @@ def _rename(c, args, nx: bool):
     return 1 if nx else SimpleString(b"OK")
 
 
-@command("rename", 3, "write", acl="keyspace", keys=(1, 2, 1), group="generic", since="1.0.0", summary="Rename a key", complexity="O(1)")
+@command("rename", 3, "write", acl="keyspace", keys=(1, 2, 1), group="generic", since="1.0.0", summary="Rename a key", complexity="O(1)", direct=True)
 def rename(c, args):
     """Format: RENAME key newkey"""
     return _rename(c, args, False)
 
 
-@command("renamenx", 3, "write fast", acl="keyspace", keys=(1, 2, 1), group="generic", since="1.0.0", summary="Rename a key, only if the new key does not exist", complexity="O(1)")
+@command("renamenx", 3, "write fast", acl="keyspace", keys=(1, 2, 1), group="generic", since="1.0.0", summary="Rename a key, only if the new key does not exist", complexity="O(1)", direct=True)
 def renamenx(c, args):
     """Format: RENAMENX key newkey"""
     return _rename(c, args, True)
@@ -203,7 +203,7 @@ def _db_index(c, arg: bytes) -> int:
     return idx
 
 
-@command("move", 3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Move a key to another database", complexity="O(1)")
+@command("move", 3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Move a key to another database", complexity="O(1)", direct=True)
 def move(c, args):
     """Format: MOVE key db"""
     key = args[1]
@@ -224,7 +224,7 @@ def move(c, args):
     return 1
 
 
-@command("copy", -3, "write denyoom", acl="keyspace", keys=(1, 2, 1), group="generic", since="6.2.0", summary="Copy a key", complexity="O(N) worst case for collections, where N is the number of nested items. O(1) for string values.")
+@command("copy", -3, "write denyoom", acl="keyspace", keys=(1, 2, 1), group="generic", since="6.2.0", summary="Copy a key", complexity="O(N) worst case for collections, where N is the number of nested items. O(1) for string values.", direct=True)
 def copy(c, args):
     """Format: COPY source destination [DB destination-db] [REPLACE]"""
     src_key, dst_key = args[1], args[2]
@@ -331,25 +331,25 @@ def _expire_generic(c, args, unit_ms: bool, absolute: bool, name: str) -> int:
     return 1
 
 
-@command("expire", -3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Set a key's time to live in seconds", complexity="O(1)")
+@command("expire", -3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Set a key's time to live in seconds", complexity="O(1)", direct=True)
 def expire(c, args):
     """Format: EXPIRE key seconds [NX | XX | GT | LT]"""
     return _expire_generic(c, args, False, False, "expire")
 
 
-@command("pexpire", -3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="2.6.0", summary="Set a key's time to live in milliseconds", complexity="O(1)")
+@command("pexpire", -3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="2.6.0", summary="Set a key's time to live in milliseconds", complexity="O(1)", direct=True)
 def pexpire(c, args):
     """Format: PEXPIRE key milliseconds [NX | XX | GT | LT]"""
     return _expire_generic(c, args, True, False, "pexpire")
 
 
-@command("expireat", -3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.2.0", summary="Set the expiration for a key as a UNIX timestamp", complexity="O(1)")
+@command("expireat", -3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.2.0", summary="Set the expiration for a key as a UNIX timestamp", complexity="O(1)", direct=True)
 def expireat(c, args):
     """Format: EXPIREAT key unix-time-seconds [NX | XX | GT | LT]"""
     return _expire_generic(c, args, False, True, "expireat")
 
 
-@command("pexpireat", -3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="2.6.0", summary="Set the expiration for a key as a UNIX timestamp specified in milliseconds", complexity="O(1)")
+@command("pexpireat", -3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="2.6.0", summary="Set the expiration for a key as a UNIX timestamp specified in milliseconds", complexity="O(1)", direct=True)
 def pexpireat(c, args):
     """Format: PEXPIREAT key unix-time-milliseconds [NX | XX | GT | LT]"""
     return _expire_generic(c, args, True, True, "pexpireat")
@@ -370,31 +370,31 @@ def _ttl(c, key: bytes, ms: bool, absolute: bool) -> int:
     return ttl if ms else (ttl + 500) // 1000
 
 
-@command("ttl", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Get the time to live for a key in seconds", complexity="O(1)", tips="nondeterministic_output")
+@command("ttl", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Get the time to live for a key in seconds", complexity="O(1)", tips="nondeterministic_output", direct=True)
 def ttl(c, args):
     """Format: TTL key"""
     return _ttl(c, args[1], False, False)
 
 
-@command("pttl", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="2.6.0", summary="Get the time to live for a key in milliseconds", complexity="O(1)", tips="nondeterministic_output")
+@command("pttl", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="2.6.0", summary="Get the time to live for a key in milliseconds", complexity="O(1)", tips="nondeterministic_output", direct=True)
 def pttl(c, args):
     """Format: PTTL key"""
     return _ttl(c, args[1], True, False)
 
 
-@command("expiretime", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="7.0.0", summary="Get the expiration Unix timestamp for a key", complexity="O(1)")
+@command("expiretime", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="7.0.0", summary="Get the expiration Unix timestamp for a key", complexity="O(1)", direct=True)
 def expiretime(c, args):
     """Format: EXPIRETIME key"""
     return _ttl(c, args[1], False, True)
 
 
-@command("pexpiretime", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="7.0.0", summary="Get the expiration Unix timestamp for a key in milliseconds", complexity="O(1)")
+@command("pexpiretime", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="7.0.0", summary="Get the expiration Unix timestamp for a key in milliseconds", complexity="O(1)", direct=True)
 def pexpiretime(c, args):
     """Format: PEXPIRETIME key"""
     return _ttl(c, args[1], True, True)
 
 
-@command("persist", 2, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="2.2.0", summary="Remove the expiration from a key", complexity="O(1)")
+@command("persist", 2, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="2.2.0", summary="Remove the expiration from a key", complexity="O(1)", direct=True)
 def persist(c, args):
     """Format: PERSIST key"""
     db = c.db

@@ -97,25 +97,25 @@ def _push(c, args, head: bool, only_existing: bool):
     return len(lst)
 
 
-@command("lpush", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Prepend one or multiple elements to a list", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.")
+@command("lpush", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Prepend one or multiple elements to a list", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
 def lpush(c, args):
     """Format: LPUSH key element [element ...]"""
     return _push(c, args, True, False)
 
 
-@command("rpush", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Append one or multiple elements to a list", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.")
+@command("rpush", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Append one or multiple elements to a list", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
 def rpush(c, args):
     """Format: RPUSH key element [element ...]"""
     return _push(c, args, False, False)
 
 
-@command("lpushx", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), group="list", since="2.2.0", summary="Prepend an element to a list, only if the list exists", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.")
+@command("lpushx", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), group="list", since="2.2.0", summary="Prepend an element to a list, only if the list exists", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
 def lpushx(c, args):
     """Format: LPUSHX key element [element ...]"""
     return _push(c, args, True, True)
 
 
-@command("rpushx", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), group="list", since="2.2.0", summary="Append an element to a list, only if the list exists", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.")
+@command("rpushx", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), group="list", since="2.2.0", summary="Append an element to a list, only if the list exists", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
 def rpushx(c, args):
     """Format: RPUSHX key element [element ...]"""
     return _push(c, args, False, True)
@@ -174,13 +174,13 @@ def _pop(c, args, head: bool):
     return v
 
 
-@command("lpop", -2, "write fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Remove and get the first elements in a list", complexity="O(N) where N is the number of elements returned")
+@command("lpop", -2, "write fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Remove and get the first elements in a list", complexity="O(N) where N is the number of elements returned", direct=True)
 def lpop(c, args):
     """Format: LPOP key [count]"""
     return _pop(c, args, True)
 
 
-@command("rpop", -2, "write fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Remove and get the last elements in a list", complexity="O(N) where N is the number of elements returned")
+@command("rpop", -2, "write fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Remove and get the last elements in a list", complexity="O(N) where N is the number of elements returned", direct=True)
 def rpop(c, args):
     """Format: RPOP key [count]"""
     return _pop(c, args, False)
@@ -230,21 +230,21 @@ def _bpop(c, keys: list[bytes], head: bool, timeout: float, count: int | None):
     return Block(keys, timeout, NULL_ARRAY)
 
 
-@command("blpop", -3, "write noscript blocking", acl="list", keys=(1, -2, 1), group="list", since="2.0.0", summary="Remove and get the first element in a list, or block until one is available", complexity="O(N) where N is the number of provided keys.")
+@command("blpop", -3, "write noscript blocking", acl="list", keys=(1, -2, 1), group="list", since="2.0.0", summary="Remove and get the first element in a list, or block until one is available", complexity="O(N) where N is the number of provided keys.", direct=True)
 def blpop(c, args):
     """Format: BLPOP key [key ...] timeout"""
     timeout = parse_timeout(args[-1])
     return _bpop(c, args[1:-1], True, timeout, None)
 
 
-@command("brpop", -3, "write noscript blocking", acl="list", keys=(1, -2, 1), group="list", since="2.0.0", summary="Remove and get the last element in a list, or block until one is available", complexity="O(N) where N is the number of provided keys.")
+@command("brpop", -3, "write noscript blocking", acl="list", keys=(1, -2, 1), group="list", since="2.0.0", summary="Remove and get the last element in a list, or block until one is available", complexity="O(N) where N is the number of provided keys.", direct=True)
 def brpop(c, args):
     """Format: BRPOP key [key ...] timeout"""
     timeout = parse_timeout(args[-1])
     return _bpop(c, args[1:-1], False, timeout, None)
 
 
-@command("lmpop", -4, "write", acl="list", group="list", since="7.0.0", summary="Pop elements from a list", complexity="O(N+M) where N is the number of provided keys and M is the number of elements returned.", getkeys=numkeys_getkeys(1))
+@command("lmpop", -4, "write", acl="list", group="list", since="7.0.0", summary="Pop elements from a list", complexity="O(N+M) where N is the number of provided keys and M is the number of elements returned.", getkeys=numkeys_getkeys(1), direct=True)
 def lmpop(c, args):
     """Format: LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]"""
     keys, head, count = parse_mpop_args(args, 1, b"left", b"right")
@@ -260,7 +260,7 @@ def lmpop(c, args):
     return NULL_ARRAY
 
 
-@command("blmpop", -5, "write blocking", acl="list", group="list", since="7.0.0", summary="Pop elements from a list, or block until one is available", complexity="O(N+M) where N is the number of provided keys and M is the number of elements returned.", getkeys=numkeys_getkeys(2))
+@command("blmpop", -5, "write blocking", acl="list", group="list", since="7.0.0", summary="Pop elements from a list, or block until one is available", complexity="O(N+M) where N is the number of provided keys and M is the number of elements returned.", getkeys=numkeys_getkeys(2), direct=True)
 def blmpop(c, args):
     """Format: BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]"""
     keys, head, count = parse_mpop_args(args, 2, b"left", b"right")
@@ -305,7 +305,7 @@ def _move(c, src: bytes, dst: bytes, from_head: bool, to_head: bool):
     return v
 
 
-@command("lmove", 5, "write denyoom", acl="list", keys=(1, 2, 1), group="list", since="6.2.0", summary="Pop an element from a list, push it to another list and return it", complexity="O(1)")
+@command("lmove", 5, "write denyoom", acl="list", keys=(1, 2, 1), group="list", since="6.2.0", summary="Pop an element from a list, push it to another list and return it", complexity="O(1)", direct=True)
 def lmove(c, args):
     """Format: LMOVE source destination LEFT|RIGHT LEFT|RIGHT"""
     from_head = _where(args[3])
@@ -313,7 +313,7 @@ def lmove(c, args):
     return _move(c, args[1], args[2], from_head, to_head)
 
 
-@command("rpoplpush", 3, "write denyoom", acl="list", keys=(1, 2, 1), group="list", since="1.2.0", summary="Remove the last element in a list, prepend it to another list and return it", complexity="O(1)", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`LMOVE` with the `RIGHT` and `LEFT` arguments")
+@command("rpoplpush", 3, "write denyoom", acl="list", keys=(1, 2, 1), group="list", since="1.2.0", summary="Remove the last element in a list, prepend it to another list and return it", complexity="O(1)", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`LMOVE` with the `RIGHT` and `LEFT` arguments", direct=True)
 def rpoplpush(c, args):
     """Format: RPOPLPUSH source destination"""
     return _move(c, args[1], args[2], False, True)
@@ -329,7 +329,7 @@ def _bmove(c, args, from_head: bool, to_head: bool, timeout: float, prop: list[b
     return Block([args[1]], timeout, NULL_ARRAY)
 
 
-@command("blmove", 6, "write denyoom noscript blocking", acl="list", keys=(1, 2, 1), group="list", since="6.2.0", summary="Pop an element from a list, push it to another list and return it; or block until one is available", complexity="O(1)")
+@command("blmove", 6, "write denyoom noscript blocking", acl="list", keys=(1, 2, 1), group="list", since="6.2.0", summary="Pop an element from a list, push it to another list and return it; or block until one is available", complexity="O(1)", direct=True)
 def blmove(c, args):
     """Format: BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout"""
     from_head = _where(args[3])
@@ -338,7 +338,7 @@ def blmove(c, args):
     return _bmove(c, args, from_head, to_head, timeout, [b"LMOVE", args[1], args[2], args[3], args[4]])
 
 
-@command("brpoplpush", 4, "write denyoom noscript blocking", acl="list", keys=(1, 2, 1), group="list", since="2.2.0", summary="Pop an element from a list, push it to another list and return it; or block until one is available", complexity="O(1)", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`BLMOVE` with the `RIGHT` and `LEFT` arguments")
+@command("brpoplpush", 4, "write denyoom noscript blocking", acl="list", keys=(1, 2, 1), group="list", since="2.2.0", summary="Pop an element from a list, push it to another list and return it; or block until one is available", complexity="O(1)", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`BLMOVE` with the `RIGHT` and `LEFT` arguments", direct=True)
 def brpoplpush(c, args):
     """Format: BRPOPLPUSH source destination timeout"""
     timeout = parse_timeout(args[3])
@@ -348,14 +348,14 @@ def brpoplpush(c, args):
 # -- reads ----------------------------------------------------------------------
 
 
-@command("llen", 2, "readonly fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Get the length of a list", complexity="O(1)")
+@command("llen", 2, "readonly fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Get the length of a list", complexity="O(1)", direct=True)
 def llen(c, args):
     """Format: LLEN key"""
     lst = get_list(c.db, args[1])
     return 0 if lst is None else len(lst)
 
 
-@command("lindex", 3, "readonly", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Get an element from a list by its index", complexity="O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).")
+@command("lindex", 3, "readonly", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Get an element from a list by its index", complexity="O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).", direct=True)
 def lindex(c, args):
     """Format: LINDEX key index"""
     lst = get_list(c.db, args[1])
@@ -370,7 +370,7 @@ def lindex(c, args):
     return lst[i]
 
 
-@command("lrange", 4, "readonly", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Get a range of elements from a list", complexity="O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.")
+@command("lrange", 4, "readonly", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Get a range of elements from a list", complexity="O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.", direct=True)
 def lrange(c, args):
     """Format: LRANGE key start stop"""
     start = parse_int(args[2])
@@ -387,7 +387,7 @@ def lrange(c, args):
     return _slice(lst, start, stop)
 
 
-@command("lpos", -3, "readonly", acl="list", keys=(1, 1, 1), group="list", since="6.0.6", summary="Return the index of matching elements on a list", complexity="O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.")
+@command("lpos", -3, "readonly", acl="list", keys=(1, 1, 1), group="list", since="6.0.6", summary="Return the index of matching elements on a list", complexity="O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.", direct=True)
 def lpos(c, args):
     """Format: LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]"""
     ele = args[2]
@@ -446,7 +446,7 @@ def lpos(c, args):
 # -- in-place writes ---------------------------------------------------------------
 
 
-@command("linsert", 5, "write denyoom", acl="list", keys=(1, 1, 1), group="list", since="2.2.0", summary="Insert an element before or after another element in a list", complexity="O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).")
+@command("linsert", 5, "write denyoom", acl="list", keys=(1, 1, 1), group="list", since="2.2.0", summary="Insert an element before or after another element in a list", complexity="O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).", direct=True)
 def linsert(c, args):
     """Format: LINSERT key BEFORE|AFTER pivot element"""
     where = args[2].lower()
@@ -470,7 +470,7 @@ def linsert(c, args):
     return len(lst)
 
 
-@command("lset", 4, "write denyoom", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Set the value of an element in a list by its index", complexity="O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).")
+@command("lset", 4, "write denyoom", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Set the value of an element in a list by its index", complexity="O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).", direct=True)
 def lset(c, args):
     """Format: LSET key index element"""
     key = args[1]
@@ -489,7 +489,7 @@ def lset(c, args):
     return OK
 
 
-@command("lrem", 4, "write", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Remove elements from a list", complexity="O(N+M) where N is the length of the list and M is the number of elements removed.")
+@command("lrem", 4, "write", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Remove elements from a list", complexity="O(N+M) where N is the length of the list and M is the number of elements removed.", direct=True)
 def lrem(c, args):
     """Format: LREM key count element"""
     count = parse_int(args[2])
@@ -530,7 +530,7 @@ def lrem(c, args):
     return removed
 
 
-@command("ltrim", 4, "write", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Trim a list to the specified range", complexity="O(N) where N is the number of elements to be removed by the operation.")
+@command("ltrim", 4, "write", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Trim a list to the specified range", complexity="O(N) where N is the number of elements to be removed by the operation.", direct=True)
 def ltrim(c, args):
     """Format: LTRIM key start stop"""
     start = parse_int(args[2])

@@ -106,7 +106,7 @@ def lastsave(c, args):
 # -- DUMP / RESTORE --------------------------------------------------------------------
 
 
-@command("dump", 2, "readonly", acl="keyspace", keys=(1, 1, 1), group="generic", since="2.6.0", summary="Return a serialized version of the value stored at the specified key.", complexity="O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).", tips="nondeterministic_output")
+@command("dump", 2, "readonly", acl="keyspace", keys=(1, 1, 1), group="generic", since="2.6.0", summary="Return a serialized version of the value stored at the specified key.", complexity="O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).", tips="nondeterministic_output", direct=True)
 def dump(c, args):
     """Format: DUMP key"""
     value = c.db.lookup_read(args[1])
@@ -123,7 +123,7 @@ _RESTORE_COMPLEXITY = (
 )
 
 
-@command("restore", -4, "write denyoom", acl="keyspace dangerous", keys=(1, 1, 1), group="generic", since="2.6.0", summary="Create a key using the provided serialized value, previously obtained using DUMP.", complexity=_RESTORE_COMPLEXITY)
+@command("restore", -4, "write denyoom", acl="keyspace dangerous", keys=(1, 1, 1), group="generic", since="2.6.0", summary="Create a key using the provided serialized value, previously obtained using DUMP.", complexity=_RESTORE_COMPLEXITY, direct=True)
 def restore(c, args):
     """Format: RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]"""
     replace = absttl = False

@@ -62,14 +62,6 @@ def implied_categories(flags, explicit) -> set[str]:
     return cats
 
 
-# Groups of data commands: they read and write keys, and never change a
-# client's mode (MULTI, AUTH, pub/sub, CLIENT REPLY) or the server's
-# (loading, pause, persistence or replication state).
-DATA_GROUPS = frozenset(
-    ("string", "list", "hash", "set", "sorted_set", "sorted-set", "generic", "bitmap", "hyperloglog", "geo", "stream")
-)
-
-
 @dataclass(eq=False)
 class CommandSpec:
     """Everything Redis knows about one command (or subcommand)."""
@@ -107,8 +99,12 @@ class CommandSpec:
     no_multi: bool = False
     may_replicate: bool = False
     write_checked: bool = False
-    direct: bool = False  # runnable by the dispatcher's batch fast path
-    neutral: bool = False  # cannot change client or server state (data commands)
+    # Declared ``direct=True``: the batch loops (dispatch.run_batch and
+    # _fastpath.c) may run it without process_command, because it never
+    # changes a client's mode (MULTI, AUTH, pub/sub, CLIENT REPLY) nor the
+    # server's (loading, pause, persistence, replication, scripts): the
+    # state process_command checks is the same after it as before.
+    direct: bool = False
     # Live statistics (INFO commandstats).
     calls: int = 0
     usec: int = 0
@@ -131,12 +127,8 @@ class CommandSpec:
         self.may_replicate = "may_replicate" in f
         # Commands the dispatcher runs through Server.precheck_write.
         self.write_checked = self.is_write or self.denyoom or self.name == "ping"
-        self.refresh()
-
-    def refresh(self) -> None:
-        """Recompute ``direct`` after the handler or subcommands change."""
-        self.direct = self.handler is not None and not self.subcommands
-        self.neutral = self.group in DATA_GROUPS or self.name in ("ping", "echo")
+        if self.direct and (self.handler is None or self.subcommands):
+            raise ValueError("%s: only a command with a handler and no subcommands can be direct" % self.name)
 
     @property
     def movablekeys(self) -> bool:
@@ -184,8 +176,12 @@ def command(
     deprecated_since: str = "",
     replaced_by: str = "",
     getkeys: Callable[[list[bytes]], list[int]] | None = None,
+    direct: bool = False,
 ) -> Callable[[Callable], Callable]:
-    """Declare a command (``name``) or subcommand (``parent|sub``)."""
+    """Declare a command (``name``) or subcommand (``parent|sub``).
+    ``direct``: the batch loops may run it without process_command (see
+    CommandSpec.direct); only for commands that change no client or
+    server state."""
     flagset = frozenset(flags.split())
     unknown = flagset - KNOWN_FLAGS
     if unknown:
@@ -210,6 +206,7 @@ def command(
             replaced_by=replaced_by,
             handler=handler,
             getkeys=getkeys,
+            direct=direct,
         )
         if "|" in spec.name:
             parent_name, sub = spec.name.split("|", 1)
@@ -217,8 +214,9 @@ def command(
             if parent is None:
                 raise ValueError("subcommand %s declared before its container" % name)
             spec.parent = parent
+            if parent.direct:
+                raise ValueError("%s: a direct command cannot have subcommands" % parent.name)
             parent.subcommands[sub.encode()] = spec
-            parent.refresh()
         else:
             if spec.name.encode() in COMMANDS:
                 raise ValueError("command %s declared twice" % name)

@@ -76,7 +76,7 @@ def sync(c, args):
     return _sync(c, "?", -1, False)
 
 
-@command("wait", 3, "noscript", acl="connection", group="generic", since="3.0.0", summary="Wait for the synchronous replication of all the write commands sent in the context of the current connection", complexity="O(1)", tips="request_policy:all_shards response_policy:agg_min")
+@command("wait", 3, "noscript", acl="connection", group="generic", since="3.0.0", summary="Wait for the synchronous replication of all the write commands sent in the context of the current connection", complexity="O(1)", tips="request_policy:all_shards response_policy:agg_min", direct=True)
 def wait(c, args):
     """Format: WAIT numreplicas timeout"""
     repl = c.server.replication

@@ -81,7 +81,7 @@ def _pop_random(s: SetValue) -> bytes:
 # -- single-set writes ---------------------------------------------------------------
 
 
-@command("sadd", -3, "write denyoom fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Add one or more members to a set", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.")
+@command("sadd", -3, "write denyoom fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Add one or more members to a set", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
 def sadd(c, args):
     """Format: SADD key member [member ...]"""
     key = args[1]
@@ -115,7 +115,7 @@ def sadd(c, args):
     return added
 
 
-@command("srem", -3, "write fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Remove one or more members from a set", complexity="O(N) where N is the number of members to be removed.")
+@command("srem", -3, "write fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Remove one or more members from a set", complexity="O(N) where N is the number of members to be removed.", direct=True)
 def srem(c, args):
     """Format: SREM key member [member ...]"""
     key = args[1]
@@ -138,7 +138,7 @@ def srem(c, args):
     return removed
 
 
-@command("smove", 4, "write fast", acl="set", keys=(1, 2, 1), group="set", since="1.0.0", summary="Move a member from one set to another", complexity="O(1)")
+@command("smove", 4, "write fast", acl="set", keys=(1, 2, 1), group="set", since="1.0.0", summary="Move a member from one set to another", complexity="O(1)", direct=True)
 def smove(c, args):
     """Format: SMOVE source destination member"""
     src, dst, m = args[1], args[2], args[3]
@@ -172,7 +172,7 @@ def smove(c, args):
     return 1
 
 
-@command("spop", -2, "write fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Remove and return one or multiple random members from a set", complexity="Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", tips="nondeterministic_output")
+@command("spop", -2, "write fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Remove and return one or multiple random members from a set", complexity="Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", tips="nondeterministic_output", direct=True)
 def spop(c, args):
     """Format: SPOP key [count] (propagated as SREM of what was popped)"""
     n = len(args)
@@ -214,21 +214,21 @@ def spop(c, args):
 # -- reads ----------------------------------------------------------------------------
 
 
-@command("scard", 2, "readonly fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Get the number of members in a set", complexity="O(1)")
+@command("scard", 2, "readonly fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Get the number of members in a set", complexity="O(1)", direct=True)
 def scard(c, args):
     """Format: SCARD key"""
     s = get_set(c.db, args[1])
     return 0 if s is None else len(s)
 
 
-@command("sismember", 3, "readonly fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Determine if a given value is a member of a set", complexity="O(1)")
+@command("sismember", 3, "readonly fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Determine if a given value is a member of a set", complexity="O(1)", direct=True)
 def sismember(c, args):
     """Format: SISMEMBER key member"""
     s = get_set(c.db, args[1])
     return 1 if s is not None and args[2] in s else 0
 
 
-@command("smismember", -3, "readonly fast", acl="set", keys=(1, 1, 1), group="set", since="6.2.0", summary="Returns the membership associated with the given elements for a set", complexity="O(N) where N is the number of elements being checked for membership")
+@command("smismember", -3, "readonly fast", acl="set", keys=(1, 1, 1), group="set", since="6.2.0", summary="Returns the membership associated with the given elements for a set", complexity="O(N) where N is the number of elements being checked for membership", direct=True)
 def smismember(c, args):
     """Format: SMISMEMBER key member [member ...]"""
     s = get_set(c.db, args[1])
@@ -237,7 +237,7 @@ def smismember(c, args):
     return [1 if m in s else 0 for m in args[2:]]
 
 
-@command("smembers", 2, "readonly", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Get all the members in a set", complexity="O(N) where N is the set cardinality.", tips="nondeterministic_output_order")
+@command("smembers", 2, "readonly", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Get all the members in a set", complexity="O(N) where N is the set cardinality.", tips="nondeterministic_output_order", direct=True)
 def smembers(c, args):
     """Format: SMEMBERS key (a set in RESP3)"""
     s = get_set(c.db, args[1])
@@ -246,7 +246,7 @@ def smembers(c, args):
     return SetReply(_ordered(c, s))
 
 
-@command("srandmember", -2, "readonly", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Get one or multiple random members from a set", complexity="Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", tips="nondeterministic_output")
+@command("srandmember", -2, "readonly", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Get one or multiple random members from a set", complexity="Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", tips="nondeterministic_output", direct=True)
 def srandmember(c, args):
     """Format: SRANDMEMBER key [count]"""
     n = len(args)
@@ -338,7 +338,7 @@ def _store(c, dst: bytes, result: set) -> int:
     return 0
 
 
-@command("sinter", -2, "readonly", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Intersect multiple sets", complexity="O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", tips="nondeterministic_output_order")
+@command("sinter", -2, "readonly", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Intersect multiple sets", complexity="O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", tips="nondeterministic_output_order", direct=True)
 def sinter(c, args):
     """Format: SINTER key [key ...] (a set in RESP3)"""
     sets = _sources(c, args[1:])
@@ -348,7 +348,7 @@ def sinter(c, args):
     return SetReply(_result_order(c, result, intset))
 
 
-@command("sinterstore", -3, "write denyoom", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Intersect multiple sets and store the resulting set in a key", complexity="O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.")
+@command("sinterstore", -3, "write denyoom", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Intersect multiple sets and store the resulting set in a key", complexity="O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", direct=True)
 def sinterstore(c, args):
     """Format: SINTERSTORE destination key [key ...]"""
     sets = _sources(c, args[2:])
@@ -365,7 +365,7 @@ def _sintercard_getkeys(args: list[bytes]) -> list[int]:
     return list(range(2, 2 + numkeys))
 
 
-@command("sintercard", -3, "readonly", acl="set", group="set", since="7.0.0", summary="Intersect multiple sets and return the cardinality of the result", complexity="O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", getkeys=_sintercard_getkeys)
+@command("sintercard", -3, "readonly", acl="set", group="set", since="7.0.0", summary="Intersect multiple sets and return the cardinality of the result", complexity="O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", getkeys=_sintercard_getkeys, direct=True)
 def sintercard(c, args):
     """Format: SINTERCARD numkeys key [key ...] [LIMIT limit]"""
     numkeys = to_int(args[1])
@@ -403,33 +403,33 @@ def sintercard(c, args):
     return n
 
 
-@command("sunion", -2, "readonly", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Add multiple sets", complexity="O(N) where N is the total number of elements in all given sets.", tips="nondeterministic_output_order")
+@command("sunion", -2, "readonly", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Add multiple sets", complexity="O(N) where N is the total number of elements in all given sets.", tips="nondeterministic_output_order", direct=True)
 def sunion(c, args):
     """Format: SUNION key [key ...] (a set in RESP3)"""
     result = _union_diff(c, _sources(c, args[1:]), False)
     return SetReply(_result_order(c, result, _would_be_intset(c, result)))
 
 
-@command("sunionstore", -3, "write denyoom", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Add multiple sets and store the resulting set in a key", complexity="O(N) where N is the total number of elements in all given sets.")
+@command("sunionstore", -3, "write denyoom", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Add multiple sets and store the resulting set in a key", complexity="O(N) where N is the total number of elements in all given sets.", direct=True)
 def sunionstore(c, args):
     """Format: SUNIONSTORE destination key [key ...]"""
     return _store(c, args[1], _union_diff(c, _sources(c, args[2:]), False))
 
 
-@command("sdiff", -2, "readonly", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Subtract multiple sets", complexity="O(N) where N is the total number of elements in all given sets.", tips="nondeterministic_output_order")
+@command("sdiff", -2, "readonly", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Subtract multiple sets", complexity="O(N) where N is the total number of elements in all given sets.", tips="nondeterministic_output_order", direct=True)
 def sdiff(c, args):
     """Format: SDIFF key [key ...] (a set in RESP3)"""
     result = _union_diff(c, _sources(c, args[1:]), True)
     return SetReply(_result_order(c, result, _would_be_intset(c, result)))
 
 
-@command("sdiffstore", -3, "write denyoom", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Subtract multiple sets and store the resulting set in a key", complexity="O(N) where N is the total number of elements in all given sets.")
+@command("sdiffstore", -3, "write denyoom", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Subtract multiple sets and store the resulting set in a key", complexity="O(N) where N is the total number of elements in all given sets.", direct=True)
 def sdiffstore(c, args):
     """Format: SDIFFSTORE destination key [key ...]"""
     return _store(c, args[1], _union_diff(c, _sources(c, args[2:]), True))
 
 
-@command("sscan", -3, "readonly", acl="set", keys=(1, 1, 1), group="set", since="2.8.0", summary="Incrementally iterate Set elements", complexity="O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", tips="nondeterministic_output")
+@command("sscan", -3, "readonly", acl="set", keys=(1, 1, 1), group="set", since="2.8.0", summary="Incrementally iterate Set elements", complexity="O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", tips="nondeterministic_output", direct=True)
 def sscan(c, args):
     """Format: SSCAN key cursor [MATCH pattern] [COUNT count]"""
     cursor = parse_cursor(args[2])

@@ -305,13 +305,13 @@ def _sorted(db, vector: list, sortby, alpha: bool, desc: bool) -> list:
     return [e for _, e in keyed]
 
 
-@command("sort", -2, "write denyoom", acl="set sortedset list dangerous", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Sort the elements in a list, set or sorted set", complexity="O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", getkeys=_sort_getkeys)
+@command("sort", -2, "write denyoom", acl="set sortedset list dangerous", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Sort the elements in a list, set or sorted set", complexity="O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", getkeys=_sort_getkeys, direct=True)
 def sort(c, args):
     """Format: SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC | DESC] [ALPHA] [STORE destination]"""
     return _sort(c, args, False)
 
 
-@command("sort_ro", -2, "readonly", acl="set sortedset list dangerous", keys=(1, 1, 1), group="generic", since="7.0.0", summary="Sort the elements in a list, set or sorted set. Read-only variant of SORT.", complexity="O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", getkeys=_sort_ro_getkeys)
+@command("sort_ro", -2, "readonly", acl="set sortedset list dangerous", keys=(1, 1, 1), group="generic", since="7.0.0", summary="Sort the elements in a list, set or sorted set. Read-only variant of SORT.", complexity="O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", getkeys=_sort_ro_getkeys, direct=True)
 def sort_ro(c, args):
     """Format: SORT_RO key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC | DESC] [ALPHA]"""
     return _sort(c, args, True)

@@ -68,7 +68,7 @@ def _del_command(c, lazy: bool) -> bytes:
 # -- GET / SET family ------------------------------------------------------------
 
 
-@command("get", 2, "readonly fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Get the value of a key", complexity="O(1)")
+@command("get", 2, "readonly fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Get the value of a key", complexity="O(1)", direct=True)
 def get(c, args):
     """Format: GET key"""
     db = c.db
@@ -148,7 +148,7 @@ def expire_ms(c, flags: int, value: bytes, cmdname: str) -> int:
     return n
 
 
-@command("set", -3, "write denyoom", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Set the string value of a key", complexity="O(1)")
+@command("set", -3, "write denyoom", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Set the string value of a key", complexity="O(1)", direct=True)
 def set_(c, args):
     """Format: SET key value [NX | XX] [GET] [EX s | PX ms | EXAT ts | PXAT ms-ts | KEEPTTL]"""
     key = args[1]
@@ -189,7 +189,7 @@ def set_(c, args):
     return reply if flags & GET else OK
 
 
-@command("setnx", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Set the value of a key, only if the key does not exist", complexity="O(1)")
+@command("setnx", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Set the value of a key, only if the key does not exist", complexity="O(1)", direct=True)
 def setnx(c, args):
     """Format: SETNX key value"""
     db = c.db
@@ -213,19 +213,19 @@ def _setex(c, args, flags: int, name: str):
     return OK
 
 
-@command("setex", 4, "write denyoom", acl="string", keys=(1, 1, 1), group="string", since="2.0.0", summary="Set the value and expiration of a key", complexity="O(1)")
+@command("setex", 4, "write denyoom", acl="string", keys=(1, 1, 1), group="string", since="2.0.0", summary="Set the value and expiration of a key", complexity="O(1)", direct=True)
 def setex(c, args):
     """Format: SETEX key seconds value"""
     return _setex(c, args, EX, "setex")
 
 
-@command("psetex", 4, "write denyoom", acl="string", keys=(1, 1, 1), group="string", since="2.6.0", summary="Set the value and expiration in milliseconds of a key", complexity="O(1)")
+@command("psetex", 4, "write denyoom", acl="string", keys=(1, 1, 1), group="string", since="2.6.0", summary="Set the value and expiration in milliseconds of a key", complexity="O(1)", direct=True)
 def psetex(c, args):
     """Format: PSETEX key milliseconds value"""
     return _setex(c, args, PX, "psetex")
 
 
-@command("getset", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Set the string value of a key and return its old value", complexity="O(1)", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`SET` with the `!GET` argument")
+@command("getset", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Set the string value of a key and return its old value", complexity="O(1)", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`SET` with the `!GET` argument", direct=True)
 def getset(c, args):
     """Format: GETSET key value"""
     db = c.db
@@ -237,7 +237,7 @@ def getset(c, args):
     return bytes(old) if old is not None else None
 
 
-@command("getdel", 2, "write fast", acl="string", keys=(1, 1, 1), group="string", since="6.2.0", summary="Get the value of a key and delete the key", complexity="O(1)")
+@command("getdel", 2, "write fast", acl="string", keys=(1, 1, 1), group="string", since="6.2.0", summary="Get the value of a key and delete the key", complexity="O(1)", direct=True)
 def getdel(c, args):
     """Format: GETDEL key"""
     db = c.db
@@ -251,7 +251,7 @@ def getdel(c, args):
     return bytes(old)
 
 
-@command("getex", -2, "write fast", acl="string", keys=(1, 1, 1), group="string", since="6.2.0", summary="Get the value of a key and optionally set its expiration", complexity="O(1)")
+@command("getex", -2, "write fast", acl="string", keys=(1, 1, 1), group="string", since="6.2.0", summary="Get the value of a key and optionally set its expiration", complexity="O(1)", direct=True)
 def getex(c, args):
     """Format: GETEX key [EX s | PX ms | EXAT ts | PXAT ms-ts | PERSIST]"""
     key = args[1]
@@ -278,7 +278,7 @@ def getex(c, args):
     return reply
 
 
-@command("mget", -2, "readonly fast", acl="string", keys=(1, -1, 1), group="string", since="1.0.0", summary="Get the values of all the given keys", complexity="O(N) where N is the number of keys to retrieve.", tips="request_policy:multi_shard")
+@command("mget", -2, "readonly fast", acl="string", keys=(1, -1, 1), group="string", since="1.0.0", summary="Get the values of all the given keys", complexity="O(N) where N is the number of keys to retrieve.", tips="request_policy:multi_shard", direct=True)
 def mget(c, args):
     """Format: MGET key [key ...]"""
     db = c.db
@@ -295,7 +295,7 @@ def mget(c, args):
     return out
 
 
-@command("mset", -3, "write denyoom", acl="string", keys=(1, -1, 2), group="string", since="1.0.1", summary="Set multiple keys to multiple values", complexity="O(N) where N is the number of keys to set.", tips="request_policy:multi_shard response_policy:all_succeeded")
+@command("mset", -3, "write denyoom", acl="string", keys=(1, -1, 2), group="string", since="1.0.1", summary="Set multiple keys to multiple values", complexity="O(N) where N is the number of keys to set.", tips="request_policy:multi_shard response_policy:all_succeeded", direct=True)
 def mset(c, args):
     """Format: MSET key value [key value ...]"""
     if len(args) % 2 == 0:
@@ -316,7 +316,7 @@ def mset(c, args):
     return OK
 
 
-@command("msetnx", -3, "write denyoom", acl="string", keys=(1, -1, 2), group="string", since="1.0.1", summary="Set multiple keys to multiple values, only if none of the keys exist", complexity="O(N) where N is the number of keys to set.", tips="request_policy:multi_shard response_policy:agg_min")
+@command("msetnx", -3, "write denyoom", acl="string", keys=(1, -1, 2), group="string", since="1.0.1", summary="Set multiple keys to multiple values, only if none of the keys exist", complexity="O(N) where N is the number of keys to set.", tips="request_policy:multi_shard response_policy:agg_min", direct=True)
 def msetnx(c, args):
     """Format: MSETNX key value [key value ...]"""
     if len(args) % 2 == 0:
@@ -367,25 +367,25 @@ def _incr(c, key: bytes, delta: int):
     return new
 
 
-@command("incr", 2, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Increment the integer value of a key by one", complexity="O(1)")
+@command("incr", 2, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Increment the integer value of a key by one", complexity="O(1)", direct=True)
 def incr(c, args):
     """Format: INCR key"""
     return _incr(c, args[1], 1)
 
 
-@command("decr", 2, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Decrement the integer value of a key by one", complexity="O(1)")
+@command("decr", 2, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Decrement the integer value of a key by one", complexity="O(1)", direct=True)
 def decr(c, args):
     """Format: DECR key"""
     return _incr(c, args[1], -1)
 
 
-@command("incrby", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Increment the integer value of a key by the given amount", complexity="O(1)")
+@command("incrby", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Increment the integer value of a key by the given amount", complexity="O(1)", direct=True)
 def incrby(c, args):
     """Format: INCRBY key increment"""
     return _incr(c, args[1], parse_int(args[2]))
 
 
-@command("decrby", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Decrement the integer value of a key by the given number", complexity="O(1)")
+@command("decrby", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Decrement the integer value of a key by the given number", complexity="O(1)", direct=True)
 def decrby(c, args):
     """Format: DECRBY key decrement"""
     d = parse_int(args[2])
@@ -562,7 +562,7 @@ def incr_long_double(current, incr: bytes) -> bytes:
     return format_long_double(total)
 
 
-@command("incrbyfloat", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="2.6.0", summary="Increment the float value of a key by the given amount", complexity="O(1)")
+@command("incrbyfloat", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="2.6.0", summary="Increment the float value of a key by the given amount", complexity="O(1)", direct=True)
 def incrbyfloat(c, args):
     """Format: INCRBYFLOAT key increment"""
     key = args[1]
@@ -581,7 +581,7 @@ def incrbyfloat(c, args):
 # -- ranges and length -------------------------------------------------------------
 
 
-@command("append", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="2.0.0", summary="Append a value to a key", complexity="O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.")
+@command("append", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="2.0.0", summary="Append a value to a key", complexity="O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.", direct=True)
 def append(c, args):
     """Format: APPEND key value"""
     key, extra = args[1], args[2]
@@ -602,7 +602,7 @@ def append(c, args):
     return n
 
 
-@command("strlen", 2, "readonly fast", acl="string", keys=(1, 1, 1), group="string", since="2.2.0", summary="Get the length of the value stored in a key", complexity="O(1)")
+@command("strlen", 2, "readonly fast", acl="string", keys=(1, 1, 1), group="string", since="2.2.0", summary="Get the length of the value stored in a key", complexity="O(1)", direct=True)
 def strlen(c, args):
     """Format: STRLEN key"""
     v = get_string(c.db, args[1])
@@ -629,19 +629,19 @@ def _getrange(c, args):
     return bytes(v[start : end + 1])
 
 
-@command("getrange", 4, "readonly", acl="string", keys=(1, 1, 1), group="string", since="2.4.0", summary="Get a substring of the string stored at a key", complexity="O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.")
+@command("getrange", 4, "readonly", acl="string", keys=(1, 1, 1), group="string", since="2.4.0", summary="Get a substring of the string stored at a key", complexity="O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", direct=True)
 def getrange(c, args):
     """Format: GETRANGE key start end"""
     return _getrange(c, args)
 
 
-@command("substr", 4, "readonly", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Get a substring of the string stored at a key", complexity="O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", doc_flags="deprecated", deprecated_since="2.0.0", replaced_by="`GETRANGE`")
+@command("substr", 4, "readonly", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Get a substring of the string stored at a key", complexity="O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", doc_flags="deprecated", deprecated_since="2.0.0", replaced_by="`GETRANGE`", direct=True)
 def substr(c, args):
     """Format: SUBSTR key start end"""
     return _getrange(c, args)
 
 
-@command("setrange", 4, "write denyoom", acl="string", keys=(1, 1, 1), group="string", since="2.2.0", summary="Overwrite part of a string at key starting at the specified offset", complexity="O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.")
+@command("setrange", 4, "write denyoom", acl="string", keys=(1, 1, 1), group="string", since="2.2.0", summary="Overwrite part of a string at key starting at the specified offset", complexity="O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.", direct=True)
 def setrange(c, args):
     """Format: SETRANGE key offset value"""
     key, value = args[1], args[3]
@@ -698,7 +698,7 @@ def _lcs_rows(a: bytes, b: bytes, keep: bool) -> list[int]:
     return rows
 
 
-@command("lcs", -3, "readonly", acl="string", keys=(1, 2, 1), group="string", since="7.0.0", summary="Find longest common substring", complexity="O(N*M) where N and M are the lengths of s1 and s2, respectively")
+@command("lcs", -3, "readonly", acl="string", keys=(1, 2, 1), group="string", since="7.0.0", summary="Find longest common substring", complexity="O(N*M) where N and M are the lengths of s1 and s2, respectively", direct=True)
 def lcs(c, args):
     """Format: LCS key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]"""
     db = c.db

@@ -404,13 +404,13 @@ def _zadd(c, args, incr: bool):
     return added + updated if ch else added
 
 
-@command("zadd", -4, "write denyoom fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Add one or more members to a sorted set, or update its score if it already exists", complexity="O(log(N)) for each item added, where N is the number of elements in the sorted set.")
+@command("zadd", -4, "write denyoom fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Add one or more members to a sorted set, or update its score if it already exists", complexity="O(log(N)) for each item added, where N is the number of elements in the sorted set.", direct=True)
 def zadd(c, args):
     """Format: ZADD key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]"""
     return _zadd(c, args, False)
 
 
-@command("zincrby", 4, "write denyoom fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Increment the score of a member in a sorted set", complexity="O(log(N)) where N is the number of elements in the sorted set.")
+@command("zincrby", 4, "write denyoom fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Increment the score of a member in a sorted set", complexity="O(log(N)) where N is the number of elements in the sorted set.", direct=True)
 def zincrby(c, args):
     """Format: ZINCRBY key increment member"""
     return _zadd(c, args, True)
@@ -419,21 +419,21 @@ def zincrby(c, args):
 # -- simple reads -----------------------------------------------------------------------
 
 
-@command("zcard", 2, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Get the number of members in a sorted set", complexity="O(1)")
+@command("zcard", 2, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Get the number of members in a sorted set", complexity="O(1)", direct=True)
 def zcard(c, args):
     """Format: ZCARD key"""
     z = get_zset(c.db, args[1])
     return 0 if z is None else len(z)
 
 
-@command("zscore", 3, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Get the score associated with the given member in a sorted set", complexity="O(1)")
+@command("zscore", 3, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Get the score associated with the given member in a sorted set", complexity="O(1)", direct=True)
 def zscore(c, args):
     """Format: ZSCORE key member"""
     z = get_zset(c.db, args[1])
     return None if z is None else z.get(args[2])
 
 
-@command("zmscore", -3, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="6.2.0", summary="Get the score associated with the given members in a sorted set", complexity="O(N) where N is the number of members being requested.")
+@command("zmscore", -3, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="6.2.0", summary="Get the score associated with the given members in a sorted set", complexity="O(N) where N is the number of members being requested.", direct=True)
 def zmscore(c, args):
     """Format: ZMSCORE key member [member ...]"""
     z = get_zset(c.db, args[1])
@@ -452,19 +452,19 @@ def _rank(c, args, rev: bool):
     return len(z) - 1 - r if rev else r
 
 
-@command("zrank", 3, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Determine the index of a member in a sorted set", complexity="O(log(N))")
+@command("zrank", 3, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Determine the index of a member in a sorted set", complexity="O(log(N))", direct=True)
 def zrank(c, args):
     """Format: ZRANK key member"""
     return _rank(c, args, False)
 
 
-@command("zrevrank", 3, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Determine the index of a member in a sorted set, with scores ordered from high to low", complexity="O(log(N))")
+@command("zrevrank", 3, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Determine the index of a member in a sorted set, with scores ordered from high to low", complexity="O(log(N))", direct=True)
 def zrevrank(c, args):
     """Format: ZREVRANK key member"""
     return _rank(c, args, True)
 
 
-@command("zcount", 4, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Count the members in a sorted set with scores within the given values", complexity="O(log(N)) with N being the number of elements in the sorted set.")
+@command("zcount", 4, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Count the members in a sorted set with scores within the given values", complexity="O(log(N)) with N being the number of elements in the sorted set.", direct=True)
 def zcount(c, args):
     """Format: ZCOUNT key min max"""
     r = parse_score_range(args[2], args[3])
@@ -475,7 +475,7 @@ def zcount(c, args):
     return hi - lo
 
 
-@command("zlexcount", 4, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.8.9", summary="Count the number of members in a sorted set between a given lexicographical range", complexity="O(log(N)) with N being the number of elements in the sorted set.")
+@command("zlexcount", 4, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.8.9", summary="Count the number of members in a sorted set between a given lexicographical range", complexity="O(log(N)) with N being the number of elements in the sorted set.", direct=True)
 def zlexcount(c, args):
     """Format: ZLEXCOUNT key min max"""
     r = parse_lex_range(args[2], args[3])
@@ -489,7 +489,7 @@ def zlexcount(c, args):
 # -- removals -----------------------------------------------------------------------------
 
 
-@command("zrem", -3, "write fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Remove one or more members from a sorted set", complexity="O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.")
+@command("zrem", -3, "write fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Remove one or more members from a sorted set", complexity="O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.", direct=True)
 def zrem(c, args):
     """Format: ZREM key member [member ...]"""
     key = args[1]
@@ -542,19 +542,19 @@ def _zremrange(c, args, kind: str):
     return deleted
 
 
-@command("zremrangebyrank", 4, "write", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Remove all members in a sorted set within the given indexes", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.")
+@command("zremrangebyrank", 4, "write", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Remove all members in a sorted set within the given indexes", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", direct=True)
 def zremrangebyrank(c, args):
     """Format: ZREMRANGEBYRANK key start stop"""
     return _zremrange(c, args, "rank")
 
 
-@command("zremrangebyscore", 4, "write", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Remove all members in a sorted set within the given scores", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.")
+@command("zremrangebyscore", 4, "write", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Remove all members in a sorted set within the given scores", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", direct=True)
 def zremrangebyscore(c, args):
     """Format: ZREMRANGEBYSCORE key min max"""
     return _zremrange(c, args, "score")
 
 
-@command("zremrangebylex", 4, "write", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.8.9", summary="Remove all members in a sorted set between the given lexicographical range", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.")
+@command("zremrangebylex", 4, "write", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.8.9", summary="Remove all members in a sorted set between the given lexicographical range", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", direct=True)
 def zremrangebylex(c, args):
     """Format: ZREMRANGEBYLEX key min max"""
     return _zremrange(c, args, "lex")
@@ -660,43 +660,43 @@ def _store_result(c, dst: bytes, pairs) -> int:
     return 0
 
 
-@command("zrange", -4, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Return a range of members in a sorted set", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.")
+@command("zrange", -4, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Return a range of members in a sorted set", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", direct=True)
 def zrange(c, args):
     """Format: ZRANGE key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES]"""
     return _zrange_generic(c, args, 1, None, None, None)
 
 
-@command("zrangestore", -5, "write denyoom", acl="sortedset", keys=(1, 2, 1), group="sorted-set", since="6.2.0", summary="Store a range of members from sorted set into another key", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.")
+@command("zrangestore", -5, "write denyoom", acl="sortedset", keys=(1, 2, 1), group="sorted-set", since="6.2.0", summary="Store a range of members from sorted set into another key", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.", direct=True)
 def zrangestore(c, args):
     """Format: ZRANGESTORE dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]"""
     return _zrange_generic(c, args, 2, args[1], None, None)
 
 
-@command("zrevrange", -4, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Return a range of members in a sorted set, by index, with scores ordered from high to low", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `REV` argument")
+@command("zrevrange", -4, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Return a range of members in a sorted set, by index, with scores ordered from high to low", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `REV` argument", direct=True)
 def zrevrange(c, args):
     """Format: ZREVRANGE key start stop [WITHSCORES]"""
     return _zrange_generic(c, args, 1, None, "rank", True)
 
 
-@command("zrangebyscore", -4, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.0.5", summary="Return a range of members in a sorted set, by score", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `BYSCORE` argument")
+@command("zrangebyscore", -4, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.0.5", summary="Return a range of members in a sorted set, by score", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `BYSCORE` argument", direct=True)
 def zrangebyscore(c, args):
     """Format: ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]"""
     return _zrange_generic(c, args, 1, None, "score", False)
 
 
-@command("zrevrangebyscore", -4, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.2.0", summary="Return a range of members in a sorted set, by score, with scores ordered from high to low", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `REV` and `BYSCORE` arguments")
+@command("zrevrangebyscore", -4, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.2.0", summary="Return a range of members in a sorted set, by score, with scores ordered from high to low", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `REV` and `BYSCORE` arguments", direct=True)
 def zrevrangebyscore(c, args):
     """Format: ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count]"""
     return _zrange_generic(c, args, 1, None, "score", True)
 
 
-@command("zrangebylex", -4, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.8.9", summary="Return a range of members in a sorted set, by lexicographical range", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `BYLEX` argument")
+@command("zrangebylex", -4, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.8.9", summary="Return a range of members in a sorted set, by lexicographical range", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `BYLEX` argument", direct=True)
 def zrangebylex(c, args):
     """Format: ZRANGEBYLEX key min max [LIMIT offset count]"""
     return _zrange_generic(c, args, 1, None, "lex", False)
 
 
-@command("zrevrangebylex", -4, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.8.9", summary="Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `REV` and `BYLEX` arguments")
+@command("zrevrangebylex", -4, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.8.9", summary="Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `REV` and `BYLEX` arguments", direct=True)
 def zrevrangebylex(c, args):
     """Format: ZREVRANGEBYLEX key max min [LIMIT offset count]"""
     return _zrange_generic(c, args, 1, None, "lex", True)
@@ -741,13 +741,13 @@ def _zpop(c, args, top: bool):
     return _pop_reply(c, args[1], z, top, count, "nested" if n == 3 and c.resp3 else "flat")
 
 
-@command("zpopmin", -2, "write fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="5.0.0", summary="Remove and return members with the lowest scores in a sorted set", complexity="O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.")
+@command("zpopmin", -2, "write fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="5.0.0", summary="Remove and return members with the lowest scores in a sorted set", complexity="O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", direct=True)
 def zpopmin(c, args):
     """Format: ZPOPMIN key [count]"""
     return _zpop(c, args, False)
 
 
-@command("zpopmax", -2, "write fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="5.0.0", summary="Remove and return members with the highest scores in a sorted set", complexity="O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.")
+@command("zpopmax", -2, "write fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="5.0.0", summary="Remove and return members with the highest scores in a sorted set", complexity="O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", direct=True)
 def zpopmax(c, args):
     """Format: ZPOPMAX key [count]"""
     return _zpop(c, args, True)
@@ -785,28 +785,28 @@ def _bzpop(c, keys: list[bytes], top: bool, timeout: float | None, count: int | 
     return Block(keys, timeout, NULL_ARRAY)
 
 
-@command("bzpopmin", -3, "write noscript blocking fast", acl="sortedset", keys=(1, -2, 1), group="sorted-set", since="5.0.0", summary="Remove and return the member with the lowest score from one or more sorted sets, or block until one is available", complexity="O(log(N)) with N being the number of elements in the sorted set.")
+@command("bzpopmin", -3, "write noscript blocking fast", acl="sortedset", keys=(1, -2, 1), group="sorted-set", since="5.0.0", summary="Remove and return the member with the lowest score from one or more sorted sets, or block until one is available", complexity="O(log(N)) with N being the number of elements in the sorted set.", direct=True)
 def bzpopmin(c, args):
     """Format: BZPOPMIN key [key ...] timeout"""
     timeout = parse_timeout(args[-1])
     return _bzpop(c, args[1:-1], False, timeout, None)
 
 
-@command("bzpopmax", -3, "write noscript blocking fast", acl="sortedset", keys=(1, -2, 1), group="sorted-set", since="5.0.0", summary="Remove and return the member with the highest score from one or more sorted sets, or block until one is available", complexity="O(log(N)) with N being the number of elements in the sorted set.")
+@command("bzpopmax", -3, "write noscript blocking fast", acl="sortedset", keys=(1, -2, 1), group="sorted-set", since="5.0.0", summary="Remove and return the member with the highest score from one or more sorted sets, or block until one is available", complexity="O(log(N)) with N being the number of elements in the sorted set.", direct=True)
 def bzpopmax(c, args):
     """Format: BZPOPMAX key [key ...] timeout"""
     timeout = parse_timeout(args[-1])
     return _bzpop(c, args[1:-1], True, timeout, None)
 
 
-@command("zmpop", -4, "write", acl="sortedset", group="sorted-set", since="7.0.0", summary="Remove and return members with scores in a sorted set", complexity="O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", getkeys=numkeys_getkeys(1))
+@command("zmpop", -4, "write", acl="sortedset", group="sorted-set", since="7.0.0", summary="Remove and return members with scores in a sorted set", complexity="O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", getkeys=numkeys_getkeys(1), direct=True)
 def zmpop(c, args):
     """Format: ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]"""
     keys, top, count = parse_mpop_args(args, 1, b"max", b"min")
     return _bzpop(c, keys, top, None, count)
 
 
-@command("bzmpop", -5, "write blocking", acl="sortedset", group="sorted-set", since="7.0.0", summary="Remove and return members with scores in a sorted set or block until one is available", complexity="O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", getkeys=numkeys_getkeys(2))
+@command("bzmpop", -5, "write blocking", acl="sortedset", group="sorted-set", since="7.0.0", summary="Remove and return members with scores in a sorted set or block until one is available", complexity="O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", getkeys=numkeys_getkeys(2), direct=True)
 def bzmpop(c, args):
     """Format: BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]"""
     timeout = parse_timeout(args[1])
@@ -817,7 +817,7 @@ def bzmpop(c, args):
 # -- random members and scans -------------------------------------------------------------
 
 
-@command("zrandmember", -2, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="6.2.0", summary="Get one or multiple random elements from a sorted set", complexity="O(N) where N is the number of elements returned", tips="nondeterministic_output")
+@command("zrandmember", -2, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="6.2.0", summary="Get one or multiple random elements from a sorted set", complexity="O(N) where N is the number of elements returned", tips="nondeterministic_output", direct=True)
 def zrandmember(c, args):
     """Format: ZRANDMEMBER key [count [WITHSCORES]]"""
     n = len(args)
@@ -863,7 +863,7 @@ def _scan_score(z: ZSetValue, s: float) -> bytes:
     return b"%.17g" % s
 
 
-@command("zscan", -3, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.8.0", summary="Incrementally iterate sorted sets elements and associated scores", complexity="O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", tips="nondeterministic_output")
+@command("zscan", -3, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.8.0", summary="Incrementally iterate sorted sets elements and associated scores", complexity="O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", tips="nondeterministic_output", direct=True)
 def zscan(c, args):
     """Format: ZSCAN key cursor [MATCH pattern] [COUNT count]"""
     cursor = parse_cursor(args[2])
@@ -1006,43 +1006,43 @@ def _setop(c, args, numkeys_idx: int, op: str, dst: bytes | None, card_only: boo
     return _scored(c, ordered, withscores)
 
 
-@command("zunion", -3, "readonly", acl="sortedset", group="sorted-set", since="6.2.0", summary="Add multiple sorted sets", complexity="O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", getkeys=numkeys_getkeys(1))
+@command("zunion", -3, "readonly", acl="sortedset", group="sorted-set", since="6.2.0", summary="Add multiple sorted sets", complexity="O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", getkeys=numkeys_getkeys(1), direct=True)
 def zunion(c, args):
     """Format: ZUNION numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]"""
     return _setop(c, args, 1, "union", None)
 
 
-@command("zinter", -3, "readonly", acl="sortedset", group="sorted-set", since="6.2.0", summary="Intersect multiple sorted sets", complexity="O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", getkeys=numkeys_getkeys(1))
+@command("zinter", -3, "readonly", acl="sortedset", group="sorted-set", since="6.2.0", summary="Intersect multiple sorted sets", complexity="O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", getkeys=numkeys_getkeys(1), direct=True)
 def zinter(c, args):
     """Format: ZINTER numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]"""
     return _setop(c, args, 1, "inter", None)
 
 
-@command("zdiff", -3, "readonly", acl="sortedset", group="sorted-set", since="6.2.0", summary="Subtract multiple sorted sets", complexity="O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", getkeys=numkeys_getkeys(1))
+@command("zdiff", -3, "readonly", acl="sortedset", group="sorted-set", since="6.2.0", summary="Subtract multiple sorted sets", complexity="O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", getkeys=numkeys_getkeys(1), direct=True)
 def zdiff(c, args):
     """Format: ZDIFF numkeys key [key ...] [WITHSCORES]"""
     return _setop(c, args, 1, "diff", None)
 
 
-@command("zunionstore", -4, "write denyoom", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Add multiple sorted sets and store the resulting sorted set in a new key", complexity="O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", getkeys=numkeys_getkeys(2, True))
+@command("zunionstore", -4, "write denyoom", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Add multiple sorted sets and store the resulting sorted set in a new key", complexity="O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", getkeys=numkeys_getkeys(2, True), direct=True)
 def zunionstore(c, args):
     """Format: ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]"""
     return _setop(c, args, 2, "union", args[1])
 
 
-@command("zinterstore", -4, "write denyoom", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Intersect multiple sorted sets and store the resulting sorted set in a new key", complexity="O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", getkeys=numkeys_getkeys(2, True))
+@command("zinterstore", -4, "write denyoom", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Intersect multiple sorted sets and store the resulting sorted set in a new key", complexity="O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", getkeys=numkeys_getkeys(2, True), direct=True)
 def zinterstore(c, args):
     """Format: ZINTERSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]"""
     return _setop(c, args, 2, "inter", args[1])
 
 
-@command("zdiffstore", -4, "write denyoom", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="6.2.0", summary="Subtract multiple sorted sets and store the resulting sorted set in a new key", complexity="O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", getkeys=numkeys_getkeys(2, True))
+@command("zdiffstore", -4, "write denyoom", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="6.2.0", summary="Subtract multiple sorted sets and store the resulting sorted set in a new key", complexity="O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", getkeys=numkeys_getkeys(2, True), direct=True)
 def zdiffstore(c, args):
     """Format: ZDIFFSTORE destination numkeys key [key ...]"""
     return _setop(c, args, 2, "diff", args[1])
 
 
-@command("zintercard", -3, "readonly", acl="sortedset", group="sorted-set", since="7.0.0", summary="Intersect multiple sorted sets and return the cardinality of the result", complexity="O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", getkeys=numkeys_getkeys(1))
+@command("zintercard", -3, "readonly", acl="sortedset", group="sorted-set", since="7.0.0", summary="Intersect multiple sorted sets and return the cardinality of the result", complexity="O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", getkeys=numkeys_getkeys(1), direct=True)
 def zintercard(c, args):
     """Format: ZINTERCARD numkeys key [key ...] [LIMIT limit]"""
     return _setop(c, args, 1, "inter", None, True)

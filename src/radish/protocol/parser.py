@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from itertools import chain
 
+from .. import NO_EXTENSIONS
 from ..strconv import string2ll
 from .splitargs import split_args
 
@@ -352,7 +353,10 @@ def CRequestParser(max_bulk_len: int = DEFAULT_MAX_BULK_LEN):
 
 
 def make_request_parser(max_bulk_len: int = DEFAULT_MAX_BULK_LEN):
-    """The fastest available parser: C, else hiredis-backed, else Python."""
+    """The fastest available parser: C, else hiredis-backed, else Python
+    (always Python under RADISH_NO_EXTENSIONS)."""
+    if NO_EXTENSIONS:
+        return PyBatchParser(max_bulk_len)
     if _CRequestParser is not None:
         return _CRequestParser(max_bulk_len, ProtocolError, split_args)
     if hiredis is not None:

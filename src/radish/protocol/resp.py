@@ -23,12 +23,14 @@ Push                   array                      push ``>``
 Raw                    bytes as given             bytes as given
 =====================  =========================  ==========================
 
-Imports nothing from radish.
+Imports nothing from radish but the package's NO_EXTENSIONS switch.
 """
 
 from __future__ import annotations
 
 import math
+
+from .. import NO_EXTENSIONS
 
 
 class SimpleString(bytes):
@@ -244,7 +246,8 @@ def encode_command(args: list[bytes]) -> bytes:
 
 
 py_encode_command = encode_command
-try:  # the same in C (protocol/_reqparser.c), when built
-    from ._reqparser import encode_command  # noqa: F811
-except ImportError:  # pragma: no cover - installs without a compiler
-    pass
+if not NO_EXTENSIONS:
+    try:  # the same in C (protocol/_reqparser.c), when built
+        from ._reqparser import encode_command  # noqa: F811
+    except ImportError:  # pragma: no cover - installs without a compiler
+        pass
