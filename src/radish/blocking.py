@@ -20,38 +20,11 @@ Sits at server level: reached through ``c.server.blocking``.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
 
 from .client import FLAG_BLOCKED
+from .commands.results import Block
+from .dispatch import call, encode_result
 from .errors import CommandError
-from .protocol.resp import NULL_ARRAY
-
-
-class Block:
-    """A handler's request to park its client.
-
-    keys: keys (in the client's database) whose change may let the command
-    complete; timeout: seconds, 0 = forever; timeout_reply: the reply on
-    timeout (a null array for BLPOP); timeout_fn: computes that reply
-    instead (WAIT); ready_fn: for keyless blocks (WAIT), called to check
-    whether the client can be served — returns a reply or None.
-    """
-
-    __slots__ = ("keys", "timeout", "timeout_reply", "timeout_fn", "ready_fn")
-
-    def __init__(
-        self,
-        keys: list[bytes],
-        timeout: float,
-        timeout_reply=NULL_ARRAY,
-        timeout_fn: Callable[[], object] | None = None,
-        ready_fn: Callable[[], object] | None = None,
-    ) -> None:
-        self.keys = keys
-        self.timeout = timeout
-        self.timeout_reply = timeout_reply
-        self.timeout_fn = timeout_fn
-        self.ready_fn = ready_fn
 
 
 class BlockState:
@@ -139,7 +112,6 @@ class BlockingRegistry:
             return
         self._serving = True
         try:
-            from .dispatch import call
 
             server = self.server
             while self.ready:
@@ -196,7 +168,6 @@ class BlockingRegistry:
         self._reply(c, b.timeout_fn() if b.timeout_fn is not None else b.timeout_reply)
 
     def _reply(self, c, result) -> None:
-        from .dispatch import encode_result
 
         if isinstance(result, CommandError):
             self.server.stats.count_error(result.message)

@@ -17,8 +17,8 @@ from __future__ import annotations
 import time
 
 from . import NO_EXTENSIONS, errors
-from .blocking import Block
 from .commands.registry import COMMANDS, CommandSpec
+from .commands.results import NO_REPLY, Block
 from .db.keyspace import wall_clock_ms
 from .errors import CommandError
 from .protocol.resp import (
@@ -34,16 +34,6 @@ from .protocol.resp import (
 _OK = b"+OK\r\n"
 _QUEUED = b"+QUEUED\r\n"
 _time_ns = time.time_ns
-
-
-class NoReply:
-    """Returned by a handler that has already written (or must not send)
-    its reply."""
-
-    __slots__ = ()
-
-
-NO_REPLY = NoReply()
 
 
 class _Blocked:

@@ -24,6 +24,7 @@ from .client import FLAG_MASTER, FLAG_REPLICA, Client
 from .commands import load_all
 from .config import Config
 from .db.keyspace import Keyspace
+from .dispatch import call
 from .log import Logger
 from .propagation import Propagator
 from .pubsub import PubSub
@@ -140,6 +141,7 @@ class Server:
         self.aof_write_error: str | None = None  # MISCONF text while the AOF cannot be written
         self.in_exec = False  # EXEC is running its queue (Redis's server.in_exec)
         self.busy_script = False  # a script passed busy-reply-threshold: others get BUSY
+        self._scripting = None  # the Lua engine, started by the first script
         self._register_config_hooks()
         from .replication.state import ReplicationState
 
@@ -165,6 +167,26 @@ class Server:
         return True
 
     # -- clients -------------------------------------------------------------
+
+    @property
+    def scripting(self):
+        """The Lua engine (EVAL, SCRIPT …), started on first use."""
+        if self._scripting is None:
+            from .scripting import ScriptEngine
+
+            self._scripting = ScriptEngine(self)
+        return self._scripting
+
+    @property
+    def scripts_cached(self) -> tuple[int, int]:
+        """(number of cached scripts, their bytes), without starting Lua."""
+        e = self._scripting
+        return (len(e.scripts), e.scripts_memory) if e is not None else (0, 0)
+
+    def call(self, c: Client, spec, args: list[bytes]):
+        """Run a command through the one execution core (dispatch.call):
+        EXEC's queued commands, a script's redis.call."""
+        return call(c, spec, args)
 
     def new_client(self, addr: str = "", laddr: str = "", fd: int = -1) -> Client:
         cid = self._next_client_id

@@ -9,8 +9,6 @@ from __future__ import annotations
 import pytest
 from tests.conftest import InProcess
 
-from radish.scripting import engine
-
 WALK = r"""
 local seen, bad, n = {}, {}, 0
 local function walk(v, path)
@@ -70,7 +68,7 @@ def test_every_callable_is_a_lua_function(srv, name):
 def test_attribute_handlers_refuse_python_objects():
     """Layer two: a Python object given to the interpreter has no
     attributes and no items, whatever it is."""
-    sb = engine(InProcess().server).sandbox
+    sb = InProcess().server.scripting.sandbox
     probe = sb.lua.eval("function(x, k) local ok, e = pcall(function() return x[k] end) return ok end")
     for obj in (object(), sb, print, {"a": 1}, [1, 2], "text"):
         for attr in ("__class__", "__dict__", "__globals__", "a", 1):
@@ -80,7 +78,7 @@ def test_attribute_handlers_refuse_python_objects():
 def test_interpreter_globals_hold_nothing_dangerous():
     """The interpreter's own global table (which no script sees) has lost
     lupa's python module and Lua's io/os/debug/package libraries."""
-    sb = engine(InProcess().server).sandbox
+    sb = InProcess().server.scripting.sandbox
     g = sb.lua.globals()
     for name in (b"python", b"io", b"os", b"debug", b"package", b"require", b"loadfile",
                  b"dofile", b"print", b"getfenv", b"setfenv", b"newproxy"):

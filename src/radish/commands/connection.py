@@ -8,11 +8,11 @@ import time
 from .. import REDIS_VERSION
 from .. import errors as E
 from ..client import FLAG_MASTER, FLAG_NO_EVICT, FLAG_REPLICA
-from ..dispatch import NO_REPLY
 from ..errors import CommandError
 from ..protocol.resp import OK, PONG, MapReply, SimpleString, Verbatim, status_lines
 from .args import parse_int, to_int
 from .registry import command
+from .results import NO_REPLY
 
 CLIENT_HELP = [
     b"CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",

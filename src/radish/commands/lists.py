@@ -16,12 +16,12 @@ from __future__ import annotations
 from itertools import islice
 
 from .. import errors as E
-from ..blocking import Block
 from ..db.types import ListValue
 from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY, OK
 from .args import numkeys_getkeys, parse_int, parse_mpop_args, parse_timeout, to_int
 from .registry import command
+from .results import Block
 from .types import lookup_typed
 
 _POSITIVE = "ERR value is out of range, must be positive"

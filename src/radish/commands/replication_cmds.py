@@ -4,12 +4,11 @@ ROLE. The work is done by ``c.server.replication`` (replication/)."""
 from __future__ import annotations
 
 from .. import errors as E
-from ..blocking import Block
-from ..dispatch import NO_REPLY
 from ..errors import CommandError
 from ..protocol.resp import OK, SimpleString
 from .args import to_int
 from .registry import command
+from .results import NO_REPLY, Block
 
 
 @command("replconf", -1, "admin noscript loading stale allow_busy", group="server", since="3.0.0", summary="An internal command for configuring the replication stream", complexity="O(1)", doc_flags="syscmd")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from ..errors import CommandError
 from ..protocol.resp import OK, status_lines
-from ..scripting import engine
 from .args import to_int
 from .registry import COMMANDS, command
 
@@ -37,7 +36,7 @@ def _keys_and_args(args: list[bytes]) -> tuple[list[bytes], list[bytes]]:
 
 
 def _run(c, sha: bytes, args: list[bytes], readonly: bool):
-    e = engine(c.server)
+    e = c.server.scripting
     try:
         reply = e.run(c, sha, *_keys_and_args(args), readonly)
     finally:
@@ -50,13 +49,13 @@ def _run(c, sha: bytes, args: list[bytes], readonly: bool):
 def _eval(c, args, readonly: bool):
     keys_args = _keys_and_args(args)  # argument errors come before compile errors
     del keys_args
-    sha = engine(c.server).load(args[1])
+    sha = c.server.scripting.load(args[1])
     return _run(c, sha, args, readonly)
 
 
 def _evalsha(c, args, readonly: bool):
     sha = args[1].lower()
-    e = engine(c.server)
+    e = c.server.scripting
     if len(sha) == 40:
         _keys_and_args(args)
     if len(sha) != 40 or sha not in e.functions:
@@ -123,13 +122,13 @@ def script_help(c, args):
 @command("script|load", 3, "noscript stale", acl="scripting", group="scripting", since="2.6.0", summary="Load the specified Lua script into the script cache.", complexity="O(N) with N being the length in bytes of the script body.", tips="request_policy:all_nodes response_policy:all_succeeded")
 def script_load(c, args):
     """Format: SCRIPT LOAD script"""
-    return engine(c.server).load(args[2])
+    return c.server.scripting.load(args[2])
 
 
 @command("script|exists", -3, "noscript", acl="scripting", group="scripting", since="2.6.0", summary="Check existence of scripts in the script cache.", complexity="O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).", tips="request_policy:all_shards response_policy:agg_logical_and")
 def script_exists(c, args):
     """Format: SCRIPT EXISTS sha1 [sha1 ...]"""
-    functions = engine(c.server).functions
+    functions = c.server.scripting.functions
     return [1 if sha.lower() in functions else 0 for sha in args[2:]]
 
 
@@ -138,12 +137,12 @@ def script_flush(c, args):
     """Format: SCRIPT FLUSH [ASYNC | SYNC]"""
     if len(args) > 3 or len(args) == 3 and args[2].lower() not in (b"sync", b"async"):
         raise CommandError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
-    engine(c.server).flush()
+    c.server.scripting.flush()
     return OK
 
 
 @command("script|kill", 2, "noscript allow_busy", acl="scripting", group="scripting", since="2.6.0", summary="Kill the script currently in execution.", complexity="O(1)", tips="request_policy:all_shards response_policy:one_succeeded")
 def script_kill(c, args):
     """Format: SCRIPT KILL"""
-    engine(c.server).kill()
+    c.server.scripting.kill()
     return OK

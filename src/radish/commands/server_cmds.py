@@ -8,10 +8,11 @@ import time
 from .. import errors as E
 from ..config import ConfigError, ConfigLoadingError
 from ..errors import CommandError
-from ..info import render_info
 from ..protocol.resp import OK, MapReply, SetReply, SimpleString, Verbatim, status_lines
 from .args import parse_int, to_int
+from .info import render_info
 from .registry import COMMANDS, CommandSpec, command
+from .results import NO_REPLY
 
 # -- COMMAND --------------------------------------------------------------------
 
@@ -389,8 +390,6 @@ def shutdown(c, args):
         raise CommandError(err)
     c.server.request_shutdown(0)
     c.close_after_reply = True
-    from ..dispatch import NO_REPLY
-
     return NO_REPLY
 
 

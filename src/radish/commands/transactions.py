@@ -12,7 +12,6 @@ array.
 from __future__ import annotations
 
 from ..client import FLAG_DIRTY_CAS, FLAG_MULTI
-from ..dispatch import call
 from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY, OK, ErrorReply
 from .registry import command
@@ -136,7 +135,7 @@ def exec_(c, args):
                 if err:
                     results.append(ErrorReply(err))
                     continue
-            r = call(c, spec, qargs)
+            r = c.server.call(c, spec, qargs)
             if isinstance(r, CommandError):
                 r = ErrorReply(r.message)
             results.append(r)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 
 from .. import errors as E
-from ..blocking import Block
 from ..db.types import SetValue, ZSetValue
 from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY
@@ -30,6 +29,7 @@ from ..strconv import LLONG_MAX
 from .args import numkeys_getkeys, parse_int, parse_mpop_args, parse_timeout, to_int
 from .keys import _cursors, parse_cursor, parse_scan_options
 from .registry import command
+from .results import Block
 from .types import lookup_typed
 
 _NAN_SCORE = "ERR resulting score is not a number (NaN)"

@@ -9,6 +9,6 @@
 - ``values``: errors and value renderings they share.
 """
 
-from .engine import ScriptEngine, engine
+from .engine import ScriptEngine
 
-__all__ = ["ScriptEngine", "engine"]
+__all__ = ["ScriptEngine"]

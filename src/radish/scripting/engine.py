@@ -514,12 +514,3 @@ def _parse_shebang(body: bytes) -> tuple[bytes, frozenset | None]:
                 raise CommandError("ERR Unexpected flag in script shebang: %s" % name)
             flags.add(name)
     return rest, frozenset(flags)
-
-
-
-def engine(server) -> ScriptEngine:
-    """The server's script engine (created on first use)."""
-    e = getattr(server, "scripting", None)
-    if e is None:
-        e = server.scripting = ScriptEngine(server)
-    return e

@@ -8,7 +8,8 @@ import platform
 import resource
 import time
 
-from . import REDIS_VERSION, __version__
+from .. import REDIS_VERSION, __version__
+from .registry import COMMANDS
 
 DEFAULT_SECTIONS = (
     "server", "clients", "memory", "persistence", "stats", "replication", "cpu",
@@ -92,7 +93,7 @@ def section_memory(s) -> list[str]:
     used = rss
     total = _total_memory()
     maxmem = s.config.maxmemory
-    scripts = getattr(s, "scripting", None)
+    n_scripts, scripts_memory = s.scripts_cached
     return [
         "used_memory:%d" % used,
         "used_memory_human:%s" % _human(used),
@@ -106,8 +107,8 @@ def section_memory(s) -> list[str]:
         "total_system_memory:%d" % total,
         "total_system_memory_human:%s" % _human(total),
         "used_memory_lua:32768",
-        "used_memory_scripts:%d" % (scripts.scripts_memory if scripts is not None else 0),
-        "number_of_cached_scripts:%d" % (len(scripts.scripts) if scripts is not None else 0),
+        "used_memory_scripts:%d" % scripts_memory,
+        "number_of_cached_scripts:%d" % n_scripts,
         "maxmemory:%d" % maxmem,
         "maxmemory_human:%s" % _human(maxmem),
         "maxmemory_policy:%s" % s.config.maxmemory_policy,
@@ -238,7 +239,7 @@ def section_modules(s) -> list[str]:
 
 
 def section_commandstats(s) -> list[str]:
-    from .commands.registry import COMMANDS
+
 
     out = []
     for spec in COMMANDS.values():
