@@ -33,10 +33,14 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in ("-h", "--help"):
         print(_usage(), end="")
         return 0
+    from .commands import load_all
+    from .commands.registry import rename_command, reset_command_table
     from .config import ConfigError, load_server_config
 
+    load_all()  # rename-command lines are checked against the command table
+    reset_command_table()
     try:
-        config = load_server_config(argv)
+        config = load_server_config(argv, rename_command=rename_command)
     except ConfigError as e:
         msg = str(e)
         # Redis prints a blank line before its FATAL CONFIG FILE ERROR block.

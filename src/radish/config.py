@@ -1416,10 +1416,15 @@ class _Loader:
     """loadServerConfigFromString() and loadServerConfig(), with the state they
     keep in statics (the reading_config_file flag and save_loaded)."""
 
-    def __init__(self, cfg: Config) -> None:
+    def __init__(
+        self, cfg: Config, rename_command: Callable[[bytes, bytes], None] | None = None
+    ) -> None:
         self.cfg = cfg
         self.reading_config_file = False
         self.save_loaded = False
+        # Applies one rename-command to the command table (which this module
+        # cannot see); raises ValueError with Redis's message.
+        self.rename_command = rename_command
 
     def read_file(self, filename: bytes) -> bytes:
         """The content of a config file, or of every file a wildcard matches."""
@@ -1508,6 +1513,11 @@ class _Loader:
         if name == b"include" and argc == 2:
             self.load_string(self.read_file(argv[1]))
         elif name == b"rename-command" and argc == 3:
+            if self.rename_command is not None:
+                try:
+                    self.rename_command(argv[1], argv[2])
+                except ValueError as e:
+                    raise ConfigError(str(e)) from None
             cfg.rename_commands.append((argv[1], argv[2]))
         elif name == b"user" and argc >= 2:
             cfg.users.append(argv[1:])
@@ -1575,7 +1585,12 @@ def _command_line_options(args: list[bytes], after_file: bool) -> tuple[bytes, b
     return options, from_stdin
 
 
-def load_server_config(argv: list[str], *, stdin: BinaryIO | None = None) -> Config:
+def load_server_config(
+    argv: list[str],
+    *,
+    stdin: BinaryIO | None = None,
+    rename_command: Callable[[bytes, bytes], None] | None = None,
+) -> Config:
     """redis-server's command line (without the program name): ``argv[0]``, if
     present and not starting with '-', is a config file path; then ``--name
     value [value ...]`` options (so ``--save 900 1 300 10``, ``--save ""``,
@@ -1596,6 +1611,12 @@ def load_server_config(argv: list[str], *, stdin: BinaryIO | None = None) -> Con
     or ``Fatal error, can't open config file 'x': No such file or directory``
     (which Redis writes as a log line).  Either way the server exits with 1.
 
+    ``rename_command(old, new)``, when given, applies each rename-command
+    line to the command table as it is read (it raises ValueError with
+    Redis's message, e.g. ``No such command in rename-command``, reported
+    with the line like any bad directive); the lines are also kept in
+    ``Config.rename_commands``.
+
     A first argument ``-v``/``--version`` raises VersionRequested and
     ``-h``/``--help`` raises HelpRequested (both CommandLineRequest): the
     caller prints the version or the usage and exits, as redis-server does.
@@ -1614,7 +1635,7 @@ def load_server_config(argv: list[str], *, stdin: BinaryIO | None = None) -> Con
         cfg.config_file = os.fsdecode(config_path)
         bargs = bargs[1:]
     options, from_stdin = _command_line_options(bargs, config_path is not None)
-    loader = _Loader(cfg)
+    loader = _Loader(cfg, rename_command)
     text = b""
     if config_path is not None:
         text = loader._read_one(config_path, config_path)

@@ -1,0 +1,223 @@
+"""Security-related directives against a real redis-server: rename-command
+(the renamed table as commands, COMMAND, scripts and MULTI see it),
+loadmodule and MODULE, user/aclfile directives, and the warnings for
+parameters radish accepts but does not enforce.
+
+Each test starts radish and redis-server with the same arguments and
+compares what a client (or the start-up output) sees.  Skipped only when
+redis-server is not installed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+from tests.compat.test_lists_hashes_sets_compat import Raw, parse
+from tests.conftest import SRC, start_radish, start_redis
+
+REDIS_SERVER = shutil.which("redis-server")
+pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
+
+_LOG_PREFIX = re.compile(r"^\d+:[CM] .*? [#*] ", re.M)
+
+
+def _pair(*extra: str):
+    ours = start_radish(*extra)
+    try:
+        theirs = start_redis(*extra)
+    except BaseException:
+        ours.stop()
+        raise
+    return ours, theirs
+
+
+def _replies(port: int, commands: list[list[bytes]]) -> list[bytes]:
+    c = Raw(port)
+    try:
+        out = []
+        for cmd in commands:
+            c.send(cmd)
+            out.append(c.read())
+        return out
+    finally:
+        c.close()
+
+
+def _cmds(*lines: str) -> list[list[bytes]]:
+    return [line.encode().split() for line in lines]
+
+
+def _startup(argv: list[str], cwd: str, ours: bool) -> tuple[int, str]:
+    """(exit code, output without log prefixes) of a server that must stop."""
+    if ours:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = str(SRC) + os.pathsep + env.get("PYTHONPATH", "")
+        exe = [sys.executable, "-m", "radish"]
+    else:
+        env = None
+        exe = [REDIS_SERVER]
+    proc = subprocess.run(
+        [*exe, *argv], cwd=cwd, capture_output=True, timeout=30, stdin=subprocess.DEVNULL, env=env
+    )
+    return proc.returncode, _LOG_PREFIX.sub("", (proc.stderr + proc.stdout).decode()).strip()
+
+
+# -- rename-command ------------------------------------------------------------------
+
+RENAMES = [
+    "--rename-command", "CONFIG", "MYCONFIG",
+    "--rename-command", "flushall", "",
+    "--rename-command", "multi", "mymulti",
+    "--rename-command", "ping", "MyPing",
+    "--rename-command", "get", "get2",
+    "--rename-command", "get2", "fetch",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def renamed():
+    ours, theirs = _pair(*RENAMES)
+    yield ours, theirs
+    ours.stop()
+    theirs.stop()
+
+
+RENAMED_CASES = _cmds(
+    "flushall",
+    "FLUSHALL async",
+    "config get port",
+    "myconfig get maxclients",
+    "MyConfig GET maxclients",
+    "myconfig foo",
+    "myconfig get",
+    "myconfig",
+    "config",
+    "set k v",
+    "get k",
+    "get2 k",
+    "fetch k",
+    "FETCH k extra",
+    "ping",
+    "myping",
+    # (containers aside: Redis lists their subcommands in hash order)
+    "command info fetch get config ping myping",
+    "command docs config get ping",
+    "command getkeys fetch k",
+    "command getkeys get k",
+    "command getkeys myconfig get x",
+    "command list filterby pattern my*",
+    "command list filterby pattern fetch",
+    "command list filterby pattern get",
+    "eval return(redis.call('myconfig','get','maxclients')) 0",
+    "eval return(redis.call('config','get','port')) 0",
+    "eval return(redis.pcall('flushall')) 0",
+    "eval return(redis.call('fetch',KEYS[1])) 1 k",
+    "eval return(redis.call('get',KEYS[1])) 1 k",
+    "eval return(redis.call('myping')) 0",
+    # MULTI under its new name: the old one is unknown (and aborts EXEC),
+    # the new one nests as MULTI does.
+    "multi",
+    "mymulti",
+    "mymulti",
+    "fetch k",
+    "get k",
+    "exec",
+    "mymulti",
+    "fetch k",
+    "myconfig get maxclients",
+    "exec",
+    "info commandstats",
+)
+
+
+def test_renamed_commands_answer_as_redis(renamed) -> None:
+    ours, theirs = renamed
+    got = _replies(ours.port, RENAMED_CASES)
+    expected = _replies(theirs.port, RENAMED_CASES)
+    for cmd, g, e in zip(RENAMED_CASES, got, expected, strict=True):
+        if cmd[0] == b"info":
+            # Only the renamed commands' lines (timings aside).
+            def names(reply: bytes) -> list[bytes]:
+                return sorted(re.findall(rb"cmdstat_(config\|get|get|ping|multi|exec|flushall):calls=(\d+)", reply))
+
+            assert names(g) == names(e)
+            continue
+        assert g == e, cmd
+
+
+def test_renamed_command_names_in_command_list(renamed) -> None:
+    """COMMAND LIST and COMMAND report a renamed command under its own name;
+    a disabled one is gone."""
+    ours, theirs = renamed
+
+    def listed(port: int) -> set[bytes]:
+        names_reply, infos_reply = _replies(port, _cmds("command list", "command"))
+        names = {v for _, v in parse(names_reply)[1]}
+        infos = {i[1][0][1] for i in parse(infos_reply)[1]}
+        wanted = (b"config", b"flushall", b"get", b"multi", b"ping", b"myconfig", b"fetch", b"mymulti", b"myping", b"get2")
+        return {n for n in names | infos if n.split(b"|")[0] in wanted}
+
+    mine, ref = listed(ours.port), listed(theirs.port)
+    assert mine == ref
+    for server in (ours, theirs):
+        info, docs = _replies(server.port, _cmds("command info myconfig config", "command docs myconfig config"))
+        info, docs = parse(info)[1], parse(docs)[1]
+        assert info[0][1][0] == (b"$", b"config") and info[1] == (b"$", None)
+        assert docs[0] == (b"$", b"config") and len(docs) == 2
+    assert b"flushall" not in mine and b"config|get" in mine and b"fetch" not in mine
+
+
+def test_command_count_drops_with_disabled_commands(renamed, radish_server, redis_server) -> None:
+    """COMMAND COUNT counts the live table: one command fewer per disabled one."""
+
+    def count(server) -> int:
+        (reply,) = _replies(server.port, _cmds("command count"))
+        return int(reply[1:-2])
+
+    ours, theirs = renamed
+    assert count(radish_server) - count(ours) == count(redis_server) - count(theirs) == 1
+
+
+def test_renamed_ping_allowed_in_subscribed_mode() -> None:
+    """The commands allowed in RESP2 subscribed mode are recognised under
+    their new names (Redis compares the command, not its spelling)."""
+    ours, theirs = _pair("--rename-command", "ping", "myping", "--rename-command", "subscribe", "sub")
+    try:
+        cases = _cmds("sub ch", "myping", "ping", "get x", "sub ch2")
+        assert _replies(ours.port, cases) == _replies(theirs.port, cases)
+    finally:
+        ours.stop()
+        theirs.stop()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--rename-command", "nosuch", "x"],
+        ["--rename-command", "get", "set"],
+        ["--rename-command", "get", "SET"],
+        ["--rename-command", "config", "", "--rename-command", "config", "x"],
+        ["--rename-command", "get", "x", "--rename-command", "set", "X"],
+        ["--rename-command", "get"],
+    ],
+    ids=lambda a: " ".join(a),
+)
+def test_bad_rename_stops_startup_as_redis(tmp_path, argv: list[str]) -> None:
+    ours = _startup(argv, str(tmp_path), ours=True)
+    theirs = _startup(argv, str(tmp_path), ours=False)
+    assert theirs[1].startswith("*** FATAL CONFIG FILE ERROR")
+    assert ours == theirs
+
+
+def test_rename_in_config_file_names_the_line(tmp_path) -> None:
+    conf = tmp_path / "redis.conf"
+    conf.write_text("save ''\nrename-command flushdb \"\"\n\nrename-command FLUSHDB fdb\n")
+    argv = [str(conf)]
+    ours = _startup(argv, str(tmp_path), ours=True)
+    assert ours == _startup(argv, str(tmp_path), ours=False)
+    assert ours[0] == 1 and "at line 4" in ours[1] and "No such command in rename-command" in ours[1]
