@@ -18,6 +18,7 @@ import time
 
 from . import errors
 from .blocking import Block
+from .client import is_local_client
 from .commands.registry import COMMANDS, CommandSpec, on_table_change
 from .db.keyspace import wall_clock_ms
 from .errors import CommandError
@@ -126,6 +127,11 @@ def process_command(c, args: list[bytes]) -> bytes | None:
                     target = base.subcommands.get(args[1].lower(), base)
                 target.rejected_calls += 1
             return _reject(c, spec)
+    if spec.protected and not _protected_allowed(c, spec):
+        spec.rejected_calls += 1
+        if c.multi_queue is not None:
+            c.multi_error = True
+        return _reject(c, errors.MODULE_DISABLED if spec.name.startswith("module") else errors.DEBUG_DISABLED)
     if not c.authenticated and not spec.no_auth:
         spec.rejected_calls += 1
         if c.multi_queue is not None:
@@ -177,6 +183,15 @@ def process_command(c, args: list[bytes]) -> bytes | None:
     if c.reply_mode:
         return _suppressed(c)
     return encode_result(c, result)
+
+
+def _protected_allowed(c, spec: CommandSpec) -> bool:
+    """Redis's allowProtectedAction(): enable-debug-command (DEBUG) or
+    enable-module-command (MODULE LOAD/LOADEX/UNLOAD) is yes, or local and
+    the client is local."""
+    cfg = c.server.config
+    mode = cfg.enable_module_command if spec.name.startswith("module") else cfg.enable_debug_command
+    return mode == "yes" or (mode == "local" and is_local_client(c))
 
 
 def _suppressed(c) -> None:

@@ -221,3 +221,124 @@ def test_rename_in_config_file_names_the_line(tmp_path) -> None:
     ours = _startup(argv, str(tmp_path), ours=True)
     assert ours == _startup(argv, str(tmp_path), ours=False)
     assert ours[0] == 1 and "at line 4" in ours[1] and "No such command in rename-command" in ours[1]
+
+
+# -- loadmodule and MODULE ----------------------------------------------------------------
+
+MODULE_CASES = _cmds(
+    "module list",
+    "module help",
+    "MODULE LIST extra",
+    "module load",
+    "module load /nonexistent-radish.so",
+    "module load /nonexistent-radish.so a b",
+    "module loadex /nonexistent-radish.so",
+    "module loadex /nonexistent-radish.so CONFIG a",
+    "module loadex /nonexistent-radish.so CONFIG a b ARGS x y",
+    "module loadex /nonexistent-radish.so bogus",
+    "module unload",
+    "module unload foo",
+    "module unload foo bar",
+    "module foo",
+    "module",
+    "eval return(redis.call('module','list')) 0",
+    "multi",
+    "module load /nonexistent-radish.so",
+    "module list",
+    "exec",
+)
+
+
+def _loopback_from(port: int, source: str) -> Raw:
+    """A Raw client of 127.0.0.1 whose address is ``source`` (127.x.y.z)."""
+    import socket
+
+    raw = Raw.__new__(Raw)
+    sock = socket.socket()
+    sock.bind((source, 0))
+    sock.connect(("127.0.0.1", port))
+    sock.settimeout(10)
+    raw.sock, raw.buf = sock, b""
+    return raw
+
+
+@pytest.mark.parametrize("mode", ["no", "yes", "local"])
+def test_module_command_as_redis(mode: str) -> None:
+    ours, theirs = _pair("--enable-module-command", mode, "--protected-mode", "no")
+    try:
+        assert _replies(ours.port, MODULE_CASES) == _replies(theirs.port, MODULE_CASES)
+        # From another loopback address: not a local client for "local".
+        got = []
+        for server in (ours, theirs):
+            c = _loopback_from(server.port, "127.0.0.2")
+            replies = []
+            for cmd in _cmds("module load /nonexistent-radish.so", "module unload x", "module list"):
+                c.send(cmd)
+                replies.append(c.read())
+            c.close()
+            got.append(replies)
+        assert got[0] == got[1]
+        refused = got[0][0].startswith(b"-ERR MODULE command not allowed")
+        assert refused == (mode != "yes")
+    finally:
+        ours.stop()
+        theirs.stop()
+    if mode != "no":
+        assert "Module /nonexistent-radish.so failed to load: radish has no module API" in ours.log()
+
+
+def _unordered_tree(tree):
+    t, v = tree
+    if isinstance(v, list):
+        return (t, sorted(repr(_unordered_tree(x)) for x in v))
+    return tree
+
+
+@pytest.mark.parametrize("query", ["command info module", "hello 3|command docs module"])
+def test_module_command_spec_as_redis(radish_server, redis_server, query: str) -> None:
+    """Arity, flags, ACL categories, tips, subcommands (RESP2 COMMAND INFO)
+    and documentation (RESP3 COMMAND DOCS, arguments included) of MODULE and
+    its subcommands; Redis lists the subcommands in hash order, so order is
+    not compared."""
+    cmd = _cmds(*query.split("|"))
+    ours = _replies(radish_server.port, cmd)[-1]
+    theirs = _replies(redis_server.port, cmd)[-1]
+    assert _unordered_tree(parse(ours)) == _unordered_tree(parse(theirs))
+    assert b"module|loadex" in ours
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--loadmodule", "/nonexistent-radish.so"],
+        ["--loadmodule", "/nonexistent-radish.so", "a", "b"],
+        ["--foo.bar", "1"],
+    ],
+    ids=lambda a: " ".join(a),
+)
+def test_loadmodule_stops_startup(tmp_path, argv: list[str]) -> None:
+    """Exit 1 with the lines of Redis's module load failure; the reason is
+    radish's own (no module API) where Redis gives dlopen()'s."""
+    code, out = _startup(argv, str(tmp_path), ours=True)
+    ref_code, ref_out = _startup(argv, str(tmp_path), ours=False)
+    assert code == ref_code == 1
+    last = ref_out.splitlines()[-1]
+    assert out.splitlines()[-1] == last
+    if argv[0] == "--loadmodule":
+        assert "Module /nonexistent-radish.so failed to load: radish has no module API" in out
+        assert "Module /nonexistent-radish.so failed to load: " in ref_out
+
+
+def test_protected_commands_refused_before_auth_and_queueing() -> None:
+    """DEBUG and MODULE LOAD are refused by enable-*-command before
+    authentication and before MULTI queues them, as Redis's processCommand."""
+    ours, theirs = _pair("--requirepass", "pw", "--enable-debug-command", "no")
+    try:
+        cases = _cmds(
+            "debug sleep 0", "module unload x", "module list", "auth pw", "multi",
+            "debug sleep 0", "module load /x", "ping", "exec", "debug", "debug help extra",
+        )  # fmt: skip
+        assert _replies(ours.port, cases) == _replies(theirs.port, cases)
+    finally:
+        ours.stop()
+        theirs.stop()

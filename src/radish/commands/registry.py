@@ -89,6 +89,9 @@ class CommandSpec:
     doc_flags: tuple[str, ...] = ()
     deprecated_since: str = ""
     replaced_by: str = ""
+    # Arguments as COMMAND DOCS reports them: dicts with "name", "type" and
+    # optionally "token", "flags" (space-separated) and "arguments" (nested).
+    arguments: tuple[dict, ...] = ()
     handler: Callable | None = None
     getkeys: Callable[[list[bytes]], list[int]] | None = None
     subcommands: dict[bytes, CommandSpec] = field(default_factory=dict)
@@ -106,6 +109,7 @@ class CommandSpec:
     pubsub: bool = False
     no_multi: bool = False
     may_replicate: bool = False
+    protected: bool = False  # refused unless enable-debug/module-command allows it
     write_checked: bool = False
     direct: bool = False  # runnable by the dispatcher's batch fast path
     neutral: bool = False  # cannot change client or server state (data commands)
@@ -129,6 +133,7 @@ class CommandSpec:
         self.pubsub = "pubsub" in f
         self.no_multi = "no_multi" in f
         self.may_replicate = "may_replicate" in f
+        self.protected = "protected" in f
         # Commands the dispatcher runs through Server.precheck_write.
         self.write_checked = self.is_write or self.denyoom or self.name == "ping"
         self.refresh()
@@ -250,6 +255,7 @@ def command(
     deprecated_since: str = "",
     replaced_by: str = "",
     getkeys: Callable[[list[bytes]], list[int]] | None = None,
+    arguments: tuple[dict, ...] = (),
 ) -> Callable[[Callable], Callable]:
     """Declare a command (``name``) or subcommand (``parent|sub``)."""
     flagset = frozenset(flags.split())
@@ -276,6 +282,7 @@ def command(
             replaced_by=replaced_by,
             handler=handler,
             getkeys=getkeys,
+            arguments=arguments,
         )
         if "|" in spec.name:
             parent_name, sub = spec.name.split("|", 1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from .. import errors as E
+from ..client import is_local_client
 from ..config import ConfigError, ConfigLoadingError
 from ..errors import CommandError
 from ..info import render_info
@@ -71,11 +72,29 @@ def command_docs(spec: CommandSpec) -> MapReply:
         items.append((b"deprecated_since", spec.deprecated_since.encode()))
     if spec.replaced_by:
         items.append((b"replaced_by", spec.replaced_by.encode()))
+    if spec.arguments:
+        items.append((b"arguments", _doc_arguments(spec.arguments)))
     if spec.subcommands:
         items.append(
             (b"subcommands", MapReply([(s.name.encode(), command_docs(s)) for s in spec.subcommands.values()]))
         )
     return MapReply(items)
+
+
+def _doc_arguments(arguments: tuple[dict, ...]) -> list:
+    """Redis's addReplyCommandArgList: one map per argument."""
+    out = []
+    for a in arguments:
+        items = [(b"name", a["name"].encode()), (b"type", a["type"].encode())]
+        for field_ in ("token", "summary", "since", "deprecated_since"):
+            if field_ in a:
+                items.append((field_.encode(), a[field_].encode()))
+        if a.get("flags"):
+            items.append((b"flags", SetReply(SimpleString(f.encode()) for f in a["flags"].split())))
+        if a["type"] in ("oneof", "block"):
+            items.append((b"arguments", _doc_arguments(a.get("arguments", ()))))
+        out.append(MapReply(items))
+    return out
 
 
 def _find_spec(name: bytes) -> CommandSpec | None:
@@ -409,12 +428,12 @@ def debug_subcommand(name: str):
     return reg
 
 
-@command("debug", -2, "admin noscript loading stale", group="server", since="1.0.0", summary="A container for debugging commands", complexity="Depends on subcommand.", doc_flags="syscmd")
+@command("debug", -2, "admin noscript loading stale protected", group="server", since="1.0.0", summary="A container for debugging commands", complexity="Depends on subcommand.", doc_flags="syscmd")
 def debug(c, args):
-    """Format: DEBUG subcommand [arg ...]"""
-    cfg = c.server.config.enable_debug_command
-    if cfg == "no" or (cfg == "local" and not _is_local(c)):
-        raise CommandError(E.DEBUG_DISABLED)
+    """Format: DEBUG subcommand [arg ...]
+
+    enable-debug-command is checked by the dispatcher (the spec is
+    protected), before authentication and MULTI queueing, as in Redis."""
     sub = args[1].lower()
     fn = DEBUG_SUBCOMMANDS.get(sub)
     if fn is None:
@@ -425,8 +444,7 @@ def debug(c, args):
     return fn(c, args)
 
 
-def _is_local(c) -> bool:
-    return c.addr.startswith("127.") or c.addr.startswith("::1") or c.addr.startswith("[::1]") or not c.addr
+_is_local = is_local_client
 
 
 @debug_subcommand("help")
