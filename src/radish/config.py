@@ -687,6 +687,29 @@ def _check_active_defrag(value: object) -> None:
         )
 
 
+# ACL users are not built yet: only the default user, exactly as Redis
+# creates it, may be declared.
+ACL_UNSUPPORTED = "ACL users are not supported yet"
+_DEFAULT_USER_RULES = [b"on", b"nopass", b"~*", b"&*", b"+@all"]
+DEFAULT_USER_LINE = b"user default " + b" ".join(_DEFAULT_USER_RULES)
+
+
+def _check_user(args: list[bytes]) -> None:
+    """A ``user`` directive: only one that keeps the default user as Redis
+    creates it is accepted (anything else would be silently ignored)."""
+    if args[0] == b"default" and [a.lower() for a in args[1:]] == _DEFAULT_USER_RULES:
+        return
+    raise ConfigError(
+        "%s: the 'user' directive may only keep the default user as it is ('%s')"
+        % (ACL_UNSUPPORTED, DEFAULT_USER_LINE.decode())
+    )
+
+
+def _check_aclfile(value: object) -> None:
+    if value:
+        raise ConfigError("%s: 'aclfile' must be empty" % ACL_UNSUPPORTED)
+
+
 def _is_basename(value: str) -> bool:
     return "/" not in value and "\\" not in value
 
@@ -880,7 +903,7 @@ PARAMS: tuple[Param, ...] = (
     Param("aof-disable-auto-gc", BOOL, False),
     Param("replica-ignore-disk-write-errors", BOOL, False),
     # strings
-    Param("aclfile", STR, "", _IMM),
+    Param("aclfile", STR, "", _IMM, check=_check_aclfile),
     Param("unixsocket", NSTR, "", _IMM),
     Param("pidfile", NSTR, "", _IMM),
     Param("replica-announce-ip", NSTR, "", alias="slave-announce-ip"),
@@ -1520,6 +1543,7 @@ class _Loader:
                     raise ConfigError(str(e)) from None
             cfg.rename_commands.append((argv[1], argv[2]))
         elif name == b"user" and argc >= 2:
+            _check_user(argv[1:])
             cfg.users.append(argv[1:])
         elif name == b"loadmodule" and argc >= 2:
             cfg.load_modules.append(argv[1:])

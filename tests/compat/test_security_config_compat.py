@@ -342,3 +342,31 @@ def test_protected_commands_refused_before_auth_and_queueing() -> None:
     finally:
         ours.stop()
         theirs.stop()
+
+
+# -- user and aclfile (ACL users are not built yet) ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--user", "alice", "on", ">pw", "~*", "+@all"], ["--aclfile", "users.acl"]],
+    ids=lambda a: " ".join(a),
+)
+def test_acl_directives_stop_startup(tmp_path, argv: list[str]) -> None:
+    """Redis would create the user or read the file; radish, without ACL
+    users, refuses to start rather than ignore them."""
+    (tmp_path / "users.acl").write_text("user alice on >pw ~* +@all\n")
+    code, out = _startup(argv, str(tmp_path), ours=True)
+    assert code == 1
+    assert out.startswith("*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***")
+    assert "ACL users are not supported yet" in out and ">>> '%s " % argv[0][2:] in out
+
+
+def test_default_user_directive_starts_as_redis(tmp_path) -> None:
+    ours, theirs = _pair("--user", "default", "on", "nopass", "~*", "&*", "+@all")
+    try:
+        cases = _cmds("ping", "set k v", "get k")
+        assert _replies(ours.port, cases) == _replies(theirs.port, cases)
+    finally:
+        ours.stop()
+        theirs.stop()

@@ -604,7 +604,7 @@ def test_file_parsing(tmp_path) -> None:
         "include %s\n"
         "list-max-ziplist-entries 5\n"
         'rename-command CONFIG ""\n'
-        "user alice on >pw ~* +@all\n"
+        "user default on nopass ~* &* +@all\n"
         "loadmodule /x.so a b\n"
         "mymod.option 1 2\n"
         "sentinel\n" % (tmp_path / "extra.conf"),
@@ -617,7 +617,7 @@ def test_file_parsing(tmp_path) -> None:
     assert cfg.maxmemory == 2 << 20
     assert cfg.hz == 7
     assert cfg.rename_commands == [(b"CONFIG", b"")]
-    assert cfg.users == [[b"alice", b"on", b">pw", b"~*", b"+@all"]]
+    assert cfg.users == [[b"default", b"on", b"nopass", b"~*", b"&*", b"+@all"]]
     assert cfg.load_modules == [[b"/x.so", b"a", b"b"]]
     assert cfg.module_configs == {b"mymod.option": b"1 2"}
     assert cfg.config_file == str(tmp_path / "redis.conf")
@@ -874,7 +874,7 @@ def test_rewrite_keeps_comments_and_updates_values(tmp_path) -> None:
         "save", "900 1",
         "busy-reply-threshold", "200",
     )  # fmt: skip
-    cfg.rewrite(extra={"user": [b"user default on #abc ~* &* +@all"]})
+    cfg.rewrite(extra={"user": [b"user default on nopass ~* &* +@all"]})
     text = (tmp_path / "redis.conf").read_text()
     assert text == (
         "# top comment\n"
@@ -901,15 +901,15 @@ def test_rewrite_keeps_comments_and_updates_values(tmp_path) -> None:
         'dir "%s"\n'
         'notify-keyspace-events "xE"\n'
         "latency-tracking-info-percentiles 50 99 99.9\n"
-        "user default on #abc ~* &* +@all\n" % (tmp_path / "inc.conf", os.getcwd())
+        "user default on nopass ~* &* +@all\n" % (tmp_path / "inc.conf", os.getcwd())
     )
     # the result loads back to the same values; rewriting again only adds the
     # blank line Redis leaves at the end (the file's final newline), then is stable
     again = load_server_config([str(tmp_path / "redis.conf")])
     assert again.get_matching([b"*"]) == cfg.get_matching([b"*"])
-    again.rewrite(extra={"user": [b"user default on #abc ~* &* +@all"]})
+    again.rewrite(extra={"user": [b"user default on nopass ~* &* +@all"]})
     assert (tmp_path / "redis.conf").read_text() == text + "\n"
-    again.rewrite(extra={"user": [b"user default on #abc ~* &* +@all"]})
+    again.rewrite(extra={"user": [b"user default on nopass ~* &* +@all"]})
     assert (tmp_path / "redis.conf").read_text() == text + "\n"
     mode = stat.S_IMODE(os.stat(tmp_path / "redis.conf").st_mode)
     umask = os.umask(0)
@@ -987,4 +987,49 @@ def test_rewrite_creates_missing_file(tmp_path) -> None:
         "save 300 100\n"
         "save 60 10000\n"
         "latency-tracking-info-percentiles 50 99 99.9\n" % os.getcwd()
+    )
+
+
+# -- ACL directives until ACL users exist ---------------------------------------------
+
+
+def test_user_directive_keeping_the_default_user_is_accepted(tmp_path) -> None:
+    path = tmp_path / "redis.conf"
+    path.write_text("user default on nopass ~* &* +@all\nuser default ON NOPASS ~* &* +@ALL\n")
+    cfg = load_server_config([str(path)])
+    assert cfg.users == [[b"default", b"on", b"nopass", b"~*", b"&*", b"+@all"],
+                         [b"default", b"ON", b"NOPASS", b"~*", b"&*", b"+@ALL"]]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "user alice on >pw ~* +@all",
+        "user default on >secret ~* &* +@all",
+        "user default off",
+        "user default on nopass ~* &* +@all -debug",
+        "user Default on nopass ~* &* +@all",
+        "user default",
+    ],
+)
+def test_other_user_directives_stop_startup(tmp_path, line: str) -> None:
+    path = tmp_path / "redis.conf"
+    path.write_text("port 7000\n" + line + "\n")
+    with pytest.raises(ConfigError) as info:
+        load_server_config([str(path)])
+    assert str(info.value) == (
+        "*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\n"
+        "Reading the configuration file, at line 2\n"
+        ">>> '%s'\n"
+        "ACL users are not supported yet: the 'user' directive may only keep the default "
+        "user as it is ('user default on nopass ~* &* +@all')" % line
+    )
+
+
+def test_aclfile_stops_startup_unless_empty() -> None:
+    assert load_server_config(["--aclfile", ""]).aclfile == ""
+    with pytest.raises(ConfigError) as info:
+        load_server_config(["--aclfile", "/etc/redis/users.acl"])
+    assert str(info.value).endswith(
+        ">>> 'aclfile \"/etc/redis/users.acl\"'\nACL users are not supported yet: 'aclfile' must be empty"
     )
