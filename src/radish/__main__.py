@@ -78,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if not _modules_refused(config, log):
         return 1
+    for warning in config.unenforced_warnings():
+        log.warning(warning)
 
     async def run() -> int:
         install_signal_handlers(server)

@@ -263,12 +263,19 @@ def config_set(c, args):
     if len(args) % 2:
         raise CommandError(E.SYNTAX)
     pairs = [(args[i], args[i + 1]) for i in range(2, len(args), 2)]
+    cfg = c.server.config
     try:
-        c.server.config.set_many(pairs, local_client=_is_local(c), loading=c.server.loading)
+        cfg.set_many(pairs, local_client=_is_local(c), loading=c.server.loading)
     except ConfigLoadingError:
         raise CommandError("LOADING Redis is loading the dataset in memory") from None
     except ConfigError as e:
         raise CommandError("ERR " + str(e)) from None
+    # A parameter radish accepts but does not act on is logged when set to
+    # anything but its default.
+    for name, _ in pairs:
+        warning = cfg.unenforced_warning(name.decode("ascii", "replace"))
+        if warning is not None:
+            c.server.log.warning(warning)
     return OK
 
 
