@@ -8,6 +8,15 @@ SET`` (``Config.set_many``, atomic, with change hooks) and ``CONFIG REWRITE``
 class per value type, with Redis 7.0.15's exact texts (``CONFIG GET`` output,
 error messages, rewritten lines).
 
+The table is also the audit of what radish enforces: a parameter accepted
+without being acted on is marked ``not_built=`` or ``not_applicable=`` with a
+one-line reason; ``Config.unenforced_warnings`` gives the start-up / CONFIG
+SET warnings for them and ``python -m radish.config --unenforced README.md``
+writes README's list.  ``user`` directives (beyond Redis's default user) and
+a non-empty ``aclfile`` are refused until ACL users exist; rename-command
+lines are applied through a callback the caller passes (the command table
+lives above this module).
+
 It imports nothing from radish except ``radish.protocol.splitargs`` and
 ``radish.globmatch``: no server, network, keyspace or command code.  It never
 acts on the process (no chdir, no listening, no log file writes): the server
