@@ -33,10 +33,14 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in ("-h", "--help"):
         print(_usage(), end="")
         return 0
+    from .commands import load_all
+    from .commands.registry import rename_command, reset_command_table
     from .config import ConfigError, load_server_config
 
+    load_all()  # rename-command lines are checked against the command table
+    reset_command_table()
     try:
-        config = load_server_config(argv)
+        config = load_server_config(argv, rename_command=rename_command)
     except ConfigError as e:
         msg = str(e)
         # Redis prints a blank line before its FATAL CONFIG FILE ERROR block.
@@ -72,6 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         log.log(3, "Warning: no config file specified, using the default config. In order to specify a config file use radish-server /path/to/redis.conf", role="C")
 
+    if not _modules_refused(config, log):
+        return 1
+    for warning in config.unenforced_warnings():
+        log.warning(warning)
+
     async def run() -> int:
         install_signal_handlers(server)
         log.notice("Running mode=standalone, port=%d. PID: %d" % (config.port, os.getpid()))
@@ -101,6 +110,24 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(run())
     except SystemExit as e:
         return int(e.code or 0)
+
+
+def _modules_refused(config, log) -> bool:
+    """radish has no module API: a ``loadmodule`` directive stops start-up
+    with the log lines of Redis's module load failure, and module
+    configurations without a module the same way Redis stops (exit 1).
+    True when start-up may go on."""
+    from .commands.modules import NO_MODULE_API
+
+    for entry in config.load_modules:
+        path = os.fsdecode(entry[0])
+        log.warning("Module %s failed to load: %s" % (path, NO_MODULE_API))
+        log.warning("Can't load module from %s: server aborting" % path)
+        return False
+    if config.module_configs:
+        log.warning("Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting")
+        return False
+    return True
 
 
 def _daemonize() -> None:

@@ -28,6 +28,16 @@ FLAG_READONLY = 1024
 FLAG_NO_TOUCH = 2048
 
 
+def is_local_client(c) -> bool:
+    """Redis's islocalClient(): a client from exactly 127.0.0.1 or ::1 (or a
+    unix socket).  In-process clients, which have no address, count as
+    local."""
+    addr = c.addr
+    if not addr or addr.startswith("/"):
+        return True
+    return addr.rsplit(":", 1)[0] in ("127.0.0.1", "::1")
+
+
 class Client:
     """State of one client connection (or of an internal client)."""
 

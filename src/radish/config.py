@@ -8,6 +8,15 @@ SET`` (``Config.set_many``, atomic, with change hooks) and ``CONFIG REWRITE``
 class per value type, with Redis 7.0.15's exact texts (``CONFIG GET`` output,
 error messages, rewritten lines).
 
+The table is also the audit of what radish enforces: a parameter accepted
+without being acted on is marked ``not_built=`` or ``not_applicable=`` with a
+one-line reason; ``Config.unenforced_warnings`` gives the start-up / CONFIG
+SET warnings for them and ``python -m radish.config --unenforced README.md``
+writes README's list.  ``user`` directives (beyond Redis's default user) and
+a non-empty ``aclfile`` are refused until ACL users exist; rename-command
+lines are applied through a callback the caller passes (the command table
+lives above this module).
+
 It imports nothing from radish except ``radish.protocol.splitargs`` and
 ``radish.globmatch``: no server, network, keyspace or command code.  It never
 acts on the process (no chdir, no listening, no log file writes): the server
@@ -687,6 +696,29 @@ def _check_active_defrag(value: object) -> None:
         )
 
 
+# ACL users are not built yet: only the default user, exactly as Redis
+# creates it, may be declared.
+ACL_UNSUPPORTED = "ACL users are not supported yet"
+_DEFAULT_USER_RULES = [b"on", b"nopass", b"~*", b"&*", b"+@all"]
+DEFAULT_USER_LINE = b"user default " + b" ".join(_DEFAULT_USER_RULES)
+
+
+def _check_user(args: list[bytes]) -> None:
+    """A ``user`` directive: only one that keeps the default user as Redis
+    creates it is accepted (anything else would be silently ignored)."""
+    if args[0] == b"default" and [a.lower() for a in args[1:]] == _DEFAULT_USER_RULES:
+        return
+    raise ConfigError(
+        "%s: the 'user' directive may only keep the default user as it is ('%s')"
+        % (ACL_UNSUPPORTED, DEFAULT_USER_LINE.decode())
+    )
+
+
+def _check_aclfile(value: object) -> None:
+    if value:
+        raise ConfigError("%s: 'aclfile' must be empty" % ACL_UNSUPPORTED)
+
+
 def _is_basename(value: str) -> bool:
     return "/" not in value and "\\" not in value
 
@@ -774,10 +806,34 @@ def _clamp_hz(value: object) -> int:
 # -- the table --------------------------------------------------------------------------
 
 
+# Kinds of parameters radish accepts without acting on them (the audit of
+# the table below): a feature not built yet, or one that has no meaning in
+# radish.  A non-default value of either logs a warning at start-up and on
+# CONFIG SET; README.md lists them (``python -m radish.config --unenforced``).
+NOT_BUILT = "not built yet"
+NOT_APPLICABLE = "not applicable"
+
+_CLUSTER = "cluster mode is not built yet"
+_TLS = "TLS is not built yet"
+_EVICTION = "maxmemory eviction is not built yet"
+_DEFRAG = "no active defragmentation (it needs Redis's jemalloc: activedefrag cannot be enabled)"
+_STREAMS = "streams are not built yet"
+_SYSLOG = "logging to syslog is not built yet"
+_AFFINITY = "radish does not set CPU affinity"
+_UNIX = "unix sockets are not built yet (radish listens on TCP only)"
+_THREADS = "radish does all network I/O on its one event-loop thread"
+_DISK_SYNC = "a primary always sends replicas an RDB file written to disk"
+_ACL = "ACL users are not built yet"
+_TITLE = "radish never changes its process title"
+_OOM_ADJ = "radish does not write oom_score_adj"
+
+
 class Param:
     """One configuration parameter."""
 
-    __slots__ = ("name", "type", "default", "flags", "alias", "check", "normalize", "attr")
+    __slots__ = (
+        "name", "type", "default", "flags", "alias", "check", "normalize", "attr", "unenforced",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -788,6 +844,8 @@ class Param:
         alias: str | None = None,
         check: Callable[[object], None] | None = None,
         normalize: Callable[[object], object] | None = None,
+        not_built: str | None = None,
+        not_applicable: str | None = None,
     ) -> None:
         self.name = name
         self.type = type
@@ -797,6 +855,14 @@ class Param:
         self.check = check  # raises ConfigError for a parsed but invalid value
         self.normalize = normalize  # adjusts an accepted value (hz clamping)
         self.attr = name.replace("-", "_")
+        # Accepted, validated and reported (CONFIG GET/REWRITE) but not acted
+        # on: (NOT_BUILT | NOT_APPLICABLE, one-line reason), or None when
+        # radish enforces the parameter as Redis does.
+        self.unenforced: tuple[str, str] | None = None
+        if not_built is not None:
+            self.unenforced = (NOT_BUILT, not_built)
+        elif not_applicable is not None:
+            self.unenforced = (NOT_APPLICABLE, not_applicable)
 
     def parse(self, args: list[bytes], current: object) -> object:
         value = self.type.parse(args, current)
@@ -835,194 +901,194 @@ PARAMS: tuple[Param, ...] = (
     # yes/no
     Param("rdbchecksum", BOOL, True, _IMM),
     Param("daemonize", BOOL, False, _IMM),
-    Param("io-threads-do-reads", BOOL, False, _IMM),
-    Param("always-show-logo", BOOL, False, _IMM),
+    Param("io-threads-do-reads", BOOL, False, _IMM, not_applicable=_THREADS),
+    Param("always-show-logo", BOOL, False, _IMM, not_applicable="radish prints no ASCII-art logo"),
     Param("protected-mode", BOOL, True),
     Param("rdbcompression", BOOL, True),
-    Param("rdb-del-sync-files", BOOL, False),
-    Param("activerehashing", BOOL, True),
+    Param("rdb-del-sync-files", BOOL, False, not_applicable="replication RDB files are temporary and always deleted"),
+    Param("activerehashing", BOOL, True, not_applicable="Python dicts resize themselves (no incremental rehashing)"),
     Param("stop-writes-on-bgsave-error", BOOL, True),
-    Param("set-proc-title", BOOL, True, _IMM),
-    Param("dynamic-hz", BOOL, True),
-    Param("lazyfree-lazy-eviction", BOOL, False),
+    Param("set-proc-title", BOOL, True, _IMM, not_applicable=_TITLE),
+    Param("dynamic-hz", BOOL, True, not_built="hz stays as configured whatever the number of clients"),
+    Param("lazyfree-lazy-eviction", BOOL, False, not_built=_EVICTION),
     Param("lazyfree-lazy-expire", BOOL, False),
     Param("lazyfree-lazy-server-del", BOOL, False),
     Param("lazyfree-lazy-user-del", BOOL, False),
-    Param("lazyfree-lazy-user-flush", BOOL, False),
-    Param("repl-disable-tcp-nodelay", BOOL, False),
-    Param("repl-diskless-sync", BOOL, True),
+    Param("lazyfree-lazy-user-flush", BOOL, False, not_applicable="FLUSHALL and FLUSHDB free memory at once either way"),
+    Param("repl-disable-tcp-nodelay", BOOL, False, not_built="replica links always use TCP_NODELAY"),
+    Param("repl-diskless-sync", BOOL, True, not_built=_DISK_SYNC),
     Param("aof-rewrite-incremental-fsync", BOOL, True),
     Param("no-appendfsync-on-rewrite", BOOL, False),
-    Param("cluster-require-full-coverage", BOOL, True),
+    Param("cluster-require-full-coverage", BOOL, True, not_built=_CLUSTER),
     Param("rdb-save-incremental-fsync", BOOL, True),
     Param("aof-load-truncated", BOOL, True),
     Param("aof-use-rdb-preamble", BOOL, True),
     Param("aof-timestamp-enabled", BOOL, False),
-    Param("cluster-replica-no-failover", BOOL, False, alias="cluster-slave-no-failover"),
-    Param("replica-lazy-flush", BOOL, False, alias="slave-lazy-flush"),
-    Param("replica-serve-stale-data", BOOL, True, alias="slave-serve-stale-data"),
+    Param("cluster-replica-no-failover", BOOL, False, alias="cluster-slave-no-failover", not_built=_CLUSTER),
+    Param("replica-lazy-flush", BOOL, False, alias="slave-lazy-flush", not_applicable="a replica frees its old dataset at once either way"),
+    Param("replica-serve-stale-data", BOOL, True, alias="slave-serve-stale-data", not_built="a replica whose link is down always serves its data (no MASTERDOWN)"),
     Param("replica-read-only", BOOL, True, alias="slave-read-only"),
-    Param("replica-ignore-maxmemory", BOOL, True, alias="slave-ignore-maxmemory"),
-    Param("jemalloc-bg-thread", BOOL, True),
+    Param("replica-ignore-maxmemory", BOOL, True, alias="slave-ignore-maxmemory", not_built=_EVICTION),
+    Param("jemalloc-bg-thread", BOOL, True, not_applicable="radish does not use jemalloc"),
     Param("activedefrag", BOOL, False, check=_check_active_defrag),
-    Param("syslog-enabled", BOOL, False, _IMM),
-    Param("cluster-enabled", BOOL, False, _IMM),
+    Param("syslog-enabled", BOOL, False, _IMM, not_built=_SYSLOG),
+    Param("cluster-enabled", BOOL, False, _IMM, not_built=_CLUSTER),
     Param("appendonly", BOOL, False, DENY_LOADING),
-    Param("cluster-allow-reads-when-down", BOOL, False),
-    Param("cluster-allow-pubsubshard-when-down", BOOL, True),
-    Param("crash-log-enabled", BOOL, True),
-    Param("crash-memcheck-enabled", BOOL, True),
-    Param("use-exit-on-panic", BOOL, False, HIDDEN),
-    Param("disable-thp", BOOL, True, _IMM),
-    Param("cluster-allow-replica-migration", BOOL, True),
+    Param("cluster-allow-reads-when-down", BOOL, False, not_built=_CLUSTER),
+    Param("cluster-allow-pubsubshard-when-down", BOOL, True, not_built=_CLUSTER),
+    Param("crash-log-enabled", BOOL, True, not_applicable="radish writes no crash report (an uncaught error logs a Python traceback)"),
+    Param("crash-memcheck-enabled", BOOL, True, not_applicable="radish runs no memory test after a crash"),
+    Param("use-exit-on-panic", BOOL, False, HIDDEN, not_applicable="radish has no panic path that aborts"),
+    Param("disable-thp", BOOL, True, _IMM, not_applicable="radish does not change transparent huge pages"),
+    Param("cluster-allow-replica-migration", BOOL, True, not_built=_CLUSTER),
     Param("replica-announced", BOOL, True),
-    Param("latency-tracking", BOOL, True),
+    Param("latency-tracking", BOOL, True, not_built="per-command latency tracking (INFO latencystats) is not built yet"),
     Param("aof-disable-auto-gc", BOOL, False),
-    Param("replica-ignore-disk-write-errors", BOOL, False),
+    Param("replica-ignore-disk-write-errors", BOOL, False, not_built="a replica never refuses its primary's writes for disk errors"),
     # strings
-    Param("aclfile", STR, "", _IMM),
-    Param("unixsocket", NSTR, "", _IMM),
+    Param("aclfile", STR, "", _IMM, check=_check_aclfile),
+    Param("unixsocket", NSTR, "", _IMM, not_built=_UNIX),
     Param("pidfile", NSTR, "", _IMM),
-    Param("replica-announce-ip", NSTR, "", alias="slave-announce-ip"),
+    Param("replica-announce-ip", NSTR, "", alias="slave-announce-ip", not_built="a replica does not send REPLCONF ip-address"),
     Param("masteruser", NSTR, "", SENSITIVE),
-    Param("cluster-announce-ip", NSTR, ""),
-    Param("cluster-config-file", STR, "nodes.conf", _IMM),
-    Param("cluster-announce-hostname", NSTR, "", check=_check_hostname),
-    Param("syslog-ident", STR, "redis", _IMM),
+    Param("cluster-announce-ip", NSTR, "", not_built=_CLUSTER),
+    Param("cluster-config-file", STR, "nodes.conf", _IMM, not_built=_CLUSTER),
+    Param("cluster-announce-hostname", NSTR, "", check=_check_hostname, not_built=_CLUSTER),
+    Param("syslog-ident", STR, "redis", _IMM, not_built=_SYSLOG),
     Param("dbfilename", STR, "dump.rdb", PROTECTED, check=_check_dbfilename),
     Param("appendfilename", STR, "appendonly.aof", _IMM, check=_check_appendfilename),
     Param("appenddirname", STR, "appendonlydir", _IMM, check=_check_appenddirname),
-    Param("server_cpulist", NSTR, "", _IMM),
-    Param("bio_cpulist", NSTR, "", _IMM),
-    Param("aof_rewrite_cpulist", NSTR, "", _IMM),
-    Param("bgsave_cpulist", NSTR, "", _IMM),
-    Param("ignore-warnings", STR, ""),
-    Param("proc-title-template", STR, "{title} {listen-addr} {server-mode}", check=_check_proc_title_template),
-    Param("bind-source-addr", NSTR, ""),
+    Param("server_cpulist", NSTR, "", _IMM, not_built=_AFFINITY),
+    Param("bio_cpulist", NSTR, "", _IMM, not_built=_AFFINITY),
+    Param("aof_rewrite_cpulist", NSTR, "", _IMM, not_built=_AFFINITY),
+    Param("bgsave_cpulist", NSTR, "", _IMM, not_built=_AFFINITY),
+    Param("ignore-warnings", STR, "", not_applicable="radish makes none of the system checks these warnings silence"),
+    Param("proc-title-template", STR, "{title} {listen-addr} {server-mode}", check=_check_proc_title_template, not_applicable=_TITLE),
+    Param("bind-source-addr", NSTR, "", not_built="replica links connect from the default source address"),
     Param("logfile", STR, "", _IMM),
     Param("masterauth", NSTR, "", SENSITIVE),
     Param("requirepass", NSTR, "", SENSITIVE),
     # enums
-    Param("supervised", _enum("upstart", "systemd", "auto", "no"), "no", _IMM),
-    Param("syslog-facility", _enum("user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"), "local0", _IMM),
-    Param("repl-diskless-load", _enum("disabled", "on-empty-db", "swapdb"), "disabled", DENY_LOADING),
+    Param("supervised", _enum("upstart", "systemd", "auto", "no"), "no", _IMM, not_built="no upstart or systemd notification"),
+    Param("syslog-facility", _enum("user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"), "local0", _IMM, not_built=_SYSLOG),
+    Param("repl-diskless-load", _enum("disabled", "on-empty-db", "swapdb"), "disabled", DENY_LOADING, not_applicable="a replica always loads its primary's RDB from memory"),
     Param("loglevel", _enum("debug", "verbose", "notice", "warning"), "notice"),
     Param("maxmemory-policy", _enum("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"), "noeviction"),
     Param("appendfsync", _enum("everysec", "always", "no"), "everysec"),
-    Param("oom-score-adj", EnumType([("no", 0), ("yes", 1), ("relative", 1), ("absolute", 2)]), "no"),
-    Param("acl-pubsub-default", EnumType([("allchannels", 1), ("resetchannels", 0)]), "resetchannels"),
-    Param("sanitize-dump-payload", _enum("no", "yes", "clients"), "no"),
+    Param("oom-score-adj", EnumType([("no", 0), ("yes", 1), ("relative", 1), ("absolute", 2)]), "no", not_built=_OOM_ADJ),
+    Param("acl-pubsub-default", EnumType([("allchannels", 1), ("resetchannels", 0)]), "resetchannels", not_built=_ACL),
+    Param("sanitize-dump-payload", _enum("no", "yes", "clients"), "no", not_applicable="RESTORE and RDB payloads are always decoded in full"),
     Param("enable-protected-configs", _PROTECTED_ACTION, "no", _IMM),
     Param("enable-debug-command", _PROTECTED_ACTION, "no", _IMM),
     Param("enable-module-command", _PROTECTED_ACTION, "no", _IMM),
-    Param("cluster-preferred-endpoint-type", _enum("ip", "hostname", "unknown-endpoint"), "ip"),
-    Param("propagation-error-behavior", _enum("ignore", "panic", "panic-on-replicas"), "ignore"),
-    Param("shutdown-on-sigint", _SHUTDOWN_ENUM, "default", check=_check_shutdown_flags),
-    Param("shutdown-on-sigterm", _SHUTDOWN_ENUM, "default", check=_check_shutdown_flags),
+    Param("cluster-preferred-endpoint-type", _enum("ip", "hostname", "unknown-endpoint"), "ip", not_built=_CLUSTER),
+    Param("propagation-error-behavior", _enum("ignore", "panic", "panic-on-replicas"), "ignore", not_built="errors in commands from a primary or the AOF are always ignored"),
+    Param("shutdown-on-sigint", _SHUTDOWN_ENUM, "default", check=_check_shutdown_flags, not_built="SIGINT always shuts down as 'default' (saving if save points exist)"),
+    Param("shutdown-on-sigterm", _SHUTDOWN_ENUM, "default", check=_check_shutdown_flags, not_built="SIGTERM always shuts down as 'default' (saving if save points exist)"),
     # int
     Param("databases", NumberType(1, _INT_MAX), 16, _IMM),
     Param("port", PORT, 6379),
-    Param("io-threads", NumberType(1, 128), 1, _IMM),
+    Param("io-threads", NumberType(1, 128), 1, _IMM, not_applicable=_THREADS),
     Param("auto-aof-rewrite-percentage", NNINT, 100),
-    Param("cluster-replica-validity-factor", NNINT, 10, alias="cluster-slave-validity-factor"),
+    Param("cluster-replica-validity-factor", NNINT, 10, alias="cluster-slave-validity-factor", not_built=_CLUSTER),
     Param("list-max-listpack-size", INT, -2, alias="list-max-ziplist-size"),
     Param("tcp-keepalive", NNINT, 300),
-    Param("cluster-migration-barrier", NNINT, 1),
-    Param("active-defrag-cycle-min", NumberType(1, 99), 1),
-    Param("active-defrag-cycle-max", NumberType(1, 99), 25),
-    Param("active-defrag-threshold-lower", NumberType(0, 1000), 10),
-    Param("active-defrag-threshold-upper", NumberType(0, 1000), 100),
+    Param("cluster-migration-barrier", NNINT, 1, not_built=_CLUSTER),
+    Param("active-defrag-cycle-min", NumberType(1, 99), 1, not_applicable=_DEFRAG),
+    Param("active-defrag-cycle-max", NumberType(1, 99), 25, not_applicable=_DEFRAG),
+    Param("active-defrag-threshold-lower", NumberType(0, 1000), 10, not_applicable=_DEFRAG),
+    Param("active-defrag-threshold-upper", NumberType(0, 1000), 100, not_applicable=_DEFRAG),
     Param("lfu-log-factor", NNINT, 10),
     Param("lfu-decay-time", NNINT, 1),
     Param("replica-priority", NNINT, 100, alias="slave-priority"),
-    Param("repl-diskless-sync-delay", NNINT, 5),
-    Param("maxmemory-samples", NumberType(1, _INT_MAX), 5),
-    Param("maxmemory-eviction-tenacity", NumberType(0, 100), 10),
+    Param("repl-diskless-sync-delay", NNINT, 5, not_built=_DISK_SYNC),
+    Param("maxmemory-samples", NumberType(1, _INT_MAX), 5, not_built=_EVICTION),
+    Param("maxmemory-eviction-tenacity", NumberType(0, 100), 10, not_built=_EVICTION),
     Param("timeout", NNINT, 0),
-    Param("replica-announce-port", PORT, 0, alias="slave-announce-port"),
+    Param("replica-announce-port", PORT, 0, alias="slave-announce-port", not_built="a replica sends its own port in REPLCONF listening-port"),
     Param("tcp-backlog", NNINT, 511, _IMM),
-    Param("cluster-port", PORT, 0, _IMM),
-    Param("cluster-announce-bus-port", PORT, 0),
-    Param("cluster-announce-port", PORT, 0),
-    Param("cluster-announce-tls-port", PORT, 0),
+    Param("cluster-port", PORT, 0, _IMM, not_built=_CLUSTER),
+    Param("cluster-announce-bus-port", PORT, 0, not_built=_CLUSTER),
+    Param("cluster-announce-port", PORT, 0, not_built=_CLUSTER),
+    Param("cluster-announce-tls-port", PORT, 0, not_built=_CLUSTER),
     Param("repl-timeout", NumberType(1, _INT_MAX), 60),
     Param("repl-ping-replica-period", NumberType(1, _INT_MAX), 10, alias="repl-ping-slave-period"),
-    Param("list-compress-depth", NNINT, 0),
+    Param("list-compress-depth", NNINT, 0, not_built="list nodes are never LZF-compressed in memory"),
     Param("rdb-key-save-delay", INT, 0, HIDDEN),
-    Param("key-load-delay", INT, 0, HIDDEN),
-    Param("active-expire-effort", NumberType(1, 10), 1),
+    Param("key-load-delay", INT, 0, HIDDEN, not_built="loading is never slowed down (a test-only setting)"),
+    Param("active-expire-effort", NumberType(1, 10), 1, not_built="the active expiry cycle does not use it"),
     Param("hz", NNINT, 10, normalize=_clamp_hz),
-    Param("min-replicas-to-write", NNINT, 0, alias="min-slaves-to-write"),
-    Param("min-replicas-max-lag", NNINT, 10, alias="min-slaves-max-lag"),
-    Param("watchdog-period", NNINT, 0, HIDDEN),
-    Param("shutdown-timeout", NNINT, 10),
-    Param("repl-diskless-sync-max-replicas", NNINT, 0),
+    Param("min-replicas-to-write", NNINT, 0, alias="min-slaves-to-write", not_built="writes are never refused for lack of replicas (no NOREPLICAS)"),
+    Param("min-replicas-max-lag", NNINT, 10, alias="min-slaves-max-lag", not_built="writes are never refused for lack of replicas (no NOREPLICAS)"),
+    Param("watchdog-period", NNINT, 0, HIDDEN, not_built="there is no software watchdog"),
+    Param("shutdown-timeout", NNINT, 10, not_built="shutting down does not wait for replicas to catch up"),
+    Param("repl-diskless-sync-max-replicas", NNINT, 0, not_built=_DISK_SYNC),
     # unsigned int
     Param("maxclients", NumberType(1, _UINT_MAX, unsigned=True), 10000),
-    Param("unixsocketperm", NumberType(0, 0o777, unsigned=True, octal=True), 0, _IMM),
-    Param("socket-mark-id", NumberType(0, _UINT_MAX, unsigned=True), 0, _IMM),
+    Param("unixsocketperm", NumberType(0, 0o777, unsigned=True, octal=True), 0, _IMM, not_built=_UNIX),
+    Param("socket-mark-id", NumberType(0, _UINT_MAX, unsigned=True), 0, _IMM, not_built="listening sockets get no SO_MARK"),
     # unsigned long
-    Param("active-defrag-max-scan-fields", NumberType(1, _LONG_MAX), 1000),
-    Param("slowlog-max-len", NumberType(0, _LONG_MAX), 128),
-    Param("acllog-max-len", NumberType(0, _LONG_MAX), 128),
+    Param("active-defrag-max-scan-fields", NumberType(1, _LONG_MAX), 1000, not_applicable=_DEFRAG),
+    Param("slowlog-max-len", NumberType(0, _LONG_MAX), 128, not_built="SLOWLOG is not built yet"),
+    Param("acllog-max-len", NumberType(0, _LONG_MAX), 128, not_built="ACL LOG is not built yet"),
     # long long
     Param("busy-reply-threshold", NumberType(0, _LONG_MAX), 5000, alias="lua-time-limit"),
-    Param("cluster-node-timeout", NumberType(0, _LLONG_MAX), 15000),
-    Param("slowlog-log-slower-than", NumberType(-1, _LLONG_MAX), 10000),
-    Param("latency-monitor-threshold", NumberType(0, _LLONG_MAX), 0),
+    Param("cluster-node-timeout", NumberType(0, _LLONG_MAX), 15000, not_built=_CLUSTER),
+    Param("slowlog-log-slower-than", NumberType(-1, _LLONG_MAX), 10000, not_built="SLOWLOG is not built yet"),
+    Param("latency-monitor-threshold", NumberType(0, _LLONG_MAX), 0, not_built="LATENCY monitoring is not built yet"),
     Param("proto-max-bulk-len", NumberType(1024 * 1024, _LONG_MAX, memory=True), 512 * 1024 * 1024),
-    Param("stream-node-max-entries", NumberType(0, _LLONG_MAX), 100),
+    Param("stream-node-max-entries", NumberType(0, _LLONG_MAX), 100, not_built=_STREAMS),
     Param("repl-backlog-size", NumberType(1, _LLONG_MAX, memory=True), 1024 * 1024),
     # unsigned long long
-    Param("maxmemory", NumberType(0, _ULLONG_MAX, unsigned=True, memory=True), 0),
-    Param("cluster-link-sendbuf-limit", NumberType(0, _ULLONG_MAX, unsigned=True, memory=True), 0),
+    Param("maxmemory", NumberType(0, _ULLONG_MAX, unsigned=True, memory=True), 0, not_built=_EVICTION + " (no OOM errors either)"),
+    Param("cluster-link-sendbuf-limit", NumberType(0, _ULLONG_MAX, unsigned=True, memory=True), 0, not_built=_CLUSTER),
     # size_t
     Param("hash-max-listpack-entries", SIZE, 512, alias="hash-max-ziplist-entries"),
     Param("set-max-intset-entries", SIZE, 512),
     Param("zset-max-listpack-entries", SIZE, 128, alias="zset-max-ziplist-entries"),
-    Param("active-defrag-ignore-bytes", NumberType(1, _LLONG_MAX, unsigned=True, memory=True), 100 << 20),
+    Param("active-defrag-ignore-bytes", NumberType(1, _LLONG_MAX, unsigned=True, memory=True), 100 << 20, not_applicable=_DEFRAG),
     Param("hash-max-listpack-value", MEM_SIZE, 64, alias="hash-max-ziplist-value"),
-    Param("stream-node-max-bytes", MEM_SIZE, 4096),
+    Param("stream-node-max-bytes", MEM_SIZE, 4096, not_built=_STREAMS),
     Param("zset-max-listpack-value", MEM_SIZE, 64, alias="zset-max-ziplist-value"),
-    Param("hll-sparse-max-bytes", MEM_SIZE, 3000),
-    Param("tracking-table-max-keys", SIZE, 1000000),
+    Param("hll-sparse-max-bytes", MEM_SIZE, 3000, not_built="HyperLogLog is not built yet"),
+    Param("tracking-table-max-keys", SIZE, 1000000, not_built="client-side caching (CLIENT TRACKING) is not built yet"),
     Param("client-query-buffer-limit", NumberType(1024 * 1024, _LONG_MAX, unsigned=True, memory=True), 1024 * 1024 * 1024),
-    Param("maxmemory-clients", NumberType(-100, _SSIZE_MAX, memory=True, percent=True), 0),
+    Param("maxmemory-clients", NumberType(-100, _SSIZE_MAX, memory=True, percent=True), 0, not_built="client eviction is not built yet"),
     # time_t / off_t
-    Param("repl-backlog-ttl", NumberType(0, _LONG_MAX), 3600),
+    Param("repl-backlog-ttl", NumberType(0, _LONG_MAX), 3600, not_built="the replication backlog is kept while no replica is attached"),
     Param("auto-aof-rewrite-min-size", NumberType(0, _LLONG_MAX, memory=True), 64 * 1024 * 1024),
-    Param("loading-process-events-interval-bytes", NumberType(1024, _INT_MAX), 2 * 1024 * 1024, HIDDEN),
+    Param("loading-process-events-interval-bytes", NumberType(1024, _INT_MAX), 2 * 1024 * 1024, HIDDEN, not_built="radish serves no clients while it loads a dataset"),
     # TLS (Redis built with TLS support reports these)
-    Param("tls-port", PORT, 0),
-    Param("tls-session-cache-size", NNINT, 20 * 1024),
-    Param("tls-session-cache-timeout", NNINT, 300),
-    Param("tls-cluster", BOOL, False),
-    Param("tls-replication", BOOL, False),
-    Param("tls-auth-clients", _enum("no", "yes", "optional"), "yes"),
-    Param("tls-prefer-server-ciphers", BOOL, False),
-    Param("tls-session-caching", BOOL, True),
-    Param("tls-cert-file", NSTR, ""),
-    Param("tls-key-file", NSTR, ""),
-    Param("tls-key-file-pass", NSTR, "", SENSITIVE),
-    Param("tls-client-cert-file", NSTR, ""),
-    Param("tls-client-key-file", NSTR, ""),
-    Param("tls-client-key-file-pass", NSTR, "", SENSITIVE),
-    Param("tls-dh-params-file", NSTR, ""),
-    Param("tls-ca-cert-file", NSTR, ""),
-    Param("tls-ca-cert-dir", NSTR, ""),
-    Param("tls-protocols", NSTR, ""),
-    Param("tls-ciphers", NSTR, ""),
-    Param("tls-ciphersuites", NSTR, ""),
+    Param("tls-port", PORT, 0, not_built=_TLS),
+    Param("tls-session-cache-size", NNINT, 20 * 1024, not_built=_TLS),
+    Param("tls-session-cache-timeout", NNINT, 300, not_built=_TLS),
+    Param("tls-cluster", BOOL, False, not_built=_TLS),
+    Param("tls-replication", BOOL, False, not_built=_TLS),
+    Param("tls-auth-clients", _enum("no", "yes", "optional"), "yes", not_built=_TLS),
+    Param("tls-prefer-server-ciphers", BOOL, False, not_built=_TLS),
+    Param("tls-session-caching", BOOL, True, not_built=_TLS),
+    Param("tls-cert-file", NSTR, "", not_built=_TLS),
+    Param("tls-key-file", NSTR, "", not_built=_TLS),
+    Param("tls-key-file-pass", NSTR, "", SENSITIVE, not_built=_TLS),
+    Param("tls-client-cert-file", NSTR, "", not_built=_TLS),
+    Param("tls-client-key-file", NSTR, "", not_built=_TLS),
+    Param("tls-client-key-file-pass", NSTR, "", SENSITIVE, not_built=_TLS),
+    Param("tls-dh-params-file", NSTR, "", not_built=_TLS),
+    Param("tls-ca-cert-file", NSTR, "", not_built=_TLS),
+    Param("tls-ca-cert-dir", NSTR, "", not_built=_TLS),
+    Param("tls-protocols", NSTR, "", not_built=_TLS),
+    Param("tls-ciphers", NSTR, "", not_built=_TLS),
+    Param("tls-ciphersuites", NSTR, "", not_built=_TLS),
     # special
     Param("dir", DirType(), "", PROTECTED | DENY_LOADING),  # default: the cwd at startup
     Param("save", SaveType(), [(3600, 1), (300, 100), (60, 10000)]),
     Param("client-output-buffer-limit", ClientOutputBufferLimitType(), {
         "normal": (0, 0, 0), "replica": (256 << 20, 64 << 20, 60), "pubsub": (32 << 20, 8 << 20, 60)}),
-    Param("oom-score-adj-values", OomScoreAdjValuesType(), (0, 200, 800)),
-    Param("notify-keyspace-events", NotifyKeyspaceEventsType(), 0),
+    Param("oom-score-adj-values", OomScoreAdjValuesType(), (0, 200, 800), not_built=_OOM_ADJ),
+    Param("notify-keyspace-events", NotifyKeyspaceEventsType(), 0, not_built="keyspace notifications are not built yet"),
     Param("bind", BindType(), ["*", "-::*"]),
     Param("replicaof", ReplicaOfType(), None, _IMM, alias="slaveof"),
-    Param("latency-tracking-info-percentiles", PercentilesType(), [50.0, 99.0, 99.9]),
+    Param("latency-tracking-info-percentiles", PercentilesType(), [50.0, 99.0, 99.9], not_built="per-command latency tracking (INFO latencystats) is not built yet"),
 )  # fmt: skip
 
 # lower-case name or alias -> (param, the registered name as Redis spells it)
@@ -1107,6 +1173,28 @@ class Config:
         """Whether a CONFIG SET value for this name must be redacted."""
         entry = _lookup(name)
         return entry is not None and bool(entry[0].flags & SENSITIVE)
+
+    def unenforced_warning(self, name: str) -> str | None:
+        """The start-up / CONFIG SET warning for a parameter radish accepts
+        without acting on it, when it holds a value other than its default
+        (None otherwise).  Sensitive values are not shown."""
+        p = self.param(name)
+        if p.unenforced is None or not self.is_changed(p.name):
+            return None
+        kind, reason = p.unenforced
+        shown = "" if p.flags & SENSITIVE else " ('%s')" % _shown(self.render(p.name))
+        if kind == NOT_BUILT:
+            return "WARNING: the %s setting%s is accepted but not enforced: %s." % (p.name, shown, reason)
+        return "WARNING: the %s setting%s has no effect in radish: %s." % (p.name, shown, reason)
+
+    def unenforced_warnings(self) -> list[str]:
+        """unenforced_warning() of every parameter, in table order."""
+        out = []
+        for p in PARAMS:
+            w = self.unenforced_warning(p.name)
+            if w is not None:
+                out.append(w)
+        return out
 
     # -- CONFIG GET ------------------------------------------------------------------------
 
@@ -1416,10 +1504,15 @@ class _Loader:
     """loadServerConfigFromString() and loadServerConfig(), with the state they
     keep in statics (the reading_config_file flag and save_loaded)."""
 
-    def __init__(self, cfg: Config) -> None:
+    def __init__(
+        self, cfg: Config, rename_command: Callable[[bytes, bytes], None] | None = None
+    ) -> None:
         self.cfg = cfg
         self.reading_config_file = False
         self.save_loaded = False
+        # Applies one rename-command to the command table (which this module
+        # cannot see); raises ValueError with Redis's message.
+        self.rename_command = rename_command
 
     def read_file(self, filename: bytes) -> bytes:
         """The content of a config file, or of every file a wildcard matches."""
@@ -1508,8 +1601,14 @@ class _Loader:
         if name == b"include" and argc == 2:
             self.load_string(self.read_file(argv[1]))
         elif name == b"rename-command" and argc == 3:
+            if self.rename_command is not None:
+                try:
+                    self.rename_command(argv[1], argv[2])
+                except ValueError as e:
+                    raise ConfigError(str(e)) from None
             cfg.rename_commands.append((argv[1], argv[2]))
         elif name == b"user" and argc >= 2:
+            _check_user(argv[1:])
             cfg.users.append(argv[1:])
         elif name == b"loadmodule" and argc >= 2:
             cfg.load_modules.append(argv[1:])
@@ -1575,7 +1674,12 @@ def _command_line_options(args: list[bytes], after_file: bool) -> tuple[bytes, b
     return options, from_stdin
 
 
-def load_server_config(argv: list[str], *, stdin: BinaryIO | None = None) -> Config:
+def load_server_config(
+    argv: list[str],
+    *,
+    stdin: BinaryIO | None = None,
+    rename_command: Callable[[bytes, bytes], None] | None = None,
+) -> Config:
     """redis-server's command line (without the program name): ``argv[0]``, if
     present and not starting with '-', is a config file path; then ``--name
     value [value ...]`` options (so ``--save 900 1 300 10``, ``--save ""``,
@@ -1596,6 +1700,12 @@ def load_server_config(argv: list[str], *, stdin: BinaryIO | None = None) -> Con
     or ``Fatal error, can't open config file 'x': No such file or directory``
     (which Redis writes as a log line).  Either way the server exits with 1.
 
+    ``rename_command(old, new)``, when given, applies each rename-command
+    line to the command table as it is read (it raises ValueError with
+    Redis's message, e.g. ``No such command in rename-command``, reported
+    with the line like any bad directive); the lines are also kept in
+    ``Config.rename_commands``.
+
     A first argument ``-v``/``--version`` raises VersionRequested and
     ``-h``/``--help`` raises HelpRequested (both CommandLineRequest): the
     caller prints the version or the usage and exits, as redis-server does.
@@ -1614,7 +1724,7 @@ def load_server_config(argv: list[str], *, stdin: BinaryIO | None = None) -> Con
         cfg.config_file = os.fsdecode(config_path)
         bargs = bargs[1:]
     options, from_stdin = _command_line_options(bargs, config_path is not None)
-    loader = _Loader(cfg)
+    loader = _Loader(cfg, rename_command)
     text = b""
     if config_path is not None:
         text = loader._read_one(config_path, config_path)
@@ -1622,3 +1732,65 @@ def load_server_config(argv: list[str], *, stdin: BinaryIO | None = None) -> Con
         text += (stdin if stdin is not None else sys.stdin.buffer).read()
     loader.load_string(text + b"\n" + options)
     return cfg
+
+
+# -- the list of parameters radish does not enforce (README.md) -------------------------
+
+README_BEGIN = (
+    "<!-- unenforced parameters: generated from src/radish/config.py by "
+    "`python -m radish.config --unenforced README.md`; do not edit by hand -->"
+)
+README_END = "<!-- end of unenforced parameters -->"
+
+
+def unenforced_markdown() -> str:
+    """README.md's list of the parameters radish accepts but does not act on,
+    grouped by reason, from the table's marks."""
+    out = []
+    for kind, title in (
+        (NOT_BUILT, "Accepted but not enforced yet (the feature is not built):"),
+        (NOT_APPLICABLE, "Accepted with no effect (nothing in radish they could apply to):"),
+    ):
+        by_reason: dict[str, list[str]] = {}
+        for p in PARAMS:
+            if p.unenforced is not None and p.unenforced[0] == kind:
+                by_reason.setdefault(p.unenforced[1], []).append(p.name)
+        out.append(title)
+        out.append("")
+        for reason, names in by_reason.items():
+            out.append("- %s: %s." % (", ".join("`%s`" % n for n in names), reason))
+        out.append("")
+    return "\n".join(out)
+
+
+def readme_with_unenforced_list(readme: str) -> str:
+    """``readme`` with the text between README_BEGIN and README_END replaced
+    by unenforced_markdown(); ValueError when the markers are missing."""
+    start = readme.find(README_BEGIN)
+    end = readme.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError("README markers for the unenforced parameters are missing")
+    head = readme[: start + len(README_BEGIN)]
+    return head + "\n\n" + unenforced_markdown() + "\n" + readme[end:]
+
+
+def _main(argv: list[str]) -> int:
+    """``python -m radish.config --unenforced [README.md]``: print the list of
+    parameters radish does not enforce, or rewrite it inside README.md."""
+    if not argv or argv[0] != "--unenforced" or len(argv) > 2:
+        print("usage: python -m radish.config --unenforced [README.md]", file=sys.stderr)
+        return 2
+    if len(argv) == 1:
+        print(unenforced_markdown(), end="")
+        return 0
+    with open(argv[1], encoding="utf-8") as f:
+        text = f.read()
+    updated = readme_with_unenforced_list(text)
+    if updated != text:
+        with open(argv[1], "w", encoding="utf-8") as f:
+            f.write(updated)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

@@ -17,7 +17,8 @@ from __future__ import annotations
 import time
 
 from . import NO_EXTENSIONS, errors
-from .commands.registry import COMMANDS, CommandSpec
+from .client import is_local_client
+from .commands.registry import COMMANDS, CommandSpec, on_table_change
 from .commands.results import NO_REPLY, Block
 from .db.keyspace import wall_clock_ms
 from .errors import CommandError
@@ -45,12 +46,14 @@ class _Blocked:
 
 BLOCKED = _Blocked()
 
-# Commands allowed in RESP2 subscribed context.
+# Commands allowed in RESP2 subscribed context, and commands MULTI runs at
+# once rather than queueing.  By the spec's own name, as Redis compares the
+# command's proc: under rename-command the renamed spelling counts.
 _PUBSUB_ALLOWED = frozenset(
-    (b"subscribe", b"ssubscribe", b"psubscribe", b"unsubscribe", b"sunsubscribe",
-     b"punsubscribe", b"ping", b"quit", b"reset")
+    ("subscribe", "ssubscribe", "psubscribe", "unsubscribe", "sunsubscribe",
+     "punsubscribe", "ping", "quit", "reset")
 )
-_MULTI_IMMEDIATE = frozenset((b"exec", b"discard", b"multi", b"watch", b"quit", b"reset"))
+_MULTI_IMMEDIATE = frozenset(("exec", "discard", "multi", "watch", "quit", "reset"))
 
 
 # Command names as clients spell them -> spec (filled lazily, bounded).
@@ -78,7 +81,8 @@ def lookup_command(args: list[bytes]) -> CommandSpec | str:
     if spec.subcommands and len(args) >= 2:
         sub = spec.subcommands.get(args[1].lower())
         if sub is None:
-            return errors.UNKNOWN_SUBCOMMAND % (_arg_repr(args[1])[:128], spec.name.upper())
+            # Named as the client spelled the container (a renamed one too).
+            return errors.UNKNOWN_SUBCOMMAND % (_arg_repr(args[1])[:128], _arg_repr(name.upper()))
         spec = sub
     arity = spec.arity
     n = len(args)
@@ -113,6 +117,11 @@ def process_command(c, args: list[bytes]) -> bytes | None:
                     target = base.subcommands.get(args[1].lower(), base)
                 target.rejected_calls += 1
             return _reject(c, spec)
+    if spec.protected and not _protected_allowed(c, spec):
+        spec.rejected_calls += 1
+        if c.multi_queue is not None:
+            c.multi_error = True
+        return _reject(c, errors.MODULE_DISABLED if spec.name.startswith("module") else errors.DEBUG_DISABLED)
     if not c.authenticated and not spec.no_auth:
         spec.rejected_calls += 1
         if c.multi_queue is not None:
@@ -120,7 +129,7 @@ def process_command(c, args: list[bytes]) -> bytes | None:
         return _reject(c, errors.NOAUTH)
     c.last_cmd = spec.name
     # Transactions: queue everything but the commands that act on them.
-    if c.multi_queue is not None and args[0].lower() not in _MULTI_IMMEDIATE:
+    if c.multi_queue is not None and spec.name not in _MULTI_IMMEDIATE:
         if spec.no_multi:
             c.multi_error = True
             return _reject(c, "ERR Command not allowed inside a transaction")
@@ -136,7 +145,7 @@ def process_command(c, args: list[bytes]) -> bytes | None:
         if err:
             spec.rejected_calls += 1
             return _reject(c, err)
-    if not c.resp3 and c.subscribed() and args[0].lower() not in _PUBSUB_ALLOWED:
+    if not c.resp3 and c.subscribed() and spec.name not in _PUBSUB_ALLOWED:
         spec.rejected_calls += 1
         return _reject(
             c,
@@ -164,6 +173,15 @@ def process_command(c, args: list[bytes]) -> bytes | None:
     if c.reply_mode:
         return _suppressed(c)
     return encode_result(c, result)
+
+
+def _protected_allowed(c, spec: CommandSpec) -> bool:
+    """Redis's allowProtectedAction(): enable-debug-command (DEBUG) or
+    enable-module-command (MODULE LOAD/LOADEX/UNLOAD) is yes, or local and
+    the client is local."""
+    cfg = c.server.config
+    mode = cfg.enable_module_command if spec.name.startswith("module") else cfg.enable_debug_command
+    return mode == "yes" or (mode == "local" and is_local_client(c))
 
 
 def _suppressed(c) -> None:
@@ -284,6 +302,16 @@ def _fast_entry(name: bytes) -> tuple | None:
 
 # Spellings of commands run_batch runs directly -> (spec, handler, arity, name).
 _FAST: dict[bytes, tuple] = {}
+
+
+def _forget_spellings() -> None:
+    """The command table changed (rename-command): spellings seen so far may
+    name another command, or none."""
+    _BY_NAME.clear()
+    _FAST.clear()
+
+
+on_table_change(_forget_spellings)
 
 
 def _failed(c, spec: CommandSpec, e: CommandError) -> CommandError:

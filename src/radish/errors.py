@@ -49,11 +49,16 @@ TIMEOUT_NOT_FLOAT = "ERR timeout is not a float or out of range"
 TIMEOUT_NEGATIVE = "ERR timeout is negative"
 INDEX_OUT_OF_RANGE = "ERR index out of range"
 LLONG_RANGE = "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
-DEBUG_DISABLED = (
-    "ERR DEBUG command not allowed. If the enable-debug-command option is set to "
+# A protected command (DEBUG, MODULE LOAD …) its enable-*-command option refuses.
+PROTECTED_COMMAND = (
+    "ERR %s command not allowed. If the %s option is set to "
     "\"local\", you can run it from a local connection, otherwise you need to set this "
     "option in the configuration file, and then restart the server."
 )
+DEBUG_DISABLED = PROTECTED_COMMAND % ("DEBUG", "enable-debug-command")
+MODULE_DISABLED = PROTECTED_COMMAND % ("MODULE", "enable-module-command")
+MODULE_LOAD_FAILED = "ERR Error loading the extension. Please check the server logs."
+MODULE_UNLOAD_NO_SUCH = "ERR Error unloading module: no such module with that name"
 NUMKEYS_NOT_POSITIVE = "ERR numkeys should be greater than 0"
 COUNT_NOT_POSITIVE = "ERR count should be greater than 0"
 INVALID_GETKEYS_ARGS = "ERR Invalid arguments specified for command"

@@ -22,7 +22,8 @@ from . import errors as E
 from .blocking import BlockingRegistry
 from .client import FLAG_MASTER, FLAG_REPLICA, Client
 from .commands import load_all
-from .config import Config
+from .commands.registry import RenameError, apply_renames
+from .config import Config, ConfigError
 from .db.keyspace import Keyspace
 from .dispatch import call
 from .log import Logger
@@ -87,6 +88,10 @@ class Server:
 
     def __init__(self, config: Config, logger: Logger | None = None) -> None:
         load_all()
+        try:
+            apply_renames(config.rename_commands)
+        except RenameError as e:
+            raise ConfigError(str(e)) from None
         self.config = config
         self.log = logger or Logger(config)
         self.keyspace = Keyspace(config.databases)

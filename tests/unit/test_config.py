@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import stat
 
 import pytest
@@ -604,7 +605,7 @@ def test_file_parsing(tmp_path) -> None:
         "include %s\n"
         "list-max-ziplist-entries 5\n"
         'rename-command CONFIG ""\n'
-        "user alice on >pw ~* +@all\n"
+        "user default on nopass ~* &* +@all\n"
         "loadmodule /x.so a b\n"
         "mymod.option 1 2\n"
         "sentinel\n" % (tmp_path / "extra.conf"),
@@ -617,7 +618,7 @@ def test_file_parsing(tmp_path) -> None:
     assert cfg.maxmemory == 2 << 20
     assert cfg.hz == 7
     assert cfg.rename_commands == [(b"CONFIG", b"")]
-    assert cfg.users == [[b"alice", b"on", b">pw", b"~*", b"+@all"]]
+    assert cfg.users == [[b"default", b"on", b"nopass", b"~*", b"&*", b"+@all"]]
     assert cfg.load_modules == [[b"/x.so", b"a", b"b"]]
     assert cfg.module_configs == {b"mymod.option": b"1 2"}
     assert cfg.config_file == str(tmp_path / "redis.conf")
@@ -874,7 +875,7 @@ def test_rewrite_keeps_comments_and_updates_values(tmp_path) -> None:
         "save", "900 1",
         "busy-reply-threshold", "200",
     )  # fmt: skip
-    cfg.rewrite(extra={"user": [b"user default on #abc ~* &* +@all"]})
+    cfg.rewrite(extra={"user": [b"user default on nopass ~* &* +@all"]})
     text = (tmp_path / "redis.conf").read_text()
     assert text == (
         "# top comment\n"
@@ -901,15 +902,15 @@ def test_rewrite_keeps_comments_and_updates_values(tmp_path) -> None:
         'dir "%s"\n'
         'notify-keyspace-events "xE"\n'
         "latency-tracking-info-percentiles 50 99 99.9\n"
-        "user default on #abc ~* &* +@all\n" % (tmp_path / "inc.conf", os.getcwd())
+        "user default on nopass ~* &* +@all\n" % (tmp_path / "inc.conf", os.getcwd())
     )
     # the result loads back to the same values; rewriting again only adds the
     # blank line Redis leaves at the end (the file's final newline), then is stable
     again = load_server_config([str(tmp_path / "redis.conf")])
     assert again.get_matching([b"*"]) == cfg.get_matching([b"*"])
-    again.rewrite(extra={"user": [b"user default on #abc ~* &* +@all"]})
+    again.rewrite(extra={"user": [b"user default on nopass ~* &* +@all"]})
     assert (tmp_path / "redis.conf").read_text() == text + "\n"
-    again.rewrite(extra={"user": [b"user default on #abc ~* &* +@all"]})
+    again.rewrite(extra={"user": [b"user default on nopass ~* &* +@all"]})
     assert (tmp_path / "redis.conf").read_text() == text + "\n"
     mode = stat.S_IMODE(os.stat(tmp_path / "redis.conf").st_mode)
     umask = os.umask(0)
@@ -988,3 +989,141 @@ def test_rewrite_creates_missing_file(tmp_path) -> None:
         "save 60 10000\n"
         "latency-tracking-info-percentiles 50 99 99.9\n" % os.getcwd()
     )
+
+
+# -- ACL directives until ACL users exist ---------------------------------------------
+
+
+def test_user_directive_keeping_the_default_user_is_accepted(tmp_path) -> None:
+    path = tmp_path / "redis.conf"
+    path.write_text("user default on nopass ~* &* +@all\nuser default ON NOPASS ~* &* +@ALL\n")
+    cfg = load_server_config([str(path)])
+    assert cfg.users == [[b"default", b"on", b"nopass", b"~*", b"&*", b"+@all"],
+                         [b"default", b"ON", b"NOPASS", b"~*", b"&*", b"+@ALL"]]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "user alice on >pw ~* +@all",
+        "user default on >secret ~* &* +@all",
+        "user default off",
+        "user default on nopass ~* &* +@all -debug",
+        "user Default on nopass ~* &* +@all",
+        "user default",
+    ],
+)
+def test_other_user_directives_stop_startup(tmp_path, line: str) -> None:
+    path = tmp_path / "redis.conf"
+    path.write_text("port 7000\n" + line + "\n")
+    with pytest.raises(ConfigError) as info:
+        load_server_config([str(path)])
+    assert str(info.value) == (
+        "*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\n"
+        "Reading the configuration file, at line 2\n"
+        ">>> '%s'\n"
+        "ACL users are not supported yet: the 'user' directive may only keep the default "
+        "user as it is ('user default on nopass ~* &* +@all')" % line
+    )
+
+
+def test_aclfile_stops_startup_unless_empty() -> None:
+    assert load_server_config(["--aclfile", ""]).aclfile == ""
+    with pytest.raises(ConfigError) as info:
+        load_server_config(["--aclfile", "/etc/redis/users.acl"])
+    assert str(info.value).endswith(
+        ">>> 'aclfile \"/etc/redis/users.acl\"'\nACL users are not supported yet: 'aclfile' must be empty"
+    )
+
+
+# -- the audit: parameters accepted but not enforced -----------------------------------
+
+README = os.path.join(os.path.dirname(__file__), "..", "..", "README.md")
+
+
+def test_readme_lists_exactly_the_unenforced_parameters() -> None:
+    """README.md's list is the one generated from the table's marks; run
+    ``python -m radish.config --unenforced README.md`` after changing them."""
+    from radish.config import readme_with_unenforced_list, unenforced_markdown
+
+    with open(README, encoding="utf-8") as f:
+        text = f.read()
+    assert readme_with_unenforced_list(text) == text
+    listed = set(re.findall(r"`([a-z_-]+)`", unenforced_markdown()))
+    assert listed == {p.name for p in PARAMS if p.unenforced is not None}
+    for name in ("maxmemory", "notify-keyspace-events", "cluster-enabled", "tls-port",
+                 "stream-node-max-entries", "tracking-table-max-keys", "lazyfree-lazy-eviction"):  # fmt: skip
+        assert "`%s`" % name in text
+
+
+def test_every_mark_has_a_kind_and_a_reason() -> None:
+    from radish.config import NOT_APPLICABLE, NOT_BUILT
+
+    for p in PARAMS:
+        if p.unenforced is not None:
+            kind, reason = p.unenforced
+            assert kind in (NOT_BUILT, NOT_APPLICABLE) and reason and "\n" not in reason, p.name
+
+
+# Marked parameters the code reads without acting on what they configure.
+_READ_BUT_NOT_ENFORCED = {
+    "maxmemory": "INFO memory reports it; OBJECT REFCOUNT follows Redis's shared-integer rule",
+    "cluster_enabled": "INFO cluster reports it; SORT refuses BY/GET as in cluster mode",
+}
+
+
+def test_no_marked_parameter_is_used_by_the_server() -> None:
+    """A parameter the code acts on must not be marked as not enforced:
+    implementing one means removing its mark (and regenerating the README)."""
+    src = os.path.join(os.path.dirname(__file__), "..", "..", "src", "radish")
+    code = []
+    for root, _, files in os.walk(src):
+        for name in files:
+            if name.endswith((".py", ".c")) and name != "config.py":
+                with open(os.path.join(root, name), encoding="utf-8") as f:
+                    code.append(f.read())
+    text = "\n".join(code)
+    for p in PARAMS:
+        if p.unenforced is None or p.attr in _READ_BUT_NOT_ENFORCED:
+            continue
+        assert not re.search(r"\.%s\b|\"%s\"" % (re.escape(p.attr), re.escape(p.name)), text), p.name
+
+
+def test_unenforced_warning_only_for_non_default_values() -> None:
+    cfg = Config()
+    assert cfg.unenforced_warning("maxmemory") is None
+    assert cfg.unenforced_warnings() == []
+    cfg_set(cfg, "maxmemory", "2mb", "hz", "20", "activerehashing", "no")
+    assert cfg.unenforced_warning("hz") is None  # enforced
+    assert cfg.unenforced_warning("MAXMEMORY") == (
+        "WARNING: the maxmemory setting ('2097152') is accepted but not enforced: "
+        "maxmemory eviction is not built yet (no OOM errors either)."
+    )
+    assert cfg.unenforced_warnings() == [
+        "WARNING: the activerehashing setting ('no') has no effect in radish: "
+        "Python dicts resize themselves (no incremental rehashing).",
+        cfg.unenforced_warning("maxmemory"),
+    ]
+    cfg_set(cfg, "maxmemory", "0")
+    assert cfg.unenforced_warning("maxmemory") is None
+    # an alias names its parameter; a secret is not shown
+    cfg_set(cfg, "min-slaves-to-write", "2", "tls-key-file-pass", "s3cret")
+    assert cfg.unenforced_warning("min-slaves-to-write").startswith(
+        "WARNING: the min-replicas-to-write setting ('2') is accepted but not enforced"
+    )
+    assert "s3cret" not in cfg.unenforced_warning("tls-key-file-pass")
+
+
+def test_unenforced_list_from_the_command_line(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from radish.config import README_BEGIN, README_END, unenforced_markdown
+
+    env = dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(README), "src"))
+    out = subprocess.run([sys.executable, "-m", "radish.config", "--unenforced"], capture_output=True, env=env, check=True)
+    assert out.stdout.decode() == unenforced_markdown()
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n%s\nstale\n%s\nrest\n" % (README_BEGIN, README_END))
+    subprocess.run([sys.executable, "-m", "radish.config", "--unenforced", str(readme)], env=env, check=True)
+    assert readme.read_text() == "intro\n%s\n\n%s\n%s\nrest\n" % (README_BEGIN, unenforced_markdown(), README_END)

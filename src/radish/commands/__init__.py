@@ -16,6 +16,7 @@ def load_all() -> None:
         hashes,
         keys,
         lists,
+        modules,
         persistence_cmds,
         pubsub,
         replication_cmds,

@@ -81,6 +81,9 @@ class CommandSpec:
     doc_flags: tuple[str, ...] = ()
     deprecated_since: str = ""
     replaced_by: str = ""
+    # Arguments as COMMAND DOCS reports them: dicts with "name", "type" and
+    # optionally "token", "flags" (space-separated) and "arguments" (nested).
+    arguments: tuple[dict, ...] = ()
     handler: Callable | None = None
     getkeys: Callable[[list[bytes]], list[int]] | None = None
     subcommands: dict[bytes, CommandSpec] = field(default_factory=dict)
@@ -98,6 +101,7 @@ class CommandSpec:
     pubsub: bool = False
     no_multi: bool = False
     may_replicate: bool = False
+    protected: bool = False  # refused unless enable-debug/module-command allows it
     write_checked: bool = False
     # Declared ``direct=True``: the batch loops (dispatch.run_batch and
     # _fastpath.c) may run it without process_command, because it never
@@ -125,6 +129,7 @@ class CommandSpec:
         self.pubsub = "pubsub" in f
         self.no_multi = "no_multi" in f
         self.may_replicate = "may_replicate" in f
+        self.protected = "protected" in f
         # Commands the dispatcher runs through Server.precheck_write.
         self.write_checked = self.is_write or self.denyoom or self.name == "ping"
         if self.direct and (self.handler is None or self.subcommands):
@@ -157,7 +162,73 @@ class CommandSpec:
         return list(range(self.first_key, min(last, len(args) - 1) + 1, step))
 
 
+# The live command table, as Redis's server.commands: lower-case name ->
+# spec.  rename-command changes it (a command under another name, or gone);
+# ORIGINAL_COMMANDS keeps every command under its own name, as Redis's
+# server.orig_commands.  A renamed spec keeps its name: COMMAND, COMMAND
+# LIST/INFO/DOCS and INFO commandstats report it as Redis reports a
+# command's fullname.
 COMMANDS: dict[bytes, CommandSpec] = {}
+ORIGINAL_COMMANDS: dict[bytes, CommandSpec] = {}
+# Called after the live table changes (caches of spellings -> spec).
+_TABLE_LISTENERS: list[Callable[[], None]] = []
+
+NO_SUCH_COMMAND = "No such command in rename-command"
+TARGET_EXISTS = "Target command name already exists"
+
+
+class RenameError(ValueError):
+    """A rename-command that Redis refuses; str() is Redis's message."""
+
+
+def on_table_change(listener: Callable[[], None]) -> None:
+    """Register ``listener()``, run whenever the live table changes."""
+    _TABLE_LISTENERS.append(listener)
+
+
+def _table_changed() -> None:
+    for listener in _TABLE_LISTENERS:
+        listener()
+
+
+def reset_command_table() -> None:
+    """Every command under its own name again (no renames)."""
+    if COMMANDS.keys() == ORIGINAL_COMMANDS.keys() and all(
+        COMMANDS[k] is v for k, v in ORIGINAL_COMMANDS.items()
+    ):
+        return
+    COMMANDS.clear()
+    COMMANDS.update(ORIGINAL_COMMANDS)
+    _table_changed()
+
+
+def rename_command(old: bytes, new: bytes) -> None:
+    """``rename-command old new`` as Redis's config loader does: the command
+    ``old`` (case-insensitive, in the live table) leaves it, and comes back
+    under ``new`` unless ``new`` is empty.  Raises RenameError with Redis's
+    message for an unknown command or a name already taken (the command is
+    then gone, as in Redis, which stops start-up anyway)."""
+    key = old.lower()
+    spec = COMMANDS.get(key)
+    if spec is None:
+        raise RenameError(NO_SUCH_COMMAND)
+    del COMMANDS[key]
+    try:
+        if new:
+            target = new.lower()
+            if target in COMMANDS:
+                raise RenameError(TARGET_EXISTS)
+            COMMANDS[target] = spec
+    finally:
+        _table_changed()
+
+
+def apply_renames(renames: list[tuple[bytes, bytes]]) -> None:
+    """The table a server with these rename-command lines has: all commands
+    under their own names, then each rename in order."""
+    reset_command_table()
+    for old, new in renames:
+        rename_command(old, new)
 
 
 def command(
@@ -176,6 +247,7 @@ def command(
     deprecated_since: str = "",
     replaced_by: str = "",
     getkeys: Callable[[list[bytes]], list[int]] | None = None,
+    arguments: tuple[dict, ...] = (),
     direct: bool = False,
 ) -> Callable[[Callable], Callable]:
     """Declare a command (``name``) or subcommand (``parent|sub``).
@@ -206,11 +278,12 @@ def command(
             replaced_by=replaced_by,
             handler=handler,
             getkeys=getkeys,
+            arguments=arguments,
             direct=direct,
         )
         if "|" in spec.name:
             parent_name, sub = spec.name.split("|", 1)
-            parent = COMMANDS.get(parent_name.encode())
+            parent = ORIGINAL_COMMANDS.get(parent_name.encode())
             if parent is None:
                 raise ValueError("subcommand %s declared before its container" % name)
             spec.parent = parent
@@ -218,9 +291,10 @@ def command(
                 raise ValueError("%s: a direct command cannot have subcommands" % parent.name)
             parent.subcommands[sub.encode()] = spec
         else:
-            if spec.name.encode() in COMMANDS:
+            if spec.name.encode() in ORIGINAL_COMMANDS:
                 raise ValueError("command %s declared twice" % name)
             COMMANDS[spec.name.encode()] = spec
+            ORIGINAL_COMMANDS[spec.name.encode()] = spec
         if handler is not None:
             handler.spec = spec  # type: ignore[attr-defined]
         return handler

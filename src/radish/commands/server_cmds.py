@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 from .. import errors as E
+from ..client import is_local_client
 from ..config import ConfigError, ConfigLoadingError
 from ..errors import CommandError
 from ..protocol.resp import OK, MapReply, SetReply, SimpleString, Verbatim, status_lines
@@ -72,11 +73,29 @@ def command_docs(spec: CommandSpec) -> MapReply:
         items.append((b"deprecated_since", spec.deprecated_since.encode()))
     if spec.replaced_by:
         items.append((b"replaced_by", spec.replaced_by.encode()))
+    if spec.arguments:
+        items.append((b"arguments", _doc_arguments(spec.arguments)))
     if spec.subcommands:
         items.append(
             (b"subcommands", MapReply([(s.name.encode(), command_docs(s)) for s in spec.subcommands.values()]))
         )
     return MapReply(items)
+
+
+def _doc_arguments(arguments: tuple[dict, ...]) -> list:
+    """Redis's addReplyCommandArgList: one map per argument."""
+    out = []
+    for a in arguments:
+        items = [(b"name", a["name"].encode()), (b"type", a["type"].encode())]
+        for field_ in ("token", "summary", "since", "deprecated_since"):
+            if field_ in a:
+                items.append((field_.encode(), a[field_].encode()))
+        if a.get("flags"):
+            items.append((b"flags", SetReply(SimpleString(f.encode()) for f in a["flags"].split())))
+        if a["type"] in ("oneof", "block"):
+            items.append((b"arguments", _doc_arguments(a.get("arguments", ()))))
+        out.append(MapReply(items))
+    return out
 
 
 def _find_spec(name: bytes) -> CommandSpec | None:
@@ -245,12 +264,19 @@ def config_set(c, args):
     if len(args) % 2:
         raise CommandError(E.SYNTAX)
     pairs = [(args[i], args[i + 1]) for i in range(2, len(args), 2)]
+    cfg = c.server.config
     try:
-        c.server.config.set_many(pairs, local_client=_is_local(c), loading=c.server.loading)
+        cfg.set_many(pairs, local_client=_is_local(c), loading=c.server.loading)
     except ConfigLoadingError:
         raise CommandError("LOADING Redis is loading the dataset in memory") from None
     except ConfigError as e:
         raise CommandError("ERR " + str(e)) from None
+    # A parameter radish accepts but does not act on is logged when set to
+    # anything but its default.
+    for name, _ in pairs:
+        warning = cfg.unenforced_warning(name.decode("ascii", "replace"))
+        if warning is not None:
+            c.server.log.warning(warning)
     return OK
 
 
@@ -408,12 +434,12 @@ def debug_subcommand(name: str):
     return reg
 
 
-@command("debug", -2, "admin noscript loading stale", group="server", since="1.0.0", summary="A container for debugging commands", complexity="Depends on subcommand.", doc_flags="syscmd")
+@command("debug", -2, "admin noscript loading stale protected", group="server", since="1.0.0", summary="A container for debugging commands", complexity="Depends on subcommand.", doc_flags="syscmd")
 def debug(c, args):
-    """Format: DEBUG subcommand [arg ...]"""
-    cfg = c.server.config.enable_debug_command
-    if cfg == "no" or (cfg == "local" and not _is_local(c)):
-        raise CommandError(E.DEBUG_DISABLED)
+    """Format: DEBUG subcommand [arg ...]
+
+    enable-debug-command is checked by the dispatcher (the spec is
+    protected), before authentication and MULTI queueing, as in Redis."""
     sub = args[1].lower()
     fn = DEBUG_SUBCOMMANDS.get(sub)
     if fn is None:
@@ -424,8 +450,7 @@ def debug(c, args):
     return fn(c, args)
 
 
-def _is_local(c) -> bool:
-    return c.addr.startswith("127.") or c.addr.startswith("::1") or c.addr.startswith("[::1]") or not c.addr
+_is_local = is_local_client
 
 
 @debug_subcommand("help")
