@@ -172,7 +172,7 @@ class BlockingRegistry:
         if isinstance(result, CommandError):
             self.server.stats.count_error(result.message)
         data = encode_result(c, result) if not c.reply_mode else None
-        conn = getattr(c, "connection", None)
+        conn = c.connection
         if conn is None:
             c.pending_reply = result  # in-process tests
             return

@@ -28,6 +28,12 @@ FLAG_READONLY = 1024
 FLAG_NO_TOUCH = 2048
 
 
+# States of a replica attached to this server (ReplicaState.state).
+WAIT_BGSAVE = "wait_bgsave"
+SEND_BULK = "send_bulk"
+ONLINE = "online"
+
+
 def is_local_client(c) -> bool:
     """Redis's islocalClient(): a client from exactly 127.0.0.1 or ::1 (or a
     unix socket).  In-process clients, which have no address, count as
@@ -36,6 +42,29 @@ def is_local_client(c) -> bool:
     if not addr or addr.startswith("/"):
         return True
     return addr.rsplit(":", 1)[0] in ("127.0.0.1", "::1")
+
+
+class ReplicaState:
+    """What the primary knows of one attached replica (``c.repl``)."""
+
+    __slots__ = ("client", "state", "ack_offset", "ack_time", "listening_port", "ip_address", "capa", "job", "start_offset")
+
+    def __init__(self, client) -> None:
+        self.client = client
+        self.state = WAIT_BGSAVE
+        self.ack_offset = 0
+        self.ack_time = time.time()
+        self.listening_port = 0
+        self.ip_address = ""
+        self.capa: set[str] = set()
+        self.job = None  # the replication layer's SnapshotJob while one runs for it
+        self.start_offset = 0
+
+    def ip(self) -> str:
+        if self.ip_address:
+            return self.ip_address
+        addr = self.client.addr
+        return addr.rsplit(":", 1)[0] if addr else ""
 
 
 class Client:
@@ -69,6 +98,9 @@ class Client:
         self.ssubscriptions: dict[bytes, None] = {}
         self.obuf_soft_since: float | None = None  # over the soft output limit since
         self.transport = None  # set by the network layer
+        self.connection = None  # the network layer's connection object, if any
+        self.repl: ReplicaState | None = None  # this client is a replica of ours
+        self.in_script = False  # the script client while a script runs
         self.close_after_reply = False
         self.closed = False
         self.qbuf = 0
@@ -134,6 +166,6 @@ class Client:
 
     def send_push(self, data: bytes) -> None:
         """Write out-of-band bytes (pub/sub, unblocked replies)."""
-        conn = getattr(self, "connection", None)
+        conn = self.connection
         if conn is not None and not self.closed:
             conn.write(data)

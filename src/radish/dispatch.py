@@ -23,13 +23,13 @@ from .commands.results import NO_REPLY, Block
 from .db.keyspace import wall_clock_ms
 from .errors import CommandError
 from .protocol.resp import (
-    _HEADER_CACHE,
-    _SMALL_INTS,
+    HEADER_CACHE,
     NULL_ARRAY,
     OK,
+    SMALL_INTS,
     SimpleString,
-    _encode_into,
     encode_error,
+    encode_into,
 )
 
 _OK = b"+OK\r\n"
@@ -214,7 +214,7 @@ def encode_result(c, result) -> bytes | None:
     if result is NULL_ARRAY:
         return b"_\r\n" if c.resp3 else b"*-1\r\n"
     out: list[bytes] = []
-    _encode_into(out, result, c.resp3)
+    encode_into(out, result, c.resp3)
     return b"".join(out)
 
 
@@ -471,14 +471,14 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
         if t is bytes:
             n_ = len(result)
             if n_ < 1024:
-                out += (_HEADER_CACHE[n_], result, b"\r\n")  # joined once per read
+                out += (HEADER_CACHE[n_], result, b"\r\n")  # joined once per read
             else:
                 out.append(b"$%d\r\n%b\r\n" % (n_, result))
         elif result is OK:
             out.append(_OK)
         elif t is int:
             if -1 <= result < 1023:
-                out.append(_SMALL_INTS[result + 1])
+                out.append(SMALL_INTS[result + 1])
             else:
                 out.append(b":%d\r\n" % result)
         else:

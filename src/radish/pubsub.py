@@ -112,7 +112,7 @@ class PubSub:
         return len(subs)
 
     def _deliver(self, c, frames: _Frames) -> None:
-        conn = getattr(c, "connection", None)
+        conn = c.connection
         if conn is None or c.closed:
             return
         conn.write(frames.for_client(c))

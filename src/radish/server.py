@@ -52,6 +52,8 @@ class Stats:
         self.sync_partial_ok = 0
         self.sync_partial_err = 0
         self.unexpected_error_replies = 0
+        self.total_forks = 0  # every fork (persistence.child.fork_child)
+        self.latest_fork_usec = 0
         # Redis's trackInstantaneousMetric: a reading every 100 ms, the
         # rate averaged over the last 16 intervals.
         self._last_sample: tuple[float, int, int, int] | None = None
@@ -213,7 +215,7 @@ class Server:
     def kill_client(self, c: Client) -> None:
         """Disconnect a client (after the current reply if it is the caller)."""
         c.close_after_reply = True
-        conn = getattr(c, "connection", None)
+        conn = c.connection
         if conn is not None:
             conn.schedule_close()
 
@@ -595,7 +597,7 @@ class Server:
             srv.close()
         self.flush_writes()
         for c in list(self.clients.values()):
-            conn = getattr(c, "connection", None)
+            conn = c.connection
             if conn is not None:
                 conn.close_now()
         self.listeners = []

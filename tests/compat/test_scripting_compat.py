@@ -358,6 +358,14 @@ CASES["numbers_and_binary"] = [
     _e("return tonumber(ARGV[1]) + 1", "0", "41"),
 ]
 
+CASES["sort_in_script"] = [
+    ["SADD", "s", "c", "a", "b", "d", "10", "9"],
+    # SORT BY nosort of a set is sorted (ALPHA) inside a script, as Redis
+    # does for determinism (CLIENT_SCRIPT)
+    _e("return redis.call('sort', KEYS[1], 'BY', 'nosort')", "1", "s"),
+    _e("return redis.call('sort_ro', KEYS[1], 'BY', 'nosort', 'LIMIT', '0', '3')", "1", "s"),
+]
+
 CASES["shebang"] = [
     _e("#!lua flags=no-writes\nreturn redis.call('set','a','b')"),
     _e("#!lua flags=no-writes\nreturn redis.call('get','a')"),

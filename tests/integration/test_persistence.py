@@ -296,3 +296,44 @@ def test_unreadable_file_and_stream_file_are_refused():
     res = _start_expect_failure(workdir)
     out = res.stdout + res.stderr
     assert res.returncode != 0 and "key 'mystream' holds a stream" in out
+
+
+def _wait_no_child(r) -> None:
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        info = r.info("persistence")
+        if not info["rdb_bgsave_in_progress"] and not info["aof_rewrite_in_progress"]:
+            return
+        time.sleep(0.05)
+    raise AssertionError("child still running")
+
+
+def test_every_fork_is_counted_in_info():
+    """BGSAVE, BGREWRITEAOF and a replica's full sync each fork once, and
+    INFO stats counts each (total_forks), as Redis's redisFork does."""
+    primary = start_radish()
+    replica = None
+    try:
+        r = primary.client()
+        r.set("k", "v")
+        assert r.info("stats")["total_forks"] == 0
+        r.bgsave()
+        _wait_no_child(r)
+        assert r.info("stats")["total_forks"] == 1
+        r.bgrewriteaof()
+        _wait_no_child(r)
+        assert r.info("stats")["total_forks"] == 2
+        assert r.info("stats")["latest_fork_usec"] > 0
+        replica = start_radish("--replicaof", "127.0.0.1", str(primary.port))
+        rr = replica.client()
+        deadline = time.time() + 20
+        while rr.get("k") != b"v" and time.time() < deadline:
+            time.sleep(0.05)
+        assert rr.get("k") == b"v"
+        assert r.info("stats")["total_forks"] == 3
+        r.config_resetstat()
+        assert r.info("stats")["total_forks"] == 0
+    finally:
+        if replica is not None:
+            replica.stop()
+        primary.stop()

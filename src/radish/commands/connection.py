@@ -257,7 +257,7 @@ def client_info_line(c, now: float | None = None) -> bytes:
     """One CLIENT LIST line, fields as Redis 7.0 prints them."""
     now = time.time() if now is None else now
     multi = len(c.multi_queue) if c.multi_queue is not None else -1
-    conn = getattr(c, "connection", None)
+    conn = c.connection
     qbuf = conn.parser.buffered() if conn is not None else 0
     obl = 0
     if conn is not None and conn.transport is not None:

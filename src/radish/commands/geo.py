@@ -29,7 +29,7 @@ from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY, DoubleText
 from .args import parse_int
 from .registry import command
-from .zsets import _zadd, get_zset, new_zset, parse_score
+from .zsets import get_zset, new_zset, parse_score, zadd_generic
 
 GEO_STEP_MAX = 26
 GEO_LAT_MIN = -85.05112878
@@ -488,7 +488,7 @@ def geoadd(c, args):
         zargs.append(b"%d" % (geohash_encode(lon, lat, GEO_STEP_MAX) << (52 - GEO_STEP_MAX * 2)))
         zargs.append(args[i + 2])
     dirty = c.server.dirty
-    reply = _zadd(c, zargs, False)
+    reply = zadd_generic(c, zargs, False)
     if c.server.dirty != dirty:
         c.propagate_as = [zargs]
     return reply

@@ -19,7 +19,7 @@ from ..db.types import HashValue
 from ..errors import CommandError
 from ..protocol.resp import OK, MapReply
 from .args import LLONG_MAX, LLONG_MIN, parse_int, to_int
-from .keys import _cursors, parse_cursor, parse_scan_options
+from .keys import parse_cursor, parse_scan_options
 from .registry import command
 from .strings import format_long_double, ld_round, parse_long_double
 from .types import lookup_typed
@@ -338,7 +338,7 @@ def hscan(c, args):
     if h.encoding(c.server.config) != "hashtable":
         nxt, fields = 0, list(h)
     else:
-        nxt, fields = _cursors(c.server).scan(h, cursor, count, h.__contains__)
+        nxt, fields = c.server.keyspace.scan_cursors.scan(h, cursor, count, h.__contains__)
     out = []
     for f in fields:
         if matcher is None or matcher(f):

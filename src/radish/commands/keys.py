@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 
 from .. import errors as E
-from ..db.scan import ScanCursors
 from ..errors import CommandError
 from ..globmatch import compile_glob
 from ..protocol.resp import SimpleString, status_lines
@@ -81,13 +80,6 @@ def keys(c, args):
     return [k for k in live if match(k)]
 
 
-def _cursors(server) -> ScanCursors:
-    cur = getattr(server, "scan_cursors", None)
-    if cur is None:
-        cur = server.scan_cursors = ScanCursors()
-    return cur
-
-
 _CURSOR_RE = re.compile(rb"([+-]?)(\d+)\Z")
 
 
@@ -138,7 +130,7 @@ def scan(c, args):
     matcher, count, typ = parse_scan_options(args, 2, True)
     db = c.db
     data = db.data
-    nxt, found = _cursors(c.server).scan(data, cursor, count, data.__contains__)
+    nxt, found = c.server.keyspace.scan_cursors.scan(data, cursor, count, data.__contains__)
     out = []
     # Redis's order: pattern, then type (a NOTOUCH read lookup), then expiry.
     for k in found:

@@ -4,6 +4,7 @@ ROLE. The work is done by ``c.server.replication`` (replication/)."""
 from __future__ import annotations
 
 from .. import errors as E
+from ..client import ReplicaState
 from ..errors import CommandError
 from ..protocol.resp import OK, SimpleString
 from .args import to_int
@@ -17,9 +18,7 @@ def replconf(c, args):
     if len(args) % 2 == 0:
         raise CommandError(E.SYNTAX)
     repl = c.server.replication
-    from ..replication.primary import ReplicaState
-
-    st = getattr(c, "repl", None)
+    st = c.repl
     if st is None:
         st = c.repl = ReplicaState(c)
     for i in range(1, len(args), 2):
@@ -54,7 +53,7 @@ def _sync(c, replid: str, offset: int, psync: bool):
         raise CommandError("ERR Command not allowed inside a transaction")
     if repl.is_replica() and repl.link_state != "connected":
         raise CommandError("NOMASTERLINK Can't SYNC while not connected with my master")
-    if getattr(c, "connection", None) is None:
+    if c.connection is None:
         raise CommandError("ERR Replication needs a network client")
     repl.primary.attach(c, replid, offset, psync)
     return NO_REPLY

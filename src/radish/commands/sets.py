@@ -21,7 +21,7 @@ from ..db.types import SetValue, is_int_member
 from ..errors import CommandError
 from ..protocol.resp import SetReply
 from .args import LLONG_MIN, to_int
-from .keys import _cursors, parse_cursor, parse_scan_options
+from .keys import parse_cursor, parse_scan_options
 from .registry import command
 from .types import lookup_typed
 
@@ -440,7 +440,7 @@ def sscan(c, args):
     if s.encoding(c.server.config) == "intset":
         nxt, members = 0, sorted(s, key=int)
     else:
-        nxt, members = _cursors(c.server).scan(s, cursor, count, s.__contains__)
+        nxt, members = c.server.keyspace.scan_cursors.scan(s, cursor, count, s.__contains__)
     if matcher is not None:
         members = [m for m in members if matcher(m)]
     return [str(nxt).encode(), members]

@@ -198,7 +198,7 @@ def _sort(c, args, readonly: bool):
     elif tname == b"zset":
         v.big = True  # Redis 7.0 converts a sorted set to a skiplist to sort it
 
-    if dontsort and tname == b"set" and (storekey is not None or getattr(c, "in_script", False)):
+    if dontsort and tname == b"set" and (storekey is not None or c.in_script):
         # Sets have no order: force one so replicas and the AOF agree.
         dontsort = False
         alpha = True

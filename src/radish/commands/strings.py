@@ -58,7 +58,7 @@ def store_string(db, key: bytes, value, keep_ttl: bool = False, looked_up: bool 
     db.data[key] = value
     if not keep_ttl and db.expires:
         db.expires.pop(key, None)
-    db._stamp_new(key)
+    db.stamp_new(key)
 
 
 def _del_command(c, lazy: bool) -> bytes:
@@ -360,7 +360,7 @@ def _incr(c, key: bytes, delta: int):
         raise CommandError(E.OVERFLOW)
     db.data[key] = b"%d" % new  # the TTL stays (dbOverwrite)
     if v is None:
-        db._stamp_new(key)
+        db.stamp_new(key)
     c.server.dirty += 1
     if ks.on_key_changed is not None:
         db.signal_modified(key)
@@ -571,7 +571,7 @@ def incrbyfloat(c, args):
     new = incr_long_double(cur, args[2])
     db.data[key] = new  # the TTL stays (dbOverwrite)
     if cur is None:
-        db._stamp_new(key)
+        db.stamp_new(key)
     c.server.dirty += 1
     c.propagate_as = [[b"SET", key, new, b"KEEPTTL"]]
     db.signal_modified(key)

@@ -27,7 +27,7 @@ from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY
 from ..strconv import LLONG_MAX
 from .args import numkeys_getkeys, parse_int, parse_mpop_args, parse_timeout, to_int
-from .keys import _cursors, parse_cursor, parse_scan_options
+from .keys import parse_cursor, parse_scan_options
 from .registry import command
 from .results import Block
 from .types import lookup_typed
@@ -324,7 +324,8 @@ def _delete_if_empty(db, key: bytes, z: ZSetValue) -> None:
 # -- ZADD / ZINCRBY -------------------------------------------------------------------
 
 
-def _zadd(c, args, incr: bool):
+def zadd_generic(c, args, incr: bool):
+    """ZADD, ZINCRBY (``incr``) and GEOADD: Redis's zaddGenericCommand."""
     key = args[1]
     nx = xx = gt = lt = ch = False
     j = 2
@@ -407,13 +408,13 @@ def _zadd(c, args, incr: bool):
 @command("zadd", -4, "write denyoom fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Add one or more members to a sorted set, or update its score if it already exists", complexity="O(log(N)) for each item added, where N is the number of elements in the sorted set.", direct=True)
 def zadd(c, args):
     """Format: ZADD key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]"""
-    return _zadd(c, args, False)
+    return zadd_generic(c, args, False)
 
 
 @command("zincrby", 4, "write denyoom fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Increment the score of a member in a sorted set", complexity="O(log(N)) where N is the number of elements in the sorted set.", direct=True)
 def zincrby(c, args):
     """Format: ZINCRBY key increment member"""
-    return _zadd(c, args, True)
+    return zadd_generic(c, args, True)
 
 
 # -- simple reads -----------------------------------------------------------------------
@@ -874,7 +875,7 @@ def zscan(c, args):
     if not z.big:
         nxt, members = 0, z.members_by_rank()
     else:
-        nxt, members = _cursors(c.server).scan(z, cursor, count, z.__contains__)
+        nxt, members = c.server.keyspace.scan_cursors.scan(z, cursor, count, z.__contains__)
     out = []
     for m in members:
         if matcher is None or matcher(m):

@@ -47,6 +47,8 @@ import random
 import time
 from collections.abc import Callable
 
+from .scan import ScanCursors
+
 LFU_INIT_VAL = 5  # counter of a freshly created key (Redis's LFU_INIT_VAL)
 RANDOM_SNAPSHOT_MAX_AGE_MS = 2000
 RANDOM_SMALL_DB = 64
@@ -80,6 +82,7 @@ class Keyspace:
         self.lfu_log_factor = 10
         self.lfu_decay_time = 1
         self.dbs = [Database(i, self) for i in range(count)]
+        self.scan_cursors = ScanCursors()  # SCAN/HSCAN/SSCAN/ZSCAN over hash tables
 
     def tick(self, wall_ms: int | None = None) -> int:
         """Take the one clock reading for the command about to run
@@ -215,7 +218,7 @@ class Database:
                 counter += 1
         self.lru[key] = (ks.lfu_minutes() << 8) | counter
 
-    def _stamp_new(self, key: bytes) -> None:
+    def stamp_new(self, key: bytes) -> None:
         """A new value object was stored at ``key`` (Redis's createObject
         sets its lru field). Under LFU an overwritten key keeps its counter
         (dbSetValue copies it)."""
@@ -327,12 +330,12 @@ class Database:
         self.data[key] = value
         if not keep_ttl and self.expires:
             self.expires.pop(key, None)
-        self._stamp_new(key)
+        self.stamp_new(key)
 
     def add(self, key: bytes, value) -> None:
         """Store ``value`` at a key known not to exist."""
         self.data[key] = value
-        self._stamp_new(key)
+        self.stamp_new(key)
 
     def delete(self, key: bytes) -> bool:
         """Remove a key that may or may not exist; True if it was there

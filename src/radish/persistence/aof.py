@@ -37,8 +37,9 @@ import time
 from ..config import ConfigError
 from ..protocol.resp import encode_command
 from ..protocol.splitargs import quote_arg, split_args
+from .child import fork_child, stop_child
 from .rdb import RdbError, default_aux, dump_payload
-from .saver import _FileSink, stop_child
+from .saver import FileSink
 
 OFF, ON, WAIT_REWRITE = 0, 1, 2
 REWRITE_ITEMS_PER_CMD = 64  # AOF_REWRITE_ITEMS_PER_CMD
@@ -562,7 +563,7 @@ class Aof:
                 log.warning(("Error reading the " + what + ", AOF loading aborted") % info.name)
                 log.warning(str(e))
                 raise _Fatal() from None
-            server.persistence._log_aux(res)
+            server.persistence.log_aux(res)
             if res.aux.get(b"aof-base") == b"1":
                 log.notice("RDB is base AOF")
             log.notice("Done loading RDB, keys loaded: %d, keys expired: %d." % (res.keys_loaded, res.keys_expired))
@@ -777,7 +778,7 @@ class Aof:
         try:
             with open(tmp, "wb") as raw:
                 # aof-rewrite-incremental-fsync: fdatasync every 4 MB.
-                f = _FileSink(raw, bool(server.config.aof_rewrite_incremental_fsync))
+                f = FileSink(raw, bool(server.config.aof_rewrite_incremental_fsync))
                 if server.config.aof_use_rdb_preamble:
                     # Redis's rdbSaveRio with RDBFLAGS_AOF_PREAMBLE: no
                     # replication fields, aof-base 1.
@@ -844,28 +845,26 @@ class Aof:
             self.server.propagation.force_select()
             self.need_select = True
         self.rewrites += 1
-        try:
-            pid = os.fork()
-        except OSError as e:
-            log.warning("Can't rewrite append only file in background: fork: %s" % (e.strerror or e))
-            self.last_rewrite_ok = False
-            return False
-        if pid == 0:  # pragma: no cover - runs in the child
-            code = 1
+        def rewrite() -> int:  # pragma: no cover - runs in the child
             try:
-                server.persistence._child_setup()
                 self._close_fd()
                 tmp = os.path.join(server.config.dir, "temp-rewriteaof-bg-%d.aof" % os.getpid())
                 self._write_base_file(tmp)
                 log.notice("Successfully created the temporary AOF base file %s" % os.path.basename(tmp))
-                code = 0
-            except BaseException as e:  # noqa: BLE001 - the child must always exit
+                return 0
+            except BaseException as e:  # noqa: BLE001 - the child reports, then exits 1
                 try:
                     log.warning("Error rewriting the append only file: %s" % (getattr(e, "strerror", None) or e))
                 except BaseException:  # noqa: BLE001
                     pass
-            finally:
-                os._exit(code)
+                return 1
+
+        try:
+            pid = fork_child(server, rewrite)
+        except OSError as e:
+            log.warning("Can't rewrite append only file in background: fork: %s" % (e.strerror or e))
+            self.last_rewrite_ok = False
+            return False
         self.child_pid = pid
         self.child_start = time.time()
         self.rewrite_scheduled = False

@@ -19,11 +19,11 @@ through the object handed to ``install``.
 
 from __future__ import annotations
 
-import gc
 import os
 import signal
 import time
 
+from .child import fork_child, stop_child
 from .rdb import LoadResult, RdbError, RdbReader, default_aux, read_snapshot, write_snapshot
 
 MISCONF = (
@@ -37,7 +37,7 @@ BGSAVE_RETRY_DELAY = 5  # seconds between save-point retries after a failure
 AUTOSYNC_BYTES = 4 * 1024 * 1024  # rdb-save-incremental-fsync step
 
 
-class _FileSink:
+class FileSink:
     """A file the RDB writer streams into, fdatasync'ed every 4 MB when
     rdb-save-incremental-fsync is on (as Redis's rio auto-sync)."""
 
@@ -175,7 +175,7 @@ class Persistence:
         op = "rdbSaveRio"
         try:
             with f:
-                self.write_snapshot(_FileSink(f, bool(cfg.rdb_save_incremental_fsync)))
+                self.write_snapshot(FileSink(f, bool(cfg.rdb_save_incremental_fsync)))
                 op = "fflush"
                 f.flush()
                 op = "fsync"
@@ -227,41 +227,16 @@ class Persistence:
         self.dirty_before_bgsave = server.dirty
         self.last_bgsave_try = time.time()
         try:
-            pid = os.fork()
+            pid = fork_child(server, lambda: 0 if self._save_to_file() else 1)
         except OSError as e:
             self.last_bgsave_ok = False
             server.log.warning("Can't save in background: fork: %s" % (e.strerror or e))
             return False
-        if pid == 0:  # pragma: no cover - runs in the child
-            code = 1
-            try:
-                self._child_setup()
-                code = 0 if self._save_to_file() else 1
-            except BaseException:  # noqa: BLE001 - the child must always exit
-                code = 1
-            finally:
-                os._exit(code)
         self.child_pid = pid
         self.child_start = time.time()
         self.child_keys_total = server.keyspace.total_keys()
         server.log.notice("Background saving started by pid %d" % pid)
         return True
-
-    def _child_setup(self) -> None:  # pragma: no cover - runs in the child
-        """In the forked child: default signal dispositions (the parent's
-        handlers must not run here), no GC (it would touch, and copy, every
-        page of the snapshot), log lines tagged C."""
-        try:
-            signal.set_wakeup_fd(-1)
-        except (ValueError, OSError):
-            pass
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGHUP):
-            try:
-                signal.signal(sig, signal.SIG_DFL)
-            except (ValueError, OSError):
-                pass
-        gc.disable()
-        self.server.log.role = "C"
 
     def kill_child(self) -> None:
         """Stop a running BGSAVE child (SIGUSR1, as Redis: not an error)."""
@@ -419,7 +394,7 @@ class Persistence:
         replaces the dataset. Raises RdbError."""
         return self._load(stream, flush=True)
 
-    def _log_aux(self, res: LoadResult) -> None:
+    def log_aux(self, res: LoadResult) -> None:
         log = self.server.log
         ver = res.aux.get(b"redis-ver")
         if ver is not None:
@@ -446,7 +421,7 @@ class Persistence:
             reason = getattr(e, "strerror", None) if isinstance(e, OSError) else None
             server.log.warning("Fatal error loading the DB from %s: %s. Exiting." % (path, reason or e))
             raise SystemExit(1) from None
-        self._log_aux(res)
+        self.log_aux(res)
         if res.empty_keys_skipped:
             server.log.notice("Done loading RDB, keys loaded: %d, keys expired: %d, empty keys skipped: %d." % (res.keys_loaded, res.keys_expired, res.empty_keys_skipped))
         else:
@@ -573,19 +548,6 @@ def _replace_contents(db, data: dict, expires: dict) -> None:
     db.flush()
     db.data = data
     db.expires = expires
-
-
-def stop_child(pid: int) -> None:
-    """End a saving child as Redis does (SIGUSR1: it exits without
-    counting as a failure) and reap it."""
-    try:
-        os.kill(pid, signal.SIGUSR1)
-    except OSError:
-        pass
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
 
 
 def _unlink(path: str) -> None:

@@ -116,8 +116,8 @@ QUEUED = SimpleString(b"QUEUED")
 _OK_BYTES = b"+OK\r\n"
 _NULL2 = b"$-1\r\n"
 _NULL3 = b"_\r\n"
-_SMALL_INTS = [b":%d\r\n" % i for i in range(-1, 1024)]
-_HEADER_CACHE = [b"$%d\r\n" % i for i in range(1024)]
+SMALL_INTS = [b":%d\r\n" % i for i in range(-1, 1024)]
+HEADER_CACHE = [b"$%d\r\n" % i for i in range(1024)]
 _ARRAY_HEADER = [b"*%d\r\n" % i for i in range(256)]
 
 
@@ -141,28 +141,28 @@ def encode(value, resp3: bool = False) -> bytes:
     if t is bytes:
         n = len(value)
         if n < 1024:
-            return _HEADER_CACHE[n] + value + b"\r\n"
+            return HEADER_CACHE[n] + value + b"\r\n"
         return b"$%d\r\n%b\r\n" % (n, value)
     if value is OK:
         return _OK_BYTES
     out: list[bytes] = []
-    _encode_into(out, value, resp3)
+    encode_into(out, value, resp3)
     return b"".join(out)
 
 
-def _encode_into(out: list, value, resp3: bool) -> None:
+def encode_into(out: list, value, resp3: bool) -> None:
     t = type(value)
     if t is bytes or t is bytearray:
         n = len(value)
         if n < 1024:
-            out.append(_HEADER_CACHE[n])
+            out.append(HEADER_CACHE[n])
         else:
             out.append(b"$%d\r\n" % n)
         out.append(bytes(value))
         out.append(b"\r\n")
     elif t is int:
         if -1 <= value < 1023:
-            out.append(_SMALL_INTS[value + 1])
+            out.append(SMALL_INTS[value + 1])
         else:
             out.append(b":%d\r\n" % value)
     elif value is None:
@@ -171,7 +171,7 @@ def _encode_into(out: list, value, resp3: bool) -> None:
         n = len(value)
         out.append(_ARRAY_HEADER[n] if n < 256 else b"*%d\r\n" % n)
         for v in value:
-            _encode_into(out, v, resp3)
+            encode_into(out, v, resp3)
     elif t is SimpleString:
         out.append(b"+" + value + b"\r\n")
     elif t is ErrorReply:
@@ -182,8 +182,8 @@ def _encode_into(out: list, value, resp3: bool) -> None:
         else:
             out.append(b"*%d\r\n" % (2 * len(value)))
         for k, v in value:
-            _encode_into(out, k, resp3)
-            _encode_into(out, v, resp3)
+            encode_into(out, k, resp3)
+            encode_into(out, v, resp3)
     elif t is float:
         if resp3:
             out.append(b"," + format_double(value) + b"\r\n")
@@ -200,11 +200,11 @@ def _encode_into(out: list, value, resp3: bool) -> None:
     elif t is SetReply:
         out.append((b"~%d\r\n" if resp3 else b"*%d\r\n") % len(value))
         for v in value:
-            _encode_into(out, v, resp3)
+            encode_into(out, v, resp3)
     elif t is Push:
         out.append((b">%d\r\n" if resp3 else b"*%d\r\n") % len(value))
         for v in value:
-            _encode_into(out, v, resp3)
+            encode_into(out, v, resp3)
     elif t is Verbatim:
         if resp3:
             out.append(b"=%d\r\ntxt:%b\r\n" % (len(value) + 4, value))
@@ -222,7 +222,7 @@ def _encode_into(out: list, value, resp3: bool) -> None:
     elif isinstance(value, int):  # IntEnum and friends
         out.append(b":%d\r\n" % value)
     elif isinstance(value, (bytes, bytearray, memoryview)):
-        _encode_into(out, bytes(value), resp3)
+        encode_into(out, bytes(value), resp3)
     else:
         raise TypeError("cannot encode reply of type %s" % t.__name__)
 

@@ -18,35 +18,9 @@ from __future__ import annotations
 import os
 import time
 
-from ..client import FLAG_REPLICA
+from ..client import FLAG_REPLICA, ONLINE, WAIT_BGSAVE, ReplicaState
+from ..persistence.child import fork_child
 from ..protocol.resp import encode_command
-
-WAIT_BGSAVE = "wait_bgsave"
-SEND_BULK = "send_bulk"
-ONLINE = "online"
-
-
-class ReplicaState:
-    """What the primary knows of one attached replica (``c.repl``)."""
-
-    __slots__ = ("client", "state", "ack_offset", "ack_time", "listening_port", "ip_address", "capa", "job", "start_offset")
-
-    def __init__(self, client) -> None:
-        self.client = client
-        self.state = WAIT_BGSAVE
-        self.ack_offset = 0
-        self.ack_time = time.time()
-        self.listening_port = 0
-        self.ip_address = ""
-        self.capa: set[str] = set()
-        self.job: SnapshotJob | None = None
-        self.start_offset = 0
-
-    def ip(self) -> str:
-        if self.ip_address:
-            return self.ip_address
-        addr = self.client.addr
-        return addr.rsplit(":", 1)[0] if addr else ""
 
 
 class SnapshotJob:
@@ -65,25 +39,21 @@ class SnapshotJob:
         server = self.primary.server
         self.path = os.path.abspath("temp-repl-%d-%d.rdb" % (os.getpid(), id(self) & 0xFFFF))
         dump = self.primary.dump_snapshot
+        path = self.path
+
+        def snapshot() -> int:  # pragma: no cover - runs in the child
+            with open(path, "wb") as f:
+                dump(f)
+                f.flush()
+                os.fsync(f.fileno())
+            return 0
+
         try:
-            pid = os.fork()
+            pid = fork_child(server, snapshot)
         except OSError as e:
             server.log.warning("Can't fork for replication snapshot: %s" % e)
             return False
-        if pid == 0:  # child
-            code = 1
-            try:
-                with open(self.path, "wb") as f:
-                    dump(f)
-                    f.flush()
-                    os.fsync(f.fileno())
-                code = 0
-            except BaseException:  # noqa: BLE001 - the child must always exit
-                code = 1
-            finally:
-                os._exit(code)
         self.pid = pid
-        server.total_forks = getattr(server, "total_forks", 0) + 1
         server.log.notice(
             "Starting BGSAVE for SYNC with target: disk (child %d)" % pid
         )
@@ -125,7 +95,7 @@ class Primary:
         server = self.server
         prop = server.propagation
         conn = c.connection
-        st = getattr(c, "repl", None) or ReplicaState(c)
+        st = c.repl or ReplicaState(c)
         c.repl = st
         self._subscribe()
         c.flags |= FLAG_REPLICA
@@ -254,7 +224,7 @@ class Primary:
             return 0
 
     def detach(self, c) -> None:
-        st = getattr(c, "repl", None)
+        st = c.repl
         if st is None:
             return
         if st in self.replicas:
@@ -273,7 +243,7 @@ class Primary:
     # -- acks and WAIT -------------------------------------------------------------
 
     def on_ack(self, c, offset: int) -> None:
-        st = getattr(c, "repl", None)
+        st = c.repl
         if st is None:
             return
         if offset > st.ack_offset:

@@ -86,6 +86,7 @@ class ScriptEngine:
         self.rand_state = 0x1234ABCD330E
         self.client = server.internal_client()
         self.client.no_block = True
+        self.client.in_script = True  # Redis's CLIENT_SCRIPT
         self.caller = None
         self._new()
 
@@ -445,7 +446,7 @@ class ScriptEngine:
         processEventsWhileBlocked): their commands meet the BUSY check."""
         conns = {}
         for c in list(self.server.clients.values()):
-            conn = getattr(c, "connection", None)
+            conn = c.connection
             t = getattr(conn, "transport", None) if conn is not None else None
             if c is self.caller or t is None or conn.closing:
                 continue
