@@ -190,6 +190,16 @@ class Server:
         e = self._scripting
         return (len(e.scripts), e.scripts_memory) if e is not None else (0, 0)
 
+    def process_events_while_blocked(self, current: Client | None) -> None:
+        """Serve other clients while a long command holds the loop (a busy
+        script): the network layer reads and runs what they sent (they
+        meet the BUSY check), and their replies go out now."""
+        from .net.connection import process_events_while_blocked
+
+        process_events_while_blocked(self.clients.values(), current)
+        if self.pending_writes:
+            self.flush_writes()  # the loop is not running: reply now
+
     def call(self, c: Client, spec, args: list[bytes]):
         """Run a command through the one execution core (dispatch.call):
         EXEC's queued commands, a script's redis.call."""

@@ -19,6 +19,8 @@ rest of the client's pipeline here until they can run.
 from __future__ import annotations
 
 import asyncio
+import os
+import select
 import socket
 from collections import deque
 from time import time as _time
@@ -320,3 +322,40 @@ class ClientConnection(asyncio.Protocol):
         self.wbuf_bytes = 0
         if self.transport is not None:
             self.transport.abort()
+
+
+def process_events_while_blocked(clients, current) -> bool:
+    """Read what connected clients sent and run it while a long command
+    (a busy script) holds the loop, as Redis's processEventsWhileBlocked:
+    their commands meet the BUSY check. ``current``: the client running
+    the long command, skipped. True when some client was served (its
+    replies are queued: the caller flushes them, the loop not running)."""
+    conns = {}
+    for c in list(clients):
+        conn = c.connection
+        t = getattr(conn, "transport", None) if conn is not None else None
+        if c is current or t is None or conn.closing:
+            continue
+        sock = t.get_extra_info("socket")
+        if sock is None:
+            continue
+        try:
+            conns[sock.fileno()] = conn
+        except (OSError, ValueError):
+            continue
+    if not conns:
+        return False
+    try:
+        readable, _w, _x = select.select(list(conns), [], [], 0)
+    except (OSError, ValueError):
+        return False
+    served = False
+    for fd in readable:
+        try:
+            data = os.read(fd, 65536)
+        except OSError:
+            continue
+        if data:
+            conns[fd].data_received(data)
+            served = True
+    return served

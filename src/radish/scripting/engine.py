@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
-import select
 import time
 
 from .. import REDIS_VERSION
@@ -436,44 +434,10 @@ class ScriptEngine:
                 "the script using the SCRIPT KILL command. Script name is: %s."
                 % ((time.monotonic() - self.start) * 1000, self.sha.decode())
             )
-        self._serve_others()
+        server.process_events_while_blocked(self.caller)
         if self.kill_requested or server.shutdown_requested:
             return b"ERR Script killed by user with SCRIPT KILL..."
         return None
-
-    def _serve_others(self) -> None:
-        """Read what other clients sent and run it (as Redis's
-        processEventsWhileBlocked): their commands meet the BUSY check."""
-        conns = {}
-        for c in list(self.server.clients.values()):
-            conn = c.connection
-            t = getattr(conn, "transport", None) if conn is not None else None
-            if c is self.caller or t is None or conn.closing:
-                continue
-            sock = t.get_extra_info("socket")
-            if sock is None:
-                continue
-            try:
-                conns[sock.fileno()] = conn
-            except (OSError, ValueError):
-                continue
-        if not conns:
-            return
-        try:
-            readable, _w, _x = select.select(list(conns), [], [], 0)
-        except (OSError, ValueError):
-            return
-        for fd in readable:
-            try:
-                data = os.read(fd, 65536)
-            except (BlockingIOError, InterruptedError):
-                continue
-            except OSError:
-                continue
-            if data:
-                conns[fd].data_received(data)
-        if self.server.pending_writes:
-            self.server.flush_writes()  # the loop is not running: reply now
 
     def kill(self) -> None:
         """SCRIPT KILL: stop the running script unless it has written."""
