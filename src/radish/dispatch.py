@@ -401,8 +401,8 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool = True) 
                 if r is BLOCKED:
                     return i
                 out.append(r)
-            if c.close_after_reply or server.pause_mode is not None:
-                return i
+            if c.close_after_reply or server.pause_mode is not None or not c.authenticated:
+                return i  # (RESET made the client authenticate again: the caller checks the rest)
             plain = _plain(c, server)
             listening = prop.subscribers or prop.backlog.active
             continue

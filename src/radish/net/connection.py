@@ -23,9 +23,20 @@ import socket
 from collections import deque
 from time import time as _time
 
+from .. import errors as E
 from ..dispatch import BLOCKED, process_command, run_batch
-from ..protocol.parser import make_request_parser
+from ..protocol.parser import make_request_parser, unauthenticated_violation
 from ..protocol.resp import encode_error
+
+_PROTECTED_MODE_DENIED = ("-%s\r\n" % E.PROTECTED_MODE_DENIED).encode()
+
+
+def _is_local(peer) -> bool:
+    """Redis's islocalClient: a unix socket, or TCP from 127.0.0.1 or ::1
+    (exactly those addresses)."""
+    if not isinstance(peer, tuple):
+        return True
+    return peer[0] in ("127.0.0.1", "::1")
 
 
 def _fmt_addr(info) -> str:
@@ -90,8 +101,20 @@ class ClientConnection(asyncio.Protocol):
             transport.close()
             self.closing = True
             return
+        peer = transport.get_extra_info("peername")
+        cfg = server.config
+        if cfg.protected_mode and not cfg.requirepass and not _is_local(peer):
+            # Redis's clientAcceptHandler: the client was created (its id
+            # is used up), gets the explanation and is closed.
+            server.remove_client(server.new_client(_fmt_addr(peer)))
+            server.stats.rejected_conn += 1
+            transport.pause_reading()  # what it sent stays unread, as in Redis
+            transport.write(_PROTECTED_MODE_DENIED)
+            transport.close()
+            self.closing = True
+            return
         c = server.new_client(
-            _fmt_addr(transport.get_extra_info("peername")),
+            _fmt_addr(peer),
             _fmt_addr(transport.get_extra_info("sockname")),
             fd,
         )
@@ -132,6 +155,9 @@ class ClientConnection(asyncio.Protocol):
         stats.net_input_bytes += len(data)
         stats.total_reads += 1
         c.last_interaction = _time()
+        if not c.authenticated:
+            self._parse_stepwise(data)
+            return
         cmds, err = self.parser.feed_and_parse(data)
         if self.pending or server.pause_mode is not None or c.blocked is not None:
             self.parked_bytes += len(data)
@@ -178,6 +204,31 @@ class ClientConnection(asyncio.Protocol):
         if not self.closing:
             self._check_query_buffer()
 
+    def _parse_stepwise(self, data: bytes) -> None:
+        """A client that must authenticate first: the parser applies Redis's
+        pre-AUTH limits (a multibulk over 10 arguments, a bulk over 16384
+        bytes) and frames one command at a time, which runs before the
+        next is framed, so a successful AUTH lifts the limits for the rest
+        of the read (as Redis's processInputBuffer). Also used to frame
+        what is left in the parser once a parked command has run."""
+        c = self.client
+        parser = self.parser
+        parser.auth_required = not c.authenticated
+        cmds, err = parser.feed_and_parse(data)
+        while cmds or err is not None:
+            self.pending.extend(cmds)
+            if err is not None:
+                self.pending.append(err)  # type: ignore[arg-type]
+            if not self.processing and c.blocked is None:
+                self.run_pending()
+            if self.closing or err is not None or self.pending or not parser.buffered():
+                break
+            parser.auth_required = not c.authenticated
+            cmds, err = parser.feed_and_parse(b"")
+        parser.auth_required = not c.authenticated
+        if not self.closing:
+            self._check_query_buffer()
+
     # -- processing --------------------------------------------------------
 
     def run_pending(self) -> None:
@@ -197,6 +248,10 @@ class ClientConnection(asyncio.Protocol):
                 if c.blocked is not None:
                     break
                 args = pending[0]
+                if not c.authenticated and not isinstance(args, Exception):
+                    violation = unauthenticated_violation(args)
+                    if violation is not None:
+                        pending[0] = args = violation
                 if isinstance(args, Exception):
                     pending.clear()
                     out.append(encode_error(str(args)))
@@ -241,6 +296,10 @@ class ClientConnection(asyncio.Protocol):
             return
         if self.pending:
             self.run_pending()
+            if not self.pending and not self.closing and self.parser.buffered():
+                # Commands framed one at a time (before AUTH) left the rest
+                # of their read in the parser.
+                self._parse_stepwise(b"")
         elif not self.write_paused:
             self.transport.resume_reading()
 
