@@ -395,6 +395,13 @@ class Server:
             ks.expired_stale_perc = perc * 0.05 + ks.expired_stale_perc * 0.95
 
     def _client_timeouts(self) -> None:
+        """Once a second: clients past their soft output-buffer limit for
+        too long (Redis's clientsCron), then idle clients past ``timeout``."""
+        for c in list(self.clients.values()):
+            if c.obuf_soft_since is not None:
+                conn = getattr(c, "connection", None)
+                if conn is not None:
+                    conn.check_output_limits(from_cron=True)
         timeout = self.config.timeout
         if not timeout:
             return
