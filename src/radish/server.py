@@ -17,6 +17,7 @@ import signal
 import socket
 import sys
 import time
+from collections import deque
 
 from . import REDIS_VERSION, __version__
 from . import errors as E
@@ -121,6 +122,9 @@ class Server:
         self.pause_until = 0.0
         self.paused_clients: list = []
         self.pending_writes: list = []  # connections with output to flush
+        # Largest client output buffer of each of the last 8 seconds (INFO
+        # client_recent_max_output_buffer, as Redis's CLIENTS_PEAK_MEM_USAGE_SLOTS).
+        self.output_buffer_peaks: deque[int] = deque(maxlen=8)
         self.blocked_clients = 0
         self.lastsave = int(time.time())
         self.rdb_changes_since_last_save = 0
@@ -395,13 +399,19 @@ class Server:
             ks.expired_stale_perc = perc * 0.05 + ks.expired_stale_perc * 0.95
 
     def _client_timeouts(self) -> None:
-        """Once a second: clients past their soft output-buffer limit for
-        too long (Redis's clientsCron), then idle clients past ``timeout``."""
+        """Once a second (Redis's clientsCron): clients over their output
+        buffer limits (a limit lowered by CONFIG SET, a soft limit held too
+        long) are closed, the recent output-buffer peak is noted, then idle
+        clients past ``timeout`` are closed."""
+        peak = 0
         for c in list(self.clients.values()):
-            if c.obuf_soft_since is not None:
-                conn = getattr(c, "connection", None)
-                if conn is not None:
-                    conn.check_output_limits(from_cron=True)
+            conn = getattr(c, "connection", None)
+            if conn is None:
+                continue
+            if conn.check_output_limits(from_cron=True):
+                continue
+            peak = max(peak, conn.output_buffer_usage())
+        self.output_buffer_peaks.append(peak)
         timeout = self.config.timeout
         if not timeout:
             return
@@ -590,6 +600,15 @@ class Server:
     def role(self) -> str:
         repl = self.replication
         return "slave" if repl is not None and repl.is_replica() else "master"
+
+    def recent_max_output_buffer(self) -> int:
+        """The largest client output buffer now or in the last seconds."""
+        now = 0
+        for c in self.clients.values():
+            conn = getattr(c, "connection", None)
+            if conn is not None and conn.transport is not None:
+                now = max(now, conn.output_buffer_usage())
+        return max(now, max(self.output_buffer_peaks, default=0))
 
     def connected_clients(self) -> int:
         return sum(1 for c in self.clients.values() if not c.flags & FLAG_REPLICA)

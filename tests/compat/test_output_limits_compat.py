@@ -169,3 +169,29 @@ def test_replica_that_stops_reading_is_dropped(start):
         assert closed
     finally:
         s.stop()
+
+
+@pytest.mark.parametrize("start", [start_radish, start_redis], ids=["radish", "redis"])
+def test_output_buffer_is_reported_and_a_new_limit_applies(start):
+    s = start()
+    try:
+        r = s.client()
+        r.set("big", b"x" * MB)
+        slow = slow_reader(s.port)
+        slow.sendall(b"CLIENT SETNAME slow\r\n")
+        assert slow.recv(5) == b"+OK\r\n"
+        slow.sendall(b"GET big\r\n" * 20)  # unlimited by default: all kept
+
+        def omem() -> int:
+            return next((c["omem"] for c in r.client_list() if c["name"] == "slow"), 0)
+
+        assert wait_for(lambda: int(omem()) > 4 * MB)
+        assert wait_for(lambda: r.info("clients")["client_recent_max_output_buffer"] >= int(omem()))
+        r.config_set("client-output-buffer-limit", "normal 2mb 0 0")
+        slow.sendall(b"PING\r\n")
+        # Closed by its next reply or by the once-a-second check of every client.
+        assert wait_for(lambda: r.info("clients")["connected_clients"] == 1)
+        assert "for overcoming of output buffer limits." in s.log()
+        slow.close()
+    finally:
+        s.stop()
