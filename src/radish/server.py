@@ -508,7 +508,7 @@ class Server:
         if cfg.port:
             socks = self.bind_sockets(list(cfg.bind), cfg.port)  # type: ignore[assignment]
             if socks is None:
-                self.log.warning("Failed listening on port %d (tcp), aborting." % cfg.port)
+                self.log.warning("Failed listening on port %d (TCP), aborting." % cfg.port)
                 raise SystemExit(1)
         if not socks:
             self.log.warning("Configured to not listen anywhere, exiting.")

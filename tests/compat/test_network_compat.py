@@ -4,10 +4,12 @@ an unauthenticated client may send must match Redis 7.0 exactly."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
 import subprocess
+import tempfile
 
 import pytest
 import redis
@@ -121,10 +123,34 @@ def test_config_set_bind_rebinds(servers):
     )
 
 
+def _startup_failure(start, *args: str) -> list[str]:
+    """The log lines (without pid and time) of a server that must not start."""
+    workdir = tempfile.mkdtemp(prefix="radish-bind-")
+    with pytest.raises(RuntimeError, match="exited early with 1"):
+        start(*args, workdir=workdir)
+    with open(os.path.join(workdir, "server.log")) as f:
+        lines = [line.split(" ", 5)[-1].rstrip("\n") for line in f if "listening" in line]
+    return [re.sub(r":\d+:", ":<port>:", re.sub(r"port \d+", "port <port>", line)) for line in lines]
+
+
 def test_bind_to_a_missing_address_fails_at_startup():
-    for start in (start_radish, start_redis):
-        with pytest.raises(RuntimeError, match="exited early with 1"):
-            start("--bind", "192.0.2.1")
+    mine = _startup_failure(start_radish, "--bind", "192.0.2.1")
+    assert mine == _startup_failure(start_redis, "--bind", "192.0.2.1")
+    assert mine == [
+        "# Warning: Could not create server TCP listening socket 192.0.2.1:<port>: bind: Cannot assign requested address",
+        "# Failed listening on port <port> (TCP), aborting.",
+    ]
+
+
+def test_port_in_use_fails_at_startup():
+    with socket.socket() as busy:
+        busy.bind(("0.0.0.0", 0))
+        busy.listen(1)
+        port = str(busy.getsockname()[1])
+        # The second --port wins over the one the helpers pass first.
+        mine = _startup_failure(start_radish, "--port", port)
+        assert mine == _startup_failure(start_redis, "--port", port)
+    assert mine[0] == "# Warning: Could not create server TCP listening socket *:<port>: bind: Address already in use"
 
 
 # -- protected mode ---------------------------------------------------------------
