@@ -10,12 +10,14 @@
  * same loop in Python for installs without a compiler. Keep the two in
  * step (tests/unit/test_fastpath.py runs both on the same commands).
  *
- * run_fast(c, cmds, start, out, fast, ks, stats, blocking, server) -> int
+ * run_fast(c, cmds, start, out, fast, ks, stats, blocking, server, budget) -> int
  *   Runs cmds[start:] while they are data commands known to ``fast``
  *   (spelling -> (spec, handler, arity, name), filled by the ``miss``
  *   callback) with a valid arity. Returns the index of the first command
  *   it did not run, or ~consumed when the batch must end (the client was
- *   parked by a blocking command).
+ *   parked by a blocking command). With ``budget`` >= 0 it also returns
+ *   once the replies it appended reach ``budget`` bytes, so the caller can
+ *   enforce client-output-buffer-limit before running more.
  *
  * Per command, as run_batch: one clock reading (it sets ks.now_ms and
  * ks.expire_now, and ends the previous command's INFO commandstats time,
@@ -52,6 +54,7 @@ static PyObject *s_now_ms, *s_expire_now, *s_last_cmd, *s_calls, *s_usec, *s_num
 typedef struct {
     char *p;
     Py_ssize_t len, cap;
+    Py_ssize_t handed; /* bytes already in ``out`` (for the output budget) */
     char small[8192];
 } OutBuf;
 
@@ -102,6 +105,7 @@ ob_flush(OutBuf *b, PyObject *out)
         return -1;
     int r = PyList_Append(out, chunk);
     Py_DECREF(chunk);
+    b->handed += b->len;
     b->len = 0;
     return r;
 }
@@ -244,8 +248,8 @@ propagate(PyObject *c, PyObject *args, PyObject *server, PyObject *prop, long lo
 static PyObject *
 run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
 {
-    if (argc != 9) {
-        PyErr_SetString(PyExc_TypeError, "run_fast takes 9 arguments");
+    if (argc != 10) {
+        PyErr_SetString(PyExc_TypeError, "run_fast takes 10 arguments");
         return NULL;
     }
     if (finish_cb == NULL) {
@@ -257,6 +261,11 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     PyObject *server = argv[8]; /* None while nobody listens to the funnel */
     Py_ssize_t i = PyLong_AsSsize_t(argv[2]);
     if (i == -1 && PyErr_Occurred())
+        return NULL;
+    /* Output budget: stop once the replies of this call reach it (the
+     * caller checks client-output-buffer-limit); -1 for none. */
+    Py_ssize_t budget = PyLong_AsSsize_t(argv[9]);
+    if (budget == -1 && PyErr_Occurred())
         return NULL;
     if (i < 0) {
         PyErr_SetString(PyExc_ValueError, "run_fast: negative start");
@@ -271,6 +280,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     ob.p = ob.small;
     ob.len = 0;
     ob.cap = sizeof(ob.small);
+    ob.handed = 0;
     Counters k = {NULL, 0, 0, 0};
     Py_ssize_t ret = -1; /* set on every way out but errors */
     long long last_ms = -1;
@@ -401,6 +411,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
             } else { /* large value: no copy, the writer joins once */
                 ok = ob_put(&ob, head, hl) == 0 && ob_flush(&ob, out) == 0
                      && PyList_Append(out, result) == 0 && ob_put(&ob, "\r\n", 2) == 0;
+                ob.handed += len;
             }
         } else if (result == OK) {
             ok = ob_put(&ob, "+OK\r\n", 5) == 0;
@@ -459,6 +470,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
                 ok = ob_put(&ob, PyBytes_AS_STRING(reply), PyBytes_GET_SIZE(reply)) == 0;
             } else { /* a large reply goes out as it is */
                 ok = ob_flush(&ob, out) == 0 && PyList_Append(out, reply) == 0;
+                ob.handed += PyBytes_GET_SIZE(reply);
             }
             Py_DECREF(reply);
             result = NULL;
@@ -482,6 +494,10 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
         if (t1 > t0)
             k.usec += t1 / 1000 - t0 / 1000;
         t0 = t1;
+        if (budget >= 0 && ob.handed + ob.len >= budget) {
+            ret = i + 1; /* the caller checks the output limits */
+            break;
+        }
     }
     if (ret == -1)
         ret = i;

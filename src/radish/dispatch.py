@@ -367,11 +367,14 @@ C_RUN_FAST = _fastpath.run_fast if _fastpath is not None else None
 _run_fast = None if NO_EXTENSIONS else C_RUN_FAST
 
 
-def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None = None) -> int:
+def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None = None, budget: int = -1) -> int:
     """Run the commands of one read in order, appending encoded replies to
     ``out``; returns how many were consumed. Stops early when the client
     blocked (``c.blocked`` is set), must close, or the server paused; the
-    caller queues the rest.
+    caller queues the rest. With ``budget`` >= 0 it also stops once the
+    replies appended reach ``budget`` bytes, so that the caller can apply
+    client-output-buffer-limit before running more (as Redis checks it on
+    every reply).
 
     This is ``process_command`` + ``call`` with the checks hoisted: the
     client and server state they test (``direct_ok``) can only change
@@ -398,14 +401,24 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
     ran = 0  # fast commands not yet added to stats.numcommands
     n = len(cmds)
     i = 0
+    # Output budget: bytes of ``out`` already counted, and where counting resumes.
+    produced = 0
+    counted = len(out)
     t0 = _time_ns()
     while i < n:
         if run_fast is not None and plain:
-            i = run_fast(c, cmds, i, out, fast, ks, stats, blocking, server if listening else None)
+            before = len(out)
+            i = run_fast(c, cmds, i, out, fast, ks, stats, blocking, server if listening else None,
+                         budget - produced if budget >= 0 else -1)
             if i < 0:  # parked by a blocking command
                 return ~i
             if i == n:
                 break
+            if budget >= 0:
+                produced += sum(map(len, out[before:]))
+                counted = len(out)
+                if produced >= budget:
+                    return i
             t0 = _time_ns()
         args = cmds[i]
         i += 1
@@ -425,8 +438,13 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
                 if r is BLOCKED:
                     return i
                 out.append(r)
-            if c.close_after_reply or server.pause_mode is not None:
-                return i
+            if c.close_after_reply or server.pause_mode is not None or not c.authenticated:
+                return i  # (RESET made the client authenticate again: the caller checks the rest)
+            if budget >= 0:
+                produced += sum(map(len, out[counted:]))
+                counted = len(out)
+                if produced >= budget:
+                    return i
             plain = direct_ok(c, server)
             listening = prop.subscribers or prop.backlog.active
             continue
@@ -489,5 +507,11 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
         if t1 > t0:
             spec.usec += t1 // 1000 - t0 // 1000
         t0 = t1
+        if budget >= 0:
+            produced += sum(map(len, out[counted:]))
+            counted = len(out)
+            if produced >= budget:
+                stats.numcommands += ran
+                return i
     stats.numcommands += ran
     return n

@@ -19,8 +19,6 @@ through ``client.connection`` and the server through the object it is given.
 
 from __future__ import annotations
 
-import time
-
 from .globmatch import compile_glob
 from .protocol.resp import Push, encode
 
@@ -115,30 +113,8 @@ class PubSub:
         conn = c.connection
         if conn is None or c.closed:
             return
+        # The connection applies client-output-buffer-limit (pubsub class).
         conn.write(frames.for_client(c))
-        hard, soft, seconds = self.server.config.client_output_buffer_limit["pubsub"]
-        if not hard and not soft:
-            return
-        size = conn.output_size()
-        over = False
-        if hard and size > hard:
-            over = True
-        elif soft and size > soft:
-            now = time.monotonic()
-            since = c.obuf_soft_since
-            if since is None:
-                c.obuf_soft_since = now
-            elif now - since > seconds:
-                over = True
-        else:
-            c.obuf_soft_since = None
-        if over:
-            self.server.log.warning(
-                "Client id=%d addr=%s scheduled to be closed ASAP for overcoming of output buffer limits."
-                % (c.id, c.addr)
-            )
-            self.drop_client(c)
-            self.server.kill_client(c)
 
     # -- introspection (PUBSUB, INFO) ------------------------------------------
 

@@ -9,6 +9,7 @@ module imports it.
 from __future__ import annotations
 
 import asyncio
+import errno
 import os
 import resource
 import secrets
@@ -16,6 +17,7 @@ import signal
 import socket
 import sys
 import time
+from collections import deque
 
 from . import REDIS_VERSION, __version__
 from . import errors as E
@@ -118,6 +120,7 @@ class Server:
         self.pid = os.getpid()
         self.executable = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
         self.listeners: list[asyncio.AbstractServer] = []
+        self._unattached_socks: list[socket.socket] = []  # bound, not yet served
         self.loop: asyncio.AbstractEventLoop | None = None
         self.shutdown_requested = False
         self.shutdown_event: asyncio.Event | None = None
@@ -127,6 +130,9 @@ class Server:
         self.pause_until = 0.0
         self.paused_clients: list = []
         self.pending_writes: list = []  # connections with output to flush
+        # Largest client output buffer of each of the last 8 seconds (INFO
+        # client_recent_max_output_buffer, as Redis's CLIENTS_PEAK_MEM_USAGE_SLOTS).
+        self.output_buffer_peaks: deque[int] = deque(maxlen=8)
         self.blocked_clients = 0
         self.lastsave = int(time.time())
         self.rdb_changes_since_last_save = 0
@@ -311,20 +317,22 @@ class Server:
             if not value:
                 for cl in self.clients.values():
                     cl.authenticated = True
+                    conn = getattr(cl, "connection", None)
+                    if conn is not None:
+                        conn.parser.auth_required = False
 
         def on_port(value) -> None:
-            if self.loop is not None:
-                self.rebind(self._binds(), int(value))
+            if self.loop is not None and not self.rebind(list(cfg.bind), int(value)):
+                from .config import ConfigError
+
+                raise ConfigError("Unable to listen on this port. Check server logs.")
 
         def on_bind(value) -> None:
-            if self.loop is None:
-                return
-            from .config import ConfigError
+            if self.loop is not None and not self.rebind(list(value), cfg.port):
+                from .config import ConfigError
 
-            try:
-                self.rebind(list(value), cfg.port)
-            except ConfigError:
-                raise ConfigError("Failed to bind to specified addresses.") from None
+                self.log.warning("Failed to bind")
+                raise ConfigError("Failed to bind to specified addresses.")
 
         def on_eviction(_value) -> None:
             self.keyspace.configure_eviction(cfg.maxmemory_policy, cfg.lfu_log_factor, cfg.lfu_decay_time)
@@ -430,6 +438,19 @@ class Server:
             ks.expired_stale_perc = perc * 0.05 + ks.expired_stale_perc * 0.95
 
     def _client_timeouts(self) -> None:
+        """Once a second (Redis's clientsCron): clients over their output
+        buffer limits (a limit lowered by CONFIG SET, a soft limit held too
+        long) are closed, the recent output-buffer peak is noted, then idle
+        clients past ``timeout`` are closed."""
+        peak = 0
+        for c in list(self.clients.values()):
+            conn = getattr(c, "connection", None)
+            if conn is None:
+                continue
+            if conn.check_output_limits(from_cron=True):
+                continue
+            peak = max(peak, conn.output_buffer_usage())
+        self.output_buffer_peaks.append(peak)
         timeout = self.config.timeout
         if not timeout:
             return
@@ -445,98 +466,94 @@ class Server:
 
     # -- lifecycle ---------------------------------------------------------------
 
-    def bind_sockets(self, binds: list[str], port: int) -> list[socket.socket]:
-        """Bind listening sockets for ``binds`` ('-' prefix = optional,
-        '*' = all IPv4, '::*' = all IPv6). Raises OSError with Redis's
-        message if a mandatory address cannot be bound."""
+    def bind_sockets(self, binds: list[str], port: int) -> list[socket.socket] | None:
+        """Redis's listenToPort: one listening socket per bind address, with
+        ``tcp-backlog``. ``*`` is every IPv4 address, ``::*`` every IPv6
+        one; a ``-`` prefix makes an address that is not available here
+        (EADDRNOTAVAIL) optional, and an address family the host lacks is
+        skipped. Each failure logs Redis's warning; a fatal one closes what
+        was bound and returns None."""
         socks: list[socket.socket] = []
-        try:
-            for addr in binds:
-                optional = addr.startswith("-")
-                host = addr.lstrip("-")
-                if host == "*":
-                    host = "0.0.0.0"
-                elif host == "::*":
-                    host = "::"
-                family = socket.AF_INET6 if ":" in host else socket.AF_INET
-                try:
-                    sock = socket.socket(family, socket.SOCK_STREAM)
-                except OSError:
-                    if optional or family == socket.AF_INET6:
-                        continue
-                    raise
-                try:
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                    if family == socket.AF_INET6:
-                        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-                    sock.bind((host, port))
-                    sock.listen(self.config.tcp_backlog)
-                    sock.setblocking(False)
-                except OSError as e:
+        backlog = self.config.tcp_backlog
+        for addr in binds:
+            optional = addr.startswith("-")
+            if optional:
+                addr = addr[1:]
+            try:
+                sock = _tcp_server(addr, port, backlog)
+            except OSError as e:
+                self.log.warning("Warning: Could not create server TCP listening socket %s:%d: %s" % (addr, port, e.strerror))
+                if e.errno == errno.EADDRNOTAVAIL and optional:
+                    continue
+                if e.errno in _SKIPPED_BIND_ERRNOS:
+                    continue
+                for sock in socks:
                     sock.close()
-                    if optional or (host == "::1" and _ipv6_unavailable(e)):
-                        continue
-                    raise OSError(
-                        e.errno, "Could not create server TCP listening socket %s:%d: %s" % (host, port, e.strerror or e)
-                    ) from None
-                socks.append(sock)
-        except OSError:
-            for sock in socks:
-                sock.close()
-            raise
+                return None
+            socks.append(sock)
         return socks
-
-    def _binds(self) -> list[str]:
-        cfg = self.config
-        if not cfg.is_changed("bind"):
-            # Like the redis.conf Redis ships: loopback only unless told otherwise.
-            return ["127.0.0.1", "-::1"]
-        return list(cfg.bind)
 
     async def _listen(self, socks: list[socket.socket]) -> None:
         from .net.connection import ClientConnection
 
+        backlog = self.config.tcp_backlog
         for sock in socks:
-            srv = await self.loop.create_server(lambda: ClientConnection(self), sock=sock)
+            if sock.fileno() < 0:  # closed by a rebind meanwhile
+                continue
+            # asyncio and uvloop call listen() again: give them the backlog.
+            srv = await self.loop.create_server(lambda: ClientConnection(self), sock=sock, backlog=backlog)
             self.listeners.append(srv)
 
-    def rebind(self, binds: list[str], port: int) -> None:
-        """CONFIG SET port / bind: bind the new sockets first (so a failure
-        leaves the old ones serving), then swap."""
-        from .config import ConfigError
-
-        socks: list[socket.socket] = []
-        if port:
-            try:
-                socks = self.bind_sockets(binds, port)
-            except OSError as e:
-                self.log.warning(str(e.strerror or e))
-                raise ConfigError("Unable to listen on this port. Check server logs.") from None
+    def _close_listeners(self) -> None:
         for srv in self.listeners:
             srv.close()
         self.listeners = []
-        if socks:
-            self.loop.create_task(self._listen(socks))
+        for sock in self._unattached_socks:
+            sock.close()
+        self._unattached_socks = []
+
+    def _attach(self, socks: list[socket.socket]) -> None:
+        """Serve ``socks`` (bound and listening already, so nothing is lost
+        before the loop picks them up)."""
+        self._unattached_socks = list(socks)
+
+        async def attach() -> None:
+            mine = [s for s in socks if s in self._unattached_socks]
+            self._unattached_socks = [s for s in self._unattached_socks if s not in mine]
+            await self._listen(mine)
+
+        self.loop.create_task(attach())
+
+    def rebind(self, binds: list[str], port: int) -> bool:
+        """CONFIG SET port / bind (Redis's changeListenPort /
+        changeBindAddr): close the listeners, then bind the new addresses.
+        False (after logging why) when they cannot all be bound; CONFIG
+        SET then puts the old values back, which binds them again."""
+        self._close_listeners()
+        if not port:
+            return True
+        socks = self.bind_sockets(binds, port)
+        if socks is None:
+            return False
+        self._attach(socks)
+        return True
 
     async def start(self) -> None:
         """Bind the listeners and start the cron."""
         self.loop = asyncio.get_running_loop()
         self.shutdown_event = asyncio.Event()
         cfg = self.config
-        binds = self._binds()
-        if not binds:
+        socks: list[socket.socket] = []
+        if cfg.port:
+            socks = self.bind_sockets(list(cfg.bind), cfg.port)  # type: ignore[assignment]
+            if socks is None:
+                self.log.warning("Failed listening on port %d (TCP), aborting." % cfg.port)
+                raise SystemExit(1)
+        if not socks:
             self.log.warning("Configured to not listen anywhere, exiting.")
             raise SystemExit(1)
-        if cfg.port:
-            try:
-                socks = self.bind_sockets(binds, cfg.port)
-            except OSError as e:
-                self.log.warning(str(e.strerror or e))
-                raise SystemExit(1) from None
-            if not socks:
-                self.log.warning("Failed listening on port %d (tcp), aborting." % cfg.port)
-                raise SystemExit(1)
-            await self._listen(socks)
+        _check_tcp_backlog(self.log, cfg.tcp_backlog)
+        await self._listen(socks)
         self._schedule_cron()
         self.replication.start()
 
@@ -603,8 +620,7 @@ class Server:
     async def close(self) -> None:
         if self._cron_handle is not None:
             self._cron_handle.cancel()
-        for srv in self.listeners:
-            srv.close()
+        self._close_listeners()
         self.flush_writes()
         for c in list(self.clients.values()):
             conn = c.connection
@@ -624,12 +640,82 @@ class Server:
         repl = self.replication
         return "slave" if repl is not None and repl.is_replica() else "master"
 
+    def recent_max_output_buffer(self) -> int:
+        """The largest client output buffer now or in the last seconds."""
+        now = 0
+        for c in self.clients.values():
+            conn = getattr(c, "connection", None)
+            if conn is not None and conn.transport is not None:
+                now = max(now, conn.output_buffer_usage())
+        return max(now, max(self.output_buffer_peaks, default=0))
+
     def connected_clients(self) -> int:
         return sum(1 for c in self.clients.values() if not c.flags & FLAG_REPLICA)
 
 
-def _ipv6_unavailable(e: OSError) -> bool:
-    return e.errno in (socket.EAI_ADDRFAMILY if hasattr(socket, "EAI_ADDRFAMILY") else -1, 97, 99, -9)
+# listenToPort skips an address whose family or protocol the host lacks.
+_SKIPPED_BIND_ERRNOS = frozenset(
+    getattr(errno, name) for name in ("ENOPROTOOPT", "EPROTONOSUPPORT", "ESOCKTNOSUPPORT", "EPFNOSUPPORT", "EAFNOSUPPORT")
+    if hasattr(errno, name)
+)
+
+
+def _tcp_server(addr: str, port: int, backlog: int) -> socket.socket:
+    """anet.c's _anetTcpServer: a listening, non-blocking socket on the first
+    address ``addr`` resolves to (IPv6 when it holds a ':', then IPV6_V6ONLY).
+    OSError's strerror is Redis's neterr text."""
+    v6 = ":" in addr
+    family = socket.AF_INET6 if v6 else socket.AF_INET
+    host = None if addr == "*" or (v6 and addr == "::*") else addr
+    try:
+        infos = socket.getaddrinfo(host, port, family, socket.SOCK_STREAM, 0, socket.AI_PASSIVE)
+    except socket.gaierror as e:
+        raise OSError(e.errno, e.strerror) from None
+    last = 0
+    for af, kind, proto, _name, sa in infos:
+        try:
+            sock = socket.socket(af, kind, proto)
+        except OSError as e:
+            last = e.errno or 0
+            continue
+        try:
+            if v6:
+                try:
+                    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                except OSError as e:
+                    raise OSError(e.errno, "setsockopt: %s" % e.strerror) from None
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            except OSError as e:
+                raise OSError(e.errno, "setsockopt SO_REUSEADDR: %s" % e.strerror) from None
+            try:
+                sock.bind(sa)
+            except OSError as e:
+                raise OSError(e.errno, "bind: %s" % e.strerror) from None
+            try:
+                sock.listen(backlog)
+            except OSError as e:
+                raise OSError(e.errno, "listen: %s" % e.strerror) from None
+            sock.setblocking(False)
+        except OSError:
+            sock.close()
+            raise
+        return sock
+    raise OSError(last, "unable to bind socket, errno: %d" % last)
+
+
+def _check_tcp_backlog(log: Logger, backlog: int) -> None:
+    """Redis's checkTcpBacklogSettings: warn when the kernel caps the backlog."""
+    try:
+        with open("/proc/sys/net/core/somaxconn") as f:
+            somaxconn = int(f.readline().strip() or 0)
+    except (OSError, ValueError):
+        return
+    if 0 < somaxconn < backlog:
+        log.warning(
+            "WARNING: The TCP backlog setting of %d cannot be enforced because "
+            "/proc/sys/net/core/somaxconn is set to the lower value of %d." % (backlog, somaxconn)
+        )
 
 
 def install_signal_handlers(server: Server) -> None:

@@ -220,3 +220,25 @@ def test_writes_reach_the_funnel_in_order():
     sent = c_state["propagated"]
     assert [cmd[0] for cmd in sent] == [b"SET", b"INCR", b"SET", b"LPUSH", b"LPOP", b"SET", b"DEL"]
     assert sent[2][3] == b"PXAT"  # relative expiry made absolute
+
+
+@needs_c
+@pytest.mark.parametrize("budget", [0, 1, 10, 5000, 20_000, 10**9])
+def test_output_budget_stops_both_loops_at_the_same_command(budget):
+    # run_batch returns once the replies reach the budget, so that the
+    # network layer can apply client-output-buffer-limit before running more.
+    cmds = [[b"SET", b"k", b"x" * 3000], [b"GET", b"k"], [b"GET", b"k"], [b"INCR", b"n"], [b"PING"],
+            [b"CLIENT", b"GETNAME"], [b"GET", b"k"], [b"LPUSH", b"l", b"a"], [b"LRANGE", b"l", b"0", b"-1"],
+            [b"GET", b"k"], [b"INCR", b"n"]]  # fmt: skip
+    results = []
+    for use_c in (True, False):
+        srv = InProcess()
+        out: list[bytes] = []
+        consumed = dispatch.run_batch(srv.client, [list(c) for c in cmds], out, use_c=use_c, budget=budget)
+        results.append((consumed, b"".join(out)))
+    assert results[0] == results[1]
+    # It stops right after the first command whose replies reach the budget.
+    sizes = [len(run(InProcess(), cmds[:k], True)[0]) for k in range(1, len(cmds) + 1)]
+    expected = next((k + 1 for k, size in enumerate(sizes) if size >= budget), len(cmds))
+    assert results[0][0] == expected
+    assert len(results[0][1]) == sizes[expected - 1]

@@ -318,3 +318,121 @@ def test_encode_command_in_c_matches_python(args):
     if args:
         for cls in PARSERS:
             assert cls().feed_and_parse(expected) == ([args], None)
+
+
+# -- before AUTH (Redis's authRequired limits) ------------------------------
+
+
+def unauth(make, **kw):
+    p = make(**kw)
+    p.auth_required = True
+    return p
+
+
+def test_auth_required_defaults_to_off(make):
+    p = make()
+    assert not p.auth_required
+    out, err = parse_all(p, [encode([b"MSET"] + [b"x"] * 20) + encode([b"SET", b"k", b"v" * 20000])])
+    assert err is None and len(out) == 2
+
+
+@pytest.mark.parametrize(
+    "data,message",
+    [
+        (b"*11\r\n", "ERR Protocol error: unauthenticated multibulk length"),
+        (b"*1\r\n$16385\r\n", "ERR Protocol error: unauthenticated bulk length"),
+        (b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$209715200\r\n", "ERR Protocol error: unauthenticated bulk length"),
+        # The other checks come first, as in processMultibulkBuffer.
+        (b"*abc\r\n", "ERR Protocol error: invalid multibulk length"),
+        (b"*1\r\n$-1\r\n", "ERR Protocol error: invalid bulk length"),
+        (b"*1\r\n$600000000\r\n", "ERR Protocol error: invalid bulk length"),
+    ],
+)
+def test_unauthenticated_limits(make, data, message):
+    out, err = parse_all(unauth(make), [data])
+    assert out == [] and isinstance(err, ProtocolError)
+    assert str(err) == message
+
+
+def test_unauthenticated_limits_are_inclusive_bounds(make):
+    p = unauth(make)
+    cmd = [b"X"] * 10
+    out, err = parse_all(p, [encode(cmd)])
+    assert (out, err) == ([cmd], None)
+    big = [b"SET", b"k", b"v" * 16384]
+    out, err = parse_all(p, [encode(big)])
+    assert (out, err) == ([big], None)
+
+
+def test_unauthenticated_frames_one_command_per_call(make):
+    # The connection runs each command (an AUTH) before the next is framed.
+    p = unauth(make)
+    data = b"PING\r\n" + encode([b"AUTH", b"pw"]) + encode([b"MSET"] + [b"x"] * 20) + b"PING\r\n"
+    out, err = p.feed_and_parse(data)
+    assert (out, err) == ([[b"PING"]], None)
+    out, err = p.feed_and_parse(b"")
+    assert (out, err) == ([[b"AUTH", b"pw"]], None)
+    p.auth_required = False  # AUTH succeeded
+    out, err = p.feed_and_parse(b"")
+    assert err is None and out == [[b"MSET"] + [b"x"] * 20, [b"PING"]]
+    assert p.buffered() == 0
+
+
+def test_unauthenticated_frame_still_split_across_reads(make):
+    p = unauth(make)
+    data = encode([b"AUTH", b"secret"]) + encode([b"PING"])
+    out = []
+    for i in range(len(data)):
+        cmds, err = p.feed_and_parse(data[i : i + 1])
+        assert err is None
+        out += cmds
+        while cmds:
+            cmds, err = p.feed_and_parse(b"")
+            out += cmds
+    assert out == [[b"AUTH", b"secret"], [b"PING"]]
+
+
+def test_unauthenticated_error_after_the_commands_before_it(make):
+    p = unauth(make)
+    out, err = p.feed_and_parse(encode([b"PING"]) + b"*1\r\n$20000\r\n")
+    assert (out, err) == ([[b"PING"]], None)
+    out, err = p.feed_and_parse(b"")
+    assert out == [] and str(err) == "ERR Protocol error: unauthenticated bulk length"
+
+
+unauth_token = st.sampled_from(
+    [b"*1\r\n", b"*2\r\n", b"*10\r\n", b"*11\r\n", b"*0\r\n", b"$1\r\na\r\n", b"$16384\r\n", b"$16385\r\n",
+     b"$3\r\nGET\r\n", b"PING\r\n", b"\r\n", b"x" * 100]
+)
+
+
+def _parse_stepwise(parser, chunks):
+    """What the connection does for an unauthenticated client: after each
+    command, ask again with no new data."""
+    out = []
+    for ch in chunks:
+        cmds, err = parser.feed_and_parse(ch)
+        while True:
+            assert len(cmds) <= 1
+            out += cmds
+            if err is not None:
+                return out, str(err)
+            if not cmds:
+                break
+            cmds, err = parser.feed_and_parse(b"")
+    return out, None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(unauth_token, min_size=1, max_size=10).map(b"".join), min_size=1, max_size=3))
+def test_parsers_agree_before_auth(chunks):
+    results = []
+    for cls in PARSERS:
+        p = cls(max_bulk_len=100_000)
+        p.auth_required = True
+        results.append(_parse_stepwise(p, chunks))
+    assert all(r == results[0] for r in results)
+    # Without the limits, the same input frames the same commands up to
+    # the first limit error.
+    free, _ = parse_all(PyBatchParser(max_bulk_len=100_000), chunks)
+    assert free[: len(results[0][0])] == results[0][0]

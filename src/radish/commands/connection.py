@@ -259,12 +259,13 @@ def client_info_line(c, now: float | None = None) -> bytes:
     multi = len(c.multi_queue) if c.multi_queue is not None else -1
     conn = c.connection
     qbuf = conn.parser.buffered() if conn is not None else 0
-    obl = 0
+    obl = omem = 0
     if conn is not None and conn.transport is not None:
         try:
             obl = conn.output_size()
+            omem = conn.output_buffer_usage()
         except Exception:
-            obl = 0
+            obl = omem = 0
     cmd = c.last_cmd if isinstance(c.last_cmd, str) else c.last_cmd.decode()
     s = (
         "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d "
@@ -275,7 +276,7 @@ def client_info_line(c, now: float | None = None) -> bytes:
             (c.name or b"").decode("utf-8", "replace"),
             int(now - c.created), int(now - c.last_interaction),
             c.flag_string(), c.db.id, len(c.subscriptions), len(c.psubscriptions), len(c.ssubscriptions),
-            multi, qbuf, max(0, 20474 - qbuf), obl, obl, 20000 + qbuf + obl,
+            multi, qbuf, max(0, 20474 - qbuf), obl, omem, 20000 + qbuf + omem,
             cmd, c.user, 3 if c.resp3 else 2,
         )
     )

@@ -81,7 +81,7 @@ def section_clients(s) -> list[str]:
         "cluster_connections:0",
         "maxclients:%d" % s.config.maxclients,
         "client_recent_max_input_buffer:0",
-        "client_recent_max_output_buffer:0",
+        "client_recent_max_output_buffer:%d" % s.recent_max_output_buffer(),
         "blocked_clients:%d" % s.blocked_clients,
         "tracking_clients:0",
         "clients_in_timeout_table:%d" % s.blocked_clients,

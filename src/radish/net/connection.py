@@ -25,9 +25,21 @@ import socket
 from collections import deque
 from time import time as _time
 
+from .. import errors as E
+from ..client import FLAG_MASTER, FLAG_REPLICA
 from ..dispatch import BLOCKED, process_command, run_batch
-from ..protocol.parser import make_request_parser
+from ..protocol.parser import make_request_parser, unauthenticated_violation
 from ..protocol.resp import encode_error
+
+_PROTECTED_MODE_DENIED = ("-%s\r\n" % E.PROTECTED_MODE_DENIED).encode()
+
+
+def _is_local(peer) -> bool:
+    """Redis's islocalClient: a unix socket, or TCP from 127.0.0.1 or ::1
+    (exactly those addresses)."""
+    if not isinstance(peer, tuple):
+        return True
+    return peer[0] in ("127.0.0.1", "::1")
 
 
 def _fmt_addr(info) -> str:
@@ -46,6 +58,7 @@ class ClientConnection(asyncio.Protocol):
         "server", "transport", "client", "parser", "pending", "write_paused",
         "processing", "closing", "_close_scheduled", "parked_bytes",
         "wbuf", "wbuf_bytes", "close_when_flushed", "batch_out",
+        "written", "snapshot_mark",
     )
 
     def __init__(self, server) -> None:
@@ -65,6 +78,10 @@ class ClientConnection(asyncio.Protocol):
         # Replies of the commands being run; output for this client made
         # meanwhile (a message it published to itself) joins them in order.
         self.batch_out: list[bytes] | None = None
+        # Output limits: bytes passed to write() so far, and that count
+        # after the last snapshot sent to a replica (not output buffer).
+        self.written = 0
+        self.snapshot_mark = -1
 
     # -- asyncio callbacks -------------------------------------------------
 
@@ -92,8 +109,20 @@ class ClientConnection(asyncio.Protocol):
             transport.close()
             self.closing = True
             return
+        peer = transport.get_extra_info("peername")
+        cfg = server.config
+        if cfg.protected_mode and not cfg.requirepass and not _is_local(peer):
+            # Redis's clientAcceptHandler: the client was created (its id
+            # is used up), gets the explanation and is closed.
+            server.remove_client(server.new_client(_fmt_addr(peer)))
+            server.stats.rejected_conn += 1
+            transport.pause_reading()  # what it sent stays unread, as in Redis
+            transport.write(_PROTECTED_MODE_DENIED)
+            transport.close()
+            self.closing = True
+            return
         c = server.new_client(
-            _fmt_addr(transport.get_extra_info("peername")),
+            _fmt_addr(peer),
             _fmt_addr(transport.get_extra_info("sockname")),
             fd,
         )
@@ -134,6 +163,9 @@ class ClientConnection(asyncio.Protocol):
         stats.net_input_bytes += len(data)
         stats.total_reads += 1
         c.last_interaction = _time()
+        if not c.authenticated:
+            self._parse_stepwise(data)
+            return
         cmds, err = self.parser.feed_and_parse(data)
         if self.pending or server.pause_mode is not None or c.blocked is not None:
             self.parked_bytes += len(data)
@@ -151,11 +183,14 @@ class ClientConnection(asyncio.Protocol):
             out: list[bytes] = []
             self.processing = True
             self.batch_out = out
+            budget = self.output_budget()
             try:
-                i = run_batch(c, cmds, out)
+                i = run_batch(c, cmds, out) if budget < 0 else self._run_batch_limited(cmds, out, budget)
             finally:
                 self.processing = False
                 self.batch_out = None
+            if self.closing:  # over its output buffer limit
+                return
             if out:
                 data = out[0] if len(out) == 1 else b"".join(out)
                 if not self.wbuf:
@@ -163,6 +198,8 @@ class ClientConnection(asyncio.Protocol):
                 self.wbuf.append(data)
                 self.wbuf_bytes += len(data)
                 stats.net_output_bytes += len(data)
+                if budget >= 0 and self.check_output_limits():
+                    return
             if c.close_after_reply:
                 self._close_after_write()
                 return
@@ -180,6 +217,31 @@ class ClientConnection(asyncio.Protocol):
         if not self.closing:
             self._check_query_buffer()
 
+    def _parse_stepwise(self, data: bytes) -> None:
+        """A client that must authenticate first: the parser applies Redis's
+        pre-AUTH limits (a multibulk over 10 arguments, a bulk over 16384
+        bytes) and frames one command at a time, which runs before the
+        next is framed, so a successful AUTH lifts the limits for the rest
+        of the read (as Redis's processInputBuffer). Also used to frame
+        what is left in the parser once a parked command has run."""
+        c = self.client
+        parser = self.parser
+        parser.auth_required = not c.authenticated
+        cmds, err = parser.feed_and_parse(data)
+        while cmds or err is not None:
+            self.pending.extend(cmds)
+            if err is not None:
+                self.pending.append(err)  # type: ignore[arg-type]
+            if not self.processing and c.blocked is None:
+                self.run_pending()
+            if self.closing or err is not None or self.pending or not parser.buffered():
+                break
+            parser.auth_required = not c.authenticated
+            cmds, err = parser.feed_and_parse(b"")
+        parser.auth_required = not c.authenticated
+        if not self.closing:
+            self._check_query_buffer()
+
     # -- processing --------------------------------------------------------
 
     def run_pending(self) -> None:
@@ -191,6 +253,8 @@ class ClientConnection(asyncio.Protocol):
         out: list[bytes] = []
         self.processing = True
         self.batch_out = out
+        budget = self.output_budget()
+        size = counted = base = 0  # reply bytes made, items of out counted, size at the last check
         try:
             while pending:
                 if c.close_after_reply or self.closing:
@@ -199,6 +263,10 @@ class ClientConnection(asyncio.Protocol):
                 if c.blocked is not None:
                     break
                 args = pending[0]
+                if not c.authenticated and not isinstance(args, Exception):
+                    violation = unauthenticated_violation(args)
+                    if violation is not None:
+                        pending[0] = args = violation
                 if isinstance(args, Exception):
                     pending.clear()
                     out.append(encode_error(str(args)))
@@ -214,6 +282,14 @@ class ClientConnection(asyncio.Protocol):
                         self._block()
                         break
                     out.append(r)
+                if budget >= 0:
+                    size += sum(map(len, out[counted:]))
+                    counted = len(out)
+                    if size - base >= budget:
+                        if self.check_output_limits(size):
+                            return  # closed, its output dropped
+                        budget = self.output_budget(size)
+                        base = size
         finally:
             self.processing = False
             self.batch_out = None
@@ -243,6 +319,10 @@ class ClientConnection(asyncio.Protocol):
             return
         if self.pending:
             self.run_pending()
+            if not self.pending and not self.closing and self.parser.buffered():
+                # Commands framed one at a time (before AUTH) left the rest
+                # of their read in the parser.
+                self._parse_stepwise(b"")
         elif not self.write_paused:
             self.transport.resume_reading()
 
@@ -262,7 +342,21 @@ class ClientConnection(asyncio.Protocol):
                 self.server.schedule_flush(self)
             self.wbuf.append(data)
             self.wbuf_bytes += len(data)
+            self.written += len(data)
             self.server.stats.net_output_bytes += len(data)
+            self.check_output_limits()
+
+    def write_snapshot(self, data: bytes) -> None:
+        """A replica's full-sync payload: sent in order with the rest but,
+        as in Redis, not part of its output buffer for the limits."""
+        if not self.closing and self.transport is not None:
+            if not self.wbuf:
+                self.server.schedule_flush(self)
+            self.wbuf.append(data)
+            self.wbuf_bytes += len(data)
+            self.written += len(data)
+            self.server.stats.net_output_bytes += len(data)
+            self.snapshot_mark = self.written
 
     def flush(self) -> None:
         """Hand the queued output to the transport (one write)."""
@@ -282,6 +376,104 @@ class ClientConnection(asyncio.Protocol):
         """Bytes of output not yet sent (queued here and in the transport)."""
         t = self.transport
         return self.wbuf_bytes + (t.get_write_buffer_size() if t is not None else 0)
+
+    # -- client-output-buffer-limit -----------------------------------------
+
+    def output_limits(self) -> tuple[int, int, int]:
+        """(hard, soft, soft seconds) of this client's class: the primary's
+        link counts as normal; a replica's hard limit is at least
+        repl-backlog-size (Redis's checkClientOutputBufferLimits)."""
+        c = self.client
+        cfg = self.server.config
+        if c.flags & FLAG_REPLICA:
+            hard, soft, secs = cfg.client_output_buffer_limit["replica"]
+            if hard and hard < cfg.repl_backlog_size:
+                hard = cfg.repl_backlog_size
+            return hard, soft, secs
+        if not c.flags & FLAG_MASTER and c.subscribed():
+            return cfg.client_output_buffer_limit["pubsub"]
+        return cfg.client_output_buffer_limit["normal"]
+
+    def output_buffer_usage(self) -> int:
+        """Reply bytes the client has not taken (Redis's
+        getClientOutputBufferMemoryUsage): queued for this round's write
+        and left in the transport by a peer that does not read; for a
+        replica, not the snapshot of its full sync, which went first."""
+        size = self.output_size()
+        if self.snapshot_mark >= 0:
+            size = min(size, self.written - self.snapshot_mark)
+        return size
+
+    def output_budget(self, pending: int = 0) -> int:
+        """How many more reply bytes may be made (on top of ``pending``
+        not yet queued) before the limits must be checked; -1 when this
+        client's class has none."""
+        hard, soft, _secs = self.output_limits()
+        if soft and self.client.obuf_soft_since is None:
+            limit = min(soft, hard) if hard else soft
+        else:
+            limit = hard  # past the soft limit already: its time is checked after the batch
+        if not limit:
+            return -1
+        return max(0, limit - self.output_buffer_usage() - pending)
+
+    def check_output_limits(self, pending: int = 0, from_cron: bool = False) -> bool:
+        """Redis's closeClientOnOutputBufferLimitReached: past the hard
+        limit, or past the soft one for longer than its seconds, the client
+        is closed without its pending output; True when it was. ``pending``:
+        replies made but not yet queued."""
+        if self.closing or self.client is None:
+            return self.closing
+        hard, soft, secs = self.output_limits()
+        if not hard and not soft:
+            return False
+        c = self.client
+        size = self.output_buffer_usage() + pending
+        if size == 0 and not c.flags & FLAG_REPLICA:
+            return False
+        over = bool(hard and size >= hard)
+        if soft and size >= soft:
+            now = int(_time())
+            if c.obuf_soft_since is None:
+                c.obuf_soft_since = now
+            elif now - c.obuf_soft_since > secs:
+                over = True
+        else:
+            c.obuf_soft_since = None
+        if not over:
+            return False
+        from ..commands.connection import client_info_line
+
+        info = client_info_line(c).decode("utf-8", "replace")
+        if from_cron:
+            self.server.log.warning("Client %s closed for overcoming of output buffer limits." % info)
+        else:
+            self.server.log.warning("Client %s scheduled to be closed ASAP for overcoming of output buffer limits." % info)
+        self.close_now()
+        return True
+
+    def _run_batch_limited(self, cmds: list[list[bytes]], out: list[bytes], budget: int) -> int:
+        """run_batch with the output limits checked whenever the replies of
+        this read reach ``budget``, as Redis checks them on each reply: a
+        client over its limit is closed and runs nothing more."""
+        c = self.client
+        server = self.server
+        done = base = 0
+        while True:
+            done += run_batch(c, cmds[done:] if done else cmds, out, budget=budget)
+            size = sum(map(len, out))
+            if size - base < budget:
+                return done
+            if self.check_output_limits(size):
+                return done
+            if done >= len(cmds) or c.blocked is not None or c.close_after_reply or server.pause_mode is not None:
+                return done
+            if not c.authenticated:
+                return done
+            budget = self.output_budget(size)
+            base = size
+            if budget < 0:
+                return done + run_batch(c, cmds[done:], out)
 
     # -- limits and closing ------------------------------------------------
 

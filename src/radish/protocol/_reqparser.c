@@ -15,6 +15,11 @@
  *   .feed_and_parse(data) -> (commands, error_or_None)
  *   .buffered() -> bytes received and not yet consumed
  *   .in_frame() -> a partial command is pending
+ *   .auth_required: the client has not authenticated (Redis's
+ *     authRequired): a multibulk count over 10 or a bulk length over 16384
+ *     is a protocol error, and each call frames at most one command (the
+ *     connection runs it, then asks again, so AUTH lifts the limits for
+ *     what follows it in the same read)
  *
  * Inline commands are split here when the line holds no quote, \v, \f or
  * NUL (then sdssplitargs splits on space, \t, \r like bytes.split);
@@ -34,6 +39,7 @@
 #include <Python.h>
 #include <limits.h>
 #include <string.h>
+#include <structmember.h>
 
 #define PROTO_INLINE_MAX_SIZE (64 * 1024)
 
@@ -49,7 +55,12 @@ typedef struct {
     PyObject *error;     /* the error once one occurred (sticky) */
     PyObject *error_class;
     PyObject *split_args;
+    char auth_required;  /* Redis's authRequired(c): limits, one command a call */
 } RequestParser;
+
+/* Redis's limits on a client that must authenticate first. */
+#define UNAUTH_MAX_MULTIBULK 10
+#define UNAUTH_MAX_BULK 16384
 
 /* Redis's string2ll: optional '-', digits, no leading zeros, no '+', no
  * spaces, within 64 bits. */
@@ -203,6 +214,8 @@ parse(RequestParser *self, const char *s, Py_ssize_t n, Py_ssize_t *ppos, PyObje
                     rc = -1;
                     break;
                 }
+                if (self->auth_required)
+                    break; /* one command at a time until AUTH */
                 continue;
             }
             /* *<count>\r\n */
@@ -221,6 +234,10 @@ parse(RequestParser *self, const char *s, Py_ssize_t n, Py_ssize_t *ppos, PyObje
             long long count;
             if (!str2ll(s + pos + 1, cr - (s + pos + 1), &count) || count > INT_MAX) {
                 rc = fail(self, "invalid multibulk length");
+                break;
+            }
+            if (count > UNAUTH_MAX_MULTIBULK && self->auth_required) {
+                rc = fail(self, "unauthenticated multibulk length");
                 break;
             }
             pos = cr - s + 2;
@@ -263,6 +280,10 @@ parse(RequestParser *self, const char *s, Py_ssize_t n, Py_ssize_t *ppos, PyObje
                     rc = fail(self, "invalid bulk length");
                     goto done;
                 }
+                if (ln > UNAUTH_MAX_BULK && self->auth_required) {
+                    rc = fail(self, "unauthenticated bulk length");
+                    goto done;
+                }
                 self->bulklen = ln;
                 pos = cr - s + 2;
             }
@@ -292,6 +313,8 @@ parse(RequestParser *self, const char *s, Py_ssize_t n, Py_ssize_t *ppos, PyObje
                 rc = -1;
                 break;
             }
+            if (self->auth_required)
+                break; /* one command at a time until AUTH */
         }
     }
 done:
@@ -445,6 +468,7 @@ RequestParser_init(RequestParser *self, PyObject *args, PyObject *kwds)
     self->bulklen = -1;
     self->remaining = 0;
     self->busy = 0;
+    self->auth_required = 0;
     return 0;
 }
 
@@ -487,6 +511,14 @@ static PyMethodDef RequestParser_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+static PyMemberDef RequestParser_members[] = {
+    {"auth_required", T_BOOL, offsetof(RequestParser, auth_required), 0,
+     "The client must authenticate first (Redis's authRequired): multibulk counts over 10 and "
+     "bulks over 16384 bytes are protocol errors, and each call frames at most one command, "
+     "so that an AUTH is run before what follows it is framed."},
+    {NULL},
+};
+
 static PyTypeObject RequestParserType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "radish.protocol._reqparser.RequestParser",
@@ -499,6 +531,7 @@ static PyTypeObject RequestParserType = {
     .tp_traverse = (traverseproc)RequestParser_traverse,
     .tp_clear = (inquiry)RequestParser_clear,
     .tp_methods = RequestParser_methods,
+    .tp_members = RequestParser_members,
 };
 
 static Py_ssize_t

@@ -51,6 +51,9 @@ _join = b"".join
 PROTO_INLINE_MAX_SIZE = 64 * 1024
 INT_MAX = 2**31 - 1
 DEFAULT_MAX_BULK_LEN = 512 * 1024 * 1024
+# Redis's limits on a client that must authenticate first (processMultibulkBuffer).
+UNAUTH_MAX_MULTIBULK = 10
+UNAUTH_MAX_BULK = 16384
 
 
 class ProtocolError(Exception):
@@ -59,12 +62,31 @@ class ProtocolError(Exception):
     after the reply is sent."""
 
 
+def unauthenticated_violation(args: list[bytes]) -> ProtocolError | None:
+    """The pre-AUTH limit a command already framed breaks, if any: for the
+    commands of a read that follow one which made the client
+    unauthenticated again (RESET). Inline commands cannot be told apart
+    once framed and are held to the same limits here."""
+    if len(args) > UNAUTH_MAX_MULTIBULK:
+        return ProtocolError("ERR Protocol error: unauthenticated multibulk length")
+    for a in args:
+        if len(a) > UNAUTH_MAX_BULK:
+            return ProtocolError("ERR Protocol error: unauthenticated bulk length")
+    return None
+
+
 class PyRequestParser:
     """Incremental request parser. ``gets()`` returns the next command as a
     list of bytes, ``None`` when more data is needed, and raises
-    ProtocolError on malformed input."""
+    ProtocolError on malformed input.
 
-    __slots__ = ("buf", "pos", "max_bulk_len", "_args", "_remaining", "_bulklen")
+    ``auth_required`` (all parsers have it): the client has not
+    authenticated (Redis's authRequired), so a multibulk count over 10 or a
+    bulk length over 16384 is a protocol error, and each ``feed_and_parse``
+    frames at most one command: the connection runs it and asks again, so
+    an AUTH lifts the limits for what follows it in the same read."""
+
+    __slots__ = ("buf", "pos", "max_bulk_len", "_args", "_remaining", "_bulklen", "auth_required")
 
     def __init__(self, max_bulk_len: int = DEFAULT_MAX_BULK_LEN) -> None:
         self.buf = bytearray()
@@ -73,6 +95,7 @@ class PyRequestParser:
         self._args: list[bytes] | None = None  # multibulk in progress
         self._remaining = 0
         self._bulklen = -1
+        self.auth_required = False
 
     def feed(self, data: bytes) -> None:
         self.buf += data
@@ -127,6 +150,8 @@ class PyRequestParser:
         n = string2ll(bytes(buf[self.pos + 1 : nl]))
         if n is None or n > INT_MAX:
             raise ProtocolError("ERR Protocol error: invalid multibulk length")
+        if n > UNAUTH_MAX_MULTIBULK and self.auth_required:
+            raise ProtocolError("ERR Protocol error: unauthenticated multibulk length")
         self.pos = nl + 2
         if n <= 0:
             return True
@@ -161,6 +186,8 @@ class PyRequestParser:
                 ln = string2ll(bytes(buf[pos + 1 : nl]))
                 if ln is None or ln < 0 or ln > self.max_bulk_len:
                     raise ProtocolError("ERR Protocol error: invalid bulk length")
+                if ln > UNAUTH_MAX_BULK and self.auth_required:
+                    raise ProtocolError("ERR Protocol error: unauthenticated bulk length")
                 self._bulklen = ln
                 pos = nl + 2
             end = pos + self._bulklen
@@ -225,6 +252,16 @@ class HiredisRequestParser:
 
     __slots__ = ("_py", "_reader", "max_bulk_len", "_Reader")
 
+    @property
+    def auth_required(self) -> bool:
+        return self._py.auth_required
+
+    @auth_required.setter
+    def auth_required(self, value: bool) -> None:
+        # Unauthenticated input always takes the Python parser (one
+        # command at a time, with the limits).
+        self._py.auth_required = bool(value)
+
     def __init__(self, max_bulk_len: int = DEFAULT_MAX_BULK_LEN) -> None:
         self.max_bulk_len = max_bulk_len
         self._py = PyRequestParser(max_bulk_len)
@@ -240,6 +277,9 @@ class HiredisRequestParser:
         pending). Returns (commands, error): commands parsed before any
         protocol error, and the error if one occurred."""
         py = self._py
+        if py.auth_required:
+            py.feed(data)
+            return self._drain_py([])
         if py._args is not None or py.pos < len(py.buf) or not data or data[0] != 42:
             if not py.in_frame():
                 cmds = inline_batch(data)
@@ -318,6 +358,8 @@ class HiredisRequestParser:
                 if args is None:
                     return out, None
                 out.append(args)
+                if py.auth_required:
+                    return out, None
         except ProtocolError as e:
             return out, e
 
@@ -328,7 +370,7 @@ class PyBatchParser(PyRequestParser):
     __slots__ = ()
 
     def feed_and_parse(self, data: bytes) -> tuple[list[list[bytes]], ProtocolError | None]:
-        if data and not self.in_frame():
+        if data and not self.in_frame() and not self.auth_required:
             cmds = inline_batch(data)
             if cmds is not None:
                 return cmds, None
@@ -340,6 +382,8 @@ class PyBatchParser(PyRequestParser):
                 if args is None:
                     return out, None
                 out.append(args)
+                if self.auth_required:
+                    return out, None
         except ProtocolError as e:
             return out, e
 

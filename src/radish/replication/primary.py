@@ -190,8 +190,9 @@ class Primary:
             if c.closed:
                 continue
             conn = c.connection
-            conn.write(b"$%d\r\n" % len(data))
-            conn.write(data)
+            # The snapshot is not output buffer for the limits; the stream after it is.
+            conn.write_snapshot(b"$%d\r\n" % len(data))
+            conn.write_snapshot(data)
             if tail:
                 conn.write(tail)
             st.state = ONLINE
@@ -205,23 +206,10 @@ class Primary:
         job = self.job
         if job is not None:
             job.buffer += data
-        limit = self._hard_limit()
         for st in self.replicas:
             if st.state == ONLINE:
-                conn = st.client.connection
-                conn.write(data)
-                if limit and conn.output_size() > limit:
-                    self.server.log.warning(
-                        "Client %s scheduled to be closed ASAP for overcoming of output buffer limits." % st.client.addr
-                    )
-                    self.server.kill_client(st.client)
-
-    def _hard_limit(self) -> int:
-        lim = getattr(self.server.config, "client_output_buffer_limit", None)
-        try:
-            return int(lim["replica"][0]) if lim else 0
-        except (KeyError, TypeError, IndexError, ValueError):
-            return 0
+                # client-output-buffer-limit replica is applied by the connection.
+                st.client.connection.write(data)
 
     def detach(self, c) -> None:
         st = c.repl
