@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
             config.pidfile = "/var/run/redis.pid"  # what Redis uses when daemonized without one
         _daemonize()
     try:
-        import uvloop  # type: ignore
+        import uvloop
 
         uvloop_ok = True
     except ImportError:  # pragma: no cover

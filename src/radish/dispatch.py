@@ -15,6 +15,7 @@ replication/ or server.py — those are reached through ``c.server``.
 from __future__ import annotations
 
 import time
+from types import ModuleType
 
 from . import NO_EXTENSIONS, errors
 from .client import is_local_client
@@ -37,9 +38,10 @@ _QUEUED = b"+QUEUED\r\n"
 _time_ns = time.time_ns
 
 
-class _Blocked:
+class _Blocked(bytes):
     """process_command's answer when the client was parked (blocking
-    command, WAIT): the reply will be written later."""
+    command, WAIT): the reply will be written later. Told apart by
+    identity (``r is BLOCKED``); as bytes it is empty."""
 
     __slots__ = ()
 
@@ -106,17 +108,18 @@ def process_command(c, args: list[bytes]) -> bytes | None:
     if spec is None or spec.subcommands or spec.arity != len(args) and (
         spec.arity > 0 or len(args) < -spec.arity
     ):
-        spec = lookup_command(args)
-        if type(spec) is str:
+        found = lookup_command(args)
+        if isinstance(found, str):
             if c.multi_queue is not None:
                 c.multi_error = True
             base = COMMANDS.get(args[0].lower())
-            if base is not None and spec.startswith("ERR wrong number"):
+            if base is not None and found.startswith("ERR wrong number"):
                 target = base
                 if base.subcommands and len(args) >= 2:
                     target = base.subcommands.get(args[1].lower(), base)
                 target.rejected_calls += 1
-            return _reject(c, spec)
+            return _reject(c, found)
+        spec = found
     if spec.protected and not _protected_allowed(c, spec):
         spec.rejected_calls += 1
         if c.multi_queue is not None:
@@ -184,7 +187,7 @@ def _protected_allowed(c, spec: CommandSpec) -> bool:
     return mode == "yes" or (mode == "local" and is_local_client(c))
 
 
-def _suppressed(c) -> None:
+def _suppressed(c) -> bytes | None:
     """CLIENT REPLY OFF/SKIP: 1 = off, 3 = SKIP was just given (the next
     command is skipped), 2 = this command's reply is skipped."""
     mode = c.reply_mode
@@ -234,7 +237,7 @@ def call(c, spec: CommandSpec, args: list[bytes]):
     dirty = server.dirty
     c.propagate_as = None
     try:
-        result = spec.handler(c, args)
+        result = spec.handler(c, args)  # type: ignore[misc]  # specs without a handler never get here
     except CommandError as e:
         result = _failed(c, spec, e)
     if type(result) is Block and c.no_block:
@@ -355,6 +358,7 @@ def _propagated(c, args: list[bytes], dirtied: bool) -> None:
         c.woff = prop.master_repl_offset
 
 
+_fastpath: ModuleType | None
 try:  # built by setup.py when a C compiler is available
     from . import _fastpath
 except ImportError:  # pragma: no cover - installs without a compiler

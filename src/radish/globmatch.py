@@ -469,7 +469,7 @@ def _compile(pattern: bytes, nocase: bool) -> Matcher:
         lits = [_as_literal(t, nocase) for t in seg]
         if any(b is None for b in lits):
             break
-        literal_segments.append(bytes(lits))
+        literal_segments.append(bytes(b for b in lits if b is not None))
     else:
         return _literal_matcher(literal_segments, nocase)
     return _regex_matcher(segments)

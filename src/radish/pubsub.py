@@ -19,6 +19,8 @@ through ``client.connection`` and the server through the object it is given.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .globmatch import compile_glob
 from .protocol.resp import Push, encode
 
@@ -33,7 +35,7 @@ class PubSub:
         self.channels: dict[bytes, dict] = {}
         self.patterns: dict[bytes, dict] = {}
         self.shard_channels: dict[bytes, dict] = {}
-        self._matchers: dict[bytes, object] = {}
+        self._matchers: dict[bytes, Callable[[bytes], bool]] = {}
 
     # -- subscriptions -------------------------------------------------------
 

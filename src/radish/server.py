@@ -29,8 +29,13 @@ from .config import Config, ConfigError
 from .db.keyspace import Keyspace
 from .dispatch import call
 from .log import Logger
+from .persistence.aof import Aof
+from .persistence.aof import install as install_aof
+from .persistence.saver import Persistence
+from .persistence.saver import install as install_persistence
 from .propagation import Propagator
 from .pubsub import PubSub
+from .replication.state import ReplicationState
 
 
 class Stats:
@@ -137,10 +142,8 @@ class Server:
         self.lastsave = int(time.time())
         self.rdb_changes_since_last_save = 0
         self.cron_loops = 0
-        self.replication = None  # set by the replication layer when it lands
-        self.persistence = None  # set by persistence.saver.install
         self.hz = config.hz
-        self._cron_handle = None
+        self._cron_handle: asyncio.TimerHandle | None = None
         self.cron_hooks: list = []  # extra periodic work registered by later layers
         self._expire_db_cursor = 0  # the active cycle resumes where it stopped
         self.client_closed_hooks: list = []
@@ -150,17 +153,16 @@ class Server:
         self.swapdb_hooks: list = [self.blocking.swapped]
         self.startup_hooks: list = []  # run before listening (e.g. load the RDB)
         self.before_reply_hooks: list = []  # run before each round's replies are written (AOF)
-        self.aof = None  # set by persistence.aof.install
         self.aof_write_error: str | None = None  # MISCONF text while the AOF cannot be written
         self.in_exec = False  # EXEC is running its queue (Redis's server.in_exec)
         self.busy_script = False  # a script passed busy-reply-threshold: others get BUSY
         self._scripting = None  # the Lua engine, started by the first script
         self._register_config_hooks()
-        from .replication.state import ReplicationState
-
-        ReplicationState(self)
-        from .persistence.saver import install; install(self)  # noqa: E702, I001
-        from .persistence.aof import install as install_aof; install_aof(self, self._execute_loaded)  # noqa: E702, I001
+        # The services built on the server, in this order (each may use the
+        # ones before it): replication, RDB persistence, the AOF.
+        self.replication: ReplicationState = ReplicationState(self)
+        self.persistence: Persistence = install_persistence(self)
+        self.aof: Aof = install_aof(self, self._execute_loaded)
 
     def _execute_loaded(self, c: Client, args: list[bytes]) -> bool:
         """Run one command read from the AOF as client ``c`` (Redis's fake
@@ -169,7 +171,7 @@ class Server:
         from .dispatch import lookup_command
 
         spec = lookup_command(args)
-        if type(spec) is str:
+        if isinstance(spec, str) or spec.handler is None:
             return False
         self.keyspace.tick()
         c.propagate_as = None
@@ -497,11 +499,13 @@ class Server:
         from .net.connection import ClientConnection
 
         backlog = self.config.tcp_backlog
+        loop = self.loop
+        assert loop is not None  # listening happens once the server runs
         for sock in socks:
             if sock.fileno() < 0:  # closed by a rebind meanwhile
                 continue
             # asyncio and uvloop call listen() again: give them the backlog.
-            srv = await self.loop.create_server(lambda: ClientConnection(self), sock=sock, backlog=backlog)
+            srv = await loop.create_server(lambda: ClientConnection(self), sock=sock, backlog=backlog)
             self.listeners.append(srv)
 
     def _close_listeners(self) -> None:
@@ -522,6 +526,7 @@ class Server:
             self._unattached_socks = [s for s in self._unattached_socks if s not in mine]
             await self._listen(mine)
 
+        assert self.loop is not None
         self.loop.create_task(attach())
 
     def rebind(self, binds: list[str], port: int) -> bool:

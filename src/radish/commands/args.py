@@ -111,9 +111,10 @@ def parse_mpop_args(args: list[bytes], numkeys_idx: int, first: bytes, second: b
     n = len(args)
     while j < n:
         if count == -1 and args[j].lower() == b"count" and j + 1 < n:
-            count = to_int(args[j + 1])
-            if count is None or count < 1:
+            given = to_int(args[j + 1])
+            if given is None or given < 1:
                 raise CommandError(E.COUNT_NOT_POSITIVE)
+            count = given
             j += 2
         else:
             raise CommandError(E.SYNTAX)

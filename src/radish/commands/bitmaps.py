@@ -393,9 +393,10 @@ def _bitfield(c, args, readonly_cmd: bool):
         elif sub == b"incrby" and remargs >= 3:
             opcode = INCRBY
         elif sub == b"overflow" and remargs >= 1:
-            owtype = _OVERFLOW_TYPES.get(args[j + 1].lower())
-            if owtype is None:
+            given = _OVERFLOW_TYPES.get(args[j + 1].lower())
+            if given is None:
                 raise CommandError(E.BITFIELD_OVERFLOW_TYPE)
+            owtype = given
             j += 2
             continue
         else:
@@ -418,7 +419,7 @@ def _bitfield(c, args, readonly_cmd: bool):
         if readonly_cmd:
             raise CommandError(E.BITFIELD_RO_GET_ONLY)
         v, grown = _string_for_bit_write(c, key, highest)
-    out = []
+    out: list[int | None] = []
     changes = 0
     for opcode, signed, bits, offset, value, ow in ops:
         if opcode == GET:

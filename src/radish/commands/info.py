@@ -121,7 +121,7 @@ def section_memory(s) -> list[str]:
 
 
 def section_persistence(s) -> list[str]:
-    p = getattr(s, "persistence", None)
+    p = s.persistence
     if p is not None:
         return p.info_lines()
     return [
@@ -300,6 +300,7 @@ def render_info(server, names: list[str]) -> bytes:
         names = ["default"]
     for n in names:
         n = n.lower()
+        group: tuple[str, ...]
         if n == "default":
             group = DEFAULT_SECTIONS
         elif n == "all":

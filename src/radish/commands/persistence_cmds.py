@@ -33,7 +33,7 @@ DEBUG_BAD_ARGS = "ERR unknown subcommand or wrong number of arguments for '%s'. 
 def _other_child_active(server) -> bool:
     """A fork that is not ours (a replication snapshot) is running."""
     primary = getattr(server.replication, "primary", None)
-    aof = getattr(server, "aof", None)
+    aof = server.aof
     return getattr(primary, "job", None) is not None or (aof is not None and aof.child_active())
 
 

@@ -249,7 +249,7 @@ def command(
     getkeys: Callable[[list[bytes]], list[int]] | None = None,
     arguments: tuple[dict, ...] = (),
     direct: bool = False,
-) -> Callable[[Callable], Callable]:
+) -> Callable[[Callable | None], Callable | None]:
     """Declare a command (``name``) or subcommand (``parent|sub``).
     ``direct``: the batch loops may run it without process_command (see
     CommandSpec.direct); only for commands that change no client or

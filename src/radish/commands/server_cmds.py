@@ -60,7 +60,7 @@ def command_info(spec: CommandSpec) -> list:
 
 
 def command_docs(spec: CommandSpec) -> MapReply:
-    items = [
+    items: list[tuple[bytes, object]] = [
         (b"summary", spec.summary.encode()),
         (b"since", spec.since.encode()),
         (b"group", spec.group.encode()),
@@ -345,7 +345,7 @@ def flushall(c, args):
     _flush_mode(args)
     c.server.keyspace.flushall()
     c.server.dirty += 1
-    persistence = getattr(c.server, "persistence", None)
+    persistence = c.server.persistence
     if persistence is not None:
         persistence.on_flushall()
     hook = getattr(c.server, "on_flush", None)

@@ -163,10 +163,11 @@ def _sort(c, args, readonly: bool):
         elif opt == b"alpha":
             alpha = True
         elif opt == b"limit" and left >= 2:
-            limit_start = to_int(args[j + 1])
-            limit_count = to_int(args[j + 2]) if limit_start is not None else None
-            if limit_start is None or limit_count is None:
+            start = to_int(args[j + 1])
+            count = to_int(args[j + 2]) if start is not None else None
+            if start is None or count is None:
                 raise CommandError(E.NOT_INTEGER)
+            limit_start, limit_count = start, count
             j += 2
         elif not readonly and opt == b"store" and left >= 1:
             storekey = args[j + 1]

@@ -352,9 +352,10 @@ def _incr(c, key: bytes, delta: int):
         t = type(v)
         if t is not bytes and t is not bytearray:
             raise CommandError(E.WRONGTYPE)
-        cur = to_int(bytes(v))
-        if cur is None:
+        parsed = to_int(bytes(v))
+        if parsed is None:
             raise CommandError(E.NOT_INTEGER)
+        cur = parsed
     new = cur + delta
     if new > LLONG_MAX or new < LLONG_MIN:
         raise CommandError(E.OVERFLOW)

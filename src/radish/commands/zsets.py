@@ -600,6 +600,7 @@ def _zrange_generic(c, args, start_idx: int, store: bytes | None, kind: str | No
         raise CommandError("ERR syntax error, WITHSCORES not supported in combination with BYLEX")
     if rev and kind != "rank":
         minidx, maxidx = maxidx, minidx
+    rng: ScoreRange | LexRange
     if kind == "rank":
         start = parse_int(args[minidx])
         end = parse_int(args[maxidx])
@@ -623,7 +624,7 @@ def _zrange_generic(c, args, start_idx: int, store: bytes | None, kind: str | No
             lo, hi = n - hi, n - lo
         items = sl[lo:hi]
     else:
-        lo, hi = _score_bounds(z, rng) if kind == "score" else _lex_bounds(z, rng, rev)
+        lo, hi = _score_bounds(z, rng) if isinstance(rng, ScoreRange) else _lex_bounds(z, rng, rev)
         if offset < 0 or (offset > 0 and offset >= len(z)):
             items = []
         else:
@@ -720,7 +721,7 @@ def _pop_reply(c, key: bytes, z: ZSetValue, top: bool, count: int, shape: str) -
         return [[m, s] for s, m in popped]
     if shape == "mpop":
         return [key, [[m, s] for s, m in popped]]
-    out = [key] if shape == "withkey" else []
+    out: list = [key] if shape == "withkey" else []
     for s, m in popped:
         out.append(m)
         out.append(s)
@@ -733,9 +734,10 @@ def _zpop(c, args, top: bool):
         raise CommandError(E.SYNTAX)
     count = 1
     if n == 3:
-        count = to_int(args[2])
-        if count is None or count < 0:
+        given = to_int(args[2])
+        if given is None or given < 0:
             raise CommandError(_POSITIVE)
+        count = given
     z = get_zset(c.db, args[1], True)
     if z is None or count == 0:
         return []
@@ -941,9 +943,10 @@ def _setop(c, args, numkeys_idx: int, op: str, dst: bytes | None, card_only: boo
             withscores = True
             j += 1
         elif card_only and remaining >= 2 and opt == b"limit":
-            limit = to_int(args[j + 1])
-            if limit is None or limit < 0:
+            given = to_int(args[j + 1])
+            if given is None or given < 0:
                 raise CommandError("ERR LIMIT can't be negative")
+            limit = given
             j += 2
         else:
             raise CommandError(E.SYNTAX)
@@ -962,7 +965,7 @@ def _setop(c, args, numkeys_idx: int, op: str, dst: bytes | None, card_only: boo
 
     result: dict[bytes, float] = {}
     if op == "inter":
-        order = sorted(range(setnum), key=lambda i: 0 if srcs[i] is None else len(srcs[i]))
+        order = sorted(range(setnum), key=lambda i: len(srcs[i] or ()))
         if all(srcs[i] for i in order):
             first = order[0]
             rest = order[1:]
@@ -983,7 +986,7 @@ def _setop(c, args, numkeys_idx: int, op: str, dst: bytes | None, card_only: boo
                     if card_only and limit and len(result) >= limit:
                         break
     elif op == "union":
-        order = sorted(range(setnum), key=lambda i: 0 if srcs[i] is None else len(srcs[i]))
+        order = sorted(range(setnum), key=lambda i: len(srcs[i] or ()))
         for i in order:
             w = weights[i]
             for m, s in items(srcs[i]):
@@ -993,11 +996,11 @@ def _setop(c, args, numkeys_idx: int, op: str, dst: bytes | None, card_only: boo
                 cur = result.get(m)
                 result[m] = v if cur is None else _agg(aggregate, cur, v)
     else:
-        first = srcs[0]
-        if first:
-            rest = [v for v in srcs[1:] if v]
-            for m, s in items(first):
-                if not any(score_in(v, m) is not None for v in rest):
+        base = srcs[0]
+        if base:
+            others = [src for src in srcs[1:] if src]
+            for m, s in items(base):
+                if not any(score_in(src, m) is not None for src in others):
                     result[m] = s
     if card_only:
         return len(result)

@@ -65,10 +65,11 @@ class ScanCursors:
         else:
             sid = cursor >> _POS_BITS
             pos = cursor & _POS_MASK
-            snap = self._snaps.get(sid)
-            if snap is None:
+            found = self._snaps.get(sid)
+            if found is None:
                 sid, snap = self._new(container)
             else:
+                snap = found
                 self._snaps.move_to_end(sid)
         end = min(len(snap), pos + count)
         out = [m for m in snap[pos:end] if alive(m)]

@@ -42,6 +42,7 @@ from __future__ import annotations
 import math
 import random
 from collections import deque
+from typing import Any
 
 from sortedcontainers import SortedList
 
@@ -59,21 +60,22 @@ class _RandomPicks:
     the container, and a stale pool is rebuilt."""
 
     __slots__ = ()
+    pool: list | None  # set by each container's __init__
 
-    def random_pool(self) -> list:
+    def random_pool(self: Any) -> list:
         p = self.pool
         if p is None or len(p) != len(self):
             p = self.pool = list(self)
         return p
 
-    def random_member(self):
+    def random_member(self: Any):
         m = random.choice(self.random_pool())
         if m not in self:
             self.pool = None
             m = random.choice(self.random_pool())
         return m
 
-    def random_distinct(self, k: int) -> list:
+    def random_distinct(self: Any, k: int) -> list:
         """``k`` distinct members (k < len), in random order."""
         out = random.sample(self.random_pool(), k)
         if not all(m in self for m in out):
@@ -81,7 +83,7 @@ class _RandomPicks:
             out = random.sample(self.random_pool(), k)
         return out
 
-    def random_repeats(self, k: int) -> list:
+    def random_repeats(self: Any, k: int) -> list:
         """``k`` members drawn with replacement (negative counts)."""
         out = random.choices(self.random_pool(), k=k)
         if not all(m in self for m in out):

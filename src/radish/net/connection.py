@@ -24,12 +24,16 @@ import select
 import socket
 from collections import deque
 from time import time as _time
+from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
 from ..client import FLAG_MASTER, FLAG_REPLICA
 from ..dispatch import BLOCKED, process_command, run_batch
-from ..protocol.parser import make_request_parser, unauthenticated_violation
+from ..protocol.parser import ProtocolError, make_request_parser, unauthenticated_violation
 from ..protocol.resp import encode_error
+
+if TYPE_CHECKING:
+    from ..client import Client
 
 _PROTECTED_MODE_DENIED = ("-%s\r\n" % E.PROTECTED_MODE_DENIED).encode()
 
@@ -63,10 +67,10 @@ class ClientConnection(asyncio.Protocol):
 
     def __init__(self, server) -> None:
         self.server = server
-        self.transport = None
-        self.client = None
+        self.transport: Any = None  # asyncio's transport, from connection_made
+        self.client: Client = None  # type: ignore[assignment]  # made by connection_made, before any use
         self.parser = make_request_parser(server.config.proto_max_bulk_len)
-        self.pending: deque[list[bytes]] = deque()
+        self.pending: deque[list[bytes] | ProtocolError] = deque()  # commands, or the error that ends them
         self.write_paused = False
         self.processing = False
         self.closing = False
@@ -171,7 +175,7 @@ class ClientConnection(asyncio.Protocol):
             self.parked_bytes += len(data)
             self.pending.extend(cmds)
             if err is not None:
-                self.pending.append(err)  # type: ignore[arg-type]
+                self.pending.append(err)
             self._check_query_buffer()
             if not self.processing and c.blocked is None:
                 self.run_pending()
@@ -212,7 +216,7 @@ class ClientConnection(asyncio.Protocol):
             return
         self.pending.extend(cmds)
         if err is not None:
-            self.pending.append(err)  # type: ignore[arg-type]
+            self.pending.append(err)
         self.run_pending()
         if not self.closing:
             self._check_query_buffer()
@@ -231,7 +235,7 @@ class ClientConnection(asyncio.Protocol):
         while cmds or err is not None:
             self.pending.extend(cmds)
             if err is not None:
-                self.pending.append(err)  # type: ignore[arg-type]
+                self.pending.append(err)
             if not self.processing and c.blocked is None:
                 self.run_pending()
             if self.closing or err is not None or self.pending or not parser.buffered():

@@ -281,7 +281,7 @@ def save_value(value, config, compress: bool) -> tuple[int, bytearray]:
     """(rdb type, serialized value) of a keyspace value."""
     t = type(value)
     name = b"string" if t is bytes or t is bytearray else getattr(value, "TYPE_NAME", None)
-    fn = VALUE_WRITERS.get(name)
+    fn = VALUE_WRITERS.get(name) if name is not None else None
     if fn is None:
         raise RdbError("cannot serialize a value of type %r" % (name or t.__name__,))
     out = bytearray()

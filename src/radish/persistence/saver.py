@@ -310,7 +310,7 @@ class Persistence:
         """Read a snapshot into fresh dicts, then install it: all or nothing."""
         server = self.server
         ks = server.keyspace
-        fresh = [({}, {}) for _ in ks.dbs]
+        fresh: list[tuple[dict, dict]] = [({}, {}) for _ in ks.dbs]
         verify = bool(server.config.rdbchecksum) and not self.skip_checksum_validation
         self.loading_start = int(time.time())
         self.loading_total_bytes = total_bytes
@@ -502,7 +502,7 @@ class Persistence:
             "rdb_last_load_keys_expired:%d" % self.keys_expired,
             "rdb_last_load_keys_loaded:%d" % self.keys_loaded,
         ]
-        aof = getattr(server, "aof", None)
+        aof = server.aof
         if aof is not None:
             lines += aof.info_lines()
         else:

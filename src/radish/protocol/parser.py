@@ -29,16 +29,20 @@ Imports nothing from radish but the protocol package and strconv.
 from __future__ import annotations
 
 from itertools import chain
+from types import ModuleType
+from typing import Any
 
 from .. import NO_EXTENSIONS
 from ..strconv import string2ll
 from .splitargs import split_args
 
+hiredis: ModuleType | None
 try:  # pragma: no cover - exercised when hiredis is installed
     import hiredis
 except ImportError:  # pragma: no cover
     hiredis = None
 
+_CRequestParser: Any
 try:  # pragma: no cover - built by setup.py when a C compiler is available
     from ._reqparser import RequestParser as _CRequestParser
 except ImportError:  # pragma: no cover
@@ -265,8 +269,9 @@ class HiredisRequestParser:
     def __init__(self, max_bulk_len: int = DEFAULT_MAX_BULK_LEN) -> None:
         self.max_bulk_len = max_bulk_len
         self._py = PyRequestParser(max_bulk_len)
+        assert hiredis is not None  # only made when hiredis is installed
         self._Reader = hiredis.Reader
-        self._reader = None
+        self._reader: Any = None  # hiredis.Reader, made on first use
 
     def buffered(self) -> int:
         py = self._py

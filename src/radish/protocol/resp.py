@@ -248,6 +248,6 @@ def encode_command(args: list[bytes]) -> bytes:
 py_encode_command = encode_command
 if not NO_EXTENSIONS:
     try:  # the same in C (protocol/_reqparser.c), when built
-        from ._reqparser import encode_command  # noqa: F811
+        from ._reqparser import encode_command  # type: ignore[assignment]  # noqa: F811
     except ImportError:  # pragma: no cover - installs without a compiler
         pass

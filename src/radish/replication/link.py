@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from typing import Any
 
 from ..client import FLAG_MASTER
 from ..dispatch import process_command
@@ -38,7 +39,7 @@ class MasterLink(asyncio.Protocol):
     def __init__(self, repl) -> None:
         self.repl = repl
         self.server = repl.server
-        self.transport = None
+        self.transport: Any = None  # asyncio's transport, from connection_made
         self.buf = bytearray()
         self.phase = "pong"
         self.steps: list[tuple[bytes, str]] = []

@@ -13,7 +13,9 @@ import asyncio
 import io
 import secrets
 import time
+from typing import Any
 
+from ..client import Client
 from .link import CONNECT, CONNECTED, CONNECTING, HANDSHAKE, SYNC, connect, make_master_client
 from .primary import Primary
 
@@ -28,9 +30,9 @@ class ReplicationState:
         self.primary = Primary(self)
         self.master_host: str | None = None
         self.master_port = 0
-        self.link = None
+        self.link: Any = None  # the ReplicaLink while connected
         self.link_state = CONNECT
-        self.master_client = None
+        self.master_client: Client | None = None
         self.last_io = 0.0
         self.down_since = 0.0
         self.read_offset = 0
@@ -38,7 +40,7 @@ class ReplicationState:
         # Whether our replid/offset can seed a PSYNC: not for a fresh server
         # started as a replica; yes after a sync, or for a former primary.
         self.has_history = False
-        self._connect_task = None
+        self._connect_task: asyncio.Future | None = None
         self._retry_at = 0.0
         self._attempts = 0
         self._cron_ticks = 0
@@ -195,6 +197,7 @@ class ReplicationState:
         self.has_history = True
         self.read_offset = offset
         self.processed_offset = offset
+        assert self.master_client is not None  # made when the link started
         self.master_client.select(0)
         self.primary.disconnect_all()
         server.log.notice("MASTER <-> REPLICA sync: Finished with success")
@@ -206,6 +209,7 @@ class ReplicationState:
         self.link_state = CONNECTED
         self.last_io = time.time()
         self._attempts = 0
+        assert self.master_client is not None
         self.master_client.db = self.server.keyspace.dbs[self.master_client.db.id]
         if self.link is not None:
             self.link.send_ack()

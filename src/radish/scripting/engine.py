@@ -329,9 +329,10 @@ class ScriptEngine:
         if err is not None:
             # Counted now, as Redis's scriptCall does (a rejected call).
             self.server.stats.count_error(text(err))
-            if type(spec) is not str:
+            if not isinstance(spec, str):
                 spec.rejected_calls += 1
             return False, self._error(err, True)
+        assert not isinstance(spec, str)  # _check refuses every lookup error
         sc = self.client
         prop = self.server.propagation
         queued = len(prop.pending)

@@ -35,7 +35,7 @@ def unpack(lua: LuaValues, args, limit_arg: int, offset_arg: int, with_offset: b
         limit = 1 if with_offset else 0
     off = args[offset_arg] if len(args) > offset_arg and with_offset else None
     pos = int(off) if off is not None else 0
-    values = []
+    values: list = []
     try:
         while pos < len(s) and (limit <= 0 or len(values) < limit):
             v, pos = _mp_decode(lua, s, pos)

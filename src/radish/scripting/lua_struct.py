@@ -7,6 +7,7 @@ Imports nothing of radish above scripting.values.
 from __future__ import annotations
 
 import struct
+from typing import Any
 
 from .values import LibError, lua_tostring, lua_type_name
 
@@ -78,7 +79,7 @@ def pack(args) -> bytes:
         pad = _struct_align(len(out), opt, size, h["align"])
         out += b"\0" * pad
         if opt in "bBhHlLTiI":
-            v = args[arg] if arg < len(args) else None
+            v: Any = args[arg] if arg < len(args) else None
             if type(v) not in (int, float) or type(v) is bool:
                 raise LibError(b"number expected, got %s" % (b"no value" if arg >= len(args) else lua_type_name(v)), arg + 1)
             n = int(v) & ((1 << (8 * size)) - 1) if size else 0
@@ -88,7 +89,7 @@ def pack(args) -> bytes:
             out += b"\0"
         elif opt in "fd":
             v = args[arg] if arg < len(args) else None
-            if type(v) not in (int, float):
+            if not isinstance(v, (int, float)):
                 raise LibError(b"number expected, got %s" % (b"no value" if arg >= len(args) else lua_type_name(v)), arg + 1)
             out += struct.pack((">" if h["big"] else "<") + opt, float(v))
             arg += 1

@@ -8,7 +8,7 @@ Imports nothing of radish but strconv.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from lupa.lua51 import lua_type
 
@@ -94,7 +94,7 @@ class LuaValues(Protocol):
 
     null: object  # cjson.null
 
-    def table(self) -> object:
+    def table(self) -> Any:
         """A new, empty Lua table."""
 
     def type(self, v) -> str | None:
