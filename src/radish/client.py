@@ -6,12 +6,32 @@ reply state, and the ``server`` object through which handlers reach
 server-level services. The network layer owns the socket and attaches a
 ``transport``; in-process tests use a Client with no transport.
 
-Imports nothing above the dispatcher's level.
+``Services`` is what the server offers handlers through ``c.server``: a
+declared, typed interface (Server implements it; mypy checks that it
+does), so a handler reaches replication, scripting or a shutdown without
+importing the layers above it. The services that live above the command
+layer (blocking, scripting, replication) are described here by the few
+members handlers use.
+
+Imports: the layers below the commands (config, db, log, propagation,
+pubsub, persistence, stats), for types.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .db.keyspace import Keyspace
+    from .log import Logger
+    from .persistence.aof import Aof
+    from .persistence.saver import Persistence
+    from .propagation import Propagator
+    from .pubsub import PubSub
+    from .stats import Stats
 
 # Client flag bits reported by CLIENT LIST / INFO (subset of Redis's).
 FLAG_MASTER = 1
@@ -70,7 +90,7 @@ class ReplicaState:
 class Client:
     """State of one client connection (or of an internal client)."""
 
-    def __init__(self, server, cid: int, addr: str = "", laddr: str = "", fd: int = -1) -> None:
+    def __init__(self, server: Services, cid: int, addr: str = "", laddr: str = "", fd: int = -1) -> None:
         self.server = server
         self.id = cid
         self.addr = addr
@@ -169,3 +189,99 @@ class Client:
         conn = self.connection
         if conn is not None and not self.closed:
             conn.write(data)
+
+
+class BlockingService(Protocol):
+    """The blocking registry (blocking.py), as handlers use it."""
+
+    serving_key: bytes | None
+
+    def unblock(self, c: Client, error: bool) -> bool: ...
+
+
+class ScriptingService(Protocol):
+    """The Lua engine (scripting/), as handlers use it."""
+
+    functions: dict[bytes, object]
+    nested_error: bool
+
+    def load(self, body: bytes) -> bytes: ...
+    def run(self, c: Client, sha: bytes, keys: list[bytes], argv: list[bytes], readonly: bool) -> Any: ...
+    def flush(self) -> None: ...
+    def kill(self) -> None: ...
+
+
+class ReplicationService(Protocol):
+    """The replication state (replication/), as handlers use it."""
+
+    master_host: str | None
+    master_port: int
+    link_state: str
+    primary: Any  # the primary's side: attach, on_ack, job
+
+    def is_replica(self) -> bool: ...
+    def set_master(self, host: str, port: int, startup: bool = False) -> None: ...
+    def set_no_master(self) -> None: ...
+    def role_reply(self) -> list: ...
+    def info_lines(self) -> list[str]: ...
+
+
+class Services(Protocol):
+    """What a command handler may reach through ``c.server``."""
+
+    config: Config
+    keyspace: Keyspace
+    log: Logger
+    stats: Stats
+    propagation: Propagator
+    pubsub: PubSub
+    persistence: Persistence
+    aof: Aof
+    clients: dict[int, Client]
+    dirty: int
+    loading: bool
+    busy_script: bool
+    in_exec: bool
+    start_time: float
+    run_id: str
+    replid: str
+    second_repl_offset: int
+    lastsave: int
+    rdb_changes_since_last_save: int
+    blocked_clients: int
+    hz: int
+    pid: int
+    executable: str
+    pause_mode: str | None
+    key_change_hooks: list
+    flush_hooks: list
+    swapdb_hooks: list
+    client_closed_hooks: list
+
+    # Services above the command layer: read-only here.
+    @property
+    def blocking(self) -> BlockingService: ...
+    @property
+    def replication(self) -> ReplicationService: ...
+    @property
+    def scripting(self) -> ScriptingService: ...
+    @property
+    def scripts_cached(self) -> tuple[int, int]: ...
+
+    def call(self, c: Client, spec: Any, args: list[bytes]) -> Any: ...  # spec: a CommandSpec
+    def precheck_write(self, c: Client, spec: Any) -> str | None: ...
+    def internal_client(self) -> Client: ...
+    def kill_client(self, c: Client) -> None: ...
+    def pause_clients(self, mode: str, timeout_ms: int) -> None: ...
+    def unpause_clients(self) -> None: ...
+    def prepare_shutdown(self, save: bool | None = None, now: bool = False, force: bool = False) -> str | None: ...
+    def request_shutdown(self, exit_code: int = 0) -> None: ...
+    def refresh_key_hook(self) -> None: ...
+    def recent_max_output_buffer(self) -> int: ...
+    def role(self) -> str: ...
+    def on_client_reset(self, c: Client) -> None: ...
+    def process_events_while_blocked(self, current: Client | None) -> None: ...
+
+
+# A hook a later layer registers on the server (flush, swapdb, key change …).
+Hook = Callable[..., None]

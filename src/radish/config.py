@@ -44,7 +44,7 @@ import os
 import re
 import sys
 import tempfile
-from typing import BinaryIO, Callable, Iterable, Optional
+from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Optional
 
 from radish.globmatch import glob_match
 from radish.protocol.splitargs import quote_arg, split_args
@@ -1132,6 +1132,11 @@ class Config:
     docstring for the value types), plus what a config file declared that is
     not a parameter (``rename_commands``, ``users``, ``load_modules``,
     ``module_configs``) for the server to act on."""
+
+    if TYPE_CHECKING:  # one attribute per parameter, set from PARAMS
+
+        def __getattr__(self, name: str) -> Any: ...
+        def __setattr__(self, name: str, value: Any) -> None: ...
 
     def __init__(self) -> None:
         for p in PARAMS:

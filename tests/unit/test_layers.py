@@ -14,11 +14,12 @@ ROOT = Path(__file__).resolve().parents[2] / "src" / "radish"
 # Bottom to top; a module may import modules of its own package or of a
 # lower layer, nothing else.
 LAYERS: list[set[str]] = [
-    {"radish", "strconv", "errors", "globmatch"},  # primitives (radish: the package's own __init__)
+    {"radish", "strconv", "errors", "globmatch", "stats"},  # primitives (radish: the package's own __init__)
     {"protocol", "log"},  # RESP; logging
-    {"config", "db", "client"},  # parameters, the keyspace, per-client state
+    {"config", "db"},  # parameters, the keyspace
     {"propagation", "pubsub"},  # the funnel; channels
     {"persistence"},  # RDB, AOF
+    {"client"},  # a handler's context: the client's state and the server's Services
     {"commands"},  # handlers and the registry
     {"dispatch"},  # the execution core
     {"blocking", "scripting"},  # services that run commands through the core

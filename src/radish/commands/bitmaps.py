@@ -18,6 +18,7 @@ Imports: the registry, argument helpers, errors and the string helpers.
 from __future__ import annotations
 
 from .. import errors as E
+from ..client import Client
 from ..errors import CommandError
 from .args import parse_int, to_int
 from .registry import command
@@ -32,7 +33,7 @@ def _s64(x: int) -> int:
     return x - (1 << 64) if x >> 63 else x
 
 
-def _bit_offset(c, arg: bytes, bits: int = 0) -> int:
+def _bit_offset(c: Client, arg: bytes, bits: int = 0) -> int:
     """Redis's getBitOffsetFromArgument: ``#N`` means N * bits when
     ``bits`` (BITFIELD); the byte must be under proto-max-bulk-len (except
     for the primary's stream and the AOF being loaded)."""
@@ -47,7 +48,7 @@ def _bit_offset(c, arg: bytes, bits: int = 0) -> int:
     return n
 
 
-def _string_for_bit_write(c, key: bytes, maxbit: int):
+def _string_for_bit_write(c: Client, key: bytes, maxbit: int):
     """Redis's lookupStringForBitCommand: the string at key as a bytearray
     holding at least bit ``maxbit`` (created or zero-grown); and whether it
     was created or grown."""
@@ -71,7 +72,7 @@ def _string_for_bit_write(c, key: bytes, maxbit: int):
 
 
 @command("setbit", 4, "write denyoom", acl="bitmap", keys=(1, 1, 1), group="bitmap", since="2.2.0", summary="Sets or clears the bit at offset in the string value stored at key", complexity="O(1)", direct=True)
-def setbit(c, args):
+def setbit(c: Client, args: list[bytes]):
     """Format: SETBIT key offset value"""
     offset = _bit_offset(c, args[2])
     on = to_int(args[3])
@@ -90,7 +91,7 @@ def setbit(c, args):
 
 
 @command("getbit", 3, "readonly fast", acl="bitmap", keys=(1, 1, 1), group="bitmap", since="2.2.0", summary="Returns the bit value at offset in the string value stored at key", complexity="O(1)", direct=True)
-def getbit(c, args):
+def getbit(c: Client, args: list[bytes]):
     """Format: GETBIT key offset"""
     offset = _bit_offset(c, args[2])
     v = get_string(c.db, args[1])
@@ -129,7 +130,7 @@ def _clamp(start: int, end: int, total: int) -> tuple[int, int]:
 
 
 @command("bitcount", -2, "readonly", acl="bitmap", keys=(1, 1, 1), group="bitmap", since="2.6.0", summary="Count set bits in a string", complexity="O(N)", direct=True)
-def bitcount(c, args):
+def bitcount(c: Client, args: list[bytes]):
     """Format: BITCOUNT key [start end [BYTE | BIT]]"""
     # Redis 7.0 looks the key up before it parses the range: a missing key
     # is 0 whatever follows.
@@ -203,7 +204,7 @@ def _find_bit(v, lo: int, hi: int, bit: int):
 
 
 @command("bitpos", -3, "readonly", acl="bitmap", keys=(1, 1, 1), group="bitmap", since="2.8.7", summary="Find first bit set or clear in a string", complexity="O(N)", direct=True)
-def bitpos(c, args):
+def bitpos(c: Client, args: list[bytes]):
     """Format: BITPOS key bit [start [end [BYTE | BIT]]]"""
     bit = parse_int(args[2])
     if bit != 0 and bit != 1:
@@ -247,7 +248,7 @@ _NOT_TABLE = bytes(255 - i for i in range(256))
 
 
 @command("bitop", -4, "write denyoom", acl="bitmap", keys=(2, -1, 1), group="bitmap", since="2.6.0", summary="Perform bitwise operations between strings", complexity="O(N)", direct=True)
-def bitop(c, args):
+def bitop(c: Client, args: list[bytes]):
     """Format: BITOP AND | OR | XOR | NOT destkey key [key ...]"""
     op = args[1].lower()
     if op not in (b"and", b"or", b"xor", b"not"):
@@ -255,7 +256,7 @@ def bitop(c, args):
     if op == b"not" and len(args) != 4:
         raise CommandError(E.BITOP_NOT_ONE_KEY)
     db = c.db
-    srcs = []
+    srcs: list[bytes | bytearray] = []
     for key in args[3:]:
         v = db.lookup_read(key)
         if v is None:
@@ -376,7 +377,7 @@ def _check_unsigned(value: int, incr: int, bits: int, owtype: int):
     return True, limit
 
 
-def _bitfield(c, args, readonly_cmd: bool):
+def _bitfield(c: Client, args, readonly_cmd: bool):
     ops = []
     owtype = WRAP
     readonly = True
@@ -466,13 +467,13 @@ def _bitfield(c, args, readonly_cmd: bool):
 
 
 @command("bitfield", -2, "write denyoom", acl="bitmap", keys=(1, 1, 1), group="bitmap", since="3.2.0", summary="Perform arbitrary bitfield integer operations on strings", complexity="O(1) for each subcommand specified", direct=True)
-def bitfield(c, args):
+def bitfield(c: Client, args: list[bytes]):
     """Format: BITFIELD key [GET encoding offset | [OVERFLOW WRAP | SAT | FAIL]
     SET encoding offset value | INCRBY encoding offset increment ...]"""
     return _bitfield(c, args, False)
 
 
 @command("bitfield_ro", -2, "readonly fast", acl="bitmap", keys=(1, 1, 1), group="bitmap", since="6.0.0", summary="Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD", complexity="O(1) for each subcommand specified", direct=True)
-def bitfield_ro(c, args):
+def bitfield_ro(c: Client, args: list[bytes]):
     """Format: BITFIELD_RO key [GET encoding offset ...]"""
     return _bitfield(c, args, True)

@@ -4,10 +4,11 @@ CLIENT with its subcommands."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from .. import REDIS_VERSION
 from .. import errors as E
-from ..client import FLAG_MASTER, FLAG_NO_EVICT, FLAG_REPLICA
+from ..client import FLAG_MASTER, FLAG_NO_EVICT, FLAG_REPLICA, Client
 from ..errors import CommandError
 from ..protocol.resp import OK, PONG, MapReply, SimpleString, Verbatim, status_lines
 from .args import parse_int, to_int
@@ -67,7 +68,7 @@ CLIENT_HELP = [
 
 
 @command("ping", -1, "fast", acl="connection", group="connection", since="1.0.0", summary="Ping the server", complexity="O(1)", tips="request_policy:all_shards response_policy:all_succeeded", direct=True)
-def ping(c, args):
+def ping(c: Client, args: list[bytes]):
     """Format: PING [message]"""
     if len(args) > 2:
         raise CommandError(E.WRONG_ARITY % "ping")
@@ -79,13 +80,13 @@ def ping(c, args):
 
 
 @command("echo", 2, "loading stale fast", acl="connection", group="connection", since="1.0.0", summary="Echo the given string", complexity="O(1)", direct=True)
-def echo(c, args):
+def echo(c: Client, args: list[bytes]):
     """Format: ECHO message"""
     return args[1]
 
 
 @command("quit", -1, "noscript loading stale fast no_auth allow_busy", acl="connection", group="connection", since="1.0.0", summary="Close the connection", complexity="O(1)")
-def quit_(c, args):
+def quit_(c: Client, args: list[bytes]):
     """Format: QUIT — reply +OK, then close."""
     c.close_after_reply = True
     c.reply_mode = 0
@@ -111,14 +112,14 @@ def reset_client(c) -> None:
 
 
 @command("reset", 1, "noscript loading stale fast no_auth allow_busy", acl="connection", group="connection", since="6.2.0", summary="Reset the connection", complexity="O(1)")
-def reset(c, args):
+def reset(c: Client, args: list[bytes]):
     """Format: RESET"""
     reset_client(c)
     return SimpleString(b"RESET")
 
 
 @command("select", 2, "loading stale fast", acl="connection", group="connection", since="1.0.0", summary="Change the selected database for the current connection", complexity="O(1)")
-def select(c, args):
+def select(c: Client, args: list[bytes]):
     """Format: SELECT index"""
     idx = parse_int(args[1])
     if idx < 0 or idx >= len(c.server.keyspace.dbs):
@@ -127,7 +128,7 @@ def select(c, args):
     return OK
 
 
-def _check_password(c, user: bytes, password: bytes) -> bool:
+def _check_password(c: Client, user: bytes, password: bytes) -> bool:
     req = c.server.config.requirepass
     if user != b"default":
         return False
@@ -137,7 +138,7 @@ def _check_password(c, user: bytes, password: bytes) -> bool:
 
 
 @command("auth", -2, "noscript loading stale fast no_auth allow_busy", acl="connection", group="connection", since="1.0.0", summary="Authenticate to the server", complexity="O(N) where N is the number of passwords defined for the user")
-def auth(c, args):
+def auth(c: Client, args: list[bytes]):
     """Format: AUTH [username] password"""
     if len(args) > 3:
         raise CommandError(E.SYNTAX)
@@ -155,7 +156,7 @@ def auth(c, args):
 
 
 @command("hello", -1, "noscript loading stale fast no_auth allow_busy", acl="connection", group="connection", since="6.0.0", summary="Handshake with Redis", complexity="O(1)")
-def hello(c, args):
+def hello(c: Client, args: list[bytes]):
     """Format: HELLO [protover [AUTH username password] [SETNAME clientname]]"""
     ver = None
     if len(args) >= 2:
@@ -179,6 +180,7 @@ def hello(c, args):
         else:
             raise CommandError("ERR Syntax error in HELLO option '%s'" % args[i].decode("utf-8", "replace"))
     if user is not None:
+        assert password is not None  # AUTH takes both
         if not _check_password(c, user, password):
             raise CommandError(E.WRONGPASS)
         c.authenticated = True
@@ -214,17 +216,17 @@ def _validate_name(name: bytes) -> None:
 
 
 @command("client|help", 2, "loading stale", acl="connection", group="connection", since="5.0.0", summary="Show helpful text about the different subcommands", complexity="O(1)")
-def client_help(c, args):
+def client_help(c: Client, args: list[bytes]):
     return status_lines(CLIENT_HELP)
 
 
 @command("client|id", 2, "noscript loading stale", acl="connection", group="connection", since="5.0.0", summary="Returns the client ID for the current connection", complexity="O(1)")
-def client_id(c, args):
+def client_id(c: Client, args: list[bytes]):
     return c.id
 
 
 @command("client|setname", 3, "noscript loading stale", acl="connection", group="connection", since="2.6.9", summary="Set the current connection name", complexity="O(1)")
-def client_setname(c, args):
+def client_setname(c: Client, args: list[bytes]):
     """Format: CLIENT SETNAME connection-name"""
     _validate_name(args[2])
     c.name = args[2] or None
@@ -232,12 +234,12 @@ def client_setname(c, args):
 
 
 @command("client|getname", 2, "noscript loading stale", acl="connection", group="connection", since="2.6.9", summary="Get the current connection name", complexity="O(1)")
-def client_getname(c, args):
+def client_getname(c: Client, args: list[bytes]):
     return c.name
 
 
 @command("client|setinfo", 4, "noscript loading stale", acl="connection", group="connection", since="7.2.0", summary="Set client or connection specific info", complexity="O(1)")
-def client_setinfo(c, args):
+def client_setinfo(c: Client, args: list[bytes]):
     """Format: CLIENT SETINFO <LIB-NAME libname | LIB-VER libver>"""
     attr = args[2].lower()
     val = args[3]
@@ -253,7 +255,7 @@ def client_setinfo(c, args):
     return OK
 
 
-def client_info_line(c, now: float | None = None) -> bytes:
+def client_info_line(c: Client, now: float | None = None) -> bytes:
     """One CLIENT LIST line, fields as Redis 7.0 prints them."""
     now = time.time() if now is None else now
     multi = len(c.multi_queue) if c.multi_queue is not None else -1
@@ -299,7 +301,7 @@ _TYPES = {b"normal": "normal", b"master": "master", b"replica": "replica", b"sla
 
 
 @command("client|list", -2, "admin noscript loading stale", acl="connection", group="connection", since="2.4.0", summary="Get the list of client connections", complexity="O(N) where N is the number of client connections", tips="nondeterministic_output")
-def client_list(c, args):
+def client_list(c: Client, args: list[bytes]):
     """Format: CLIENT LIST [TYPE type] [ID id [id ...]]"""
     clients = list(c.server.clients.values())
     if len(args) == 4 and args[2].lower() == b"type":
@@ -322,12 +324,12 @@ def client_list(c, args):
 
 
 @command("client|info", 2, "noscript loading stale", acl="connection", group="connection", since="6.2.0", summary="Returns information about the current client connection.", complexity="O(1)", tips="nondeterministic_output")
-def client_info(c, args):
+def client_info(c: Client, args: list[bytes]):
     return Verbatim(client_info_line(c) + b"\n")
 
 
 @command("client|kill", -3, "admin noscript loading stale", acl="connection", group="connection", since="2.4.0", summary="Kill the connection of a client", complexity="O(N) where N is the number of client connections")
-def client_kill(c, args):
+def client_kill(c: Client, args: list[bytes]):
     """Format: CLIENT KILL ip:port | CLIENT KILL [ID id] [TYPE t] [USER u] [ADDR a] [LADDR a] [SKIPME yes/no]"""
     server = c.server
     if len(args) == 3:
@@ -337,7 +339,7 @@ def client_kill(c, args):
                 server.kill_client(x)
                 return OK
         raise CommandError("ERR No such client")
-    filters = []
+    filters: list[Callable[..., bool]] = []  # each called with the client
     skipme = True
     i = 2
     while i < len(args):
@@ -377,8 +379,7 @@ def client_kill(c, args):
             v = to_int(val)
             if v is None:
                 raise CommandError(E.SYNTAX)
-            now = time.time()
-            filters.append(lambda x, v=v, now=now: now - x.created >= v)
+            filters.append(_older_than(v, time.time()))
         else:
             raise CommandError(E.SYNTAX)
         i += 2
@@ -393,7 +394,7 @@ def client_kill(c, args):
 
 
 @command("client|reply", 3, "noscript loading stale", acl="connection", group="connection", since="3.2.0", summary="Instruct the server whether to reply to commands", complexity="O(1)")
-def client_reply(c, args):
+def client_reply(c: Client, args: list[bytes]):
     """Format: CLIENT REPLY ON|OFF|SKIP"""
     mode = args[2].lower()
     if mode == b"on":
@@ -410,7 +411,7 @@ def client_reply(c, args):
 
 
 @command("client|no-evict", 3, "admin noscript loading stale", acl="connection", group="connection", since="7.0.0", summary="Set client eviction mode for the current connection", complexity="O(1)")
-def client_no_evict(c, args):
+def client_no_evict(c: Client, args: list[bytes]):
     """Format: CLIENT NO-EVICT ON|OFF"""
     v = args[2].lower()
     if v == b"on":
@@ -423,7 +424,7 @@ def client_no_evict(c, args):
 
 
 @command("client|pause", -3, "admin noscript loading stale", acl="connection", group="connection", since="3.0.0", summary="Stop processing commands from clients for some time", complexity="O(1)")
-def client_pause(c, args):
+def client_pause(c: Client, args: list[bytes]):
     """Format: CLIENT PAUSE timeout [WRITE | ALL]"""
     timeout = to_int(args[2])
     if timeout is None:
@@ -444,13 +445,13 @@ def client_pause(c, args):
 
 
 @command("client|unpause", 2, "admin noscript loading stale", acl="connection", group="connection", since="6.2.0", summary="Resume processing of clients that were paused", complexity="O(N) Where N is the number of paused clients")
-def client_unpause(c, args):
+def client_unpause(c: Client, args: list[bytes]):
     c.server.unpause_clients()
     return OK
 
 
 @command("client|unblock", -3, "admin noscript loading stale", acl="connection", group="connection", since="5.0.0", summary="Unblock a client blocked in a blocking command from a different connection", complexity="O(log N) where N is the number of client connections")
-def client_unblock(c, args):
+def client_unblock(c: Client, args: list[bytes]):
     """Format: CLIENT UNBLOCK client-id [TIMEOUT | ERROR]"""
     cid = to_int(args[2])
     if cid is None:
@@ -468,3 +469,8 @@ def client_unblock(c, args):
     if target is None or target.blocked is None:
         return 0
     return 1 if c.server.blocking.unblock(target, error) else 0
+
+
+def _older_than(age: int, now: float) -> Callable[[Client], bool]:
+    """CLIENT KILL MAXAGE: clients connected ``age`` seconds or more ago."""
+    return lambda x: now - x.created >= age

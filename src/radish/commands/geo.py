@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 
 from .. import errors as E
+from ..client import Client
 from ..db.types import ZSetValue
 from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY, DoubleText
@@ -466,7 +467,7 @@ def _member_pos(z: ZSetValue | None, member: bytes):
 
 
 @command("geoadd", -5, "write denyoom", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.0", summary="Add one or more geospatial items in the geospatial index represented using a sorted set", complexity="O(log(N)) for each item added, where N is the number of elements in the sorted set.", direct=True)
-def geoadd(c, args):
+def geoadd(c: Client, args: list[bytes]):
     """Format: GEOADD key [NX | XX] [CH] longitude latitude member [longitude latitude member ...]"""
     nx = xx = False
     j = 2
@@ -495,7 +496,7 @@ def geoadd(c, args):
 
 
 @command("geopos", -2, "readonly", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.0", summary="Returns longitude and latitude of members of a geospatial index", complexity="O(N) where N is the number of members requested.", direct=True)
-def geopos(c, args):
+def geopos(c: Client, args: list[bytes]):
     """Format: GEOPOS key [member [member ...]]"""
     z = get_zset(c.db, args[1])
     out = []
@@ -506,7 +507,7 @@ def geopos(c, args):
 
 
 @command("geodist", -4, "readonly", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.0", summary="Returns the distance between two members of a geospatial index", complexity="O(log(N))", direct=True)
-def geodist(c, args):
+def geodist(c: Client, args: list[bytes]):
     """Format: GEODIST key member1 member2 [M | KM | FT | MI]"""
     to_meter = 1.0
     if len(args) == 5:
@@ -529,10 +530,10 @@ _ALPHABET = b"0123456789bcdefghjkmnpqrstuvwxyz"
 
 
 @command("geohash", -2, "readonly", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.0", summary="Returns members of a geospatial index as standard geohash strings", complexity="O(log(N)) for each member requested, where N is the number of elements in the sorted set.", direct=True)
-def geohash(c, args):
+def geohash(c: Client, args: list[bytes]):
     """Format: GEOHASH key [member [member ...]]"""
     z = get_zset(c.db, args[1])
-    out = []
+    out: list[bytes | None] = []
     for m in args[2:]:
         pos = _member_pos(z, m)
         if pos is None:
@@ -556,7 +557,7 @@ _SEARCH = 8
 _SEARCHSTORE = 16
 
 
-def _georadius_generic(c, args, src: int, flags: int):
+def _georadius_generic(c: Client, args, src: int, flags: int):
     """georadiusGeneric: GEORADIUS[BYMEMBER][_RO], GEOSEARCH[STORE]."""
     db = c.db
     store = None
@@ -727,36 +728,36 @@ _SEARCH_COMPLEXITY = "O(N+log(M)) where N is the number of elements in the grid-
 
 
 @command("georadius", -6, "write denyoom", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.0", summary="Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point", complexity=_RADIUS_COMPLEXITY, doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument", getkeys=_radius_getkeys(6), direct=True)
-def georadius(c, args):
+def georadius(c: Client, args: list[bytes]):
     """Format: GEORADIUS key longitude latitude radius M | KM | FT | MI [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC] [STORE key | STOREDIST key]"""
     return _georadius_generic(c, args, 1, _COORDS)
 
 
 @command("georadiusbymember", -5, "write denyoom", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.0", summary="Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member", complexity=_RADIUS_COMPLEXITY, doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments", getkeys=_radius_getkeys(5), direct=True)
-def georadiusbymember(c, args):
+def georadiusbymember(c: Client, args: list[bytes]):
     """Format: GEORADIUSBYMEMBER key member radius M | KM | FT | MI [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC] [STORE key | STOREDIST key]"""
     return _georadius_generic(c, args, 1, _MEMBER)
 
 
 @command("georadius_ro", -6, "readonly", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.10", summary="A read-only variant for GEORADIUS", complexity=_RADIUS_COMPLEXITY, doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`GEOSEARCH` with the `BYRADIUS` argument", direct=True)
-def georadius_ro(c, args):
+def georadius_ro(c: Client, args: list[bytes]):
     """Format: GEORADIUS_RO key longitude latitude radius M | KM | FT | MI [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]"""
     return _georadius_generic(c, args, 1, _COORDS | _NOSTORE)
 
 
 @command("georadiusbymember_ro", -5, "readonly", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.10", summary="A read-only variant for GEORADIUSBYMEMBER", complexity=_RADIUS_COMPLEXITY, doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments", direct=True)
-def georadiusbymember_ro(c, args):
+def georadiusbymember_ro(c: Client, args: list[bytes]):
     """Format: GEORADIUSBYMEMBER_RO key member radius M | KM | FT | MI [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]"""
     return _georadius_generic(c, args, 1, _MEMBER | _NOSTORE)
 
 
 @command("geosearch", -7, "readonly", acl="geo", keys=(1, 1, 1), group="geo", since="6.2.0", summary="Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.", complexity=_SEARCH_COMPLEXITY, direct=True)
-def geosearch(c, args):
+def geosearch(c: Client, args: list[bytes]):
     """Format: GEOSEARCH key FROMMEMBER member | FROMLONLAT longitude latitude BYRADIUS radius M | KM | FT | MI | BYBOX width height M | KM | FT | MI [ASC | DESC] [COUNT count [ANY]] [WITHCOORD] [WITHDIST] [WITHHASH]"""
     return _georadius_generic(c, args, 1, _SEARCH)
 
 
 @command("geosearchstore", -8, "write denyoom", acl="geo", keys=(1, 2, 1), group="geo", since="6.2.0", summary="Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.", complexity=_SEARCH_COMPLEXITY, direct=True)
-def geosearchstore(c, args):
+def geosearchstore(c: Client, args: list[bytes]):
     """Format: GEOSEARCHSTORE destination source FROMMEMBER member | FROMLONLAT longitude latitude BYRADIUS radius M | KM | FT | MI | BYBOX width height M | KM | FT | MI [ASC | DESC] [COUNT count [ANY]] [STOREDIST]"""
     return _georadius_generic(c, args, 2, _SEARCH | _SEARCHSTORE)

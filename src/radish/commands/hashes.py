@@ -15,6 +15,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .. import errors as E
+from ..client import Client
 from ..db.types import HashValue
 from ..errors import CommandError
 from ..protocol.resp import OK, MapReply
@@ -32,7 +33,7 @@ def get_hash(db, key: bytes, write: bool = False):
     return lookup_typed(db, key, HashValue, write)
 
 
-def _hash_for_write(c, key: bytes) -> HashValue:
+def _hash_for_write(c: Client, key: bytes) -> HashValue:
     """Redis's hashTypeLookupWriteOrCreate: the hash at ``key``, created
     (and stored) when missing."""
     db = c.db
@@ -46,7 +47,7 @@ def _hash_for_write(c, key: bytes) -> HashValue:
     return h
 
 
-def _check_args_length(c, h: HashValue, items) -> None:
+def _check_args_length(c: Client, h: HashValue, items) -> None:
     """hashTypeTryConversion: a field or value argument longer than
     hash-max-listpack-value converts the hash, even if nothing changes."""
     if h.big:
@@ -58,12 +59,12 @@ def _check_args_length(c, h: HashValue, items) -> None:
             return
 
 
-def _check_entries(c, h: HashValue) -> None:
+def _check_entries(c: Client, h: HashValue) -> None:
     if not h.big and len(h) > c.server.config.hash_max_listpack_entries:
         h.big = True
 
 
-def _hset_pairs(c, args) -> int:
+def _hset_pairs(c: Client, args: list[bytes]) -> int:
     key = args[1]
     h = _hash_for_write(c, key)
     n = len(h)
@@ -90,7 +91,7 @@ def _hset_pairs(c, args) -> int:
 
 
 @command("hset", -4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Set the string value of a hash field", complexity="O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.", direct=True)
-def hset(c, args):
+def hset(c: Client, args: list[bytes]):
     """Format: HSET key field value [field value ...]"""
     if len(args) & 1:
         raise CommandError(E.WRONG_ARITY % "hset")
@@ -98,7 +99,7 @@ def hset(c, args):
 
 
 @command("hmset", -4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Set multiple hash fields to multiple values", complexity="O(N) where N is the number of fields being set.", doc_flags="deprecated", deprecated_since="4.0.0", replaced_by="`HSET` with multiple field-value pairs", direct=True)
-def hmset(c, args):
+def hmset(c: Client, args: list[bytes]):
     """Format: HMSET key field value [field value ...]"""
     if len(args) & 1:
         raise CommandError(E.WRONG_ARITY % "hmset")
@@ -107,7 +108,7 @@ def hmset(c, args):
 
 
 @command("hsetnx", 4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Set the value of a hash field, only if the field does not exist", complexity="O(1)", direct=True)
-def hsetnx(c, args):
+def hsetnx(c: Client, args: list[bytes]):
     """Format: HSETNX key field value"""
     key, field = args[1], args[2]
     h = _hash_for_write(c, key)
@@ -123,7 +124,7 @@ def hsetnx(c, args):
 
 
 @command("hget", 3, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get the value of a hash field", complexity="O(1)", direct=True)
-def hget(c, args):
+def hget(c: Client, args: list[bytes]):
     """Format: HGET key field"""
     h = get_hash(c.db, args[1])
     if h is None:
@@ -132,7 +133,7 @@ def hget(c, args):
 
 
 @command("hmget", -3, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get the values of all the given hash fields", complexity="O(N) where N is the number of fields being requested.", direct=True)
-def hmget(c, args):
+def hmget(c: Client, args: list[bytes]):
     """Format: HMGET key field [field ...]"""
     h = get_hash(c.db, args[1])
     if h is None:
@@ -142,14 +143,14 @@ def hmget(c, args):
 
 
 @command("hexists", 3, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Determine if a hash field exists", complexity="O(1)", direct=True)
-def hexists(c, args):
+def hexists(c: Client, args: list[bytes]):
     """Format: HEXISTS key field"""
     h = get_hash(c.db, args[1])
     return 1 if h is not None and args[2] in h else 0
 
 
 @command("hstrlen", 3, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="3.2.0", summary="Get the length of the value of a hash field", complexity="O(1)", direct=True)
-def hstrlen(c, args):
+def hstrlen(c: Client, args: list[bytes]):
     """Format: HSTRLEN key field"""
     h = get_hash(c.db, args[1])
     if h is None:
@@ -159,35 +160,35 @@ def hstrlen(c, args):
 
 
 @command("hlen", 2, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get the number of fields in a hash", complexity="O(1)", direct=True)
-def hlen(c, args):
+def hlen(c: Client, args: list[bytes]):
     """Format: HLEN key"""
     h = get_hash(c.db, args[1])
     return 0 if h is None else len(h)
 
 
 @command("hkeys", 2, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get all the fields in a hash", complexity="O(N) where N is the size of the hash.", tips="nondeterministic_output_order", direct=True)
-def hkeys(c, args):
+def hkeys(c: Client, args: list[bytes]):
     """Format: HKEYS key"""
     h = get_hash(c.db, args[1])
     return [] if h is None else list(h)
 
 
 @command("hvals", 2, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get all the values in a hash", complexity="O(N) where N is the size of the hash.", tips="nondeterministic_output_order", direct=True)
-def hvals(c, args):
+def hvals(c: Client, args: list[bytes]):
     """Format: HVALS key"""
     h = get_hash(c.db, args[1])
     return [] if h is None else list(h.values())
 
 
 @command("hgetall", 2, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get all the fields and values in a hash", complexity="O(N) where N is the size of the hash.", tips="nondeterministic_output_order", direct=True)
-def hgetall(c, args):
+def hgetall(c: Client, args: list[bytes]):
     """Format: HGETALL key (a map in RESP3)"""
     h = get_hash(c.db, args[1])
     return MapReply() if h is None else MapReply(h.items())
 
 
 @command("hdel", -3, "write fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Delete one or more hash fields", complexity="O(N) where N is the number of fields to be removed.", direct=True)
-def hdel(c, args):
+def hdel(c: Client, args: list[bytes]):
     """Format: HDEL key field [field ...]"""
     key = args[1]
     db = c.db
@@ -211,7 +212,7 @@ def hdel(c, args):
 
 
 @command("hincrby", 4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Increment the integer value of a hash field by the given number", complexity="O(1)", direct=True)
-def hincrby(c, args):
+def hincrby(c: Client, args: list[bytes]):
     """Format: HINCRBY key field increment"""
     incr = parse_int(args[3])
     key, field = args[1], args[2]
@@ -220,9 +221,10 @@ def hincrby(c, args):
     if cur is None:
         value = 0
     else:
-        value = to_int(cur)
-        if value is None:
+        parsed = to_int(cur)
+        if parsed is None:
             raise CommandError("ERR hash value is not an integer")
+        value = parsed
     if (incr < 0 and value < 0 and incr < LLONG_MIN - value) or (
         incr > 0 and value > 0 and incr > LLONG_MAX - value
     ):
@@ -235,7 +237,7 @@ def hincrby(c, args):
     return value
 
 
-def _set_one(c, h: HashValue, field: bytes, value: bytes, new: bool) -> None:
+def _set_one(c: Client, h: HashValue, field: bytes, value: bytes, new: bool) -> None:
     """hashTypeSet for one field: stores it and applies the listpack
     limits to what was stored."""
     h[field] = value
@@ -249,7 +251,7 @@ def _set_one(c, h: HashValue, field: bytes, value: bytes, new: bool) -> None:
 
 
 @command("hincrbyfloat", 4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.6.0", summary="Increment the float value of a hash field by the given amount", complexity="O(1)", direct=True)
-def hincrbyfloat(c, args):
+def hincrbyfloat(c: Client, args: list[bytes]):
     """Format: HINCRBYFLOAT key field increment (propagated as HSET)
 
     Long double arithmetic and formatting, as INCRBYFLOAT."""
@@ -284,7 +286,7 @@ def hincrbyfloat(c, args):
 
 
 @command("hrandfield", -2, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="6.2.0", summary="Get one or multiple random fields from a hash", complexity="O(N) where N is the number of fields returned", tips="nondeterministic_output", direct=True)
-def hrandfield(c, args):
+def hrandfield(c: Client, args: list[bytes]):
     """Format: HRANDFIELD key [count [WITHVALUES]]"""
     n = len(args)
     if n == 2:
@@ -328,7 +330,7 @@ def hrandfield(c, args):
 
 
 @command("hscan", -3, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="2.8.0", summary="Incrementally iterate hash fields and associated values", complexity="O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", tips="nondeterministic_output", direct=True)
-def hscan(c, args):
+def hscan(c: Client, args: list[bytes]):
     """Format: HSCAN key cursor [MATCH pattern] [COUNT count]"""
     cursor = parse_cursor(args[2])
     h = get_hash(c.db, args[1])

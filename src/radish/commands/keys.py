@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from .. import errors as E
+from ..client import Client
 from ..errors import CommandError
 from ..globmatch import compile_glob
 from ..protocol.resp import SimpleString, status_lines
@@ -24,18 +25,18 @@ def _copy_value(v):
 
 
 @command("del", -2, "write", acl="keyspace", keys=(1, -1, 1), group="generic", since="1.0.0", summary="Delete a key", complexity="O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).", tips="request_policy:multi_shard response_policy:agg_sum", direct=True)
-def del_(c, args):
+def del_(c: Client, args: list[bytes]):
     """Format: DEL key [key ...]"""
     return _delete(c, args)
 
 
 @command("unlink", -2, "write fast", acl="keyspace", keys=(1, -1, 1), group="generic", since="4.0.0", summary="Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", complexity="O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.", tips="request_policy:multi_shard response_policy:agg_sum", direct=True)
-def unlink(c, args):
+def unlink(c: Client, args: list[bytes]):
     """Format: UNLINK key [key ...]"""
     return _delete(c, args)
 
 
-def _delete(c, args) -> int:
+def _delete(c: Client, args: list[bytes]) -> int:
     db = c.db
     n = 0
     for key in args[1:]:
@@ -48,28 +49,28 @@ def _delete(c, args) -> int:
 
 
 @command("exists", -2, "readonly fast", acl="keyspace", keys=(1, -1, 1), group="generic", since="1.0.0", summary="Determine if a key exists", complexity="O(N) where N is the number of keys to check.", tips="request_policy:multi_shard response_policy:agg_sum", direct=True)
-def exists(c, args):
+def exists(c: Client, args: list[bytes]):
     """Format: EXISTS key [key ...]"""
     lookup = c.db.lookup_read_notouch
     return sum(1 for key in args[1:] if lookup(key) is not None)
 
 
 @command("touch", -2, "readonly fast", acl="keyspace", keys=(1, -1, 1), group="generic", since="3.2.1", summary="Alters the last access time of a key(s). Returns the number of existing keys specified.", complexity="O(N) where N is the number of keys that will be touched.", tips="request_policy:multi_shard response_policy:agg_sum", direct=True)
-def touch(c, args):
+def touch(c: Client, args: list[bytes]):
     """Format: TOUCH key [key ...]"""
     lookup = c.db.lookup_read
     return sum(1 for key in args[1:] if lookup(key) is not None)
 
 
 @command("type", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Determine the type stored at key", complexity="O(1)", direct=True)
-def type_(c, args):
+def type_(c: Client, args: list[bytes]):
     """Format: TYPE key"""
     v = c.db.lookup_read_notouch(args[1])
     return SimpleString(b"none" if v is None else type_name(v))
 
 
 @command("keys", 2, "readonly", acl="keyspace dangerous", group="generic", since="1.0.0", summary="Find all keys matching the given pattern", complexity="O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.", tips="request_policy:all_shards nondeterministic_output_order", direct=True)
-def keys(c, args):
+def keys(c: Client, args: list[bytes]):
     """Format: KEYS pattern"""
     db = c.db
     pattern = args[1]
@@ -124,7 +125,7 @@ def parse_scan_options(args: list[bytes], start: int, allow_type: bool):
 
 
 @command("scan", -2, "readonly", acl="keyspace", group="generic", since="2.8.0", summary="Incrementally iterate the keys space", complexity="O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.", tips="nondeterministic_output request_policy:special", direct=True)
-def scan(c, args):
+def scan(c: Client, args: list[bytes]):
     """Format: SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]"""
     cursor = parse_cursor(args[1])
     matcher, count, typ = parse_scan_options(args, 2, True)
@@ -147,12 +148,12 @@ def scan(c, args):
 
 
 @command("randomkey", 1, "readonly", acl="keyspace", group="generic", since="1.0.0", summary="Return a random key from the keyspace", complexity="O(1)", tips="request_policy:all_shards nondeterministic_output", direct=True)
-def randomkey(c, args):
+def randomkey(c: Client, args: list[bytes]):
     """Format: RANDOMKEY"""
     return c.db.random_key()
 
 
-def _rename(c, args, nx: bool):
+def _rename(c: Client, args, nx: bool):
     src, dst = args[1], args[2]
     db = c.db
     v = db.lookup_write(src)
@@ -172,18 +173,18 @@ def _rename(c, args, nx: bool):
 
 
 @command("rename", 3, "write", acl="keyspace", keys=(1, 2, 1), group="generic", since="1.0.0", summary="Rename a key", complexity="O(1)", direct=True)
-def rename(c, args):
+def rename(c: Client, args: list[bytes]):
     """Format: RENAME key newkey"""
     return _rename(c, args, False)
 
 
 @command("renamenx", 3, "write fast", acl="keyspace", keys=(1, 2, 1), group="generic", since="1.0.0", summary="Rename a key, only if the new key does not exist", complexity="O(1)", direct=True)
-def renamenx(c, args):
+def renamenx(c: Client, args: list[bytes]):
     """Format: RENAMENX key newkey"""
     return _rename(c, args, True)
 
 
-def _db_index(c, arg: bytes) -> int:
+def _db_index(c: Client, arg: bytes) -> int:
     """Redis's getIntFromObjectOrReply + selectDb checks."""
     idx = to_int(arg)
     if idx is None:
@@ -196,7 +197,7 @@ def _db_index(c, arg: bytes) -> int:
 
 
 @command("move", 3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Move a key to another database", complexity="O(1)", direct=True)
-def move(c, args):
+def move(c: Client, args: list[bytes]):
     """Format: MOVE key db"""
     key = args[1]
     idx = _db_index(c, args[2])
@@ -217,7 +218,7 @@ def move(c, args):
 
 
 @command("copy", -3, "write denyoom", acl="keyspace", keys=(1, 2, 1), group="generic", since="6.2.0", summary="Copy a key", complexity="O(N) worst case for collections, where N is the number of nested items. O(1) for string values.", direct=True)
-def copy(c, args):
+def copy(c: Client, args: list[bytes]):
     """Format: COPY source destination [DB destination-db] [REPLACE]"""
     src_key, dst_key = args[1], args[2]
     dst = c.db
@@ -261,7 +262,7 @@ def _unsupported_option(opt: bytes) -> str:
     return "ERR Unsupported option " + text.replace("\r", " ").replace("\n", " ")
 
 
-def _expire_generic(c, args, unit_ms: bool, absolute: bool, name: str) -> int:
+def _expire_generic(c: Client, args, unit_ms: bool, absolute: bool, name: str) -> int:
     """Redis's expireGenericCommand. Propagated as PEXPIREAT with the
     absolute time (PEXPIREAT itself as given), or DEL when the time is
     already past."""
@@ -324,30 +325,30 @@ def _expire_generic(c, args, unit_ms: bool, absolute: bool, name: str) -> int:
 
 
 @command("expire", -3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Set a key's time to live in seconds", complexity="O(1)", direct=True)
-def expire(c, args):
+def expire(c: Client, args: list[bytes]):
     """Format: EXPIRE key seconds [NX | XX | GT | LT]"""
     return _expire_generic(c, args, False, False, "expire")
 
 
 @command("pexpire", -3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="2.6.0", summary="Set a key's time to live in milliseconds", complexity="O(1)", direct=True)
-def pexpire(c, args):
+def pexpire(c: Client, args: list[bytes]):
     """Format: PEXPIRE key milliseconds [NX | XX | GT | LT]"""
     return _expire_generic(c, args, True, False, "pexpire")
 
 
 @command("expireat", -3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.2.0", summary="Set the expiration for a key as a UNIX timestamp", complexity="O(1)", direct=True)
-def expireat(c, args):
+def expireat(c: Client, args: list[bytes]):
     """Format: EXPIREAT key unix-time-seconds [NX | XX | GT | LT]"""
     return _expire_generic(c, args, False, True, "expireat")
 
 
 @command("pexpireat", -3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="2.6.0", summary="Set the expiration for a key as a UNIX timestamp specified in milliseconds", complexity="O(1)", direct=True)
-def pexpireat(c, args):
+def pexpireat(c: Client, args: list[bytes]):
     """Format: PEXPIREAT key unix-time-milliseconds [NX | XX | GT | LT]"""
     return _expire_generic(c, args, True, True, "pexpireat")
 
 
-def _ttl(c, key: bytes, ms: bool, absolute: bool) -> int:
+def _ttl(c: Client, key: bytes, ms: bool, absolute: bool) -> int:
     """Redis's ttlGenericCommand: -2 missing, -1 no expiry; seconds are
     rounded to nearest (also for EXPIRETIME)."""
     db = c.db
@@ -363,31 +364,31 @@ def _ttl(c, key: bytes, ms: bool, absolute: bool) -> int:
 
 
 @command("ttl", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Get the time to live for a key in seconds", complexity="O(1)", tips="nondeterministic_output", direct=True)
-def ttl(c, args):
+def ttl(c: Client, args: list[bytes]):
     """Format: TTL key"""
     return _ttl(c, args[1], False, False)
 
 
 @command("pttl", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="2.6.0", summary="Get the time to live for a key in milliseconds", complexity="O(1)", tips="nondeterministic_output", direct=True)
-def pttl(c, args):
+def pttl(c: Client, args: list[bytes]):
     """Format: PTTL key"""
     return _ttl(c, args[1], True, False)
 
 
 @command("expiretime", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="7.0.0", summary="Get the expiration Unix timestamp for a key", complexity="O(1)", direct=True)
-def expiretime(c, args):
+def expiretime(c: Client, args: list[bytes]):
     """Format: EXPIRETIME key"""
     return _ttl(c, args[1], False, True)
 
 
 @command("pexpiretime", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="7.0.0", summary="Get the expiration Unix timestamp for a key in milliseconds", complexity="O(1)", direct=True)
-def pexpiretime(c, args):
+def pexpiretime(c: Client, args: list[bytes]):
     """Format: PEXPIRETIME key"""
     return _ttl(c, args[1], True, True)
 
 
 @command("persist", 2, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="2.2.0", summary="Remove the expiration from a key", complexity="O(1)", direct=True)
-def persist(c, args):
+def persist(c: Client, args: list[bytes]):
     """Format: PERSIST key"""
     db = c.db
     if db.lookup_write(args[1]) is None:
@@ -423,12 +424,12 @@ OBJECT_HELP = [
 
 
 @command("object|help", 2, "loading stale", acl="keyspace", group="generic", since="6.2.0", summary="Show helpful text about the different subcommands", complexity="O(1)")
-def object_help(c, args):
+def object_help(c: Client, args: list[bytes]):
     return status_lines(OBJECT_HELP)
 
 
 @command("object|encoding", 3, "readonly", acl="keyspace", keys=(2, 2, 1), group="generic", since="2.2.3", summary="Inspect the internal encoding of a Redis object", complexity="O(1)", tips="nondeterministic_output")
-def object_encoding(c, args):
+def object_encoding(c: Client, args: list[bytes]):
     """Format: OBJECT ENCODING key"""
     v = c.db.lookup_read_notouch(args[2])
     if v is None:
@@ -440,7 +441,7 @@ _NO_SHARED_INTEGER_POLICIES = frozenset(("volatile-lru", "volatile-lfu", "allkey
 
 
 @command("object|refcount", 3, "readonly", acl="keyspace", keys=(2, 2, 1), group="generic", since="2.2.3", summary="Get the number of references to the value of the key", complexity="O(1)", tips="nondeterministic_output")
-def object_refcount(c, args):
+def object_refcount(c: Client, args: list[bytes]):
     """Format: OBJECT REFCOUNT key"""
     v = c.db.lookup_read_notouch(args[2])
     if v is None:
@@ -471,7 +472,7 @@ def _lfu_policy(c) -> bool:
 
 
 @command("object|freq", 3, "readonly", acl="keyspace", keys=(2, 2, 1), group="generic", since="4.0.0", summary="Get the logarithmic access frequency counter of a Redis object", complexity="O(1)", tips="nondeterministic_output")
-def object_freq(c, args):
+def object_freq(c: Client, args: list[bytes]):
     """Format: OBJECT FREQ key"""
     v = c.db.lookup_read_notouch(args[2])
     if v is None:
@@ -486,7 +487,7 @@ def object_freq(c, args):
 
 
 @command("object|idletime", 3, "readonly", acl="keyspace", keys=(2, 2, 1), group="generic", since="2.2.3", summary="Get the time since a Redis object was last accessed", complexity="O(1)", tips="nondeterministic_output")
-def object_idletime(c, args):
+def object_idletime(c: Client, args: list[bytes]):
     """Format: OBJECT IDLETIME key"""
     v = c.db.lookup_read_notouch(args[2])
     if v is None:

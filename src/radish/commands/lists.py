@@ -16,6 +16,7 @@ from __future__ import annotations
 from itertools import islice
 
 from .. import errors as E
+from ..client import Client
 from ..db.types import ListValue
 from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY, OK
@@ -70,7 +71,7 @@ def _slice(lst, start: int, stop: int) -> list:
 # -- pushes ---------------------------------------------------------------------
 
 
-def _push(c, args, head: bool, only_existing: bool):
+def _push(c: Client, args, head: bool, only_existing: bool):
     key = args[1]
     db = c.db
     lst = db.lookup_write(key)
@@ -98,25 +99,25 @@ def _push(c, args, head: bool, only_existing: bool):
 
 
 @command("lpush", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Prepend one or multiple elements to a list", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
-def lpush(c, args):
+def lpush(c: Client, args: list[bytes]):
     """Format: LPUSH key element [element ...]"""
     return _push(c, args, True, False)
 
 
 @command("rpush", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Append one or multiple elements to a list", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
-def rpush(c, args):
+def rpush(c: Client, args: list[bytes]):
     """Format: RPUSH key element [element ...]"""
     return _push(c, args, False, False)
 
 
 @command("lpushx", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), group="list", since="2.2.0", summary="Prepend an element to a list, only if the list exists", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
-def lpushx(c, args):
+def lpushx(c: Client, args: list[bytes]):
     """Format: LPUSHX key element [element ...]"""
     return _push(c, args, True, True)
 
 
 @command("rpushx", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), group="list", since="2.2.0", summary="Append an element to a list, only if the list exists", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
-def rpushx(c, args):
+def rpushx(c: Client, args: list[bytes]):
     """Format: RPUSHX key element [element ...]"""
     return _push(c, args, False, True)
 
@@ -124,7 +125,7 @@ def rpushx(c, args):
 # -- pops -----------------------------------------------------------------------
 
 
-def _pop_n(c, key: bytes, lst, head: bool, count: int) -> list:
+def _pop_n(c: Client, key: bytes, lst, head: bool, count: int) -> list:
     """Pop up to ``count`` elements; deletes the emptied list, signals and
     counts dirty."""
     db = c.db
@@ -145,7 +146,7 @@ def _pop_n(c, key: bytes, lst, head: bool, count: int) -> list:
     return out
 
 
-def _pop(c, args, head: bool):
+def _pop(c: Client, args, head: bool):
     n = len(args)
     if n > 3:
         raise CommandError(E.WRONG_ARITY % ("lpop" if head else "rpop"))
@@ -175,13 +176,13 @@ def _pop(c, args, head: bool):
 
 
 @command("lpop", -2, "write fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Remove and get the first elements in a list", complexity="O(N) where N is the number of elements returned", direct=True)
-def lpop(c, args):
+def lpop(c: Client, args: list[bytes]):
     """Format: LPOP key [count]"""
     return _pop(c, args, True)
 
 
 @command("rpop", -2, "write fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Remove and get the last elements in a list", complexity="O(N) where N is the number of elements returned", direct=True)
-def rpop(c, args):
+def rpop(c: Client, args: list[bytes]):
     """Format: RPOP key [count]"""
     return _pop(c, args, False)
 
@@ -193,7 +194,7 @@ def _blocked_rerun(c) -> bool:
     return c.blocked is not None
 
 
-def _bpop(c, keys: list[bytes], head: bool, timeout: float, count: int | None):
+def _bpop(c: Client, keys: list[bytes], head: bool, timeout: float, count: int | None):
     """BLPOP/BRPOP (count None) and BLMPOP: serve from the first non-empty
     list among ``keys`` or block."""
     db = c.db
@@ -231,21 +232,21 @@ def _bpop(c, keys: list[bytes], head: bool, timeout: float, count: int | None):
 
 
 @command("blpop", -3, "write noscript blocking", acl="list", keys=(1, -2, 1), group="list", since="2.0.0", summary="Remove and get the first element in a list, or block until one is available", complexity="O(N) where N is the number of provided keys.", direct=True)
-def blpop(c, args):
+def blpop(c: Client, args: list[bytes]):
     """Format: BLPOP key [key ...] timeout"""
     timeout = parse_timeout(args[-1])
     return _bpop(c, args[1:-1], True, timeout, None)
 
 
 @command("brpop", -3, "write noscript blocking", acl="list", keys=(1, -2, 1), group="list", since="2.0.0", summary="Remove and get the last element in a list, or block until one is available", complexity="O(N) where N is the number of provided keys.", direct=True)
-def brpop(c, args):
+def brpop(c: Client, args: list[bytes]):
     """Format: BRPOP key [key ...] timeout"""
     timeout = parse_timeout(args[-1])
     return _bpop(c, args[1:-1], False, timeout, None)
 
 
 @command("lmpop", -4, "write", acl="list", group="list", since="7.0.0", summary="Pop elements from a list", complexity="O(N+M) where N is the number of provided keys and M is the number of elements returned.", getkeys=numkeys_getkeys(1), direct=True)
-def lmpop(c, args):
+def lmpop(c: Client, args: list[bytes]):
     """Format: LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]"""
     keys, head, count = parse_mpop_args(args, 1, b"left", b"right")
     db = c.db
@@ -261,7 +262,7 @@ def lmpop(c, args):
 
 
 @command("blmpop", -5, "write blocking", acl="list", group="list", since="7.0.0", summary="Pop elements from a list, or block until one is available", complexity="O(N+M) where N is the number of provided keys and M is the number of elements returned.", getkeys=numkeys_getkeys(2), direct=True)
-def blmpop(c, args):
+def blmpop(c: Client, args: list[bytes]):
     """Format: BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]"""
     keys, head, count = parse_mpop_args(args, 2, b"left", b"right")
     timeout = parse_timeout(args[1])
@@ -271,7 +272,7 @@ def blmpop(c, args):
 # -- moves ----------------------------------------------------------------------
 
 
-def _move(c, src: bytes, dst: bytes, from_head: bool, to_head: bool):
+def _move(c: Client, src: bytes, dst: bytes, from_head: bool, to_head: bool):
     """LMOVE core: None when the source is missing (caller decides whether
     to block), else the moved element. Checks the destination's type before
     popping."""
@@ -306,7 +307,7 @@ def _move(c, src: bytes, dst: bytes, from_head: bool, to_head: bool):
 
 
 @command("lmove", 5, "write denyoom", acl="list", keys=(1, 2, 1), group="list", since="6.2.0", summary="Pop an element from a list, push it to another list and return it", complexity="O(1)", direct=True)
-def lmove(c, args):
+def lmove(c: Client, args: list[bytes]):
     """Format: LMOVE source destination LEFT|RIGHT LEFT|RIGHT"""
     from_head = _where(args[3])
     to_head = _where(args[4])
@@ -314,12 +315,12 @@ def lmove(c, args):
 
 
 @command("rpoplpush", 3, "write denyoom", acl="list", keys=(1, 2, 1), group="list", since="1.2.0", summary="Remove the last element in a list, prepend it to another list and return it", complexity="O(1)", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`LMOVE` with the `RIGHT` and `LEFT` arguments", direct=True)
-def rpoplpush(c, args):
+def rpoplpush(c: Client, args: list[bytes]):
     """Format: RPOPLPUSH source destination"""
     return _move(c, args[1], args[2], False, True)
 
 
-def _bmove(c, args, from_head: bool, to_head: bool, timeout: float, prop: list[bytes]):
+def _bmove(c: Client, args, from_head: bool, to_head: bool, timeout: float, prop: list[bytes]):
     v = _move(c, args[1], args[2], from_head, to_head)
     if v is not None:
         c.propagate_as = [prop]
@@ -330,7 +331,7 @@ def _bmove(c, args, from_head: bool, to_head: bool, timeout: float, prop: list[b
 
 
 @command("blmove", 6, "write denyoom noscript blocking", acl="list", keys=(1, 2, 1), group="list", since="6.2.0", summary="Pop an element from a list, push it to another list and return it; or block until one is available", complexity="O(1)", direct=True)
-def blmove(c, args):
+def blmove(c: Client, args: list[bytes]):
     """Format: BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout"""
     from_head = _where(args[3])
     to_head = _where(args[4])
@@ -339,7 +340,7 @@ def blmove(c, args):
 
 
 @command("brpoplpush", 4, "write denyoom noscript blocking", acl="list", keys=(1, 2, 1), group="list", since="2.2.0", summary="Pop an element from a list, push it to another list and return it; or block until one is available", complexity="O(1)", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`BLMOVE` with the `RIGHT` and `LEFT` arguments", direct=True)
-def brpoplpush(c, args):
+def brpoplpush(c: Client, args: list[bytes]):
     """Format: BRPOPLPUSH source destination timeout"""
     timeout = parse_timeout(args[3])
     return _bmove(c, args, False, True, timeout, [b"RPOPLPUSH", args[1], args[2]])
@@ -349,14 +350,14 @@ def brpoplpush(c, args):
 
 
 @command("llen", 2, "readonly fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Get the length of a list", complexity="O(1)", direct=True)
-def llen(c, args):
+def llen(c: Client, args: list[bytes]):
     """Format: LLEN key"""
     lst = get_list(c.db, args[1])
     return 0 if lst is None else len(lst)
 
 
 @command("lindex", 3, "readonly", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Get an element from a list by its index", complexity="O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).", direct=True)
-def lindex(c, args):
+def lindex(c: Client, args: list[bytes]):
     """Format: LINDEX key index"""
     lst = get_list(c.db, args[1])
     if lst is None:
@@ -371,7 +372,7 @@ def lindex(c, args):
 
 
 @command("lrange", 4, "readonly", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Get a range of elements from a list", complexity="O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.", direct=True)
-def lrange(c, args):
+def lrange(c: Client, args: list[bytes]):
     """Format: LRANGE key start stop"""
     start = parse_int(args[2])
     stop = parse_int(args[3])
@@ -388,7 +389,7 @@ def lrange(c, args):
 
 
 @command("lpos", -3, "readonly", acl="list", keys=(1, 1, 1), group="list", since="6.0.6", summary="Return the index of matching elements on a list", complexity="O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.", direct=True)
-def lpos(c, args):
+def lpos(c: Client, args: list[bytes]):
     """Format: LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]"""
     ele = args[2]
     rank, count, maxlen = 1, -1, 0
@@ -405,13 +406,15 @@ def lpos(c, args):
                     "second ... or use negative to start from the end of the list"
                 )
         elif opt == b"count" and more:
-            count = to_int(args[j + 1])
-            if count is None or count < 0:
+            given = to_int(args[j + 1])
+            if given is None or given < 0:
                 raise CommandError("ERR COUNT can't be negative")
+            count = given
         elif opt == b"maxlen" and more:
-            maxlen = to_int(args[j + 1])
-            if maxlen is None or maxlen < 0:
+            given = to_int(args[j + 1])
+            if given is None or given < 0:
                 raise CommandError("ERR MAXLEN can't be negative")
+            maxlen = given
         else:
             raise CommandError(E.SYNTAX)
         j += 2
@@ -447,7 +450,7 @@ def lpos(c, args):
 
 
 @command("linsert", 5, "write denyoom", acl="list", keys=(1, 1, 1), group="list", since="2.2.0", summary="Insert an element before or after another element in a list", complexity="O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).", direct=True)
-def linsert(c, args):
+def linsert(c: Client, args: list[bytes]):
     """Format: LINSERT key BEFORE|AFTER pivot element"""
     where = args[2].lower()
     if where == b"after":
@@ -471,7 +474,7 @@ def linsert(c, args):
 
 
 @command("lset", 4, "write denyoom", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Set the value of an element in a list by its index", complexity="O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).", direct=True)
-def lset(c, args):
+def lset(c: Client, args: list[bytes]):
     """Format: LSET key index element"""
     key = args[1]
     lst = get_list(c.db, key, True)
@@ -490,7 +493,7 @@ def lset(c, args):
 
 
 @command("lrem", 4, "write", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Remove elements from a list", complexity="O(N+M) where N is the length of the list and M is the number of elements removed.", direct=True)
-def lrem(c, args):
+def lrem(c: Client, args: list[bytes]):
     """Format: LREM key count element"""
     count = parse_int(args[2])
     key = args[1]
@@ -531,7 +534,7 @@ def lrem(c, args):
 
 
 @command("ltrim", 4, "write", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Trim a list to the specified range", complexity="O(N) where N is the number of elements to be removed by the operation.", direct=True)
-def ltrim(c, args):
+def ltrim(c: Client, args: list[bytes]):
     """Format: LTRIM key start stop"""
     start = parse_int(args[2])
     stop = parse_int(args[3])

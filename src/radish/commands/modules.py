@@ -14,6 +14,7 @@ Imports nothing from radish above ``commands``.
 from __future__ import annotations
 
 from .. import errors as E
+from ..client import Client
 from ..errors import CommandError
 from ..protocol.resp import status_lines
 from .registry import command
@@ -40,19 +41,19 @@ MODULE_HELP = [
 ]
 
 
-def _load_failed(c, path: bytes) -> CommandError:
+def _load_failed(c: Client, path: bytes) -> CommandError:
     c.server.log.warning("Module %s failed to load: %s" % (path.decode("utf-8", "replace"), NO_MODULE_API))
     return CommandError(E.MODULE_LOAD_FAILED)
 
 
 @command("module|load", -3, "no_async_loading admin noscript protected", group="server", since="4.0.0", summary="Load a module", complexity="O(1)", arguments=(_PATH, {"name": "arg", "type": "string", "flags": "optional multiple"}))
-def module_load(c, args):
+def module_load(c: Client, args: list[bytes]):
     """Format: MODULE LOAD path [arg [arg ...]]"""
     raise _load_failed(c, args[2])
 
 
 @command("module|help", 2, "loading stale", group="server", since="5.0.0", summary="Show helpful text about the different subcommands", complexity="O(1)")
-def module_help(c, args):
+def module_help(c: Client, args: list[bytes]):
     return status_lines(MODULE_HELP)
 
 
@@ -63,7 +64,7 @@ def module_help(c, args):
     {"name": "args", "type": "block", "token": "ARGS", "flags": "optional multiple",
      "arguments": ({"name": "arg", "type": "string"},)},
 ))  # fmt: skip
-def module_loadex(c, args):
+def module_loadex(c: Client, args: list[bytes]):
     """Format: MODULE LOADEX path [CONFIG name value [CONFIG name value ...]] [ARGS arg [arg ...]]
 
     The arguments are checked first, as Redis's parseLoadexArguments (its
@@ -86,12 +87,12 @@ def module_loadex(c, args):
 
 
 @command("module|list", 2, "admin noscript", group="server", since="4.0.0", summary="List all modules loaded by the server", complexity="O(N) where N is the number of loaded modules.", tips="nondeterministic_output_order")
-def module_list(c, args):
+def module_list(c: Client, args: list[bytes]):
     """Format: MODULE LIST"""
     return []
 
 
 @command("module|unload", 3, "no_async_loading admin noscript protected", group="server", since="4.0.0", summary="Unload a module", complexity="O(1)", arguments=({"name": "name", "type": "string"},))
-def module_unload(c, args):
+def module_unload(c: Client, args: list[bytes]):
     """Format: MODULE UNLOAD name"""
     raise CommandError(E.MODULE_UNLOAD_NO_SUCH)

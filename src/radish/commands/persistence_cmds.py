@@ -10,6 +10,7 @@ persistence/rdb.py and persistence/digest.py.
 from __future__ import annotations
 
 from .. import errors as E
+from ..client import Client
 from ..errors import CommandError
 from ..persistence.aof import ALREADY_IN_PROGRESS, REWRITE_FAILED
 from ..persistence.digest import dataset_digest, value_digest
@@ -41,7 +42,7 @@ def _other_child_active(server) -> bool:
 
 
 @command("save", 1, "admin noscript no_async_loading no_multi", group="server", since="1.0.0", summary="Synchronously save the dataset to disk", complexity="O(N) where N is the total number of keys in all databases")
-def save(c, args):
+def save(c: Client, args: list[bytes]):
     """Format: SAVE"""
     p = c.server.persistence
     if p.child_active():
@@ -52,7 +53,7 @@ def save(c, args):
 
 
 @command("bgsave", -1, "admin noscript no_async_loading", group="server", since="1.0.0", summary="Asynchronously save the dataset to disk", complexity="O(1)")
-def bgsave(c, args):
+def bgsave(c: Client, args: list[bytes]):
     """Format: BGSAVE [SCHEDULE]"""
     schedule = False
     if len(args) > 1:
@@ -78,7 +79,7 @@ def bgsave(c, args):
 
 
 @command("bgrewriteaof", 1, "admin noscript no_async_loading", group="server", since="1.0.0", summary="Asynchronously rewrite the append-only file", complexity="O(1)")
-def bgrewriteaof(c, args):
+def bgrewriteaof(c: Client, args: list[bytes]):
     """Format: BGREWRITEAOF
 
     Scheduled (not started) while another child runs or inside EXEC, as
@@ -98,7 +99,7 @@ def bgrewriteaof(c, args):
 
 
 @command("lastsave", 1, "loading stale fast", acl="admin dangerous", group="server", since="1.0.0", summary="Get the UNIX time stamp of the last successful save to disk", complexity="O(1)", tips="nondeterministic_output")
-def lastsave(c, args):
+def lastsave(c: Client, args: list[bytes]):
     """Format: LASTSAVE"""
     return c.server.persistence.lastsave
 
@@ -107,7 +108,7 @@ def lastsave(c, args):
 
 
 @command("dump", 2, "readonly", acl="keyspace", keys=(1, 1, 1), group="generic", since="2.6.0", summary="Return a serialized version of the value stored at the specified key.", complexity="O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).", tips="nondeterministic_output", direct=True)
-def dump(c, args):
+def dump(c: Client, args: list[bytes]):
     """Format: DUMP key"""
     value = c.db.lookup_read(args[1])
     if value is None:
@@ -124,7 +125,7 @@ _RESTORE_COMPLEXITY = (
 
 
 @command("restore", -4, "write denyoom", acl="keyspace dangerous", keys=(1, 1, 1), group="generic", since="2.6.0", summary="Create a key using the provided serialized value, previously obtained using DUMP.", complexity=_RESTORE_COMPLEXITY, direct=True)
-def restore(c, args):
+def restore(c: Client, args: list[bytes]):
     """Format: RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]"""
     replace = absttl = False
     idle = freq = -1
@@ -193,7 +194,7 @@ def restore(c, args):
 
 
 @command("restore-asking", -4, "write denyoom asking", acl="keyspace dangerous", keys=(1, 1, 1), group="server", since="3.0.0", summary="An internal command for migrating keys in a cluster", complexity=_RESTORE_COMPLEXITY, doc_flags="syscmd")
-def restore_asking(c, args):
+def restore_asking(c: Client, args: list[bytes]):
     """Format: RESTORE-ASKING key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]"""
     return restore(c, args)
 
@@ -202,7 +203,7 @@ def restore_asking(c, args):
 
 
 @debug_subcommand("reload")
-def debug_reload(c, args):
+def debug_reload(c: Client, args: list[bytes]):
     """Format: DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE]"""
     flush = save_first = True
     merge = False
@@ -223,14 +224,14 @@ def debug_reload(c, args):
 
 
 @debug_subcommand("loadaof")
-def debug_loadaof(c, args):
+def debug_loadaof(c: Client, args: list[bytes]):
     """Format: DEBUG LOADAOF"""
     c.server.aof.debug_loadaof()
     return OK
 
 
 @debug_subcommand("digest")
-def debug_digest(c, args):
+def debug_digest(c: Client, args: list[bytes]):
     """Format: DEBUG DIGEST"""
     if len(args) != 2:
         raise CommandError(DEBUG_BAD_ARGS % args[1].decode("utf-8", "replace"))
@@ -238,7 +239,7 @@ def debug_digest(c, args):
 
 
 @debug_subcommand("digest-value")
-def debug_digest_value(c, args):
+def debug_digest_value(c: Client, args: list[bytes]):
     """Format: DEBUG DIGEST-VALUE key [key ...]
 
     Logically expired keys are still digested, as in Redis."""
@@ -250,7 +251,7 @@ def debug_digest_value(c, args):
 
 
 @debug_subcommand("set-skip-checksum-validation")
-def debug_skip_checksum(c, args):
+def debug_skip_checksum(c: Client, args: list[bytes]):
     """Format: DEBUG SET-SKIP-CHECKSUM-VALIDATION <0|1>"""
     if len(args) != 3:
         raise CommandError(DEBUG_BAD_ARGS % args[1].decode("utf-8", "replace"))

@@ -15,12 +15,13 @@ Imports the registry, errors and RESP types; the registry of channels is
 from __future__ import annotations
 
 from .. import errors as E
+from ..client import Client
 from ..errors import CommandError
 from ..protocol.resp import Push, Raw, encode, status_lines
 from .registry import command
 
 
-def _confirm(c, kind: bytes, name: bytes | None, count: int) -> bytes:
+def _confirm(c: Client, kind: bytes, name: bytes | None, count: int) -> bytes:
     return encode(Push([kind, name, count]), c.resp3)
 
 
@@ -32,7 +33,7 @@ def _shard_count(c) -> int:
     return len(c.ssubscriptions)
 
 
-def _subscribe_each(c, names, change, kind: bytes, count) -> Raw:
+def _subscribe_each(c: Client, names, change, kind: bytes, count) -> Raw:
     """Apply ``change`` (subscribe or unsubscribe) to each name, with one
     confirmation push per name — or, for an unsubscribe with nothing to
     leave, a single one with a null name."""
@@ -46,43 +47,43 @@ def _subscribe_each(c, names, change, kind: bytes, count) -> Raw:
 
 
 @command("subscribe", -2, "pubsub noscript loading stale", acl="pubsub", group="pubsub", since="2.0.0", summary="Listen for messages published to the given channels", complexity="O(N) where N is the number of channels to subscribe to.")
-def subscribe(c, args):
+def subscribe(c: Client, args: list[bytes]):
     """Format: SUBSCRIBE channel [channel ...]"""
     return _subscribe_each(c, args[1:], c.server.pubsub.subscribe, b"subscribe", _count)
 
 
 @command("psubscribe", -2, "pubsub noscript loading stale", acl="pubsub", group="pubsub", since="2.0.0", summary="Listen for messages published to channels matching the given patterns", complexity="O(N) where N is the number of patterns the client is already subscribed to.")
-def psubscribe(c, args):
+def psubscribe(c: Client, args: list[bytes]):
     """Format: PSUBSCRIBE pattern [pattern ...]"""
     return _subscribe_each(c, args[1:], c.server.pubsub.psubscribe, b"psubscribe", _count)
 
 
 @command("ssubscribe", -2, "pubsub noscript loading stale", acl="pubsub", keys=(1, -1, 1), group="pubsub", since="7.0.0", summary="Listen for messages published to the given shard channels", complexity="O(N) where N is the number of shard channels to subscribe to.")
-def ssubscribe(c, args):
+def ssubscribe(c: Client, args: list[bytes]):
     """Format: SSUBSCRIBE shardchannel [shardchannel ...]"""
     return _subscribe_each(c, args[1:], c.server.pubsub.ssubscribe, b"ssubscribe", _shard_count)
 
 
 @command("unsubscribe", -1, "pubsub noscript loading stale", acl="pubsub", group="pubsub", since="2.0.0", summary="Stop listening for messages posted to the given channels", complexity="O(N) where N is the number of clients already subscribed to a channel.")
-def unsubscribe(c, args):
+def unsubscribe(c: Client, args: list[bytes]):
     """Format: UNSUBSCRIBE [channel [channel ...]]"""
     return _subscribe_each(c, args[1:] or list(c.subscriptions), c.server.pubsub.unsubscribe, b"unsubscribe", _count)
 
 
 @command("punsubscribe", -1, "pubsub noscript loading stale", acl="pubsub", group="pubsub", since="2.0.0", summary="Stop listening for messages posted to channels matching the given patterns", complexity="O(N+M) where N is the number of patterns the client is already subscribed and M is the number of total patterns subscribed in the system (by any client).")
-def punsubscribe(c, args):
+def punsubscribe(c: Client, args: list[bytes]):
     """Format: PUNSUBSCRIBE [pattern [pattern ...]]"""
     return _subscribe_each(c, args[1:] or list(c.psubscriptions), c.server.pubsub.punsubscribe, b"punsubscribe", _count)
 
 
 @command("sunsubscribe", -1, "pubsub noscript loading stale", acl="pubsub", keys=(1, -1, 1), group="pubsub", since="7.0.0", summary="Stop listening for messages posted to the given shard channels", complexity="O(N) where N is the number of clients already subscribed to a shard channel.")
-def sunsubscribe(c, args):
+def sunsubscribe(c: Client, args: list[bytes]):
     """Format: SUNSUBSCRIBE [shardchannel [shardchannel ...]]"""
     return _subscribe_each(c, args[1:] or list(c.ssubscriptions), c.server.pubsub.sunsubscribe, b"sunsubscribe", _shard_count)
 
 
 @command("publish", 3, "pubsub loading stale fast", acl="pubsub", group="pubsub", since="2.0.0", summary="Post a message to a channel", complexity="O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).")
-def publish(c, args):
+def publish(c: Client, args: list[bytes]):
     """Format: PUBLISH channel message — also sent to replicas (for their
     subscribers), not to the AOF."""
     c.server.propagation.propagate_to_replicas(args)
@@ -90,7 +91,7 @@ def publish(c, args):
 
 
 @command("spublish", 3, "pubsub loading stale fast", acl="pubsub", keys=(1, 1, 1), group="pubsub", since="7.0.0", summary="Post a message to a shard channel", complexity="O(N) where N is the number of clients subscribed to the receiving shard channel.")
-def spublish(c, args):
+def spublish(c: Client, args: list[bytes]):
     """Format: SPUBLISH shardchannel message — also sent to replicas."""
     c.server.propagation.propagate_to_replicas(args)
     return c.server.pubsub.spublish(args[1], args[2])
@@ -117,7 +118,7 @@ PUBSUB_HELP = [
 
 
 @command("pubsub|help", 2, "loading stale", group="pubsub", since="6.2.0", summary="Show helpful text about the different subcommands", complexity="O(1)")
-def pubsub_help(c, args):
+def pubsub_help(c: Client, args: list[bytes]):
     """Format: PUBSUB HELP"""
     return status_lines(PUBSUB_HELP)
 
@@ -129,19 +130,19 @@ def _pattern_arg(args: list[bytes]) -> bytes | None:
 
 
 @command("pubsub|channels", -2, "pubsub loading stale", acl="pubsub", group="pubsub", since="2.8.0", summary="List active channels", complexity="O(N) where N is the number of active channels, and assuming constant time pattern matching (relatively short channels and patterns)")
-def pubsub_channels(c, args):
+def pubsub_channels(c: Client, args: list[bytes]):
     """Format: PUBSUB CHANNELS [pattern]"""
     return c.server.pubsub.active_channels(_pattern_arg(args))
 
 
 @command("pubsub|shardchannels", -2, "pubsub loading stale", acl="pubsub", group="pubsub", since="7.0.0", summary="List active shard channels", complexity="O(N) where N is the number of active shard channels, and assuming constant time pattern matching (relatively short shard channels).")
-def pubsub_shardchannels(c, args):
+def pubsub_shardchannels(c: Client, args: list[bytes]):
     """Format: PUBSUB SHARDCHANNELS [pattern]"""
     return c.server.pubsub.active_channels(_pattern_arg(args), shard=True)
 
 
 @command("pubsub|numsub", -2, "pubsub loading stale", acl="pubsub", group="pubsub", since="2.8.0", summary="Get the count of subscribers for channels", complexity="O(N) for the NUMSUB subcommand, where N is the number of requested channels")
-def pubsub_numsub(c, args):
+def pubsub_numsub(c: Client, args: list[bytes]):
     """Format: PUBSUB NUMSUB [channel ...]"""
     ps = c.server.pubsub
     out: list = []
@@ -151,7 +152,7 @@ def pubsub_numsub(c, args):
 
 
 @command("pubsub|shardnumsub", -2, "pubsub loading stale", acl="pubsub", group="pubsub", since="7.0.0", summary="Get the count of subscribers for shard channels", complexity="O(N) for the SHARDNUMSUB subcommand, where N is the number of requested shard channels")
-def pubsub_shardnumsub(c, args):
+def pubsub_shardnumsub(c: Client, args: list[bytes]):
     """Format: PUBSUB SHARDNUMSUB [shardchannel ...]"""
     ps = c.server.pubsub
     out: list = []
@@ -161,6 +162,6 @@ def pubsub_shardnumsub(c, args):
 
 
 @command("pubsub|numpat", 2, "pubsub loading stale", acl="pubsub", group="pubsub", since="2.8.0", summary="Get the count of unique patterns pattern subscriptions", complexity="O(1)")
-def pubsub_numpat(c, args):
+def pubsub_numpat(c: Client, args: list[bytes]):
     """Format: PUBSUB NUMPAT"""
     return len(c.server.pubsub.patterns)

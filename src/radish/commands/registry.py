@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Optional, TypeVar
 
 # Order in which Redis 7.0 prints command flags (server.c, addReplyCommandFlags).
 FLAG_ORDER = (
@@ -168,6 +169,8 @@ class CommandSpec:
 # server.orig_commands.  A renamed spec keeps its name: COMMAND, COMMAND
 # LIST/INFO/DOCS and INFO commandstats report it as Redis reports a
 # command's fullname.
+_Handler = TypeVar("_Handler", bound=Optional[Callable])
+
 COMMANDS: dict[bytes, CommandSpec] = {}
 ORIGINAL_COMMANDS: dict[bytes, CommandSpec] = {}
 # Called after the live table changes (caches of spellings -> spec).
@@ -249,7 +252,7 @@ def command(
     getkeys: Callable[[list[bytes]], list[int]] | None = None,
     arguments: tuple[dict, ...] = (),
     direct: bool = False,
-) -> Callable[[Callable | None], Callable | None]:
+) -> Callable[[_Handler], _Handler]:
     """Declare a command (``name``) or subcommand (``parent|sub``).
     ``direct``: the batch loops may run it without process_command (see
     CommandSpec.direct); only for commands that change no client or
@@ -259,7 +262,7 @@ def command(
     if unknown:
         raise ValueError("unknown command flags for %s: %s" % (name, sorted(unknown)))
 
-    def register(handler: Callable | None) -> Callable | None:
+    def register(handler: _Handler) -> _Handler:
         spec = CommandSpec(
             name=name.lower(),
             arity=arity,

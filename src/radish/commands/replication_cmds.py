@@ -4,7 +4,7 @@ ROLE. The work is done by ``c.server.replication`` (replication/)."""
 from __future__ import annotations
 
 from .. import errors as E
-from ..client import ReplicaState
+from ..client import Client, ReplicaState
 from ..errors import CommandError
 from ..protocol.resp import OK, SimpleString
 from .args import to_int
@@ -13,7 +13,7 @@ from .results import NO_REPLY, Block
 
 
 @command("replconf", -1, "admin noscript loading stale allow_busy", group="server", since="3.0.0", summary="An internal command for configuring the replication stream", complexity="O(1)", doc_flags="syscmd")
-def replconf(c, args):
+def replconf(c: Client, args: list[bytes]):
     """Format: REPLCONF option value [option value ...]"""
     if len(args) % 2 == 0:
         raise CommandError(E.SYNTAX)
@@ -47,7 +47,7 @@ def replconf(c, args):
     return OK
 
 
-def _sync(c, replid: str, offset: int, psync: bool):
+def _sync(c: Client, replid: str, offset: int, psync: bool):
     repl = c.server.replication
     if c.multi_queue is not None:
         raise CommandError("ERR Command not allowed inside a transaction")
@@ -60,7 +60,7 @@ def _sync(c, replid: str, offset: int, psync: bool):
 
 
 @command("psync", -3, "admin noscript no_async_loading no_multi", group="server", since="2.8.0", summary="Internal command used for replication")
-def psync(c, args):
+def psync(c: Client, args: list[bytes]):
     """Format: PSYNC replicationid offset"""
     offset = to_int(args[2])
     if offset is None:
@@ -69,13 +69,13 @@ def psync(c, args):
 
 
 @command("sync", 1, "admin noscript no_async_loading no_multi", group="server", since="1.0.0", summary="Internal command used for replication")
-def sync(c, args):
+def sync(c: Client, args: list[bytes]):
     """Format: SYNC"""
     return _sync(c, "?", -1, False)
 
 
 @command("wait", 3, "noscript", acl="connection", group="generic", since="3.0.0", summary="Wait for the synchronous replication of all the write commands sent in the context of the current connection", complexity="O(1)", tips="request_policy:all_shards response_policy:agg_min", direct=True)
-def wait(c, args):
+def wait(c: Client, args: list[bytes]):
     """Format: WAIT numreplicas timeout"""
     repl = c.server.replication
     if repl.is_replica():
@@ -106,7 +106,7 @@ def wait(c, args):
     return Block([], timeout / 1000.0, timeout_fn=lambda: primary.count_acked(target), ready_fn=ready)
 
 
-def _replicaof(c, args):
+def _replicaof(c: Client, args: list[bytes]):
     repl = c.server.replication
     host, port = args[1], args[2]
     if host.lower() == b"no" and port.lower() == b"one":
@@ -126,18 +126,18 @@ def _replicaof(c, args):
 
 
 @command("replicaof", 3, "admin noscript stale no_async_loading", group="server", since="5.0.0", summary="Make the server a replica of another instance, or promote it as master.", complexity="O(1)")
-def replicaof(c, args):
+def replicaof(c: Client, args: list[bytes]):
     """Format: REPLICAOF host port | REPLICAOF NO ONE"""
     return _replicaof(c, args)
 
 
 @command("slaveof", 3, "admin noscript stale no_async_loading", group="server", since="1.0.0", summary="Make the server a replica of another instance, or promote it as master.", complexity="O(1)", doc_flags="deprecated", deprecated_since="5.0.0", replaced_by="`REPLICAOF`")
-def slaveof(c, args):
+def slaveof(c: Client, args: list[bytes]):
     """Format: SLAVEOF host port | SLAVEOF NO ONE"""
     return _replicaof(c, args)
 
 
 @command("role", 1, "noscript loading stale fast", acl="admin dangerous", group="server", since="2.8.12", summary="Return the role of the instance in the context of replication", complexity="O(1)")
-def role(c, args):
+def role(c: Client, args: list[bytes]):
     """Format: ROLE"""
     return c.server.replication.role_reply()

@@ -9,6 +9,7 @@ LOAD and SCRIPT FLUSH (as redis-server 7.0 sends them).
 
 from __future__ import annotations
 
+from ..client import Client
 from ..errors import CommandError
 from ..protocol.resp import OK, status_lines
 from .args import to_int
@@ -35,7 +36,7 @@ def _keys_and_args(args: list[bytes]) -> tuple[list[bytes], list[bytes]]:
     return args[3 : 3 + n], args[3 + n :]
 
 
-def _run(c, sha: bytes, args: list[bytes], readonly: bool):
+def _run(c: Client, sha: bytes, args: list[bytes], readonly: bool):
     e = c.server.scripting
     try:
         reply = e.run(c, sha, *_keys_and_args(args), readonly)
@@ -46,14 +47,14 @@ def _run(c, sha: bytes, args: list[bytes], readonly: bool):
     return reply
 
 
-def _eval(c, args, readonly: bool):
+def _eval(c: Client, args, readonly: bool):
     keys_args = _keys_and_args(args)  # argument errors come before compile errors
     del keys_args
     sha = c.server.scripting.load(args[1])
     return _run(c, sha, args, readonly)
 
 
-def _evalsha(c, args, readonly: bool):
+def _evalsha(c: Client, args, readonly: bool):
     sha = args[1].lower()
     e = c.server.scripting
     if len(sha) == 40:
@@ -67,25 +68,25 @@ _EVAL_FLAGS = "noscript stale skip_monitor may_replicate no_mandatory_keys"
 
 
 @command("eval", -3, _EVAL_FLAGS, acl="scripting", group="scripting", since="2.6.0", summary="Execute a Lua script server side", complexity="Depends on the script that is executed.", getkeys=_eval_getkeys)
-def eval_(c, args):
+def eval_(c: Client, args: list[bytes]):
     """Format: EVAL script numkeys [key [key ...]] [arg [arg ...]]"""
     return _eval(c, args, False)
 
 
 @command("evalsha", -3, _EVAL_FLAGS, acl="scripting", group="scripting", since="2.6.0", summary="Execute a Lua script server side", complexity="Depends on the script that is executed.", getkeys=_eval_getkeys)
-def evalsha(c, args):
+def evalsha(c: Client, args: list[bytes]):
     """Format: EVALSHA sha1 numkeys [key [key ...]] [arg [arg ...]]"""
     return _evalsha(c, args, False)
 
 
 @command("eval_ro", -3, "readonly " + _EVAL_FLAGS, acl="scripting", group="scripting", since="7.0.0", summary="Execute a read-only Lua script server side", complexity="Depends on the script that is executed.", getkeys=_eval_getkeys)
-def eval_ro(c, args):
+def eval_ro(c: Client, args: list[bytes]):
     """Format: EVAL_RO script numkeys [key [key ...]] [arg [arg ...]]"""
     return _eval(c, args, True)
 
 
 @command("evalsha_ro", -3, "readonly " + _EVAL_FLAGS, acl="scripting", group="scripting", since="7.0.0", summary="Execute a read-only Lua script server side", complexity="Depends on the script that is executed.", getkeys=_eval_getkeys)
-def evalsha_ro(c, args):
+def evalsha_ro(c: Client, args: list[bytes]):
     """Format: EVALSHA_RO sha1 numkeys [key [key ...]] [arg [arg ...]]"""
     return _evalsha(c, args, True)
 
@@ -114,26 +115,26 @@ SCRIPT_HELP = [
 
 
 @command("script|help", 2, "loading stale", acl="scripting", group="scripting", since="5.0.0", summary="Show helpful text about the different subcommands", complexity="O(1)")
-def script_help(c, args):
+def script_help(c: Client, args: list[bytes]):
     """Format: SCRIPT HELP"""
     return status_lines(SCRIPT_HELP)
 
 
 @command("script|load", 3, "noscript stale", acl="scripting", group="scripting", since="2.6.0", summary="Load the specified Lua script into the script cache.", complexity="O(N) with N being the length in bytes of the script body.", tips="request_policy:all_nodes response_policy:all_succeeded")
-def script_load(c, args):
+def script_load(c: Client, args: list[bytes]):
     """Format: SCRIPT LOAD script"""
     return c.server.scripting.load(args[2])
 
 
 @command("script|exists", -3, "noscript", acl="scripting", group="scripting", since="2.6.0", summary="Check existence of scripts in the script cache.", complexity="O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).", tips="request_policy:all_shards response_policy:agg_logical_and")
-def script_exists(c, args):
+def script_exists(c: Client, args: list[bytes]):
     """Format: SCRIPT EXISTS sha1 [sha1 ...]"""
     functions = c.server.scripting.functions
     return [1 if sha.lower() in functions else 0 for sha in args[2:]]
 
 
 @command("script|flush", -2, "noscript", acl="scripting", group="scripting", since="2.6.0", summary="Remove all the scripts from the script cache.", complexity="O(N) with N being the number of scripts in cache", tips="request_policy:all_nodes response_policy:all_succeeded")
-def script_flush(c, args):
+def script_flush(c: Client, args: list[bytes]):
     """Format: SCRIPT FLUSH [ASYNC | SYNC]"""
     if len(args) > 3 or len(args) == 3 and args[2].lower() not in (b"sync", b"async"):
         raise CommandError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
@@ -142,7 +143,7 @@ def script_flush(c, args):
 
 
 @command("script|kill", 2, "noscript allow_busy", acl="scripting", group="scripting", since="2.6.0", summary="Kill the script currently in execution.", complexity="O(1)", tips="request_policy:all_shards response_policy:one_succeeded")
-def script_kill(c, args):
+def script_kill(c: Client, args: list[bytes]):
     """Format: SCRIPT KILL"""
     c.server.scripting.kill()
     return OK

@@ -4,9 +4,10 @@ SWAPDB, TIME, SHUTDOWN, DEBUG."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from .. import errors as E
-from ..client import is_local_client
+from ..client import Client, is_local_client
 from ..config import ConfigError, ConfigLoadingError
 from ..errors import CommandError
 from ..protocol.resp import OK, MapReply, SetReply, SimpleString, Verbatim, status_lines
@@ -108,18 +109,18 @@ def _find_spec(name: bytes) -> CommandSpec | None:
 
 
 @command("command", -1, "loading stale", acl="connection", group="server", since="2.8.13", summary="Get array of Redis command details", complexity="O(N) where N is the total number of Redis commands", tips="nondeterministic_output_order")
-def command_(c, args):
+def command_(c: Client, args: list[bytes]):
     """Format: COMMAND"""
     return [command_info(s) for s in COMMANDS.values()]
 
 
 @command("command|count", 2, "loading stale", acl="connection", group="server", since="2.8.13", summary="Get total number of Redis commands", complexity="O(1)")
-def command_count(c, args):
+def command_count(c: Client, args: list[bytes]):
     return len(COMMANDS)
 
 
 @command("command|info", -2, "loading stale", acl="connection", group="server", since="2.8.13", summary="Get array of specific Redis command details, or all when no argument is given.", complexity="O(N) where N is the number of commands to look up", tips="nondeterministic_output_order")
-def command_info_cmd(c, args):
+def command_info_cmd(c: Client, args: list[bytes]):
     """Format: COMMAND INFO [command-name ...]"""
     if len(args) == 2:
         return [command_info(s) for s in COMMANDS.values()]
@@ -131,7 +132,7 @@ def command_info_cmd(c, args):
 
 
 @command("command|docs", -2, "loading stale", acl="connection", group="server", since="7.0.0", summary="Get array of specific Redis command documentation", complexity="O(N) where N is the number of commands to look up", tips="nondeterministic_output_order")
-def command_docs_cmd(c, args):
+def command_docs_cmd(c: Client, args: list[bytes]):
     """Format: COMMAND DOCS [command-name ...]"""
     if len(args) == 2:
         specs = list(COMMANDS.values())
@@ -141,7 +142,7 @@ def command_docs_cmd(c, args):
 
 
 @command("command|list", -2, "loading stale", acl="connection", group="server", since="7.0.0", summary="Get an array of Redis command names", complexity="O(N) where N is the total number of Redis commands", tips="nondeterministic_output_order")
-def command_list(c, args):
+def command_list(c: Client, args: list[bytes]):
     """Format: COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]"""
     specs: list[CommandSpec] = []
     for s in COMMANDS.values():
@@ -165,13 +166,13 @@ def command_list(c, args):
 
 
 @command("command|getkeys", -4, "loading stale", acl="connection", group="server", since="2.8.13", summary="Extract keys given a full Redis command", complexity="O(N) where N is the number of arguments to the command")
-def command_getkeys(c, args):
+def command_getkeys(c: Client, args: list[bytes]):
     """Format: COMMAND GETKEYS command [arg ...]"""
     return [args[2 + i] for i in _getkeys(args[2:])]
 
 
 @command("command|getkeysandflags", -4, "loading stale", acl="connection", group="server", since="7.0.0", summary="Extract keys and access flags given a full Redis command", complexity="O(N) where N is the number of arguments to the command")
-def command_getkeysandflags(c, args):
+def command_getkeysandflags(c: Client, args: list[bytes]):
     spec = _resolve(args[2:])
     return [[args[2 + i], [SimpleString(b"RW" if spec.is_write else b"RO")]] for i in _getkeys(args[2:])]
 
@@ -224,7 +225,7 @@ COMMAND_HELP = [
 
 
 @command("command|help", 2, "loading stale", acl="connection", group="server", since="5.0.0", summary="Show helpful text about the different subcommands", complexity="O(1)")
-def command_help(c, args):
+def command_help(c: Client, args: list[bytes]):
     return status_lines(COMMAND_HELP)
 
 
@@ -248,18 +249,18 @@ CONFIG_HELP = [
 
 
 @command("config|help", 2, "loading stale", group="server", since="5.0.0", summary="Show helpful text about the different subcommands", complexity="O(1)")
-def config_help(c, args):
+def config_help(c: Client, args: list[bytes]):
     return status_lines(CONFIG_HELP)
 
 
 @command("config|get", -3, "admin noscript loading stale", group="server", since="2.0.0", summary="Get the values of configuration parameters", complexity="O(N) when N is the number of configuration parameters provided")
-def config_get(c, args):
+def config_get(c: Client, args: list[bytes]):
     """Format: CONFIG GET parameter [parameter ...]"""
     return MapReply(c.server.config.get_matching(args[2:]))
 
 
 @command("config|set", -4, "admin noscript loading stale", group="server", since="2.0.0", summary="Set configuration parameters to the given values", complexity="O(N) when N is the number of configuration parameters provided", tips="request_policy:all_nodes response_policy:all_succeeded")
-def config_set(c, args):
+def config_set(c: Client, args: list[bytes]):
     """Format: CONFIG SET parameter value [parameter value ...]"""
     if len(args) % 2:
         raise CommandError(E.SYNTAX)
@@ -281,7 +282,7 @@ def config_set(c, args):
 
 
 @command("config|resetstat", 2, "admin noscript loading stale", group="server", since="2.0.0", summary="Reset the stats returned by INFO", complexity="O(1)", tips="request_policy:all_nodes response_policy:all_succeeded")
-def config_resetstat(c, args):
+def config_resetstat(c: Client, args: list[bytes]):
     server = c.server
     server.stats.reset()
     ks = server.keyspace
@@ -295,7 +296,7 @@ def config_resetstat(c, args):
 
 
 @command("config|rewrite", 2, "admin noscript loading stale", group="server", since="2.8.0", summary="Overwrite the configuration file with the in-memory configuration", complexity="O(1)", tips="request_policy:all_nodes response_policy:all_succeeded")
-def config_rewrite(c, args):
+def config_rewrite(c: Client, args: list[bytes]):
     try:
         c.server.config.rewrite()
     except ConfigError as e:
@@ -310,13 +311,13 @@ def config_rewrite(c, args):
 
 
 @command("info", -1, "loading stale", acl="dangerous", group="server", since="1.0.0", summary="Get information and statistics about the server", complexity="O(1)", tips="nondeterministic_output request_policy:all_shards response_policy:special")
-def info(c, args):
+def info(c: Client, args: list[bytes]):
     """Format: INFO [section [section ...]]"""
     return Verbatim(render_info(c.server, [a.decode("utf-8", "replace") for a in args[1:]]))
 
 
 @command("dbsize", 1, "readonly fast", acl="keyspace", group="server", since="1.0.0", summary="Return the number of keys in the selected database", complexity="O(1)", tips="request_policy:all_shards response_policy:agg_sum")
-def dbsize(c, args):
+def dbsize(c: Client, args: list[bytes]):
     return len(c.db.data)
 
 
@@ -328,7 +329,7 @@ def _flush_mode(args: list[bytes]) -> None:
 
 
 @command("flushdb", -1, "write", acl="keyspace dangerous", group="server", since="1.0.0", summary="Remove all keys from the current database", complexity="O(N) where N is the number of keys in the selected database", tips="request_policy:all_shards response_policy:all_succeeded")
-def flushdb(c, args):
+def flushdb(c: Client, args: list[bytes]):
     """Format: FLUSHDB [ASYNC | SYNC]"""
     _flush_mode(args)
     c.db.flush()
@@ -340,7 +341,7 @@ def flushdb(c, args):
 
 
 @command("flushall", -1, "write", acl="keyspace dangerous", group="server", since="1.0.0", summary="Remove all keys from all databases", complexity="O(N) where N is the total number of keys in all databases", tips="request_policy:all_shards response_policy:all_succeeded")
-def flushall(c, args):
+def flushall(c: Client, args: list[bytes]):
     """Format: FLUSHALL [ASYNC | SYNC]"""
     _flush_mode(args)
     c.server.keyspace.flushall()
@@ -355,7 +356,7 @@ def flushall(c, args):
 
 
 @command("swapdb", 3, "write fast", acl="keyspace dangerous", group="server", since="4.0.0", summary="Swaps two Redis databases", complexity="O(N) where N is the count of clients watching or blocking on keys from both databases.")
-def swapdb(c, args):
+def swapdb(c: Client, args: list[bytes]):
     """Format: SWAPDB index1 index2"""
     a = to_int(args[1])
     if a is None:
@@ -375,7 +376,7 @@ def swapdb(c, args):
 
 
 @command("time", 1, "loading stale fast", group="server", since="2.6.0", summary="Return the current server time", complexity="O(1)", tips="nondeterministic_output")
-def time_(c, args):
+def time_(c: Client, args: list[bytes]):
     now = time.time()
     sec = int(now)
     return [str(sec).encode(), str(int((now - sec) * 1_000_000)).encode()]
@@ -385,7 +386,7 @@ def time_(c, args):
 
 
 @command("shutdown", -1, "admin noscript loading stale no_multi allow_busy", group="server", since="1.0.0", summary="Synchronously save the dataset to disk and then shut down the server", complexity="O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)")
-def shutdown(c, args):
+def shutdown(c: Client, args: list[bytes]):
     """Format: SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]"""
     save = None
     now = force = abort = False
@@ -421,7 +422,7 @@ def shutdown(c, args):
 
 # -- DEBUG ------------------------------------------------------------------------
 
-DEBUG_SUBCOMMANDS: dict[bytes, object] = {}
+DEBUG_SUBCOMMANDS: dict[bytes, Callable[[Client, list[bytes]], object]] = {}
 
 
 def debug_subcommand(name: str):
@@ -435,7 +436,7 @@ def debug_subcommand(name: str):
 
 
 @command("debug", -2, "admin noscript loading stale protected", group="server", since="1.0.0", summary="A container for debugging commands", complexity="Depends on subcommand.", doc_flags="syscmd")
-def debug(c, args):
+def debug(c: Client, args: list[bytes]):
     """Format: DEBUG subcommand [arg ...]
 
     enable-debug-command is checked by the dispatcher (the spec is
@@ -454,7 +455,7 @@ _is_local = is_local_client
 
 
 @debug_subcommand("help")
-def debug_help(c, args):
+def debug_help(c: Client, args: list[bytes]):
     return status_lines([
         b"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         b"LOG <message>",
@@ -473,7 +474,7 @@ def debug_help(c, args):
 
 
 @debug_subcommand("sleep")
-def debug_sleep(c, args):
+def debug_sleep(c: Client, args: list[bytes]):
     if len(args) != 3:
         raise CommandError(E.SYNTAX)
     try:
@@ -485,7 +486,7 @@ def debug_sleep(c, args):
 
 
 @debug_subcommand("log")
-def debug_log(c, args):
+def debug_log(c: Client, args: list[bytes]):
     if len(args) != 3:
         raise CommandError(E.SYNTAX)
     c.server.log.warning("DEBUG LOG: %s" % args[2].decode("utf-8", "replace"))
@@ -493,7 +494,7 @@ def debug_log(c, args):
 
 
 @debug_subcommand("set-active-expire")
-def debug_set_active_expire(c, args):
+def debug_set_active_expire(c: Client, args: list[bytes]):
     if len(args) != 3:
         raise CommandError(E.SYNTAX)
     c.server.keyspace.active_expire_enabled = parse_int(args[2]) != 0
@@ -501,7 +502,7 @@ def debug_set_active_expire(c, args):
 
 
 @debug_subcommand("object")
-def debug_object(c, args):
+def debug_object(c: Client, args: list[bytes]):
     if len(args) != 3:
         raise CommandError(E.SYNTAX)
     from .types import describe_encoding
@@ -520,7 +521,7 @@ def _serialized_len(v) -> int:
 
 
 @debug_subcommand("error")
-def debug_error(c, args):
+def debug_error(c: Client, args: list[bytes]):
     if len(args) != 3:
         raise CommandError(E.SYNTAX)
     raise CommandError(args[2].decode("utf-8", "replace"))

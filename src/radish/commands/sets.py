@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 
 from .. import errors as E
+from ..client import Client
 from ..db.types import SetValue, is_int_member
 from ..errors import CommandError
 from ..protocol.resp import SetReply
@@ -37,7 +38,7 @@ def _intset_limit(config) -> int:
     return min(config.set_max_intset_entries, 1 << 30)
 
 
-def _after_add(c, s: SetValue, members) -> None:
+def _after_add(c: Client, s: SetValue, members) -> None:
     """Apply Redis's intset -> hashtable conversion for ``members`` just
     added to ``s``."""
     if s.big:
@@ -51,7 +52,7 @@ def _after_add(c, s: SetValue, members) -> None:
             return
 
 
-def new_set(c, members) -> SetValue:
+def new_set(c: Client, members) -> SetValue:
     """A set built from ``members`` with the encoding Redis would give it
     (an intset filled by adds)."""
     s = SetValue(members)
@@ -59,7 +60,7 @@ def new_set(c, members) -> SetValue:
     return s
 
 
-def _ordered(c, s: SetValue):
+def _ordered(c: Client, s: SetValue):
     return s.ordered(c.server.config)
 
 
@@ -82,7 +83,7 @@ def _pop_random(s: SetValue) -> bytes:
 
 
 @command("sadd", -3, "write denyoom fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Add one or more members to a set", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
-def sadd(c, args):
+def sadd(c: Client, args: list[bytes]):
     """Format: SADD key member [member ...]"""
     key = args[1]
     db = c.db
@@ -116,7 +117,7 @@ def sadd(c, args):
 
 
 @command("srem", -3, "write fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Remove one or more members from a set", complexity="O(N) where N is the number of members to be removed.", direct=True)
-def srem(c, args):
+def srem(c: Client, args: list[bytes]):
     """Format: SREM key member [member ...]"""
     key = args[1]
     db = c.db
@@ -139,7 +140,7 @@ def srem(c, args):
 
 
 @command("smove", 4, "write fast", acl="set", keys=(1, 2, 1), group="set", since="1.0.0", summary="Move a member from one set to another", complexity="O(1)", direct=True)
-def smove(c, args):
+def smove(c: Client, args: list[bytes]):
     """Format: SMOVE source destination member"""
     src, dst, m = args[1], args[2], args[3]
     db = c.db
@@ -173,7 +174,7 @@ def smove(c, args):
 
 
 @command("spop", -2, "write fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Remove and return one or multiple random members from a set", complexity="Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", tips="nondeterministic_output", direct=True)
-def spop(c, args):
+def spop(c: Client, args: list[bytes]):
     """Format: SPOP key [count] (propagated as SREM of what was popped)"""
     n = len(args)
     key = args[1]
@@ -215,21 +216,21 @@ def spop(c, args):
 
 
 @command("scard", 2, "readonly fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Get the number of members in a set", complexity="O(1)", direct=True)
-def scard(c, args):
+def scard(c: Client, args: list[bytes]):
     """Format: SCARD key"""
     s = get_set(c.db, args[1])
     return 0 if s is None else len(s)
 
 
 @command("sismember", 3, "readonly fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Determine if a given value is a member of a set", complexity="O(1)", direct=True)
-def sismember(c, args):
+def sismember(c: Client, args: list[bytes]):
     """Format: SISMEMBER key member"""
     s = get_set(c.db, args[1])
     return 1 if s is not None and args[2] in s else 0
 
 
 @command("smismember", -3, "readonly fast", acl="set", keys=(1, 1, 1), group="set", since="6.2.0", summary="Returns the membership associated with the given elements for a set", complexity="O(N) where N is the number of elements being checked for membership", direct=True)
-def smismember(c, args):
+def smismember(c: Client, args: list[bytes]):
     """Format: SMISMEMBER key member [member ...]"""
     s = get_set(c.db, args[1])
     if s is None:
@@ -238,7 +239,7 @@ def smismember(c, args):
 
 
 @command("smembers", 2, "readonly", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Get all the members in a set", complexity="O(N) where N is the set cardinality.", tips="nondeterministic_output_order", direct=True)
-def smembers(c, args):
+def smembers(c: Client, args: list[bytes]):
     """Format: SMEMBERS key (a set in RESP3)"""
     s = get_set(c.db, args[1])
     if s is None:
@@ -247,7 +248,7 @@ def smembers(c, args):
 
 
 @command("srandmember", -2, "readonly", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Get one or multiple random members from a set", complexity="Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", tips="nondeterministic_output", direct=True)
-def srandmember(c, args):
+def srandmember(c: Client, args: list[bytes]):
     """Format: SRANDMEMBER key [count]"""
     n = len(args)
     if n == 2:
@@ -274,7 +275,7 @@ def srandmember(c, args):
     return s.random_distinct(count)
 
 
-def _sources(c, keys: list[bytes]) -> list:
+def _sources(c: Client, keys: list[bytes]) -> list:
     """The sets at ``keys`` (None for missing ones); WRONGTYPE if any key
     holds another type."""
     db = c.db
@@ -287,7 +288,7 @@ def _sources(c, keys: list[bytes]) -> list:
     return out
 
 
-def _result_order(c, result: set, intset_source: bool):
+def _result_order(c: Client, result: set, intset_source: bool):
     """Order a computed result as Redis would reply it: ascending numbers
     when it comes from (or would be) an intset."""
     if intset_source and result:
@@ -295,13 +296,13 @@ def _result_order(c, result: set, intset_source: bool):
     return result
 
 
-def _would_be_intset(c, result: set) -> bool:
+def _would_be_intset(c: Client, result: set) -> bool:
     if len(result) > _intset_limit(c.server.config):
         return False
     return all(is_int_member(m) for m in result)
 
 
-def _inter(c, sets: list) -> tuple[set, bool]:
+def _inter(c: Client, sets: list) -> tuple[set, bool]:
     """Intersection of ``sets`` (no None among them); also whether the
     smallest set, whose order Redis replies in, is an intset."""
     sets = sorted(sets, key=len)
@@ -310,7 +311,7 @@ def _inter(c, sets: list) -> tuple[set, bool]:
     return result, first.encoding(c.server.config) == "intset"
 
 
-def _union_diff(c, sets: list, diff: bool) -> set:
+def _union_diff(c: Client, sets: list, diff: bool) -> set:
     if diff:
         first = sets[0]
         if first is None:
@@ -323,7 +324,7 @@ def _union_diff(c, sets: list, diff: bool) -> set:
     return present[0].union(*present[1:])
 
 
-def _store(c, dst: bytes, result: set) -> int:
+def _store(c: Client, dst: bytes, result: set) -> int:
     db = c.db
     if result:
         db.lookup_write(dst)
@@ -339,7 +340,7 @@ def _store(c, dst: bytes, result: set) -> int:
 
 
 @command("sinter", -2, "readonly", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Intersect multiple sets", complexity="O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", tips="nondeterministic_output_order", direct=True)
-def sinter(c, args):
+def sinter(c: Client, args: list[bytes]):
     """Format: SINTER key [key ...] (a set in RESP3)"""
     sets = _sources(c, args[1:])
     if any(s is None for s in sets):
@@ -349,7 +350,7 @@ def sinter(c, args):
 
 
 @command("sinterstore", -3, "write denyoom", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Intersect multiple sets and store the resulting set in a key", complexity="O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", direct=True)
-def sinterstore(c, args):
+def sinterstore(c: Client, args: list[bytes]):
     """Format: SINTERSTORE destination key [key ...]"""
     sets = _sources(c, args[2:])
     if any(s is None for s in sets):
@@ -366,7 +367,7 @@ def _sintercard_getkeys(args: list[bytes]) -> list[int]:
 
 
 @command("sintercard", -3, "readonly", acl="set", group="set", since="7.0.0", summary="Intersect multiple sets and return the cardinality of the result", complexity="O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", getkeys=_sintercard_getkeys, direct=True)
-def sintercard(c, args):
+def sintercard(c: Client, args: list[bytes]):
     """Format: SINTERCARD numkeys key [key ...] [LIMIT limit]"""
     numkeys = to_int(args[1])
     if numkeys is None or numkeys < 1:
@@ -377,9 +378,10 @@ def sintercard(c, args):
     j = 2 + numkeys
     while j < len(args):
         if args[j].lower() == b"limit" and j + 1 < len(args):
-            limit = to_int(args[j + 1])
-            if limit is None or limit < 0:
+            given = to_int(args[j + 1])
+            if given is None or given < 0:
                 raise CommandError("ERR LIMIT can't be negative")
+            limit = given
             j += 2
         else:
             raise CommandError(E.SYNTAX)
@@ -404,33 +406,33 @@ def sintercard(c, args):
 
 
 @command("sunion", -2, "readonly", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Add multiple sets", complexity="O(N) where N is the total number of elements in all given sets.", tips="nondeterministic_output_order", direct=True)
-def sunion(c, args):
+def sunion(c: Client, args: list[bytes]):
     """Format: SUNION key [key ...] (a set in RESP3)"""
     result = _union_diff(c, _sources(c, args[1:]), False)
     return SetReply(_result_order(c, result, _would_be_intset(c, result)))
 
 
 @command("sunionstore", -3, "write denyoom", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Add multiple sets and store the resulting set in a key", complexity="O(N) where N is the total number of elements in all given sets.", direct=True)
-def sunionstore(c, args):
+def sunionstore(c: Client, args: list[bytes]):
     """Format: SUNIONSTORE destination key [key ...]"""
     return _store(c, args[1], _union_diff(c, _sources(c, args[2:]), False))
 
 
 @command("sdiff", -2, "readonly", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Subtract multiple sets", complexity="O(N) where N is the total number of elements in all given sets.", tips="nondeterministic_output_order", direct=True)
-def sdiff(c, args):
+def sdiff(c: Client, args: list[bytes]):
     """Format: SDIFF key [key ...] (a set in RESP3)"""
     result = _union_diff(c, _sources(c, args[1:]), True)
     return SetReply(_result_order(c, result, _would_be_intset(c, result)))
 
 
 @command("sdiffstore", -3, "write denyoom", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Subtract multiple sets and store the resulting set in a key", complexity="O(N) where N is the total number of elements in all given sets.", direct=True)
-def sdiffstore(c, args):
+def sdiffstore(c: Client, args: list[bytes]):
     """Format: SDIFFSTORE destination key [key ...]"""
     return _store(c, args[1], _union_diff(c, _sources(c, args[2:]), True))
 
 
 @command("sscan", -3, "readonly", acl="set", keys=(1, 1, 1), group="set", since="2.8.0", summary="Incrementally iterate Set elements", complexity="O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", tips="nondeterministic_output", direct=True)
-def sscan(c, args):
+def sscan(c: Client, args: list[bytes]):
     """Format: SSCAN key cursor [MATCH pattern] [COUNT count]"""
     cursor = parse_cursor(args[2])
     s = get_set(c.db, args[1])

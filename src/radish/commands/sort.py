@@ -21,6 +21,7 @@ from functools import cmp_to_key
 from itertools import islice
 
 from .. import errors as E
+from ..client import Client
 from ..db.types import ListValue, SetValue
 from ..errors import CommandError
 from .args import to_int
@@ -144,7 +145,7 @@ def _zset_members(v, desc: bool) -> list:
     return members
 
 
-def _sort(c, args, readonly: bool):
+def _sort(c: Client, args, readonly: bool):
     desc = alpha = False
     limit_start, limit_count = 0, -1
     dontsort = False
@@ -307,12 +308,12 @@ def _sorted(db, vector: list, sortby, alpha: bool, desc: bool) -> list:
 
 
 @command("sort", -2, "write denyoom", acl="set sortedset list dangerous", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Sort the elements in a list, set or sorted set", complexity="O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", getkeys=_sort_getkeys, direct=True)
-def sort(c, args):
+def sort(c: Client, args: list[bytes]):
     """Format: SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC | DESC] [ALPHA] [STORE destination]"""
     return _sort(c, args, False)
 
 
 @command("sort_ro", -2, "readonly", acl="set sortedset list dangerous", keys=(1, 1, 1), group="generic", since="7.0.0", summary="Sort the elements in a list, set or sorted set. Read-only variant of SORT.", complexity="O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", getkeys=_sort_ro_getkeys, direct=True)
-def sort_ro(c, args):
+def sort_ro(c: Client, args: list[bytes]):
     """Format: SORT_RO key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC | DESC] [ALPHA]"""
     return _sort(c, args, True)

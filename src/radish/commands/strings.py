@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from typing import Any
 
 from .. import errors as E
+from ..client import Client
 from ..errors import CommandError
 from ..protocol.resp import OK, MapReply
 from .args import LLONG_MAX, LLONG_MIN, parse_int, to_int
@@ -40,7 +42,7 @@ def get_string(db, key: bytes, write: bool = False):
     return v
 
 
-def _check_len(c, n: int) -> None:
+def _check_len(c: Client, n: int) -> None:
     """Redis's checkStringLength: the primary's stream and the AOF being
     loaded are never refused."""
     if n > c.server.config.proto_max_bulk_len and not c.must_obey():
@@ -61,7 +63,7 @@ def store_string(db, key: bytes, value, keep_ttl: bool = False, looked_up: bool 
     db.stamp_new(key)
 
 
-def _del_command(c, lazy: bool) -> bytes:
+def _del_command(c: Client, lazy: bool) -> bytes:
     return b"UNLINK" if lazy else b"DEL"
 
 
@@ -69,11 +71,11 @@ def _del_command(c, lazy: bool) -> bytes:
 
 
 @command("get", 2, "readonly fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Get the value of a key", complexity="O(1)", direct=True)
-def get(c, args):
+def get(c: Client, args: list[bytes]):
     """Format: GET key"""
     db = c.db
     key = args[1]
-    v = db.data.get(key)
+    v: Any = db.data.get(key)
     if v is None or (db.expires and key in db.expires):
         v = db.lookup_read(key)
         if v is None:
@@ -130,7 +132,7 @@ def parse_string_options(args: list[bytes], start: int, is_set: bool) -> tuple[i
     return flags, expire
 
 
-def expire_ms(c, flags: int, value: bytes, cmdname: str) -> int:
+def expire_ms(c: Client, flags: int, value: bytes, cmdname: str) -> int:
     """Redis's getExpireMillisecondsOrReply: the absolute unix-ms time of an
     EX / PX / EXAT / PXAT argument."""
     n = to_int(value)
@@ -149,7 +151,7 @@ def expire_ms(c, flags: int, value: bytes, cmdname: str) -> int:
 
 
 @command("set", -3, "write denyoom", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Set the string value of a key", complexity="O(1)", direct=True)
-def set_(c, args):
+def set_(c: Client, args: list[bytes]):
     """Format: SET key value [NX | XX] [GET] [EX s | PX ms | EXAT ts | PXAT ms-ts | KEEPTTL]"""
     key = args[1]
     value = args[2]
@@ -190,7 +192,7 @@ def set_(c, args):
 
 
 @command("setnx", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Set the value of a key, only if the key does not exist", complexity="O(1)", direct=True)
-def setnx(c, args):
+def setnx(c: Client, args: list[bytes]):
     """Format: SETNX key value"""
     db = c.db
     if db.lookup_write(args[1]) is not None:
@@ -201,7 +203,7 @@ def setnx(c, args):
     return 1
 
 
-def _setex(c, args, flags: int, name: str):
+def _setex(c: Client, args, flags: int, name: str):
     key, value = args[1], args[3]
     when = expire_ms(c, flags, args[2], name)
     db = c.db
@@ -214,19 +216,19 @@ def _setex(c, args, flags: int, name: str):
 
 
 @command("setex", 4, "write denyoom", acl="string", keys=(1, 1, 1), group="string", since="2.0.0", summary="Set the value and expiration of a key", complexity="O(1)", direct=True)
-def setex(c, args):
+def setex(c: Client, args: list[bytes]):
     """Format: SETEX key seconds value"""
     return _setex(c, args, EX, "setex")
 
 
 @command("psetex", 4, "write denyoom", acl="string", keys=(1, 1, 1), group="string", since="2.6.0", summary="Set the value and expiration in milliseconds of a key", complexity="O(1)", direct=True)
-def psetex(c, args):
+def psetex(c: Client, args: list[bytes]):
     """Format: PSETEX key milliseconds value"""
     return _setex(c, args, PX, "psetex")
 
 
 @command("getset", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Set the string value of a key and return its old value", complexity="O(1)", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`SET` with the `!GET` argument", direct=True)
-def getset(c, args):
+def getset(c: Client, args: list[bytes]):
     """Format: GETSET key value"""
     db = c.db
     old = get_string(db, args[1])
@@ -238,7 +240,7 @@ def getset(c, args):
 
 
 @command("getdel", 2, "write fast", acl="string", keys=(1, 1, 1), group="string", since="6.2.0", summary="Get the value of a key and delete the key", complexity="O(1)", direct=True)
-def getdel(c, args):
+def getdel(c: Client, args: list[bytes]):
     """Format: GETDEL key"""
     db = c.db
     old = get_string(db, args[1])
@@ -252,7 +254,7 @@ def getdel(c, args):
 
 
 @command("getex", -2, "write fast", acl="string", keys=(1, 1, 1), group="string", since="6.2.0", summary="Get the value of a key and optionally set its expiration", complexity="O(1)", direct=True)
-def getex(c, args):
+def getex(c: Client, args: list[bytes]):
     """Format: GETEX key [EX s | PX ms | EXAT ts | PXAT ms-ts | PERSIST]"""
     key = args[1]
     flags, expire = parse_string_options(args, 2, False)
@@ -263,7 +265,7 @@ def getex(c, args):
     when = expire_ms(c, flags, expire, "getex") if expire is not None else None
     reply = bytes(v)
     ks = db.ks
-    if flags & (EXAT | PXAT) and when <= ks.now_ms and not c.server.loading and not ks.is_replica:
+    if flags & (EXAT | PXAT) and when is not None and when <= ks.now_ms and not c.server.loading and not ks.is_replica:
         db.delete(key)
         c.propagate_as = [[_del_command(c, c.server.config.lazyfree_lazy_expire), key]]
     elif when is not None:
@@ -279,7 +281,7 @@ def getex(c, args):
 
 
 @command("mget", -2, "readonly fast", acl="string", keys=(1, -1, 1), group="string", since="1.0.0", summary="Get the values of all the given keys", complexity="O(N) where N is the number of keys to retrieve.", tips="request_policy:multi_shard", direct=True)
-def mget(c, args):
+def mget(c: Client, args: list[bytes]):
     """Format: MGET key [key ...]"""
     db = c.db
     out = []
@@ -296,7 +298,7 @@ def mget(c, args):
 
 
 @command("mset", -3, "write denyoom", acl="string", keys=(1, -1, 2), group="string", since="1.0.1", summary="Set multiple keys to multiple values", complexity="O(N) where N is the number of keys to set.", tips="request_policy:multi_shard response_policy:all_succeeded", direct=True)
-def mset(c, args):
+def mset(c: Client, args: list[bytes]):
     """Format: MSET key value [key value ...]"""
     if len(args) % 2 == 0:
         raise CommandError(E.WRONG_ARITY % "mset")
@@ -317,7 +319,7 @@ def mset(c, args):
 
 
 @command("msetnx", -3, "write denyoom", acl="string", keys=(1, -1, 2), group="string", since="1.0.1", summary="Set multiple keys to multiple values, only if none of the keys exist", complexity="O(N) where N is the number of keys to set.", tips="request_policy:multi_shard response_policy:agg_min", direct=True)
-def msetnx(c, args):
+def msetnx(c: Client, args: list[bytes]):
     """Format: MSETNX key value [key value ...]"""
     if len(args) % 2 == 0:
         raise CommandError(E.WRONG_ARITY % "msetnx")
@@ -335,9 +337,9 @@ def msetnx(c, args):
 # -- counters --------------------------------------------------------------------
 
 
-def _incr(c, key: bytes, delta: int):
+def _incr(c: Client, key: bytes, delta: int):
     db = c.db
-    v = db.data.get(key)
+    v: Any = db.data.get(key)
     ks = db.ks
     if v is not None:
         if ks.lfu_mode or (db.expires and key in db.expires):
@@ -369,25 +371,25 @@ def _incr(c, key: bytes, delta: int):
 
 
 @command("incr", 2, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Increment the integer value of a key by one", complexity="O(1)", direct=True)
-def incr(c, args):
+def incr(c: Client, args: list[bytes]):
     """Format: INCR key"""
     return _incr(c, args[1], 1)
 
 
 @command("decr", 2, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Decrement the integer value of a key by one", complexity="O(1)", direct=True)
-def decr(c, args):
+def decr(c: Client, args: list[bytes]):
     """Format: DECR key"""
     return _incr(c, args[1], -1)
 
 
 @command("incrby", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Increment the integer value of a key by the given amount", complexity="O(1)", direct=True)
-def incrby(c, args):
+def incrby(c: Client, args: list[bytes]):
     """Format: INCRBY key increment"""
     return _incr(c, args[1], parse_int(args[2]))
 
 
 @command("decrby", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Decrement the integer value of a key by the given number", complexity="O(1)", direct=True)
-def decrby(c, args):
+def decrby(c: Client, args: list[bytes]):
     """Format: DECRBY key decrement"""
     d = parse_int(args[2])
     if d == LLONG_MIN:
@@ -564,7 +566,7 @@ def incr_long_double(current, incr: bytes) -> bytes:
 
 
 @command("incrbyfloat", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="2.6.0", summary="Increment the float value of a key by the given amount", complexity="O(1)", direct=True)
-def incrbyfloat(c, args):
+def incrbyfloat(c: Client, args: list[bytes]):
     """Format: INCRBYFLOAT key increment"""
     key = args[1]
     db = c.db
@@ -583,7 +585,7 @@ def incrbyfloat(c, args):
 
 
 @command("append", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="2.0.0", summary="Append a value to a key", complexity="O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.", direct=True)
-def append(c, args):
+def append(c: Client, args: list[bytes]):
     """Format: APPEND key value"""
     key, extra = args[1], args[2]
     db = c.db
@@ -604,13 +606,13 @@ def append(c, args):
 
 
 @command("strlen", 2, "readonly fast", acl="string", keys=(1, 1, 1), group="string", since="2.2.0", summary="Get the length of the value stored in a key", complexity="O(1)", direct=True)
-def strlen(c, args):
+def strlen(c: Client, args: list[bytes]):
     """Format: STRLEN key"""
     v = get_string(c.db, args[1])
     return 0 if v is None else len(v)
 
 
-def _getrange(c, args):
+def _getrange(c: Client, args: list[bytes]):
     start = parse_int(args[2])
     end = parse_int(args[3])
     v = get_string(c.db, args[1])
@@ -631,19 +633,19 @@ def _getrange(c, args):
 
 
 @command("getrange", 4, "readonly", acl="string", keys=(1, 1, 1), group="string", since="2.4.0", summary="Get a substring of the string stored at a key", complexity="O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", direct=True)
-def getrange(c, args):
+def getrange(c: Client, args: list[bytes]):
     """Format: GETRANGE key start end"""
     return _getrange(c, args)
 
 
 @command("substr", 4, "readonly", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Get a substring of the string stored at a key", complexity="O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", doc_flags="deprecated", deprecated_since="2.0.0", replaced_by="`GETRANGE`", direct=True)
-def substr(c, args):
+def substr(c: Client, args: list[bytes]):
     """Format: SUBSTR key start end"""
     return _getrange(c, args)
 
 
 @command("setrange", 4, "write denyoom", acl="string", keys=(1, 1, 1), group="string", since="2.2.0", summary="Overwrite part of a string at key starting at the specified offset", complexity="O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.", direct=True)
-def setrange(c, args):
+def setrange(c: Client, args: list[bytes]):
     """Format: SETRANGE key offset value"""
     key, value = args[1], args[3]
     offset = parse_int(args[2])
@@ -700,7 +702,7 @@ def _lcs_rows(a: bytes, b: bytes, keep: bool) -> list[int]:
 
 
 @command("lcs", -3, "readonly", acl="string", keys=(1, 2, 1), group="string", since="7.0.0", summary="Find longest common substring", complexity="O(N*M) where N and M are the lengths of s1 and s2, respectively", direct=True)
-def lcs(c, args):
+def lcs(c: Client, args: list[bytes]):
     """Format: LCS key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]"""
     db = c.db
     a = db.lookup_read(args[1])
@@ -744,7 +746,7 @@ def lcs(c, args):
     # Walk back from the bottom-right corner exactly as Redis does, so the
     # same LCS string and the same match ranges come out.
     result = bytearray(idx)
-    matches = []
+    matches: list[list] = []
     arange_start = alen
     arange_end = brange_start = brange_end = 0
     i, j = alen, blen
@@ -776,7 +778,7 @@ def lcs(c, args):
         if emit_range:
             match_len = arange_end - arange_start + 1
             if minmatchlen == 0 or match_len >= minmatchlen:
-                m = [[arange_start, arange_end], [brange_start, brange_end]]
+                m: list = [[arange_start, arange_end], [brange_start, brange_end]]
                 if withmatchlen:
                     m.append(match_len)
                 matches.append(m)

@@ -11,7 +11,7 @@ array.
 
 from __future__ import annotations
 
-from ..client import FLAG_DIRTY_CAS, FLAG_MULTI
+from ..client import FLAG_DIRTY_CAS, FLAG_MULTI, Client
 from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY, OK, ErrorReply
 from .registry import command
@@ -97,7 +97,7 @@ def _clear(c) -> None:
 
 
 @command("multi", 1, "noscript loading stale fast allow_busy", acl="transaction", group="transactions", since="1.2.0", summary="Mark the start of a transaction block", complexity="O(1)")
-def multi(c, args):
+def multi(c: Client, args: list[bytes]):
     """Format: MULTI"""
     if c.multi_queue is not None:
         raise CommandError("ERR MULTI calls can not be nested")
@@ -108,7 +108,7 @@ def multi(c, args):
 
 
 @command("exec", 1, "noscript loading stale skip_slowlog", acl="transaction", group="transactions", since="1.2.0", summary="Execute all commands issued after MULTI", complexity="Depends on commands in the transaction")
-def exec_(c, args):
+def exec_(c: Client, args: list[bytes]):
     """Format: EXEC"""
     if c.multi_queue is None:
         raise CommandError("ERR EXEC without MULTI")
@@ -147,7 +147,7 @@ def exec_(c, args):
 
 
 @command("discard", 1, "noscript loading stale fast allow_busy", acl="transaction", group="transactions", since="2.0.0", summary="Discard all commands issued after MULTI", complexity="O(N), when N is the number of queued commands")
-def discard(c, args):
+def discard(c: Client, args: list[bytes]):
     """Format: DISCARD"""
     if c.multi_queue is None:
         raise CommandError("ERR DISCARD without MULTI")
@@ -156,7 +156,7 @@ def discard(c, args):
 
 
 @command("watch", -2, "noscript loading stale fast allow_busy", acl="transaction", keys=(1, -1, 1), group="transactions", since="2.2.0", summary="Watch the given keys to determine execution of the MULTI/EXEC block", complexity="O(1) for every key.")
-def watch(c, args):
+def watch(c: Client, args: list[bytes]):
     """Format: WATCH key [key ...]"""
     if c.multi_queue is not None:
         raise CommandError("ERR WATCH inside MULTI is not allowed")
@@ -167,7 +167,7 @@ def watch(c, args):
 
 
 @command("unwatch", 1, "noscript loading stale fast allow_busy", acl="transaction", group="transactions", since="2.2.0", summary="Forget about all watched keys", complexity="O(1)")
-def unwatch(c, args):
+def unwatch(c: Client, args: list[bytes]):
     """Format: UNWATCH"""
     registry(c.server).unwatch_all(c)
     return OK

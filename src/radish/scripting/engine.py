@@ -79,6 +79,7 @@ class ScriptEngine:
         self.dirty_at_start = 0
         self.kill_requested = False
         self.sha = b""
+        self.nested_error = False  # the last reply held an error (the call counts as failed)
         # redisLrand48's static initial state (X0, X1, X2): a fresh
         # redis-server's first math.random(100) is 40, as here.
         self.rand_state = 0x1234ABCD330E
