@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
                     f.write("%d\n" % os.getpid())
             except OSError:
                 log.warning("Failed to write PID file")
-        startup = getattr(server, "startup_hooks", [])
+        startup = server.startup_hooks
         for hook in startup:
             hook()
         await server.start()

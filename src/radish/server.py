@@ -25,6 +25,7 @@ from .blocking import BlockingRegistry
 from .client import FLAG_MASTER, FLAG_REPLICA, Client
 from .commands import load_all
 from .commands.registry import RenameError, apply_renames
+from .commands.transactions import WatchRegistry
 from .config import Config, ConfigError
 from .db.keyspace import Keyspace
 from .dispatch import call
@@ -107,6 +108,7 @@ class Server:
         self._register_config_hooks()
         # The services built on the server, in this order (each may use the
         # ones before it): replication, RDB persistence, the AOF.
+        self.watch_registry = WatchRegistry(self)  # WATCHed keys (MULTI/EXEC)
         self.replication: ReplicationState = ReplicationState(self)
         self.persistence: Persistence = install_persistence(self)
         self.aof: Aof = install_aof(self, self._execute_loaded)
@@ -266,7 +268,7 @@ class Server:
             if not value:
                 for cl in self.clients.values():
                     cl.authenticated = True
-                    conn = getattr(cl, "connection", None)
+                    conn = cl.connection
                     if conn is not None:
                         conn.parser.auth_required = False
 
@@ -393,7 +395,7 @@ class Server:
         clients past ``timeout`` are closed."""
         peak = 0
         for c in list(self.clients.values()):
-            conn = getattr(c, "connection", None)
+            conn = c.connection
             if conn is None:
                 continue
             if conn.check_output_limits(from_cron=True):
@@ -555,7 +557,7 @@ class Server:
             err = self.aof.on_shutdown(force)
             if err:
                 return err
-        persistence = getattr(self, "persistence", None)
+        persistence = self.persistence
         if persistence is not None:
             err = persistence.on_shutdown(save, force)
             if err:
@@ -596,7 +598,7 @@ class Server:
         """The largest client output buffer now or in the last seconds."""
         now = 0
         for c in self.clients.values():
-            conn = getattr(c, "connection", None)
+            conn = c.connection
             if conn is not None and conn.transport is not None:
                 now = max(now, conn.output_buffer_usage())
         return max(now, max(self.output_buffer_peaks, default=0))

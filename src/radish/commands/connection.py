@@ -96,9 +96,7 @@ def quit_(c: Client, args: list[bytes]):
 def reset_client(c) -> None:
     """RESET: back to a fresh connection's state."""
     server = c.server
-    hook = getattr(server, "on_client_reset", None)
-    if hook is not None:
-        hook(c)
+    server.on_client_reset(c)
     c.multi_queue = None
     c.multi_error = False
     c.watched = None

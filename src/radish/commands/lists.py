@@ -202,7 +202,7 @@ def _bpop(c: Client, keys: list[bytes], head: bool, timeout: float, count: int |
     order = keys
     if rerun:
         # Redis serves a woken client from the key whose write woke it.
-        first = getattr(c.server.blocking, "serving_key", None)
+        first = c.server.blocking.serving_key
         if first is not None and first in keys:
             order = [first] + [k for k in keys if k != first]
     for key in order:

@@ -33,9 +33,7 @@ DEBUG_BAD_ARGS = "ERR unknown subcommand or wrong number of arguments for '%s'. 
 
 def _other_child_active(server) -> bool:
     """A fork that is not ours (a replication snapshot) is running."""
-    primary = getattr(server.replication, "primary", None)
-    aof = server.aof
-    return getattr(primary, "job", None) is not None or (aof is not None and aof.child_active())
+    return server.replication.primary.job is not None or server.aof.child_active()
 
 
 # -- SAVE / BGSAVE / LASTSAVE ------------------------------------------------------
@@ -65,7 +63,7 @@ def bgsave(c: Client, args: list[bytes]):
     p = server.persistence
     # Inside EXEC (c.no_block is set while EXEC runs its queue) BGSAVE is
     # only scheduled, as in Redis.
-    in_exec = bool(getattr(server.propagation, "in_exec", False) or getattr(c, "no_block", False))
+    in_exec = server.propagation.in_exec or c.no_block
     if p.child_active():
         raise CommandError(BGSAVE_IN_PROGRESS)
     if _other_child_active(server) or in_exec:
@@ -88,7 +86,7 @@ def bgrewriteaof(c: Client, args: list[bytes]):
     aof = server.aof
     if aof.child_active():
         raise CommandError(ALREADY_IN_PROGRESS)
-    in_exec = bool(getattr(server.propagation, "in_exec", False) or getattr(c, "no_block", False))
+    in_exec = server.propagation.in_exec or c.no_block
     if in_exec or aof.other_child_active():
         aof.rewrite_scheduled = True
         aof.consecutive_failures = 0  # a manual request is not held back by the failure limit
@@ -177,7 +175,7 @@ def restore(c: Client, args: list[bytes]):
     if ttl and ttl <= ks.now_ms and not server.loading and not is_replica:
         # Already expired: the key is gone (and its deletion replicated).
         if deleted:
-            cmd = b"UNLINK" if getattr(server.config, "lazyfree_lazy_server_del", False) else b"DEL"
+            cmd = b"UNLINK" if server.config.lazyfree_lazy_server_del else b"DEL"
             c.propagate_as = [[cmd, key]]
             db.signal_modified(key)
             server.dirty += 1

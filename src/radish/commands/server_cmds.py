@@ -334,9 +334,7 @@ def flushdb(c: Client, args: list[bytes]):
     _flush_mode(args)
     c.db.flush()
     c.server.dirty += 1
-    hook = getattr(c.server, "on_flush", None)
-    if hook is not None:
-        hook(c.db.id)
+    c.server.on_flush(c.db.id)
     return OK
 
 
@@ -349,9 +347,7 @@ def flushall(c: Client, args: list[bytes]):
     persistence = c.server.persistence
     if persistence is not None:
         persistence.on_flushall()
-    hook = getattr(c.server, "on_flush", None)
-    if hook is not None:
-        hook(-1)
+    c.server.on_flush(-1)
     return OK
 
 
@@ -369,9 +365,7 @@ def swapdb(c: Client, args: list[bytes]):
         raise CommandError(E.INVALID_DB)
     c.server.keyspace.swap(a, b)
     c.server.dirty += 1
-    hook = getattr(c.server, "on_swapdb", None)
-    if hook is not None:
-        hook(a, b)
+    c.server.on_swapdb(a, b)
     return OK
 
 

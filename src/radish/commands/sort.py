@@ -177,11 +177,11 @@ def _sort(c: Client, args, readonly: bool):
             sortby = args[j + 1]
             if b"*" not in sortby.split(b"\0", 1)[0]:
                 dontsort = True
-            elif getattr(c.server.config, "cluster_enabled", False):
+            elif c.server.config.cluster_enabled:
                 raise CommandError("ERR BY option of SORT denied in Cluster mode.")
             j += 1
         elif opt == b"get" and left >= 1:
-            if getattr(c.server.config, "cluster_enabled", False):
+            if c.server.config.cluster_enabled:
                 raise CommandError("ERR GET option of SORT denied in Cluster mode.")
             gets.append(args[j + 1])
             j += 1

@@ -82,18 +82,11 @@ class WatchRegistry:
         return False
 
 
-def registry(server) -> WatchRegistry:
-    reg = getattr(server, "watch_registry", None)
-    if reg is None:
-        reg = server.watch_registry = WatchRegistry(server)
-    return reg
-
-
 def _clear(c) -> None:
     c.multi_queue = None
     c.multi_error = False
     c.flags &= ~FLAG_MULTI
-    registry(c.server).unwatch_all(c)
+    c.server.watch_registry.unwatch_all(c)
 
 
 @command("multi", 1, "noscript loading stale fast allow_busy", acl="transaction", group="transactions", since="1.2.0", summary="Mark the start of a transaction block", complexity="O(1)")
@@ -113,7 +106,7 @@ def exec_(c: Client, args: list[bytes]):
     if c.multi_queue is None:
         raise CommandError("ERR EXEC without MULTI")
     queue = c.multi_queue
-    reg = registry(c.server)
+    reg = c.server.watch_registry
     if c.multi_error:
         _clear(c)
         c.propagate_as = []
@@ -160,7 +153,7 @@ def watch(c: Client, args: list[bytes]):
     """Format: WATCH key [key ...]"""
     if c.multi_queue is not None:
         raise CommandError("ERR WATCH inside MULTI is not allowed")
-    reg = registry(c.server)
+    reg = c.server.watch_registry
     for key in args[1:]:
         reg.watch(c, key)
     return OK
@@ -169,5 +162,5 @@ def watch(c: Client, args: list[bytes]):
 @command("unwatch", 1, "noscript loading stale fast allow_busy", acl="transaction", group="transactions", since="2.2.0", summary="Forget about all watched keys", complexity="O(1)")
 def unwatch(c: Client, args: list[bytes]):
     """Format: UNWATCH"""
-    registry(c.server).unwatch_all(c)
+    c.server.watch_registry.unwatch_all(c)
     return OK

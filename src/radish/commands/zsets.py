@@ -764,7 +764,7 @@ def _bzpop(c: Client, keys: list[bytes], top: bool, timeout: float | None, count
     rerun = c.blocked is not None
     order = keys
     if rerun:
-        first = getattr(c.server.blocking, "serving_key", None)
+        first = c.server.blocking.serving_key
         if first is not None and first in keys:
             order = [first] + [k for k in keys if k != first]
     name = b"ZPOPMAX" if top else b"ZPOPMIN"

@@ -144,9 +144,7 @@ class ClientConnection(asyncio.Protocol):
             return
         c.closed = True
         self.server.remove_client(c)
-        hook = getattr(self.server, "on_client_closed", None)
-        if hook is not None:
-            hook(c)
+        self.server.on_client_closed(c)
 
     def pause_writing(self) -> None:
         self.write_paused = True
@@ -529,7 +527,7 @@ def process_events_while_blocked(clients, current) -> bool:
     conns = {}
     for c in list(clients):
         conn = c.connection
-        t = getattr(conn, "transport", None) if conn is not None else None
+        t = conn.transport if conn is not None else None
         if c is current or t is None or conn.closing:
             continue
         sock = t.get_extra_info("socket")

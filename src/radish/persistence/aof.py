@@ -675,7 +675,7 @@ class Aof:
                 # file starts with the database that stream is in.
                 self.need_select = False
                 repl = self.server.replication
-                master = getattr(repl, "master_client", None)
+                master = repl.master_client
                 if master is not None and repl.is_replica() and not data.startswith(b"*2\r\n$6\r\nSELECT"):
                     data = encode_command([b"SELECT", b"%d" % master.db.id]) + data
             if self.server.config.aof_timestamp_enabled:
@@ -800,10 +800,9 @@ class Aof:
 
     def other_child_active(self) -> bool:
         server = self.server
-        if server.persistence is not None and server.persistence.child_active():
+        if server.persistence.child_active():
             return True
-        primary = getattr(server.replication, "primary", None)
-        return getattr(primary, "job", None) is not None
+        return server.replication.primary.job is not None
 
     def rewrite_background(self) -> bool:
         """rewriteAppendOnlyFileBackground: open the next incr file (a temp

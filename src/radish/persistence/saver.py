@@ -105,7 +105,7 @@ class Persistence:
         return self.child_pid != 0
 
     def _aof_child(self) -> bool:
-        aof = getattr(self.server, "aof", None)
+        aof = self.server.aof
         return aof is not None and aof.child_active()
 
     def _is_replica(self) -> bool:
@@ -119,7 +119,7 @@ class Persistence:
         cfg = self.server.config
         if self.last_bgsave_ok or not cfg.save or not cfg.stop_writes_on_bgsave_error:
             return None
-        if c is not None and getattr(c, "flags", 0) & 1:  # FLAG_MASTER
+        if c is not None and c.flags & 1:  # FLAG_MASTER
             return None
         return MISCONF
 
@@ -134,10 +134,6 @@ class Persistence:
         except Exception:  # pragma: no cover - platform without rusage
             used = 0
         aux = default_aux(used)
-        repl = server.replication
-        extra = getattr(repl, "rdb_aux_fields", None)
-        if extra is not None:
-            aux.extend(extra())
         aux.append((b"aof-base", b"0"))
         return aux
 
@@ -147,7 +143,7 @@ class Persistence:
         rdb-key-save-delay microseconds (a testing aid, as in Redis)."""
         server = self.server
         if key_delay_us is None:
-            key_delay_us = int(getattr(server.config, "rdb_key_save_delay", 0) or 0)
+            key_delay_us = int(server.config.rdb_key_save_delay or 0)
         return write_snapshot(
             stream,
             server.keyspace.dbs,
@@ -282,7 +278,7 @@ class Persistence:
         if self.child_pid:
             self._reap()
             return
-        other = getattr(getattr(self.server.replication, "primary", None), "job", None)
+        other = self.server.replication.primary.job
         if other is not None or self._aof_child():  # another child is running
             return
         now = time.time()
@@ -361,10 +357,10 @@ class Persistence:
         """Redis's objectSetLRUOrLFU: an idle time (seconds) under LRU
         tracking, or an LFU counter under an LFU policy; -1 = not given."""
         ks = self.server.keyspace
-        lru = getattr(db, "lru", None)
+        lru = db.lru
         if lru is None:
             return
-        if getattr(ks, "lfu_mode", False):
+        if ks.lfu_mode:
             if freq >= 0:
                 lru[key] = (ks.lfu_minutes() << 8) | min(freq, 255)
         elif idle >= 0:
@@ -441,9 +437,7 @@ class Persistence:
             server.log.warning("Error trying to load the RDB dump (%s): %s" % (self.path(), e))
             return "ERR Error trying to load the RDB dump, check server logs."
         if flush:
-            hook = getattr(server, "on_flush", None)
-            if hook is not None:
-                hook(-1)
+            server.on_flush(-1)
         server.log.warning("DB reloaded by DEBUG RELOAD")
         return None
 
@@ -507,7 +501,7 @@ class Persistence:
             lines += aof.info_lines()
         else:
             lines += [
-                "aof_enabled:%d" % int(bool(getattr(cfg, "appendonly", False))),
+                "aof_enabled:%d" % int(bool(cfg.appendonly)),
                 "aof_rewrite_in_progress:0",
                 "aof_rewrite_scheduled:0",
                 "aof_last_rewrite_time_sec:-1",
@@ -541,13 +535,7 @@ class Persistence:
 def _replace_contents(db, data: dict, expires: dict) -> None:
     """Install freshly loaded dicts in a database (through the keyspace's
     own method, which also resets access stamps and caches)."""
-    replace = getattr(db, "replace_contents", None)
-    if replace is not None:
-        replace(data, expires)
-        return
-    db.flush()
-    db.data = data
-    db.expires = expires
+    db.replace_contents(data, expires)
 
 
 def _unlink(path: str) -> None:

@@ -59,7 +59,7 @@ class MasterLink(asyncio.Protocol):
         steps: list[tuple[bytes, str]] = [(encode_command([b"PING"]), "ping")]
         if cfg.masterauth:
             auth = [b"AUTH"]
-            if getattr(cfg, "masteruser", ""):
+            if cfg.masteruser:
                 auth.append(cfg.masteruser.encode())
             auth.append(cfg.masterauth.encode() if isinstance(cfg.masterauth, str) else cfg.masterauth)
             steps.append((encode_command(auth), "auth"))
