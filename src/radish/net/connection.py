@@ -339,26 +339,27 @@ class ClientConnection(asyncio.Protocol):
         if self.batch_out is not None:
             self.batch_out.append(data)
             return
-        if not self.closing and self.transport is not None:
-            if not self.wbuf:
-                self.server.schedule_flush(self)
-            self.wbuf.append(data)
-            self.wbuf_bytes += len(data)
-            self.written += len(data)
-            self.server.stats.net_output_bytes += len(data)
+        if self._queue(data):
             self.check_output_limits()
 
     def write_snapshot(self, data: bytes) -> None:
         """A replica's full-sync payload: sent in order with the rest but,
         as in Redis, not part of its output buffer for the limits."""
-        if not self.closing and self.transport is not None:
-            if not self.wbuf:
-                self.server.schedule_flush(self)
-            self.wbuf.append(data)
-            self.wbuf_bytes += len(data)
-            self.written += len(data)
-            self.server.stats.net_output_bytes += len(data)
+        if self._queue(data):
             self.snapshot_mark = self.written
+
+    def _queue(self, data: bytes) -> bool:
+        """Queue ``data`` for the next flush; False when the connection is
+        closing (nothing is queued)."""
+        if self.closing or self.transport is None:
+            return False
+        if not self.wbuf:
+            self.server.schedule_flush(self)
+        self.wbuf.append(data)
+        self.wbuf_bytes += len(data)
+        self.written += len(data)
+        self.server.stats.net_output_bytes += len(data)
+        return True
 
     def flush(self) -> None:
         """Hand the queued output to the transport (one write)."""
