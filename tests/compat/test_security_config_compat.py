@@ -10,15 +10,15 @@ redis-server is not installed.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
 import sys
 
 import pytest
-from tests.compat.test_lists_hashes_sets_compat import Raw, parse
-from tests.conftest import SRC, start_radish, start_redis
+from tests.support.resp import Raw, parse
+from tests.support.scripts import unordered
+from tests.support.servers import start_radish, start_redis, subprocess_env
 
 REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
@@ -55,8 +55,7 @@ def _cmds(*lines: str) -> list[list[bytes]]:
 def _startup(argv: list[str], cwd: str, ours: bool) -> tuple[int, str]:
     """(exit code, output without log prefixes) of a server that must stop."""
     if ours:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = str(SRC) + os.pathsep + env.get("PYTHONPATH", "")
+        env = subprocess_env()
         exe = [sys.executable, "-m", "radish"]
     else:
         env = None
@@ -249,19 +248,6 @@ MODULE_CASES = _cmds(
 )
 
 
-def _loopback_from(port: int, source: str) -> Raw:
-    """A Raw client of 127.0.0.1 whose address is ``source`` (127.x.y.z)."""
-    import socket
-
-    raw = Raw.__new__(Raw)
-    sock = socket.socket()
-    sock.bind((source, 0))
-    sock.connect(("127.0.0.1", port))
-    sock.settimeout(10)
-    raw.sock, raw.buf = sock, b""
-    return raw
-
-
 @pytest.mark.parametrize("mode", ["no", "yes", "local"])
 def test_module_command_as_redis(mode: str) -> None:
     ours, theirs = _pair("--enable-module-command", mode, "--protected-mode", "no")
@@ -270,7 +256,7 @@ def test_module_command_as_redis(mode: str) -> None:
         # From another loopback address: not a local client for "local".
         got = []
         for server in (ours, theirs):
-            c = _loopback_from(server.port, "127.0.0.2")
+            c = Raw(server.port, source="127.0.0.2")
             replies = []
             for cmd in _cmds("module load /nonexistent-radish.so", "module unload x", "module list"):
                 c.send(cmd)
@@ -287,13 +273,6 @@ def test_module_command_as_redis(mode: str) -> None:
         assert "Module /nonexistent-radish.so failed to load: radish has no module API" in ours.log()
 
 
-def _unordered_tree(tree):
-    t, v = tree
-    if isinstance(v, list):
-        return (t, sorted(repr(_unordered_tree(x)) for x in v))
-    return tree
-
-
 @pytest.mark.parametrize("query", ["command info module", "hello 3|command docs module"])
 def test_module_command_spec_as_redis(radish_server, redis_server, query: str) -> None:
     """Arity, flags, ACL categories, tips, subcommands (RESP2 COMMAND INFO)
@@ -303,7 +282,7 @@ def test_module_command_spec_as_redis(radish_server, redis_server, query: str) -
     cmd = _cmds(*query.split("|"))
     ours = _replies(radish_server.port, cmd)[-1]
     theirs = _replies(redis_server.port, cmd)[-1]
-    assert _unordered_tree(parse(ours)) == _unordered_tree(parse(theirs))
+    assert unordered(parse(ours)) == unordered(parse(theirs))
     assert b"module|loadex" in ours
 
 
