@@ -20,6 +20,7 @@ __all__ = [
     "ServerProcess",
     "free_port",
     "radish_argv",
+    "start_pair",
     "start_radish",
     "start_redis",
     "subprocess_env",
@@ -115,3 +116,14 @@ def start_redis(*extra: str, workdir: str | None = None) -> ServerProcess:
     port = free_port()
     workdir = workdir or tempfile.mkdtemp(prefix="redis-ref-")
     return ServerProcess([exe, "--port", str(port), "--dir", workdir, "--save", "", "--enable-debug-command", "yes", *extra], port, workdir)
+
+
+def start_pair(*extra: str) -> tuple[ServerProcess, ServerProcess]:
+    """A radish and a redis-server started with the same arguments."""
+    ours = start_radish(*extra)
+    try:
+        theirs = start_redis(*extra)
+    except BaseException:
+        ours.stop()
+        raise
+    return ours, theirs
