@@ -2,7 +2,8 @@
 fixtures of tests/conftest.py), never from one another.
 
 - ``servers``: server processes. ``start_radish`` / ``start_redis`` give a
-  ``ServerProcess`` on a ``free_port`` in its own directory;
+  ``ServerProcess`` on a ``free_port`` in its own directory (``start_pair``
+  one of each with the same arguments);
   ``radish_argv`` and ``subprocess_env`` (PYTHONPATH pointing at this
   checkout's ``src/``) for running ``python -m radish`` by hand;
   ``wait_port``, ``wait_until``.
