@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from tests.conftest import InProcess
+from tests.support.inprocess import InProcess
 
 from radish.client import FLAG_MASTER
 

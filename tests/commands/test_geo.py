@@ -9,7 +9,8 @@ from __future__ import annotations
 import random
 
 import pytest
-from tests.commands.test_lists import WRONGTYPE, Err, Types
+from tests.support.inprocess import WRONGTYPE, Types
+from tests.support.resp import Err
 
 from radish.commands import geo
 

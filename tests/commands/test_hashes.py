@@ -5,7 +5,8 @@ propagated. Parity with redis-server: tests/compat/."""
 from __future__ import annotations
 
 import pytest
-from tests.commands.test_lists import WRONGTYPE, Err, Types
+from tests.support.inprocess import WRONGTYPE, Types
+from tests.support.resp import Err
 
 
 @pytest.fixture

@@ -9,37 +9,15 @@ from __future__ import annotations
 import random
 
 import pytest
-from tests.conftest import InProcess, commands_of
+from tests.support.inprocess import T0, Clocked
+from tests.support.resp import commands_of
 
 from radish.db.types import HashValue, ListValue
-
-T0 = 1_700_000_000_000
-
-
-class Harness(InProcess):
-    def __init__(self, *argv: str) -> None:
-        super().__init__(*argv)
-        self.set_time(T0)
-        self.capture()
-
-    def advance(self, ms: int) -> None:
-        self.set_time(self.now + ms)
-
-
-    def info(self, section: str) -> dict[str, str]:
-        reply = self.run("INFO", section)
-        body = reply.split(b"\r\n", 1)[1].decode()
-        out = {}
-        for line in body.split("\r\n"):
-            if ":" in line:
-                k, v = line.split(":", 1)
-                out[k] = v
-        return out
 
 
 @pytest.fixture
 def h():
-    return Harness()
+    return Clocked()
 
 
 def bulk(v: bytes) -> bytes:

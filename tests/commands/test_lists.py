@@ -2,121 +2,15 @@
 RESP3 bytes), every error text, counts of zero and negative, what is
 propagated, blocking pops parked and woken without sockets. Parity with a
 real redis-server: tests/compat/test_lists_hashes_sets_compat.py; blocking
-across real connections: tests/integration/test_blocking.py.
-
-Also home of ``Types``, the in-process harness the hash, set and sort
-tests share."""
+across real connections: tests/integration/test_blocking.py."""
 
 from __future__ import annotations
 
 import pytest
-from tests.conftest import InProcess
+from tests.support.inprocess import WRONGTYPE, Types
+from tests.support.resp import Err
 
-from radish.dispatch import BLOCKED, process_command
-
-WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
-
-
-class Err:
-    """An error reply, compared by its text."""
-
-    def __init__(self, msg: str) -> None:
-        self.msg = msg
-
-    def __eq__(self, other) -> bool:
-        return isinstance(other, Err) and other.msg == self.msg
-
-    def __repr__(self) -> str:
-        return "Err(%r)" % self.msg
-
-
-def parse_resp(data: bytes):
-    """Decode one RESP2/RESP3 reply: bulk -> bytes, simple -> str, error ->
-    Err, null -> None, map -> list of pairs, double -> float."""
-    value, end = _parse(data, 0)
-    assert end == len(data), data
-    return value
-
-
-def _parse(d: bytes, i: int):
-    t = d[i : i + 1]
-    j = d.index(b"\r\n", i)
-    line = d[i + 1 : j]
-    i = j + 2
-    if t == b"+":
-        return line.decode(), i
-    if t == b"-":
-        return Err(line.decode()), i
-    if t == b":":
-        return int(line), i
-    if t == b"_":
-        return None, i
-    if t == b",":
-        return float(line), i
-    if t == b"#":
-        return line == b"t", i
-    if t == b"$":
-        n = int(line)
-        if n < 0:
-            return None, i
-        return d[i : i + n], i + n + 2
-    if t in (b"*", b"~", b">"):
-        n = int(line)
-        if n < 0:
-            return None, i
-        out = []
-        for _ in range(n):
-            v, i = _parse(d, i)
-            out.append(v)
-        return out, i
-    if t == b"%":
-        out = []
-        for _ in range(int(line)):
-            k, i = _parse(d, i)
-            v, i = _parse(d, i)
-            out.append((k, v))
-        return out, i
-    raise AssertionError("bad reply %r" % d)
-
-
-def _argv(args) -> list[bytes]:
-    return [a if isinstance(a, bytes) else str(a).encode() for a in args]
-
-
-class Types(InProcess):
-    """In-process server: ``t(*args)`` gives the decoded reply, ``t.raw``
-    the bytes, ``t.resp3(*args)`` the bytes a RESP3 client gets;
-    ``t.propagated()`` the writes sent to replicas/AOF since the last call."""
-
-    def __init__(self, *argv: str) -> None:
-        super().__init__(*argv)
-        self.capture()
-
-    def __call__(self, *args, client=None):
-        return parse_resp(self.raw(*args, client=client))
-
-    def raw(self, *args, client=None) -> bytes:
-        r = process_command(client or self.client, _argv(args))
-        assert r is not BLOCKED, "command blocked"
-        return r
-
-    def resp3(self, *args) -> bytes:
-        self.client.resp3 = True
-        try:
-            return self.raw(*args)
-        finally:
-            self.client.resp3 = False
-
-    def new_client(self):
-        return self.server.new_client("127.0.0.1:2", "127.0.0.1:6379")
-
-    def send(self, client, *args):
-        """Run a command for another client: its decoded reply, or BLOCKED."""
-        r = process_command(client, _argv(args))
-        if r is BLOCKED:
-            return BLOCKED
-        return parse_resp(r)
-
+from radish.dispatch import BLOCKED
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import os
 import time
 
 import pytest
-from tests.conftest import InProcess
+from tests.support.inprocess import InProcess
 
 from radish.persistence.rdb import dump_payload
 from radish.protocol.resp import OK

@@ -8,7 +8,9 @@ import hashlib
 import time
 
 import pytest
-from tests.conftest import InProcess
+from tests.support.inprocess import InProcess
+from tests.support.resp import Raw
+from tests.support.servers import start_radish
 
 
 @pytest.fixture
@@ -203,9 +205,6 @@ def test_busy_script_answers_busy_and_script_kill_stops_it():
     """Past busy-reply-threshold, connected clients get BUSY, SHUTDOWN
     without NOSAVE is refused, SCRIPT KILL stops a script that has not
     written (UNKILLABLE once it has), as redis-server 7.0 answers."""
-    from tests.compat.test_lists_hashes_sets_compat import Raw
-    from tests.conftest import start_radish
-
     s = start_radish("--busy-reply-threshold", "200")
     try:
         other, runner = Raw(s.port), Raw(s.port)

@@ -8,7 +8,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from tests.commands.test_lists import WRONGTYPE, Err, Types
+from tests.support.inprocess import WRONGTYPE, Types
+from tests.support.resp import Err
 
 
 @pytest.fixture

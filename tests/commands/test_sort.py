@@ -6,7 +6,8 @@ tests/compat/."""
 from __future__ import annotations
 
 import pytest
-from tests.commands.test_lists import WRONGTYPE, Err, Types
+from tests.support.inprocess import WRONGTYPE, Types
+from tests.support.resp import Err
 
 from radish.commands.sort import lookup_by_pattern, strtod_score
 

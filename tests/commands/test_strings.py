@@ -10,30 +10,16 @@ from fractions import Fraction
 
 import pytest
 import redis
-from tests.conftest import InProcess, commands_of
+from tests.support.inprocess import T0, Clocked
+from tests.support.resp import commands_of
 
 from radish.commands.strings import format_long_double, incr_long_double, parse_long_double
 from radish.errors import CommandError
 
-T0 = 1_700_000_000_000
-
-
-class Harness(InProcess):
-    """InProcess with a fixed clock and a capture of the propagated stream."""
-
-    def __init__(self, *argv: str) -> None:
-        super().__init__(*argv)
-        self.set_time(T0)
-        self.capture()
-
-    def advance(self, ms: int) -> None:
-        self.set_time(self.now + ms)
-
-
 
 @pytest.fixture
 def h():
-    return Harness()
+    return Clocked()
 
 
 def ms(t: int) -> bytes:

@@ -7,8 +7,8 @@ import time
 
 import pytest
 import redis
-from tests.conftest import InProcess
-from tests.conftest import raw_exchange as raw
+from tests.support.inprocess import InProcess
+from tests.support.resp import raw_exchange as raw
 
 
 def test_exec_runs_queue_and_returns_results(radish_server):

@@ -13,7 +13,8 @@ from collections import Counter
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.commands.test_lists import WRONGTYPE, Err, Types
+from tests.support.inprocess import WRONGTYPE, Types
+from tests.support.resp import Err
 
 from radish.dispatch import BLOCKED
 

@@ -8,32 +8,24 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 
 import pytest
-from tests.conftest import SRC, cmd, free_port, radish_argv, start_radish, start_redis
-
-
-def _env() -> dict:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(SRC) + os.pathsep + env.get("PYTHONPATH", "")
-    return env
-
-
-def _wait(cond, timeout: float = 20.0) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not reached in %.1fs" % timeout)
+from tests.support.resp import cmd
+from tests.support.servers import (
+    free_port,
+    radish_argv,
+    start_radish,
+    start_redis,
+    subprocess_env,
+    wait_until,
+)
 
 
 def _rewrite(c) -> None:
     """BGREWRITEAOF and wait for it (the base then holds the first writes)."""
     n = c.info("persistence")["aof_rewrites"]
     assert cmd(c, "BGREWRITEAOF") == b"Background append only file rewriting started"
-    _wait(lambda: c.info("persistence")["aof_rewrites"] == n + 1 and c.info("persistence")["aof_rewrite_in_progress"] == 0)
+    wait_until(lambda: c.info("persistence")["aof_rewrites"] == n + 1 and c.info("persistence")["aof_rewrite_in_progress"] == 0)
 
 
 def _write(c, tag: str) -> None:
@@ -219,7 +211,7 @@ def test_broken_aof_stops_both_servers_with_the_same_message(manifest, incr, ext
         return res.stdout + res.stderr
 
     args = ("--appendonly", "yes", *extra)
-    ours = run(lambda d: (radish_argv(free_port(), d, *args), _env()))
+    ours = run(lambda d: (radish_argv(free_port(), d, *args), subprocess_env()))
     theirs = run(lambda d: ([redis_exe, "--port", str(free_port()), "--dir", d, "--save", "", *args], None))
     assert message in theirs
     assert message in ours

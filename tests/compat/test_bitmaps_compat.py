@@ -9,21 +9,9 @@ import random
 
 import pytest
 import redis
-from tests.compat.test_strings_keys_compat import RawConnection, run_script
-from tests.conftest import start_radish, start_redis
-
-
-@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
-def raw_pair(request, radish_server, redis_server):
-    ours = RawConnection(radish_server.port, resp3=request.param == 3)
-    theirs = RawConnection(redis_server.port, resp3=request.param == 3)
-    for c in (ours, theirs):
-        c.call([b"FLUSHALL"])
-    yield ours, theirs
-    ours.call([b"FLUSHALL"])
-    ours.close()
-    theirs.close()
-
+from tests.support.resp import Raw
+from tests.support.scripts import run_script
+from tests.support.servers import start_radish, start_redis
 
 SCRIPTS: dict[str, str] = {}
 
@@ -384,8 +372,8 @@ setbit nokey3 3 1
 """
 
 
-def _stat_lines(conn: RawConnection) -> list[bytes]:
-    _raw, info = conn.call([b"INFO", b"stats"])
+def _stat_lines(conn: Raw) -> list[bytes]:
+    info = conn([b"INFO", b"stats"])
     return [line for line in info.split(b"\r\n") if line.startswith((b"keyspace_hits:", b"keyspace_misses:"))]
 
 
@@ -396,8 +384,8 @@ def test_keyspace_hits_and_misses_match(raw_pair):
     assert len(_stat_lines(ours)) == 2
 
 
-def _dirty(conn: RawConnection) -> int:
-    _raw, info = conn.call([b"INFO", b"persistence"])
+def _dirty(conn: Raw) -> int:
+    info = conn([b"INFO", b"persistence"])
     for line in info.split(b"\r\n"):
         if line.startswith(b"rdb_changes_since_last_save:"):
             return int(line.split(b":")[1])
@@ -432,8 +420,8 @@ def test_dirty_counter_moves_as_redis(raw_pair):
     base_a, base_b = _dirty(ours), _dirty(theirs)
     for step in DIRTY_STEPS:
         args = [a.encode() for a in step.split()]
-        ours.call(args)
-        theirs.call(args)
+        ours(args)
+        theirs(args)
         a, b = _dirty(ours), _dirty(theirs)
         assert a - base_a == b - base_b, step
         base_a, base_b = a, b
@@ -500,13 +488,13 @@ def test_random_bitmap_stream_matches_redis(seed, raw_pair):
     diffs = []
     for _ in range(600):
         args = _random_command(rng)
-        ra, _ = ours.call(args)
-        rb, _ = theirs.call(args)
+        ra = ours(args)
+        rb = theirs(args)
         if ra != rb:
             diffs.append((args, ra, rb))
     for key in (b"a", b"b", b"c", b"d"):
-        ra, _ = ours.call([b"GET", key])
-        rb, _ = theirs.call([b"GET", key])
+        ra = ours([b"GET", key])
+        rb = theirs([b"GET", key])
         if ra != rb:
             diffs.append(([b"GET", key], ra, rb))
     assert diffs == [], diffs[:5]
@@ -530,7 +518,7 @@ bitfield k set u8 8388608 1
         diffs = run_script(ours, theirs, script)
     finally:
         for c in (ours, theirs):
-            c.call([b"CONFIG", b"SET", b"proto-max-bulk-len", b"536870912"])
+            c([b"CONFIG", b"SET", b"proto-max-bulk-len", b"536870912"])
     assert diffs == [], diffs
 
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
-import time
 
 import pytest
+from tests.support.servers import free_port, wait_port
 
 from radish.config import ConfigError, load_server_config
 
@@ -21,12 +20,6 @@ redis = pytest.importorskip("redis")
 
 REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class _Reference:
@@ -37,17 +30,7 @@ class _Reference:
         self.proc = subprocess.Popen(
             [REDIS_SERVER, *argv], cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
-        deadline = time.time() + 10
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError("redis-server exited with %s" % self.proc.returncode)
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.05)
+        wait_port(port, self.proc, timeout=10)
         self.client = redis.Redis(port=port)
 
     def config_get(self, pattern: str) -> dict[bytes, bytes]:
@@ -66,7 +49,7 @@ class _Reference:
 def pair(tmp_path_factory):
     """(reference, our Config) started from the same command line."""
     workdir = str(tmp_path_factory.mktemp("ref"))
-    port = _free_port()
+    port = free_port()
     argv = ["--port", str(port), "--save", "", "--dir", workdir]
     ref = _Reference(argv, workdir, port)
     ours = load_server_config(argv)
@@ -233,7 +216,7 @@ def test_command_line_errors_match(tmp_path, argv: list[str]) -> None:
 def test_startup_values_match(tmp_path) -> None:
     (tmp_path / "inc.conf").write_text("hz 7\n")
     (tmp_path / "sub").mkdir()
-    port = _free_port()
+    port = free_port()
     path = tmp_path / "redis.conf"
     path.write_text(
         "# hello\n"
@@ -272,7 +255,7 @@ def test_startup_values_match(tmp_path) -> None:
 
 
 def test_rewrite_matches(tmp_path) -> None:
-    port = _free_port()
+    port = free_port()
     (tmp_path / "inc.conf").write_text("hz 11\n")
     content = (
         '# top comment\nport %d\ninclude %s\nrename-command FLUSHALL ""\nSLAVE-READ-ONLY no\n'

@@ -4,7 +4,7 @@ connection/server commands must match exactly."""
 from __future__ import annotations
 
 import pytest
-from tests.conftest import cmd, raw_exchange
+from tests.support.resp import cmd, raw_exchange
 
 
 def _flag_set(x):

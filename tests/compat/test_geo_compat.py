@@ -5,7 +5,7 @@ Seeded random streams of GEOADD and searches (random centres, radii, boxes,
 units and options) are compared reply by reply, and what a replica
 receives is compared with what redis-server sends.
 
-Script syntax as in test_lists_hashes_sets_compat.py.
+Script syntax: tests/support/scripts.py.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 import random
 
 import pytest
-from tests.compat.test_lists_hashes_sets_compat import _connect, dirty_count_diffs, run_script
-from tests.compat.test_zsets_compat import _replication_stream
+from tests.support.resp import Raw, parse
+from tests.support.scripts import connect, dirty_count_diffs, replication_stream, run_script
 
 SCRIPTS: dict[str, str] = {}
 
@@ -230,15 +230,10 @@ geosearch h frommember a byradius 1e9 ft withdist asc
 SCRIPTS["edges"] = SCRIPTS["edges_resp3"]
 
 
-@pytest.fixture(scope="module")
-def pair(radish_server, redis_server):
-    return radish_server.port, redis_server.port
-
-
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
-def test_script_matches_redis(name, pair):
+def test_script_matches_redis(name, port_pair):
     resp3 = name.endswith("resp3")
-    ours, theirs = _connect(pair[0], resp3), _connect(pair[1], resp3)
+    ours, theirs = connect(port_pair[0], resp3), connect(port_pair[1], resp3)
     diffs = run_script(ours, theirs, SCRIPTS[name])
     assert diffs == [], "\n".join("%s\n  radish: %r\n  redis:  %r" % d for d in diffs)
 
@@ -277,12 +272,12 @@ def _random_search(rnd: random.Random, members: list[str]) -> list[str]:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
-def test_random_geo_streams_match_redis(seed, pair):
+def test_random_geo_streams_match_redis(seed, port_pair):
     """Random points (many of them near the poles and the antimeridian) and
     random searches: same members, order, distances, hashes and positions."""
     rnd = random.Random(seed)
     resp3 = seed % 2 == 0
-    ours, theirs = _connect(pair[0], resp3), _connect(pair[1], resp3)
+    ours, theirs = connect(port_pair[0], resp3), connect(port_pair[1], resp3)
     members = ["m%d" % i for i in range(300)]
     lines = []
     for i in range(0, 300, 50):
@@ -301,12 +296,12 @@ def test_random_geo_streams_match_redis(seed, pair):
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_equal_distances_order_as_redis(seed, pair):
+def test_equal_distances_order_as_redis(seed, port_pair):
     """Many members on the same few points: a full sort keeps scan order
     (glibc's merge sort), COUNT below the total uses Redis's partial
     quicksort, and both orders of the ties match redis-server's."""
     rnd = random.Random(seed)
-    ours, theirs = _connect(pair[0], False), _connect(pair[1], False)
+    ours, theirs = connect(port_pair[0], False), connect(port_pair[1], False)
     lines = []
     for k, n in enumerate((10, 45, 200)):
         lines.append("geoadd t%d " % k + " ".join("0.%d 0.%d m%03d" % (rnd.randrange(4), rnd.randrange(4), i) for i in range(n)))
@@ -336,8 +331,8 @@ def test_replicas_receive_what_redis_sends(radish_server, redis_server):
         "geosearch g fromlonlat 15 37 byradius 200 km",
         "set done 1",
     ])
-    ours = _replication_stream(radish_server.port, script, [])
-    theirs = _replication_stream(redis_server.port, script, [])
+    ours = replication_stream(radish_server.port, script, [])
+    theirs = replication_stream(redis_server.port, script, [])
     assert ours == theirs
     assert [b"zadd", b"g", b"3479099956230698", b"Palermo", b"3479447370796909", b"Catania"] in ours
 
@@ -347,11 +342,9 @@ GEO_COMMANDS = (
 ).split()
 
 
-def test_command_docs_match_redis(pair):
+def test_command_docs_match_redis(port_pair):
     """Summary, since, group, complexity and the deprecation fields of every
     geo command as COMMAND DOCS reports them (history and arguments aside)."""
-    from tests.compat.test_lists_hashes_sets_compat import Raw, parse
-
     def docs(port: int, name: str) -> dict:
         c = Raw(port)
         c([b"HELLO", b"3"])
@@ -365,7 +358,7 @@ def test_command_docs_match_redis(pair):
         return out
 
     for name in GEO_COMMANDS:
-        assert docs(pair[0], name) == docs(pair[1], name), name
+        assert docs(port_pair[0], name) == docs(port_pair[1], name), name
 
 
 DIRTY_SCRIPT = r"""
@@ -386,8 +379,8 @@ geosearch g fromlonlat 15 37 byradius 200 km
 """
 
 
-def test_dirty_counter_matches(pair):
+def test_dirty_counter_matches(port_pair):
     """rdb_changes_since_last_save moves by what Redis counts for each geo
     write (what save points see)."""
-    ours, theirs = _connect(pair[0], False), _connect(pair[1], False)
+    ours, theirs = connect(port_pair[0], False), connect(port_pair[1], False)
     assert dirty_count_diffs(ours, theirs, DIRTY_SCRIPT) == []

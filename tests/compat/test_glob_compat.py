@@ -6,12 +6,9 @@ Skipped when redis-server is not installed.
 from __future__ import annotations
 
 import random
-import shutil
-import socket
-import subprocess
-import time
 
 import pytest
+from tests.support.servers import start_redis
 
 from radish.globmatch import glob_match
 
@@ -65,46 +62,18 @@ def _random_patterns(count: int, seed: int = 7802) -> list[bytes]:
 PATTERNS = list(dict.fromkeys(FIXED_PATTERNS + _random_patterns(220)))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    exe = shutil.which("redis-server")
-    if exe is None:
-        pytest.skip("redis-server not installed")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [exe, "--port", str(port), "--save", "", "--appendonly", "no", "--bind", "127.0.0.1"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    client = redis.Redis(host="127.0.0.1", port=port)
+    proc = start_redis("--appendonly", "no", "--bind", "127.0.0.1")
+    client = proc.client()
     try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.skip("could not start redis-server")
-                time.sleep(0.05)
         client.flushall()
         for key in KEYS:
             client.set(key, b"1")
         yield client
     finally:
         client.close()
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        proc.stop()
 
 
 def expected_keys(pattern: bytes) -> list[bytes]:

@@ -3,149 +3,16 @@ the same command sequences go to both servers over raw sockets and every
 reply must be byte-for-byte equal (values, nulls, RESP3 types, exact error
 texts).
 
-Scripts are one command per line (shell quoting, ``\\xNN`` escapes).
-Prefixes: ``~`` compares an unordered reply (hashtable-encoded sets and
-hashes) after sorting its elements, ``#`` compares only the reply's shape
-(type and length: random commands), ``?`` runs without comparing. A script
-whose name ends in ``resp3`` runs after HELLO 3.
-
-Blocking scenarios drive several connections per server: ``c2> CMD`` sends
-without reading, ``c2<`` reads one reply (what a parked client finally
-receives), ``c1 CMD`` sends and reads.
+Script and scenario syntax: tests/support/scripts.py. A script whose
+name ends in ``resp3`` runs after HELLO 3.
 """
 
 from __future__ import annotations
 
-import shlex
-import socket
-import time
-
 import pytest
-from tests.conftest import start_redis
-
-# -- raw RESP client ---------------------------------------------------------------------
-
-
-class Raw:
-    """A raw RESP connection returning each reply's exact bytes."""
-
-    def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port))
-        self.sock.settimeout(10)
-        self.buf = b""
-
-    def close(self) -> None:
-        self.sock.close()
-
-    def send(self, args: list[bytes]) -> None:
-        out = [b"*%d\r\n" % len(args)]
-        for a in args:
-            out.append(b"$%d\r\n%b\r\n" % (len(a), a))
-        self.sock.sendall(b"".join(out))
-
-    def read(self) -> bytes:
-        while True:
-            end = _reply_end(self.buf, 0)
-            if end is not None:
-                reply, self.buf = self.buf[:end], self.buf[end:]
-                return reply
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed")
-            self.buf += chunk
-
-    def pending(self, wait: float = 0.05) -> bool:
-        """Whether a reply has arrived (without consuming it)."""
-        if _reply_end(self.buf, 0) is not None:
-            return True
-        self.sock.settimeout(wait)
-        try:
-            chunk = self.sock.recv(65536)
-            if chunk:
-                self.buf += chunk
-        except TimeoutError:
-            pass
-        finally:
-            self.sock.settimeout(10)
-        return _reply_end(self.buf, 0) is not None
-
-    def __call__(self, args: list[bytes]) -> bytes:
-        self.send(args)
-        return self.read()
-
-
-def _reply_end(d: bytes, i: int):
-    """Index just past the complete reply starting at ``i``, or None."""
-    j = d.find(b"\r\n", i)
-    if j < 0:
-        return None
-    t = d[i : i + 1]
-    line = d[i + 1 : j]
-    i = j + 2
-    if t in (b"+", b"-", b":", b"_", b",", b"#", b"("):
-        return i
-    if t in (b"$", b"=", b"!"):
-        n = int(line)
-        if n < 0:
-            return i
-        return i + n + 2 if len(d) >= i + n + 2 else None
-    if t in (b"*", b"~", b">", b"%", b"|"):
-        n = int(line)
-        if t in (b"%", b"|"):
-            n *= 2
-        for _ in range(max(n, 0)):
-            i = _reply_end(d, i)
-            if i is None:
-                return None
-        return i
-    raise AssertionError("bad reply %r" % d[i - len(line) - 3 :])
-
-
-def parse(d: bytes):
-    """Reply bytes -> (type, value) tree, for the unordered and shape modes."""
-    value, _ = _parse(d, 0)
-    return value
-
-
-def _parse(d: bytes, i: int):
-    j = d.index(b"\r\n", i)
-    t = d[i : i + 1]
-    line = d[i + 1 : j]
-    i = j + 2
-    if t in (b"$", b"=", b"!"):
-        n = int(line)
-        if n < 0:
-            return (t, None), i
-        return (t, d[i : i + n]), i + n + 2
-    if t in (b"*", b"~", b">", b"%", b"|"):
-        n = int(line)
-        if t in (b"%", b"|"):
-            n *= 2
-        items = []
-        for _ in range(max(n, 0)):
-            v, i = _parse(d, i)
-            items.append(v)
-        return (t, items if n >= 0 else None), i
-    return (t, line), i
-
-
-def _unordered(tree):
-    t, v = tree
-    if isinstance(v, list):
-        return (t, sorted((_unordered(x) for x in v), key=repr))
-    return tree
-
-
-def _shape(tree):
-    t, v = tree
-    if isinstance(v, list):
-        return (t, len(v), [_shape(x)[0] for x in v])
-    return (t,)
-
-
-def _args(line: str) -> list[bytes]:
-    return [a.encode("latin-1").decode("unicode_escape").encode("latin-1") for a in shlex.split(line)]
-
+from tests.support.resp import Raw, parse
+from tests.support.scripts import connect, dirty_count_diffs, run_scenario, run_script
+from tests.support.servers import start_radish, start_redis
 
 # -- scripts -------------------------------------------------------------------------------
 
@@ -972,42 +839,10 @@ command getkeys sort l store a by x get store store b
 """
 
 
-@pytest.fixture(scope="module")
-def pair(radish_server, redis_server):
-    return radish_server.port, redis_server.port
-
-
-def run_script(ours: Raw, theirs: Raw, script: str) -> list:
-    diffs = []
-    for line in script.strip().splitlines():
-        mode = ""
-        if line[:1] in "~#?":
-            mode, line = line[0], line[1:]
-        args = _args(line)
-        a, b = ours(args), theirs(args)
-        if mode == "?":
-            continue
-        if mode == "~":
-            a, b = _unordered(parse(a)), _unordered(parse(b))
-        elif mode == "#":
-            a, b = _shape(parse(a)), _shape(parse(b))
-        if a != b:
-            diffs.append((line, a, b))
-    return diffs
-
-
-def _connect(port: int, resp3: bool) -> Raw:
-    c = Raw(port)
-    assert c([b"FLUSHALL"]) == b"+OK\r\n"
-    if resp3:
-        assert c([b"HELLO", b"3"]).startswith(b"%")
-    return c
-
-
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
-def test_script_matches_redis(name, pair):
+def test_script_matches_redis(name, port_pair):
     resp3 = name.endswith("resp3")
-    ours, theirs = _connect(pair[0], resp3), _connect(pair[1], resp3)
+    ours, theirs = connect(port_pair[0], resp3), connect(port_pair[1], resp3)
     try:
         diffs = run_script(ours, theirs, SCRIPTS[name])
         assert diffs == [], "\n".join("%s\n  radish: %r\n  redis:  %r" % d for d in diffs)
@@ -1020,10 +855,10 @@ def test_script_matches_redis(name, pair):
             c.close()
 
 
-def test_big_sets_and_hashes_match_unordered(pair):
+def test_big_sets_and_hashes_match_unordered(port_pair):
     """Hashtable-encoded values: same contents, same counts, same scan
     totals; orders may differ."""
-    ours, theirs = _connect(pair[0], False), _connect(pair[1], False)
+    ours, theirs = connect(port_pair[0], False), connect(port_pair[1], False)
     try:
         script = []
         members = " ".join("m%d" % i for i in range(700))
@@ -1069,8 +904,6 @@ def test_sort_score_conversion_range_errors_match():
     redis-server process fails too: this runs on a private instance, last."""
     ref = start_redis()
     try:
-        from tests.conftest import start_radish
-
         mine = start_radish()
         try:
             ours, theirs = Raw(mine.port), Raw(ref.port)
@@ -1219,50 +1052,10 @@ c2 client unblock $c1
 """
 
 
-def _run_scenario(port: int, text: str) -> list[bytes]:
-    clients: dict[str, Raw] = {}
-    ids: dict[str, bytes] = {}
-    out: list[bytes] = []
-    try:
-        for line in text.strip().splitlines():
-            name, rest = line.split(None, 1) if " " in line else (line, "")
-            mode = ""
-            if name.endswith(">") or name.endswith("<"):
-                mode, name = name[-1], name[:-1]
-            c = clients.get(name)
-            if c is None:
-                c = clients[name] = Raw(port)
-                if not ids:
-                    c([b"FLUSHALL"])
-                ids[name] = c([b"CLIENT", b"ID"])[1:-2]
-            if mode == "<":
-                c.sock.settimeout(3)
-                try:
-                    out.append(c.read())
-                except TimeoutError:
-                    out.append(b"<no reply: still blocked>")
-                continue
-            args = _args(rest)
-            args = [ids[a[1:].decode()] if a.startswith(b"$c") else a for a in args]
-            if mode == ">":
-                c.send(args)
-                time.sleep(0.05)  # let the server park it before the next line
-                assert not c.pending(), "%s answered at once" % line
-                continue
-            reply = c(args)
-            if args[0].lower() == b"info":
-                reply = b"".join(x for x in reply.split(b"\r\n") if x.startswith(b"blocked_clients"))
-            out.append(reply)
-    finally:
-        for c in clients.values():
-            c.close()
-    return out
-
-
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_blocking_scenario_matches_redis(name, pair):
-    ours = _run_scenario(pair[0], SCENARIOS[name])
-    theirs = _run_scenario(pair[1], SCENARIOS[name])
+def test_blocking_scenario_matches_redis(name, port_pair):
+    ours = run_scenario(port_pair[0], SCENARIOS[name])
+    theirs = run_scenario(port_pair[1], SCENARIOS[name])
     assert ours == theirs
 
 
@@ -1314,34 +1107,10 @@ sort sl
 """
 
 
-def dirty_count_diffs(ours, theirs, script: str, same_reply=lambda args: True) -> list:
-    """Run each line of ``script`` on both servers (replies must match
-    where ``same_reply(args)``); the lines after which INFO persistence
-    rdb_changes_since_last_save moved differently, with both moves."""
-
-    def changes(c) -> int:
-        info = c([b"INFO", b"persistence"])
-        line = [x for x in info.split(b"\r\n") if x.startswith(b"rdb_changes_since_last_save:")][0]
-        return int(line.split(b":")[1])
-
-    diffs = []
-    before = [changes(ours), changes(theirs)]
-    for line in script.strip().splitlines():
-        args = _args(line)
-        a, b = ours(args), theirs(args)
-        if same_reply(args):
-            assert a == b, (line, a, b)
-        after = [changes(ours), changes(theirs)]
-        if after[0] - before[0] != after[1] - before[1]:
-            diffs.append((line, after[0] - before[0], after[1] - before[1]))
-        before = after
-    return diffs
-
-
-def test_dirty_counter_matches(pair):
+def test_dirty_counter_matches(port_pair):
     """INFO persistence rdb_changes_since_last_save moves by what Redis
     counts for each write (what save points see)."""
-    ours, theirs = _connect(pair[0], False), _connect(pair[1], False)
+    ours, theirs = connect(port_pair[0], False), connect(port_pair[1], False)
     try:
         # SPOP picks random members; the counts still match.
         assert dirty_count_diffs(ours, theirs, DIRTY_SCRIPT, lambda args: args[0] != b"spop") == []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.compat.test_lists_hashes_sets_compat import Raw
+from tests.support.resp import Raw
 
 # The shell-out the sandbox once allowed: on Redis it fails indexing a function.
 POPEN_ESCAPE = """

@@ -13,24 +13,13 @@ import tempfile
 
 import pytest
 import redis
-from tests.conftest import start_radish, start_redis
-
-
-def pair(*args: str):
-    """A radish and a redis-server started with the same arguments."""
-    ours = start_radish(*args)
-    try:
-        theirs = start_redis(*args)
-    except BaseException:
-        ours.stop()
-        raise
-    return ours, theirs
+from tests.support.servers import start_pair, start_radish, start_redis
 
 
 @pytest.fixture
 def servers(request):
     args = getattr(request, "param", ())
-    ours, theirs = pair(*args)
+    ours, theirs = start_pair(*args)
     yield ours, theirs
     ours.stop()
     theirs.stop()

@@ -9,7 +9,7 @@ import socket
 import time
 
 import pytest
-from tests.conftest import start_radish, start_redis
+from tests.support.servers import start_radish, start_redis
 
 MB = 1 << 20
 

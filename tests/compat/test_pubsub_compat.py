@@ -4,11 +4,10 @@ PUBSUB introspection, errors), and messages cross clients the same way."""
 
 from __future__ import annotations
 
-import socket
 import time
 
 import pytest
-from tests.conftest import raw_exchange, read_until_quiet
+from tests.support.resp import Raw, raw_exchange
 
 CASES = [
     b"SUBSCRIBE a b a\r\nPING\r\nPING x\r\nGET k\r\nPSUBSCRIBE p*\r\nSSUBSCRIBE s\r\n"
@@ -50,19 +49,17 @@ def test_resp3_streams_match_redis(radish_server, redis_server, data):
 
 def _fanout(port: int) -> tuple[bytes, bytes, bytes]:
     """Two subscribers (a channel, a pattern) and a publisher."""
-    sub = socket.create_connection(("127.0.0.1", port))
-    psub = socket.create_connection(("127.0.0.1", port))
-    pub = socket.create_connection(("127.0.0.1", port))
+    sub, psub, pub = Raw(port), Raw(port), Raw(port)
     try:
-        sub.sendall(b"SUBSCRIBE orders\r\n")
-        psub.sendall(b"HELLO 3\r\nPSUBSCRIBE ord*\r\n")
-        read_until_quiet(sub)
-        read_until_quiet(psub)
-        pub.sendall(
+        sub.write(b"SUBSCRIBE orders\r\n")
+        psub.write(b"HELLO 3\r\nPSUBSCRIBE ord*\r\n")
+        sub.read_until_quiet()
+        psub.read_until_quiet()
+        pub.write(
             b"PUBLISH orders one\r\nPUBLISH ordinary two\r\nPUBLISH other three\r\n"
             b"PUBSUB NUMSUB orders ordinary\r\nPUBSUB NUMPAT\r\nPUBSUB CHANNELS\r\n"
         )
-        return read_until_quiet(pub), read_until_quiet(sub), read_until_quiet(psub)
+        return pub.read_until_quiet(), sub.read_until_quiet(), psub.read_until_quiet()
     finally:
         for s in (sub, psub, pub):
             s.close()
@@ -79,9 +76,9 @@ def test_messages_reach_other_clients_as_in_redis(radish_server, redis_server):
 
 
 def test_a_closed_subscriber_leaves_its_channels(radish_server):
-    s = socket.create_connection(("127.0.0.1", radish_server.port))
-    s.sendall(b"SUBSCRIBE gone\r\nPSUBSCRIBE gone*\r\n")
-    read_until_quiet(s)
+    s = Raw(radish_server.port)
+    s.write(b"SUBSCRIBE gone\r\nPSUBSCRIBE gone*\r\n")
+    s.read_until_quiet()
     probe = radish_server.client()
     assert probe.pubsub_numsub("gone") == [(b"gone", 1)]
     s.close()

@@ -14,15 +14,9 @@ import time
 
 import pytest
 import redis
-from tests.conftest import SRC, free_port, radish_argv, start_radish, start_redis
+from tests.support.servers import free_port, radish_argv, start_radish, start_redis, subprocess_env
 
 EXPIRED = (b"gone-string", b"gone-list", b"gone-hash")
-
-
-def _env() -> dict:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(SRC) + os.pathsep + env.get("PYTHONPATH", "")
-    return env
 
 
 def populate(c) -> None:
@@ -262,7 +256,7 @@ def test_stream_in_a_redis_file_is_refused_clearly():
     finally:
         ref.stop()
     res = subprocess.run(
-        radish_argv(free_port(), ref.dir), cwd=ref.dir, env=_env(), capture_output=True, text=True, timeout=60
+        radish_argv(free_port(), ref.dir), cwd=ref.dir, env=subprocess_env(), capture_output=True, text=True, timeout=60
     )
     out = res.stdout + res.stderr
     assert res.returncode != 0

@@ -7,7 +7,7 @@ suffix)."""
 from __future__ import annotations
 
 import pytest
-from tests.compat.test_lists_hashes_sets_compat import Raw
+from tests.support.resp import Raw
 
 
 def _e(body: str, *rest: str) -> list[str]:

@@ -10,30 +10,20 @@ redis-server is not installed.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
 import sys
 
 import pytest
-from tests.compat.test_lists_hashes_sets_compat import Raw, parse
-from tests.conftest import SRC, start_radish, start_redis
+from tests.support.resp import Raw, parse
+from tests.support.scripts import unordered
+from tests.support.servers import start_pair, subprocess_env
 
 REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
 
 _LOG_PREFIX = re.compile(r"^\d+:[CM] .*? [#*] ", re.M)
-
-
-def _pair(*extra: str):
-    ours = start_radish(*extra)
-    try:
-        theirs = start_redis(*extra)
-    except BaseException:
-        ours.stop()
-        raise
-    return ours, theirs
 
 
 def _replies(port: int, commands: list[list[bytes]]) -> list[bytes]:
@@ -55,8 +45,7 @@ def _cmds(*lines: str) -> list[list[bytes]]:
 def _startup(argv: list[str], cwd: str, ours: bool) -> tuple[int, str]:
     """(exit code, output without log prefixes) of a server that must stop."""
     if ours:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = str(SRC) + os.pathsep + env.get("PYTHONPATH", "")
+        env = subprocess_env()
         exe = [sys.executable, "-m", "radish"]
     else:
         env = None
@@ -81,7 +70,7 @@ RENAMES = [
 
 @pytest.fixture(scope="module")
 def renamed():
-    ours, theirs = _pair(*RENAMES)
+    ours, theirs = start_pair(*RENAMES)
     yield ours, theirs
     ours.stop()
     theirs.stop()
@@ -186,7 +175,7 @@ def test_command_count_drops_with_disabled_commands(renamed, radish_server, redi
 def test_renamed_ping_allowed_in_subscribed_mode() -> None:
     """The commands allowed in RESP2 subscribed mode are recognised under
     their new names (Redis compares the command, not its spelling)."""
-    ours, theirs = _pair("--rename-command", "ping", "myping", "--rename-command", "subscribe", "sub")
+    ours, theirs = start_pair("--rename-command", "ping", "myping", "--rename-command", "subscribe", "sub")
     try:
         cases = _cmds("sub ch", "myping", "ping", "get x", "sub ch2")
         assert _replies(ours.port, cases) == _replies(theirs.port, cases)
@@ -249,28 +238,15 @@ MODULE_CASES = _cmds(
 )
 
 
-def _loopback_from(port: int, source: str) -> Raw:
-    """A Raw client of 127.0.0.1 whose address is ``source`` (127.x.y.z)."""
-    import socket
-
-    raw = Raw.__new__(Raw)
-    sock = socket.socket()
-    sock.bind((source, 0))
-    sock.connect(("127.0.0.1", port))
-    sock.settimeout(10)
-    raw.sock, raw.buf = sock, b""
-    return raw
-
-
 @pytest.mark.parametrize("mode", ["no", "yes", "local"])
 def test_module_command_as_redis(mode: str) -> None:
-    ours, theirs = _pair("--enable-module-command", mode, "--protected-mode", "no")
+    ours, theirs = start_pair("--enable-module-command", mode, "--protected-mode", "no")
     try:
         assert _replies(ours.port, MODULE_CASES) == _replies(theirs.port, MODULE_CASES)
         # From another loopback address: not a local client for "local".
         got = []
         for server in (ours, theirs):
-            c = _loopback_from(server.port, "127.0.0.2")
+            c = Raw(server.port, source="127.0.0.2")
             replies = []
             for cmd in _cmds("module load /nonexistent-radish.so", "module unload x", "module list"):
                 c.send(cmd)
@@ -287,13 +263,6 @@ def test_module_command_as_redis(mode: str) -> None:
         assert "Module /nonexistent-radish.so failed to load: radish has no module API" in ours.log()
 
 
-def _unordered_tree(tree):
-    t, v = tree
-    if isinstance(v, list):
-        return (t, sorted(repr(_unordered_tree(x)) for x in v))
-    return tree
-
-
 @pytest.mark.parametrize("query", ["command info module", "hello 3|command docs module"])
 def test_module_command_spec_as_redis(radish_server, redis_server, query: str) -> None:
     """Arity, flags, ACL categories, tips, subcommands (RESP2 COMMAND INFO)
@@ -303,7 +272,7 @@ def test_module_command_spec_as_redis(radish_server, redis_server, query: str) -
     cmd = _cmds(*query.split("|"))
     ours = _replies(radish_server.port, cmd)[-1]
     theirs = _replies(redis_server.port, cmd)[-1]
-    assert _unordered_tree(parse(ours)) == _unordered_tree(parse(theirs))
+    assert unordered(parse(ours)) == unordered(parse(theirs))
     assert b"module|loadex" in ours
 
 
@@ -332,7 +301,7 @@ def test_loadmodule_stops_startup(tmp_path, argv: list[str]) -> None:
 def test_protected_commands_refused_before_auth_and_queueing() -> None:
     """DEBUG and MODULE LOAD are refused by enable-*-command before
     authentication and before MULTI queues them, as Redis's processCommand."""
-    ours, theirs = _pair("--requirepass", "pw", "--enable-debug-command", "no")
+    ours, theirs = start_pair("--requirepass", "pw", "--enable-debug-command", "no")
     try:
         cases = _cmds(
             "debug sleep 0", "module unload x", "module list", "auth pw", "multi",
@@ -363,7 +332,7 @@ def test_acl_directives_stop_startup(tmp_path, argv: list[str]) -> None:
 
 
 def test_default_user_directive_starts_as_redis(tmp_path) -> None:
-    ours, theirs = _pair("--user", "default", "on", "nopass", "~*", "&*", "+@all")
+    ours, theirs = start_pair("--user", "default", "on", "nopass", "~*", "&*", "+@all")
     try:
         cases = _cmds("ping", "set k v", "get k")
         assert _replies(ours.port, cases) == _replies(theirs.port, cases)
@@ -379,7 +348,7 @@ def test_unenforced_settings_warn_and_are_reported_as_redis() -> None:
     """Set at start-up or with CONFIG SET, a parameter radish does not act
     on is logged with a WARNING line, and CONFIG GET still reports it as
     Redis does; enforced ones and default values log nothing."""
-    ours, theirs = _pair("--maxmemory", "1mb", "--notify-keyspace-events", "KEA", "--hz", "20", "--io-threads", "1")
+    ours, theirs = start_pair("--maxmemory", "1mb", "--notify-keyspace-events", "KEA", "--hz", "20", "--io-threads", "1")
     try:
         cases = _cmds(
             "config get maxmemory", "config get notify-keyspace-events", "config get hz",

@@ -2,22 +2,21 @@
 same command sequences go to both servers and every raw reply (value or
 exact error text) must be equal.
 
-Scripts are written one command per line (shell quoting). Prefixes:
-``~`` compares the reply as an unordered collection (KEYS, SCAN with cursor
-0 returning everything), ``?`` runs the command on both without comparing
-(nondeterministic replies). Relative TTLs are only read back where rounding
+Script syntax: tests/support/scripts.py (``~`` for KEYS and SCAN with
+cursor 0 returning everything, ``?`` for nondeterministic replies); each
+script runs in RESP2 and in RESP3. Relative TTLs are only read back where rounding
 cannot differ (TTL of EX 100 is 100 on both for 499 ms).
 """
 
 from __future__ import annotations
 
 import random
-import shlex
-import socket
 import time
 
 import pytest
 import redis
+from tests.support.resp import Raw
+from tests.support.scripts import run_script
 
 SCRIPTS: dict[str, str] = {}
 
@@ -940,60 +939,6 @@ object refcount
 """
 
 
-class RawConnection:
-    """One connection speaking raw RESP, so replies are compared byte for
-    byte (simple vs bulk strings, RESP3 maps and doubles …)."""
-
-    def __init__(self, port: int, resp3: bool = False) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        self.f = self.sock.makefile("rb")
-        if resp3:
-            self.call([b"HELLO", b"3"])
-
-    def call(self, args: list[bytes]) -> tuple[bytes, object]:
-        out = [b"*%d\r\n" % len(args)]
-        for a in args:
-            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-        self.sock.sendall(b"".join(out))
-        return read_reply(self.f)
-
-    def close(self) -> None:
-        self.f.close()
-        self.sock.close()
-
-
-def read_reply(f) -> tuple[bytes, object]:
-    """(raw bytes, parsed value) of one reply."""
-    line = f.readline()
-    kind, body = line[:1], line[1:-2]
-    if kind in b"$=!":
-        n = int(body)
-        if n < 0:
-            return line, None
-        data = f.read(n + 2)
-        return line + data, data[:-2]
-    if kind in b"*~>%|":
-        n = int(body)
-        if n < 0:
-            return line, None
-        raws = [line]
-        items = []
-        for _ in range(n * 2 if kind in b"%|" else n):
-            raw, value = read_reply(f)
-            raws.append(raw)
-            items.append(value)
-        return b"".join(raws), items
-    return line, (kind, body)
-
-
-def _norm_unordered(reply):
-    if isinstance(reply, list) and len(reply) == 2 and isinstance(reply[1], list) and reply[0] == b"0":
-        return (b"0", sorted(reply[1]))
-    if isinstance(reply, list):
-        return sorted(reply, key=repr)
-    return reply
-
-
 def _clients(radish_server, redis_server):
     ours = radish_server.client()
     theirs = redis_server.client()
@@ -1001,42 +946,6 @@ def _clients(radish_server, redis_server):
         c.response_callbacks = {}
         c.flushall()
     return ours, theirs
-
-
-def _args(line: str) -> list[bytes]:
-    return [a.encode("latin-1").decode("unicode_escape").encode("latin-1") for a in shlex.split(line)]
-
-
-def run_script(ours: RawConnection, theirs: RawConnection, script: str) -> list:
-    """Run a script on both servers; return the differences."""
-    diffs = []
-    for line in script.strip().splitlines():
-        mode = ""
-        if line[:1] in "~?":
-            mode, line = line[0], line[1:]
-        args = _args(line)
-        raw_a, a = ours.call(args)
-        raw_b, b = theirs.call(args)
-        if mode == "?":
-            continue
-        if mode == "~":
-            if _norm_unordered(a) != _norm_unordered(b):
-                diffs.append((line, a, b))
-        elif raw_a != raw_b:
-            diffs.append((line, raw_a, raw_b))
-    return diffs
-
-
-@pytest.fixture(params=[2, 3], ids=["resp2", "resp3"])
-def raw_pair(request, radish_server, redis_server):
-    ours = RawConnection(radish_server.port, resp3=request.param == 3)
-    theirs = RawConnection(redis_server.port, resp3=request.param == 3)
-    for c in (ours, theirs):
-        c.call([b"FLUSHALL"])
-    yield ours, theirs
-    ours.call([b"FLUSHALL"])
-    ours.close()
-    theirs.close()
 
 
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
@@ -1161,8 +1070,8 @@ def test_lazy_expiry_visibility_and_stats_match(radish_server, redis_server):
     """With active expiry off, expired keys are invisible to every read yet
     still counted by DBSIZE until touched; hits, misses and expired_keys
     agree command by command."""
-    ours = RawConnection(radish_server.port)
-    theirs = RawConnection(redis_server.port)
+    ours = Raw(radish_server.port)
+    theirs = Raw(redis_server.port)
     script = [
         "set a 1", "set e 1 px 50", "set e2 1 px 50", "set e3 1 px 50", "rpush l x",
         "sleep", "dbsize", "~keys *", "dbsize", "type e", "dbsize", "exists e2", "ttl e3",
@@ -1176,9 +1085,9 @@ def test_lazy_expiry_visibility_and_stats_match(radish_server, redis_server):
     ]
     try:
         for c in (ours, theirs):
-            c.call([b"FLUSHALL"])
-            c.call([b"DEBUG", b"SET-ACTIVE-EXPIRE", b"0"])
-            c.call([b"CONFIG", b"RESETSTAT"])
+            c([b"FLUSHALL"])
+            c([b"DEBUG", b"SET-ACTIVE-EXPIRE", b"0"])
+            c([b"CONFIG", b"RESETSTAT"])
         for line in script:
             if line == "sleep":
                 time.sleep(0.1)
@@ -1191,8 +1100,8 @@ def test_lazy_expiry_visibility_and_stats_match(radish_server, redis_server):
         assert {f: mine[f] for f in fields} == {f: ref[f] for f in fields}
     finally:
         for c in (ours, theirs):
-            c.call([b"DEBUG", b"SET-ACTIVE-EXPIRE", b"1"])
-            c.call([b"FLUSHALL"])
+            c([b"DEBUG", b"SET-ACTIVE-EXPIRE", b"1"])
+            c([b"FLUSHALL"])
             c.close()
 
 

@@ -5,23 +5,23 @@ nulls, exact error texts), in RESP2 and RESP3. Blocking pops are compared
 with several connections per server, and what a replica receives is
 compared with what redis-server sends to its replicas.
 
-Script syntax as in test_lists_hashes_sets_compat.py: one command per
-line, ``~`` compares unordered, ``#`` compares only the shape, ``?`` runs
-without comparing; scripts whose name ends in ``resp3`` run after HELLO 3.
+Script syntax: tests/support/scripts.py; scripts whose name ends in
+``resp3`` run after HELLO 3.
 """
 
 from __future__ import annotations
 
 import pytest
-from tests.compat.test_lists_hashes_sets_compat import (
-    _args,
-    _connect,
-    _run_scenario,
-    _unordered,
+from tests.support.resp import commands_of, parse
+from tests.support.scripts import (
+    connect,
     dirty_count_diffs,
-    parse,
+    replication_stream,
+    run_scenario,
     run_script,
+    unordered,
 )
+from tests.support.servers import start_radish, start_redis
 
 SCRIPTS: dict[str, str] = {}
 
@@ -507,11 +507,6 @@ debug digest
 """
 
 
-@pytest.fixture(scope="module")
-def pair(radish_server, redis_server):
-    return radish_server.port, redis_server.port
-
-
 def _reset(c) -> None:
     c([b"CONFIG", b"SET", b"zset-max-listpack-entries", b"128"])
     c([b"CONFIG", b"SET", b"zset-max-listpack-value", b"64"])
@@ -520,9 +515,9 @@ def _reset(c) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(SCRIPTS))
-def test_script_matches_redis(name, pair):
+def test_script_matches_redis(name, port_pair):
     resp3 = name.endswith("resp3")
-    ours, theirs = _connect(pair[0], resp3), _connect(pair[1], resp3)
+    ours, theirs = connect(port_pair[0], resp3), connect(port_pair[1], resp3)
     try:
         diffs = run_script(ours, theirs, SCRIPTS[name])
         assert diffs == [], "\n".join("%s\n  radish: %r\n  redis:  %r" % d for d in diffs)
@@ -531,10 +526,10 @@ def test_script_matches_redis(name, pair):
         _reset(theirs)
 
 
-def test_big_sorted_sets_match(pair):
+def test_big_sorted_sets_match(port_pair):
     """Skiplist-encoded sets (past 128 entries): same ranges, ranks,
     encodings, store results and ZSCAN totals as redis-server."""
-    ours, theirs = _connect(pair[0], False), _connect(pair[1], False)
+    ours, theirs = connect(port_pair[0], False), connect(port_pair[1], False)
     try:
         pairs = " ".join("%s m%d" % (i * 0.5 if i % 3 else i, i) for i in range(400))
         script = [
@@ -644,9 +639,9 @@ c1<
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
-def test_blocking_scenario_matches_redis(name, pair):
-    ours = _run_scenario(pair[0], SCENARIOS[name])
-    theirs = _run_scenario(pair[1], SCENARIOS[name])
+def test_blocking_scenario_matches_redis(name, port_pair):
+    ours = run_scenario(port_pair[0], SCENARIOS[name])
+    theirs = run_scenario(port_pair[1], SCENARIOS[name])
     assert ours == theirs
 
 
@@ -685,10 +680,10 @@ zpopmax z 100
 """
 
 
-def test_dirty_counter_matches(pair):
+def test_dirty_counter_matches(port_pair):
     """rdb_changes_since_last_save moves by what Redis counts for each
     sorted-set write (what save points see)."""
-    ours, theirs = _connect(pair[0], False), _connect(pair[1], False)
+    ours, theirs = connect(port_pair[0], False), connect(port_pair[1], False)
     try:
         assert dirty_count_diffs(ours, theirs, DIRTY_SCRIPT) == []
     finally:
@@ -796,7 +791,7 @@ def _random_command(rnd) -> list[bytes]:
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3, 4])
-def test_random_command_streams_match_redis(seed, pair):
+def test_random_command_streams_match_redis(seed, port_pair):
     """Thousands of random sorted-set commands (valid and invalid) give
     byte-identical replies, and the datasets stay identical (DEBUG DIGEST)
     with the same encodings. Lex ranges over skiplists are left out: with
@@ -805,7 +800,7 @@ def test_random_command_streams_match_redis(seed, pair):
 
     rnd = random.Random(seed)
     resp3 = seed % 2 == 0
-    ours, theirs = _connect(pair[0], resp3), _connect(pair[1], resp3)
+    ours, theirs = connect(port_pair[0], resp3), connect(port_pair[1], resp3)
     both = (ours, theirs)
     try:
         for c in both:
@@ -819,7 +814,7 @@ def test_random_command_streams_match_redis(seed, pair):
                 continue
             a, b = ours(cmd), theirs(cmd)
             if cmd[0] == b"ZSCAN" and b"skiplist" in ours([b"OBJECT", b"ENCODING", cmd[1]]):
-                a, b = _unordered(parse(a)), _unordered(parse(b))
+                a, b = unordered(parse(a)), unordered(parse(b))
             if cmd[0] == b"DUMP" and b"+set" in ours([b"TYPE", cmd[1]]):
                 continue  # a hashtable set's members come in either server's own order
             if a != b:
@@ -875,67 +870,10 @@ sort big by nosort store sorted
 """
 
 
-def _replication_stream(port: int, script: str, blocked: list[list[bytes]]) -> list[list[bytes]]:
-    """Attach as a replica (PSYNC ? -1), run ``script`` on another
-    connection (and ``blocked`` commands on a third, each woken by the
-    script), and return the commands the replica received after the RDB
-    (SELECT and PING left out)."""
-    import socket
-    import time
-
-    from tests.compat.test_lists_hashes_sets_compat import Raw
-    from tests.conftest import commands_of
-
-    setup = Raw(port)
-    setup([b"FLUSHALL"])
-    sock = socket.create_connection(("127.0.0.1", port))
-    sock.settimeout(10)
-    sock.sendall(b"*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n")
-    buf = b""
-    while True:  # +FULLRESYNC line, then $<len> and the RDB
-        buf += sock.recv(65536)
-        if buf.startswith(b"+FULLRESYNC") and b"\r\n$" in buf:
-            start = buf.index(b"\r\n$") + 3
-            end = buf.find(b"\r\n", start)
-            if end > 0:
-                size = int(buf[start:end])
-                if len(buf) >= end + 2 + size:
-                    buf = buf[end + 2 + size :]
-                    break
-    waiter = Raw(port)
-    for cmd in blocked:
-        waiter.send(cmd)
-        time.sleep(0.05)
-        for line in script.strip().splitlines():
-            setup(_args(line))
-        waiter.read()
-        script = ""
-    for line in script.strip().splitlines():
-        setup(_args(line))
-    setup([b"SET", b"end-marker", b"1"])
-    sock.settimeout(0.2)
-    while b"end-marker" not in buf:
-        try:
-            buf += sock.recv(65536)
-        except TimeoutError:
-            pass
-    time.sleep(0.2)
-    try:
-        buf += sock.recv(65536)
-    except TimeoutError:
-        pass
-    for c in (setup, waiter):
-        c.close()
-    sock.close()
-    return [c for c in commands_of(buf) if c[0].upper() not in (b"SELECT", b"PING")]
-
-
 def test_replicas_receive_what_redis_sends():
     """The deterministic forms (ZPOPMIN/ZPOPMAX for BZPOP* and ZMPOP, with
     the count popped), which writes are not propagated, and blocked pops
     served after a ZADD: the stream a replica gets is redis-server's."""
-    from tests.conftest import start_radish, start_redis
-
     ref = start_redis("--repl-diskless-sync", "no")
     ours = start_radish()
     try:
@@ -944,8 +882,8 @@ def test_replicas_receive_what_redis_sends():
             ([[b"BZPOPMIN", b"w", b"0"]], "zadd w 2 b 1 a"),
             ([[b"BZMPOP", b"0", b"2", b"v", b"w", b"MAX", b"COUNT", b"5"]], "zadd w 2 b 1 a"),
         ):
-            mine = _replication_stream(ours.port, script, blocked)
-            theirs = _replication_stream(ref.port, script, blocked)
+            mine = replication_stream(ours.port, script, blocked)
+            theirs = replication_stream(ref.port, script, blocked)
             assert [[a.lower() for a in c] for c in mine] == [[a.lower() for a in c] for c in theirs]
             assert len(mine) > 2
     finally:
@@ -960,8 +898,6 @@ def test_aof_rewrite_writes_sorted_sets_as_redis_does():
     import glob
     import os
     import time
-
-    from tests.conftest import commands_of, start_radish, start_redis
 
     opts = ("--appendonly", "yes", "--aof-use-rdb-preamble", "no", "--zset-max-listpack-entries", "200")
     servers = [start_radish(*opts, "--enable-debug-command", "yes"), start_redis(*opts)]

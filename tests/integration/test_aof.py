@@ -13,27 +13,11 @@ import time
 
 import pytest
 import redis
-from tests.conftest import SRC, cmd, free_port, radish_argv, raw_exchange, start_radish
+from tests.support.resp import cmd, raw_exchange
+from tests.support.servers import free_port, radish_argv, start_radish, subprocess_env, wait_until
 
 AOF = ("--appendonly", "yes")
 MANIFEST_1 = b"file appendonly.aof.1.base.rdb seq 1 type b\nfile appendonly.aof.1.incr.aof seq 1 type i\n"
-
-
-def _env() -> dict:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(SRC) + os.pathsep + env.get("PYTHONPATH", "")
-    return env
-
-
-def _wait(cond, timeout: float = 20.0, step: float = 0.05) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return
-        time.sleep(step)
-    raise AssertionError("condition not reached in %.1fs" % timeout)
-
-
 def _aofdir(workdir: str) -> str:
     return os.path.join(workdir, "appendonlydir")
 
@@ -75,7 +59,7 @@ def _fill(c) -> None:
 def _start_expect_failure(workdir: str, *extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         radish_argv(free_port(), workdir, "--appendonly", "yes", *extra),
-        cwd=workdir, env=_env(), capture_output=True, text=True, timeout=60,
+        cwd=workdir, env=subprocess_env(), capture_output=True, text=True, timeout=60,
     )
 
 
@@ -137,7 +121,7 @@ def test_bgrewriteaof_swaps_base_and_incr_files():
         c.set("during-rewrite", "kept")  # goes to the new incr file
         # Meanwhile the manifest already names both incr files.
         assert _manifest(s.dir) == MANIFEST_1 + b"file appendonly.aof.2.incr.aof seq 2 type i\n"
-        _wait(lambda: _rewrite_done(c))
+        wait_until(lambda: _rewrite_done(c))
         c.config_set("rdb-key-save-delay", "0")
         c.set("after-rewrite", "kept")
         info = c.info("persistence")
@@ -176,7 +160,7 @@ def test_bgrewriteaof_waits_for_a_running_bgsave():
         assert cmd(c, "BGREWRITEAOF") == b"Background append only file rewriting scheduled"
         assert c.info("persistence")["aof_rewrite_scheduled"] == 1
         c.config_set("rdb-key-save-delay", "0")
-        _wait(lambda: c.info("persistence")["aof_rewrites"] == 1 and _rewrite_done(c))
+        wait_until(lambda: c.info("persistence")["aof_rewrites"] == 1 and _rewrite_done(c))
         assert b"appendonly.aof.2.base.rdb" in _manifest(s.dir)
     finally:
         s.stop()
@@ -189,7 +173,7 @@ def test_auto_rewrite_on_growth():
         for i in range(10):
             c.set("key", "x" * 1000)  # the dataset stays small: the rewrite shrinks the AOF
             c.set("other-%d" % i, i)
-        _wait(lambda: c.info("persistence")["aof_rewrites"] >= 1 and _rewrite_done(c))
+        wait_until(lambda: c.info("persistence")["aof_rewrites"] >= 1 and _rewrite_done(c))
         assert "Starting automatic rewriting of AOF on" in s.log()
         assert c.info("persistence")["aof_current_size"] < 4096
     finally:
@@ -203,7 +187,7 @@ def test_config_set_appendonly_at_runtime():
         _fill(c)
         assert not os.path.exists(_aofdir(s.dir))
         assert c.config_set("appendonly", "yes")
-        _wait(lambda: _rewrite_done(c) and c.info("persistence")["aof_rewrites"] == 1)
+        wait_until(lambda: _rewrite_done(c) and c.info("persistence")["aof_rewrites"] == 1)
         assert c.info("persistence")["aof_enabled"] == 1
         assert _manifest(s.dir) == MANIFEST_1
         assert "Successfully renamed the temporary AOF incr file temp-appendonly.aof.incr into appendonly.aof.1.incr.aof" in s.log()
@@ -229,7 +213,7 @@ def test_rewrite_without_rdb_preamble_writes_commands():
         c = s.client()
         _fill(c)
         cmd(c, "BGREWRITEAOF")
-        _wait(lambda: _rewrite_done(c) and c.info("persistence")["aof_rewrites"] == 1)
+        wait_until(lambda: _rewrite_done(c) and c.info("persistence")["aof_rewrites"] == 1)
         base = _read(os.path.join(_aofdir(s.dir), "appendonly.aof.2.base.aof"))
         assert base.startswith(b"*2\r\n$6\r\nSELECT\r\n") and b"PEXPIREAT" in base and b"HMSET" in base
         assert b"*6\r\n$4\r\nZADD\r\n$2\r\nzs\r\n$1\r\n1\r\n$1\r\na\r\n$3\r\n2.5\r\n$1\r\nb\r\n" in base
@@ -331,7 +315,7 @@ def test_missing_file_and_bad_manifest_stop_startup():
     assert "Reading the manifest file, at line 1" in out and "Invalid AOF manifest file format" in out
     # A bad manifest stops the server even with appendonly no, as Redis.
     res = subprocess.run(
-        radish_argv(free_port(), workdir), cwd=workdir, env=_env(), capture_output=True, text=True, timeout=60
+        radish_argv(free_port(), workdir), cwd=workdir, env=subprocess_env(), capture_output=True, text=True, timeout=60
     )
     assert res.returncode == 1 and "Invalid AOF manifest file format" in res.stdout
 
@@ -402,12 +386,12 @@ def test_replica_keeps_its_own_aof_of_the_primary_stream():
         replica = start_radish(*AOF, "--replicaof", "127.0.0.1 %d" % primary.port, "--enable-debug-command", "yes")
         try:
             rc = replica.client()
-            _wait(lambda: rc.info("replication")["master_link_status"] == "up")
-            _wait(lambda: _rewrite_done(rc) and rc.info("persistence")["aof_rewrites"] == 1)
+            wait_until(lambda: rc.info("replication")["master_link_status"] == "up")
+            wait_until(lambda: _rewrite_done(rc) and rc.info("persistence")["aof_rewrites"] == 1)
             pc.set("after-sync", "2")  # db 3: the stream's SELECT was before the rewrite
             pc.execute_command("SELECT", "0")
             pc.rpush("list", "a", "b")
-            _wait(lambda: rc.llen("list") == 2)
+            wait_until(lambda: rc.llen("list") == 2)
             expected = _digest(pc)
             assert _digest(rc) == expected
             # The full sync restarted the AOF from the loaded dataset.
@@ -450,7 +434,7 @@ def test_old_style_file_with_rdb_preamble_and_tail():
         c = s.client()
         _fill(c)
         cmd(c, "BGREWRITEAOF")
-        _wait(lambda: _rewrite_done(c) and c.info("persistence")["aof_rewrites"] == 1)
+        wait_until(lambda: _rewrite_done(c) and c.info("persistence")["aof_rewrites"] == 1)
         c.set("tail", "t")
         expected = _digest(c)
     finally:
@@ -488,7 +472,7 @@ def test_write_error_refuses_writes_until_the_aof_can_be_written():
         assert c.get("before") == b"1"  # reads still work
         assert c.info("persistence")["aof_last_write_status"] == "err"
         subprocess.run([prlimit, "--pid", str(s.proc.pid), "--fsize=unlimited:unlimited"], check=True)
-        _wait(lambda: c.info("persistence")["aof_last_write_status"] == "ok")
+        wait_until(lambda: c.info("persistence")["aof_last_write_status"] == "ok")
         c.set("after", "1")
         assert "AOF write error looks solved, Redis can write again." in s.log()
     finally:
@@ -510,8 +494,8 @@ def test_inside_exec_rewrite_and_appendonly_are_scheduled():
         out = raw_exchange(s.port, b"MULTI\r\nBGREWRITEAOF\r\nCONFIG SET appendonly yes\r\nEXEC\r\n")
         assert out == b"+OK\r\n+QUEUED\r\n+QUEUED\r\n*2\r\n+Background append only file rewriting scheduled\r\n+OK\r\n"
         assert "AOF was enabled during a transaction. An AOF background was scheduled to start when possible." in s.log()
-        _wait(lambda: _rewrite_done(c) and c.info("persistence")["aof_enabled"] == 1 and c.info("persistence")["aof_rewrites"] >= 1)
-        _wait(lambda: b"incr.aof" in _manifest(s.dir))
+        wait_until(lambda: _rewrite_done(c) and c.info("persistence")["aof_enabled"] == 1 and c.info("persistence")["aof_rewrites"] >= 1)
+        wait_until(lambda: b"incr.aof" in _manifest(s.dir))
     finally:
         s.stop()
 

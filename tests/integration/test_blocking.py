@@ -7,13 +7,13 @@ queued behind a blocked one, and what a replica receives."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
 import pytest
 import redis
-from tests.conftest import start_radish
+from tests.support.resp import Raw
+from tests.support.servers import start_radish
 
 
 @pytest.fixture(scope="module")
@@ -31,41 +31,6 @@ def r(server):
     c.close()
 
 
-class Conn:
-    """A raw connection: send now, read the reply later."""
-
-    def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port))
-        self.buf = b""
-
-    def send(self, *args) -> None:
-        parts = [b"*%d\r\n" % len(args)]
-        for a in args:
-            a = a if isinstance(a, bytes) else str(a).encode()
-            parts.append(b"$%d\r\n%b\r\n" % (len(a), a))
-        self.sock.sendall(b"".join(parts))
-
-    def read_raw(self, timeout: float = 5.0, size: int | None = None) -> bytes:
-        """Whatever arrives within ``timeout`` (at least one chunk)."""
-        self.sock.settimeout(timeout)
-        try:
-            data = self.sock.recv(65536)
-        except TimeoutError:
-            return b""
-        return data
-
-    def has_reply(self, wait: float = 0.1) -> bool:
-        self.sock.settimeout(wait)
-        try:
-            chunk = self.sock.recv(65536, socket.MSG_PEEK)
-            return bool(chunk)
-        except TimeoutError:
-            return False
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 def blocked_count(r) -> int:
     return r.info("clients")["blocked_clients"]
 
@@ -78,60 +43,60 @@ def wait_blocked(r, n: int, timeout: float = 5.0) -> None:
 
 
 def test_blocked_client_does_not_stall_the_server(server, r):
-    c = Conn(server.port)
-    c.send("BLPOP", "k", 0)
+    c = Raw(server.port)
+    c.send(["BLPOP", "k", 0])
     wait_blocked(r, 1)
     for i in range(50):
         assert r.set("x%d" % i, i)
     assert r.ping()
-    assert not c.has_reply()
+    assert not c.pending(0.1)
     r.rpush("k", "v")
-    assert c.read_raw() == b"*2\r\n$1\r\nk\r\n$1\r\nv\r\n"
+    assert c.read_chunk() == b"*2\r\n$1\r\nk\r\n$1\r\nv\r\n"
     wait_blocked(r, 0)
     c.close()
 
 
 def test_fifo_wake_order_across_connections(server, r):
-    conns = [Conn(server.port) for _ in range(4)]
+    conns = [Raw(server.port) for _ in range(4)]
     for c in conns:
-        c.send("BRPOP", "q", 0)
+        c.send(["BRPOP", "q", 0])
         wait_blocked(r, conns.index(c) + 1)
     r.rpush("q", "a", "b", "c")  # BRPOP pops from the tail: c, b, a
-    assert conns[0].read_raw() == b"*2\r\n$1\r\nq\r\n$1\r\nc\r\n"
-    assert conns[1].read_raw() == b"*2\r\n$1\r\nq\r\n$1\r\nb\r\n"
-    assert conns[2].read_raw() == b"*2\r\n$1\r\nq\r\n$1\r\na\r\n"
-    assert not conns[3].has_reply()
+    assert conns[0].read_chunk() == b"*2\r\n$1\r\nq\r\n$1\r\nc\r\n"
+    assert conns[1].read_chunk() == b"*2\r\n$1\r\nq\r\n$1\r\nb\r\n"
+    assert conns[2].read_chunk() == b"*2\r\n$1\r\nq\r\n$1\r\na\r\n"
+    assert not conns[3].pending(0.1)
     assert blocked_count(r) == 1
     r.lpush("q", "d")
-    assert conns[3].read_raw() == b"*2\r\n$1\r\nq\r\n$1\r\nd\r\n"
+    assert conns[3].read_chunk() == b"*2\r\n$1\r\nq\r\n$1\r\nd\r\n"
     assert r.exists("q") == 0
     for c in conns:
         c.close()
 
 
 def test_float_timeouts(server, r):
-    c = Conn(server.port)
+    c = Raw(server.port)
     for cmd in (("BLPOP", "k", "0.1"), ("BRPOP", "a", "b", ".1"), ("BLMPOP", "0.1", 1, "k", "LEFT"),
                 ("BLMOVE", "k", "d", "LEFT", "LEFT", "0.1"), ("BRPOPLPUSH", "k", "d", "0.1")):
         start = time.time()
-        c.send(*cmd)
-        assert c.read_raw() == b"*-1\r\n", cmd
+        c.send(cmd)
+        assert c.read_chunk() == b"*-1\r\n", cmd
         elapsed = time.time() - start
         assert 0.09 <= elapsed < 1.0, (cmd, elapsed)
     # a later command on the same connection is served normally
-    c.send("PING")
-    assert c.read_raw() == b"+PONG\r\n"
+    c.send(["PING"])
+    assert c.read_chunk() == b"+PONG\r\n"
     assert blocked_count(r) == 0
     c.close()
 
 
 def test_zero_timeout_blocks_until_served(server, r):
-    c = Conn(server.port)
-    c.send("BLPOP", "k", "0")
+    c = Raw(server.port)
+    c.send(["BLPOP", "k", "0"])
     time.sleep(0.3)
-    assert not c.has_reply()
+    assert not c.pending(0.1)
     r.rpush("k", "late")
-    assert c.read_raw() == b"*2\r\n$1\r\nk\r\n$4\r\nlate\r\n"
+    assert c.read_chunk() == b"*2\r\n$1\r\nk\r\n$4\r\nlate\r\n"
     c.close()
 
 
@@ -143,38 +108,38 @@ def test_timeout_errors(r):
 
 
 def test_multi_exec_wakes_blocked_clients_with_the_final_state(server, r):
-    c1, c2, c3 = Conn(server.port), Conn(server.port), Conn(server.port)
-    c1.send("BLPOP", "k", 0)
-    c2.send("BLPOP", "k", 0)
-    c3.send("BLPOP", "k", 0)
+    c1, c2, c3 = Raw(server.port), Raw(server.port), Raw(server.port)
+    c1.send(["BLPOP", "k", 0])
+    c2.send(["BLPOP", "k", 0])
+    c3.send(["BLPOP", "k", 0])
     wait_blocked(r, 3)
     p = r.pipeline(transaction=True)
     p.rpush("k", "a")
     p.rpush("k", "b", "c")
     p.lpop("k")
     assert p.execute() == [1, 3, b"a"]
-    assert c1.read_raw() == b"*2\r\n$1\r\nk\r\n$1\r\nb\r\n"
-    assert c2.read_raw() == b"*2\r\n$1\r\nk\r\n$1\r\nc\r\n"
-    assert not c3.has_reply()
+    assert c1.read_chunk() == b"*2\r\n$1\r\nk\r\n$1\r\nb\r\n"
+    assert c2.read_chunk() == b"*2\r\n$1\r\nk\r\n$1\r\nc\r\n"
+    assert not c3.pending(0.1)
     # A transaction that leaves the key empty wakes nobody.
     p = r.pipeline(transaction=True)
     p.rpush("k", "x")
     p.delete("k")
     p.execute()
-    assert not c3.has_reply(0.2)
+    assert not c3.pending(0.2)
     r.rpush("k", "y")
-    assert c3.read_raw() == b"*2\r\n$1\r\nk\r\n$1\r\ny\r\n"
+    assert c3.read_chunk() == b"*2\r\n$1\r\nk\r\n$1\r\ny\r\n"
     for c in (c1, c2, c3):
         c.close()
 
 
 def test_multi_push_wakes_several_clients(server, r):
-    conns = [Conn(server.port) for _ in range(3)]
+    conns = [Raw(server.port) for _ in range(3)]
     for i, c in enumerate(conns):
-        c.send("BLPOP", "k%d" % i, "k", 0)
+        c.send(["BLPOP", "k%d" % i, "k", 0])
         wait_blocked(r, i + 1)
     r.rpush("k", "1", "2", "3")
-    got = [c.read_raw() for c in conns]
+    got = [c.read_chunk() for c in conns]
     assert got == [b"*2\r\n$1\r\nk\r\n$1\r\n%d\r\n" % i for i in (1, 2, 3)]
     for c in conns:
         c.close()
@@ -224,13 +189,13 @@ def test_no_double_delivery_under_concurrency(server, r):
 
 
 def test_blmove_and_brpoplpush_when_woken(server, r):
-    c1, c2 = Conn(server.port), Conn(server.port)
-    c1.send("BLMOVE", "src", "mid", "RIGHT", "LEFT", 0)
-    c2.send("BRPOPLPUSH", "mid", "dst", 0)
+    c1, c2 = Raw(server.port), Raw(server.port)
+    c1.send(["BLMOVE", "src", "mid", "RIGHT", "LEFT", 0])
+    c2.send(["BRPOPLPUSH", "mid", "dst", 0])
     wait_blocked(r, 2)
     r.rpush("src", "a", "b")
-    assert c1.read_raw() == b"$1\r\nb\r\n"
-    assert c2.read_raw() == b"$1\r\nb\r\n"
+    assert c1.read_chunk() == b"$1\r\nb\r\n"
+    assert c2.read_chunk() == b"$1\r\nb\r\n"
     assert r.lrange("src", 0, -1) == [b"a"]
     assert r.exists("mid") == 0
     assert r.lrange("dst", 0, -1) == [b"b"]
@@ -239,33 +204,33 @@ def test_blmove_and_brpoplpush_when_woken(server, r):
 
 
 def test_blmpop_woken_with_count(server, r):
-    c = Conn(server.port)
-    c.send("BLMPOP", 0, 2, "x", "y", "RIGHT", "COUNT", 2)
+    c = Raw(server.port)
+    c.send(["BLMPOP", 0, 2, "x", "y", "RIGHT", "COUNT", 2])
     wait_blocked(r, 1)
     r.rpush("y", 1, 2, 3)
-    assert c.read_raw() == b"*2\r\n$1\r\ny\r\n*2\r\n$1\r\n3\r\n$1\r\n2\r\n"
+    assert c.read_chunk() == b"*2\r\n$1\r\ny\r\n*2\r\n$1\r\n3\r\n$1\r\n2\r\n"
     assert r.lrange("y", 0, -1) == [b"1"]
     c.close()
 
 
 def test_client_unblock_and_kill(server, r):
-    c = Conn(server.port)
-    c.send("CLIENT", "ID")
-    cid = int(c.read_raw()[1:-2])
-    c.send("BLPOP", "k", 0)
+    c = Raw(server.port)
+    c.send(["CLIENT", "ID"])
+    cid = int(c.read_chunk()[1:-2])
+    c.send(["BLPOP", "k", 0])
     wait_blocked(r, 1)
     assert r.client_unblock(cid) is True
-    assert c.read_raw() == b"*-1\r\n"
-    c.send("BRPOP", "k", 0)
+    assert c.read_chunk() == b"*-1\r\n"
+    c.send(["BRPOP", "k", 0])
     wait_blocked(r, 1)
     assert r.client_unblock(cid, error=True) is True
-    assert c.read_raw() == b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
+    assert c.read_chunk() == b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
     assert r.client_unblock(cid) is False
-    c.send("BLMOVE", "k", "d", "LEFT", "LEFT", 0)
+    c.send(["BLMOVE", "k", "d", "LEFT", "LEFT", 0])
     wait_blocked(r, 1)
     r.client_kill_filter(_id=cid)
     wait_blocked(r, 0)
-    assert c.read_raw() == b""
+    assert c.read_chunk() == b""
     r.rpush("k", "v")  # nobody left to serve: stays in the list
     assert r.lrange("k", 0, -1) == [b"v"]
     c.close()
@@ -277,8 +242,8 @@ def test_disconnected_blocked_client_is_forgotten():
     server = start_radish()  # own process: a failure here must not leak
     try:
         r = server.client()
-        c = Conn(server.port)
-        c.send("BLPOP", "k", 0)
+        c = Raw(server.port)
+        c.send(["BLPOP", "k", 0])
         wait_blocked(r, 1)
         c.close()
         wait_blocked(r, 0)
@@ -289,18 +254,18 @@ def test_disconnected_blocked_client_is_forgotten():
 
 
 def test_pipeline_behind_a_blocked_command_waits(server, r):
-    c = Conn(server.port)
-    c.sock.sendall(
+    c = Raw(server.port)
+    c.write(
         b"*3\r\n$5\r\nBLPOP\r\n$1\r\nk\r\n$1\r\n0\r\n"
         b"*2\r\n$4\r\nECHO\r\n$5\r\nafter\r\n"
     )
     wait_blocked(r, 1)
-    assert not c.has_reply(0.2)
+    assert not c.pending(0.2)
     r.rpush("k", "v")
     data = b""
     deadline = time.time() + 5
     while data.count(b"\r\n") < 7 and time.time() < deadline:
-        data += c.read_raw(1.0)
+        data += c.read_chunk(1.0)
     assert data == b"*2\r\n$1\r\nk\r\n$1\r\nv\r\n$5\r\nafter\r\n"
     c.close()
 
@@ -314,14 +279,14 @@ def test_replica_receives_the_non_blocking_forms():
         while rep.info("replication").get("master_link_status") != "up":
             assert time.time() < deadline, "replica did not connect"
             time.sleep(0.05)
-        c1, c2 = Conn(primary.port), Conn(primary.port)
-        c1.send("BLPOP", "k", 0)
-        c2.send("BLMOVE", "src", "dst", "LEFT", "RIGHT", 0)
+        c1, c2 = Raw(primary.port), Raw(primary.port)
+        c1.send(["BLPOP", "k", 0])
+        c2.send(["BLMOVE", "src", "dst", "LEFT", "RIGHT", 0])
         wait_blocked(p, 2)
         p.rpush("k", "a", "b")
         p.rpush("src", "x", "y")
-        assert c1.read_raw() == b"*2\r\n$1\r\nk\r\n$1\r\na\r\n"
-        assert c2.read_raw() == b"$1\r\nx\r\n"
+        assert c1.read_chunk() == b"*2\r\n$1\r\nk\r\n$1\r\na\r\n"
+        assert c2.read_chunk() == b"$1\r\nx\r\n"
         p.sadd("s", *range(20))
         popped = p.spop("s", 5)
         p.hincrbyfloat("h", "f", 0.1)
@@ -352,11 +317,11 @@ def test_write_from_the_replication_stream_wakes_a_replica_client():
         while rep.info("replication").get("master_link_status") != "up":
             assert time.time() < deadline, "replica did not connect"
             time.sleep(0.05)
-        c = Conn(replica.port)
-        c.send("BLPOP", "jobs", 0)
+        c = Raw(replica.port)
+        c.send(["BLPOP", "jobs", 0])
         wait_blocked(rep, 1)
         p.rpush("jobs", "j1")
-        assert c.read_raw() == b"*2\r\n$4\r\njobs\r\n$2\r\nj1\r\n"
+        assert c.read_chunk() == b"*2\r\n$4\r\njobs\r\n$2\r\nj1\r\n"
         assert rep.exists("jobs") == 0  # popped on the replica only, as in Redis
         assert p.lrange("jobs", 0, -1) == [b"j1"]
         c.close()

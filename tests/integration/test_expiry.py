@@ -10,7 +10,7 @@ import time
 
 import pytest
 import redis
-from tests.conftest import start_radish
+from tests.support.servers import start_radish
 
 
 @pytest.fixture(scope="module")

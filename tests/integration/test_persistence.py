@@ -14,7 +14,7 @@ import time
 
 import pytest
 import redis
-from tests.conftest import SRC, free_port, radish_argv, start_radish
+from tests.support.servers import free_port, radish_argv, start_radish, subprocess_env, wait_until
 
 
 def _fill(c, n: int = 50) -> None:
@@ -36,29 +36,14 @@ def _digest(c) -> bytes:
     return c.execute_command("DEBUG", "DIGEST")
 
 
-def _wait(cond, timeout: float = 20.0, step: float = 0.05) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return
-        time.sleep(step)
-    raise AssertionError("condition not reached in %.1fs" % timeout)
-
-
 def _info(c) -> dict:
     return c.info("persistence")
-
-
-def _env():
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(SRC) + os.pathsep + env.get("PYTHONPATH", "")
-    return env
 
 
 def _start_expect_failure(workdir: str, *extra: str) -> subprocess.CompletedProcess:
     port = free_port()
     return subprocess.run(
-        radish_argv(port, workdir, *extra), cwd=workdir, env=_env(), capture_output=True, text=True, timeout=60
+        radish_argv(port, workdir, *extra), cwd=workdir, env=subprocess_env(), capture_output=True, text=True, timeout=60
     )
 
 
@@ -122,7 +107,7 @@ def test_save_points_trigger_bgsave():
         c = s.client()
         for i in range(3):
             c.set("k%d" % i, i)
-        _wait(lambda: _info(c)["rdb_changes_since_last_save"] == 0 and _info(c)["rdb_saves"] >= 1, timeout=15)
+        wait_until(lambda: _info(c)["rdb_changes_since_last_save"] == 0 and _info(c)["rdb_saves"] >= 1, timeout=15)
         assert "3 changes in 1 seconds. Saving..." in s.log()
         assert "Background saving terminated with success" in s.log()
         assert os.path.exists(os.path.join(s.dir, "dump.rdb"))
@@ -145,7 +130,7 @@ def test_bgsave_child_does_not_block_the_server():
         with pytest.raises(redis.ResponseError, match="Background save already in progress"):
             c.bgsave()
         c.set("after-fork", "1")  # not in the snapshot
-        _wait(lambda: _info(c)["rdb_bgsave_in_progress"] == 0)
+        wait_until(lambda: _info(c)["rdb_bgsave_in_progress"] == 0)
         info = _info(c)
         assert info["rdb_last_bgsave_status"] == "ok" and info["rdb_changes_since_last_save"] == 1
         c.config_set("rdb-key-save-delay", 0)
@@ -174,11 +159,11 @@ def test_killed_bgsave_child_leaves_old_file_intact():
         c.set("newer", "data")
         c.config_set("rdb-key-save-delay", 100000)
         c.bgsave()
-        _wait(lambda: "Background saving started by pid" in s.log())
+        wait_until(lambda: "Background saving started by pid" in s.log())
         pid = _child_pid(s)
-        _wait(lambda: os.path.exists(os.path.join(s.dir, "temp-%d.rdb" % pid)))
+        wait_until(lambda: os.path.exists(os.path.join(s.dir, "temp-%d.rdb" % pid)))
         os.kill(pid, signal.SIGKILL)
-        _wait(lambda: _info(c)["rdb_bgsave_in_progress"] == 0)
+        wait_until(lambda: _info(c)["rdb_bgsave_in_progress"] == 0)
         assert _info(c)["rdb_last_bgsave_status"] == "err"
         assert "Background saving terminated by signal 9" in s.log()
         with open(path, "rb") as f:
@@ -193,7 +178,7 @@ def test_killed_bgsave_child_leaves_old_file_intact():
         c.config_set("rdb-key-save-delay", 0)
         c.config_set("save", "")
         c.bgsave()
-        _wait(lambda: _info(c)["rdb_bgsave_in_progress"] == 0)
+        wait_until(lambda: _info(c)["rdb_bgsave_in_progress"] == 0)
         assert _info(c)["rdb_last_bgsave_status"] == "ok"
         c.config_set("save", "3600 1")
         assert c.set("x", "1") is True
@@ -224,7 +209,7 @@ def test_crash_during_save_leaves_old_file_intact():
     c.config_set("rdb-key-save-delay", 5000000)  # 5 s per key: SAVE blocks
     t = threading.Thread(target=lambda: _swallow(c.save), daemon=True)
     t.start()
-    _wait(lambda: os.path.exists(os.path.join(s.dir, "temp-%d.rdb" % s.proc.pid)))
+    wait_until(lambda: os.path.exists(os.path.join(s.dir, "temp-%d.rdb" % s.proc.pid)))
     s.proc.kill()  # a crash in the middle of the save
     s.proc.wait(10)
     s.stop()

@@ -9,7 +9,7 @@ import time
 
 import pytest
 import redis.asyncio
-from tests.conftest import start_radish
+from tests.support.servers import start_radish, start_redis
 
 
 def _next_message(p, timeout: float = 5.0):
@@ -152,8 +152,6 @@ def test_publish_reaches_subscribers_of_a_replica_but_not_the_aof():
 
 @pytest.mark.parametrize("primary_kind", ["radish", "redis"])
 def test_publish_crosses_replication_with_redis(primary_kind):
-    from tests.conftest import start_redis
-
     if primary_kind == "radish":
         primary = start_radish()
         replica = start_redis("--replicaof", "127.0.0.1", str(primary.port))

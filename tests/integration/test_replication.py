@@ -4,13 +4,19 @@ both directions."""
 
 from __future__ import annotations
 
-import os
 import socket
 import time
 
 import pytest
 import redis
-from tests.conftest import SRC, ServerProcess, cmd, radish_argv, start_radish, start_redis
+from tests.support.resp import cmd, reply_end
+from tests.support.servers import (
+    ServerProcess,
+    radish_argv,
+    start_radish,
+    start_redis,
+    subprocess_env,
+)
 
 
 def wait_for(pred, timeout: float = 20.0, interval: float = 0.05):
@@ -165,9 +171,7 @@ class FakeMaster:
         buf = b""
         replies = [b"+PONG\r\n", b"+OK\r\n", b"+OK\r\n"]
         while True:
-            while b"\r\n" not in buf or not self._complete(buf):
-                buf += self.conn.recv(4096)
-            frame, buf = self._split(buf)
+            frame, buf = self._next_frame(buf)
             self.handshake.append(frame)
             if frame.upper().startswith(b"*3\r\n$5\r\nPSYNC"):
                 self.conn.sendall(b"+FULLRESYNC " + b"a" * 40 + b" 0\r\n")
@@ -175,27 +179,13 @@ class FakeMaster:
                 return
             self.conn.sendall(replies.pop(0))
 
-    @staticmethod
-    def _complete(buf: bytes) -> bool:
-        try:
-            FakeMaster._split(buf)
-            return True
-        except (ValueError, IndexError):
-            return False
-
-    @staticmethod
-    def _split(buf: bytes) -> tuple[bytes, bytes]:
+    def _next_frame(self, buf: bytes) -> tuple[bytes, bytes]:
+        """The first whole command in ``buf`` (read more until there is
+        one) and what follows it."""
+        while (end := reply_end(buf)) is None:
+            buf += self.conn.recv(4096)
         assert buf[:1] == b"*"
-        nl = buf.index(b"\r\n")
-        n = int(buf[1:nl])
-        pos = nl + 2
-        for _ in range(n):
-            nl = buf.index(b"\r\n", pos)
-            ln = int(buf[pos + 1 : nl])
-            pos = nl + 2 + ln + 2
-            if pos > len(buf):
-                raise ValueError
-        return buf[:pos], buf[pos:]
+        return buf[:end], buf[end:]
 
     def send(self, data: bytes) -> None:
         self.conn.sendall(data)
@@ -203,13 +193,7 @@ class FakeMaster:
     def read_ack(self) -> int:
         """Next REPLCONF ACK <offset> from the replica (skipping periodic ones
         that may interleave is not needed: we read until a full frame)."""
-        buf = b""
-        while True:
-            try:
-                frame, rest = self._split(buf)
-                break
-            except (ValueError, IndexError, AssertionError):
-                buf += self.conn.recv(4096)
+        frame, _ = self._next_frame(b"")
         parts = frame.split(b"\r\n")
         assert parts[2].upper() == b"REPLCONF" and parts[4].upper() == b"ACK"
         return int(parts[6])
@@ -330,8 +314,7 @@ def test_master_restart_means_full_resync():
         master.stop()
         wait_for(lambda: info(r)["master_link_status"] == "down")
         assert "master_link_down_since_seconds" in info(r)
-        env = dict(os.environ, PYTHONPATH=str(SRC))
-        master2 = ServerProcess(radish_argv(port, master.dir), port, master.dir, env=env)
+        master2 = ServerProcess(radish_argv(port, master.dir), port, master.dir, env=subprocess_env())
         try:
             master2.client().set("new", "1")
             wait_for(lambda: link_up(r) and r.get("new") == b"1")

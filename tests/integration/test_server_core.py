@@ -17,8 +17,9 @@ import time
 import pytest
 import redis
 import redis.asyncio as aioredis
-from tests.conftest import SRC, cmd, free_port, start_radish
-from tests.conftest import raw_exchange as raw
+from tests.support.resp import cmd
+from tests.support.resp import raw_exchange as raw
+from tests.support.servers import free_port, start_radish, subprocess_env, wait_port
 
 
 def test_ping_echo_and_unknown_command(r, radish_server):
@@ -439,12 +440,10 @@ def test_config_file_then_flags_override():
     port = free_port()
     with open(conf, "w") as f:
         f.write('# comment\nport 1\ndbfilename "my dump.rdb"\ninclude %s\nmaxmemory 2mb\n' % inc)
-    env = dict(os.environ, PYTHONPATH=str(SRC))
+    env = subprocess_env()
     p = subprocess.Popen([sys.executable, "-m", "radish", conf, "--port", str(port), "--dir", d],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     try:
-        from tests.conftest import wait_port
-
         wait_port(port, p)
         c = redis.Redis(port=port, decode_responses=True)
         assert c.config_get("dbfilename") == {"dbfilename": "my dump.rdb"}
@@ -474,14 +473,14 @@ def test_bad_config_file_exits_nonzero(conf, needle):
     path = os.path.join(d, "bad.conf")
     with open(path, "w") as f:
         f.write(conf)
-    env = dict(os.environ, PYTHONPATH=str(SRC))
+    env = subprocess_env()
     p = subprocess.run([sys.executable, "-m", "radish", path], capture_output=True, text=True, env=env, timeout=30)
     assert p.returncode != 0
     assert "FATAL CONFIG FILE ERROR" in p.stderr and needle in p.stderr
 
 
 def test_missing_dir_exits_nonzero():
-    env = dict(os.environ, PYTHONPATH=str(SRC))
+    env = subprocess_env()
     p = subprocess.run([sys.executable, "-m", "radish", "--port", str(free_port()), "--dir", "/nonexistent/dir"],
                        capture_output=True, text=True, env=env, timeout=30)
     assert p.returncode != 0

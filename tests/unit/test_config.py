@@ -9,6 +9,7 @@ import re
 import stat
 
 import pytest
+from tests.support.servers import subprocess_env
 
 from radish.config import (
     PARAMS,
@@ -1120,7 +1121,7 @@ def test_unenforced_list_from_the_command_line(tmp_path) -> None:
 
     from radish.config import README_BEGIN, README_END, unenforced_markdown
 
-    env = dict(os.environ, PYTHONPATH=os.path.join(os.path.dirname(README), "src"))
+    env = subprocess_env()
     out = subprocess.run([sys.executable, "-m", "radish.config", "--unenforced"], capture_output=True, env=env, check=True)
     assert out.stdout.decode() == unenforced_markdown()
     readme = tmp_path / "README.md"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.conftest import InProcess
+from tests.support.inprocess import InProcess
 
 from radish import NO_EXTENSIONS, dispatch
 

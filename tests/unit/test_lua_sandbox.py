@@ -7,7 +7,7 @@ one were handed to Lua by mistake."""
 from __future__ import annotations
 
 import pytest
-from tests.conftest import InProcess
+from tests.support.inprocess import InProcess
 
 WALK = r"""
 local seen, bad, n = {}, {}, 0
@@ -36,11 +36,6 @@ walk({cmsgpack.unpack(cmsgpack.pack({1, {2}}))}, 'unpack')
 walk({struct.unpack('bb', 'ab')}, 'struct')
 return {n, bad}
 """
-
-
-@pytest.fixture
-def srv():
-    return InProcess()
 
 
 def _eval(srv, body: str) -> bytes:

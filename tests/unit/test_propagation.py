@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import commands_of
+from tests.support.resp import commands_of
 
 from radish.propagation import Propagator
 

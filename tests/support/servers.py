@@ -1,0 +1,129 @@
+"""Server processes: radish (``python -m radish`` from this checkout) and
+the reference redis-server, each on a free port in its own directory."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+from tests.support import SRC
+
+__all__ = [
+    "SRC",
+    "ServerProcess",
+    "free_port",
+    "radish_argv",
+    "start_pair",
+    "start_radish",
+    "start_redis",
+    "subprocess_env",
+    "wait_port",
+    "wait_until",
+]
+
+
+def subprocess_env() -> dict[str, str]:
+    """The environment for a ``python -m radish`` child: this checkout's
+    ``src/`` first on PYTHONPATH."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(SRC) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port: int, proc: subprocess.Popen | None = None, timeout: float = 15.0) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError("server exited early with %s" % proc.returncode)
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("server on port %d did not start" % port)
+
+
+def wait_until(cond, timeout: float = 20.0, step: float = 0.05) -> None:
+    """Poll ``cond()`` until it is true; fail after ``timeout`` seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return
+        time.sleep(step)
+    raise AssertionError("condition not reached in %.1fs" % timeout)
+
+
+class ServerProcess:
+    """A server subprocess (radish or redis-server) on its own port and dir."""
+
+    def __init__(self, argv: list[str], port: int, workdir: str, env=None) -> None:
+        self.port = port
+        self.dir = workdir
+        self.argv = argv
+        self.logpath = os.path.join(workdir, "server.log")
+        self._log = open(self.logpath, "ab")
+        self.proc = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT, cwd=workdir, env=env)
+        wait_port(port, self.proc)
+
+    def client(self, **kw):
+        import redis
+
+        return redis.Redis(host="127.0.0.1", port=self.port, **kw)
+
+    def log(self) -> str:
+        with open(self.logpath, errors="replace") as f:
+            return f.read()
+
+    def stop(self) -> int | None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+        return self.proc.returncode
+
+
+def radish_argv(port: int, workdir: str, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "radish", "--port", str(port), "--dir", workdir, "--save", "", *extra]
+
+
+def start_radish(*extra: str, workdir: str | None = None) -> ServerProcess:
+    port = free_port()
+    workdir = workdir or tempfile.mkdtemp(prefix="radish-test-")
+    return ServerProcess(radish_argv(port, workdir, *extra), port, workdir, env=subprocess_env())
+
+
+def start_redis(*extra: str, workdir: str | None = None) -> ServerProcess:
+    exe = shutil.which("redis-server")
+    if exe is None:
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    workdir = workdir or tempfile.mkdtemp(prefix="redis-ref-")
+    return ServerProcess([exe, "--port", str(port), "--dir", workdir, "--save", "", "--enable-debug-command", "yes", *extra], port, workdir)
+
+
+def start_pair(*extra: str) -> tuple[ServerProcess, ServerProcess]:
+    """A radish and a redis-server started with the same arguments."""
+    ours = start_radish(*extra)
+    try:
+        theirs = start_redis(*extra)
+    except BaseException:
+        ours.stop()
+        raise
+    return ours, theirs
