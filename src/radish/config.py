@@ -17,8 +17,8 @@ a non-empty ``aclfile`` are refused until ACL users exist; rename-command
 lines are applied through a callback the caller passes (the command table
 lives above this module).
 
-It imports nothing from radish except ``radish.protocol.splitargs`` and
-``radish.globmatch``: no server, network, keyspace or command code.  It never
+It imports nothing from radish except ``radish.protocol.splitargs``,
+``radish.globmatch`` and ``radish.strconv``: no server, network, keyspace or command code.  It never
 acts on the process (no chdir, no listening, no log file writes): the server
 registers hooks with ``Config.on_change`` for that.  (The one exception is
 Redis's own: at startup a configured log file must open for appending.)
@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Callable, Iterable, Optional
 
 from radish.globmatch import glob_match
 from radish.protocol.splitargs import quote_arg, split_args
+from radish.strconv import memtoull, string2d, string2ll, strtoll
 
 __all__ = [
     "Config",
@@ -106,40 +107,9 @@ _LLONG_MIN, _LLONG_MAX = -(2**63), 2**63 - 1
 _LONG_MAX = _SSIZE_MAX = _LLONG_MAX
 _ULLONG_MAX = 2**64 - 1
 
-# -- C-like number parsing ---------------------------------------------------------
+# -- C-like number parsing (the parsers themselves are radish.strconv's) -----------
 
-_STRING2LL = re.compile(rb"-?[1-9][0-9]*|0")
-_STRTOLL10 = re.compile(rb"[ \t\n\v\f\r]*[+-]?[0-9]+")
 _STRTOLL8 = re.compile(rb"[ \t\n\v\f\r]*([+-]?)([0-7]+)")
-_DIGITS = re.compile(rb"[0-9]*")
-_MEM_UNITS = {
-    b"": 1, b"b": 1,
-    b"k": 1000, b"kb": 1024,
-    b"m": 1000 * 1000, b"mb": 1024 * 1024,
-    b"g": 1000 * 1000 * 1000, b"gb": 1024 * 1024 * 1024,
-}  # fmt: skip
-_DECIMAL_FLOAT = re.compile(rb"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
-_HEX_FLOAT = re.compile(
-    rb"[+-]?0[xX]([0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)([pP][+-]?[0-9]+)?"
-)
-_INF_FLOAT = re.compile(rb"[+-]?(inf|infinity)", re.IGNORECASE)
-
-
-def _string2ll(s: bytes) -> int | None:
-    """Redis's strict string2ll(): no spaces, no '+', no leading zeros."""
-    if not _STRING2LL.fullmatch(s):
-        return None
-    v = int(s)
-    return v if _LLONG_MIN <= v <= _LLONG_MAX else None
-
-
-def _strtoll_full(s: bytes) -> int | None:
-    """C ``strtoll(s, &end, 10)`` with ``*end == '\\0'`` required (saturating)."""
-    if s == b"":
-        return 0  # no digits: end == s, which is the terminating NUL
-    if not _STRTOLL10.fullmatch(s):
-        return None
-    return max(_LLONG_MIN, min(_LLONG_MAX, int(s)))
 
 
 def _to_int32(v: int) -> int:
@@ -151,41 +121,6 @@ def _to_int32(v: int) -> int:
 def _to_signed64(v: int) -> int:
     v &= _ULLONG_MAX
     return v - 2**64 if v > _LLONG_MAX else v
-
-
-def memtoull(s: bytes) -> int | None:
-    """Redis's memtoull(): ``<digits>[b|k|kb|m|mb|g|gb]`` (unit case-insensitive;
-    k = 1000, kb = 1024 …), or None.  Like the C code it saturates the digits
-    at 2**64-1 and wraps the product modulo 2**64."""
-    if s.startswith(b"-"):
-        return None
-    digits = _DIGITS.match(s).group()
-    mul = _MEM_UNITS.get(s[len(digits) :].lower())
-    if mul is None or len(digits) >= 128:
-        return None
-    val = min(int(digits), _ULLONG_MAX) if digits else 0
-    return (val * mul) & _ULLONG_MAX
-
-
-def _string2d(s: bytes) -> float | None:
-    """Redis's string2d(): strtod over the whole string, no leading space, no NaN."""
-    if not s or s[:1] in b" \t\n\v\f\r":
-        return None
-    if _DECIMAL_FLOAT.fullmatch(s):
-        v = float(s)
-        if v in (float("inf"), float("-inf")):
-            return None  # ERANGE overflow
-        return v
-    if _HEX_FLOAT.fullmatch(s):
-        text = s.decode()
-        sign = -1.0 if text.startswith("-") else 1.0
-        try:
-            return sign * float.fromhex(text.lstrip("+-"))
-        except OverflowError:
-            return None
-    if _INF_FLOAT.fullmatch(s):
-        return float("-inf") if s.startswith(b"-") else float("inf")
-    return None
 
 
 def _format_percentile(v: float) -> bytes:
@@ -355,7 +290,7 @@ class NumberType(ParamType):
             if v is not None:
                 return _to_signed64(v)
         if self.percent and len(s) > 1 and s.endswith(b"%"):
-            v = _string2ll(s[:-1])
+            v = string2ll(s[:-1])
             if v is not None and v >= 0:
                 return -v
         if self.octal:
@@ -367,7 +302,7 @@ class NumberType(ParamType):
                 if _LLONG_MIN <= v <= _LLONG_MAX:
                     return v
         if not (self.memory or self.percent or self.octal):
-            v = _string2ll(s)
+            v = string2ll(s)
             if v is not None:
                 return v
         raise ConfigError(self.parse_error)
@@ -426,7 +361,7 @@ class SaveType(ParamType):
             raise ConfigError("Invalid save parameters")
         values = []
         for j, a in enumerate(args):
-            v = _strtoll_full(a)
+            v = strtoll(a)
             if v is None or (j % 2 == 0 and v < 1) or (j % 2 == 1 and v < 0):
                 raise ConfigError("Invalid save parameters")
             values.append(v)
@@ -484,7 +419,7 @@ class ClientOutputBufferLimitType(ParamType):
             if cls is None:
                 raise ConfigError("Invalid client class specified in buffer limit configuration.")
             hard, soft = memtoull(args[j + 1]), memtoull(args[j + 2])
-            secs = _strtoll_full(args[j + 3])
+            secs = strtoll(args[j + 3])
             if secs is not None:
                 secs = _to_int32(secs)
             if hard is None or soft is None or secs is None or secs < 0:
@@ -523,7 +458,7 @@ class OomScoreAdjValuesType(ParamType):
             raise ConfigError("wrong number of arguments")
         values = []
         for a in args:
-            v = _strtoll_full(a)
+            v = strtoll(a)
             if v is None or v < -2000 or v > 2000:
                 raise ConfigError(
                     "Invalid oom-score-adj-values, elements must be between -2000 and 2000."
@@ -643,7 +578,7 @@ class ReplicaOfType(ParamType):
             raise ConfigError("wrong number of arguments")
         if args[0].lower() == b"no" and args[1].lower() == b"one":
             return None
-        port = _strtoll_full(args[1])
+        port = strtoll(args[1])
         if port is None or port < 0 or port > 65535:
             raise ConfigError("Invalid master port")
         return (_to_str(args[0]), port)
@@ -667,7 +602,7 @@ class PercentilesType(ParamType):
             return []
         values = []
         for a in args:
-            v = _string2d(a)
+            v = string2d(a)
             if v is None:
                 raise ConfigError("Invalid latency-tracking-info-percentiles parameters")
             if v > 100.0 or v < 0.0:
