@@ -10,6 +10,7 @@ the parsers of Redis's ``util.c`` and of the C library calls Redis makes.
   (getLongDoubleFromObject), with ``ld_round`` and ``format_long_double``
   (ld2string's LD_STR_HUMAN) for INCRBYFLOAT's arithmetic.
 - ``strtoll``: C strtoll over a whole config argument (config.c).
+- ``strtoul``: C strtoul (parseScanCursorOrReply).
 - ``memtoull``: util.c memtoull (memory sizes with units).
 
 Imports nothing from radish.
@@ -47,7 +48,7 @@ def string2ll(s: bytes) -> int | None:
     return None
 
 
-_STRTOLL10 = re.compile(rb"[ \t\n\v\f\r]*[+-]?[0-9]+")
+_STRTOL10 = re.compile(rb"[ \t\n\v\f\r]*([+-]?)([0-9]+)")
 
 
 def strtoll(s: bytes) -> int | None:
@@ -56,9 +57,22 @@ def strtoll(s: bytes) -> int | None:
     saturated to 64 bits; "" reads as 0 (no digits, and end is the NUL)."""
     if s == b"":
         return 0
-    if not _STRTOLL10.fullmatch(s):
+    if not _STRTOL10.fullmatch(s):
         return None
     return max(LLONG_MIN, min(LLONG_MAX, int(s)))
+
+
+def strtoul(s: bytes) -> tuple[int, int, bool]:
+    """C ``strtoul(s, &end, 10)`` with a 64-bit unsigned long: the value
+    (after '-' negated modulo 2**64), the length read (0 when no digits),
+    and whether errno is ERANGE (magnitude past 2**64-1: value 2**64-1)."""
+    m = _STRTOL10.match(s)
+    if m is None:
+        return 0, 0, False
+    v = int(m.group(2))
+    if v > ULLONG_MAX:
+        return ULLONG_MAX, m.end(), True
+    return ((-v) & ULLONG_MAX if m.group(1) == b"-" else v), m.end(), False
 
 
 _MEM_DIGITS = re.compile(rb"[0-9]*")

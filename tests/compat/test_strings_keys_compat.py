@@ -850,6 +850,12 @@ scan abc
 scan 1.5
 scan " 1"
 scan "1 "
+scan "5\x00x"
+scan "\x00"
+scan ""
+scan +7
+scan 007
+scan "\t1"
 scan -
 scan +
 scan 18446744073709551616

@@ -23,6 +23,7 @@ from radish.strconv import (
     string2ll,
     strtod,
     strtoll,
+    strtoul,
 )
 
 pytestmark = pytest.mark.skipif(
@@ -297,6 +298,29 @@ def test_string2ll_reads_exactly_what_redis_prints(n):
 )
 def test_strtoll_over_a_whole_argument(text, value):
     assert strtoll(text) == value
+
+
+_libc.strtoul.restype = ctypes.c_ulong
+_libc.strtoul.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p), ctypes.c_int]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.lists(st.sampled_from(["", " ", "\t", "+", "-", "0", "7", "18446744073709551615", "9", "x", "\x00"]), max_size=6).map(
+        lambda p: "".join(p).encode()
+    )
+)
+@example(b"18446744073709551616")
+@example(b"-18446744073709551616")
+@example(b"-1")
+def test_strtoul_reads_what_libc_reads(s):
+    buf = ctypes.create_string_buffer(s)
+    end = ctypes.c_char_p()
+    ctypes.set_errno(0)
+    v = _libc.strtoul(buf, ctypes.byref(end), 10)
+    want = (v, ctypes.cast(end, ctypes.c_void_p).value - ctypes.addressof(buf), ctypes.get_errno() == _ERANGE)
+    got = strtoul(s)
+    assert got == want
 
 
 @pytest.mark.parametrize(

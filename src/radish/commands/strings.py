@@ -347,13 +347,11 @@ def _incr(c: Client, key: bytes, delta: int):
             db.lru[key] = ks.now_ms  # lookup_write's access stamp
     if v is None:
         cur = 0
-    elif type(v) is bytes and len(v) < 19 and v.isdigit() and (v[0] != 48 or len(v) == 1):
-        cur = int(v)  # the common case of to_int, without the call
     else:
         t = type(v)
         if t is not bytes and t is not bytearray:
             raise CommandError(E.WRONGTYPE)
-        parsed = to_int(bytes(v))
+        parsed = to_int(v if t is bytes else bytes(v))
         if parsed is None:
             raise CommandError(E.NOT_INTEGER)
         cur = parsed
