@@ -49,17 +49,26 @@ def string2ll(s: bytes) -> int | None:
 
 
 _STRTOL10 = re.compile(rb"[ \t\n\v\f\r]*([+-]?)([0-9]+)")
+_STRTOL8 = re.compile(rb"[ \t\n\v\f\r]*([+-]?)([0-7]+)")
 
 
-def strtoll(s: bytes) -> int | None:
-    """C ``strtoll(s, &end, 10)`` requiring ``*end == '\\0'``, as config.c
-    reads whole arguments: leading C whitespace and a sign allowed, the value
-    saturated to 64 bits; "" reads as 0 (no digits, and end is the NUL)."""
+def strtoll(s: bytes, base: int = 10, *, saturate: bool = True) -> int | None:
+    """C ``strtoll(s, &end, base)`` (base 10 or 8) requiring ``*end ==
+    '\\0'``, as config.c reads whole arguments: leading C whitespace and a
+    sign allowed; "" reads as 0 (no digits, and end is the NUL).  A value
+    past 64 bits saturates as strtoll does, or gives None with
+    ``saturate=False`` (for callers that refuse errno == ERANGE)."""
     if s == b"":
         return 0
-    if not _STRTOL10.fullmatch(s):
+    m = (_STRTOL10 if base == 10 else _STRTOL8).fullmatch(s)
+    if m is None:
         return None
-    return max(LLONG_MIN, min(LLONG_MAX, int(s)))
+    v = int(m.group(2), base)
+    if m.group(1) == b"-":
+        v = -v
+    if LLONG_MIN <= v <= LLONG_MAX:
+        return v
+    return (LLONG_MAX if v > 0 else LLONG_MIN) if saturate else None
 
 
 def strtoul(s: bytes) -> tuple[int, int, bool]:

@@ -300,6 +300,15 @@ def test_strtoll_over_a_whole_argument(text, value):
     assert strtoll(text) == value
 
 
+def test_strtoll_octal():
+    assert strtoll(b"777", 8) == 511
+    assert strtoll(b" -0700", 8) == -448
+    assert strtoll(b"8", 8) is None
+    assert strtoll(b"7" * 22, 8) == 2**63 - 1
+    assert strtoll(b"7" * 22, 8, saturate=False) is None
+    assert strtoll(b"7" * 21, 8, saturate=False) == 2**63 - 1
+
+
 _libc.strtoul.restype = ctypes.c_ulong
 _libc.strtoul.argtypes = [ctypes.c_char_p, ctypes.POINTER(ctypes.c_char_p), ctypes.c_int]
 

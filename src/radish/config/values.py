@@ -60,9 +60,7 @@ LLONG_MIN, LLONG_MAX = -(2**63), 2**63 - 1
 LONG_MAX = SSIZE_MAX = LLONG_MAX
 ULLONG_MAX = 2**64 - 1
 
-# -- C-like number parsing (the parsers themselves are radish.strconv's) -----------
-
-_STRTOLL8 = re.compile(rb"[ \t\n\v\f\r]*([+-]?)([0-7]+)")
+# -- C integer conversions (the parsers themselves are radish.strconv's) ----------
 
 
 def _to_int32(v: int) -> int:
@@ -247,13 +245,9 @@ class NumberType(ParamType):
             if v is not None and v >= 0:
                 return -v
         if self.octal:
-            if s == b"":
-                return 0
-            m = _STRTOLL8.fullmatch(s)
-            if m:
-                v = int(m.group(2), 8) * (-1 if m.group(1) == b"-" else 1)
-                if LLONG_MIN <= v <= LLONG_MAX:
-                    return v
+            v = strtoll(s, 8, saturate=False)
+            if v is not None:
+                return v
         if not (self.memory or self.percent or self.octal):
             v = string2ll(s)
             if v is not None:
