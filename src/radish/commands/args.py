@@ -43,7 +43,7 @@ def parse_timeout(s: bytes) -> float:
     if v is None:
         raise CommandError(E.TIMEOUT_NOT_FLOAT)
     try:
-        if type(v) is float:  # +-inf
+        if isinstance(v, float):  # +-inf
             raise OverflowError
         ms = math.ceil(ld_round(v * 1000))
     except OverflowError:  # (long long) ceill(inf) is LLONG_MIN on x86-64

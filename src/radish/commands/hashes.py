@@ -259,18 +259,15 @@ def hincrbyfloat(c: Client, args: list[bytes]):
     inc = string2ld(args[3])
     if inc is None:
         raise CommandError(E.NOT_FLOAT)
-    if type(inc) is float:
+    if isinstance(inc, float):
         raise CommandError("ERR value is NaN or Infinity")
     h = _hash_for_write(c, key)
     cur = h.get(field)
-    if cur is None:
-        value = Fraction(0)
-    else:
-        value = string2ld(cur)
-        if value is None:
-            raise CommandError("ERR hash value is not a float")
-        if type(value) is float:
-            raise CommandError(_NAN_INF)
+    value = Fraction(0) if cur is None else string2ld(cur)
+    if value is None:
+        raise CommandError("ERR hash value is not a float")
+    if isinstance(value, float):
+        raise CommandError(_NAN_INF)
     try:
         new = format_long_double(ld_round(value + inc))
     except OverflowError:

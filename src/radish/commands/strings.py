@@ -399,16 +399,13 @@ def decrby(c: Client, args: list[bytes]):
 
 def incr_long_double(current, incr: bytes) -> bytes:
     """INCRBYFLOAT's arithmetic: the new value's text, or Redis's errors."""
-    if current is None:
-        cur = Fraction(0)
-    else:
-        cur = string2ld(bytes(current))
-        if cur is None:
-            raise CommandError(E.NOT_FLOAT)
+    cur = Fraction(0) if current is None else string2ld(bytes(current))
+    if cur is None:
+        raise CommandError(E.NOT_FLOAT)
     inc = string2ld(incr)
     if inc is None:
         raise CommandError(E.NOT_FLOAT)
-    if type(cur) is float or type(inc) is float:
+    if isinstance(cur, float) or isinstance(inc, float):
         raise CommandError("ERR increment would produce NaN or Infinity")
     try:
         total = ld_round(cur + inc)

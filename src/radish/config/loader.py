@@ -103,15 +103,15 @@ class _Loader:
             except ConfigError as e:
                 raise _fatal(linenum, line, str(e)) from None
 
-        if cfg.logfile:  # type: ignore[attr-defined]
+        if cfg.logfile:
             try:
-                with open(os.path.join(cfg.dir, cfg.logfile), "a"):  # type: ignore[attr-defined]
+                with open(os.path.join(cfg.dir, cfg.logfile), "a"):
                     pass
             except OSError as e:
                 raise _fatal(
                     None, None, "Can't open the log file: %s" % os.strerror(e.errno or 2)
                 ) from None
-        if cfg.cluster_enabled and cfg.replicaof is not None:  # type: ignore[attr-defined]
+        if cfg.cluster_enabled and cfg.replicaof is not None:
             raise _fatal(None, None, "replicaof directive not allowed in cluster mode")
         # Redis clears this flag at the end of every load, included files too
         # (so `save` lines after an `include` each replace the previous ones).
@@ -169,15 +169,15 @@ class _Loader:
         """``save`` in a file: the first line replaces the defaults, later ones
         add save points, ``save ""`` clears them (Redis 7.0.15)."""
         cfg = self.cfg
-        points = p.parse(args, cfg.save)  # type: ignore[attr-defined]
+        points = p.parse(args, cfg.save)
         if len(args) == 1 and args[0] == b"":
-            cfg.save = []  # type: ignore[attr-defined]
+            cfg.save = []
         if not self.reading_config_file:
-            cfg.save = []  # type: ignore[attr-defined]
+            cfg.save = []
         elif not self.save_loaded:
             self.save_loaded = True
-            cfg.save = []  # type: ignore[attr-defined]
-        cfg.save = cfg.save + points  # type: ignore[attr-defined, operator]
+            cfg.save = []
+        cfg.save = cfg.save + points
 
 
 def _command_line_options(args: list[bytes], after_file: bool) -> tuple[bytes, bool]:

@@ -243,7 +243,7 @@ class Config:
             ran.append(p)
 
     def _protected_allowed(self, local_client: bool) -> bool:
-        mode = self.enable_protected_configs  # type: ignore[attr-defined]
+        mode = self.enable_protected_configs
         return mode == "yes" or (mode == "local" and local_client)
 
     def _restore(self, chosen: list[tuple[Param, str, bytes]], old_values: list[object]) -> None:

@@ -630,7 +630,7 @@ _HOSTNAME_CHARS = re.compile(r"[A-Za-z0-9.\-]*")
 def check_hostname(value: object) -> None:
     if len(to_bytes(value)) >= 256:  # type: ignore[arg-type]
         raise ConfigError("Hostnames must be less than 256 characters")
-    if not _HOSTNAME_CHARS.fullmatch(value):  # type: ignore[arg-type]
+    if not _HOSTNAME_CHARS.fullmatch(str(value)):
         raise ConfigError("Hostnames may only contain alphanumeric characters, hyphens or dots")
 
 

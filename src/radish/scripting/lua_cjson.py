@@ -224,7 +224,8 @@ class _JsonDecoder:
     def number(self, start: int):
         """fpconv_strtod: C strtod from here (lua-cjson as Redis builds it
         decodes "invalid numbers" too: hex, leading zeros, '+', inf, nan)."""
-        v, n, _ = strtod(_NUMBER_CHARS(self.s, start).group())
+        run = _NUMBER_CHARS(self.s, start)
+        v, n, _ = strtod(run.group() if run else b"")
         if n == 0:
             return ("T_ERROR", start, "invalid number")
         self.i = start + n
