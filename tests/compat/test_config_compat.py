@@ -123,6 +123,7 @@ SET_CASES = [
     ["latency-tracking-info-percentiles", "1e1 0x10 +5 .5"], ["latency-tracking-info-percentiles", "nan"],
     ["latency-tracking-info-percentiles", "5 "], ["latency-tracking-info-percentiles", ""],
     ["latency-tracking-info-percentiles", "99.99 1.5 0 100"], ["latency-tracking-info-percentiles", "inf"],
+    ["latency-tracking-info-percentiles", "1e-400"], ["latency-tracking-info-percentiles", "5e-324 0x1p-1074"],
     ["latency-tracking-info-percentiles", "50 99 99.9"],
     ["shutdown-on-sigint", "nosave now"], ["shutdown-on-sigint", "now nosave force"],
     ["shutdown-on-sigint", "save nosave"], ["shutdown-on-sigint", "default now"], ["shutdown-on-sigint", "foo"],

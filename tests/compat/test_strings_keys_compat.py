@@ -334,6 +334,47 @@ incrbyfloat n 9007199254740993
 incrbyfloat n 3.0000000000000000001
 """
 
+SCRIPTS["number_texts"] = r"""
+incrbyfloat f "1\x00"
+set f "1\x00junk"
+incrbyfloat f 1
+set f 2
+incrbyfloat f 0x1p-16445
+incrbyfloat f 0x1p-16446
+incrbyfloat f 0x1p16383
+incrbyfloat f 0x1p16384
+incrbyfloat f 00001.5
+incrbyfloat f -0
+incrbyfloat f 1.00000000000000000000000001
+incrby f " 1"
+incrby f +1
+incrby f 01
+incrby f -0
+incrby f 9223372036854775808
+rpush l 0x1p-1074 1 2.5e-1 " 3" "4\x00junk" 0x1.8p1 -inf
+sort l
+rpush l2 4.9406564584124654e-324
+sort l2
+rpush l3 1e-400
+sort l3
+rpush l4 1e309
+sort l4
+rpush l5 "1 "
+sort l5
+rpush l6 nan
+sort l6
+blpop nokey 1e5000
+blpop nokey 1e400
+blpop nokey 1e-400
+blpop nokey 0x1p-20
+blpop nokey "1\x00"
+blpop nokey 0x
+multi
+blpop nokey -0.0001
+blpop nokey 1e-5000
+exec
+"""
+
 SCRIPTS["getrange_substr"] = r"""
 set s "Hello World"
 getrange s 0 4
@@ -809,6 +850,12 @@ scan abc
 scan 1.5
 scan " 1"
 scan "1 "
+scan "5\x00x"
+scan "\x00"
+scan ""
+scan +7
+scan 007
+scan "\t1"
 scan -
 scan +
 scan 18446744073709551616

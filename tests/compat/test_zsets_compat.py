@@ -155,6 +155,37 @@ zcount str 1 2
 
 SCRIPTS["ranks_counts_ranges_resp3"] = SCRIPTS["ranks_counts_ranges"]
 
+SCRIPTS["number_texts"] = r"""
+zadd z 0x10 a 0x1p-1074 b 4.9406564584124654e-324 c 1e-400 d
+zadd z 1e-400 d
+zadd z 2.2250738585072011e-308 d
+zadd z -0 e +1 f 007 g 1.7976931348623157e308 h
+zadd z 1.7976931348623159e308 i
+zadd z inf j -Infinity k
+zadd z "1\x00" l
+zadd z 0.10000000000000001 m 12345678901234567 n
+zrange z 0 -1 withscores
+zrangebyscore z "1\x00junk" +inf
+zrangebyscore z "(1\x00" inf
+zrangebyscore z " 1" inf
+zrangebyscore z "1 " inf
+zrangebyscore z "" inf
+zrangebyscore z "(" inf
+zrangebyscore z 1e400 -1e400
+zrangebyscore z -1e400 (1e-400
+zrangebyscore z nan inf
+zrangebyscore z 0x -1
+zrangebyscore z 0x10 0x10
+zcount z -inf (0x1p-1073
+zincrby z 1e-400 a
+zincrby z 0x1p4 a
+zinterstore out 1 z weights 1e400
+zinterstore out 1 z weights 0x2
+zrange out 0 -1 withscores
+geoadd g 0x1p3 0x1p2 p
+geoadd g 1e-400 0 q
+"""
+
 SCRIPTS["lex_ranges"] = r"""
 zadd l 0 a 0 b 0 c 0 d 0 e 0 f 0 g 0 aa 0 ab
 zlexcount l - +

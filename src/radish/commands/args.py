@@ -1,8 +1,9 @@
 """Argument parsing shared by command handlers, with Redis's exact rules.
 
 ``parse_int`` is Redis's string2ll (no spaces, no '+', no leading zeros, 64
-bit range); ``parse_float`` is strtold-like as used by INCRBYFLOAT and
-sorted sets. Errors carry Redis's texts.
+bit range); ``parse_timeout`` reads seconds as getTimeoutFromObjectOrReply.
+The number parsers themselves live in ``radish.strconv``. Errors carry
+Redis's texts.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import math
 
 from .. import errors as E
 from ..errors import CommandError
-from ..strconv import LLONG_MAX, LLONG_MIN, string2ll  # noqa: F401 - re-exported
+from ..strconv import LLONG_MAX, LLONG_MIN, ld_round, string2ld, string2ll  # noqa: F401 - re-exported
 
 # Redis's string2ll; one implementation for every layer.
 to_int = string2ll
@@ -31,29 +32,6 @@ def parse_nonneg(s: bytes, err: str = E.NOT_INTEGER) -> int:
     return v
 
 
-def to_float(s: bytes) -> float | None:
-    """Redis's string2d / strtold acceptance: no spaces, 'inf' allowed,
-    NaN refused."""
-    if not s or s[0] in b" \t\n\r\v\f" or s[-1] in b" \t\n\r\v\f":
-        return None
-    try:
-        v = float(s)
-    except ValueError:
-        return None
-    if math.isnan(v):
-        return None
-    if b"_" in s:
-        return None
-    return v
-
-
-def parse_float(s: bytes, err: str = E.NOT_FLOAT) -> float:
-    v = to_float(s)
-    if v is None:
-        raise CommandError(err)
-    return v
-
-
 def parse_timeout(s: bytes) -> float:
     """Blocking-command timeout in seconds (float); 0 = forever.
 
@@ -61,20 +39,16 @@ def parse_timeout(s: bytes) -> float:
     milliseconds rounded up (so -0.0001 means 0, forever), and a value
     whose milliseconds do not fit a 64-bit integer (inf, 1e30) wraps
     negative and is refused as negative."""
-    v = to_float(s)
+    v = string2ld(s)
     if v is None:
-        try:
-            text = s.decode("ascii")
-            v = float.fromhex(text) if "0x" in text.lower() and text.strip() == text else None
-        except (UnicodeDecodeError, ValueError, OverflowError):
-            v = None
-        if v is None:
-            raise CommandError(E.TIMEOUT_NOT_FLOAT)
-    ms = v * 1000.0
-    if math.isinf(ms) or not (-(2.0**63) <= ms < 2.0**63):
-        raise CommandError(E.TIMEOUT_NEGATIVE)
-    ms = math.ceil(ms)
-    if ms < 0:
+        raise CommandError(E.TIMEOUT_NOT_FLOAT)
+    try:
+        if isinstance(v, float):  # +-inf
+            raise OverflowError
+        ms = math.ceil(ld_round(v * 1000))
+    except OverflowError:  # (long long) ceill(inf) is LLONG_MIN on x86-64
+        raise CommandError(E.TIMEOUT_NEGATIVE) from None
+    if not (LLONG_MIN <= ms <= LLONG_MAX) or ms < 0:
         raise CommandError(E.TIMEOUT_NEGATIVE)
     return ms / 1000.0
 

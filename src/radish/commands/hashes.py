@@ -19,10 +19,10 @@ from ..client import Client
 from ..db.types import HashValue
 from ..errors import CommandError
 from ..protocol.resp import OK, MapReply
+from ..strconv import format_long_double, ld_round, string2ld
 from .args import LLONG_MAX, LLONG_MIN, parse_int, to_int
 from .keys import parse_cursor, parse_scan_options
 from .registry import command
-from .strings import format_long_double, ld_round, parse_long_double
 from .types import lookup_typed
 
 _NAN_INF = "ERR increment would produce NaN or Infinity"
@@ -256,21 +256,18 @@ def hincrbyfloat(c: Client, args: list[bytes]):
 
     Long double arithmetic and formatting, as INCRBYFLOAT."""
     key, field = args[1], args[2]
-    inc = parse_long_double(args[3])
+    inc = string2ld(args[3])
     if inc is None:
         raise CommandError(E.NOT_FLOAT)
-    if type(inc) is float:
+    if isinstance(inc, float):
         raise CommandError("ERR value is NaN or Infinity")
     h = _hash_for_write(c, key)
     cur = h.get(field)
-    if cur is None:
-        value = Fraction(0)
-    else:
-        value = parse_long_double(cur)
-        if value is None:
-            raise CommandError("ERR hash value is not a float")
-        if type(value) is float:
-            raise CommandError(_NAN_INF)
+    value = Fraction(0) if cur is None else string2ld(cur)
+    if value is None:
+        raise CommandError("ERR hash value is not a float")
+    if isinstance(value, float):
+        raise CommandError(_NAN_INF)
     try:
         new = format_long_double(ld_round(value + inc))
     except OverflowError:

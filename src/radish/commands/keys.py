@@ -4,13 +4,12 @@ family, PERSIST and OBJECT."""
 
 from __future__ import annotations
 
-import re
-
 from .. import errors as E
 from ..client import Client
 from ..errors import CommandError
 from ..globmatch import compile_glob
 from ..protocol.resp import SimpleString, status_lines
+from ..strconv import string2ll, strtoul
 from .args import LLONG_MAX, LLONG_MIN, parse_int, to_int
 from .registry import command
 from .types import describe_encoding, type_name
@@ -81,22 +80,15 @@ def keys(c: Client, args: list[bytes]):
     return [k for k in live if match(k)]
 
 
-_CURSOR_RE = re.compile(rb"([+-]?)(\d+)\Z")
-
-
 def parse_cursor(arg: bytes) -> int:
     """SCAN cursors are unsigned 64-bit, parsed as Redis does with strtoul:
     optional sign (negative numbers wrap), leading zeros, the empty string
-    is 0; spaces, junk and values past 2**64-1 are refused."""
-    if not arg:
-        return 0
-    m = _CURSOR_RE.match(arg)
-    if m is None:
+    is 0, a NUL byte ends the text; a leading space, junk and values past
+    2**64-1 are refused."""
+    v, n, erange = strtoul(arg)
+    if (arg and arg[0] in b" \t\n\v\f\r") or erange or (n < len(arg) and arg[n] != 0):
         raise CommandError("ERR invalid cursor")
-    v = int(m.group(2))
-    if v >= 2**64:
-        raise CommandError("ERR invalid cursor")
-    return (-v) % (2**64) if m.group(1) == b"-" else v
+    return v
 
 
 def parse_scan_options(args: list[bytes], start: int, allow_type: bool):
@@ -449,11 +441,10 @@ def object_refcount(c: Client, args: list[bytes]):
     # Redis shares the integers 0..9999 (OBJ_SHARED_INTEGERS) unless a
     # maxmemory limit with an LRU/LFU policy needs per-key access data.
     cfg = c.server.config
+    n = string2ll(v) if type(v) is bytes and len(v) <= 4 else None
     if (
-        type(v) is bytes
-        and len(v) <= 4
-        and v.isdigit()
-        and (len(v) == 1 or v[0] != 48)
+        n is not None
+        and 0 <= n < 10000
         and not (cfg.maxmemory and str(cfg.maxmemory_policy) in _NO_SHARED_INTEGER_POLICIES)
     ):
         return 2147483647

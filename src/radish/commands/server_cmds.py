@@ -3,6 +3,7 @@ SWAPDB, TIME, SHUTDOWN, DEBUG."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -11,6 +12,7 @@ from ..client import Client, is_local_client
 from ..config import ConfigError, ConfigLoadingError
 from ..errors import CommandError
 from ..protocol.resp import OK, MapReply, SetReply, SimpleString, Verbatim, status_lines
+from ..strconv import strtod
 from .args import parse_int, to_int
 from .info import render_info
 from .registry import COMMANDS, CommandSpec, command
@@ -471,11 +473,12 @@ def debug_help(c: Client, args: list[bytes]):
 def debug_sleep(c: Client, args: list[bytes]):
     if len(args) != 3:
         raise CommandError(E.SYNTAX)
-    try:
-        secs = float(args[2])
-    except ValueError:
-        secs = 0.0
-    time.sleep(max(0.0, secs))
+    # strtod's prefix, then (long long)(dtime * 1000000) microseconds;
+    # nanosleep refuses a negative time (inf and nan convert to LLONG_MIN).
+    dtime = strtod(args[2])[0] * 1000000
+    usecs = int(dtime) if math.isfinite(dtime) and abs(dtime) < 2.0**63 else -1
+    if usecs > 0:
+        time.sleep(usecs / 1000000)
     return OK
 
 

@@ -15,8 +15,6 @@ Imports: db types, errors, command helpers.
 
 from __future__ import annotations
 
-import math
-import re
 from functools import cmp_to_key
 from itertools import islice
 
@@ -24,59 +22,22 @@ from .. import errors as E
 from ..client import Client
 from ..db.types import ListValue, SetValue
 from ..errors import CommandError
+from ..strconv import strtod
 from .args import to_int
 from .registry import command
 
 _SORTABLE = (b"list", b"set", b"zset")
 _CONVERT_ERR = "ERR One or more scores can't be converted into double"
 
-# C strtod's longest accepted prefix after leading whitespace: a hex
-# float, a decimal float, infinity or nan.
-_STRTOD = re.compile(
-    rb"[ \t\n\v\f\r]*([+-]?)(?:"
-    rb"(0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?)"
-    rb"|((?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
-    rb"|([iI][nN][fF](?:[iI][nN][iI][tT][yY])?)"
-    rb"|([nN][aA][nN](?:\([0-9A-Za-z_]*\))?)"
-    rb")"
-)
-_DBL_MIN = 2.2250738585072014e-308
-_NONZERO_DEC = re.compile(rb"[1-9]")
-_NONZERO_HEX = re.compile(rb"[1-9a-fA-F]")
-
-
 def strtod_score(s: bytes) -> float | None:
     """The score SORT reads from an element: C strtod over the C string
     (up to the first NUL), which must be consumed entirely. None when it is
     not (or strtod reports ERANGE, or reads NaN). An empty string reads as
     0 without error, as in Redis."""
-    text = s.split(b"\0", 1)[0] if b"\0" in s else s
-    if not text:
-        return 0.0
-    m = _STRTOD.match(text)
-    if m is None or m.end() != len(text):
+    v, n, erange = strtod(s)
+    if (n != len(s) and s[n] != 0) or erange or v != v:
         return None
-    sign, hexpart, dec, inf, nan = m.groups()
-    if nan is not None:
-        return None
-    if inf is not None:
-        return -math.inf if sign == b"-" else math.inf
-    try:
-        if hexpart is not None:
-            v = float.fromhex(hexpart.decode())
-            mant = hexpart[2:].split(b"p")[0].split(b"P")[0]
-            nonzero = _NONZERO_HEX.search(mant) is not None
-        else:
-            v = float(dec)
-            mant = dec.split(b"e")[0].split(b"E")[0]
-            nonzero = _NONZERO_DEC.search(mant) is not None
-    except OverflowError:
-        return None
-    if math.isinf(v):
-        return None  # ERANGE: overflow
-    if nonzero and abs(v) < _DBL_MIN:
-        return None  # ERANGE: underflow
-    return -v if sign == b"-" else v
+    return v
 
 
 def lookup_by_pattern(db, pattern: bytes, subst: bytes):

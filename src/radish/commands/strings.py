@@ -6,9 +6,8 @@ expirations are propagated as absolute ones (SET … PXAT, PEXPIREAT), and
 GETSET / GETDEL / INCRBYFLOAT as the SET or DEL that Redis sends.
 
 INCRBYFLOAT computes in C ``long double`` exactly as Redis on x86-64 (80-bit
-extended precision: 64-bit significand, exponents down to 2**-16445), with
-``strtold``'s input syntax (decimal, hexadecimal ``0x1.8p3``, ``inf``) and
-``%.17Lf`` output, emulated with exact fractions.
+extended precision), with ``strtold``'s input syntax and ``%.17Lf`` output:
+``strconv.string2ld`` / ``ld_round`` / ``format_long_double``.
 
 Imports: the command registry, argument helpers, errors and RESP reply
 types; nothing above ``commands``.
@@ -16,7 +15,6 @@ types; nothing above ``commands``.
 
 from __future__ import annotations
 
-import re
 from fractions import Fraction
 from typing import Any
 
@@ -24,6 +22,7 @@ from .. import errors as E
 from ..client import Client
 from ..errors import CommandError
 from ..protocol.resp import OK, MapReply
+from ..strconv import format_long_double, ld_round, string2ld
 from .args import LLONG_MAX, LLONG_MIN, parse_int, to_int
 from .registry import command
 
@@ -348,13 +347,11 @@ def _incr(c: Client, key: bytes, delta: int):
             db.lru[key] = ks.now_ms  # lookup_write's access stamp
     if v is None:
         cur = 0
-    elif type(v) is bytes and len(v) < 19 and v.isdigit() and (v[0] != 48 or len(v) == 1):
-        cur = int(v)  # the common case of to_int, without the call
     else:
         t = type(v)
         if t is not bytes and t is not bytearray:
             raise CommandError(E.WRONGTYPE)
-        parsed = to_int(bytes(v))
+        parsed = to_int(v if t is bytes else bytes(v))
         if parsed is None:
             raise CommandError(E.NOT_INTEGER)
         cur = parsed
@@ -397,166 +394,18 @@ def decrby(c: Client, args: list[bytes]):
     return _incr(c, args[1], -d)
 
 
-# -- long double arithmetic (INCRBYFLOAT) --------------------------------------------
-
-_LD_MANT = 64  # significand bits of x87 extended precision
-_LD_MIN_EXP = -16445  # exponent of the smallest subnormal, 2**-16445
-_LD_OVERFLOW = Fraction(1 << 16384)  # values rounding to this are infinite
-_LD_MAX_CHARS = 5 * 1024  # Redis's MAX_LONG_DOUBLE_CHARS (string2ld buffer)
-_POS_INF = float("inf")
-_NEG_INF = float("-inf")
-
-_DEC_RE = re.compile(rb"([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?\Z")
-_HEX_RE = re.compile(rb"([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?(?:[pP]([+-]?\d+))?\Z")
-_INF_RE = re.compile(rb"([+-]?)inf(?:inity)?\Z", re.IGNORECASE)
-
-
-_CHUNK = 4000  # decimal digits per int<->str step (Python's 4300 limit)
-
-
-def _digits_to_int(digits: bytes) -> int:
-    """int() of a decimal digit string of any length."""
-    if len(digits) <= _CHUNK:
-        return int(digits) if digits else 0
-    v = 0
-    for i in range(0, len(digits), _CHUNK):
-        part = digits[i : i + _CHUNK]
-        v = v * 10 ** len(part) + int(part)
-    return v
-
-
-def _int_to_digits(v: int) -> bytes:
-    """Decimal text of a non-negative int of any size."""
-    if v < 10**_CHUNK:
-        return b"%d" % v
-    hi, lo = divmod(v, 10**_CHUNK)
-    return _int_to_digits(hi) + (b"%d" % lo).rjust(_CHUNK, b"0")
-
-
-def ld_round(v: Fraction) -> Fraction:
-    """``v`` rounded to the nearest long double (ties to even, subnormals
-    included); OverflowError beyond the largest finite one."""
-    if v == 0:
-        return v
-    neg = v < 0
-    a = -v if neg else v
-    n, d = a.numerator, a.denominator
-    e = n.bit_length() - d.bit_length() - _LD_MANT
-    while True:
-        num, den = (n, d << e) if e >= 0 else (n << -e, d)
-        if num >= den << _LD_MANT:
-            e += 1
-        elif num < den << (_LD_MANT - 1):
-            e -= 1
-        else:
-            break
-    if e < _LD_MIN_EXP:
-        e = _LD_MIN_EXP
-        num, den = n << -e, d
-    q, r = divmod(num, den)
-    if 2 * r > den or (2 * r == den and q & 1):
-        q += 1
-    res = Fraction(q << e) if e >= 0 else Fraction(q, 1 << -e)
-    if res >= _LD_OVERFLOW:
-        raise OverflowError
-    return -res if neg else res
-
-
-def parse_long_double(s: bytes):
-    """Redis's string2ld (strtold): a Fraction, +-inf (as float), or None
-    when Redis would refuse the text (spaces, trailing junk, NaN, overflow,
-    underflow to zero, 5 KB or longer)."""
-    if not s or len(s) >= _LD_MAX_CHARS:
-        return None
-    if b"\x00" in s:  # strtold stops at the C string's end
-        s = s[: s.index(b"\x00")]
-        if not s:
-            return Fraction(0)
-    m = _DEC_RE.match(s)
-    if m is not None:
-        sign, ip, fp, ex = m.groups()
-        fp = fp or b""
-        if not ip and not fp:
-            return None
-        digits = (ip + fp).lstrip(b"0")
-        if not digits:
-            return Fraction(0)
-        exp = _exponent(ex)
-        # Magnitude guard before building 10**exp: the value lies within
-        # 10**(exp - 5120) .. 10**(exp + 5120).
-        if exp > 20000 or exp < -20000:
-            return None  # overflow, or underflow to zero
-        mant = _digits_to_int(ip + fp)
-        scale = exp - len(fp)
-        v = Fraction(mant * 10**scale) if scale >= 0 else Fraction(mant, 10**-scale)
-    else:
-        m = _HEX_RE.match(s)
-        if m is not None:
-            sign, ip, fp, ex = m.groups()
-            fp = fp or b""
-            if not ip and not fp:
-                return None
-            mant = int(ip + fp, 16) if ip + fp else 0
-            if mant == 0:
-                return Fraction(0)
-            exp = _exponent(ex)
-            if exp > 100000 or exp < -100000:
-                return None
-            scale = exp - 4 * len(fp)
-            v = Fraction(mant << scale) if scale >= 0 else Fraction(mant, 1 << -scale)
-        else:
-            m = _INF_RE.match(s)
-            if m is None:
-                return None  # includes NaN
-            return _NEG_INF if m.group(1) == b"-" else _POS_INF
-    try:
-        v = ld_round(v)
-    except OverflowError:
-        return None
-    if v == 0:
-        return None  # ERANGE underflow to zero
-    return -v if sign == b"-" else v
-
-
-def _exponent(ex: bytes | None) -> int:
-    """An exponent's value, clamped to +-10**9 (enough to classify)."""
-    if not ex:
-        return 0
-    neg = ex[:1] == b"-"
-    digits = ex.lstrip(b"+-").lstrip(b"0")
-    v = int(digits) if 0 < len(digits) <= 9 else (10**9 if digits else 0)
-    return -v if neg else v
-
-
-def format_long_double(v: Fraction) -> bytes:
-    """``%.17Lf`` with trailing zeros (and a bare point) removed, "-0" as
-    "0": Redis's ld2string in LD_STR_HUMAN mode."""
-    neg = v < 0
-    a = -v if neg else v
-    scaled = a * 10**17
-    q, r = divmod(scaled.numerator, scaled.denominator)
-    if 2 * r > scaled.denominator or (2 * r == scaled.denominator and q & 1):
-        q += 1
-    ip, fp = divmod(q, 10**17)
-    text = _int_to_digits(ip) + b".%017d" % fp
-    text = text.rstrip(b"0").rstrip(b".")
-    if neg and text != b"0":
-        text = b"-" + text
-    return text
+# -- INCRBYFLOAT --------------------------------------------------------------------
 
 
 def incr_long_double(current, incr: bytes) -> bytes:
     """INCRBYFLOAT's arithmetic: the new value's text, or Redis's errors."""
-    if current is None:
-        cur = Fraction(0)
-    else:
-        cur = parse_long_double(bytes(current))
-        if cur is None:
-            raise CommandError(E.NOT_FLOAT)
-    inc = parse_long_double(incr)
+    cur = Fraction(0) if current is None else string2ld(bytes(current))
+    if cur is None:
+        raise CommandError(E.NOT_FLOAT)
+    inc = string2ld(incr)
     if inc is None:
         raise CommandError(E.NOT_FLOAT)
-    if type(cur) is float or type(inc) is float:
+    if isinstance(cur, float) or isinstance(inc, float):
         raise CommandError("ERR increment would produce NaN or Infinity")
     try:
         total = ld_round(cur + inc)

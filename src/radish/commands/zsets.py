@@ -26,7 +26,7 @@ from ..client import Client
 from ..db.types import SetValue, ZSetValue
 from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY
-from ..strconv import LLONG_MAX
+from ..strconv import LLONG_MAX, string2d, strtod
 from .args import numkeys_getkeys, parse_int, parse_mpop_args, parse_timeout, to_int
 from .keys import parse_cursor, parse_scan_options
 from .registry import command
@@ -37,61 +37,19 @@ _NAN_SCORE = "ERR resulting score is not a number (NaN)"
 _MINMAX_FLOAT = "ERR min or max is not a float"
 _MINMAX_LEX = "ERR min or max not valid string range item"
 _POSITIVE = "ERR value is out of range, must be positive"
-_WS = b" \t\n\r\v\f"
 _INF = float("inf")
 
 
 # -- parsing ---------------------------------------------------------------------------
 
 
-def _strtod(s: bytes) -> tuple[float, bool] | None:
-    """C strtod over the whole of ``s`` (leading spaces allowed, trailing
-    text not): (value, out of range) or None when not a number."""
-    t = s.lstrip(_WS)
-    if not t:
-        return (0.0, False) if s == t else None
-    if t[-1] in _WS or b"_" in t:
-        return None
-    try:
-        text = t.decode("ascii")
-    except UnicodeDecodeError:
-        return None
-    low = text.lower()
-    if "0x" in low:
-        try:
-            v = float.fromhex(text)
-        except (ValueError, OverflowError):
-            return None
-        return v, False
-    body = low.lstrip("+-")
-    if body in ("inf", "infinity"):
-        return float(text), False
-    if body.startswith("nan"):
-        return float("nan"), False  # callers refuse it
-    if not any(ch.isdigit() for ch in body):
-        return None
-    try:
-        v = float(text)
-    except ValueError:
-        return None
-    if math.isinf(v):
-        return v, True
-    if v == 0.0:
-        mantissa = low.split("e", 1)[0]
-        if any(ch in "123456789" for ch in mantissa):
-            return v, True
-    return v, False
-
-
 def parse_score(s: bytes, err: str = E.NOT_FLOAT) -> float:
-    """Redis's getDoubleFromObject: strtod over the whole string, no
-    leading space, overflow and NaN refused."""
-    if not s or s[0] in _WS:
+    """Redis's getDoubleFromObject (string2d): the whole text as a double,
+    no leading space, overflow and NaN refused."""
+    v = string2d(s)
+    if v is None:
         raise CommandError(err)
-    r = _strtod(s)
-    if r is None or r[1] or r[0] != r[0]:
-        raise CommandError(err)
-    return r[0]
+    return v
 
 
 class ScoreRange:
@@ -113,11 +71,14 @@ class ScoreRange:
 
 
 def _range_item(s: bytes) -> tuple[float, bool]:
+    """One bound of zslParseRange: strtod over the whole text (after an
+    optional '('), NaN refused, overflow to +-inf accepted."""
     ex = s[:1] == b"("
-    r = _strtod(s[1:] if ex else s)
-    if r is None or r[0] != r[0]:
+    text = s[1:] if ex else s
+    v, n, _ = strtod(text)
+    if (n != len(text) and text[n] != 0) or v != v:  # the C string ends at NUL
         raise CommandError(_MINMAX_FLOAT)
-    return r[0], ex
+    return v, ex
 
 
 def parse_score_range(lo: bytes, hi: bytes) -> ScoreRange:

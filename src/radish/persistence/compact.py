@@ -7,41 +7,22 @@ entries; readers accept whatever a Redis version may have written and raise
 ``CompactError`` on anything malformed (a blob is data from outside: every
 length and offset is checked before use, nothing is trusted).
 
-Imports nothing from radish.
+Imports nothing from radish but ``radish.strconv``.
 """
 
 from __future__ import annotations
 
 import struct
 
-_LLONG_MIN, _LLONG_MAX = -(2**63), 2**63 - 1
+from ..strconv import string2ll
 
 
 class CompactError(ValueError):
     """A malformed listpack / ziplist / intset / zipmap blob."""
 
 
-def str_to_int64(s: bytes) -> int | None:
-    """Redis's string2ll / lpStringToInt64: the value when ``s`` is the
-    canonical decimal form of a signed 64-bit integer, else None."""
-    n = len(s)
-    if n == 0 or n > 20:
-        return None
-    c = s[0]
-    if c == 45:  # '-'
-        if n == 1 or not (49 <= s[1] <= 57) or not s[1:].isdigit():
-            return None
-    elif 49 <= c <= 57:
-        if not s.isdigit():
-            return None
-    elif c == 48:
-        return 0 if n == 1 else None
-    else:
-        return None
-    v = int(s)
-    if v < _LLONG_MIN or v > _LLONG_MAX:
-        return None
-    return v
+# Redis's string2ll, which lpStringToInt64 and intset checks use.
+str_to_int64 = string2ll
 
 
 # -- listpack ---------------------------------------------------------------------

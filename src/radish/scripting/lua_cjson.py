@@ -2,13 +2,15 @@
 number precision, escapes, sparse-array refusal, cjson.null, the decoder
 and its error texts).
 
-Imports nothing of radish above scripting.values.
+Imports nothing of radish above scripting.values (and radish.strconv below it).
 """
 
 from __future__ import annotations
 
 import math
+import re
 
+from ..strconv import strtod
 from .values import LibError, LuaValues, lua_tostring, lua_type_name
 
 
@@ -40,6 +42,8 @@ def _fmt_number(v) -> bytes:
     return b"%.14g" % float(v) if type(v) is float or abs(v) >= 10**14 else b"%d" % v
 
 
+# A run holding every character C strtod may read of a number.
+_NUMBER_CHARS = re.compile(rb"[0-9A-Za-z_+.\-()]*").match
 _JSON_ESCAPES = {0x22: b'\\"', 0x5C: b"\\\\", 0x2F: b"\\/", 0x08: b"\\b", 0x0C: b"\\f", 0x0A: b"\\n",
                  0x0D: b"\\r", 0x09: b"\\t", 0x7F: b"\\u007f"}
 
@@ -159,6 +163,8 @@ class _JsonDecoder:
             if s.startswith(word, i):
                 self.i = i + len(word)
                 return ("T_NULL" if val is None else "T_BOOLEAN", i, val)
+        if c == 0x2B or s[i : i + 3].lower() in (b"inf", b"nan"):  # json_is_invalid_number
+            return self.number(i)
         return ("T_ERROR", i, "invalid token")
 
     def string(self, start: int):
@@ -216,19 +222,13 @@ class _JsonDecoder:
         return cp, i
 
     def number(self, start: int):
-        s = self.s
-        j = start
-        while j < len(s) and s[j] in b"+-0123456789.eE":
-            j += 1
-        text = s[start:j]
-        digits = text[1:] if text.startswith(b"-") else text
-        if digits[:1] == b"0" and len(digits) > 1 and digits[1:2] not in (b".", b"e", b"E") or not digits[:1].isdigit():
+        """fpconv_strtod: C strtod from here (lua-cjson as Redis builds it
+        decodes "invalid numbers" too: hex, leading zeros, '+', inf, nan)."""
+        run = _NUMBER_CHARS(self.s, start)
+        v, n, _ = strtod(run.group() if run else b"")
+        if n == 0:
             return ("T_ERROR", start, "invalid number")
-        try:
-            v = float(text)
-        except ValueError:
-            return ("T_ERROR", start, "invalid number")
-        self.i = j
+        self.i = start + n
         return ("T_NUMBER", start, int(v) if v.is_integer() and abs(v) < 2**63 else v)
 
     def value(self, tok):

@@ -56,7 +56,7 @@ def lua_tonumber(v) -> float | int | None:
         return v
     if t is not bytes:
         return None
-    x, n = strtod(v)
+    x, n, _ = strtod(v)
     if n == 0:
         return None
     if v[n:n + 1] in (b"x", b"X"):  # strtoul(s, 16) as Lua does for "0x…"
