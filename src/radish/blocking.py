@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from . import errors as E
 from .client import FLAG_BLOCKED
 from .commands.results import Block
 from .dispatch import call, encode_result
@@ -190,7 +191,7 @@ class BlockingRegistry:
             return False
         self._unpark(c)
         if error:
-            self._reply(c, CommandError("UNBLOCKED client unblocked via CLIENT UNBLOCK"))
+            self._reply(c, CommandError(E.UNBLOCKED))
         else:
             b = st.block
             self._reply(c, b.timeout_fn() if b.timeout_fn is not None else b.timeout_reply)

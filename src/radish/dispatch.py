@@ -135,7 +135,7 @@ def process_command(c, args: list[bytes]) -> bytes | None:
     if c.multi_queue is not None and spec.name not in _MULTI_IMMEDIATE:
         if spec.no_multi:
             c.multi_error = True
-            return _reject(c, "ERR Command not allowed inside a transaction")
+            return _reject(c, errors.NOT_IN_MULTI)
         err = server.precheck_write(c, spec) if spec.write_checked else None
         if err:
             c.multi_error = True
@@ -150,14 +150,10 @@ def process_command(c, args: list[bytes]) -> bytes | None:
             return _reject(c, err)
     if not c.resp3 and c.subscribed() and spec.name not in _PUBSUB_ALLOWED:
         spec.rejected_calls += 1
-        return _reject(
-            c,
-            "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
-            % spec.name,
-        )
+        return _reject(c, errors.SUBSCRIBED_CONTEXT % spec.name)
     if server.loading and not spec.loading:
         spec.rejected_calls += 1
-        return _reject(c, "LOADING Redis is loading the dataset in memory")
+        return _reject(c, errors.LOADING)
     if server.busy_script and "allow_busy" not in spec.flags:
         spec.rejected_calls += 1
         return _reject(c, errors.BUSY)

@@ -160,9 +160,9 @@ def hello(c: Client, args: list[bytes]):
     if len(args) >= 2:
         ver = to_int(args[1])
         if ver is None:
-            raise CommandError("ERR Protocol version is not an integer or out of range")
+            raise CommandError(E.PROTOCOL_VERSION)
         if ver < 2 or ver > 3:
-            raise CommandError("NOPROTO unsupported protocol version")
+            raise CommandError(E.NOPROTO)
     i = 2
     user = password = name = None
     while i < len(args):
@@ -176,7 +176,7 @@ def hello(c: Client, args: list[bytes]):
             _validate_name(name)
             i += 2
         else:
-            raise CommandError("ERR Syntax error in HELLO option '%s'" % args[i].decode("utf-8", "replace"))
+            raise CommandError(E.HELLO_SYNTAX % args[i].decode("utf-8", "replace"))
     if user is not None:
         assert password is not None  # AUTH takes both
         if not _check_password(c, user, password):
@@ -184,7 +184,7 @@ def hello(c: Client, args: list[bytes]):
         c.authenticated = True
         c.user = user.decode("utf-8", "replace")
     if not c.authenticated:
-        raise CommandError("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")
+        raise CommandError(E.HELLO_NOAUTH)
     if name is not None:
         c.name = name or None
     if ver is not None:
@@ -210,7 +210,7 @@ command("client", -2, "", group="connection", since="2.4.0", summary="A containe
 def _validate_name(name: bytes) -> None:
     for ch in name:
         if ch < 33 or ch > 126:
-            raise CommandError("ERR Client names cannot contain spaces, newlines or special characters.")
+            raise CommandError(E.CLIENT_NAME_CHARS)
 
 
 @command("client|help", 2, "loading stale", acl="connection", group="connection", since="5.0.0", summary="Show helpful text about the different subcommands", complexity="O(1)")
@@ -242,10 +242,10 @@ def client_setinfo(c: Client, args: list[bytes]):
     attr = args[2].lower()
     val = args[3]
     if attr not in (b"lib-name", b"lib-ver"):
-        raise CommandError("ERR Unrecognized option '%s'" % args[2].decode("utf-8", "replace"))
+        raise CommandError(E.UNRECOGNIZED_OPTION % args[2].decode("utf-8", "replace"))
     for ch in val:
         if ch < 33 or ch > 126:
-            raise CommandError("ERR %s cannot contain spaces, newlines or special characters." % attr.decode())
+            raise CommandError(E.NAME_CHARS % attr.decode())
     if attr == b"lib-name":
         c.lib_name = val
     else:
@@ -305,14 +305,14 @@ def client_list(c: Client, args: list[bytes]):
     if len(args) == 4 and args[2].lower() == b"type":
         t = _TYPES.get(args[3].lower())
         if t is None:
-            raise CommandError("ERR Unknown client type '%s'" % args[3].decode("utf-8", "replace"))
+            raise CommandError(E.UNKNOWN_CLIENT_TYPE % args[3].decode("utf-8", "replace"))
         clients = [x for x in clients if _client_type(x) == t]
     elif len(args) >= 4 and args[2].lower() == b"id":
         ids = []
         for a in args[3:]:
             v = to_int(a)
             if v is None or v <= 0:
-                raise CommandError("ERR Invalid client ID")
+                raise CommandError(E.INVALID_CLIENT_ID)
             ids.append(v)
         clients = [c.server.clients[i] for i in ids if i in c.server.clients]
     elif len(args) != 2:
@@ -336,7 +336,7 @@ def client_kill(c: Client, args: list[bytes]):
             if x.addr == addr:
                 server.kill_client(x)
                 return OK
-        raise CommandError("ERR No such client")
+        raise CommandError(E.NO_SUCH_CLIENT)
     filters: list[Callable[..., bool]] = []  # each called with the client
     skipme = True
     i = 2
@@ -347,12 +347,12 @@ def client_kill(c: Client, args: list[bytes]):
         if opt == b"id":
             v = to_int(val)
             if v is None or v <= 0:
-                raise CommandError("ERR client-id should be greater than 0")
+                raise CommandError(E.CLIENT_ID_POSITIVE)
             filters.append(lambda x, v=v: x.id == v)
         elif opt == b"type":
             t = _TYPES.get(val.lower())
             if t is None:
-                raise CommandError("ERR Unknown client type '%s'" % val.decode("utf-8", "replace"))
+                raise CommandError(E.UNKNOWN_CLIENT_TYPE % val.decode("utf-8", "replace"))
             filters.append(lambda x, t=t: _client_type(x) == t)
         elif opt == b"addr":
             a = val.decode("utf-8", "replace")
@@ -363,7 +363,7 @@ def client_kill(c: Client, args: list[bytes]):
         elif opt == b"user":
             u = val.decode("utf-8", "replace")
             if u != "default":
-                raise CommandError("ERR No such user '%s'" % u)
+                raise CommandError(E.NO_SUCH_USER % u)
             filters.append(lambda x, u=u: x.user == u)
         elif opt == b"skipme":
             lv = val.lower()
@@ -426,7 +426,7 @@ def client_pause(c: Client, args: list[bytes]):
     """Format: CLIENT PAUSE timeout [WRITE | ALL]"""
     timeout = to_int(args[2])
     if timeout is None:
-        raise CommandError("ERR timeout is not an integer or out of range")
+        raise CommandError(E.TIMEOUT_NOT_INTEGER)
     if timeout < 0:
         raise CommandError(E.TIMEOUT_NEGATIVE)
     mode = "all"
@@ -435,7 +435,7 @@ def client_pause(c: Client, args: list[bytes]):
         if m == b"write":
             mode = "write"
         elif m != b"all":
-            raise CommandError("ERR CLIENT PAUSE mode must be WRITE or ALL")
+            raise CommandError(E.CLIENT_PAUSE_MODE)
     elif len(args) > 4:
         raise CommandError(E.SYNTAX)
     c.server.pause_clients(mode, timeout)
@@ -460,7 +460,7 @@ def client_unblock(c: Client, args: list[bytes]):
         if mode == b"error":
             error = True
         elif mode != b"timeout":
-            raise CommandError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+            raise CommandError(E.CLIENT_UNBLOCK_REASON)
     elif len(args) > 4:
         raise CommandError(E.SYNTAX)
     target = c.server.clients.get(cid)

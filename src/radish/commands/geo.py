@@ -42,8 +42,6 @@ MERCATOR_MAX = 20037726.37
 D_R = math.pi / 180.0
 _U64 = (1 << 64) - 1
 
-_UNIT = "ERR unsupported unit provided. please use M, KM, FT, MI"
-_NO_MEMBER = "ERR could not decode requested zset member"
 _UNITS = {b"m": 1.0, b"km": 1000.0, b"ft": 0.3048, b"mi": 1609.34}
 
 
@@ -402,22 +400,22 @@ def _lonlat(a: bytes, b: bytes) -> tuple[float, float]:
     lon = parse_score(a)
     lat = parse_score(b)
     if lon < GEO_LONG_MIN or lon > GEO_LONG_MAX or lat < GEO_LAT_MIN or lat > GEO_LAT_MAX:
-        raise CommandError("ERR invalid longitude,latitude pair %f,%f" % (lon, lat))
+        raise CommandError(E.GEO_INVALID_PAIR % (lon, lat))
     return lon, lat
 
 
 def _unit(u: bytes) -> float:
     f = _UNITS.get(u.lower())
     if f is None:
-        raise CommandError(_UNIT)
+        raise CommandError(E.GEO_UNIT)
     return f
 
 
 def _distance_arg(s: Shape, num: bytes, unit: bytes) -> None:
     """extractDistanceOrReply."""
-    d = parse_score(num, "ERR need numeric radius")
+    d = parse_score(num, E.GEO_RADIUS_NOT_NUMERIC)
     if d < 0:
-        raise CommandError("ERR radius cannot be negative")
+        raise CommandError(E.GEO_RADIUS_NEGATIVE)
     s.conversion = _unit(unit)
     s.radius = d
     s.box = False
@@ -425,10 +423,10 @@ def _distance_arg(s: Shape, num: bytes, unit: bytes) -> None:
 
 def _box_arg(s: Shape, w: bytes, h: bytes, unit: bytes) -> None:
     """extractBoxOrReply."""
-    width = parse_score(w, "ERR need numeric width")
-    height = parse_score(h, "ERR need numeric height")
+    width = parse_score(w, E.GEO_WIDTH_NOT_NUMERIC)
+    height = parse_score(h, E.GEO_HEIGHT_NOT_NUMERIC)
     if height < 0 or width < 0:
-        raise CommandError("ERR height or width cannot be negative")
+        raise CommandError(E.GEO_BOX_NEGATIVE)
     s.conversion = _unit(unit)
     s.width, s.height = width, height
     s.box = True
@@ -574,7 +572,7 @@ def _georadius_generic(c: Client, args, src: int, flags: int):
         base = 5
         pos = _member_pos(z, args[2])
         if pos is None:
-            raise CommandError(_NO_MEMBER)
+            raise CommandError(E.GEO_NO_MEMBER)
         s.lon, s.lat = pos
         _distance_arg(s, args[3], args[4])
     else:
@@ -609,7 +607,7 @@ def _georadius_generic(c: Client, args, src: int, flags: int):
         elif a == b"count" and i + 1 < remaining:
             count = parse_int(args[base + i + 1])
             if count <= 0:
-                raise CommandError("ERR COUNT must be > 0")
+                raise CommandError(E.GEO_COUNT_POSITIVE)
             i += 1
         elif a == b"store" and i + 1 < remaining and can_store:
             store = args[base + i + 1]
@@ -625,7 +623,7 @@ def _georadius_generic(c: Client, args, src: int, flags: int):
             if z is not None:
                 pos = _member_pos(z, args[base + i + 1])
                 if pos is None:
-                    raise CommandError(_NO_MEMBER)
+                    raise CommandError(E.GEO_NO_MEMBER)
                 s.lon, s.lat = pos
             frommember = True
             i += 1
@@ -646,16 +644,16 @@ def _georadius_generic(c: Client, args, src: int, flags: int):
         i += 1
     if store is not None and (withdist or withhash or withcoord):
         raise CommandError(
-            "ERR %s is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
+            E.GEO_STORE_WITH_OPTIONS
             % ("GEOSEARCHSTORE" if flags & _SEARCHSTORE else "STORE option in GEORADIUS")
         )
     name = args[0].decode("utf-8", "replace")
     if search and not (frommember or fromloc):
-        raise CommandError("ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for %s" % name)
+        raise CommandError(E.GEO_FROM % name)
     if search and not (byradius or bybox):
-        raise CommandError("ERR exactly one of BYRADIUS and BYBOX can be specified for %s" % name)
+        raise CommandError(E.GEO_BYRADIUS_BYBOX % name)
     if any_ and not count:
-        raise CommandError("ERR the ANY argument requires COUNT argument")
+        raise CommandError(E.GEO_ANY_NEEDS_COUNT)
     if z is None:
         if store is not None:
             if db.lookup_write(store) is not None:

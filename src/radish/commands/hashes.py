@@ -25,8 +25,6 @@ from .keys import parse_cursor, parse_scan_options
 from .registry import command
 from .types import lookup_typed
 
-_NAN_INF = "ERR increment would produce NaN or Infinity"
-
 
 def get_hash(db, key: bytes, write: bool = False):
     """The hash at ``key`` or None; WRONGTYPE for another type."""
@@ -223,7 +221,7 @@ def hincrby(c: Client, args: list[bytes]):
     else:
         parsed = to_int(cur)
         if parsed is None:
-            raise CommandError("ERR hash value is not an integer")
+            raise CommandError(E.HASH_NOT_INTEGER)
         value = parsed
     if (incr < 0 and value < 0 and incr < LLONG_MIN - value) or (
         incr > 0 and value > 0 and incr > LLONG_MAX - value
@@ -260,18 +258,18 @@ def hincrbyfloat(c: Client, args: list[bytes]):
     if inc is None:
         raise CommandError(E.NOT_FLOAT)
     if isinstance(inc, float):
-        raise CommandError("ERR value is NaN or Infinity")
+        raise CommandError(E.VALUE_NAN_OR_INFINITY)
     h = _hash_for_write(c, key)
     cur = h.get(field)
     value = Fraction(0) if cur is None else string2ld(cur)
     if value is None:
-        raise CommandError("ERR hash value is not a float")
+        raise CommandError(E.HASH_NOT_FLOAT)
     if isinstance(value, float):
-        raise CommandError(_NAN_INF)
+        raise CommandError(E.NAN_OR_INFINITY)
     try:
         new = format_long_double(ld_round(value + inc))
     except OverflowError:
-        raise CommandError(_NAN_INF) from None
+        raise CommandError(E.NAN_OR_INFINITY) from None
     _set_one(c, h, field, new, cur is None)
     c.db.signal_modified(key)
     c.server.dirty += 1
@@ -302,7 +300,7 @@ def hrandfield(c: Client, args: list[bytes]):
     if n == 4:
         withvalues = True
         if count < -(LLONG_MAX // 2) or count > LLONG_MAX // 2:
-            raise CommandError("ERR value is out of range")
+            raise CommandError(E.VALUE_OUT_OF_RANGE)
     h = get_hash(c.db, args[1])
     if h is None or count == 0:
         return []

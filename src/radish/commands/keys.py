@@ -87,7 +87,7 @@ def parse_cursor(arg: bytes) -> int:
     2**64-1 are refused."""
     v, n, erange = strtoul(arg)
     if (arg and arg[0] in b" \t\n\v\f\r") or erange or (n < len(arg) and arg[n] != 0):
-        raise CommandError("ERR invalid cursor")
+        raise CommandError(E.INVALID_CURSOR)
     return v
 
 
@@ -182,7 +182,7 @@ def _db_index(c: Client, arg: bytes) -> int:
     if idx is None:
         raise CommandError(E.NOT_INTEGER)
     if idx < -(2**31) or idx >= 2**31:
-        raise CommandError("ERR value is out of range, value must between -2147483648 and 2147483647")
+        raise CommandError(E.INT_RANGE)
     if idx < 0 or idx >= len(c.server.keyspace.dbs):
         raise CommandError(E.INVALID_DB)
     return idx
@@ -195,7 +195,7 @@ def move(c: Client, args: list[bytes]):
     idx = _db_index(c, args[2])
     src = c.db
     if idx == src.id:
-        raise CommandError("ERR source and destination objects are the same")
+        raise CommandError(E.SAME_OBJECT)
     v = src.lookup_write(key)
     if v is None:
         return 0
@@ -228,7 +228,7 @@ def copy(c: Client, args: list[bytes]):
             raise CommandError(E.SYNTAX)
     src = c.db
     if src is dst and src_key == dst_key:
-        raise CommandError("ERR source and destination objects are the same")
+        raise CommandError(E.SAME_OBJECT)
     v = src.lookup_read(src_key)
     if v is None:
         return 0
@@ -273,9 +273,9 @@ def _expire_generic(c: Client, args, unit_ms: bool, absolute: bool, name: str) -
         else:
             raise CommandError(_unsupported_option(opt))
     if nx and (xx or gt or lt):
-        raise CommandError("ERR NX and XX, GT or LT options at the same time are not compatible")
+        raise CommandError(E.NX_WITH_XX_GT_LT)
     if gt and lt:
-        raise CommandError("ERR GT and LT options at the same time are not compatible")
+        raise CommandError(E.GT_LT_TOGETHER)
     when = to_int(args[2])
     if when is None:
         raise CommandError(E.NOT_INTEGER)
@@ -469,11 +469,7 @@ def object_freq(c: Client, args: list[bytes]):
     if v is None:
         return None
     if not _lfu_policy(c):
-        raise CommandError(
-            "ERR An LFU maxmemory policy is not selected, access frequency not tracked. "
-            "Please note that when switching between policies at runtime LRU and LFU data "
-            "will take some time to adjust."
-        )
+        raise CommandError(E.LFU_NOT_SELECTED)
     return c.db.access_freq(args[2])
 
 
@@ -484,9 +480,5 @@ def object_idletime(c: Client, args: list[bytes]):
     if v is None:
         return None
     if _lfu_policy(c):
-        raise CommandError(
-            "ERR An LFU maxmemory policy is selected, idle time not tracked. "
-            "Please note that when switching between policies at runtime LRU and LFU data "
-            "will take some time to adjust."
-        )
+        raise CommandError(E.LFU_SELECTED)
     return c.db.idle_seconds(args[2])

@@ -25,8 +25,6 @@ from .registry import command
 from .results import Block
 from .types import lookup_typed
 
-_POSITIVE = "ERR value is out of range, must be positive"
-
 
 def get_list(db, key: bytes, write: bool = False):
     """The list at ``key`` or None; WRONGTYPE for another type."""
@@ -155,7 +153,7 @@ def _pop(c: Client, args, head: bool):
     if n == 3:
         count = to_int(args[2])
         if count is None or count < 0:
-            raise CommandError(_POSITIVE)
+            raise CommandError(E.NOT_POSITIVE)
         lst = get_list(db, key, True)
         if lst is None:
             return NULL_ARRAY
@@ -401,19 +399,16 @@ def lpos(c: Client, args: list[bytes]):
         if opt == b"rank" and more:
             rank = parse_int(args[j + 1])
             if rank == 0:
-                raise CommandError(
-                    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the "
-                    "second ... or use negative to start from the end of the list"
-                )
+                raise CommandError(E.RANK_ZERO)
         elif opt == b"count" and more:
             given = to_int(args[j + 1])
             if given is None or given < 0:
-                raise CommandError("ERR COUNT can't be negative")
+                raise CommandError(E.COUNT_NEGATIVE)
             count = given
         elif opt == b"maxlen" and more:
             given = to_int(args[j + 1])
             if given is None or given < 0:
-                raise CommandError("ERR MAXLEN can't be negative")
+                raise CommandError(E.MAXLEN_NEGATIVE)
             maxlen = given
         else:
             raise CommandError(E.SYNTAX)

@@ -12,23 +12,12 @@ from __future__ import annotations
 from .. import errors as E
 from ..client import Client
 from ..errors import CommandError
-from ..persistence.aof import ALREADY_IN_PROGRESS, REWRITE_FAILED
 from ..persistence.digest import dataset_digest, value_digest
 from ..persistence.rdb import PayloadVersionError, RdbError, dump_payload, restore_payload
 from ..protocol.resp import OK, SimpleString
 from .args import parse_int, to_int
 from .registry import command
 from .server_cmds import debug_subcommand
-
-BGSAVE_IN_PROGRESS = "ERR Background save already in progress"
-OTHER_CHILD = (
-    "ERR Another child process is active (AOF?): can't BGSAVE right now. "
-    "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."
-)
-BUSYKEY = "BUSYKEY Target key name already exists."
-BAD_PAYLOAD = "ERR DUMP payload version or checksum are wrong"
-BAD_DATA = "ERR Bad data format"
-DEBUG_BAD_ARGS = "ERR unknown subcommand or wrong number of arguments for '%s'. Try DEBUG HELP."
 
 
 def _other_child_active(server) -> bool:
@@ -44,7 +33,7 @@ def save(c: Client, args: list[bytes]):
     """Format: SAVE"""
     p = c.server.persistence
     if p.child_active():
-        raise CommandError(BGSAVE_IN_PROGRESS)
+        raise CommandError(E.BGSAVE_IN_PROGRESS)
     if p.save():
         return OK
     raise CommandError("ERR")
@@ -65,12 +54,12 @@ def bgsave(c: Client, args: list[bytes]):
     # only scheduled, as in Redis.
     in_exec = server.propagation.in_exec or c.no_block
     if p.child_active():
-        raise CommandError(BGSAVE_IN_PROGRESS)
+        raise CommandError(E.BGSAVE_IN_PROGRESS)
     if _other_child_active(server) or in_exec:
         if schedule or in_exec:
             p.bgsave_scheduled = True
             return SimpleString(b"Background saving scheduled")
-        raise CommandError(OTHER_CHILD)
+        raise CommandError(E.BGSAVE_OTHER_CHILD)
     if p.bgsave():
         return SimpleString(b"Background saving started")
     raise CommandError("ERR")
@@ -85,7 +74,7 @@ def bgrewriteaof(c: Client, args: list[bytes]):
     server = c.server
     aof = server.aof
     if aof.child_active():
-        raise CommandError(ALREADY_IN_PROGRESS)
+        raise CommandError(E.AOF_REWRITE_IN_PROGRESS)
     in_exec = server.propagation.in_exec or c.no_block
     if in_exec or aof.other_child_active():
         aof.rewrite_scheduled = True
@@ -93,7 +82,7 @@ def bgrewriteaof(c: Client, args: list[bytes]):
         return SimpleString(b"Background append only file rewriting scheduled")
     if aof.rewrite_background():
         return SimpleString(b"Background append only file rewriting started")
-    raise CommandError(REWRITE_FAILED)
+    raise CommandError(E.AOF_REWRITE_FAILED)
 
 
 @command("lastsave", 1, "loading stale fast", acl="admin dangerous", group="server", since="1.0.0", summary="Get the UNIX time stamp of the last successful save to disk", complexity="O(1)", tips="nondeterministic_output")
@@ -139,12 +128,12 @@ def restore(c: Client, args: list[bytes]):
         elif opt == b"idletime" and more >= 1 and freq == -1:
             idle = parse_int(args[j + 1])
             if idle < 0:
-                raise CommandError("ERR Invalid IDLETIME value, must be >= 0")
+                raise CommandError(E.RESTORE_IDLETIME)
             j += 1
         elif opt == b"freq" and more >= 1 and idle == -1:
             freq = parse_int(args[j + 1])
             if freq < 0 or freq > 255:
-                raise CommandError("ERR Invalid FREQ value, must be >= 0 and <= 255")
+                raise CommandError(E.RESTORE_FREQ)
             j += 1
         else:
             raise CommandError(E.SYNTAX)
@@ -153,19 +142,19 @@ def restore(c: Client, args: list[bytes]):
     db = c.db
     key = args[1]
     if not replace and db.lookup_write(key) is not None:
-        raise CommandError(BUSYKEY)
+        raise CommandError(E.BUSYKEY)
     ttl = to_int(args[2])
     if ttl is None:
         raise CommandError(E.NOT_INTEGER)
     if ttl < 0:
-        raise CommandError("ERR Invalid TTL value, must be >= 0")
+        raise CommandError(E.RESTORE_TTL)
     p = server.persistence
     try:
         value = restore_payload(args[3], verify_checksum=not p.skip_checksum_validation, key=key, config=server.config)
     except PayloadVersionError:
-        raise CommandError(BAD_PAYLOAD) from None
+        raise CommandError(E.BAD_PAYLOAD) from None
     except RdbError:
-        raise CommandError(BAD_DATA) from None
+        raise CommandError(E.BAD_DATA) from None
     deleted = db.delete(key) if replace else False
     ks = server.keyspace
     if ttl and not absttl:
@@ -214,7 +203,7 @@ def debug_reload(c: Client, args: list[bytes]):
         elif o == b"nosave":
             save_first = False
         else:
-            raise CommandError("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+            raise CommandError(E.DEBUG_RELOAD_OPTIONS)
     err = c.server.persistence.debug_reload(save=save_first, flush=flush, merge=merge)
     if err:
         raise CommandError(err)
@@ -232,7 +221,7 @@ def debug_loadaof(c: Client, args: list[bytes]):
 def debug_digest(c: Client, args: list[bytes]):
     """Format: DEBUG DIGEST"""
     if len(args) != 2:
-        raise CommandError(DEBUG_BAD_ARGS % args[1].decode("utf-8", "replace"))
+        raise CommandError(E.DEBUG_SUBCOMMAND % args[1].decode("utf-8", "replace"))
     return SimpleString(dataset_digest(c.server.keyspace.dbs).encode())
 
 
@@ -252,6 +241,6 @@ def debug_digest_value(c: Client, args: list[bytes]):
 def debug_skip_checksum(c: Client, args: list[bytes]):
     """Format: DEBUG SET-SKIP-CHECKSUM-VALIDATION <0|1>"""
     if len(args) != 3:
-        raise CommandError(DEBUG_BAD_ARGS % args[1].decode("utf-8", "replace"))
+        raise CommandError(E.DEBUG_SUBCOMMAND % args[1].decode("utf-8", "replace"))
     c.server.persistence.skip_checksum_validation = parse_int(args[2]) != 0
     return OK

@@ -43,18 +43,18 @@ def replconf(c: Client, args: list[bytes]):
         elif opt == b"rdb-only" or opt == b"rdb-filter-only":
             pass
         else:
-            raise CommandError("ERR Unrecognized REPLCONF option: %s" % args[i].decode("utf-8", "replace"))
+            raise CommandError(E.REPLCONF_OPTION % args[i].decode("utf-8", "replace"))
     return OK
 
 
 def _sync(c: Client, replid: str, offset: int, psync: bool):
     repl = c.server.replication
     if c.multi_queue is not None:
-        raise CommandError("ERR Command not allowed inside a transaction")
+        raise CommandError(E.NOT_IN_MULTI)
     if repl.is_replica() and repl.link_state != "connected":
-        raise CommandError("NOMASTERLINK Can't SYNC while not connected with my master")
+        raise CommandError(E.NOMASTERLINK_SYNC)
     if c.connection is None:
-        raise CommandError("ERR Replication needs a network client")
+        raise CommandError(E.REPL_NEEDS_NETWORK)
     repl.primary.attach(c, replid, offset, psync)
     return NO_REPLY
 
@@ -79,17 +79,13 @@ def wait(c: Client, args: list[bytes]):
     """Format: WAIT numreplicas timeout"""
     repl = c.server.replication
     if repl.is_replica():
-        raise CommandError(
-            "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 "
-            "if a replica is configured to be writable (which is not the default) writes to replicas "
-            "are just local and are not propagated."
-        )
+        raise CommandError(E.WAIT_ON_REPLICA)
     numreplicas = to_int(args[1])
     if numreplicas is None:
         raise CommandError(E.NOT_INTEGER)
     timeout = to_int(args[2])
     if timeout is None:
-        raise CommandError("ERR timeout is not an integer or out of range")
+        raise CommandError(E.TIMEOUT_NOT_INTEGER)
     if timeout < 0:
         raise CommandError(E.TIMEOUT_NEGATIVE)
     primary = repl.primary
@@ -116,7 +112,7 @@ def _replicaof(c: Client, args: list[bytes]):
         return OK
     p = to_int(port)
     if p is None or p < 0 or p > 65535:
-        raise CommandError("ERR Invalid master port")
+        raise CommandError(E.INVALID_MASTER_PORT)
     hs = host.decode("utf-8", "replace")
     if repl.is_replica() and repl.master_host == hs and repl.master_port == p:
         return SimpleString(b"OK Already connected to specified master")

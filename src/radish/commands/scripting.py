@@ -9,6 +9,7 @@ LOAD and SCRIPT FLUSH (as redis-server 7.0 sends them).
 
 from __future__ import annotations
 
+from .. import errors as E
 from ..client import Client
 from ..errors import CommandError
 from ..protocol.resp import OK, status_lines
@@ -28,11 +29,11 @@ def _eval_getkeys(args: list[bytes]) -> list[int]:
 def _keys_and_args(args: list[bytes]) -> tuple[list[bytes], list[bytes]]:
     n = to_int(args[2])
     if n is None:
-        raise CommandError("ERR value is not an integer or out of range")
+        raise CommandError(E.NOT_INTEGER)
     if n > len(args) - 3:
-        raise CommandError("ERR Number of keys can't be greater than number of args")
+        raise CommandError(E.NUMKEYS_TOO_MANY)
     if n < 0:
-        raise CommandError("ERR Number of keys can't be negative")
+        raise CommandError(E.NUMKEYS_NEGATIVE)
     return args[3 : 3 + n], args[3 + n :]
 
 
@@ -60,7 +61,7 @@ def _evalsha(c: Client, args, readonly: bool):
     if len(sha) == 40:
         _keys_and_args(args)
     if len(sha) != 40 or sha not in e.functions:
-        raise CommandError("NOSCRIPT No matching script. Please use EVAL.")
+        raise CommandError(E.NOSCRIPT)
     return _run(c, sha, args, readonly)
 
 
@@ -137,7 +138,7 @@ def script_exists(c: Client, args: list[bytes]):
 def script_flush(c: Client, args: list[bytes]):
     """Format: SCRIPT FLUSH [ASYNC | SYNC]"""
     if len(args) > 3 or len(args) == 3 and args[2].lower() not in (b"sync", b"async"):
-        raise CommandError("ERR SCRIPT FLUSH only support SYNC|ASYNC option")
+        raise CommandError(E.SCRIPT_FLUSH_OPTION)
     c.server.scripting.flush()
     return OK
 

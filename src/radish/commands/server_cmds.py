@@ -182,14 +182,14 @@ def command_getkeysandflags(c: Client, args: list[bytes]):
 def _resolve(cmd: list[bytes]) -> CommandSpec:
     spec = COMMANDS.get(cmd[0].lower())
     if spec is None:
-        raise CommandError("ERR Invalid command specified")
+        raise CommandError(E.INVALID_COMMAND)
     if spec.subcommands and len(cmd) >= 2:
         sub = spec.subcommands.get(cmd[1].lower())
         if sub is None:
-            raise CommandError("ERR Invalid command specified")
+            raise CommandError(E.INVALID_COMMAND)
         spec = sub
     if (spec.arity > 0 and spec.arity != len(cmd)) or len(cmd) < -spec.arity:
-        raise CommandError("ERR Invalid number of arguments specified for command")
+        raise CommandError(E.GETKEYS_ARITY)
     return spec
 
 
@@ -197,7 +197,7 @@ def _getkeys(cmd: list[bytes]) -> list[int]:
     spec = _resolve(cmd)
     keys = spec.key_positions(cmd)
     if not keys and "no_mandatory_keys" not in spec.flags:  # EVAL with numkeys 0: an empty array
-        raise CommandError("ERR The command has no key arguments")
+        raise CommandError(E.NO_KEY_ARGUMENTS)
     return keys
 
 
@@ -271,7 +271,7 @@ def config_set(c: Client, args: list[bytes]):
     try:
         cfg.set_many(pairs, local_client=_is_local(c), loading=c.server.loading)
     except ConfigLoadingError:
-        raise CommandError("LOADING Redis is loading the dataset in memory") from None
+        raise CommandError(E.LOADING) from None
     except ConfigError as e:
         raise CommandError("ERR " + str(e)) from None
     # A parameter radish accepts but does not act on is logged when set to
@@ -304,7 +304,7 @@ def config_rewrite(c: Client, args: list[bytes]):
     except ConfigError as e:
         raise CommandError("ERR " + str(e)) from None
     except OSError as e:
-        raise CommandError("ERR Rewriting config file: %s" % (e.strerror or e)) from None
+        raise CommandError(E.CONFIG_REWRITE_FAILED % (e.strerror or e)) from None
     c.server.log.notice("CONFIG REWRITE executed with success.")
     return OK
 
@@ -358,10 +358,10 @@ def swapdb(c: Client, args: list[bytes]):
     """Format: SWAPDB index1 index2"""
     a = to_int(args[1])
     if a is None:
-        raise CommandError("ERR invalid first DB index")
+        raise CommandError(E.INVALID_FIRST_DB)
     b = to_int(args[2])
     if b is None:
-        raise CommandError("ERR invalid second DB index")
+        raise CommandError(E.INVALID_SECOND_DB)
     n = len(c.server.keyspace.dbs)
     if a < 0 or a >= n or b < 0 or b >= n:
         raise CommandError(E.INVALID_DB)
@@ -403,7 +403,7 @@ def shutdown(c: Client, args: list[bytes]):
     if abort:
         if len(args) != 2:
             raise CommandError(E.SYNTAX)
-        raise CommandError("ERR No shutdown in progress.")
+        raise CommandError(E.NO_SHUTDOWN)
     if save is False and len([a for a in args[1:] if a.lower() in (b"nosave", b"save")]) > 1:
         raise CommandError(E.SYNTAX)
     if save is not False and c.server.busy_script:  # only SHUTDOWN NOSAVE stops a busy script
@@ -441,7 +441,7 @@ def debug(c: Client, args: list[bytes]):
     fn = DEBUG_SUBCOMMANDS.get(sub)
     if fn is None:
         raise CommandError(
-            "ERR unknown subcommand or wrong number of arguments for '%s'. Try DEBUG HELP."
+            E.DEBUG_SUBCOMMAND
             % args[1].decode("utf-8", "replace")
         )
     return fn(c, args)

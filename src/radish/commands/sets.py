@@ -26,8 +26,6 @@ from .keys import parse_cursor, parse_scan_options
 from .registry import command
 from .types import lookup_typed
 
-_POSITIVE = "ERR value is out of range, must be positive"
-
 
 def get_set(db, key: bytes, write: bool = False):
     """The set at ``key`` or None; WRONGTYPE for another type."""
@@ -194,7 +192,7 @@ def spop(c: Client, args: list[bytes]):
         raise CommandError(E.SYNTAX)
     count = to_int(args[2])
     if count is None or count < 0:
-        raise CommandError(_POSITIVE)
+        raise CommandError(E.NOT_POSITIVE)
     s = get_set(db, key, True)
     if s is None or count == 0:
         return SetReply()
@@ -362,7 +360,7 @@ def sinterstore(c: Client, args: list[bytes]):
 def _sintercard_getkeys(args: list[bytes]) -> list[int]:
     numkeys = to_int(args[1]) if len(args) > 1 else None
     if numkeys is None or numkeys < 1 or 1 + numkeys >= len(args):
-        raise CommandError("ERR Invalid arguments specified for command")
+        raise CommandError(E.INVALID_GETKEYS_ARGS)
     return list(range(2, 2 + numkeys))
 
 
@@ -371,16 +369,16 @@ def sintercard(c: Client, args: list[bytes]):
     """Format: SINTERCARD numkeys key [key ...] [LIMIT limit]"""
     numkeys = to_int(args[1])
     if numkeys is None or numkeys < 1:
-        raise CommandError("ERR numkeys should be greater than 0")
+        raise CommandError(E.NUMKEYS_NOT_POSITIVE)
     if numkeys > len(args) - 2:
-        raise CommandError("ERR Number of keys can't be greater than number of args")
+        raise CommandError(E.NUMKEYS_TOO_MANY)
     limit = 0
     j = 2 + numkeys
     while j < len(args):
         if args[j].lower() == b"limit" and j + 1 < len(args):
             given = to_int(args[j + 1])
             if given is None or given < 0:
-                raise CommandError("ERR LIMIT can't be negative")
+                raise CommandError(E.LIMIT_NEGATIVE)
             limit = given
             j += 2
         else:

@@ -27,7 +27,6 @@ from .args import to_int
 from .registry import command
 
 _SORTABLE = (b"list", b"set", b"zset")
-_CONVERT_ERR = "ERR One or more scores can't be converted into double"
 
 def strtod_score(s: bytes) -> float | None:
     """The score SORT reads from an element: C strtod over the C string
@@ -139,11 +138,11 @@ def _sort(c: Client, args, readonly: bool):
             if b"*" not in sortby.split(b"\0", 1)[0]:
                 dontsort = True
             elif c.server.config.cluster_enabled:
-                raise CommandError("ERR BY option of SORT denied in Cluster mode.")
+                raise CommandError(E.SORT_BY_CLUSTER)
             j += 1
         elif opt == b"get" and left >= 1:
             if c.server.config.cluster_enabled:
-                raise CommandError("ERR GET option of SORT denied in Cluster mode.")
+                raise CommandError(E.SORT_GET_CLUSTER)
             gets.append(args[j + 1])
             j += 1
         else:
@@ -249,7 +248,7 @@ def _sorted(db, vector: list, sortby, alpha: bool, desc: bool) -> list:
                 score = 0.0
             scored.append((score, e))
         if bad:
-            raise CommandError(_CONVERT_ERR)
+            raise CommandError(E.SORT_NOT_DOUBLE)
         scored.sort(reverse=desc)
         return [e for _, e in scored]
     if sortby is None:

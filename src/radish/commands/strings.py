@@ -390,7 +390,7 @@ def decrby(c: Client, args: list[bytes]):
     """Format: DECRBY key decrement"""
     d = parse_int(args[2])
     if d == LLONG_MIN:
-        raise CommandError("ERR decrement would overflow")
+        raise CommandError(E.DECR_OVERFLOW)
     return _incr(c, args[1], -d)
 
 
@@ -406,11 +406,11 @@ def incr_long_double(current, incr: bytes) -> bytes:
     if inc is None:
         raise CommandError(E.NOT_FLOAT)
     if isinstance(cur, float) or isinstance(inc, float):
-        raise CommandError("ERR increment would produce NaN or Infinity")
+        raise CommandError(E.NAN_OR_INFINITY)
     try:
         total = ld_round(cur + inc)
     except OverflowError:
-        raise CommandError("ERR increment would produce NaN or Infinity") from None
+        raise CommandError(E.NAN_OR_INFINITY) from None
     return format_long_double(total)
 
 
@@ -499,7 +499,7 @@ def setrange(c: Client, args: list[bytes]):
     key, value = args[1], args[3]
     offset = parse_int(args[2])
     if offset < 0:
-        raise CommandError("ERR offset is out of range")
+        raise CommandError(E.OFFSET_OUT_OF_RANGE)
     db = c.db
     v = get_string(db, key, write=True)
     if v is None:
@@ -557,7 +557,7 @@ def lcs(c: Client, args: list[bytes]):
     a = db.lookup_read(args[1])
     b = db.lookup_read(args[2])
     if (a is not None and type(a) not in _STRING_TYPES) or (b is not None and type(b) not in _STRING_TYPES):
-        raise CommandError("ERR The specified keys must contain string values")
+        raise CommandError(E.LCS_NOT_STRINGS)
     getlen = getidx = withmatchlen = False
     minmatchlen = 0
     i = 3
@@ -578,12 +578,12 @@ def lcs(c: Client, args: list[bytes]):
             raise CommandError(E.SYNTAX)
         i += 1
     if getidx and getlen:
-        raise CommandError("ERR If you want both the length and indexes, please just use IDX.")
+        raise CommandError(E.LCS_LEN_AND_IDX)
     a = bytes(a or b"")
     b = bytes(b or b"")
     alen, blen = len(a), len(b)
     if (alen + 1) * (blen + 1) > c.server.config.proto_max_bulk_len // 4:
-        raise CommandError("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
+        raise CommandError(E.LCS_MEMORY)
     rows = _lcs_rows(a, b, not getlen)
 
     def table(i: int, j: int) -> int:

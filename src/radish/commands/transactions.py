@@ -11,6 +11,7 @@ array.
 
 from __future__ import annotations
 
+from .. import errors as E
 from ..client import FLAG_DIRTY_CAS, FLAG_MULTI, Client
 from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY, OK, ErrorReply
@@ -93,7 +94,7 @@ def _clear(c) -> None:
 def multi(c: Client, args: list[bytes]):
     """Format: MULTI"""
     if c.multi_queue is not None:
-        raise CommandError("ERR MULTI calls can not be nested")
+        raise CommandError(E.MULTI_NESTED)
     c.multi_queue = []
     c.multi_error = False
     c.flags |= FLAG_MULTI
@@ -104,13 +105,13 @@ def multi(c: Client, args: list[bytes]):
 def exec_(c: Client, args: list[bytes]):
     """Format: EXEC"""
     if c.multi_queue is None:
-        raise CommandError("ERR EXEC without MULTI")
+        raise CommandError(E.EXEC_WITHOUT_MULTI)
     queue = c.multi_queue
     reg = c.server.watch_registry
     if c.multi_error:
         _clear(c)
         c.propagate_as = []
-        raise CommandError("EXECABORT Transaction discarded because of previous errors.")
+        raise CommandError(E.EXECABORT)
     if c.flags & FLAG_DIRTY_CAS or reg.expired_since_watch(c):
         _clear(c)
         c.propagate_as = []
@@ -143,7 +144,7 @@ def exec_(c: Client, args: list[bytes]):
 def discard(c: Client, args: list[bytes]):
     """Format: DISCARD"""
     if c.multi_queue is None:
-        raise CommandError("ERR DISCARD without MULTI")
+        raise CommandError(E.DISCARD_WITHOUT_MULTI)
     _clear(c)
     return OK
 
@@ -152,7 +153,7 @@ def discard(c: Client, args: list[bytes]):
 def watch(c: Client, args: list[bytes]):
     """Format: WATCH key [key ...]"""
     if c.multi_queue is not None:
-        raise CommandError("ERR WATCH inside MULTI is not allowed")
+        raise CommandError(E.WATCH_IN_MULTI)
     reg = c.server.watch_registry
     for key in args[1:]:
         reg.watch(c, key)

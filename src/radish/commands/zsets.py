@@ -33,10 +33,6 @@ from .registry import command
 from .results import Block
 from .types import lookup_typed
 
-_NAN_SCORE = "ERR resulting score is not a number (NaN)"
-_MINMAX_FLOAT = "ERR min or max is not a float"
-_MINMAX_LEX = "ERR min or max not valid string range item"
-_POSITIVE = "ERR value is out of range, must be positive"
 _INF = float("inf")
 
 
@@ -77,7 +73,7 @@ def _range_item(s: bytes) -> tuple[float, bool]:
     text = s[1:] if ex else s
     v, n, _ = strtod(text)
     if (n != len(text) and text[n] != 0) or v != v:  # the C string ends at NUL
-        raise CommandError(_MINMAX_FLOAT)
+        raise CommandError(E.MINMAX_NOT_FLOAT)
     return v, ex
 
 
@@ -134,7 +130,7 @@ def _lex_item(s: bytes):
         return (s[1:], True, 0)
     if c == b"[":
         return (s[1:], False, 0)
-    raise CommandError(_MINMAX_LEX)
+    raise CommandError(E.MINMAX_NOT_LEX)
 
 
 def parse_lex_range(lo: bytes, hi: bytes) -> LexRange:
@@ -315,11 +311,11 @@ def zadd_generic(c: Client, args, incr: bool):
         raise CommandError(E.SYNTAX)
     elements //= 2
     if nx and xx:
-        raise CommandError("ERR XX and NX options at the same time are not compatible")
+        raise CommandError(E.XX_AND_NX)
     if (gt and nx) or (lt and nx) or (gt and lt):
-        raise CommandError("ERR GT, LT, and/or NX options at the same time are not compatible")
+        raise CommandError(E.ZADD_GT_LT_NX)
     if incr and elements > 1:
-        raise CommandError("ERR INCR option supports a single increment-element pair")
+        raise CommandError(E.ZADD_INCR_PAIR)
     scores = [parse_score(args[j + 2 * i]) for i in range(elements)]
     db = c.db
     z = db.lookup_write(key)
@@ -347,7 +343,7 @@ def zadd_generic(c: Client, args, incr: bool):
                 if score != score:
                     if added or updated:
                         db.signal_modified(key)
-                    raise CommandError(_NAN_SCORE)
+                    raise CommandError(E.NAN_SCORE)
             if (lt and score >= cur) or (gt and score <= cur):
                 continue
             if score != cur:
@@ -557,9 +553,9 @@ def _zrange_generic(c: Client, args, start_idx: int, store: bytes | None, kind: 
     if kind is None:
         kind = "rank"
     if limit != -1 and kind == "rank":
-        raise CommandError("ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX")
+        raise CommandError(E.ZRANGE_LIMIT)
     if withscores and kind == "lex":
-        raise CommandError("ERR syntax error, WITHSCORES not supported in combination with BYLEX")
+        raise CommandError(E.ZRANGE_WITHSCORES_BYLEX)
     if rev and kind != "rank":
         minidx, maxidx = maxidx, minidx
     rng: ScoreRange | LexRange
@@ -698,7 +694,7 @@ def _zpop(c: Client, args, top: bool):
     if n == 3:
         given = to_int(args[2])
         if given is None or given < 0:
-            raise CommandError(_POSITIVE)
+            raise CommandError(E.NOT_POSITIVE)
         count = given
     z = get_zset(c.db, args[1], True)
     if z is None or count == 0:
@@ -800,7 +796,7 @@ def zrandmember(c: Client, args: list[bytes]):
         raise CommandError(E.SYNTAX)
     withscores = n == 4
     if withscores and (count < -(LLONG_MAX // 2) or count > LLONG_MAX // 2):
-        raise CommandError("ERR value is out of range")
+        raise CommandError(E.VALUE_OUT_OF_RANGE)
     z = get_zset(c.db, args[1])
     if z is None or count == 0:
         return []
@@ -865,7 +861,7 @@ def _setop(c: Client, args, numkeys_idx: int, op: str, dst: bytes | None, card_o
     setnum = parse_int(args[numkeys_idx])
     name = args[0].lower().decode("latin-1")
     if setnum < 1:
-        raise CommandError("ERR at least 1 input key is needed for '%s' command" % name)
+        raise CommandError(E.NO_INPUT_KEY % name)
     if setnum > len(args) - (numkeys_idx + 1):
         raise CommandError(E.SYNTAX)
     db = c.db
@@ -907,7 +903,7 @@ def _setop(c: Client, args, numkeys_idx: int, op: str, dst: bytes | None, card_o
         elif card_only and remaining >= 2 and opt == b"limit":
             given = to_int(args[j + 1])
             if given is None or given < 0:
-                raise CommandError("ERR LIMIT can't be negative")
+                raise CommandError(E.LIMIT_NEGATIVE)
             limit = given
             j += 2
         else:

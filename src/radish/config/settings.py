@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from radish.globmatch import glob_match
 
+from .. import errors as E
 from .rewrite import rewrite_config_file
 from .table import ENTRIES, LOOKUP, NOT_BUILT, PARAMS, Param, lookup
 from .values import (
@@ -195,7 +196,7 @@ class Config:
             seen.add(key)
             chosen.append((p, key, raw_value))
         if deny_loading:
-            raise ConfigLoadingError("LOADING Redis is loading the dataset in memory")
+            raise ConfigLoadingError(E.LOADING)
         if invalid_name is not None:
             raise ConfigError(
                 "Unknown option or number of arguments for CONFIG SET - '%s'" % shown_text(invalid_name)

@@ -34,6 +34,7 @@ import re
 import signal
 import time
 
+from .. import errors as E
 from ..config import ConfigError
 from ..protocol.resp import encode_command
 from ..protocol.splitargs import quote_arg, split_args
@@ -43,8 +44,6 @@ from .saver import FileSink
 
 OFF, ON, WAIT_REWRITE = 0, 1, 2
 REWRITE_ITEMS_PER_CMD = 64  # AOF_REWRITE_ITEMS_PER_CMD
-ALREADY_IN_PROGRESS = "ERR Background append only file rewriting already in progress"
-REWRITE_FAILED = "ERR Can't execute an AOF background rewriting. Please check the server logs for more information."
 
 
 class AofError(Exception):
@@ -742,7 +741,7 @@ class Aof:
         """Writes are refused (MISCONF) until the AOF can be written again."""
         self.last_write_ok = False
         self.last_write_error = reason
-        self.server.aof_write_error = "MISCONF Errors writing to the AOF file: %s" % reason
+        self.server.aof_write_error = E.MISCONF_AOF % reason
 
     def _fsync(self) -> None:
         try:
@@ -1132,7 +1131,7 @@ class Aof:
             if self.state == WAIT_REWRITE:
                 if not force:
                     log.warning("Writing initial AOF, can't exit.")
-                    return "ERR Errors trying to SHUTDOWN. Check logs."
+                    return E.SHUTDOWN_FAILED
                 log.warning("Writing initial AOF. Exit anyway.")
             log.warning("There is a child rewriting the AOF. Killing it!")
             self.kill_child()

@@ -23,16 +23,10 @@ import os
 import signal
 import time
 
+from .. import errors as E
 from .child import fork_child, stop_child
 from .rdb import LoadResult, RdbError, RdbReader, default_aux, read_snapshot, write_snapshot
 
-MISCONF = (
-    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. "
-    "Commands that may modify the data set are disabled, because this instance is configured to report "
-    "errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check "
-    "the Redis logs for details about the RDB error."
-)
-SHUTDOWN_ERROR = "ERR Errors trying to SHUTDOWN. Check logs."
 BGSAVE_RETRY_DELAY = 5  # seconds between save-point retries after a failure
 AUTOSYNC_BYTES = 4 * 1024 * 1024  # rdb-save-incremental-fsync step
 
@@ -121,7 +115,7 @@ class Persistence:
             return None
         if c is not None and c.flags & 1:  # FLAG_MASTER
             return None
-        return MISCONF
+        return E.MISCONF_RDB
 
     # -- writing -----------------------------------------------------------------
 
@@ -435,7 +429,7 @@ class Persistence:
             self.load_file(flush=flush, allow_dup=merge)
         except (OSError, RdbError) as e:
             server.log.warning("Error trying to load the RDB dump (%s): %s" % (self.path(), e))
-            return "ERR Error trying to load the RDB dump, check server logs."
+            return E.DEBUG_RELOAD_FAILED
         if flush:
             server.on_flush(-1)
         server.log.warning("DB reloaded by DEBUG RELOAD")
@@ -458,7 +452,7 @@ class Persistence:
                     server.log.warning("Error trying to save the DB. Exit anyway.")
                 else:
                     server.log.warning("Error trying to save the DB, can't exit.")
-                    return SHUTDOWN_ERROR
+                    return E.SHUTDOWN_FAILED
         return None
 
     def on_flushall(self) -> None:
@@ -555,4 +549,4 @@ def install(server) -> Persistence:
     return p
 
 
-__all__ = ["MISCONF", "Persistence", "SHUTDOWN_ERROR", "install"]
+__all__ = ["Persistence", "install"]

@@ -33,6 +33,7 @@ from types import ModuleType
 from typing import Any
 
 from .. import NO_EXTENSIONS
+from .. import errors as E
 from ..strconv import string2ll
 from .splitargs import split_args
 
@@ -72,10 +73,10 @@ def unauthenticated_violation(args: list[bytes]) -> ProtocolError | None:
     unauthenticated again (RESET). Inline commands cannot be told apart
     once framed and are held to the same limits here."""
     if len(args) > UNAUTH_MAX_MULTIBULK:
-        return ProtocolError("ERR Protocol error: unauthenticated multibulk length")
+        return ProtocolError(E.PROTO_UNAUTH_MULTIBULK)
     for a in args:
         if len(a) > UNAUTH_MAX_BULK:
-            return ProtocolError("ERR Protocol error: unauthenticated bulk length")
+            return ProtocolError(E.PROTO_UNAUTH_BULK)
     return None
 
 
@@ -145,17 +146,17 @@ class PyRequestParser:
         nl = buf.find(b"\r", self.pos)
         if nl < 0:
             if len(buf) - self.pos > PROTO_INLINE_MAX_SIZE:
-                raise ProtocolError("ERR Protocol error: too big mbulk count string")
+                raise ProtocolError(E.PROTO_BIG_MBULK)
             return None
         if nl - self.pos > PROTO_INLINE_MAX_SIZE:
-            raise ProtocolError("ERR Protocol error: too big mbulk count string")
+            raise ProtocolError(E.PROTO_BIG_MBULK)
         if nl + 1 >= len(buf):  # need the '\n' too
             return None
         n = string2ll(bytes(buf[self.pos + 1 : nl]))
         if n is None or n > INT_MAX:
-            raise ProtocolError("ERR Protocol error: invalid multibulk length")
+            raise ProtocolError(E.PROTO_MULTIBULK_LENGTH)
         if n > UNAUTH_MAX_MULTIBULK and self.auth_required:
-            raise ProtocolError("ERR Protocol error: unauthenticated multibulk length")
+            raise ProtocolError(E.PROTO_UNAUTH_MULTIBULK)
         self.pos = nl + 2
         if n <= 0:
             return True
@@ -176,22 +177,22 @@ class PyRequestParser:
                 nl = buf.find(b"\r", pos)
                 if nl < 0:
                     if len(buf) - pos > PROTO_INLINE_MAX_SIZE:
-                        raise ProtocolError("ERR Protocol error: too big bulk count string")
+                        raise ProtocolError(E.PROTO_BIG_BULK)
                     break
                 if nl - pos > PROTO_INLINE_MAX_SIZE:
-                    raise ProtocolError("ERR Protocol error: too big bulk count string")
+                    raise ProtocolError(E.PROTO_BIG_BULK)
                 if nl + 1 >= len(buf):
                     break
                 if buf[pos] != 36:  # '$'
                     raise ProtocolError(
-                        "ERR Protocol error: expected '$', got '%s'"
+                        E.PROTO_EXPECTED_DOLLAR
                         % chr(buf[pos])
                     )
                 ln = string2ll(bytes(buf[pos + 1 : nl]))
                 if ln is None or ln < 0 or ln > self.max_bulk_len:
-                    raise ProtocolError("ERR Protocol error: invalid bulk length")
+                    raise ProtocolError(E.PROTO_BULK_LENGTH)
                 if ln > UNAUTH_MAX_BULK and self.auth_required:
-                    raise ProtocolError("ERR Protocol error: unauthenticated bulk length")
+                    raise ProtocolError(E.PROTO_UNAUTH_BULK)
                 self._bulklen = ln
                 pos = nl + 2
             end = pos + self._bulklen
@@ -215,7 +216,7 @@ class PyRequestParser:
         nl = buf.find(b"\n", self.pos)
         if nl < 0:
             if len(buf) - self.pos > PROTO_INLINE_MAX_SIZE:
-                raise ProtocolError("ERR Protocol error: too big inline request")
+                raise ProtocolError(E.PROTO_BIG_INLINE)
             return None
         end = nl
         if end > self.pos and buf[end - 1] == 13:
@@ -224,7 +225,7 @@ class PyRequestParser:
         self.pos = nl + 1
         args = split_args(line)
         if args is None:
-            raise ProtocolError("ERR Protocol error: unbalanced quotes in request")
+            raise ProtocolError(E.PROTO_UNBALANCED_QUOTES)
         if not args:
             return True
         return args

@@ -21,6 +21,7 @@ import math
 import time
 
 from .. import REDIS_VERSION
+from .. import errors as E
 from ..dispatch import call, encode_result, lookup_command
 from ..errors import CommandError
 from ..protocol.resp import BigNumber, ErrorReply, MapReply, SetReply, SimpleString, Verbatim
@@ -129,7 +130,7 @@ class ScriptEngine:
         source, _flags = _parse_shebang(body)
         f, err = self.sandbox.compile(source, b"@user_script")
         if f is None:
-            raise CommandError("ERR Error compiling script (new function): %s" % text(err))
+            raise CommandError(E.SCRIPT_COMPILE % text(err))
         self.scripts[sha] = body
         self.functions[sha] = f
         self.scripts_memory += len(body)
@@ -352,13 +353,13 @@ class ScriptEngine:
         """Why a script may not run this command (scriptCall's checks), or None."""
         if type(spec) is str:
             if spec.startswith("ERR wrong number"):
-                return b"ERR Wrong number of args calling Redis command from script"
-            return b"ERR Unknown Redis command called from script"
+                return E.SCRIPT_CALL_ARITY.encode()
+            return E.SCRIPT_CALL_UNKNOWN.encode()
         if spec.noscript:
-            return b"ERR This Redis command is not allowed from script"
+            return E.SCRIPT_CALL_DENIED.encode()
         if spec.is_write:
             if self.readonly:
-                return b"ERR Write commands are not allowed from read-only scripts."
+                return E.SCRIPT_READONLY.encode()
             err = self.server.precheck_write(self.caller if self.caller is not None else self.client, spec)
             if err:
                 return err.encode()
@@ -438,19 +439,15 @@ class ScriptEngine:
             )
         server.process_events_while_blocked(self.caller)
         if self.kill_requested or server.shutdown_requested:
-            return b"ERR Script killed by user with SCRIPT KILL..."
+            return E.SCRIPT_KILLED.encode()
         return None
 
     def kill(self) -> None:
         """SCRIPT KILL: stop the running script unless it has written."""
         if not (self.running and self.server.busy_script):
-            raise CommandError("NOTBUSY No scripts in execution right now.")
+            raise CommandError(E.NOTBUSY)
         if self.server.dirty != self.dirty_at_start:
-            raise CommandError(
-                "UNKILLABLE Sorry the script already executed write commands against the dataset. "
-                "You can either wait the script termination or kill the server in a hard way using "
-                "the SHUTDOWN NOSAVE command."
-            )
+            raise CommandError(E.UNKILLABLE)
         self.kill_requested = True
 
 
@@ -468,16 +465,16 @@ def _parse_shebang(body: bytes) -> tuple[bytes, frozenset | None]:
     rest = b"" if nl < 0 else body[nl:]
     parts = line.split()
     if parts[0] != b"#!lua":
-        raise CommandError("ERR Unexpected engine in script shebang: %s" % text(parts[0]))
+        raise CommandError(E.SHEBANG_ENGINE % text(parts[0]))
     flags: set[str] = set()
     for p in parts[1:]:
         if not p.startswith(b"flags="):
-            raise CommandError("ERR Unknown lua shebang option: %s" % text(p))
+            raise CommandError(E.SHEBANG_OPTION % text(p))
         for f in p[6:].split(b","):
             if not f:
                 continue
             name = text(f)
             if name not in SHEBANG_FLAGS:
-                raise CommandError("ERR Unexpected flag in script shebang: %s" % name)
+                raise CommandError(E.SHEBANG_FLAG % name)
             flags.add(name)
     return rest, frozenset(flags)
