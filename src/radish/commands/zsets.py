@@ -24,6 +24,7 @@ import math
 from .. import errors as E
 from ..client import Client
 from ..db.types import SetValue, ZSetValue
+from ..db.zset import LexRange, ScoreRange, lex_bounds, rank_bounds, score_bounds
 from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY
 from ..strconv import LLONG_MAX, string2d, strtod
@@ -33,7 +34,6 @@ from .registry import command
 from .results import Block
 from .types import lookup_typed
 
-_INF = float("inf")
 
 
 # -- parsing ---------------------------------------------------------------------------
@@ -46,24 +46,6 @@ def parse_score(s: bytes, err: str = E.NOT_FLOAT) -> float:
     if v is None:
         raise CommandError(err)
     return v
-
-
-class ScoreRange:
-    """zrangespec: min/max with exclusive flags."""
-
-    __slots__ = ("min", "max", "minex", "maxex")
-
-    def __init__(self, lo: float, hi: float, minex: bool, maxex: bool) -> None:
-        self.min, self.max, self.minex, self.maxex = lo, hi, minex, maxex
-
-    def empty(self) -> bool:
-        return self.min > self.max or (self.min == self.max and (self.minex or self.maxex))
-
-    def gte_min(self, v: float) -> bool:
-        return v > self.min if self.minex else v >= self.min
-
-    def lte_max(self, v: float) -> bool:
-        return v < self.max if self.maxex else v <= self.max
 
 
 def _range_item(s: bytes) -> tuple[float, bool]:
@@ -84,42 +66,6 @@ def parse_score_range(lo: bytes, hi: bytes) -> ScoreRange:
     return ScoreRange(a, b, aex, bex)
 
 
-class LexRange:
-    """zlexrangespec: each bound is (member, exclusive, inf) where inf is
-    -1 for ``-``, 1 for ``+`` and 0 for a ``[`` / ``(`` member."""
-
-    __slots__ = ("min", "max", "minex", "maxex", "min_inf", "max_inf")
-
-    def __init__(self, lo, hi) -> None:
-        (self.min, self.minex, self.min_inf) = lo
-        (self.max, self.maxex, self.max_inf) = hi
-
-    def gte_min(self, m: bytes) -> bool:
-        if self.min_inf == 1:
-            return False  # min is "+"
-        if self.min_inf == -1:
-            return True
-        return m > self.min if self.minex else m >= self.min
-
-    def lte_max(self, m: bytes) -> bool:
-        if self.max_inf == -1:
-            return False  # max is "-"
-        if self.max_inf == 1:
-            return True
-        return m < self.max if self.maxex else m <= self.max
-
-    def is_empty(self) -> bool:
-        """zslIsInLexRange's quick refusal (min > max, or equal and one
-        side exclusive)."""
-        if self.min_inf == 1 or self.max_inf == -1:
-            return True
-        if self.min_inf == -1 or self.max_inf == 1:
-            return False
-        if self.min > self.max:
-            return True
-        return self.min == self.max and (self.minex or self.maxex)
-
-
 def _lex_item(s: bytes):
     if s == b"+":
         return (b"", False, 1)
@@ -135,109 +81,6 @@ def _lex_item(s: bytes):
 
 def parse_lex_range(lo: bytes, hi: bytes) -> LexRange:
     return LexRange(_lex_item(lo), _lex_item(hi))
-
-
-# -- positions in the sorted list --------------------------------------------------------
-
-
-def _score_bounds(z: ZSetValue, r: ScoreRange) -> tuple[int, int]:
-    """[first, last) indexes of the elements inside score range ``r``."""
-    sl = z.sl
-    if r.empty():
-        return 0, 0
-    if r.minex:
-        if r.min == _INF:
-            return 0, 0
-        lo = sl.bisect_left((math.nextafter(r.min, _INF), b""))
-    else:
-        lo = sl.bisect_left((r.min, b""))
-    if r.maxex:
-        hi = sl.bisect_left((r.max, b""))
-    elif r.max == _INF:
-        hi = len(sl)
-    else:
-        hi = sl.bisect_left((math.nextafter(r.max, _INF), b""))
-    return lo, max(lo, hi)
-
-
-def _lex_bounds(z: ZSetValue, r: LexRange, rev: bool = False) -> tuple[int, int]:
-    """[first, last) indexes of the members inside lex range ``r``, found
-    as Redis finds them (it assumes every score is equal): the range must
-    overlap [first member, last member]; then the first member >= min (the
-    last <= max for a reverse walk) is looked for, by a scan from the head
-    (tail) in a listpack or a search in a skiplist, and the walk goes on
-    while members stay inside the other bound (a search again in a
-    skiplist)."""
-    sl = z.sl
-    n = len(sl)
-    if not n or r.is_empty() or not r.gte_min(sl[-1][1]) or not r.lte_max(sl[0][1]):
-        return 0, 0
-    if not rev:
-        if z.big:
-            lo, hi = 0, n
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if r.gte_min(sl[mid][1]):
-                    hi = mid
-                else:
-                    lo = mid + 1
-            first = lo
-        else:
-            first = next((i for i in range(n) if r.gte_min(sl[i][1])), n)
-        if first >= n or not r.lte_max(sl[first][1]):
-            return 0, 0
-        if z.big:
-            return first, _bisect_lte_max(sl, r, first + 1, n)
-        last = first + 1
-        while last < n and r.lte_max(sl[last][1]):
-            last += 1
-        return first, last
-    if z.big:
-        last = _bisect_lte_max(sl, r, 0, n) - 1
-    else:
-        last = next((i for i in range(n - 1, -1, -1) if r.lte_max(sl[i][1])), -1)
-    if last < 0 or not r.gte_min(sl[last][1]):
-        return 0, 0
-    if z.big:
-        lo, hi = 0, last
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if r.gte_min(sl[mid][1]):
-                hi = mid
-            else:
-                lo = mid + 1
-        return lo, last + 1
-    first = last - 1
-    while first >= 0 and r.gte_min(sl[first][1]):
-        first -= 1
-    return first + 1, last + 1
-
-
-def _bisect_lte_max(sl, r: LexRange, lo: int, hi: int) -> int:
-    """First index in [lo, hi) whose member is past ``r``'s max (a skiplist
-    search: members are taken to rise with rank)."""
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if r.lte_max(sl[mid][1]):
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-def _rank_bounds(n: int, start: int, end: int) -> tuple[int, int]:
-    """Redis's rank normalisation -> [first, last) (empty when out of range)."""
-    if start < 0:
-        start += n
-    if end < 0:
-        end += n
-    if start < 0:
-        start = 0
-    if start > end or start >= n:
-        return 0, 0
-    if end >= n:
-        end = n - 1
-    return start, end + 1
 
 
 # -- lookups and writes ------------------------------------------------------------------
@@ -430,7 +273,7 @@ def zcount(c: Client, args: list[bytes]):
     z = get_zset(c.db, args[1])
     if z is None:
         return 0
-    lo, hi = _score_bounds(z, r)
+    lo, hi = score_bounds(z, r)
     return hi - lo
 
 
@@ -441,7 +284,7 @@ def zlexcount(c: Client, args: list[bytes]):
     z = get_zset(c.db, args[1])
     if z is None:
         return 0
-    lo, hi = _lex_bounds(z, r)
+    lo, hi = lex_bounds(z, r)
     return hi - lo
 
 
@@ -483,11 +326,11 @@ def _zremrange(c: Client, args, kind: str):
     if z is None:
         return 0
     if kind == "rank":
-        lo, hi = _rank_bounds(len(z), start, end)
+        lo, hi = rank_bounds(len(z), start, end)
     elif kind == "score":
-        lo, hi = _score_bounds(z, srange)
+        lo, hi = score_bounds(z, srange)
     else:
-        lo, hi = _lex_bounds(z, lrange)
+        lo, hi = lex_bounds(z, lrange)
     deleted = hi - lo
     if deleted <= 0:
         return 0
@@ -577,12 +420,12 @@ def _zrange_generic(c: Client, args, start_idx: int, store: bytes | None, kind: 
     sl = z.sl
     if kind == "rank":
         n = len(z)
-        lo, hi = _rank_bounds(n, start, end)
+        lo, hi = rank_bounds(n, start, end)
         if rev:
             lo, hi = n - hi, n - lo
         items = sl[lo:hi]
     else:
-        lo, hi = _score_bounds(z, rng) if isinstance(rng, ScoreRange) else _lex_bounds(z, rng, rev)
+        lo, hi = score_bounds(z, rng) if isinstance(rng, ScoreRange) else lex_bounds(z, rng, rev)
         if offset < 0 or (offset > 0 and offset >= len(z)):
             items = []
         else:
