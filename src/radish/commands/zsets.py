@@ -34,8 +34,6 @@ from .registry import command
 from .results import Block
 from .types import lookup_typed
 
-
-
 # -- parsing ---------------------------------------------------------------------------
 
 
