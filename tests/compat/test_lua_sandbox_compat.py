@@ -119,6 +119,7 @@ CASES += [
     "return tostring(getmetatable(string))",
     "return tostring(getmetatable(redis))",
     "return type(getmetatable(_G))",
+    "local t = {} for k, v in pairs(getmetatable(_G)) do t[#t + 1] = k .. '=' .. type(v) end return t",
     "return tostring(rawequal(_G, _G._G))",
     "local t = {} for k in pairs(_G) do t[#t + 1] = k end table.sort(t) return t",
     "local t = {} for k in pairs(redis) do t[#t + 1] = k end table.sort(t) return t",

@@ -261,7 +261,7 @@ string_metatable.__index = string_proxy
 string_metatable.__metatable = ro({__index = string_proxy})
 
 setmetatable(G, {__index = missing_global})
-env = ro(G, ro({__index = missing_global, __newindex = readonly_error}))
+env = ro(G, ro({__index = missing_global}))  -- what getmetatable(_G) shows, as Redis's error metatable
 G._G = env
 
 local function handler(err)
