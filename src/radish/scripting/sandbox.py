@@ -89,7 +89,16 @@ end
 local backing = setmetatable({}, {__mode = 'k'})
 local proxy_meta = setmetatable({}, {__mode = 'k'})  -- what getmetatable(proxy) returns
 local function readonly_error() real_error("Attempt to modify a readonly table", 2) end
-local function missing_global(_, k)
+-- Redis's luaProtectedTableError, the __index of the globals.
+local function missing_global(...)
+  if real_select('#', ...) ~= 2 then
+    real_error("Wrong number of arguments to luaProtectedTableError", 2)
+  end
+  local _, k = ...
+  local tk = real_type(k)
+  if tk ~= 'string' and tk ~= 'number' then
+    real_error("Second argument to luaProtectedTableError must be a string or number", 2)
+  end
   real_error("Script attempted to access nonexistent global variable '" .. real_tostring(k) .. "'", 2)
 end
 local function ro(t, meta)
