@@ -78,3 +78,30 @@ def test_interpreter_globals_hold_nothing_dangerous():
     for name in (b"python", b"io", b"os", b"debug", b"package", b"require", b"loadfile",
                  b"dofile", b"print", b"getfenv", b"setfenv", b"newproxy"):
         assert g[name] is None, name
+
+
+def test_flushed_interpreters_are_freed_without_the_cycle_collector():
+    """Scripts whose library calls fail inside pcall, then SCRIPT FLUSH,
+    many times over, with the cycle collector run each time: radish once
+    crashed here (an interpreter tied into a reference cycle by a stored
+    Python exception, freed by the collector). Each flushed interpreter
+    must go by reference counting."""
+    import gc
+    import weakref
+
+    srv = InProcess()
+    bodies = [
+        "return {pcall(redis.call, 'nosuch')}",
+        "return {pcall(cjson.decode, '[')}",
+        "return {pcall(function() return redis.call.__class__ end)}",
+        "return {coroutine.resume(coroutine.create(function() struct.pack('q') end))}",
+    ]
+    gone = []
+    for _ in range(60):
+        for body in bodies:
+            assert srv.run("EVAL", body, "0").startswith(b"*2\r\n")
+        old = weakref.ref(srv.server.scripting.sandbox)
+        assert srv.run("SCRIPT", "FLUSH") == b"+OK\r\n"
+        gone.append(old() is None)  # freed at once, before any collection
+        gc.collect()
+    assert all(gone)

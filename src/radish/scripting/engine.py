@@ -114,6 +114,7 @@ class ScriptEngine:
 
     def flush(self) -> None:
         """SCRIPT FLUSH: forget every script and start a fresh interpreter."""
+        self.sandbox.close()
         self.scripts.clear()
         self.functions.clear()
         self.scripts_memory = 0

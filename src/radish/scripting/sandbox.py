@@ -28,19 +28,32 @@ Imports nothing of radish above the scripting package.
 
 from __future__ import annotations
 
+import inspect
 import math
+import traceback
+import weakref
 from typing import Callable
 
 from lupa import lua51
 
 from .values import LibError, LuaRaise, lua_tonumber, lua_type_name
 
+# A Python exception raised into Lua stays stored in the runtime (lupa
+# keeps it to re-raise on the Python side) until a Lua call from Python
+# fails with it; when the script caught it, nothing does. The stored
+# traceback would tie the runtime into a reference cycle, which the cycle
+# collector must never be left to break (lupa's objects do not survive
+# that). So every raise is noted here, and Sandbox.run clears it.
+_RAISED = [False]
+
 
 def _refuse_get(obj, name):
+    _RAISED[0] = True
     raise AttributeError("attribute access is not allowed")
 
 
 def _refuse_set(obj, name, value):
+    _RAISED[0] = True
     raise AttributeError("attribute access is not allowed")
 
 
@@ -362,7 +375,11 @@ local helpers = {
   dump = string.dump,
 }
 
-return compile, run, err_info, make_table, null, is_null, where, helpers
+local function rethrow(e) real_error(e, 0) end
+local collect = collectgarbage
+local function full_collect() collect('collect') end
+
+return compile, run, err_info, make_table, null, is_null, where, helpers, rethrow, full_collect
 """
 
 
@@ -403,6 +420,21 @@ def _unwrap(e):
     return b"ERR internal error in script library"
 
 
+def _weak(fn: Callable) -> Callable:
+    """``fn`` without a strong reference to the object of a bound method."""
+    if not inspect.ismethod(fn):
+        return fn
+    ref = weakref.WeakMethod(fn)
+
+    def call(*args):
+        method = ref()
+        if method is None:  # pragma: no cover - the engine is gone
+            raise LuaRaise(b"ERR the script engine was reset")
+        return method(*args)
+
+    return call
+
+
 def expose(fn: Callable, where: Callable) -> Callable:
     """``fn`` as Lua may call it: its LibError becomes the error luaL_error /
     luaL_argerror would raise (``where``: the caller's position and the
@@ -412,26 +444,33 @@ def expose(fn: Callable, where: Callable) -> Callable:
     def exposed(*args):
         try:
             r = fn(*args)
-        except LuaRaise:
-            raise
+        except LuaRaise as e:
+            failure = e.value
         except LibError as e:
             prefix, name = where()
             msg = e.msg
             if e.arg is not None:
                 msg = b"bad argument #%d to '%s' (%s)" % (e.arg, name, msg)
-            raise LuaRaise(prefix + msg) from None
+            failure = prefix + msg
         except RecursionError:
-            raise LuaRaise(b"ERR reached lua stack limit") from None
+            failure = b"ERR reached lua stack limit"
         except Exception as e:  # a bug in radish: the script gets a Lua error, never the object
-            raise LuaRaise(b"ERR internal error in script library: %s" % type(e).__name__.encode()) from None
-        if type(r) in _PLAIN:
-            return r
-        if type(r) is tuple:
-            if all(_is_lua_value(v) for v in r):
+            failure = b"ERR internal error in script library: %s" % type(e).__name__.encode()
+        else:
+            if type(r) in _PLAIN:
                 return r
-        elif lua51.lua_type(r) is not None:
-            return r
-        raise LuaRaise(_NOT_LUA)
+            if type(r) is tuple:
+                if all(_is_lua_value(v) for v in r):
+                    return r
+            elif lua51.lua_type(r) is not None:
+                return r
+            failure = _NOT_LUA
+        # Raised here, outside the handlers, with nothing else in this frame:
+        # the exception carries the error value, no chained exception and
+        # no frame holding the script's values or the engine.
+        _RAISED[0] = True
+        args = r = None  # noqa: F841
+        raise LuaRaise(failure)
 
     return exposed
 
@@ -456,20 +495,26 @@ class Sandbox:
         )
         self.lua = lua
         self.type = lua51.lua_type
+        # What Lua holds of Python never holds the sandbox or the engine
+        # strongly: no reference cycle runs through the interpreter, so an
+        # interpreter is freed (SCRIPT FLUSH) by reference counting, in
+        # order, and never by the cycle collector (which lupa's objects
+        # do not survive).
+        me = weakref.proxy(self)
 
         def ex(fn: Callable) -> Callable:
-            return expose(fn, lambda: self._where())
+            return expose(_weak(fn), lambda: me._where())
 
         def unpacker(limit_arg: int, offset_arg: int, with_offset: bool) -> Callable:
-            return ex(lambda *a: lua_cmsgpack.unpack(self, a, limit_arg, offset_arg, with_offset))
+            return ex(lambda *a: lua_cmsgpack.unpack(me, a, limit_arg, offset_arg, with_offset))
 
         libs = {
             "cjson": {
-                b"encode": ex(lambda *a: lua_cjson.encode(self, a)),
-                b"decode": ex(lambda *a: lua_cjson.decode(self, a)),
+                b"encode": ex(lambda *a: lua_cjson.encode(me, a)),
+                b"decode": ex(lambda *a: lua_cjson.decode(me, a)),
             },
             "cmsgpack": {
-                b"pack": ex(lambda *a: lua_cmsgpack.pack(self, a)),
+                b"pack": ex(lambda *a: lua_cmsgpack.pack(me, a)),
                 b"unpack": unpacker(0, 0, False),
                 b"unpack_one": unpacker(1, 1, True),
                 b"unpack_limit": unpacker(1, 2, True),
@@ -481,7 +526,7 @@ class Sandbox:
             },
             "bit": {name: ex(fn) for name, fn in lua_bit.functions().items()},
         }
-        self._rand, self._srand = api.pop("rand"), api.pop("srand")
+        self._rand, self._srand = _weak(api.pop("rand")), _weak(api.pop("srand"))
         builtins = {
             "pairs": self._pairs,
             "setmetatable": self._setmetatable, "dump": self._dump, "random": self._random,
@@ -493,7 +538,7 @@ class Sandbox:
         boot = lua.execute("return function(...)\n" + _BOOT + "\nend")
         major, minor, patch = (int(x) for x in version.split("."))
         (self._compile, self._run, self.err_info, self._make_table, self.null, self._is_null,
-         self._where, helpers) = boot(
+         self._where, helpers, self._rethrow, self._collect) = boot(
             api_table, libs_table, py_table, version.encode(), (major << 16) | (minor << 8) | patch, _unwrap
         )
         self._backing = helpers[b"backing"]
@@ -588,4 +633,30 @@ class Sandbox:
     def run(self, f, keys: list[bytes], argv: list[bytes]):
         """Run ``f`` with KEYS and ARGV set: (True, value) or (False, error)."""
         lua = self.lua
-        return self._run(f, lua.table(*keys), lua.table(*argv))
+        try:
+            return self._run(f, lua.table(*keys), lua.table(*argv))
+        finally:
+            if _RAISED[0]:
+                self.clear_raised()
+
+    def close(self) -> None:
+        """Before the interpreter is dropped (SCRIPT FLUSH): release what
+        Lua still holds of Python (error values not yet collected), so the
+        interpreter is freed at once by reference counting."""
+        self.clear_raised()
+        self._collect()
+
+    def clear_raised(self) -> None:
+        """Drop the Python exception lupa keeps stored after one was raised
+        into Lua (see _RAISED): a failing call re-raises, and so clears, it."""
+        _RAISED[0] = False
+        try:
+            self._rethrow(LuaRaise(b""))
+        except BaseException as e:  # noqa: BLE001 - the stored exception, or the probe's LuaError
+            # Its frames hold Lua values (the runtime) and the engine: let
+            # them go now, not when Lua collects the error value.
+            exc: BaseException | None = e
+            while exc is not None:
+                traceback.clear_frames(exc.__traceback__)
+                exc.__traceback__ = None
+                exc = exc.__context__
