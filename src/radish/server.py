@@ -288,6 +288,12 @@ class Server:
         def on_eviction(_value) -> None:
             self.keyspace.configure_eviction(cfg.maxmemory_policy, cfg.lfu_log_factor, cfg.lfu_decay_time)
 
+        def on_output_limits(_value) -> None:
+            hard, soft, _secs = cfg.client_output_buffer_limit["normal"]
+            self.normal_output_unlimited = not hard and not soft
+
+        on_output_limits(None)
+
         for name, fn in (
             ("maxmemory-policy", on_eviction),
             ("lfu-log-factor", on_eviction),
@@ -298,6 +304,7 @@ class Server:
             ("hz", on_hz),
             ("repl-backlog-size", on_backlog),
             ("requirepass", on_requirepass),
+            ("client-output-buffer-limit", on_output_limits),
         ):
             try:
                 cfg.on_change(name, fn)

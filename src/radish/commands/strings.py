@@ -347,6 +347,8 @@ def _incr(c: Client, key: bytes, delta: int):
             db.lru[key] = ks.now_ms  # lookup_write's access stamp
     if v is None:
         cur = 0
+    elif type(v) is bytes and len(v) < 19 and v.isdigit() and (v[0] != 48 or len(v) == 1):
+        cur = int(v)  # string2ll's commonest case, without the call (INCR's hot path)
     else:
         t = type(v)
         if t is not bytes and t is not bytearray:

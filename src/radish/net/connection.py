@@ -185,7 +185,12 @@ class ClientConnection(asyncio.Protocol):
             out: list[bytes] = []
             self.processing = True
             self.batch_out = out
-            budget = self.output_budget()
+            if server.normal_output_unlimited and not c.flags & FLAG_REPLICA and not (
+                c.subscriptions or c.psubscriptions or c.ssubscriptions
+            ):
+                budget = -1  # output_budget's common case, without the call
+            else:
+                budget = self.output_budget()
             try:
                 i = run_batch(c, cmds, out) if budget < 0 else self._run_batch_limited(cmds, out, budget)
             finally:
@@ -411,6 +416,9 @@ class ClientConnection(asyncio.Protocol):
         """How many more reply bytes may be made (on top of ``pending``
         not yet queued) before the limits must be checked; -1 when this
         client's class has none."""
+        c = self.client
+        if self.server.normal_output_unlimited and not c.flags & FLAG_REPLICA and not c.subscribed():
+            return -1  # a normal client, and the normal class has no limits (the default)
         hard, soft, _secs = self.output_limits()
         if soft and self.client.obuf_soft_since is None:
             limit = min(soft, hard) if hard else soft
