@@ -42,6 +42,17 @@ def _cmds(*lines: str) -> list[list[bytes]]:
     return [line.encode().split() for line in lines]
 
 
+def _same_replies(argv: tuple[str, ...], cases: list[list[bytes]]) -> None:
+    """A radish and a redis-server started with ``argv`` answer ``cases``
+    byte for byte alike."""
+    ours, theirs = start_pair(*argv)
+    try:
+        assert _replies(ours.port, cases) == _replies(theirs.port, cases)
+    finally:
+        ours.stop()
+        theirs.stop()
+
+
 def _startup(argv: list[str], cwd: str, ours: bool) -> tuple[int, str]:
     """(exit code, output without log prefixes) of a server that must stop."""
     if ours:
@@ -175,13 +186,8 @@ def test_command_count_drops_with_disabled_commands(renamed, radish_server, redi
 def test_renamed_ping_allowed_in_subscribed_mode() -> None:
     """The commands allowed in RESP2 subscribed mode are recognised under
     their new names (Redis compares the command, not its spelling)."""
-    ours, theirs = start_pair("--rename-command", "ping", "myping", "--rename-command", "subscribe", "sub")
-    try:
-        cases = _cmds("sub ch", "myping", "ping", "get x", "sub ch2")
-        assert _replies(ours.port, cases) == _replies(theirs.port, cases)
-    finally:
-        ours.stop()
-        theirs.stop()
+    argv = ("--rename-command", "ping", "myping", "--rename-command", "subscribe", "sub")
+    _same_replies(argv, _cmds("sub ch", "myping", "ping", "get x", "sub ch2"))
 
 
 @pytest.mark.parametrize(
@@ -301,16 +307,11 @@ def test_loadmodule_stops_startup(tmp_path, argv: list[str]) -> None:
 def test_protected_commands_refused_before_auth_and_queueing() -> None:
     """DEBUG and MODULE LOAD are refused by enable-*-command before
     authentication and before MULTI queues them, as Redis's processCommand."""
-    ours, theirs = start_pair("--requirepass", "pw", "--enable-debug-command", "no")
-    try:
-        cases = _cmds(
-            "debug sleep 0", "module unload x", "module list", "auth pw", "multi",
-            "debug sleep 0", "module load /x", "ping", "exec", "debug", "debug help extra",
-        )  # fmt: skip
-        assert _replies(ours.port, cases) == _replies(theirs.port, cases)
-    finally:
-        ours.stop()
-        theirs.stop()
+    cases = _cmds(
+        "debug sleep 0", "module unload x", "module list", "auth pw", "multi",
+        "debug sleep 0", "module load /x", "ping", "exec", "debug", "debug help extra",
+    )  # fmt: skip
+    _same_replies(("--requirepass", "pw", "--enable-debug-command", "no"), cases)
 
 
 # -- user and aclfile (ACL users are not built yet) ----------------------------------------
@@ -332,13 +333,7 @@ def test_acl_directives_stop_startup(tmp_path, argv: list[str]) -> None:
 
 
 def test_default_user_directive_starts_as_redis(tmp_path) -> None:
-    ours, theirs = start_pair("--user", "default", "on", "nopass", "~*", "&*", "+@all")
-    try:
-        cases = _cmds("ping", "set k v", "get k")
-        assert _replies(ours.port, cases) == _replies(theirs.port, cases)
-    finally:
-        ours.stop()
-        theirs.stop()
+    _same_replies(("--user", "default", "on", "nopass", "~*", "&*", "+@all"), _cmds("ping", "set k v", "get k"))
 
 
 # -- parameters accepted but not enforced ----------------------------------------------------

@@ -105,14 +105,7 @@ def lex_bounds(z: ZSetValue, r: LexRange, rev: bool = False) -> tuple[int, int]:
         return 0, 0
     if not rev:
         if z.big:
-            lo, hi = 0, n
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if r.gte_min(sl[mid][1]):
-                    hi = mid
-                else:
-                    lo = mid + 1
-            first = lo
+            first = _bisect_gte_min(sl, r, 0, n)
         else:
             first = next((i for i in range(n) if r.gte_min(sl[i][1])), n)
         if first >= n or not r.lte_max(sl[first][1]):
@@ -130,18 +123,23 @@ def lex_bounds(z: ZSetValue, r: LexRange, rev: bool = False) -> tuple[int, int]:
     if last < 0 or not r.gte_min(sl[last][1]):
         return 0, 0
     if z.big:
-        lo, hi = 0, last
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if r.gte_min(sl[mid][1]):
-                hi = mid
-            else:
-                lo = mid + 1
-        return lo, last + 1
+        return _bisect_gte_min(sl, r, 0, last), last + 1
     first = last - 1
     while first >= 0 and r.gte_min(sl[first][1]):
         first -= 1
     return first + 1, last + 1
+
+
+def _bisect_gte_min(sl, r: LexRange, lo: int, hi: int) -> int:
+    """First index in [lo, hi) whose member is at or past ``r``'s min (a
+    skiplist search: members are taken to rise with rank)."""
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if r.gte_min(sl[mid][1]):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 def _bisect_lte_max(sl, r: LexRange, lo: int, hi: int) -> int:
