@@ -261,7 +261,6 @@ class Services(Protocol):
     pid: int
     executable: str
     pause_mode: str | None
-    normal_output_unlimited: bool  # client-output-buffer-limit normal is 0 0 0
     key_change_hooks: list
     flush_hooks: list
     swapdb_hooks: list

@@ -196,7 +196,7 @@ class Server:
         if c.flags & FLAG_MASTER:
             return None
         persistence = self.persistence
-        if persistence is not None and not persistence.last_bgsave_ok and (spec.is_write or spec.name == "ping"):
+        if not persistence.last_bgsave_ok and (spec.is_write or spec.name == "ping"):
             err = persistence.write_error(c)
             if err:
                 return err
@@ -360,8 +360,7 @@ class Server:
             self.unpause_clients()
         if self.cron_loops % max(1, self.hz) == 0:
             self._client_timeouts()
-        if self.replication is not None:
-            self.replication.cron()
+        self.replication.cron()
         for hook in self.cron_hooks:
             hook()
 
@@ -560,15 +559,9 @@ class Server:
         """Redis's prepareForShutdown: returns an error text to refuse, or
         None once the server may exit."""
         self.log.warning("User requested shutdown...")
-        if self.aof is not None:
-            err = self.aof.on_shutdown(force)
-            if err:
-                return err
-        persistence = self.persistence
-        if persistence is not None:
-            err = persistence.on_shutdown(save, force)
-            if err:
-                return err
+        err = self.aof.on_shutdown(force) or self.persistence.on_shutdown(save, force)
+        if err:
+            return err
         self.log.warning("Redis is now ready to exit, bye bye...")
         return None
 

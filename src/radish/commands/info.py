@@ -121,26 +121,7 @@ def section_memory(s) -> list[str]:
 
 
 def section_persistence(s) -> list[str]:
-    p = s.persistence
-    if p is not None:
-        return p.info_lines()
-    return [
-        "loading:%d" % int(s.loading),
-        "async_loading:0",
-        "rdb_changes_since_last_save:%d" % s.rdb_changes_since_last_save,
-        "rdb_bgsave_in_progress:0",
-        "rdb_last_save_time:%d" % s.lastsave,
-        "rdb_last_bgsave_status:ok",
-        "rdb_last_bgsave_time_sec:-1",
-        "rdb_current_bgsave_time_sec:-1",
-        "aof_enabled:%d" % int(bool(s.config.appendonly)),
-        "aof_rewrite_in_progress:0",
-        "aof_rewrite_scheduled:0",
-        "aof_last_rewrite_time_sec:-1",
-        "aof_current_rewrite_time_sec:-1",
-        "aof_last_bgrewrite_status:ok",
-        "aof_last_write_status:ok",
-    ]
+    return s.persistence.info_lines()
 
 
 def section_stats(s) -> list[str]:
@@ -201,24 +182,7 @@ def section_stats(s) -> list[str]:
 
 
 def section_replication(s) -> list[str]:
-    repl = s.replication
-    if repl is not None:
-        return repl.info_lines()
-    p = s.propagation
-    b = p.backlog
-    return [
-        "role:master",
-        "connected_slaves:0",
-        "master_failover_state:no-failover",
-        "master_replid:%s" % s.replid,
-        "master_replid2:%s" % s.replid2,
-        "master_repl_offset:%d" % p.master_repl_offset,
-        "second_repl_offset:%d" % s.second_repl_offset,
-        "repl_backlog_active:%d" % int(b.active),
-        "repl_backlog_size:%d" % b.size,
-        "repl_backlog_first_byte_offset:%d" % (b.first_offset if b.active else 0),
-        "repl_backlog_histlen:%d" % b.histlen,
-    ]
+    return s.replication.info_lines()
 
 
 def section_cpu(s) -> list[str]:

@@ -346,9 +346,7 @@ def flushall(c: Client, args: list[bytes]):
     _flush_mode(args)
     c.server.keyspace.flushall()
     c.server.dirty += 1
-    persistence = c.server.persistence
-    if persistence is not None:
-        persistence.on_flushall()
+    c.server.persistence.on_flushall()
     c.server.on_flush(-1)
     return OK
 

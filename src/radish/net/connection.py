@@ -416,9 +416,6 @@ class ClientConnection(asyncio.Protocol):
         """How many more reply bytes may be made (on top of ``pending``
         not yet queued) before the limits must be checked; -1 when this
         client's class has none."""
-        c = self.client
-        if self.server.normal_output_unlimited and not c.flags & FLAG_REPLICA and not c.subscribed():
-            return -1  # a normal client, and the normal class has no limits (the default)
         hard, soft, _secs = self.output_limits()
         if soft and self.client.obuf_soft_since is None:
             limit = min(soft, hard) if hard else soft

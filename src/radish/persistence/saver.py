@@ -99,12 +99,10 @@ class Persistence:
         return self.child_pid != 0
 
     def _aof_child(self) -> bool:
-        aof = self.server.aof
-        return aof is not None and aof.child_active()
+        return self.server.aof.child_active()
 
     def _is_replica(self) -> bool:
-        repl = self.server.replication
-        return repl is not None and repl.is_replica()
+        return self.server.replication.is_replica()
 
     def write_error(self, c=None) -> str | None:
         """MISCONF when the last background save failed, save points are
@@ -467,7 +465,6 @@ class Persistence:
 
     def info_lines(self) -> list[str]:
         server = self.server
-        cfg = server.config
         now = time.time()
         in_progress = bool(self.child_pid)
         lines = [
@@ -491,24 +488,9 @@ class Persistence:
             "rdb_last_load_keys_loaded:%d" % self.keys_loaded,
         ]
         aof = server.aof
-        if aof is not None:
-            lines += aof.info_lines()
-        else:
-            lines += [
-                "aof_enabled:%d" % int(bool(cfg.appendonly)),
-                "aof_rewrite_in_progress:0",
-                "aof_rewrite_scheduled:0",
-                "aof_last_rewrite_time_sec:-1",
-                "aof_current_rewrite_time_sec:-1",
-                "aof_last_bgrewrite_status:ok",
-                "aof_rewrites:0",
-                "aof_rewrites_consecutive_failures:0",
-                "aof_last_write_status:ok",
-                "aof_last_cow_size:0",
-            ]
+        lines += aof.info_lines()
         lines += ["module_fork_in_progress:0", "module_fork_last_cow_size:0"]
-        if aof is not None:
-            lines += aof.info_tail()
+        lines += aof.info_tail()
         if server.loading:
             total = self.loading_total_bytes
             done = self.loading_loaded_bytes

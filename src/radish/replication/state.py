@@ -169,7 +169,7 @@ class ReplicationState:
         server = self.server
         replid, offset = info
         aof = server.aof
-        if aof is not None and aof.enabled():
+        if aof.enabled():
             # The AOF restarts from the new dataset (Redis's stopAppendOnly
             # before the load, restartAOFAfterSYNC after it).
             aof.stop()
@@ -182,7 +182,7 @@ class ReplicationState:
         except Exception as e:  # a bad snapshot: drop the link and retry
             server.log.warning("Failed trying to load the MASTER synchronization DB from socket: %s" % e)
             link.close()
-            if aof is not None and server.config.appendonly:
+            if server.config.appendonly:
                 aof.start()
             return
         prop = server.propagation
@@ -201,7 +201,7 @@ class ReplicationState:
         self.master_client.select(0)
         self.primary.disconnect_all()
         server.log.notice("MASTER <-> REPLICA sync: Finished with success")
-        if aof is not None and server.config.appendonly:
+        if server.config.appendonly:
             aof.start()
         self._online()
 

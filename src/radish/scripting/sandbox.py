@@ -549,7 +549,7 @@ class Sandbox:
 
     # -- Lua's base functions that see through read-only tables ------------------
 
-    def _table_arg(self, args: tuple, fname: bytes):
+    def _table_arg(self, args: tuple):
         t = args[0] if args else None
         if self.type(t) != "table":
             raise LibError(b"table expected, got %s" % (b"no value" if not args else lua_type_name(t)), 1)
@@ -557,7 +557,7 @@ class Sandbox:
 
     def _pairs(self, *args):
         """pairs(t): read-only proxies iterate their real table."""
-        t = self._table_arg(args, b"pairs")
+        t = self._table_arg(args)
         return (self._real_next, self._backing(t) or t, None)
 
     def _setmetatable(self, *args):
