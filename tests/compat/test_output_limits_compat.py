@@ -9,6 +9,7 @@ import socket
 import time
 
 import pytest
+from tests.support.scripts import read_full_sync
 from tests.support.servers import start_radish, start_redis
 
 MB = 1 << 20
@@ -132,23 +133,6 @@ def test_normal_client_within_the_limits_gets_every_reply(start):
         s.stop()
 
 
-def read_full_sync(sock: socket.socket) -> None:
-    """Read a disk-based full sync: +FULLRESYNC, then $<len> and the RDB."""
-    buf = b""
-    sock.settimeout(15)
-    while True:
-        buf = buf.lstrip(b"\n")
-        if buf.startswith(b"+FULLRESYNC") and b"\r\n$" in buf:
-            head, _, rest = buf.partition(b"\r\n$")
-            if b"\r\n" in rest:
-                size, _, payload = rest.partition(b"\r\n")
-                if len(payload) >= int(size):
-                    return
-        chunk = sock.recv(65536)
-        assert chunk
-        buf += chunk
-
-
 @pytest.mark.parametrize("start", [start_radish, start_redis], ids=["radish", "redis"])
 def test_replica_that_stops_reading_is_dropped(start):
     # A replica's hard limit is at least repl-backlog-size (1 MB here).
@@ -157,6 +141,7 @@ def test_replica_that_stops_reading_is_dropped(start):
         r = s.client()
         fake = slow_reader(s.port)
         fake.sendall(b"PSYNC ? -1\r\n")
+        fake.settimeout(15)
         read_full_sync(fake)
         fake.sendall(b"REPLCONF ACK 0\r\n")
         assert wait_for(lambda: r.info("replication").get("slave0", {}).get("state") == "online")

@@ -146,6 +146,27 @@ def dirty_count_diffs(ours, theirs, script: str, same_reply=lambda args: True) -
     return diffs
 
 
+def read_full_sync(sock: socket.socket) -> bytes:
+    """Read a disk-based full sync from the primary, as a replica does:
+    +FULLRESYNC, the newlines it sends as keepalives while it forks, then
+    $<len> and the RDB. Returns whatever followed the RDB in the reads."""
+    buf = b""
+    while True:
+        line_end = buf.find(b"\r\n")
+        if buf.startswith(b"+FULLRESYNC") and line_end >= 0:
+            start = line_end + 2
+            while buf[start : start + 1] == b"\n":
+                start += 1
+            end = buf.find(b"\r\n", start)
+            if buf[start : start + 1] == b"$" and end > 0:
+                size = int(buf[start + 1 : end])
+                if len(buf) >= end + 2 + size:
+                    return buf[end + 2 + size :]
+        chunk = sock.recv(65536)
+        assert chunk, "the primary closed the link during the full sync"
+        buf += chunk
+
+
 def replication_stream(port: int, script: str, blocked: list[list[bytes]]) -> list[list[bytes]]:
     """Attach as a replica (PSYNC ? -1), run ``script`` on another
     connection (and ``blocked`` commands on a third, each woken by the
@@ -156,17 +177,7 @@ def replication_stream(port: int, script: str, blocked: list[list[bytes]]) -> li
     sock = socket.create_connection(("127.0.0.1", port))
     sock.settimeout(10)
     sock.sendall(b"*3\r\n$5\r\nPSYNC\r\n$1\r\n?\r\n$2\r\n-1\r\n")
-    buf = b""
-    while True:  # +FULLRESYNC line, then $<len> and the RDB
-        buf += sock.recv(65536)
-        if buf.startswith(b"+FULLRESYNC") and b"\r\n$" in buf:
-            start = buf.index(b"\r\n$") + 3
-            end = buf.find(b"\r\n", start)
-            if end > 0:
-                size = int(buf[start:end])
-                if len(buf) >= end + 2 + size:
-                    buf = buf[end + 2 + size :]
-                    break
+    buf = read_full_sync(sock)
     waiter = Raw(port)
     for cmd in blocked:
         waiter.send(cmd)
