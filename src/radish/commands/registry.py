@@ -44,6 +44,25 @@ ACL_ORDER = (
 )
 
 
+# Key-spec flags, Redis's CMD_KEY_* (server.h): how a command uses one key.
+# ACL key permissions read them: ACCESS needs %R, INSERT/DELETE/UPDATE need %W.
+KEY_RO = 1 << 0
+KEY_RW = 1 << 1
+KEY_OW = 1 << 2
+KEY_RM = 1 << 3
+KEY_ACCESS = 1 << 4
+KEY_UPDATE = 1 << 5
+KEY_INSERT = 1 << 6
+KEY_DELETE = 1 << 7
+KEY_NOT_KEY = 1 << 8
+KEY_INCOMPLETE = 1 << 9
+KEY_VARIABLE_FLAGS = 1 << 10
+# Until a command declares its key specs: what its flags imply, erring on
+# the side of more access (a write command reads and updates its keys).
+_DEFAULT_WRITE_KEY = KEY_RW | KEY_ACCESS | KEY_UPDATE
+_DEFAULT_READ_KEY = KEY_RO | KEY_ACCESS
+
+
 def implied_categories(flags, explicit) -> set[str]:
     """ACL categories Redis adds from a command's flags
     (setImplicitACLCategories): write, read (unless @scripting), admin +
@@ -161,6 +180,13 @@ class CommandSpec:
             last = len(args) + last
         step = self.key_step or 1
         return list(range(self.first_key, min(last, len(args) - 1) + 1, step))
+
+    def key_refs(self, args: list[bytes]) -> list[tuple[int, int]]:
+        """``(index into args, KEY_* flags)`` for each key ``args`` names,
+        as Redis's getKeysFromCommandWithSpecs: what ACL key permissions
+        and COMMAND GETKEYSANDFLAGS read."""
+        flags = _DEFAULT_WRITE_KEY if self.is_write else _DEFAULT_READ_KEY
+        return [(i, flags) for i in self.key_positions(args)]
 
 
 # The live command table, as Redis's server.commands: lower-case name ->
