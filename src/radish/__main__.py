@@ -34,13 +34,14 @@ def main(argv: list[str] | None = None) -> int:
         print(_usage(), end="")
         return 0
     from .commands import load_all
+    from .commands.acl import check_user_line
     from .commands.registry import rename_command, reset_command_table
     from .config import ConfigError, load_server_config
 
     load_all()  # rename-command lines are checked against the command table
     reset_command_table()
     try:
-        config = load_server_config(argv, rename_command=rename_command)
+        config = load_server_config(argv, rename_command=rename_command, check_user=check_user_line)
     except ConfigError as e:
         msg = str(e)
         # Redis prints a blank line before its FATAL CONFIG FILE ERROR block.
@@ -80,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     for warning in config.unenforced_warnings():
         log.warning(warning)
+    acl_error = server.load_acl()
+    if acl_error is not None:
+        log.warning(acl_error)
+        return 1
 
     async def run() -> int:
         install_signal_handlers(server)

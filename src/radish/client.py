@@ -101,8 +101,10 @@ class Client:
         self.name: bytes | None = None
         self.lib_name = b""
         self.lib_ver = b""
-        self.user = "default"
-        self.authenticated = not server.config.requirepass
+        # The ACL user (commands.acl_users.User); None for the primary's
+        # link and the AOF loader, which may run anything (Redis: NULL).
+        self.user: Any = server.acl.default
+        self.authenticated = server.acl.default_open()
         self.flags = 0
         self.is_aof_loader = False  # the AOF loading client (Redis's CLIENT_ID_AOF)
         self.reply_mode = 0  # 0 on, 1 off, 2 skip next
@@ -238,6 +240,7 @@ class Services(Protocol):
     """What a command handler may reach through ``c.server``."""
 
     config: Config
+    acl: Any  # commands.acl_users.AclUsers
     keyspace: Keyspace
     log: Logger
     stats: Stats

@@ -19,6 +19,9 @@ from types import ModuleType
 
 from . import NO_EXTENSIONS, errors
 from .client import is_local_client
+from .commands.acl import check_command as acl_check
+from .commands.acl import noperm_message
+from .commands.acl_users import CTX_MULTI, CTX_TOPLEVEL
 from .commands.registry import COMMANDS, CommandSpec, on_table_change
 from .commands.results import NO_REPLY, Block
 from .db.keyspace import wall_clock_ms
@@ -95,6 +98,15 @@ def lookup_command(args: list[bytes]) -> CommandSpec | str:
     return spec
 
 
+def find_command(args: list[bytes]) -> CommandSpec | None:
+    """Redis's lookupCommand: the spec ``args`` names (the subcommand for
+    a container given one), arity not checked; None if unknown."""
+    spec = COMMANDS.get(args[0].lower())
+    if spec is None or len(args) == 1 or not spec.subcommands:
+        return spec
+    return spec.subcommands.get(args[1].lower())
+
+
 def process_command(c, args: list[bytes]) -> bytes | None:
     """Run one command from client ``c``; return the encoded reply (None
     when nothing is to be sent now)."""
@@ -131,11 +143,19 @@ def process_command(c, args: list[bytes]) -> bytes | None:
             c.multi_error = True
         return _reject(c, errors.NOAUTH)
     c.last_cmd = spec.name
+    if spec.no_multi and c.multi_queue is not None:
+        c.multi_error = True
+        return _reject(c, errors.NOT_IN_MULTI)
+    user = c.user
+    if user is not None and not user.unrestricted:
+        denied = acl_check(c, spec, args, CTX_TOPLEVEL if c.multi_queue is None else CTX_MULTI)
+        if denied:
+            spec.rejected_calls += 1
+            if c.multi_queue is not None:
+                c.multi_error = True
+            return _reject(c, noperm_message(denied, spec))
     # Transactions: queue everything but the commands that act on them.
     if c.multi_queue is not None and spec.name not in _MULTI_IMMEDIATE:
-        if spec.no_multi:
-            c.multi_error = True
-            return _reject(c, errors.NOT_IN_MULTI)
         err = server.precheck_write(c, spec) if spec.write_checked else None
         if err:
             c.multi_error = True
@@ -268,7 +288,7 @@ def direct_ok(c, server) -> bool:
     the batch loops' own short call(). A feature that adds a check to
     process_command, or a step to call() the loops do not take, must make
     this false while it is active. Today: no MULTI,
-    authenticated, no CLIENT REPLY mode, no RESP2 pub/sub context, the
+    authenticated as a user ACL does not restrict, no CLIENT REPLY mode, no RESP2 pub/sub context, the
     server not loading, writes not refused (MISCONF, READONLY), and the
     keyspace on the real clock (not applying a primary's stream, no test
     clock)."""
@@ -278,6 +298,7 @@ def direct_ok(c, server) -> bool:
         and not ks.applying_primary
         and c.multi_queue is None
         and c.authenticated
+        and (c.user is None or c.user.unrestricted)
         and not c.reply_mode
         and not c.subscribed()
         and not server.loading

@@ -226,3 +226,38 @@ GEO_RADIUS_NOT_NUMERIC = "ERR need numeric radius"
 GEO_WIDTH_NOT_NUMERIC = "ERR need numeric width"
 MISCONF_AOF = "MISCONF Errors writing to the AOF file: %s"
 MISCONF_RDB = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
+
+# -- ACL ------------------------------------------------------------------------------
+NOPERM_COMMAND = "NOPERM this user has no permissions to run the '%s' command"
+NOPERM_KEY = "NOPERM this user has no permissions to access one of the keys used as arguments"
+NOPERM_CHANNEL = "NOPERM this user has no permissions to access one of the channels used as arguments"
+NOPERM_EXEC = (
+    "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. "
+    "This command is no longer allowed for the following reason: %s"
+)
+# multi.c's reasons, by ACL result (1 command, 2 key, 4 channel).
+NOPERM_EXEC_REASONS = {
+    1: "no permission to execute the command or subcommand",
+    2: "no permission to touch the specified keys",
+    4: "no permission to access one of the channels used as arguments",
+}
+SCRIPT_NOPERM = "ERR The user executing the script %s"
+# getAclErrorMessage, by ACL result.
+ACL_ERROR_MESSAGES = {
+    1: "can't run this command or subcommand",
+    2: "can't access at least one of the keys mentioned in the command arguments",
+    4: "can't publish to the channel mentioned in the command",
+}
+ACL_DEFAULT_UNDELETABLE = "ERR The 'default' user cannot be removed"
+ACL_USERNAME_SPACES = "ERR Usernames can't contain spaces or null characters"
+ACL_NO_FILE = (
+    "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the "
+    "ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) "
+    "in order to store users in the Redis configuration."
+)
+ACL_SAVE_FAILED = "ERR There was an error trying to save the ACLs. Please check the server logs for more information"
+ACL_UNKNOWN_CATEGORY = "ERR Unknown category '%s'"
+ACL_GENPASS_BITS = "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096"
+ACL_DRYRUN_NO_USER = "ERR User '%s' not found"
+ACL_DRYRUN_NO_COMMAND = "ERR Command '%s' not found"
+ACL_DRYRUN_ARITY = "ERR wrong number of arguments for '%s' command"

@@ -24,6 +24,8 @@ from . import errors as E
 from .blocking import BlockingRegistry
 from .client import FLAG_MASTER, FLAG_REPLICA, Client
 from .commands import load_all
+from .commands.acl import refresh_default_auth
+from .commands.acl_users import AclUsers
 from .commands.registry import RenameError, apply_renames
 from .commands.transactions import WatchRegistry
 from .config import Config, ConfigError
@@ -51,6 +53,11 @@ class Server:
             raise ConfigError(str(e)) from None
         self.config = config
         self.log = logger or Logger(config)
+        # ACL users (the default one's password is requirepass); the
+        # config's user lines and aclfile are applied by load_acl().
+        self.acl = AclUsers(lambda: config.acl_pubsub_default == 1)
+        if config.requirepass:
+            self.acl.set_default_password(config.requirepass.encode("utf-8", "surrogateescape"))
         self.keyspace = Keyspace(config.databases)
         self.keyspace.configure_eviction(config.maxmemory_policy, config.lfu_log_factor, config.lfu_decay_time)
         self.keyspace.on_expired = self._propagate_expire
@@ -157,6 +164,13 @@ class Server:
         if self.pending_writes:
             self.flush_writes()  # the loop is not running: reply now
 
+    def load_acl(self) -> str | None:
+        """The config's ``user`` lines and the ACL file, as Redis loads them
+        at start-up; the message that must stop start-up, or None."""
+        from .commands.acl import load_users_at_startup
+
+        return load_users_at_startup(self)
+
     def call(self, c: Client, spec, args: list[bytes]):
         """Run a command through the one execution core (dispatch.call):
         EXEC's queued commands, a script's redis.call."""
@@ -177,6 +191,7 @@ class Server:
         c = self.new_client()
         self.clients.pop(c.id, None)
         c.authenticated = True
+        c.user = None  # runs anything (a script sets its caller's user)
         return c
 
     def kill_client(self, c: Client) -> None:
@@ -265,12 +280,8 @@ class Server:
             self.propagation.backlog.resize(int(value))
 
         def on_requirepass(value) -> None:
-            if not value:
-                for cl in self.clients.values():
-                    cl.authenticated = True
-                    conn = cl.connection
-                    if conn is not None:
-                        conn.parser.auth_required = False
+            self.acl.set_default_password(value.encode("utf-8", "surrogateescape") if value else None)
+            refresh_default_auth(self)
 
         def on_port(value) -> None:
             if self.loop is not None and not self.rebind(list(cfg.bind), int(value)):

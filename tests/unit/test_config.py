@@ -992,49 +992,40 @@ def test_rewrite_creates_missing_file(tmp_path) -> None:
     )
 
 
-# -- ACL directives until ACL users exist ---------------------------------------------
+# -- ACL directives ---------------------------------------------------------------------
 
 
-def test_user_directive_keeping_the_default_user_is_accepted(tmp_path) -> None:
+def test_user_lines_are_kept_for_the_server_to_apply(tmp_path) -> None:
     path = tmp_path / "redis.conf"
-    path.write_text("user default on nopass ~* &* +@all\nuser default ON NOPASS ~* &* +@ALL\n")
+    path.write_text("user default on nopass ~* &* +@all\nuser alice on >pw ~app:* +@read\n")
     cfg = load_server_config([str(path)])
     assert cfg.users == [[b"default", b"on", b"nopass", b"~*", b"&*", b"+@all"],
-                         [b"default", b"ON", b"NOPASS", b"~*", b"&*", b"+@ALL"]]  # fmt: skip
+                         [b"alice", b"on", b">pw", b"~app:*", b"+@read"]]  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    "line",
-    [
-        "user alice on >pw ~* +@all",
-        "user default on >secret ~* &* +@all",
-        "user default off",
-        "user default on nopass ~* &* +@all -debug",
-        "user Default on nopass ~* &* +@all",
-        "user default",
-    ],
-)
-def test_other_user_directives_stop_startup(tmp_path, line: str) -> None:
+def test_user_lines_are_checked_by_the_callback_with_redis_framing(tmp_path) -> None:
+    seen = []
+
+    def check(argv, declared):
+        seen.append((argv, list(declared)))
+        if argv[1] == b"bob":
+            raise ValueError("Error in user declaration 'bob': Syntax error")
+
     path = tmp_path / "redis.conf"
-    path.write_text("port 7000\n" + line + "\n")
+    path.write_text("user alice on\nuser bob badrule\n")
     with pytest.raises(ConfigError) as info:
-        load_server_config([str(path)])
+        load_server_config([str(path)], check_user=check)
     assert str(info.value) == (
         "*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***\n"
         "Reading the configuration file, at line 2\n"
-        ">>> '%s'\n"
-        "ACL users are not supported yet: the 'user' directive may only keep the default "
-        "user as it is ('user default on nopass ~* &* +@all')" % line
+        ">>> 'user bob badrule'\n"
+        "Error in user declaration 'bob': Syntax error"
     )
+    assert seen == [([b"user", b"alice", b"on"], []), ([b"user", b"bob", b"badrule"], [[b"alice", b"on"]])]
 
 
-def test_aclfile_stops_startup_unless_empty() -> None:
-    assert load_server_config(["--aclfile", ""]).aclfile == ""
-    with pytest.raises(ConfigError) as info:
-        load_server_config(["--aclfile", "/etc/redis/users.acl"])
-    assert str(info.value).endswith(
-        ">>> 'aclfile \"/etc/redis/users.acl\"'\nACL users are not supported yet: 'aclfile' must be empty"
-    )
+def test_aclfile_is_a_plain_immutable_path() -> None:
+    assert load_server_config(["--aclfile", "/etc/redis/users.acl"]).aclfile == "/etc/redis/users.acl"
 
 
 # -- the audit: parameters accepted but not enforced -----------------------------------

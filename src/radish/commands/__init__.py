@@ -10,6 +10,7 @@ def load_all() -> None:
     if _loaded:
         return
     from . import (  # noqa: F401
+        acl,
         bitmaps,
         connection,
         geo,

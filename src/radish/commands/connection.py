@@ -11,7 +11,10 @@ from .. import errors as E
 from ..client import FLAG_MASTER, FLAG_NO_EVICT, FLAG_REPLICA, Client
 from ..errors import CommandError
 from ..protocol.resp import OK, PONG, MapReply, SimpleString, Verbatim, status_lines
+from .acl import log_denial
+from .acl_users import CTX_MULTI, CTX_TOPLEVEL, DENIED_AUTH
 from .args import parse_int, to_int
+from .client_info import client_info_line
 from .registry import command
 from .results import NO_REPLY
 
@@ -105,8 +108,8 @@ def reset_client(c) -> None:
     c.name = None
     c.reply_mode = 0
     c.flags &= ~FLAG_NO_EVICT
-    c.authenticated = not server.config.requirepass
-    c.user = "default"
+    c.user = server.acl.default
+    c.authenticated = server.acl.default_open()
 
 
 @command("reset", 1, "noscript loading stale fast no_auth allow_busy", acl="connection", group="connection", since="6.2.0", summary="Reset the connection", complexity="O(1)")
@@ -126,13 +129,15 @@ def select(c: Client, args: list[bytes]):
     return OK
 
 
-def _check_password(c: Client, user: bytes, password: bytes) -> bool:
-    req = c.server.config.requirepass
-    if user != b"default":
-        return False
-    if not req:
-        return True  # default user has nopass
-    return password == req.encode() if isinstance(req, str) else password == req
+def _authenticate(c: Client, argv0: bytes, name: bytes, password: bytes) -> None:
+    """ACLAuthenticateUser: ``c`` is now ``name``, or WRONGPASS (logged
+    with the command as the client spelled it, ``argv0``)."""
+    user = c.server.acl.authenticate(name, password)
+    if user is None:
+        log_denial(c, DENIED_AUTH, CTX_MULTI if c.multi_queue is not None else CTX_TOPLEVEL, argv0, name)
+        raise CommandError(E.WRONGPASS)
+    c.authenticated = True
+    c.user = user
 
 
 @command("auth", -2, "noscript loading stale fast no_auth allow_busy", acl="connection", group="connection", since="1.0.0", summary="Authenticate to the server", complexity="O(N) where N is the number of passwords defined for the user")
@@ -141,15 +146,12 @@ def auth(c: Client, args: list[bytes]):
     if len(args) > 3:
         raise CommandError(E.SYNTAX)
     if len(args) == 2:
-        if not c.server.config.requirepass:
+        if c.server.acl.default.nopass:
             raise CommandError(E.AUTH_NO_PASSWORD)
         user, password = b"default", args[1]
     else:
         user, password = args[1], args[2]
-    if not _check_password(c, user, password):
-        raise CommandError(E.WRONGPASS)
-    c.authenticated = True
-    c.user = user.decode("utf-8", "replace")
+    _authenticate(c, args[0], user, password)
     return OK
 
 
@@ -179,10 +181,7 @@ def hello(c: Client, args: list[bytes]):
             raise CommandError(E.HELLO_SYNTAX % args[i].decode("utf-8", "replace"))
     if user is not None:
         assert password is not None  # AUTH takes both
-        if not _check_password(c, user, password):
-            raise CommandError(E.WRONGPASS)
-        c.authenticated = True
-        c.user = user.decode("utf-8", "replace")
+        _authenticate(c, args[0], user, password)
     if not c.authenticated:
         raise CommandError(E.HELLO_NOAUTH)
     if name is not None:
@@ -251,38 +250,6 @@ def client_setinfo(c: Client, args: list[bytes]):
     else:
         c.lib_ver = val
     return OK
-
-
-def client_info_line(c: Client, now: float | None = None) -> bytes:
-    """One CLIENT LIST line, fields as Redis 7.0 prints them."""
-    now = time.time() if now is None else now
-    multi = len(c.multi_queue) if c.multi_queue is not None else -1
-    conn = c.connection
-    qbuf = conn.parser.buffered() if conn is not None else 0
-    obl = omem = 0
-    if conn is not None and conn.transport is not None:
-        try:
-            obl = conn.output_size()
-            omem = conn.output_buffer_usage()
-        except Exception:
-            obl = omem = 0
-    cmd = c.last_cmd if isinstance(c.last_cmd, str) else c.last_cmd.decode()
-    s = (
-        "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d "
-        "ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=0 rbs=16384 rbp=16384 "
-        "obl=%d oll=0 omem=%d tot-mem=%d events=r cmd=%s user=%s redir=-1 resp=%d"
-        % (
-            c.id, c.addr, c.laddr, c.fd,
-            (c.name or b"").decode("utf-8", "replace"),
-            int(now - c.created), int(now - c.last_interaction),
-            c.flag_string(), c.db.id, len(c.subscriptions), len(c.psubscriptions), len(c.ssubscriptions),
-            multi, qbuf, max(0, 20474 - qbuf), obl, omem, 20000 + qbuf + omem,
-            cmd, c.user, 3 if c.resp3 else 2,
-        )
-    )
-    if c.lib_name or c.lib_ver:
-        s += " lib-name=%s lib-ver=%s" % (c.lib_name.decode(), c.lib_ver.decode())
-    return s.encode()
 
 
 def _client_type(c) -> str:
@@ -361,10 +328,10 @@ def client_kill(c: Client, args: list[bytes]):
             a = val.decode("utf-8", "replace")
             filters.append(lambda x, a=a: x.laddr == a)
         elif opt == b"user":
-            u = val.decode("utf-8", "replace")
-            if u != "default":
-                raise CommandError(E.NO_SUCH_USER % u)
-            filters.append(lambda x, u=u: x.user == u)
+            user = c.server.acl.get(val)
+            if user is None:
+                raise CommandError(E.NO_SUCH_USER % val.decode("utf-8", "replace"))
+            filters.append(lambda x, u=user: x.user is u)
         elif opt == b"skipme":
             lv = val.lower()
             if lv == b"yes":

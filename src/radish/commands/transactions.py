@@ -15,6 +15,8 @@ from .. import errors as E
 from ..client import FLAG_DIRTY_CAS, FLAG_MULTI, Client
 from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY, OK, ErrorReply
+from .acl import check_command as check_acl
+from .acl_users import CTX_MULTI
 from .registry import command
 
 
@@ -120,10 +122,19 @@ def exec_(c: Client, args: list[bytes]):
     c.flags &= ~FLAG_MULTI
     reg.unwatch_all(c)
     results = []
+    user = c.user
     c.no_block = True
     c.server.in_exec = True  # server.in_exec: config hooks can tell (CONFIG SET appendonly)
     try:
         for spec, qargs in queue:
+            # ACL rules may have changed since the command was queued.
+            if user is not None and not user.unrestricted:
+                denied = check_acl(c, spec, qargs, CTX_MULTI)
+                if denied:
+                    msg = E.NOPERM_EXEC % E.NOPERM_EXEC_REASONS.get(denied, "no permission")
+                    c.server.stats.count_error(msg)
+                    results.append(ErrorReply(msg))
+                    continue
             if spec.write_checked:
                 err = c.server.precheck_write(c, spec)
                 if err:

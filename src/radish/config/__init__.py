@@ -12,10 +12,9 @@ The table is also the audit of what radish enforces: a parameter accepted
 without being acted on is marked ``not_built=`` or ``not_applicable=`` with a
 one-line reason; ``Config.unenforced_warnings`` gives the start-up / CONFIG
 SET warnings for them and ``python -m radish.config --unenforced README.md``
-writes README's list.  ``user`` directives (beyond Redis's default user) and
-a non-empty ``aclfile`` are refused until ACL users exist; rename-command
-lines are applied through a callback the caller passes (the command table
-lives above this module).
+writes README's list.  rename-command lines and ``user`` directives are
+checked through callbacks the caller passes (the command table and the ACL
+rules live above this module).
 
 It imports nothing from radish except ``radish.protocol.splitargs``,
 ``radish.globmatch`` and ``radish.strconv``: no server, network, keyspace or
@@ -68,8 +67,6 @@ from .table import (
     unenforced_markdown,
 )
 from .values import (
-    ACL_UNSUPPORTED,
-    DEFAULT_USER_LINE,
     DENY_LOADING,
     HIDDEN,
     IMMUTABLE,
@@ -140,6 +137,4 @@ __all__ = [
     "NOTIFY_ALL",
     "keyspace_events_from_string",
     "keyspace_events_to_string",
-    "ACL_UNSUPPORTED",
-    "DEFAULT_USER_LINE",
 ]

@@ -24,7 +24,6 @@ from .values import (
     ConfigError,
     HelpRequested,
     VersionRequested,
-    check_user,
     shown_text,
     to_bytes,
 )
@@ -48,7 +47,10 @@ class _Loader:
     keep in statics (the reading_config_file flag and save_loaded)."""
 
     def __init__(
-        self, cfg: Config, rename_command: Callable[[bytes, bytes], None] | None = None
+        self,
+        cfg: Config,
+        rename_command: Callable[[bytes, bytes], None] | None = None,
+        check_user: Callable[[list[bytes], list[list[bytes]]], None] | None = None,
     ) -> None:
         self.cfg = cfg
         self.reading_config_file = False
@@ -56,6 +58,10 @@ class _Loader:
         # Applies one rename-command to the command table (which this module
         # cannot see); raises ValueError with Redis's message.
         self.rename_command = rename_command
+        # Checks one ``user`` line (and the users declared before it) as
+        # Redis's ACLAppendUserForLoading; raises ValueError with Redis's
+        # "Error in user declaration" message.
+        self.check_user = check_user
 
     def read_file(self, filename: bytes) -> bytes:
         """The content of a config file, or of every file a wildcard matches."""
@@ -151,7 +157,11 @@ class _Loader:
                     raise ConfigError(str(e)) from None
             cfg.rename_commands.append((argv[1], argv[2]))
         elif name == b"user" and argc >= 2:
-            check_user(argv[1:])
+            if self.check_user is not None:
+                try:
+                    self.check_user(argv, cfg.users)
+                except ValueError as e:
+                    raise ConfigError(str(e)) from None
             cfg.users.append(argv[1:])
         elif name == b"loadmodule" and argc >= 2:
             cfg.load_modules.append(argv[1:])
@@ -222,6 +232,7 @@ def load_server_config(
     *,
     stdin: BinaryIO | None = None,
     rename_command: Callable[[bytes, bytes], None] | None = None,
+    check_user: Callable[[list[bytes], list[list[bytes]]], None] | None = None,
 ) -> Config:
     """redis-server's command line (without the program name): ``argv[0]``, if
     present and not starting with '-', is a config file path; then ``--name
@@ -247,7 +258,9 @@ def load_server_config(
     line to the command table as it is read (it raises ValueError with
     Redis's message, e.g. ``No such command in rename-command``, reported
     with the line like any bad directive); the lines are also kept in
-    ``Config.rename_commands``.
+    ``Config.rename_commands``.  ``check_user(argv, users_so_far)``, when
+    given, checks each ``user`` line the same way (the lines are kept in
+    ``Config.users``, applied when the server starts).
 
     A first argument ``-v``/``--version`` raises VersionRequested and
     ``-h``/``--help`` raises HelpRequested (both CommandLineRequest): the
@@ -267,7 +280,7 @@ def load_server_config(
         cfg.config_file = os.fsdecode(config_path)
         bargs = bargs[1:]
     options, from_stdin = _command_line_options(bargs, config_path is not None)
-    loader = _Loader(cfg, rename_command)
+    loader = _Loader(cfg, rename_command, check_user)
     text = b""
     if config_path is not None:
         text = loader._read_one(config_path, config_path)

@@ -36,7 +36,6 @@ from .values import (
     ReplicaOfType,
     SaveType,
     StringType,
-    check_aclfile,
     check_active_defrag,
     check_appenddirname,
     check_appendfilename,
@@ -60,7 +59,6 @@ _AFFINITY = "radish does not set CPU affinity"
 _UNIX = "unix sockets are not built yet (radish listens on TCP only)"
 _THREADS = "radish does all network I/O on its one event-loop thread"
 _DISK_SYNC = "a primary always sends replicas an RDB file written to disk"
-_ACL = "ACL users are not built yet"
 _TITLE = "radish never changes its process title"
 _OOM_ADJ = "radish does not write oom_score_adj"
 
@@ -183,7 +181,7 @@ PARAMS: tuple[Param, ...] = (
     Param("aof-disable-auto-gc", BOOL, False),
     Param("replica-ignore-disk-write-errors", BOOL, False, not_built="a replica never refuses its primary's writes for disk errors"),
     # strings
-    Param("aclfile", STR, "", _IMM, check=check_aclfile),
+    Param("aclfile", STR, "", _IMM),
     Param("unixsocket", NSTR, "", _IMM, not_built=_UNIX),
     Param("pidfile", NSTR, "", _IMM),
     Param("replica-announce-ip", NSTR, "", alias="slave-announce-ip", not_built="a replica does not send REPLCONF ip-address"),
@@ -213,7 +211,7 @@ PARAMS: tuple[Param, ...] = (
     Param("maxmemory-policy", _enum("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"), "noeviction"),
     Param("appendfsync", _enum("everysec", "always", "no"), "everysec"),
     Param("oom-score-adj", EnumType([("no", 0), ("yes", 1), ("relative", 1), ("absolute", 2)]), "no", not_built=_OOM_ADJ),
-    Param("acl-pubsub-default", EnumType([("allchannels", 1), ("resetchannels", 0)]), "resetchannels", not_built=_ACL),
+    Param("acl-pubsub-default", EnumType([("allchannels", 1), ("resetchannels", 0)]), "resetchannels"),
     Param("sanitize-dump-payload", _enum("no", "yes", "clients"), "no", not_applicable="RESTORE and RDB payloads are always decoded in full"),
     Param("enable-protected-configs", _PROTECTED_ACTION, "no", _IMM),
     Param("enable-debug-command", _PROTECTED_ACTION, "no", _IMM),
@@ -267,7 +265,7 @@ PARAMS: tuple[Param, ...] = (
     # unsigned long
     Param("active-defrag-max-scan-fields", NumberType(1, LONG_MAX), 1000, not_applicable=_DEFRAG),
     Param("slowlog-max-len", NumberType(0, LONG_MAX), 128, not_built="SLOWLOG is not built yet"),
-    Param("acllog-max-len", NumberType(0, LONG_MAX), 128, not_built="ACL LOG is not built yet"),
+    Param("acllog-max-len", NumberType(0, LONG_MAX), 128),
     # long long
     Param("busy-reply-threshold", NumberType(0, LONG_MAX), 5000, alias="lua-time-limit"),
     Param("cluster-node-timeout", NumberType(0, LLONG_MAX), 15000, not_built=_CLUSTER),

@@ -578,29 +578,6 @@ def check_active_defrag(value: object) -> None:
         )
 
 
-# ACL users are not built yet: only the default user, exactly as Redis
-# creates it, may be declared.
-ACL_UNSUPPORTED = "ACL users are not supported yet"
-_DEFAULT_USER_RULES = [b"on", b"nopass", b"~*", b"&*", b"+@all"]
-DEFAULT_USER_LINE = b"user default " + b" ".join(_DEFAULT_USER_RULES)
-
-
-def check_user(args: list[bytes]) -> None:
-    """A ``user`` directive: only one that keeps the default user as Redis
-    creates it is accepted (anything else would be silently ignored)."""
-    if args[0] == b"default" and [a.lower() for a in args[1:]] == _DEFAULT_USER_RULES:
-        return
-    raise ConfigError(
-        "%s: the 'user' directive may only keep the default user as it is ('%s')"
-        % (ACL_UNSUPPORTED, DEFAULT_USER_LINE.decode())
-    )
-
-
-def check_aclfile(value: object) -> None:
-    if value:
-        raise ConfigError("%s: 'aclfile' must be empty" % ACL_UNSUPPORTED)
-
-
 def _is_basename(value: str) -> bool:
     return "/" not in value and "\\" not in value
 

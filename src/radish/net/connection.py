@@ -450,7 +450,7 @@ class ClientConnection(asyncio.Protocol):
             c.obuf_soft_since = None
         if not over:
             return False
-        from ..commands.connection import client_info_line
+        from ..commands.client_info import client_info_line
 
         info = client_info_line(c).decode("utf-8", "replace")
         if from_cron:

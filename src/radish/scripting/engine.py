@@ -22,7 +22,9 @@ import time
 
 from .. import REDIS_VERSION
 from .. import errors as E
-from ..dispatch import call, encode_result, lookup_command
+from ..commands.acl import check_command as check_acl
+from ..commands.acl_users import ACL_OK, CTX_LUA
+from ..dispatch import call, encode_result, find_command, lookup_command
 from ..errors import CommandError
 from ..protocol.resp import BigNumber, ErrorReply, MapReply, SetReply, SimpleString, Verbatim
 from .sandbox import Sandbox
@@ -147,6 +149,7 @@ class ScriptEngine:
             readonly = True
         sc = self.client
         sc.db = c.db
+        sc.user = c.user  # the script runs with its caller's permissions
         sc.resp3 = False
         sc.multi_queue = None
         self.caller = c
@@ -328,7 +331,7 @@ class ScriptEngine:
             else:
                 return False, self._error(b"ERR Lua redis lib command arguments must be strings or integers")
         spec = lookup_command(argv)
-        err = self._check(spec)
+        err = self._check(spec, argv)
         if err is not None:
             # Counted now, as Redis's scriptCall does (a rejected call).
             self.server.stats.count_error(text(err))
@@ -350,7 +353,7 @@ class ScriptEngine:
         value, _ = self._from_resp(encoded, 0)
         return True, value
 
-    def _check(self, spec) -> bytes | None:
+    def _check(self, spec, argv: list[bytes]) -> bytes | None:
         """Why a script may not run this command (scriptCall's checks), or None."""
         if type(spec) is str:
             if spec.startswith("ERR wrong number"):
@@ -358,6 +361,11 @@ class ScriptEngine:
             return E.SCRIPT_CALL_UNKNOWN.encode()
         if spec.noscript:
             return E.SCRIPT_CALL_DENIED.encode()
+        user = self.client.user
+        if user is not None and not user.unrestricted:
+            denied = check_acl(self.client, spec, argv, CTX_LUA)
+            if denied:
+                return (E.SCRIPT_NOPERM % E.ACL_ERROR_MESSAGES.get(denied, "lacking the permissions for the command")).encode()
         if spec.is_write:
             if self.readonly:
                 return E.SCRIPT_READONLY.encode()
@@ -378,10 +386,11 @@ class ScriptEngine:
         if not args:
             self._raise(b"ERR Please specify at least one argument for this redis lib call")
         argv = [a if type(a) is bytes else lua_number_bytes(a) for a in args]
-        spec = lookup_command(argv)
-        if type(spec) is str and not spec.startswith("ERR wrong number"):
+        spec = find_command(argv)
+        if spec is None:
             self._raise(b"ERR Invalid command passed to redis.acl_check_cmd()")
-        return True
+        user = self.caller.user if self.caller is not None else None
+        return user is None or user.check(spec, argv)[0] == ACL_OK
 
     def _log(self, *args) -> None:
         if len(args) < 2:
