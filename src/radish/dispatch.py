@@ -24,6 +24,7 @@ from .commands.acl import noperm_message
 from .commands.acl_users import CTX_MULTI, CTX_TOPLEVEL
 from .commands.registry import COMMANDS, CommandSpec, on_table_change
 from .commands.results import NO_REPLY, Block
+from .commands.transactions import discard_transaction
 from .db.keyspace import wall_clock_ms
 from .errors import CommandError
 from .protocol.resp import (
@@ -139,9 +140,7 @@ def process_command(c, args: list[bytes]) -> bytes | None:
         return _reject(c, errors.MODULE_DISABLED if spec.name.startswith("module") else errors.DEBUG_DISABLED)
     if not c.authenticated and not spec.no_auth:
         spec.rejected_calls += 1
-        if c.multi_queue is not None:
-            c.multi_error = True
-        return _reject(c, errors.NOAUTH)
+        return _reject_command(c, spec, errors.NOAUTH)
     c.last_cmd = spec.name
     if spec.no_multi and c.multi_queue is not None:
         c.multi_error = True
@@ -151,9 +150,7 @@ def process_command(c, args: list[bytes]) -> bytes | None:
         denied = acl_check(c, spec, args, CTX_TOPLEVEL if c.multi_queue is None else CTX_MULTI)
         if denied:
             spec.rejected_calls += 1
-            if c.multi_queue is not None:
-                c.multi_error = True
-            return _reject(c, noperm_message(denied, spec))
+            return _reject_command(c, spec, noperm_message(denied, spec))
     # Transactions: queue everything but the commands that act on them.
     if c.multi_queue is not None and spec.name not in _MULTI_IMMEDIATE:
         err = server.precheck_write(c, spec) if spec.write_checked else None
@@ -235,6 +232,17 @@ def encode_result(c, result) -> bytes | None:
     out: list[bytes] = []
     encode_into(out, result, c.resp3)
     return b"".join(out)
+
+
+def _reject_command(c, spec: CommandSpec, message: str) -> bytes | None:
+    """rejectCommand: in a transaction the error flags it; EXEC itself
+    refused aborts any transaction and drops the WATCHes (execCommandAbort)."""
+    if c.multi_queue is not None:
+        c.multi_error = True
+    if spec.name == "exec":
+        discard_transaction(c)
+        message = errors.EXECABORT_BECAUSE % message
+    return _reject(c, message)
 
 
 def _reject(c, message: str) -> bytes | None:

@@ -114,6 +114,7 @@ DEBUG_SUBCOMMAND = "ERR unknown subcommand or wrong number of arguments for '%s'
 DECR_OVERFLOW = "ERR decrement would overflow"
 DISCARD_WITHOUT_MULTI = "ERR DISCARD without MULTI"
 EXECABORT = "EXECABORT Transaction discarded because of previous errors."
+EXECABORT_BECAUSE = "EXECABORT Transaction discarded because of: %s"
 EXEC_WITHOUT_MULTI = "ERR EXEC without MULTI"
 GEO_ANY_NEEDS_COUNT = "ERR the ANY argument requires COUNT argument"
 GEO_BOX_NEGATIVE = "ERR height or width cannot be negative"

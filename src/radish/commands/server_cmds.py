@@ -299,8 +299,12 @@ def config_resetstat(c: Client, args: list[bytes]):
 
 @command("config|rewrite", 2, "admin noscript loading stale", group="server", since="2.8.0", summary="Overwrite the configuration file with the in-memory configuration", complexity="O(1)", tips="request_policy:all_nodes response_policy:all_succeeded")
 def config_rewrite(c: Client, args: list[bytes]):
+    server = c.server
+    # Users: written back as ACL LIST shows them, unless an ACL file keeps
+    # them (then the file's user lines go), as rewriteConfigUserOption.
+    users = [] if server.config.aclfile else server.acl.describe_lines()
     try:
-        c.server.config.rewrite()
+        server.config.rewrite({"user": users})
     except ConfigError as e:
         raise CommandError("ERR " + str(e)) from None
     except OSError as e:

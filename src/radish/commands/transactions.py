@@ -85,7 +85,8 @@ class WatchRegistry:
         return False
 
 
-def _clear(c) -> None:
+def discard_transaction(c) -> None:
+    """Leave MULTI: the queue, its error flag and the WATCHes go."""
     c.multi_queue = None
     c.multi_error = False
     c.flags &= ~FLAG_MULTI
@@ -111,11 +112,11 @@ def exec_(c: Client, args: list[bytes]):
     queue = c.multi_queue
     reg = c.server.watch_registry
     if c.multi_error:
-        _clear(c)
+        discard_transaction(c)
         c.propagate_as = []
         raise CommandError(E.EXECABORT)
     if c.flags & FLAG_DIRTY_CAS or reg.expired_since_watch(c):
-        _clear(c)
+        discard_transaction(c)
         c.propagate_as = []
         return NULL_ARRAY
     c.multi_queue = None
@@ -156,7 +157,7 @@ def discard(c: Client, args: list[bytes]):
     """Format: DISCARD"""
     if c.multi_queue is None:
         raise CommandError(E.DISCARD_WITHOUT_MULTI)
-    _clear(c)
+    discard_transaction(c)
     return OK
 
 
