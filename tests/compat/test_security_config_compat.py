@@ -314,22 +314,23 @@ def test_protected_commands_refused_before_auth_and_queueing() -> None:
     _same_replies(("--requirepass", "pw", "--enable-debug-command", "no"), cases)
 
 
-# -- user and aclfile (ACL users are not built yet) ----------------------------------------
+# -- user and aclfile -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "argv",
-    [["--user", "alice", "on", ">pw", "~*", "+@all"], ["--aclfile", "users.acl"]],
-    ids=lambda a: " ".join(a),
-)
-def test_acl_directives_stop_startup(tmp_path, argv: list[str]) -> None:
-    """Redis would create the user or read the file; radish, without ACL
-    users, refuses to start rather than ignore them."""
+def test_user_directive_creates_the_user_as_redis() -> None:
+    _same_replies(
+        ("--user", "alice", "on", ">pw", "~a*", "+@all"),
+        _cmds("acl list", "auth alice pw", "set a 1", "set b 1", "acl whoami"),
+    )
+
+
+def test_users_in_config_and_an_aclfile_together_stop_startup(tmp_path) -> None:
     (tmp_path / "users.acl").write_text("user alice on >pw ~* +@all\n")
-    code, out = _startup(argv, str(tmp_path), ours=True)
-    assert code == 1
-    assert out.startswith("*** FATAL CONFIG FILE ERROR (Redis 7.0.15) ***")
-    assert "ACL users are not supported yet" in out and ">>> '%s " % argv[0][2:] in out
+    argv = ["--user", "bob", "on", "--aclfile", str(tmp_path / "users.acl")]
+    ours = _startup(argv, str(tmp_path), ours=True)
+    theirs = _startup(argv, str(tmp_path), ours=False)
+    assert ours[0] == theirs[0] == 1
+    assert theirs[1].splitlines()[-1] in ours[1]
 
 
 def test_default_user_directive_starts_as_redis(tmp_path) -> None:
