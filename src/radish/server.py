@@ -55,7 +55,7 @@ class Server:
         self.log = logger or Logger(config)
         # ACL users (the default one's password is requirepass); the
         # config's user lines and aclfile are applied by load_acl().
-        self.acl = AclUsers(lambda: config.acl_pubsub_default == 1)
+        self.acl = AclUsers(lambda: config.acl_pubsub_default == "allchannels")
         if config.requirepass:
             self.acl.set_default_password(config.requirepass.encode("utf-8", "surrogateescape"))
         self.keyspace = Keyspace(config.databases)
@@ -200,6 +200,8 @@ class Server:
         conn = c.connection
         if conn is not None:
             conn.schedule_close()
+            if conn.closing:  # closed at once (not the caller): gone from CLIENT LIST now, as freeClient
+                self.clients.pop(c.id, None)
 
     # -- generic write checks -------------------------------------------------
 

@@ -14,7 +14,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.support.resp import Raw
-from tests.support.servers import ServerProcess, free_port, start_pair, start_radish, start_redis, subprocess_env
+from tests.support.servers import (
+    ServerProcess,
+    free_port,
+    start_pair,
+    start_radish,
+    start_redis,
+    subprocess_env,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -154,7 +161,7 @@ def test_getuser_shape_matches_in_resp2_and_resp3(servers):
 
 def test_genpass_lengths(servers):
     ours, theirs = _both(servers, ["ACL", "GENPASS"], ["ACL", "GENPASS", "5"], ["ACL", "GENPASS", "4096"])
-    for a, b in zip(ours, theirs):
+    for a, b in zip(ours, theirs, strict=True):
         assert a.split(b"\r\n")[0] == b.split(b"\r\n")[0]  # same length header
 
 
@@ -217,7 +224,7 @@ def test_permission_decisions_and_log_match_redis(servers, name, commands):
         chunks = reply.split(b"\r\n")
         kept = []
         skip = 0
-        for i, ch in enumerate(chunks):
+        for ch in chunks:
             if skip:
                 skip -= 1
                 continue

@@ -185,7 +185,7 @@ def load_users_at_startup(server) -> str | None:
             "invalid. This setup is very likely to lead to configuration errors and security holes, please "
             "define either an ACL file or declare users directly in your redis.conf, but not both."
         )
-    pad = cfg.acl_pubsub_default == 1
+    pad = cfg.acl_pubsub_default == "allchannels"
     for line in cfg.users:
         name = line[0]
         if A.has_spaces(name):

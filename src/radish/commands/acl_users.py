@@ -36,6 +36,7 @@ from .registry import (
     KEY_ACCESS,
     KEY_DELETE,
     KEY_INSERT,
+    KEY_NOT_KEY,
     KEY_UPDATE,
     ORIGINAL_COMMANDS,
     CommandSpec,
@@ -472,10 +473,13 @@ def command_channels(spec: CommandSpec, args: list[bytes]) -> list[tuple[int, bo
 
 
 def command_key_refs(spec: CommandSpec, args: list[bytes]) -> list[tuple[int, int]]:
+    """The keys ACL checks: key specs but those flagged NOT_KEY (a shard
+    channel), as getKeysFromCommandWithSpecs(GET_KEYSPEC_DEFAULT)."""
     try:
-        return spec.key_refs(args)
+        refs = spec.key_refs(args)
     except Exception:  # a movable-keys command with unparsable arguments names no keys
         return []
+    return [r for r in refs if not r[1] & KEY_NOT_KEY]
 
 
 # -- users ---------------------------------------------------------------------------
