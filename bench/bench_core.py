@@ -71,10 +71,10 @@ def start(kind: str, core: str, extra: list[str] | None = None) -> tuple[subproc
     return p, port
 
 
-def run_benchmark(port: int, tests: str, n: int, clients: int, pipeline: int, core: str) -> dict[str, float]:
+def run_benchmark(port: int, tests: str, n: int, clients: int, pipeline: int, core: str, auth: list[str]) -> dict[str, float]:
     argv = pin(core) + [
         "redis-benchmark", "-p", str(port), "-t", tests, "-n", str(n), "-c", str(clients),
-        "-P", str(pipeline), "--csv", "-q",
+        "-P", str(pipeline), "--csv", "-q", *auth,
     ]
     out = subprocess.run(argv, capture_output=True, text=True, timeout=1800).stdout
     res: dict[str, float] = {}
@@ -95,6 +95,7 @@ def main() -> None:
     ap.add_argument("-P", type=int, nargs="+", default=[1, 16])
     ap.add_argument("-r", "--rounds", type=int, default=3, help="runs per test and server, alternating; the median is reported")
     ap.add_argument("--server-args", default="", help="extra arguments for both servers, e.g. '--appendonly yes'")
+    ap.add_argument("--acl-user", default="", help="run as an ACL user with these rules, e.g. '~key:* +@all' (redis-benchmark's keys are key:…)")
     a = ap.parse_args()
     if not shutil.which("redis-benchmark") or not shutil.which("redis-server"):
         sys.exit("redis-server and redis-benchmark are needed (apt-get install redis-server redis-tools)")
@@ -103,6 +104,13 @@ def main() -> None:
     try:
         for kind in ("radish", "redis"):
             procs[kind] = start(kind, server_core, a.server_args.split())
+        auth: list[str] = []
+        if a.acl_user:
+            for _p, port in procs.values():
+                rules = ["on", ">bench", *a.acl_user.split()]
+                subprocess.run(["redis-cli", "-p", str(port), "ACL", "SETUSER", "bench", *rules], check=True, capture_output=True)
+            auth = ["--user", "bench", "-a", "bench"]
+        print("load average at start: %.2f %.2f %.2f" % os.getloadavg())
         # Machines share their cores with neighbours: alternate the two
         # servers and report each one's median run.
         runs: dict[tuple[int, str], dict[str, list[tuple[float, float]]]] = {}
@@ -112,7 +120,7 @@ def main() -> None:
                     for kind in ("radish", "redis"):
                         p, port = procs[kind]
                         before = cpu_seconds(p.pid)
-                        r = run_benchmark(port, test, a.n, a.c, pipeline, client_core)
+                        r = run_benchmark(port, test, a.n, a.c, pipeline, client_core, auth)
                         used = cpu_seconds(p.pid) - before
                         for name, rps in r.items():
                             runs.setdefault((pipeline, name), {}).setdefault(kind, []).append((rps, used / a.n * 1e6))
@@ -122,6 +130,7 @@ def main() -> None:
             if "radish" in v and "redis" in v:
                 (ra, rc), (re_, ec) = v["radish"], v["redis"]
                 print("%-28s %4d %12.0f %12.0f %7.2f %14.2f %14.2f" % (name, pipeline, ra, re_, ra / re_ if re_ else 0, rc, ec))
+        print("load average at end: %.2f %.2f %.2f" % os.getloadavg())
     finally:
         for p, _ in procs.values():
             p.terminate()
