@@ -4,9 +4,17 @@ Each command is declared once, next to its handler, with the metadata Redis
 keeps in its command JSON files::
 
     @command("get", 2, "readonly fast", acl="string", keys=(1, 1, 1),
+             key_specs=(KeySpec("RO ACCESS", index=1),),
              group="string", since="1.0.0", summary="Get the value of a key",
              complexity="O(1)")
     def get(c, args): ...
+
+Key specs are Redis 7.0's (src/commands/*.json): how each key argument is
+found and used. COMMAND INFO prints them, CommandSpec.key_refs evaluates
+them (ACL key permissions, COMMAND GETKEYSANDFLAGS), and the legacy
+``keys=(first, last, step)`` must be what Redis derives from them. A
+command declared without key specs (yet) gets flags implied by its
+write/readonly flag.
 
 ``COMMAND``, ``COMMAND INFO/DOCS/COUNT/LIST/GETKEYS`` and the dispatcher's
 generic checks all read these specs; there is no second table.
