@@ -206,6 +206,7 @@ class ScriptingService(Protocol):
 
     functions: dict[bytes, object]
     nested_error: bool
+    caller: Client | None  # the client whose script is running
 
     def load(self, body: bytes) -> bytes: ...
     def run(self, c: Client, sha: bytes, keys: list[bytes], argv: list[bytes], readonly: bool) -> Any: ...

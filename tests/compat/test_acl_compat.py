@@ -280,6 +280,9 @@ def test_auth_and_hello_against_users(servers):
         ["ACL", "SETUSER", "default", "resetpass", ">dpw"],
         ["AUTH", "x"],
         ["AUTH", "dpw"],
+        ["CONFIG", "SET", "requirepass", ""],  # unchanged from its value: the default user keeps >dpw
+        ["ACL", "LIST"],
+        ["CONFIG", "SET", "requirepass", "x"],
         ["CONFIG", "SET", "requirepass", ""],
         ["ACL", "LIST"],
     )

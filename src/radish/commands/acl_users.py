@@ -354,7 +354,7 @@ class Selector:
             arg = args[2 if spec.parent is not None else 1].lower()
             if not any(a.lower() == arg for a in allowed):
                 return DENIED_CMD, 0, keys
-        if not self.allkeys and (spec.first_key > 0 or spec.getkeys is not None):
+        if not self.allkeys and spec.has_keys:
             if keys is None:
                 keys = command_key_refs(spec, args)
             for pos, flags in keys:

@@ -67,6 +67,41 @@ def numkeys_getkeys(numkeys_idx: int, dst: bool = False):
     return getkeys
 
 
+def _atoi(s: bytes) -> int:
+    """C's atoi: leading whitespace, a sign, the digits that follow; 0 when
+    there are none."""
+    s = s.lstrip(b" \t\n\v\f\r")
+    sign = 1
+    if s[:1] in (b"-", b"+"):
+        sign = -1 if s[:1] == b"-" else 1
+        s = s[1:]
+    n = 0
+    for ch in s:
+        if not 48 <= ch <= 57:
+            break
+        n = n * 10 + ch - 48
+    return sign * n
+
+
+def numkeys_key_refs(count_idx: int, first_idx: int, store_idx: int = 0):
+    """Redis's genericGetKeys as a getkeys proc (the one of EVAL, LMPOP,
+    ZUNIONSTORE …, which key_refs reaches when the key specs reject a bad
+    numkeys): ``numkeys`` keys from ``first_idx``, then the destination at
+    ``store_idx`` if any, all without flags; none unless ``numkeys`` (read
+    with atoi) is between 1 and the arguments left."""
+
+    def getkeys_proc(args: list[bytes]) -> list[tuple[int, int]]:
+        num = _atoi(args[count_idx])
+        if num < 1 or num > (len(args) - first_idx):
+            return []
+        refs = [(first_idx + i, 0) for i in range(num)]
+        if store_idx:
+            refs.append((store_idx, 0))
+        return refs
+
+    return getkeys_proc
+
+
 def parse_mpop_args(args: list[bytes], numkeys_idx: int, first: bytes, second: bytes) -> tuple[list[bytes], bool, int]:
     """``numkeys key [key …] FIRST|SECOND [COUNT count]`` of LMPOP/ZMPOP and
     their blocking forms (LEFT|RIGHT, MIN|MAX) -> (keys, FIRST was given,

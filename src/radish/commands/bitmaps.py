@@ -21,7 +21,7 @@ from .. import errors as E
 from ..client import Client
 from ..errors import CommandError
 from .args import parse_int, to_int
-from .registry import command
+from .registry import KEY_ACCESS, KEY_RO, KEY_RW, KEY_UPDATE, KeySpec, command
 from .strings import get_string, store_string
 
 _M64 = (1 << 64) - 1
@@ -71,7 +71,7 @@ def _string_for_bit_write(c: Client, key: bytes, maxbit: int):
 # -- SETBIT / GETBIT ------------------------------------------------------------
 
 
-@command("setbit", 4, "write denyoom", acl="bitmap", keys=(1, 1, 1), group="bitmap", since="2.2.0", summary="Sets or clears the bit at offset in the string value stored at key", complexity="O(1)", direct=True)
+@command("setbit", 4, "write denyoom", acl="bitmap", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS UPDATE", index=1),), group="bitmap", since="2.2.0", summary="Sets or clears the bit at offset in the string value stored at key", complexity="O(1)", direct=True)
 def setbit(c: Client, args: list[bytes]):
     """Format: SETBIT key offset value"""
     offset = _bit_offset(c, args[2])
@@ -90,7 +90,7 @@ def setbit(c: Client, args: list[bytes]):
     return old
 
 
-@command("getbit", 3, "readonly fast", acl="bitmap", keys=(1, 1, 1), group="bitmap", since="2.2.0", summary="Returns the bit value at offset in the string value stored at key", complexity="O(1)", direct=True)
+@command("getbit", 3, "readonly fast", acl="bitmap", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="bitmap", since="2.2.0", summary="Returns the bit value at offset in the string value stored at key", complexity="O(1)", direct=True)
 def getbit(c: Client, args: list[bytes]):
     """Format: GETBIT key offset"""
     offset = _bit_offset(c, args[2])
@@ -129,7 +129,7 @@ def _clamp(start: int, end: int, total: int) -> tuple[int, int]:
     return start, end
 
 
-@command("bitcount", -2, "readonly", acl="bitmap", keys=(1, 1, 1), group="bitmap", since="2.6.0", summary="Count set bits in a string", complexity="O(N)", direct=True)
+@command("bitcount", -2, "readonly", acl="bitmap", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="bitmap", since="2.6.0", summary="Count set bits in a string", complexity="O(N)", direct=True)
 def bitcount(c: Client, args: list[bytes]):
     """Format: BITCOUNT key [start end [BYTE | BIT]]"""
     # Redis 7.0 looks the key up before it parses the range: a missing key
@@ -203,7 +203,7 @@ def _find_bit(v, lo: int, hi: int, bit: int):
     return None
 
 
-@command("bitpos", -3, "readonly", acl="bitmap", keys=(1, 1, 1), group="bitmap", since="2.8.7", summary="Find first bit set or clear in a string", complexity="O(N)", direct=True)
+@command("bitpos", -3, "readonly", acl="bitmap", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="bitmap", since="2.8.7", summary="Find first bit set or clear in a string", complexity="O(N)", direct=True)
 def bitpos(c: Client, args: list[bytes]):
     """Format: BITPOS key bit [start [end [BYTE | BIT]]]"""
     bit = parse_int(args[2])
@@ -247,7 +247,7 @@ def bitpos(c: Client, args: list[bytes]):
 _NOT_TABLE = bytes(255 - i for i in range(256))
 
 
-@command("bitop", -4, "write denyoom", acl="bitmap", keys=(2, -1, 1), group="bitmap", since="2.6.0", summary="Perform bitwise operations between strings", complexity="O(N)", direct=True)
+@command("bitop", -4, "write denyoom", acl="bitmap", keys=(2, -1, 1), key_specs=(KeySpec("OW UPDATE", index=2), KeySpec("RO ACCESS", index=3, lastkey=-1)), group="bitmap", since="2.6.0", summary="Perform bitwise operations between strings", complexity="O(N)", direct=True)
 def bitop(c: Client, args: list[bytes]):
     """Format: BITOP AND | OR | XOR | NOT destkey key [key ...]"""
     op = args[1].lower()
@@ -466,14 +466,36 @@ def _bitfield(c: Client, args, readonly_cmd: bool):
     return out
 
 
-@command("bitfield", -2, "write denyoom", acl="bitmap", keys=(1, 1, 1), group="bitmap", since="3.2.0", summary="Perform arbitrary bitfield integer operations on strings", complexity="O(1) for each subcommand specified", direct=True)
+def _bitfield_key_refs(args: list[bytes]) -> list[tuple[int, int]]:
+    """Redis's bitfieldGetKeys: read-only when every operation is a GET
+    (OVERFLOW allowed); a SET, an INCRBY or anything malformed writes."""
+    readonly = True
+    i, n = 2, len(args)
+    while i < n:
+        left = n - i - 1
+        op = args[i].lower()
+        if op == b"get" and left >= 2:
+            i += 2
+        elif op in (b"set", b"incrby") and left >= 3:
+            readonly = False
+            break
+        elif op == b"overflow" and left >= 1:
+            i += 1
+        else:
+            readonly = False
+            break
+        i += 1
+    return [(1, KEY_RO | KEY_ACCESS if readonly else KEY_RW | KEY_ACCESS | KEY_UPDATE)]
+
+
+@command("bitfield", -2, "write denyoom", acl="bitmap", keys=(1, 1, 1), key_specs=(KeySpec("RW UPDATE ACCESS VARIABLE_FLAGS", index=1, notes="This command allows both access and modification of the key"),), group="bitmap", since="3.2.0", summary="Perform arbitrary bitfield integer operations on strings", complexity="O(1) for each subcommand specified", getkeys_proc=_bitfield_key_refs, direct=True)
 def bitfield(c: Client, args: list[bytes]):
     """Format: BITFIELD key [GET encoding offset | [OVERFLOW WRAP | SAT | FAIL]
     SET encoding offset value | INCRBY encoding offset increment ...]"""
     return _bitfield(c, args, False)
 
 
-@command("bitfield_ro", -2, "readonly fast", acl="bitmap", keys=(1, 1, 1), group="bitmap", since="6.0.0", summary="Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD", complexity="O(1) for each subcommand specified", direct=True)
+@command("bitfield_ro", -2, "readonly fast", acl="bitmap", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="bitmap", since="6.0.0", summary="Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD", complexity="O(1) for each subcommand specified", direct=True)
 def bitfield_ro(c: Client, args: list[bytes]):
     """Format: BITFIELD_RO key [GET encoding offset ...]"""
     return _bitfield(c, args, True)

@@ -29,7 +29,7 @@ from ..db.types import ZSetValue
 from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY, DoubleText
 from .args import parse_int
-from .registry import command
+from .registry import KeySpec, command
 from .zsets import get_zset, new_zset, parse_score, zadd_generic
 
 GEO_STEP_MAX = 26
@@ -464,7 +464,7 @@ def _member_pos(z: ZSetValue | None, member: bytes):
 # -- GEOADD / GEOPOS / GEODIST / GEOHASH -----------------------------------------------------------
 
 
-@command("geoadd", -5, "write denyoom", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.0", summary="Add one or more geospatial items in the geospatial index represented using a sorted set", complexity="O(log(N)) for each item added, where N is the number of elements in the sorted set.", direct=True)
+@command("geoadd", -5, "write denyoom", acl="geo", keys=(1, 1, 1), key_specs=(KeySpec("RW UPDATE", index=1),), group="geo", since="3.2.0", summary="Add one or more geospatial items in the geospatial index represented using a sorted set", complexity="O(log(N)) for each item added, where N is the number of elements in the sorted set.", direct=True)
 def geoadd(c: Client, args: list[bytes]):
     """Format: GEOADD key [NX | XX] [CH] longitude latitude member [longitude latitude member ...]"""
     nx = xx = False
@@ -493,7 +493,7 @@ def geoadd(c: Client, args: list[bytes]):
     return reply
 
 
-@command("geopos", -2, "readonly", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.0", summary="Returns longitude and latitude of members of a geospatial index", complexity="O(N) where N is the number of members requested.", direct=True)
+@command("geopos", -2, "readonly", acl="geo", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="geo", since="3.2.0", summary="Returns longitude and latitude of members of a geospatial index", complexity="O(N) where N is the number of members requested.", direct=True)
 def geopos(c: Client, args: list[bytes]):
     """Format: GEOPOS key [member [member ...]]"""
     z = get_zset(c.db, args[1])
@@ -504,7 +504,7 @@ def geopos(c: Client, args: list[bytes]):
     return out
 
 
-@command("geodist", -4, "readonly", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.0", summary="Returns the distance between two members of a geospatial index", complexity="O(log(N))", direct=True)
+@command("geodist", -4, "readonly", acl="geo", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="geo", since="3.2.0", summary="Returns the distance between two members of a geospatial index", complexity="O(log(N))", direct=True)
 def geodist(c: Client, args: list[bytes]):
     """Format: GEODIST key member1 member2 [M | KM | FT | MI]"""
     to_meter = 1.0
@@ -527,7 +527,7 @@ def geodist(c: Client, args: list[bytes]):
 _ALPHABET = b"0123456789bcdefghjkmnpqrstuvwxyz"
 
 
-@command("geohash", -2, "readonly", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.0", summary="Returns members of a geospatial index as standard geohash strings", complexity="O(log(N)) for each member requested, where N is the number of elements in the sorted set.", direct=True)
+@command("geohash", -2, "readonly", acl="geo", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="geo", since="3.2.0", summary="Returns members of a geospatial index as standard geohash strings", complexity="O(log(N)) for each member requested, where N is the number of elements in the sorted set.", direct=True)
 def geohash(c: Client, args: list[bytes]):
     """Format: GEOHASH key [member [member ...]]"""
     z = get_zset(c.db, args[1])
@@ -725,37 +725,37 @@ _RADIUS_COMPLEXITY = "O(N+log(M)) where N is the number of elements inside the b
 _SEARCH_COMPLEXITY = "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape"
 
 
-@command("georadius", -6, "write denyoom", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.0", summary="Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point", complexity=_RADIUS_COMPLEXITY, doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument", getkeys=_radius_getkeys(6), direct=True)
+@command("georadius", -6, "write denyoom", acl="geo", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1), KeySpec("OW UPDATE", keyword="STORE", startfrom=6), KeySpec("OW UPDATE", keyword="STOREDIST", startfrom=6)), group="geo", since="3.2.0", summary="Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a point", complexity=_RADIUS_COMPLEXITY, doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument", getkeys=_radius_getkeys(6), direct=True)
 def georadius(c: Client, args: list[bytes]):
     """Format: GEORADIUS key longitude latitude radius M | KM | FT | MI [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC] [STORE key | STOREDIST key]"""
     return _georadius_generic(c, args, 1, _COORDS)
 
 
-@command("georadiusbymember", -5, "write denyoom", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.0", summary="Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member", complexity=_RADIUS_COMPLEXITY, doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments", getkeys=_radius_getkeys(5), direct=True)
+@command("georadiusbymember", -5, "write denyoom", acl="geo", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1), KeySpec("OW UPDATE", keyword="STORE", startfrom=5), KeySpec("OW UPDATE", keyword="STOREDIST", startfrom=5)), group="geo", since="3.2.0", summary="Query a sorted set representing a geospatial index to fetch members matching a given maximum distance from a member", complexity=_RADIUS_COMPLEXITY, doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments", getkeys=_radius_getkeys(5), direct=True)
 def georadiusbymember(c: Client, args: list[bytes]):
     """Format: GEORADIUSBYMEMBER key member radius M | KM | FT | MI [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC] [STORE key | STOREDIST key]"""
     return _georadius_generic(c, args, 1, _MEMBER)
 
 
-@command("georadius_ro", -6, "readonly", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.10", summary="A read-only variant for GEORADIUS", complexity=_RADIUS_COMPLEXITY, doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`GEOSEARCH` with the `BYRADIUS` argument", direct=True)
+@command("georadius_ro", -6, "readonly", acl="geo", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="geo", since="3.2.10", summary="A read-only variant for GEORADIUS", complexity=_RADIUS_COMPLEXITY, doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`GEOSEARCH` with the `BYRADIUS` argument", direct=True)
 def georadius_ro(c: Client, args: list[bytes]):
     """Format: GEORADIUS_RO key longitude latitude radius M | KM | FT | MI [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]"""
     return _georadius_generic(c, args, 1, _COORDS | _NOSTORE)
 
 
-@command("georadiusbymember_ro", -5, "readonly", acl="geo", keys=(1, 1, 1), group="geo", since="3.2.10", summary="A read-only variant for GEORADIUSBYMEMBER", complexity=_RADIUS_COMPLEXITY, doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments", direct=True)
+@command("georadiusbymember_ro", -5, "readonly", acl="geo", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="geo", since="3.2.10", summary="A read-only variant for GEORADIUSBYMEMBER", complexity=_RADIUS_COMPLEXITY, doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments", direct=True)
 def georadiusbymember_ro(c: Client, args: list[bytes]):
     """Format: GEORADIUSBYMEMBER_RO key member radius M | KM | FT | MI [WITHCOORD] [WITHDIST] [WITHHASH] [COUNT count [ANY]] [ASC | DESC]"""
     return _georadius_generic(c, args, 1, _MEMBER | _NOSTORE)
 
 
-@command("geosearch", -7, "readonly", acl="geo", keys=(1, 1, 1), group="geo", since="6.2.0", summary="Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.", complexity=_SEARCH_COMPLEXITY, direct=True)
+@command("geosearch", -7, "readonly", acl="geo", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="geo", since="6.2.0", summary="Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle.", complexity=_SEARCH_COMPLEXITY, direct=True)
 def geosearch(c: Client, args: list[bytes]):
     """Format: GEOSEARCH key FROMMEMBER member | FROMLONLAT longitude latitude BYRADIUS radius M | KM | FT | MI | BYBOX width height M | KM | FT | MI [ASC | DESC] [COUNT count [ANY]] [WITHCOORD] [WITHDIST] [WITHHASH]"""
     return _georadius_generic(c, args, 1, _SEARCH)
 
 
-@command("geosearchstore", -8, "write denyoom", acl="geo", keys=(1, 2, 1), group="geo", since="6.2.0", summary="Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.", complexity=_SEARCH_COMPLEXITY, direct=True)
+@command("geosearchstore", -8, "write denyoom", acl="geo", keys=(1, 2, 1), key_specs=(KeySpec("OW UPDATE", index=1), KeySpec("RO ACCESS", index=2)), group="geo", since="6.2.0", summary="Query a sorted set representing a geospatial index to fetch members inside an area of a box or a circle, and store the result in another key.", complexity=_SEARCH_COMPLEXITY, direct=True)
 def geosearchstore(c: Client, args: list[bytes]):
     """Format: GEOSEARCHSTORE destination source FROMMEMBER member | FROMLONLAT longitude latitude BYRADIUS radius M | KM | FT | MI | BYBOX width height M | KM | FT | MI [ASC | DESC] [COUNT count [ANY]] [STOREDIST]"""
     return _georadius_generic(c, args, 2, _SEARCH | _SEARCHSTORE)

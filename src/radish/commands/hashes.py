@@ -22,7 +22,7 @@ from ..protocol.resp import OK, MapReply
 from ..strconv import format_long_double, ld_round, string2ld
 from .args import LLONG_MAX, LLONG_MIN, parse_int, to_int
 from .keys import parse_cursor, parse_scan_options
-from .registry import command
+from .registry import KeySpec, command
 from .types import lookup_typed
 
 
@@ -88,7 +88,7 @@ def _hset_pairs(c: Client, args: list[bytes]) -> int:
     return added
 
 
-@command("hset", -4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Set the string value of a hash field", complexity="O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.", direct=True)
+@command("hset", -4, "write denyoom fast", acl="hash", keys=(1, 1, 1), key_specs=(KeySpec("RW UPDATE", index=1),), group="hash", since="2.0.0", summary="Set the string value of a hash field", complexity="O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.", direct=True)
 def hset(c: Client, args: list[bytes]):
     """Format: HSET key field value [field value ...]"""
     if len(args) & 1:
@@ -96,7 +96,7 @@ def hset(c: Client, args: list[bytes]):
     return _hset_pairs(c, args)
 
 
-@command("hmset", -4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Set multiple hash fields to multiple values", complexity="O(N) where N is the number of fields being set.", doc_flags="deprecated", deprecated_since="4.0.0", replaced_by="`HSET` with multiple field-value pairs", direct=True)
+@command("hmset", -4, "write denyoom fast", acl="hash", keys=(1, 1, 1), key_specs=(KeySpec("RW UPDATE", index=1),), group="hash", since="2.0.0", summary="Set multiple hash fields to multiple values", complexity="O(N) where N is the number of fields being set.", doc_flags="deprecated", deprecated_since="4.0.0", replaced_by="`HSET` with multiple field-value pairs", direct=True)
 def hmset(c: Client, args: list[bytes]):
     """Format: HMSET key field value [field value ...]"""
     if len(args) & 1:
@@ -105,7 +105,7 @@ def hmset(c: Client, args: list[bytes]):
     return OK
 
 
-@command("hsetnx", 4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Set the value of a hash field, only if the field does not exist", complexity="O(1)", direct=True)
+@command("hsetnx", 4, "write denyoom fast", acl="hash", keys=(1, 1, 1), key_specs=(KeySpec("RW INSERT", index=1),), group="hash", since="2.0.0", summary="Set the value of a hash field, only if the field does not exist", complexity="O(1)", direct=True)
 def hsetnx(c: Client, args: list[bytes]):
     """Format: HSETNX key field value"""
     key, field = args[1], args[2]
@@ -121,7 +121,7 @@ def hsetnx(c: Client, args: list[bytes]):
     return 1
 
 
-@command("hget", 3, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get the value of a hash field", complexity="O(1)", direct=True)
+@command("hget", 3, "readonly fast", acl="hash", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="hash", since="2.0.0", summary="Get the value of a hash field", complexity="O(1)", direct=True)
 def hget(c: Client, args: list[bytes]):
     """Format: HGET key field"""
     h = get_hash(c.db, args[1])
@@ -130,7 +130,7 @@ def hget(c: Client, args: list[bytes]):
     return h.get(args[2])
 
 
-@command("hmget", -3, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get the values of all the given hash fields", complexity="O(N) where N is the number of fields being requested.", direct=True)
+@command("hmget", -3, "readonly fast", acl="hash", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="hash", since="2.0.0", summary="Get the values of all the given hash fields", complexity="O(N) where N is the number of fields being requested.", direct=True)
 def hmget(c: Client, args: list[bytes]):
     """Format: HMGET key field [field ...]"""
     h = get_hash(c.db, args[1])
@@ -140,14 +140,14 @@ def hmget(c: Client, args: list[bytes]):
     return [get(f) for f in args[2:]]
 
 
-@command("hexists", 3, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Determine if a hash field exists", complexity="O(1)", direct=True)
+@command("hexists", 3, "readonly fast", acl="hash", keys=(1, 1, 1), key_specs=(KeySpec("RO", index=1),), group="hash", since="2.0.0", summary="Determine if a hash field exists", complexity="O(1)", direct=True)
 def hexists(c: Client, args: list[bytes]):
     """Format: HEXISTS key field"""
     h = get_hash(c.db, args[1])
     return 1 if h is not None and args[2] in h else 0
 
 
-@command("hstrlen", 3, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="3.2.0", summary="Get the length of the value of a hash field", complexity="O(1)", direct=True)
+@command("hstrlen", 3, "readonly fast", acl="hash", keys=(1, 1, 1), key_specs=(KeySpec("RO", index=1),), group="hash", since="3.2.0", summary="Get the length of the value of a hash field", complexity="O(1)", direct=True)
 def hstrlen(c: Client, args: list[bytes]):
     """Format: HSTRLEN key field"""
     h = get_hash(c.db, args[1])
@@ -157,35 +157,35 @@ def hstrlen(c: Client, args: list[bytes]):
     return 0 if v is None else len(v)
 
 
-@command("hlen", 2, "readonly fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get the number of fields in a hash", complexity="O(1)", direct=True)
+@command("hlen", 2, "readonly fast", acl="hash", keys=(1, 1, 1), key_specs=(KeySpec("RO", index=1),), group="hash", since="2.0.0", summary="Get the number of fields in a hash", complexity="O(1)", direct=True)
 def hlen(c: Client, args: list[bytes]):
     """Format: HLEN key"""
     h = get_hash(c.db, args[1])
     return 0 if h is None else len(h)
 
 
-@command("hkeys", 2, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get all the fields in a hash", complexity="O(N) where N is the size of the hash.", tips="nondeterministic_output_order", direct=True)
+@command("hkeys", 2, "readonly", acl="hash", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="hash", since="2.0.0", summary="Get all the fields in a hash", complexity="O(N) where N is the size of the hash.", tips="nondeterministic_output_order", direct=True)
 def hkeys(c: Client, args: list[bytes]):
     """Format: HKEYS key"""
     h = get_hash(c.db, args[1])
     return [] if h is None else list(h)
 
 
-@command("hvals", 2, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get all the values in a hash", complexity="O(N) where N is the size of the hash.", tips="nondeterministic_output_order", direct=True)
+@command("hvals", 2, "readonly", acl="hash", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="hash", since="2.0.0", summary="Get all the values in a hash", complexity="O(N) where N is the size of the hash.", tips="nondeterministic_output_order", direct=True)
 def hvals(c: Client, args: list[bytes]):
     """Format: HVALS key"""
     h = get_hash(c.db, args[1])
     return [] if h is None else list(h.values())
 
 
-@command("hgetall", 2, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Get all the fields and values in a hash", complexity="O(N) where N is the size of the hash.", tips="nondeterministic_output_order", direct=True)
+@command("hgetall", 2, "readonly", acl="hash", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="hash", since="2.0.0", summary="Get all the fields and values in a hash", complexity="O(N) where N is the size of the hash.", tips="nondeterministic_output_order", direct=True)
 def hgetall(c: Client, args: list[bytes]):
     """Format: HGETALL key (a map in RESP3)"""
     h = get_hash(c.db, args[1])
     return MapReply() if h is None else MapReply(h.items())
 
 
-@command("hdel", -3, "write fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Delete one or more hash fields", complexity="O(N) where N is the number of fields to be removed.", direct=True)
+@command("hdel", -3, "write fast", acl="hash", keys=(1, 1, 1), key_specs=(KeySpec("RW DELETE", index=1),), group="hash", since="2.0.0", summary="Delete one or more hash fields", complexity="O(N) where N is the number of fields to be removed.", direct=True)
 def hdel(c: Client, args: list[bytes]):
     """Format: HDEL key field [field ...]"""
     key = args[1]
@@ -209,7 +209,7 @@ def hdel(c: Client, args: list[bytes]):
     return deleted
 
 
-@command("hincrby", 4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.0.0", summary="Increment the integer value of a hash field by the given number", complexity="O(1)", direct=True)
+@command("hincrby", 4, "write denyoom fast", acl="hash", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS UPDATE", index=1),), group="hash", since="2.0.0", summary="Increment the integer value of a hash field by the given number", complexity="O(1)", direct=True)
 def hincrby(c: Client, args: list[bytes]):
     """Format: HINCRBY key field increment"""
     incr = parse_int(args[3])
@@ -248,7 +248,7 @@ def _set_one(c: Client, h: HashValue, field: bytes, value: bytes, new: bool) -> 
             h.big = True
 
 
-@command("hincrbyfloat", 4, "write denyoom fast", acl="hash", keys=(1, 1, 1), group="hash", since="2.6.0", summary="Increment the float value of a hash field by the given amount", complexity="O(1)", direct=True)
+@command("hincrbyfloat", 4, "write denyoom fast", acl="hash", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS UPDATE", index=1),), group="hash", since="2.6.0", summary="Increment the float value of a hash field by the given amount", complexity="O(1)", direct=True)
 def hincrbyfloat(c: Client, args: list[bytes]):
     """Format: HINCRBYFLOAT key field increment (propagated as HSET)
 
@@ -280,7 +280,7 @@ def hincrbyfloat(c: Client, args: list[bytes]):
 # -- random fields and scanning ----------------------------------------------------------
 
 
-@command("hrandfield", -2, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="6.2.0", summary="Get one or multiple random fields from a hash", complexity="O(N) where N is the number of fields returned", tips="nondeterministic_output", direct=True)
+@command("hrandfield", -2, "readonly", acl="hash", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="hash", since="6.2.0", summary="Get one or multiple random fields from a hash", complexity="O(N) where N is the number of fields returned", tips="nondeterministic_output", direct=True)
 def hrandfield(c: Client, args: list[bytes]):
     """Format: HRANDFIELD key [count [WITHVALUES]]"""
     n = len(args)
@@ -324,7 +324,7 @@ def hrandfield(c: Client, args: list[bytes]):
     return out
 
 
-@command("hscan", -3, "readonly", acl="hash", keys=(1, 1, 1), group="hash", since="2.8.0", summary="Incrementally iterate hash fields and associated values", complexity="O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", tips="nondeterministic_output", direct=True)
+@command("hscan", -3, "readonly", acl="hash", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="hash", since="2.8.0", summary="Incrementally iterate hash fields and associated values", complexity="O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", tips="nondeterministic_output", direct=True)
 def hscan(c: Client, args: list[bytes]):
     """Format: HSCAN key cursor [MATCH pattern] [COUNT count]"""
     cursor = parse_cursor(args[2])

@@ -11,7 +11,7 @@ from ..globmatch import compile_glob
 from ..protocol.resp import SimpleString, status_lines
 from ..strconv import string2ll, strtoul
 from .args import LLONG_MAX, LLONG_MIN, parse_int, to_int
-from .registry import command
+from .registry import KeySpec, command
 from .types import describe_encoding, type_name
 
 
@@ -23,13 +23,13 @@ def _copy_value(v):
     return v.copy()
 
 
-@command("del", -2, "write", acl="keyspace", keys=(1, -1, 1), group="generic", since="1.0.0", summary="Delete a key", complexity="O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).", tips="request_policy:multi_shard response_policy:agg_sum", direct=True)
+@command("del", -2, "write", acl="keyspace", keys=(1, -1, 1), key_specs=(KeySpec("RM DELETE", index=1, lastkey=-1),), group="generic", since="1.0.0", summary="Delete a key", complexity="O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).", tips="request_policy:multi_shard response_policy:agg_sum", direct=True)
 def del_(c: Client, args: list[bytes]):
     """Format: DEL key [key ...]"""
     return _delete(c, args)
 
 
-@command("unlink", -2, "write fast", acl="keyspace", keys=(1, -1, 1), group="generic", since="4.0.0", summary="Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", complexity="O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.", tips="request_policy:multi_shard response_policy:agg_sum", direct=True)
+@command("unlink", -2, "write fast", acl="keyspace", keys=(1, -1, 1), key_specs=(KeySpec("RM DELETE", index=1, lastkey=-1),), group="generic", since="4.0.0", summary="Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", complexity="O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.", tips="request_policy:multi_shard response_policy:agg_sum", direct=True)
 def unlink(c: Client, args: list[bytes]):
     """Format: UNLINK key [key ...]"""
     return _delete(c, args)
@@ -47,21 +47,21 @@ def _delete(c: Client, args: list[bytes]) -> int:
     return n
 
 
-@command("exists", -2, "readonly fast", acl="keyspace", keys=(1, -1, 1), group="generic", since="1.0.0", summary="Determine if a key exists", complexity="O(N) where N is the number of keys to check.", tips="request_policy:multi_shard response_policy:agg_sum", direct=True)
+@command("exists", -2, "readonly fast", acl="keyspace", keys=(1, -1, 1), key_specs=(KeySpec("RO", index=1, lastkey=-1),), group="generic", since="1.0.0", summary="Determine if a key exists", complexity="O(N) where N is the number of keys to check.", tips="request_policy:multi_shard response_policy:agg_sum", direct=True)
 def exists(c: Client, args: list[bytes]):
     """Format: EXISTS key [key ...]"""
     lookup = c.db.lookup_read_notouch
     return sum(1 for key in args[1:] if lookup(key) is not None)
 
 
-@command("touch", -2, "readonly fast", acl="keyspace", keys=(1, -1, 1), group="generic", since="3.2.1", summary="Alters the last access time of a key(s). Returns the number of existing keys specified.", complexity="O(N) where N is the number of keys that will be touched.", tips="request_policy:multi_shard response_policy:agg_sum", direct=True)
+@command("touch", -2, "readonly fast", acl="keyspace", keys=(1, -1, 1), key_specs=(KeySpec("RO", index=1, lastkey=-1),), group="generic", since="3.2.1", summary="Alters the last access time of a key(s). Returns the number of existing keys specified.", complexity="O(N) where N is the number of keys that will be touched.", tips="request_policy:multi_shard response_policy:agg_sum", direct=True)
 def touch(c: Client, args: list[bytes]):
     """Format: TOUCH key [key ...]"""
     lookup = c.db.lookup_read
     return sum(1 for key in args[1:] if lookup(key) is not None)
 
 
-@command("type", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Determine the type stored at key", complexity="O(1)", direct=True)
+@command("type", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), key_specs=(KeySpec("RO", index=1),), group="generic", since="1.0.0", summary="Determine the type stored at key", complexity="O(1)", direct=True)
 def type_(c: Client, args: list[bytes]):
     """Format: TYPE key"""
     v = c.db.lookup_read_notouch(args[1])
@@ -164,13 +164,13 @@ def _rename(c: Client, args, nx: bool):
     return 1 if nx else SimpleString(b"OK")
 
 
-@command("rename", 3, "write", acl="keyspace", keys=(1, 2, 1), group="generic", since="1.0.0", summary="Rename a key", complexity="O(1)", direct=True)
+@command("rename", 3, "write", acl="keyspace", keys=(1, 2, 1), key_specs=(KeySpec("RW ACCESS DELETE", index=1), KeySpec("OW UPDATE", index=2)), group="generic", since="1.0.0", summary="Rename a key", complexity="O(1)", direct=True)
 def rename(c: Client, args: list[bytes]):
     """Format: RENAME key newkey"""
     return _rename(c, args, False)
 
 
-@command("renamenx", 3, "write fast", acl="keyspace", keys=(1, 2, 1), group="generic", since="1.0.0", summary="Rename a key, only if the new key does not exist", complexity="O(1)", direct=True)
+@command("renamenx", 3, "write fast", acl="keyspace", keys=(1, 2, 1), key_specs=(KeySpec("RW ACCESS DELETE", index=1), KeySpec("OW INSERT", index=2)), group="generic", since="1.0.0", summary="Rename a key, only if the new key does not exist", complexity="O(1)", direct=True)
 def renamenx(c: Client, args: list[bytes]):
     """Format: RENAMENX key newkey"""
     return _rename(c, args, True)
@@ -188,7 +188,7 @@ def _db_index(c: Client, arg: bytes) -> int:
     return idx
 
 
-@command("move", 3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Move a key to another database", complexity="O(1)", direct=True)
+@command("move", 3, "write fast", acl="keyspace", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS UPDATE", index=1),), group="generic", since="1.0.0", summary="Move a key to another database", complexity="O(1)", direct=True)
 def move(c: Client, args: list[bytes]):
     """Format: MOVE key db"""
     key = args[1]
@@ -209,7 +209,7 @@ def move(c: Client, args: list[bytes]):
     return 1
 
 
-@command("copy", -3, "write denyoom", acl="keyspace", keys=(1, 2, 1), group="generic", since="6.2.0", summary="Copy a key", complexity="O(N) worst case for collections, where N is the number of nested items. O(1) for string values.", direct=True)
+@command("copy", -3, "write denyoom", acl="keyspace", keys=(1, 2, 1), key_specs=(KeySpec("RO ACCESS", index=1), KeySpec("OW UPDATE", index=2)), group="generic", since="6.2.0", summary="Copy a key", complexity="O(N) worst case for collections, where N is the number of nested items. O(1) for string values.", direct=True)
 def copy(c: Client, args: list[bytes]):
     """Format: COPY source destination [DB destination-db] [REPLACE]"""
     src_key, dst_key = args[1], args[2]
@@ -316,25 +316,25 @@ def _expire_generic(c: Client, args, unit_ms: bool, absolute: bool, name: str) -
     return 1
 
 
-@command("expire", -3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Set a key's time to live in seconds", complexity="O(1)", direct=True)
+@command("expire", -3, "write fast", acl="keyspace", keys=(1, 1, 1), key_specs=(KeySpec("RW UPDATE", index=1),), group="generic", since="1.0.0", summary="Set a key's time to live in seconds", complexity="O(1)", direct=True)
 def expire(c: Client, args: list[bytes]):
     """Format: EXPIRE key seconds [NX | XX | GT | LT]"""
     return _expire_generic(c, args, False, False, "expire")
 
 
-@command("pexpire", -3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="2.6.0", summary="Set a key's time to live in milliseconds", complexity="O(1)", direct=True)
+@command("pexpire", -3, "write fast", acl="keyspace", keys=(1, 1, 1), key_specs=(KeySpec("RW UPDATE", index=1),), group="generic", since="2.6.0", summary="Set a key's time to live in milliseconds", complexity="O(1)", direct=True)
 def pexpire(c: Client, args: list[bytes]):
     """Format: PEXPIRE key milliseconds [NX | XX | GT | LT]"""
     return _expire_generic(c, args, True, False, "pexpire")
 
 
-@command("expireat", -3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.2.0", summary="Set the expiration for a key as a UNIX timestamp", complexity="O(1)", direct=True)
+@command("expireat", -3, "write fast", acl="keyspace", keys=(1, 1, 1), key_specs=(KeySpec("RW UPDATE", index=1),), group="generic", since="1.2.0", summary="Set the expiration for a key as a UNIX timestamp", complexity="O(1)", direct=True)
 def expireat(c: Client, args: list[bytes]):
     """Format: EXPIREAT key unix-time-seconds [NX | XX | GT | LT]"""
     return _expire_generic(c, args, False, True, "expireat")
 
 
-@command("pexpireat", -3, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="2.6.0", summary="Set the expiration for a key as a UNIX timestamp specified in milliseconds", complexity="O(1)", direct=True)
+@command("pexpireat", -3, "write fast", acl="keyspace", keys=(1, 1, 1), key_specs=(KeySpec("RW UPDATE", index=1),), group="generic", since="2.6.0", summary="Set the expiration for a key as a UNIX timestamp specified in milliseconds", complexity="O(1)", direct=True)
 def pexpireat(c: Client, args: list[bytes]):
     """Format: PEXPIREAT key unix-time-milliseconds [NX | XX | GT | LT]"""
     return _expire_generic(c, args, True, True, "pexpireat")
@@ -355,31 +355,31 @@ def _ttl(c: Client, key: bytes, ms: bool, absolute: bool) -> int:
     return ttl if ms else (ttl + 500) // 1000
 
 
-@command("ttl", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Get the time to live for a key in seconds", complexity="O(1)", tips="nondeterministic_output", direct=True)
+@command("ttl", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="generic", since="1.0.0", summary="Get the time to live for a key in seconds", complexity="O(1)", tips="nondeterministic_output", direct=True)
 def ttl(c: Client, args: list[bytes]):
     """Format: TTL key"""
     return _ttl(c, args[1], False, False)
 
 
-@command("pttl", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="2.6.0", summary="Get the time to live for a key in milliseconds", complexity="O(1)", tips="nondeterministic_output", direct=True)
+@command("pttl", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="generic", since="2.6.0", summary="Get the time to live for a key in milliseconds", complexity="O(1)", tips="nondeterministic_output", direct=True)
 def pttl(c: Client, args: list[bytes]):
     """Format: PTTL key"""
     return _ttl(c, args[1], True, False)
 
 
-@command("expiretime", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="7.0.0", summary="Get the expiration Unix timestamp for a key", complexity="O(1)", direct=True)
+@command("expiretime", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="generic", since="7.0.0", summary="Get the expiration Unix timestamp for a key", complexity="O(1)", direct=True)
 def expiretime(c: Client, args: list[bytes]):
     """Format: EXPIRETIME key"""
     return _ttl(c, args[1], False, True)
 
 
-@command("pexpiretime", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="7.0.0", summary="Get the expiration Unix timestamp for a key in milliseconds", complexity="O(1)", direct=True)
+@command("pexpiretime", 2, "readonly fast", acl="keyspace", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="generic", since="7.0.0", summary="Get the expiration Unix timestamp for a key in milliseconds", complexity="O(1)", direct=True)
 def pexpiretime(c: Client, args: list[bytes]):
     """Format: PEXPIRETIME key"""
     return _ttl(c, args[1], True, True)
 
 
-@command("persist", 2, "write fast", acl="keyspace", keys=(1, 1, 1), group="generic", since="2.2.0", summary="Remove the expiration from a key", complexity="O(1)", direct=True)
+@command("persist", 2, "write fast", acl="keyspace", keys=(1, 1, 1), key_specs=(KeySpec("RW UPDATE", index=1),), group="generic", since="2.2.0", summary="Remove the expiration from a key", complexity="O(1)", direct=True)
 def persist(c: Client, args: list[bytes]):
     """Format: PERSIST key"""
     db = c.db
@@ -420,7 +420,7 @@ def object_help(c: Client, args: list[bytes]):
     return status_lines(OBJECT_HELP)
 
 
-@command("object|encoding", 3, "readonly", acl="keyspace", keys=(2, 2, 1), group="generic", since="2.2.3", summary="Inspect the internal encoding of a Redis object", complexity="O(1)", tips="nondeterministic_output")
+@command("object|encoding", 3, "readonly", acl="keyspace", keys=(2, 2, 1), key_specs=(KeySpec("RO", index=2),), group="generic", since="2.2.3", summary="Inspect the internal encoding of a Redis object", complexity="O(1)", tips="nondeterministic_output")
 def object_encoding(c: Client, args: list[bytes]):
     """Format: OBJECT ENCODING key"""
     v = c.db.lookup_read_notouch(args[2])
@@ -432,7 +432,7 @@ def object_encoding(c: Client, args: list[bytes]):
 _NO_SHARED_INTEGER_POLICIES = frozenset(("volatile-lru", "volatile-lfu", "allkeys-lru", "allkeys-lfu"))
 
 
-@command("object|refcount", 3, "readonly", acl="keyspace", keys=(2, 2, 1), group="generic", since="2.2.3", summary="Get the number of references to the value of the key", complexity="O(1)", tips="nondeterministic_output")
+@command("object|refcount", 3, "readonly", acl="keyspace", keys=(2, 2, 1), key_specs=(KeySpec("RO", index=2),), group="generic", since="2.2.3", summary="Get the number of references to the value of the key", complexity="O(1)", tips="nondeterministic_output")
 def object_refcount(c: Client, args: list[bytes]):
     """Format: OBJECT REFCOUNT key"""
     v = c.db.lookup_read_notouch(args[2])
@@ -462,7 +462,7 @@ def _lfu_policy(c) -> bool:
     return lfu
 
 
-@command("object|freq", 3, "readonly", acl="keyspace", keys=(2, 2, 1), group="generic", since="4.0.0", summary="Get the logarithmic access frequency counter of a Redis object", complexity="O(1)", tips="nondeterministic_output")
+@command("object|freq", 3, "readonly", acl="keyspace", keys=(2, 2, 1), key_specs=(KeySpec("RO", index=2),), group="generic", since="4.0.0", summary="Get the logarithmic access frequency counter of a Redis object", complexity="O(1)", tips="nondeterministic_output")
 def object_freq(c: Client, args: list[bytes]):
     """Format: OBJECT FREQ key"""
     v = c.db.lookup_read_notouch(args[2])
@@ -473,7 +473,7 @@ def object_freq(c: Client, args: list[bytes]):
     return c.db.access_freq(args[2])
 
 
-@command("object|idletime", 3, "readonly", acl="keyspace", keys=(2, 2, 1), group="generic", since="2.2.3", summary="Get the time since a Redis object was last accessed", complexity="O(1)", tips="nondeterministic_output")
+@command("object|idletime", 3, "readonly", acl="keyspace", keys=(2, 2, 1), key_specs=(KeySpec("RO", index=2),), group="generic", since="2.2.3", summary="Get the time since a Redis object was last accessed", complexity="O(1)", tips="nondeterministic_output")
 def object_idletime(c: Client, args: list[bytes]):
     """Format: OBJECT IDLETIME key"""
     v = c.db.lookup_read_notouch(args[2])

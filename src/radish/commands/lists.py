@@ -20,8 +20,15 @@ from ..client import Client
 from ..db.types import ListValue
 from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY, OK
-from .args import numkeys_getkeys, parse_int, parse_mpop_args, parse_timeout, to_int
-from .registry import command
+from .args import (
+    numkeys_getkeys,
+    numkeys_key_refs,
+    parse_int,
+    parse_mpop_args,
+    parse_timeout,
+    to_int,
+)
+from .registry import KeySpec, command
 from .results import Block
 from .types import lookup_typed
 
@@ -96,25 +103,25 @@ def _push(c: Client, args, head: bool, only_existing: bool):
     return len(lst)
 
 
-@command("lpush", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Prepend one or multiple elements to a list", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
+@command("lpush", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RW INSERT", index=1),), group="list", since="1.0.0", summary="Prepend one or multiple elements to a list", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
 def lpush(c: Client, args: list[bytes]):
     """Format: LPUSH key element [element ...]"""
     return _push(c, args, True, False)
 
 
-@command("rpush", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Append one or multiple elements to a list", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
+@command("rpush", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RW INSERT", index=1),), group="list", since="1.0.0", summary="Append one or multiple elements to a list", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
 def rpush(c: Client, args: list[bytes]):
     """Format: RPUSH key element [element ...]"""
     return _push(c, args, False, False)
 
 
-@command("lpushx", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), group="list", since="2.2.0", summary="Prepend an element to a list, only if the list exists", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
+@command("lpushx", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RW INSERT", index=1),), group="list", since="2.2.0", summary="Prepend an element to a list, only if the list exists", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
 def lpushx(c: Client, args: list[bytes]):
     """Format: LPUSHX key element [element ...]"""
     return _push(c, args, True, True)
 
 
-@command("rpushx", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), group="list", since="2.2.0", summary="Append an element to a list, only if the list exists", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
+@command("rpushx", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RW INSERT", index=1),), group="list", since="2.2.0", summary="Append an element to a list, only if the list exists", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
 def rpushx(c: Client, args: list[bytes]):
     """Format: RPUSHX key element [element ...]"""
     return _push(c, args, False, True)
@@ -173,13 +180,13 @@ def _pop(c: Client, args, head: bool):
     return v
 
 
-@command("lpop", -2, "write fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Remove and get the first elements in a list", complexity="O(N) where N is the number of elements returned", direct=True)
+@command("lpop", -2, "write fast", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS DELETE", index=1),), group="list", since="1.0.0", summary="Remove and get the first elements in a list", complexity="O(N) where N is the number of elements returned", direct=True)
 def lpop(c: Client, args: list[bytes]):
     """Format: LPOP key [count]"""
     return _pop(c, args, True)
 
 
-@command("rpop", -2, "write fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Remove and get the last elements in a list", complexity="O(N) where N is the number of elements returned", direct=True)
+@command("rpop", -2, "write fast", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS DELETE", index=1),), group="list", since="1.0.0", summary="Remove and get the last elements in a list", complexity="O(N) where N is the number of elements returned", direct=True)
 def rpop(c: Client, args: list[bytes]):
     """Format: RPOP key [count]"""
     return _pop(c, args, False)
@@ -229,21 +236,21 @@ def _bpop(c: Client, keys: list[bytes], head: bool, timeout: float, count: int |
     return Block(keys, timeout, NULL_ARRAY)
 
 
-@command("blpop", -3, "write noscript blocking", acl="list", keys=(1, -2, 1), group="list", since="2.0.0", summary="Remove and get the first element in a list, or block until one is available", complexity="O(N) where N is the number of provided keys.", direct=True)
+@command("blpop", -3, "write noscript blocking", acl="list", keys=(1, -2, 1), key_specs=(KeySpec("RW ACCESS DELETE", index=1, lastkey=-2),), group="list", since="2.0.0", summary="Remove and get the first element in a list, or block until one is available", complexity="O(N) where N is the number of provided keys.", direct=True)
 def blpop(c: Client, args: list[bytes]):
     """Format: BLPOP key [key ...] timeout"""
     timeout = parse_timeout(args[-1])
     return _bpop(c, args[1:-1], True, timeout, None)
 
 
-@command("brpop", -3, "write noscript blocking", acl="list", keys=(1, -2, 1), group="list", since="2.0.0", summary="Remove and get the last element in a list, or block until one is available", complexity="O(N) where N is the number of provided keys.", direct=True)
+@command("brpop", -3, "write noscript blocking", acl="list", keys=(1, -2, 1), key_specs=(KeySpec("RW ACCESS DELETE", index=1, lastkey=-2),), group="list", since="2.0.0", summary="Remove and get the last element in a list, or block until one is available", complexity="O(N) where N is the number of provided keys.", direct=True)
 def brpop(c: Client, args: list[bytes]):
     """Format: BRPOP key [key ...] timeout"""
     timeout = parse_timeout(args[-1])
     return _bpop(c, args[1:-1], False, timeout, None)
 
 
-@command("lmpop", -4, "write", acl="list", group="list", since="7.0.0", summary="Pop elements from a list", complexity="O(N+M) where N is the number of provided keys and M is the number of elements returned.", getkeys=numkeys_getkeys(1), direct=True)
+@command("lmpop", -4, "write", acl="list", key_specs=(KeySpec("RW ACCESS DELETE", index=1, keynum=(0, 1, 1)),), group="list", since="7.0.0", summary="Pop elements from a list", complexity="O(N+M) where N is the number of provided keys and M is the number of elements returned.", getkeys=numkeys_getkeys(1), getkeys_proc=numkeys_key_refs(1, 2), direct=True)
 def lmpop(c: Client, args: list[bytes]):
     """Format: LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]"""
     keys, head, count = parse_mpop_args(args, 1, b"left", b"right")
@@ -259,7 +266,7 @@ def lmpop(c: Client, args: list[bytes]):
     return NULL_ARRAY
 
 
-@command("blmpop", -5, "write blocking", acl="list", group="list", since="7.0.0", summary="Pop elements from a list, or block until one is available", complexity="O(N+M) where N is the number of provided keys and M is the number of elements returned.", getkeys=numkeys_getkeys(2), direct=True)
+@command("blmpop", -5, "write blocking", acl="list", key_specs=(KeySpec("RW ACCESS DELETE", index=2, keynum=(0, 1, 1)),), group="list", since="7.0.0", summary="Pop elements from a list, or block until one is available", complexity="O(N+M) where N is the number of provided keys and M is the number of elements returned.", getkeys=numkeys_getkeys(2), getkeys_proc=numkeys_key_refs(2, 3), direct=True)
 def blmpop(c: Client, args: list[bytes]):
     """Format: BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]"""
     keys, head, count = parse_mpop_args(args, 2, b"left", b"right")
@@ -304,7 +311,7 @@ def _move(c: Client, src: bytes, dst: bytes, from_head: bool, to_head: bool):
     return v
 
 
-@command("lmove", 5, "write denyoom", acl="list", keys=(1, 2, 1), group="list", since="6.2.0", summary="Pop an element from a list, push it to another list and return it", complexity="O(1)", direct=True)
+@command("lmove", 5, "write denyoom", acl="list", keys=(1, 2, 1), key_specs=(KeySpec("RW ACCESS DELETE", index=1), KeySpec("RW INSERT", index=2)), group="list", since="6.2.0", summary="Pop an element from a list, push it to another list and return it", complexity="O(1)", direct=True)
 def lmove(c: Client, args: list[bytes]):
     """Format: LMOVE source destination LEFT|RIGHT LEFT|RIGHT"""
     from_head = _where(args[3])
@@ -312,7 +319,7 @@ def lmove(c: Client, args: list[bytes]):
     return _move(c, args[1], args[2], from_head, to_head)
 
 
-@command("rpoplpush", 3, "write denyoom", acl="list", keys=(1, 2, 1), group="list", since="1.2.0", summary="Remove the last element in a list, prepend it to another list and return it", complexity="O(1)", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`LMOVE` with the `RIGHT` and `LEFT` arguments", direct=True)
+@command("rpoplpush", 3, "write denyoom", acl="list", keys=(1, 2, 1), key_specs=(KeySpec("RW ACCESS DELETE", index=1), KeySpec("RW INSERT", index=2)), group="list", since="1.2.0", summary="Remove the last element in a list, prepend it to another list and return it", complexity="O(1)", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`LMOVE` with the `RIGHT` and `LEFT` arguments", direct=True)
 def rpoplpush(c: Client, args: list[bytes]):
     """Format: RPOPLPUSH source destination"""
     return _move(c, args[1], args[2], False, True)
@@ -328,7 +335,7 @@ def _bmove(c: Client, args, from_head: bool, to_head: bool, timeout: float, prop
     return Block([args[1]], timeout, NULL_ARRAY)
 
 
-@command("blmove", 6, "write denyoom noscript blocking", acl="list", keys=(1, 2, 1), group="list", since="6.2.0", summary="Pop an element from a list, push it to another list and return it; or block until one is available", complexity="O(1)", direct=True)
+@command("blmove", 6, "write denyoom noscript blocking", acl="list", keys=(1, 2, 1), key_specs=(KeySpec("RW ACCESS DELETE", index=1), KeySpec("RW INSERT", index=2)), group="list", since="6.2.0", summary="Pop an element from a list, push it to another list and return it; or block until one is available", complexity="O(1)", direct=True)
 def blmove(c: Client, args: list[bytes]):
     """Format: BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout"""
     from_head = _where(args[3])
@@ -337,7 +344,7 @@ def blmove(c: Client, args: list[bytes]):
     return _bmove(c, args, from_head, to_head, timeout, [b"LMOVE", args[1], args[2], args[3], args[4]])
 
 
-@command("brpoplpush", 4, "write denyoom noscript blocking", acl="list", keys=(1, 2, 1), group="list", since="2.2.0", summary="Pop an element from a list, push it to another list and return it; or block until one is available", complexity="O(1)", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`BLMOVE` with the `RIGHT` and `LEFT` arguments", direct=True)
+@command("brpoplpush", 4, "write denyoom noscript blocking", acl="list", keys=(1, 2, 1), key_specs=(KeySpec("RW ACCESS DELETE", index=1), KeySpec("RW INSERT", index=2)), group="list", since="2.2.0", summary="Pop an element from a list, push it to another list and return it; or block until one is available", complexity="O(1)", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`BLMOVE` with the `RIGHT` and `LEFT` arguments", direct=True)
 def brpoplpush(c: Client, args: list[bytes]):
     """Format: BRPOPLPUSH source destination timeout"""
     timeout = parse_timeout(args[3])
@@ -347,14 +354,14 @@ def brpoplpush(c: Client, args: list[bytes]):
 # -- reads ----------------------------------------------------------------------
 
 
-@command("llen", 2, "readonly fast", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Get the length of a list", complexity="O(1)", direct=True)
+@command("llen", 2, "readonly fast", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RO", index=1),), group="list", since="1.0.0", summary="Get the length of a list", complexity="O(1)", direct=True)
 def llen(c: Client, args: list[bytes]):
     """Format: LLEN key"""
     lst = get_list(c.db, args[1])
     return 0 if lst is None else len(lst)
 
 
-@command("lindex", 3, "readonly", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Get an element from a list by its index", complexity="O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).", direct=True)
+@command("lindex", 3, "readonly", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="list", since="1.0.0", summary="Get an element from a list by its index", complexity="O(N) where N is the number of elements to traverse to get to the element at index. This makes asking for the first or the last element of the list O(1).", direct=True)
 def lindex(c: Client, args: list[bytes]):
     """Format: LINDEX key index"""
     lst = get_list(c.db, args[1])
@@ -369,7 +376,7 @@ def lindex(c: Client, args: list[bytes]):
     return lst[i]
 
 
-@command("lrange", 4, "readonly", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Get a range of elements from a list", complexity="O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.", direct=True)
+@command("lrange", 4, "readonly", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="list", since="1.0.0", summary="Get a range of elements from a list", complexity="O(S+N) where S is the distance of start offset from HEAD for small lists, from nearest end (HEAD or TAIL) for large lists; and N is the number of elements in the specified range.", direct=True)
 def lrange(c: Client, args: list[bytes]):
     """Format: LRANGE key start stop"""
     start = parse_int(args[2])
@@ -386,7 +393,7 @@ def lrange(c: Client, args: list[bytes]):
     return _slice(lst, start, stop)
 
 
-@command("lpos", -3, "readonly", acl="list", keys=(1, 1, 1), group="list", since="6.0.6", summary="Return the index of matching elements on a list", complexity="O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.", direct=True)
+@command("lpos", -3, "readonly", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="list", since="6.0.6", summary="Return the index of matching elements on a list", complexity="O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.", direct=True)
 def lpos(c: Client, args: list[bytes]):
     """Format: LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]"""
     ele = args[2]
@@ -444,7 +451,7 @@ def lpos(c: Client, args: list[bytes]):
 # -- in-place writes ---------------------------------------------------------------
 
 
-@command("linsert", 5, "write denyoom", acl="list", keys=(1, 1, 1), group="list", since="2.2.0", summary="Insert an element before or after another element in a list", complexity="O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).", direct=True)
+@command("linsert", 5, "write denyoom", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RW INSERT", index=1),), group="list", since="2.2.0", summary="Insert an element before or after another element in a list", complexity="O(N) where N is the number of elements to traverse before seeing the value pivot. This means that inserting somewhere on the left end on the list (head) can be considered O(1) and inserting somewhere on the right end (tail) is O(N).", direct=True)
 def linsert(c: Client, args: list[bytes]):
     """Format: LINSERT key BEFORE|AFTER pivot element"""
     where = args[2].lower()
@@ -468,7 +475,7 @@ def linsert(c: Client, args: list[bytes]):
     return len(lst)
 
 
-@command("lset", 4, "write denyoom", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Set the value of an element in a list by its index", complexity="O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).", direct=True)
+@command("lset", 4, "write denyoom", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RW UPDATE", index=1),), group="list", since="1.0.0", summary="Set the value of an element in a list by its index", complexity="O(N) where N is the length of the list. Setting either the first or the last element of the list is O(1).", direct=True)
 def lset(c: Client, args: list[bytes]):
     """Format: LSET key index element"""
     key = args[1]
@@ -487,7 +494,7 @@ def lset(c: Client, args: list[bytes]):
     return OK
 
 
-@command("lrem", 4, "write", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Remove elements from a list", complexity="O(N+M) where N is the length of the list and M is the number of elements removed.", direct=True)
+@command("lrem", 4, "write", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RW DELETE", index=1),), group="list", since="1.0.0", summary="Remove elements from a list", complexity="O(N+M) where N is the length of the list and M is the number of elements removed.", direct=True)
 def lrem(c: Client, args: list[bytes]):
     """Format: LREM key count element"""
     count = parse_int(args[2])
@@ -528,7 +535,7 @@ def lrem(c: Client, args: list[bytes]):
     return removed
 
 
-@command("ltrim", 4, "write", acl="list", keys=(1, 1, 1), group="list", since="1.0.0", summary="Trim a list to the specified range", complexity="O(N) where N is the number of elements to be removed by the operation.", direct=True)
+@command("ltrim", 4, "write", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RW DELETE", index=1),), group="list", since="1.0.0", summary="Trim a list to the specified range", complexity="O(N) where N is the number of elements to be removed by the operation.", direct=True)
 def ltrim(c: Client, args: list[bytes]):
     """Format: LTRIM key start stop"""
     start = parse_int(args[2])

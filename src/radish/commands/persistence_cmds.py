@@ -16,7 +16,7 @@ from ..persistence.digest import dataset_digest, value_digest
 from ..persistence.rdb import PayloadVersionError, RdbError, dump_payload, restore_payload
 from ..protocol.resp import OK, SimpleString
 from .args import parse_int, to_int
-from .registry import command
+from .registry import KeySpec, command
 from .server_cmds import debug_subcommand
 
 
@@ -94,7 +94,7 @@ def lastsave(c: Client, args: list[bytes]):
 # -- DUMP / RESTORE --------------------------------------------------------------------
 
 
-@command("dump", 2, "readonly", acl="keyspace", keys=(1, 1, 1), group="generic", since="2.6.0", summary="Return a serialized version of the value stored at the specified key.", complexity="O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).", tips="nondeterministic_output", direct=True)
+@command("dump", 2, "readonly", acl="keyspace", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="generic", since="2.6.0", summary="Return a serialized version of the value stored at the specified key.", complexity="O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).", tips="nondeterministic_output", direct=True)
 def dump(c: Client, args: list[bytes]):
     """Format: DUMP key"""
     value = c.db.lookup_read(args[1])
@@ -111,7 +111,7 @@ _RESTORE_COMPLEXITY = (
 )
 
 
-@command("restore", -4, "write denyoom", acl="keyspace dangerous", keys=(1, 1, 1), group="generic", since="2.6.0", summary="Create a key using the provided serialized value, previously obtained using DUMP.", complexity=_RESTORE_COMPLEXITY, direct=True)
+@command("restore", -4, "write denyoom", acl="keyspace dangerous", keys=(1, 1, 1), key_specs=(KeySpec("OW UPDATE", index=1),), group="generic", since="2.6.0", summary="Create a key using the provided serialized value, previously obtained using DUMP.", complexity=_RESTORE_COMPLEXITY, direct=True)
 def restore(c: Client, args: list[bytes]):
     """Format: RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]"""
     replace = absttl = False
@@ -180,7 +180,7 @@ def restore(c: Client, args: list[bytes]):
     return OK
 
 
-@command("restore-asking", -4, "write denyoom asking", acl="keyspace dangerous", keys=(1, 1, 1), group="server", since="3.0.0", summary="An internal command for migrating keys in a cluster", complexity=_RESTORE_COMPLEXITY, doc_flags="syscmd")
+@command("restore-asking", -4, "write denyoom asking", acl="keyspace dangerous", keys=(1, 1, 1), key_specs=(KeySpec("OW UPDATE", index=1),), group="server", since="3.0.0", summary="An internal command for migrating keys in a cluster", complexity=_RESTORE_COMPLEXITY, doc_flags="syscmd")
 def restore_asking(c: Client, args: list[bytes]):
     """Format: RESTORE-ASKING key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency]"""
     return restore(c, args)

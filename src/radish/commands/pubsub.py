@@ -18,7 +18,7 @@ from .. import errors as E
 from ..client import Client
 from ..errors import CommandError
 from ..protocol.resp import Push, Raw, encode, status_lines
-from .registry import command
+from .registry import KeySpec, command
 
 
 def _confirm(c: Client, kind: bytes, name: bytes | None, count: int) -> bytes:
@@ -58,7 +58,7 @@ def psubscribe(c: Client, args: list[bytes]):
     return _subscribe_each(c, args[1:], c.server.pubsub.psubscribe, b"psubscribe", _count)
 
 
-@command("ssubscribe", -2, "pubsub noscript loading stale", acl="pubsub", keys=(1, -1, 1), group="pubsub", since="7.0.0", summary="Listen for messages published to the given shard channels", complexity="O(N) where N is the number of shard channels to subscribe to.")
+@command("ssubscribe", -2, "pubsub noscript loading stale", acl="pubsub", keys=(1, -1, 1), key_specs=(KeySpec("NOT_KEY", index=1, lastkey=-1),), group="pubsub", since="7.0.0", summary="Listen for messages published to the given shard channels", complexity="O(N) where N is the number of shard channels to subscribe to.")
 def ssubscribe(c: Client, args: list[bytes]):
     """Format: SSUBSCRIBE shardchannel [shardchannel ...]"""
     return _subscribe_each(c, args[1:], c.server.pubsub.ssubscribe, b"ssubscribe", _shard_count)
@@ -76,7 +76,7 @@ def punsubscribe(c: Client, args: list[bytes]):
     return _subscribe_each(c, args[1:] or list(c.psubscriptions), c.server.pubsub.punsubscribe, b"punsubscribe", _count)
 
 
-@command("sunsubscribe", -1, "pubsub noscript loading stale", acl="pubsub", keys=(1, -1, 1), group="pubsub", since="7.0.0", summary="Stop listening for messages posted to the given shard channels", complexity="O(N) where N is the number of clients already subscribed to a shard channel.")
+@command("sunsubscribe", -1, "pubsub noscript loading stale", acl="pubsub", keys=(1, -1, 1), key_specs=(KeySpec("NOT_KEY", index=1, lastkey=-1),), group="pubsub", since="7.0.0", summary="Stop listening for messages posted to the given shard channels", complexity="O(N) where N is the number of clients already subscribed to a shard channel.")
 def sunsubscribe(c: Client, args: list[bytes]):
     """Format: SUNSUBSCRIBE [shardchannel [shardchannel ...]]"""
     return _subscribe_each(c, args[1:] or list(c.ssubscriptions), c.server.pubsub.sunsubscribe, b"sunsubscribe", _shard_count)
@@ -90,7 +90,7 @@ def publish(c: Client, args: list[bytes]):
     return c.server.pubsub.publish(args[1], args[2])
 
 
-@command("spublish", 3, "pubsub loading stale fast", acl="pubsub", keys=(1, 1, 1), group="pubsub", since="7.0.0", summary="Post a message to a shard channel", complexity="O(N) where N is the number of clients subscribed to the receiving shard channel.")
+@command("spublish", 3, "pubsub loading stale fast", acl="pubsub", keys=(1, 1, 1), key_specs=(KeySpec("NOT_KEY", index=1),), group="pubsub", since="7.0.0", summary="Post a message to a shard channel", complexity="O(N) where N is the number of clients subscribed to the receiving shard channel.")
 def spublish(c: Client, args: list[bytes]):
     """Format: SPUBLISH shardchannel message — also sent to replicas."""
     c.server.propagation.propagate_to_replicas(args)

@@ -13,8 +13,8 @@ from .. import errors as E
 from ..client import Client
 from ..errors import CommandError
 from ..protocol.resp import OK, status_lines
-from .args import to_int
-from .registry import COMMANDS, command
+from .args import numkeys_key_refs, to_int
+from .registry import COMMANDS, KeySpec, command
 
 
 def _eval_getkeys(args: list[bytes]) -> list[int]:
@@ -68,25 +68,25 @@ def _evalsha(c: Client, args, readonly: bool):
 _EVAL_FLAGS = "noscript stale skip_monitor may_replicate no_mandatory_keys"
 
 
-@command("eval", -3, _EVAL_FLAGS, acl="scripting", group="scripting", since="2.6.0", summary="Execute a Lua script server side", complexity="Depends on the script that is executed.", getkeys=_eval_getkeys)
+@command("eval", -3, _EVAL_FLAGS, acl="scripting", key_specs=(KeySpec("RW ACCESS UPDATE", index=2, keynum=(0, 1, 1), notes="We cannot tell how the keys will be used so we assume the worst, RW and UPDATE"),), group="scripting", since="2.6.0", summary="Execute a Lua script server side", complexity="Depends on the script that is executed.", getkeys=_eval_getkeys, getkeys_proc=numkeys_key_refs(2, 3))
 def eval_(c: Client, args: list[bytes]):
     """Format: EVAL script numkeys [key [key ...]] [arg [arg ...]]"""
     return _eval(c, args, False)
 
 
-@command("evalsha", -3, _EVAL_FLAGS, acl="scripting", group="scripting", since="2.6.0", summary="Execute a Lua script server side", complexity="Depends on the script that is executed.", getkeys=_eval_getkeys)
+@command("evalsha", -3, _EVAL_FLAGS, acl="scripting", key_specs=(KeySpec("RW ACCESS UPDATE", index=2, keynum=(0, 1, 1)),), group="scripting", since="2.6.0", summary="Execute a Lua script server side", complexity="Depends on the script that is executed.", getkeys=_eval_getkeys, getkeys_proc=numkeys_key_refs(2, 3))
 def evalsha(c: Client, args: list[bytes]):
     """Format: EVALSHA sha1 numkeys [key [key ...]] [arg [arg ...]]"""
     return _evalsha(c, args, False)
 
 
-@command("eval_ro", -3, "readonly " + _EVAL_FLAGS, acl="scripting", group="scripting", since="7.0.0", summary="Execute a read-only Lua script server side", complexity="Depends on the script that is executed.", getkeys=_eval_getkeys)
+@command("eval_ro", -3, "readonly " + _EVAL_FLAGS, acl="scripting", key_specs=(KeySpec("RO ACCESS", index=2, keynum=(0, 1, 1), notes="We cannot tell how the keys will be used so we assume the worst, RO and ACCESS"),), group="scripting", since="7.0.0", summary="Execute a read-only Lua script server side", complexity="Depends on the script that is executed.", getkeys=_eval_getkeys, getkeys_proc=numkeys_key_refs(2, 3))
 def eval_ro(c: Client, args: list[bytes]):
     """Format: EVAL_RO script numkeys [key [key ...]] [arg [arg ...]]"""
     return _eval(c, args, True)
 
 
-@command("evalsha_ro", -3, "readonly " + _EVAL_FLAGS, acl="scripting", group="scripting", since="7.0.0", summary="Execute a read-only Lua script server side", complexity="Depends on the script that is executed.", getkeys=_eval_getkeys)
+@command("evalsha_ro", -3, "readonly " + _EVAL_FLAGS, acl="scripting", key_specs=(KeySpec("RO ACCESS", index=2, keynum=(0, 1, 1)),), group="scripting", since="7.0.0", summary="Execute a read-only Lua script server side", complexity="Depends on the script that is executed.", getkeys=_eval_getkeys, getkeys_proc=numkeys_key_refs(2, 3))
 def evalsha_ro(c: Client, args: list[bytes]):
     """Format: EVALSHA_RO sha1 numkeys [key [key ...]] [arg [arg ...]]"""
     return _evalsha(c, args, True)

@@ -15,50 +15,65 @@ from ..protocol.resp import OK, MapReply, SetReply, SimpleString, Verbatim, stat
 from ..strconv import strtod
 from .args import parse_int, to_int
 from .info import render_info
-from .registry import COMMANDS, CommandSpec, command
+from .registry import COMMANDS, CommandSpec, KeySpec, command, key_flag_names
 from .results import NO_REPLY
 
 # -- COMMAND --------------------------------------------------------------------
 
 
-def _key_specs(spec: CommandSpec) -> list:
-    if spec.first_key <= 0:
-        return []
-    last = spec.last_key
-    lastkey = last - spec.first_key if last >= 0 else last
-    flags = [SimpleString(b"RW" if spec.is_write else b"RO")]
-    flags.append(SimpleString(b"update" if spec.is_write else b"access"))
-    return [
-        MapReply(
-            [
-                (b"flags", flags),
-                (b"begin_search", MapReply([(b"type", b"index"), (b"spec", MapReply([(b"index", spec.first_key)]))])),
-                (
-                    b"find_keys",
-                    MapReply(
-                        [
-                            (b"type", b"range"),
-                            (b"spec", MapReply([(b"lastkey", lastkey), (b"keystep", spec.key_step), (b"limit", 0)])),
-                        ]
-                    ),
-                ),
-            ]
-        )
-    ]
+def _key_flags(flags: int) -> SetReply:
+    return SetReply(SimpleString(f.encode()) for f in key_flag_names(flags))
+
+
+def _key_spec_reply(ks: KeySpec) -> MapReply:
+    """One key spec as Redis's addReplyCommandKeySpecs prints it."""
+    items: list[tuple[bytes, object]] = []
+    if ks.notes:
+        items.append((b"notes", ks.notes.encode()))
+    items.append((b"flags", _key_flags(ks.flags)))
+    if ks.begin == "index":
+        begin = MapReply([(b"index", ks.index)])
+    elif ks.begin == "keyword":
+        begin = MapReply([(b"keyword", ks.keyword), (b"startfrom", ks.startfrom)])
+    else:
+        begin = MapReply()
+    items.append((b"begin_search", MapReply([(b"type", ks.begin.encode()), (b"spec", begin)])))
+    if ks.find == "range":
+        find = MapReply([(b"lastkey", ks.lastkey), (b"keystep", ks.keystep), (b"limit", ks.limit)])
+    elif ks.find == "keynum":
+        find = MapReply([(b"keynumidx", ks.keynumidx), (b"firstkey", ks.firstkey), (b"keystep", ks.keystep)])
+    else:
+        find = MapReply()
+    items.append((b"find_keys", MapReply([(b"type", ks.find.encode()), (b"spec", find)])))
+    return MapReply(items)
+
+
+def _key_specs(spec: CommandSpec) -> SetReply:
+    specs = spec.key_specs
+    if specs is None:
+        # Not declared yet: one range spec from the legacy triple.
+        if spec.first_key <= 0:
+            return SetReply()
+        last = spec.last_key
+        lastkey = last - spec.first_key if last >= 0 else last
+        flags = "RW ACCESS UPDATE" if spec.is_write else "RO ACCESS"
+        specs = (KeySpec(flags, index=spec.first_key, lastkey=lastkey, keystep=spec.key_step),)
+    return SetReply(_key_spec_reply(ks) for ks in specs)
 
 
 def command_info(spec: CommandSpec) -> list:
     return [
         spec.name.encode(),
         spec.arity,
-        [SimpleString(f.encode()) for f in spec.printed_flags()],
+        SetReply(SimpleString(f.encode()) for f in spec.printed_flags()),
         spec.first_key,
         spec.last_key,
         spec.key_step,
-        [SimpleString(b"@" + c.encode()) for c in spec.acl_categories()],
-        [t.encode() for t in spec.tips],
+        SetReply(SimpleString(b"@" + c.encode()) for c in spec.acl_categories()),
+        SetReply(t.encode() for t in spec.tips),
         _key_specs(spec),
-        [command_info(s) for s in spec.subcommands.values()],
+        # Redis answers an empty set, or an array of the subcommands.
+        [command_info(s) for s in spec.subcommands.values()] if spec.subcommands else SetReply(),
     ]
 
 
@@ -175,11 +190,19 @@ def command_getkeys(c: Client, args: list[bytes]):
 
 @command("command|getkeysandflags", -4, "loading stale", acl="connection", group="server", since="7.0.0", summary="Extract keys and access flags given a full Redis command", complexity="O(N) where N is the number of arguments to the command")
 def command_getkeysandflags(c: Client, args: list[bytes]):
-    spec = _resolve(args[2:])
-    return [[args[2 + i], [SimpleString(b"RW" if spec.is_write else b"RO")]] for i in _getkeys(args[2:])]
+    """Format: COMMAND GETKEYSANDFLAGS command [arg ...]"""
+    cmd = args[2:]
+    spec = _lookup(cmd)
+    if not spec.has_keys:
+        raise CommandError(E.NO_KEY_ARGUMENTS)
+    _check_arity(spec, cmd)
+    refs = spec.key_refs(cmd)
+    if not refs and "no_mandatory_keys" not in spec.flags:
+        raise CommandError(E.INVALID_GETKEYS_ARGS)
+    return [[cmd[i], _key_flags(flags)] for i, flags in refs]
 
 
-def _resolve(cmd: list[bytes]) -> CommandSpec:
+def _lookup(cmd: list[bytes]) -> CommandSpec:
     spec = COMMANDS.get(cmd[0].lower())
     if spec is None:
         raise CommandError(E.INVALID_COMMAND)
@@ -188,8 +211,17 @@ def _resolve(cmd: list[bytes]) -> CommandSpec:
         if sub is None:
             raise CommandError(E.INVALID_COMMAND)
         spec = sub
+    return spec
+
+
+def _check_arity(spec: CommandSpec, cmd: list[bytes]) -> None:
     if (spec.arity > 0 and spec.arity != len(cmd)) or len(cmd) < -spec.arity:
         raise CommandError(E.GETKEYS_ARITY)
+
+
+def _resolve(cmd: list[bytes]) -> CommandSpec:
+    spec = _lookup(cmd)
+    _check_arity(spec, cmd)
     return spec
 
 
@@ -283,7 +315,7 @@ def config_set(c: Client, args: list[bytes]):
     return OK
 
 
-@command("config|resetstat", 2, "admin noscript loading stale", group="server", since="2.0.0", summary="Reset the stats returned by INFO", complexity="O(1)", tips="request_policy:all_nodes response_policy:all_succeeded")
+@command("config|resetstat", 2, "admin noscript loading stale", group="server", since="2.0.0", summary="Reset the stats returned by INFO", complexity="O(1)")
 def config_resetstat(c: Client, args: list[bytes]):
     server = c.server
     server.stats.reset()
@@ -297,7 +329,7 @@ def config_resetstat(c: Client, args: list[bytes]):
     return OK
 
 
-@command("config|rewrite", 2, "admin noscript loading stale", group="server", since="2.8.0", summary="Overwrite the configuration file with the in-memory configuration", complexity="O(1)", tips="request_policy:all_nodes response_policy:all_succeeded")
+@command("config|rewrite", 2, "admin noscript loading stale", group="server", since="2.8.0", summary="Overwrite the configuration file with the in-memory configuration", complexity="O(1)")
 def config_rewrite(c: Client, args: list[bytes]):
     server = c.server
     # Users: written back as ACL LIST shows them, unless an ACL file keeps

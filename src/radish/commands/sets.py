@@ -21,9 +21,9 @@ from ..client import Client
 from ..db.types import SetValue, is_int_member
 from ..errors import CommandError
 from ..protocol.resp import SetReply
-from .args import LLONG_MIN, to_int
+from .args import LLONG_MIN, numkeys_key_refs, to_int
 from .keys import parse_cursor, parse_scan_options
-from .registry import command
+from .registry import KeySpec, command
 from .types import lookup_typed
 
 
@@ -80,7 +80,7 @@ def _pop_random(s: SetValue) -> bytes:
 # -- single-set writes ---------------------------------------------------------------
 
 
-@command("sadd", -3, "write denyoom fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Add one or more members to a set", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
+@command("sadd", -3, "write denyoom fast", acl="set", keys=(1, 1, 1), key_specs=(KeySpec("RW INSERT", index=1),), group="set", since="1.0.0", summary="Add one or more members to a set", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
 def sadd(c: Client, args: list[bytes]):
     """Format: SADD key member [member ...]"""
     key = args[1]
@@ -114,7 +114,7 @@ def sadd(c: Client, args: list[bytes]):
     return added
 
 
-@command("srem", -3, "write fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Remove one or more members from a set", complexity="O(N) where N is the number of members to be removed.", direct=True)
+@command("srem", -3, "write fast", acl="set", keys=(1, 1, 1), key_specs=(KeySpec("RW DELETE", index=1),), group="set", since="1.0.0", summary="Remove one or more members from a set", complexity="O(N) where N is the number of members to be removed.", direct=True)
 def srem(c: Client, args: list[bytes]):
     """Format: SREM key member [member ...]"""
     key = args[1]
@@ -137,7 +137,7 @@ def srem(c: Client, args: list[bytes]):
     return removed
 
 
-@command("smove", 4, "write fast", acl="set", keys=(1, 2, 1), group="set", since="1.0.0", summary="Move a member from one set to another", complexity="O(1)", direct=True)
+@command("smove", 4, "write fast", acl="set", keys=(1, 2, 1), key_specs=(KeySpec("RW ACCESS DELETE", index=1), KeySpec("RW INSERT", index=2)), group="set", since="1.0.0", summary="Move a member from one set to another", complexity="O(1)", direct=True)
 def smove(c: Client, args: list[bytes]):
     """Format: SMOVE source destination member"""
     src, dst, m = args[1], args[2], args[3]
@@ -171,7 +171,7 @@ def smove(c: Client, args: list[bytes]):
     return 1
 
 
-@command("spop", -2, "write fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Remove and return one or multiple random members from a set", complexity="Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", tips="nondeterministic_output", direct=True)
+@command("spop", -2, "write fast", acl="set", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS DELETE", index=1),), group="set", since="1.0.0", summary="Remove and return one or multiple random members from a set", complexity="Without the count argument O(1), otherwise O(N) where N is the value of the passed count.", tips="nondeterministic_output", direct=True)
 def spop(c: Client, args: list[bytes]):
     """Format: SPOP key [count] (propagated as SREM of what was popped)"""
     n = len(args)
@@ -213,21 +213,21 @@ def spop(c: Client, args: list[bytes]):
 # -- reads ----------------------------------------------------------------------------
 
 
-@command("scard", 2, "readonly fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Get the number of members in a set", complexity="O(1)", direct=True)
+@command("scard", 2, "readonly fast", acl="set", keys=(1, 1, 1), key_specs=(KeySpec("RO", index=1),), group="set", since="1.0.0", summary="Get the number of members in a set", complexity="O(1)", direct=True)
 def scard(c: Client, args: list[bytes]):
     """Format: SCARD key"""
     s = get_set(c.db, args[1])
     return 0 if s is None else len(s)
 
 
-@command("sismember", 3, "readonly fast", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Determine if a given value is a member of a set", complexity="O(1)", direct=True)
+@command("sismember", 3, "readonly fast", acl="set", keys=(1, 1, 1), key_specs=(KeySpec("RO", index=1),), group="set", since="1.0.0", summary="Determine if a given value is a member of a set", complexity="O(1)", direct=True)
 def sismember(c: Client, args: list[bytes]):
     """Format: SISMEMBER key member"""
     s = get_set(c.db, args[1])
     return 1 if s is not None and args[2] in s else 0
 
 
-@command("smismember", -3, "readonly fast", acl="set", keys=(1, 1, 1), group="set", since="6.2.0", summary="Returns the membership associated with the given elements for a set", complexity="O(N) where N is the number of elements being checked for membership", direct=True)
+@command("smismember", -3, "readonly fast", acl="set", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="set", since="6.2.0", summary="Returns the membership associated with the given elements for a set", complexity="O(N) where N is the number of elements being checked for membership", direct=True)
 def smismember(c: Client, args: list[bytes]):
     """Format: SMISMEMBER key member [member ...]"""
     s = get_set(c.db, args[1])
@@ -236,7 +236,7 @@ def smismember(c: Client, args: list[bytes]):
     return [1 if m in s else 0 for m in args[2:]]
 
 
-@command("smembers", 2, "readonly", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Get all the members in a set", complexity="O(N) where N is the set cardinality.", tips="nondeterministic_output_order", direct=True)
+@command("smembers", 2, "readonly", acl="set", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="set", since="1.0.0", summary="Get all the members in a set", complexity="O(N) where N is the set cardinality.", tips="nondeterministic_output_order", direct=True)
 def smembers(c: Client, args: list[bytes]):
     """Format: SMEMBERS key (a set in RESP3)"""
     s = get_set(c.db, args[1])
@@ -245,7 +245,7 @@ def smembers(c: Client, args: list[bytes]):
     return SetReply(_ordered(c, s))
 
 
-@command("srandmember", -2, "readonly", acl="set", keys=(1, 1, 1), group="set", since="1.0.0", summary="Get one or multiple random members from a set", complexity="Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", tips="nondeterministic_output", direct=True)
+@command("srandmember", -2, "readonly", acl="set", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="set", since="1.0.0", summary="Get one or multiple random members from a set", complexity="Without the count argument O(1), otherwise O(N) where N is the absolute value of the passed count.", tips="nondeterministic_output", direct=True)
 def srandmember(c: Client, args: list[bytes]):
     """Format: SRANDMEMBER key [count]"""
     n = len(args)
@@ -337,7 +337,7 @@ def _store(c: Client, dst: bytes, result: set) -> int:
     return 0
 
 
-@command("sinter", -2, "readonly", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Intersect multiple sets", complexity="O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", tips="nondeterministic_output_order", direct=True)
+@command("sinter", -2, "readonly", acl="set", keys=(1, -1, 1), key_specs=(KeySpec("RO ACCESS", index=1, lastkey=-1),), group="set", since="1.0.0", summary="Intersect multiple sets", complexity="O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", tips="nondeterministic_output_order", direct=True)
 def sinter(c: Client, args: list[bytes]):
     """Format: SINTER key [key ...] (a set in RESP3)"""
     sets = _sources(c, args[1:])
@@ -347,7 +347,7 @@ def sinter(c: Client, args: list[bytes]):
     return SetReply(_result_order(c, result, intset))
 
 
-@command("sinterstore", -3, "write denyoom", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Intersect multiple sets and store the resulting set in a key", complexity="O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", direct=True)
+@command("sinterstore", -3, "write denyoom", acl="set", keys=(1, -1, 1), key_specs=(KeySpec("RW UPDATE", index=1), KeySpec("RO ACCESS", index=2, lastkey=-1)), group="set", since="1.0.0", summary="Intersect multiple sets and store the resulting set in a key", complexity="O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", direct=True)
 def sinterstore(c: Client, args: list[bytes]):
     """Format: SINTERSTORE destination key [key ...]"""
     sets = _sources(c, args[2:])
@@ -364,7 +364,7 @@ def _sintercard_getkeys(args: list[bytes]) -> list[int]:
     return list(range(2, 2 + numkeys))
 
 
-@command("sintercard", -3, "readonly", acl="set", group="set", since="7.0.0", summary="Intersect multiple sets and return the cardinality of the result", complexity="O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", getkeys=_sintercard_getkeys, direct=True)
+@command("sintercard", -3, "readonly", acl="set", key_specs=(KeySpec("RO ACCESS", index=1, keynum=(0, 1, 1)),), group="set", since="7.0.0", summary="Intersect multiple sets and return the cardinality of the result", complexity="O(N*M) worst case where N is the cardinality of the smallest set and M is the number of sets.", getkeys=_sintercard_getkeys, getkeys_proc=numkeys_key_refs(1, 2), direct=True)
 def sintercard(c: Client, args: list[bytes]):
     """Format: SINTERCARD numkeys key [key ...] [LIMIT limit]"""
     numkeys = to_int(args[1])
@@ -403,33 +403,33 @@ def sintercard(c: Client, args: list[bytes]):
     return n
 
 
-@command("sunion", -2, "readonly", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Add multiple sets", complexity="O(N) where N is the total number of elements in all given sets.", tips="nondeterministic_output_order", direct=True)
+@command("sunion", -2, "readonly", acl="set", keys=(1, -1, 1), key_specs=(KeySpec("RO ACCESS", index=1, lastkey=-1),), group="set", since="1.0.0", summary="Add multiple sets", complexity="O(N) where N is the total number of elements in all given sets.", tips="nondeterministic_output_order", direct=True)
 def sunion(c: Client, args: list[bytes]):
     """Format: SUNION key [key ...] (a set in RESP3)"""
     result = _union_diff(c, _sources(c, args[1:]), False)
     return SetReply(_result_order(c, result, _would_be_intset(c, result)))
 
 
-@command("sunionstore", -3, "write denyoom", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Add multiple sets and store the resulting set in a key", complexity="O(N) where N is the total number of elements in all given sets.", direct=True)
+@command("sunionstore", -3, "write denyoom", acl="set", keys=(1, -1, 1), key_specs=(KeySpec("OW UPDATE", index=1), KeySpec("RO ACCESS", index=2, lastkey=-1)), group="set", since="1.0.0", summary="Add multiple sets and store the resulting set in a key", complexity="O(N) where N is the total number of elements in all given sets.", direct=True)
 def sunionstore(c: Client, args: list[bytes]):
     """Format: SUNIONSTORE destination key [key ...]"""
     return _store(c, args[1], _union_diff(c, _sources(c, args[2:]), False))
 
 
-@command("sdiff", -2, "readonly", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Subtract multiple sets", complexity="O(N) where N is the total number of elements in all given sets.", tips="nondeterministic_output_order", direct=True)
+@command("sdiff", -2, "readonly", acl="set", keys=(1, -1, 1), key_specs=(KeySpec("RO ACCESS", index=1, lastkey=-1),), group="set", since="1.0.0", summary="Subtract multiple sets", complexity="O(N) where N is the total number of elements in all given sets.", tips="nondeterministic_output_order", direct=True)
 def sdiff(c: Client, args: list[bytes]):
     """Format: SDIFF key [key ...] (a set in RESP3)"""
     result = _union_diff(c, _sources(c, args[1:]), True)
     return SetReply(_result_order(c, result, _would_be_intset(c, result)))
 
 
-@command("sdiffstore", -3, "write denyoom", acl="set", keys=(1, -1, 1), group="set", since="1.0.0", summary="Subtract multiple sets and store the resulting set in a key", complexity="O(N) where N is the total number of elements in all given sets.", direct=True)
+@command("sdiffstore", -3, "write denyoom", acl="set", keys=(1, -1, 1), key_specs=(KeySpec("OW UPDATE", index=1), KeySpec("RO ACCESS", index=2, lastkey=-1)), group="set", since="1.0.0", summary="Subtract multiple sets and store the resulting set in a key", complexity="O(N) where N is the total number of elements in all given sets.", direct=True)
 def sdiffstore(c: Client, args: list[bytes]):
     """Format: SDIFFSTORE destination key [key ...]"""
     return _store(c, args[1], _union_diff(c, _sources(c, args[2:]), True))
 
 
-@command("sscan", -3, "readonly", acl="set", keys=(1, 1, 1), group="set", since="2.8.0", summary="Incrementally iterate Set elements", complexity="O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", tips="nondeterministic_output", direct=True)
+@command("sscan", -3, "readonly", acl="set", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="set", since="2.8.0", summary="Incrementally iterate Set elements", complexity="O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", tips="nondeterministic_output", direct=True)
 def sscan(c: Client, args: list[bytes]):
     """Format: SSCAN key cursor [MATCH pattern] [COUNT count]"""
     cursor = parse_cursor(args[2])

@@ -24,7 +24,7 @@ from ..db.types import ListValue, SetValue
 from ..errors import CommandError
 from ..strconv import strtod
 from .args import to_int
-from .registry import command
+from .registry import KEY_ACCESS, KEY_OW, KEY_RO, KEY_UPDATE, KeySpec, command
 
 _SORTABLE = (b"list", b"set", b"zset")
 
@@ -267,13 +267,28 @@ def _sorted(db, vector: list, sortby, alpha: bool, desc: bool) -> list:
     return [e for _, e in keyed]
 
 
-@command("sort", -2, "write denyoom", acl="set sortedset list dangerous", keys=(1, 1, 1), group="generic", since="1.0.0", summary="Sort the elements in a list, set or sorted set", complexity="O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", getkeys=_sort_getkeys, direct=True)
+def _sort_key_refs(args: list[bytes]) -> list[tuple[int, int]]:
+    """Redis's sortGetKeys with its flags: the sorted key read, the last
+    STORE's key overwritten (the BY/GET keys stay unknown)."""
+    keys = _sort_getkeys(args)
+    refs = [(1, KEY_RO | KEY_ACCESS)]
+    if len(keys) > 1:
+        refs.append((keys[1], KEY_OW | KEY_UPDATE))
+    return refs
+
+
+@command("sort", -2, "write denyoom", acl="set sortedset list dangerous", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1), KeySpec("RO ACCESS", notes="For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort"), KeySpec("OW UPDATE", notes="For the optional STORE keyword. It is marked 'unknown' because the keyword can appear anywhere in the argument array")), group="generic", since="1.0.0", summary="Sort the elements in a list, set or sorted set", complexity="O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", getkeys=_sort_getkeys, getkeys_proc=_sort_key_refs, direct=True)
 def sort(c: Client, args: list[bytes]):
     """Format: SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC | DESC] [ALPHA] [STORE destination]"""
     return _sort(c, args, False)
 
 
-@command("sort_ro", -2, "readonly", acl="set sortedset list dangerous", keys=(1, 1, 1), group="generic", since="7.0.0", summary="Sort the elements in a list, set or sorted set. Read-only variant of SORT.", complexity="O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", getkeys=_sort_ro_getkeys, direct=True)
+def _sort_ro_key_refs(args: list[bytes]) -> list[tuple[int, int]]:
+    """Redis's sortROGetKeys: the sorted key, read."""
+    return [(1, KEY_RO | KEY_ACCESS)]
+
+
+@command("sort_ro", -2, "readonly", acl="set sortedset list dangerous", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1), KeySpec("RO ACCESS", notes="For the optional BY/GET keyword. It is marked 'unknown' because the key names derive from the content of the key we sort")), group="generic", since="7.0.0", summary="Sort the elements in a list, set or sorted set. Read-only variant of SORT.", complexity="O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M the number of returned elements. When the elements are not sorted, complexity is O(N).", getkeys=_sort_ro_getkeys, getkeys_proc=_sort_ro_key_refs, direct=True)
 def sort_ro(c: Client, args: list[bytes]):
     """Format: SORT_RO key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC | DESC] [ALPHA]"""
     return _sort(c, args, True)

@@ -24,7 +24,7 @@ from ..errors import CommandError
 from ..protocol.resp import OK, MapReply
 from ..strconv import format_long_double, ld_round, string2ld
 from .args import LLONG_MAX, LLONG_MIN, parse_int, to_int
-from .registry import command
+from .registry import KEY_ACCESS, KEY_OW, KEY_RW, KEY_UPDATE, KeySpec, command
 
 _STRING_TYPES = (bytes, bytearray)
 
@@ -69,7 +69,7 @@ def _del_command(c: Client, lazy: bool) -> bytes:
 # -- GET / SET family ------------------------------------------------------------
 
 
-@command("get", 2, "readonly fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Get the value of a key", complexity="O(1)", direct=True)
+@command("get", 2, "readonly fast", acl="string", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="string", since="1.0.0", summary="Get the value of a key", complexity="O(1)", direct=True)
 def get(c: Client, args: list[bytes]):
     """Format: GET key"""
     db = c.db
@@ -149,7 +149,15 @@ def expire_ms(c: Client, flags: int, value: bytes, cmdname: str) -> int:
     return n
 
 
-@command("set", -3, "write denyoom", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Set the string value of a key", complexity="O(1)", direct=True)
+def _set_key_refs(args: list[bytes]) -> list[tuple[int, int]]:
+    """Redis's setGetKeys: with a GET argument SET reads the old value."""
+    for a in args[3:]:
+        if len(a) == 3 and a.lower() == b"get":
+            return [(1, KEY_RW | KEY_ACCESS | KEY_UPDATE)]
+    return [(1, KEY_OW | KEY_UPDATE)]
+
+
+@command("set", -3, "write denyoom", acl="string", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS UPDATE VARIABLE_FLAGS", index=1, notes="RW and ACCESS due to the optional `GET` argument"),), group="string", since="1.0.0", summary="Set the string value of a key", complexity="O(1)", getkeys_proc=_set_key_refs, direct=True)
 def set_(c: Client, args: list[bytes]):
     """Format: SET key value [NX | XX] [GET] [EX s | PX ms | EXAT ts | PXAT ms-ts | KEEPTTL]"""
     key = args[1]
@@ -190,7 +198,7 @@ def set_(c: Client, args: list[bytes]):
     return reply if flags & GET else OK
 
 
-@command("setnx", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Set the value of a key, only if the key does not exist", complexity="O(1)", direct=True)
+@command("setnx", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), key_specs=(KeySpec("OW INSERT", index=1),), group="string", since="1.0.0", summary="Set the value of a key, only if the key does not exist", complexity="O(1)", direct=True)
 def setnx(c: Client, args: list[bytes]):
     """Format: SETNX key value"""
     db = c.db
@@ -214,19 +222,19 @@ def _setex(c: Client, args, flags: int, name: str):
     return OK
 
 
-@command("setex", 4, "write denyoom", acl="string", keys=(1, 1, 1), group="string", since="2.0.0", summary="Set the value and expiration of a key", complexity="O(1)", direct=True)
+@command("setex", 4, "write denyoom", acl="string", keys=(1, 1, 1), key_specs=(KeySpec("OW UPDATE", index=1),), group="string", since="2.0.0", summary="Set the value and expiration of a key", complexity="O(1)", direct=True)
 def setex(c: Client, args: list[bytes]):
     """Format: SETEX key seconds value"""
     return _setex(c, args, EX, "setex")
 
 
-@command("psetex", 4, "write denyoom", acl="string", keys=(1, 1, 1), group="string", since="2.6.0", summary="Set the value and expiration in milliseconds of a key", complexity="O(1)", direct=True)
+@command("psetex", 4, "write denyoom", acl="string", keys=(1, 1, 1), key_specs=(KeySpec("OW UPDATE", index=1),), group="string", since="2.6.0", summary="Set the value and expiration in milliseconds of a key", complexity="O(1)", direct=True)
 def psetex(c: Client, args: list[bytes]):
     """Format: PSETEX key milliseconds value"""
     return _setex(c, args, PX, "psetex")
 
 
-@command("getset", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Set the string value of a key and return its old value", complexity="O(1)", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`SET` with the `!GET` argument", direct=True)
+@command("getset", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS UPDATE", index=1),), group="string", since="1.0.0", summary="Set the string value of a key and return its old value", complexity="O(1)", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`SET` with the `!GET` argument", direct=True)
 def getset(c: Client, args: list[bytes]):
     """Format: GETSET key value"""
     db = c.db
@@ -238,7 +246,7 @@ def getset(c: Client, args: list[bytes]):
     return bytes(old) if old is not None else None
 
 
-@command("getdel", 2, "write fast", acl="string", keys=(1, 1, 1), group="string", since="6.2.0", summary="Get the value of a key and delete the key", complexity="O(1)", direct=True)
+@command("getdel", 2, "write fast", acl="string", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS DELETE", index=1),), group="string", since="6.2.0", summary="Get the value of a key and delete the key", complexity="O(1)", direct=True)
 def getdel(c: Client, args: list[bytes]):
     """Format: GETDEL key"""
     db = c.db
@@ -252,7 +260,7 @@ def getdel(c: Client, args: list[bytes]):
     return bytes(old)
 
 
-@command("getex", -2, "write fast", acl="string", keys=(1, 1, 1), group="string", since="6.2.0", summary="Get the value of a key and optionally set its expiration", complexity="O(1)", direct=True)
+@command("getex", -2, "write fast", acl="string", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS UPDATE", index=1, notes="RW and UPDATE because it changes the TTL"),), group="string", since="6.2.0", summary="Get the value of a key and optionally set its expiration", complexity="O(1)", direct=True)
 def getex(c: Client, args: list[bytes]):
     """Format: GETEX key [EX s | PX ms | EXAT ts | PXAT ms-ts | PERSIST]"""
     key = args[1]
@@ -279,7 +287,7 @@ def getex(c: Client, args: list[bytes]):
     return reply
 
 
-@command("mget", -2, "readonly fast", acl="string", keys=(1, -1, 1), group="string", since="1.0.0", summary="Get the values of all the given keys", complexity="O(N) where N is the number of keys to retrieve.", tips="request_policy:multi_shard", direct=True)
+@command("mget", -2, "readonly fast", acl="string", keys=(1, -1, 1), key_specs=(KeySpec("RO ACCESS", index=1, lastkey=-1),), group="string", since="1.0.0", summary="Get the values of all the given keys", complexity="O(N) where N is the number of keys to retrieve.", tips="request_policy:multi_shard", direct=True)
 def mget(c: Client, args: list[bytes]):
     """Format: MGET key [key ...]"""
     db = c.db
@@ -296,7 +304,7 @@ def mget(c: Client, args: list[bytes]):
     return out
 
 
-@command("mset", -3, "write denyoom", acl="string", keys=(1, -1, 2), group="string", since="1.0.1", summary="Set multiple keys to multiple values", complexity="O(N) where N is the number of keys to set.", tips="request_policy:multi_shard response_policy:all_succeeded", direct=True)
+@command("mset", -3, "write denyoom", acl="string", keys=(1, -1, 2), key_specs=(KeySpec("OW UPDATE", index=1, lastkey=-1, keystep=2),), group="string", since="1.0.1", summary="Set multiple keys to multiple values", complexity="O(N) where N is the number of keys to set.", tips="request_policy:multi_shard response_policy:all_succeeded", direct=True)
 def mset(c: Client, args: list[bytes]):
     """Format: MSET key value [key value ...]"""
     if len(args) % 2 == 0:
@@ -317,7 +325,7 @@ def mset(c: Client, args: list[bytes]):
     return OK
 
 
-@command("msetnx", -3, "write denyoom", acl="string", keys=(1, -1, 2), group="string", since="1.0.1", summary="Set multiple keys to multiple values, only if none of the keys exist", complexity="O(N) where N is the number of keys to set.", tips="request_policy:multi_shard response_policy:agg_min", direct=True)
+@command("msetnx", -3, "write denyoom", acl="string", keys=(1, -1, 2), key_specs=(KeySpec("OW INSERT", index=1, lastkey=-1, keystep=2),), group="string", since="1.0.1", summary="Set multiple keys to multiple values, only if none of the keys exist", complexity="O(N) where N is the number of keys to set.", tips="request_policy:multi_shard response_policy:agg_min", direct=True)
 def msetnx(c: Client, args: list[bytes]):
     """Format: MSETNX key value [key value ...]"""
     if len(args) % 2 == 0:
@@ -369,25 +377,25 @@ def _incr(c: Client, key: bytes, delta: int):
     return new
 
 
-@command("incr", 2, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Increment the integer value of a key by one", complexity="O(1)", direct=True)
+@command("incr", 2, "write denyoom fast", acl="string", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS UPDATE", index=1),), group="string", since="1.0.0", summary="Increment the integer value of a key by one", complexity="O(1)", direct=True)
 def incr(c: Client, args: list[bytes]):
     """Format: INCR key"""
     return _incr(c, args[1], 1)
 
 
-@command("decr", 2, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Decrement the integer value of a key by one", complexity="O(1)", direct=True)
+@command("decr", 2, "write denyoom fast", acl="string", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS UPDATE", index=1),), group="string", since="1.0.0", summary="Decrement the integer value of a key by one", complexity="O(1)", direct=True)
 def decr(c: Client, args: list[bytes]):
     """Format: DECR key"""
     return _incr(c, args[1], -1)
 
 
-@command("incrby", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Increment the integer value of a key by the given amount", complexity="O(1)", direct=True)
+@command("incrby", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS UPDATE", index=1),), group="string", since="1.0.0", summary="Increment the integer value of a key by the given amount", complexity="O(1)", direct=True)
 def incrby(c: Client, args: list[bytes]):
     """Format: INCRBY key increment"""
     return _incr(c, args[1], parse_int(args[2]))
 
 
-@command("decrby", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Decrement the integer value of a key by the given number", complexity="O(1)", direct=True)
+@command("decrby", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS UPDATE", index=1),), group="string", since="1.0.0", summary="Decrement the integer value of a key by the given number", complexity="O(1)", direct=True)
 def decrby(c: Client, args: list[bytes]):
     """Format: DECRBY key decrement"""
     d = parse_int(args[2])
@@ -416,7 +424,7 @@ def incr_long_double(current, incr: bytes) -> bytes:
     return format_long_double(total)
 
 
-@command("incrbyfloat", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="2.6.0", summary="Increment the float value of a key by the given amount", complexity="O(1)", direct=True)
+@command("incrbyfloat", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS UPDATE", index=1),), group="string", since="2.6.0", summary="Increment the float value of a key by the given amount", complexity="O(1)", direct=True)
 def incrbyfloat(c: Client, args: list[bytes]):
     """Format: INCRBYFLOAT key increment"""
     key = args[1]
@@ -435,7 +443,7 @@ def incrbyfloat(c: Client, args: list[bytes]):
 # -- ranges and length -------------------------------------------------------------
 
 
-@command("append", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), group="string", since="2.0.0", summary="Append a value to a key", complexity="O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.", direct=True)
+@command("append", 3, "write denyoom fast", acl="string", keys=(1, 1, 1), key_specs=(KeySpec("RW INSERT", index=1),), group="string", since="2.0.0", summary="Append a value to a key", complexity="O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.", direct=True)
 def append(c: Client, args: list[bytes]):
     """Format: APPEND key value"""
     key, extra = args[1], args[2]
@@ -456,7 +464,7 @@ def append(c: Client, args: list[bytes]):
     return n
 
 
-@command("strlen", 2, "readonly fast", acl="string", keys=(1, 1, 1), group="string", since="2.2.0", summary="Get the length of the value stored in a key", complexity="O(1)", direct=True)
+@command("strlen", 2, "readonly fast", acl="string", keys=(1, 1, 1), key_specs=(KeySpec("RO", index=1),), group="string", since="2.2.0", summary="Get the length of the value stored in a key", complexity="O(1)", direct=True)
 def strlen(c: Client, args: list[bytes]):
     """Format: STRLEN key"""
     v = get_string(c.db, args[1])
@@ -483,19 +491,19 @@ def _getrange(c: Client, args: list[bytes]):
     return bytes(v[start : end + 1])
 
 
-@command("getrange", 4, "readonly", acl="string", keys=(1, 1, 1), group="string", since="2.4.0", summary="Get a substring of the string stored at a key", complexity="O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", direct=True)
+@command("getrange", 4, "readonly", acl="string", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="string", since="2.4.0", summary="Get a substring of the string stored at a key", complexity="O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", direct=True)
 def getrange(c: Client, args: list[bytes]):
     """Format: GETRANGE key start end"""
     return _getrange(c, args)
 
 
-@command("substr", 4, "readonly", acl="string", keys=(1, 1, 1), group="string", since="1.0.0", summary="Get a substring of the string stored at a key", complexity="O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", doc_flags="deprecated", deprecated_since="2.0.0", replaced_by="`GETRANGE`", direct=True)
+@command("substr", 4, "readonly", acl="string", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="string", since="1.0.0", summary="Get a substring of the string stored at a key", complexity="O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.", doc_flags="deprecated", deprecated_since="2.0.0", replaced_by="`GETRANGE`", direct=True)
 def substr(c: Client, args: list[bytes]):
     """Format: SUBSTR key start end"""
     return _getrange(c, args)
 
 
-@command("setrange", 4, "write denyoom", acl="string", keys=(1, 1, 1), group="string", since="2.2.0", summary="Overwrite part of a string at key starting at the specified offset", complexity="O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.", direct=True)
+@command("setrange", 4, "write denyoom", acl="string", keys=(1, 1, 1), key_specs=(KeySpec("RW UPDATE", index=1),), group="string", since="2.2.0", summary="Overwrite part of a string at key starting at the specified offset", complexity="O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.", direct=True)
 def setrange(c: Client, args: list[bytes]):
     """Format: SETRANGE key offset value"""
     key, value = args[1], args[3]
@@ -552,7 +560,7 @@ def _lcs_rows(a: bytes, b: bytes, keep: bool) -> list[int]:
     return rows
 
 
-@command("lcs", -3, "readonly", acl="string", keys=(1, 2, 1), group="string", since="7.0.0", summary="Find longest common substring", complexity="O(N*M) where N and M are the lengths of s1 and s2, respectively", direct=True)
+@command("lcs", -3, "readonly", acl="string", keys=(1, 2, 1), key_specs=(KeySpec("RO ACCESS", index=1, lastkey=1),), group="string", since="7.0.0", summary="Find longest common substring", complexity="O(N*M) where N and M are the lengths of s1 and s2, respectively", direct=True)
 def lcs(c: Client, args: list[bytes]):
     """Format: LCS key1 key2 [LEN] [IDX] [MINMATCHLEN min-match-len] [WITHMATCHLEN]"""
     db = c.db

@@ -17,7 +17,7 @@ from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY, OK, ErrorReply
 from .acl import check_command as check_acl
 from .acl_users import CTX_MULTI
-from .registry import command
+from .registry import KeySpec, command
 
 
 class WatchRegistry:
@@ -161,7 +161,7 @@ def discard(c: Client, args: list[bytes]):
     return OK
 
 
-@command("watch", -2, "noscript loading stale fast allow_busy", acl="transaction", keys=(1, -1, 1), group="transactions", since="2.2.0", summary="Watch the given keys to determine execution of the MULTI/EXEC block", complexity="O(1) for every key.")
+@command("watch", -2, "noscript loading stale fast allow_busy", acl="transaction", keys=(1, -1, 1), key_specs=(KeySpec("RO", index=1, lastkey=-1),), group="transactions", since="2.2.0", summary="Watch the given keys to determine execution of the MULTI/EXEC block", complexity="O(1) for every key.")
 def watch(c: Client, args: list[bytes]):
     """Format: WATCH key [key ...]"""
     if c.multi_queue is not None:

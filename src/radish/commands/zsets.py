@@ -28,9 +28,16 @@ from ..db.zset import LexRange, ScoreRange, lex_bounds, rank_bounds, score_bound
 from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY
 from ..strconv import LLONG_MAX, string2d, strtod
-from .args import numkeys_getkeys, parse_int, parse_mpop_args, parse_timeout, to_int
+from .args import (
+    numkeys_getkeys,
+    numkeys_key_refs,
+    parse_int,
+    parse_mpop_args,
+    parse_timeout,
+    to_int,
+)
 from .keys import parse_cursor, parse_scan_options
-from .registry import command
+from .registry import KeySpec, command
 from .results import Block
 from .types import lookup_typed
 
@@ -204,13 +211,13 @@ def zadd_generic(c: Client, args, incr: bool):
     return added + updated if ch else added
 
 
-@command("zadd", -4, "write denyoom fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Add one or more members to a sorted set, or update its score if it already exists", complexity="O(log(N)) for each item added, where N is the number of elements in the sorted set.", direct=True)
+@command("zadd", -4, "write denyoom fast", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RW UPDATE", index=1),), group="sorted-set", since="1.2.0", summary="Add one or more members to a sorted set, or update its score if it already exists", complexity="O(log(N)) for each item added, where N is the number of elements in the sorted set.", direct=True)
 def zadd(c: Client, args: list[bytes]):
     """Format: ZADD key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]"""
     return zadd_generic(c, args, False)
 
 
-@command("zincrby", 4, "write denyoom fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Increment the score of a member in a sorted set", complexity="O(log(N)) where N is the number of elements in the sorted set.", direct=True)
+@command("zincrby", 4, "write denyoom fast", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS UPDATE", index=1),), group="sorted-set", since="1.2.0", summary="Increment the score of a member in a sorted set", complexity="O(log(N)) where N is the number of elements in the sorted set.", direct=True)
 def zincrby(c: Client, args: list[bytes]):
     """Format: ZINCRBY key increment member"""
     return zadd_generic(c, args, True)
@@ -219,21 +226,21 @@ def zincrby(c: Client, args: list[bytes]):
 # -- simple reads -----------------------------------------------------------------------
 
 
-@command("zcard", 2, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Get the number of members in a sorted set", complexity="O(1)", direct=True)
+@command("zcard", 2, "readonly fast", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RO", index=1),), group="sorted-set", since="1.2.0", summary="Get the number of members in a sorted set", complexity="O(1)", direct=True)
 def zcard(c: Client, args: list[bytes]):
     """Format: ZCARD key"""
     z = get_zset(c.db, args[1])
     return 0 if z is None else len(z)
 
 
-@command("zscore", 3, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Get the score associated with the given member in a sorted set", complexity="O(1)", direct=True)
+@command("zscore", 3, "readonly fast", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="sorted-set", since="1.2.0", summary="Get the score associated with the given member in a sorted set", complexity="O(1)", direct=True)
 def zscore(c: Client, args: list[bytes]):
     """Format: ZSCORE key member"""
     z = get_zset(c.db, args[1])
     return None if z is None else z.get(args[2])
 
 
-@command("zmscore", -3, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="6.2.0", summary="Get the score associated with the given members in a sorted set", complexity="O(N) where N is the number of members being requested.", direct=True)
+@command("zmscore", -3, "readonly fast", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="sorted-set", since="6.2.0", summary="Get the score associated with the given members in a sorted set", complexity="O(N) where N is the number of members being requested.", direct=True)
 def zmscore(c: Client, args: list[bytes]):
     """Format: ZMSCORE key member [member ...]"""
     z = get_zset(c.db, args[1])
@@ -252,19 +259,19 @@ def _rank(c: Client, args, rev: bool):
     return len(z) - 1 - r if rev else r
 
 
-@command("zrank", 3, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Determine the index of a member in a sorted set", complexity="O(log(N))", direct=True)
+@command("zrank", 3, "readonly fast", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="sorted-set", since="2.0.0", summary="Determine the index of a member in a sorted set", complexity="O(log(N))", direct=True)
 def zrank(c: Client, args: list[bytes]):
     """Format: ZRANK key member"""
     return _rank(c, args, False)
 
 
-@command("zrevrank", 3, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Determine the index of a member in a sorted set, with scores ordered from high to low", complexity="O(log(N))", direct=True)
+@command("zrevrank", 3, "readonly fast", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="sorted-set", since="2.0.0", summary="Determine the index of a member in a sorted set, with scores ordered from high to low", complexity="O(log(N))", direct=True)
 def zrevrank(c: Client, args: list[bytes]):
     """Format: ZREVRANK key member"""
     return _rank(c, args, True)
 
 
-@command("zcount", 4, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Count the members in a sorted set with scores within the given values", complexity="O(log(N)) with N being the number of elements in the sorted set.", direct=True)
+@command("zcount", 4, "readonly fast", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="sorted-set", since="2.0.0", summary="Count the members in a sorted set with scores within the given values", complexity="O(log(N)) with N being the number of elements in the sorted set.", direct=True)
 def zcount(c: Client, args: list[bytes]):
     """Format: ZCOUNT key min max"""
     r = parse_score_range(args[2], args[3])
@@ -275,7 +282,7 @@ def zcount(c: Client, args: list[bytes]):
     return hi - lo
 
 
-@command("zlexcount", 4, "readonly fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.8.9", summary="Count the number of members in a sorted set between a given lexicographical range", complexity="O(log(N)) with N being the number of elements in the sorted set.", direct=True)
+@command("zlexcount", 4, "readonly fast", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="sorted-set", since="2.8.9", summary="Count the number of members in a sorted set between a given lexicographical range", complexity="O(log(N)) with N being the number of elements in the sorted set.", direct=True)
 def zlexcount(c: Client, args: list[bytes]):
     """Format: ZLEXCOUNT key min max"""
     r = parse_lex_range(args[2], args[3])
@@ -289,7 +296,7 @@ def zlexcount(c: Client, args: list[bytes]):
 # -- removals -----------------------------------------------------------------------------
 
 
-@command("zrem", -3, "write fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Remove one or more members from a sorted set", complexity="O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.", direct=True)
+@command("zrem", -3, "write fast", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RW DELETE", index=1),), group="sorted-set", since="1.2.0", summary="Remove one or more members from a sorted set", complexity="O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.", direct=True)
 def zrem(c: Client, args: list[bytes]):
     """Format: ZREM key member [member ...]"""
     key = args[1]
@@ -342,19 +349,19 @@ def _zremrange(c: Client, args, kind: str):
     return deleted
 
 
-@command("zremrangebyrank", 4, "write", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Remove all members in a sorted set within the given indexes", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", direct=True)
+@command("zremrangebyrank", 4, "write", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RW DELETE", index=1),), group="sorted-set", since="2.0.0", summary="Remove all members in a sorted set within the given indexes", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", direct=True)
 def zremrangebyrank(c: Client, args: list[bytes]):
     """Format: ZREMRANGEBYRANK key start stop"""
     return _zremrange(c, args, "rank")
 
 
-@command("zremrangebyscore", 4, "write", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Remove all members in a sorted set within the given scores", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", direct=True)
+@command("zremrangebyscore", 4, "write", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RW DELETE", index=1),), group="sorted-set", since="1.2.0", summary="Remove all members in a sorted set within the given scores", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", direct=True)
 def zremrangebyscore(c: Client, args: list[bytes]):
     """Format: ZREMRANGEBYSCORE key min max"""
     return _zremrange(c, args, "score")
 
 
-@command("zremrangebylex", 4, "write", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.8.9", summary="Remove all members in a sorted set between the given lexicographical range", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", direct=True)
+@command("zremrangebylex", 4, "write", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RW DELETE", index=1),), group="sorted-set", since="2.8.9", summary="Remove all members in a sorted set between the given lexicographical range", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", direct=True)
 def zremrangebylex(c: Client, args: list[bytes]):
     """Format: ZREMRANGEBYLEX key min max"""
     return _zremrange(c, args, "lex")
@@ -461,43 +468,43 @@ def _store_result(c: Client, dst: bytes, pairs) -> int:
     return 0
 
 
-@command("zrange", -4, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Return a range of members in a sorted set", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", direct=True)
+@command("zrange", -4, "readonly", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="sorted-set", since="1.2.0", summary="Return a range of members in a sorted set", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", direct=True)
 def zrange(c: Client, args: list[bytes]):
     """Format: ZRANGE key start stop [BYSCORE | BYLEX] [REV] [LIMIT offset count] [WITHSCORES]"""
     return _zrange_generic(c, args, 1, None, None, None)
 
 
-@command("zrangestore", -5, "write denyoom", acl="sortedset", keys=(1, 2, 1), group="sorted-set", since="6.2.0", summary="Store a range of members from sorted set into another key", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.", direct=True)
+@command("zrangestore", -5, "write denyoom", acl="sortedset", keys=(1, 2, 1), key_specs=(KeySpec("OW UPDATE", index=1), KeySpec("RO ACCESS", index=2)), group="sorted-set", since="6.2.0", summary="Store a range of members from sorted set into another key", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.", direct=True)
 def zrangestore(c: Client, args: list[bytes]):
     """Format: ZRANGESTORE dst src min max [BYSCORE | BYLEX] [REV] [LIMIT offset count]"""
     return _zrange_generic(c, args, 2, args[1], None, None)
 
 
-@command("zrevrange", -4, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.2.0", summary="Return a range of members in a sorted set, by index, with scores ordered from high to low", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `REV` argument", direct=True)
+@command("zrevrange", -4, "readonly", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="sorted-set", since="1.2.0", summary="Return a range of members in a sorted set, by index, with scores ordered from high to low", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `REV` argument", direct=True)
 def zrevrange(c: Client, args: list[bytes]):
     """Format: ZREVRANGE key start stop [WITHSCORES]"""
     return _zrange_generic(c, args, 1, None, "rank", True)
 
 
-@command("zrangebyscore", -4, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="1.0.5", summary="Return a range of members in a sorted set, by score", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `BYSCORE` argument", direct=True)
+@command("zrangebyscore", -4, "readonly", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="sorted-set", since="1.0.5", summary="Return a range of members in a sorted set, by score", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `BYSCORE` argument", direct=True)
 def zrangebyscore(c: Client, args: list[bytes]):
     """Format: ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]"""
     return _zrange_generic(c, args, 1, None, "score", False)
 
 
-@command("zrevrangebyscore", -4, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.2.0", summary="Return a range of members in a sorted set, by score, with scores ordered from high to low", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `REV` and `BYSCORE` arguments", direct=True)
+@command("zrevrangebyscore", -4, "readonly", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="sorted-set", since="2.2.0", summary="Return a range of members in a sorted set, by score, with scores ordered from high to low", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `REV` and `BYSCORE` arguments", direct=True)
 def zrevrangebyscore(c: Client, args: list[bytes]):
     """Format: ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count]"""
     return _zrange_generic(c, args, 1, None, "score", True)
 
 
-@command("zrangebylex", -4, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.8.9", summary="Return a range of members in a sorted set, by lexicographical range", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `BYLEX` argument", direct=True)
+@command("zrangebylex", -4, "readonly", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="sorted-set", since="2.8.9", summary="Return a range of members in a sorted set, by lexicographical range", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `BYLEX` argument", direct=True)
 def zrangebylex(c: Client, args: list[bytes]):
     """Format: ZRANGEBYLEX key min max [LIMIT offset count]"""
     return _zrange_generic(c, args, 1, None, "lex", False)
 
 
-@command("zrevrangebylex", -4, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.8.9", summary="Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `REV` and `BYLEX` arguments", direct=True)
+@command("zrevrangebylex", -4, "readonly", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="sorted-set", since="2.8.9", summary="Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.", complexity="O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", doc_flags="deprecated", deprecated_since="6.2.0", replaced_by="`ZRANGE` with the `REV` and `BYLEX` arguments", direct=True)
 def zrevrangebylex(c: Client, args: list[bytes]):
     """Format: ZREVRANGEBYLEX key max min [LIMIT offset count]"""
     return _zrange_generic(c, args, 1, None, "lex", True)
@@ -543,13 +550,13 @@ def _zpop(c: Client, args, top: bool):
     return _pop_reply(c, args[1], z, top, count, "nested" if n == 3 and c.resp3 else "flat")
 
 
-@command("zpopmin", -2, "write fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="5.0.0", summary="Remove and return members with the lowest scores in a sorted set", complexity="O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", direct=True)
+@command("zpopmin", -2, "write fast", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS DELETE", index=1),), group="sorted-set", since="5.0.0", summary="Remove and return members with the lowest scores in a sorted set", complexity="O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", direct=True)
 def zpopmin(c: Client, args: list[bytes]):
     """Format: ZPOPMIN key [count]"""
     return _zpop(c, args, False)
 
 
-@command("zpopmax", -2, "write fast", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="5.0.0", summary="Remove and return members with the highest scores in a sorted set", complexity="O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", direct=True)
+@command("zpopmax", -2, "write fast", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS DELETE", index=1),), group="sorted-set", since="5.0.0", summary="Remove and return members with the highest scores in a sorted set", complexity="O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", direct=True)
 def zpopmax(c: Client, args: list[bytes]):
     """Format: ZPOPMAX key [count]"""
     return _zpop(c, args, True)
@@ -587,28 +594,28 @@ def _bzpop(c: Client, keys: list[bytes], top: bool, timeout: float | None, count
     return Block(keys, timeout, NULL_ARRAY)
 
 
-@command("bzpopmin", -3, "write noscript blocking fast", acl="sortedset", keys=(1, -2, 1), group="sorted-set", since="5.0.0", summary="Remove and return the member with the lowest score from one or more sorted sets, or block until one is available", complexity="O(log(N)) with N being the number of elements in the sorted set.", direct=True)
+@command("bzpopmin", -3, "write noscript blocking fast", acl="sortedset", keys=(1, -2, 1), key_specs=(KeySpec("RW ACCESS DELETE", index=1, lastkey=-2),), group="sorted-set", since="5.0.0", summary="Remove and return the member with the lowest score from one or more sorted sets, or block until one is available", complexity="O(log(N)) with N being the number of elements in the sorted set.", direct=True)
 def bzpopmin(c: Client, args: list[bytes]):
     """Format: BZPOPMIN key [key ...] timeout"""
     timeout = parse_timeout(args[-1])
     return _bzpop(c, args[1:-1], False, timeout, None)
 
 
-@command("bzpopmax", -3, "write noscript blocking fast", acl="sortedset", keys=(1, -2, 1), group="sorted-set", since="5.0.0", summary="Remove and return the member with the highest score from one or more sorted sets, or block until one is available", complexity="O(log(N)) with N being the number of elements in the sorted set.", direct=True)
+@command("bzpopmax", -3, "write noscript blocking fast", acl="sortedset", keys=(1, -2, 1), key_specs=(KeySpec("RW ACCESS DELETE", index=1, lastkey=-2),), group="sorted-set", since="5.0.0", summary="Remove and return the member with the highest score from one or more sorted sets, or block until one is available", complexity="O(log(N)) with N being the number of elements in the sorted set.", direct=True)
 def bzpopmax(c: Client, args: list[bytes]):
     """Format: BZPOPMAX key [key ...] timeout"""
     timeout = parse_timeout(args[-1])
     return _bzpop(c, args[1:-1], True, timeout, None)
 
 
-@command("zmpop", -4, "write", acl="sortedset", group="sorted-set", since="7.0.0", summary="Remove and return members with scores in a sorted set", complexity="O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", getkeys=numkeys_getkeys(1), direct=True)
+@command("zmpop", -4, "write", acl="sortedset", key_specs=(KeySpec("RW ACCESS DELETE", index=1, keynum=(0, 1, 1)),), group="sorted-set", since="7.0.0", summary="Remove and return members with scores in a sorted set", complexity="O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", getkeys=numkeys_getkeys(1), getkeys_proc=numkeys_key_refs(1, 2), direct=True)
 def zmpop(c: Client, args: list[bytes]):
     """Format: ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]"""
     keys, top, count = parse_mpop_args(args, 1, b"max", b"min")
     return _bzpop(c, keys, top, None, count)
 
 
-@command("bzmpop", -5, "write blocking", acl="sortedset", group="sorted-set", since="7.0.0", summary="Remove and return members with scores in a sorted set or block until one is available", complexity="O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", getkeys=numkeys_getkeys(2), direct=True)
+@command("bzmpop", -5, "write blocking", acl="sortedset", key_specs=(KeySpec("RW ACCESS DELETE", index=2, keynum=(0, 1, 1)),), group="sorted-set", since="7.0.0", summary="Remove and return members with scores in a sorted set or block until one is available", complexity="O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", getkeys=numkeys_getkeys(2), getkeys_proc=numkeys_key_refs(2, 3), direct=True)
 def bzmpop(c: Client, args: list[bytes]):
     """Format: BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]"""
     timeout = parse_timeout(args[1])
@@ -619,7 +626,7 @@ def bzmpop(c: Client, args: list[bytes]):
 # -- random members and scans -------------------------------------------------------------
 
 
-@command("zrandmember", -2, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="6.2.0", summary="Get one or multiple random elements from a sorted set", complexity="O(N) where N is the number of elements returned", tips="nondeterministic_output", direct=True)
+@command("zrandmember", -2, "readonly", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="sorted-set", since="6.2.0", summary="Get one or multiple random elements from a sorted set", complexity="O(N) where N is the number of elements returned", tips="nondeterministic_output", direct=True)
 def zrandmember(c: Client, args: list[bytes]):
     """Format: ZRANDMEMBER key [count [WITHSCORES]]"""
     n = len(args)
@@ -665,7 +672,7 @@ def _scan_score(z: ZSetValue, s: float) -> bytes:
     return b"%.17g" % s
 
 
-@command("zscan", -3, "readonly", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.8.0", summary="Incrementally iterate sorted sets elements and associated scores", complexity="O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", tips="nondeterministic_output", direct=True)
+@command("zscan", -3, "readonly", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="sorted-set", since="2.8.0", summary="Incrementally iterate sorted sets elements and associated scores", complexity="O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", tips="nondeterministic_output", direct=True)
 def zscan(c: Client, args: list[bytes]):
     """Format: ZSCAN key cursor [MATCH pattern] [COUNT count]"""
     cursor = parse_cursor(args[2])
@@ -809,43 +816,43 @@ def _setop(c: Client, args, numkeys_idx: int, op: str, dst: bytes | None, card_o
     return _scored(c, ordered, withscores)
 
 
-@command("zunion", -3, "readonly", acl="sortedset", group="sorted-set", since="6.2.0", summary="Add multiple sorted sets", complexity="O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", getkeys=numkeys_getkeys(1), direct=True)
+@command("zunion", -3, "readonly", acl="sortedset", key_specs=(KeySpec("RO ACCESS", index=1, keynum=(0, 1, 1)),), group="sorted-set", since="6.2.0", summary="Add multiple sorted sets", complexity="O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", getkeys=numkeys_getkeys(1), getkeys_proc=numkeys_key_refs(1, 2), direct=True)
 def zunion(c: Client, args: list[bytes]):
     """Format: ZUNION numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]"""
     return _setop(c, args, 1, "union", None)
 
 
-@command("zinter", -3, "readonly", acl="sortedset", group="sorted-set", since="6.2.0", summary="Intersect multiple sorted sets", complexity="O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", getkeys=numkeys_getkeys(1), direct=True)
+@command("zinter", -3, "readonly", acl="sortedset", key_specs=(KeySpec("RO ACCESS", index=1, keynum=(0, 1, 1)),), group="sorted-set", since="6.2.0", summary="Intersect multiple sorted sets", complexity="O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", getkeys=numkeys_getkeys(1), getkeys_proc=numkeys_key_refs(1, 2), direct=True)
 def zinter(c: Client, args: list[bytes]):
     """Format: ZINTER numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX] [WITHSCORES]"""
     return _setop(c, args, 1, "inter", None)
 
 
-@command("zdiff", -3, "readonly", acl="sortedset", group="sorted-set", since="6.2.0", summary="Subtract multiple sorted sets", complexity="O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", getkeys=numkeys_getkeys(1), direct=True)
+@command("zdiff", -3, "readonly", acl="sortedset", key_specs=(KeySpec("RO ACCESS", index=1, keynum=(0, 1, 1)),), group="sorted-set", since="6.2.0", summary="Subtract multiple sorted sets", complexity="O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", getkeys=numkeys_getkeys(1), getkeys_proc=numkeys_key_refs(1, 2), direct=True)
 def zdiff(c: Client, args: list[bytes]):
     """Format: ZDIFF numkeys key [key ...] [WITHSCORES]"""
     return _setop(c, args, 1, "diff", None)
 
 
-@command("zunionstore", -4, "write denyoom", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Add multiple sorted sets and store the resulting sorted set in a new key", complexity="O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", getkeys=numkeys_getkeys(2, True), direct=True)
+@command("zunionstore", -4, "write denyoom", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("OW UPDATE", index=1), KeySpec("RO ACCESS", index=2, keynum=(0, 1, 1))), group="sorted-set", since="2.0.0", summary="Add multiple sorted sets and store the resulting sorted set in a new key", complexity="O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", getkeys=numkeys_getkeys(2, True), getkeys_proc=numkeys_key_refs(2, 3, 1), direct=True)
 def zunionstore(c: Client, args: list[bytes]):
     """Format: ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]"""
     return _setop(c, args, 2, "union", args[1])
 
 
-@command("zinterstore", -4, "write denyoom", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="2.0.0", summary="Intersect multiple sorted sets and store the resulting sorted set in a new key", complexity="O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", getkeys=numkeys_getkeys(2, True), direct=True)
+@command("zinterstore", -4, "write denyoom", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("OW UPDATE", index=1), KeySpec("RO ACCESS", index=2, keynum=(0, 1, 1))), group="sorted-set", since="2.0.0", summary="Intersect multiple sorted sets and store the resulting sorted set in a new key", complexity="O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", getkeys=numkeys_getkeys(2, True), getkeys_proc=numkeys_key_refs(2, 3, 1), direct=True)
 def zinterstore(c: Client, args: list[bytes]):
     """Format: ZINTERSTORE destination numkeys key [key ...] [WEIGHTS weight [weight ...]] [AGGREGATE SUM|MIN|MAX]"""
     return _setop(c, args, 2, "inter", args[1])
 
 
-@command("zdiffstore", -4, "write denyoom", acl="sortedset", keys=(1, 1, 1), group="sorted-set", since="6.2.0", summary="Subtract multiple sorted sets and store the resulting sorted set in a new key", complexity="O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", getkeys=numkeys_getkeys(2, True), direct=True)
+@command("zdiffstore", -4, "write denyoom", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("OW UPDATE", index=1), KeySpec("RO ACCESS", index=2, keynum=(0, 1, 1))), group="sorted-set", since="6.2.0", summary="Subtract multiple sorted sets and store the resulting sorted set in a new key", complexity="O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", getkeys=numkeys_getkeys(2, True), getkeys_proc=numkeys_key_refs(2, 3, 1), direct=True)
 def zdiffstore(c: Client, args: list[bytes]):
     """Format: ZDIFFSTORE destination numkeys key [key ...]"""
     return _setop(c, args, 2, "diff", args[1])
 
 
-@command("zintercard", -3, "readonly", acl="sortedset", group="sorted-set", since="7.0.0", summary="Intersect multiple sorted sets and return the cardinality of the result", complexity="O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", getkeys=numkeys_getkeys(1), direct=True)
+@command("zintercard", -3, "readonly", acl="sortedset", key_specs=(KeySpec("RO ACCESS", index=1, keynum=(0, 1, 1)),), group="sorted-set", since="7.0.0", summary="Intersect multiple sorted sets and return the cardinality of the result", complexity="O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", getkeys=numkeys_getkeys(1), getkeys_proc=numkeys_key_refs(1, 2), direct=True)
 def zintercard(c: Client, args: list[bytes]):
     """Format: ZINTERCARD numkeys key [key ...] [LIMIT limit]"""
     return _setop(c, args, 1, "inter", None, True)
