@@ -24,6 +24,7 @@ def load_all() -> None:
         server_cmds,
         sets,
         sort,
+        streams,
         strings,
         transactions,
         zsets,
