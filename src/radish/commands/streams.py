@@ -436,10 +436,10 @@ def xdel(c: Client, args: list[bytes]):
 # -- XREAD / XREADGROUP -------------------------------------------------------------------------
 
 
-def _xclaim_prop(key: bytes, gname: bytes, g: Group, i: int, nack: Nack) -> list[bytes]:
-    """streamPropagateXCLAIM."""
+def _xclaim_prop(key: bytes, gname: bytes, g: Group, i: int | bytes, nack: Nack) -> list[bytes]:
+    """streamPropagateXCLAIM (``i``: the ID, or the argument that named it)."""
     return [
-        b"XCLAIM", key, gname, nack.consumer.name if nack.consumer is not None else b"", b"0", id_bytes(i),
+        b"XCLAIM", key, gname, nack.consumer.name if nack.consumer is not None else b"", b"0", i if isinstance(i, bytes) else id_bytes(i),
         b"TIME", b"%d" % nack.delivery_time, b"RETRYCOUNT", b"%d" % nack.delivery_count,
         b"FORCE", b"JUSTID", b"LASTID", id_bytes(g.last_id),
     ]
@@ -707,38 +707,29 @@ def _serve_woken(c: Client, args, keys, streams_arg, nstreams, key, count, gname
     return _xread_reply(c, [(key, entries)])
 
 
-def xread_getkeys(args: list[bytes]) -> list[int]:
-    """db.c xreadGetKeys."""
-    pos = -1
-    n = len(args)
-    i = 1
-    while i < n:
-        a = args[i].lower()
-        if a in (b"block", b"count"):
-            i += 1
-        elif a == b"group":
-            i += 2
-        elif a == b"noack":
-            pass
-        elif a == b"streams":
-            pos = i
-            break
-        else:
-            break
-        i += 1
-    num = n - pos - 1
-    if pos == -1 or num == 0 or num % 2:
+def _streams_keys(start: int):
+    """The keys of XREAD / XREADGROUP as Redis 7.0 finds them with its key
+    spec: the first STREAMS at or after ``start``, then half of what
+    follows it."""
+
+    def getkeys(args: list[bytes]) -> list[int]:
+        n = len(args)
+        for i in range(start, n):
+            if args[i].lower() == b"streams":
+                first = i + 1
+                return list(range(first, first + (n - first) // 2))
         return []
-    return list(range(pos + 1, pos + 1 + num // 2))
+
+    return getkeys
 
 
-@command("xread", -4, "readonly blocking", acl="stream", group="stream", since="5.0.0", summary="Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block.", complexity="For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.", getkeys=xread_getkeys)
+@command("xread", -4, "readonly blocking", acl="stream", group="stream", since="5.0.0", summary="Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block.", complexity="For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.", getkeys=_streams_keys(1))
 def xread(c: Client, args: list[bytes]):
     """Format: XREAD [COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]"""
     return _xread(c, args, False)
 
 
-@command("xreadgroup", -7, "write blocking", acl="stream", group="stream", since="5.0.0", summary="Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block.", complexity="For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.", getkeys=xread_getkeys)
+@command("xreadgroup", -7, "write blocking", acl="stream", group="stream", since="5.0.0", summary="Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block.", complexity="For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.", getkeys=_streams_keys(4))
 def xreadgroup(c: Client, args: list[bytes]):
     """Format: XREADGROUP GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key ...] id [id ...]"""
     return _xread(c, args, True)
@@ -1082,11 +1073,12 @@ def xclaim(c: Client, args: list[bytes]):
     out = []
     props: list = []
     for k, i in enumerate(ids):
+        arg = args[5 + k]
         nack = g.pel.get(i)
         fv = s.get(i)
         if fv is None:
             if nack is not None:
-                props.append(_xclaim_prop(key, gname, g, i, nack))
+                props.append(_xclaim_prop(key, gname, g, arg, nack))
                 propagate_last_id = False
                 c.server.dirty += 1
                 del g.pel[i]
@@ -1115,7 +1107,7 @@ def xclaim(c: Client, args: list[bytes]):
             cons.pel[i] = nack
             nack.consumer = cons
         out.append(id_bytes(i) if justid else [id_bytes(i), fv])
-        props.append(_xclaim_prop(key, gname, g, i, nack))
+        props.append(_xclaim_prop(key, gname, g, arg, nack))
         propagate_last_id = False
         c.server.dirty += 1
     if propagate_last_id:
