@@ -14,7 +14,7 @@ import time
 
 import pytest
 import redis
-from tests.support.servers import free_port, radish_argv, start_radish, start_redis, subprocess_env
+from tests.support.servers import start_radish, start_redis
 
 EXPIRED = (b"gone-string", b"gone-list", b"gone-hash")
 

@@ -23,7 +23,6 @@ import time
 import pytest
 import redis
 from tests.support.resp import Raw, commands_of
-from tests.support.servers import free_port, radish_argv, start_radish, start_redis, subprocess_env, wait_until
 from tests.support.scripts import (
     args_of,
     connect,
@@ -32,6 +31,14 @@ from tests.support.scripts import (
     replication_stream,
     run_scenario,
     run_script,
+)
+from tests.support.servers import (
+    free_port,
+    radish_argv,
+    start_radish,
+    start_redis,
+    subprocess_env,
+    wait_until,
 )
 
 SCRIPTS: dict[str, str] = {}

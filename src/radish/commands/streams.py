@@ -844,9 +844,7 @@ def xgroup_destroy(c: Client, args: list[bytes]):
     assert s is not None and s.cgroups is not None
     del s.cgroups[args[3]]
     c.server.dirty += 1
-    blocking = c.server.blocking
-    if blocking.by_key:
-        blocking.key_changed(c.db, args[2])  # signalKeyAsReady: blocked XREADGROUPs get -NOGROUP
+    c.server.blocking.signal_ready(c.db, args[2])  # blocked XREADGROUPs get -NOGROUP
     return 1
 
 
@@ -1292,14 +1290,14 @@ def xinfo_stream(c: Client, args: list[bytes]):
     pairs.append((b"entries", s.range(0, MAX_ID, count)))
     groups = []
     for name, g in s.sorted_groups():
-        pending = []
+        pending: list = []
         for i, nack in g.pel.items():
             if count and len(pending) >= count:
                 break
             pending.append([id_bytes(i), nack.consumer.name if nack.consumer is not None else b"", nack.delivery_time, nack.delivery_count])
         consumers = []
         for cons in g.sorted_consumers():
-            cp = []
+            cp: list = []
             for i, nack in cons.pel.items():
                 if count and len(cp) >= count:
                     break

@@ -33,7 +33,17 @@ import struct
 import time
 from collections.abc import Callable
 
-from ..db.stream import FLAG_DELETED, FLAG_SAMEFIELDS, MASK64, Consumer, Group, Nack, StreamNode, StreamValue, lp_int_size, to_int64
+from ..db.stream import (
+    FLAG_DELETED,
+    FLAG_SAMEFIELDS,
+    MASK64,
+    Consumer,
+    Nack,
+    StreamNode,
+    StreamValue,
+    lp_int_size,
+    to_int64,
+)
 from ..db.types import HashValue, ListValue, SetValue, ZSetValue
 from . import lzf
 from .compact import (
@@ -42,8 +52,8 @@ from .compact import (
     intset_encode,
     lp_build,
     lp_decode,
-    lp_entry,
     lp_encode,
+    lp_entry,
     quicklist_nodes,
     str_to_int64,
     zipmap_decode,
@@ -265,7 +275,7 @@ def stream_node_listpack(node: StreamNode) -> bytes:
     ents.extend(lp_entry(f) for f in node.mfields)
     ents.append(lp_entry(b"0"))
     mms, mseq = node.master >> 64, node.master & MASK64
-    for i, fv, flags in zip(node.ids, node.vals, node.flags):
+    for i, fv, flags in zip(node.ids, node.vals, node.flags, strict=True):
         ents.append(lp_entry(b"%d" % flags))
         ents.append(lp_entry(b"%d" % to_int64((i >> 64) - mms)))
         ents.append(lp_entry(b"%d" % to_int64((i & MASK64) - mseq)))
@@ -357,7 +367,7 @@ def _stream_node_from(key: bytes, master: int, blob: bytes) -> StreamNode:
             if len(vals) != nmf:
                 raise _bad_stream(key, "entry cut short")
             fv: list[bytes] = []
-            for f, v in zip(mfields, vals):
+            for f, v in zip(mfields, vals, strict=True):
                 fv.append(f)
                 fv.append(v)
             p += nmf
