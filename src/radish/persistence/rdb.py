@@ -404,71 +404,80 @@ def _stream_node_from(key: bytes, master: int, blob: bytes) -> StreamNode:
 
 def _read_stream(rdb_type: int):
     def read(r: RdbReader, key: bytes):
-        s = StreamValue()
-        for _ in range(r.read_len()):
-            nodekey = r.read_string()
-            if len(nodekey) != 16:
-                raise _bad_stream(key, "node key entry is not the size of a stream ID")
-            master = int.from_bytes(nodekey, "big")
-            node = _stream_node_from(key, master, r.read_string())
-            if s.nkeys and master <= s.nkeys[-1]:
-                raise _bad_stream(key, "listpack re-added with existing or smaller key")
-            if node.ids[0] < master:
-                raise _bad_stream(key, "entry before its node's master ID")
-            s.nkeys.append(master)
-            s.nodes.append(node)
-        s.length = r.read_len()
-        s.last_id = (r.read_len() << 64) | r.read_len()
-        if rdb_type != TYPE_STREAM_LISTPACKS:
-            s.first_id = (r.read_len() << 64) | r.read_len()
-            s.max_deleted = (r.read_len() << 64) | r.read_len()
-            s.entries_added = r.read_len()
-        else:
-            s.entries_added = s.length
-            s.first_id = s.edge_id(True)
-        if s.length != sum(n.count for n in s.nodes):
-            raise _bad_stream(key, "length inconsistent with its entries")
-        ngroups = r.read_len()
-        unpack = struct.unpack
-        for _ in range(ngroups):
-            name = r.read_string()
-            gid = (r.read_len() << 64) | r.read_len()
-            if rdb_type != TYPE_STREAM_LISTPACKS:
-                er = to_int64(r.read_len())
-            else:
-                er = s.estimate_distance(gid)
-            g = s.create_group(name, gid, er)
-            if g is None:
-                raise _bad_stream(key, "duplicated consumer group name")
-            for _ in range(r.read_len()):
-                i = int.from_bytes(r.read(16), "big")
-                nack = Nack(None, unpack("<q", r.read(8))[0])
-                nack.delivery_count = r.read_len()
-                if i in g.pel:
-                    raise _bad_stream(key, "duplicated global PEL entry")
-                g.pel[i] = nack
-            for _ in range(r.read_len()):
-                cname = r.read_string()
-                if cname in g.consumers:
-                    raise _bad_stream(key, "duplicate consumer")
-                cons = Consumer(cname, unpack("<q", r.read(8))[0])
-                if rdb_type == TYPE_STREAM_LISTPACKS_3:
-                    r.read(8)  # active-time (Redis 7.2), not kept
-                g.consumers[cname] = cons
-                for _ in range(r.read_len()):
-                    i = int.from_bytes(r.read(16), "big")
-                    nack = g.pel.get(i)
-                    if nack is None:
-                        raise _bad_stream(key, "consumer entry not found in group global PEL")
-                    if i in cons.pel:
-                        raise _bad_stream(key, "duplicated consumer PEL entry")
-                    nack.consumer = cons
-                    cons.pel[i] = nack
-            if any(nack.consumer is None for nack in g.pel.values()):
-                raise _bad_stream(key, "group PEL entry without consumer")
-        return s
+        try:
+            return _read_stream_value(r, key, rdb_type)
+        except RdbError as e:
+            if str(e).startswith("key '"):
+                raise
+            raise RdbError("key '%s': corrupt stream: %s" % (_key_repr(key), e)) from None
 
     return read
+
+
+def _read_stream_value(r: RdbReader, key: bytes, rdb_type: int) -> StreamValue:
+    s = StreamValue()
+    for _ in range(r.read_len()):
+        nodekey = r.read_string()
+        if len(nodekey) != 16:
+            raise _bad_stream(key, "node key entry is not the size of a stream ID")
+        master = int.from_bytes(nodekey, "big")
+        node = _stream_node_from(key, master, r.read_string())
+        if s.nkeys and master <= s.nkeys[-1]:
+            raise _bad_stream(key, "listpack re-added with existing or smaller key")
+        if node.ids[0] < master:
+            raise _bad_stream(key, "entry before its node's master ID")
+        s.nkeys.append(master)
+        s.nodes.append(node)
+    s.length = r.read_len()
+    s.last_id = (r.read_len() << 64) | r.read_len()
+    if rdb_type != TYPE_STREAM_LISTPACKS:
+        s.first_id = (r.read_len() << 64) | r.read_len()
+        s.max_deleted = (r.read_len() << 64) | r.read_len()
+        s.entries_added = r.read_len()
+    else:
+        s.entries_added = s.length
+        s.first_id = s.edge_id(True)
+    if s.length != sum(n.count for n in s.nodes):
+        raise _bad_stream(key, "length inconsistent with its entries")
+    ngroups = r.read_len()
+    unpack = struct.unpack
+    for _ in range(ngroups):
+        name = r.read_string()
+        gid = (r.read_len() << 64) | r.read_len()
+        if rdb_type != TYPE_STREAM_LISTPACKS:
+            er = to_int64(r.read_len())
+        else:
+            er = s.estimate_distance(gid)
+        g = s.create_group(name, gid, er)
+        if g is None:
+            raise _bad_stream(key, "duplicated consumer group name")
+        for _ in range(r.read_len()):
+            i = int.from_bytes(r.read(16), "big")
+            nack = Nack(None, unpack("<q", r.read(8))[0])
+            nack.delivery_count = r.read_len()
+            if i in g.pel:
+                raise _bad_stream(key, "duplicated global PEL entry")
+            g.pel[i] = nack
+        for _ in range(r.read_len()):
+            cname = r.read_string()
+            if cname in g.consumers:
+                raise _bad_stream(key, "duplicate consumer")
+            cons = Consumer(cname, unpack("<q", r.read(8))[0])
+            if rdb_type == TYPE_STREAM_LISTPACKS_3:
+                r.read(8)  # active-time (Redis 7.2), not kept
+            g.consumers[cname] = cons
+            for _ in range(r.read_len()):
+                i = int.from_bytes(r.read(16), "big")
+                nack = g.pel.get(i)
+                if nack is None:
+                    raise _bad_stream(key, "consumer entry not found in group global PEL")
+                if i in cons.pel:
+                    raise _bad_stream(key, "duplicated consumer PEL entry")
+                nack.consumer = cons
+                cons.pel[i] = nack
+        if any(nack.consumer is None for nack in g.pel.values()):
+            raise _bad_stream(key, "group PEL entry without consumer")
+    return s
 
 
 # TYPE_NAME -> fn(out, value, config, compress) -> rdb type (payload appended).
