@@ -106,6 +106,13 @@ class BlockingRegistry:
             self._ready_set.add(k)
             self.ready.append(k)
 
+    def signal_ready(self, db, key: bytes) -> None:
+        """Redis's signalKeyAsReady alone: wake clients blocked on ``key``
+        without a modification (WATCH is not touched), as XGROUP DESTROY
+        does for blocked XREADGROUPs."""
+        if self.by_key:
+            self.key_changed(db, key)
+
     def serve_ready(self) -> None:
         """Re-run the commands of clients blocked on keys that became ready
         (called after each top-level command)."""

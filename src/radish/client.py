@@ -199,6 +199,7 @@ class BlockingService(Protocol):
     serving_key: bytes | None
 
     def unblock(self, c: Client, error: bool) -> bool: ...
+    def signal_ready(self, db: Any, key: bytes) -> None: ...
 
 
 class ScriptingService(Protocol):

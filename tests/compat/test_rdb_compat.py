@@ -14,7 +14,7 @@ import time
 
 import pytest
 import redis
-from tests.support.servers import free_port, radish_argv, start_radish, start_redis, subprocess_env
+from tests.support.servers import start_radish, start_redis
 
 EXPIRED = (b"gone-string", b"gone-list", b"gone-hash")
 
@@ -244,24 +244,6 @@ def test_dump_payloads_cross_in_both_directions():
     finally:
         s.stop()
         ref.stop()
-
-
-def test_stream_in_a_redis_file_is_refused_clearly():
-    ref = start_redis()
-    try:
-        rc = ref.client()
-        rc.set("fine", "1")
-        rc.xadd("events", {"a": "1"})
-        rc.save()
-    finally:
-        ref.stop()
-    res = subprocess.run(
-        radish_argv(free_port(), ref.dir), cwd=ref.dir, env=subprocess_env(), capture_output=True, text=True, timeout=60
-    )
-    out = res.stdout + res.stderr
-    assert res.returncode != 0
-    assert "Fatal error loading the DB from %s" % os.path.join(ref.dir, "dump.rdb") in out
-    assert "key 'events' holds a stream" in out
 
 
 def test_functions_survive_a_trip_through_radish():

@@ -267,7 +267,7 @@ def test_bad_file_is_refused_at_startup(mangle, reason):
     assert "Ready to accept connections" not in out
 
 
-def test_unreadable_file_and_stream_file_are_refused():
+def test_unreadable_file_and_corrupt_stream_file_are_refused():
     workdir = tempfile.mkdtemp(prefix="radish-bad-rdb-")
     os.mkdir(os.path.join(workdir, "dump.rdb"))  # a directory where the file should be
     res = _start_expect_failure(workdir)
@@ -280,7 +280,7 @@ def test_unreadable_file_and_stream_file_are_refused():
         f.write(body + crc64(body).to_bytes(8, "little"))
     res = _start_expect_failure(workdir)
     out = res.stdout + res.stderr
-    assert res.returncode != 0 and "key 'mystream' holds a stream" in out
+    assert res.returncode != 0 and "key 'mystream': corrupt stream:" in out
 
 
 def _wait_no_child(r) -> None:

@@ -63,6 +63,12 @@ def dataset(client) -> dict:
                 v = sorted(client.smembers(key))
             elif t == "zset":
                 v = cmd(client, "ZRANGE", key, 0, -1, "WITHSCORES")
+            elif t == "stream":
+                # Entries, groups and pending summaries (seen-times are the
+                # replica's own, as in Redis).
+                groups = cmd(client, "XINFO", "GROUPS", key)
+                v = [cmd(client, "XRANGE", key, "-", "+"), groups]
+                v += [cmd(client, "XPENDING", key, g[b"name"] if isinstance(g, dict) else g[1]) for g in groups]
             else:
                 v = t
             out[(db, key)] = (t, v, client.pttl(key) > 0)
@@ -561,6 +567,14 @@ WRITES = [
     ("EVAL", "redis.call('set', KEYS[1], ARGV[1]); redis.call('select', 4); redis.call('incr', 'lua4')", "1", "luak", "v"),
     ("SCRIPT", "LOAD", "return redis.call('rpush', KEYS[1], ARGV[1])"),
     ("EVALSHA", "de13cb79068e6feeef62810ed6047d9c2f29b864", "1", "lual", "x"),
+    ("XADD", "xs", "*", "f", "1"), ("XADD", "xs", "MAXLEN", "~", "10", "*", "f", "2"), ("XADD", "xs", "*", "f", "3"),
+    ("XGROUP", "CREATE", "xs", "g", "0"), ("XGROUP", "CREATECONSUMER", "xs", "g", "idle"),
+    ("XREADGROUP", "GROUP", "g", "c1", "COUNT", "2", "STREAMS", "xs", ">"),
+    ("XREADGROUP", "GROUP", "g", "c2", "NOACK", "STREAMS", "xs", ">"),
+    ("XACK", "xs", "g", "0-1"), ("XCLAIM", "xs", "g", "c3", "0", "0-1", "FORCE", "JUSTID"),
+    ("XAUTOCLAIM", "xs", "g", "c4", "0", "0", "JUSTID"), ("XGROUP", "DELCONSUMER", "xs", "g", "idle"),
+    ("XGROUP", "SETID", "xs", "g", "$"), ("XDEL", "xs", "0-1"), ("XTRIM", "xs", "MAXLEN", "~", "0"),
+    ("XSETID", "xs", "99999999999999-0"), ("XGROUP", "CREATE", "xs", "g2", "$"), ("XGROUP", "DESTROY", "xs", "g2"),
 ]
 RESTORE_SOURCE = "s"
 
@@ -589,6 +603,8 @@ def test_every_write_command_propagates(pair):
     wait_for(lambda: dataset(r) == dataset(m))
     wait_for(lambda: info(r)["master_repl_offset"] == info(m)["master_repl_offset"])
     exercised = {a[0].lower() for a in WRITES} | {"restore", "exec"}
+    # Container commands: their subcommands count by full name (xgroup|create).
+    exercised |= {"%s|%s" % (a[0].lower(), a[1].lower()) for a in WRITES if a[0].lower() == "xgroup"}
     all_writes = set()
     for name in cmd(m, "COMMAND", "LIST"):
         name = name.decode()

@@ -1044,7 +1044,7 @@ def test_readme_lists_exactly_the_unenforced_parameters() -> None:
     listed = set(re.findall(r"`([a-z_-]+)`", unenforced_markdown()))
     assert listed == {p.name for p in PARAMS if p.unenforced is not None}
     for name in ("maxmemory", "notify-keyspace-events", "cluster-enabled", "tls-port",
-                 "stream-node-max-entries", "tracking-table-max-keys", "lazyfree-lazy-eviction"):  # fmt: skip
+                 "tracking-table-max-keys", "lazyfree-lazy-eviction"):  # fmt: skip
         assert "`%s`" % name in text
 
 

@@ -445,15 +445,15 @@ def test_snapshot_refused_when_corrupt():
     load(snapshot(dbs)[:-8] + b"\x01" * 8, verify_checksum=False)
 
 
-def test_snapshot_refuses_unknown_types_modules_streams_dups_and_extra_dbs():
+def test_snapshot_refuses_unknown_types_modules_corrupt_streams_dups_and_extra_dbs():
     with pytest.raises(RdbError, match="unknown value type 30 \\(key 'k'\\)"):
         load(rdb_file(10, b"\x1e" + rstr(b"k")))
     with pytest.raises(RdbError, match="unknown opcode or value type 99"):
         load(rdb_file(10, b"\x63" + rstr(b"k")))
     with pytest.raises(RdbError, match="key 'm' holds module data"):
         load(rdb_file(10, b"\x07" + rstr(b"m")))
-    with pytest.raises(RdbError, match="key 'st' holds a stream"):
-        load(rdb_file(10, b"\x15" + rstr(b"st")))
+    with pytest.raises(RdbError, match="key 'st': corrupt stream: node key entry is not the size of a stream ID"):
+        load(rdb_file(10, b"\x15" + rstr(b"st") + b"\x01" + rstr(b"short")))
     with pytest.raises(RdbError, match="module aux"):
         load(rdb_file(10, b"\xf7"))
     with pytest.raises(RdbError, match="duplicated key 'a' in DB 0"):

@@ -25,6 +25,7 @@ def load_all() -> None:
         server_cmds,
         sets,
         sort,
+        streams,
         strings,
         transactions,
         zsets,

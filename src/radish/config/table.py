@@ -53,7 +53,6 @@ _CLUSTER = "cluster mode is not built yet"
 _TLS = "TLS is not built yet"
 _EVICTION = "maxmemory eviction is not built yet"
 _DEFRAG = "no active defragmentation (it needs Redis's jemalloc: activedefrag cannot be enabled)"
-_STREAMS = "streams are not built yet"
 _SYSLOG = "logging to syslog is not built yet"
 _AFFINITY = "radish does not set CPU affinity"
 _UNIX = "unix sockets are not built yet (radish listens on TCP only)"
@@ -272,7 +271,7 @@ PARAMS: tuple[Param, ...] = (
     Param("slowlog-log-slower-than", NumberType(-1, LLONG_MAX), 10000, not_built="SLOWLOG is not built yet"),
     Param("latency-monitor-threshold", NumberType(0, LLONG_MAX), 0, not_built="LATENCY monitoring is not built yet"),
     Param("proto-max-bulk-len", NumberType(1024 * 1024, LONG_MAX, memory=True), 512 * 1024 * 1024),
-    Param("stream-node-max-entries", NumberType(0, LLONG_MAX), 100, not_built=_STREAMS),
+    Param("stream-node-max-entries", NumberType(0, LLONG_MAX), 100),
     Param("repl-backlog-size", NumberType(1, LLONG_MAX, memory=True), 1024 * 1024),
     # unsigned long long
     Param("maxmemory", NumberType(0, ULLONG_MAX, unsigned=True, memory=True), 0, not_built=_EVICTION + " (no OOM errors either)"),
@@ -283,7 +282,7 @@ PARAMS: tuple[Param, ...] = (
     Param("zset-max-listpack-entries", SIZE, 128, alias="zset-max-ziplist-entries"),
     Param("active-defrag-ignore-bytes", NumberType(1, LLONG_MAX, unsigned=True, memory=True), 100 << 20, not_applicable=_DEFRAG),
     Param("hash-max-listpack-value", MEM_SIZE, 64, alias="hash-max-ziplist-value"),
-    Param("stream-node-max-bytes", MEM_SIZE, 4096, not_built=_STREAMS),
+    Param("stream-node-max-bytes", MEM_SIZE, 4096),
     Param("zset-max-listpack-value", MEM_SIZE, 64, alias="zset-max-ziplist-value"),
     Param("hll-sparse-max-bytes", MEM_SIZE, 3000, not_built="HyperLogLog is not built yet"),
     Param("tracking-table-max-keys", SIZE, 1000000, not_built="client-side caching (CLIENT TRACKING) is not built yet"),

@@ -230,10 +230,40 @@ def _bulk_double(score: float) -> bytes:
     return b"%.17g" % score
 
 
+def _sid(i: int) -> bytes:
+    return b"%d-%d" % (i >> 64, i & 0xFFFFFFFFFFFFFFFF)
+
+
+def rewrite_stream(key: bytes, s, out) -> None:
+    """rewriteStreamObject: XADD per entry (an empty stream through XADD
+    MAXLEN 0), XSETID with the 7.0 counters, then per group XGROUP CREATE
+    … ENTRIESREAD, XCLAIM … JUSTID FORCE for every pending entry of each
+    consumer and XGROUP CREATECONSUMER for consumers without any."""
+    w = out.write
+    if s.length:
+        for i, fv in s.entries():
+            w(encode_command([b"XADD", key, _sid(i), *fv]))
+    else:
+        w(encode_command([b"XADD", key, b"MAXLEN", b"0", b"0-1", b"x", b"y"]))
+    w(encode_command([b"XSETID", key, _sid(s.last_id), b"ENTRIESADDED", b"%d" % s.entries_added, b"MAXDELETEDID", _sid(s.max_deleted)]))
+    for gname, g in s.sorted_groups():
+        w(encode_command([b"XGROUP", b"CREATE", key, gname, _sid(g.last_id), b"ENTRIESREAD", b"%d" % g.entries_read]))
+        for cons in g.sorted_consumers():
+            if not cons.pel:
+                w(encode_command([b"XGROUP", b"CREATECONSUMER", key, gname, cons.name]))
+                continue
+            for i, nack in cons.pel.items():
+                w(encode_command([
+                    b"XCLAIM", key, gname, cons.name, b"0", _sid(i), b"TIME", b"%d" % nack.delivery_time,
+                    b"RETRYCOUNT", b"%d" % nack.delivery_count, b"JUSTID", b"FORCE",
+                ]))
+
+
 def rewrite_commands(dbs, out) -> None:
     """The dataset as commands (a base file without the RDB preamble):
     SELECT, then per key SET / RPUSH / SADD / HMSET / ZADD (score member)
-    in batches of 64 items and PEXPIREAT, as Redis's
+    in batches of 64 items, the stream commands of ``rewrite_stream``, and
+    PEXPIREAT, as Redis's
     rewriteAppendOnlyFileRio (other types as RESTORE of their DUMP
     payload)."""
     for db in dbs:
@@ -255,6 +285,9 @@ def rewrite_commands(dbs, out) -> None:
                 elif name == b"zset":
                     items = [x for score, m in value.sl for x in (_bulk_double(score), m)]
                     cmd = b"ZADD"
+                elif name == b"stream":
+                    rewrite_stream(key, value, out)
+                    items, cmd = [], b""
                 else:
                     # A type without a command form here yet: its DUMP
                     # payload, which Redis's RESTORE reads too.

@@ -8,7 +8,8 @@ data — two radish servers, or radish and Redis — report the same digest:
 * per key: mix(key), mix(type as a 4-byte big-endian int), then the value
   (strings mixed; list elements mixed in order; set members xored; hash
   fields and values mixed pairwise into an element digest that is xored;
-  sorted-set members and their %.17g scores likewise);
+  sorted-set members and their %.17g scores likewise; stream entries
+  mixed in order: "ms.seq", then each field and value);
   ``"!!expire!!"`` xored in when the key has a TTL (the time itself is not);
 * per database with keys: mix(db id), then xor in SHA1 of every key's
   digest.
@@ -83,6 +84,11 @@ def object_digest(digest: bytes, value, has_expire: bool) -> bytes:
             ele = mix_digest(mix_digest(_ZERO, m), _score_text(score))
             acc ^= int.from_bytes(sha1(ele).digest(), "big")
         digest = acc.to_bytes(20, "big")
+    elif name == b"stream":
+        for i, fv in value.entries():
+            digest = mix_digest(digest, b"%d.%d" % (i >> 64, i & 0xFFFFFFFFFFFFFFFF))
+            for x in fv:
+                digest = mix_digest(digest, x)
     else:
         fn = VALUE_DIGESTS.get(name)
         if fn is not None:

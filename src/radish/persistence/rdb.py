@@ -33,14 +33,27 @@ import struct
 import time
 from collections.abc import Callable
 
+from ..db.stream import (
+    FLAG_DELETED,
+    FLAG_SAMEFIELDS,
+    MASK64,
+    Consumer,
+    Nack,
+    StreamNode,
+    StreamValue,
+    lp_int_size,
+    to_int64,
+)
 from ..db.types import HashValue, ListValue, SetValue, ZSetValue
 from . import lzf
 from .compact import (
     CompactError,
     intset_decode,
     intset_encode,
+    lp_build,
     lp_decode,
     lp_encode,
+    lp_entry,
     quicklist_nodes,
     str_to_int64,
     zipmap_decode,
@@ -254,6 +267,219 @@ def _save_str(out: bytearray, value, config, compress: bool) -> int:
     return TYPE_STRING
 
 
+def stream_node_listpack(node: StreamNode) -> bytes:
+    """The listpack Redis keeps for this node (t_stream.c's layout: the
+    master entry, then each entry with its flags, ID deltas, fields unless
+    they are the master's, values and lp-count)."""
+    ents = [lp_entry(b"%d" % node.count), lp_entry(b"%d" % node.deleted), lp_entry(b"%d" % len(node.mfields))]
+    ents.extend(lp_entry(f) for f in node.mfields)
+    ents.append(lp_entry(b"0"))
+    mms, mseq = node.master >> 64, node.master & MASK64
+    for i, fv, flags in zip(node.ids, node.vals, node.flags, strict=True):
+        ents.append(lp_entry(b"%d" % flags))
+        ents.append(lp_entry(b"%d" % to_int64((i >> 64) - mms)))
+        ents.append(lp_entry(b"%d" % to_int64((i & MASK64) - mseq)))
+        nf = len(fv) >> 1
+        if flags & FLAG_SAMEFIELDS:
+            ents.extend(lp_entry(v) for v in fv[1::2])
+            lp_count = nf + 3
+        else:
+            ents.append(lp_entry(b"%d" % nf))
+            ents.extend(lp_entry(x) for x in fv)
+            lp_count = nf + 3 + nf + 1
+        ents.append(lp_entry(b"%d" % lp_count))
+    return lp_build(ents)
+
+
+def _save_stream(out: bytearray, value: StreamValue, config, compress: bool) -> int:
+    """rdbSaveObject for a stream, as Redis 7.0 writes it (type 19)."""
+    out += encode_len(len(value.nodes))
+    for node in value.nodes:
+        save_string(out, node.master.to_bytes(16, "big"), compress)
+        save_string(out, stream_node_listpack(node), compress)
+    for n in (
+        value.length, value.last_id >> 64, value.last_id & MASK64, value.first_id >> 64, value.first_id & MASK64,
+        value.max_deleted >> 64, value.max_deleted & MASK64, value.entries_added,
+    ):
+        out += encode_len(n)
+    groups = value.sorted_groups()
+    out += encode_len(len(groups))
+    pack = struct.pack
+    for name, g in groups:
+        save_string(out, name, compress)
+        out += encode_len(g.last_id >> 64)
+        out += encode_len(g.last_id & MASK64)
+        out += encode_len(g.entries_read & MASK64)
+        out += encode_len(len(g.pel))
+        for i, nack in g.pel.items():
+            out += i.to_bytes(16, "big")
+            out += pack("<q", nack.delivery_time)
+            out += encode_len(nack.delivery_count)
+        cons = g.sorted_consumers()
+        out += encode_len(len(cons))
+        for cn in cons:
+            save_string(out, cn.name, compress)
+            out += pack("<q", cn.seen_time)
+            out += encode_len(len(cn.pel))
+            for i in cn.pel:
+                out += i.to_bytes(16, "big")
+    return TYPE_STREAM_LISTPACKS_2
+
+
+def _bad_stream(key: bytes, what: str) -> RdbError:
+    return RdbError("key '%s': corrupt stream: %s" % (_key_repr(key), what))
+
+
+def _stream_node_from(key: bytes, master: int, blob: bytes) -> StreamNode:
+    """Rebuild a node from its listpack, checking its structure as
+    streamValidateListpackIntegrity does."""
+    items = lp_decode(blob)
+
+    def num(k: int) -> int:
+        if k >= len(items):
+            raise _bad_stream(key, "listpack entry cut short")
+        v = str_to_int64(items[k])
+        if v is None:
+            raise _bad_stream(key, "integer expected in a stream listpack")
+        return v
+
+    if not items:
+        raise _bad_stream(key, "empty listpack inside stream")
+    count, deleted, nmf = num(0), num(1), num(2)
+    if count < 0 or deleted < 0 or nmf < 0 or 3 + nmf >= len(items):
+        raise _bad_stream(key, "bad master entry")
+    mfields = tuple(items[3 : 3 + nmf])
+    if num(3 + nmf) != 0:
+        raise _bad_stream(key, "master entry without its terminator")
+    node = StreamNode(master, mfields)
+    p = 4 + nmf
+    mms, mseq = master >> 64, master & MASK64
+    live = dead = 0
+    n = len(items)
+    while p < n:
+        start = p
+        flags = num(p)
+        ms = (mms + num(p + 1)) & MASK64
+        seq = (mseq + num(p + 2)) & MASK64
+        p += 3
+        if flags & FLAG_SAMEFIELDS:
+            vals = items[p : p + nmf]
+            if len(vals) != nmf:
+                raise _bad_stream(key, "entry cut short")
+            fv: list[bytes] = []
+            for f, v in zip(mfields, vals, strict=True):
+                fv.append(f)
+                fv.append(v)
+            p += nmf
+        else:
+            nf = num(p)
+            if nf < 0:
+                raise _bad_stream(key, "negative field count")
+            fv = items[p + 1 : p + 1 + 2 * nf]
+            if len(fv) != 2 * nf:
+                raise _bad_stream(key, "entry cut short")
+            p += 1 + 2 * nf
+        if num(p) != p - start:
+            raise _bad_stream(key, "entry with a wrong lp-count")
+        p += 1
+        i = (ms << 64) | seq
+        if node.ids and i <= node.ids[-1]:
+            raise _bad_stream(key, "entry IDs out of order")
+        node.ids.append(i)
+        node.vals.append(tuple(fv))
+        node.flags.append(flags & 0xFF)
+        if flags & FLAG_DELETED:
+            dead += 1
+        else:
+            live += 1
+    if live != count or dead != deleted:
+        raise _bad_stream(key, "listpack counters disagree with its entries")
+    if not node.ids:
+        raise _bad_stream(key, "listpack without entries")
+    node.count = count
+    node.deleted = deleted
+    node.body = len(blob) - 7 - lp_int_size(count) - lp_int_size(deleted)
+    return node
+
+
+def _read_stream(rdb_type: int):
+    def read(r: RdbReader, key: bytes):
+        try:
+            return _read_stream_value(r, key, rdb_type)
+        except RdbError as e:
+            if str(e).startswith("key '"):
+                raise
+            raise RdbError("key '%s': corrupt stream: %s" % (_key_repr(key), e)) from None
+
+    return read
+
+
+def _read_stream_value(r: RdbReader, key: bytes, rdb_type: int) -> StreamValue:
+    s = StreamValue()
+    for _ in range(r.read_len()):
+        nodekey = r.read_string()
+        if len(nodekey) != 16:
+            raise _bad_stream(key, "node key entry is not the size of a stream ID")
+        master = int.from_bytes(nodekey, "big")
+        node = _stream_node_from(key, master, r.read_string())
+        if s.nkeys and master <= s.nkeys[-1]:
+            raise _bad_stream(key, "listpack re-added with existing or smaller key")
+        if node.ids[0] < master:
+            raise _bad_stream(key, "entry before its node's master ID")
+        s.nkeys.append(master)
+        s.nodes.append(node)
+    s.length = r.read_len()
+    s.last_id = (r.read_len() << 64) | r.read_len()
+    if rdb_type != TYPE_STREAM_LISTPACKS:
+        s.first_id = (r.read_len() << 64) | r.read_len()
+        s.max_deleted = (r.read_len() << 64) | r.read_len()
+        s.entries_added = r.read_len()
+    else:
+        s.entries_added = s.length
+        s.first_id = s.edge_id(True)
+    if s.length != sum(n.count for n in s.nodes):
+        raise _bad_stream(key, "length inconsistent with its entries")
+    ngroups = r.read_len()
+    unpack = struct.unpack
+    for _ in range(ngroups):
+        name = r.read_string()
+        gid = (r.read_len() << 64) | r.read_len()
+        if rdb_type != TYPE_STREAM_LISTPACKS:
+            er = to_int64(r.read_len())
+        else:
+            er = s.estimate_distance(gid)
+        g = s.create_group(name, gid, er)
+        if g is None:
+            raise _bad_stream(key, "duplicated consumer group name")
+        for _ in range(r.read_len()):
+            i = int.from_bytes(r.read(16), "big")
+            nack = Nack(None, unpack("<q", r.read(8))[0])
+            nack.delivery_count = r.read_len()
+            if i in g.pel:
+                raise _bad_stream(key, "duplicated global PEL entry")
+            g.pel[i] = nack
+        for _ in range(r.read_len()):
+            cname = r.read_string()
+            if cname in g.consumers:
+                raise _bad_stream(key, "duplicate consumer")
+            cons = Consumer(cname, unpack("<q", r.read(8))[0])
+            if rdb_type == TYPE_STREAM_LISTPACKS_3:
+                r.read(8)  # active-time (Redis 7.2), not kept
+            g.consumers[cname] = cons
+            for _ in range(r.read_len()):
+                i = int.from_bytes(r.read(16), "big")
+                nack = g.pel.get(i)
+                if nack is None:
+                    raise _bad_stream(key, "consumer entry not found in group global PEL")
+                if i in cons.pel:
+                    raise _bad_stream(key, "duplicated consumer PEL entry")
+                nack.consumer = cons
+                cons.pel[i] = nack
+        if any(nack.consumer is None for nack in g.pel.values()):
+            raise _bad_stream(key, "group PEL entry without consumer")
+    return s
+
+
 # TYPE_NAME -> fn(out, value, config, compress) -> rdb type (payload appended).
 VALUE_WRITERS: dict[bytes, Callable] = {
     b"string": _save_str,
@@ -261,6 +487,7 @@ VALUE_WRITERS: dict[bytes, Callable] = {
     b"set": _save_set,
     b"hash": _save_hash,
     b"zset": _save_zset,
+    b"stream": _save_stream,
 }
 
 # rdb type -> fn(reader, key) -> value.
@@ -786,6 +1013,9 @@ VALUE_READERS.update(
         TYPE_ZSET_2: _read_zset(TYPE_ZSET_2),
         TYPE_ZSET_ZIPLIST: _read_zset(TYPE_ZSET_ZIPLIST),
         TYPE_ZSET_LISTPACK: _read_zset(TYPE_ZSET_LISTPACK),
+        TYPE_STREAM_LISTPACKS: _read_stream(TYPE_STREAM_LISTPACKS),
+        TYPE_STREAM_LISTPACKS_2: _read_stream(TYPE_STREAM_LISTPACKS_2),
+        TYPE_STREAM_LISTPACKS_3: _read_stream(TYPE_STREAM_LISTPACKS_3),
     }
 )
 
