@@ -45,6 +45,7 @@ static PyTypeObject *SimpleString;
 static PyObject *failed_cb;      /* failed(c, spec, exc) -> result value */
 static PyObject *finish_cb;      /* finish(c, spec, args, result) -> bytes | None (stop) */
 static PyObject *miss_cb;        /* miss(name) -> entry tuple | None */
+static PyObject *slow_cb;        /* slow(c, spec, args, usec): a command at the slow threshold */
 static PyObject *propagated_cb;  /* propagated(c, args, dirtied): to the funnel */
 
 static PyObject *s_now_ms, *s_expire_now, *s_last_cmd, *s_calls, *s_usec, *s_numcommands,
@@ -248,8 +249,8 @@ propagate(PyObject *c, PyObject *args, PyObject *server, PyObject *prop, long lo
 static PyObject *
 run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
 {
-    if (argc != 10) {
-        PyErr_SetString(PyExc_TypeError, "run_fast takes 10 arguments");
+    if (argc != 11) {
+        PyErr_SetString(PyExc_TypeError, "run_fast takes 11 arguments");
         return NULL;
     }
     if (finish_cb == NULL) {
@@ -266,6 +267,11 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
      * caller checks client-output-buffer-limit); -1 for none. */
     Py_ssize_t budget = PyLong_AsSsize_t(argv[9]);
     if (budget == -1 && PyErr_Occurred())
+        return NULL;
+    /* A command taking this many microseconds or more is reported to
+     * slow_cb (the slow log, the latency monitor). */
+    long long slow_us = PyLong_AsLongLong(argv[10]);
+    if (slow_us == -1 && PyErr_Occurred())
         return NULL;
     if (i < 0) {
         PyErr_SetString(PyExc_ValueError, "run_fast: negative start");
@@ -491,8 +497,21 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
             Py_DECREF(r);
         }
         long long t1 = now_ns();
-        if (t1 > t0)
-            k.usec += t1 / 1000 - t0 / 1000;
+        if (t1 > t0) {
+            long long d = t1 / 1000 - t0 / 1000;
+            k.usec += d;
+            if (d >= slow_us) {
+                PyObject *us = PyLong_FromLongLong(d);
+                if (us == NULL)
+                    goto error;
+                PyObject *sargs[4] = {c, spec, args, us};
+                PyObject *r = PyObject_Vectorcall(slow_cb, sargs, 4, NULL);
+                Py_DECREF(us);
+                if (r == NULL)
+                    goto error;
+                Py_DECREF(r);
+            }
+        }
         t0 = t1;
         if (budget >= 0 && ob.handed + ob.len >= budget) {
             ret = i + 1; /* the caller checks the output limits */
@@ -535,8 +554,8 @@ error:
 static PyObject *
 configure(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    PyObject *ce, *ok, *ss, *failed, *finish, *miss, *propagated;
-    if (!PyArg_ParseTuple(args, "OOOOOOO", &ce, &ok, &ss, &failed, &finish, &miss, &propagated))
+    PyObject *ce, *ok, *ss, *failed, *finish, *miss, *propagated, *slow;
+    if (!PyArg_ParseTuple(args, "OOOOOOOO", &ce, &ok, &ss, &failed, &finish, &miss, &propagated, &slow))
         return NULL;
     if (!PyType_Check(ss) || !PyType_IsSubtype((PyTypeObject *)ss, &PyBytes_Type)) {
         PyErr_SetString(PyExc_TypeError, "simple_string must be a bytes subclass");
@@ -556,14 +575,16 @@ configure(PyObject *Py_UNUSED(module), PyObject *args)
     Py_XSETREF(miss_cb, miss);
     Py_INCREF(propagated);
     Py_XSETREF(propagated_cb, propagated);
+    Py_INCREF(slow);
+    Py_XSETREF(slow_cb, slow);
     Py_RETURN_NONE;
 }
 
 static PyMethodDef methods[] = {
     {"run_fast", (PyCFunction)(void (*)(void))run_fast, METH_FASTCALL,
-     "run_fast(c, cmds, start, out, fast, ks, stats, blocking, server or None) -> next index, or ~consumed to stop."},
+     "run_fast(c, cmds, start, out, fast, ks, stats, blocking, server or None, budget, slow_us) -> next index, or ~consumed to stop."},
     {"configure", configure, METH_VARARGS,
-     "configure(CommandError, OK, SimpleString, failed, finish, miss, propagated): the Python side's pieces."},
+     "configure(CommandError, OK, SimpleString, failed, finish, miss, propagated, slow): the Python side's pieces."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -46,6 +46,10 @@ FLAG_CLOSE_AFTER_REPLY = 256
 FLAG_UNIX = 512
 FLAG_READONLY = 1024
 FLAG_NO_TOUCH = 2048
+# A MONITOR client: Redis marks it CLIENT_SLAVE|CLIENT_MONITOR; here it is
+# exempt from pauses and timeouts and kept off the keyspace like a replica,
+# and otherwise a normal client (output limits, CLIENT LIST TYPE).
+FLAG_MONITOR = 4096
 
 
 # States of a replica attached to this server (ReplicaState.state).
@@ -164,6 +168,8 @@ class Client:
         f = ""
         if self.flags & FLAG_REPLICA:
             f += "S"
+        if self.flags & FLAG_MONITOR:
+            f += "O"
         if self.flags & FLAG_MASTER:
             f += "M"
         if self.flags & FLAG_PUBSUB or self.subscribed():
@@ -241,6 +247,10 @@ class Services(Protocol):
 
     config: Config
     acl: Any  # commands.acl_users.AclUsers
+    slowlog: Any  # latency.SlowLog
+    latency: Any  # latency.LatencyMonitor
+    monitors: dict[Client, None]
+    slow_usec: int
     keyspace: Keyspace
     log: Logger
     stats: Stats

@@ -262,3 +262,9 @@ ACL_GENPASS_BITS = "ERR ACL GENPASS argument must be the number of bits for the 
 ACL_DRYRUN_NO_USER = "ERR User '%s' not found"
 ACL_DRYRUN_NO_COMMAND = "ERR Command '%s' not found"
 ACL_DRYRUN_ARITY = "ERR wrong number of arguments for '%s' command"
+
+# -- SLOWLOG / LATENCY / MONITOR ------------------------------------------------------
+SLOWLOG_COUNT = "ERR count should be greater than or equal to -1"
+LATENCY_NO_SAMPLES = "ERR No samples available for event '%s'"
+MONITOR_DENY_BLOCKING = "ERR MONITOR isn't allowed for DENY BLOCKING client"
+REPLICA_KEYSPACE = "ERR Replica can't interact with the keyspace"

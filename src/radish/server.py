@@ -22,15 +22,17 @@ from collections import deque
 from . import REDIS_VERSION, __version__
 from . import errors as E
 from .blocking import BlockingRegistry
-from .client import FLAG_MASTER, FLAG_REPLICA, Client
+from .client import FLAG_MASTER, FLAG_MONITOR, FLAG_REPLICA, Client
 from .commands import load_all
 from .commands.acl import refresh_default_auth
 from .commands.acl_users import AclUsers
+from .commands.introspection import drop_monitor, slow_threshold
 from .commands.registry import RenameError, apply_renames
 from .commands.transactions import WatchRegistry
 from .config import Config, ConfigError
 from .db.keyspace import Keyspace
 from .dispatch import call
+from .latency import LatencyMonitor, SlowLog
 from .log import Logger
 from .persistence.aof import Aof
 from .persistence.aof import install as install_aof
@@ -104,6 +106,13 @@ class Server:
         self.client_closed_hooks: list = []
         self.pubsub = PubSub(self)
         self.client_closed_hooks.append(self.pubsub.drop_client)
+        # SLOWLOG, LATENCY and MONITOR: call() reports a command taking
+        # slow_usec or more; monitors get every command's line.
+        self.slowlog = SlowLog()
+        self.latency = LatencyMonitor()
+        self.monitors: dict[Client, None] = {}
+        self.slow_usec = slow_threshold(config)
+        self.client_closed_hooks.append(drop_monitor)
         self.flush_hooks: list = []  # called with a db index, or -1 for FLUSHALL
         self.swapdb_hooks: list = [self.blocking.swapped]
         self.startup_hooks: list = []  # run before listening (e.g. load the RDB)
@@ -301,6 +310,12 @@ class Server:
         def on_eviction(_value) -> None:
             self.keyspace.configure_eviction(cfg.maxmemory_policy, cfg.lfu_log_factor, cfg.lfu_decay_time)
 
+        def on_slow_thresholds(_value) -> None:
+            self.slow_usec = slow_threshold(cfg)
+
+        def on_slowlog_max_len(value) -> None:
+            self.slowlog.trim(int(value))
+
         def on_output_limits(_value) -> None:
             hard, soft, _secs = cfg.client_output_buffer_limit["normal"]
             self.normal_output_unlimited = not hard and not soft
@@ -318,6 +333,9 @@ class Server:
             ("repl-backlog-size", on_backlog),
             ("requirepass", on_requirepass),
             ("client-output-buffer-limit", on_output_limits),
+            ("slowlog-log-slower-than", on_slow_thresholds),
+            ("latency-monitor-threshold", on_slow_thresholds),
+            ("slowlog-max-len", on_slowlog_max_len),
         ):
             try:
                 cfg.on_change(name, fn)
@@ -349,7 +367,7 @@ class Server:
         if time.time() * 1000 >= self.pause_until:
             self.unpause_clients()
             return False
-        if c.flags & (FLAG_MASTER | FLAG_REPLICA):
+        if c.flags & (FLAG_MASTER | FLAG_REPLICA | FLAG_MONITOR):
             return False
         if self.pause_mode == "all":
             return True
@@ -426,7 +444,7 @@ class Server:
             return
         now = time.time()
         for c in list(self.clients.values()):
-            if c.flags & (FLAG_MASTER | FLAG_REPLICA) or c.blocked is not None:
+            if c.flags & (FLAG_MASTER | FLAG_REPLICA | FLAG_MONITOR) or c.blocked is not None:
                 continue
             if c.subscribed():
                 continue

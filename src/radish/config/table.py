@@ -264,13 +264,13 @@ PARAMS: tuple[Param, ...] = (
     Param("socket-mark-id", NumberType(0, UINT_MAX, unsigned=True), 0, _IMM, not_built="listening sockets get no SO_MARK"),
     # unsigned long
     Param("active-defrag-max-scan-fields", NumberType(1, LONG_MAX), 1000, not_applicable=_DEFRAG),
-    Param("slowlog-max-len", NumberType(0, LONG_MAX), 128, not_built="SLOWLOG is not built yet"),
+    Param("slowlog-max-len", NumberType(0, LONG_MAX), 128),
     Param("acllog-max-len", NumberType(0, LONG_MAX), 128),
     # long long
     Param("busy-reply-threshold", NumberType(0, LONG_MAX), 5000, alias="lua-time-limit"),
     Param("cluster-node-timeout", NumberType(0, LLONG_MAX), 15000, not_built=_CLUSTER),
-    Param("slowlog-log-slower-than", NumberType(-1, LLONG_MAX), 10000, not_built="SLOWLOG is not built yet"),
-    Param("latency-monitor-threshold", NumberType(0, LLONG_MAX), 0, not_built="LATENCY monitoring is not built yet"),
+    Param("slowlog-log-slower-than", NumberType(-1, LLONG_MAX), 10000),
+    Param("latency-monitor-threshold", NumberType(0, LLONG_MAX), 0),
     Param("proto-max-bulk-len", NumberType(1024 * 1024, LONG_MAX, memory=True), 512 * 1024 * 1024),
     Param("stream-node-max-entries", NumberType(0, LLONG_MAX), 100, not_built=_STREAMS),
     Param("repl-backlog-size", NumberType(1, LLONG_MAX, memory=True), 1024 * 1024),
