@@ -127,6 +127,7 @@ class Client:
         self.connection = None  # the network layer's connection object, if any
         self.repl: ReplicaState | None = None  # this client is a replica of ours
         self.in_script = False  # the script client while a script runs
+        self.monitor_echo: list[bytes] = []  # a MONITOR client's own commands' lines, sent after their replies
         self.close_after_reply = False
         self.closed = False
         self.qbuf = 0

@@ -480,6 +480,9 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
                 if r is BLOCKED:
                     return i
                 out.append(r)
+            if c.monitor_echo:
+                out += c.monitor_echo
+                c.monitor_echo.clear()
             if c.close_after_reply or server.pause_mode is not None or not c.authenticated:
                 return i  # (RESET made the client authenticate again: the caller checks the rest)
             if budget >= 0:

@@ -401,7 +401,8 @@ class Server:
         cron period (Redis's ACTIVE_EXPIRE_CYCLE_SLOW budget)."""
         ks = self.keyspace
         budget = 0.25 / max(1, self.hz)
-        deadline = time.perf_counter() + budget
+        began = time.perf_counter()
+        deadline = began + budget
         sampled_total = expired_total = 0
         n = len(ks.dbs)
         start = self._expire_db_cursor
@@ -424,6 +425,9 @@ class Server:
         if sampled_total:
             perc = expired_total / sampled_total
             ks.expired_stale_perc = perc * 0.05 + ks.expired_stale_perc * 0.95
+        threshold = self.config.latency_monitor_threshold
+        if threshold:
+            self.latency.add_sample("expire-cycle", int((time.perf_counter() - began) * 1000), threshold)
 
     def _client_timeouts(self) -> None:
         """Once a second (Redis's clientsCron): clients over their output

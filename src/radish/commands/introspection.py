@@ -99,7 +99,11 @@ def feed_monitors(c: Client, spec, args: list[bytes]) -> None:
     line = b"+%d.%06d [%d %b] %b\r\n" % (sec, usec, c.db.id, where, b" ".join(quote_arg(a) for a in (args if spec is None else redacted(spec, args))))
     for m in list(server.monitors):
         conn = m.connection
-        if conn is not None:
+        if conn is None:
+            continue
+        if m is c:
+            c.monitor_echo.append(line)  # after its own reply (run_batch), as Redis orders them
+        else:
             conn.write(line)
 
 
