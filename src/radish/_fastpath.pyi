@@ -14,5 +14,5 @@ def configure(
 ) -> None: ...
 def run_fast(
     c: Any, cmds: list[list[bytes]], start: int, out: list[bytes], fast: dict[bytes, tuple],
-    ks: Any, stats: Any, blocking: Any, server: Any, budget: int, slow_us: int, /,
+    ks: Any, stats: Any, blocking: Any, server: Any, budget: int, slow_us: int, tracking: bool, /,
 ) -> int: ...

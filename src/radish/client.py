@@ -252,6 +252,7 @@ class Services(Protocol):
     latency: Any  # latency.LatencyMonitor
     monitors: dict[Client, None]
     slow_usec: int
+    latency_tracking: bool
     keyspace: Keyspace
     log: Logger
     stats: Stats

@@ -28,6 +28,7 @@ from .commands.results import NO_REPLY, Block
 from .commands.transactions import discard_transaction
 from .db.keyspace import wall_clock_ms
 from .errors import CommandError
+from .latency import hdr_index
 from .protocol.resp import (
     HEADER_CACHE,
     NULL_ARRAY,
@@ -278,8 +279,13 @@ def call(c, spec: CommandSpec, args: list[bytes]):
     # The slow log and latency monitor (a client that blocks is reported
     # when served), then MONITOR (once per command: not when a blocked
     # client is served).
-    if usec >= server.slow_usec and type(result) is not Block:
-        note_slow(c, spec, args, usec)
+    if type(result) is not Block:
+        if usec >= server.slow_usec:
+            note_slow(c, spec, args, usec)
+        if server.latency_tracking:
+            h = spec.latency_hist
+            i = hdr_index(usec)
+            h[i] = h.get(i, 0) + 1
     if server.monitors and not spec.unmonitored and c.blocked is None:
         feed_monitors(c, spec, args)
     if server.dirty != dirty or c.propagate_as is not None:
@@ -439,6 +445,7 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
     # Replicas, the backlog or the AOF listening (they only start or stop
     # through non-data commands or between reads).
     listening = prop.subscribers or prop.backlog.active
+    tracking = server.latency_tracking
     dirty = 0
     ran = 0  # fast commands not yet added to stats.numcommands
     n = len(cmds)
@@ -451,7 +458,7 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
         if run_fast is not None and plain:
             before = len(out)
             i = run_fast(c, cmds, i, out, fast, ks, stats, blocking, server if listening else None,
-                         budget - produced if budget >= 0 else -1, server.slow_usec)
+                         budget - produced if budget >= 0 else -1, server.slow_usec, server.latency_tracking)
             if i < 0:  # parked by a blocking command
                 return ~i
             if i == n:
@@ -492,6 +499,7 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
                     return i
             plain = direct_ok(c, server)
             listening = prop.subscribers or prop.backlog.active
+            tracking = server.latency_tracking
             continue
         spec = entry[0]
         # call(), inlined. Data commands neither close the client nor
@@ -549,11 +557,14 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
             if r is not None:
                 out.append(r)
         t1 = _time_ns()
-        if t1 > t0:
-            usec = t1 // 1000 - t0 // 1000
-            spec.usec += usec
-            if usec >= server.slow_usec:
-                note_slow(c, spec, args, usec)
+        usec = t1 // 1000 - t0 // 1000 if t1 > t0 else 0
+        spec.usec += usec
+        if usec >= server.slow_usec:
+            note_slow(c, spec, args, usec)
+        if tracking:
+            h = spec.latency_hist
+            hi = hdr_index(usec)
+            h[hi] = h.get(hi, 0) + 1
         t0 = t1
         if budget >= 0:
             produced += sum(map(len, out[counted:]))

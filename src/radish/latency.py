@@ -336,3 +336,105 @@ def doctor_report(monitor: LatencyMonitor, *, latency_threshold: int, slowlog_th
             else:
                 report += _ADVICE[a]
     return report.encode()
+
+
+# -- per-command latency histograms (latency-tracking) -------------------------------------
+#
+# Redis keeps an HDR histogram per command (1 ns .. 1 s, 2 significant
+# figures) fed with each call's duration in microseconds * 1000. Here a
+# command's histogram is a dict from HDR counts index to count: recording is
+# one index computation and one dict update (the C batch loop does the same),
+# and percentiles and LATENCY HISTOGRAM's buckets walk the indexes exactly as
+# hdr_histogram.c walks its counts array, so the values printed are the ones
+# Redis's histogram would print for the same durations.
+
+_HDR_MAX = 1_000_000_000
+_HALF_MAG = 7  # sub_bucket_half_count_magnitude (256 sub-buckets for 2 figures)
+_HALF = 1 << _HALF_MAG
+_COUNTS_LEN = (23 + 1) * _HALF  # buckets needed to reach 1 s, as hdr_init computes
+
+
+def hdr_index(usec: int) -> int:
+    """counts_index_for(usec * 1000), clamped to [1 ns, 1 s]."""
+    v = usec * 1000
+    if v < 1:
+        v = 1
+    elif v > _HDR_MAX:
+        v = _HDR_MAX
+    b = (v | 255).bit_length() - 8
+    return ((b + 1) << _HALF_MAG) + (v >> b) - _HALF
+
+
+def _value_at_index(idx: int) -> int:
+    b = (idx >> _HALF_MAG) - 1
+    sub = (idx & (_HALF - 1)) + _HALF
+    if b < 0:
+        sub -= _HALF
+        b = 0
+    return sub << b
+
+
+def _bucket_of(value: int) -> tuple[int, int]:
+    b = (value | 255).bit_length() - 8
+    return b, value >> b
+
+
+def _lowest_equivalent(value: int) -> int:
+    b, sub = _bucket_of(value)
+    return sub << b
+
+
+def _highest_equivalent(value: int) -> int:
+    b, sub = _bucket_of(value)
+    size = 1 << (b + 1 if sub >= 256 else b)
+    return (sub << b) + size - 1
+
+
+def hdr_percentile(counts: dict[int, int], percentile: float) -> int:
+    """hdr_value_at_percentile, in ns."""
+    total = sum(counts.values())
+    requested = min(percentile, 100.0)
+    target = max(int((requested / 100) * total + 0.5), 1)
+    running = 0
+    value = 0
+    for idx in sorted(counts):
+        running += counts[idx]
+        if running >= target:
+            value = _value_at_index(idx)
+            break
+    return _lowest_equivalent(value) if percentile == 0.0 else _highest_equivalent(value)
+
+
+def hdr_log_buckets(counts: dict[int, int]) -> list[tuple[int, int]]:
+    """LATENCY HISTOGRAM's (µs, cumulative count) pairs: hdr_iter_log_init
+    (first bucket 1024 ns, base 2) as fillCommandCDF walks it, empty steps
+    left out."""
+    total = sum(counts.values())
+    out: list[tuple[int, int]] = []
+    idx = -1
+    cumulative = 0
+    value = 0
+    highest = 0
+    level = 1024
+    level_low = _lowest_equivalent(level)
+    previous = 0
+    while True:
+        if not (cumulative < total or (idx < _COUNTS_LEN and _value_at_index(idx + 1) > level_low)):
+            break
+        while True:
+            if value >= level_low:
+                level *= 2
+                level_low = _lowest_equivalent(level)
+                break
+            idx += 1
+            if idx >= _COUNTS_LEN:
+                break
+            cumulative += counts.get(idx, 0)
+            value = _value_at_index(idx)
+            highest = _highest_equivalent(value)
+        if cumulative > previous:
+            out.append((highest // 1000, cumulative))
+        previous = cumulative
+        if idx >= _COUNTS_LEN:
+            break
+    return out

@@ -112,6 +112,7 @@ class Server:
         self.latency = LatencyMonitor()
         self.monitors: dict[Client, None] = {}
         self.slow_usec = slow_threshold(config)
+        self.latency_tracking = bool(config.latency_tracking)
         self.client_closed_hooks.append(drop_monitor)
         self.flush_hooks: list = []  # called with a db index, or -1 for FLUSHALL
         self.swapdb_hooks: list = [self.blocking.swapped]
@@ -313,6 +314,9 @@ class Server:
         def on_slow_thresholds(_value) -> None:
             self.slow_usec = slow_threshold(cfg)
 
+        def on_latency_tracking(value) -> None:
+            self.latency_tracking = bool(value)
+
         def on_slowlog_max_len(value) -> None:
             self.slowlog.trim(int(value))
 
@@ -336,6 +340,7 @@ class Server:
             ("slowlog-log-slower-than", on_slow_thresholds),
             ("latency-monitor-threshold", on_slow_thresholds),
             ("slowlog-max-len", on_slowlog_max_len),
+            ("latency-tracking", on_latency_tracking),
         ):
             try:
                 cfg.on_change(name, fn)

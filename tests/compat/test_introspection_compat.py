@@ -185,3 +185,33 @@ def test_latency_events_after_a_slow_script(pair):
         ))  # fmt: skip
     assert shapes[0] == shapes[1]
     assert shapes[0][0] == [b"command"]
+
+
+def _shape(reply: bytes) -> bytes:
+    """Numbers masked: what is left is the reply's structure and texts (an
+    INFO section's lines sorted: Redis lists commands in hash order)."""
+    masked = re.sub(rb"\d+(\.\d+)?", b"N", reply)
+    if b"# Latencystats" in masked:
+        head, body = masked.split(b"# Latencystats\r\n", 1)
+        masked = head + b"# Latencystats\r\n" + b"\r\n".join(sorted(body.split(b"\r\n")))
+    return masked
+
+
+def test_latency_tracking_matches_redis_in_shape(pair):
+    cmds = [
+        [b"CONFIG", b"RESETSTAT"], [b"SET", b"a", b"b"], [b"GET", b"a"], [b"GET", b"a"],
+        [b"INFO", b"latencystats"], [b"LATENCY", b"HISTOGRAM", b"get", b"set", b"nosuch"],
+        [b"LATENCY", b"HISTOGRAM", b"config"],
+        [b"CONFIG", b"SET", b"latency-tracking-info-percentiles", b"0 50 99.99 100"], [b"INFO", b"latencystats"],
+        [b"CONFIG", b"SET", b"latency-tracking", b"no"], [b"INFO", b"latencystats"], [b"CONFIG", b"RESETSTAT"],
+        [b"LATENCY", b"HISTOGRAM"], [b"CONFIG", b"SET", b"latency-tracking", b"yes"],
+        [b"CONFIG", b"SET", b"latency-tracking-info-percentiles", b"50 99 99.9"],
+    ]  # fmt: skip
+    for resp3 in (False, True):
+        replies = []
+        for s in pair:
+            c = Raw(s.port, resp3=resp3)
+            replies.append([_shape(c(cmd)) for cmd in cmds])
+            c.close()
+        assert replies[0] == replies[1]
+        assert b"latency_percentiles_usec_get:pN=N,pN=N,pN=N" in replies[0][4]

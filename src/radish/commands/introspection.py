@@ -17,11 +17,11 @@ import time
 from .. import errors as E
 from ..client import FLAG_MONITOR, Client
 from ..errors import CommandError
-from ..latency import doctor_report, sparkline
-from ..protocol.resp import OK, Verbatim, status_lines
+from ..latency import doctor_report, hdr_log_buckets, sparkline
+from ..protocol.resp import OK, MapReply, Verbatim, status_lines
 from ..protocol.splitargs import quote_arg
 from ..strconv import string2ll
-from .registry import command
+from .registry import COMMANDS, command
 from .results import NO_REPLY
 
 REDACTED = b"(redacted)"
@@ -275,6 +275,39 @@ def latency_reset(c: Client, args: list[bytes]):
     """Format: LATENCY RESET [event [event ...]]"""
     names = None if len(args) == 2 else [a.decode("utf-8", "replace") for a in args[2:]]
     return c.server.latency.reset(names)
+
+
+@command("latency|histogram", -2, _ADMIN, group="server", since="7.0.0", summary="Return the cumulative distribution of latencies of a subset of commands or all.", complexity="O(N) where N is the number of commands with latency information being retrieved.", tips=_SPECIAL, arguments=({"name": "command", "type": "string", "flags": "optional multiple"},))
+def latency_histogram(c: Client, args: list[bytes]):
+    """Format: LATENCY HISTOGRAM [command [command ...]]"""
+    if len(args) == 2:
+        specs = [sp for spec in COMMANDS.values() for sp in (spec, *spec.subcommands.values())]
+    else:
+        specs = []
+        for name in args[2:]:
+            spec = lookup_by_fullname(name)
+            if spec is not None:
+                specs.extend((spec, *spec.subcommands.values()))
+    return MapReply([(sp.name.encode(), _cdf(sp.latency_hist)) for sp in specs if sp.latency_hist])
+
+
+def _cdf(hist: dict[int, int]) -> MapReply:
+    """fillCommandCDF: calls, and the cumulative counts by power-of-two µs."""
+    return MapReply([
+        (b"calls", sum(hist.values())),
+        (b"histogram_usec", MapReply(list(hdr_log_buckets(hist)))),
+    ])  # fmt: skip
+
+
+def lookup_by_fullname(name: bytes):
+    """lookupCommandBySds: ``cmd`` or ``cmd|sub`` in the live table."""
+    parts = name.lower().split(b"|")
+    if len(parts) > 2:
+        return None
+    spec = COMMANDS.get(parts[0])
+    if spec is None or len(parts) == 1:
+        return spec
+    return spec.subcommands.get(parts[1])
 
 
 @command("latency|help", 2, "loading stale", group="server", since="2.8.13", summary="Show helpful text about the different subcommands.", complexity="O(1)")

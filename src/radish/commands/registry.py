@@ -132,7 +132,9 @@ class CommandSpec:
     # server's (loading, pause, persistence, replication, scripts): the
     # state process_command checks is the same after it as before.
     direct: bool = False
-    # Live statistics (INFO commandstats).
+    # Live statistics (INFO commandstats; latency-tracking's histogram:
+    # HDR counts index -> calls, see radish.latency.hdr_index).
+    latency_hist: dict[int, int] = field(default_factory=dict)
     calls: int = 0
     usec: int = 0
     rejected_calls: int = 0

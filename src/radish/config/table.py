@@ -177,7 +177,7 @@ PARAMS: tuple[Param, ...] = (
     Param("disable-thp", BOOL, True, _IMM, not_applicable="radish does not change transparent huge pages"),
     Param("cluster-allow-replica-migration", BOOL, True, not_built=_CLUSTER),
     Param("replica-announced", BOOL, True),
-    Param("latency-tracking", BOOL, True, not_built="per-command latency tracking (INFO latencystats) is not built yet"),
+    Param("latency-tracking", BOOL, True),
     Param("aof-disable-auto-gc", BOOL, False),
     Param("replica-ignore-disk-write-errors", BOOL, False, not_built="a replica never refuses its primary's writes for disk errors"),
     # strings
@@ -323,7 +323,7 @@ PARAMS: tuple[Param, ...] = (
     Param("notify-keyspace-events", NotifyKeyspaceEventsType(), 0, not_built="keyspace notifications are not built yet"),
     Param("bind", BindType(), ["*", "-::*"]),
     Param("replicaof", ReplicaOfType(), None, _IMM, alias="slaveof"),
-    Param("latency-tracking-info-percentiles", PercentilesType(), [50.0, 99.0, 99.9], not_built="per-command latency tracking (INFO latencystats) is not built yet"),
+    Param("latency-tracking-info-percentiles", PercentilesType(), [50.0, 99.0, 99.9]),
 )  # fmt: skip
 
 # lower-case name or alias -> (param, the registered name as Redis spells it)
