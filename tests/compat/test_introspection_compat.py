@@ -199,7 +199,7 @@ def _shape(reply: bytes) -> bytes:
 
 def test_latency_tracking_matches_redis_in_shape(pair):
     cmds = [
-        [b"CONFIG", b"RESETSTAT"], [b"SET", b"a", b"b"], [b"GET", b"a"], [b"GET", b"a"],
+        [b"CONFIG", b"RESETSTAT"], [b"SET", b"a", b"b"], [b"GET", b"a"],  # one call each: one bucket each
         [b"INFO", b"latencystats"], [b"LATENCY", b"HISTOGRAM", b"get", b"set", b"nosuch"],
         [b"LATENCY", b"HISTOGRAM", b"config"],
         [b"CONFIG", b"SET", b"latency-tracking-info-percentiles", b"0 50 99.99 100"], [b"INFO", b"latencystats"],
