@@ -45,8 +45,10 @@ static PyTypeObject *SimpleString;
 static PyObject *failed_cb;      /* failed(c, spec, exc) -> result value */
 static PyObject *finish_cb;      /* finish(c, spec, args, result) -> bytes | None (stop) */
 static PyObject *miss_cb;        /* miss(name) -> entry tuple | None */
+static PyObject *slow_cb;        /* slow(c, spec, args, usec): a command at the slow threshold */
 static PyObject *propagated_cb;  /* propagated(c, args, dirtied): to the funnel */
 
+static PyObject *s_latency_hist;
 static PyObject *s_now_ms, *s_expire_now, *s_last_cmd, *s_calls, *s_usec, *s_numcommands,
     *s_ready, *s_serve_ready, *s_resp3, *s_propagate_as, *s_dirty, *s_propagation, *s_pending;
 
@@ -245,11 +247,57 @@ propagate(PyObject *c, PyObject *args, PyObject *server, PyObject *prop, long lo
     return 0;
 }
 
+/* One call of ``usec`` into spec.latency_hist (fetched again only when the
+ * spec changes; specs live as long as the command table). */
+static int
+record_latency(PyObject *spec, long long usec, PyObject **hist, PyObject **hist_spec)
+{
+    if (spec != *hist_spec) {
+        PyObject *h = PyObject_GetAttr(spec, s_latency_hist);
+        if (h == NULL)
+            return -1;
+        if (!PyDict_Check(h)) {
+            Py_DECREF(h);
+            PyErr_SetString(PyExc_TypeError, "latency_hist must be a dict");
+            return -1;
+        }
+        Py_XSETREF(*hist, h);
+        *hist_spec = spec;
+    }
+    long long v = usec * 1000;
+    if (v < 1)
+        v = 1;
+    else if (v > 1000000000LL)
+        v = 1000000000LL;
+    int b = (64 - __builtin_clzll((unsigned long long)(v | 255))) - 8;
+    long idx = ((long)(b + 1) << 7) + (long)(v >> b) - 128;
+    PyObject *key = PyLong_FromLong(idx);
+    if (key == NULL)
+        return -1;
+    PyObject *cur = PyDict_GetItemWithError(*hist, key); /* borrowed */
+    long long n = 0;
+    if (cur != NULL) {
+        n = PyLong_AsLongLong(cur);
+        if (n == -1 && PyErr_Occurred()) {
+            Py_DECREF(key);
+            return -1;
+        }
+    } else if (PyErr_Occurred()) {
+        Py_DECREF(key);
+        return -1;
+    }
+    PyObject *nv = PyLong_FromLongLong(n + 1);
+    int r = nv == NULL ? -1 : PyDict_SetItem(*hist, key, nv);
+    Py_XDECREF(nv);
+    Py_DECREF(key);
+    return r;
+}
+
 static PyObject *
 run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
 {
-    if (argc != 10) {
-        PyErr_SetString(PyExc_TypeError, "run_fast takes 10 arguments");
+    if (argc != 12) {
+        PyErr_SetString(PyExc_TypeError, "run_fast takes 12 arguments");
         return NULL;
     }
     if (finish_cb == NULL) {
@@ -267,6 +315,17 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     Py_ssize_t budget = PyLong_AsSsize_t(argv[9]);
     if (budget == -1 && PyErr_Occurred())
         return NULL;
+    /* A command taking this many microseconds or more is reported to
+     * slow_cb (the slow log, the latency monitor). */
+    long long slow_us = PyLong_AsLongLong(argv[10]);
+    if (slow_us == -1 && PyErr_Occurred())
+        return NULL;
+    /* latency-tracking: each command's duration into its spec's
+     * latency_hist (HDR counts index -> calls, as radish.latency.hdr_index). */
+    int tracking = PyObject_IsTrue(argv[11]);
+    if (tracking < 0)
+        return NULL;
+    PyObject *hist = NULL, *hist_spec = NULL; /* hist: new ref; hist_spec: identity only */
     if (i < 0) {
         PyErr_SetString(PyExc_ValueError, "run_fast: negative start");
         return NULL;
@@ -491,8 +550,21 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
             Py_DECREF(r);
         }
         long long t1 = now_ns();
-        if (t1 > t0)
-            k.usec += t1 / 1000 - t0 / 1000;
+        long long d = t1 > t0 ? t1 / 1000 - t0 / 1000 : 0;
+        k.usec += d;
+        if (tracking && record_latency(spec, d, &hist, &hist_spec) < 0)
+            goto error;
+        if (d >= slow_us) {
+            PyObject *us = PyLong_FromLongLong(d);
+            if (us == NULL)
+                goto error;
+            PyObject *sargs[4] = {c, spec, args, us};
+            PyObject *r = PyObject_Vectorcall(slow_cb, sargs, 4, NULL);
+            Py_DECREF(us);
+            if (r == NULL)
+                goto error;
+            Py_DECREF(r);
+        }
         t0 = t1;
         if (budget >= 0 && ob.handed + ob.len >= budget) {
             ret = i + 1; /* the caller checks the output limits */
@@ -509,6 +581,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     Py_DECREF(ready);
     Py_DECREF(resp3_obj);
     Py_XDECREF(prop);
+    Py_XDECREF(hist);
     return PyLong_FromSsize_t(ret);
 
 error:
@@ -529,14 +602,15 @@ error:
     Py_XDECREF(ready);
     Py_XDECREF(resp3_obj);
     Py_XDECREF(prop);
+    Py_XDECREF(hist);
     return NULL;
 }
 
 static PyObject *
 configure(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    PyObject *ce, *ok, *ss, *failed, *finish, *miss, *propagated;
-    if (!PyArg_ParseTuple(args, "OOOOOOO", &ce, &ok, &ss, &failed, &finish, &miss, &propagated))
+    PyObject *ce, *ok, *ss, *failed, *finish, *miss, *propagated, *slow;
+    if (!PyArg_ParseTuple(args, "OOOOOOOO", &ce, &ok, &ss, &failed, &finish, &miss, &propagated, &slow))
         return NULL;
     if (!PyType_Check(ss) || !PyType_IsSubtype((PyTypeObject *)ss, &PyBytes_Type)) {
         PyErr_SetString(PyExc_TypeError, "simple_string must be a bytes subclass");
@@ -556,14 +630,16 @@ configure(PyObject *Py_UNUSED(module), PyObject *args)
     Py_XSETREF(miss_cb, miss);
     Py_INCREF(propagated);
     Py_XSETREF(propagated_cb, propagated);
+    Py_INCREF(slow);
+    Py_XSETREF(slow_cb, slow);
     Py_RETURN_NONE;
 }
 
 static PyMethodDef methods[] = {
     {"run_fast", (PyCFunction)(void (*)(void))run_fast, METH_FASTCALL,
-     "run_fast(c, cmds, start, out, fast, ks, stats, blocking, server or None) -> next index, or ~consumed to stop."},
+     "run_fast(c, cmds, start, out, fast, ks, stats, blocking, server or None, budget, slow_us, tracking) -> next index, or ~consumed to stop."},
     {"configure", configure, METH_VARARGS,
-     "configure(CommandError, OK, SimpleString, failed, finish, miss, propagated): the Python side's pieces."},
+     "configure(CommandError, OK, SimpleString, failed, finish, miss, propagated, slow): the Python side's pieces."},
     {NULL, NULL, 0, NULL},
 };
 
@@ -586,6 +662,7 @@ PyInit__fastpath(void)
     INTERN(s_last_cmd, "last_cmd");
     INTERN(s_calls, "calls");
     INTERN(s_usec, "usec");
+    INTERN(s_latency_hist, "latency_hist");
     INTERN(s_numcommands, "numcommands");
     INTERN(s_ready, "ready");
     INTERN(s_serve_ready, "serve_ready");

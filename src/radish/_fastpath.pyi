@@ -9,9 +9,10 @@ def configure(
     finish: Callable[..., Any],
     fast_entry: Callable[..., Any],
     propagated: Callable[..., Any],
+    slow: Callable[..., Any],
     /,
 ) -> None: ...
 def run_fast(
     c: Any, cmds: list[list[bytes]], start: int, out: list[bytes], fast: dict[bytes, tuple],
-    ks: Any, stats: Any, blocking: Any, server: Any, budget: int = ..., /,
+    ks: Any, stats: Any, blocking: Any, server: Any, budget: int, slow_us: int, tracking: bool, /,
 ) -> int: ...

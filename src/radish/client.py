@@ -46,6 +46,10 @@ FLAG_CLOSE_AFTER_REPLY = 256
 FLAG_UNIX = 512
 FLAG_READONLY = 1024
 FLAG_NO_TOUCH = 2048
+# A MONITOR client: Redis marks it CLIENT_SLAVE|CLIENT_MONITOR; here it is
+# exempt from pauses and timeouts and kept off the keyspace like a replica,
+# and otherwise a normal client (output limits, CLIENT LIST TYPE).
+FLAG_MONITOR = 4096
 
 
 # States of a replica attached to this server (ReplicaState.state).
@@ -123,6 +127,7 @@ class Client:
         self.connection = None  # the network layer's connection object, if any
         self.repl: ReplicaState | None = None  # this client is a replica of ours
         self.in_script = False  # the script client while a script runs
+        self.monitor_echo: list[bytes] = []  # a MONITOR client's own commands' lines, sent after their replies
         self.close_after_reply = False
         self.closed = False
         self.qbuf = 0
@@ -164,6 +169,8 @@ class Client:
         f = ""
         if self.flags & FLAG_REPLICA:
             f += "S"
+        if self.flags & FLAG_MONITOR:
+            f += "O"
         if self.flags & FLAG_MASTER:
             f += "M"
         if self.flags & FLAG_PUBSUB or self.subscribed():
@@ -243,6 +250,11 @@ class Services(Protocol):
 
     config: Config
     acl: Any  # commands.acl_users.AclUsers
+    slowlog: Any  # latency.SlowLog
+    latency: Any  # latency.LatencyMonitor
+    monitors: dict[Client, None]
+    slow_usec: int
+    latency_tracking: bool
     keyspace: Keyspace
     log: Logger
     stats: Stats
@@ -294,6 +306,7 @@ class Services(Protocol):
     def refresh_key_hook(self) -> None: ...
     def recent_max_output_buffer(self) -> int: ...
     def role(self) -> str: ...
+    def used_memory(self) -> int: ...
     def on_client_reset(self, c: Client) -> None: ...
     def process_events_while_blocked(self, current: Client | None) -> None: ...
     def on_flush(self, dbid: int) -> None: ...

@@ -18,15 +18,17 @@ import time
 from types import ModuleType
 
 from . import NO_EXTENSIONS, errors
-from .client import is_local_client
+from .client import FLAG_MONITOR, FLAG_REPLICA, is_local_client
 from .commands.acl import check_command as acl_check
 from .commands.acl import noperm_message
 from .commands.acl_users import CTX_MULTI, CTX_TOPLEVEL
+from .commands.introspection import feed_monitors, note_slow
 from .commands.registry import COMMANDS, CommandSpec, on_table_change
 from .commands.results import NO_REPLY, Block
 from .commands.transactions import discard_transaction
 from .db.keyspace import wall_clock_ms
 from .errors import CommandError
+from .latency import hdr_index
 from .protocol.resp import (
     HEADER_CACHE,
     NULL_ARRAY,
@@ -174,6 +176,9 @@ def process_command(c, args: list[bytes]) -> bytes | None:
     if server.busy_script and "allow_busy" not in spec.flags:
         spec.rejected_calls += 1
         return _reject(c, errors.BUSY)
+    if c.flags & (FLAG_REPLICA | FLAG_MONITOR) and (spec.is_write or spec.is_readonly or spec.may_replicate):
+        spec.rejected_calls += 1
+        return _reject(c, errors.REPLICA_KEYSPACE)
     result = call(c, spec, args)
     if server.propagation.pending:
         server.propagation.flush()
@@ -267,10 +272,22 @@ def call(c, spec: CommandSpec, args: list[bytes]):
     if type(result) is Block and c.no_block:
         result = result.timeout_fn() if result.timeout_fn is not None else result.timeout_reply
     end = _time_ns()
-    if end > start:
-        spec.usec += end // 1000 - start // 1000
+    usec = end // 1000 - start // 1000 if end > start else 0
+    spec.usec += usec
     spec.calls += 1
     server.stats.numcommands += 1
+    # The slow log and latency monitor (a client that blocks is reported
+    # when served), then MONITOR (once per command: not when a blocked
+    # client is served).
+    if type(result) is not Block:
+        if usec >= server.slow_usec:
+            note_slow(c, spec, args, usec)
+        if server.latency_tracking:
+            h = spec.latency_hist
+            i = hdr_index(usec)
+            h[i] = h.get(i, 0) + 1
+    if server.monitors and not spec.unmonitored and c.blocked is None:
+        feed_monitors(c, spec, args)
     if server.dirty != dirty or c.propagate_as is not None:
         _propagate(c, args, server.dirty != dirty)
     return result
@@ -296,7 +313,8 @@ def direct_ok(c, server) -> bool:
     the batch loops' own short call(). A feature that adds a check to
     process_command, or a step to call() the loops do not take, must make
     this false while it is active. Today: no MULTI,
-    authenticated as a user ACL does not restrict, no CLIENT REPLY mode, no RESP2 pub/sub context, the
+    authenticated as a user ACL does not restrict, no MONITOR client
+    attached, no CLIENT REPLY mode, no RESP2 pub/sub context, the
     server not loading, writes not refused (MISCONF, READONLY), and the
     keyspace on the real clock (not applying a primary's stream, no test
     clock)."""
@@ -307,6 +325,7 @@ def direct_ok(c, server) -> bool:
         and c.multi_queue is None
         and c.authenticated
         and (c.user is None or c.user.unrestricted)
+        and not server.monitors
         and not c.reply_mode
         and not c.subscribed()
         and not server.loading
@@ -389,7 +408,7 @@ try:  # built by setup.py when a C compiler is available
 except ImportError:  # pragma: no cover - installs without a compiler
     _fastpath = None
 if _fastpath is not None:
-    _fastpath.configure(CommandError, OK, SimpleString, _failed, _finish, _fast_entry, _propagated)
+    _fastpath.configure(CommandError, OK, SimpleString, _failed, _finish, _fast_entry, _propagated, note_slow)
 # The C loop when built (run_batch(use_c=True) runs it, as tests do), and
 # whether run_batch uses it by default (not under RADISH_NO_EXTENSIONS).
 C_RUN_FAST = _fastpath.run_fast if _fastpath is not None else None
@@ -426,6 +445,7 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
     # Replicas, the backlog or the AOF listening (they only start or stop
     # through non-data commands or between reads).
     listening = prop.subscribers or prop.backlog.active
+    tracking = server.latency_tracking
     dirty = 0
     ran = 0  # fast commands not yet added to stats.numcommands
     n = len(cmds)
@@ -438,7 +458,7 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
         if run_fast is not None and plain:
             before = len(out)
             i = run_fast(c, cmds, i, out, fast, ks, stats, blocking, server if listening else None,
-                         budget - produced if budget >= 0 else -1)
+                         budget - produced if budget >= 0 else -1, server.slow_usec, server.latency_tracking)
             if i < 0:  # parked by a blocking command
                 return ~i
             if i == n:
@@ -467,6 +487,9 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
                 if r is BLOCKED:
                     return i
                 out.append(r)
+            if c.monitor_echo:
+                out += c.monitor_echo
+                c.monitor_echo.clear()
             if c.close_after_reply or server.pause_mode is not None or not c.authenticated:
                 return i  # (RESET made the client authenticate again: the caller checks the rest)
             if budget >= 0:
@@ -476,6 +499,7 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
                     return i
             plain = direct_ok(c, server)
             listening = prop.subscribers or prop.backlog.active
+            tracking = server.latency_tracking
             continue
         spec = entry[0]
         # call(), inlined. Data commands neither close the client nor
@@ -533,8 +557,14 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
             if r is not None:
                 out.append(r)
         t1 = _time_ns()
-        if t1 > t0:
-            spec.usec += t1 // 1000 - t0 // 1000
+        usec = t1 // 1000 - t0 // 1000 if t1 > t0 else 0
+        spec.usec += usec
+        if usec >= server.slow_usec:
+            note_slow(c, spec, args, usec)
+        if tracking:
+            h = spec.latency_hist
+            hi = hdr_index(usec)
+            h[hi] = h.get(hi, 0) + 1
         t0 = t1
         if budget >= 0:
             produced += sum(map(len, out[counted:]))

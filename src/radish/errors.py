@@ -310,3 +310,9 @@ XCLAIM_RETRYCOUNT = "ERR Invalid RETRYCOUNT option argument for XCLAIM"
 XCLAIM_OPTION = "ERR Unrecognized XCLAIM option '%s'"
 XAUTOCLAIM_MIN_IDLE = "ERR Invalid min-idle-time argument for XAUTOCLAIM"
 XAUTOCLAIM_COUNT = "ERR COUNT must be > 0"
+
+# -- SLOWLOG / LATENCY / MONITOR ------------------------------------------------------
+SLOWLOG_COUNT = "ERR count should be greater than or equal to -1"
+LATENCY_NO_SAMPLES = "ERR No samples available for event '%s'"
+MONITOR_DENY_BLOCKING = "ERR MONITOR isn't allowed for DENY BLOCKING client"
+REPLICA_KEYSPACE = "ERR Replica can't interact with the keyspace"

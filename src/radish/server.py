@@ -22,15 +22,17 @@ from collections import deque
 from . import REDIS_VERSION, __version__
 from . import errors as E
 from .blocking import BlockingRegistry
-from .client import FLAG_MASTER, FLAG_REPLICA, Client
+from .client import FLAG_MASTER, FLAG_MONITOR, FLAG_REPLICA, Client
 from .commands import load_all
 from .commands.acl import refresh_default_auth
 from .commands.acl_users import AclUsers
+from .commands.introspection import drop_monitor, slow_threshold
 from .commands.registry import RenameError, apply_renames
 from .commands.transactions import WatchRegistry
 from .config import Config, ConfigError
 from .db.keyspace import Keyspace
 from .dispatch import call
+from .latency import LatencyMonitor, SlowLog
 from .log import Logger
 from .persistence.aof import Aof
 from .persistence.aof import install as install_aof
@@ -104,6 +106,14 @@ class Server:
         self.client_closed_hooks: list = []
         self.pubsub = PubSub(self)
         self.client_closed_hooks.append(self.pubsub.drop_client)
+        # SLOWLOG, LATENCY and MONITOR: call() reports a command taking
+        # slow_usec or more; monitors get every command's line.
+        self.slowlog = SlowLog()
+        self.latency = LatencyMonitor()
+        self.monitors: dict[Client, None] = {}
+        self.slow_usec = slow_threshold(config)
+        self.latency_tracking = bool(config.latency_tracking)
+        self.client_closed_hooks.append(drop_monitor)
         self.flush_hooks: list = []  # called with a db index, or -1 for FLUSHALL
         self.swapdb_hooks: list = [self.blocking.swapped]
         self.startup_hooks: list = []  # run before listening (e.g. load the RDB)
@@ -301,6 +311,15 @@ class Server:
         def on_eviction(_value) -> None:
             self.keyspace.configure_eviction(cfg.maxmemory_policy, cfg.lfu_log_factor, cfg.lfu_decay_time)
 
+        def on_slow_thresholds(_value) -> None:
+            self.slow_usec = slow_threshold(cfg)
+
+        def on_latency_tracking(value) -> None:
+            self.latency_tracking = bool(value)
+
+        def on_slowlog_max_len(value) -> None:
+            self.slowlog.trim(int(value))
+
         def on_output_limits(_value) -> None:
             hard, soft, _secs = cfg.client_output_buffer_limit["normal"]
             self.normal_output_unlimited = not hard and not soft
@@ -318,6 +337,10 @@ class Server:
             ("repl-backlog-size", on_backlog),
             ("requirepass", on_requirepass),
             ("client-output-buffer-limit", on_output_limits),
+            ("slowlog-log-slower-than", on_slow_thresholds),
+            ("latency-monitor-threshold", on_slow_thresholds),
+            ("slowlog-max-len", on_slowlog_max_len),
+            ("latency-tracking", on_latency_tracking),
         ):
             try:
                 cfg.on_change(name, fn)
@@ -349,7 +372,7 @@ class Server:
         if time.time() * 1000 >= self.pause_until:
             self.unpause_clients()
             return False
-        if c.flags & (FLAG_MASTER | FLAG_REPLICA):
+        if c.flags & (FLAG_MASTER | FLAG_REPLICA | FLAG_MONITOR):
             return False
         if self.pause_mode == "all":
             return True
@@ -383,7 +406,8 @@ class Server:
         cron period (Redis's ACTIVE_EXPIRE_CYCLE_SLOW budget)."""
         ks = self.keyspace
         budget = 0.25 / max(1, self.hz)
-        deadline = time.perf_counter() + budget
+        began = time.perf_counter()
+        deadline = began + budget
         sampled_total = expired_total = 0
         n = len(ks.dbs)
         start = self._expire_db_cursor
@@ -406,6 +430,9 @@ class Server:
         if sampled_total:
             perc = expired_total / sampled_total
             ks.expired_stale_perc = perc * 0.05 + ks.expired_stale_perc * 0.95
+        threshold = self.config.latency_monitor_threshold
+        if threshold:
+            self.latency.add_sample("expire-cycle", int((time.perf_counter() - began) * 1000), threshold)
 
     def _client_timeouts(self) -> None:
         """Once a second (Redis's clientsCron): clients over their output
@@ -426,7 +453,7 @@ class Server:
             return
         now = time.time()
         for c in list(self.clients.values()):
-            if c.flags & (FLAG_MASTER | FLAG_REPLICA) or c.blocked is not None:
+            if c.flags & (FLAG_MASTER | FLAG_REPLICA | FLAG_MONITOR) or c.blocked is not None:
                 continue
             if c.subscribed():
                 continue

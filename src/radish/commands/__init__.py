@@ -15,6 +15,7 @@ def load_all() -> None:
         connection,
         geo,
         hashes,
+        introspection,
         keys,
         lists,
         modules,

@@ -9,6 +9,7 @@ import resource
 import time
 
 from .. import REDIS_VERSION, __version__
+from ..latency import hdr_percentile
 from .registry import COMMANDS
 
 DEFAULT_SECTIONS = (
@@ -235,8 +236,29 @@ def section_keyspace(s) -> list[str]:
     ]
 
 
+def _percentile_name(p: float) -> str:
+    """sprintf("%f") trimmed as trimDoubleString: 50 -> "50", 99.9 -> "99.9"."""
+    text = "%f" % p
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
 def section_latencystats(s) -> list[str]:
-    return []
+    """latency_percentiles_usec_<command>:p50=…,p99=…,p99.9=… for every
+    command with recorded calls (while latency-tracking is on)."""
+    if not s.latency_tracking:
+        return []
+    percentiles = s.config.latency_tracking_info_percentiles
+    out = []
+    for spec in COMMANDS.values():
+        for sp in [spec, *spec.subcommands.values()]:
+            if sp.latency_hist:
+                values = ",".join(
+                    "p%s=%.3f" % (_percentile_name(p), hdr_percentile(sp.latency_hist, p) / 1000.0) for p in percentiles
+                )
+                out.append("latency_percentiles_usec_%s:%s" % (sp.name, values))
+    return out
 
 
 SECTIONS = {

@@ -301,6 +301,9 @@ class CommandSpec:
     no_multi: bool = False
     may_replicate: bool = False
     protected: bool = False  # refused unless enable-debug/module-command allows it
+    unmonitored: bool = False  # admin or skip_monitor: MONITOR never shows it
+    skip_slowlog: bool = False
+    fast: bool = False
     write_checked: bool = False
     # Declared ``direct=True``: the batch loops (dispatch.run_batch and
     # _fastpath.c) may run it without process_command, because it never
@@ -313,7 +316,9 @@ class CommandSpec:
     # at all (Redis's doesCommandHaveKeys).
     specs_first: bool = False
     has_keys: bool = False
-    # Live statistics (INFO commandstats).
+    # Live statistics (INFO commandstats; latency-tracking's histogram:
+    # HDR counts index -> calls, see radish.latency.hdr_index).
+    latency_hist: dict[int, int] = field(default_factory=dict)
     calls: int = 0
     usec: int = 0
     rejected_calls: int = 0
@@ -334,6 +339,9 @@ class CommandSpec:
         self.no_multi = "no_multi" in f
         self.may_replicate = "may_replicate" in f
         self.protected = "protected" in f
+        self.unmonitored = "admin" in f or "skip_monitor" in f
+        self.skip_slowlog = "skip_slowlog" in f
+        self.fast = "fast" in f
         # Commands the dispatcher runs through Server.precheck_write.
         self.write_checked = self.is_write or self.denyoom or self.name == "ping"
         specs = self.key_specs

@@ -14,6 +14,7 @@ from ..client import Client
 from ..errors import CommandError
 from ..protocol.resp import OK, status_lines
 from .args import numkeys_key_refs, to_int
+from .introspection import feed_monitors
 from .registry import COMMANDS, KeySpec, command
 
 
@@ -49,6 +50,8 @@ def _run(c: Client, sha: bytes, args: list[bytes], readonly: bool):
 
 
 def _eval(c: Client, args, readonly: bool):
+    if c.server.monitors:  # before the script's own commands, as Redis
+        feed_monitors(c, None, args)
     keys_args = _keys_and_args(args)  # argument errors come before compile errors
     del keys_args
     sha = c.server.scripting.load(args[1])
@@ -56,6 +59,8 @@ def _eval(c: Client, args, readonly: bool):
 
 
 def _evalsha(c: Client, args, readonly: bool):
+    if c.server.monitors:
+        feed_monitors(c, None, args)
     sha = args[1].lower()
     e = c.server.scripting
     if len(sha) == 40:

@@ -176,7 +176,7 @@ PARAMS: tuple[Param, ...] = (
     Param("disable-thp", BOOL, True, _IMM, not_applicable="radish does not change transparent huge pages"),
     Param("cluster-allow-replica-migration", BOOL, True, not_built=_CLUSTER),
     Param("replica-announced", BOOL, True),
-    Param("latency-tracking", BOOL, True, not_built="per-command latency tracking (INFO latencystats) is not built yet"),
+    Param("latency-tracking", BOOL, True),
     Param("aof-disable-auto-gc", BOOL, False),
     Param("replica-ignore-disk-write-errors", BOOL, False, not_built="a replica never refuses its primary's writes for disk errors"),
     # strings
@@ -263,13 +263,13 @@ PARAMS: tuple[Param, ...] = (
     Param("socket-mark-id", NumberType(0, UINT_MAX, unsigned=True), 0, _IMM, not_built="listening sockets get no SO_MARK"),
     # unsigned long
     Param("active-defrag-max-scan-fields", NumberType(1, LONG_MAX), 1000, not_applicable=_DEFRAG),
-    Param("slowlog-max-len", NumberType(0, LONG_MAX), 128, not_built="SLOWLOG is not built yet"),
+    Param("slowlog-max-len", NumberType(0, LONG_MAX), 128),
     Param("acllog-max-len", NumberType(0, LONG_MAX), 128),
     # long long
     Param("busy-reply-threshold", NumberType(0, LONG_MAX), 5000, alias="lua-time-limit"),
     Param("cluster-node-timeout", NumberType(0, LLONG_MAX), 15000, not_built=_CLUSTER),
-    Param("slowlog-log-slower-than", NumberType(-1, LLONG_MAX), 10000, not_built="SLOWLOG is not built yet"),
-    Param("latency-monitor-threshold", NumberType(0, LLONG_MAX), 0, not_built="LATENCY monitoring is not built yet"),
+    Param("slowlog-log-slower-than", NumberType(-1, LLONG_MAX), 10000),
+    Param("latency-monitor-threshold", NumberType(0, LLONG_MAX), 0),
     Param("proto-max-bulk-len", NumberType(1024 * 1024, LONG_MAX, memory=True), 512 * 1024 * 1024),
     Param("stream-node-max-entries", NumberType(0, LLONG_MAX), 100),
     Param("repl-backlog-size", NumberType(1, LLONG_MAX, memory=True), 1024 * 1024),
@@ -322,7 +322,7 @@ PARAMS: tuple[Param, ...] = (
     Param("notify-keyspace-events", NotifyKeyspaceEventsType(), 0, not_built="keyspace notifications are not built yet"),
     Param("bind", BindType(), ["*", "-::*"]),
     Param("replicaof", ReplicaOfType(), None, _IMM, alias="slaveof"),
-    Param("latency-tracking-info-percentiles", PercentilesType(), [50.0, 99.0, 99.9], not_built="per-command latency tracking (INFO latencystats) is not built yet"),
+    Param("latency-tracking-info-percentiles", PercentilesType(), [50.0, 99.0, 99.9]),
 )  # fmt: skip
 
 # lower-case name or alias -> (param, the registered name as Redis spells it)

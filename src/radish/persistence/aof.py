@@ -725,12 +725,20 @@ class Aof:
         if self.buf:
             data = bytes(self.buf)
             written = 0
+            threshold = self.server.config.latency_monitor_threshold
+            began = time.monotonic() if threshold else 0.0
             try:
                 while written < len(data):
                     written += os.write(self.fd, data[written:])
             except OSError as e:
                 self._short_write(written, len(data), e)
                 return
+            if threshold:  # the write's latency, by what else was going on (flushAppendOnlyFile)
+                ms = int((time.monotonic() - began) * 1000)
+                latency = self.server.latency
+                busy = bool(self.child_pid) or self.other_child_active()
+                latency.add_sample("aof-write-active-child" if busy else "aof-write-alone", ms, threshold)
+                latency.add_sample("aof-write", ms, threshold)
             del self.buf[:]
             self.current_size += len(data)
             self.fsync_pending = True
@@ -740,7 +748,11 @@ class Aof:
                 self.server.aof_write_error = None
         policy = self.server.config.appendfsync
         if self.fsync_pending and (force_fsync or (policy == "always" and not self._fsync_held())):
+            threshold = self.server.config.latency_monitor_threshold
+            began = time.monotonic() if threshold else 0.0
             self._fsync()
+            if threshold and policy == "always":
+                self.server.latency.add_sample("aof-fsync-always", int((time.monotonic() - began) * 1000), threshold)
 
     def _fsync_held(self) -> bool:
         """no-appendfsync-on-rewrite: no fsync while a child saves."""

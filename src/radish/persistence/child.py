@@ -33,6 +33,7 @@ def fork_child(server, work: Callable[[], int]) -> int:
     stats = server.stats
     stats.total_forks += 1
     stats.latest_fork_usec = int((time.monotonic() - start) * 1_000_000)
+    server.latency.add_sample("fork", stats.latest_fork_usec // 1000, server.config.latency_monitor_threshold)
     return pid
 
 
