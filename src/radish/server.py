@@ -43,6 +43,7 @@ from .propagation import Propagator
 from .pubsub import PubSub
 from .replication.state import ReplicationState
 from .stats import Stats
+from .tracking import Tracking
 
 
 class Server:
@@ -117,6 +118,8 @@ class Server:
         self.slow_usec = slow_threshold(config)
         self.latency_tracking = bool(config.latency_tracking)
         self.client_closed_hooks.append(drop_monitor)
+        self.current_client: Client | None = None  # whose input is being processed
+        self.tracking_clients = 0
         self.flush_hooks: list = []  # called with a db index, or -1 for FLUSHALL
         self.swapdb_hooks: list = [self.blocking.swapped]
         self.startup_hooks: list = []  # run before listening (e.g. load the RDB)
@@ -129,6 +132,7 @@ class Server:
         # The services built on the server, in this order (each may use the
         # ones before it): replication, RDB persistence, the AOF.
         self.watch_registry = WatchRegistry(self)  # WATCHed keys (MULTI/EXEC)
+        self.tracking = Tracking(self)  # CLIENT TRACKING
         self.replication: ReplicationState = ReplicationState(self)
         self.persistence: Persistence = install_persistence(self)
         self.aof: Aof = install_aof(self, self._execute_loaded)
