@@ -66,7 +66,6 @@ class Server:
         self.keyspace.configure_eviction(config.maxmemory_policy, config.lfu_log_factor, config.lfu_decay_time)
         self.keyspace.on_expired = self._propagate_expire
         self.keyspace.on_event = self._keyspace_event
-        self.keyspace.notify_flags = config.notify_keyspace_events
         self.blocking = BlockingRegistry(self)
         # Who wants to hear of modified keys (WATCH, keyspace events …):
         # (hook, interested) pairs; the keyspace calls back only while a
@@ -328,9 +327,6 @@ class Server:
         def on_eviction(_value) -> None:
             self.keyspace.configure_eviction(cfg.maxmemory_policy, cfg.lfu_log_factor, cfg.lfu_decay_time)
 
-        def on_notify_events(value) -> None:
-            self.keyspace.notify_flags = int(value)
-
         def on_slow_thresholds(_value) -> None:
             self.slow_usec = slow_threshold(cfg)
 
@@ -361,7 +357,6 @@ class Server:
             ("latency-monitor-threshold", on_slow_thresholds),
             ("slowlog-max-len", on_slowlog_max_len),
             ("latency-tracking", on_latency_tracking),
-            ("notify-keyspace-events", on_notify_events),
         ):
             try:
                 cfg.on_change(name, fn)
