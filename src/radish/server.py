@@ -401,6 +401,8 @@ class Server:
         active expire cycle)."""
         self.cron_loops += 1
         self.stats.sample(time.time())
+        if self.tracking_clients:
+            self.tracking.limit()  # tracking-table-max-keys, as serverCron
         ks = self.keyspace
         ks.tick()
         if ks.active_expire_enabled and not ks.is_replica:
