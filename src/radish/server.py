@@ -43,6 +43,7 @@ from .propagation import Propagator
 from .pubsub import PubSub
 from .replication.state import ReplicationState
 from .stats import Stats
+from .tracking import Tracking
 
 
 class Server:
@@ -116,6 +117,8 @@ class Server:
         self.slow_usec = slow_threshold(config)
         self.latency_tracking = bool(config.latency_tracking)
         self.client_closed_hooks.append(drop_monitor)
+        self.current_client: Client | None = None  # whose input is being processed
+        self.tracking_clients = 0
         self.flush_hooks: list = []  # called with a db index, or -1 for FLUSHALL
         self.swapdb_hooks: list = [self.blocking.swapped]
         self.startup_hooks: list = []  # run before listening (e.g. load the RDB)
@@ -128,6 +131,7 @@ class Server:
         # The services built on the server, in this order (each may use the
         # ones before it): replication, RDB persistence, the AOF.
         self.watch_registry = WatchRegistry(self)  # WATCHed keys (MULTI/EXEC)
+        self.tracking = Tracking(self)  # CLIENT TRACKING
         self.replication: ReplicationState = ReplicationState(self)
         self.persistence: Persistence = install_persistence(self)
         self.aof: Aof = install_aof(self, self._execute_loaded)
@@ -397,6 +401,8 @@ class Server:
         active expire cycle)."""
         self.cron_loops += 1
         self.stats.sample(time.time())
+        if self.tracking_clients:
+            self.tracking.limit()  # tracking-table-max-keys, as serverCron
         ks = self.keyspace
         ks.tick()
         if ks.active_expire_enabled and not ks.is_replica:

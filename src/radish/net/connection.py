@@ -184,6 +184,7 @@ class ClientConnection(asyncio.Protocol):
             # the connection hands the rest to the general queue.
             out: list[bytes] = []
             self.processing = True
+            server.current_client = c
             self.batch_out = out
             if server.normal_output_unlimited and not c.flags & FLAG_REPLICA and not (
                 c.subscriptions or c.psubscriptions or c.ssubscriptions
@@ -195,6 +196,7 @@ class ClientConnection(asyncio.Protocol):
                 i = run_batch(c, cmds, out) if budget < 0 else self._run_batch_limited(cmds, out, budget)
             finally:
                 self.processing = False
+                server.current_client = None
                 self.batch_out = None
             if self.closing:  # over its output buffer limit
                 return
@@ -259,6 +261,7 @@ class ClientConnection(asyncio.Protocol):
         pending = self.pending
         out: list[bytes] = []
         self.processing = True
+        server.current_client = c
         self.batch_out = out
         budget = self.output_budget()
         size = counted = base = 0  # reply bytes made, items of out counted, size at the last check
@@ -289,6 +292,9 @@ class ClientConnection(asyncio.Protocol):
                         self._block()
                         break
                     out.append(r)
+                if c.after_reply:
+                    out += c.after_reply
+                    c.after_reply.clear()
                 if budget >= 0:
                     size += sum(map(len, out[counted:]))
                     counted = len(out)
@@ -299,6 +305,7 @@ class ClientConnection(asyncio.Protocol):
                         base = size
         finally:
             self.processing = False
+            server.current_client = None
             self.batch_out = None
         if out:
             self.write(out[0] if len(out) == 1 else b"".join(out))

@@ -90,6 +90,7 @@ class ScriptEngine:
         self.client.no_block = True
         self.client.in_script = True  # Redis's CLIENT_SCRIPT
         self.caller = None
+        self.keys: list[bytes] = []
         self._new()
 
     # -- interpreter ------------------------------------------------------------
@@ -150,6 +151,7 @@ class ScriptEngine:
         sc = self.client
         sc.db = c.db
         sc.user = c.user  # the script runs with its caller's permissions
+        self.keys = keys  # what CLIENT TRACKING remembers when the script reads
         sc.resp3 = False
         sc.multi_queue = None
         self.caller = c
