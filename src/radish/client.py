@@ -300,6 +300,7 @@ class Services(Protocol):
     lastsave: int
     rdb_changes_since_last_save: int
     blocked_clients: int
+    paused_clients: list
     hz: int
     pid: int
     executable: str

@@ -366,6 +366,7 @@ class Server:
     # -- pause -------------------------------------------------------------------
 
     def pause_clients(self, mode: str, timeout_ms: int) -> None:
+        self.keyspace.expiry_paused = True  # keys outlive their TTL until the pause ends, as Redis
         until = time.time() * 1000 + timeout_ms
         if self.pause_mode == "all" and mode == "write":
             # A weaker pause does not override a stronger one still active.
@@ -377,12 +378,16 @@ class Server:
     def unpause_clients(self) -> None:
         self.pause_mode = None
         self.pause_until = 0
+        self.keyspace.expiry_paused = False
         waiting, self.paused_clients = self.paused_clients, []
         for conn in waiting:
             conn.resume_processing()
 
-    def is_paused_for(self, c: Client, spec) -> bool:
-        """Should this command wait because of CLIENT PAUSE?"""
+    def is_paused_for(self, c: Client, spec, args: list[bytes] | None = None) -> bool:
+        """Should this command wait because of CLIENT PAUSE? Under a WRITE
+        pause: writes and may-replicate commands, EXEC of a transaction
+        holding one, and scripts unless their shebang says no-writes (the
+        flags Redis's getCommandFlags gives)."""
         if self.pause_mode is None:
             return False
         if time.time() * 1000 >= self.pause_until:
@@ -392,6 +397,19 @@ class Server:
             return False
         if self.pause_mode == "all":
             return True
+        if spec.name == "exec":
+            return any(s.is_write or s.may_replicate for s, _a in c.multi_queue or ())
+        if args is not None and spec.name in ("eval", "evalsha", "eval_ro", "evalsha_ro"):
+            from .scripting.engine import script_may_write
+
+            if spec.name.startswith("evalsha"):
+                cached: dict[bytes, bytes] = self._scripting.scripts if self._scripting is not None else {}
+                body = cached.get(args[1].lower()) if len(args) > 1 else None
+            else:
+                body = args[1] if len(args) > 1 else None
+            declared = script_may_write(body)
+            if declared is not None:
+                return declared
         return spec.is_write or spec.may_replicate
 
     # -- cron ---------------------------------------------------------------------
@@ -405,7 +423,7 @@ class Server:
             self.tracking.limit()  # tracking-table-max-keys, as serverCron
         ks = self.keyspace
         ks.tick()
-        if ks.active_expire_enabled and not ks.is_replica:
+        if ks.active_expire_enabled and not ks.is_replica and self.pause_mode is None:
             self.active_expire_cycle()
             if self.propagation.pending:
                 # Each expired key is its own DEL, as in Redis (no MULTI).

@@ -83,7 +83,7 @@ def section_clients(s) -> list[str]:
         "maxclients:%d" % s.config.maxclients,
         "client_recent_max_input_buffer:0",
         "client_recent_max_output_buffer:%d" % s.recent_max_output_buffer(),
-        "blocked_clients:%d" % s.blocked_clients,
+        "blocked_clients:%d" % (s.blocked_clients + len(s.paused_clients)),
         "tracking_clients:%d" % s.tracking_clients,
         "clients_in_timeout_table:%d" % s.blocked_clients,
     ]

@@ -70,6 +70,8 @@ class Keyspace:
         self.applying_primary = False
         self.expire_now = self.now_ms
         self.is_replica = False
+        # CLIENT PAUSE: expired keys are hidden but not deleted until it ends.
+        self.expiry_paused = False
         self.on_expired: Callable[[Database, bytes], None] | None = None
         self.on_key_changed: Callable[[Database, bytes], None] | None = None
         # Keyspace notifications: the enabled classes (notify-keyspace-events)
@@ -198,7 +200,7 @@ class Database:
         when = self.expires.get(key)
         if when is None or when > self.ks.expire_now:
             return False
-        if not self.ks.is_replica:
+        if not self.ks.is_replica and not self.ks.expiry_paused:
             self.expire_key(key)
         return True
 
@@ -300,9 +302,9 @@ class Database:
         if self.expires and key in self.expires:
             when = self.expires[key]
             if when <= ks.expire_now:
-                if ks.is_replica:
+                if ks.is_replica or ks.expiry_paused:
                     # The key is logically gone but only the primary's DEL
-                    # removes it.
+                    # (or the end of a pause) removes it.
                     return None
                 self.expire_key(key)
                 return None

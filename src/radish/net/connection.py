@@ -320,7 +320,7 @@ class ClientConnection(asyncio.Protocol):
         spec = lookup_command(args)
         if isinstance(spec, str):
             return False
-        if self.server.is_paused_for(self.client, spec):
+        if self.server.is_paused_for(self.client, spec, args):
             if self not in self.server.paused_clients:
                 self.server.paused_clients.append(self)
             self.transport.pause_reading()
