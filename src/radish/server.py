@@ -159,6 +159,15 @@ class Server:
         e = self._scripting
         return e.function_codes() if e is not None else []
 
+    def functions_info(self) -> tuple[int, int, int, int]:
+        """(functions, libraries, the function interpreter's bytes, the
+        libraries' bytes) for INFO memory, without starting Lua."""
+        e = self._scripting
+        if e is None:
+            return (0, 0, 0, 0)
+        libs = e.libs
+        return (len(libs.functions), len(libs.libraries), e.functions_vm_memory(), libs.memory())
+
     @property
     def scripts_cached(self) -> tuple[int, int]:
         """(number of cached scripts, their bytes), without starting Lua."""

@@ -146,9 +146,10 @@ class ScriptEngine:
     def eval_memory(self) -> int:
         return self.sandbox.memory()
 
-    def functions_memory(self) -> int:
-        """used_memory_vm_functions: the function interpreter's bytes."""
-        return self.fsandbox.memory()
+    def functions_vm_memory(self) -> int:
+        """used_memory_vm_functions: the function interpreter's bytes (none
+        before the first FUNCTION LOAD starts it)."""
+        return self._fsandbox.memory() if self._fsandbox is not None else 0
 
     # -- cache ---------------------------------------------------------------------
 
@@ -302,7 +303,7 @@ class ScriptEngine:
         self.libs = LibraryCtx()
 
     def function_dump(self) -> bytes:
-        return dump_payload(self.libs.libraries.values())
+        return dump_payload(self.libs.libraries.values(), bool(self.server.config.rdbcompression))
 
     def function_payload_codes(self, payload: bytes) -> list[bytes]:
         """The library codes of a FUNCTION RESTORE payload (CommandError

@@ -117,13 +117,13 @@ def parse_metadata(code: bytes) -> tuple[bytes, bytes, bytes]:
     return engine, name, code[nl:]
 
 
-def dump_payload(libraries) -> bytes:
+def dump_payload(libraries, compress: bool = True) -> bytes:
     """FUNCTION DUMP: a FUNCTION2 record per library, the RDB version (2
     bytes LE) and the CRC-64 (8 bytes LE) of everything before it."""
     out = bytearray()
     for lib in libraries:
         out.append(OP_FUNCTION2)
-        save_string(out, lib.code, False)
+        save_string(out, lib.code, compress)
     out += RDB_VERSION.to_bytes(2, "little")
     return bytes(out) + crc64(bytes(out)).to_bytes(8, "little")
 
