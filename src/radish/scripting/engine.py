@@ -254,7 +254,11 @@ class ScriptEngine:
         sb = self.fsandbox
         self.load_start = time.monotonic()
         self.load_timeout = timeout_ms / 1000.0
-        ok, result = sb.load_library(source)
+        prev, self.active = self.active, sb  # errors of redis.log are the function sandbox's tables
+        try:
+            ok, result = sb.load_library(source)
+        finally:
+            self.active = prev
         if not ok:
             raise CommandError(text(result))
         lib = Library(name, code)
