@@ -511,3 +511,86 @@ def test_replicas_get_libraries_by_full_sync_and_stream(kind):
     finally:
         replica.stop()
         primary.stop()
+
+
+# -- busy functions ---------------------------------------------------------------------
+
+BUSY_LIB = lib("busy", "\n".join([
+    reg("spin", "local a = 0 while true do a = a + 1 end", "'no-writes'"),
+    reg("spin_written", "redis.call('set', 'w', 1) local a = 0 while true do a = a + 1 end"),
+]))
+
+
+def _busy_session(port: int, start: list[bytes], probes: list[list[bytes]]) -> list[bytes]:
+    """Start a script that never ends on one connection; the replies to
+    ``probes`` from another once it is busy, then the script's own reply
+    (after SHUTDOWN-free stopping: the last probe kills it, or the test
+    kills it with FUNCTION/SCRIPT KILL)."""
+    admin = Raw(port)
+    admin([b"FUNCTION", b"FLUSH"])
+    admin([b"FLUSHALL"])
+    admin([b"CONFIG", b"SET", b"busy-reply-threshold", b"100"])
+    admin([b"FUNCTION", b"LOAD", BUSY_LIB.encode()])
+    runner = Raw(port)
+    runner.send(start)
+    time.sleep(0.4)
+    out = []
+    for p in probes:
+        r = admin(p)
+        if p[:2] == [b"FUNCTION", b"STATS"] and r.startswith(b"*4"):
+            r = r.split(b"duration_ms")[0]  # the duration varies
+        out.append(r)
+    out.append(runner.read(timeout=10))
+    admin([b"FUNCTION", b"FLUSH"])
+    admin([b"CONFIG", b"SET", b"busy-reply-threshold", b"5000"])
+    for c in (admin, runner):
+        c.close()
+    return out
+
+
+BUSY_CASES = {
+    "function_killed": ([b"FCALL", b"spin", b"0"], [
+        [b"PING"], [b"SCRIPT", b"KILL"], [b"FUNCTION", b"STATS"], [b"SHUTDOWN"], [b"FUNCTION", b"KILL"],
+    ]),
+    "eval_killed": ([b"EVAL", b"local a = 0 while true do a = a + 1 end", b"0"], [
+        [b"PING"], [b"FUNCTION", b"KILL"], [b"FUNCTION", b"STATS"], [b"SCRIPT", b"KILL"],
+    ]),
+    "function_written": ([b"FCALL", b"spin_written", b"0"], [
+        [b"FUNCTION", b"KILL"], [b"SCRIPT", b"KILL"], [b"SHUTDOWN", b"NOSAVE"],
+    ]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BUSY_CASES))
+def test_busy_functions_match_redis(case):
+    start, probes = BUSY_CASES[case]
+    ours, theirs = start_radish(), start_redis()
+    try:
+        a = _busy_session(ours.port, start, probes) if case != "function_written" else _busy_written(ours.port, start, probes)
+        b = _busy_session(theirs.port, start, probes) if case != "function_written" else _busy_written(theirs.port, start, probes)
+        assert a == b
+    finally:
+        ours.stop()
+        theirs.stop()
+
+
+def _busy_written(port: int, start: list[bytes], probes: list[list[bytes]]) -> list[bytes]:
+    """As _busy_session for a function that wrote before spinning: it
+    cannot be killed; SHUTDOWN NOSAVE ends the server (its caller's link
+    closes without a reply; what the runner gets is not compared: radish
+    ends the script with an error first)."""
+    admin = Raw(port)
+    admin([b"CONFIG", b"SET", b"busy-reply-threshold", b"100"])
+    admin([b"FUNCTION", b"LOAD", BUSY_LIB.encode()])
+    runner = Raw(port)
+    runner.send(start)
+    time.sleep(0.4)
+    out = [admin(p) for p in probes[:-1]]
+    admin.send(probes[-1])
+    try:
+        out.append(admin.read(timeout=10))
+    except ConnectionError:
+        out.append(b"<closed>")
+    for c in (admin, runner):
+        c.close()
+    return out

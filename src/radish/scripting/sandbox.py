@@ -446,7 +446,7 @@ end
 local py_load_tick = fmode and guard(api.load_tick) or nil
 local function load_hook()
   if py_load_tick() then
-    sethook(load_hook, 'l')  -- again on every line: the error cannot be caught
+    sethook()  -- (nothing at load time can catch the error: no pcall there)
     real_error({err = 'ERR FUNCTION LOAD timeout'})
   end
 end
