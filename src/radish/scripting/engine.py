@@ -234,7 +234,7 @@ class ScriptEngine:
             self.active = self.sandbox
             self.server.busy_script = False
         if type(reply) is ErrorReply:
-            counted = self.lua_type(result) == "table" and result[b"ignore_error_stats_update"] is True
+            counted = self.lua_type(result) == "table" and sb.rawget(result, b"ignore_error_stats_update") is True
             raise _counted(CommandError(text(reply.message)), counted)
         return reply
 
@@ -385,37 +385,38 @@ class ScriptEngine:
             return None
         if depth >= MAX_REPLY_DEPTH:
             return ErrorReply(b"ERR reached lua stack limit")
-        e = v[b"err"]
+        raw = self.active.rawget  # luaReplyToRedisReply reads fields raw: no metamethod runs
+        e = raw(v, b"err")
         if type(e) is bytes:
             if depth:
                 self.nested_error = True
-                if v[b"ignore_error_stats_update"] is not True:
+                if raw(v, b"ignore_error_stats_update") is not True:
                     self.server.stats.count_error(text(e))
             return ErrorReply(_one_line(e))
-        ok = v[b"ok"]
+        ok = raw(v, b"ok")
         if type(ok) is bytes:
             return SimpleString(_one_line(ok))
-        d = v[b"double"]
+        d = raw(v, b"double")
         if type(d) in (int, float) and type(d) is not bool:
             return float(d)
-        big = v[b"big_number"]
+        big = raw(v, b"big_number")
         if type(big) is bytes:
             return BigNumber(_one_line(big))
-        vs = v[b"verbatim_string"]
+        vs = raw(v, b"verbatim_string")
         if vs is not None and self.lua_type(vs) == "table":
-            fmt, s = vs[b"format"], vs[b"string"]
+            fmt, s = raw(vs, b"format"), raw(vs, b"string")
             if type(fmt) is bytes and type(s) is bytes:
                 return Verbatim(fmt[:3].ljust(3) + b":" + s)
-        mp = v[b"map"]
+        mp = raw(v, b"map")
         if mp is not None and self.lua_type(mp) == "table":
             return MapReply([(self._to_reply(k, depth + 1), self._to_reply(x, depth + 1)) for k, x in mp.items()])
-        st = v[b"set"]
+        st = raw(v, b"set")
         if st is not None and self.lua_type(st) == "table":
             return SetReply([self._to_reply(k, depth + 1) for k in st.keys()])
         out = []
         j = 1
         while True:
-            x = v[j]
+            x = raw(v, j)
             if x is None:
                 break
             out.append(self._to_reply(x, depth + 1))

@@ -308,10 +308,20 @@ if not fmode then G.__redis__err__handler = handler end
 -- Every HOOK_COUNT instructions: Python checks the busy-reply-threshold,
 -- serves other clients (BUSY, SCRIPT KILL) and may ask to stop the script.
 local py_tick = guard(api.tick)
+-- Once killed, the error is raised again on every line the script runs
+-- (as Redis re-arms its hook on every line), so that a pcall in the script
+-- cannot swallow it; the sandbox's own runners (below) are left to finish.
+local runners = {}
+local stop_error
+local function kill_hook()
+  local i = getinfo(2, 'f')
+  if i and not runners[i.func] then real_error({err = stop_error}) end
+end
 local function busy_hook()
   local stop = py_tick()
   if stop then
-    sethook()
+    stop_error = stop
+    sethook(kill_hook, 'l')
     real_error({err = stop})
   end
 end
@@ -326,6 +336,7 @@ local function run(f, keys, argv)
   G.ARGV = nil
   return ok, r
 end
+runners[run] = true
 
 -- Function libraries (function_lua.c). A library's chunk runs with its own
 -- globals table: empty and read-only, whose __index is the library API
@@ -472,13 +483,18 @@ end
 local function release(id) registered[id] = nil end
 
 -- FCALL: the function gets KEYS and ARGV as its two arguments.
+local call_f, call_keys, call_argv
+local function invoke() return call_f(call_keys, call_argv) end
 local function call_function(id, keys, argv)
-  local f = registered[id]
+  call_f, call_keys, call_argv = registered[id], keys, argv
   sethook(busy_hook, '', 100000)
-  local ok, r = real_xpcall(function() return f(keys, argv) end, handler)
+  local ok, r = real_xpcall(invoke, handler)
   sethook()
+  call_f, call_keys, call_argv = nil, nil, nil
   return ok, r
 end
+runners[call_function] = true
+runners[invoke] = true
 
 local function err_info(e)
   if real_type(e) ~= 'table' then return real_tostring(e), nil, nil, false end
@@ -532,6 +548,7 @@ local helpers = {
   next = real_next,
   setmetatable = real_setmetatable,
   dump = string.dump,
+  rawget = real_rawget,
 }
 
 local function rethrow(e) real_error(e, 0) end
@@ -713,6 +730,7 @@ class Sandbox:
         self._real_next = helpers[b"next"]  # luaB_next, a Lua C function (never unwrapped)
         self._real_setmetatable = helpers[b"setmetatable"]
         self._real_dump = helpers[b"dump"]
+        self.rawget = helpers[b"rawget"]  # lua_rawget: a reply table's fields, never its metamethods
 
     # -- Lua's base functions that see through read-only tables ------------------
 
