@@ -206,6 +206,7 @@ class ScriptingService(Protocol):
 
     functions: dict[bytes, object]
     nested_error: bool
+    caller: Client | None  # the client whose script is running
     libs: Any  # scripting.functions.LibraryCtx: the function libraries
     running: bool
     is_eval: bool

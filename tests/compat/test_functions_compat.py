@@ -594,3 +594,38 @@ def _busy_written(port: int, start: list[bytes], probes: list[list[bytes]]) -> l
     for c in (admin, runner):
         c.close()
     return out
+
+
+def test_acl_applies_to_redis_call_in_functions(radish_server, redis_server):
+    """A function's redis.call runs with its caller's permissions, and
+    redis.acl_check_cmd answers for the caller, as EVAL's."""
+    code = lib("acl", "\n".join([
+        reg("aset", "return redis.call('set', keys[1], 'v')"),
+        reg("apset", "return redis.pcall('set', keys[1], 'v')"),
+        reg("aget", "return redis.call('get', keys[1])"),
+        reg("check", "return {redis.acl_check_cmd('set', 'k', 'v'), redis.acl_check_cmd('get', 'k')}"),
+    ]))
+    replies = []
+    for port in (radish_server.port, redis_server.port):
+        admin, c = Raw(port), Raw(port)
+        try:
+            admin([b"FUNCTION", b"FLUSH"])
+            admin([b"FUNCTION", b"LOAD", code.encode()])
+            admin([b"ACL", b"SETUSER", b"fuser", b"on", b"nopass", b"+fcall", b"+get", b"~k*"])
+            admin([b"ACL", b"LOG", b"RESET"])
+            out = [c([b"AUTH", b"fuser", b"x"])]
+            for cmd in ([b"FCALL", b"aset", b"1", b"k1"], [b"FCALL", b"apset", b"1", b"k1"], [b"FCALL", b"aget", b"1", b"k1"],
+                        [b"FCALL", b"aget", b"1", b"other"], [b"FCALL", b"check", b"0"], [b"FCALL_RO", b"aget", b"1", b"k1"]):
+                out.append(c(cmd))
+            log = admin([b"ACL", b"LOG"])
+            out.append(log.count(b"lua"))
+            replies.append(out)
+        finally:
+            admin([b"ACL", b"DELUSER", b"fuser"])
+            admin([b"FUNCTION", b"FLUSH"])
+            admin.close()
+            c.close()
+    assert replies[0] == replies[1]
+    denied = b"-ERR The user executing the script can't run this command or subcommand"
+    assert replies[0][1] == denied + b" script: aset, on @user_function:3.\r\n"
+    assert replies[0][5] == b"*2\r\n$-1\r\n:1\r\n"  # acl_check_cmd: set no, get yes

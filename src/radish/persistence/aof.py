@@ -230,13 +230,13 @@ def _bulk_double(score: float) -> bytes:
     return b"%.17g" % score
 
 
-def rewrite_commands(dbs, out, functions: list[bytes] = ()) -> None:
+def rewrite_commands(dbs, out, functions: list[bytes] | None = None) -> None:
     """The dataset as commands (a base file without the RDB preamble):
     FUNCTION LOAD of every library (rewriteFunctions), SELECT, then per key SET / RPUSH / SADD / HMSET / ZADD (score member)
     in batches of 64 items and PEXPIREAT, as Redis's
     rewriteAppendOnlyFileRio (other types as RESTORE of their DUMP
     payload)."""
-    for code in functions:
+    for code in functions or ():
         out.write(encode_command([b"FUNCTION", b"LOAD", code]))
     for db in dbs:
         if not db.data:

@@ -27,7 +27,18 @@ from ..commands.acl_users import ACL_OK, CTX_LUA
 from ..dispatch import call, encode_result, find_command, lookup_command
 from ..errors import CommandError
 from ..protocol.resp import BigNumber, ErrorReply, MapReply, SetReply, SimpleString, Verbatim
-from .functions import ENGINE, LOAD_TIMEOUT_MS, NAME_RULE, FunctionInfo, Library, LibraryCtx, dump_payload, parse_metadata, payload_codes, verify_name
+from .functions import (
+    ENGINE,
+    LOAD_TIMEOUT_MS,
+    NAME_RULE,
+    FunctionInfo,
+    Library,
+    LibraryCtx,
+    dump_payload,
+    parse_metadata,
+    payload_codes,
+    verify_name,
+)
 from .sandbox import Sandbox
 from .values import LLONG_MIN, LuaRaise, lua_number_bytes, lua_tostring, text
 
@@ -340,7 +351,7 @@ class ScriptEngine:
     def _join(self, src: LibraryCtx, replace: bool) -> None:
         """libraryJoin: link every library of ``src`` into the current set."""
         dst = self.libs
-        replaced = []
+        replaced: list[Library] = []
         for name in src.libraries:
             old = dst.libraries.get(name)
             if old is not None:

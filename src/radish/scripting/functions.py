@@ -16,7 +16,15 @@ from __future__ import annotations
 
 from ..errors import CommandError
 from ..persistence.crc64 import crc64
-from ..persistence.rdb import OP_FUNCTION2, OP_FUNCTION_PRE_GA, RDB_VERSION, RdbError, RdbReader, read_function_record, save_string
+from ..persistence.rdb import (
+    OP_FUNCTION2,
+    OP_FUNCTION_PRE_GA,
+    RDB_VERSION,
+    RdbError,
+    RdbReader,
+    read_function_record,
+    save_string,
+)
 from ..protocol.splitargs import split_args
 
 LOAD_TIMEOUT_MS = 500  # FUNCTION LOAD's limit on running a library's code
