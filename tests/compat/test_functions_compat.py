@@ -176,6 +176,11 @@ CASES["fcall"] = [
     ["FCALL", "globals", "0"],
     ["FCALL", "version", "0"],
     ["EVAL", "return redis.call('fcall', 'echo', 0)", "0"],
+    # the same shebang rules for EVAL scripts
+    ["EVAL_RO", "#!lua\nreturn 1", "0"],
+    ["EVAL_RO", "#!lua flags=no-writes\nreturn redis.call('get', 'k')", "0"],
+    ["EVAL", "#!lua flags=no-writes\nreturn redis.call('set', 'k', 'x')", "0"],
+    ["EVALSHA_RO", "e0e1f9fabfc9d4800c877a703b823ac0578ff8db", "0"],
     ["MULTI"],
     ["FCALL", "setter", "1", "m", "1"],
     ["FCALL_RO", "getter", "1", "m"],

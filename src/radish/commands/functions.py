@@ -19,6 +19,7 @@ from ..globmatch import glob_match
 from ..protocol.resp import OK, MapReply, SetReply, SimpleString, status_lines
 from .args import to_int
 from .registry import COMMANDS, command
+from .scripting import script_write_refusal
 
 command("function", -2, "", group="scripting", since="7.0.0", summary="A container for function commands", complexity="Depends on subcommand.")(None)
 
@@ -238,13 +239,10 @@ def _fcall(c: Client, args: list[bytes], readonly: bool):
         raise CommandError(E.NUMKEYS_TOO_MANY)
     if n < 0:
         raise CommandError(E.NUMKEYS_NEGATIVE)
-    if b"no-writes" not in fi.flags and not c.must_obey():
-        # scriptPrepareForRun's refusals of a function that may write.
-        server = c.server
-        if server.replication.master_host is not None and server.config.replica_read_only:
-            raise CommandError("READONLY Can not run script with write flag on readonly replica")
-        if server.persistence.write_error(c):
-            raise CommandError(E.MISCONF_SCRIPT_RDB)
+    if b"no-writes" not in fi.flags:
+        err = script_write_refusal(c)
+        if err:
+            raise CommandError(err)
     try:
         reply = e.run_function(c, fi, args[3 : 3 + n], args[3 + n :], readonly, args)
     finally:

@@ -185,8 +185,11 @@ class ScriptEngine:
         """Run cached script ``sha`` for client ``c``; the reply value.
         Raises CommandError with Redis's text when the script fails."""
         _source, flags = _parse_shebang(self.scripts[sha])
-        if flags is not None and "no-writes" in flags:
-            readonly = True
+        if flags is not None:  # scriptPrepareForRun's rule for scripts with a shebang
+            if "no-writes" in flags:
+                readonly = True
+            elif readonly:
+                raise CommandError(E.SCRIPT_WRITE_FLAG_RO)
         sb = self.sandbox
         f = self.functions[sha]
         return self._execute(c, sb, lambda: sb.run(f, keys, argv), sha, readonly, True)
@@ -248,6 +251,18 @@ class ScriptEngine:
             counted = self.lua_type(result) == "table" and sb.rawget(result, b"ignore_error_stats_update") is True
             raise _counted(CommandError(text(reply.message)), counted)
         return reply
+
+    def shebang_flags(self, body: bytes | None = None, sha: bytes | None = None) -> frozenset | None:
+        """The ``#!lua flags=`` of a script (its body, or a cached script's
+        sha); None without a shebang, for a bad one, or an unknown sha."""
+        if body is None:
+            body = self.scripts.get(sha or b"")
+            if body is None:
+                return None
+        try:
+            return _parse_shebang(body)[1]
+        except CommandError:
+            return None
 
     # -- function libraries --------------------------------------------------------------
 
