@@ -1,7 +1,10 @@
-"""The script engine behind EVAL: the script cache, running a script for a
-client, the redis library's Python side (``redis.call`` …), conversions
-between Redis replies and Lua values, busy scripts; modelled on Redis
-7.0's eval.c / script_lua.c. The interpreter and everything a script can
+"""The script engine behind EVAL and FCALL: the script cache, the function
+libraries (loading, replacing, restoring), running a script or a function
+for a client, the redis library's Python side (``redis.call`` …),
+conversions between Redis replies and Lua values, busy scripts (one run at
+a time, SCRIPT KILL / FUNCTION KILL); modelled on Redis 7.0's eval.c,
+functions.c, script.c and script_lua.c. EVAL scripts and function
+libraries live in two interpreters, as in Redis. The interpreter and everything a script can
 see are the sandbox's (sandbox.py).
 
 Scripts call the dispatcher through ``redis.call`` / ``redis.pcall`` as an

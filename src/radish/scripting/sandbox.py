@@ -23,6 +23,15 @@ No Python object may ever reach a script. Two layers hold that line:
    a script must not have (io, os, package, debug …) are removed from the
    interpreter's own globals after start-up.
 
+Two interpreters are built from this one boot code, as Redis 7.0 keeps
+two Lua states: mode "eval" for EVAL scripts (KEYS/ARGV globals, chunks
+named ``@user_script``) and mode "function" for FUNCTION libraries (chunks
+named ``@user_function``, run while loading with a globals table showing
+only the library API; the functions they register stay in Lua by id and
+get KEYS and ARGV as arguments). Both hold the same line: every function
+reachable from a library or a function goes through ``expose`` /
+``as_function`` too.
+
 Imports nothing of radish above the scripting package.
 """
 
