@@ -561,6 +561,12 @@ WRITES = [
     ("EVAL", "redis.call('set', KEYS[1], ARGV[1]); redis.call('select', 4); redis.call('incr', 'lua4')", "1", "luak", "v"),
     ("SCRIPT", "LOAD", "return redis.call('rpush', KEYS[1], ARGV[1])"),
     ("EVALSHA", "de13cb79068e6feeef62810ed6047d9c2f29b864", "1", "lual", "x"),
+    ("FUNCTION", "LOAD", "#!lua name=gone\nredis.register_function('gone', function() return 1 end)"),
+    ("FUNCTION", "FLUSH"),
+    ("FUNCTION", "LOAD", "#!lua name=fl\nredis.register_function('fset', function(k, a) return redis.call('set', k[1], a[1]) end)"),
+    ("FCALL", "fset", "1", "fk", "fv"),
+    ("FUNCTION", "LOAD", "#!lua name=fl2\nredis.register_function('f2', function() return 2 end)"),
+    ("FUNCTION", "DELETE", "fl2"),
 ]
 RESTORE_SOURCE = "s"
 
@@ -579,6 +585,10 @@ def test_every_write_command_propagates(pair):
     payload = m.dump(RESTORE_SOURCE)
     conn.send_command("RESTORE", "restored", "0", payload)
     conn.read_response()
+    conn.send_command("FUNCTION", "DUMP")
+    functions = conn.read_response()
+    conn.send_command("FUNCTION", "RESTORE", functions, "FLUSH")
+    conn.read_response()
     conn.send_command("MULTI")
     conn.read_response()
     conn.send_command("SET", "tx", "1")
@@ -588,7 +598,9 @@ def test_every_write_command_propagates(pair):
     m.connection_pool.release(conn)
     wait_for(lambda: dataset(r) == dataset(m))
     wait_for(lambda: info(r)["master_repl_offset"] == info(m)["master_repl_offset"])
-    exercised = {a[0].lower() for a in WRITES} | {"restore", "exec"}
+    assert cmd(r, "FUNCTION", "LIST", "WITHCODE") == cmd(m, "FUNCTION", "LIST", "WITHCODE")
+    exercised = {a[0].lower() for a in WRITES} | {"restore", "exec", "function|restore"}
+    exercised |= {("%s|%s" % a[:2]).lower() for a in WRITES if a[0] == "FUNCTION"}
     all_writes = set()
     for name in cmd(m, "COMMAND", "LIST"):
         name = name.decode()
