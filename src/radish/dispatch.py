@@ -70,6 +70,7 @@ _NOT_TRACKED_READS = frozenset(("eval_ro", "evalsha_ro", "fcall_ro"))
 # Command names as clients spell them -> spec (filled lazily, bounded).
 _BY_NAME: dict[bytes, CommandSpec] = {}
 _WRITE_PROBE = CommandSpec("set", -3, frozenset(("write",)), ())  # any write, for precheck_write
+_READ_PROBE = CommandSpec("get", 2, frozenset(("readonly",)), ())  # a script that does not write
 
 
 def _arg_repr(a: bytes) -> str:
@@ -156,17 +157,22 @@ def process_command(c, args: list[bytes]) -> bytes | None:
         if denied:
             spec.rejected_calls += 1
             return _reject_command(c, spec, noperm_message(denied, spec))
+    checked = spec
+    if spec.script_writes is not None:
+        writes = spec.script_writes(c, args)
+        if writes is not None:
+            checked = _WRITE_PROBE if writes else _READ_PROBE
     # Transactions: queue everything but the commands that act on them.
     if c.multi_queue is not None and spec.name not in _MULTI_IMMEDIATE:
-        err = server.precheck_write(c, spec) if spec.write_checked else None
+        err = server.precheck_write(c, checked) if checked.write_checked else None
         if err:
             c.multi_error = True
             spec.rejected_calls += 1
             return _reject(c, err)
         c.multi_queue.append((spec, args))
         return _QUEUED if c.reply_mode == 0 else _suppressed(c)
-    if spec.write_checked:
-        err = server.precheck_write(c, spec)
+    if checked.write_checked:
+        err = server.precheck_write(c, checked)
         if err:
             spec.rejected_calls += 1
             return _reject(c, err)
@@ -178,7 +184,7 @@ def process_command(c, args: list[bytes]) -> bytes | None:
         return _reject(c, errors.LOADING)
     if server.busy_script and "allow_busy" not in spec.flags:
         spec.rejected_calls += 1
-        return _reject(c, errors.BUSY)
+        return _reject(c, server.busy_reply)
     if c.flags & (FLAG_REPLICA | FLAG_MONITOR) and (spec.is_write or spec.is_readonly or spec.may_replicate):
         spec.rejected_calls += 1
         return _reject(c, errors.REPLICA_KEYSPACE)

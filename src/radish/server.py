@@ -126,6 +126,7 @@ class Server:
         self.aof_write_error: str | None = None  # MISCONF text while the AOF cannot be written
         self.in_exec = False  # EXEC is running its queue (Redis's server.in_exec)
         self.busy_script = False  # a script passed busy-reply-threshold: others get BUSY
+        self.busy_reply = E.BUSY  # the BUSY text (which KILL stops the running script)
         self._scripting = None  # the Lua engine, started by the first script
         self._register_config_hooks()
         # The services built on the server, in this order (each may use the
@@ -163,6 +164,25 @@ class Server:
 
             self._scripting = ScriptEngine(self)
         return self._scripting
+
+    def scripting_if_started(self):
+        """The Lua engine, or None before the first script (nothing to ask it)."""
+        return self._scripting
+
+    def function_codes(self) -> list[bytes]:
+        """Every function library's code (snapshots, AOF rewrite), without
+        starting Lua."""
+        e = self._scripting
+        return e.function_codes() if e is not None else []
+
+    def functions_info(self) -> tuple[int, int, int, int]:
+        """(functions, libraries, the function interpreter's bytes, the
+        libraries' bytes) for INFO memory, without starting Lua."""
+        e = self._scripting
+        if e is None:
+            return (0, 0, 0, 0)
+        libs = e.libs
+        return (len(libs.functions), len(libs.libraries), e.functions_vm_memory(), libs.memory())
 
     @property
     def scripts_cached(self) -> tuple[int, int]:

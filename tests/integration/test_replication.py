@@ -575,6 +575,12 @@ WRITES = [
     ("XAUTOCLAIM", "xs", "g", "c4", "0", "0", "JUSTID"), ("XGROUP", "DELCONSUMER", "xs", "g", "idle"),
     ("XGROUP", "SETID", "xs", "g", "$"), ("XDEL", "xs", "0-1"), ("XTRIM", "xs", "MAXLEN", "~", "0"),
     ("XSETID", "xs", "99999999999999-0"), ("XGROUP", "CREATE", "xs", "g2", "$"), ("XGROUP", "DESTROY", "xs", "g2"),
+    ("FUNCTION", "LOAD", "#!lua name=gone\nredis.register_function('gone', function() return 1 end)"),
+    ("FUNCTION", "FLUSH"),
+    ("FUNCTION", "LOAD", "#!lua name=fl\nredis.register_function('fset', function(k, a) return redis.call('set', k[1], a[1]) end)"),
+    ("FCALL", "fset", "1", "fk", "fv"),
+    ("FUNCTION", "LOAD", "#!lua name=fl2\nredis.register_function('f2', function() return 2 end)"),
+    ("FUNCTION", "DELETE", "fl2"),
 ]
 RESTORE_SOURCE = "s"
 
@@ -593,6 +599,10 @@ def test_every_write_command_propagates(pair):
     payload = m.dump(RESTORE_SOURCE)
     conn.send_command("RESTORE", "restored", "0", payload)
     conn.read_response()
+    conn.send_command("FUNCTION", "DUMP")
+    functions = conn.read_response()
+    conn.send_command("FUNCTION", "RESTORE", functions, "FLUSH")
+    conn.read_response()
     conn.send_command("MULTI")
     conn.read_response()
     conn.send_command("SET", "tx", "1")
@@ -602,9 +612,10 @@ def test_every_write_command_propagates(pair):
     m.connection_pool.release(conn)
     wait_for(lambda: dataset(r) == dataset(m))
     wait_for(lambda: info(r)["master_repl_offset"] == info(m)["master_repl_offset"])
-    exercised = {a[0].lower() for a in WRITES} | {"restore", "exec"}
+    assert cmd(r, "FUNCTION", "LIST", "WITHCODE") == cmd(m, "FUNCTION", "LIST", "WITHCODE")
+    exercised = {a[0].lower() for a in WRITES} | {"restore", "exec", "function|restore"}
     # Container commands: their subcommands count by full name (xgroup|create).
-    exercised |= {"%s|%s" % (a[0].lower(), a[1].lower()) for a in WRITES if a[0].lower() == "xgroup"}
+    exercised |= {("%s|%s" % a[:2]).lower() for a in WRITES if a[0] in ("FUNCTION", "XGROUP")}
     all_writes = set()
     for name in cmd(m, "COMMAND", "LIST"):
         name = name.decode()

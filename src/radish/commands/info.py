@@ -95,6 +95,8 @@ def section_memory(s) -> list[str]:
     total = _total_memory()
     maxmem = s.config.maxmemory
     n_scripts, scripts_memory = s.scripts_cached
+    vm_eval = 32768
+    n_functions, n_libraries, vm_functions, functions_memory = s.functions_info()
     return [
         "used_memory:%d" % used,
         "used_memory_human:%s" % _human(used),
@@ -107,9 +109,19 @@ def section_memory(s) -> list[str]:
         "used_memory_dataset:%d" % used,
         "total_system_memory:%d" % total,
         "total_system_memory_human:%s" % _human(total),
-        "used_memory_lua:32768",
-        "used_memory_scripts:%d" % scripts_memory,
+        "used_memory_lua:%d" % vm_eval,
+        "used_memory_vm_eval:%d" % vm_eval,
+        "used_memory_lua_human:%s" % _human(vm_eval),
+        "used_memory_scripts_eval:%d" % scripts_memory,
         "number_of_cached_scripts:%d" % n_scripts,
+        "number_of_functions:%d" % n_functions,
+        "number_of_libraries:%d" % n_libraries,
+        "used_memory_vm_functions:%d" % vm_functions,
+        "used_memory_vm_total:%d" % (vm_eval + vm_functions),
+        "used_memory_vm_total_human:%s" % _human(vm_eval + vm_functions),
+        "used_memory_functions:%d" % functions_memory,
+        "used_memory_scripts:%d" % (scripts_memory + functions_memory),
+        "used_memory_scripts_human:%s" % _human(scripts_memory + functions_memory),
         "maxmemory:%d" % maxmem,
         "maxmemory_human:%s" % _human(maxmem),
         "maxmemory_policy:%s" % s.config.maxmemory_policy,

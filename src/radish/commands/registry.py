@@ -305,6 +305,9 @@ class CommandSpec:
     skip_slowlog: bool = False
     fast: bool = False
     write_checked: bool = False
+    # Scripts' own flags change the command's (Redis's getCommandFlags for
+    # FCALL): (client, args) -> whether it writes, or None for the spec's flags.
+    script_writes: Callable | None = None
     # Declared ``direct=True``: the batch loops (dispatch.run_batch and
     # _fastpath.c) may run it without process_command, because it never
     # changes a client's mode (MULTI, AUTH, pub/sub, CLIENT REPLY) nor the

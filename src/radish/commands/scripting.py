@@ -38,8 +38,43 @@ def _keys_and_args(args: list[bytes]) -> tuple[list[bytes], list[bytes]]:
     return args[3 : 3 + n], args[3 + n :]
 
 
+def script_write_refusal(c: Client) -> str | None:
+    """scriptPrepareForRun's refusals of a script that may write (a
+    function without no-writes, an EVAL script whose shebang lacks it):
+    on a read-only replica, or while writes fail to persist."""
+    if c.must_obey():
+        return None
+    server = c.server
+    if server.replication.master_host is not None and server.config.replica_read_only:
+        return E.SCRIPT_READONLY_REPLICA
+    if server.persistence.write_error(c):
+        return E.MISCONF_SCRIPT_RDB
+    return None
+
+
+def eval_writes(c: Client, args: list[bytes]) -> bool | None:
+    """evalGetCommandFlags: a script with a shebang counts as a write for
+    the generic checks unless flagged no-writes; None without a shebang
+    (the command's own flags)."""
+    e = c.server.scripting
+    if args[0].lower().startswith(b"evalsha"):
+        if len(args[1]) != 40:
+            return None
+        flags = e.shebang_flags(sha=args[1].lower())
+    else:
+        flags = e.shebang_flags(args[1])
+    if flags is None:
+        return None
+    return "no-writes" not in flags
+
+
 def _run(c: Client, sha: bytes, args: list[bytes], readonly: bool):
     e = c.server.scripting
+    flags = e.shebang_flags(sha=sha)
+    if flags is not None and "no-writes" not in flags:
+        err = script_write_refusal(c)
+        if err:
+            raise CommandError(err)
     try:
         reply = e.run(c, sha, *_keys_and_args(args), readonly)
     finally:
@@ -154,3 +189,7 @@ def script_kill(c: Client, args: list[bytes]):
     """Format: SCRIPT KILL"""
     c.server.scripting.kill()
     return OK
+
+
+for _name in (b"eval", b"evalsha", b"eval_ro", b"evalsha_ro"):
+    COMMANDS[_name].script_writes = eval_writes

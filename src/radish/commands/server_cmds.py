@@ -442,7 +442,7 @@ def shutdown(c: Client, args: list[bytes]):
     if save is False and len([a for a in args[1:] if a.lower() in (b"nosave", b"save")]) > 1:
         raise CommandError(E.SYNTAX)
     if save is not False and c.server.busy_script:  # only SHUTDOWN NOSAVE stops a busy script
-        raise CommandError(E.BUSY)
+        raise CommandError(c.server.busy_reply)
     err = c.server.prepare_shutdown(save=save, now=now, force=force)
     if err:
         raise CommandError(err)

@@ -259,13 +259,15 @@ def rewrite_stream(key: bytes, s, out) -> None:
                 ]))
 
 
-def rewrite_commands(dbs, out) -> None:
+def rewrite_commands(dbs, out, functions: list[bytes] | None = None) -> None:
     """The dataset as commands (a base file without the RDB preamble):
-    SELECT, then per key SET / RPUSH / SADD / HMSET / ZADD (score member)
-    in batches of 64 items, the stream commands of ``rewrite_stream``, and
-    PEXPIREAT, as Redis's
+    FUNCTION LOAD of every library (rewriteFunctions), SELECT, then per key
+    SET / RPUSH / SADD / HMSET / ZADD (score member) in batches of 64 items,
+    the stream commands of ``rewrite_stream``, and PEXPIREAT, as Redis's
     rewriteAppendOnlyFileRio (other types as RESTORE of their DUMP
     payload)."""
+    for code in functions or ():
+        out.write(encode_command([b"FUNCTION", b"LOAD", code]))
     for db in dbs:
         if not db.data:
             continue
@@ -668,6 +670,9 @@ class Aof:
             self.flush(force_fsync=True)
         server.keyspace.flushall()
         server.on_flush(-1)
+        scripting = server.scripting_if_started()
+        if scripting is not None:
+            scripting.function_flush()  # emptyData: the libraries go too
         try:
             m = self._read_manifest()
         except (AofError, OSError) as e:
@@ -834,7 +839,7 @@ class Aof:
                 else:
                     if server.config.aof_timestamp_enabled:
                         f.write(b"#TS:%d\r\n" % int(time.time()))
-                    rewrite_commands(server.keyspace.dbs, f)
+                    rewrite_commands(server.keyspace.dbs, f, server.function_codes())
                 raw.flush()
                 os.fsync(raw.fileno())
             os.rename(tmp, path)

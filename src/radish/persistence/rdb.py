@@ -1023,6 +1023,20 @@ VALUE_READERS.update(
 # -- whole snapshots ----------------------------------------------------------------
 
 
+def read_function_record(r: RdbReader, rdb_type: int) -> bytes:
+    """The library code of one function record (rdbFunctionLoad): the
+    7.0 format (FUNCTION2: the code), or the 7.0 release candidates'
+    (name, engine, optional description, body), turned into code."""
+    if rdb_type == OP_FUNCTION2:
+        return r.read_string()
+    name = r.read_string()
+    engine = r.read_string()
+    if r.read_len():
+        r.read_string()  # the description, dropped as Redis drops it
+    body = r.read_string()
+    return b"#!%s name=%s\n%s" % (engine, name, body)
+
+
 class LoadResult:
     """What a snapshot held besides keys."""
 
@@ -1141,10 +1155,8 @@ def read_snapshot(
                 idle = reader.read_len()
             elif t == OP_FREQ:
                 freq = reader.byte()
-            elif t == OP_FUNCTION2:
-                res.functions.append(read_string())
-            elif t == OP_FUNCTION_PRE_GA:
-                raise RdbError("pre-release function format not supported")
+            elif t == OP_FUNCTION2 or t == OP_FUNCTION_PRE_GA:
+                res.functions.append(read_function_record(reader, t))
             elif t == OP_MODULE_AUX:
                 raise RdbError("the file contains module aux data, which radish cannot load")
             elif t == OP_SLOT_INFO:
@@ -1217,6 +1229,7 @@ __all__ = [
     "dump_payload",
     "encode_len",
     "load_snapshot",
+    "read_function_record",
     "read_snapshot",
     "register_type",
     "restore_payload",

@@ -82,7 +82,6 @@ class Persistence:
         self.loading_start = 0
         self.loading_total_bytes = 0
         self.loading_loaded_bytes = 0
-        self.functions: list[bytes] = []  # FUNCTION2 payloads of the last load
         self.last_aux: dict[bytes, bytes] = {}
 
     # -- state -------------------------------------------------------------------
@@ -141,7 +140,7 @@ class Persistence:
             server.keyspace.dbs,
             server.config,
             aux=self.snapshot_aux() if aux is None else aux,
-            functions=self.functions,
+            functions=server.function_codes(),
             key_delay_us=key_delay_us,
         )
 
@@ -323,6 +322,7 @@ class Persistence:
                 if db.data and len(data) and not db.data.keys().isdisjoint(data):
                     dup = next(k for k in data if k in db.data)
                     raise RdbError("duplicated key '%s' in DB %d" % (dup.decode("utf-8", "replace"), db.id))
+        self._install_functions(res.functions, flush, allow_dup)
         for db, (data, expires) in zip(ks.dbs, fresh, strict=True):
             if flush or not db.data:
                 if data or db.data:
@@ -341,9 +341,21 @@ class Persistence:
                     self.apply_access(db, key, idle, freq)
         self.keys_loaded = res.keys_loaded
         self.keys_expired = res.keys_expired
-        self.functions = res.functions
         self.last_aux = res.aux
         return res
+
+    def _install_functions(self, codes: list[bytes], flush: bool, allow_dup: bool) -> None:
+        """The snapshot's function libraries: in place of the current ones
+        (``flush``, as emptyData clears them before a load), else added to
+        them (a library of the same name replaces the old one only with
+        ``allow_dup``). Raises RdbError, the libraries unchanged."""
+        server = self.server
+        if not codes and (not flush or not server.function_codes()):
+            return
+        try:
+            server.scripting.function_restore(codes, "flush" if flush else "replace" if allow_dup else "append")
+        except E.CommandError as e:
+            raise RdbError("Failed loading library, %s" % e.message.removeprefix("ERR ")) from None
 
     def apply_access(self, db, key: bytes, idle: int, freq: int) -> None:
         """Redis's objectSetLRUOrLFU: an idle time (seconds) under LRU

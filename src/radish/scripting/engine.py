@@ -1,7 +1,10 @@
-"""The script engine behind EVAL: the script cache, running a script for a
-client, the redis library's Python side (``redis.call`` …), conversions
-between Redis replies and Lua values, busy scripts; modelled on Redis
-7.0's eval.c / script_lua.c. The interpreter and everything a script can
+"""The script engine behind EVAL and FCALL: the script cache, the function
+libraries (loading, replacing, restoring), running a script or a function
+for a client, the redis library's Python side (``redis.call`` …),
+conversions between Redis replies and Lua values, busy scripts (one run at
+a time, SCRIPT KILL / FUNCTION KILL); modelled on Redis 7.0's eval.c,
+functions.c, script.c and script_lua.c. EVAL scripts and function
+libraries live in two interpreters, as in Redis. The interpreter and everything a script can
 see are the sandbox's (sandbox.py).
 
 Scripts call the dispatcher through ``redis.call`` / ``redis.pcall`` as an
@@ -27,6 +30,18 @@ from ..commands.acl_users import ACL_OK, CTX_LUA
 from ..dispatch import call, encode_result, find_command, lookup_command
 from ..errors import CommandError
 from ..protocol.resp import BigNumber, ErrorReply, MapReply, SetReply, SimpleString, Verbatim
+from .functions import (
+    ENGINE,
+    LOAD_TIMEOUT_MS,
+    NAME_RULE,
+    FunctionInfo,
+    Library,
+    LibraryCtx,
+    dump_payload,
+    parse_metadata,
+    payload_codes,
+    verify_name,
+)
 from .sandbox import Sandbox
 from .values import LLONG_MIN, LuaRaise, lua_number_bytes, lua_tostring, text
 
@@ -82,6 +97,11 @@ class ScriptEngine:
         self.dirty_at_start = 0
         self.kill_requested = False
         self.sha = b""
+        self.is_eval = True  # the running script is an EVAL (else a function)
+        self.funcname = b""  # the running function (FUNCTION STATS)
+        self.caller_args: list[bytes] = []
+        self.load_start = 0.0
+        self.load_timeout = 0.0
         self.nested_error = False  # the last reply held an error (the call counts as failed)
         # redisLrand48's static initial state (X0, X1, X2): a fresh
         # redis-server's first math.random(100) is 40, as here.
@@ -91,29 +111,44 @@ class ScriptEngine:
         self.client.in_script = True  # Redis's CLIENT_SCRIPT
         self.caller = None
         self.keys: list[bytes] = []
+        self.libs = LibraryCtx()  # FUNCTION libraries
+        self._fsandbox: Sandbox | None = None  # their interpreter, started by the first FUNCTION LOAD
         self._new()
 
     # -- interpreter ------------------------------------------------------------
 
+    def _api(self) -> dict:
+        return {
+            "call": self._redis_call,
+            "pcall": self._redis_pcall,
+            "sha1hex": self._sha1hex,
+            "log": self._log,
+            "setresp": self._setresp,
+            "set_repl": self._set_repl,
+            "acl_check": self._acl_check,
+            "rand": self._rand,
+            "srand": self._srand,
+            "tick": self._tick,
+        }
+
     def _new(self) -> None:
-        sb = Sandbox(
-            {
-                "call": self._redis_call,
-                "pcall": self._redis_pcall,
-                "sha1hex": self._sha1hex,
-                "log": self._log,
-                "setresp": self._setresp,
-                "set_repl": self._set_repl,
-                "acl_check": self._acl_check,
-                "rand": self._rand,
-                "srand": self._srand,
-                "tick": self._tick,
-            },
-            REDIS_VERSION,
-        )
+        sb = Sandbox(self._api(), REDIS_VERSION)
         self.sandbox = sb
+        self.active = sb  # the interpreter of the running script (replies become its values)
         self.lua_type = sb.type
-        self._make_table = sb.make_table
+
+    @property
+    def fsandbox(self) -> Sandbox:
+        """The interpreter of function libraries: separate from EVAL's, as
+        in Redis 7.0, and never reset by SCRIPT FLUSH."""
+        if self._fsandbox is None:
+            api = self._api()
+            api["load_tick"] = self._load_tick
+            self._fsandbox = Sandbox(api, REDIS_VERSION, "function")
+        return self._fsandbox
+
+    def _make_table(self, kind: bytes, value):
+        return self.active.make_table(kind, value)
 
     def flush(self) -> None:
         """SCRIPT FLUSH: forget every script and start a fresh interpreter."""
@@ -122,6 +157,14 @@ class ScriptEngine:
         self.functions.clear()
         self.scripts_memory = 0
         self._new()
+
+    def eval_memory(self) -> int:
+        return self.sandbox.memory()
+
+    def functions_vm_memory(self) -> int:
+        """used_memory_vm_functions: the function interpreter's bytes (none
+        before the first FUNCTION LOAD starts it)."""
+        return self._fsandbox.memory() if self._fsandbox is not None else 0
 
     # -- cache ---------------------------------------------------------------------
 
@@ -146,12 +189,39 @@ class ScriptEngine:
         """Run cached script ``sha`` for client ``c``; the reply value.
         Raises CommandError with Redis's text when the script fails."""
         _source, flags = _parse_shebang(self.scripts[sha])
-        if flags is not None and "no-writes" in flags:
+        if flags is not None:  # scriptPrepareForRun's rule for scripts with a shebang
+            if "no-writes" in flags:
+                readonly = True
+            elif readonly:
+                raise CommandError(E.SCRIPT_WRITE_FLAG_RO)
+        sb = self.sandbox
+        f = self.functions[sha]
+        self.keys = keys  # what CLIENT TRACKING remembers when the script reads
+        return self._execute(c, sb, lambda: sb.run(f, keys, argv), sha, readonly, True)
+
+    def run_function(self, c, fi: FunctionInfo, keys: list[bytes], argv: list[bytes], readonly: bool, args: list[bytes]):
+        """FCALL / FCALL_RO of function ``fi`` for client ``c`` (its
+        command ``args``, for FUNCTION STATS); the reply value. Raises
+        CommandError (scriptPrepareForRun's refusals, the function's error)."""
+        if b"no-writes" not in fi.flags:
+            if readonly:
+                raise CommandError(E.SCRIPT_WRITE_FLAG_RO)
+        else:
             readonly = True
+        sb = self.fsandbox
+        self.caller_args = args
+        self.keys = keys
+        try:
+            return self._execute(c, sb, lambda: sb.call_function(fi.fid, keys, argv), fi.name, readonly, False)
+        finally:
+            self.caller_args = []
+
+    def _execute(self, c, sb: Sandbox, go, name: bytes, readonly: bool, is_eval: bool):
+        """The run of a script or function (scriptPrepareForRun, the call,
+        scriptResetRun); ``name`` names it in errors."""
         sc = self.client
         sc.db = c.db
         sc.user = c.user  # the script runs with its caller's permissions
-        self.keys = keys  # what CLIENT TRACKING remembers when the script reads
         sc.resp3 = False
         sc.multi_queue = None
         self.caller = c
@@ -161,28 +231,172 @@ class ScriptEngine:
         self.start = time.monotonic()
         self.dirty_at_start = self.server.dirty
         self.kill_requested = False
-        self.sha = sha
+        self.sha = name
+        self.funcname = name
+        self.is_eval = is_eval
+        self.active = sb
         self.running = True
         try:
-            ok, result = self.sandbox.run(self.functions[sha], keys, argv)
+            ok, result = go()
             if not ok:
-                msg, source, line, counted = self.sandbox.err_info(result)
+                msg, source, line, counted = sb.err_info(result)
                 if msg is None:
                     msg = b""
                 elif not isinstance(msg, bytes):
                     msg = str(msg).encode()
                 if source is not None and line is not None:
-                    msg += b" script: %s, on %s:%s." % (sha, source, line)
+                    msg += b" script: %s, on %s:%s." % (name, source, line)
                 raise _counted(CommandError(text(msg)), counted)
             reply = self._to_reply(result, 0)
         finally:
             self.running = False
             self.caller = None
+            self.active = self.sandbox
             self.server.busy_script = False
         if type(reply) is ErrorReply:
-            counted = self.lua_type(result) == "table" and result[b"ignore_error_stats_update"] is True
+            counted = self.lua_type(result) == "table" and sb.rawget(result, b"ignore_error_stats_update") is True
             raise _counted(CommandError(text(reply.message)), counted)
         return reply
+
+    def shebang_flags(self, body: bytes | None = None, sha: bytes | None = None) -> frozenset | None:
+        """The ``#!lua flags=`` of a script (its body, or a cached script's
+        sha); None without a shebang, for a bad one, or an unknown sha."""
+        if body is None:
+            body = self.scripts.get(sha or b"")
+            if body is None:
+                return None
+        try:
+            return _parse_shebang(body)[1]
+        except CommandError:
+            return None
+
+    # -- function libraries --------------------------------------------------------------
+
+    def _create_library(self, code: bytes, replace: bool, ctx: LibraryCtx, timeout_ms: int) -> bytes:
+        """functionsCreateWithLibraryCtx: compile ``code`` and link its
+        library into ``ctx``; its name. Raises CommandError."""
+        engine, name, source = parse_metadata(code)
+        if not verify_name(name):
+            raise CommandError("ERR " + NAME_RULE)
+        if engine.upper() != ENGINE:
+            raise CommandError("ERR Engine '%s' not found" % text(engine))
+        old = ctx.libraries.get(name)
+        if old is not None and not replace:
+            raise CommandError("ERR Library '%s' already exists" % text(name))
+        sb = self.fsandbox
+        self.load_start = time.monotonic()
+        self.load_timeout = timeout_ms / 1000.0
+        prev, self.active = self.active, sb  # errors of redis.log are the function sandbox's tables
+        try:
+            ok, result = sb.load_library(source)
+        finally:
+            self.active = prev
+        if not ok:
+            raise CommandError(text(result))
+        lib = Library(name, code)
+        for fname, desc, flags, fid in result:
+            lib.functions[fname] = FunctionInfo(fname, desc, frozenset(flags), fid, lib)
+        try:
+            if not lib.functions:
+                raise CommandError("ERR No functions registered")
+            for fname in lib.functions:
+                other = ctx.functions.get(fname.lower())
+                if other is not None and other.library is not old:
+                    raise CommandError("ERR Function %s already exists" % text(fname))
+        except CommandError:
+            self._release(lib)
+            raise
+        if old is not None:
+            ctx.unlink(old)
+            self._release(old)
+        ctx.link(lib)
+        return name
+
+    def _release(self, lib: Library) -> None:
+        sb = self._fsandbox
+        if sb is not None:
+            for fi in lib.functions.values():
+                sb.release_function(fi.fid)
+
+    def _release_all(self, ctx: LibraryCtx) -> None:
+        for lib in ctx.libraries.values():
+            self._release(lib)
+
+    def function_load(self, code: bytes, replace: bool, timeout: bool = True) -> bytes:
+        """FUNCTION LOAD; the library's name (``timeout``: the 500 ms limit
+        on running the library code, off for the primary's stream)."""
+        return self._create_library(code, replace, self.libs, LOAD_TIMEOUT_MS if timeout else 0)
+
+    def function_delete(self, name: bytes) -> None:
+        lib = self.libs.libraries.get(name)
+        if lib is None:
+            raise CommandError("ERR Library not found")
+        self.libs.unlink(lib)
+        self._release(lib)
+
+    def function_flush(self) -> None:
+        self._release_all(self.libs)
+        self.libs = LibraryCtx()
+
+    def function_dump(self) -> bytes:
+        return dump_payload(self.libs.libraries.values(), bool(self.server.config.rdbcompression))
+
+    def function_payload_codes(self, payload: bytes) -> list[bytes]:
+        """The library codes of a FUNCTION RESTORE payload (CommandError
+        with Redis's text when it is not one)."""
+        return payload_codes(payload)
+
+    def function_codes(self) -> list[bytes]:
+        """Every library's code (RDB, AOF rewrite)."""
+        return [lib.code for lib in self.libs.libraries.values()]
+
+    def function_restore(self, codes: list[bytes], policy: str) -> None:
+        """FUNCTION RESTORE (and loading a snapshot): the libraries of
+        ``codes`` loaded into a new set, then put in place of the current
+        one (``flush``), or joined to it (``append``: a name collision fails
+        it, ``replace``: a library of the same name is replaced). All or
+        nothing; raises CommandError."""
+        new = LibraryCtx()
+        try:
+            for code in codes:
+                self._create_library(code, False, new, 0)
+            if policy == "flush":
+                self._release_all(self.libs)
+                self.libs = new
+                return
+            self._join(new, policy == "replace")
+        except CommandError:
+            self._release_all(new)
+            raise
+
+    def _join(self, src: LibraryCtx, replace: bool) -> None:
+        """libraryJoin: link every library of ``src`` into the current set."""
+        dst = self.libs
+        replaced: list[Library] = []
+        for name in src.libraries:
+            old = dst.libraries.get(name)
+            if old is not None:
+                if not replace:
+                    self._relink(replaced)
+                    raise CommandError("ERR Library %s already exists" % text(name))
+                dst.unlink(old)
+                replaced.append(old)
+        for key, fi in src.functions.items():
+            if key in dst.functions:
+                self._relink(replaced)
+                raise CommandError("ERR Function %s already exists" % text(fi.name))
+        for lib in src.libraries.values():
+            dst.link(lib)
+        for old in replaced:
+            self._release(old)
+
+    def _relink(self, libs: list[Library]) -> None:
+        for lib in libs:
+            self.libs.link(lib)
+
+    def _load_tick(self) -> bool:
+        """The FUNCTION LOAD hook: True once the library code ran too long."""
+        return bool(self.load_timeout) and time.monotonic() - self.load_start > self.load_timeout
 
     # -- Lua -> reply ------------------------------------------------------------------
 
@@ -203,37 +417,38 @@ class ScriptEngine:
             return None
         if depth >= MAX_REPLY_DEPTH:
             return ErrorReply(b"ERR reached lua stack limit")
-        e = v[b"err"]
+        raw = self.active.rawget  # luaReplyToRedisReply reads fields raw: no metamethod runs
+        e = raw(v, b"err")
         if type(e) is bytes:
             if depth:
                 self.nested_error = True
-                if v[b"ignore_error_stats_update"] is not True:
+                if raw(v, b"ignore_error_stats_update") is not True:
                     self.server.stats.count_error(text(e))
             return ErrorReply(_one_line(e))
-        ok = v[b"ok"]
+        ok = raw(v, b"ok")
         if type(ok) is bytes:
             return SimpleString(_one_line(ok))
-        d = v[b"double"]
+        d = raw(v, b"double")
         if type(d) in (int, float) and type(d) is not bool:
             return float(d)
-        big = v[b"big_number"]
+        big = raw(v, b"big_number")
         if type(big) is bytes:
             return BigNumber(_one_line(big))
-        vs = v[b"verbatim_string"]
+        vs = raw(v, b"verbatim_string")
         if vs is not None and self.lua_type(vs) == "table":
-            fmt, s = vs[b"format"], vs[b"string"]
+            fmt, s = raw(vs, b"format"), raw(vs, b"string")
             if type(fmt) is bytes and type(s) is bytes:
                 return Verbatim(fmt[:3].ljust(3) + b":" + s)
-        mp = v[b"map"]
+        mp = raw(v, b"map")
         if mp is not None and self.lua_type(mp) == "table":
             return MapReply([(self._to_reply(k, depth + 1), self._to_reply(x, depth + 1)) for k, x in mp.items()])
-        st = v[b"set"]
+        st = raw(v, b"set")
         if st is not None and self.lua_type(st) == "table":
             return SetReply([self._to_reply(k, depth + 1) for k in st.keys()])
         out = []
         j = 1
         while True:
-            x = v[j]
+            x = raw(v, j)
             if x is None:
                 break
             out.append(self._to_reply(x, depth + 1))
@@ -248,7 +463,7 @@ class ScriptEngine:
         j = data.index(b"\r\n", i)
         line = data[i + 1 : j]
         i = j + 2
-        lua = self.sandbox
+        lua = self.active
         if kind == b":":
             return int(line), i
         if kind == b"$":
@@ -447,22 +662,30 @@ class ScriptEngine:
             return None
         if not server.busy_script:
             server.busy_script = True
+            server.busy_reply = E.BUSY if self.is_eval else E.BUSY_FUNCTION
             server.log.warning(
                 "Slow script detected: still in execution after %d milliseconds. You can try killing "
-                "the script using the SCRIPT KILL command. Script name is: %s."
-                % ((time.monotonic() - self.start) * 1000, self.sha.decode())
+                "the script using the %s command. Script name is: %s."
+                % ((time.monotonic() - self.start) * 1000, "SCRIPT KILL" if self.is_eval else "FUNCTION KILL", self.funcname.decode("utf-8", "replace"))
             )
         server.process_events_while_blocked(self.caller)
         if self.kill_requested or server.shutdown_requested:
             return E.SCRIPT_KILLED.encode()
         return None
 
-    def kill(self) -> None:
-        """SCRIPT KILL: stop the running script unless it has written."""
+    def kill(self, is_eval: bool = True) -> None:
+        """SCRIPT KILL (``is_eval``) or FUNCTION KILL: stop the running
+        script unless it has written (scriptKill)."""
         if not (self.running and self.server.busy_script):
             raise CommandError(E.NOTBUSY)
+        if self.caller is not None and self.caller.must_obey():
+            raise CommandError(E.UNKILLABLE_MASTER)
         if self.server.dirty != self.dirty_at_start:
             raise CommandError(E.UNKILLABLE)
+        if is_eval and not self.is_eval:
+            raise CommandError(E.BUSY_FUNCTION)
+        if not is_eval and self.is_eval:
+            raise CommandError(E.BUSY)
         self.kill_requested = True
 
 

@@ -23,6 +23,15 @@ No Python object may ever reach a script. Two layers hold that line:
    a script must not have (io, os, package, debug …) are removed from the
    interpreter's own globals after start-up.
 
+Two interpreters are built from this one boot code, as Redis 7.0 keeps
+two Lua states: mode "eval" for EVAL scripts (KEYS/ARGV globals, chunks
+named ``@user_script``) and mode "function" for FUNCTION libraries (chunks
+named ``@user_function``, run while loading with a globals table showing
+only the library API; the functions they register stay in Lua by id and
+get KEYS and ARGV as arguments). Both hold the same line: every function
+reachable from a library or a function goes through ``expose`` /
+``as_function`` too.
+
 Imports nothing of radish above the scripting package.
 """
 
@@ -58,7 +67,10 @@ def _refuse_set(obj, name, value):
 
 
 _BOOT = r"""
-local api, libs, py, version, version_num, py_unwrap = ...
+local api, libs, py, version, version_num, py_unwrap, mode = ...
+-- 'eval' (EVAL scripts, eval.c) or 'function' (FUNCTION libraries, function_lua.c)
+local fmode = mode == 'function'
+local chunk_source = fmode and '@user_function' or '@user_script'
 local real_loadstring, real_setfenv, real_rawset, real_rawget = loadstring, setfenv, rawset, rawget
 local real_pcall, real_xpcall, real_next, real_pairs = pcall, xpcall, next, pairs
 local real_getmetatable, real_setmetatable, real_unpack = getmetatable, setmetatable, unpack
@@ -236,9 +248,11 @@ end
 redis.log = guard(api.log)
 redis.setresp = guard(api.setresp)
 redis.set_repl = guard(api.set_repl)
-redis.replicate_commands = function() return true end
-redis.breakpoint = function() return false end
-redis.debug = function() end
+if not fmode then  -- the debugger's and the pre-7.0 calls are eval.c's only
+  redis.replicate_commands = function() return true end
+  redis.breakpoint = function() return false end
+  redis.debug = function() end
+end
 redis.acl_check_cmd = guard(api.acl_check)
 redis.REDIS_VERSION, redis.REDIS_VERSION_NUM = version, version_num
 redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING = 0, 1, 2, 3
@@ -292,21 +306,31 @@ local function handler(err)
   for level = 2, 30 do
     local i = getinfo(level, 'Sl')
     if not i then break end
-    if i.source == '@user_script' then info = i break end
+    if i.source == chunk_source then info = i break end
   end
   if real_type(err) ~= 'table' then err = {err = 'ERR ' .. real_tostring(err)} end
   if info then err.source = info.source err.line = info.currentline end
   return err
 end
-G.__redis__err__handler = handler
+if not fmode then G.__redis__err__handler = handler end
 
 -- Every HOOK_COUNT instructions: Python checks the busy-reply-threshold,
 -- serves other clients (BUSY, SCRIPT KILL) and may ask to stop the script.
 local py_tick = guard(api.tick)
+-- Once killed, the error is raised again on every line the script runs
+-- (as Redis re-arms its hook on every line), so that a pcall in the script
+-- cannot swallow it; the sandbox's own runners (below) are left to finish.
+local runners = {}
+local stop_error
+local function kill_hook()
+  local i = getinfo(2, 'f')
+  if i and not runners[i.func] then real_error({err = stop_error}) end
+end
 local function busy_hook()
   local stop = py_tick()
   if stop then
-    sethook()
+    stop_error = stop
+    sethook(kill_hook, 'l')
     real_error({err = stop})
   end
 end
@@ -321,6 +345,165 @@ local function run(f, keys, argv)
   G.ARGV = nil
   return ok, r
 end
+runners[run] = true
+
+-- Function libraries (function_lua.c). A library's chunk runs with its own
+-- globals table: empty and read-only, whose __index is the library API
+-- (redis.register_function, redis.log, the version and log levels) while
+-- FUNCTION LOAD runs it, and the globals every script sees afterwards. The
+-- functions it registers stay here, by id; Python holds only the ids.
+local lower, find = string.lower, string.find
+local fenv_meta = {__index = env, __newindex = readonly_error, __metatable = false}
+local fenv = real_setmetatable({}, fenv_meta)
+local registered = {}  -- id -> callback
+local next_id = 0
+local loading  -- while a library loads: {names = {}, list = {}}
+
+local function is_string(v)
+  local t = real_type(v)
+  return t == 'string' or t == 'number'
+end
+local function rf_error(msg) real_error({err = 'ERR ' .. msg}) end
+local FLAG_NAMES = {'no-writes', 'allow-oom', 'allow-stale', 'no-cluster', 'allow-cross-slot-keys'}
+
+-- luaRegisterFunctionReadFlags: t[1], t[2] … up to the first nil.
+local function read_flags(t)
+  local flags = {}
+  local j = 1
+  while true do
+    local v = t[j]
+    j = j + 1
+    if v == nil then break end
+    if not is_string(v) then return nil end
+    local s = lower(real_tostring(v))
+    local found = false
+    for _, name in ipairs(FLAG_NAMES) do
+      if s == name then flags[#flags + 1] = name found = true break end
+    end
+    if not found then return nil end
+  end
+  return flags
+end
+
+local function register_function(...)
+  if not loading then rf_error('redis.register_function can only be called on FUNCTION LOAD command') end
+  local argc = real_select('#', ...)
+  if argc < 1 or argc > 2 then rf_error('wrong number of arguments to redis.register_function') end
+  local name, desc, fn, flags
+  if argc == 1 then
+    local t = ...
+    if real_type(t) ~= 'table' then
+      rf_error('calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).')
+    end
+    local k, v = real_next(t)
+    while k ~= nil do
+      if not is_string(k) then rf_error('named argument key given to redis.register_function is not a string') end
+      local key = lower(real_tostring(k))
+      if key == 'function_name' then
+        if not is_string(v) then rf_error('function_name argument given to redis.register_function must be a string') end
+        name = real_tostring(v)
+      elseif key == 'description' then
+        if not is_string(v) then rf_error('description argument given to redis.register_function must be a string') end
+        desc = real_tostring(v)
+      elseif key == 'callback' then
+        if real_type(v) ~= 'function' then rf_error('callback argument given to redis.register_function must be a function') end
+        fn = v
+      elseif key == 'flags' then
+        if real_type(v) ~= 'table' then
+          rf_error('flags argument to redis.register_function must be a table representing function flags')
+        end
+        flags = read_flags(v)
+        if not flags then rf_error('unknown flag given') end
+      else
+        rf_error('unknown argument given to redis.register_function')
+      end
+      k, v = real_next(t, k)
+    end
+    if not name then rf_error('redis.register_function must get a function name argument') end
+    if not fn then rf_error('redis.register_function must get a callback argument') end
+  else
+    local n, f = ...
+    if not is_string(n) then rf_error('first argument to redis.register_function must be a string') end
+    if real_type(f) ~= 'function' then rf_error('second argument to redis.register_function must be a function') end
+    name, fn = real_tostring(n), f
+  end
+  if not find(name, '^[%w_]+$') then
+    rf_error('Library names can only contain letters, numbers, or underscores(_) and must be at least one character long')
+  end
+  if loading.names[name] then rf_error('Function already exists in the library') end
+  loading.names[name] = true
+  loading.list[#loading.list + 1] = {name, desc or false, flags or {}, fn}
+end
+
+local load_redis = real_setmetatable({}, {__index = missing_global})
+load_redis.register_function = register_function
+load_redis.log = redis.log
+load_redis.REDIS_VERSION, load_redis.REDIS_VERSION_NUM = version, version_num
+load_redis.LOG_DEBUG, load_redis.LOG_VERBOSE, load_redis.LOG_NOTICE, load_redis.LOG_WARNING = 0, 1, 2, 3
+local load_env = ro(real_setmetatable({redis = ro(load_redis)}, {__index = missing_global}))
+
+-- luaExtractErrorInformation's message of an error value.
+local function error_message(e)
+  local t = real_type(e)
+  if t == 'string' or t == 'number' then return 'ERR ' .. e end
+  if t == 'table' then
+    local m = real_rawget(e, 'err')
+    if is_string(m) then return real_tostring(m) end
+  end
+  return '(null)'
+end
+
+local compile_library = function(body)
+  local f, err = real_loadstring(body, '@user_function')
+  if not f then return nil, err end
+  real_setfenv(f, fenv)
+  return f, nil
+end
+
+-- FUNCTION LOAD: run the library's chunk with the library API; the
+-- functions it registered as {name, description or false, flags, id}, or
+-- false and the error message.
+local py_load_tick = fmode and guard(api.load_tick) or nil
+local function load_hook()
+  if py_load_tick() then
+    sethook()  -- (nothing at load time can catch the error: no pcall there)
+    real_error({err = 'ERR FUNCTION LOAD timeout'})
+  end
+end
+local function load_library(f)
+  loading = {names = {}, list = {}}
+  fenv_meta.__index = load_env
+  sethook(load_hook, '', 100000)
+  local ok, err = real_pcall(f)
+  sethook()
+  fenv_meta.__index = env
+  local list = loading.list
+  loading = nil
+  if not ok then return false, error_message(clean(err)) end
+  local out = {}
+  for i, r in ipairs(list) do
+    next_id = next_id + 1
+    registered[next_id] = r[4]
+    out[i] = {r[1], r[2], r[3], next_id}
+  end
+  return true, out
+end
+
+local function release(id) registered[id] = nil end
+
+-- FCALL: the function gets KEYS and ARGV as its two arguments.
+local call_f, call_keys, call_argv
+local function invoke() return call_f(call_keys, call_argv) end
+local function call_function(id, keys, argv)
+  call_f, call_keys, call_argv = registered[id], keys, argv
+  sethook(busy_hook, '', 100000)
+  local ok, r = real_xpcall(invoke, handler)
+  sethook()
+  call_f, call_keys, call_argv = nil, nil, nil
+  return ok, r
+end
+runners[call_function] = true
+runners[invoke] = true
 
 local function err_info(e)
   if real_type(e) ~= 'table' then return real_tostring(e), nil, nil, false end
@@ -366,6 +549,7 @@ local function mark(t, seen)
 end
 mark(G, {})
 internal[handler] = true
+internal[register_function] = true
 
 local helpers = {
   backing = function(t) return backing[t] end,
@@ -373,13 +557,17 @@ local helpers = {
   next = real_next,
   setmetatable = real_setmetatable,
   dump = string.dump,
+  rawget = real_rawget,
 }
 
 local function rethrow(e) real_error(e, 0) end
 local collect = collectgarbage
 local function full_collect() collect('collect') end
 
-return compile, run, err_info, make_table, null, is_null, where, helpers, rethrow, full_collect
+local functions = {compile = compile_library, load = load_library, release = release, call = call_function,
+                   gc_count = function() return collect('count') end}
+
+return compile, run, err_info, make_table, null, is_null, where, helpers, rethrow, full_collect, functions
 """
 
 
@@ -483,7 +671,7 @@ class Sandbox:
     hooks: call, pcall, sha1hex, log, setresp, set_repl, acl_check, rand,
     srand, tick."""
 
-    def __init__(self, api: dict[str, Callable], version: str) -> None:
+    def __init__(self, api: dict[str, Callable], version: str, mode: str = "eval") -> None:
         from . import lua_bit, lua_cjson, lua_cmsgpack, lua_struct
 
         lua = lua51.LuaRuntime(
@@ -538,14 +726,20 @@ class Sandbox:
         boot = lua.execute("return function(...)\n" + _BOOT + "\nend")
         major, minor, patch = (int(x) for x in version.split("."))
         (self._compile, self._run, self.err_info, self._make_table, self.null, self._is_null,
-         self._where, helpers, self._rethrow, self._collect) = boot(
-            api_table, libs_table, py_table, version.encode(), (major << 16) | (minor << 8) | patch, _unwrap
+         self._where, helpers, self._rethrow, self._collect, functions) = boot(
+            api_table, libs_table, py_table, version.encode(), (major << 16) | (minor << 8) | patch, _unwrap, mode.encode()
         )
+        self._compile_library = functions[b"compile"]
+        self._load_library = functions[b"load"]
+        self._release = functions[b"release"]
+        self._call_function = functions[b"call"]
+        self._gc_count = functions[b"gc_count"]
         self._backing = helpers[b"backing"]
         self._is_internal = helpers[b"is_internal"]
         self._real_next = helpers[b"next"]  # luaB_next, a Lua C function (never unwrapped)
         self._real_setmetatable = helpers[b"setmetatable"]
         self._real_dump = helpers[b"dump"]
+        self.rawget = helpers[b"rawget"]  # lua_rawget: a reply table's fields, never its metamethods
 
     # -- Lua's base functions that see through read-only tables ------------------
 
@@ -638,6 +832,46 @@ class Sandbox:
         finally:
             if _RAISED[0]:
                 self.clear_raised()
+
+    # -- function libraries (mode "function") ----------------------------------
+
+    def load_library(self, source: bytes):
+        """Compile a library's code and run it with the library API: (True,
+        [(name, description or False, flags table, id) …]) or (False, the
+        error reply text)."""
+        f, err = self._compile_library(source)
+        if f is None:
+            return False, b"ERR Error compiling function: " + err
+        try:
+            ok, r = self._load_library(f)
+        finally:
+            if _RAISED[0]:
+                self.clear_raised()
+        if not ok:
+            return False, b"ERR Error registering functions: " + r
+        out = []
+        for i in range(1, len(r) + 1):
+            name, desc, flags, fid = r[i][1], r[i][2], r[i][3], r[i][4]
+            out.append((name, desc if desc is not False else None, [flags[j] for j in range(1, len(flags) + 1)], fid))
+        return True, out
+
+    def release_function(self, fid: int) -> None:
+        """Forget a registered function (its library was deleted or replaced)."""
+        self._release(fid)
+
+    def call_function(self, fid: int, keys: list[bytes], argv: list[bytes]):
+        """Run registered function ``fid`` with KEYS and ARGV as its
+        arguments: (True, value) or (False, error)."""
+        lua = self.lua
+        try:
+            return self._call_function(fid, lua.table(*keys), lua.table(*argv))
+        finally:
+            if _RAISED[0]:
+                self.clear_raised()
+
+    def memory(self) -> int:
+        """Bytes the interpreter uses (Lua's own count, as luaMemory)."""
+        return int(self._gc_count()) * 1024
 
     def close(self) -> None:
         """Before the interpreter is dropped (SCRIPT FLUSH): release what
