@@ -226,3 +226,10 @@ GEO_RADIUS_NOT_NUMERIC = "ERR need numeric radius"
 GEO_WIDTH_NOT_NUMERIC = "ERR need numeric width"
 MISCONF_AOF = "MISCONF Errors writing to the AOF file: %s"
 MISCONF_RDB = "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
+
+# HyperLogLog (hyperloglog.c)
+HLL_WRONGTYPE = "WRONGTYPE Key is not a valid HyperLogLog string value."
+HLL_INVALID = "INVALIDOBJ Corrupted HLL object detected"
+HLL_NO_KEY = "ERR The specified key does not exist"
+HLL_NOT_SPARSE = "ERR HLL encoding is not sparse"
+HLL_UNKNOWN_DEBUG = "ERR Unknown PFDEBUG subcommand '%s'"

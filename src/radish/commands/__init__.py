@@ -14,6 +14,7 @@ def load_all() -> None:
         connection,
         geo,
         hashes,
+        hyperloglog,
         keys,
         lists,
         modules,
