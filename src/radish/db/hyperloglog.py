@@ -96,6 +96,22 @@ def is_hll(v: Any) -> bool:
     return v[4] != DENSE or n == DENSE_SIZE
 
 
+def _check(v: Any) -> None:
+    if not is_hll(v):
+        raise ValueError("not a valid HyperLogLog value")
+
+
+def _check_mutable(v: Any) -> None:
+    if type(v) is not bytearray:
+        raise TypeError("a bytearray is required")
+    _check(v)
+
+
+def _check_raw(raw: Any) -> None:
+    if len(raw) != REGISTERS:
+        raise ValueError("16384 registers are required")
+
+
 # -- dense registers -----------------------------------------------------------
 
 
@@ -133,6 +149,7 @@ def _xzero_len(v: Any, p: int, end: int) -> int:
 def to_dense(v: bytearray) -> int:
     """hllSparseToDense in place: 1 converted, 0 already dense, -1 corrupt
     (the value is then left as it was)."""
+    _check_mutable(v)
     if v[4] == DENSE:
         return 0
     regs = bytearray(REGISTERS)
@@ -284,6 +301,7 @@ def add(v: bytearray, elements: list[bytes], start: int, sparse_max: int) -> int
     """Add ``elements[start:]`` (PFADD's hllAdd per element): how many
     raised a register, or -1 if the value is corrupt (the elements before
     the failing one stay added, as in Redis)."""
+    _check_mutable(v)
     updated = 0
     for i in range(start, len(elements)):
         index, count = pat_len(elements[i])
@@ -373,12 +391,14 @@ def _histogram(v: Any) -> list[int] | None:
 def count(v: Any) -> int:
     """The estimated cardinality of a valid HLL (cache ignored), -1 when
     a sparse value is corrupt."""
+    _check(v)
     histo = _histogram(v)
     return -1 if histo is None else _estimate(histo)
 
 
 def cached_card(v: Any) -> int:
     """The cached cardinality, or -1 when the cache is marked invalid."""
+    _check(v)
     if v[15] & 0x80:
         return -1
     return int.from_bytes(bytes(v[8:16]), "little")
@@ -387,6 +407,7 @@ def cached_card(v: Any) -> int:
 def recount(v: bytearray) -> int:
     """PFCOUNT's recount: estimate and store it in the header cache; -1
     (nothing stored) when the value is corrupt."""
+    _check_mutable(v)
     card = count(v)
     if card >= 0:
         v[8:16] = card.to_bytes(8, "little")
@@ -396,6 +417,8 @@ def recount(v: bytearray) -> int:
 def merge_max(raw: bytearray, v: Any) -> bool:
     """hllMerge: raise each byte of ``raw`` (16384 registers, one byte
     each) to the HLL's register; False for a corrupt sparse value."""
+    _check_raw(raw)
+    _check(v)
     if v[4] == DENSE:
         for i in range(REGISTERS):
             r = _dense_get(v, i)
@@ -428,6 +451,7 @@ def merge_max(raw: bytearray, v: Any) -> bool:
 
 def count_raw(raw: Any) -> int:
     """Cardinality of 16384 one-byte registers (PFCOUNT of several keys)."""
+    _check_raw(raw)
     histo = [0] * 64
     for r in raw:
         histo[r & 63] += 1
@@ -438,10 +462,13 @@ def store_merged(v: bytearray, raw: Any, use_dense: bool, sparse_max: int) -> bo
     """PFMERGE's write: the destination (made dense first when
     ``use_dense``) raised to every register of ``raw``, cache invalidated.
     False when the destination is corrupt."""
+    _check_mutable(v)
+    _check_raw(raw)
+    raw = bytes(raw)
     if use_dense and to_dense(v) < 0:
         return False
     for j in range(REGISTERS):
-        r = raw[j]
+        r = raw[j] & REGISTER_MAX
         if r:
             if v[4] == DENSE:
                 _dense_update(v, j, r)
@@ -453,11 +480,15 @@ def store_merged(v: bytearray, raw: Any, use_dense: bool, sparse_max: int) -> bo
 
 def registers(v: Any) -> list[int]:
     """The 16384 registers of a dense value (PFDEBUG GETREG)."""
+    _check(v)
+    if v[4] != DENSE:
+        raise ValueError("a dense HyperLogLog is required")
     return [_dense_get(v, i) for i in range(REGISTERS)]
 
 
 def decode(v: Any) -> bytes:
     """PFDEBUG DECODE of a sparse value: ``z:len``, ``Z:len``, ``v:val,len``."""
+    _check(v)
     parts = []
     end = len(v)
     p = HDR_SIZE
