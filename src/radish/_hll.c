@@ -468,7 +468,11 @@ static PyObject *py_add(PyObject *self, PyObject *args) {
     Py_ssize_t start, sparse_max;
     long updated = 0;
     if (!PyArg_ParseTuple(args, "OO!nn", &ba, &PyList_Type, &elements, &start, &sparse_max)) return NULL;
-    if (!as_hll_bytearray(ba)) return NULL;
+    if (!PyByteArray_Check(ba)) {
+        PyErr_SetString(PyExc_TypeError, "a bytearray is required");
+        return NULL;
+    }
+    if (!valid_hll((uint8_t *)PyByteArray_AS_STRING(ba), PyByteArray_GET_SIZE(ba))) return PyLong_FromLong(-2);
     if (start < 0) start = 0;
     for (Py_ssize_t i = start; i < PyList_GET_SIZE(elements); i++) {
         PyObject *e = PyList_GET_ITEM(elements, i);
@@ -510,9 +514,9 @@ static PyObject *py_count(PyObject *self, PyObject *arg) {
 static PyObject *py_cached_card(PyObject *self, PyObject *arg) {
     Py_buffer b;
     if (PyObject_GetBuffer(arg, &b, PyBUF_SIMPLE) < 0) return NULL;
-    if (!check_hll(b.buf, b.len)) {
+    if (!valid_hll(b.buf, b.len)) {
         PyBuffer_Release(&b);
-        return NULL;
+        return PyLong_FromLong(-2);
     }
     const uint8_t *c = (const uint8_t *)b.buf + 8;
     uint64_t card = 0;
@@ -743,10 +747,10 @@ static PyMethodDef methods[] = {
     {"murmurhash64a", py_murmurhash64a, METH_VARARGS, "MurmurHash64A(data, seed)."},
     {"pat_len", py_pat_len, METH_O, "(register index, count) of an element."},
     {"is_hll", py_is_hll, METH_O, "Whether a string is a valid HLL (isHLLObjectOrReply)."},
-    {"add", py_add, METH_VARARGS, "add(v, elements, start, sparse_max) -> updated count or -1."},
+    {"add", py_add, METH_VARARGS, "add(v, elements, start, sparse_max) -> updated count, -1 corrupt, -2 not an HLL."},
     {"to_dense", py_to_dense, METH_O, "Sparse to dense in place: 1, 0 or -1 (corrupt)."},
     {"count", py_count, METH_O, "Estimated cardinality, -1 if corrupt."},
-    {"cached_card", py_cached_card, METH_O, "Cached cardinality, -1 when invalid."},
+    {"cached_card", py_cached_card, METH_O, "Cached cardinality, -1 when marked invalid, -2 not an HLL."},
     {"recount", py_recount, METH_O, "Count and store the cache; -1 if corrupt."},
     {"merge_max", py_merge_max, METH_VARARGS, "merge_max(raw, v) -> False if corrupt."},
     {"count_raw", py_count_raw, METH_O, "Cardinality of 16384 one-byte registers."},

@@ -103,7 +103,9 @@ def test_corrupt_values(v, els, limit):
     ok = C.is_hll(v)
     assert ok == py.is_hll(v)
     if not ok:
-        for fn in ("count", "decode", "cached_card"):
+        assert C.cached_card(v) == py.cached_card(v) == -2
+        assert C.add(bytearray(v), els, 0, limit) == py.add(bytearray(v), els, 0, limit) == -2
+        for fn in ("count", "decode"):
             with pytest.raises(ValueError):
                 getattr(C, fn)(v)
             with pytest.raises(ValueError):

@@ -60,12 +60,25 @@ def _unshared(db, key: bytes, v) -> bytearray:
     return v
 
 
+def _touch(db, key: bytes) -> None:
+    """The access a lookup records (LRU time or LFU counter)."""
+    ks = db.ks
+    if ks.lfu_mode:
+        db.touch(key)
+    else:
+        db.lru[key] = ks.now_ms
+
+
 @command("pfadd", -2, "write denyoom fast", acl="hyperloglog", keys=(1, 1, 1), group="hyperloglog", since="2.8.9", summary="Adds the specified elements to the specified HyperLogLog.", complexity="O(1) to add every element.", arguments=({"name": "key", "type": "key", "key_spec_index": 0}, {"name": "element", "type": "string", "flags": "optional multiple"}), direct=True)
 def pfadd(c: Client, args: list[bytes]):
     """Format: PFADD key [element ...]"""
     key = args[1]
     db = c.db
-    v = db.lookup_write(key)
+    v = db.data.get(key)
+    if v is None or (db.expires and key in db.expires):
+        v = db.lookup_write(key)
+    else:
+        _touch(db, key)
     if v is None:
         v = bytearray(hll.EMPTY)
         db.add(key, v)
@@ -75,14 +88,11 @@ def pfadd(c: Client, args: list[bytes]):
             _hll_value(v)
             v = bytearray(v)
             db.data[key] = v
-        elif not _is_hll(v):
-            raise CommandError(E.HLL_WRONGTYPE)
         updated = 0
-    if len(args) > 2:
-        n = _add(v, args, 2, c.server.config.hll_sparse_max_bytes)
-        if n < 0:
-            raise CommandError(E.HLL_INVALID)
-        updated += n
+    n = _add(v, args, 2, c.server.config.hll_sparse_max_bytes)
+    if n < 0:
+        raise CommandError(E.HLL_WRONGTYPE if n == -2 else E.HLL_INVALID)
+    updated += n
     if updated:
         db.signal_modified(key)
         c.server.dirty += updated
@@ -106,17 +116,22 @@ def pfcount(c: Client, args: list[bytes]):
                 raise CommandError(E.HLL_INVALID)
         return _IMPL.count_raw(raw)
     key = args[1]
-    v = db.lookup_read(key)
-    if v is None:
-        return 0
+    v = db.data.get(key)
+    if v is None or (db.expires and key in db.expires):
+        v = db.lookup_read(key)
+        if v is None:
+            return 0
+    else:
+        db.ks.keyspace_hits += 1
+        _touch(db, key)
     if type(v) is not bytearray:
         _hll_value(v)
         v = bytearray(v)
         db.data[key] = v
-    elif not _is_hll(v):
-        raise CommandError(E.HLL_WRONGTYPE)
     card = _cached_card(v)
     if card < 0:
+        if card == -2:
+            raise CommandError(E.HLL_WRONGTYPE)
         card = _recount(v)
         if card < 0:
             raise CommandError(E.HLL_INVALID)

@@ -300,8 +300,12 @@ def _sparse_set_in_place(v: bytearray, index: int, count: int, sparse_max: int) 
 def add(v: bytearray, elements: list[bytes], start: int, sparse_max: int) -> int:
     """Add ``elements[start:]`` (PFADD's hllAdd per element): how many
     raised a register, or -1 if the value is corrupt (the elements before
-    the failing one stay added, as in Redis)."""
-    _check_mutable(v)
+    the failing one stay added, as in Redis); -2 if ``v`` is not an HLL
+    at all (is_hll), which is then left alone."""
+    if type(v) is not bytearray:
+        raise TypeError("a bytearray is required")
+    if not is_hll(v):
+        return -2
     updated = 0
     for i in range(start, len(elements)):
         index, count = pat_len(elements[i])
@@ -397,8 +401,10 @@ def count(v: Any) -> int:
 
 
 def cached_card(v: Any) -> int:
-    """The cached cardinality, or -1 when the cache is marked invalid."""
-    _check(v)
+    """The cached cardinality; -1 when the cache is marked invalid, -2
+    when ``v`` is not an HLL at all (is_hll)."""
+    if not is_hll(v):
+        return -2
     if v[15] & 0x80:
         return -1
     return int.from_bytes(bytes(v[8:16]), "little")
