@@ -463,11 +463,24 @@ static PyObject *py_is_hll(PyObject *self, PyObject *arg) {
     return PyBool_FromLong(ok);
 }
 
-static PyObject *py_add(PyObject *self, PyObject *args) {
+static PyObject *py_add(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     PyObject *ba, *elements;
     Py_ssize_t start, sparse_max;
     long updated = 0;
-    if (!PyArg_ParseTuple(args, "OO!nn", &ba, &PyList_Type, &elements, &start, &sparse_max)) return NULL;
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "add(v, elements, start, sparse_max)");
+        return NULL;
+    }
+    ba = args[0];
+    elements = args[1];
+    if (!PyList_Check(elements)) {
+        PyErr_SetString(PyExc_TypeError, "elements must be a list");
+        return NULL;
+    }
+    start = PyLong_AsSsize_t(args[2]);
+    if (start == -1 && PyErr_Occurred()) return NULL;
+    sparse_max = PyLong_AsSsize_t(args[3]);
+    if (sparse_max == -1 && PyErr_Occurred()) return NULL;
     if (!PyByteArray_Check(ba)) {
         PyErr_SetString(PyExc_TypeError, "a bytearray is required");
         return NULL;
@@ -511,20 +524,21 @@ static PyObject *py_count(PyObject *self, PyObject *arg) {
     return PyLong_FromLongLong(c);
 }
 
+static PyObject *card_of(const uint8_t *s, Py_ssize_t n) {
+    if (!valid_hll(s, n)) return PyLong_FromLong(-2);
+    if (s[15] & 0x80) return PyLong_FromLong(-1);
+    uint64_t card = 0;
+    for (int i = 15; i >= 8; i--) card = card << 8 | s[i];
+    return PyLong_FromUnsignedLongLong(card);
+}
+
 static PyObject *py_cached_card(PyObject *self, PyObject *arg) {
     Py_buffer b;
+    if (PyByteArray_CheckExact(arg)) return card_of((uint8_t *)PyByteArray_AS_STRING(arg), PyByteArray_GET_SIZE(arg));
     if (PyObject_GetBuffer(arg, &b, PyBUF_SIMPLE) < 0) return NULL;
-    if (!valid_hll(b.buf, b.len)) {
-        PyBuffer_Release(&b);
-        return PyLong_FromLong(-2);
-    }
-    const uint8_t *c = (const uint8_t *)b.buf + 8;
-    uint64_t card = 0;
-    int valid = (c[7] & 0x80) == 0;
-    for (int i = 7; i >= 0; i--) card = card << 8 | c[i];
+    PyObject *r = card_of(b.buf, b.len);
     PyBuffer_Release(&b);
-    if (!valid) return PyLong_FromLong(-1);
-    return PyLong_FromUnsignedLongLong(card);
+    return r;
 }
 
 static PyObject *py_recount(PyObject *self, PyObject *ba) {
@@ -747,7 +761,7 @@ static PyMethodDef methods[] = {
     {"murmurhash64a", py_murmurhash64a, METH_VARARGS, "MurmurHash64A(data, seed)."},
     {"pat_len", py_pat_len, METH_O, "(register index, count) of an element."},
     {"is_hll", py_is_hll, METH_O, "Whether a string is a valid HLL (isHLLObjectOrReply)."},
-    {"add", py_add, METH_VARARGS, "add(v, elements, start, sparse_max) -> updated count, -1 corrupt, -2 not an HLL."},
+    {"add", (PyCFunction)(void (*)(void))py_add, METH_FASTCALL, "add(v, elements, start, sparse_max) -> updated count, -1 corrupt, -2 not an HLL."},
     {"to_dense", py_to_dense, METH_O, "Sparse to dense in place: 1, 0 or -1 (corrupt)."},
     {"count", py_count, METH_O, "Estimated cardinality, -1 if corrupt."},
     {"cached_card", py_cached_card, METH_O, "Cached cardinality, -1 when marked invalid, -2 not an HLL."},

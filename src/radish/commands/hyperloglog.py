@@ -60,15 +60,6 @@ def _unshared(db, key: bytes, v) -> bytearray:
     return v
 
 
-def _touch(db, key: bytes) -> None:
-    """The access a lookup records (LRU time or LFU counter)."""
-    ks = db.ks
-    if ks.lfu_mode:
-        db.touch(key)
-    else:
-        db.lru[key] = ks.now_ms
-
-
 @command("pfadd", -2, "write denyoom fast", acl="hyperloglog", keys=(1, 1, 1), group="hyperloglog", since="2.8.9", summary="Adds the specified elements to the specified HyperLogLog.", complexity="O(1) to add every element.", arguments=({"name": "key", "type": "key", "key_spec_index": 0}, {"name": "element", "type": "string", "flags": "optional multiple"}), direct=True)
 def pfadd(c: Client, args: list[bytes]):
     """Format: PFADD key [element ...]"""
@@ -78,7 +69,11 @@ def pfadd(c: Client, args: list[bytes]):
     if v is None or (db.expires and key in db.expires):
         v = db.lookup_write(key)
     else:
-        _touch(db, key)
+        ks = db.ks
+        if ks.lfu_mode:
+            db.touch(key)
+        else:
+            db.lru[key] = ks.now_ms
     if v is None:
         v = bytearray(hll.EMPTY)
         db.add(key, v)
@@ -122,8 +117,12 @@ def pfcount(c: Client, args: list[bytes]):
         if v is None:
             return 0
     else:
-        db.ks.keyspace_hits += 1
-        _touch(db, key)
+        ks = db.ks
+        ks.keyspace_hits += 1
+        if ks.lfu_mode:
+            db.touch(key)
+        else:
+            db.lru[key] = ks.now_ms
     if type(v) is not bytearray:
         _hll_value(v)
         v = bytearray(v)
