@@ -15,6 +15,8 @@ logic of ``db``; nothing above ``commands``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import errors as E
 from ..client import Client
 from ..db import hyperloglog as hll
@@ -65,7 +67,7 @@ def pfadd(c: Client, args: list[bytes]):
     """Format: PFADD key [element ...]"""
     key = args[1]
     db = c.db
-    v = db.data.get(key)
+    v: Any = db.data.get(key)
     if v is None or (db.expires and key in db.expires):
         v = db.lookup_write(key)
     else:

@@ -553,7 +553,7 @@ def selftest(sparse_max: int, cycles: int = 1000, elements: int = 10_000_000) ->
 # RADISH_NO_EXTENSIONS is set; this module otherwise.
 C_IMPL: Any
 try:
-    from .. import _hll as C_IMPL  # type: ignore[no-redef]
+    from .. import _hll as C_IMPL
 except ImportError:  # pragma: no cover - no compiler at install time
     C_IMPL = None
 
