@@ -557,6 +557,8 @@ WRITES = [
     ("GEORADIUS", "geo", "15", "37", "200", "km", "STORE", "geor"),
     ("GEORADIUSBYMEMBER", "geo", "Palermo", "300", "km", "STOREDIST", "georbm"),
     ("GEOSEARCHSTORE", "geos", "geo", "FROMLONLAT", "15", "37", "BYBOX", "400", "400", "km", "STOREDIST"),
+    ("PFADD", "hll", "a", "b", "c"), ("PFCOUNT", "hll"), ("PFADD", "hll2", *["e%d" % i for i in range(300)]),
+    ("PFMERGE", "hllm", "hll", "hll2"), ("PFDEBUG", "TODENSE", "hllm"), ("PFCOUNT", "hllm"),
     ("SWAPDB", "0", "6"), ("SWAPDB", "0", "6"), ("SELECT", "7"), ("SET", "in7", "1"), ("FLUSHDB",), ("SELECT", "0"),
     ("EVAL", "redis.call('set', KEYS[1], ARGV[1]); redis.call('select', 4); redis.call('incr', 'lua4')", "1", "luak", "v"),
     ("SCRIPT", "LOAD", "return redis.call('rpush', KEYS[1], ARGV[1])"),
