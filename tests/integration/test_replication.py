@@ -391,6 +391,8 @@ def test_radish_replica_of_redis_master():
     try:
         m = master.client()
         fill(m, 300)
+        m.pfadd("hll-dense", *["d%d" % i for i in range(3000)])  # HLLs carried by the RDB
+        m.pfadd("hll-sparse", "a", "b", "c")
         replica = start_radish("--replicaof", "127.0.0.1 %d" % master.port)
         try:
             r = replica.client()
@@ -400,7 +402,11 @@ def test_radish_replica_of_redis_master():
             m.zadd("zset", {"d": 4})
             m.bzpopmin("zset", 1)
             m.zunionstore("zu", ["zset", "zset-big"])
+            m.pfadd("hll-sparse", *["s%d" % i for i in range(200)])
+            m.pfcount("hll-sparse")  # the cache written, propagated
+            m.pfmerge("hll-merged", "hll-sparse", "hll-dense")
             wait_for(lambda: dataset(r) == dataset(m))
+            assert r.pfcount("hll-merged", "hll-sparse") == m.pfcount("hll-merged", "hll-sparse")
             assert master.client().execute_command("WAIT", 1, 5000) == 1
         finally:
             replica.stop()
@@ -441,7 +447,11 @@ def test_redis_replica_of_radish_master():
             m.bzpopmin("zset", 1)
             m.zmpop(1, ["zset-big"], max=True, count=3)
             m.zunionstore("zu", ["zset", "zset-big"])
+            m.pfadd("hll", *["h%d" % i for i in range(1000)])
+            m.pfcount("hll")
+            m.pfmerge("hll-merged", "hll", "nokey")
             wait_for(lambda: dataset(r) == dataset(m))
+            assert r.get("hll") == m.get("hll") and r.pfcount("hll-merged") == m.pfcount("hll-merged")
             assert m.execute_command("WAIT", 1, 5000) == 1
             assert cmd(r, "DEBUG", "DIGEST") == cmd(m, "DEBUG", "DIGEST")
         finally:
