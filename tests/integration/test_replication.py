@@ -671,3 +671,23 @@ def test_script_writes_reach_replica(replica_kind):
     finally:
         replica.stop()
         master.stop()
+
+
+def test_pfcount_on_a_replica_keeps_the_primary_offset(pair):
+    """PFCOUNT stores its cached cardinality (a write Redis propagates from
+    a primary); run on a replica it is not propagated, so the replica's
+    offset stays its primary's and the value's cache comes back to it
+    from the primary's own PFCOUNT."""
+    master, replica = pair
+    m, r = master.client(), replica.client()
+    wait_for(lambda: link_up(r))
+    m.pfadd("hll", *["e%d" % i for i in range(100)])
+    wait_for(lambda: r.exists("hll") == 1)
+    assert r.pfcount("hll") == m.pfcount("hll", "nokey")
+    assert r.pfcount("hll") == r.pfcount("hll")
+    m.set("after", "1")
+    wait_for(lambda: r.get("after") == b"1")
+    assert info(r)["master_repl_offset"] == info(m)["master_repl_offset"]
+    assert m.execute_command("WAIT", 1, 5000) == 1
+    m.pfcount("hll")
+    wait_for(lambda: r.get("hll") == m.get("hll"))
