@@ -7,6 +7,8 @@ each server's CPU seconds per million requests (from /proc/PID/stat).
 
     python bench/bench_core.py                      # defaults of the core issue
     python bench/bench_core.py -t lpush,rpop -n 100000 -P 1 16 -r 5
+    python bench/bench_core.py -t "" --command "PFADD hll __rand_int__" \
+        --command "PFCOUNT hll" --random-keys 100000   # any command line
 
 Nothing here is asserted; the figures go into issue notes.
 """
@@ -71,11 +73,17 @@ def start(kind: str, core: str, extra: list[str] | None = None) -> tuple[subproc
     return p, port
 
 
-def run_benchmark(port: int, tests: str, n: int, clients: int, pipeline: int, core: str, auth: list[str]) -> dict[str, float]:
-    argv = pin(core) + [
-        "redis-benchmark", "-p", str(port), "-t", tests, "-n", str(n), "-c", str(clients),
-        "-P", str(pipeline), "--csv", "-q", *auth,
-    ]
+def run_benchmark(port: int, test: str, n: int, clients: int, pipeline: int, core: str, random_keys: int = 0,
+                  auth: list[str] | None = None) -> dict[str, float]:  # fmt: skip
+    """One redis-benchmark run: ``test`` is a -t test name, or a whole
+    command line (it has a space) that redis-benchmark sends as given
+    (``__rand_int__`` replaced when ``random_keys`` is set: its -r);
+    ``auth``: redis-benchmark's --user/-a arguments."""
+    argv = pin(core) + ["redis-benchmark", "-p", str(port), "-n", str(n), "-c", str(clients), "-P", str(pipeline), "--csv", "-q"]
+    argv += auth or []
+    if random_keys:
+        argv += ["-r", str(random_keys)]
+    argv += test.split() if " " in test else ["-t", test]
     out = subprocess.run(argv, capture_output=True, text=True, timeout=1800).stdout
     res: dict[str, float] = {}
     for row in csv.reader(io.StringIO(out)):
@@ -94,6 +102,8 @@ def main() -> None:
     ap.add_argument("-c", type=int, default=50)
     ap.add_argument("-P", type=int, nargs="+", default=[1, 16])
     ap.add_argument("-r", "--rounds", type=int, default=3, help="runs per test and server, alternating; the median is reported")
+    ap.add_argument("--command", action="append", default=[], help="a command line to benchmark as given, e.g. 'PFADD hll __rand_int__' (repeatable)")
+    ap.add_argument("--random-keys", type=int, default=0, help="redis-benchmark -r: range of __rand_int__")
     ap.add_argument("--server-args", default="", help="extra arguments for both servers, e.g. '--appendonly yes'")
     ap.add_argument("--acl-user", default="", help="run as an ACL user with these rules, e.g. '~key:* +@all' (redis-benchmark's keys are key:…)")
     a = ap.parse_args()
@@ -115,12 +125,12 @@ def main() -> None:
         # servers and report each one's median run.
         runs: dict[tuple[int, str], dict[str, list[tuple[float, float]]]] = {}
         for pipeline in a.P:
-            for test in a.t.split(","):
+            for test in [t for t in a.t.split(",") if t] + a.command:
                 for _ in range(a.rounds):
                     for kind in ("radish", "redis"):
                         p, port = procs[kind]
                         before = cpu_seconds(p.pid)
-                        r = run_benchmark(port, test, a.n, a.c, pipeline, client_core, auth)
+                        r = run_benchmark(port, test, a.n, a.c, pipeline, client_core, a.random_keys, auth)
                         used = cpu_seconds(p.pid) - before
                         for name, rps in r.items():
                             runs.setdefault((pipeline, name), {}).setdefault(kind, []).append((rps, used / a.n * 1e6))

@@ -23,7 +23,7 @@ from .commands.acl import check_command as acl_check
 from .commands.acl import noperm_message
 from .commands.acl_users import CTX_MULTI, CTX_TOPLEVEL
 from .commands.introspection import feed_monitors, note_slow
-from .commands.registry import COMMANDS, CommandSpec, on_table_change
+from .commands.registry import COMMANDS, ORIGINAL_COMMANDS, CommandSpec, on_table_change
 from .commands.results import NO_REPLY, Block
 from .commands.transactions import discard_transaction
 from .db.keyspace import wall_clock_ms
@@ -317,6 +317,19 @@ def call(c, spec: CommandSpec, args: list[bytes]):
     return result
 
 
+def _replica_local(c) -> bool:
+    """A replica's own client ran a command that is not a write but moved
+    the dirty counter (PFCOUNT storing its cached cardinality): Redis feeds
+    a replica's backlog and sub-replicas only with its primary's stream
+    (shouldPropagate), so it is not propagated and the replica's offset
+    stays its primary's."""
+    ks = c.server.keyspace
+    if not ks.is_replica or ks.applying_primary:
+        return False
+    spec = ORIGINAL_COMMANDS.get(c.last_cmd.encode() if isinstance(c.last_cmd, str) else c.last_cmd)
+    return spec is not None and not spec.is_write
+
+
 def _propagate(c, args: list[bytes], dirtied: bool) -> None:
     """Hand the command just run to the funnel: as received, or as the
     deterministic rewrite the handler chose (``c.propagate_as``, which may
@@ -324,6 +337,8 @@ def _propagate(c, args: list[bytes], dirtied: bool) -> None:
     prop = c.server.propagation
     rewrite = c.propagate_as
     c.propagate_as = None
+    if _replica_local(c):
+        return
     if rewrite is None:
         prop.propagate(c.db.id, args)
     else:
@@ -416,7 +431,7 @@ def _propagated(c, args: list[bytes], dirtied: bool) -> None:
     """After a fast command while someone listens: the command (or its
     rewrite) to the funnel, and the funnel flushed."""
     prop = c.server.propagation
-    if dirtied and c.propagate_as is None and not prop.pending:
+    if dirtied and c.propagate_as is None and not prop.pending and not _replica_local(c):
         prop.propagate_now(c.db.id, args)  # the common case: one plain write
         c.woff = prop.master_repl_offset
         return

@@ -419,15 +419,8 @@ class Server:
             return True
         if spec.name == "exec":
             return any(s.is_write or s.may_replicate for s, _a in c.multi_queue or ())
-        if args is not None and spec.name in ("eval", "evalsha", "eval_ro", "evalsha_ro"):
-            from .scripting.engine import script_may_write
-
-            if spec.name.startswith("evalsha"):
-                cached: dict[bytes, bytes] = self._scripting.scripts if self._scripting is not None else {}
-                body = cached.get(args[1].lower()) if len(args) > 1 else None
-            else:
-                body = args[1] if len(args) > 1 else None
-            declared = script_may_write(body)
+        if args is not None and spec.script_writes is not None and len(args) > 1:
+            declared = spec.script_writes(c, args)  # a script's or function's declared flags
             if declared is not None:
                 return declared
         return spec.is_write or spec.may_replicate

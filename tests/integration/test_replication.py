@@ -397,6 +397,8 @@ def test_radish_replica_of_redis_master():
     try:
         m = master.client()
         fill(m, 300)
+        m.pfadd("hll-dense", *["d%d" % i for i in range(3000)])  # HLLs carried by the RDB
+        m.pfadd("hll-sparse", "a", "b", "c")
         replica = start_radish("--replicaof", "127.0.0.1 %d" % master.port)
         try:
             r = replica.client()
@@ -406,7 +408,11 @@ def test_radish_replica_of_redis_master():
             m.zadd("zset", {"d": 4})
             m.bzpopmin("zset", 1)
             m.zunionstore("zu", ["zset", "zset-big"])
+            m.pfadd("hll-sparse", *["s%d" % i for i in range(200)])
+            m.pfcount("hll-sparse")  # the cache written, propagated
+            m.pfmerge("hll-merged", "hll-sparse", "hll-dense")
             wait_for(lambda: dataset(r) == dataset(m))
+            assert r.pfcount("hll-merged", "hll-sparse") == m.pfcount("hll-merged", "hll-sparse")
             assert master.client().execute_command("WAIT", 1, 5000) == 1
         finally:
             replica.stop()
@@ -447,7 +453,11 @@ def test_redis_replica_of_radish_master():
             m.bzpopmin("zset", 1)
             m.zmpop(1, ["zset-big"], max=True, count=3)
             m.zunionstore("zu", ["zset", "zset-big"])
+            m.pfadd("hll", *["h%d" % i for i in range(1000)])
+            m.pfcount("hll")
+            m.pfmerge("hll-merged", "hll", "nokey")
             wait_for(lambda: dataset(r) == dataset(m))
+            assert r.get("hll") == m.get("hll") and r.pfcount("hll-merged") == m.pfcount("hll-merged")
             assert m.execute_command("WAIT", 1, 5000) == 1
             assert cmd(r, "DEBUG", "DIGEST") == cmd(m, "DEBUG", "DIGEST")
         finally:
@@ -563,6 +573,8 @@ WRITES = [
     ("GEORADIUS", "geo", "15", "37", "200", "km", "STORE", "geor"),
     ("GEORADIUSBYMEMBER", "geo", "Palermo", "300", "km", "STOREDIST", "georbm"),
     ("GEOSEARCHSTORE", "geos", "geo", "FROMLONLAT", "15", "37", "BYBOX", "400", "400", "km", "STOREDIST"),
+    ("PFADD", "hll", "a", "b", "c"), ("PFCOUNT", "hll"), ("PFADD", "hll2", *["e%d" % i for i in range(300)]),
+    ("PFMERGE", "hllm", "hll", "hll2"), ("PFDEBUG", "TODENSE", "hllm"), ("PFCOUNT", "hllm"),
     ("SWAPDB", "0", "6"), ("SWAPDB", "0", "6"), ("SELECT", "7"), ("SET", "in7", "1"), ("FLUSHDB",), ("SELECT", "0"),
     ("EVAL", "redis.call('set', KEYS[1], ARGV[1]); redis.call('select', 4); redis.call('incr', 'lua4')", "1", "luak", "v"),
     ("SCRIPT", "LOAD", "return redis.call('rpush', KEYS[1], ARGV[1])"),
@@ -686,3 +698,23 @@ def test_script_writes_reach_replica(replica_kind):
     finally:
         replica.stop()
         master.stop()
+
+
+def test_pfcount_on_a_replica_keeps_the_primary_offset(pair):
+    """PFCOUNT stores its cached cardinality (a write Redis propagates from
+    a primary); run on a replica it is not propagated, so the replica's
+    offset stays its primary's and the value's cache comes back to it
+    from the primary's own PFCOUNT."""
+    master, replica = pair
+    m, r = master.client(), replica.client()
+    wait_for(lambda: link_up(r))
+    m.pfadd("hll", *["e%d" % i for i in range(100)])
+    wait_for(lambda: r.exists("hll") == 1)
+    assert r.pfcount("hll") == m.pfcount("hll", "nokey")
+    assert r.pfcount("hll") == r.pfcount("hll")
+    m.set("after", "1")
+    wait_for(lambda: r.get("after") == b"1")
+    assert info(r)["master_repl_offset"] == info(m)["master_repl_offset"]
+    assert m.execute_command("WAIT", 1, 5000) == 1
+    m.pfcount("hll")
+    wait_for(lambda: r.get("hll") == m.get("hll"))

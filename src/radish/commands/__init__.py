@@ -16,6 +16,7 @@ def load_all() -> None:
         functions,
         geo,
         hashes,
+        hyperloglog,
         introspection,
         keys,
         lists,

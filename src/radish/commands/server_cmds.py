@@ -104,7 +104,9 @@ def _doc_arguments(arguments: tuple[dict, ...]) -> list:
     """Redis's addReplyCommandArgList: one map per argument."""
     out = []
     for a in arguments:
-        items = [(b"name", a["name"].encode()), (b"type", a["type"].encode())]
+        items: list = [(b"name", a["name"].encode()), (b"type", a["type"].encode())]
+        if "key_spec_index" in a:
+            items.append((b"key_spec_index", a["key_spec_index"]))
         for field_ in ("token", "summary", "since", "deprecated_since"):
             if field_ in a:
                 items.append((field_.encode(), a[field_].encode()))

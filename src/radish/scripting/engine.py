@@ -692,22 +692,6 @@ class ScriptEngine:
 SHEBANG_FLAGS = ("no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys")
 
 
-def script_may_write(body: bytes | None) -> bool | None:
-    """What a script's shebang says about writing (evalGetCommandFlags):
-    False with ``flags=no-writes``, True with other declared flags, None
-    without a shebang (or an unknown script, or a bad shebang): the
-    command's own flags decide."""
-    if body is None:
-        return None
-    try:
-        _source, flags = _parse_shebang(body)
-    except CommandError:
-        return None
-    if flags is None:
-        return None
-    return "no-writes" not in flags
-
-
 def _parse_shebang(body: bytes) -> tuple[bytes, frozenset | None]:
     """Split an EVAL body's ``#!lua flags=...`` line off (kept as an empty
     first line, so line numbers stay); (source, flags or None without a
