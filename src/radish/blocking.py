@@ -135,10 +135,14 @@ class BlockingRegistry:
                     # As Redis 7.0, a client blocked on several keys is served
                     # from the key that became ready (handlers try it first).
                     self.serving_key = k[1]
+                    # The served client is the running one meanwhile: its own
+                    # pushes (tracking) follow its reply.
+                    running, server.current_client = server.current_client, c
                     try:
                         result = call(c, st.spec, st.args)
                     finally:
                         self.serving_key = None
+                        server.current_client = running
                     if server.propagation.pending:
                         server.propagation.flush()
                     if isinstance(result, Block):
@@ -186,6 +190,9 @@ class BlockingRegistry:
             return
         if data is not None:
             conn.write(data)
+        if c.after_reply:
+            conn.write(b"".join(c.after_reply))
+            c.after_reply.clear()
         if self.server.loop is not None:
             self.server.loop.call_soon(conn.resume_processing)
 

@@ -448,6 +448,8 @@ class Server:
         self.replication.cron()
         for hook in self.cron_hooks:
             hook()
+        if self.tracking.prefixes:
+            self.tracking.broadcast()  # keys the cron changed (expiry), as beforeSleep sends them
 
     def active_expire_cycle(self) -> None:
         """Sample keys with a TTL in every database, delete the expired ones,

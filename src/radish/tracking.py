@@ -158,12 +158,15 @@ class Tracking:
     # -- writes --------------------------------------------------------------------------
 
     def key_changed(self, db, key: bytes) -> None:
-        """trackingInvalidateKey (from signalModifiedKey)."""
-        current = self._current()
+        """trackingInvalidateKey (from signalModifiedKey). The change is
+        the running client's (NOLOOP skips it) unless the key expired;
+        messages for the running client follow its reply either way."""
+        running = self._current()
+        modifier = None if self.server.keyspace.expiring else running
         if self.prefixes:
             for p, (_clients, keys) in self.prefixes.items():
                 if key.startswith(p):
-                    keys[key] = current
+                    keys[key] = modifier
         ids = self.table.pop(key, None)
         if ids is None:
             return
@@ -173,9 +176,9 @@ class Tracking:
             target = clients.get(cid)
             if target is None or not target.tracking & TRACKING_ON or target.tracking & TRACKING_BCAST:
                 continue
-            if target.tracking & TRACKING_NOLOOP and target is current:
+            if target.tracking & TRACKING_NOLOOP and target is modifier:
                 continue
-            self.send(target, _keys_array([key]), target is current)
+            self.send(target, _keys_array([key]), target is running)
         if not self.table and not self.prefixes:
             self.server.refresh_key_hook()
 
@@ -245,6 +248,8 @@ class Tracking:
         redirected = False
         if c.tracking_redirect:
             redir = self.server.clients.get(c.tracking_redirect)
+            if redir is not None and (redir.close_after_reply or redir.connection is not None and redir.connection.closing):
+                redir = None  # going away (QUIT, killed): Redis has already freed it
             if redir is None:
                 c.tracking |= TRACKING_BROKEN_REDIR
                 if c.resp3:

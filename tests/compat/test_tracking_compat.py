@@ -16,7 +16,7 @@ from tests.support.servers import start_pair
 
 @pytest.fixture(scope="module")
 def pair():
-    ours, theirs = start_pair()
+    ours, theirs = start_pair("--enable-debug-command", "yes")
     yield ours, theirs
     ours.stop()
     theirs.stop()
@@ -102,7 +102,7 @@ def _redirect(port: int) -> list[bytes]:
     out.append(t.read_until_quiet(0.2))
     info = _send(t, b"CLIENT TRACKINGINFO\r\n")
     out.append(info)
-    return [x.replace(b"%d" % rid, b"RID").replace(b"%d" % gid, b"GID") for x in out]
+    return [x.replace(b":%d\r\n" % rid, b":RID\r\n").replace(b":%d\r\n" % gid, b":GID\r\n") for x in out]
 
 
 def _scripts_and_noloop(port: int) -> list[bytes]:
@@ -145,7 +145,36 @@ def _table_limit(port: int) -> list[bytes]:
     return [b"%d" % replies.count(b"invalidate"), keys]
 
 
-SCENARIOS = [_default_mode, _bcast, _opt_modes, _redirect, _scripts_and_noloop, _client_list_and_info, _table_limit]
+def _ordering(port: int) -> list[bytes]:
+    """A client's own invalidations follow its reply: a key it read that
+    expires lazily during its MGET, and a list it tracks written by its
+    own BLMOVE served later by another client's push."""
+    a, b = Raw(port, resp3=True), Raw(port)
+    Raw(port)([b"DEBUG", b"SET-ACTIVE-EXPIRE", b"0"])
+    out = [_send(a, b"CLIENT TRACKING on\r\n", b"MSET x 1 y 2\r\n", b"PEXPIRE y 100\r\n", b"GET y\r\n")]
+    time.sleep(0.15)
+    out.append(_send(a, b"MGET x y\r\n"))
+    out.append(_send(a, b"GET list2\r\n", b"BLMOVE list1 list2 LEFT RIGHT 0\r\n"))
+    b([b"RPUSH", b"list1", b"foo"])
+    out.append(a.read_until_quiet(0.2))
+    Raw(port)([b"DEBUG", b"SET-ACTIVE-EXPIRE", b"1"])
+    return out
+
+
+def _expired_bcast(port: int) -> list[bytes]:
+    """Keys removed by active expiry reach BCAST clients from the cron,
+    even with NOLOOP and no command running."""
+    r = Raw(port)
+    rid = int(r([b"CLIENT", b"ID"])[1:-2])
+    r.write(b"SUBSCRIBE __redis__:invalidate\r\n")
+    r.read_until_quiet(0.1)
+    a = Raw(port)
+    _send(a, b"CLIENT TRACKING on BCAST REDIRECT %d NOLOOP\r\n" % rid, b"SET mykey v PX 1\r\n", b"SET other v\r\n")
+    time.sleep(1.0)
+    return [r.read_until_quiet(0.2)]
+
+
+SCENARIOS = [_ordering, _expired_bcast, _default_mode, _bcast, _opt_modes, _redirect, _scripts_and_noloop, _client_list_and_info, _table_limit]
 
 
 @pytest.mark.parametrize("steps", SCENARIOS, ids=[s.__name__.strip("_") for s in SCENARIOS])

@@ -16,6 +16,8 @@ import time
 
 from .. import errors as E
 from ..client import FLAG_MONITOR, Client
+from ..config import SENSITIVE
+from ..config.table import lookup as config_lookup
 from ..errors import CommandError
 from ..latency import doctor_report, hdr_log_buckets, sparkline
 from ..protocol.resp import OK, MapReply, Verbatim, status_lines
@@ -34,6 +36,15 @@ def redacted(spec, args: list[bytes]) -> list[bytes]:
     name = spec.name
     if name == "auth":
         return [args[0]] + [REDACTED] * (len(args) - 1)
+    if name == "acl|setuser":
+        return args[:2] + [REDACTED] * (len(args) - 2)
+    if name == "config|set":
+        out = list(args)
+        for i in range(2, len(out) - 1, 2):
+            found = config_lookup(out[i])
+            if found is not None and found[0].flags & SENSITIVE:
+                out[i + 1] = REDACTED
+        return out
     if name == "hello":
         out = list(args)
         i = 2

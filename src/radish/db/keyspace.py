@@ -72,6 +72,7 @@ class Keyspace:
         self.is_replica = False
         # CLIENT PAUSE: expired keys are hidden but not deleted until it ends.
         self.expiry_paused = False
+        self.expiring = False  # inside expire_key's hooks
         self.on_expired: Callable[[Database, bytes], None] | None = None
         self.on_key_changed: Callable[[Database, bytes], None] | None = None
         # Keyspace notifications: the enabled classes (notify-keyspace-events)
@@ -187,12 +188,14 @@ class Database:
         self.lru.pop(key, None)
         ks = self.ks
         ks.expired_keys += 1
+        ks.expiring = True  # the change is expiry's, not the running client's (tracking's NOLOOP)
         if ks.notify_flags & NOTIFY_EXPIRED:
             self.notify(NOTIFY_EXPIRED, b"expired", key)
         if ks.on_expired is not None:
             ks.on_expired(self, key)
         if ks.on_key_changed is not None:
             ks.on_key_changed(self, key)
+        ks.expiring = False
 
     def _expire_if_needed(self, key: bytes) -> bool:
         """True when ``key`` is logically gone (deleted here unless we are a
