@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .. import errors as E
 from ..client import Client
+from ..db.notify import NOTIFY_GENERIC
 from ..errors import CommandError
 from ..globmatch import compile_glob
 from ..protocol.resp import SimpleString, status_lines
@@ -42,7 +43,9 @@ def _delete(c: Client, args: list[bytes]) -> int:
         if db.lookup_write(key) is not None:
             db.delete(key)
             n += 1
-            c.db.signal_modified(key)
+            db.signal_modified(key)
+            if db.ks.notify_flags:
+                db.notify(NOTIFY_GENERIC, b"del", key)
     c.server.dirty += n
     return n
 
@@ -159,8 +162,10 @@ def _rename(c: Client, args, nx: bool):
         db.delete(dst)
     db.rename_key(src, dst)
     c.server.dirty += 1
-    c.db.signal_modified(src)
-    c.db.signal_modified(dst)
+    db.signal_modified(src)
+    db.signal_modified(dst)
+    db.notify(NOTIFY_GENERIC, b"rename_from", src)
+    db.notify(NOTIFY_GENERIC, b"rename_to", dst)
     return 1 if nx else SimpleString(b"OK")
 
 
@@ -204,8 +209,10 @@ def move(c: Client, args: list[bytes]):
         return 0
     src.move_key(key, dst)
     c.server.dirty += 1
-    c.db.signal_modified(key)
+    src.signal_modified(key)
     dst.signal_modified(key)
+    src.notify(NOTIFY_GENERIC, b"move_from", key)
+    dst.notify(NOTIFY_GENERIC, b"move_to", key)
     return 1
 
 
@@ -242,6 +249,7 @@ def copy(c: Client, args: list[bytes]):
         dst.set_expire(dst_key, when)
     c.server.dirty += 1
     dst.signal_modified(dst_key)
+    dst.notify(NOTIFY_GENERIC, b"copy_to", dst_key)
     return 1
 
 
@@ -307,12 +315,14 @@ def _expire_generic(c: Client, args, unit_ms: bool, absolute: bool, name: str) -
         lazy = c.server.config.lazyfree_lazy_expire
         c.propagate_as = [[b"UNLINK" if lazy else b"DEL", key]]
         db.signal_modified(key)
+        db.notify(NOTIFY_GENERIC, b"del", key)
         return 1
     db.set_expire(key, when)
     if not (unit_ms and absolute):
         c.propagate_as = [[b"PEXPIREAT", key, b"%d" % when, *args[3:]]]
     c.server.dirty += 1
     db.signal_modified(key)
+    db.notify(NOTIFY_GENERIC, b"expire", key)
     return 1
 
 
@@ -387,7 +397,8 @@ def persist(c: Client, args: list[bytes]):
         return 0
     if db.persist(args[1]):
         c.server.dirty += 1
-        c.db.signal_modified(args[1])
+        db.signal_modified(args[1])
+        db.notify(NOTIFY_GENERIC, b"persist", args[1])
         return 1
     return 0
 
