@@ -304,7 +304,7 @@ class Session:
 
 @pytest.fixture(scope="module")
 def servers():
-    ours, theirs = start_pair()
+    ours, theirs = start_pair("--enable-debug-command", "yes")
     yield ours, theirs
     ours.stop()
     theirs.stop()
@@ -329,10 +329,6 @@ def test_every_write_command_has_cases():
     assert not missing, "write commands without keyspace-event cases: %s" % missing
 
 
-def _stripped(replies: list) -> list:
-    return replies
-
-
 @pytest.mark.parametrize("flags", ["KEA", "KEAn", "KEAm"])
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_write_command_events_match_redis(servers, name, flags):
@@ -346,3 +342,135 @@ def test_write_command_events_match_redis(servers, name, flags):
     finally:
         ours.close()
         theirs.close()
+
+
+# -- beyond single commands --------------------------------------------------------------
+
+SCENARIOS: dict[str, list] = {
+    "multi_exec": ["MULTI", "SET a 1", "LPUSH l x", "INCR a", "DEL l", "EXPIRE a 100", "EXEC",
+                   "MULTI", "SET b 1", "LPUSH b x", "EXEC"],
+    "script": [("EVAL", "redis.call('set', KEYS[1], 'v'); redis.call('rpush', KEYS[2], 'a', 'b');"
+                " redis.call('lpop', KEYS[2], 2); redis.call('expire', KEYS[1], 0); return redis.call('get', KEYS[1])",
+                "2", "k", "l")],
+    "script_in_other_db": [("EVAL", "redis.call('select', 3); redis.call('set', KEYS[1], 'v'); return 1", "1", "k"),
+                           "SELECT 3", "DEL k", "SELECT 0"],
+    "lazy_expiry": ["DEBUG SET-ACTIVE-EXPIRE 0", "SET k v PX 1", "HSET h f v", "PEXPIRE h 1", ("SLEEP", 0.05),
+                    "GET k", "HGET h f", "EXISTS h", "DEBUG SET-ACTIVE-EXPIRE 1"],
+    "lazy_expiry_on_write": ["DEBUG SET-ACTIVE-EXPIRE 0", "SET k v PX 1", "RPUSH l a", "PEXPIRE l 1", ("SLEEP", 0.05),
+                             "SET k w", "LPUSH l b", "DEBUG SET-ACTIVE-EXPIRE 1"],
+    "active_expiry": ["SET k v PX 20", ("SLEEP", 0.5), "SADD s a", "PEXPIRE s 20", ("SLEEP", 0.5), "DBSIZE"],
+    "read_misses": ["GET n", "MGET n m", "HGET n f", "HGETALL n", "LRANGE n 0 -1", "SMEMBERS n", "ZSCORE n m",
+                    "XRANGE n - +", "STRLEN n", "TYPE n", "EXISTS n", "TTL n", "OBJECT ENCODING n", "DUMP n",
+                    "GETBIT n 0", "BITCOUNT n", "SCARD n", "ZRANGE n 0 -1", "LINDEX n 0", "SET k v", "GET k"],
+    "blocked_in_multi": ["MULTI", "BLPOP l 1", "EXEC"],
+}
+
+
+@pytest.mark.parametrize("flags", ["KEA", "KEAnm", "Kg$lshzxetdnm", "El"])
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_scenario_events_match_redis(servers, name, flags):
+    """MULTI/EXEC, scripts, lazy and active expiry, read misses: the same
+    messages as redis-server (with several class selections)."""
+    ours_srv, theirs_srv = servers
+    ours, theirs = Session(ours_srv, flags), Session(theirs_srv, flags)
+    try:
+        our_replies, our_msgs = ours.run(SCENARIOS[name])
+        ref_replies, ref_msgs = theirs.run(SCENARIOS[name])
+        assert our_msgs == ref_msgs, "replies ours %r\nredis %r" % (our_replies, ref_replies)
+        assert our_replies == ref_replies
+    finally:
+        ours.close()
+        theirs.close()
+
+
+FLAG_STRINGS = ["", "K", "E", "g", "$", "l", "s", "h", "z", "x", "e", "t", "m", "d", "n", "A", "KA", "EA", "KEA",
+                "AKE", "KEAmn", "Kgxe", "KE$lshzxetmdn", "AAKKE", "gA", "KEg$lshzxetd", "nmK", "lk"]
+
+
+def test_config_round_trip_matches_redis(servers):
+    """CONFIG SET then GET of notify-keyspace-events for every class letter,
+    A and combinations, and the error for an unknown class character."""
+    results = []
+    for srv in servers:
+        c = Raw(srv.port)
+        out = []
+        for flags in FLAG_STRINGS + ["KEAq", "x y", "KE?", "KEAM"]:
+            out.append(decode(c([b"CONFIG", b"SET", b"notify-keyspace-events", flags.encode()])))
+            out.append(decode(c([b"CONFIG", b"GET", b"notify-keyspace-events"])))
+        out.append(decode(c([b"CONFIG", b"SET", b"notify-keyspace-events", b""])))
+        c.close()
+        results.append(out)
+    assert results[0] == results[1]
+
+
+def test_startup_flags_match_redis():
+    ours, theirs = start_pair("--notify-keyspace-events", "Elx")
+    try:
+        got = [decode(Raw(s.port)([b"CONFIG", b"GET", b"notify-keyspace-events"])) for s in (ours, theirs)]
+        assert got[0] == got[1] == [b"notify-keyspace-events", b"lxE"]
+    finally:
+        ours.stop()
+        theirs.stop()
+
+
+REPLICA_WRITES = [
+    "SET a 1", "SET a 2", "INCR n", "RPUSH l a b c", "LPOP l", "LMOVE l m LEFT RIGHT", "SADD s a b", "SPOP s 5",
+    "HSET h f v", "HDEL h f", "ZADD z 1 a", "ZINCRBY z 2 a", "XADD x 1-1 f v", "XGROUP CREATE x g 0",
+    "XREADGROUP GROUP g c STREAMS x >", "EXPIRE a 100", "PERSIST a", "RENAME a b", "COPY b c", "MOVE c 2",
+    "SET e v PX 1", ("SLEEP", 0.05), "GET e", "EXPIRE b 0", "MULTI", "SET t 1", "DEL t", "EXEC",
+    ("EVAL", "redis.call('set', KEYS[1], 'x'); redis.call('append', KEYS[1], 'y')", "1", "sc"),
+    "SETBIT bits 3 1", "SORT l STORE sorted", "GETDEL sorted", "FLUSHALL",
+]
+
+
+def _replica_messages(primary, replica) -> list:
+    """What a subscriber on ``replica`` hears while ``primary`` runs
+    REPLICA_WRITES (the replica has applied everything when it is read)."""
+    for srv in (primary, replica):
+        Raw(srv.port)([b"CONFIG", b"SET", b"notify-keyspace-events", b"KEAn"])
+    sub = Raw(replica.port)
+    sub([b"PSUBSCRIBE", b"__key*__:*"])
+    main = Raw(primary.port)
+    try:
+        for step in REPLICA_WRITES:
+            if isinstance(step, tuple) and step[0] == "SLEEP":
+                time.sleep(step[1])
+                continue
+            main(_args(step))
+        assert decode(main([b"WAIT", b"1", b"5000"])) == 1
+        Raw(replica.port)([b"PUBLISH", END, b"."])
+        messages = []
+        while True:
+            msg = decode(sub.read())
+            if msg[2] == END:
+                return messages
+            messages.append((msg[2], msg[3]))
+    finally:
+        sub.close()
+        main.close()
+
+
+def _replicated(start, primary):
+    replica = start("--replicaof", "127.0.0.1 %d" % primary.port)
+    c = Raw(replica.port)
+    wait_until(lambda: b"master_link_status:up" in c([b"INFO", b"replication"]))
+    c.close()
+    return replica
+
+
+def test_replica_applying_its_primary_emits_as_redis():
+    """A replica publishes the events of the writes its primary sends (and
+    none of its own for expiry: the primary's DEL is what it applies)."""
+    got = []
+    for start in (start_radish, start_redis):
+        primary = start()
+        replica = None
+        try:
+            replica = _replicated(start, primary)
+            got.append(_replica_messages(primary, replica))
+        finally:
+            if replica is not None:
+                replica.stop()
+            primary.stop()
+    assert got[0] == got[1]
+    assert (b"__keyevent@0__:del", b"e") in got[1]

@@ -434,7 +434,7 @@ def object_help(c: Client, args: list[bytes]):
 @command("object|encoding", 3, "readonly", acl="keyspace", keys=(2, 2, 1), key_specs=(KeySpec("RO", index=2),), group="generic", since="2.2.3", summary="Inspect the internal encoding of a Redis object", complexity="O(1)", tips="nondeterministic_output")
 def object_encoding(c: Client, args: list[bytes]):
     """Format: OBJECT ENCODING key"""
-    v = c.db.lookup_read_notouch(args[2])
+    v = c.db.lookup_object(args[2])
     if v is None:
         return None
     return describe_encoding(c.server, v).encode()
@@ -446,7 +446,7 @@ _NO_SHARED_INTEGER_POLICIES = frozenset(("volatile-lru", "volatile-lfu", "allkey
 @command("object|refcount", 3, "readonly", acl="keyspace", keys=(2, 2, 1), key_specs=(KeySpec("RO", index=2),), group="generic", since="2.2.3", summary="Get the number of references to the value of the key", complexity="O(1)", tips="nondeterministic_output")
 def object_refcount(c: Client, args: list[bytes]):
     """Format: OBJECT REFCOUNT key"""
-    v = c.db.lookup_read_notouch(args[2])
+    v = c.db.lookup_object(args[2])
     if v is None:
         return None
     # Redis shares the integers 0..9999 (OBJ_SHARED_INTEGERS) unless a
@@ -476,7 +476,7 @@ def _lfu_policy(c) -> bool:
 @command("object|freq", 3, "readonly", acl="keyspace", keys=(2, 2, 1), key_specs=(KeySpec("RO", index=2),), group="generic", since="4.0.0", summary="Get the logarithmic access frequency counter of a Redis object", complexity="O(1)", tips="nondeterministic_output")
 def object_freq(c: Client, args: list[bytes]):
     """Format: OBJECT FREQ key"""
-    v = c.db.lookup_read_notouch(args[2])
+    v = c.db.lookup_object(args[2])
     if v is None:
         return None
     if not _lfu_policy(c):
@@ -487,7 +487,7 @@ def object_freq(c: Client, args: list[bytes]):
 @command("object|idletime", 3, "readonly", acl="keyspace", keys=(2, 2, 1), key_specs=(KeySpec("RO", index=2),), group="generic", since="2.2.3", summary="Get the time since a Redis object was last accessed", complexity="O(1)", tips="nondeterministic_output")
 def object_idletime(c: Client, args: list[bytes]):
     """Format: OBJECT IDLETIME key"""
-    v = c.db.lookup_read_notouch(args[2])
+    v = c.db.lookup_object(args[2])
     if v is None:
         return None
     if _lfu_policy(c):
