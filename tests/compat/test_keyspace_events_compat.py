@@ -191,7 +191,7 @@ CASES: dict[str, list[list]] = {
                      "ZINTERSTORE d 2 a n"]],
     "zdiffstore": [["ZADD a 1 x 2 y", "ZADD b 3 y", "ZDIFFSTORE d 2 a b", "ZDIFFSTORE d 2 a a", "ZDIFFSTORE d 1 n"]],
     "zrangestore": [["ZADD a 1 x 2 y", "ZRANGESTORE d a 0 -1", "ZRANGESTORE d a 5 9", "ZRANGESTORE d a 5 9",
-                     "ZRANGESTORE d a 0 0 BYSCORE"]],
+                     "ZRANGESTORE d a 0 0 BYSCORE", "ZRANGESTORE d a 0 -1", "ZRANGESTORE d n 0 -1", "ZRANGESTORE d n 0 -1"]],
     # -- geo
     "geoadd": [["GEOADD g " + GEO, "GEOADD g " + GEO, "GEOADD g XX 15 37 Nope", "GEOADD g CH 15 37 Palermo",
                 "GEOADD g NX 15 37 Rome"]],

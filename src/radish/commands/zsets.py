@@ -427,7 +427,7 @@ def _zrange_generic(c: Client, args, start_idx: int, store: bytes | None, kind: 
     z = db.lookup_read(key)
     if z is None:
         if store is not None:
-            return _store_result(c, store, [])
+            return _store_result(c, store, [], b"zrangestore")
         return []
     if type(z) is not ZSetValue:
         raise CommandError(E.WRONGTYPE)
