@@ -245,11 +245,14 @@ class Server:
         """notifyKeyspaceEvent's publishing: ``__keyspace@<db>__:<key>``
         gets the event, ``__keyevent@<db>__:<event>`` the key, as the K and
         E flags ask (never propagated: replicas emit their own)."""
+        pubsub = self.pubsub
+        if not pubsub.channels and not pubsub.patterns:
+            return  # nobody could hear it: skip building the channel names
         flags = self.keyspace.notify_flags
         if flags & NOTIFY_KEYSPACE:
-            self.pubsub.publish(b"__keyspace@%d__:%b" % (dbid, key), event)
+            pubsub.publish(b"__keyspace@%d__:%b" % (dbid, key), event)
         if flags & NOTIFY_KEYEVENT:
-            self.pubsub.publish(b"__keyevent@%d__:%b" % (dbid, event), key)
+            pubsub.publish(b"__keyevent@%d__:%b" % (dbid, event), key)
 
     def _key_changed(self, db, key: bytes) -> None:
         blocking = self.blocking
