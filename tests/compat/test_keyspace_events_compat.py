@@ -31,6 +31,7 @@ from radish.commands import load_all
 from radish.commands.registry import ORIGINAL_COMMANDS
 
 END = b"__key__:end"  # matched by __key*__:* : marks the end of a case's messages
+START = b"__key__:start"
 
 GEO = "13.361389 38.115556 Palermo 15.087269 37.502669 Catania"
 
@@ -273,6 +274,11 @@ class Session:
         """(replies, messages) of one case, from a flushed server."""
         self.main([b"SELECT", b"0"])
         self.main([b"FLUSHALL"])
+        # Anything published before this point (a key of the previous case
+        # expiring after its end marker) is not this case's.
+        self.main([b"PUBLISH", START, b"."])
+        while decode(self.sub.read())[2] != START:
+            pass
         replies = []
         for step in case:
             if isinstance(step, tuple) and step[0] == "SEND":
