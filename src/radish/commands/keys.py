@@ -322,7 +322,8 @@ def _expire_generic(c: Client, args, unit_ms: bool, absolute: bool, name: str) -
         c.propagate_as = [[b"PEXPIREAT", key, b"%d" % when, *args[3:]]]
     c.server.dirty += 1
     db.signal_modified(key)
-    db.notify(NOTIFY_GENERIC, b"expire", key)
+    if ks.notify_flags:
+        db.notify(NOTIFY_GENERIC, b"expire", key)
     return 1
 
 

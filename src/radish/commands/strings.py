@@ -171,14 +171,15 @@ def set_(c: Client, args: list[bytes]):
         ks = db.ks
         if ks.lfu_mode or ks.notify_flags or (db.expires and key in db.expires):
             store_string(db, key, value)
-        else:
-            db.data[key] = value
-            db.lru[key] = ks.now_ms
+            c.server.dirty += 1
+            db.signal_modified(key)
+            db.notify(NOTIFY_STRING, b"set", key)
+            return OK
+        db.data[key] = value
+        db.lru[key] = ks.now_ms
         c.server.dirty += 1
         if ks.on_key_changed is not None:
             db.signal_modified(key)
-        if ks.notify_flags:
-            db.notify(NOTIFY_STRING, b"set", key)
         return OK
     flags, expire = parse_string_options(args, 3, True)
     when = expire_ms(c, flags, expire, "set") if expire is not None else None
