@@ -66,6 +66,7 @@ class Server:
         self.keyspace.configure_eviction(config.maxmemory_policy, config.lfu_log_factor, config.lfu_decay_time)
         self.keyspace.on_expired = self._propagate_expire
         self.keyspace.on_event = self._keyspace_event
+        self.keyspace.notify_flags = config.notify_keyspace_events
         self.blocking = BlockingRegistry(self)
         # Who wants to hear of modified keys (WATCH, keyspace events …):
         # (hook, interested) pairs; the keyspace calls back only while a
@@ -268,11 +269,14 @@ class Server:
         """notifyKeyspaceEvent's publishing: ``__keyspace@<db>__:<key>``
         gets the event, ``__keyevent@<db>__:<event>`` the key, as the K and
         E flags ask (never propagated: replicas emit their own)."""
+        pubsub = self.pubsub
+        if not pubsub.channels and not pubsub.patterns:
+            return  # nobody could hear it: skip building the channel names
         flags = self.keyspace.notify_flags
         if flags & NOTIFY_KEYSPACE:
-            self.pubsub.publish(b"__keyspace@%d__:%b" % (dbid, key), event)
+            pubsub.publish(b"__keyspace@%d__:%b" % (dbid, key), event)
         if flags & NOTIFY_KEYEVENT:
-            self.pubsub.publish(b"__keyevent@%d__:%b" % (dbid, event), key)
+            pubsub.publish(b"__keyevent@%d__:%b" % (dbid, event), key)
 
     def _key_changed(self, db, key: bytes) -> None:
         blocking = self.blocking
@@ -347,6 +351,9 @@ class Server:
         def on_eviction(_value) -> None:
             self.keyspace.configure_eviction(cfg.maxmemory_policy, cfg.lfu_log_factor, cfg.lfu_decay_time)
 
+        def on_notify_events(value) -> None:
+            self.keyspace.notify_flags = int(value)
+
         def on_slow_thresholds(_value) -> None:
             self.slow_usec = slow_threshold(cfg)
 
@@ -377,6 +384,7 @@ class Server:
             ("latency-monitor-threshold", on_slow_thresholds),
             ("slowlog-max-len", on_slowlog_max_len),
             ("latency-tracking", on_latency_tracking),
+            ("notify-keyspace-events", on_notify_events),
         ):
             try:
                 cfg.on_change(name, fn)

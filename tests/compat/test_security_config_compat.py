@@ -361,5 +361,6 @@ def test_unenforced_settings_warn_and_are_reported_as_redis() -> None:
     assert "# WARNING: the dynamic-hz setting ('no') is accepted but not enforced: hz stays as configured" in log
     assert "# WARNING: the maxmemory-samples setting ('10') is accepted but not enforced: maxmemory eviction is not built yet." in log
     assert "# WARNING: the maxmemory-clients setting ('10%') is accepted but not enforced" in log
-    for quiet in ("setting ('20')", "the timeout setting", "the io-threads setting", "lazyfree-lazy-eviction"):
+    for quiet in ("setting ('20')", "the timeout setting", "the io-threads setting", "lazyfree-lazy-eviction", "notify-keyspace-events",
+                  "slowlog-max-len"):
         assert quiet not in log

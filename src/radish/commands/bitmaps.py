@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from .. import errors as E
 from ..client import Client
+from ..db.notify import NOTIFY_GENERIC, NOTIFY_STRING
 from ..errors import CommandError
 from .args import parse_int, to_int
 from .registry import KEY_ACCESS, KEY_RO, KEY_RW, KEY_UPDATE, KeySpec, command
@@ -86,6 +87,7 @@ def setbit(c: Client, args: list[bytes]):
     if grown or old != on:
         v[byte] = (v[byte] & ~(1 << shift)) | (on << shift)
         c.db.signal_modified(key)
+        c.db.notify(NOTIFY_STRING, b"setbit", key)
         c.server.dirty += 1
     return old
 
@@ -288,9 +290,11 @@ def bitop(c: Client, args: list[bytes]):
             res = bytearray(acc.to_bytes(maxlen, "big"))
         store_string(db, dest, res)
         db.signal_modified(dest)
+        db.notify(NOTIFY_STRING, b"set", dest)
         c.server.dirty += 1
     elif db.delete(dest):
         db.signal_modified(dest)
+        db.notify(NOTIFY_GENERIC, b"del", dest)
         c.server.dirty += 1
     return maxlen
 
@@ -462,6 +466,7 @@ def _bitfield(c: Client, args, readonly_cmd: bool):
             changes += 1
     if changes:
         db.signal_modified(key)
+        db.notify(NOTIFY_STRING, b"setbit", key)
         c.server.dirty += changes
     return out
 

@@ -25,6 +25,7 @@ import math
 
 from .. import errors as E
 from ..client import Client
+from ..db.notify import NOTIFY_GENERIC, NOTIFY_ZSET
 from ..db.types import ZSetValue
 from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY, DoubleText
@@ -659,6 +660,7 @@ def _georadius_generic(c: Client, args, src: int, flags: int):
             if db.lookup_write(store) is not None:
                 db.delete(store)
                 db.signal_modified(store)
+                db.notify(NOTIFY_GENERIC, b"del", store)
                 c.server.dirty += 1
             return 0
         return []
@@ -696,10 +698,12 @@ def _georadius_generic(c: Client, args, src: int, flags: int):
         db.lookup_write(store)
         db.set(store, zs)
         db.signal_modified(store)
+        db.notify(NOTIFY_ZSET, b"geosearchstore" if search else b"georadiusstore", store)
         c.server.dirty += returned
     elif db.lookup_write(store) is not None:
         db.delete(store)
         db.signal_modified(store)
+        db.notify(NOTIFY_GENERIC, b"del", store)
         c.server.dirty += 1
     return returned
 

@@ -16,6 +16,7 @@ from fractions import Fraction
 
 from .. import errors as E
 from ..client import Client
+from ..db.notify import NOTIFY_GENERIC, NOTIFY_HASH
 from ..db.types import HashValue
 from ..errors import CommandError
 from ..protocol.resp import OK, MapReply
@@ -84,7 +85,10 @@ def _hset_pairs(c: Client, args: list[bytes]) -> int:
         h.pool = None
         if not h.big:
             _check_entries(c, h)
-    c.db.signal_modified(key)
+    db = c.db
+    db.signal_modified(key)
+    if db.ks.notify_flags:
+        db.notify(NOTIFY_HASH, b"hset", key)
     return added
 
 
@@ -117,6 +121,7 @@ def hsetnx(c: Client, args: list[bytes]):
     h.pool = None
     _check_entries(c, h)
     c.db.signal_modified(key)
+    c.db.notify(NOTIFY_HASH, b"hset", key)
     c.server.dirty += 1
     return 1
 
@@ -205,6 +210,10 @@ def hdel(c: Client, args: list[bytes]):
         if not h:
             db.delete(key)
         db.signal_modified(key)
+        if db.ks.notify_flags:
+            db.notify(NOTIFY_HASH, b"hdel", key)
+            if not h:
+                db.notify(NOTIFY_GENERIC, b"del", key)
         c.server.dirty += deleted
     return deleted
 
@@ -231,6 +240,7 @@ def hincrby(c: Client, args: list[bytes]):
     new = b"%d" % value
     _set_one(c, h, field, new, cur is None)
     c.db.signal_modified(key)
+    c.db.notify(NOTIFY_HASH, b"hincrby", key)
     c.server.dirty += 1
     return value
 
@@ -272,6 +282,7 @@ def hincrbyfloat(c: Client, args: list[bytes]):
         raise CommandError(E.NAN_OR_INFINITY) from None
     _set_one(c, h, field, new, cur is None)
     c.db.signal_modified(key)
+    c.db.notify(NOTIFY_HASH, b"hincrbyfloat", key)
     c.server.dirty += 1
     c.propagate_as = [[b"HSET", key, field, new]]
     return new

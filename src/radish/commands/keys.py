@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .. import errors as E
 from ..client import Client
+from ..db.notify import NOTIFY_GENERIC
 from ..errors import CommandError
 from ..globmatch import compile_glob
 from ..protocol.resp import SimpleString, status_lines
@@ -42,7 +43,9 @@ def _delete(c: Client, args: list[bytes]) -> int:
         if db.lookup_write(key) is not None:
             db.delete(key)
             n += 1
-            c.db.signal_modified(key)
+            db.signal_modified(key)
+            if db.ks.notify_flags:
+                db.notify(NOTIFY_GENERIC, b"del", key)
     c.server.dirty += n
     return n
 
@@ -159,8 +162,10 @@ def _rename(c: Client, args, nx: bool):
         db.delete(dst)
     db.rename_key(src, dst)
     c.server.dirty += 1
-    c.db.signal_modified(src)
-    c.db.signal_modified(dst)
+    db.signal_modified(src)
+    db.signal_modified(dst)
+    db.notify(NOTIFY_GENERIC, b"rename_from", src)
+    db.notify(NOTIFY_GENERIC, b"rename_to", dst)
     return 1 if nx else SimpleString(b"OK")
 
 
@@ -204,8 +209,10 @@ def move(c: Client, args: list[bytes]):
         return 0
     src.move_key(key, dst)
     c.server.dirty += 1
-    c.db.signal_modified(key)
+    src.signal_modified(key)
     dst.signal_modified(key)
+    src.notify(NOTIFY_GENERIC, b"move_from", key)
+    dst.notify(NOTIFY_GENERIC, b"move_to", key)
     return 1
 
 
@@ -242,6 +249,7 @@ def copy(c: Client, args: list[bytes]):
         dst.set_expire(dst_key, when)
     c.server.dirty += 1
     dst.signal_modified(dst_key)
+    dst.notify(NOTIFY_GENERIC, b"copy_to", dst_key)
     return 1
 
 
@@ -307,12 +315,15 @@ def _expire_generic(c: Client, args, unit_ms: bool, absolute: bool, name: str) -
         lazy = c.server.config.lazyfree_lazy_expire
         c.propagate_as = [[b"UNLINK" if lazy else b"DEL", key]]
         db.signal_modified(key)
+        db.notify(NOTIFY_GENERIC, b"del", key)
         return 1
     db.set_expire(key, when)
     if not (unit_ms and absolute):
         c.propagate_as = [[b"PEXPIREAT", key, b"%d" % when, *args[3:]]]
     c.server.dirty += 1
     db.signal_modified(key)
+    if ks.notify_flags:
+        db.notify(NOTIFY_GENERIC, b"expire", key)
     return 1
 
 
@@ -387,7 +398,8 @@ def persist(c: Client, args: list[bytes]):
         return 0
     if db.persist(args[1]):
         c.server.dirty += 1
-        c.db.signal_modified(args[1])
+        db.signal_modified(args[1])
+        db.notify(NOTIFY_GENERIC, b"persist", args[1])
         return 1
     return 0
 
@@ -423,7 +435,7 @@ def object_help(c: Client, args: list[bytes]):
 @command("object|encoding", 3, "readonly", acl="keyspace", keys=(2, 2, 1), key_specs=(KeySpec("RO", index=2),), group="generic", since="2.2.3", summary="Inspect the internal encoding of a Redis object", complexity="O(1)", tips="nondeterministic_output")
 def object_encoding(c: Client, args: list[bytes]):
     """Format: OBJECT ENCODING key"""
-    v = c.db.lookup_read_notouch(args[2])
+    v = c.db.lookup_object(args[2])
     if v is None:
         return None
     return describe_encoding(c.server, v).encode()
@@ -435,7 +447,7 @@ _NO_SHARED_INTEGER_POLICIES = frozenset(("volatile-lru", "volatile-lfu", "allkey
 @command("object|refcount", 3, "readonly", acl="keyspace", keys=(2, 2, 1), key_specs=(KeySpec("RO", index=2),), group="generic", since="2.2.3", summary="Get the number of references to the value of the key", complexity="O(1)", tips="nondeterministic_output")
 def object_refcount(c: Client, args: list[bytes]):
     """Format: OBJECT REFCOUNT key"""
-    v = c.db.lookup_read_notouch(args[2])
+    v = c.db.lookup_object(args[2])
     if v is None:
         return None
     # Redis shares the integers 0..9999 (OBJ_SHARED_INTEGERS) unless a
@@ -465,7 +477,7 @@ def _lfu_policy(c) -> bool:
 @command("object|freq", 3, "readonly", acl="keyspace", keys=(2, 2, 1), key_specs=(KeySpec("RO", index=2),), group="generic", since="4.0.0", summary="Get the logarithmic access frequency counter of a Redis object", complexity="O(1)", tips="nondeterministic_output")
 def object_freq(c: Client, args: list[bytes]):
     """Format: OBJECT FREQ key"""
-    v = c.db.lookup_read_notouch(args[2])
+    v = c.db.lookup_object(args[2])
     if v is None:
         return None
     if not _lfu_policy(c):
@@ -476,7 +488,7 @@ def object_freq(c: Client, args: list[bytes]):
 @command("object|idletime", 3, "readonly", acl="keyspace", keys=(2, 2, 1), key_specs=(KeySpec("RO", index=2),), group="generic", since="2.2.3", summary="Get the time since a Redis object was last accessed", complexity="O(1)", tips="nondeterministic_output")
 def object_idletime(c: Client, args: list[bytes]):
     """Format: OBJECT IDLETIME key"""
-    v = c.db.lookup_read_notouch(args[2])
+    v = c.db.lookup_object(args[2])
     if v is None:
         return None
     if _lfu_policy(c):

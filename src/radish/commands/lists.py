@@ -17,6 +17,7 @@ from itertools import islice
 
 from .. import errors as E
 from ..client import Client
+from ..db.notify import NOTIFY_GENERIC, NOTIFY_LIST
 from ..db.types import ListValue
 from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY, OK
@@ -100,6 +101,8 @@ def _push(c: Client, args, head: bool, only_existing: bool):
             lst.extend(args[2:])
         c.server.dirty += len(args) - 2
     db.signal_modified(key)
+    if db.ks.notify_flags:
+        db.notify(NOTIFY_LIST, b"lpush" if head else b"rpush", key)
     return len(lst)
 
 
@@ -139,13 +142,20 @@ def _pop_n(c: Client, key: bytes, lst, head: bool, count: int) -> list:
         out = list(lst)
         if not head:
             out.reverse()
+        if db.ks.notify_flags:
+            db.notify(NOTIFY_LIST, b"lpop" if head else b"rpop", key)
         db.delete(key)
-    elif head:
-        pop = lst.popleft
-        out = [pop() for _ in range(count)]
+        if db.ks.notify_flags:
+            db.notify(NOTIFY_GENERIC, b"del", key)
     else:
-        pop = lst.pop
-        out = [pop() for _ in range(count)]
+        if head:
+            pop = lst.popleft
+            out = [pop() for _ in range(count)]
+        else:
+            pop = lst.pop
+            out = [pop() for _ in range(count)]
+        if db.ks.notify_flags:
+            db.notify(NOTIFY_LIST, b"lpop" if head else b"rpop", key)
     db.signal_modified(key)
     c.server.dirty += len(out)
     return out
@@ -173,11 +183,21 @@ def _pop(c: Client, args, head: bool):
     if type(lst) is not ListValue:
         raise CommandError(E.WRONGTYPE)
     v = lst.popleft() if head else lst.pop()
+    if db.ks.notify_flags:
+        _popped(db, key, lst, head)
     if not lst:
         db.delete(key)
     db.signal_modified(key)
     c.server.dirty += 1
     return v
+
+
+def _popped(db, key: bytes, lst, head: bool) -> None:
+    """Events of a pop (listElementsRemoved): lpop/rpop, then del if the
+    list is now empty (the caller deletes it)."""
+    db.notify(NOTIFY_LIST, b"lpop" if head else b"rpop", key)
+    if not lst:
+        db.notify(NOTIFY_GENERIC, b"del", key)
 
 
 @command("lpop", -2, "write fast", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS DELETE", index=1),), group="list", since="1.0.0", summary="Remove and get the first elements in a list", complexity="O(N) where N is the number of elements returned", direct=True)
@@ -223,6 +243,8 @@ def _bpop(c: Client, keys: list[bytes], head: bool, timeout: float, count: int |
         name = b"LPOP" if head else b"RPOP"
         if count is None:
             v = lst.popleft() if head else lst.pop()
+            if db.ks.notify_flags:
+                _popped(db, key, lst, head)
             if not lst:
                 db.delete(key)
             db.signal_modified(key)
@@ -304,6 +326,9 @@ def _move(c: Client, src: bytes, dst: bytes, from_head: bool, to_head: bool):
     else:
         dlst.append(v)
     db.signal_modified(dst)
+    if db.ks.notify_flags:
+        db.notify(NOTIFY_LIST, b"lpush" if to_head else b"rpush", dst)
+        _popped(db, src, slst, from_head)
     if not slst:
         db.delete(src)
     db.signal_modified(src)
@@ -471,6 +496,7 @@ def linsert(c: Client, args: list[bytes]):
         return -1
     lst.insert(i + 1 if after else i, args[4])
     c.db.signal_modified(key)
+    c.db.notify(NOTIFY_LIST, b"linsert", key)
     c.server.dirty += 1
     return len(lst)
 
@@ -490,6 +516,7 @@ def lset(c: Client, args: list[bytes]):
         raise CommandError(E.INDEX_OUT_OF_RANGE)
     lst[i] = args[3]
     c.db.signal_modified(key)
+    c.db.notify(NOTIFY_LIST, b"lset", key)
     c.server.dirty += 1
     return OK
 
@@ -528,8 +555,10 @@ def lrem(c: Client, args: list[bytes]):
             keep.reverse()
         lst.clear()
         lst.extend(keep)
+    db.notify(NOTIFY_LIST, b"lrem", key)
     if not lst:
         db.delete(key)
+        db.notify(NOTIFY_GENERIC, b"del", key)
     db.signal_modified(key)
     c.server.dirty += removed
     return removed
@@ -563,8 +592,10 @@ def ltrim(c: Client, args: list[bytes]):
             pop = lst.popleft
             for _ in range(start):
                 pop()
+    db.notify(NOTIFY_LIST, b"ltrim", key)
     if not lst:
         db.delete(key)
+        db.notify(NOTIFY_GENERIC, b"del", key)
     db.signal_modified(key)
     c.server.dirty += removed
     return OK

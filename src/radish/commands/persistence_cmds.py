@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .. import errors as E
 from ..client import Client
+from ..db.notify import NOTIFY_GENERIC
 from ..errors import CommandError
 from ..persistence.digest import dataset_digest, value_digest
 from ..persistence.rdb import PayloadVersionError, RdbError, dump_payload, restore_payload
@@ -167,6 +168,7 @@ def restore(c: Client, args: list[bytes]):
             cmd = b"UNLINK" if server.config.lazyfree_lazy_server_del else b"DEL"
             c.propagate_as = [[cmd, key]]
             db.signal_modified(key)
+            db.notify(NOTIFY_GENERIC, b"del", key)
             server.dirty += 1
         return OK
     db.set(key, value)
@@ -176,6 +178,7 @@ def restore(c: Client, args: list[bytes]):
             c.propagate_as = [[b"RESTORE", key, b"%d" % ttl, *args[3:], b"ABSTTL"]]
     p.apply_access(db, key, idle, freq)
     db.signal_modified(key)
+    db.notify(NOTIFY_GENERIC, b"restore", key)
     server.dirty += 1
     return OK
 

@@ -18,6 +18,7 @@ import random
 
 from .. import errors as E
 from ..client import Client
+from ..db.notify import NOTIFY_GENERIC, NOTIFY_SET
 from ..db.types import SetValue, is_int_member
 from ..errors import CommandError
 from ..protocol.resp import SetReply
@@ -110,6 +111,8 @@ def sadd(c: Client, args: list[bytes]):
                 _after_add(c, s, args[2:])
     if added:
         db.signal_modified(key)
+        if db.ks.notify_flags:
+            db.notify(NOTIFY_SET, b"sadd", key)
         c.server.dirty += added
     return added
 
@@ -133,6 +136,10 @@ def srem(c: Client, args: list[bytes]):
         if not s:
             db.delete(key)
         db.signal_modified(key)
+        if db.ks.notify_flags:
+            db.notify(NOTIFY_SET, b"srem", key)
+            if not s:
+                db.notify(NOTIFY_GENERIC, b"del", key)
         c.server.dirty += removed
     return removed
 
@@ -154,8 +161,10 @@ def smove(c: Client, args: list[bytes]):
         return 0
     sset.remove(m)
     sset.pool = None
+    db.notify(NOTIFY_SET, b"srem", src)
     if not sset:
         db.delete(src)
+        db.notify(NOTIFY_GENERIC, b"del", src)
     if dset is None:
         dset = SetValue()
         db.add(dst, dset)
@@ -168,6 +177,7 @@ def smove(c: Client, args: list[bytes]):
         _after_add(c, dset, (m,))
         c.server.dirty += 1
         db.signal_modified(dst)
+        db.notify(NOTIFY_SET, b"sadd", dst)
     return 1
 
 
@@ -182,8 +192,10 @@ def spop(c: Client, args: list[bytes]):
         if s is None:
             return None
         m = _pop_random(s)
+        db.notify(NOTIFY_SET, b"spop", key)
         if not s:
             db.delete(key)
+            db.notify(NOTIFY_GENERIC, b"del", key)
         db.signal_modified(key)
         c.server.dirty += 1
         c.propagate_as = [[b"SREM", key, m]]
@@ -198,11 +210,14 @@ def spop(c: Client, args: list[bytes]):
         return SetReply()
     if count >= len(s):
         out = SetReply(_ordered(c, s))
+        db.notify(NOTIFY_SET, b"spop", key)
         db.delete(key)
+        db.notify(NOTIFY_GENERIC, b"del", key)
         db.signal_modified(key)
         c.server.dirty += len(out)
         c.propagate_as = [[b"DEL", key]]
         return out
+    db.notify(NOTIFY_SET, b"spop", key)
     out = SetReply(_pop_random(s) for _ in range(count))
     db.signal_modified(key)
     c.server.dirty += count
@@ -322,17 +337,19 @@ def _union_diff(c: Client, sets: list, diff: bool) -> set:
     return present[0].union(*present[1:])
 
 
-def _store(c: Client, dst: bytes, result: set) -> int:
+def _store(c: Client, dst: bytes, result: set, event: bytes) -> int:
     db = c.db
     if result:
         db.lookup_write(dst)
         db.set(dst, new_set(c, result))
         db.signal_modified(dst)
+        db.notify(NOTIFY_SET, event, dst)
         c.server.dirty += 1
         return len(result)
     if db.lookup_write(dst) is not None:
         db.delete(dst)
         db.signal_modified(dst)
+        db.notify(NOTIFY_GENERIC, b"del", dst)
         c.server.dirty += 1
     return 0
 
@@ -352,9 +369,9 @@ def sinterstore(c: Client, args: list[bytes]):
     """Format: SINTERSTORE destination key [key ...]"""
     sets = _sources(c, args[2:])
     if any(s is None for s in sets):
-        return _store(c, args[1], set())
+        return _store(c, args[1], set(), b"sinterstore")
     result, _ = _inter(c, sets)
-    return _store(c, args[1], result)
+    return _store(c, args[1], result, b"sinterstore")
 
 
 def _sintercard_getkeys(args: list[bytes]) -> list[int]:
@@ -413,7 +430,7 @@ def sunion(c: Client, args: list[bytes]):
 @command("sunionstore", -3, "write denyoom", acl="set", keys=(1, -1, 1), key_specs=(KeySpec("OW UPDATE", index=1), KeySpec("RO ACCESS", index=2, lastkey=-1)), group="set", since="1.0.0", summary="Add multiple sets and store the resulting set in a key", complexity="O(N) where N is the total number of elements in all given sets.", direct=True)
 def sunionstore(c: Client, args: list[bytes]):
     """Format: SUNIONSTORE destination key [key ...]"""
-    return _store(c, args[1], _union_diff(c, _sources(c, args[2:]), False))
+    return _store(c, args[1], _union_diff(c, _sources(c, args[2:]), False), b"sunionstore")
 
 
 @command("sdiff", -2, "readonly", acl="set", keys=(1, -1, 1), key_specs=(KeySpec("RO ACCESS", index=1, lastkey=-1),), group="set", since="1.0.0", summary="Subtract multiple sets", complexity="O(N) where N is the total number of elements in all given sets.", tips="nondeterministic_output_order", direct=True)
@@ -426,7 +443,7 @@ def sdiff(c: Client, args: list[bytes]):
 @command("sdiffstore", -3, "write denyoom", acl="set", keys=(1, -1, 1), key_specs=(KeySpec("OW UPDATE", index=1), KeySpec("RO ACCESS", index=2, lastkey=-1)), group="set", since="1.0.0", summary="Subtract multiple sets and store the resulting set in a key", complexity="O(N) where N is the total number of elements in all given sets.", direct=True)
 def sdiffstore(c: Client, args: list[bytes]):
     """Format: SDIFFSTORE destination key [key ...]"""
-    return _store(c, args[1], _union_diff(c, _sources(c, args[2:]), True))
+    return _store(c, args[1], _union_diff(c, _sources(c, args[2:]), True), b"sdiffstore")
 
 
 @command("sscan", -3, "readonly", acl="set", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="set", since="2.8.0", summary="Incrementally iterate Set elements", complexity="O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", tips="nondeterministic_output", direct=True)

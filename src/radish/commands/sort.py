@@ -20,6 +20,7 @@ from itertools import islice
 
 from .. import errors as E
 from ..client import Client
+from ..db.notify import NOTIFY_GENERIC, NOTIFY_LIST
 from ..db.types import ListValue, SetValue
 from ..errors import CommandError
 from ..strconv import strtod
@@ -220,10 +221,12 @@ def _sort(c: Client, args, readonly: bool):
         db.lookup_write(storekey)
         db.set(storekey, result)
         db.signal_modified(storekey)
+        db.notify(NOTIFY_LIST, b"sortstore", storekey)
         c.server.dirty += outputlen
     elif db.lookup_write(storekey) is not None:
         db.delete(storekey)
         db.signal_modified(storekey)
+        db.notify(NOTIFY_GENERIC, b"del", storekey)
         c.server.dirty += 1
     return outputlen
 

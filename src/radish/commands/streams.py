@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from .. import errors as E
 from ..client import Client
+from ..db.notify import NOTIFY_STREAM
 from ..db.stream import (
     INVALID_ENTRIES_READ,
     LISTPACK_MAX_SIZE,
@@ -324,10 +325,12 @@ def xadd(c: Client, args: list[bytes]):
     s.append(new_id, fv, cfg.stream_node_max_bytes, cfg.stream_node_max_entries)
     reply = id_bytes(new_id)
     db.signal_modified(key)
+    db.notify(NOTIFY_STREAM, b"xadd", key)
     c.server.dirty += 1
     rewrite = None
     if t.strategy:
-        _trim(s, t)
+        if _trim(s, t):
+            db.notify(NOTIFY_STREAM, b"xtrim", key)
         if t.approx:
             rewrite = list(args)
             _rewrite_trim(s, t, rewrite)
@@ -350,6 +353,7 @@ def xtrim(c: Client, args: list[bytes]):
         return 0
     deleted = _trim(s, t)
     if deleted:
+        c.db.notify(NOTIFY_STREAM, b"xtrim", key)
         if t.approx:
             rewrite = list(args)
             _rewrite_trim(s, t, rewrite)
@@ -429,6 +433,7 @@ def xdel(c: Client, args: list[bytes]):
         elif first_entry:
             s.first_id = s.edge_id(True)
         c.db.signal_modified(key)
+        c.db.notify(NOTIFY_STREAM, b"xdel", key)
         c.server.dirty += deleted
     return deleted
 
@@ -457,9 +462,11 @@ def _lookup_consumer(g: Group, name: bytes, now: int, refresh: bool = True) -> C
     return cons
 
 
-def _create_consumer(c: Client, g: Group, name: bytes, now: int) -> Consumer:
+def _create_consumer(c: Client, g: Group, name: bytes, now: int, key: bytes) -> Consumer:
+    """streamCreateConsumer (with its xgroup-createconsumer event)."""
     cons = g.consumers[name] = Consumer(name, now)
     c.server.dirty += 1
+    c.db.notify(NOTIFY_STREAM, b"xgroup-createconsumer", key)
     return cons
 
 
@@ -642,7 +649,7 @@ def _xread(c: Client, args: list[bytes], group_mode: bool):
             assert gname is not None
             cons = _lookup_consumer(g, cname, now)
             if cons is None:
-                cons = _create_consumer(c, g, cname, now)
+                cons = _create_consumer(c, g, cname, now, key)
                 if noack:
                     props.append([b"XGROUP", b"CREATECONSUMER", key, gname, cname])
             if history:
@@ -699,7 +706,7 @@ def _serve_woken(c: Client, args, keys, streams_arg, nstreams, key, count, gname
         props: list = []
         cons = _lookup_consumer(g, cname, now)
         if cons is None:
-            cons = _create_consumer(c, g, cname, now)
+            cons = _create_consumer(c, g, cname, now, key)
             if noack:
                 props.append([b"XGROUP", b"CREATECONSUMER", key, gname, cname])
         entries = _serve_group(c, s, key, start, count, g, gname, cons, noack, props)
@@ -815,6 +822,7 @@ def xgroup_create(c: Client, args: list[bytes]):
     if s.create_group(args[3], gid, entries_read) is None:
         raise CommandError(E.BUSYGROUP)
     c.server.dirty += 1
+    c.db.notify(NOTIFY_STREAM, b"xgroup-create", key)
     return OK
 
 
@@ -832,6 +840,7 @@ def xgroup_setid(c: Client, args: list[bytes]):
     cg.last_id = gid
     cg.entries_read = entries_read
     c.server.dirty += 1
+    c.db.notify(NOTIFY_STREAM, b"xgroup-setid", args[2])
     return OK
 
 
@@ -844,6 +853,7 @@ def xgroup_destroy(c: Client, args: list[bytes]):
     assert s is not None and s.cgroups is not None
     del s.cgroups[args[3]]
     c.server.dirty += 1
+    c.db.notify(NOTIFY_STREAM, b"xgroup-destroy", args[2])
     c.server.blocking.signal_ready(c.db, args[2])  # blocked XREADGROUPs get -NOGROUP
     return 1
 
@@ -856,7 +866,7 @@ def xgroup_createconsumer(c: Client, args: list[bytes]):
     name = args[4]
     if name in cg.consumers:
         return 0
-    _create_consumer(c, cg, name, _now(c))
+    _create_consumer(c, cg, name, _now(c), args[2])
     return 1
 
 
@@ -871,6 +881,7 @@ def xgroup_delconsumer(c: Client, args: list[bytes]):
     pending = len(cons.pel)
     cg.delete_consumer(cons)
     c.server.dirty += 1
+    c.db.notify(NOTIFY_STREAM, b"xgroup-delconsumer", args[2])
     return pending
 
 
@@ -919,6 +930,7 @@ def xsetid(c: Client, args: list[bytes]):
     if max_xdel:
         s.max_deleted = max_xdel
     c.server.dirty += 1
+    c.db.notify(NOTIFY_STREAM, b"xsetid", args[1])
     return OK
 
 
@@ -1093,7 +1105,7 @@ def xclaim(c: Client, args: list[bytes]):
         if cons is None:
             cons = _lookup_consumer(g, cname, now)
             if cons is None:
-                cons = _create_consumer(c, g, cname, now)
+                cons = _create_consumer(c, g, cname, now, key)
         if nack.consumer is not cons and nack.consumer is not None:
             nack.consumer.pel.pop(i, None)
         nack.delivery_time = deliverytime
@@ -1175,7 +1187,7 @@ def xautoclaim(c: Client, args: list[bytes]):
         if cons is None:
             cons = _lookup_consumer(g, cname, now)
             if cons is None:
-                cons = _create_consumer(c, g, cname, now)
+                cons = _create_consumer(c, g, cname, now, key)
         if nack.consumer is not cons and nack.consumer is not None:
             nack.consumer.pel.pop(i, None)
         nack.delivery_time = now

@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import errors as E
 from ..client import Client
+from ..db.notify import NOTIFY_GENERIC, NOTIFY_NEW, NOTIFY_STRING
 from ..errors import CommandError
 from ..protocol.resp import OK, MapReply
 from ..strconv import format_long_double, ld_round, string2ld
@@ -56,6 +57,9 @@ def store_string(db, key: bytes, value, keep_ttl: bool = False, looked_up: bool 
     keeps its counter)."""
     if not looked_up:
         db.lookup_write(key)
+    if db.ks.notify_flags & NOTIFY_NEW and key not in db.data:
+        db.data[key] = value  # setKey's dbAdd
+        db.notify(NOTIFY_NEW, b"new", key)
     db.data[key] = value
     if not keep_ttl and db.expires:
         db.expires.pop(key, None)
@@ -165,11 +169,14 @@ def set_(c: Client, args: list[bytes]):
     db = c.db
     if len(args) == 3:
         ks = db.ks
-        if ks.lfu_mode or (db.expires and key in db.expires):
+        if ks.lfu_mode or ks.notify_flags or (db.expires and key in db.expires):
             store_string(db, key, value)
-        else:
-            db.data[key] = value
-            db.lru[key] = ks.now_ms
+            c.server.dirty += 1
+            db.signal_modified(key)
+            db.notify(NOTIFY_STRING, b"set", key)
+            return OK
+        db.data[key] = value
+        db.lru[key] = ks.now_ms
         c.server.dirty += 1
         if ks.on_key_changed is not None:
             db.signal_modified(key)
@@ -189,9 +196,11 @@ def set_(c: Client, args: list[bytes]):
     store_string(db, key, value, keep_ttl=bool(flags & KEEPTTL), looked_up=True)
     c.server.dirty += 1
     db.signal_modified(key)
+    db.notify(NOTIFY_STRING, b"set", key)
     if when is not None:
         db.expires[key] = when
         c.propagate_as = [[b"SET", key, value, b"PXAT", b"%d" % when]]
+        db.notify(NOTIFY_GENERIC, b"expire", key)
     elif flags & GET:
         # Replicas need no GET (it may be repeated).
         c.propagate_as = [args[:3] + [a for a in args[3:] if a.lower() != b"get"]]
@@ -207,6 +216,7 @@ def setnx(c: Client, args: list[bytes]):
     store_string(db, args[1], args[2], looked_up=True)
     c.server.dirty += 1
     db.signal_modified(args[1])
+    db.notify(NOTIFY_STRING, b"set", args[1])
     return 1
 
 
@@ -215,10 +225,12 @@ def _setex(c: Client, args, flags: int, name: str):
     when = expire_ms(c, flags, args[2], name)
     db = c.db
     store_string(db, key, value)
+    db.notify(NOTIFY_STRING, b"set", key)
     db.expires[key] = when
     c.server.dirty += 1
     c.propagate_as = [[b"SET", key, value, b"PXAT", b"%d" % when]]
     db.signal_modified(key)
+    db.notify(NOTIFY_GENERIC, b"expire", key)
     return OK
 
 
@@ -240,6 +252,7 @@ def getset(c: Client, args: list[bytes]):
     db = c.db
     old = get_string(db, args[1])
     store_string(db, args[1], args[2])
+    db.notify(NOTIFY_STRING, b"set", args[1])
     c.server.dirty += 1
     c.propagate_as = [[b"SET", args[1], args[2]]]
     db.signal_modified(args[1])
@@ -257,6 +270,7 @@ def getdel(c: Client, args: list[bytes]):
     c.server.dirty += 1
     c.propagate_as = [[_del_command(c, c.server.config.lazyfree_lazy_user_del), args[1]]]
     db.signal_modified(args[1])
+    db.notify(NOTIFY_GENERIC, b"del", args[1])
     return bytes(old)
 
 
@@ -275,15 +289,19 @@ def getex(c: Client, args: list[bytes]):
     if flags & (EXAT | PXAT) and when is not None and when <= ks.now_ms and not c.server.loading and not ks.is_replica:
         db.delete(key)
         c.propagate_as = [[_del_command(c, c.server.config.lazyfree_lazy_expire), key]]
+        event = b"del"
     elif when is not None:
         db.expires[key] = when
         c.propagate_as = [[b"PEXPIREAT", key, b"%d" % when]]
+        event = b"expire"
     elif flags & PERSIST and db.persist(key):
         c.propagate_as = [[b"PERSIST", key]]
+        event = b"persist"
     else:
         return reply
     c.server.dirty += 1
     db.signal_modified(key)
+    db.notify(NOTIFY_GENERIC, event, key)
     return reply
 
 
@@ -311,13 +329,16 @@ def mset(c: Client, args: list[bytes]):
         raise CommandError(E.WRONG_ARITY % "mset")
     db = c.db
     keys = args[1::2]
-    if not db.expires and not db.ks.lfu_mode:
+    notify = db.ks.notify_flags
+    if not db.expires and not db.ks.lfu_mode and not notify:
         # Nothing can be stale and every stamp is "now": store in bulk.
         db.data.update(zip(keys, args[2::2], strict=True))
         db.lru.update(dict.fromkeys(keys, db.ks.now_ms))
     else:
         for i in range(1, len(args), 2):
             store_string(db, args[i], args[i + 1])
+            if notify:
+                db.notify(NOTIFY_STRING, b"set", args[i])
     if db.ks.on_key_changed is not None:
         for key in keys:
             db.signal_modified(key)
@@ -337,6 +358,7 @@ def msetnx(c: Client, args: list[bytes]):
     for i in range(1, len(args), 2):
         store_string(db, args[i], args[i + 1])
         db.signal_modified(args[i])
+        db.notify(NOTIFY_STRING, b"set", args[i])
     c.server.dirty += (len(args) - 1) // 2
     return 1
 
@@ -371,9 +393,13 @@ def _incr(c: Client, key: bytes, delta: int):
     db.data[key] = b"%d" % new  # the TTL stays (dbOverwrite)
     if v is None:
         db.stamp_new(key)
+        if ks.notify_flags:
+            db.notify(NOTIFY_NEW, b"new", key)
     c.server.dirty += 1
     if ks.on_key_changed is not None:
         db.signal_modified(key)
+    if ks.notify_flags:
+        db.notify(NOTIFY_STRING, b"incrby", key)
     return new
 
 
@@ -434,9 +460,11 @@ def incrbyfloat(c: Client, args: list[bytes]):
     db.data[key] = new  # the TTL stays (dbOverwrite)
     if cur is None:
         db.stamp_new(key)
+        db.notify(NOTIFY_NEW, b"new", key)
     c.server.dirty += 1
     c.propagate_as = [[b"SET", key, new, b"KEEPTTL"]]
     db.signal_modified(key)
+    db.notify(NOTIFY_STRING, b"incrbyfloat", key)
     return new
 
 
@@ -461,6 +489,7 @@ def append(c: Client, args: list[bytes]):
         n = len(v)
     c.server.dirty += 1
     db.signal_modified(key)
+    db.notify(NOTIFY_STRING, b"append", key)
     return n
 
 
@@ -532,6 +561,7 @@ def setrange(c: Client, args: list[bytes]):
         nv = v
     c.server.dirty += 1
     db.signal_modified(key)
+    db.notify(NOTIFY_STRING, b"setrange", key)
     return len(nv)
 
 

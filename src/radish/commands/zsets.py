@@ -23,6 +23,7 @@ import math
 
 from .. import errors as E
 from ..client import Client
+from ..db.notify import NOTIFY_GENERIC, NOTIFY_ZSET
 from ..db.types import SetValue, ZSetValue
 from ..db.zset import LexRange, ScoreRange, lex_bounds, rank_bounds, score_bounds
 from ..errors import CommandError
@@ -123,8 +124,10 @@ def _scored(c: Client, items, withscores: bool) -> list:
 
 
 def _delete_if_empty(db, key: bytes, z: ZSetValue) -> None:
+    """Delete an emptied sorted set, with its ``del`` event."""
     if not z:
         db.delete(key)
+        db.notify(NOTIFY_GENERIC, b"del", key)
 
 
 # -- ZADD / ZINCRBY -------------------------------------------------------------------
@@ -191,6 +194,7 @@ def zadd_generic(c: Client, args, incr: bool):
                 if score != score:
                     if added or updated:
                         db.signal_modified(key)
+                        db.notify(NOTIFY_ZSET, b"zincr", key)
                     raise CommandError(E.NAN_SCORE)
             if (lt and score >= cur) or (gt and score <= cur):
                 continue
@@ -205,6 +209,8 @@ def zadd_generic(c: Client, args, incr: bool):
             processed += 1
     if added or updated:
         db.signal_modified(key)
+        if db.ks.notify_flags:
+            db.notify(NOTIFY_ZSET, b"zincr" if incr else b"zadd", key)
         c.server.dirty += added + updated
     if incr:
         return score if processed else None
@@ -311,6 +317,8 @@ def zrem(c: Client, args: list[bytes]):
             if not z:
                 break
     if deleted:
+        if db.ks.notify_flags:
+            db.notify(NOTIFY_ZSET, b"zrem", key)
         _delete_if_empty(db, key, z)
         db.signal_modified(key)
         c.server.dirty += deleted
@@ -343,8 +351,9 @@ def _zremrange(c: Client, args, kind: str):
         dict.__delitem__(z, m)
     del z.sl[lo:hi]
     z.pool = None
-    _delete_if_empty(db, key, z)
     db.signal_modified(key)
+    db.notify(NOTIFY_ZSET, b"zremrangeby" + kind.encode(), key)
+    _delete_if_empty(db, key, z)
     c.server.dirty += deleted
     return deleted
 
@@ -418,7 +427,7 @@ def _zrange_generic(c: Client, args, start_idx: int, store: bytes | None, kind: 
     z = db.lookup_read(key)
     if z is None:
         if store is not None:
-            return _store_result(c, store, [])
+            return _store_result(c, store, [], b"zrangestore")
         return []
     if type(z) is not ZSetValue:
         raise CommandError(E.WRONGTYPE)
@@ -446,11 +455,11 @@ def _zrange_generic(c: Client, args, start_idx: int, store: bytes | None, kind: 
     if rev:
         items.reverse()
     if store is not None:
-        return _store_result(c, store, [(m, s) for s, m in items])
+        return _store_result(c, store, [(m, s) for s, m in items], b"zrangestore")
     return _scored(c, items, withscores)
 
 
-def _store_result(c: Client, dst: bytes, pairs) -> int:
+def _store_result(c: Client, dst: bytes, pairs, event: bytes) -> int:
     """Write a computed sorted set to ``dst`` (deleting it when empty);
     the reply is its size."""
     db = c.db
@@ -459,11 +468,13 @@ def _store_result(c: Client, dst: bytes, pairs) -> int:
         db.lookup_write(dst)
         db.set(dst, z)
         db.signal_modified(dst)
+        db.notify(NOTIFY_ZSET, event, dst)
         c.server.dirty += 1
         return len(z)
     if db.lookup_write(dst) is not None:
         db.delete(dst)
         db.signal_modified(dst)
+        db.notify(NOTIFY_GENERIC, b"del", dst)
         c.server.dirty += 1
     return 0
 
@@ -520,6 +531,8 @@ def _pop_reply(c: Client, key: bytes, z: ZSetValue, top: bool, count: int, shape
     db = c.db
     n = min(count, len(z))
     popped = [z.pop_at(-1 if top else 0) for _ in range(n)]
+    if n:
+        db.notify(NOTIFY_ZSET, b"zpopmax" if top else b"zpopmin", key)
     _delete_if_empty(db, key, z)
     db.signal_modified(key)
     c.server.dirty += n
@@ -811,7 +824,7 @@ def _setop(c: Client, args, numkeys_idx: int, op: str, dst: bytes | None, card_o
     if card_only:
         return len(result)
     if dst is not None:
-        return _store_result(c, dst, list(result.items()))
+        return _store_result(c, dst, list(result.items()), b"z%sstore" % op.encode())
     ordered = sorted((s, m) for m, s in result.items())
     return _scored(c, ordered, withscores)
 

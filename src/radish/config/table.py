@@ -319,7 +319,7 @@ PARAMS: tuple[Param, ...] = (
     Param("client-output-buffer-limit", ClientOutputBufferLimitType(), {
         "normal": (0, 0, 0), "replica": (256 << 20, 64 << 20, 60), "pubsub": (32 << 20, 8 << 20, 60)}),
     Param("oom-score-adj-values", OomScoreAdjValuesType(), (0, 200, 800), not_built=_OOM_ADJ),
-    Param("notify-keyspace-events", NotifyKeyspaceEventsType(), 0, not_built="keyspace notifications are not built yet"),
+    Param("notify-keyspace-events", NotifyKeyspaceEventsType(), 0),
     Param("bind", BindType(), ["*", "-::*"]),
     Param("replicaof", ReplicaOfType(), None, _IMM, alias="slaveof"),
     Param("latency-tracking-info-percentiles", PercentilesType(), [50.0, 99.0, 99.9]),

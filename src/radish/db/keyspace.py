@@ -294,6 +294,18 @@ class Database:
             self.ks.keyspace_hits += 1
         return v
 
+    def lookup_object(self, key: bytes):
+        """OBJECT's lookup (LOOKUP_NOTOUCH|LOOKUP_NONOTIFY): like
+        ``lookup_read_notouch`` but a miss publishes no ``keymiss``."""
+        v = self.data.get(key)
+        if v is not None and self.expires and key in self.expires and self._expire_if_needed(key):
+            v = None
+        if v is None:
+            self.ks.keyspace_misses += 1
+        else:
+            self.ks.keyspace_hits += 1
+        return v
+
     def lookup_write(self, key: bytes):
         """Value of ``key`` for a write command (expired keys are deleted
         first; a replica applying its primary's stream only hides them).
