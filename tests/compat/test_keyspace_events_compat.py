@@ -145,6 +145,18 @@ CASES: dict[str, list[list]] = {
     "hincrbyfloat": [["HINCRBYFLOAT h a 1.5", "HINCRBYFLOAT h a 2", "HINCRBYFLOAT h a x"]],
     # -- sets
     "sadd": [["SADD s a b", "SADD s a", "SADD s c a"]],
+    # -- hyperloglog
+    "pfadd": [["PFADD h a b", "PFADD h a", "PFADD h", "PFADD h2", "SET s v", "PFADD s x"]],
+    "pfmerge": [["PFADD h1 a", "PFADD h2 b", "PFMERGE d h1 h2", "PFMERGE d", "PFMERGE h1 h2"]],
+    "pfdebug": [["PFADD h a", "PFDEBUG TODENSE h", "PFDEBUG GETREG h"]],
+    # -- functions: no keyspace events, but their writes inside FCALL have them
+    "function|load": [[("FUNCTION", "LOAD", "#!lua name=lib\nredis.register_function('f', function(k, a) return redis.call('set', k[1], a[1]) end)"),
+                       "FCALL f 1 fk fv", "FUNCTION FLUSH"]],
+    "function|delete": [[("FUNCTION", "LOAD", "#!lua name=lib2\nredis.register_function('g', function() return 1 end)"),
+                         "FUNCTION DELETE lib2"]],
+    "function|flush": [["FUNCTION FLUSH", "FUNCTION FLUSH SYNC"]],
+    "function|restore": [[("FUNCTION", "LOAD", "#!lua name=lib3\nredis.register_function('h', function() return 1 end)"),
+                          "FUNCTION FLUSH", "FUNCTION RESTORE \x00"]],
     "srem": [["SADD s a b c", "SREM s a x", "SREM s x", "SREM s b c", "SREM s b"]],
     "spop": [
         ["SADD s a b c d", "SPOP s", "SPOP s 1", "SPOP s 0", "SPOP s 10", "SPOP s", "SPOP s 2"],

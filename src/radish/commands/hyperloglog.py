@@ -20,6 +20,7 @@ from typing import Any
 from .. import errors as E
 from ..client import Client
 from ..db import hyperloglog as hll
+from ..db.notify import NOTIFY_STRING
 from ..errors import CommandError
 from ..protocol.resp import OK, SimpleString
 from .registry import KeySpec, command
@@ -92,6 +93,7 @@ def pfadd(c: Client, args: list[bytes]):
     updated += n
     if updated:
         db.signal_modified(key)
+        db.notify(NOTIFY_STRING, b"pfadd", key)
         c.server.dirty += updated
         v[15] |= 0x80  # cached cardinality invalid
         return 1
@@ -166,6 +168,7 @@ def pfmerge(c: Client, args: list[bytes]):
     if not _IMPL.store_merged(v, raw, use_dense, c.server.config.hll_sparse_max_bytes):
         raise CommandError(E.HLL_INVALID)
     db.signal_modified(dest)
+    db.notify(NOTIFY_STRING, b"pfadd", dest)
     c.server.dirty += 1
     return OK
 
