@@ -330,6 +330,23 @@ class EmbeddedServer:
         loop.call_soon_threadsafe(run)
         return future.result(timeout)
 
+    def load_rdb(self, path: str | os.PathLike) -> int:
+        """Replace the whole dataset with an RDB file's (any version Redis
+        2.x–7.4 writes), as start-up loads ``dbfilename``; returns the
+        number of keys loaded. Raises OSError or radish's RdbError (the
+        dataset is then left as it was). Not propagated: replicas attached
+        already keep their data (ones attached later sync the new one)."""
+        path = os.fspath(path)
+
+        def load() -> int:
+            server = self.server
+            assert server is not None
+            res = server.persistence.load_file(path)
+            server.on_flush(-1)  # WATCHed keys are touched, as by DEBUG RELOAD
+            return res.keys_loaded
+
+        return self.call(load)
+
     def stop(self, save: bool | None = None) -> None:
         """Shut the server down as SHUTDOWN does (``save`` None: save when
         save points are configured; True/False: SAVE/NOSAVE), wait for its

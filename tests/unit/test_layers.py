@@ -25,7 +25,8 @@ LAYERS: list[set[str]] = [
     {"blocking", "scripting"},  # services that run commands through the core
     {"net", "replication"},  # sockets
     {"server"},  # owns everything
-    {"embed", "__main__"},  # radish.serve() (a server in this process); the command line
+    {"embed"},  # radish.serve(): a server in this process
+    {"pytest_plugin", "__main__"},  # the pytest plugin; the command line
 ]
 # The one arrow up: the package's front door, ``radish.serve``, imports the
 # embedding module when it is called (inside the function), so that
