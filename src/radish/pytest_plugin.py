@@ -55,20 +55,26 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Any, Callable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple
 
 import pytest
 
-from .embed import EmbeddedServer, serve
 from .protocol.splitargs import split_args
+
+if TYPE_CHECKING:
+    from .embed import EmbeddedServer
+
+# The server itself (radish.embed and everything below it) is imported by
+# the first fixture that starts one, not when pytest loads the plugin: a
+# session that uses no radish fixture pays nothing for it.
 
 MARKER = "radish"
 _SEED = pytest.StashKey[str]()  # the session server's seed RDB, reloaded before each test
 
 
 class Replication(NamedTuple):
-    primary: EmbeddedServer
-    replicas: list[EmbeddedServer]
+    primary: "EmbeddedServer"
+    replicas: "list[EmbeddedServer]"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -125,6 +131,8 @@ def _settings(request: pytest.FixtureRequest, extra: dict[str, Any] | None = Non
 
 
 def _start(params: dict[str, Any], rdb: str | None) -> EmbeddedServer:
+    from .embed import serve
+
     server = serve(**params)
     if rdb is not None:
         try:
@@ -192,6 +200,8 @@ def radish_replication(request: pytest.FixtureRequest) -> Iterator[Callable[...,
     started: list[EmbeddedServer] = []
 
     def start(n: int = 1, **config: Any) -> Replication:
+        from .embed import serve
+
         params, rdb = _settings(request, config)
         params.pop("replicaof", None)
         primary = _start(params, rdb)

@@ -14,8 +14,16 @@ import redis
 import tests.support  # noqa: F401  (this checkout's src/ first on sys.path)
 
 import radish
+import radish.embed
+from radish.commands import load_all
 
 pytest_plugins = ["pytester"]
+
+# pytester's in-process runs drop the modules first imported during a run
+# when it ends: import the whole server now, so that every run shares one
+# command table (the registry would otherwise outlive the command modules
+# that fill it, and their second import would declare each command twice).
+load_all()
 
 
 @pytest.fixture
