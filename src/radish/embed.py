@@ -168,7 +168,9 @@ class EmbeddedServer:
                 shutil.rmtree(created_dir, ignore_errors=True)
             raise _keyword_error(e, params) from None
         if cfg.daemonize:
-            raise ConfigError("daemonize is not available to an embedded server")
+            if created_dir is not None:
+                shutil.rmtree(created_dir, ignore_errors=True)
+            raise ConfigError("radish.serve(daemonize=...): an embedded server cannot daemonize")
         for attr in ("unixsocket", "logfile", "aclfile", "pidfile"):
             path = getattr(cfg, attr)
             if path and not os.path.isabs(path):
@@ -278,6 +280,13 @@ class EmbeddedServer:
             return
         server.ephemeral_port = self._ephemeral
         self.server = server
+        try:
+            await self._serve(server, log)
+        finally:
+            server.release_files()
+
+    async def _serve(self, server: Server, log: _Log) -> None:
+        cfg = self.config
         if not server.refuse_modules():
             self._failure = StartError("\n".join(log.last_warnings))
             return

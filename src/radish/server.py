@@ -676,6 +676,12 @@ class Server:
                 conn.close_now()
         self.listeners = []
 
+    def release_files(self) -> None:
+        """After close(), in a process that goes on (an embedded server):
+        the AOF and log files are closed."""
+        self.aof.close()
+        self.log.close()
+
     # -- info helpers -------------------------------------------------------------
 
     def uptime(self) -> int:

@@ -171,3 +171,18 @@ def test_a_primary_and_a_replica_in_one_process():
         assert q.role()[0] == b"slave"
         with pytest.raises(redis.ReadOnlyError):
             q.set("x", "y")
+
+
+def test_stopped_servers_leave_no_open_files():
+    def open_fds() -> set[str]:
+        return set(os.listdir("/proc/self/fd"))
+
+    with radish.serve():
+        pass  # the first server of the process imports and builds what later ones share
+    before = open_fds()
+    for _ in range(3):
+        with radish.serve(appendonly="yes", unixsocket="s.sock") as server:
+            r = redis.Redis.from_url(server.url)
+            r.set("k", "v")
+            r.close()
+    assert open_fds() - before == set()

@@ -1167,6 +1167,11 @@ class Aof:
                 self.server.log.notice("Starting automatic rewriting of AOF on %d%% growth" % growth)
                 self.rewrite_background()
 
+    def close(self) -> None:
+        """Close the incr file (a server that has shut down but whose
+        process goes on: an embedded one)."""
+        self._close_fd()
+
     def on_shutdown(self, force: bool = False) -> str | None:
         """prepareForShutdown's AOF part: refuse while the first AOF is
         still being written (unless FORCE), stop a rewrite child, write and
