@@ -5,7 +5,7 @@ an RDB file, replicas, and a conftest overriding the plugin's fixtures.
 The inner runs load the plugin with ``-p radish.pytest_plugin`` and no
 entry-point plugins (PYTEST_DISABLE_PLUGIN_AUTOLOAD), so they test this
 checkout's plugin whatever radish is installed; the entry point itself is
-tested by tests/integration/test_packaging.py from an installed wheel."""
+tested by tests/packaging/test_wheel.py from an installed wheel."""
 
 from __future__ import annotations
 

@@ -6,7 +6,10 @@ script and the pytest plugin's entry point, from that environment.
 The environments see the system's site-packages (radish's dependencies,
 pytest, redis-py), so only radish itself is installed (``--no-deps``);
 building uses pip's usual isolated build environment (setuptools and wheel
-from the package index)."""
+from the package index), and the first test a C compiler (.ci/run installs
+gcc where it is missing). These tests sit in their own directory so that
+test.sh's second pass (integration and compat tests without the C
+extensions) does not build the wheels again."""
 
 from __future__ import annotations
 
