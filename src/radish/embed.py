@@ -14,7 +14,9 @@
 It is the server ``python -m radish`` runs (the same ``Server`` object and
 start-up steps: ACL users and aclfile, modules refused, the RDB or AOF
 loaded, replication, cron), on an event loop of its own in a background
-thread. ``serve()`` returns once the server listens, or raises
+thread. ``serve()`` returns once the server listens (it blocks the
+caller for that long, ``async with`` included: a few milliseconds, plus
+importing the server's modules the first time in a process), or raises
 ``StartError`` with the reason redis-server would log (a corrupt RDB file,
 a port in use …); a bad parameter raises ``radish.config.ConfigError``
 with the config layer's message, as redis-server's command line does.
@@ -214,7 +216,7 @@ class EmbeddedServer:
     @property
     def url(self) -> str:
         """``redis://host:port`` (``unix:///path`` without a TCP port), as
-        ``redis.Redis.from_url`` takes it."""
+        ``redis.Redis.from_url`` takes it; never holds a password."""
         if not self.port and self.unix_socket:
             return "unix://" + self.unix_socket
         host = self.host
