@@ -51,6 +51,15 @@ FLAG_NO_TOUCH = 2048
 # and otherwise a normal client (output limits, CLIENT LIST TYPE).
 FLAG_MONITOR = 4096
 
+# Client.tracking bits (Redis's CLIENT_TRACKING_* flags).
+TRACKING_ON = 1
+TRACKING_BROKEN_REDIR = 2
+TRACKING_BCAST = 4
+TRACKING_OPTIN = 8
+TRACKING_OPTOUT = 16
+TRACKING_CACHING = 32
+TRACKING_NOLOOP = 64
+
 
 # States of a replica attached to this server (ReplicaState.state).
 WAIT_BGSAVE = "wait_bgsave"
@@ -127,7 +136,14 @@ class Client:
         self.connection = None  # the network layer's connection object, if any
         self.repl: ReplicaState | None = None  # this client is a replica of ours
         self.in_script = False  # the script client while a script runs
-        self.monitor_echo: list[bytes] = []  # a MONITOR client's own commands' lines, sent after their replies
+        # Pushes for this client that must follow the reply of the command it
+        # is running (its own MONITOR lines, its tracking invalidations).
+        self.after_reply: list[bytes] = []
+        # CLIENT TRACKING (tracking.py): TRACKING_* bits, 0 when off; the
+        # client invalidations go to (0: itself); BCAST prefixes.
+        self.tracking = 0
+        self.tracking_redirect = 0
+        self.tracking_prefixes: dict[bytes, None] = {}
         self.close_after_reply = False
         self.closed = False
         self.qbuf = 0
@@ -179,6 +195,12 @@ class Client:
             f += "x"
         if self.flags & FLAG_BLOCKED:
             f += "b"
+        if self.tracking & TRACKING_ON:
+            f += "t"
+        if self.tracking & TRACKING_BROKEN_REDIR:
+            f += "R"
+        if self.tracking & TRACKING_BCAST:
+            f += "B"
         if self.flags & FLAG_DIRTY_CAS:
             f += "d"
         if self.close_after_reply:
@@ -215,6 +237,7 @@ class ScriptingService(Protocol):
     functions: dict[bytes, object]
     nested_error: bool
     caller: Client | None  # the client whose script is running
+    keys: list[bytes]  # the running script's declared keys
 
     def load(self, body: bytes) -> bytes: ...
     def run(self, c: Client, sha: bytes, keys: list[bytes], argv: list[bytes], readonly: bool) -> Any: ...
@@ -253,6 +276,9 @@ class Services(Protocol):
     slowlog: Any  # latency.SlowLog
     latency: Any  # latency.LatencyMonitor
     monitors: dict[Client, None]
+    tracking: Any  # tracking.Tracking
+    tracking_clients: int
+    current_client: Client | None
     slow_usec: int
     latency_tracking: bool
     keyspace: Keyspace
@@ -274,6 +300,7 @@ class Services(Protocol):
     lastsave: int
     rdb_changes_since_last_save: int
     blocked_clients: int
+    paused_clients: list
     hz: int
     pid: int
     executable: str

@@ -18,7 +18,7 @@ import time
 from types import ModuleType
 
 from . import NO_EXTENSIONS, errors
-from .client import FLAG_MONITOR, FLAG_REPLICA, is_local_client
+from .client import FLAG_MONITOR, FLAG_REPLICA, TRACKING_CACHING, is_local_client
 from .commands.acl import check_command as acl_check
 from .commands.acl import noperm_message
 from .commands.acl_users import CTX_MULTI, CTX_TOPLEVEL
@@ -62,6 +62,9 @@ _PUBSUB_ALLOWED = frozenset(
      "punsubscribe", "ping", "quit", "reset")
 )
 _MULTI_IMMEDIATE = frozenset(("exec", "discard", "multi", "watch", "quit", "reset"))
+# Read-only commands whose keys tracking does not remember (a script's reads
+# are remembered one by one).
+_NOT_TRACKED_READS = frozenset(("eval_ro", "evalsha_ro", "fcall_ro"))
 
 
 # Command names as clients spell them -> spec (filled lazily, bounded).
@@ -179,7 +182,12 @@ def process_command(c, args: list[bytes]) -> bytes | None:
     if c.flags & (FLAG_REPLICA | FLAG_MONITOR) and (spec.is_write or spec.is_readonly or spec.may_replicate):
         spec.rejected_calls += 1
         return _reject(c, errors.REPLICA_KEYSPACE)
+    if server.tracking_clients:
+        server.tracking.limit()  # tracking-table-max-keys, before the command
     result = call(c, spec, args)
+    # CLIENT CACHING applies to the next command (or transaction) only.
+    if c.tracking & TRACKING_CACHING and c.multi_queue is None and (spec.parent is None or spec.parent.name != "client"):
+        c.tracking &= ~TRACKING_CACHING
     if server.propagation.pending:
         server.propagation.flush()
         c.woff = server.propagation.master_repl_offset
@@ -288,6 +296,16 @@ def call(c, spec: CommandSpec, args: list[bytes]):
             h[i] = h.get(i, 0) + 1
     if server.monitors and not spec.unmonitored and c.blocked is None:
         feed_monitors(c, spec, args)
+    if server.tracking_clients and spec.is_readonly and spec.name not in _NOT_TRACKED_READS:
+        # The keys a tracking client read; a script's read makes its
+        # caller remember the script's declared keys, as Redis does.
+        if not c.in_script:
+            if c.tracking:
+                server.tracking.remember(c, spec, args)
+        else:
+            engine = server.scripting
+            if engine.caller is not None and engine.caller.tracking:
+                server.tracking.remember_keys(engine.caller, engine.keys)
     if server.dirty != dirty or c.propagate_as is not None:
         _propagate(c, args, server.dirty != dirty)
     return result
@@ -314,7 +332,7 @@ def direct_ok(c, server) -> bool:
     process_command, or a step to call() the loops do not take, must make
     this false while it is active. Today: no MULTI,
     authenticated as a user ACL does not restrict, no MONITOR client
-    attached, no CLIENT REPLY mode, no RESP2 pub/sub context, the
+    attached, not tracking keys (CLIENT TRACKING), no CLIENT REPLY mode, no RESP2 pub/sub context, the
     server not loading, writes not refused (MISCONF, READONLY), and the
     keyspace on the real clock (not applying a primary's stream, no test
     clock)."""
@@ -326,6 +344,7 @@ def direct_ok(c, server) -> bool:
         and c.authenticated
         and (c.user is None or c.user.unrestricted)
         and not server.monitors
+        and not c.tracking
         and not c.reply_mode
         and not c.subscribed()
         and not server.loading
@@ -487,9 +506,9 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
                 if r is BLOCKED:
                     return i
                 out.append(r)
-            if c.monitor_echo:
-                out += c.monitor_echo
-                c.monitor_echo.clear()
+            if c.after_reply:
+                out += c.after_reply
+                c.after_reply.clear()
             if c.close_after_reply or server.pause_mode is not None or not c.authenticated:
                 return i  # (RESET made the client authenticate again: the caller checks the rest)
             if budget >= 0:

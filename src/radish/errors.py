@@ -316,3 +316,23 @@ SLOWLOG_COUNT = "ERR count should be greater than or equal to -1"
 LATENCY_NO_SAMPLES = "ERR No samples available for event '%s'"
 MONITOR_DENY_BLOCKING = "ERR MONITOR isn't allowed for DENY BLOCKING client"
 REPLICA_KEYSPACE = "ERR Replica can't interact with the keyspace"
+
+# -- CLIENT TRACKING ------------------------------------------------------------------
+TRACKING_ONE_REDIRECT = "ERR A client can only redirect to a single other client"
+TRACKING_NO_REDIRECT_CLIENT = "ERR The client ID you want redirect to does not exist"
+TRACKING_PREFIX_NEEDS_BCAST = "ERR PREFIX option requires BCAST mode to be enabled"
+TRACKING_BCAST_SWITCH = (
+    "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it "
+    "with a different mode."
+)
+TRACKING_OPT_BCAST = "ERR OPTIN and OPTOUT are not compatible with BCAST"
+TRACKING_OPTIN_OPTOUT = "ERR You can't specify both OPTIN mode and OPTOUT mode"
+TRACKING_OPT_SWITCH = (
+    "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it "
+    "with a different mode."
+)
+CACHING_NOT_TRACKING = (
+    "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled"
+)
+CACHING_YES_OPTIN = "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode."
+CACHING_NO_OPTOUT = "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode."

@@ -31,6 +31,7 @@ from .commands.registry import RenameError, apply_renames
 from .commands.transactions import WatchRegistry
 from .config import Config, ConfigError
 from .db.keyspace import Keyspace
+from .db.notify import NOTIFY_KEYEVENT, NOTIFY_KEYSPACE
 from .dispatch import call
 from .latency import LatencyMonitor, SlowLog
 from .log import Logger
@@ -42,6 +43,7 @@ from .propagation import Propagator
 from .pubsub import PubSub
 from .replication.state import ReplicationState
 from .stats import Stats
+from .tracking import Tracking
 
 
 class Server:
@@ -70,6 +72,7 @@ class Server:
         self.keyspace = Keyspace(config.databases)
         self.keyspace.configure_eviction(config.maxmemory_policy, config.lfu_log_factor, config.lfu_decay_time)
         self.keyspace.on_expired = self._propagate_expire
+        self.keyspace.on_event = self._keyspace_event
         self.blocking = BlockingRegistry(self)
         # Who wants to hear of modified keys (WATCH, keyspace events …):
         # (hook, interested) pairs; the keyspace calls back only while a
@@ -121,6 +124,8 @@ class Server:
         self.slow_usec = slow_threshold(config)
         self.latency_tracking = bool(config.latency_tracking)
         self.client_closed_hooks.append(drop_monitor)
+        self.current_client: Client | None = None  # whose input is being processed
+        self.tracking_clients = 0
         self.flush_hooks: list = []  # called with a db index, or -1 for FLUSHALL
         self.swapdb_hooks: list = [self.blocking.swapped]
         self.startup_hooks: list = []  # run before listening (e.g. load the RDB)
@@ -133,6 +138,7 @@ class Server:
         # The services built on the server, in this order (each may use the
         # ones before it): replication, RDB persistence, the AOF.
         self.watch_registry = WatchRegistry(self)  # WATCHed keys (MULTI/EXEC)
+        self.tracking = Tracking(self)  # CLIENT TRACKING
         self.replication: ReplicationState = ReplicationState(self)
         self.persistence: Persistence = install_persistence(self)
         self.aof: Aof = install_aof(self, self._execute_loaded)
@@ -263,6 +269,16 @@ class Server:
     def _propagate_expire(self, db, key: bytes) -> None:
         self.propagation.propagate(db.id, [b"UNLINK" if self.config.lazyfree_lazy_expire else b"DEL", key])
 
+    def _keyspace_event(self, type_: int, event: bytes, key: bytes, dbid: int) -> None:
+        """notifyKeyspaceEvent's publishing: ``__keyspace@<db>__:<key>``
+        gets the event, ``__keyevent@<db>__:<event>`` the key, as the K and
+        E flags ask (never propagated: replicas emit their own)."""
+        flags = self.keyspace.notify_flags
+        if flags & NOTIFY_KEYSPACE:
+            self.pubsub.publish(b"__keyspace@%d__:%b" % (dbid, key), event)
+        if flags & NOTIFY_KEYEVENT:
+            self.pubsub.publish(b"__keyevent@%d__:%b" % (dbid, event), key)
+
     def _key_changed(self, db, key: bytes) -> None:
         blocking = self.blocking
         if blocking.by_key:
@@ -377,6 +393,7 @@ class Server:
     # -- pause -------------------------------------------------------------------
 
     def pause_clients(self, mode: str, timeout_ms: int) -> None:
+        self.keyspace.expiry_paused = True  # keys outlive their TTL until the pause ends, as Redis
         until = time.time() * 1000 + timeout_ms
         if self.pause_mode == "all" and mode == "write":
             # A weaker pause does not override a stronger one still active.
@@ -388,12 +405,16 @@ class Server:
     def unpause_clients(self) -> None:
         self.pause_mode = None
         self.pause_until = 0
+        self.keyspace.expiry_paused = False
         waiting, self.paused_clients = self.paused_clients, []
         for conn in waiting:
             conn.resume_processing()
 
-    def is_paused_for(self, c: Client, spec) -> bool:
-        """Should this command wait because of CLIENT PAUSE?"""
+    def is_paused_for(self, c: Client, spec, args: list[bytes] | None = None) -> bool:
+        """Should this command wait because of CLIENT PAUSE? Under a WRITE
+        pause: writes and may-replicate commands, EXEC of a transaction
+        holding one, and scripts unless their shebang says no-writes (the
+        flags Redis's getCommandFlags gives)."""
         if self.pause_mode is None:
             return False
         if time.time() * 1000 >= self.pause_until:
@@ -403,6 +424,19 @@ class Server:
             return False
         if self.pause_mode == "all":
             return True
+        if spec.name == "exec":
+            return any(s.is_write or s.may_replicate for s, _a in c.multi_queue or ())
+        if args is not None and spec.name in ("eval", "evalsha", "eval_ro", "evalsha_ro"):
+            from .scripting.engine import script_may_write
+
+            if spec.name.startswith("evalsha"):
+                cached: dict[bytes, bytes] = self._scripting.scripts if self._scripting is not None else {}
+                body = cached.get(args[1].lower()) if len(args) > 1 else None
+            else:
+                body = args[1] if len(args) > 1 else None
+            declared = script_may_write(body)
+            if declared is not None:
+                return declared
         return spec.is_write or spec.may_replicate
 
     # -- cron ---------------------------------------------------------------------
@@ -412,9 +446,11 @@ class Server:
         active expire cycle)."""
         self.cron_loops += 1
         self.stats.sample(time.time())
+        if self.tracking_clients:
+            self.tracking.limit()  # tracking-table-max-keys, as serverCron
         ks = self.keyspace
         ks.tick()
-        if ks.active_expire_enabled and not ks.is_replica:
+        if ks.active_expire_enabled and not ks.is_replica and self.pause_mode is None:
             self.active_expire_cycle()
             if self.propagation.pending:
                 # Each expired key is its own DEL, as in Redis (no MULTI).

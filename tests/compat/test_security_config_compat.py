@@ -344,12 +344,12 @@ def test_unenforced_settings_warn_and_are_reported_as_redis() -> None:
     """Set at start-up or with CONFIG SET, a parameter radish does not act
     on is logged with a WARNING line, and CONFIG GET still reports it as
     Redis does; enforced ones and default values log nothing."""
-    ours, theirs = start_pair("--maxmemory", "1mb", "--notify-keyspace-events", "KEA", "--hz", "20", "--io-threads", "1")
+    ours, theirs = start_pair("--maxmemory", "1mb", "--dynamic-hz", "no", "--hz", "20", "--io-threads", "1")
     try:
         cases = _cmds(
-            "config get maxmemory", "config get notify-keyspace-events", "config get hz",
-            "config set slowlog-max-len 10 timeout 5", "config set maxmemory-clients 10%",
-            "config set lazyfree-lazy-eviction no", "config get slowlog-max-len",
+            "config get maxmemory", "config get dynamic-hz", "config get hz",
+            "config set maxmemory-samples 10 timeout 5", "config set maxmemory-clients 10%",
+            "config set lazyfree-lazy-eviction no", "config get maxmemory-samples",
             "config get maxmemory-clients", "config get timeout",
         )  # fmt: skip
         assert _replies(ours.port, cases) == _replies(theirs.port, cases)
@@ -358,8 +358,8 @@ def test_unenforced_settings_warn_and_are_reported_as_redis() -> None:
         theirs.stop()
     log = ours.log()
     assert "# WARNING: the maxmemory setting ('1048576') is accepted but not enforced: maxmemory eviction is not built yet" in log
-    assert "# WARNING: the notify-keyspace-events setting ('AKE') is accepted but not enforced: keyspace notifications are not built yet." in log
-    assert "# WARNING: the slowlog-max-len setting ('10') is accepted but not enforced: SLOWLOG is not built yet." in log
+    assert "# WARNING: the dynamic-hz setting ('no') is accepted but not enforced: hz stays as configured" in log
+    assert "# WARNING: the maxmemory-samples setting ('10') is accepted but not enforced: maxmemory eviction is not built yet." in log
     assert "# WARNING: the maxmemory-clients setting ('10%') is accepted but not enforced" in log
     for quiet in ("setting ('20')", "the timeout setting", "the io-threads setting", "lazyfree-lazy-eviction"):
         assert quiet not in log

@@ -1043,8 +1043,7 @@ def test_readme_lists_exactly_the_unenforced_parameters() -> None:
     assert readme_with_unenforced_list(text) == text
     listed = set(re.findall(r"`([a-z_-]+)`", unenforced_markdown()))
     assert listed == {p.name for p in PARAMS if p.unenforced is not None}
-    for name in ("maxmemory", "notify-keyspace-events", "cluster-enabled", "tls-port",
-                 "tracking-table-max-keys", "lazyfree-lazy-eviction"):  # fmt: skip
+    for name in ("maxmemory", "cluster-enabled", "tls-port", "lazyfree-lazy-eviction"):
         assert "`%s`" % name in text
 
 

@@ -22,7 +22,7 @@ LAYERS: list[set[str]] = [
     {"client"},  # a handler's context: the client's state and the server's Services
     {"commands"},  # handlers and the registry
     {"dispatch"},  # the execution core
-    {"blocking", "scripting"},  # services that run commands through the core
+    {"blocking", "scripting", "tracking"},  # services that run commands through the core
     {"net", "replication"},  # sockets
     {"server"},  # owns everything
     {"embed"},  # radish.serve(): a server in this process

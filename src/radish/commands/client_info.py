@@ -26,14 +26,15 @@ def client_info_line(c: Client, now: float | None = None) -> bytes:
     s = (
         "id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d "
         "ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=0 rbs=16384 rbp=16384 "
-        "obl=%d oll=0 omem=%d tot-mem=%d events=r cmd=%s user=%s redir=-1 resp=%d"
+        "obl=%d oll=0 omem=%d tot-mem=%d events=r cmd=%s user=%s redir=%d resp=%d"
         % (
             c.id, c.addr, c.laddr, c.fd,
             (c.name or b"").decode("utf-8", "replace"),
             int(now - c.created), int(now - c.last_interaction),
             c.flag_string(), c.db.id, len(c.subscriptions), len(c.psubscriptions), len(c.ssubscriptions),
             multi, qbuf, max(0, 20474 - qbuf), obl, omem, 20000 + qbuf + omem,
-            cmd, c.user.name.decode("utf-8", "replace") if c.user is not None else "", 3 if c.resp3 else 2,
+            cmd, c.user.name.decode("utf-8", "replace") if c.user is not None else "",
+            c.tracking_redirect if c.tracking else -1, 3 if c.resp3 else 2,
         )
     )
     if c.lib_name or c.lib_ver:

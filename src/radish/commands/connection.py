@@ -8,9 +8,21 @@ from collections.abc import Callable
 
 from .. import REDIS_VERSION
 from .. import errors as E
-from ..client import FLAG_MASTER, FLAG_NO_EVICT, FLAG_REPLICA, Client
+from ..client import (
+    FLAG_MASTER,
+    FLAG_NO_EVICT,
+    FLAG_REPLICA,
+    TRACKING_BCAST,
+    TRACKING_BROKEN_REDIR,
+    TRACKING_CACHING,
+    TRACKING_NOLOOP,
+    TRACKING_ON,
+    TRACKING_OPTIN,
+    TRACKING_OPTOUT,
+    Client,
+)
 from ..errors import CommandError
-from ..protocol.resp import OK, PONG, MapReply, SimpleString, Verbatim, status_lines
+from ..protocol.resp import OK, PONG, MapReply, SetReply, SimpleString, Verbatim, status_lines
 from .acl import log_denial
 from .acl_users import CTX_MULTI, CTX_TOPLEVEL, DENIED_AUTH
 from .args import parse_int, to_int
@@ -373,6 +385,127 @@ def client_reply(c: Client, args: list[bytes]):
             c.reply_mode = 3  # the next command's reply is skipped
         return NO_REPLY
     raise CommandError(E.SYNTAX)
+
+
+_TRACKING_OPTIONS = {b"bcast": TRACKING_BCAST, b"optin": TRACKING_OPTIN, b"optout": TRACKING_OPTOUT, b"noloop": TRACKING_NOLOOP}
+
+
+@command("client|tracking", -3, "noscript loading stale", acl="connection", group="connection", since="6.0.0", summary="Enable or disable server assisted client side caching support", complexity="O(1). Some options may introduce additional complexity.", arguments=(
+    {"name": "status", "type": "oneof", "arguments": (
+        {"name": "on", "type": "pure-token", "token": "ON"},
+        {"name": "off", "type": "pure-token", "token": "OFF"},
+    )},
+    {"name": "client-id", "type": "integer", "token": "REDIRECT", "flags": "optional"},
+    {"name": "prefix", "type": "string", "token": "PREFIX", "flags": "optional multiple multiple_token"},
+    {"name": "bcast", "type": "pure-token", "token": "BCAST", "flags": "optional"},
+    {"name": "optin", "type": "pure-token", "token": "OPTIN", "flags": "optional"},
+    {"name": "optout", "type": "pure-token", "token": "OPTOUT", "flags": "optional"},
+    {"name": "noloop", "type": "pure-token", "token": "NOLOOP", "flags": "optional"},
+))  # fmt: skip
+def client_tracking(c: Client, args: list[bytes]):
+    """Format: CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p [PREFIX p ...]] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]"""
+    server = c.server
+    redirect = 0
+    options = 0
+    prefixes: list[bytes] = []
+    j = 3
+    while j < len(args):
+        opt = args[j].lower()
+        more = len(args) - 1 - j
+        if opt == b"redirect" and more:
+            j += 1
+            if redirect:
+                raise CommandError(E.TRACKING_ONE_REDIRECT)
+            redirect = parse_int(args[j])
+            if redirect not in server.clients:
+                raise CommandError(E.TRACKING_NO_REDIRECT_CLIENT)
+        elif opt in _TRACKING_OPTIONS:
+            options |= _TRACKING_OPTIONS[opt]
+        elif opt == b"prefix" and more:
+            j += 1
+            prefixes.append(args[j])
+        else:
+            raise CommandError(E.SYNTAX)
+        j += 1
+    mode = args[2].lower()
+    if mode == b"on":
+        if not options & TRACKING_BCAST and prefixes:
+            raise CommandError(E.TRACKING_PREFIX_NEEDS_BCAST)
+        if c.tracking & TRACKING_ON and bool(c.tracking & TRACKING_BCAST) != bool(options & TRACKING_BCAST):
+            raise CommandError(E.TRACKING_BCAST_SWITCH)
+        if options & TRACKING_BCAST and options & (TRACKING_OPTIN | TRACKING_OPTOUT):
+            raise CommandError(E.TRACKING_OPT_BCAST)
+        if options & TRACKING_OPTIN and options & TRACKING_OPTOUT:
+            raise CommandError(E.TRACKING_OPTIN_OPTOUT)
+        if (options & TRACKING_OPTIN and c.tracking & TRACKING_OPTOUT) or (
+            options & TRACKING_OPTOUT and c.tracking & TRACKING_OPTIN
+        ):
+            raise CommandError(E.TRACKING_OPT_SWITCH)
+        if options & TRACKING_BCAST:
+            err = server.tracking.prefix_collision(c, prefixes)
+            if err is not None:
+                raise CommandError(err)
+        server.tracking.enable(c, redirect, options, prefixes)
+    elif mode == b"off":
+        server.tracking.disable(c)
+    else:
+        raise CommandError(E.SYNTAX)
+    return OK
+
+
+@command("client|caching", 3, "noscript loading stale", acl="connection", group="connection", since="6.0.0", summary="Instruct the server about tracking or not keys in the next request", complexity="O(1)", arguments=(
+    {"name": "mode", "type": "oneof", "arguments": (
+        {"name": "yes", "type": "pure-token", "token": "YES"},
+        {"name": "no", "type": "pure-token", "token": "NO"},
+    )},
+))  # fmt: skip
+def client_caching(c: Client, args: list[bytes]):
+    """Format: CLIENT CACHING YES|NO"""
+    if not c.tracking & TRACKING_ON:
+        raise CommandError(E.CACHING_NOT_TRACKING)
+    opt = args[2].lower()
+    if opt == b"yes":
+        if not c.tracking & TRACKING_OPTIN:
+            raise CommandError(E.CACHING_YES_OPTIN)
+    elif opt == b"no":
+        if not c.tracking & TRACKING_OPTOUT:
+            raise CommandError(E.CACHING_NO_OPTOUT)
+    else:
+        raise CommandError(E.SYNTAX)
+    c.tracking |= TRACKING_CACHING
+    return OK
+
+
+@command("client|getredir", 2, "noscript loading stale", acl="connection", group="connection", since="6.0.0", summary="Get tracking notifications redirection client ID if any", complexity="O(1)")
+def client_getredir(c: Client, args: list[bytes]):
+    """Format: CLIENT GETREDIR"""
+    return c.tracking_redirect if c.tracking & TRACKING_ON else -1
+
+
+@command("client|trackinginfo", 2, "noscript loading stale", acl="connection", group="connection", since="6.2.0", summary="Return information about server assisted client side caching for the current connection", complexity="O(1)")
+def client_trackinginfo(c: Client, args: list[bytes]):
+    """Format: CLIENT TRACKINGINFO"""
+    t = c.tracking
+    flags = [b"on" if t & TRACKING_ON else b"off"]
+    if t & TRACKING_BCAST:
+        flags.append(b"bcast")
+    if t & TRACKING_OPTIN:
+        flags.append(b"optin")
+        if t & TRACKING_CACHING:
+            flags.append(b"caching-yes")
+    if t & TRACKING_OPTOUT:
+        flags.append(b"optout")
+        if t & TRACKING_CACHING:
+            flags.append(b"caching-no")
+    if t & TRACKING_NOLOOP:
+        flags.append(b"noloop")
+    if t & TRACKING_BROKEN_REDIR:
+        flags.append(b"broken_redirect")
+    return MapReply([
+        (b"flags", SetReply(flags)),
+        (b"redirect", c.tracking_redirect if t & TRACKING_ON else -1),
+        (b"prefixes", sorted(c.tracking_prefixes)),
+    ])  # fmt: skip
 
 
 @command("client|no-evict", 3, "admin noscript loading stale", acl="connection", group="connection", since="7.0.0", summary="Set client eviction mode for the current connection", complexity="O(1)")

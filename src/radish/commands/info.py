@@ -83,8 +83,8 @@ def section_clients(s) -> list[str]:
         "maxclients:%d" % s.config.maxclients,
         "client_recent_max_input_buffer:0",
         "client_recent_max_output_buffer:%d" % s.recent_max_output_buffer(),
-        "blocked_clients:%d" % s.blocked_clients,
-        "tracking_clients:0",
+        "blocked_clients:%d" % (s.blocked_clients + len(s.paused_clients)),
+        "tracking_clients:%d" % s.tracking_clients,
         "clients_in_timeout_table:%d" % s.blocked_clients,
     ]
 
@@ -167,9 +167,9 @@ def section_stats(s) -> list[str]:
         "active_defrag_key_misses:0",
         "total_active_defrag_time:0",
         "current_active_defrag_time:0",
-        "tracking_total_keys:0",
-        "tracking_total_items:0",
-        "tracking_total_prefixes:0",
+        "tracking_total_keys:%d" % s.tracking.total_keys(),
+        "tracking_total_items:%d" % s.tracking.items,
+        "tracking_total_prefixes:%d" % s.tracking.total_prefixes(),
         "unexpected_error_replies:%d" % st.unexpected_error_replies,
         "total_error_replies:%d" % st.total_error_replies,
         "dump_payload_sanitizations:0",

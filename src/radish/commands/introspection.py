@@ -107,7 +107,7 @@ def feed_monitors(c: Client, spec, args: list[bytes]) -> None:
         if conn is None:
             continue
         if m is c:
-            c.monitor_echo.append(line)  # after its own reply (run_batch), as Redis orders them
+            c.after_reply.append(line)  # after its own reply (run_batch), as Redis orders them
         else:
             conn.write(line)
 

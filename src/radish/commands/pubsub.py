@@ -82,7 +82,7 @@ def sunsubscribe(c: Client, args: list[bytes]):
     return _subscribe_each(c, args[1:] or list(c.ssubscriptions), c.server.pubsub.sunsubscribe, b"sunsubscribe", _shard_count)
 
 
-@command("publish", 3, "pubsub loading stale fast", acl="pubsub", group="pubsub", since="2.0.0", summary="Post a message to a channel", complexity="O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).")
+@command("publish", 3, "pubsub loading stale fast may_replicate", acl="pubsub", group="pubsub", since="2.0.0", summary="Post a message to a channel", complexity="O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).")
 def publish(c: Client, args: list[bytes]):
     """Format: PUBLISH channel message — also sent to replicas (for their
     subscribers), not to the AOF."""
@@ -90,7 +90,7 @@ def publish(c: Client, args: list[bytes]):
     return c.server.pubsub.publish(args[1], args[2])
 
 
-@command("spublish", 3, "pubsub loading stale fast", acl="pubsub", keys=(1, 1, 1), key_specs=(KeySpec("NOT_KEY", index=1),), group="pubsub", since="7.0.0", summary="Post a message to a shard channel", complexity="O(N) where N is the number of clients subscribed to the receiving shard channel.")
+@command("spublish", 3, "pubsub loading stale fast may_replicate", acl="pubsub", keys=(1, 1, 1), key_specs=(KeySpec("NOT_KEY", index=1),), group="pubsub", since="7.0.0", summary="Post a message to a shard channel", complexity="O(N) where N is the number of clients subscribed to the receiving shard channel.")
 def spublish(c: Client, args: list[bytes]):
     """Format: SPUBLISH shardchannel message — also sent to replicas."""
     c.server.propagation.propagate_to_replicas(args)

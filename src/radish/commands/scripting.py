@@ -71,6 +71,7 @@ def _evalsha(c: Client, args, readonly: bool):
 
 
 _EVAL_FLAGS = "noscript stale skip_monitor may_replicate no_mandatory_keys"
+_EVAL_RO_FLAGS = "noscript stale skip_monitor no_mandatory_keys"  # read-only scripts never replicate
 
 
 @command("eval", -3, _EVAL_FLAGS, acl="scripting", key_specs=(KeySpec("RW ACCESS UPDATE", index=2, keynum=(0, 1, 1), notes="We cannot tell how the keys will be used so we assume the worst, RW and UPDATE"),), group="scripting", since="2.6.0", summary="Execute a Lua script server side", complexity="Depends on the script that is executed.", getkeys=_eval_getkeys, getkeys_proc=numkeys_key_refs(2, 3))
@@ -85,13 +86,13 @@ def evalsha(c: Client, args: list[bytes]):
     return _evalsha(c, args, False)
 
 
-@command("eval_ro", -3, "readonly " + _EVAL_FLAGS, acl="scripting", key_specs=(KeySpec("RO ACCESS", index=2, keynum=(0, 1, 1), notes="We cannot tell how the keys will be used so we assume the worst, RO and ACCESS"),), group="scripting", since="7.0.0", summary="Execute a read-only Lua script server side", complexity="Depends on the script that is executed.", getkeys=_eval_getkeys, getkeys_proc=numkeys_key_refs(2, 3))
+@command("eval_ro", -3, "readonly " + _EVAL_RO_FLAGS, acl="scripting", key_specs=(KeySpec("RO ACCESS", index=2, keynum=(0, 1, 1), notes="We cannot tell how the keys will be used so we assume the worst, RO and ACCESS"),), group="scripting", since="7.0.0", summary="Execute a read-only Lua script server side", complexity="Depends on the script that is executed.", getkeys=_eval_getkeys, getkeys_proc=numkeys_key_refs(2, 3))
 def eval_ro(c: Client, args: list[bytes]):
     """Format: EVAL_RO script numkeys [key [key ...]] [arg [arg ...]]"""
     return _eval(c, args, True)
 
 
-@command("evalsha_ro", -3, "readonly " + _EVAL_FLAGS, acl="scripting", key_specs=(KeySpec("RO ACCESS", index=2, keynum=(0, 1, 1)),), group="scripting", since="7.0.0", summary="Execute a read-only Lua script server side", complexity="Depends on the script that is executed.", getkeys=_eval_getkeys, getkeys_proc=numkeys_key_refs(2, 3))
+@command("evalsha_ro", -3, "readonly " + _EVAL_RO_FLAGS, acl="scripting", key_specs=(KeySpec("RO ACCESS", index=2, keynum=(0, 1, 1)),), group="scripting", since="7.0.0", summary="Execute a read-only Lua script server side", complexity="Depends on the script that is executed.", getkeys=_eval_getkeys, getkeys_proc=numkeys_key_refs(2, 3))
 def evalsha_ro(c: Client, args: list[bytes]):
     """Format: EVALSHA_RO sha1 numkeys [key [key ...]] [arg [arg ...]]"""
     return _evalsha(c, args, True)

@@ -284,7 +284,7 @@ PARAMS: tuple[Param, ...] = (
     Param("stream-node-max-bytes", MEM_SIZE, 4096),
     Param("zset-max-listpack-value", MEM_SIZE, 64, alias="zset-max-ziplist-value"),
     Param("hll-sparse-max-bytes", MEM_SIZE, 3000, not_built="HyperLogLog is not built yet"),
-    Param("tracking-table-max-keys", SIZE, 1000000, not_built="client-side caching (CLIENT TRACKING) is not built yet"),
+    Param("tracking-table-max-keys", SIZE, 1000000),
     Param("client-query-buffer-limit", NumberType(1024 * 1024, LONG_MAX, unsigned=True, memory=True), 1024 * 1024 * 1024),
     Param("maxmemory-clients", NumberType(-100, SSIZE_MAX, memory=True, percent=True), 0, not_built="client eviction is not built yet"),
     # time_t / off_t

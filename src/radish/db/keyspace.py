@@ -47,6 +47,7 @@ import random
 import time
 from collections.abc import Callable
 
+from .notify import NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW
 from .scan import ScanCursors
 
 LFU_INIT_VAL = 5  # counter of a freshly created key (Redis's LFU_INIT_VAL)
@@ -69,8 +70,14 @@ class Keyspace:
         self.applying_primary = False
         self.expire_now = self.now_ms
         self.is_replica = False
+        # CLIENT PAUSE: expired keys are hidden but not deleted until it ends.
+        self.expiry_paused = False
         self.on_expired: Callable[[Database, bytes], None] | None = None
         self.on_key_changed: Callable[[Database, bytes], None] | None = None
+        # Keyspace notifications: the enabled classes (notify-keyspace-events)
+        # and the server's publisher, on_event(type, event, key, dbid).
+        self.notify_flags = 0
+        self.on_event: Callable[[int, bytes, bytes, int], None] | None = None
         self.expired_keys = 0
         self.expired_stale_perc = 0.0
         self.expired_time_cap_reached_count = 0
@@ -180,6 +187,8 @@ class Database:
         self.lru.pop(key, None)
         ks = self.ks
         ks.expired_keys += 1
+        if ks.notify_flags & NOTIFY_EXPIRED:
+            self.notify(NOTIFY_EXPIRED, b"expired", key)
         if ks.on_expired is not None:
             ks.on_expired(self, key)
         if ks.on_key_changed is not None:
@@ -191,7 +200,7 @@ class Database:
         when = self.expires.get(key)
         if when is None or when > self.ks.expire_now:
             return False
-        if not self.ks.is_replica:
+        if not self.ks.is_replica and not self.ks.expiry_paused:
             self.expire_key(key)
         return True
 
@@ -253,9 +262,13 @@ class Database:
         ks = self.ks
         if v is None:
             ks.keyspace_misses += 1
+            if ks.notify_flags & NOTIFY_KEY_MISS:
+                self.notify(NOTIFY_KEY_MISS, b"keymiss", key)
             return None
         if self.expires and key in self.expires and self._expire_if_needed(key):
             ks.keyspace_misses += 1
+            if ks.notify_flags & NOTIFY_KEY_MISS:
+                self.notify(NOTIFY_KEY_MISS, b"keymiss", key)
             return None
         ks.keyspace_hits += 1
         if ks.lfu_mode:
@@ -272,6 +285,8 @@ class Database:
             v = None
         if v is None:
             self.ks.keyspace_misses += 1
+            if self.ks.notify_flags & NOTIFY_KEY_MISS:
+                self.notify(NOTIFY_KEY_MISS, b"keymiss", key)
         else:
             self.ks.keyspace_hits += 1
         return v
@@ -287,9 +302,9 @@ class Database:
         if self.expires and key in self.expires:
             when = self.expires[key]
             if when <= ks.expire_now:
-                if ks.is_replica:
+                if ks.is_replica or ks.expiry_paused:
                     # The key is logically gone but only the primary's DEL
-                    # removes it.
+                    # (or the end of a pause) removes it.
                     return None
                 self.expire_key(key)
                 return None
@@ -317,6 +332,13 @@ class Database:
 
     # -- writes ------------------------------------------------------------
 
+    def notify(self, type_: int, event: bytes, key: bytes) -> None:
+        """notifyKeyspaceEvent: publish ``event`` on ``key`` if its class is
+        enabled (the server's hook publishes it)."""
+        ks = self.ks
+        if ks.notify_flags & type_ and ks.on_event is not None:
+            ks.on_event(type_, event, key, self.id)
+
     def signal_modified(self, key: bytes) -> None:
         """A write command changed ``key``: wakes clients blocked on it,
         invalidates WATCH, and later feeds keyspace notifications (through
@@ -327,6 +349,9 @@ class Database:
 
     def set(self, key: bytes, value, keep_ttl: bool = False) -> None:
         """Store ``value`` (a new object); clears any TTL unless keep_ttl."""
+        if self.ks.notify_flags & NOTIFY_NEW and key not in self.data:
+            self.data[key] = value
+            self.notify(NOTIFY_NEW, b"new", key)
         self.data[key] = value
         if not keep_ttl and self.expires:
             self.expires.pop(key, None)
@@ -335,6 +360,8 @@ class Database:
     def add(self, key: bytes, value) -> None:
         """Store ``value`` at a key known not to exist."""
         self.data[key] = value
+        if self.ks.notify_flags & NOTIFY_NEW:
+            self.notify(NOTIFY_NEW, b"new", key)
         self.stamp_new(key)
 
     def delete(self, key: bytes) -> bool:
@@ -364,6 +391,8 @@ class Database:
             self.lru[dst] = stamp
         else:
             self.lru.pop(dst, None)
+        if self.ks.notify_flags & NOTIFY_NEW:  # Redis deletes dst, then dbAdd
+            self.notify(NOTIFY_NEW, b"new", dst)
 
     def move_key(self, key: bytes, dst: Database) -> None:
         """Move live ``key`` to database ``dst`` (where it must not exist),
@@ -375,6 +404,8 @@ class Database:
         stamp = self.lru.pop(key, None)
         if stamp is not None:
             dst.lru[key] = stamp
+        if dst.ks.notify_flags & NOTIFY_NEW:
+            dst.notify(NOTIFY_NEW, b"new", key)
 
     def set_expire(self, key: bytes, when_ms: int) -> None:
         self.expires[key] = when_ms

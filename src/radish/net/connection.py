@@ -193,6 +193,7 @@ class ClientConnection(asyncio.Protocol):
             # the connection hands the rest to the general queue.
             out: list[bytes] = []
             self.processing = True
+            server.current_client = c
             self.batch_out = out
             if server.normal_output_unlimited and not c.flags & FLAG_REPLICA and not (
                 c.subscriptions or c.psubscriptions or c.ssubscriptions
@@ -204,6 +205,7 @@ class ClientConnection(asyncio.Protocol):
                 i = run_batch(c, cmds, out) if budget < 0 else self._run_batch_limited(cmds, out, budget)
             finally:
                 self.processing = False
+                server.current_client = None
                 self.batch_out = None
             if self.closing:  # over its output buffer limit
                 return
@@ -268,6 +270,7 @@ class ClientConnection(asyncio.Protocol):
         pending = self.pending
         out: list[bytes] = []
         self.processing = True
+        server.current_client = c
         self.batch_out = out
         budget = self.output_budget()
         size = counted = base = 0  # reply bytes made, items of out counted, size at the last check
@@ -298,6 +301,9 @@ class ClientConnection(asyncio.Protocol):
                         self._block()
                         break
                     out.append(r)
+                if c.after_reply:
+                    out += c.after_reply
+                    c.after_reply.clear()
                 if budget >= 0:
                     size += sum(map(len, out[counted:]))
                     counted = len(out)
@@ -308,6 +314,7 @@ class ClientConnection(asyncio.Protocol):
                         base = size
         finally:
             self.processing = False
+            server.current_client = None
             self.batch_out = None
         if out:
             self.write(out[0] if len(out) == 1 else b"".join(out))
@@ -322,7 +329,7 @@ class ClientConnection(asyncio.Protocol):
         spec = lookup_command(args)
         if isinstance(spec, str):
             return False
-        if self.server.is_paused_for(self.client, spec):
+        if self.server.is_paused_for(self.client, spec, args):
             if self not in self.server.paused_clients:
                 self.server.paused_clients.append(self)
             self.transport.pause_reading()

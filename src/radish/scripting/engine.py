@@ -90,6 +90,7 @@ class ScriptEngine:
         self.client.no_block = True
         self.client.in_script = True  # Redis's CLIENT_SCRIPT
         self.caller = None
+        self.keys: list[bytes] = []
         self._new()
 
     # -- interpreter ------------------------------------------------------------
@@ -150,6 +151,7 @@ class ScriptEngine:
         sc = self.client
         sc.db = c.db
         sc.user = c.user  # the script runs with its caller's permissions
+        self.keys = keys  # what CLIENT TRACKING remembers when the script reads
         sc.resp3 = False
         sc.multi_queue = None
         self.caller = c
@@ -366,9 +368,12 @@ class ScriptEngine:
             denied = check_acl(self.client, spec, argv, CTX_LUA)
             if denied:
                 return (E.SCRIPT_NOPERM % E.ACL_ERROR_MESSAGES.get(denied, "lacking the permissions for the command")).encode()
-        if spec.is_write:
+        if spec.is_write or spec.may_replicate:
+            # May-replicate commands (PUBLISH …) count as writes for a
+            # read-only script (scriptVerifyWriteCommandAllow).
             if self.readonly:
                 return E.SCRIPT_READONLY.encode()
+        if spec.is_write:
             err = self.server.precheck_write(self.caller if self.caller is not None else self.client, spec)
             if err:
                 return err.encode()
@@ -462,6 +467,22 @@ class ScriptEngine:
 
 
 SHEBANG_FLAGS = ("no-writes", "allow-oom", "allow-stale", "no-cluster", "allow-cross-slot-keys")
+
+
+def script_may_write(body: bytes | None) -> bool | None:
+    """What a script's shebang says about writing (evalGetCommandFlags):
+    False with ``flags=no-writes``, True with other declared flags, None
+    without a shebang (or an unknown script, or a bad shebang): the
+    command's own flags decide."""
+    if body is None:
+        return None
+    try:
+        _source, flags = _parse_shebang(body)
+    except CommandError:
+        return None
+    if flags is None:
+        return None
+    return "no-writes" not in flags
 
 
 def _parse_shebang(body: bytes) -> tuple[bytes, frozenset | None]:
