@@ -62,7 +62,9 @@ file) applies to all of them, and the process's signals are left alone
 (no SIGTERM/SIGINT handlers are installed). BGSAVE, BGREWRITEAOF and full
 syncs fork the process as redis-server does. What makes redis-server
 exit on the spot (an AOF write error under ``appendfsync always``, DEBUG
-LOADAOF of a corrupt AOF) ends this process too.
+LOADAOF of an AOF that does not load) stops the embedded server instead
+(clients dropped, nothing saved; ``running`` turns False); the process
+goes on.
 
 The command table and the parameter table are built once per process
 (at the first ``serve()``), not per server.

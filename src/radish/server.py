@@ -687,6 +687,23 @@ class Server:
         self.log.warning("Redis is now ready to exit, bye bye...")
         return None
 
+    def exit_now(self, code: int) -> None:
+        """Where Redis calls exit() on the spot (an AOF write error under
+        ``appendfsync always``, DEBUG LOADAOF of an AOF that does not
+        load): the process exits, with no save. An embedded server
+        (owns_process False) stops the same way instead — every client
+        dropped, nothing saved — and its host process goes on; the caller
+        then returns."""
+        if self.owns_process:
+            os._exit(code)
+        self.log.warning("Embedded server: stopping instead of exiting the process (exit code %d)." % code)
+        self._close_listeners()
+        for c in list(self.clients.values()):
+            conn = c.connection
+            if conn is not None:
+                conn.close_now()
+        self.request_shutdown(code)
+
     async def serve_until_shutdown(self) -> int:
         assert self.shutdown_event is not None
         await self.shutdown_event.wait()

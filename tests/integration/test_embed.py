@@ -186,3 +186,22 @@ def test_stopped_servers_leave_no_open_files():
             r.set("k", "v")
             r.close()
     assert open_fds() - before == set()
+
+
+def test_what_would_exit_redis_stops_only_the_embedded_server():
+    """DEBUG LOADAOF of an AOF that does not load makes redis-server exit;
+    an embedded server stops instead, and this process goes on."""
+    server = radish.serve(appendonly="yes", enable_debug_command="yes")
+    try:
+        r = redis.Redis.from_url(server.url)
+        r.set("k", "v")
+        manifest = os.path.join(server.dir, "appendonlydir", "appendonly.aof.manifest")
+        with open(manifest, "w") as f:
+            f.write("not a manifest\n")
+        with pytest.raises(redis.ConnectionError):
+            r.execute_command("DEBUG", "LOADAOF")
+        wait_until(lambda: not server.running)
+        with pytest.raises(redis.ConnectionError):
+            redis.Redis.from_url(server.url).ping()
+    finally:
+        server.stop()

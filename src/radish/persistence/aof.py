@@ -681,7 +681,8 @@ class Aof:
             self.remove_history()
             self._load_all(m)
         except _Fatal:
-            os._exit(1)
+            server.exit_now(1)
+            return
         server.dirty = dirty  # nothing to propagate or save
         server.log.warning("Append Only File loaded by DEBUG LOADAOF")
 
@@ -778,7 +779,7 @@ class Aof:
             log.warning("Error writing to the AOF file: %s" % (e.strerror or e))
         if self.server.config.appendfsync == "always":
             log.warning("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...")
-            os._exit(1)
+            self.server.exit_now(1)
         # A short write is reported as ENOSPC, as Redis does.
         self._write_failed(os.strerror(errno.ENOSPC) if written else e.strerror or str(e))
 
