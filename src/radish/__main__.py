@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         log.log(3, "Warning: no config file specified, using the default config. In order to specify a config file use radish-server /path/to/redis.conf", role="C")
 
-    if not _modules_refused(config, log):
+    if not server.refuse_modules():
         return 1
     for warning in config.unenforced_warnings():
         log.warning(warning)
@@ -115,24 +115,6 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(run())
     except SystemExit as e:
         return int(e.code or 0)
-
-
-def _modules_refused(config, log) -> bool:
-    """radish has no module API: a ``loadmodule`` directive stops start-up
-    with the log lines of Redis's module load failure, and module
-    configurations without a module the same way Redis stops (exit 1).
-    True when start-up may go on."""
-    from .commands.modules import NO_MODULE_API
-
-    for entry in config.load_modules:
-        path = os.fsdecode(entry[0])
-        log.warning("Module %s failed to load: %s" % (path, NO_MODULE_API))
-        log.warning("Can't load module from %s: server aborting" % path)
-        return False
-    if config.module_configs:
-        log.warning("Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting")
-        return False
-    return True
 
 
 def _daemonize() -> None:

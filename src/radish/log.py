@@ -36,6 +36,13 @@ class Logger:
             self._path = path
         return self._file
 
+    def close(self) -> None:
+        """Close the log file (reopened by the next line, if any)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+            self._path = None
+
     def log(self, level: int, msg: str, role: str | None = None) -> None:
         if level < self._level():
             return

@@ -49,7 +49,7 @@ from .tracking import Tracking
 class Server:
     """One radish server."""
 
-    def __init__(self, config: Config, logger: Logger | None = None) -> None:
+    def __init__(self, config: Config, logger: Logger | None = None, *, owns_process: bool = True) -> None:
         load_all()
         try:
             apply_renames(config.rename_commands)
@@ -57,6 +57,13 @@ class Server:
             raise ConfigError(str(e)) from None
         self.config = config
         self.log = logger or Logger(config)
+        # False for an embedded server (radish.serve): it shares its
+        # process, so CONFIG SET dir does not chdir (paths use config.dir).
+        self.owns_process = owns_process
+        # Listen on a port the OS picks when ``port`` is 0 (embedded
+        # servers); config.port then holds the port bound.
+        self.ephemeral_port = False
+        self.unix_listener: asyncio.AbstractServer | None = None
         # ACL users (the default one's password is requirepass); the
         # config's user lines and aclfile are applied by load_acl().
         self.acl = AclUsers(lambda: config.acl_pubsub_default == "allchannels")
@@ -201,6 +208,24 @@ class Server:
         if self.pending_writes:
             self.flush_writes()  # the loop is not running: reply now
 
+    def refuse_modules(self) -> bool:
+        """radish has no module API: a ``loadmodule`` directive stops start-up
+        with the log lines of Redis's module load failure, and module
+        configurations without a module the same way Redis stops (exit 1).
+        True when start-up may go on."""
+        from .commands.modules import NO_MODULE_API
+
+        config, log = self.config, self.log
+        for entry in config.load_modules:
+            path = os.fsdecode(entry[0])
+            log.warning("Module %s failed to load: %s" % (path, NO_MODULE_API))
+            log.warning("Can't load module from %s: server aborting" % path)
+            return False
+        if config.module_configs:
+            log.warning("Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting")
+            return False
+        return True
+
     def load_acl(self) -> str | None:
         """The config's ``user`` lines and the ACL file, as Redis loads them
         at start-up; the message that must stop start-up, or None."""
@@ -318,6 +343,8 @@ class Server:
         cfg = self.config
 
         def on_dir(value) -> None:
+            if not self.owns_process:
+                return  # checked by the config layer; every path joins config.dir
             try:
                 os.chdir(value)
             except OSError as e:
@@ -537,6 +564,8 @@ class Server:
                 addr = addr[1:]
             try:
                 sock = _tcp_server(addr, port, backlog)
+                if not port:  # an ephemeral port (embedded server): the other addresses share it
+                    port = sock.getsockname()[1]
             except OSError as e:
                 self.log.warning("Warning: Could not create server TCP listening socket %s:%d: %s" % (addr, port, e.strerror))
                 if e.errno == errno.EADDRNOTAVAIL and optional:
@@ -603,16 +632,33 @@ class Server:
         self.shutdown_event = asyncio.Event()
         cfg = self.config
         socks: list[socket.socket] = []
-        if cfg.port:
+        if cfg.port or self.ephemeral_port:
             socks = self.bind_sockets(list(cfg.bind), cfg.port)  # type: ignore[assignment]
             if socks is None:
                 self.log.warning("Failed listening on port %d (TCP), aborting." % cfg.port)
                 raise SystemExit(1)
-        if not socks:
+            if socks and not cfg.port:
+                cfg.port = socks[0].getsockname()[1]
+        unix_sock = None
+        if cfg.unixsocket:
+            try:
+                unix_sock = _unix_server(cfg.unixsocket, cfg.unixsocketperm, cfg.tcp_backlog)
+            except OSError as e:
+                for sock in socks:
+                    sock.close()
+                self.log.warning("Failed opening Unix socket: %s" % e.strerror)
+                raise SystemExit(1) from None
+        if not socks and unix_sock is None:
             self.log.warning("Configured to not listen anywhere, exiting.")
             raise SystemExit(1)
         _check_tcp_backlog(self.log, cfg.tcp_backlog)
         await self._listen(socks)
+        if unix_sock is not None:
+            from .net.connection import ClientConnection
+
+            self.unix_listener = await self.loop.create_unix_server(
+                lambda: ClientConnection(self), sock=unix_sock, backlog=cfg.tcp_backlog
+            )
         self._schedule_cron()
         self.replication.start()
 
@@ -664,6 +710,23 @@ class Server:
         self.log.warning("Redis is now ready to exit, bye bye...")
         return None
 
+    def exit_now(self, code: int) -> None:
+        """Where Redis calls exit() on the spot (an AOF write error under
+        ``appendfsync always``, DEBUG LOADAOF of an AOF that does not
+        load): the process exits, with no save. An embedded server
+        (owns_process False) stops the same way instead — every client
+        dropped, nothing saved — and its host process goes on; the caller
+        then returns."""
+        if self.owns_process:
+            os._exit(code)
+        self.log.warning("Embedded server: stopping instead of exiting the process (exit code %d)." % code)
+        self._close_listeners()
+        for c in list(self.clients.values()):
+            conn = c.connection
+            if conn is not None:
+                conn.close_now()
+        self.request_shutdown(code)
+
     async def serve_until_shutdown(self) -> int:
         assert self.shutdown_event is not None
         await self.shutdown_event.wait()
@@ -674,12 +737,26 @@ class Server:
         if self._cron_handle is not None:
             self._cron_handle.cancel()
         self._close_listeners()
+        if self.unix_listener is not None:
+            self.unix_listener.close()
+            self.unix_listener = None
+            self.log.notice("Removing the unix socket file.")
+            try:
+                os.unlink(self.config.unixsocket)
+            except OSError:
+                pass
         self.flush_writes()
         for c in list(self.clients.values()):
             conn = c.connection
             if conn is not None:
                 conn.close_now()
         self.listeners = []
+
+    def release_files(self) -> None:
+        """After close(), in a process that goes on (an embedded server):
+        the AOF and log files are closed."""
+        self.aof.close()
+        self.log.close()
 
     # -- info helpers -------------------------------------------------------------
 
@@ -755,6 +832,30 @@ def _tcp_server(addr: str, port: int, backlog: int) -> socket.socket:
             raise
         return sock
     raise OSError(last, "unable to bind socket, errno: %d" % last)
+
+
+def _unix_server(path: str, perm: int, backlog: int) -> socket.socket:
+    """anet.c's anetUnixServer: a listening, non-blocking unix socket at
+    ``path`` (a file already there is removed first, as Redis's initServer
+    does), with mode ``perm`` when it is not 0."""
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        try:
+            sock.bind(path)
+        except OSError as e:
+            raise OSError(e.errno, "bind: %s" % (e.strerror or e)) from None
+        if perm:
+            os.chmod(path, perm)
+        sock.listen(backlog)
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 def _check_tcp_backlog(log: Logger, backlog: int) -> None:

@@ -15,7 +15,7 @@ import os
 import time
 
 from .. import errors as E
-from ..client import FLAG_MONITOR, Client
+from ..client import FLAG_MONITOR, FLAG_UNIX, Client
 from ..config import SENSITIVE
 from ..config.table import lookup as config_lookup
 from ..errors import CommandError
@@ -106,7 +106,12 @@ def feed_monitors(c: Client, spec, args: list[bytes]) -> None:
     now = time.time()
     sec = int(now)
     usec = int((now - sec) * 1_000_000)
-    where = b"lua" if c.in_script else _peer(c)
+    if c.in_script:
+        where = b"lua"
+    elif c.flags & FLAG_UNIX:
+        where = b"unix:" + server.config.unixsocket.encode("utf-8", "surrogateescape")
+    else:
+        where = _peer(c)
     line = b"+%d.%06d [%d %b] %b\r\n" % (sec, usec, c.db.id, where, b" ".join(quote_arg(a) for a in (args if spec is None else redacted(spec, args))))
     for m in list(server.monitors):
         conn = m.connection

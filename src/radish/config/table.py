@@ -55,7 +55,6 @@ _EVICTION = "maxmemory eviction is not built yet"
 _DEFRAG = "no active defragmentation (it needs Redis's jemalloc: activedefrag cannot be enabled)"
 _SYSLOG = "logging to syslog is not built yet"
 _AFFINITY = "radish does not set CPU affinity"
-_UNIX = "unix sockets are not built yet (radish listens on TCP only)"
 _THREADS = "radish does all network I/O on its one event-loop thread"
 _DISK_SYNC = "a primary always sends replicas an RDB file written to disk"
 _TITLE = "radish never changes its process title"
@@ -181,7 +180,7 @@ PARAMS: tuple[Param, ...] = (
     Param("replica-ignore-disk-write-errors", BOOL, False, not_built="a replica never refuses its primary's writes for disk errors"),
     # strings
     Param("aclfile", STR, "", _IMM),
-    Param("unixsocket", NSTR, "", _IMM, not_built=_UNIX),
+    Param("unixsocket", NSTR, "", _IMM),
     Param("pidfile", NSTR, "", _IMM),
     Param("replica-announce-ip", NSTR, "", alias="slave-announce-ip", not_built="a replica does not send REPLCONF ip-address"),
     Param("masteruser", NSTR, "", SENSITIVE),
@@ -259,7 +258,7 @@ PARAMS: tuple[Param, ...] = (
     Param("repl-diskless-sync-max-replicas", NNINT, 0, not_built=_DISK_SYNC),
     # unsigned int
     Param("maxclients", NumberType(1, UINT_MAX, unsigned=True), 10000),
-    Param("unixsocketperm", NumberType(0, 0o777, unsigned=True, octal=True), 0, _IMM, not_built=_UNIX),
+    Param("unixsocketperm", NumberType(0, 0o777, unsigned=True, octal=True), 0, _IMM),
     Param("socket-mark-id", NumberType(0, UINT_MAX, unsigned=True), 0, _IMM, not_built="listening sockets get no SO_MARK"),
     # unsigned long
     Param("active-defrag-max-scan-fields", NumberType(1, LONG_MAX), 1000, not_applicable=_DEFRAG),

@@ -27,7 +27,7 @@ from time import time as _time
 from typing import TYPE_CHECKING, Any
 
 from .. import errors as E
-from ..client import FLAG_MASTER, FLAG_REPLICA
+from ..client import FLAG_MASTER, FLAG_REPLICA, FLAG_UNIX
 from ..dispatch import BLOCKED, process_command, run_batch
 from ..protocol.parser import ProtocolError, make_request_parser, unauthenticated_violation
 from ..protocol.resp import encode_error
@@ -94,7 +94,10 @@ class ClientConnection(asyncio.Protocol):
         self.transport = transport
         sock = transport.get_extra_info("socket")
         fd = -1
-        if sock is not None:
+        unix = sock is not None and sock.family == socket.AF_UNIX
+        if unix:
+            fd = sock.fileno()
+        elif sock is not None:
             try:
                 fd = sock.fileno()
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -125,11 +128,17 @@ class ClientConnection(asyncio.Protocol):
             transport.close()
             self.closing = True
             return
-        c = server.new_client(
-            _fmt_addr(peer),
-            _fmt_addr(transport.get_extra_info("sockname")),
-            fd,
-        )
+        if unix:
+            # Redis names a unix socket client by the socket's path.
+            addr = "%s:0" % cfg.unixsocket
+            c = server.new_client(addr, addr, fd)
+            c.flags |= FLAG_UNIX
+        else:
+            c = server.new_client(
+                _fmt_addr(peer),
+                _fmt_addr(transport.get_extra_info("sockname")),
+                fd,
+            )
         c.transport = transport
         c.connection = self
         self.client = c

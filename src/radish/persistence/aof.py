@@ -686,7 +686,8 @@ class Aof:
             self.remove_history()
             self._load_all(m)
         except _Fatal:
-            os._exit(1)
+            server.exit_now(1)
+            return
         server.dirty = dirty  # nothing to propagate or save
         server.log.warning("Append Only File loaded by DEBUG LOADAOF")
 
@@ -783,7 +784,7 @@ class Aof:
             log.warning("Error writing to the AOF file: %s" % (e.strerror or e))
         if self.server.config.appendfsync == "always":
             log.warning("Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...")
-            os._exit(1)
+            self.server.exit_now(1)
         # A short write is reported as ENOSPC, as Redis does.
         self._write_failed(os.strerror(errno.ENOSPC) if written else e.strerror or str(e))
 
@@ -1171,6 +1172,11 @@ class Aof:
             if growth >= perc and not self._rewrite_limited():
                 self.server.log.notice("Starting automatic rewriting of AOF on %d%% growth" % growth)
                 self.rewrite_background()
+
+    def close(self) -> None:
+        """Close the incr file (a server that has shut down but whose
+        process goes on: an embedded one)."""
+        self._close_fd()
 
     def on_shutdown(self, force: bool = False) -> str | None:
         """prepareForShutdown's AOF part: refuse while the first AOF is
