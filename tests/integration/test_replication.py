@@ -169,6 +169,7 @@ class FakeMaster:
         self.port = self.lsock.getsockname()[1]
         self.conn = None
         self.handshake: list[bytes] = []
+        self.rbuf = b""  # what the replica sent that is not read yet
 
     def accept(self) -> None:
         self.lsock.settimeout(20)
@@ -197,9 +198,10 @@ class FakeMaster:
         self.conn.sendall(data)
 
     def read_ack(self) -> int:
-        """Next REPLCONF ACK <offset> from the replica (skipping periodic ones
-        that may interleave is not needed: we read until a full frame)."""
-        frame, _ = self._next_frame(b"")
+        """Next REPLCONF ACK <offset> from the replica (what follows it in
+        the same read is kept for the next call: two ACKs can arrive in one
+        segment)."""
+        frame, self.rbuf = self._next_frame(self.rbuf)
         parts = frame.split(b"\r\n")
         assert parts[2].upper() == b"REPLCONF" and parts[4].upper() == b"ACK"
         return int(parts[6])
