@@ -20,6 +20,7 @@ def load_all() -> None:
         introspection,
         keys,
         lists,
+        lolwut,
         modules,
         persistence_cmds,
         pubsub,
