@@ -68,3 +68,68 @@ def test_lolwut_random_drawings_have_redis_shape(pair, args):
 def test_lolwut_command_docs(pair):
     ours, theirs = _both(pair, [[b"COMMAND", b"INFO", b"LOLWUT"], [b"COMMAND", b"DOCS", b"LOLWUT"]])
     assert ours == theirs
+
+
+DEBUG_SESSION = [
+    [b"DEBUG", b"PROTOCOL", t] for t in (
+        b"string", b"integer", b"double", b"bignum", b"null", b"array", b"set", b"map", b"attrib",
+        b"verbatim", b"true", b"false", b"foo", b"STRING")
+] + [
+    [b"DEBUG", b"HELP"], [b"DEBUG", b"PROTOCOL"], [b"DEBUG", b"SLEEP"], [b"DEBUG", b"SLEEP", b"0"], [b"DEBUG", b"SLEEP", b"0.01", b"x"],
+    [b"DEBUG", b"JMAP"], [b"DEBUG", b"STRINGMATCH-LEN"], [b"DEBUG", b"NOSUCH", b"a"],
+    [b"DEBUG", b"SET-ACTIVE-EXPIRE"], [b"DEBUG", b"SET-ACTIVE-EXPIRE", b"x"], [b"DEBUG", b"SET-ACTIVE-EXPIRE", b"1"],
+    [b"DEBUG", b"CHANGE-REPL-ID"], [b"DEBUG", b"CHANGE-REPL-ID", b"x"],
+    [b"DEBUG", b"QUICKLIST-PACKED-THRESHOLD", b"1"], [b"DEBUG", b"QUICKLIST-PACKED-THRESHOLD", b"0"],
+    [b"DEBUG", b"QUICKLIST-PACKED-THRESHOLD", b"1k"], [b"DEBUG", b"QUICKLIST-PACKED-THRESHOLD", b"5gb"],
+    [b"DEBUG", b"QUICKLIST-PACKED-THRESHOLD", b"4gb"], [b"DEBUG", b"QUICKLIST-PACKED-THRESHOLD", b"x"],
+    [b"DEBUG", b"QUICKLIST-PACKED-THRESHOLD", b"0"],
+    [b"DEL", b"l", b"h", b"s"], [b"RPUSH", b"l", b"a"], [b"HSET", b"h", b"f", b"v"], [b"SET", b"s", b"1"],
+    [b"DEBUG", b"LISTPACK", b"l"], [b"DEBUG", b"LISTPACK", b"h"], [b"DEBUG", b"LISTPACK", b"s"],
+    [b"DEBUG", b"LISTPACK", b"nokey"], [b"DEBUG", b"QUICKLIST", b"l"], [b"DEBUG", b"QUICKLIST", b"l", b"1"],
+    [b"DEBUG", b"QUICKLIST", b"h"], [b"DEBUG", b"QUICKLIST", b"nokey"],
+    [b"DEBUG", b"PAUSE-CRON", b"0"], [b"DEBUG", b"PAUSE-CRON"],
+    [b"DEBUG", b"REPLYBUFFER", b"peak-reset-time", b"never"], [b"DEBUG", b"REPLYBUFFER", b"peak-reset-time", b"x"],
+    [b"DEBUG", b"REPLYBUFFER", b"peak-reset-time", b"100"], [b"DEBUG", b"REPLYBUFFER", b"peak-reset-time", b"reset"],
+    [b"DEBUG", b"REPLYBUFFER", b"resizing", b"1"], [b"DEBUG", b"REPLYBUFFER", b"foo", b"1"], [b"DEBUG", b"REPLYBUFFER", b"resizing"],
+    [b"DEBUG", b"SET-DISABLE-DENY-SCRIPTS", b"1"],
+    [b"EVAL", b"return redis.pcall('debug', 'set-disable-deny-scripts', '0')", b"0"],
+    [b"EVAL", b"return redis.pcall('client', 'list', 'id', '1')", b"0"],
+    [b"DEBUG", b"SET-DISABLE-DENY-SCRIPTS", b"0"], [b"EVAL", b"return redis.pcall('client', 'list', 'id', '1')", b"0"],
+    [b"DEBUG", b"AOF-FLUSH-SLEEP", b"0"], [b"DEBUG", b"STRINGMATCH-TEST"],
+    [b"FLUSHALL"], [b"SET", b"key:1", b"x"], [b"DEBUG", b"POPULATE", b"3"], [b"MGET", b"key:0", b"key:1", b"key:2", b"key:3"],
+    [b"DEBUG", b"POPULATE", b"2", b"p", b"12"], [b"DEBUG", b"POPULATE", b"2", b"q", b"3"], [b"MGET", b"p:0", b"p:1", b"q:1"],
+    [b"DEBUG", b"POPULATE", b"-1"], [b"DEBUG", b"POPULATE", b"1", b"p", b"-1"], [b"DEBUG", b"POPULATE", b"x"],
+    [b"DEBUG", b"POPULATE"], [b"DBSIZE"],
+    [b"DEBUG", b"DIGEST-VALUE"], [b"DEBUG", b"DIGEST-VALUE", b"nokey", b"p:0"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("resp3", [False, True])
+def test_debug_subcommands(pair, resp3):
+    ours, theirs = _both(pair, DEBUG_SESSION, resp3)
+    assert ours == theirs
+
+
+def test_debug_protocol_push(pair):
+    cmds = [[b"DEBUG", b"PROTOCOL", b"push"]]
+    assert _both(pair, cmds) == [[b"-ERR RESP2 is not supported by this command\r\n"]] * 2
+    ours, theirs = [], []
+    for srv, out in zip(pair, (ours, theirs), strict=True):
+        c = Raw(srv.port, resp3=True)
+        c.send(cmds[0])
+        out += [c.read(), c.read()]
+        c.close()
+    assert ours == theirs
+
+
+def test_debug_change_repl_id(pair):
+    for srv in pair:
+        c = Raw(srv.port)
+        before = c([b"INFO", b"replication"])
+        assert c([b"DEBUG", b"CHANGE-REPL-ID"]) == b"+OK\r\n"
+        after = c([b"INFO", b"replication"])
+        ids = [re.search(rb"master_replid:(\w+)", x).group(1) for x in (before, after)]  # type: ignore[union-attr]
+        assert ids[0] != ids[1] and len(ids[1]) == 40
+        assert b"master_replid2:0000000000000000000000000000000000000000" in after
+        assert b"second_repl_offset:-1" in after
+        c.close()

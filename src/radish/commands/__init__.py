@@ -13,6 +13,7 @@ def load_all() -> None:
         acl,
         bitmaps,
         connection,
+        debug_cmds,
         functions,
         geo,
         hashes,
