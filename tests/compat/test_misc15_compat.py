@@ -133,3 +133,40 @@ def test_debug_change_repl_id(pair):
         assert b"master_replid2:0000000000000000000000000000000000000000" in after
         assert b"second_repl_offset:-1" in after
         c.close()
+
+
+# INFO fields of the memory issue's accounting (jemalloc's view, client and
+# AOF buffer sizes): not printed yet.
+INFO_LEFT_OUT = {
+    "allocator_allocated", "allocator_active", "allocator_resident", "allocator_frag_ratio",
+    "allocator_frag_bytes", "allocator_rss_ratio", "allocator_rss_bytes", "rss_overhead_ratio",
+    "rss_overhead_bytes", "mem_not_counted_for_evict", "mem_total_replication_buffers",
+    "mem_clients_slaves", "mem_clients_normal", "mem_aof_buffer",
+}  # fmt: skip
+_PER_USE = ("cmdstat_", "latency_percentiles_usec_", "errorstat_", "db")
+
+
+def _info_fields(port: int) -> list[str]:
+    c = Raw(port)
+    text = c([b"INFO", b"everything"]).split(b"\r\n", 1)[1].decode()
+    c.close()
+    names = []
+    for line in text.split("\r\n"):
+        if line and not line.startswith(_PER_USE):
+            names.append(line.split(":", 1)[0])
+    return names
+
+
+def test_info_everything_prints_redis_fields_in_redis_order(pair):
+    ours, theirs = (_info_fields(srv.port) for srv in pair)
+    assert [n for n in ours if n != "radish_version"] == [n for n in theirs if n not in INFO_LEFT_OUT]
+
+
+@pytest.mark.parametrize("args", [[b"all"], [b"everything"], [b"default", b"latencystats", b"commandstats"], [b"keyspace", b"latencystats", b"cpu"]])
+def test_info_section_order(pair, args):
+    heads = []
+    for srv in pair:
+        c = Raw(srv.port)
+        heads.append(re.findall(rb"# \w+", c([b"INFO", *args])))
+        c.close()
+    assert heads[0] == heads[1]
