@@ -110,6 +110,12 @@ class Server:
         self.lastsave = int(time.time())
         self.rdb_changes_since_last_save = 0
         self.cron_loops = 0
+        # DEBUG knobs: PAUSE-CRON skips the cron's work, SET-DISABLE-DENY-SCRIPTS
+        # lets scripts call noscript commands; the others (REPLYBUFFER,
+        # QUICKLIST-PACKED-THRESHOLD, AOF-FLUSH-SLEEP) are kept for show.
+        self.pause_cron = False
+        self.script_disable_deny_script = False
+        self.debug_settings: dict[str, int] = {}
         self.hz = config.hz
         self._cron_handle: asyncio.TimerHandle | None = None
         self.cron_hooks: list = []  # extra periodic work registered by later layers
@@ -465,6 +471,8 @@ class Server:
     def cron(self) -> None:
         """Periodic work, ``hz`` times a second (Redis's serverCron plus the
         active expire cycle)."""
+        if self.pause_cron:
+            return
         self.cron_loops += 1
         self.stats.sample(time.time())
         if self.tracking_clients:

@@ -130,3 +130,19 @@ def parse_mpop_args(args: list[bytes], numkeys_idx: int, first: bytes, second: b
     if count == -1:
         count = 1
     return args[numkeys_idx + 1 : where_idx], where == first, count
+
+
+def c_atoi(s: bytes) -> int:
+    """C's atoi(): leading spaces, a sign, then digits; 0 when none."""
+    s = s.lstrip(b" \t\n\v\f\r")
+    sign = 1
+    if s[:1] in (b"+", b"-"):
+        sign = -1 if s[:1] == b"-" else 1
+        s = s[1:]
+    n = 0
+    for ch in s:
+        if not 48 <= ch <= 57:
+            break
+        n = n * 10 + ch - 48
+    n *= sign
+    return ((n + 2**31) % 2**32) - 2**31  # an int, as atoi's result

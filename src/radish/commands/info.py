@@ -16,7 +16,12 @@ DEFAULT_SECTIONS = (
     "server", "clients", "memory", "persistence", "stats", "replication", "cpu",
     "modules", "errorstats", "cluster", "keyspace",
 )
-ALL_SECTIONS = DEFAULT_SECTIONS[:7] + ("commandstats",) + DEFAULT_SECTIONS[8:] + ("latencystats",)
+# Redis 7.0's order (genRedisInfoString); ALL and EVERYTHING differ only by
+# the sections modules add, and radish loads no modules.
+ALL_SECTIONS = (
+    "server", "clients", "memory", "persistence", "stats", "replication", "cpu",
+    "modules", "commandstats", "errorstats", "latencystats", "cluster", "keyspace",
+)
 
 
 def _human(n: int) -> str:
@@ -104,9 +109,12 @@ def section_memory(s) -> list[str]:
         "used_memory_rss_human:%s" % _human(rss),
         "used_memory_peak:%d" % s.used_memory(),
         "used_memory_peak_human:%s" % _human(s.used_memory()),
+        "used_memory_peak_perc:%.2f%%" % (used * 100 / max(1, s.used_memory())),
         "used_memory_overhead:0",
         "used_memory_startup:0",
         "used_memory_dataset:%d" % used,
+        # dataset * 100 / (used - startup), as getMemoryOverheadData
+        "used_memory_dataset_perc:%.2f%%" % (used * 100 / max(1, used)),
         "total_system_memory:%d" % total,
         "total_system_memory_human:%s" % _human(total),
         "used_memory_lua:%d" % vm_eval,
@@ -126,8 +134,11 @@ def section_memory(s) -> list[str]:
         "maxmemory_human:%s" % _human(maxmem),
         "maxmemory_policy:%s" % s.config.maxmemory_policy,
         "mem_fragmentation_ratio:1.00",
+        "mem_fragmentation_bytes:%d" % (rss - used),
         "mem_replication_backlog:%d" % len(s.propagation.backlog.buf),
+        "mem_cluster_links:0",  # no cluster bus
         "mem_allocator:libc",
+        "active_defrag_running:0",  # no active defragmentation
         "lazyfree_pending_objects:0",
         "lazyfreed_objects:0",
     ]
@@ -292,7 +303,7 @@ SECTIONS = {
 
 def render_info(server, names: list[str]) -> bytes:
     """INFO [section ...]: default sections when none are given; ``all``
-    (everything but modules), ``everything``, ``default``."""
+    and ``everything`` (the same without modules), ``default``."""
     wanted: list[str] = []
     if not names:
         names = ["default"]
@@ -301,23 +312,14 @@ def render_info(server, names: list[str]) -> bytes:
         group: tuple[str, ...]
         if n == "default":
             group = DEFAULT_SECTIONS
-        elif n == "all":
+        elif n in ("all", "everything"):
             group = ALL_SECTIONS
-        elif n == "everything":
-            group = ALL_SECTIONS + ("modules",)
         else:
             group = (n,)
         for g in group:
             if g in SECTIONS and g not in wanted:
                 wanted.append(g)
-    order = [g for g in ALL_SECTIONS + ("modules",) if g in wanted]
-    # Redis prints modules right after cpu.
-    if "modules" in order:
-        order.remove("modules")
-        idx = order.index("cpu") + 1 if "cpu" in order else 0
-        if "commandstats" in order:
-            idx = order.index("commandstats")
-        order.insert(idx, "modules")
+    order = [g for g in ALL_SECTIONS if g in wanted]
     parts = []
     for g in order:
         title = "CPU" if g == "cpu" else g.capitalize()

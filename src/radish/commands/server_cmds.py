@@ -13,7 +13,7 @@ from ..config import ConfigError, ConfigLoadingError
 from ..errors import CommandError
 from ..protocol.resp import OK, MapReply, SetReply, SimpleString, Verbatim, status_lines
 from ..strconv import strtod
-from .args import parse_int, to_int
+from .args import c_atoi, to_int
 from .info import render_info
 from .registry import COMMANDS, CommandSpec, KeySpec, command, key_flag_names
 from .results import NO_REPLY
@@ -490,26 +490,119 @@ _is_local = is_local_client
 @debug_subcommand("help")
 def debug_help(c: Client, args: list[bytes]):
     return status_lines([
-        b"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        b"LOG <message>",
-        b"    Write <message> to the server log.",
-        b"OBJECT <key>",
-        b"    Show low level info about `key` and associated value.",
-        b"SET-ACTIVE-EXPIRE <0|1>",
-        b"    Setting it to 0 disables expiring keys in background when they are not",
-        b"    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
-        b"    default.",
-        b"SLEEP <seconds>",
-        b"    Stop the server for <seconds>. Decimals allowed.",
-        b"HELP",
-        b"    Prints this help.",
+        b'DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+        b'AOF-FLUSH-SLEEP <microsec>',
+        b'    Server will sleep before flushing the AOF, this is used for testing.',
+        b'ASSERT',
+        b'    Crash by assertion failed.',
+        b'CHANGE-REPL-ID',
+        b'    Change the replication IDs of the instance.',
+        b'    Dangerous: should be used only for testing the replication subsystem.',
+        b'CONFIG-REWRITE-FORCE-ALL',
+        b'    Like CONFIG REWRITE but writes all configuration options, including',
+        b'    keywords not listed in original configuration file or default values.',
+        b'CRASH-AND-RECOVER [<milliseconds>]',
+        b'    Hard crash and restart after a <milliseconds> delay (default 0).',
+        b'DIGEST',
+        b'    Output a hex signature representing the current DB content.',
+        b'DIGEST-VALUE <key> [<key> ...]',
+        b'    Output a hex signature of the values of all the specified keys.',
+        b'ERROR <string>',
+        b'    Return a Redis protocol error with <string> as message. Useful for clients',
+        b'    unit tests to simulate Redis errors.',
+        b'LEAK <string>',
+        b'    Create a memory leak of the input string.',
+        b'LOG <message>',
+        b'    Write <message> to the server log.',
+        b'HTSTATS <dbid>',
+        b'    Return hash table statistics of the specified Redis database.',
+        b'HTSTATS-KEY <key>',
+        b"    Like HTSTATS but for the hash table stored at <key>'s value.",
+        b'LOADAOF',
+        b'    Flush the AOF buffers on disk and reload the AOF in memory.',
+        b'REPLICATE <string>',
+        b'    Replicates the provided string to replicas, allowing data divergence.',
+        b'MALLCTL <key> [<val>]',
+        b'    Get or set a malloc tuning integer.',
+        b'MALLCTL-STR <key> [<val>]',
+        b'    Get or set a malloc tuning string.',
+        b'OBJECT <key>',
+        b'    Show low level info about `key` and associated value.',
+        b'DROP-CLUSTER-PACKET-FILTER <packet-type>',
+        b'    Drop all packets that match the filtered type. Set to -1 allow all packets.',
+        b'OOM',
+        b'    Crash the server simulating an out-of-memory error.',
+        b'PANIC',
+        b'    Crash the server simulating a panic.',
+        b'POPULATE <count> [<prefix>] [<size>]',
+        b'    Create <count> string keys named key:<num>. If <prefix> is specified then',
+        b"    it is used instead of the 'key' prefix. These are not propagated to",
+        b'    replicas. Cluster slots are not respected so keys not belonging to the',
+        b'    current node can be created in cluster mode.',
+        b'PROTOCOL <type>',
+        b'    Reply with a test value of the specified type. <type> can be: string,',
+        b'    integer, double, bignum, null, array, set, map, attrib, push, verbatim,',
+        b'    true, false.',
+        b'RELOAD [option ...]',
+        b'    Save the RDB on disk and reload it back to memory. Valid <option> values:',
+        b'    * MERGE: conflicting keys will be loaded from RDB.',
+        b'    * NOFLUSH: the existing database will not be removed before load, but',
+        b'      conflicting keys will generate an exception and kill the server.',
+        b'    * NOSAVE: the database will be loaded from an existing RDB file.',
+        b'    Examples:',
+        b'    * DEBUG RELOAD: verify that the server is able to persist, flush and reload',
+        b'      the database.',
+        b'    * DEBUG RELOAD NOSAVE: replace the current database with the contents of an',
+        b'      existing RDB file.',
+        b'    * DEBUG RELOAD NOSAVE NOFLUSH MERGE: add the contents of an existing RDB',
+        b'      file to the database.',
+        b'RESTART [<milliseconds>]',
+        b'    Graceful restart: save config, db, restart after a <milliseconds> delay (default 0).',
+        b'SDSLEN <key>',
+        b'    Show low level SDS string info representing `key` and value.',
+        b'SEGFAULT',
+        b'    Crash the server with sigsegv.',
+        b'SET-ACTIVE-EXPIRE <0|1>',
+        b'    Setting it to 0 disables expiring keys in background when they are not',
+        b'    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
+        b'    default.',
+        b'QUICKLIST-PACKED-THRESHOLD <size>',
+        b'    Sets the threshold for elements to be inserted as plain vs packed nodes',
+        b'    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.',
+        b'SET-SKIP-CHECKSUM-VALIDATION <0|1>',
+        b"    Enables or disables checksum checks for RDB files and RESTORE's payload.",
+        b'SLEEP <seconds>',
+        b'    Stop the server for <seconds>. Decimals allowed.',
+        b'STRINGMATCH-TEST',
+        b'    Run a fuzz tester against the stringmatchlen() function.',
+        b'STRUCTSIZE',
+        b'    Return the size of different Redis core C structures.',
+        b'LISTPACK <key>',
+        b'    Show low level info about the listpack encoding of <key>.',
+        b'QUICKLIST <key> [<0|1>]',
+        b'    Show low level info about the quicklist encoding of <key>.',
+        b'    The optional argument (0 by default) sets the level of detail',
+        b'CLIENT-EVICTION',
+        b'    Show low level client eviction pools info (maxmemory-clients).',
+        b'PAUSE-CRON <0|1>',
+        b'    Stop periodic cron job processing.',
+        b'REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>',
+        b'    Sets the time (in milliseconds) to wait between client reply buffer peak resets.',
+        b'    In case NEVER is provided the last observed peak will never be reset',
+        b'    In case RESET is provided the peak reset time will be restored to the default value',
+        b'REPLYBUFFER RESIZING <0|1>',
+        b'    Enable or disable the reply buffer resize cron job',
+        b'CLUSTERLINK KILL <to|from|all> <node-id>',
+        b'    Kills the link based on the direction to/from (both) with the provided node.',
+        b'HELP',
+        b'    Prints this help.',
     ])
 
 
 @debug_subcommand("sleep")
 def debug_sleep(c: Client, args: list[bytes]):
     if len(args) != 3:
-        raise CommandError(E.SYNTAX)
+        raise CommandError(E.DEBUG_SUBCOMMAND % args[1].decode("utf-8", "replace"))
     # strtod's prefix, then (long long)(dtime * 1000000) microseconds;
     # nanosleep refuses a negative time (inf and nan convert to LLONG_MIN).
     dtime = strtod(args[2])[0] * 1000000
@@ -522,7 +615,7 @@ def debug_sleep(c: Client, args: list[bytes]):
 @debug_subcommand("log")
 def debug_log(c: Client, args: list[bytes]):
     if len(args) != 3:
-        raise CommandError(E.SYNTAX)
+        raise CommandError(E.DEBUG_SUBCOMMAND % args[1].decode("utf-8", "replace"))
     c.server.log.warning("DEBUG LOG: %s" % args[2].decode("utf-8", "replace"))
     return OK
 
@@ -530,15 +623,15 @@ def debug_log(c: Client, args: list[bytes]):
 @debug_subcommand("set-active-expire")
 def debug_set_active_expire(c: Client, args: list[bytes]):
     if len(args) != 3:
-        raise CommandError(E.SYNTAX)
-    c.server.keyspace.active_expire_enabled = parse_int(args[2]) != 0
+        raise CommandError(E.DEBUG_SUBCOMMAND % args[1].decode("utf-8", "replace"))
+    c.server.keyspace.active_expire_enabled = c_atoi(args[2]) != 0
     return OK
 
 
 @debug_subcommand("object")
 def debug_object(c: Client, args: list[bytes]):
     if len(args) != 3:
-        raise CommandError(E.SYNTAX)
+        raise CommandError(E.DEBUG_SUBCOMMAND % args[1].decode("utf-8", "replace"))
     from .types import describe_encoding
 
     v = c.db.peek(args[2])
@@ -557,5 +650,5 @@ def _serialized_len(v) -> int:
 @debug_subcommand("error")
 def debug_error(c: Client, args: list[bytes]):
     if len(args) != 3:
-        raise CommandError(E.SYNTAX)
+        raise CommandError(E.DEBUG_SUBCOMMAND % args[1].decode("utf-8", "replace"))
     raise CommandError(args[2].decode("utf-8", "replace"))

@@ -70,6 +70,14 @@ class ReplicationState:
         self.replid = secrets.token_hex(20)
         self._sync_server_ids()
 
+    def change_replid(self) -> None:
+        """DEBUG CHANGE-REPL-ID: a new replication id and no second one
+        (changeReplicationId + clearReplicationId2)."""
+        self.replid = secrets.token_hex(20)
+        self.replid2 = "0" * 40
+        self.second_repl_offset = -1
+        self._sync_server_ids()
+
     def _sync_server_ids(self) -> None:
         s = self.server
         s.replid, s.replid2, s.second_repl_offset = self.replid, self.replid2, self.second_repl_offset

@@ -576,7 +576,7 @@ class ScriptEngine:
             if spec.startswith("ERR wrong number"):
                 return E.SCRIPT_CALL_ARITY.encode()
             return E.SCRIPT_CALL_UNKNOWN.encode()
-        if spec.noscript:
+        if spec.noscript and not self.client.server.script_disable_deny_script:
             return E.SCRIPT_CALL_DENIED.encode()
         user = self.client.user
         if user is not None and not user.unrestricted:
