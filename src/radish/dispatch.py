@@ -169,6 +169,10 @@ def process_command(c, args: list[bytes]) -> bytes | None:
             c.multi_error = True
             spec.rejected_calls += 1
             return _reject(c, err)
+        if server.busy_script and "allow_busy" not in spec.flags:
+            # Redis refuses before queueing: the transaction is flagged.
+            spec.rejected_calls += 1
+            return _reject_command(c, spec, server.busy_reply)
         c.multi_queue.append((spec, args))
         return _QUEUED if c.reply_mode == 0 else _suppressed(c)
     if checked.write_checked:
@@ -184,7 +188,7 @@ def process_command(c, args: list[bytes]) -> bytes | None:
         return _reject(c, errors.LOADING)
     if server.busy_script and "allow_busy" not in spec.flags:
         spec.rejected_calls += 1
-        return _reject(c, server.busy_reply)
+        return _reject_command(c, spec, server.busy_reply)  # EXEC: EXECABORT
     if c.flags & (FLAG_REPLICA | FLAG_MONITOR) and (spec.is_write or spec.is_readonly or spec.may_replicate):
         spec.rejected_calls += 1
         return _reject(c, errors.REPLICA_KEYSPACE)
