@@ -131,3 +131,34 @@ def test_sigterm_during_a_busy_script():
     finally:
         for srv in pair:
             srv.stop()
+
+
+def test_resp3_subscriber_with_client_reply_off_gets_pushes_not_replies():
+    from tests.support.resp import encode_command
+
+    script = [
+        [b"CLIENT", b"REPLY", b"OFF"], [b"SUBSCRIBE", b"ch"], [b"PING"], [b"SSUBSCRIBE", b"x"],
+        [b"PUBLISH", b"ch", b"m"], [b"SPUBLISH", b"x", b"m"], [b"GET", b"k"],
+        [b"UNSUBSCRIBE"], [b"PSUBSCRIBE", b"a*"], [b"PUNSUBSCRIBE", b"zz"], [b"SUBSCRIBE", b"ch"],
+        [b"CLIENT", b"REPLY", b"ON"], [b"PING"],
+        [b"CLIENT", b"REPLY", b"SKIP"], [b"SUBSCRIBE", b"y"], [b"PING"],
+        [b"CLIENT", b"REPLY", b"SKIP"], [b"PING"], [b"PUBLISH", b"ch", b"m2"], [b"PING"],
+    ]
+    pair = start_pair()
+    try:
+        seen = []
+        for srv in pair:
+            c = Raw(srv.port, resp3=True, timeout=5)
+            c.write(b"".join(encode_command(a) for a in script))
+            got = c.read_until_quiet(0.5)
+            other = Raw(srv.port)
+            assert other([b"PUBLISH", b"ch", b"late"]) == b":1\r\n"
+            got += c.read_until_quiet(0.5)
+            c.close()
+            other.close()
+            seen.append(got)
+        assert seen[0] == seen[1]
+        assert seen[0].endswith(b"$4\r\nlate\r\n")
+    finally:
+        for srv in pair:
+            srv.stop()
