@@ -61,6 +61,7 @@ _PUBSUB_ALLOWED = frozenset(
     ("subscribe", "ssubscribe", "psubscribe", "unsubscribe", "sunsubscribe",
      "punsubscribe", "ping", "quit", "reset")
 )
+_UNWRAPPED_EXPIRES = frozenset(("scan", "randomkey"))
 _MULTI_IMMEDIATE = frozenset(("exec", "discard", "multi", "watch", "quit", "reset"))
 # Read-only commands whose keys tracking does not remember (a script's reads
 # are remembered one by one).
@@ -169,6 +170,10 @@ def process_command(c, args: list[bytes]) -> bytes | None:
             c.multi_error = True
             spec.rejected_calls += 1
             return _reject(c, err)
+        if server.busy_script and "allow_busy" not in spec.flags:
+            # Redis refuses before queueing: the transaction is flagged.
+            spec.rejected_calls += 1
+            return _reject_command(c, spec, server.busy_reply)
         c.multi_queue.append((spec, args))
         return _QUEUED if c.reply_mode == 0 else _suppressed(c)
     if checked.write_checked:
@@ -184,7 +189,7 @@ def process_command(c, args: list[bytes]) -> bytes | None:
         return _reject(c, errors.LOADING)
     if server.busy_script and "allow_busy" not in spec.flags:
         spec.rejected_calls += 1
-        return _reject(c, server.busy_reply)
+        return _reject_command(c, spec, server.busy_reply)  # EXEC: EXECABORT
     if c.flags & (FLAG_REPLICA | FLAG_MONITOR) and (spec.is_write or spec.is_readonly or spec.may_replicate):
         spec.rejected_calls += 1
         return _reject(c, errors.REPLICA_KEYSPACE)
@@ -195,7 +200,9 @@ def process_command(c, args: list[bytes]) -> bytes | None:
     if c.tracking & TRACKING_CACHING and c.multi_queue is None and (spec.parent is None or spec.parent.name != "client"):
         c.tracking &= ~TRACKING_CACHING
     if server.propagation.pending:
-        server.propagation.flush()
+        # SCAN and RANDOMKEY propagate the keys they expire lazily as
+        # plain DELs (Redis 7.0 does not wrap them in MULTI/EXEC).
+        server.propagation.flush(wrap=spec.name not in _UNWRAPPED_EXPIRES)
         c.woff = server.propagation.master_repl_offset
     blocking = server.blocking
     if type(result) is Block:
@@ -438,7 +445,7 @@ def _propagated(c, args: list[bytes], dirtied: bool) -> None:
     if dirtied or c.propagate_as is not None:
         _propagate(c, args, dirtied)
     if prop.pending:
-        prop.flush()
+        prop.flush(wrap=c.last_cmd not in _UNWRAPPED_EXPIRES)
         c.woff = prop.master_repl_offset
 
 
@@ -558,7 +565,7 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
             if server.dirty != dirty or c.propagate_as is not None:
                 _propagate(c, args, server.dirty != dirty)
             if prop.pending:
-                prop.flush()
+                prop.flush(wrap=spec.name not in _UNWRAPPED_EXPIRES)
                 c.woff = prop.master_repl_offset
         elif c.propagate_as is not None:
             c.propagate_as = None  # nobody to tell (as Propagator.propagate)

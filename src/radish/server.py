@@ -18,6 +18,7 @@ import socket
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 
 from . import REDIS_VERSION, __version__
 from . import errors as E
@@ -94,6 +95,15 @@ class Server:
         self.executable = os.path.abspath(sys.argv[0]) if sys.argv and sys.argv[0] else ""
         self.listeners: list[asyncio.AbstractServer] = []
         self._unattached_socks: list[socket.socket] = []  # bound, not yet served
+        # While a long command holds the loop (process_events_while_blocked):
+        # duplicates of the listening sockets with their accept callback, the
+        # connections accepted meanwhile, the signal handlers replaced.
+        self._held_listening: list = []
+        self._held_conns: list = []
+        self._held_signals: dict = {}
+        self.signal_callback: Callable[[str], None] | None = None  # install_signal_handlers' handler (owns the process)
+        self.shutdown_asap = False  # a signal asked for shutdown (Redis's shutdown_asap)
+        self.signals_noted: dict[int, int] = {}  # signals logged while the loop was held
         self.loop: asyncio.AbstractEventLoop | None = None
         self.shutdown_requested = False
         self.shutdown_event: asyncio.Event | None = None
@@ -210,9 +220,90 @@ class Server:
         meet the BUSY check), and their replies go out now."""
         from .net.connection import process_events_while_blocked
 
-        process_events_while_blocked(self.clients.values(), current)
+        if not self._held_listening:
+            self._hold_begin()
+        process_events_while_blocked(self.clients.values(), current, self._held_listening)
         if self.pending_writes:
             self.flush_writes()  # the loop is not running: reply now
+
+    def _hold_begin(self) -> None:
+        """A long command started holding the loop: as Redis keeps its
+        listening sockets in the event loop that processEventsWhileBlocked
+        runs, new connections are accepted (on duplicates of the listening
+        sockets) and served meanwhile; the loop adopts them once it runs
+        again (``_hold_end``). Signals are noted at once, as Redis's
+        handler does, since the loop cannot deliver them now."""
+        from .net.connection import accept_while_blocked
+
+        def on_accept(lsock: socket.socket) -> None:
+            self._held_conns += accept_while_blocked(self, lsock)
+
+        socks = []
+        for srv in [*self.listeners, self.unix_listener]:
+            if srv is None:
+                continue
+            for s in getattr(srv, "sockets", ()):  # asyncio.Server and uvloop's
+                try:
+                    dup = socket.socket(fileno=os.dup(s.fileno()))
+                except OSError:
+                    continue
+                dup.setblocking(False)
+                socks.append((dup, on_accept))
+        if not socks:
+            return
+        self._held_listening = socks
+        if self.signal_callback is not None:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                try:
+                    self._held_signals[sig] = signal.signal(sig, self._signal_while_held)
+                except (ValueError, OSError):  # pragma: no cover - not the main thread
+                    pass
+        if self.loop is not None:
+            self.loop.call_soon(self._hold_end)  # runs once the long command has returned
+
+    def _signal_while_held(self, signum: int, _frame) -> None:
+        """SIGTERM / SIGINT while the loop is held: Redis's
+        sigShutdownHandler logs and schedules the shutdown (done once the
+        long command ends); a SIGINT after that exits at once. The loop
+        still delivers the signal to its own handler later, which then
+        shuts down without logging again."""
+        if self.shutdown_asap and signum == signal.SIGINT:
+            self.log.warning("You insist... exiting now.")
+            os._exit(1)
+        self.log.warning("Received %s scheduling shutdown..." % signal.Signals(signum).name)
+        self.shutdown_asap = True
+        self.signals_noted[signum] = self.signals_noted.get(signum, 0) + 1
+
+    def _hold_end(self) -> None:
+        """The loop runs again: restore the signal handlers, close the
+        duplicated listening sockets and give the connections accepted
+        meanwhile to the loop."""
+        from .net.connection import HeldTransport
+
+        for sig, prev in self._held_signals.items():
+            try:
+                signal.signal(sig, prev)
+            except (ValueError, OSError, TypeError):  # pragma: no cover
+                pass
+        self._held_signals = {}
+        for dup, _cb in self._held_listening:
+            dup.close()
+        self._held_listening = []
+        conns, self._held_conns = self._held_conns, []
+        loop = self.loop
+        assert loop is not None
+        for conn in conns:
+            t = conn.transport
+            if not isinstance(t, HeldTransport) or t.closed or conn.closing and not t.buf:
+                continue
+            loop.create_task(self._adopt(conn, t))
+
+    async def _adopt(self, conn, t) -> None:
+        assert self.loop is not None
+        try:
+            await self.loop.connect_accepted_socket(lambda: conn, t.sock)
+        except OSError:
+            t.abort()
 
     def refuse_modules(self) -> bool:
         """radish has no module API: a ``loadmodule`` directive stops start-up
@@ -884,7 +975,11 @@ def install_signal_handlers(server: Server) -> None:
     loop = asyncio.get_running_loop()
 
     def on_signal(signame: str) -> None:
-        server.log.warning("Received %s scheduling shutdown..." % signame)
+        sig = getattr(signal, signame)
+        if server.signals_noted.get(sig):
+            server.signals_noted[sig] -= 1  # logged already, while a busy script held the loop
+        else:
+            server.log.warning("Received %s scheduling shutdown..." % signame)
         err = server.prepare_shutdown(save=None)
         if err:
             # As Redis: a failed final save keeps the server running.
@@ -892,6 +987,7 @@ def install_signal_handlers(server: Server) -> None:
             return
         server.request_shutdown(0)
 
+    server.signal_callback = on_signal
     for sig, name in ((signal.SIGTERM, "SIGTERM"), (signal.SIGINT, "SIGINT")):
         try:
             loop.add_signal_handler(sig, on_signal, name)

@@ -91,6 +91,21 @@ class ClientConnection(asyncio.Protocol):
 
     def connection_made(self, transport) -> None:
         server = self.server
+        if self.client is not None:
+            # Accepted while the loop was held (HeldTransport): the loop
+            # now serves the same client; what the peer had not taken
+            # goes first.
+            held = self.transport
+            self.transport = transport
+            self.client.transport = transport
+            left = held.take_unsent() if held is not None else b""
+            if left:
+                transport.write(left)
+            if held is not None and not held.reading:
+                transport.pause_reading()
+            if self.closing:
+                transport.close()
+            return
         self.transport = transport
         sock = transport.get_extra_info("socket")
         fd = -1
@@ -540,38 +555,169 @@ class ClientConnection(asyncio.Protocol):
             self.transport.abort()
 
 
-def process_events_while_blocked(clients, current) -> bool:
+class HeldTransport:
+    """The transport of a connection accepted while a long command holds
+    the loop (a busy script): no event loop runs, so it writes straight to
+    the non-blocking socket and keeps what the peer did not take yet;
+    process_events_while_blocked reads for it. Once the loop runs again
+    the server hands the socket to the loop (``adopt``), which makes a real
+    transport for the same ClientConnection."""
+
+    def __init__(self, sock: socket.socket, protocol: ClientConnection) -> None:
+        self.sock = sock
+        self.protocol = protocol
+        self.buf = bytearray()
+        self.closing = False
+        self.closed = False
+        self.reading = True
+
+    def get_extra_info(self, name: str, default=None):
+        if name == "socket":
+            return self.sock
+        try:
+            if name == "peername":
+                return self.sock.getpeername()
+            if name == "sockname":
+                return self.sock.getsockname()
+        except OSError:
+            return default
+        return default
+
+    def write(self, data: bytes) -> None:
+        if self.closed or self.closing:
+            return
+        self.buf += data
+        self.send()
+
+    def send(self) -> None:
+        """Write what the socket takes now."""
+        buf = self.buf
+        while buf and not self.closed:
+            try:
+                n = self.sock.send(buf)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                self.abort()
+                return
+            del buf[:n]
+        if self.closing and not buf:
+            self._lost()
+
+    def take_unsent(self) -> bytes:
+        data = bytes(self.buf)
+        self.buf.clear()
+        return data
+
+    def pause_reading(self) -> None:
+        self.reading = False
+
+    def resume_reading(self) -> None:
+        self.reading = True
+
+    def is_closing(self) -> bool:
+        return self.closing or self.closed
+
+    def get_write_buffer_size(self) -> int:
+        return len(self.buf)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closing = True
+        self.send()
+
+    def abort(self) -> None:
+        self.buf.clear()
+        self._lost()
+
+    def _lost(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        self.protocol.connection_lost(None)
+
+
+def accept_while_blocked(server, lsock: socket.socket) -> list[ClientConnection]:
+    """Accept what waits on a listening socket while the loop is held:
+    each connection is served through a HeldTransport until the loop
+    adopts it."""
+    made = []
+    while True:
+        try:
+            sock, _addr = lsock.accept()
+        except (BlockingIOError, InterruptedError):
+            break
+        except OSError:
+            break
+        sock.setblocking(False)
+        conn = ClientConnection(server)
+        t = HeldTransport(sock, conn)
+        conn.connection_made(t)
+        if conn.client is not None and not conn.closing:
+            made.append(conn)
+    return made
+
+
+def process_events_while_blocked(clients, current, listening=()) -> bool:
     """Read what connected clients sent and run it while a long command
     (a busy script) holds the loop, as Redis's processEventsWhileBlocked:
     their commands meet the BUSY check. ``current``: the client running
-    the long command, skipped. True when some client was served (its
-    replies are queued: the caller flushes them, the loop not running)."""
+    the long command, skipped. ``listening``: (socket, on_accept) pairs of
+    the listening sockets, so new connections are accepted and served as
+    well. True when some client was served (its replies are queued: the
+    caller flushes them, the loop not running)."""
     conns = {}
     for c in list(clients):
         conn = c.connection
         t = conn.transport if conn is not None else None
         if c is current or t is None or conn.closing:
             continue
+        if isinstance(t, HeldTransport):
+            t.send()
+            if t.closed or not t.reading:
+                continue
         sock = t.get_extra_info("socket")
         if sock is None:
             continue
         try:
-            conns[sock.fileno()] = conn
+            fd = sock.fileno()
         except (OSError, ValueError):
             continue
-    if not conns:
+        if fd >= 0:
+            conns[fd] = conn
+    lfds = {}
+    for lsock, on_accept in listening:
+        try:
+            fd = lsock.fileno()
+        except (OSError, ValueError):
+            continue
+        if fd >= 0:
+            lfds[fd] = (lsock, on_accept)
+    if not conns and not lfds:
         return False
     try:
-        readable, _w, _x = select.select(list(conns), [], [], 0)
+        readable, _w, _x = select.select(list(conns) + list(lfds), [], [], 0)
     except (OSError, ValueError):
         return False
     served = False
     for fd in readable:
+        if fd in lfds:
+            lsock, on_accept = lfds[fd]
+            on_accept(lsock)
+            continue
+        conn = conns[fd]
         try:
             data = os.read(fd, 65536)
         except OSError:
             continue
         if data:
-            conns[fd].data_received(data)
+            conn.data_received(data)
             served = True
+        elif isinstance(conn.transport, HeldTransport):
+            conn.transport.abort()  # the peer hung up
     return served

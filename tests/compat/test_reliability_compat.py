@@ -1,0 +1,164 @@
+"""Reliability (issue 20), radish against redis-server between real
+processes: a busy script never makes the server deaf."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+import pytest
+from tests.support.resp import Raw
+from tests.support.servers import start_pair, wait_until
+
+pytestmark = pytest.mark.timeout(120)
+
+BUSY_ARGS = ("--busy-reply-threshold", "200")
+
+
+def _start_busy(srv) -> Raw:
+    runner = Raw(srv.port)
+    runner.send([b"EVAL", b"while true do end", b"0"])
+    time.sleep(0.5)  # past busy-reply-threshold
+    return runner
+
+
+def _new_connection_session(port: int) -> list[bytes]:
+    """What a client that connects during the busy script gets."""
+    c = Raw(port, timeout=5)
+    try:
+        out = [
+            c([b"PING"]),
+            c([b"GET", b"k"]),
+            c([b"MULTI"]),
+            c([b"SET", b"k", b"v"]),
+            c([b"EXEC"]),
+            c([b"EVAL", b"return 1", b"0"]),
+            c([b"SHUTDOWN"]),
+            c([b"SCRIPT", b"KILL"]),
+        ]
+    finally:
+        c.close()
+    return out
+
+
+def test_new_connections_are_served_during_a_busy_script():
+    pair = start_pair(*BUSY_ARGS)
+    try:
+        results = []
+        for srv in pair:
+            runner = _start_busy(srv)
+            results.append(_new_connection_session(srv.port))
+            # The script was killed: its caller gets the error, then the
+            # server serves normally, the late connection included.
+            assert runner.read().startswith(b"-ERR Script killed by user")
+            runner.close()
+            late = Raw(srv.port)
+            assert late([b"PING"]) == b"+PONG\r\n"
+            late.close()
+        assert results[0] == results[1], results
+        assert results[0][0].startswith(b"-BUSY")
+    finally:
+        for srv in pair:
+            srv.stop()
+
+
+def test_connection_accepted_while_busy_is_kept_after_the_script():
+    pair = start_pair(*BUSY_ARGS)
+    try:
+        for srv in pair:
+            runner = _start_busy(srv)
+            held = Raw(srv.port, timeout=5)
+            assert held([b"PING"]).startswith(b"-BUSY")
+            killer = Raw(srv.port, timeout=5)
+            assert killer([b"SCRIPT", b"KILL"]) == b"+OK\r\n"
+            runner.read()
+            # The connection accepted during the busy period goes on.
+            assert held([b"SET", b"a", b"1"]) == b"+OK\r\n"
+            assert held([b"GET", b"a"]) == b"$1\r\n1\r\n"
+            for c in (runner, held, killer):
+                c.close()
+    finally:
+        for srv in pair:
+            srv.stop()
+
+
+def test_shutdown_nosave_from_a_new_connection_during_a_busy_script():
+    pair = start_pair(*BUSY_ARGS)
+    try:
+        for srv in pair:
+            runner = _start_busy(srv)
+            c = Raw(srv.port, timeout=5)
+            c.send([b"SHUTDOWN", b"NOSAVE"])
+            assert c.read_until_quiet(2) == b""
+            srv.proc.wait(10)
+            assert srv.proc.returncode == 0
+            runner.close()
+            c.close()
+    finally:
+        for srv in pair:
+            srv.stop()
+
+
+def test_sigterm_during_a_busy_script():
+    """Redis 7.0 logs SIGTERM at once and shuts down once the script is
+    killed; a SIGINT after it exits at once (status 1)."""
+    pair = start_pair(*BUSY_ARGS)
+    try:
+        for srv in pair:
+            runner = _start_busy(srv)
+            srv.proc.send_signal(signal.SIGTERM)
+            wait_until(lambda srv=srv: "Received SIGTERM scheduling shutdown" in srv.log(), timeout=10)
+            c = Raw(srv.port, timeout=5)
+            assert c([b"PING"]).startswith(b"-BUSY")
+            assert srv.proc.poll() is None
+            assert c([b"SCRIPT", b"KILL"]) == b"+OK\r\n"
+            srv.proc.wait(10)
+            assert srv.proc.returncode == 0
+            runner.close()
+            c.close()
+        for srv in pair:
+            srv.proc.wait()
+        pair2 = start_pair(*BUSY_ARGS)
+        for srv in pair2:
+            runner = _start_busy(srv)
+            srv.proc.send_signal(signal.SIGTERM)
+            wait_until(lambda srv=srv: "Received SIGTERM scheduling shutdown" in srv.log(), timeout=10)
+            srv.proc.send_signal(signal.SIGINT)
+            srv.proc.wait(10)
+            assert srv.proc.returncode == 1
+            assert "You insist... exiting now." in srv.log()
+            runner.close()
+    finally:
+        for srv in pair:
+            srv.stop()
+
+
+def test_resp3_subscriber_with_client_reply_off_gets_pushes_not_replies():
+    from tests.support.resp import encode_command
+
+    script = [
+        [b"CLIENT", b"REPLY", b"OFF"], [b"SUBSCRIBE", b"ch"], [b"PING"], [b"SSUBSCRIBE", b"x"],
+        [b"PUBLISH", b"ch", b"m"], [b"SPUBLISH", b"x", b"m"], [b"GET", b"k"],
+        [b"UNSUBSCRIBE"], [b"PSUBSCRIBE", b"a*"], [b"PUNSUBSCRIBE", b"zz"], [b"SUBSCRIBE", b"ch"],
+        [b"CLIENT", b"REPLY", b"ON"], [b"PING"],
+        [b"CLIENT", b"REPLY", b"SKIP"], [b"SUBSCRIBE", b"y"], [b"PING"],
+        [b"CLIENT", b"REPLY", b"SKIP"], [b"PING"], [b"PUBLISH", b"ch", b"m2"], [b"PING"],
+    ]
+    pair = start_pair()
+    try:
+        seen = []
+        for srv in pair:
+            c = Raw(srv.port, resp3=True, timeout=5)
+            c.write(b"".join(encode_command(a) for a in script))
+            got = c.read_until_quiet(0.5)
+            other = Raw(srv.port)
+            assert other([b"PUBLISH", b"ch", b"late"]) == b":1\r\n"
+            got += c.read_until_quiet(0.5)
+            c.close()
+            other.close()
+            seen.append(got)
+        assert seen[0] == seen[1]
+        assert seen[0].endswith(b"$4\r\nlate\r\n")
+    finally:
+        for srv in pair:
+            srv.stop()
