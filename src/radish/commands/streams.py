@@ -42,7 +42,7 @@ from ..db.stream import (
     make_id,
 )
 from ..errors import CommandError
-from ..protocol.resp import NULL_ARRAY, OK, MapReply, status_lines
+from ..protocol.resp import NULL_ARRAY, OK, MapReply, Raw, status_lines
 from ..strconv import LLONG_MAX, string2ll
 from .args import to_int
 from .registry import KeySpec, command
@@ -384,7 +384,7 @@ def _xrange(c: Client, args: list[bytes], rev: bool):
         return NULL_ARRAY
     if count == -1:
         count = 0
-    return s.range(start, end, count, rev)
+    return Raw(s.range_raw(start, end, count, rev))
 
 
 @command("xrange", -4, "readonly", acl="stream", key_specs=(KeySpec('RO ACCESS', index=1),), keys=(1, 1, 1), group="stream", since="5.0.0", summary="Return a range of elements in a stream, with IDs matching the specified IDs interval", complexity="O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).")
@@ -468,8 +468,7 @@ def _serve_group(c: Client, s: StreamValue, key: bytes, start: int, count: int, 
     out = []
     now = _now(c)
     propagate_last_id = False
-    for node, j in s.iter_range(start, MAX_ID):
-        i = node.ids[j]
+    for _node, (i, fv, _pos, _fl) in s.iter_range(start, MAX_ID):
         if i > g.last_id:
             if g.entries_read != INVALID_ENTRIES_READ and not s.range_has_tombstones(i):
                 g.entries_read += 1
@@ -478,7 +477,7 @@ def _serve_group(c: Client, s: StreamValue, key: bytes, start: int, count: int, 
             g.last_id = i
             if noack:
                 propagate_last_id = True
-        out.append([id_bytes(i), node.vals[j]])
+        out.append([id_bytes(i), fv])
         if not noack:
             nack = g.pel.get(i)
             if nack is None:
