@@ -38,7 +38,7 @@ Imports nothing from radish outside ``db`` but strconv and the package's
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 
 from sortedcontainers import SortedDict
 

@@ -224,10 +224,11 @@ def py_scan(lp, master: int, mfields: tuple, start: int, end: int, count: int, f
     return len(out), b"".join(parts)
 
 
-append = py_append
-scan = py_scan
-if not NO_EXTENSIONS:
-    try:
-        from ._streamlp import append, scan  # type: ignore[no-redef]  # noqa: F811
-    except ImportError:  # not built: the pure-Python twins above
-        pass
+try:
+    from . import _streamlp as _c
+except ImportError:  # pragma: no cover - not built: the pure-Python twins above
+    _c = None  # type: ignore[assignment]
+
+C_BUILT = _c is not None
+append = _c.append if _c is not None and not NO_EXTENSIONS else py_append
+scan = _c.scan if _c is not None and not NO_EXTENSIONS else py_scan

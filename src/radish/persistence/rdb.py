@@ -51,7 +51,6 @@ from .compact import (
     CompactError,
     intset_decode,
     intset_encode,
-    lp_build,
     lp_decode,
     lp_encode,
     lp_entry,
