@@ -1,6 +1,7 @@
 """Build of radish's C extensions: the request parser
-(src/radish/protocol/_reqparser.c) and the dispatcher's batch loop
-(src/radish/_fastpath.c). Both are optional: without a C compiler radish
+(src/radish/protocol/_reqparser.c), the dispatcher's batch loop
+(src/radish/_fastpath.c) and the stream nodes' listpack codec
+(src/radish/db/_streamlp.c). All are optional: without a C compiler radish
 installs and runs on their Python equivalents (slower, same behaviour).
 Everything else about the package is in pyproject.toml."""
 
@@ -15,5 +16,6 @@ setup(
     ext_modules=[
         extension("radish.protocol._reqparser", "src/radish/protocol/_reqparser.c"),
         extension("radish._fastpath", "src/radish/_fastpath.c"),
+        extension("radish.db._streamlp", "src/radish/db/_streamlp.c"),
     ]
 )
