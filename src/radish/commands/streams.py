@@ -280,6 +280,37 @@ def _rewrite_trim(s: StreamValue, t: _TrimArgs, out: list[bytes]) -> None:
 @command("xadd", -5, "write denyoom fast", acl="stream", key_specs=(KeySpec('RW UPDATE', index=1, notes='UPDATE instead of INSERT because of the optional trimming feature'),), keys=(1, 1, 1), group="stream", since="5.0.0", summary="Appends a new entry to a stream", complexity="O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.", tips="nondeterministic_output", direct=True)
 def xadd(c: Client, args: list[bytes]):
     """Format: XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [field value ...]"""
+    n = len(args)
+    if args[2] == b"*" and n & 1:
+        # The common form, XADD key * field value ...: no options to parse.
+        key = args[1]
+        db = c.db
+        s = db.lookup_write(key)
+        if s is None:
+            s = StreamValue()
+            db.add(key, s)
+        elif type(s) is not StreamValue:
+            raise CommandError(E.WRONGTYPE)
+        last = s.last_id
+        if last == MAX_ID:
+            raise CommandError(E.XADD_EXHAUSTED)
+        now = c.server.keyspace.now_ms
+        new_id = now << 64 if now > (last >> 64) else last + 1
+        fv = tuple(args[3:])
+        total = 0
+        for x in fv:
+            total += len(x)
+        if total > LISTPACK_MAX_SIZE:
+            raise CommandError(E.XADD_TOO_LARGE)
+        cfg = c.server.config
+        s.append(new_id, fv, cfg.stream_node_max_bytes, cfg.stream_node_max_entries)
+        reply = b"%d-%d" % (new_id >> 64, new_id & MASK64)
+        db.signal_modified(key)
+        c.server.dirty += 1
+        rewrite = list(args)
+        rewrite[2] = reply
+        c.propagate_as = [rewrite]
+        return reply
     t = _parse_add_trim(c, args, True)
     field_pos = t.idpos + 1
     nf = len(args) - field_pos
@@ -362,9 +393,18 @@ def xtrim(c: Client, args: list[bytes]):
 # -- reads ----------------------------------------------------------------------------------
 
 
+_EDGES = {b"-": 0, b"+": MAX_ID}  # what "-" and "+" read as, for start and end alike
+
+
 def _xrange(c: Client, args: list[bytes], rev: bool):
-    start = _range_start(args[3] if rev else args[2])
-    end = _range_end(args[2] if rev else args[3])
+    a = args[3] if rev else args[2]
+    start = _EDGES.get(a)
+    if start is None:
+        start = _range_start(a)
+    a = args[2] if rev else args[3]
+    end = _EDGES.get(a)
+    if end is None:
+        end = _range_end(a)
     count = -1
     n = len(args)
     j = 4
@@ -377,9 +417,11 @@ def _xrange(c: Client, args: list[bytes], rev: bool):
         else:
             raise CommandError(E.SYNTAX)
         j += 1
-    s = get_stream(c.db, args[1])
+    s = c.db.lookup_read(args[1])
     if s is None:
         return []
+    if type(s) is not StreamValue:
+        raise CommandError(E.WRONGTYPE)
     if count == 0:
         return NULL_ARRAY
     if count == -1:

@@ -456,12 +456,42 @@ buf_reserve(Buf *b, Py_ssize_t extra)
     return 0;
 }
 
+/* Decimal digits of v at d (no terminator); returns their count. */
+static int
+fmt_u64(char *d, uint64_t v)
+{
+    char tmp[20];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (int i = 0; i < n; i++)
+        d[i] = tmp[n - 1 - i];
+    return n;
+}
+
+static int
+fmt_ll(char *d, long long v)
+{
+    if (v < 0) {
+        d[0] = '-';
+        return 1 + fmt_u64(d + 1, 0 - (uint64_t)v);
+    }
+    return fmt_u64(d, (uint64_t)v);
+}
+
 static int
 buf_bulk(Buf *b, const char *s, Py_ssize_t n)
 {
     if (buf_reserve(b, n + 32) < 0)
         return -1;
-    b->len += sprintf(b->p + b->len, "$%zd\r\n", n);
+    char *d = b->p + b->len;
+    *d++ = '$';
+    d += fmt_u64(d, (uint64_t)n);
+    *d++ = '\r';
+    *d++ = '\n';
+    b->len = d - b->p;
     memcpy(b->p + b->len, s, (size_t)n);
     b->len += n;
     b->p[b->len++] = '\r';
@@ -475,7 +505,7 @@ elem_bytes(int kind, const unsigned char *s, Py_ssize_t l, long long v)
     if (kind == 1)
         return PyBytes_FromStringAndSize((const char *)s, l);
     char tmp[24];
-    int k = sprintf(tmp, "%lld", v);
+    int k = fmt_ll(tmp, v);
     return PyBytes_FromStringAndSize(tmp, k);
 }
 
@@ -485,7 +515,7 @@ elem_raw(Buf *b, int kind, const unsigned char *s, Py_ssize_t l, long long v)
     if (kind == 1)
         return buf_bulk(b, (const char *)s, l);
     char tmp[24];
-    int k = sprintf(tmp, "%lld", v);
+    int k = fmt_ll(tmp, v);
     return buf_bulk(b, tmp, k);
 }
 
@@ -518,8 +548,23 @@ emit(const Reader *r, Py_ssize_t pos, sid master, PyObject *mfields, PyObject *o
         if (buf_reserve(raw, 80) < 0)
             return -1;
         char idt[48];
-        int k = sprintf(idt, "%llu-%llu", (unsigned long long)id.ms, (unsigned long long)id.seq);
-        raw->len += sprintf(raw->p + raw->len, "*2\r\n$%d\r\n%s\r\n*%lld\r\n", k, idt, 2 * nf);
+        int k = fmt_u64(idt, id.ms);
+        idt[k++] = '-';
+        k += fmt_u64(idt + k, id.seq);
+        char *d = raw->p + raw->len;
+        memcpy(d, "*2\r\n$", 5);
+        d += 5;
+        d += fmt_u64(d, (uint64_t)k);
+        *d++ = '\r';
+        *d++ = '\n';
+        memcpy(d, idt, (size_t)k);
+        d += k;
+        memcpy(d, "\r\n*", 3);
+        d += 3;
+        d += fmt_u64(d, (uint64_t)(2 * nf));
+        *d++ = '\r';
+        *d++ = '\n';
+        raw->len = d - raw->p;
         for (long long i = 0; i < nf; i++) {
             if (same) {
                 PyObject *f = PyTuple_GET_ITEM(mfields, i);

@@ -224,14 +224,20 @@ class StreamValue:
             total = 0
             for x in fv:
                 total += len(x)
-            if node.lp_bytes() + total >= nmb or (max_entries and node.count + node.deleted >= max_entries):
+            c = node.count
+            d = node.deleted
+            # lp_bytes(), inlined: the counters are small integers (2 bytes) until 128.
+            size = (2 if c < 128 else lp_int_size(c)) + (2 if d < 128 else lp_int_size(d)) + len(node.lp) + 7
+            if size + total >= nmb or (max_entries and c + d >= max_entries):
                 node.compact()
                 node = None
         if node is None:
             node = StreamNode(new_id, fv[0::2])
             nodes.append(node)
             self.nkeys.append(new_id)
-        node.add(new_id, fv)
+        node.nele += append(node.lp, node.master, node.mfields, new_id, fv)
+        node.last = new_id
+        node.count += 1
         self.length += 1
         self.entries_added += 1
         self.last_id = new_id
