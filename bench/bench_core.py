@@ -7,6 +7,11 @@ each server's CPU seconds per million requests (from /proc/PID/stat).
 
     python bench/bench_core.py                      # defaults of the core issue
     python bench/bench_core.py -t lpush,rpop -n 100000 -P 1 16 -r 5
+    python bench/bench_core.py -t "" --command "XADD s * f v" --command "XRANGE s - + COUNT 10"
+
+``--command`` (repeatable) runs any command through redis-benchmark
+(``redis-benchmark ... XADD s * f v``), after the ``-t`` tests and in the
+order given, so a read finds what the writes before it stored.
 
 Nothing here is asserted; the figures go into issue notes.
 """
@@ -71,10 +76,12 @@ def start(kind: str, core: str, extra: list[str] | None = None) -> tuple[subproc
     return p, port
 
 
-def run_benchmark(port: int, tests: str, n: int, clients: int, pipeline: int, core: str, auth: list[str]) -> dict[str, float]:
+def run_benchmark(port: int, tests: str, n: int, clients: int, pipeline: int, core: str, auth: list[str], command: list[str] | None = None) -> dict[str, float]:
+    """redis-benchmark's requests/s per test: the ``-t`` tests, or one
+    arbitrary ``command`` (its argument list) when given."""
     argv = pin(core) + [
-        "redis-benchmark", "-p", str(port), "-t", tests, "-n", str(n), "-c", str(clients),
-        "-P", str(pipeline), "--csv", "-q", *auth,
+        "redis-benchmark", "-p", str(port), *([] if command else ["-t", tests]), "-n", str(n), "-c", str(clients),
+        "-P", str(pipeline), "--csv", "-q", *auth, *(command or []),
     ]
     out = subprocess.run(argv, capture_output=True, text=True, timeout=1800).stdout
     res: dict[str, float] = {}
@@ -95,6 +102,7 @@ def main() -> None:
     ap.add_argument("-P", type=int, nargs="+", default=[1, 16])
     ap.add_argument("-r", "--rounds", type=int, default=3, help="runs per test and server, alternating; the median is reported")
     ap.add_argument("--server-args", default="", help="extra arguments for both servers, e.g. '--appendonly yes'")
+    ap.add_argument("--command", action="append", default=[], help="an arbitrary command to benchmark, e.g. 'XADD s * f v' (repeatable)")
     ap.add_argument("--acl-user", default="", help="run as an ACL user with these rules, e.g. '~key:* +@all' (redis-benchmark's keys are key:…)")
     a = ap.parse_args()
     if not shutil.which("redis-benchmark") or not shutil.which("redis-server"):
@@ -114,13 +122,15 @@ def main() -> None:
         # Machines share their cores with neighbours: alternate the two
         # servers and report each one's median run.
         runs: dict[tuple[int, str], dict[str, list[tuple[float, float]]]] = {}
+        todo: list[tuple[str, list[str] | None]] = [(t, None) for t in a.t.split(",") if t]
+        todo += [(cmd, cmd.split()) for cmd in a.command]
         for pipeline in a.P:
-            for test in a.t.split(","):
+            for test, command in todo:
                 for _ in range(a.rounds):
                     for kind in ("radish", "redis"):
                         p, port = procs[kind]
                         before = cpu_seconds(p.pid)
-                        r = run_benchmark(port, test, a.n, a.c, pipeline, client_core, auth)
+                        r = run_benchmark(port, test, a.n, a.c, pipeline, client_core, auth, command)
                         used = cpu_seconds(p.pid) - before
                         for name, rps in r.items():
                             runs.setdefault((pipeline, name), {}).setdefault(kind, []).append((rps, used / a.n * 1e6))

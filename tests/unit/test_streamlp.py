@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from radish.db import streamlp
 from radish.db.stream import MAX_ID, StreamValue
-from radish.db.streamlp import RAW, REV, TOMBSTONES, master_entry, py_append, py_scan
+from radish.db.streamlp import TOMBSTONES, master_entry, py_append, py_scan
 from radish.persistence.rdb import dump_payload, restore_payload
 
 C = pytest.importorskip("radish.db._streamlp")

@@ -41,6 +41,7 @@ from ..db.stream import (
     id_bytes,
     make_id,
 )
+from ..db.streamlp import append as lp_append
 from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY, OK, MapReply, Raw, status_lines
 from ..strconv import LLONG_MAX, string2ll
@@ -303,13 +304,30 @@ def xadd(c: Client, args: list[bytes]):
         if total > LISTPACK_MAX_SIZE:
             raise CommandError(E.XADD_TOO_LARGE)
         cfg = c.server.config
-        s.append(new_id, fv, cfg.stream_node_max_bytes, cfg.stream_node_max_entries)
+        mb = cfg.stream_node_max_bytes
+        me = cfg.stream_node_max_entries
+        nodes = s.nodes
+        node = nodes[-1] if nodes else None
+        # StreamValue.append inlined for its common case: the last node takes
+        # the entry (its counters < 128 are 2 bytes each: lp_bytes() is
+        # len(lp) + 11).
+        if node is not None and 0 < mb <= LISTPACK_MAX_SIZE and node.count + node.deleted < (me if 0 < me < 128 else 128) and len(node.lp) + 11 + total < mb:
+            node.nele += lp_append(node.lp, node.master, node.mfields, new_id, fv)
+            node.last = new_id
+            node.count += 1
+            s.length += 1
+            s.entries_added += 1
+            s.last_id = new_id
+            if s.length == 1:
+                s.first_id = new_id
+        else:
+            s.append(new_id, fv, mb, me)
         reply = b"%d-%d" % (new_id >> 64, new_id & MASK64)
         db.signal_modified(key)
         c.server.dirty += 1
-        rewrite = list(args)
-        rewrite[2] = reply
-        c.propagate_as = [rewrite]
+        prop = list(args)
+        prop[2] = reply
+        c.propagate_as = [prop]
         return reply
     t = _parse_add_trim(c, args, True)
     field_pos = t.idpos + 1

@@ -416,7 +416,7 @@ class StreamValue:
                 if maxlen is not None:
                     if self.length <= maxlen:
                         break
-                elif i >= minid:  # type: ignore[operator]
+                elif i >= minid:
                     break
                 if not fl & FLAG_DELETED:
                     node.set_flags(pos, fl | FLAG_DELETED)

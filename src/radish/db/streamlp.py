@@ -155,7 +155,7 @@ def read(lp, p: int) -> tuple[int | bytes, int]:
 
 
 def _text(x: int | bytes) -> bytes:
-    return x if type(x) is bytes else b"%d" % x  # type: ignore[str-bytes-safe]
+    return x if isinstance(x, bytes) else b"%d" % x
 
 
 def _num(x: int | bytes) -> int:

@@ -1,0 +1,6 @@
+# Types of the C extension radish.db._streamlp (src/radish/db/_streamlp.c),
+# the C twin of radish.db.streamlp's py_append / py_scan.
+from typing import Any
+
+def append(lp: bytearray, master: int, mfields: tuple[bytes, ...], new_id: int, fv: tuple[bytes, ...], /) -> int: ...
+def scan(lp: bytearray, master: int, mfields: tuple[bytes, ...], start: int, end: int, count: int, flags: int, /) -> Any: ...
