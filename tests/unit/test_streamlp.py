@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from radish.db import streamlp
 from radish.db.stream import MAX_ID, StreamValue
-from radish.db.streamlp import TOMBSTONES, master_entry, py_append, py_scan
+from radish.db.streamlp import TOMBSTONES, master_entry, py_append, py_elements, py_scan
 from radish.persistence.rdb import dump_payload, restore_payload
 
 C = pytest.importorskip("radish.db._streamlp")
@@ -53,6 +53,7 @@ def test_c_and_python_twins_agree(steps, a, b, count, flags):
     lp_c, master, mf, dels = _build(steps, C.append)
     lp_py = _build(steps, py_append)[0]
     assert bytes(lp_c) == bytes(lp_py)
+    assert C.elements(lp_c) == py_elements(lp_py)
     full = py_scan(lp_py, master, mf, 0, MAX_ID, 0, TOMBSTONES)
     assert full == C.scan(lp_c, master, mf, 0, MAX_ID, 0, TOMBSTONES)
     for e, d in zip(full, dels, strict=True):  # flag some deleted, in place

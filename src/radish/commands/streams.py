@@ -312,7 +312,7 @@ def xadd(c: Client, args: list[bytes]):
         # the entry (its counters < 128 are 2 bytes each: lp_bytes() is
         # len(lp) + 11).
         if node is not None and 0 < mb <= LISTPACK_MAX_SIZE and node.count + node.deleted < (me if 0 < me < 128 else 128) and len(node.lp) + 11 + total < mb:
-            node.nele += lp_append(node.lp, node.master, node.mfields, new_id, fv)
+            reply = lp_append(node.lp, node.master, node.mfields, new_id, fv)
             node.last = new_id
             node.count += 1
             s.length += 1
@@ -321,8 +321,7 @@ def xadd(c: Client, args: list[bytes]):
             if s.length == 1:
                 s.first_id = new_id
         else:
-            s.append(new_id, fv, mb, me)
-        reply = b"%d-%d" % (new_id >> 64, new_id & MASK64)
+            reply = s.append(new_id, fv, mb, me)
         db.signal_modified(key)
         c.server.dirty += 1
         prop = list(args)
@@ -370,8 +369,7 @@ def xadd(c: Client, args: list[bytes]):
     if total > LISTPACK_MAX_SIZE:
         raise CommandError(E.XADD_TOO_LARGE)
     cfg = c.server.config
-    s.append(new_id, fv, cfg.stream_node_max_bytes, cfg.stream_node_max_entries)
-    reply = id_bytes(new_id)
+    reply = s.append(new_id, fv, cfg.stream_node_max_bytes, cfg.stream_node_max_entries)
     db.signal_modified(key)
     c.server.dirty += 1
     rewrite = None

@@ -8,8 +8,9 @@
  * RESP), which in Python costs several times a whole command's budget.
  * tests/unit/test_streamlp.py holds the two to the same results.
  *
- * append(lp, master, mfields, new_id, fv) -> int
+ * append(lp, master, mfields, new_id, fv) -> bytes (the ID as text)
  * scan(lp, master, mfields, start, end, count, flags) -> list | (n, bytes)
+ * elements(lp) -> int
  *
  * IDs are Python ints ms << 64 | seq. Every read of ``lp`` is bounds
  * checked: a malformed node raises ValueError rather than reading past it.
@@ -78,6 +79,31 @@ id_cmp(sid a, sid b)
     if (a.seq != b.seq)
         return a.seq < b.seq ? -1 : 1;
     return 0;
+}
+
+/* Decimal digits of v at d (no terminator); returns their count. */
+static int
+fmt_u64(char *d, uint64_t v)
+{
+    char tmp[20];
+    int n = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (int i = 0; i < n; i++)
+        d[i] = tmp[n - 1 - i];
+    return n;
+}
+
+static int
+fmt_ll(char *d, long long v)
+{
+    if (v < 0) {
+        d[0] = '-';
+        return 1 + fmt_u64(d + 1, 0 - (uint64_t)v);
+    }
+    return fmt_u64(d, (uint64_t)v);
 }
 
 /* -- encoding (listpack.c) -------------------------------------------------------------- */
@@ -221,7 +247,7 @@ put_str(unsigned char *d, const char *s, Py_ssize_t n)
     return put_backlen(d, l);
 }
 
-/* append(lp, master, mfields, new_id, fv) -> elements added */
+/* append(lp, master, mfields, new_id, fv) -> the ID as text, b"ms-seq" */
 static PyObject *
 lp_append(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
 {
@@ -283,7 +309,11 @@ lp_append(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     d = put_int(d, lp_count);
     if (PyByteArray_Resize(lp, (Py_ssize_t)(d - base)) < 0)
         return NULL;
-    return PyLong_FromLongLong(lp_count + 1);
+    char idt[48];
+    int k = fmt_u64(idt, id.ms);
+    idt[k++] = '-';
+    k += fmt_u64(idt + k, id.seq);
+    return PyBytes_FromStringAndSize(idt, k);
 }
 
 /* -- decoding ------------------------------------------------------------------------------ */
@@ -454,31 +484,6 @@ buf_reserve(Buf *b, Py_ssize_t extra)
     b->p = np;
     b->cap = cap;
     return 0;
-}
-
-/* Decimal digits of v at d (no terminator); returns their count. */
-static int
-fmt_u64(char *d, uint64_t v)
-{
-    char tmp[20];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (int i = 0; i < n; i++)
-        d[i] = tmp[n - 1 - i];
-    return n;
-}
-
-static int
-fmt_ll(char *d, long long v)
-{
-    if (v < 0) {
-        d[0] = '-';
-        return 1 + fmt_u64(d + 1, 0 - (uint64_t)v);
-    }
-    return fmt_u64(d, (uint64_t)v);
 }
 
 static int
@@ -713,9 +718,28 @@ done:
     return result;
 }
 
+/* elements(lp) -> the number of listpack elements in lp */
+static PyObject *
+lp_elements(PyObject *Py_UNUSED(module), PyObject *lpo)
+{
+    if (!PyByteArray_Check(lpo)) {
+        PyErr_SetString(PyExc_TypeError, "elements: lp must be a bytearray");
+        return NULL;
+    }
+    Reader r = {(const unsigned char *)PyByteArray_AS_STRING(lpo), PyByteArray_GET_SIZE(lpo)};
+    Py_ssize_t p = 0, n = 0;
+    while (p < r.n) {
+        if (skip(&r, &p) < 0)
+            return NULL;
+        n++;
+    }
+    return PyLong_FromSsize_t(n);
+}
+
 static PyMethodDef methods[] = {
+    {"elements", (PyCFunction)lp_elements, METH_O, "elements(lp) -> number of listpack elements"},
     {"append", (PyCFunction)(void (*)(void))lp_append, METH_FASTCALL,
-     "append(lp, master, mfields, new_id, fv) -> elements added"},
+     "append(lp, master, mfields, new_id, fv) -> the ID as text"},
     {"scan", (PyCFunction)(void (*)(void))lp_scan, METH_FASTCALL,
      "scan(lp, master, mfields, start, end, count, flags) -> list or (n, bytes)"},
     {NULL, NULL, 0, NULL},

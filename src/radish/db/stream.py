@@ -90,9 +90,9 @@ def lp_int_size(v: int) -> int:
 class StreamNode:
     """One listpack of Redis's radix tree, as its bytes (see streamlp):
     ``lp`` holds the master entry and the entries; the live and deleted
-    counters, the element count and the last entry's ID are kept beside it."""
+    counters and the last entry's ID are kept beside it."""
 
-    __slots__ = ("master", "mfields", "lp", "count", "deleted", "nele", "last")
+    __slots__ = ("master", "mfields", "lp", "count", "deleted", "last")
 
     def __init__(self, master: int, mfields: tuple) -> None:
         self.master = master
@@ -100,17 +100,18 @@ class StreamNode:
         self.lp = master_entry(mfields)
         self.count = 0  # live entries
         self.deleted = 0  # entries flagged deleted
-        self.nele = len(mfields) + 2  # listpack elements in ``lp``
         self.last = master  # ID of the last entry, deleted or not
 
     def lp_bytes(self) -> int:
         """lpBytes of Redis's listpack for this node."""
         return 6 + lp_int_size(self.count) + lp_int_size(self.deleted) + len(self.lp) + 1
 
-    def add(self, new_id: int, fv: tuple) -> None:
-        self.nele += append(self.lp, self.master, self.mfields, new_id, fv)
+    def add(self, new_id: int, fv: tuple) -> bytes:
+        """Append an entry; returns its ID as text."""
+        text = append(self.lp, self.master, self.mfields, new_id, fv)
         self.last = new_id
         self.count += 1
+        return text
 
     def scan(self, start: int, end: int, count: int = 0, flags: int = 0):
         return scan(self.lp, self.master, self.mfields, start, end, count, flags)
@@ -138,7 +139,6 @@ class StreamNode:
         n.lp = bytearray(self.lp)
         n.count = self.count
         n.deleted = self.deleted
-        n.nele = self.nele
         n.last = self.last
         return n
 
@@ -212,9 +212,10 @@ class StreamValue:
 
     # -- adding ----------------------------------------------------------------
 
-    def append(self, new_id: int, fv: tuple, max_bytes: int, max_entries: int) -> None:
+    def append(self, new_id: int, fv: tuple, max_bytes: int, max_entries: int) -> bytes:
         """streamAppendItem after the ID checks: add entry ``fv`` (a flat
-        field/value tuple) as ``new_id``, opening a node where Redis would."""
+        field/value tuple) as ``new_id``, opening a node where Redis would;
+        returns the ID as text."""
         nodes = self.nodes
         node = nodes[-1] if nodes else None
         if node is not None:
@@ -235,7 +236,7 @@ class StreamValue:
             node = StreamNode(new_id, fv[0::2])
             nodes.append(node)
             self.nkeys.append(new_id)
-        node.nele += append(node.lp, node.master, node.mfields, new_id, fv)
+        text = append(node.lp, node.master, node.mfields, new_id, fv)
         node.last = new_id
         node.count += 1
         self.length += 1
@@ -243,6 +244,7 @@ class StreamValue:
         self.last_id = new_id
         if self.length == 1:
             self.first_id = new_id
+        return text
 
     # -- reading -----------------------------------------------------------------
 

@@ -16,13 +16,15 @@ writer wraps it with the header, the counters and the end byte: saving is
 a copy. An element is stored as an integer when its text reads as one
 (``lpStringToInt64``), as ``lpAppend`` does, so the bytes are Redis's.
 
-Two functions, with the same behaviour in C (``_streamlp.c``, used unless
+Three functions, with the same behaviour in C (``_streamlp.c``, used unless
 ``RADISH_NO_EXTENSIONS`` is set or it is not built) and here:
 
-``append(lp, master, mfields, new_id, fv) -> int``
+``append(lp, master, mfields, new_id, fv) -> bytes``
     Appends entry ``fv`` (a flat field/value tuple) with ID ``new_id``
     (IDs are ints ``ms << 64 | seq``); flags it "same fields" when its
-    fields are ``mfields``. Returns the number of elements added.
+    fields are ``mfields``. Returns the ID as text, ``b"ms-seq"`` (XADD's
+    reply: formatting it here saves the caller a 128-bit split and a
+    format).
 
 ``scan(lp, master, mfields, start, end, count, flags)``
     The entries with ``start <= ID <= end``, in order (reverse order with
@@ -32,6 +34,9 @@ Two functions, with the same behaviour in C (``_streamlp.c``, used unless
     as flags are always small integers). With ``RAW``: ``(n, bytes)``, the
     RESP encoding of the n entries as XRANGE replies them (``*2 $id *2k
     $f $v …`` each: the same bytes in RESP2 and RESP3).
+
+``elements(lp) -> int``
+    The number of listpack elements in ``lp`` (the RDB writer's header).
 
 Imports nothing from radish but the package's ``NO_EXTENSIONS`` and strconv.
 """
@@ -109,7 +114,7 @@ def master_entry(mfields: tuple) -> bytearray:
     return lp
 
 
-def py_append(lp: bytearray, master: int, mfields: tuple, new_id: int, fv: tuple) -> int:
+def py_append(lp: bytearray, master: int, mfields: tuple, new_id: int, fv: tuple) -> bytes:
     nf = len(fv) >> 1
     same = len(mfields) == nf and mfields == fv[0::2]
     lp += _SMALL[FLAG_SAMEFIELDS if same else 0]
@@ -125,7 +130,17 @@ def py_append(lp: bytearray, master: int, mfields: tuple, new_id: int, fv: tuple
             lp += element(x)
         lp_count = nf + 3 + nf + 1
     lp += int_element(lp_count)
-    return lp_count + 1
+    return b"%d-%d" % (new_id >> 64, new_id & MASK64)
+
+
+def py_elements(lp) -> int:
+    p = 0
+    n = 0
+    end = len(lp)
+    while p < end:
+        p = read(lp, p)[1]
+        n += 1
+    return n
 
 
 def read(lp, p: int) -> tuple[int | bytes, int]:
@@ -232,3 +247,4 @@ except ImportError:  # pragma: no cover - not built: the pure-Python twins above
 C_BUILT = _c is not None
 append = _c.append if _c is not None and not NO_EXTENSIONS else py_append
 scan = _c.scan if _c is not None and not NO_EXTENSIONS else py_scan
+elements = _c.elements if _c is not None and not NO_EXTENSIONS else py_elements

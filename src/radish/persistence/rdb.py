@@ -44,6 +44,7 @@ from ..db.stream import (
     to_int64,
 )
 from ..db.streamlp import TOMBSTONES
+from ..db.streamlp import elements as lp_elements
 from ..db.streamlp import read as lp_read
 from ..db.types import HashValue, ListValue, SetValue, ZSetValue
 from . import lzf
@@ -274,7 +275,7 @@ def stream_node_listpack(node: StreamNode) -> bytes:
     holds all of it but the header, the counters and the end byte."""
     head = lp_entry(b"%d" % node.count) + lp_entry(b"%d" % node.deleted)
     total = _LP_HDR_SIZE + len(head) + len(node.lp) + 1
-    nele = node.nele + 2
+    nele = lp_elements(node.lp) + 2
     return struct.pack("<IH", total, nele if nele < 65535 else 65535) + head + bytes(node.lp) + b"\xff"
 
 
@@ -387,7 +388,6 @@ def _stream_node_from(key: bytes, master: int, blob: bytes) -> StreamNode:
         raise _bad_stream(key, "entry flags not stored as small integers")
     node.count = count
     node.deleted = deleted
-    node.nele = len(items) - 2
     node.last = last
     return node
 
