@@ -102,3 +102,41 @@ def test_nodes_are_redis_listpacks():
     assert back.range(0, MAX_ID) == s.range(0, MAX_ID)
     assert bytes(back.nodes[0].lp) == bytes(s.nodes[0].lp)
     assert streamlp.scan is (C.scan if not streamlp.NO_EXTENSIONS else py_scan)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 3), _fields), min_size=1, max_size=60),
+    st.sampled_from([0, 1, 60, 200, 4096, 1 << 31]),
+    st.sampled_from([0, 1, 3, 100, 500]),
+    st.sampled_from([0, 5, (1 << 64) - 2]),
+)
+def test_add_star_c_and_python_agree(steps, max_bytes, max_entries, t0):
+    """XADD key *'s fast path: the C add_star and py_add_star change a
+    stream alike, and leave it as the general path (StreamValue.append)
+    would."""
+    from radish.db.stream import py_add_star
+
+    streams = [StreamValue(), StreamValue(), StreamValue()]
+    now = t0
+    for dt, pairs in steps:
+        now = min(now + dt, (1 << 64) - 1)
+        fv = tuple(x for pair in pairs for x in pair)
+        texts = []
+        for k, s in enumerate(streams):
+            fn = (C.add_star, py_add_star, None)[k]
+            text = fn(s, fv, now, max_bytes, max_entries) if fn is not None else None
+            if text is None:
+                last = s.last_id
+                if last == MAX_ID:
+                    texts.append(None)
+                    continue
+                new_id = now << 64 if now > last >> 64 else last + 1
+                text = s.append(new_id, fv, max_bytes, max_entries)
+            texts.append(text)
+        assert texts[0] == texts[1] == texts[2]
+    a, b, c = streams
+    for s in (b, c):
+        assert (s.length, s.last_id, s.first_id, s.entries_added, s.nkeys) == (a.length, a.last_id, a.first_id, a.entries_added, a.nkeys)
+        assert [(bytes(n.lp), n.count, n.deleted, n.last, n.master, n.mfields) for n in s.nodes] == [
+            (bytes(n.lp), n.count, n.deleted, n.last, n.master, n.mfields) for n in a.nodes]

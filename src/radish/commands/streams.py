@@ -38,10 +38,10 @@ from ..db.stream import (
     Group,
     Nack,
     StreamValue,
+    add_star,
     id_bytes,
     make_id,
 )
-from ..db.streamlp import append as lp_append
 from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY, OK, MapReply, Raw, status_lines
 from ..strconv import LLONG_MAX, string2ll
@@ -292,42 +292,22 @@ def xadd(c: Client, args: list[bytes]):
             db.add(key, s)
         elif type(s) is not StreamValue:
             raise CommandError(E.WRONGTYPE)
-        last = s.last_id
-        if last == MAX_ID:
-            raise CommandError(E.XADD_EXHAUSTED)
-        now = c.server.keyspace.now_ms
-        new_id = now << 64 if now > (last >> 64) else last + 1
         fv = tuple(args[3:])
-        total = 0
-        for x in fv:
-            total += len(x)
-        if total > LISTPACK_MAX_SIZE:
-            raise CommandError(E.XADD_TOO_LARGE)
-        cfg = c.server.config
-        mb = cfg.stream_node_max_bytes
-        me = cfg.stream_node_max_entries
-        nodes = s.nodes
-        node = nodes[-1] if nodes else None
-        # StreamValue.append inlined for its common case: the last node takes
-        # the entry (its counters < 128 are 2 bytes each: lp_bytes() is
-        # len(lp) + 11).
-        if node is not None and 0 < mb <= LISTPACK_MAX_SIZE and node.count + node.deleted < (me if 0 < me < 128 else 128) and len(node.lp) + 11 + total < mb:
-            reply = lp_append(node.lp, node.master, node.mfields, new_id, fv)
-            node.last = new_id
-            node.count += 1
-            s.length += 1
-            s.entries_added += 1
-            s.last_id = new_id
-            if s.length == 1:
-                s.first_id = new_id
-        else:
-            reply = s.append(new_id, fv, mb, me)
+        server = c.server
+        cfg = server.config
+        reply = add_star(s, fv, server.keyspace.now_ms, cfg.stream_node_max_bytes, cfg.stream_node_max_entries)
+        if reply is None:  # a new node, limits, errors: the general path
+            return _xadd(c, args)
         db.signal_modified(key)
-        c.server.dirty += 1
+        server.dirty += 1
         prop = list(args)
         prop[2] = reply
         c.propagate_as = [prop]
         return reply
+    return _xadd(c, args)
+
+
+def _xadd(c: Client, args: list[bytes]):
     t = _parse_add_trim(c, args, True)
     field_pos = t.idpos + 1
     nf = len(args) - field_pos

@@ -11,6 +11,10 @@
  * append(lp, master, mfields, new_id, fv) -> bytes (the ID as text)
  * scan(lp, master, mfields, start, end, count, flags) -> list | (n, bytes)
  * elements(lp) -> int
+ * add_star(s, fv, now_ms, max_bytes, max_entries) -> bytes | None
+ *   XADD key *'s whole change when the entry goes to the stream's last
+ *   node: the ID, the entry, the node's and the stream's counters (reading
+ *   and setting the StreamValue / StreamNode attributes by name).
  *
  * IDs are Python ints ms << 64 | seq. Every read of ``lp`` is bounds
  * checked: a malformed node raises ValueError rather than reading past it.
@@ -247,6 +251,8 @@ put_str(unsigned char *d, const char *s, Py_ssize_t n)
     return put_backlen(d, l);
 }
 
+static PyObject *do_append(PyObject *lp, sid master, PyObject *mfields, sid id, PyObject *fv);
+
 /* append(lp, master, mfields, new_id, fv) -> the ID as text, b"ms-seq" */
 static PyObject *
 lp_append(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
@@ -263,6 +269,14 @@ lp_append(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     sid master, id;
     if (get_id(argv[1], &master) < 0 || get_id(argv[3], &id) < 0)
         return NULL;
+    return do_append(lp, master, mfields, id, fv);
+}
+
+/* The entry appended to lp (a bytearray; mfields and fv tuples); returns
+ * its ID as text. */
+static PyObject *
+do_append(PyObject *lp, sid master, PyObject *mfields, sid id, PyObject *fv)
+{
     Py_ssize_t n = PyTuple_GET_SIZE(fv), nf = n / 2, nmf = PyTuple_GET_SIZE(mfields);
     size_t bound = 4 * 10;
     for (Py_ssize_t k = 0; k < n; k++) {
@@ -314,6 +328,138 @@ lp_append(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     idt[k++] = '-';
     k += fmt_u64(idt + k, id.seq);
     return PyBytes_FromStringAndSize(idt, k);
+}
+
+/* -- XADD key * … ---------------------------------------------------------------------------- */
+
+#define LISTPACK_MAX_SIZE (1LL << 30)
+
+static PyObject *s_last_id, *s_nodes, *s_count, *s_deleted, *s_lp, *s_master, *s_mfields, *s_last, *s_length,
+    *s_entries_added, *s_first_id;
+
+static int
+get_ssize(PyObject *o, PyObject *name, Py_ssize_t *out)
+{
+    PyObject *v = PyObject_GetAttr(o, name);
+    if (v == NULL)
+        return -1;
+    *out = PyLong_AsSsize_t(v);
+    Py_DECREF(v);
+    return *out == -1 && PyErr_Occurred() ? -1 : 0;
+}
+
+static int
+set_ssize(PyObject *o, PyObject *name, Py_ssize_t v)
+{
+    PyObject *x = PyLong_FromSsize_t(v);
+    if (x == NULL)
+        return -1;
+    int r = PyObject_SetAttr(o, name, x);
+    Py_DECREF(x);
+    return r;
+}
+
+/* add_star(s, fv, now_ms, max_bytes, max_entries) -> ID text | None
+ * stream.py's py_add_star: XADD key * with the entry going to the last
+ * node; None (nothing changed) when another case applies. */
+static PyObject *
+add_star(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
+{
+    if (argc != 5) {
+        PyErr_SetString(PyExc_TypeError, "add_star(s, fv, now_ms, max_bytes, max_entries)");
+        return NULL;
+    }
+    PyObject *s = argv[0], *fv = argv[1];
+    if (!PyTuple_Check(fv)) {
+        PyErr_SetString(PyExc_TypeError, "add_star: fv must be a tuple");
+        return NULL;
+    }
+    unsigned long long now = PyLong_AsUnsignedLongLong(argv[2]);
+    if (now == (unsigned long long)-1 && PyErr_Occurred())
+        return NULL;
+    long long mb = PyLong_AsLongLong(argv[3]), me = PyLong_AsLongLong(argv[4]);
+    if ((mb == -1 || me == -1) && PyErr_Occurred())
+        return NULL;
+    if (mb <= 0 || mb > LISTPACK_MAX_SIZE)
+        Py_RETURN_NONE;
+    PyObject *result = NULL, *nodes = NULL, *node = NULL, *lp = NULL, *mo = NULL, *mfields = NULL, *lasto = NULL,
+             *text = NULL, *newid = NULL;
+    Py_ssize_t count, deleted, length, added;
+    if ((nodes = PyObject_GetAttr(s, s_nodes)) == NULL)
+        return NULL;
+    if (!PyList_Check(nodes) || PyList_GET_SIZE(nodes) == 0) {
+        result = Py_None;
+        Py_INCREF(result);
+        goto done;
+    }
+    node = PyList_GET_ITEM(nodes, PyList_GET_SIZE(nodes) - 1);
+    Py_INCREF(node);
+    if (get_ssize(node, s_count, &count) < 0 || get_ssize(node, s_deleted, &deleted) < 0)
+        goto done;
+    long long lim = (me > 0 && me < 128) ? me : 128;
+    if (count < 0 || deleted < 0 || count + deleted >= lim)
+        goto none;
+    if ((lp = PyObject_GetAttr(node, s_lp)) == NULL)
+        goto done;
+    if (!PyByteArray_Check(lp))
+        goto none;
+    long long total = 0;
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(fv); k++) {
+        PyObject *x = PyTuple_GET_ITEM(fv, k);
+        if (!PyBytes_Check(x))
+            goto none;
+        total += PyBytes_GET_SIZE(x);
+    }
+    /* lp_bytes() with both counters under 128 (2 bytes each) */
+    if ((long long)PyByteArray_GET_SIZE(lp) + 11 + total >= mb)
+        goto none;
+    sid last, id, master;
+    if ((lasto = PyObject_GetAttr(s, s_last_id)) == NULL || get_id(lasto, &last) < 0)
+        goto done;
+    if (now > last.ms) { /* streamNextID: the clock, else streamIncrID */
+        id.ms = now;
+        id.seq = 0;
+    } else if (last.seq != UINT64_MAX) {
+        id.ms = last.ms;
+        id.seq = last.seq + 1;
+    } else if (last.ms != UINT64_MAX) {
+        id.ms = last.ms + 1;
+        id.seq = 0;
+    } else {
+        goto none; /* exhausted: the general path raises */
+    }
+    if ((mo = PyObject_GetAttr(node, s_master)) == NULL || get_id(mo, &master) < 0)
+        goto done;
+    if ((mfields = PyObject_GetAttr(node, s_mfields)) == NULL)
+        goto done;
+    if (!PyTuple_Check(mfields))
+        goto none;
+    if (get_ssize(s, s_length, &length) < 0 || get_ssize(s, s_entries_added, &added) < 0)
+        goto done;
+    if ((newid = make_id(id)) == NULL)
+        goto done;
+    if ((text = do_append(lp, master, mfields, id, fv)) == NULL)
+        goto done;
+    if (PyObject_SetAttr(node, s_last, newid) < 0 || set_ssize(node, s_count, count + 1) < 0 ||
+        set_ssize(s, s_length, length + 1) < 0 || set_ssize(s, s_entries_added, added + 1) < 0 ||
+        PyObject_SetAttr(s, s_last_id, newid) < 0 || (length == 0 && PyObject_SetAttr(s, s_first_id, newid) < 0))
+        goto done;
+    result = text;
+    text = NULL;
+    goto done;
+none:
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    Py_XDECREF(nodes);
+    Py_XDECREF(node);
+    Py_XDECREF(lp);
+    Py_XDECREF(mo);
+    Py_XDECREF(mfields);
+    Py_XDECREF(lasto);
+    Py_XDECREF(newid);
+    Py_XDECREF(text);
+    return result;
 }
 
 /* -- decoding ------------------------------------------------------------------------------ */
@@ -737,6 +883,8 @@ lp_elements(PyObject *Py_UNUSED(module), PyObject *lpo)
 }
 
 static PyMethodDef methods[] = {
+    {"add_star", (PyCFunction)(void (*)(void))add_star, METH_FASTCALL,
+     "add_star(s, fv, now_ms, max_bytes, max_entries) -> the ID as text, or None"},
     {"elements", (PyCFunction)lp_elements, METH_O, "elements(lp) -> number of listpack elements"},
     {"append", (PyCFunction)(void (*)(void))lp_append, METH_FASTCALL,
      "append(lp, master, mfields, new_id, fv) -> the ID as text"},
@@ -753,5 +901,19 @@ static struct PyModuleDef streamlp_module = {
 PyMODINIT_FUNC
 PyInit__streamlp(void)
 {
+#define INTERN(var, name)                                   \
+    if ((var = PyUnicode_InternFromString(name)) == NULL) \
+        return NULL;
+    INTERN(s_last_id, "last_id");
+    INTERN(s_nodes, "nodes");
+    INTERN(s_count, "count");
+    INTERN(s_deleted, "deleted");
+    INTERN(s_lp, "lp");
+    INTERN(s_master, "master");
+    INTERN(s_mfields, "mfields");
+    INTERN(s_last, "last");
+    INTERN(s_length, "length");
+    INTERN(s_entries_added, "entries_added");
+    INTERN(s_first_id, "first_id");
     return PyModule_Create(&streamlp_module);
 }

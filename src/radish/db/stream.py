@@ -42,7 +42,8 @@ from bisect import bisect_right
 
 from sortedcontainers import SortedDict
 
-from .streamlp import RAW, REV, TOMBSTONES, append, master_entry, scan
+from .streamlp import NO_EXTENSIONS, RAW, REV, TOMBSTONES, append, master_entry, scan
+from .streamlp import _c as _streamlp_c
 
 MASK64 = (1 << 64) - 1
 MAX_ID = (1 << 128) - 1
@@ -141,6 +142,45 @@ class StreamNode:
         n.deleted = self.deleted
         n.last = self.last
         return n
+
+
+def py_add_star(s: StreamValue, fv: tuple, now_ms: int, max_bytes: int, max_entries: int) -> bytes | None:
+    """XADD key * …'s whole change when the entry goes to the stream's last
+    node (``StreamValue.append``'s common case): the ID ``*`` generates,
+    the entry, the counters. Returns the ID as text, or None (nothing
+    changed) when another case applies (no node, the node full, the ID
+    space exhausted, odd limits): the caller then takes the general path.
+    ``add_star`` is this or its C twin (``_streamlp.add_star``)."""
+    if not 0 < max_bytes <= LISTPACK_MAX_SIZE:
+        return None
+    nodes = s.nodes
+    if not nodes:
+        return None
+    node = nodes[-1]
+    if node.count + node.deleted >= (max_entries if 0 < max_entries < 128 else 128):
+        return None
+    total = 0
+    for x in fv:
+        total += len(x)
+    # lp_bytes() with both counters under 128 (2 bytes each)
+    if len(node.lp) + 11 + total >= max_bytes:
+        return None
+    last = s.last_id
+    if now_ms > last >> 64:
+        new_id = now_ms << 64
+    elif last == MAX_ID:
+        return None
+    else:
+        new_id = last + 1
+    text = append(node.lp, node.master, node.mfields, new_id, fv)
+    node.last = new_id
+    node.count += 1
+    s.length += 1
+    s.entries_added += 1
+    s.last_id = new_id
+    if s.length == 1:
+        s.first_id = new_id
+    return text
 
 
 # -- consumer groups -------------------------------------------------------------------
@@ -552,3 +592,6 @@ class StreamValue:
                         nn.delivery_count = nack.delivery_count
                         ng.pel[i] = nn
         return s
+
+
+add_star = _streamlp_c.add_star if _streamlp_c is not None and not NO_EXTENSIONS else py_add_star
