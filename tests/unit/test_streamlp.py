@@ -125,7 +125,7 @@ def test_add_star_c_and_python_agree(steps, max_bytes, max_entries, t0):
         texts = []
         for k, s in enumerate(streams):
             fn = (C.add_star, py_add_star, None)[k]
-            text = fn(s, fv, now, max_bytes, max_entries) if fn is not None else None
+            text = fn(s, [b"XADD", b"s", b"*", *fv], now, max_bytes, max_entries) if fn is not None else None
             if text is None:
                 last = s.last_id
                 if last == MAX_ID:

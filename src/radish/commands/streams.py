@@ -292,10 +292,9 @@ def xadd(c: Client, args: list[bytes]):
             db.add(key, s)
         elif type(s) is not StreamValue:
             raise CommandError(E.WRONGTYPE)
-        fv = tuple(args[3:])
         server = c.server
         cfg = server.config
-        reply = add_star(s, fv, server.keyspace.now_ms, cfg.stream_node_max_bytes, cfg.stream_node_max_entries)
+        reply = add_star(s, args, server.keyspace.now_ms, cfg.stream_node_max_bytes, cfg.stream_node_max_entries)
         if reply is None:  # a new node, limits, errors: the general path
             return _xadd(c, args)
         db.signal_modified(key)

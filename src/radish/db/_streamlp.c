@@ -11,8 +11,8 @@
  * append(lp, master, mfields, new_id, fv) -> bytes (the ID as text)
  * scan(lp, master, mfields, start, end, count, flags) -> list | (n, bytes)
  * elements(lp) -> int
- * add_star(s, fv, now_ms, max_bytes, max_entries) -> bytes | None
- *   XADD key *'s whole change when the entry goes to the stream's last
+ * add_star(s, args, now_ms, max_bytes, max_entries) -> bytes | None
+ *   XADD key * field value …'s (args) whole change when the entry goes to the stream's last
  *   node: the ID, the entry, the node's and the stream's counters (reading
  *   and setting the StreamValue / StreamNode attributes by name).
  *
@@ -252,6 +252,7 @@ put_str(unsigned char *d, const char *s, Py_ssize_t n)
 }
 
 static PyObject *do_append(PyObject *lp, sid master, PyObject *mfields, sid id, PyObject *fv);
+static PyObject *do_append_items(PyObject *lp, sid master, PyObject *mfields, sid id, PyObject **items, Py_ssize_t n);
 
 /* append(lp, master, mfields, new_id, fv) -> the ID as text, b"ms-seq" */
 static PyObject *
@@ -277,10 +278,17 @@ lp_append(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
 static PyObject *
 do_append(PyObject *lp, sid master, PyObject *mfields, sid id, PyObject *fv)
 {
-    Py_ssize_t n = PyTuple_GET_SIZE(fv), nf = n / 2, nmf = PyTuple_GET_SIZE(mfields);
+    return do_append_items(lp, master, mfields, id, &PyTuple_GET_ITEM(fv, 0), PyTuple_GET_SIZE(fv));
+}
+
+/* do_append for the n items at items (bytes: field, value, ...). */
+static PyObject *
+do_append_items(PyObject *lp, sid master, PyObject *mfields, sid id, PyObject **items, Py_ssize_t n)
+{
+    Py_ssize_t nf = n / 2, nmf = PyTuple_GET_SIZE(mfields);
     size_t bound = 4 * 10;
     for (Py_ssize_t k = 0; k < n; k++) {
-        PyObject *x = PyTuple_GET_ITEM(fv, k);
+        PyObject *x = items[k];
         if (!PyBytes_Check(x)) {
             PyErr_SetString(PyExc_TypeError, "append: fields and values must be bytes");
             return NULL;
@@ -289,7 +297,7 @@ do_append(PyObject *lp, sid master, PyObject *mfields, sid id, PyObject *fv)
     }
     int same = nmf == nf;
     for (Py_ssize_t k = 0; same && k < nf; k++) {
-        PyObject *a = PyTuple_GET_ITEM(mfields, k), *b = PyTuple_GET_ITEM(fv, 2 * k);
+        PyObject *a = PyTuple_GET_ITEM(mfields, k), *b = items[2 * k];
         if (a == b)
             continue;
         if (!PyBytes_Check(a) || PyBytes_GET_SIZE(a) != PyBytes_GET_SIZE(b) ||
@@ -308,14 +316,14 @@ do_append(PyObject *lp, sid master, PyObject *mfields, sid id, PyObject *fv)
     long long lp_count;
     if (same) {
         for (Py_ssize_t k = 1; k < n; k += 2) {
-            PyObject *x = PyTuple_GET_ITEM(fv, k);
+            PyObject *x = items[k];
             d = put_str(d, PyBytes_AS_STRING(x), PyBytes_GET_SIZE(x));
         }
         lp_count = nf + 3;
     } else {
         d = put_int(d, nf);
         for (Py_ssize_t k = 0; k < n; k++) {
-            PyObject *x = PyTuple_GET_ITEM(fv, k);
+            PyObject *x = items[k];
             d = put_str(d, PyBytes_AS_STRING(x), PyBytes_GET_SIZE(x));
         }
         lp_count = nf + 3 + nf + 1;
@@ -359,21 +367,23 @@ set_ssize(PyObject *o, PyObject *name, Py_ssize_t v)
     return r;
 }
 
-/* add_star(s, fv, now_ms, max_bytes, max_entries) -> ID text | None
- * stream.py's py_add_star: XADD key * with the entry going to the last
- * node; None (nothing changed) when another case applies. */
+/* add_star(s, args, now_ms, max_bytes, max_entries) -> ID text | None
+ * stream.py's py_add_star: XADD key * with the entry (args[3:]) going to
+ * the last node; None (nothing changed) when another case applies. */
 static PyObject *
 add_star(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
 {
     if (argc != 5) {
-        PyErr_SetString(PyExc_TypeError, "add_star(s, fv, now_ms, max_bytes, max_entries)");
+        PyErr_SetString(PyExc_TypeError, "add_star(s, args, now_ms, max_bytes, max_entries)");
         return NULL;
     }
-    PyObject *s = argv[0], *fv = argv[1];
-    if (!PyTuple_Check(fv)) {
-        PyErr_SetString(PyExc_TypeError, "add_star: fv must be a tuple");
+    PyObject *s = argv[0], *args = argv[1];
+    if (!PyList_Check(args) || PyList_GET_SIZE(args) < 3) {
+        PyErr_SetString(PyExc_TypeError, "add_star: args must be XADD's argument list");
         return NULL;
     }
+    PyObject **fvitems = ((PyListObject *)args)->ob_item + 3;
+    Py_ssize_t nfv = PyList_GET_SIZE(args) - 3;
     unsigned long long now = PyLong_AsUnsignedLongLong(argv[2]);
     if (now == (unsigned long long)-1 && PyErr_Occurred())
         return NULL;
@@ -404,8 +414,10 @@ add_star(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     if (!PyByteArray_Check(lp))
         goto none;
     long long total = 0;
-    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(fv); k++) {
-        PyObject *x = PyTuple_GET_ITEM(fv, k);
+    if (nfv < 2 || nfv % 2)
+        goto none;
+    for (Py_ssize_t k = 0; k < nfv; k++) {
+        PyObject *x = fvitems[k];
         if (!PyBytes_Check(x))
             goto none;
         total += PyBytes_GET_SIZE(x);
@@ -438,7 +450,7 @@ add_star(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
         goto done;
     if ((newid = make_id(id)) == NULL)
         goto done;
-    if ((text = do_append(lp, master, mfields, id, fv)) == NULL)
+    if ((text = do_append_items(lp, master, mfields, id, fvitems, nfv)) == NULL)
         goto done;
     if (PyObject_SetAttr(node, s_last, newid) < 0 || set_ssize(node, s_count, count + 1) < 0 ||
         set_ssize(s, s_length, length + 1) < 0 || set_ssize(s, s_entries_added, added + 1) < 0 ||
@@ -884,7 +896,7 @@ lp_elements(PyObject *Py_UNUSED(module), PyObject *lpo)
 
 static PyMethodDef methods[] = {
     {"add_star", (PyCFunction)(void (*)(void))add_star, METH_FASTCALL,
-     "add_star(s, fv, now_ms, max_bytes, max_entries) -> the ID as text, or None"},
+     "add_star(s, args, now_ms, max_bytes, max_entries) -> the ID as text, or None"},
     {"elements", (PyCFunction)lp_elements, METH_O, "elements(lp) -> number of listpack elements"},
     {"append", (PyCFunction)(void (*)(void))lp_append, METH_FASTCALL,
      "append(lp, master, mfields, new_id, fv) -> the ID as text"},

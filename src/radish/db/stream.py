@@ -144,14 +144,16 @@ class StreamNode:
         return n
 
 
-def py_add_star(s: StreamValue, fv: tuple, now_ms: int, max_bytes: int, max_entries: int) -> bytes | None:
-    """XADD key * …'s whole change when the entry goes to the stream's last
-    node (``StreamValue.append``'s common case): the ID ``*`` generates,
+def py_add_star(s: StreamValue, args: list[bytes], now_ms: int, max_bytes: int, max_entries: int) -> bytes | None:
+    """``XADD key * field value …``'s (``args``) whole change when the entry
+    goes to the stream's last node (``StreamValue.append``'s common case):
+    the ID ``*`` generates,
     the entry, the counters. Returns the ID as text, or None (nothing
     changed) when another case applies (no node, the node full, the ID
     space exhausted, odd limits): the caller then takes the general path.
     ``add_star`` is this or its C twin (``_streamlp.add_star``)."""
-    if not 0 < max_bytes <= LISTPACK_MAX_SIZE:
+    fv = tuple(args[3:])
+    if not 0 < max_bytes <= LISTPACK_MAX_SIZE or len(fv) < 2 or len(fv) & 1:
         return None
     nodes = s.nodes
     if not nodes:
