@@ -140,3 +140,27 @@ def test_add_star_c_and_python_agree(steps, max_bytes, max_entries, t0):
         assert (s.length, s.last_id, s.first_id, s.entries_added, s.nkeys) == (a.length, a.last_id, a.first_id, a.entries_added, a.nkeys)
         assert [(bytes(n.lp), n.count, n.deleted, n.last, n.master, n.mfields) for n in s.nodes] == [
             (bytes(n.lp), n.count, n.deleted, n.last, n.master, n.mfields) for n in a.nodes]
+
+
+def test_deleting_an_entry_whose_flags_are_not_a_one_byte_integer():
+    """A listpack from elsewhere may spell an entry's flags another way (a
+    string "2" here); XDEL re-encodes the element, as lpReplaceInteger."""
+    from radish.db.stream import StreamNode
+
+    master = 5 << 64
+    node = StreamNode(master, (b"f",))
+    node.add(master, (b"f", b"v"))
+    node.add(master + 1, (b"f", b"w"))
+    lp = bytes(node.lp)
+    second = node.scan(master + 1, master + 1)[0][2]
+    assert lp[second : second + 2] == b"\x02\x01"
+    node.lp = bytearray(lp[:second] + b"\x81" + b"2" + b"\x02" + lp[second + 2 :])
+    s = StreamValue()
+    s.nodes.append(node)
+    s.nkeys.append(master)
+    s.length = 2
+    s.last_id = master + 1
+    assert s.range(0, MAX_ID) == [[b"5-0", (b"f", b"v")], [b"5-1", (b"f", b"w")]]
+    assert s.delete(master + 1)
+    assert bytes(node.lp) == lp[:second] + b"\x03\x01" + lp[second + 2 :]
+    assert s.range(0, MAX_ID) == [[b"5-0", (b"f", b"v")]]

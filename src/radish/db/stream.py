@@ -46,7 +46,17 @@ from bisect import bisect_right
 
 from sortedcontainers import SortedDict
 
-from .streamlp import NO_EXTENSIONS, RAW, REV, TOMBSTONES, append, master_entry, scan
+from .streamlp import (
+    NO_EXTENSIONS,
+    RAW,
+    REV,
+    TOMBSTONES,
+    append,
+    int_element,
+    master_entry,
+    read,
+    scan,
+)
 from .streamlp import _c as _streamlp_c
 
 MASK64 = (1 << 64) - 1
@@ -122,7 +132,12 @@ class StreamNode:
         return scan(self.lp, self.master, self.mfields, start, end, count, flags)
 
     def set_flags(self, pos: int, flags: int) -> None:
-        self.lp[pos] = flags  # a flags element is one byte (7-bit uint) and its backlen
+        """Rewrite the flags element at ``pos`` (lpReplaceInteger)."""
+        lp = self.lp
+        if lp[pos] < 0x80 and flags < 0x80:  # 7-bit uint and its backlen: one byte
+            lp[pos] = flags
+        else:  # another encoding (a file not written by Redis): re-encoded
+            lp[pos : read(lp, pos)[1]] = int_element(flags)
 
     def last_id_any(self) -> int:
         """The ID of the node's last entry, deleted or not (lpGetEdgeStreamID)."""

@@ -43,7 +43,6 @@ from ..db.stream import (
     StreamValue,
     to_int64,
 )
-from ..db.streamlp import TOMBSTONES
 from ..db.streamlp import elements as lp_elements
 from ..db.streamlp import read as lp_read
 from ..db.types import HashValue, ListValue, SetValue, ZSetValue
@@ -370,8 +369,6 @@ def _stream_node_from(key: bytes, master: int, blob: bytes) -> StreamNode:
         if i < master:
             raise _bad_stream(key, "entry before its node's master ID")
         last = i
-        if not 0 <= flags <= 127:
-            raise _bad_stream(key, "bad entry flags")
         if flags & FLAG_DELETED:
             dead += 1
         else:
@@ -384,8 +381,6 @@ def _stream_node_from(key: bytes, master: int, blob: bytes) -> StreamNode:
     # The node keeps the listpack but its header, counters and end byte.
     body = lp_skip(blob, lp_skip(blob, _LP_HDR_SIZE))
     node.lp = bytearray(blob[body:-1])
-    if not _flags_are_bytes(node):
-        raise _bad_stream(key, "entry flags not stored as small integers")
     node.count = count
     node.deleted = deleted
     node.last = last
@@ -398,13 +393,6 @@ _LP_HDR_SIZE = 6
 def lp_skip(blob: bytes, p: int) -> int:
     """The offset of the listpack element after the one at ``p``."""
     return lp_read(blob, p)[1]
-
-
-def _flags_are_bytes(node: StreamNode) -> bool:
-    """Whether every entry's flags element is one byte (XDEL rewrites it in
-    place); Redis always writes them so."""
-    lp = node.lp
-    return all(lp[e[2]] < 0x80 for e in node.scan(0, (1 << 128) - 1, 0, TOMBSTONES))
 
 
 def _read_stream(rdb_type: int):
