@@ -4,7 +4,11 @@ Starts both servers (as bench_core does), loads N copies of one command
 (default ``XADD s * f v``) into each over one connection, pipelined in
 batches, and prints each server's RSS growth (VmRSS from /proc, before and
 after the load, after a short settle), bytes per command, and the
-radish/redis ratio, with the load average at start and end.
+radish/redis ratio, with the load average at start and end. The ratio of
+the RSS after the load (baselines included: radish's interpreter and
+modules are ~35 MB before any data, redis-server's ~12 MB) is printed too.
+A small N understates radish's growth: the Python heap reuses pages that
+start-up already made resident.
 
     python bench/bench_memory.py                          # 1M x XADD s * f v
     python bench/bench_memory.py -n 200000
@@ -108,6 +112,7 @@ def main() -> None:
         print("command: %s  x %d, %d per pipelined write" % (a.command, a.n, a.batch))
         print("load average at start: %.2f %.2f %.2f" % os.getloadavg())
         growth = {}
+        total = {}
         for kind in ("radish", "redis"):
             p, port = procs[kind]
             time.sleep(0.5)
@@ -118,9 +123,11 @@ def main() -> None:
             time.sleep(0.5)
             after = rss_kb(p.pid)
             growth[kind] = after - before
+            total[kind] = after
             print("%-7s RSS before %8d kB  after %8d kB  growth %8d kB  %6.1f bytes/command  (load took %.1f s)" % (kind, before, after, after - before, (after - before) * 1024 / a.n, took))
         if growth["redis"] > 0:
             print("RSS growth ratio radish/redis: %.2f" % (growth["radish"] / growth["redis"]))
+        print("RSS after ratio radish/redis: %.2f (each server's empty baseline included)" % (total["radish"] / total["redis"]))
         print("load average at end: %.2f %.2f %.2f" % os.getloadavg())
     finally:
         for p, _ in procs.values():
