@@ -286,7 +286,7 @@ static PyObject *
 do_append_items(PyObject *lp, sid master, PyObject *mfields, sid id, PyObject **items, Py_ssize_t n)
 {
     Py_ssize_t nf = n / 2, nmf = PyTuple_GET_SIZE(mfields);
-    size_t bound = 4 * 10;
+    size_t bound = 64; /* flags, ID deltas, field count and lp-count: at most 2+10+10+10+10 */
     for (Py_ssize_t k = 0; k < n; k++) {
         PyObject *x = items[k];
         if (!PyBytes_Check(x)) {
