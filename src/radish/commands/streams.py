@@ -299,9 +299,10 @@ def xadd(c: Client, args: list[bytes]):
             return _xadd(c, args)
         db.signal_modified(key)
         server.dirty += 1
-        prop = list(args)
-        prop[2] = reply
-        c.propagate_as = [prop]
+        if server.propagation.has_audience():  # else nothing is propagated: no rewrite to build
+            prop = list(args)
+            prop[2] = reply
+            c.propagate_as = [prop]
         return reply
     return _xadd(c, args)
 

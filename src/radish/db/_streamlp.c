@@ -304,11 +304,21 @@ do_append_items(PyObject *lp, sid master, PyObject *mfields, sid id, PyObject **
             memcmp(PyBytes_AS_STRING(a), PyBytes_AS_STRING(b), (size_t)PyBytes_GET_SIZE(a)) != 0)
             same = 0;
     }
+    /* A small entry is encoded on the stack and copied in with one resize
+     * (growing then shrinking the bytearray would reallocate twice while
+     * the node is small); a large one is encoded in place. */
     Py_ssize_t old = PyByteArray_GET_SIZE(lp);
-    if (PyByteArray_Resize(lp, old + (Py_ssize_t)bound) < 0)
-        return NULL;
-    unsigned char *base = (unsigned char *)PyByteArray_AS_STRING(lp);
-    unsigned char *d = base + old;
+    unsigned char stack[512];
+    unsigned char *base, *d;
+    if (bound <= sizeof(stack)) {
+        base = stack;
+        d = stack;
+    } else {
+        if (PyByteArray_Resize(lp, old + (Py_ssize_t)bound) < 0)
+            return NULL;
+        base = (unsigned char *)PyByteArray_AS_STRING(lp);
+        d = base + old;
+    }
     *d++ = same ? FLAG_SAMEFIELDS : 0;
     *d++ = 1;
     d = put_int(d, (long long)(id.ms - master.ms));
@@ -329,8 +339,13 @@ do_append_items(PyObject *lp, sid master, PyObject *mfields, sid id, PyObject **
         lp_count = nf + 3 + nf + 1;
     }
     d = put_int(d, lp_count);
-    if (PyByteArray_Resize(lp, (Py_ssize_t)(d - base)) < 0)
+    if (base == stack) {
+        if (PyByteArray_Resize(lp, old + (Py_ssize_t)(d - stack)) < 0)
+            return NULL;
+        memcpy(PyByteArray_AS_STRING(lp) + old, stack, (size_t)(d - stack));
+    } else if (PyByteArray_Resize(lp, (Py_ssize_t)(d - base)) < 0) {
         return NULL;
+    }
     char idt[48];
     int k = fmt_u64(idt, id.ms);
     idt[k++] = '-';
