@@ -1,7 +1,8 @@
 """Build of radish's C extensions: the request parser
-(src/radish/protocol/_reqparser.c) and the dispatcher's batch loop
-(src/radish/_fastpath.c) and HyperLogLog's hot parts (src/radish/_hll.c).
-All are optional: without a C compiler radish
+(src/radish/protocol/_reqparser.c), the dispatcher's batch loop
+(src/radish/_fastpath.c), HyperLogLog's hot parts (src/radish/_hll.c) and
+the stream nodes' listpack codec (src/radish/db/_streamlp.c). All are
+optional: without a C compiler radish
 installs and runs on their Python equivalents (slower, same behaviour).
 Everything else about the package is in pyproject.toml."""
 
@@ -17,5 +18,6 @@ setup(
         extension("radish.protocol._reqparser", "src/radish/protocol/_reqparser.c"),
         extension("radish._fastpath", "src/radish/_fastpath.c"),
         extension("radish._hll", "src/radish/_hll.c"),
+        extension("radish.db._streamlp", "src/radish/db/_streamlp.c"),
     ]
 )

@@ -9,6 +9,11 @@ each server's CPU seconds per million requests (from /proc/PID/stat).
     python bench/bench_core.py -t lpush,rpop -n 100000 -P 1 16 -r 5
     python bench/bench_core.py -t "" --command "PFADD hll __rand_int__" \
         --command "PFCOUNT hll" --random-keys 100000   # any command line
+    python bench/bench_core.py -t "" --command "XADD s * f v" --command "XRANGE s - + COUNT 10"
+
+``--command`` (repeatable) runs any command through redis-benchmark, after
+the ``-t`` tests and in the order given, so a read finds what the writes
+before it stored.
 
 Nothing here is asserted; the figures go into issue notes.
 """

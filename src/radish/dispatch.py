@@ -34,6 +34,7 @@ from .protocol.resp import (
     NULL_ARRAY,
     OK,
     SMALL_INTS,
+    Raw,
     SimpleString,
     encode_error,
     encode_into,
@@ -421,8 +422,12 @@ def _failed(c, spec: CommandSpec, e: CommandError) -> CommandError:
 def _finish(c, spec: CommandSpec, args: list[bytes], result) -> bytes | None:
     """The end of a fast command whose result is not a plain reply: a Block
     parks the client (None: the batch ends here) unless the client may not
-    block; anything else is encoded."""
-    if type(result) is Block:
+    block; a Raw reply (XRANGE's) is already encoded; anything else is
+    encoded."""
+    t = type(result)
+    if t is Raw:
+        return result
+    if t is Block:
         if not c.no_block:
             blocking = c.server.blocking
             blocking.park(c, spec, args, result)

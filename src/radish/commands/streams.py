@@ -39,11 +39,12 @@ from ..db.stream import (
     Group,
     Nack,
     StreamValue,
+    add_star,
     id_bytes,
     make_id,
 )
 from ..errors import CommandError
-from ..protocol.resp import NULL_ARRAY, OK, MapReply, status_lines
+from ..protocol.resp import NULL_ARRAY, OK, MapReply, Raw, status_lines
 from ..strconv import LLONG_MAX, string2ll
 from .args import to_int
 from .registry import KeySpec, command
@@ -278,9 +279,36 @@ def _rewrite_trim(s: StreamValue, t: _TrimArgs, out: list[bytes]) -> None:
         out[t.arg_idx] = id_bytes(s.edge_id(True, True))
 
 
-@command("xadd", -5, "write denyoom fast", acl="stream", key_specs=(KeySpec('RW UPDATE', index=1, notes='UPDATE instead of INSERT because of the optional trimming feature'),), keys=(1, 1, 1), group="stream", since="5.0.0", summary="Appends a new entry to a stream", complexity="O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.", tips="nondeterministic_output")
+@command("xadd", -5, "write denyoom fast", acl="stream", key_specs=(KeySpec('RW UPDATE', index=1, notes='UPDATE instead of INSERT because of the optional trimming feature'),), keys=(1, 1, 1), group="stream", since="5.0.0", summary="Appends a new entry to a stream", complexity="O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.", tips="nondeterministic_output", direct=True)
 def xadd(c: Client, args: list[bytes]):
     """Format: XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [field value ...]"""
+    n = len(args)
+    if args[2] == b"*" and n & 1:
+        # The common form, XADD key * field value ...: no options to parse.
+        key = args[1]
+        db = c.db
+        s = db.lookup_write(key)
+        if s is None:
+            s = StreamValue()
+            db.add(key, s)
+        elif type(s) is not StreamValue:
+            raise CommandError(E.WRONGTYPE)
+        server = c.server
+        cfg = server.config
+        reply = add_star(s, args, server.keyspace.now_ms, cfg.stream_node_max_bytes, cfg.stream_node_max_entries)
+        if reply is None:  # a new node, limits, errors: the general path
+            return _xadd(c, args)
+        db.signal_modified(key)
+        server.dirty += 1
+        if server.propagation.has_audience():  # else nothing is propagated: no rewrite to build
+            prop = list(args)
+            prop[2] = reply
+            c.propagate_as = [prop]
+        return reply
+    return _xadd(c, args)
+
+
+def _xadd(c: Client, args: list[bytes]):
     t = _parse_add_trim(c, args, True)
     field_pos = t.idpos + 1
     nf = len(args) - field_pos
@@ -322,8 +350,7 @@ def xadd(c: Client, args: list[bytes]):
     if total > LISTPACK_MAX_SIZE:
         raise CommandError(E.XADD_TOO_LARGE)
     cfg = c.server.config
-    s.append(new_id, fv, cfg.stream_node_max_bytes, cfg.stream_node_max_entries)
-    reply = id_bytes(new_id)
+    reply = s.append(new_id, fv, cfg.stream_node_max_bytes, cfg.stream_node_max_entries)
     db.signal_modified(key)
     db.notify(NOTIFY_STREAM, b"xadd", key)
     c.server.dirty += 1
@@ -343,7 +370,7 @@ def xadd(c: Client, args: list[bytes]):
     return reply
 
 
-@command("xtrim", -4, "write", acl="stream", key_specs=(KeySpec('RW DELETE', index=1),), keys=(1, 1, 1), group="stream", since="5.0.0", summary="Trims the stream to (approximately if '~' is passed) a certain size", complexity="O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.", tips="nondeterministic_output")
+@command("xtrim", -4, "write", acl="stream", key_specs=(KeySpec('RW DELETE', index=1),), keys=(1, 1, 1), group="stream", since="5.0.0", summary="Trims the stream to (approximately if '~' is passed) a certain size", complexity="O(N), with N being the number of evicted entries. Constant times are very small however, since entries are organized in macro nodes containing multiple entries that can be released with a single deallocation.", tips="nondeterministic_output", direct=True)
 def xtrim(c: Client, args: list[bytes]):
     """Format: XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]"""
     t = _parse_add_trim(c, args, False)
@@ -366,9 +393,18 @@ def xtrim(c: Client, args: list[bytes]):
 # -- reads ----------------------------------------------------------------------------------
 
 
+_EDGES = {b"-": 0, b"+": MAX_ID}  # what "-" and "+" read as, for start and end alike
+
+
 def _xrange(c: Client, args: list[bytes], rev: bool):
-    start = _range_start(args[3] if rev else args[2])
-    end = _range_end(args[2] if rev else args[3])
+    a = args[3] if rev else args[2]
+    start = _EDGES.get(a)
+    if start is None:
+        start = _range_start(a)
+    a = args[2] if rev else args[3]
+    end = _EDGES.get(a)
+    if end is None:
+        end = _range_end(a)
     count = -1
     n = len(args)
     j = 4
@@ -381,36 +417,38 @@ def _xrange(c: Client, args: list[bytes], rev: bool):
         else:
             raise CommandError(E.SYNTAX)
         j += 1
-    s = get_stream(c.db, args[1])
+    s = c.db.lookup_read(args[1])
     if s is None:
         return []
+    if type(s) is not StreamValue:
+        raise CommandError(E.WRONGTYPE)
     if count == 0:
         return NULL_ARRAY
     if count == -1:
         count = 0
-    return s.range(start, end, count, rev)
+    return Raw(s.range_raw(start, end, count, rev))
 
 
-@command("xrange", -4, "readonly", acl="stream", key_specs=(KeySpec('RO ACCESS', index=1),), keys=(1, 1, 1), group="stream", since="5.0.0", summary="Return a range of elements in a stream, with IDs matching the specified IDs interval", complexity="O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).")
+@command("xrange", -4, "readonly", acl="stream", key_specs=(KeySpec('RO ACCESS', index=1),), keys=(1, 1, 1), group="stream", since="5.0.0", summary="Return a range of elements in a stream, with IDs matching the specified IDs interval", complexity="O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).", direct=True)
 def xrange(c: Client, args: list[bytes]):
     """Format: XRANGE key start end [COUNT count]"""
     return _xrange(c, args, False)
 
 
-@command("xrevrange", -4, "readonly", acl="stream", key_specs=(KeySpec('RO ACCESS', index=1),), keys=(1, 1, 1), group="stream", since="5.0.0", summary="Return a range of elements in a stream, with IDs matching the specified IDs interval, in reverse order (from greater to smaller IDs) compared to XRANGE", complexity="O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).")
+@command("xrevrange", -4, "readonly", acl="stream", key_specs=(KeySpec('RO ACCESS', index=1),), keys=(1, 1, 1), group="stream", since="5.0.0", summary="Return a range of elements in a stream, with IDs matching the specified IDs interval, in reverse order (from greater to smaller IDs) compared to XRANGE", complexity="O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1).", direct=True)
 def xrevrange(c: Client, args: list[bytes]):
     """Format: XREVRANGE key end start [COUNT count]"""
     return _xrange(c, args, True)
 
 
-@command("xlen", 2, "readonly fast", acl="stream", key_specs=(KeySpec('RO', index=1),), keys=(1, 1, 1), group="stream", since="5.0.0", summary="Return the number of entries in a stream", complexity="O(1)")
+@command("xlen", 2, "readonly fast", acl="stream", key_specs=(KeySpec('RO', index=1),), keys=(1, 1, 1), group="stream", since="5.0.0", summary="Return the number of entries in a stream", complexity="O(1)", direct=True)
 def xlen(c: Client, args: list[bytes]):
     """Format: XLEN key"""
     s = get_stream(c.db, args[1])
     return 0 if s is None else s.length
 
 
-@command("xdel", -3, "write fast", acl="stream", key_specs=(KeySpec('RW DELETE', index=1),), keys=(1, 1, 1), group="stream", since="5.0.0", summary="Removes the specified entries from the stream. Returns the number of items actually deleted, that may be different from the number of IDs passed in case certain IDs do not exist.", complexity="O(1) for each single item to delete in the stream, regardless of the stream size.")
+@command("xdel", -3, "write fast", acl="stream", key_specs=(KeySpec('RW DELETE', index=1),), keys=(1, 1, 1), group="stream", since="5.0.0", summary="Removes the specified entries from the stream. Returns the number of items actually deleted, that may be different from the number of IDs passed in case certain IDs do not exist.", complexity="O(1) for each single item to delete in the stream, regardless of the stream size.", direct=True)
 def xdel(c: Client, args: list[bytes]):
     """Format: XDEL key id [id ...]"""
     key = args[1]
@@ -475,8 +513,7 @@ def _serve_group(c: Client, s: StreamValue, key: bytes, start: int, count: int, 
     out = []
     now = _now(c)
     propagate_last_id = False
-    for node, j in s.iter_range(start, MAX_ID):
-        i = node.ids[j]
+    for _node, (i, fv, _pos, _fl) in s.iter_range(start, MAX_ID):
         if i > g.last_id:
             if g.entries_read != INVALID_ENTRIES_READ and not s.range_has_tombstones(i):
                 g.entries_read += 1
@@ -485,7 +522,7 @@ def _serve_group(c: Client, s: StreamValue, key: bytes, start: int, count: int, 
             g.last_id = i
             if noack:
                 propagate_last_id = True
-        out.append([id_bytes(i), node.vals[j]])
+        out.append([id_bytes(i), fv])
         if not noack:
             nack = g.pel.get(i)
             if nack is None:
@@ -730,13 +767,13 @@ def _streams_keys(start: int):
     return getkeys
 
 
-@command("xread", -4, "readonly blocking", acl="stream", key_specs=(KeySpec('RO ACCESS', keyword='STREAMS', startfrom=1, lastkey=-1, limit=2),), group="stream", since="5.0.0", summary="Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block.", complexity="For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.", getkeys=_streams_keys(1))
+@command("xread", -4, "readonly blocking", acl="stream", key_specs=(KeySpec('RO ACCESS', keyword='STREAMS', startfrom=1, lastkey=-1, limit=2),), group="stream", since="5.0.0", summary="Return never seen elements in multiple streams, with IDs greater than the ones reported by the caller for each stream. Can block.", complexity="For each stream mentioned: O(N) with N being the number of elements being returned, it means that XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) time in order to serve the M clients blocked on the stream getting new data.", getkeys=_streams_keys(1), direct=True)
 def xread(c: Client, args: list[bytes]):
     """Format: XREAD [COUNT count] [BLOCK milliseconds] STREAMS key [key ...] id [id ...]"""
     return _xread(c, args, False)
 
 
-@command("xreadgroup", -7, "write blocking", acl="stream", key_specs=(KeySpec('RO ACCESS', keyword='STREAMS', startfrom=4, lastkey=-1, limit=2),), group="stream", since="5.0.0", summary="Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block.", complexity="For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.", getkeys=_streams_keys(4))
+@command("xreadgroup", -7, "write blocking", acl="stream", key_specs=(KeySpec('RO ACCESS', keyword='STREAMS', startfrom=4, lastkey=-1, limit=2),), group="stream", since="5.0.0", summary="Return new entries from a stream using a consumer group, or access the history of the pending entries for a given consumer. Can block.", complexity="For each stream mentioned: O(M) with M being the number of elements returned. If M is constant (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked on the stream getting new data.", getkeys=_streams_keys(4), direct=True)
 def xreadgroup(c: Client, args: list[bytes]):
     """Format: XREADGROUP GROUP group consumer [COUNT count] [BLOCK milliseconds] [NOACK] STREAMS key [key ...] id [id ...]"""
     return _xread(c, args, True)
@@ -893,7 +930,7 @@ def xgroup_help(c: Client, args: list[bytes]):
 # -- XSETID, XACK, XPENDING ---------------------------------------------------------------------------
 
 
-@command("xsetid", -3, "write denyoom fast", acl="stream", key_specs=(KeySpec('RW UPDATE', index=1),), keys=(1, 1, 1), group="stream", since="5.0.0", summary="An internal command for replicating stream values", complexity="O(1)")
+@command("xsetid", -3, "write denyoom fast", acl="stream", key_specs=(KeySpec('RW UPDATE', index=1),), keys=(1, 1, 1), group="stream", since="5.0.0", summary="An internal command for replicating stream values", complexity="O(1)", direct=True)
 def xsetid(c: Client, args: list[bytes]):
     """Format: XSETID key last-id [ENTRIESADDED entries-added] [MAXDELETEDID max-deleted-id]"""
     new_id = strict_id(args[2])
@@ -934,7 +971,7 @@ def xsetid(c: Client, args: list[bytes]):
     return OK
 
 
-@command("xack", -4, "write fast", acl="stream", key_specs=(KeySpec('RW UPDATE', index=1),), keys=(1, 1, 1), group="stream", since="5.0.0", summary="Marks a pending message as correctly processed, effectively removing it from the pending entries list of the consumer group. Return value of the command is the number of messages successfully acknowledged, that is, the IDs we were actually able to resolve in the PEL.", complexity="O(1) for each message ID processed.")
+@command("xack", -4, "write fast", acl="stream", key_specs=(KeySpec('RW UPDATE', index=1),), keys=(1, 1, 1), group="stream", since="5.0.0", summary="Marks a pending message as correctly processed, effectively removing it from the pending entries list of the consumer group. Return value of the command is the number of messages successfully acknowledged, that is, the IDs we were actually able to resolve in the PEL.", complexity="O(1) for each message ID processed.", direct=True)
 def xack(c: Client, args: list[bytes]):
     """Format: XACK key group id [id ...]"""
     s = get_stream(c.db, args[1])
@@ -954,7 +991,7 @@ def xack(c: Client, args: list[bytes]):
     return acked
 
 
-@command("xpending", -3, "readonly", acl="stream", key_specs=(KeySpec('RO ACCESS', index=1),), keys=(1, 1, 1), group="stream", since="5.0.0", summary="Return information and entries from a stream consumer group pending entries list, that are messages fetched but never acknowledged.", complexity="O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.", tips="nondeterministic_output")
+@command("xpending", -3, "readonly", acl="stream", key_specs=(KeySpec('RO ACCESS', index=1),), keys=(1, 1, 1), group="stream", since="5.0.0", summary="Return information and entries from a stream consumer group pending entries list, that are messages fetched but never acknowledged.", complexity="O(N) with N being the number of elements returned, so asking for a small fixed number of entries per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE filter. When the command returns just the summary and the list of consumers is small, it runs in O(1) time; otherwise, an additional O(N) time for iterating every consumer.", tips="nondeterministic_output", direct=True)
 def xpending(c: Client, args: list[bytes]):
     """Format: XPENDING key group [[IDLE min-idle-time] start end count [consumer]]"""
     n = len(args)
@@ -1021,7 +1058,7 @@ def _claim_nack(g: Group, cons: Consumer, i: int, nack: Nack) -> None:
         nack.consumer = cons
 
 
-@command("xclaim", -6, "write fast", acl="stream", key_specs=(KeySpec('RW UPDATE', index=1),), keys=(1, 1, 1), group="stream", since="5.0.0", summary="Changes (or acquires) ownership of a message in a consumer group, as if the message was delivered to the specified consumer.", complexity="O(log N) with N being the number of messages in the PEL of the consumer group.", tips="nondeterministic_output")
+@command("xclaim", -6, "write fast", acl="stream", key_specs=(KeySpec('RW UPDATE', index=1),), keys=(1, 1, 1), group="stream", since="5.0.0", summary="Changes (or acquires) ownership of a message in a consumer group, as if the message was delivered to the specified consumer.", complexity="O(log N) with N being the number of messages in the PEL of the consumer group.", tips="nondeterministic_output", direct=True)
 def xclaim(c: Client, args: list[bytes]):
     """Format: XCLAIM key group consumer min-idle-time id [id ...] [IDLE ms] [TIME unix-time-milliseconds] [RETRYCOUNT count] [FORCE] [JUSTID] [LASTID lastid]"""
     key = args[1]
@@ -1127,7 +1164,7 @@ def xclaim(c: Client, args: list[bytes]):
     return out
 
 
-@command("xautoclaim", -6, "write fast", acl="stream", key_specs=(KeySpec('RW DELETE', index=1),), keys=(1, 1, 1), group="stream", since="6.2.0", summary="Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered to the specified consumer.", complexity="O(1) if COUNT is small.", tips="nondeterministic_output")
+@command("xautoclaim", -6, "write fast", acl="stream", key_specs=(KeySpec('RW DELETE', index=1),), keys=(1, 1, 1), group="stream", since="6.2.0", summary="Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered to the specified consumer.", complexity="O(1) if COUNT is small.", tips="nondeterministic_output", direct=True)
 def xautoclaim(c: Client, args: list[bytes]):
     """Format: XAUTOCLAIM key group consumer min-idle-time start [COUNT count] [JUSTID]"""
     key = args[1]

@@ -1,39 +1,63 @@
 """The stream type: entries ordered by ID, consumer groups, pending lists.
 
-Layout mirrors Redis's (t_stream.c): the entries live in *nodes*, each the
-Python twin of one listpack of Redis's radix tree. A node starts with a
-"master entry" (the fields of its first entry); it holds up to
-``stream-node-max-entries`` entries (live and deleted) and is closed when
-its listpack would reach ``stream-node-max-bytes``. The node keeps the exact
-size its listpack would have (``body`` plus the count/deleted header
-integers), so nodes split where Redis's do, approximate trimming (``~``,
-whole nodes only) removes the same entries, and the RDB writer can encode
-each node as the very listpack Redis would write.
+Layout mirrors Redis's (t_stream.c): the entries live in *nodes*, each one
+listpack of Redis's radix tree. A node starts with a "master entry" (the
+fields of its first entry); it holds up to ``stream-node-max-entries``
+entries (live and deleted) and is closed when its listpack would reach
+``stream-node-max-bytes``.
+
+Storage: each node keeps its entries as the very bytes of Redis's listpack
+(``StreamNode.lp``, see ``streamlp``), not as Python objects. Why: a Python
+tuple of two bytes plus an int ID cost ~150 bytes per entry (RSS ~12x
+redis-server's for ``XADD s * f v``), while the listpack holds such an entry
+in ~10 bytes (delta-encoded IDs, fields left out when they are the master
+entry's), so memory is Redis's plus a small per-node overhead. The exact
+layout also means nodes split where Redis's do (the size is ``lp_bytes()``,
+the real one), approximate trimming (``~``, whole nodes only) removes the
+same entries, and saving a node (RDB, DUMP) is a copy. Appending encodes
+one entry at the end; reading decodes the node from its start, as Redis's
+iterator does (a node is at most 4 KB / 100 entries by default). The codec
+has a C twin (``_streamlp.c``) for the hot paths: ``range_raw`` has it
+encode XRANGE's reply straight from the bytes, and ``add_star`` makes
+``XADD key * …``'s whole change in one call when the entry goes to the last
+node (``py_add_star`` is its Python twin). Measured with
+bench/bench_memory.py (1M x ``XADD s * f v``): RSS growth 0.87x
+redis-server's.
 
 * An ID is one int: ``ms << 64 | seq`` (so +1 / -1 are Redis's
   streamIncrID / streamDecrID and comparisons are integer comparisons).
 * ``StreamValue.nkeys`` holds each node's master ID (the rax key), sorted,
-  parallel to ``nodes``: an ID range is found with two bisections, O(log n).
-* A node keeps its entries in parallel lists: ``ids`` (absolute IDs),
-  ``vals`` (field/value tuples, flat) and ``flags`` (a bytearray of Redis's
-  entry flags: 1 deleted, 2 same fields as the master entry). XDEL marks an
-  entry deleted as Redis does; a node whose last live entry is deleted is
-  dropped.
+  parallel to ``nodes``: an ID range is found with a bisection, O(log n),
+  then decoded from the node(s) it touches.
+* XDEL marks an entry deleted as Redis does (its flags byte, in place); a
+  node whose last live entry is deleted is dropped.
 * Consumer groups (``Group``) keep ``pel`` (a SortedDict ID -> ``Nack``),
   ``consumers`` (name -> ``Consumer``, each with its own SortedDict PEL
   sharing the Nack objects), ``last_id`` and ``entries_read`` (-1 when
   unknown).
 
-Imports nothing from radish outside ``db`` but strconv.
+Imports nothing from radish outside ``db`` but strconv and the package's
+``NO_EXTENSIONS`` (through streamlp).
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 
 from sortedcontainers import SortedDict
 
-from ..strconv import string2ll
+from .streamlp import (
+    NO_EXTENSIONS,
+    RAW,
+    REV,
+    TOMBSTONES,
+    append,
+    int_element,
+    master_entry,
+    read,
+    scan,
+)
+from .streamlp import _c as _streamlp_c
 
 MASK64 = (1 << 64) - 1
 MAX_ID = (1 << 128) - 1
@@ -75,95 +99,109 @@ def lp_int_size(v: int) -> int:
     return 10
 
 
-def _backlen_size(n: int) -> int:
-    if n <= 127:
-        return 1
-    if n < 16383:
-        return 2
-    if n < 2097151:
-        return 3
-    if n < 268435455:
-        return 4
-    return 5
-
-
-def lp_str_size(s: bytes) -> int:
-    """Bytes of element ``s`` in a listpack (stored as an integer when it
-    reads as one, as lpAppend does)."""
-    n = len(s)
-    if n and n < 21 and (48 <= s[0] <= 57 or s[0] == 45):
-        v = string2ll(s)
-        if v is not None:
-            return lp_int_size(v)
-    if n < 64:
-        e = 1 + n
-    elif n < 4096:
-        e = 2 + n
-    else:
-        e = 5 + n
-    return e + _backlen_size(e)
-
-
 # -- nodes ---------------------------------------------------------------------------
 
 
 class StreamNode:
-    """One listpack of Redis's radix tree."""
+    """One listpack of Redis's radix tree, as its bytes (see streamlp):
+    ``lp`` holds the master entry and the entries; the live and deleted
+    counters and the last entry's ID are kept beside it."""
 
-    __slots__ = ("master", "mfields", "ids", "vals", "flags", "count", "deleted", "body")
+    __slots__ = ("master", "mfields", "lp", "count", "deleted", "last")
 
     def __init__(self, master: int, mfields: tuple) -> None:
         self.master = master
         self.mfields = mfields
-        self.ids: list[int] = []
-        self.vals: list[tuple] = []
-        self.flags = bytearray()
+        self.lp = master_entry(mfields)
         self.count = 0  # live entries
         self.deleted = 0  # entries flagged deleted
-        # listpack bytes but the header, the end byte and the count/deleted
-        # integers: master num-fields, master fields, the master terminator,
-        # then every entry.
-        self.body = lp_int_size(len(mfields)) + sum(lp_str_size(f) for f in mfields) + 2
+        self.last = master  # ID of the last entry, deleted or not
 
     def lp_bytes(self) -> int:
-        return 6 + lp_int_size(self.count) + lp_int_size(self.deleted) + self.body + 1
+        """lpBytes of Redis's listpack for this node."""
+        return 6 + lp_int_size(self.count) + lp_int_size(self.deleted) + len(self.lp) + 1
 
-    def add(self, new_id: int, fv: tuple, flags: int) -> None:
-        nf = len(fv) >> 1
-        ms_d = to_int64((new_id >> 64) - (self.master >> 64))
-        seq_d = to_int64((new_id & MASK64) - (self.master & MASK64))
-        size = 2 + lp_int_size(ms_d) + lp_int_size(seq_d)
-        if flags & FLAG_SAMEFIELDS:
-            for k in range(1, len(fv), 2):
-                size += lp_str_size(fv[k])
-            lp_count = nf + 3
-        else:
-            size += lp_int_size(nf)
-            for x in fv:
-                size += lp_str_size(x)
-            lp_count = nf + 3 + nf + 1
-        size += lp_int_size(lp_count)
-        self.body += size
-        self.ids.append(new_id)
-        self.vals.append(fv)
-        self.flags.append(flags)
+    def add(self, new_id: int, fv: tuple) -> bytes:
+        """Append an entry; returns its ID as text."""
+        text = append(self.lp, self.master, self.mfields, new_id, fv)
+        self.last = new_id
         self.count += 1
+        return text
+
+    def scan(self, start: int, end: int, count: int = 0, flags: int = 0):
+        return scan(self.lp, self.master, self.mfields, start, end, count, flags)
+
+    def set_flags(self, pos: int, flags: int) -> None:
+        """Rewrite the flags element at ``pos`` (lpReplaceInteger)."""
+        lp = self.lp
+        if lp[pos] < 0x80 and flags < 0x80:  # 7-bit uint and its backlen: one byte
+            lp[pos] = flags
+        else:  # another encoding (a file not written by Redis): re-encoded
+            lp[pos : read(lp, pos)[1]] = int_element(flags)
 
     def last_id_any(self) -> int:
         """The ID of the node's last entry, deleted or not (lpGetEdgeStreamID)."""
-        return self.ids[-1]
+        return self.last
+
+    @property
+    def ids(self) -> list[int]:
+        """The IDs of every entry, deleted or not (for tests and tools)."""
+        return [e[0] for e in self.scan(0, MAX_ID, 0, TOMBSTONES)]
+
+    def compact(self) -> None:
+        """Drop the room the bytearray kept for growth (the node is closed)."""
+        self.lp = bytearray(self.lp)
 
     def copy(self) -> StreamNode:
         n = StreamNode.__new__(StreamNode)
         n.master = self.master
         n.mfields = self.mfields
-        n.ids = list(self.ids)
-        n.vals = list(self.vals)
-        n.flags = bytearray(self.flags)
+        n.lp = bytearray(self.lp)
         n.count = self.count
         n.deleted = self.deleted
-        n.body = self.body
+        n.last = self.last
         return n
+
+
+def py_add_star(s: StreamValue, args: list[bytes], now_ms: int, max_bytes: int, max_entries: int) -> bytes | None:
+    """``XADD key * field value …``'s (``args``) whole change when the entry
+    goes to the stream's last node (``StreamValue.append``'s common case):
+    the ID ``*`` generates,
+    the entry, the counters. Returns the ID as text, or None (nothing
+    changed) when another case applies (no node, the node full, the ID
+    space exhausted, odd limits): the caller then takes the general path.
+    ``add_star`` is this or its C twin (``_streamlp.add_star``)."""
+    fv = tuple(args[3:])
+    if not 0 < max_bytes <= LISTPACK_MAX_SIZE or len(fv) < 2 or len(fv) & 1:
+        return None
+    nodes = s.nodes
+    if not nodes:
+        return None
+    node = nodes[-1]
+    if node.count + node.deleted >= (max_entries if 0 < max_entries < 128 else 128):
+        return None
+    total = 0
+    for x in fv:
+        total += len(x)
+    # lp_bytes() with both counters under 128 (2 bytes each)
+    if len(node.lp) + 11 + total >= max_bytes:
+        return None
+    last = s.last_id
+    if now_ms > last >> 64:
+        new_id = now_ms << 64
+    elif last == MAX_ID:
+        return None
+    else:
+        new_id = last + 1
+    text = append(node.lp, node.master, node.mfields, new_id, fv)
+    node.last = new_id
+    node.count += 1
+    s.length += 1
+    s.entries_added += 1
+    s.last_id = new_id
+    if s.length == 1:
+        s.first_id = new_id
+    return text
 
 
 # -- consumer groups -------------------------------------------------------------------
@@ -235,9 +273,10 @@ class StreamValue:
 
     # -- adding ----------------------------------------------------------------
 
-    def append(self, new_id: int, fv: tuple, max_bytes: int, max_entries: int) -> None:
+    def append(self, new_id: int, fv: tuple, max_bytes: int, max_entries: int) -> bytes:
         """streamAppendItem after the ID checks: add entry ``fv`` (a flat
-        field/value tuple) as ``new_id``, opening a node where Redis would."""
+        field/value tuple) as ``new_id``, opening a node where Redis would;
+        returns the ID as text."""
         nodes = self.nodes
         node = nodes[-1] if nodes else None
         if node is not None:
@@ -247,31 +286,36 @@ class StreamValue:
             total = 0
             for x in fv:
                 total += len(x)
-            if node.lp_bytes() + total >= nmb or (max_entries and node.count + node.deleted >= max_entries):
+            c = node.count
+            d = node.deleted
+            # lp_bytes(), inlined: the counters are small integers (2 bytes) until 128.
+            size = (2 if c < 128 else lp_int_size(c)) + (2 if d < 128 else lp_int_size(d)) + len(node.lp) + 7
+            if size + total >= nmb or (max_entries and c + d >= max_entries):
+                node.compact()
                 node = None
         if node is None:
             node = StreamNode(new_id, fv[0::2])
             nodes.append(node)
             self.nkeys.append(new_id)
-            flags = FLAG_SAMEFIELDS
-        else:
-            mf = node.mfields
-            flags = FLAG_SAMEFIELDS if len(mf) * 2 == len(fv) and mf == fv[0::2] else 0
-        node.add(new_id, fv, flags)
+        text = append(node.lp, node.master, node.mfields, new_id, fv)
+        node.last = new_id
+        node.count += 1
         self.length += 1
         self.entries_added += 1
         self.last_id = new_id
         if self.length == 1:
             self.first_id = new_id
+        return text
 
     # -- reading -----------------------------------------------------------------
 
     def iter_range(self, start: int, end: int, rev: bool = False, tombstones: bool = False):
-        """(node, index) of the entries with start <= ID <= end, in order
-        (reverse order with ``rev``); deleted entries only with
-        ``tombstones``."""
+        """(node, (id, fv, pos, flags)) of the entries with start <= ID <=
+        end, in order (reverse order with ``rev``); deleted entries only
+        with ``tombstones``."""
         keys = self.nkeys
         nodes = self.nodes
+        flags = (REV if rev else 0) | (TOMBSTONES if tombstones else 0)
         if not rev:
             ni = bisect_right(keys, start) - 1
             if ni < 0:
@@ -279,53 +323,86 @@ class StreamValue:
             n = len(nodes)
             while ni < n:
                 node = nodes[ni]
-                ids = node.ids
-                fl = node.flags
-                j = bisect_left(ids, start)
-                m = len(ids)
-                while j < m:
-                    x = ids[j]
-                    if x > end:
-                        return
-                    if tombstones or not fl[j] & FLAG_DELETED:
-                        yield node, j
-                    j += 1
+                if node.master > end:
+                    return
+                for e in node.scan(start, end, 0, flags):
+                    yield node, e
                 ni += 1
         else:
             ni = bisect_right(keys, end) - 1
             while ni >= 0:
                 node = nodes[ni]
-                ids = node.ids
-                fl = node.flags
-                j = bisect_right(ids, end) - 1
-                while j >= 0:
-                    x = ids[j]
-                    if x < start:
-                        return
-                    if tombstones or not fl[j] & FLAG_DELETED:
-                        yield node, j
-                    j -= 1
+                if node.last < start:
+                    return
+                for e in node.scan(start, end, 0, flags):
+                    yield node, e
                 ni -= 1
 
     def range(self, start: int, end: int, count: int = 0, rev: bool = False) -> list:
         """[[id, [field, value, ...]], ...] as XRANGE replies (count 0: all)."""
         out = []
-        for node, j in self.iter_range(start, end, rev):
-            out.append([id_bytes(node.ids[j]), node.vals[j]])
+        for _node, e in self.iter_range(start, end, rev):
+            out.append([id_bytes(e[0]), e[1]])
             if count and len(out) >= count:
                 break
         return out
 
-    def get(self, i: int) -> tuple | None:
-        """The fields of live entry ``i`` or None."""
+    def range_raw(self, start: int, end: int, count: int = 0, rev: bool = False) -> bytes:
+        """``range``'s reply, RESP-encoded (the same in RESP2 and RESP3)."""
+        keys = self.nkeys
+        nodes = self.nodes
+        n = 0
+        parts = []
+        if not rev:
+            ni = bisect_right(keys, start) - 1
+            if ni < 0:
+                ni = 0
+            last = len(nodes)
+            while ni < last:
+                node = nodes[ni]
+                if node.master > end:
+                    break
+                k, data = scan(node.lp, node.master, node.mfields, start, end, count - n if count else 0, RAW)
+                if k:
+                    n += k
+                    parts.append(data)
+                    if count and n >= count:
+                        break
+                ni += 1
+        else:
+            ni = bisect_right(keys, end) - 1
+            while ni >= 0:
+                node = nodes[ni]
+                if node.last < start:
+                    break
+                k, data = scan(node.lp, node.master, node.mfields, start, end, count - n if count else 0, RAW | REV)
+                if k:
+                    n += k
+                    parts.append(data)
+                    if count and n >= count:
+                        break
+                ni -= 1
+        if len(parts) == 1:
+            return b"*%d\r\n%b" % (n, parts[0])
+        return b"*%d\r\n" % n + b"".join(parts)
+
+    def _find(self, i: int):
+        """(node index, entry) of entry ``i`` (deleted or not), or None."""
         ni = bisect_right(self.nkeys, i) - 1
         if ni < 0:
             return None
         node = self.nodes[ni]
-        j = bisect_left(node.ids, i)
-        if j < len(node.ids) and node.ids[j] == i and not node.flags[j] & FLAG_DELETED:
-            return node.vals[j]
-        return None
+        if i > node.last:
+            return None
+        found = node.scan(i, i, 1, TOMBSTONES)
+        return (ni, found[0]) if found else None
+
+    def get(self, i: int) -> tuple | None:
+        """The fields of live entry ``i`` or None."""
+        f = self._find(i)
+        if f is None or f[1][3] & FLAG_DELETED:
+            return None
+        return f[1][1]
 
     def exists(self, i: int) -> bool:
         return self.get(i) is not None
@@ -333,8 +410,11 @@ class StreamValue:
     def edge_id(self, first: bool, tombstones: bool = False) -> int:
         """streamGetEdgeID: the first (or last) entry's ID, or MAX (0) when
         there is none."""
-        for node, j in self.iter_range(0, MAX_ID, not first, tombstones):
-            return node.ids[j]
+        flags = (0 if first else REV) | (TOMBSTONES if tombstones else 0)
+        for node in self.nodes if first else reversed(self.nodes):
+            e = node.scan(0, MAX_ID, 1, flags)
+            if e:
+                return e[0][0]
         return MAX_ID if first else 0
 
     def last_valid_id(self) -> int:
@@ -343,31 +423,26 @@ class StreamValue:
     def entries(self):
         """(id, fields) of every live entry, in order."""
         for node in self.nodes:
-            fl = node.flags
-            vals = node.vals
-            for j, i in enumerate(node.ids):
-                if not fl[j] & FLAG_DELETED:
-                    yield i, vals[j]
+            for e in node.scan(0, MAX_ID):
+                yield e[0], e[1]
 
     # -- deleting ------------------------------------------------------------------
 
     def delete(self, i: int) -> bool:
         """streamDeleteItem: flag live entry ``i`` deleted (dropping its node
         when it was the node's last live entry)."""
-        keys = self.nkeys
-        ni = bisect_right(keys, i) - 1
-        if ni < 0:
+        f = self._find(i)
+        if f is None:
+            return False
+        ni, (_i, _fv, pos, fl) = f
+        if fl & FLAG_DELETED:
             return False
         node = self.nodes[ni]
-        ids = node.ids
-        j = bisect_left(ids, i)
-        if j >= len(ids) or ids[j] != i or node.flags[j] & FLAG_DELETED:
-            return False
         if node.count == 1:
             del self.nodes[ni]
-            del keys[ni]
+            del self.nkeys[ni]
         else:
-            node.flags[j] |= FLAG_DELETED
+            node.set_flags(pos, fl | FLAG_DELETED)
             node.count -= 1
             node.deleted += 1
         self.length -= 1
@@ -400,16 +475,14 @@ class StreamValue:
             if approx:
                 break
             from_lp = 0
-            fl = node.flags
-            ids = node.ids
-            for j in range(len(ids)):
+            for i, _fv, pos, fl in node.scan(0, MAX_ID, 0, TOMBSTONES):
                 if maxlen is not None:
                     if self.length <= maxlen:
                         break
-                elif ids[j] >= minid:  # type: ignore[operator]
+                elif i >= minid:
                     break
-                if not fl[j] & FLAG_DELETED:
-                    fl[j] |= FLAG_DELETED
+                if not fl & FLAG_DELETED:
+                    node.set_flags(pos, fl | FLAG_DELETED)
                     from_lp += 1
                     self.length -= 1
             deleted += from_lp
@@ -540,3 +613,6 @@ class StreamValue:
                         nn.delivery_count = nack.delivery_count
                         ng.pel[i] = nn
         return s
+
+
+add_star = _streamlp_c.add_star if _streamlp_c is not None and not NO_EXTENSIONS else py_add_star

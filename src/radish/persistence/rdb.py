@@ -41,16 +41,16 @@ from ..db.stream import (
     Nack,
     StreamNode,
     StreamValue,
-    lp_int_size,
     to_int64,
 )
+from ..db.streamlp import elements as lp_elements
+from ..db.streamlp import read as lp_read
 from ..db.types import HashValue, ListValue, SetValue, ZSetValue
 from . import lzf
 from .compact import (
     CompactError,
     intset_decode,
     intset_encode,
-    lp_build,
     lp_decode,
     lp_encode,
     lp_entry,
@@ -269,26 +269,13 @@ def _save_str(out: bytearray, value, config, compress: bool) -> int:
 
 def stream_node_listpack(node: StreamNode) -> bytes:
     """The listpack Redis keeps for this node (t_stream.c's layout: the
-    master entry, then each entry with its flags, ID deltas, fields unless
-    they are the master's, values and lp-count)."""
-    ents = [lp_entry(b"%d" % node.count), lp_entry(b"%d" % node.deleted), lp_entry(b"%d" % len(node.mfields))]
-    ents.extend(lp_entry(f) for f in node.mfields)
-    ents.append(lp_entry(b"0"))
-    mms, mseq = node.master >> 64, node.master & MASK64
-    for i, fv, flags in zip(node.ids, node.vals, node.flags, strict=True):
-        ents.append(lp_entry(b"%d" % flags))
-        ents.append(lp_entry(b"%d" % to_int64((i >> 64) - mms)))
-        ents.append(lp_entry(b"%d" % to_int64((i & MASK64) - mseq)))
-        nf = len(fv) >> 1
-        if flags & FLAG_SAMEFIELDS:
-            ents.extend(lp_entry(v) for v in fv[1::2])
-            lp_count = nf + 3
-        else:
-            ents.append(lp_entry(b"%d" % nf))
-            ents.extend(lp_entry(x) for x in fv)
-            lp_count = nf + 3 + nf + 1
-        ents.append(lp_entry(b"%d" % lp_count))
-    return lp_build(ents)
+    counters, the master entry, then each entry with its flags, ID deltas,
+    fields unless they are the master's, values and lp-count). The node
+    holds all of it but the header, the counters and the end byte."""
+    head = lp_entry(b"%d" % node.count) + lp_entry(b"%d" % node.deleted)
+    total = _LP_HDR_SIZE + len(head) + len(node.lp) + 1
+    nele = lp_elements(node.lp) + 2
+    return struct.pack("<IH", total, nele if nele < 65535 else 65535) + head + bytes(node.lp) + b"\xff"
 
 
 def _save_stream(out: bytearray, value: StreamValue, config, compress: bool) -> int:
@@ -351,11 +338,11 @@ def _stream_node_from(key: bytes, master: int, blob: bytes) -> StreamNode:
     mfields = tuple(items[3 : 3 + nmf])
     if num(3 + nmf) != 0:
         raise _bad_stream(key, "master entry without its terminator")
-    node = StreamNode(master, mfields)
     p = 4 + nmf
     mms, mseq = master >> 64, master & MASK64
     live = dead = 0
     n = len(items)
+    last = -1
     while p < n:
         start = p
         flags = num(p)
@@ -363,43 +350,49 @@ def _stream_node_from(key: bytes, master: int, blob: bytes) -> StreamNode:
         seq = (mseq + num(p + 2)) & MASK64
         p += 3
         if flags & FLAG_SAMEFIELDS:
-            vals = items[p : p + nmf]
-            if len(vals) != nmf:
+            if p + nmf > n:
                 raise _bad_stream(key, "entry cut short")
-            fv: list[bytes] = []
-            for f, v in zip(mfields, vals, strict=True):
-                fv.append(f)
-                fv.append(v)
             p += nmf
         else:
             nf = num(p)
             if nf < 0:
                 raise _bad_stream(key, "negative field count")
-            fv = items[p + 1 : p + 1 + 2 * nf]
-            if len(fv) != 2 * nf:
+            if p + 1 + 2 * nf > n:
                 raise _bad_stream(key, "entry cut short")
             p += 1 + 2 * nf
         if num(p) != p - start:
             raise _bad_stream(key, "entry with a wrong lp-count")
         p += 1
         i = (ms << 64) | seq
-        if node.ids and i <= node.ids[-1]:
+        if i <= last:
             raise _bad_stream(key, "entry IDs out of order")
-        node.ids.append(i)
-        node.vals.append(tuple(fv))
-        node.flags.append(flags & 0xFF)
+        if i < master:
+            raise _bad_stream(key, "entry before its node's master ID")
+        last = i
         if flags & FLAG_DELETED:
             dead += 1
         else:
             live += 1
     if live != count or dead != deleted:
         raise _bad_stream(key, "listpack counters disagree with its entries")
-    if not node.ids:
+    if last < 0:
         raise _bad_stream(key, "listpack without entries")
+    node = StreamNode(master, mfields)
+    # The node keeps the listpack but its header, counters and end byte.
+    body = lp_skip(blob, lp_skip(blob, _LP_HDR_SIZE))
+    node.lp = bytearray(blob[body:-1])
     node.count = count
     node.deleted = deleted
-    node.body = len(blob) - 7 - lp_int_size(count) - lp_int_size(deleted)
+    node.last = last
     return node
+
+
+_LP_HDR_SIZE = 6
+
+
+def lp_skip(blob: bytes, p: int) -> int:
+    """The offset of the listpack element after the one at ``p``."""
+    return lp_read(blob, p)[1]
 
 
 def _read_stream(rdb_type: int):
@@ -424,8 +417,6 @@ def _read_stream_value(r: RdbReader, key: bytes, rdb_type: int) -> StreamValue:
         node = _stream_node_from(key, master, r.read_string())
         if s.nkeys and master <= s.nkeys[-1]:
             raise _bad_stream(key, "listpack re-added with existing or smaller key")
-        if node.ids[0] < master:
-            raise _bad_stream(key, "entry before its node's master ID")
         s.nkeys.append(master)
         s.nodes.append(node)
     s.length = r.read_len()
