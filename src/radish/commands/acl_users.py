@@ -29,6 +29,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 
+from ..globmatch import compile_glob
 from ..globmatch import glob_match as stringmatch
 from ..protocol.splitargs import split_args
 from .registry import (
@@ -168,7 +169,7 @@ class Selector:
         self.future = False  # the reserved bit only +@all sets
         self.allowed: set[CommandSpec] = set()
         self.firstargs: dict[CommandSpec, list[bytes]] = {}
-        self.patterns: list[list] = []  # [pattern, READ|WRITE]
+        self.patterns: list[list] = []  # [pattern, READ|WRITE, its compiled matcher]
         self.channels: list[bytes] = []
 
     def copy(self) -> Selector:
@@ -283,7 +284,7 @@ class Selector:
                 p[1] |= flags
                 break
         else:
-            self.patterns.append([pat, flags])
+            self.patterns.append([pat, flags, compile_glob(pat)])
         self.allkeys = False
 
     def _allow_command(self, name: bytes) -> None:
@@ -322,8 +323,8 @@ class Selector:
             need |= READ
         if keyflags & (KEY_INSERT | KEY_DELETE | KEY_UPDATE):
             need |= WRITE
-        for pat, flags in self.patterns:
-            if flags & need == need and stringmatch(pat, key):
+        for _pat, flags, match in self.patterns:
+            if flags & need == need and match(key):
                 return True
         return False
 
@@ -336,7 +337,7 @@ class Selector:
             need |= READ
         if keyflags & (KEY_INSERT | KEY_DELETE | KEY_UPDATE):
             need |= WRITE
-        return any(flags & need == need and pat == b"*" for pat, flags in self.patterns)
+        return any(flags & need == need and pat == b"*" for pat, flags, _match in self.patterns)
 
     def check_channel(self, channel: bytes, is_pattern: bool) -> bool:
         """ACLCheckChannelAgainstList (or all channels)."""
@@ -447,7 +448,7 @@ class Selector:
 
 def pattern_text(p: list) -> bytes:
     """sdsCatPatternString."""
-    pat, flags = p
+    pat, flags = p[0], p[1]
     prefix = b"~" if flags == ALL else b"%R~" if flags == READ else b"%W~"
     return prefix + pat
 
