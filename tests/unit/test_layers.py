@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2] / "src" / "radish"
 # Bottom to top; a module may import modules of its own package or of a
 # lower layer, nothing else.
 LAYERS: list[set[str]] = [
-    {"radish", "strconv", "errors", "globmatch", "stats", "latency"},  # primitives (radish: the package's own __init__)
+    {"radish", "strconv", "errors", "globmatch", "stats", "latency", "notifyflags"},  # primitives (radish: the package's own __init__)
     {"protocol", "log"},  # RESP; logging
     {"config", "db"},  # parameters, the keyspace
     {"propagation", "pubsub"},  # the funnel; channels

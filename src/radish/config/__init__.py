@@ -54,22 +54,7 @@ from __future__ import annotations
 
 from radish.strconv import memtoull
 
-from .loader import load_server_config
-from .settings import Config
-from .table import (
-    NOT_APPLICABLE,
-    NOT_BUILT,
-    PARAMS,
-    README_BEGIN,
-    README_END,
-    Param,
-    readme_with_unenforced_list,
-    unenforced_markdown,
-)
-from .values import (
-    DENY_LOADING,
-    HIDDEN,
-    IMMUTABLE,
+from ..notifyflags import (
     NOTIFY_ALL,
     NOTIFY_EVICTED,
     NOTIFY_EXPIRED,
@@ -86,6 +71,23 @@ from .values import (
     NOTIFY_STREAM,
     NOTIFY_STRING,
     NOTIFY_ZSET,
+)
+from .loader import load_server_config
+from .settings import Config
+from .table import (
+    NOT_APPLICABLE,
+    NOT_BUILT,
+    PARAMS,
+    README_BEGIN,
+    README_END,
+    Param,
+    readme_with_unenforced_list,
+    unenforced_markdown,
+)
+from .values import (
+    DENY_LOADING,
+    HIDDEN,
+    IMMUTABLE,
     PROTECTED,
     SENSITIVE,
     CommandLineRequest,

@@ -14,6 +14,23 @@ import os
 import re
 from typing import Iterable, Optional
 
+from radish.notifyflags import (
+    NOTIFY_ALL,
+    NOTIFY_EVICTED,
+    NOTIFY_EXPIRED,
+    NOTIFY_GENERIC,
+    NOTIFY_HASH,
+    NOTIFY_KEY_MISS,
+    NOTIFY_KEYEVENT,
+    NOTIFY_KEYSPACE,
+    NOTIFY_LIST,
+    NOTIFY_MODULE,
+    NOTIFY_NEW,
+    NOTIFY_SET,
+    NOTIFY_STREAM,
+    NOTIFY_STRING,
+    NOTIFY_ZSET,
+)
 from radish.protocol.splitargs import quote_arg
 from radish.strconv import memtoull, string2d, string2ll, strtoll
 
@@ -417,26 +434,6 @@ class OomScoreAdjValuesType(ParamType):
         return b"%d %d %d" % value  # type: ignore[str-format]
 
 
-# Keyspace notification classes (server.h NOTIFY_*).
-NOTIFY_KEYSPACE = 1 << 0  # K
-NOTIFY_KEYEVENT = 1 << 1  # E
-NOTIFY_GENERIC = 1 << 2  # g
-NOTIFY_STRING = 1 << 3  # $
-NOTIFY_LIST = 1 << 4  # l
-NOTIFY_SET = 1 << 5  # s
-NOTIFY_HASH = 1 << 6  # h
-NOTIFY_ZSET = 1 << 7  # z
-NOTIFY_EXPIRED = 1 << 8  # x
-NOTIFY_EVICTED = 1 << 9  # e
-NOTIFY_STREAM = 1 << 10  # t
-NOTIFY_KEY_MISS = 1 << 11  # m (not part of A)
-NOTIFY_LOADED = 1 << 12  # module only
-NOTIFY_MODULE = 1 << 13  # d
-NOTIFY_NEW = 1 << 14  # n (not part of A)
-NOTIFY_ALL = (
-    NOTIFY_GENERIC | NOTIFY_STRING | NOTIFY_LIST | NOTIFY_SET | NOTIFY_HASH | NOTIFY_ZSET
-    | NOTIFY_EXPIRED | NOTIFY_EVICTED | NOTIFY_STREAM | NOTIFY_MODULE
-)  # fmt: skip
 _NOTIFY_CHARS = {
     ord("A"): NOTIFY_ALL, ord("g"): NOTIFY_GENERIC, ord("$"): NOTIFY_STRING,
     ord("l"): NOTIFY_LIST, ord("s"): NOTIFY_SET, ord("h"): NOTIFY_HASH,
