@@ -353,3 +353,5 @@ HLL_INVALID = "INVALIDOBJ Corrupted HLL object detected"
 HLL_NO_KEY = "ERR The specified key does not exist"
 HLL_NOT_SPARSE = "ERR HLL encoding is not sparse"
 HLL_UNKNOWN_DEBUG = "ERR Unknown PFDEBUG subcommand '%s'"
+
+NOREPLICAS = "NOREPLICAS Not enough good replicas to write."

@@ -378,6 +378,15 @@ class Server:
                 return err
         if self.aof_write_error is not None and (spec.is_write or spec.name == "ping"):
             return self.aof_write_error
+        if spec.is_write and self.replication.master_host is None:
+            # min-replicas-to-write (checkGoodReplicasStatus): off while either setting is 0.
+            cfg = self.config
+            if (
+                cfg.min_replicas_to_write
+                and cfg.min_replicas_max_lag
+                and self.replication.primary.good_replicas(cfg.min_replicas_max_lag) < cfg.min_replicas_to_write
+            ):
+                return E.NOREPLICAS
         if spec.is_write and self.replication.master_host is not None and self.config.replica_read_only:
             return E.READONLY
         return None

@@ -267,8 +267,17 @@ class Primary:
                 if st.state != ONLINE:
                     st.client.connection.write(b"\n")  # keep the link alive while the snapshot is made
 
+    def good_replicas(self, max_lag: int) -> int:
+        """refreshGoodSlavesCount: online replicas whose last ACK is at most
+        ``max_lag`` seconds old (whole seconds, as server.unixtime)."""
+        now = int(time.time())
+        return sum(1 for st in self.replicas if st.state == ONLINE and now - int(st.ack_time) <= max_lag)
+
     def info_lines(self) -> list[str]:
         out = ["connected_slaves:%d" % len(self.replicas)]
+        cfg = self.server.config
+        if cfg.min_replicas_to_write and cfg.min_replicas_max_lag:
+            out.append("min_slaves_good_slaves:%d" % self.good_replicas(cfg.min_replicas_max_lag))
         now = time.time()
         for i, st in enumerate(self.replicas):
             out.append(

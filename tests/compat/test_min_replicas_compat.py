@@ -1,0 +1,60 @@
+"""min-replicas-to-write / min-replicas-max-lag against a real redis-server:
+without enough good replicas, writes (also inside MULTI and scripts) are
+refused with NOREPLICAS and reads still run; INFO replication counts the
+good replicas; once a replica is attached and acknowledging, writes run."""
+
+from __future__ import annotations
+
+import pytest
+from tests.support.resp import Raw
+from tests.support.servers import start_pair, start_radish, start_redis, wait_until
+
+CASES = [
+    [b"SET", b"k", b"v"], [b"GET", b"k"], [b"INCR", b"n"], [b"PING"],
+    [b"MULTI"], [b"SET", b"k", b"v"], [b"GET", b"k"], [b"EXEC"],
+    [b"EVAL", b"return redis.call('set', KEYS[1], 'x')", b"1", b"k"],
+    [b"EVAL", b"return redis.pcall('get', KEYS[1])", b"1", b"k"],
+    [b"CONFIG", b"GET", b"min-replicas-to-write"], [b"CONFIG", b"SET", b"min-slaves-max-lag", b"0"], [b"SET", b"k", b"v2"],
+    [b"CONFIG", b"SET", b"min-replicas-max-lag", b"10"], [b"SET", b"k", b"v3"],
+    [b"CONFIG", b"SET", b"min-replicas-to-write", b"0"], [b"SET", b"k", b"v4"],
+]  # fmt: skip
+
+
+def _info_line(port: int) -> bytes:
+    info = Raw(port)([b"INFO", b"replication"])
+    return [line for line in info.split(b"\r\n") if line.startswith(b"min_slaves_good_slaves")][0]
+
+
+@pytest.mark.parametrize("resp3", [False, True], ids=["resp2", "resp3"])
+def test_writes_are_refused_without_enough_replicas(resp3):
+    ours, theirs = start_pair("--min-replicas-to-write", "1")
+    try:
+        replies = []
+        for s in (ours, theirs):
+            r = [_info_line(s.port)]
+            c = Raw(s.port, resp3=resp3)
+            r += [c(cmd) for cmd in CASES]
+            replies.append(r)
+        assert replies[0] == replies[1]
+        assert replies[0][1].startswith(b"-NOREPLICAS")
+    finally:
+        ours.stop()
+        theirs.stop()
+
+
+@pytest.mark.parametrize("start", [start_radish, start_redis], ids=["radish", "redis"])
+def test_an_acknowledging_replica_lets_writes_through(start):
+    primary = start("--min-replicas-to-write", "1", "--min-replicas-max-lag", "5")
+    try:
+        c = Raw(primary.port)
+        assert c([b"SET", b"k", b"v"]).startswith(b"-NOREPLICAS")
+        replica = start("--replicaof", "127.0.0.1", str(primary.port))
+        try:
+            wait_until(lambda: _info_line(primary.port) == b"min_slaves_good_slaves:1")
+            assert c([b"SET", b"k", b"v"]) == b"+OK\r\n"
+        finally:
+            replica.stop()
+        wait_until(lambda: _info_line(primary.port) == b"min_slaves_good_slaves:0")
+        assert c([b"SET", b"k", b"v"]).startswith(b"-NOREPLICAS")
+    finally:
+        primary.stop()
