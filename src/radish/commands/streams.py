@@ -195,7 +195,7 @@ def _parse_add_trim(c: Client, args: list[bytes], xadd: bool) -> _TrimArgs:
         lo = opt.lower()
         if xadd and opt == b"*":
             break
-        if lo == b"maxlen" and more:
+        if lo in (b"maxlen", b"minid") and more:
             if t.strategy:
                 raise CommandError(E.XSTREAM_MAXLEN_MINID)
             t.approx = False
@@ -205,25 +205,15 @@ def _parse_add_trim(c: Client, args: list[bytes], xadd: bool) -> _TrimArgs:
                 i += 1
             elif more >= 2 and nxt == b"=":
                 i += 1
-            t.maxlen = _ll(args[i + 1])
-            if t.maxlen < 0:
-                raise CommandError(E.XSTREAM_MAXLEN_NEGATIVE)
+            if lo == b"maxlen":
+                t.maxlen = _ll(args[i + 1])
+                if t.maxlen < 0:
+                    raise CommandError(E.XSTREAM_MAXLEN_NEGATIVE)
+                t.strategy = 1
+            else:
+                t.minid = strict_id(args[i + 1])
+                t.strategy = 2
             i += 1
-            t.strategy = 1
-            t.arg_idx = i
-        elif lo == b"minid" and more:
-            if t.strategy:
-                raise CommandError(E.XSTREAM_MAXLEN_MINID)
-            t.approx = False
-            nxt = args[i + 1]
-            if more >= 2 and nxt == b"~":
-                t.approx = True
-                i += 1
-            elif more >= 2 and nxt == b"=":
-                i += 1
-            t.minid = strict_id(args[i + 1])
-            i += 1
-            t.strategy = 2
             t.arg_idx = i
         elif lo == b"limit" and more:
             t.limit = _ll(args[i + 1])
