@@ -19,5 +19,6 @@ setup(
         extension("radish._fastpath", "src/radish/_fastpath.c"),
         extension("radish._hll", "src/radish/_hll.c"),
         extension("radish.db._streamlp", "src/radish/db/_streamlp.c"),
+        extension("radish._alloc", "src/radish/_alloc.c"),
     ]
 )

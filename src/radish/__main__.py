@@ -26,6 +26,9 @@ def _usage() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from . import memory
+
+    memory.install()  # first: blocks allocated before it are not counted
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in ("-v", "--version"):
         print("Redis server v=%s sha=00000000:0 malloc=libc bits=64 build=0 (radish %s)" % (REDIS_VERSION, __version__))

@@ -46,6 +46,7 @@ static PyObject *failed_cb;      /* failed(c, spec, exc) -> result value */
 static PyObject *finish_cb;      /* finish(c, spec, args, result) -> bytes | None (stop) */
 static PyObject *miss_cb;        /* miss(name) -> entry tuple | None */
 static PyObject *slow_cb;        /* slow(c, spec, args, usec): a command at the slow threshold */
+static long long (*used_memory_fn)(void); /* radish._alloc's counter, when running */
 static PyObject *propagated_cb;  /* propagated(c, args, dirtied): to the funnel */
 
 static PyObject *s_latency_hist;
@@ -296,8 +297,8 @@ record_latency(PyObject *spec, long long usec, PyObject **hist, PyObject **hist_
 static PyObject *
 run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
 {
-    if (argc != 12) {
-        PyErr_SetString(PyExc_TypeError, "run_fast takes 12 arguments");
+    if (argc != 13) {
+        PyErr_SetString(PyExc_TypeError, "run_fast takes 13 arguments");
         return NULL;
     }
     if (finish_cb == NULL) {
@@ -325,6 +326,13 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     int tracking = PyObject_IsTrue(argv[11]);
     if (tracking < 0)
         return NULL;
+    /* maxmemory (0: none): a command found with used memory above it is
+     * left to process_command, which evicts or refuses it. */
+    long long maxmemory = PyLong_AsLongLong(argv[12]);
+    if (maxmemory == -1 && PyErr_Occurred())
+        return NULL;
+    if (used_memory_fn == NULL)
+        maxmemory = 0;
     PyObject *hist = NULL, *hist_spec = NULL; /* hist: new ref; hist_spec: identity only */
     if (i < 0) {
         PyErr_SetString(PyExc_ValueError, "run_fast: negative start");
@@ -368,6 +376,10 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
         args = PyList_GET_ITEM(cmds, i);
         Py_INCREF(args);
         if (!PyList_Check(args) || PyList_GET_SIZE(args) == 0) {
+            ret = i;
+            break;
+        }
+        if (maxmemory > 0 && used_memory_fn() > maxmemory) {
             ret = i;
             break;
         }
@@ -635,9 +647,25 @@ configure(PyObject *Py_UNUSED(module), PyObject *args)
     Py_RETURN_NONE;
 }
 
+static PyObject *
+set_used_memory(PyObject *Py_UNUSED(module), PyObject *cap)
+{
+    if (cap == Py_None) {
+        used_memory_fn = NULL;
+        Py_RETURN_NONE;
+    }
+    void *fn = PyCapsule_GetPointer(cap, "radish._alloc.used_memory");
+    if (fn == NULL)
+        return NULL;
+    used_memory_fn = (long long (*)(void))fn;
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"run_fast", (PyCFunction)(void (*)(void))run_fast, METH_FASTCALL,
-     "run_fast(c, cmds, start, out, fast, ks, stats, blocking, server or None, budget, slow_us, tracking) -> next index, or ~consumed to stop."},
+     "run_fast(c, cmds, start, out, fast, ks, stats, blocking, server or None, budget, slow_us, tracking, maxmemory) -> next index, or ~consumed to stop."},
+    {"set_used_memory", set_used_memory, METH_O,
+     "set_used_memory(capsule or None): radish._alloc's used-memory counter, read against maxmemory."},
     {"configure", configure, METH_VARARGS,
      "configure(CommandError, OK, SimpleString, failed, finish, miss, propagated, slow): the Python side's pieces."},
     {NULL, NULL, 0, NULL},

@@ -295,6 +295,9 @@ class Services(Protocol):
     tracking: Any  # tracking.Tracking
     tracking_clients: int
     current_client: Client | None
+    eviction: Any  # eviction.Eviction (maxmemory)
+    peak_memory: int
+    startup_memory: int
     slow_usec: int
     latency_tracking: bool
     keyspace: Keyspace

@@ -28,7 +28,10 @@ from .commands.results import NO_REPLY, Block
 from .commands.transactions import discard_transaction
 from .db.keyspace import wall_clock_ms
 from .errors import CommandError
+from .eviction import EVICT_FAIL
 from .latency import hdr_index
+from .memory import used as used_memory
+from .memory import used_memory_capsule
 from .protocol.resp import (
     HEADER_CACHE,
     NULL_ARRAY,
@@ -164,6 +167,13 @@ def process_command(c, args: list[bytes]) -> bytes | None:
         writes = spec.script_writes(c, args)
         if writes is not None:
             checked = _WRITE_PROBE if writes else _READ_PROBE
+    # maxmemory: evict first; refuse deny-oom commands if that cannot help.
+    if server.config.maxmemory and not server.busy_script:
+        oom = server.eviction.perform() == EVICT_FAIL
+        if oom and not c.must_obey() and _denies_oom(c, spec, args):
+            spec.rejected_calls += 1
+            return _reject_command(c, spec, errors.OOM)
+        server.eviction.pre_command_oom = oom
     # Transactions: queue everything but the commands that act on them.
     if c.multi_queue is not None and spec.name not in _MULTI_IMMEDIATE:
         err = server.precheck_write(c, checked) if checked.write_checked else None
@@ -216,6 +226,29 @@ def process_command(c, args: list[bytes]) -> bytes | None:
     if c.reply_mode:
         return _suppressed(c)
     return encode_result(c, result)
+
+
+_MULTI_OOM_EXEMPT = frozenset(("exec", "discard", "quit", "reset"))
+
+
+def _deny_oom(c, spec: CommandSpec, args: list[bytes]) -> bool:
+    """Is this command deny-oom (its flags, or its script's)?"""
+    if spec.script_denyoom is not None:
+        declared = spec.script_denyoom(c, args)
+        if declared is not None:
+            return declared
+    return spec.denyoom
+
+
+def _denies_oom(c, spec: CommandSpec, args: list[bytes]) -> bool:
+    """processCommand's reject_cmd_on_oom: deny-oom commands, EXEC of a
+    transaction holding one, and anything but EXEC/DISCARD/QUIT/RESET
+    while queueing (the queue itself takes memory)."""
+    if c.multi_queue is not None:
+        if spec.name == "exec":
+            return any(_deny_oom(c, qs, qa) for qs, qa in c.multi_queue)
+        return spec.name not in _MULTI_OOM_EXEMPT
+    return _deny_oom(c, spec, args)
 
 
 def _protected_allowed(c, spec: CommandSpec) -> bool:
@@ -461,6 +494,15 @@ except ImportError:  # pragma: no cover - installs without a compiler
     _fastpath = None
 if _fastpath is not None:
     _fastpath.configure(CommandError, OK, SimpleString, _failed, _finish, _fast_entry, _propagated, note_slow)
+
+
+def attach_memory_counter() -> None:
+    """Let the C loop read radish._alloc's counter against maxmemory (once
+    radish.memory.install() has started it)."""
+    if _fastpath is not None:
+        _fastpath.set_used_memory(used_memory_capsule())
+
+
 # The C loop when built (run_batch(use_c=True) runs it, as tests do), and
 # whether run_batch uses it by default (not under RADISH_NO_EXTENSIONS).
 C_RUN_FAST = _fastpath.run_fast if _fastpath is not None else None
@@ -494,6 +536,8 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
     fast = _FAST
     run_fast = _run_fast if use_c is None else C_RUN_FAST if use_c else None
     plain = direct_ok(c, server)
+    # Over maxmemory, a command goes to process_command (eviction, OOM).
+    maxmemory = server.config.maxmemory
     # Replicas, the backlog or the AOF listening (they only start or stop
     # through non-data commands or between reads).
     listening = prop.subscribers or prop.backlog.active
@@ -510,7 +554,8 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
         if run_fast is not None and plain:
             before = len(out)
             i = run_fast(c, cmds, i, out, fast, ks, stats, blocking, server if listening else None,
-                         budget - produced if budget >= 0 else -1, server.slow_usec, server.latency_tracking)
+                         budget - produced if budget >= 0 else -1, server.slow_usec, server.latency_tracking,
+                         maxmemory)
             if i < 0:  # parked by a blocking command
                 return ~i
             if i == n:
@@ -530,6 +575,7 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
             entry is None
             or not plain
             or entry[2] != len(args) and (entry[2] > 0 or len(args) < -entry[2])
+            or maxmemory and used_memory() > maxmemory
         ):
             stats.numcommands += ran
             ran = 0
@@ -550,6 +596,7 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
                 if produced >= budget:
                     return i
             plain = direct_ok(c, server)
+            maxmemory = server.config.maxmemory
             listening = prop.subscribers or prop.backlog.active
             tracking = server.latency_tracking
             continue

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
-import resource
 import secrets
 import signal
 import socket
@@ -20,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from . import REDIS_VERSION, __version__
+from . import REDIS_VERSION, __version__, memory
 from . import errors as E
 from .blocking import BlockingRegistry
 from .client import FLAG_MASTER, FLAG_MONITOR, FLAG_REPLICA, Client
@@ -33,7 +32,8 @@ from .commands.transactions import WatchRegistry
 from .config import Config, ConfigError
 from .db.keyspace import Keyspace
 from .db.notify import NOTIFY_KEYEVENT, NOTIFY_KEYSPACE
-from .dispatch import call
+from .dispatch import attach_memory_counter, call
+from .eviction import Eviction
 from .latency import LatencyMonitor, SlowLog
 from .log import Logger
 from .persistence.aof import Aof
@@ -70,6 +70,8 @@ class Server:
         self.acl = AclUsers(lambda: config.acl_pubsub_default == "allchannels")
         if config.requirepass:
             self.acl.set_default_password(config.requirepass.encode("utf-8", "surrogateescape"))
+        memory.install()  # used_memory counted at the allocator (once per process)
+        attach_memory_counter()
         self.keyspace = Keyspace(config.databases)
         self.keyspace.configure_eviction(config.maxmemory_policy, config.lfu_log_factor, config.lfu_decay_time)
         self.keyspace.on_expired = self._propagate_expire
@@ -83,10 +85,12 @@ class Server:
         self.dirty = 0
         self.propagation = Propagator(config.repl_backlog_size)
         self.stats = Stats()
+        self.eviction = Eviction(self)
         self.clients: dict[int, Client] = {}
         self._next_client_id = 1
         self.loading = False
         self.start_time = time.time()
+        self.peak_memory = 0
         self.run_id = secrets.token_hex(20)
         self.replid = secrets.token_hex(20)
         self.replid2 = "0" * 40
@@ -160,6 +164,7 @@ class Server:
         self.replication: ReplicationState = ReplicationState(self)
         self.persistence: Persistence = install_persistence(self)
         self.aof: Aof = install_aof(self, self._execute_loaded)
+        self.startup_memory = self.used_memory()  # used_memory_startup
 
     def _execute_loaded(self, c: Client, args: list[bytes]) -> bool:
         """Run one command read from the AOF as client ``c`` (Redis's fake
@@ -484,6 +489,9 @@ class Server:
         def on_eviction(_value) -> None:
             self.keyspace.configure_eviction(cfg.maxmemory_policy, cfg.lfu_log_factor, cfg.lfu_decay_time)
 
+        def on_maxmemory(_value) -> None:
+            self.eviction.config_changed()
+
         def on_notify_events(value) -> None:
             self.keyspace.notify_flags = int(value)
 
@@ -504,6 +512,7 @@ class Server:
 
         for name, fn in (
             ("maxmemory-policy", on_eviction),
+            ("maxmemory", on_maxmemory),
             ("lfu-log-factor", on_eviction),
             ("lfu-decay-time", on_eviction),
             ("port", on_port),
@@ -575,6 +584,7 @@ class Server:
             return
         self.cron_loops += 1
         self.stats.sample(time.time())
+        self.used_memory()  # the peak (cron's stat_peak_memory)
         if self.tracking_clients:
             self.tracking.limit()  # tracking-table-max-keys, as serverCron
         ks = self.keyspace
@@ -872,7 +882,12 @@ class Server:
         return int(time.time() - self.start_time)
 
     def used_memory(self) -> int:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        """Bytes allocated (Redis's zmalloc_used_memory; radish.memory),
+        noted in the peak as Redis's INFO and cron note it."""
+        used = memory.used()
+        if used > self.peak_memory:
+            self.peak_memory = used
+        return used
 
     def role(self) -> str:
         repl = self.replication

@@ -15,12 +15,13 @@ ROOT = Path(__file__).resolve().parents[2] / "src" / "radish"
 # lower layer, nothing else.
 LAYERS: list[set[str]] = [
     {"radish", "strconv", "errors", "globmatch", "stats", "latency", "notifyflags"},  # primitives (radish: the package's own __init__)
-    {"protocol", "log"},  # RESP; logging
+    {"protocol", "log", "memory"},  # RESP; logging; used_memory
     {"config", "db"},  # parameters, the keyspace
     {"propagation", "pubsub"},  # the funnel; channels
     {"persistence"},  # RDB, AOF
     {"client"},  # a handler's context: the client's state and the server's Services
     {"commands"},  # handlers and the registry
+    {"eviction"},  # maxmemory: what the core does before it runs a command
     {"dispatch"},  # the execution core
     {"blocking", "scripting", "tracking"},  # services that run commands through the core
     {"net", "replication"},  # sockets

@@ -22,6 +22,7 @@ def load_all() -> None:
         keys,
         lists,
         lolwut,
+        memory_cmds,
         modules,
         persistence_cmds,
         pubsub,

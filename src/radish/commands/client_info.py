@@ -8,6 +8,23 @@ import time
 
 from ..client import Client
 
+CLIENT_STRUCT = 20000  # what a client costs before its buffers (tot-mem's base)
+
+
+def client_memory(c: Client) -> int:
+    """tot-mem: the client's own cost plus its query and output buffers."""
+    conn = c.connection
+    if conn is None:
+        return CLIENT_STRUCT
+    qbuf = conn.parser.buffered()
+    omem = 0
+    if conn.transport is not None:
+        try:
+            omem = conn.output_buffer_usage()
+        except Exception:
+            omem = 0
+    return CLIENT_STRUCT + qbuf + omem
+
 
 def client_info_line(c: Client, now: float | None = None) -> bytes:
     """One CLIENT LIST line, fields as Redis 7.0 prints them."""
@@ -32,7 +49,7 @@ def client_info_line(c: Client, now: float | None = None) -> bytes:
             (c.name or b"").decode("utf-8", "replace"),
             int(now - c.created), int(now - c.last_interaction),
             c.flag_string(), c.db.id, len(c.subscriptions), len(c.psubscriptions), len(c.ssubscriptions),
-            multi, qbuf, max(0, 20474 - qbuf), obl, omem, 20000 + qbuf + omem,
+            multi, qbuf, max(0, 20474 - qbuf), obl, omem, CLIENT_STRUCT + qbuf + omem,
             cmd, c.user.name.decode("utf-8", "replace") if c.user is not None else "",
             c.tracking_redirect if c.tracking else -1, 3 if c.resp3 else 2,
         )

@@ -20,7 +20,7 @@ from ..protocol.resp import OK, MapReply, SetReply, SimpleString, status_lines
 from .args import numkeys_key_refs, to_int
 from .introspection import feed_monitors
 from .registry import COMMANDS, KeySpec, command
-from .scripting import script_write_refusal
+from .scripting import script_oom_refusal, script_write_refusal
 
 command("function", -2, "", group="scripting", since="7.0.0", summary="A container for function commands", complexity="Depends on subcommand.")(None)
 
@@ -228,6 +228,18 @@ def fcall_writes(c: Client, args: list[bytes]) -> bool | None:
     return b"no-writes" not in fi.flags
 
 
+def fcall_denyoom(c: Client, args: list[bytes]) -> bool | None:
+    """Whether FCALL of this function is refused under OOM (deny-oom):
+    unless flagged allow-oom or no-writes; None for an unknown function."""
+    e = c.server.scripting_if_started()
+    if e is None:
+        return None
+    fi = e.libs.functions.get(args[1].lower())
+    if fi is None:
+        return None
+    return b"no-writes" not in fi.flags and b"allow-oom" not in fi.flags
+
+
 def _fcall(c: Client, args: list[bytes], readonly: bool):
     if c.server.monitors:  # before the function's own commands, as Redis
         feed_monitors(c, None, args)
@@ -246,6 +258,10 @@ def _fcall(c: Client, args: list[bytes], readonly: bool):
         err = script_write_refusal(c)
         if err:
             raise CommandError(err)
+        if b"allow-oom" not in fi.flags:
+            err = script_oom_refusal(c)
+            if err:
+                raise CommandError(err)
     try:
         reply = e.run_function(c, fi, args[3 : 3 + n], args[3 + n :], readonly, args)
     finally:
@@ -269,3 +285,5 @@ def fcall_ro(c: Client, args: list[bytes]):
 
 COMMANDS[b"fcall"].script_writes = fcall_writes
 COMMANDS[b"fcall_ro"].script_writes = fcall_writes
+COMMANDS[b"fcall"].script_denyoom = fcall_denyoom
+COMMANDS[b"fcall_ro"].script_denyoom = fcall_denyoom

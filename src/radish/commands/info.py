@@ -10,6 +10,7 @@ import time
 
 from .. import REDIS_VERSION, __version__
 from ..latency import hdr_percentile
+from .memory_cmds import overhead, ratio
 from .registry import COMMANDS
 
 DEFAULT_SECTIONS = (
@@ -31,14 +32,6 @@ def _human(n: int) -> str:
         if n < div * 1024 or unit == "T":
             return "%.2f%s" % (n / div, unit)
     return "%dB" % n
-
-
-def _rss() -> int:
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError):
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _total_memory() -> int:
@@ -95,26 +88,31 @@ def section_clients(s) -> list[str]:
 
 
 def section_memory(s) -> list[str]:
-    rss = _rss()
-    used = rss
+    m = overhead(s)
+    used = m["used"]
+    rss = m["rss"]
+    peak = m["peak"]
     total = _total_memory()
     maxmem = s.config.maxmemory
     n_scripts, scripts_memory = s.scripts_cached
     vm_eval = 32768
     n_functions, n_libraries, vm_functions, functions_memory = s.functions_info()
+    allocated, active, resident = m["allocated"], m["active"], m["resident"]
     return [
         "used_memory:%d" % used,
         "used_memory_human:%s" % _human(used),
         "used_memory_rss:%d" % rss,
         "used_memory_rss_human:%s" % _human(rss),
-        "used_memory_peak:%d" % s.used_memory(),
-        "used_memory_peak_human:%s" % _human(s.used_memory()),
-        "used_memory_peak_perc:%.2f%%" % (used * 100 / max(1, s.used_memory())),
-        "used_memory_overhead:0",
-        "used_memory_startup:0",
-        "used_memory_dataset:%d" % used,
-        # dataset * 100 / (used - startup), as getMemoryOverheadData
-        "used_memory_dataset_perc:%.2f%%" % (used * 100 / max(1, used)),
+        "used_memory_peak:%d" % peak,
+        "used_memory_peak_human:%s" % _human(peak),
+        "used_memory_peak_perc:%.2f%%" % m["peak_perc"],
+        "used_memory_overhead:%d" % m["overhead"],
+        "used_memory_startup:%d" % m["startup"],
+        "used_memory_dataset:%d" % m["dataset"],
+        "used_memory_dataset_perc:%.2f%%" % m["dataset_perc"],
+        "allocator_allocated:%d" % allocated,
+        "allocator_active:%d" % active,
+        "allocator_resident:%d" % resident,
         "total_system_memory:%d" % total,
         "total_system_memory_human:%s" % _human(total),
         "used_memory_lua:%d" % vm_eval,
@@ -133,13 +131,24 @@ def section_memory(s) -> list[str]:
         "maxmemory:%d" % maxmem,
         "maxmemory_human:%s" % _human(maxmem),
         "maxmemory_policy:%s" % s.config.maxmemory_policy,
-        "mem_fragmentation_ratio:1.00",
+        "allocator_frag_ratio:%.2f" % ratio(active, allocated),
+        "allocator_frag_bytes:%d" % (active - allocated),
+        "allocator_rss_ratio:%.2f" % ratio(resident, active),
+        "allocator_rss_bytes:%d" % (resident - active),
+        "rss_overhead_ratio:%.2f" % ratio(rss, resident),
+        "rss_overhead_bytes:%d" % (rss - resident),
+        "mem_fragmentation_ratio:%.2f" % ratio(rss, used),
         "mem_fragmentation_bytes:%d" % (rss - used),
-        "mem_replication_backlog:%d" % len(s.propagation.backlog.buf),
+        "mem_not_counted_for_evict:%d" % m["not_counted"],
+        "mem_replication_backlog:%d" % m["backlog"],
+        "mem_total_replication_buffers:%d" % (m["backlog"] + m["slaves"]),
+        "mem_clients_slaves:%d" % m["slaves"],
+        "mem_clients_normal:%d" % m["normal"],
         "mem_cluster_links:0",  # no cluster bus
+        "mem_aof_buffer:%d" % m["aof"],
         "mem_allocator:libc",
         "active_defrag_running:0",  # no active defragmentation
-        "lazyfree_pending_objects:0",
+        "lazyfree_pending_objects:0",  # deletions free at once
         "lazyfreed_objects:0",
     ]
 
@@ -173,8 +182,8 @@ def section_stats(s) -> list[str]:
         "expire_cycle_cpu_milliseconds:0",
         "evicted_keys:%d" % st.evicted_keys,
         "evicted_clients:0",
-        "total_eviction_exceeded_time:0",
-        "current_eviction_exceeded_time:0",
+        "total_eviction_exceeded_time:%d" % s.eviction.total_exceeded_ms(),
+        "current_eviction_exceeded_time:%d" % s.eviction.current_exceeded_ms(),
         "keyspace_hits:%d" % ks.keyspace_hits,
         "keyspace_misses:%d" % ks.keyspace_misses,
         "pubsub_channels:%d" % len(s.pubsub.channels),

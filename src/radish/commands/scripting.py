@@ -52,6 +52,16 @@ def script_write_refusal(c: Client) -> str | None:
     return None
 
 
+def script_oom_refusal(c: Client) -> str | None:
+    """scriptPrepareForRun's OOM refusal of a script with flags that may
+    write without allow-oom, when memory was over maxmemory as the command
+    began."""
+    server = c.server
+    if server.config.maxmemory and server.eviction.pre_command_oom and not c.must_obey():
+        return E.SCRIPT_OOM
+    return None
+
+
 def eval_writes(c: Client, args: list[bytes]) -> bool | None:
     """evalGetCommandFlags: a script with a shebang counts as a write for
     the generic checks unless flagged no-writes; None without a shebang
@@ -68,6 +78,22 @@ def eval_writes(c: Client, args: list[bytes]) -> bool | None:
     return "no-writes" not in flags
 
 
+def eval_denyoom(c: Client, args: list[bytes]) -> bool | None:
+    """scriptFlagsToCmdFlags' deny-oom: a script with a shebang is
+    refused under OOM unless flagged allow-oom or no-writes; None without a
+    shebang (the command's own flags)."""
+    e = c.server.scripting
+    if args[0].lower().startswith(b"evalsha"):
+        if len(args[1]) != 40:
+            return None
+        flags = e.shebang_flags(sha=args[1].lower())
+    else:
+        flags = e.shebang_flags(args[1])
+    if flags is None:
+        return None
+    return "no-writes" not in flags and "allow-oom" not in flags
+
+
 def _run(c: Client, sha: bytes, args: list[bytes], readonly: bool):
     e = c.server.scripting
     flags = e.shebang_flags(sha=sha)
@@ -75,6 +101,10 @@ def _run(c: Client, sha: bytes, args: list[bytes], readonly: bool):
         err = script_write_refusal(c)
         if err:
             raise CommandError(err)
+        if "allow-oom" not in flags:
+            err = script_oom_refusal(c)
+            if err:
+                raise CommandError(err)
     try:
         reply = e.run(c, sha, *_keys_and_args(args), readonly)
     finally:
@@ -193,3 +223,4 @@ def script_kill(c: Client, args: list[bytes]):
 
 for _name in (b"eval", b"evalsha", b"eval_ro", b"evalsha_ro"):
     COMMANDS[_name].script_writes = eval_writes
+    COMMANDS[_name].script_denyoom = eval_denyoom

@@ -51,7 +51,6 @@ NOT_APPLICABLE = "not applicable"
 
 _CLUSTER = "cluster mode is not built yet"
 _TLS = "TLS is not built yet"
-_EVICTION = "maxmemory eviction is not built yet"
 _DEFRAG = "no active defragmentation (it needs Redis's jemalloc: activedefrag cannot be enabled)"
 _SYSLOG = "logging to syslog is not built yet"
 _AFFINITY = "radish does not set CPU affinity"
@@ -143,7 +142,7 @@ PARAMS: tuple[Param, ...] = (
     Param("stop-writes-on-bgsave-error", BOOL, True),
     Param("set-proc-title", BOOL, True, _IMM, not_applicable=_TITLE),
     Param("dynamic-hz", BOOL, True, not_built="hz stays as configured whatever the number of clients"),
-    Param("lazyfree-lazy-eviction", BOOL, False, not_built=_EVICTION),
+    Param("lazyfree-lazy-eviction", BOOL, False),
     Param("lazyfree-lazy-expire", BOOL, False),
     Param("lazyfree-lazy-server-del", BOOL, False),
     Param("lazyfree-lazy-user-del", BOOL, False),
@@ -161,7 +160,7 @@ PARAMS: tuple[Param, ...] = (
     Param("replica-lazy-flush", BOOL, False, alias="slave-lazy-flush", not_applicable="a replica frees its old dataset at once either way"),
     Param("replica-serve-stale-data", BOOL, True, alias="slave-serve-stale-data", not_built="a replica whose link is down always serves its data (no MASTERDOWN)"),
     Param("replica-read-only", BOOL, True, alias="slave-read-only"),
-    Param("replica-ignore-maxmemory", BOOL, True, alias="slave-ignore-maxmemory", not_built=_EVICTION),
+    Param("replica-ignore-maxmemory", BOOL, True, alias="slave-ignore-maxmemory"),
     Param("jemalloc-bg-thread", BOOL, True, not_applicable="radish does not use jemalloc"),
     Param("activedefrag", BOOL, False, check=check_active_defrag),
     Param("syslog-enabled", BOOL, False, _IMM, not_built=_SYSLOG),
@@ -235,8 +234,8 @@ PARAMS: tuple[Param, ...] = (
     Param("lfu-decay-time", NNINT, 1),
     Param("replica-priority", NNINT, 100, alias="slave-priority"),
     Param("repl-diskless-sync-delay", NNINT, 5, not_built=_DISK_SYNC),
-    Param("maxmemory-samples", NumberType(1, INT_MAX), 5, not_built=_EVICTION),
-    Param("maxmemory-eviction-tenacity", NumberType(0, 100), 10, not_built=_EVICTION),
+    Param("maxmemory-samples", NumberType(1, INT_MAX), 5),
+    Param("maxmemory-eviction-tenacity", NumberType(0, 100), 10),
     Param("timeout", NNINT, 0),
     Param("replica-announce-port", PORT, 0, alias="slave-announce-port", not_built="a replica sends its own port in REPLCONF listening-port"),
     Param("tcp-backlog", NNINT, 511, _IMM),
@@ -273,7 +272,7 @@ PARAMS: tuple[Param, ...] = (
     Param("stream-node-max-entries", NumberType(0, LLONG_MAX), 100),
     Param("repl-backlog-size", NumberType(1, LLONG_MAX, memory=True), 1024 * 1024),
     # unsigned long long
-    Param("maxmemory", NumberType(0, ULLONG_MAX, unsigned=True, memory=True), 0, not_built=_EVICTION + " (no OOM errors either)"),
+    Param("maxmemory", NumberType(0, ULLONG_MAX, unsigned=True, memory=True), 0),
     Param("cluster-link-sendbuf-limit", NumberType(0, ULLONG_MAX, unsigned=True, memory=True), 0, not_built=_CLUSTER),
     # size_t
     Param("hash-max-listpack-entries", SIZE, 512, alias="hash-max-ziplist-entries"),

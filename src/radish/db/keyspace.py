@@ -47,7 +47,7 @@ import random
 import time
 from collections.abc import Callable
 
-from .notify import NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW
+from .notify import NOTIFY_EVICTED, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW
 from .scan import ScanCursors
 
 LFU_INIT_VAL = 5  # counter of a freshly created key (Redis's LFU_INIT_VAL)
@@ -74,6 +74,7 @@ class Keyspace:
         self.expiry_paused = False
         self.expiring = False  # inside expire_key's hooks
         self.on_expired: Callable[[Database, bytes], None] | None = None
+        self.on_evicted: Callable[[Database, bytes], None] | None = None
         self.on_key_changed: Callable[[Database, bytes], None] | None = None
         # Keyspace notifications: the enabled classes (notify-keyspace-events)
         # and the server's publisher, on_event(type, event, key, dbid).
@@ -196,6 +197,23 @@ class Database:
         if ks.on_key_changed is not None:
             ks.on_key_changed(self, key)
         ks.expiring = False
+
+    def evict_key(self, key: bytes) -> None:
+        """Delete ``key`` to free memory (maxmemory): the one place
+        eviction deletes. Like expire_key, it reports the deletion through
+        ``Keyspace.on_evicted`` (propagation, INFO's evicted_keys) and
+        signals the key as modified; the event is ``evicted``."""
+        del self.data[key]
+        if self.expires:
+            self.expires.pop(key, None)
+        self.lru.pop(key, None)
+        ks = self.ks
+        if ks.on_key_changed is not None:
+            ks.on_key_changed(self, key)
+        if ks.notify_flags & NOTIFY_EVICTED:
+            self.notify(NOTIFY_EVICTED, b"evicted", key)
+        if ks.on_evicted is not None:
+            ks.on_evicted(self, key)
 
     def _expire_if_needed(self, key: bytes) -> bool:
         """True when ``key`` is logically gone (deleted here unless we are a

@@ -95,6 +95,7 @@ class ScriptEngine:
         self.repl = 3  # redis.set_repl flags of the running script
         self.start = 0.0
         self.dirty_at_start = 0
+        self.allow_oom = False  # the running script declared allow-oom
         self.kill_requested = False
         self.sha = b""
         self.is_eval = True  # the running script is an EVAL (else a function)
@@ -189,6 +190,8 @@ class ScriptEngine:
         """Run cached script ``sha`` for client ``c``; the reply value.
         Raises CommandError with Redis's text when the script fails."""
         _source, flags = _parse_shebang(self.scripts[sha])
+        # SCRIPT_ALLOW_OOM: only a script with a shebang can declare allow-oom.
+        self.allow_oom = flags is not None and "allow-oom" in flags
         if flags is not None:  # scriptPrepareForRun's rule for scripts with a shebang
             if "no-writes" in flags:
                 readonly = True
@@ -203,6 +206,7 @@ class ScriptEngine:
         """FCALL / FCALL_RO of function ``fi`` for client ``c`` (its
         command ``args``, for FUNCTION STATS); the reply value. Raises
         CommandError (scriptPrepareForRun's refusals, the function's error)."""
+        self.allow_oom = b"allow-oom" in fi.flags
         if b"no-writes" not in fi.flags:
             if readonly:
                 raise CommandError(E.SCRIPT_WRITE_FLAG_RO)
@@ -592,6 +596,17 @@ class ScriptEngine:
             err = self.server.precheck_write(self.caller if self.caller is not None else self.client, spec)
             if err:
                 return err.encode()
+        if spec.denyoom and not self.allow_oom:
+            # scriptVerifyOOM: OOM when the command began is binding until
+            # the script's first write (it cannot stop half-way after).
+            server = self.server
+            if (
+                server.config.maxmemory
+                and server.eviction.pre_command_oom
+                and server.dirty == self.dirty_at_start
+                and not (self.caller is not None and self.caller.must_obey())
+            ):
+                return E.OOM.encode()
         return None
 
     def _sha1hex(self, *args):

@@ -1,0 +1,145 @@
+"""Choosing keys to evict under maxmemory: Redis's evict.c, keyspace side.
+
+``EvictionPicker.pick(policy)`` returns the next (database, key) to evict
+under one of the seven evicting policies, or None when no key qualifies:
+
+* LRU, LFU and volatile-ttl policies sample ``maxmemory-samples`` keys from
+  every database (all keys, or those with a TTL) into a pool of the 16 best
+  candidates seen so far (``evictionPoolPopulate``: kept in ascending
+  order of "idle" score, where idle is milliseconds since the last access
+  for LRU, 255 minus the decayed LFU counter for LFU, and the inverted
+  expiry time for volatile-ttl), then take the best candidate that still
+  exists; keys deleted since they entered the pool are ghosts and skipped.
+* allkeys-random and volatile-random take a random key of the next
+  non-empty database in turn.
+
+Random sampling needs random access, which a Python dict does not give:
+each database keeps a snapshot list of the dict's keys (one C-speed
+``list(dict)``), rebuilt when it is older than SNAPSHOT_MAX_AGE_MS or the
+dict's size drifted by a quarter. Sampled keys deleted since the snapshot
+are dropped, and keys created since are not candidates until the next
+rebuild; they are the most recently used keys, the last an LRU policy
+would evict anyway.
+
+Imports nothing from radish outside ``db``.
+"""
+
+from __future__ import annotations
+
+import random
+
+from .keyspace import Database, Keyspace, lfu_decr_and_return
+
+EVPOOL_SIZE = 16
+SNAPSHOT_MAX_AGE_MS = 2000
+SMALL_DICT = 64
+
+POLICIES = (
+    "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+    "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction",
+)
+
+
+class EvictionPicker:
+    def __init__(self, ks: Keyspace) -> None:
+        self.ks = ks
+        self.pool: list[tuple[int, int, bytes]] = []  # (idle, dbid, key), ascending idle
+        self.next_db = 0
+        # Per (dbid, volatile): [snapshot list, built at ms, size when built].
+        self._snaps: dict[tuple[int, bool], list] = {}
+
+    def forget(self) -> None:
+        """After FLUSHALL / a policy change: no stale candidates."""
+        self.pool.clear()
+        self._snaps.clear()
+
+    def _sample(self, db: Database, source: dict, volatile: bool, count: int) -> list[bytes]:
+        """Up to ``count`` random keys of ``source`` (dictGetSomeKeys)."""
+        n = len(source)
+        if n <= SMALL_DICT:
+            keys = list(source)
+            return keys if n <= count else random.sample(keys, count)
+        slot = (db.id, volatile)
+        now = self.ks.now_ms
+        snap = self._snaps.get(slot)
+        if (
+            snap is None
+            or now - snap[1] > SNAPSHOT_MAX_AGE_MS
+            or now < snap[1]
+            or abs(snap[2] - n) * 4 > snap[2]
+        ):
+            snap = self._snaps[slot] = [list(source), now, n]
+        keys = snap[0]
+        size = len(keys)
+        out = []
+        for _ in range(count * 2):  # deleted keys are skipped: look a little further
+            k = keys[random.randrange(size)]
+            if k in source:
+                out.append(k)
+                if len(out) == count:
+                    break
+        if not out:
+            # Every pick was deleted since the snapshot: take a new one.
+            snap[:] = [list(source), now, n]
+            keys = snap[0]
+            out = [keys[random.randrange(len(keys))] for _ in range(min(count, len(keys)))]
+        return out
+
+    def _populate(self, db: Database, volatile: bool, policy: str, samples: int) -> None:
+        """evictionPoolPopulate."""
+        ks = self.ks
+        source = db.expires if volatile else db.data
+        pool = self.pool
+        now = ks.now_ms
+        lru = db.lru
+        for key in self._sample(db, source, volatile, samples):
+            if policy == "volatile-ttl":
+                idle = -db.expires[key]  # the sooner the expiry the better
+            elif policy.endswith("lfu"):
+                stamp = lru.get(key)
+                idle = 255 - (lfu_decr_and_return(stamp, ks) if stamp is not None else 0)
+            else:
+                stamp = lru.get(key)
+                idle = now - stamp if stamp is not None else now
+            k = 0
+            while k < len(pool) and pool[k][0] < idle:
+                k += 1
+            if k == 0 and len(pool) == EVPOOL_SIZE:
+                continue  # worse than every candidate of a full pool
+            if len(pool) < EVPOOL_SIZE:
+                pool.insert(k, (idle, db.id, key))
+            else:
+                # Full: drop the worst (leftmost) and insert before k.
+                del pool[0]
+                pool.insert(k - 1, (idle, db.id, key))
+
+    def pick(self, policy: str, samples: int) -> tuple[Database, bytes] | None:
+        dbs = self.ks.dbs
+        volatile = policy.startswith("volatile")
+        if policy.endswith("random"):
+            count = len(dbs)
+            for _ in range(count):
+                self.next_db = (self.next_db + 1) % count
+                db = dbs[self.next_db]
+                source = db.expires if volatile else db.data
+                if source:
+                    key = self._sample(db, source, volatile, 1)
+                    if key:
+                        return db, key[0]
+            return None
+        pool = self.pool
+        while True:
+            total = 0
+            for db in dbs:
+                source = db.expires if volatile else db.data
+                if source:
+                    self._populate(db, volatile, policy, samples)
+                    total += len(source)
+            if not total:
+                return None
+            while pool:
+                _idle, dbid, key = pool.pop()
+                db = dbs[dbid] if dbid < len(dbs) else None
+                if db is not None and key in (db.expires if volatile else db.data):
+                    return db, key
+                # A ghost (deleted since it entered the pool): next one.
