@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
                     f.write("%d\n" % os.getpid())
             except OSError:
                 log.warning("Failed to write PID file")
+        server.startup_memory = server.used_memory()  # before any data is loaded (InitServerLast)
         startup = server.startup_hooks
         for hook in startup:
             hook()

@@ -31,6 +31,7 @@ from .errors import CommandError
 from .eviction import EVICT_FAIL
 from .latency import hdr_index
 from .memory import used as used_memory
+from .memory import origin as memory_origin
 from .memory import used_memory_capsule
 from .protocol.resp import (
     HEADER_CACHE,
@@ -555,7 +556,7 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
             before = len(out)
             i = run_fast(c, cmds, i, out, fast, ks, stats, blocking, server if listening else None,
                          budget - produced if budget >= 0 else -1, server.slow_usec, server.latency_tracking,
-                         maxmemory)
+                         maxmemory + memory_origin() if maxmemory else 0)
             if i < 0:  # parked by a blocking command
                 return ~i
             if i == n:

@@ -300,6 +300,7 @@ class EmbeddedServer:
         if acl_error is not None:
             self._failure = StartError(acl_error)
             return
+        server.startup_memory = server.used_memory()  # before any data is loaded
         try:
             for hook in server.startup_hooks:
                 hook()

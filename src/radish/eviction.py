@@ -75,8 +75,11 @@ class Eviction:
         """getMaxmemoryState: (over the limit, used memory reported, bytes
         to free)."""
         maxmemory = self.server.config.maxmemory
-        reported = memory.used()
-        if not maxmemory or reported <= maxmemory:
+        if not maxmemory:
+            return False, memory.used(), 0
+        # The pure-Python twin's cached reading may be stale: read it anew.
+        reported = memory.used() if memory.counting() else memory.refresh()
+        if reported <= maxmemory:
             return False, reported, 0
         used = reported - self.not_counted()
         if used <= maxmemory:
@@ -111,10 +114,14 @@ class Eviction:
         over, _reported, tofree = self.state()
         if not over:
             result = EVICT_OK
+            if self.picker.holding:
+                self.picker.forget()  # no pressure: let go of the sampled keys
         elif self.server.config.maxmemory_policy == "noeviction":
             result = EVICT_FAIL
         else:
             result = self._evict(tofree)
+            if result == EVICT_FAIL:
+                self.picker.forget()  # nothing evictable: the snapshots only hold memory
         self._update_metrics(result)
         return result
 

@@ -71,6 +71,7 @@ class Server:
         if config.requirepass:
             self.acl.set_default_password(config.requirepass.encode("utf-8", "surrogateescape"))
         memory.install()  # used_memory counted at the allocator (once per process)
+        memory.set_origin()  # from here: the interpreter and the modules are not used memory
         attach_memory_counter()
         self.keyspace = Keyspace(config.databases)
         self.keyspace.configure_eviction(config.maxmemory_policy, config.lfu_log_factor, config.lfu_decay_time)
@@ -189,9 +190,10 @@ class Server:
     def scripting(self):
         """The Lua engine (EVAL, SCRIPT …), started on first use."""
         if self._scripting is None:
-            from .scripting import ScriptEngine
+            with memory.excluded():  # the Lua VM, as Redis's, is not used_memory
+                from .scripting import ScriptEngine
 
-            self._scripting = ScriptEngine(self)
+                self._scripting = ScriptEngine(self)
         return self._scripting
 
     def scripting_if_started(self):

@@ -19,7 +19,9 @@ each database keeps a snapshot list of the dict's keys (one C-speed
 dict's size drifted by a quarter. Sampled keys deleted since the snapshot
 are dropped, and keys created since are not candidates until the next
 rebuild; they are the most recently used keys, the last an LRU policy
-would evict anyway.
+would evict anyway. A snapshot keeps its keys' bytes alive, so the
+eviction loop drops them (``forget``) once memory is under the limit or
+nothing is left to evict.
 
 Imports nothing from radish outside ``db``.
 """
@@ -48,8 +50,15 @@ class EvictionPicker:
         # Per (dbid, volatile): [snapshot list, built at ms, size when built].
         self._snaps: dict[tuple[int, bool], list] = {}
 
+    @property
+    def holding(self) -> bool:
+        """Whether snapshots or candidates are kept (they keep their keys'
+        bytes alive, deleted or not)."""
+        return bool(self._snaps or self.pool)
+
     def forget(self) -> None:
-        """After FLUSHALL / a policy change: no stale candidates."""
+        """Drop the snapshots and the pool (a policy change, no memory
+        pressure any more, nothing left to evict)."""
         self.pool.clear()
         self._snaps.clear()
 

@@ -164,6 +164,10 @@ class ClientConnection(asyncio.Protocol):
         self.closing = True
         self.wbuf = []
         self.wbuf_bytes = 0
+        # The buffers go now, not when a garbage collection frees the
+        # client (used_memory and maxmemory see them go, as in Redis).
+        self.pending.clear()
+        self.parser = make_request_parser(self.server.config.proto_max_bulk_len)
         if c is None:
             return
         c.closed = True
