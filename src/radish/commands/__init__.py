@@ -22,6 +22,7 @@ def load_all() -> None:
         keys,
         lists,
         lolwut,
+        migrate,
         modules,
         persistence_cmds,
         pubsub,
