@@ -293,6 +293,7 @@ class Services(Protocol):
     latency: Any  # latency.LatencyMonitor
     monitors: dict[Client, None]
     tracking: Any  # tracking.Tracking
+    migrate_sockets: Any  # commands.migrate.MigrateSockets: MIGRATE's cached connections
     tracking_clients: int
     current_client: Client | None
     eviction: Any  # eviction.Eviction (maxmemory)

@@ -30,8 +30,8 @@ from .db.keyspace import wall_clock_ms
 from .errors import CommandError
 from .eviction import EVICT_FAIL
 from .latency import hdr_index
-from .memory import used as used_memory
 from .memory import origin as memory_origin
+from .memory import used as used_memory
 from .memory import used_memory_capsule
 from .protocol.resp import (
     HEADER_CACHE,

@@ -215,6 +215,11 @@ BAD_PAYLOAD = "ERR DUMP payload version or checksum are wrong"
 BGSAVE_IN_PROGRESS = "ERR Background save already in progress"
 BGSAVE_OTHER_CHILD = "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."
 BUSYKEY = "BUSYKEY Target key name already exists."
+# MIGRATE (cluster.c migrateCommand, migrateGetSocket).
+MIGRATE_KEYS_NEEDS_EMPTY_KEY = "ERR When using MIGRATE KEYS option, the key argument must be set to the empty string"
+MIGRATE_CONNECT = "IOERR error or timeout connecting to the client"
+MIGRATE_IO = "IOERR error or timeout %s to target instance"  # writing / reading
+MIGRATE_TARGET_ERROR = "ERR Target instance replied with error: %s"
 DEBUG_RELOAD_FAILED = "ERR Error trying to load the RDB dump, check server logs."
 HELLO_NOAUTH = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time"
 LFU_NOT_SELECTED = "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust."

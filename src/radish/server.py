@@ -27,6 +27,7 @@ from .commands import load_all
 from .commands.acl import refresh_default_auth
 from .commands.acl_users import AclUsers
 from .commands.introspection import drop_monitor, slow_threshold
+from .commands.migrate import MigrateSockets
 from .commands.registry import RenameError, apply_renames
 from .commands.transactions import WatchRegistry
 from .config import Config, ConfigError
@@ -162,6 +163,7 @@ class Server:
         # ones before it): replication, RDB persistence, the AOF.
         self.watch_registry = WatchRegistry(self)  # WATCHed keys (MULTI/EXEC)
         self.tracking = Tracking(self)  # CLIENT TRACKING
+        self.migrate_sockets = MigrateSockets()  # MIGRATE's cached connections to targets
         self.replication: ReplicationState = ReplicationState(self)
         self.persistence: Persistence = install_persistence(self)
         self.aof: Aof = install_aof(self, self._execute_loaded)
@@ -600,6 +602,7 @@ class Server:
             self.unpause_clients()
         if self.cron_loops % max(1, self.hz) == 0:
             self._client_timeouts()
+            self.migrate_sockets.close_idle()  # idle over 10 s (migrateCloseTimedoutSockets)
         self.replication.cron()
         for hook in self.cron_hooks:
             hook()
@@ -871,6 +874,7 @@ class Server:
             if conn is not None:
                 conn.close_now()
         self.listeners = []
+        self.migrate_sockets.close_all()
 
     def release_files(self) -> None:
         """After close(), in a process that goes on (an embedded server):

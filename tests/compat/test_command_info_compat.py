@@ -194,6 +194,16 @@ GETKEYS_CASES = [
     "HSETNX k f v",
     "HINCRBY k f 1",
     "WATCH a b",
+    # MIGRATE: argv[3], or (INCOMPLETE key spec) migrateGetKeys after KEYS;
+    # '' is an empty argument.
+    "MIGRATE h 1 k 0 5",
+    "MIGRATE h 1 '' 0 5",
+    "MIGRATE h 1 '' 0 5 KEYS a b",
+    "MIGRATE h 1 k 0 5 KEYS a b",
+    "MIGRATE h 1 '' 0 5 COPY REPLACE AUTH pw AUTH2 u p KEYS a",
+    "MIGRATE h 1 '' 0 5 AUTH KEYS KEYS a",
+    "MIGRATE h 1 '' 0 5 KEYS",
+    "MIGRATE h 1 k 0",
     # No keys, arity and unknown commands: the errors.
     "SPUBLISH ch m",
     "SSUBSCRIBE a b",
@@ -227,7 +237,7 @@ def test_getkeysandflags_is_redis(radish_server, redis_server, resp3):
     try:
         diffs = []
         for line in GETKEYS_CASES:
-            args = [a.encode() for a in line.split()]
+            args = [b"" if a == "''" else a.encode() for a in line.split()]
             for sub in (b"GETKEYSANDFLAGS", b"GETKEYS"):
                 if sub == b"GETKEYS" and line in GETKEYS_DIFFERENCES:
                     continue

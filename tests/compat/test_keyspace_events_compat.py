@@ -12,7 +12,8 @@ active expiry, ``keymiss``, and the ``notify-keyspace-events`` parameter
 itself (CONFIG SET/GET round trip, the error for a bad class).
 
 Case syntax: a case is a list of commands, each a string split on spaces
-(``''`` is an empty argument) or a tuple of arguments. A step may also be
+(``''`` is an empty argument; ``TARGET`` the port of a redis-server that
+MIGRATE moves keys to, flushed before each case) or a tuple of arguments. A step may also be
 ``("SEND", n, *args)`` (send on connection n without reading: a blocked
 command), ``("READ", n)`` (read connection n's reply), ``("BLOCKED", k)``
 (wait until k clients are blocked) or ``("SLEEP", seconds)``. An argument
@@ -85,6 +86,12 @@ CASES: dict[str, list[list]] = {
         ["RPUSH l a b", "HSET h f v", "RESTORE l2 0 DUMP:l", "RESTORE h2 0 DUMP:h"],
     ],
     "restore-asking": [["SET a 1", "RESTORE-ASKING b 0 DUMP:a", "RESTORE-ASKING b 0 DUMP:a REPLACE"]],
+    "migrate": [
+        ["SET a 1", "SET b 2", "MIGRATE 127.0.0.1 TARGET a 0 5000", "MIGRATE 127.0.0.1 TARGET a 0 5000",
+         "MIGRATE 127.0.0.1 TARGET b 0 5000 COPY", "MIGRATE 127.0.0.1 TARGET b 0 5000",
+         "MIGRATE 127.0.0.1 TARGET '' 0 5000 REPLACE KEYS b c", "RPUSH l x", "SET e v PX 100000",
+         "MIGRATE 127.0.0.1 TARGET '' 0 5000 KEYS nokey l e", "MIGRATE 127.0.0.1 TARGET nokey 0 5000"],
+    ],
     "sort": [
         ["RPUSH l 3 1 2", "SORT l STORE d", "SORT l STORE d", "SORT n STORE d", "SORT n STORE d", "SORT l"],
         ["SADD s b a", "SORT s ALPHA STORE l2", "SORT s ALPHA LIMIT 5 5 STORE l2"],
@@ -265,8 +272,9 @@ class Session:
     """A server with notifications on: a command connection, extra
     connections for blocked commands, and the subscriber."""
 
-    def __init__(self, server, flags: str) -> None:
+    def __init__(self, server, flags: str, target=None) -> None:
         self.port = server.port
+        self.target = target  # MIGRATE's target server, if the case has one
         self.main = Raw(server.port)
         assert self.main([b"CONFIG", b"SET", b"notify-keyspace-events", flags.encode()]) == b"+OK\r\n"
         self.extra: dict[int, Raw] = {}
@@ -286,6 +294,10 @@ class Session:
         """(replies, messages) of one case, from a flushed server."""
         self.main([b"SELECT", b"0"])
         self.main([b"FLUSHALL"])
+        if self.target is not None:
+            target = Raw(self.target.port)
+            target([b"FLUSHALL"])
+            target.close()
         # Anything published before this point (a key of the previous case
         # expiring after its end marker) is not this case's.
         self.main([b"PUBLISH", START, b"."])
@@ -309,6 +321,8 @@ class Session:
             for i, a in enumerate(args):
                 if a.startswith(b"DUMP:"):
                     args[i] = decode(self.main([b"DUMP", a[5:]]))
+                elif a == b"TARGET" and self.target is not None:
+                    args[i] = b"%d" % self.target.port
             replies.append(decode(self.main(args)))
         self.main([b"PUBLISH", END, b"."])
         messages = []
@@ -326,6 +340,14 @@ def servers():
     yield ours, theirs
     ours.stop()
     theirs.stop()
+
+
+@pytest.fixture(scope="module")
+def migrate_target():
+    """Where the MIGRATE cases move keys (started only for them)."""
+    target = start_redis()
+    yield target
+    target.stop()
 
 
 def _registry_writes() -> set[str]:
@@ -349,9 +371,10 @@ def test_every_write_command_has_cases():
 
 @pytest.mark.parametrize("flags", ["KEA", "KEAn", "KEAm"])
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_write_command_events_match_redis(servers, name, flags):
+def test_write_command_events_match_redis(servers, name, flags, request):
     ours_srv, theirs_srv = servers
-    ours, theirs = Session(ours_srv, flags), Session(theirs_srv, flags)
+    target = request.getfixturevalue("migrate_target") if name == "migrate" else None
+    ours, theirs = Session(ours_srv, flags, target), Session(theirs_srv, flags, target)
     try:
         for case in CASES[name]:
             our_replies, our_msgs = ours.run(case)

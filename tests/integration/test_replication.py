@@ -613,6 +613,19 @@ def test_every_write_command_propagates(pair):
     payload = m.dump(RESTORE_SOURCE)
     conn.send_command("RESTORE", "restored", "0", payload)
     conn.read_response()
+    # MIGRATE reaches the replica as DEL of the keys the target took.
+    target = start_radish()
+    try:
+        for argv in (
+            ("SET", "mig1", "1"), ("SET", "mig2", "2"), ("SET", "mig3", "3"),
+            ("MIGRATE", "127.0.0.1", target.port, "mig1", "0", "5000"),
+            ("MIGRATE", "127.0.0.1", target.port, "", "0", "5000", "KEYS", "mig2", "nokey"),
+            ("MIGRATE", "127.0.0.1", target.port, "mig3", "0", "5000", "COPY"),
+        ):  # fmt: skip
+            conn.send_command(*argv)
+            assert conn.read_response() in (b"OK", True), argv
+    finally:
+        target.stop()
     conn.send_command("FUNCTION", "DUMP")
     functions = conn.read_response()
     conn.send_command("FUNCTION", "RESTORE", functions, "FLUSH")
@@ -627,7 +640,7 @@ def test_every_write_command_propagates(pair):
     wait_for(lambda: dataset(r) == dataset(m))
     wait_for(lambda: info(r)["master_repl_offset"] == info(m)["master_repl_offset"])
     assert cmd(r, "FUNCTION", "LIST", "WITHCODE") == cmd(m, "FUNCTION", "LIST", "WITHCODE")
-    exercised = {a[0].lower() for a in WRITES} | {"restore", "exec", "function|restore"}
+    exercised = {a[0].lower() for a in WRITES} | {"restore", "exec", "function|restore", "migrate"}
     # Container commands: their subcommands count by full name (xgroup|create).
     exercised |= {("%s|%s" % a[:2]).lower() for a in WRITES if a[0] in ("FUNCTION", "XGROUP")}
     all_writes = set()

@@ -23,6 +23,7 @@ def load_all() -> None:
         lists,
         lolwut,
         memory_cmds,
+        migrate,
         modules,
         persistence_cmds,
         pubsub,

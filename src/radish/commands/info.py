@@ -191,7 +191,7 @@ def section_stats(s) -> list[str]:
         "pubsubshard_channels:%d" % len(s.pubsub.shard_channels),
         "latest_fork_usec:%d" % s.stats.latest_fork_usec,
         "total_forks:%d" % s.stats.total_forks,
-        "migrate_cached_sockets:0",
+        "migrate_cached_sockets:%d" % len(s.migrate_sockets),
         "slave_expires_tracked_keys:0",
         "active_defrag_hits:0",
         "active_defrag_misses:0",

@@ -23,6 +23,7 @@ from ..latency import doctor_report, hdr_log_buckets, sparkline
 from ..protocol.resp import OK, MapReply, Verbatim, status_lines
 from ..protocol.splitargs import quote_arg
 from ..strconv import string2ll
+from .migrate import redacted_positions as migrate_redacted_positions
 from .registry import COMMANDS, command
 from .results import NO_REPLY
 
@@ -60,14 +61,8 @@ def redacted(spec, args: list[bytes]) -> list[bytes]:
         return out
     if name == "migrate":
         out = list(args)
-        for i in range(6, len(out)):
-            opt = out[i].lower()
-            if opt == b"auth" and i + 1 < len(out):
-                out[i + 1] = REDACTED
-            elif opt == b"auth2" and i + 2 < len(out):
-                out[i + 1] = out[i + 2] = REDACTED
-            elif opt == b"keys":
-                break
+        for i in migrate_redacted_positions(args):
+            out[i] = REDACTED
         return out
     return args
 

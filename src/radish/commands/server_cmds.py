@@ -228,10 +228,15 @@ def _resolve(cmd: list[bytes]) -> CommandSpec:
 
 
 def _getkeys(cmd: list[bytes]) -> list[int]:
-    spec = _resolve(cmd)
-    keys = spec.key_positions(cmd)
-    if not keys and "no_mandatory_keys" not in spec.flags:  # EVAL with numkeys 0: an empty array
+    """getKeysSubcommandImpl: a command without keys, a wrong argument
+    count, then keys not found (an empty array for EVAL with numkeys 0)."""
+    spec = _lookup(cmd)
+    if not spec.has_keys:
         raise CommandError(E.NO_KEY_ARGUMENTS)
+    _check_arity(spec, cmd)
+    keys = spec.key_positions(cmd)
+    if not keys and "no_mandatory_keys" not in spec.flags:
+        raise CommandError(E.INVALID_GETKEYS_ARGS)
     return keys
 
 
