@@ -41,10 +41,10 @@ def encode(args: list[bytes]) -> bytes:
     return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%b\r\n" % (len(a), a) for a in args)
 
 
-def load(port: int, argv: list[bytes], n: int, batch: int) -> None:
-    """Send ``argv`` n times (``__rand__`` replaced by the command's number),
-    ``batch`` commands per write, reading every reply before the next
-    batch."""
+def load(port: int, argv: list[bytes], n: int, batch: int, fmt: bytes = b"%d") -> None:
+    """Send ``argv`` n times (``__rand__`` replaced by the command's number,
+    formatted with ``fmt``), ``batch`` commands per write, reading every
+    reply before the next batch."""
     sock = socket.create_connection(("127.0.0.1", port))
     try:
         counted = b"__rand__" in argv
@@ -53,7 +53,7 @@ def load(port: int, argv: list[bytes], n: int, batch: int) -> None:
         while sent < n:
             k = min(batch, n - sent)
             if counted:
-                data = b"".join(encode([a.replace(b"__rand__", b"%d" % (sent + j)) for a in argv]) for j in range(k))
+                data = b"".join(encode([a.replace(b"__rand__", fmt % (sent + j)) for a in argv]) for j in range(k))
             else:
                 data = fixed * k
             sock.sendall(data)

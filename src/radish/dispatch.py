@@ -28,7 +28,7 @@ from .commands.results import NO_REPLY, Block
 from .commands.transactions import discard_transaction
 from .db.keyspace import wall_clock_ms
 from .errors import CommandError
-from .eviction import EVICT_FAIL
+from .eviction import EVICT_FAIL, evict_clients
 from .latency import hdr_index
 from .memory import origin as memory_origin
 from .memory import used as used_memory
@@ -168,6 +168,12 @@ def process_command(c, args: list[bytes]) -> bytes | None:
         writes = spec.script_writes(c, args)
         if writes is not None:
             checked = _WRITE_PROBE if writes else _READ_PROBE
+    # maxmemory-clients: the biggest clients go first (maybe this one).
+    if server.config.maxmemory_clients:
+        was_closing = c.close_after_reply
+        evict_clients(server)
+        if c.close_after_reply and not was_closing:
+            return None
     # maxmemory: evict first; refuse deny-oom commands if that cannot help.
     if server.config.maxmemory and not server.busy_script:
         oom = server.eviction.perform() == EVICT_FAIL

@@ -21,6 +21,17 @@ with lazyfree-lazy-eviction) to replicas and the AOF, one by one, outside
 any MULTI. Nothing is evicted while loading, during a busy script, while
 clients are paused, or on a replica with ``replica-ignore-maxmemory``.
 
+Client eviction (``maxmemory-clients``, 7.0's evictClients) is here too:
+before each command, and after each read, when the normal and pub/sub
+clients together hold more than the limit (bytes, or a percentage of
+maxmemory; never under 128 KB), the clients holding the most are
+disconnected (``Evicting client: ...`` in the log, INFO's
+``evicted_clients``) until the total is under it; clients with CLIENT
+NO-EVICT are neither counted nor evicted. Each client's memory is CLIENT LIST's tot-mem
+(``client_info.client_memory``); the sum is taken over every client, so it
+costs O(clients) per command while maxmemory-clients is set (it is off by
+default).
+
 Sits beside the dispatcher (it needs the server's propagation, clients and
 loop); the keyspace knows nothing of it.
 """
@@ -31,7 +42,8 @@ import asyncio
 import time
 
 from . import memory
-from .client import FLAG_REPLICA
+from .client import FLAG_MASTER, FLAG_MONITOR, FLAG_NO_EVICT, FLAG_REPLICA
+from .commands.client_info import args_memory, client_info_line, client_memory
 from .db.evict import EvictionPicker
 
 EVICT_OK = 0
@@ -212,3 +224,54 @@ class Eviction:
 
     def total_exceeded_ms(self) -> int:
         return (self.total_exceeded_us + (int((time.monotonic() - self.exceeded_since) * 1e6) if self.exceeded_since else 0)) // 1000
+
+
+# -- client eviction (maxmemory-clients) ---------------------------------------
+
+CLIENT_EVICTION_FLOOR = 128 * 1024
+
+
+def client_eviction_limit(cfg) -> int:
+    """getClientEvictionLimit: 0 when client eviction is off."""
+    mc = cfg.maxmemory_clients
+    if mc < 0 and cfg.maxmemory > 0:
+        limit = int(cfg.maxmemory * -mc / 100)
+    elif mc > 0:
+        limit = mc
+    else:
+        return 0
+    return max(limit, CLIENT_EVICTION_FLOOR)
+
+
+def evict_clients(server, reading=None, args_read=None) -> None:
+    """evictClients: disconnect the biggest evictable clients while the
+    normal and pub/sub clients hold more than the limit. ``reading`` and
+    ``args_read``: a client and the commands just parsed from its input
+    (Redis counts them as its argv memory)."""
+    limit = client_eviction_limit(server.config)
+    if not limit:
+        return
+    sized = []
+    total = 0
+    for c in server.clients.values():
+        if c.flags & (FLAG_REPLICA | FLAG_MASTER | FLAG_MONITOR) or c.connection is None or c.closed:
+            continue
+        if c.flags & FLAG_NO_EVICT:
+            continue  # not counted either (Redis stops updating its figure)
+        m = client_memory(c)
+        if c is reading and args_read:
+            m += args_memory(args_read)
+        total += m
+        if not c.close_after_reply:
+            sized.append((m, c.id, c))
+    if total < limit:
+        return
+    sized.sort(key=lambda t: (-t[0], t[1]))
+    for m, _id, c in sized:
+        server.log.notice("Evicting client: %s" % client_info_line(c).decode("utf-8", "replace"))
+        server.stats.evicted_clients += 1
+        server.kill_client(c)
+        total -= m
+        if total < limit:
+            return
+    server.log.warning("Over client maxmemory after evicting all evictable clients")

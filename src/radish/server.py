@@ -34,7 +34,7 @@ from .config import Config, ConfigError
 from .db.keyspace import Keyspace
 from .db.notify import NOTIFY_KEYEVENT, NOTIFY_KEYSPACE
 from .dispatch import attach_memory_counter, call
-from .eviction import Eviction
+from .eviction import Eviction, evict_clients
 from .latency import LatencyMonitor, SlowLog
 from .log import Logger
 from .persistence.aof import Aof
@@ -589,6 +589,8 @@ class Server:
         self.cron_loops += 1
         self.stats.sample(time.time())
         self.used_memory()  # the peak (cron's stat_peak_memory)
+        if self.config.maxmemory_clients:
+            evict_clients(self)  # clientsCron: buffers grow without commands too
         if self.tracking_clients:
             self.tracking.limit()  # tracking-table-max-keys, as serverCron
         ks = self.keyspace

@@ -24,6 +24,7 @@ class Stats:
         self.total_reads = 0
         self.total_writes = 0
         self.evicted_keys = 0
+        self.evicted_clients = 0
         self.sync_full = 0
         self.sync_partial_ok = 0
         self.sync_partial_err = 0

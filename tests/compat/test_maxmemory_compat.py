@@ -281,3 +281,66 @@ def test_info_memory_fields_as_redis():
     finally:
         ours.stop()
         theirs.stop()
+
+
+def _client_names(r: redis.Redis) -> set[str]:
+    return {c["name"] for c in r.client_list()}
+
+
+@BOTH
+def test_maxmemory_clients_evicts_the_biggest_client_unless_no_evict(start):
+    s = start("--maxmemory-clients", "1mb")
+    try:
+        admin = redis.Redis(port=s.port)
+        admin.client_setname("admin")
+        admin.client_no_evict("on")
+        small = redis.Redis(port=s.port)
+        small.client_setname("small")
+        small.ping()
+        # A transaction queueing more than the limit: its client goes.
+        big = Raw(s.port)
+        big([b"CLIENT", b"SETNAME", b"big"])
+        big([b"MULTI"])
+        queued = []
+        try:
+            for _ in range(8):
+                queued.append(big([b"SET", b"k", b"v" * 200_000]))
+        except (OSError, EOFError, ConnectionError):
+            pass
+        assert len(queued) < 8
+        wait_until(lambda: "big" not in _client_names(admin))
+        assert {"admin", "small"} <= _client_names(admin)
+        assert admin.info("stats")["evicted_clients"] == 1
+        # CLIENT NO-EVICT on: the same client stays.
+        keep = redis.Redis(port=s.port)
+        keep.client_setname("keep")
+        keep.client_no_evict("on")
+        keep.execute_command("MULTI")
+        for _ in range(8):
+            keep.execute_command("SET", "k", "v" * 200_000)
+        assert keep.execute_command("DISCARD") in (b"OK", True)
+        assert "keep" in _client_names(admin)
+        assert admin.info("stats")["evicted_clients"] == 1
+    finally:
+        s.stop()
+
+
+@BOTH
+def test_maxmemory_clients_counts_a_half_read_query_buffer(start):
+    s = start("--maxmemory-clients", "1mb")
+    try:
+        admin = redis.Redis(port=s.port)
+        import socket
+
+        sock = socket.create_connection(("127.0.0.1", s.port))
+        sock.sendall(b"CLIENT SETNAME dead\r\n")
+        sock.recv(100)
+        try:
+            sock.sendall(b"*2\r\n$3\r\nGET\r\n$2000000\r\n" + b"x" * 1_500_000)
+        except OSError:
+            pass
+        wait_until(lambda: "dead" not in _client_names(admin))
+        assert admin.info("stats")["evicted_clients"] == 1
+        sock.close()
+    finally:
+        s.stop()

@@ -1043,7 +1043,7 @@ def test_readme_lists_exactly_the_unenforced_parameters() -> None:
     assert readme_with_unenforced_list(text) == text
     listed = set(re.findall(r"`([a-z_-]+)`", unenforced_markdown()))
     assert listed == {p.name for p in PARAMS if p.unenforced is not None}
-    for name in ("maxmemory-clients", "cluster-enabled", "tls-port", "dynamic-hz"):
+    for name in ("cluster-enabled", "tls-port", "dynamic-hz"):
         assert "`%s`" % name in text
 
 
@@ -1085,19 +1085,19 @@ def test_no_marked_parameter_is_used_by_the_server() -> None:
 
 def test_unenforced_warning_only_for_non_default_values() -> None:
     cfg = Config()
-    assert cfg.unenforced_warning("maxmemory-clients") is None
+    assert cfg.unenforced_warning("repl-disable-tcp-nodelay") is None
     assert cfg.unenforced_warnings() == []
-    cfg_set(cfg, "maxmemory-clients", "2mb", "hz", "20", "activerehashing", "no", "maxmemory", "2mb")
+    cfg_set(cfg, "repl-disable-tcp-nodelay", "yes", "hz", "20", "activerehashing", "no", "maxmemory", "2mb")
     assert cfg.unenforced_warning("hz") is None  # enforced
     assert cfg.unenforced_warning("maxmemory") is None  # enforced
-    assert cfg.unenforced_warning("MAXMEMORY-CLIENTS") == (
-        "WARNING: the maxmemory-clients setting ('2097152') is accepted but not enforced: "
-        "client eviction is not built yet."
+    assert cfg.unenforced_warning("REPL-DISABLE-TCP-NODELAY") == (
+        "WARNING: the repl-disable-tcp-nodelay setting ('yes') is accepted but not enforced: "
+        "replica links always use TCP_NODELAY."
     )
     assert cfg.unenforced_warnings() == [
         "WARNING: the activerehashing setting ('no') has no effect in radish: "
         "Python dicts resize themselves (no incremental rehashing).",
-        cfg.unenforced_warning("maxmemory-clients"),
+        cfg.unenforced_warning("repl-disable-tcp-nodelay"),
     ]
     cfg_set(cfg, "maxmemory", "0")
     assert cfg.unenforced_warning("maxmemory") is None

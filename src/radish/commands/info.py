@@ -181,7 +181,7 @@ def section_stats(s) -> list[str]:
         "expired_time_cap_reached_count:%d" % ks.expired_time_cap_reached_count,
         "expire_cycle_cpu_milliseconds:0",
         "evicted_keys:%d" % st.evicted_keys,
-        "evicted_clients:0",
+        "evicted_clients:%d" % st.evicted_clients,
         "total_eviction_exceeded_time:%d" % s.eviction.total_exceeded_ms(),
         "current_eviction_exceeded_time:%d" % s.eviction.current_exceeded_ms(),
         "keyspace_hits:%d" % ks.keyspace_hits,

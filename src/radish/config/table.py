@@ -285,7 +285,7 @@ PARAMS: tuple[Param, ...] = (
     Param("hll-sparse-max-bytes", MEM_SIZE, 3000),
     Param("tracking-table-max-keys", SIZE, 1000000),
     Param("client-query-buffer-limit", NumberType(1024 * 1024, LONG_MAX, unsigned=True, memory=True), 1024 * 1024 * 1024),
-    Param("maxmemory-clients", NumberType(-100, SSIZE_MAX, memory=True, percent=True), 0, not_built="client eviction is not built yet"),
+    Param("maxmemory-clients", NumberType(-100, SSIZE_MAX, memory=True, percent=True), 0),
     # time_t / off_t
     Param("repl-backlog-ttl", NumberType(0, LONG_MAX), 3600, not_built="the replication backlog is kept while no replica is attached"),
     Param("auto-aof-rewrite-min-size", NumberType(0, LLONG_MAX, memory=True), 64 * 1024 * 1024),

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from .. import errors as E
 from ..client import FLAG_MASTER, FLAG_REPLICA, FLAG_UNIX
 from ..dispatch import BLOCKED, process_command, run_batch
+from ..eviction import evict_clients
 from ..protocol.parser import ProtocolError, make_request_parser, unauthenticated_violation
 from ..protocol.resp import encode_error
 
@@ -197,6 +198,10 @@ class ClientConnection(asyncio.Protocol):
             self._parse_stepwise(data)
             return
         cmds, err = self.parser.feed_and_parse(data)
+        if server.config.maxmemory_clients:
+            evict_clients(server, c, cmds)  # the input read may take the clients past maxmemory-clients
+            if c.close_after_reply:
+                return
         if self.pending or server.pause_mode is not None or c.blocked is not None:
             self.parked_bytes += len(data)
             self.pending.extend(cmds)
