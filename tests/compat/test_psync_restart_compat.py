@@ -2,8 +2,9 @@
 redis-server 7.0: the replication fields of the RDB aux section
 (repl-stream-db, repl-id, repl-offset) written as Redis writes them and
 read back by either server; a restarted replica or primary continuing with
-+CONTINUE. Each scenario runs the same steps with radish and with
-redis-server in the role under test and compares what a user sees."""
++CONTINUE; a replica giving up a silent primary after repl-timeout. Each
+scenario runs the same steps with radish and with redis-server in the
+role under test and compares what a user sees."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import tempfile
 import time
 
 import pytest
+from tests.support.fake_primary import StallingPrimary
 from tests.support.servers import ServerProcess, start_radish, start_redis, wait_until
 
 REPL_AUX = ["repl-stream-db", "repl-id", "repl-offset"]
@@ -219,4 +221,53 @@ def test_restarted_primary_lets_replicas_continue_as_redis_does(replica_kind):
     theirs = _primary_restart("redis", replica_kind)
     assert ours == theirs
     assert theirs["sync"] == (0, 1) and theirs["second-offset"] == 1 and theirs["same-data"]
+
+
+# -- repl-timeout during the handshake ----------------------------------------------------------
+
+
+TIMEOUT_LINES = {
+    "after-ping": "Timeout connecting to the MASTER...",
+    "psync": "Timeout connecting to the MASTER...",
+    "transfer": "Timeout receiving bulk data from MASTER... If the problem persists try to set "
+    "the 'repl-timeout' parameter in redis.conf to a larger value.",
+}
+
+
+def _rdb_bytes() -> bytes:
+    s = start_radish()
+    try:
+        s.client().set("from-rdb", "1")
+        s.client().save()
+        with open(os.path.join(s.dir, "dump.rdb"), "rb") as f:
+            return f.read()
+    finally:
+        s.stop()
+
+
+def _silent_primary(kind: str, stall: str, rdb: bytes) -> dict:
+    fake = StallingPrimary(rdb, stall)
+    replica = _start(kind, "--replicaof", "127.0.0.1", str(fake.port), "--repl-timeout", "2")
+    try:
+        wait_until(lambda: _link_up(replica), timeout=30)
+        log = replica.log()
+        return {
+            "data": replica.client().get("from-rdb"),
+            "connections": len(fake.conns),
+            "lines": [
+                line in log
+                for line in (TIMEOUT_LINES[stall], "Reconnecting to MASTER 127.0.0.1:%d after failure" % fake.port)
+            ],
+        }
+    finally:
+        replica.stop()
+        fake.close()
+
+
+@pytest.mark.parametrize("stall", ["after-ping", "psync", "transfer"])
+def test_silent_primary_is_given_up_after_repl_timeout_as_redis_does(stall):
+    rdb = _rdb_bytes()
+    ours = _silent_primary("radish", stall, rdb)
+    theirs = _silent_primary("redis", stall, rdb)
+    assert ours == theirs == {"data": b"1", "connections": 2, "lines": [True, True]}
 

@@ -9,6 +9,7 @@ import time
 
 import pytest
 import redis
+from tests.support.fake_primary import StallingPrimary
 from tests.support.resp import cmd, reply_end
 from tests.support.servers import (
     ServerProcess,
@@ -850,3 +851,48 @@ def test_rdb_without_replication_history_means_full_resync():
     finally:
         primary.stop()
 
+
+# -- repl-timeout while connecting and during the transfer -----------------------
+
+
+@pytest.mark.parametrize(
+    "stall,message",
+    [
+        ("after-ping", "Timeout connecting to the MASTER..."),
+        ("psync", "Timeout connecting to the MASTER..."),
+        (
+            "transfer",
+            "Timeout receiving bulk data from MASTER... If the problem persists try to set the "
+            "'repl-timeout' parameter in redis.conf to a larger value.",
+        ),
+    ],
+)
+def test_replica_gives_up_a_silent_primary_after_repl_timeout(stall, message):
+    """A primary that goes silent during the handshake or the RDB transfer
+    is given up after repl-timeout seconds (logged as Redis logs it), and
+    the replica connects again at once; the second attempt completes."""
+    ref = start_radish()
+    try:
+        ref.client().set("from-rdb", "1")
+        rdb = _rdb_of(ref)
+    finally:
+        ref.stop()
+    fake = StallingPrimary(rdb, stall)
+    replica = start_radish("--replicaof", "127.0.0.1 %d" % fake.port, "--repl-timeout", "2")
+    try:
+        r = replica.client()
+        wait_for(lambda: link_up(r), timeout=30)
+        assert r.get("from-rdb") == b"1"
+        log = replica.log()
+        assert message in log
+        assert "Reconnecting to MASTER 127.0.0.1:%d after failure" % fake.port in log
+        assert len(fake.conns) == 2
+    finally:
+        replica.stop()
+        fake.close()
+
+
+def _rdb_of(server) -> bytes:
+    server.client().save()
+    with open(server.dir + "/dump.rdb", "rb") as f:
+        return f.read()

@@ -283,10 +283,12 @@ def make_master_client(server):
 
 
 async def connect(repl, host: str, port: int) -> None:
+    """Open the connection to the primary; a connect that hangs is given
+    up by the replication cron after repl-timeout seconds, as in Redis."""
     loop = asyncio.get_running_loop()
     try:
-        await asyncio.wait_for(loop.create_connection(lambda: MasterLink(repl), host, port), timeout=10)
-    except (OSError, asyncio.TimeoutError) as e:
+        await loop.create_connection(lambda: MasterLink(repl), host, port)
+    except OSError as e:
         repl.server.log.warning("Error condition on socket for SYNC: %s" % (getattr(e, "strerror", None) or e))
         repl.link_failed()
 

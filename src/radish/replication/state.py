@@ -137,8 +137,21 @@ class ReplicationState:
         if self._connect_task is not None and not self._connect_task.done():
             return
         self.link_state = CONNECTING
+        self.last_io = time.time()  # the handshake's timeout counts from here
         self._attempts += 1
         self._connect_task = asyncio.ensure_future(connect(self, self.master_host, self.master_port))
+
+    def _cancel_handshake(self) -> None:
+        """cancelReplicationHandshake(reconnect=1): drop the connection
+        attempt or the transfer under way and connect again at once."""
+        self._drop_link()
+        task = self._connect_task
+        self._connect_task = None
+        if task is not None and not task.done():
+            task.cancel()
+        self.link_state = CONNECT
+        self.server.log.notice("Reconnecting to MASTER %s:%d after failure" % (self.master_host, self.master_port))
+        self._start_connect()
 
     def link_connected(self, link) -> None:
         self.link = link
@@ -300,11 +313,24 @@ class ReplicationState:
         if self.master_host is not None:
             if self.link is None and self.link_state == CONNECT and now >= self._retry_at:
                 self._start_connect()
-            if self.link is not None and self.link_state == CONNECTED:
+            timeout = server.config.repl_timeout
+            # Whole seconds, as Redis compares server.unixtime stamps.
+            idle = int(now) - int(self.last_io)
+            if self.link_state in (CONNECTING, HANDSHAKE) and timeout and idle > timeout:
+                # The primary accepted (or not yet) but stopped answering
+                # the handshake.
+                server.log.warning("Timeout connecting to the MASTER...")
+                self._cancel_handshake()
+            elif self.link_state == SYNC and timeout and idle > timeout:
+                server.log.warning(
+                    "Timeout receiving bulk data from MASTER... If the problem persists try to set the "
+                    "'repl-timeout' parameter in redis.conf to a larger value."
+                )
+                self._cancel_handshake()
+            elif self.link is not None and self.link_state == CONNECTED:
                 if self._cron_ticks % hz == 0:
                     self.link.send_ack()
-                timeout = server.config.repl_timeout
-                if timeout and now - self.last_io > timeout:
+                if timeout and idle > timeout:
                     server.log.warning("MASTER timeout: no data nor PING received...")
                     self.link.close()
         self.primary.cron(self._cron_ticks, hz)
