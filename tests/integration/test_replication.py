@@ -9,6 +9,7 @@ import time
 
 import pytest
 import redis
+from tests.support.fake_primary import StallingPrimary
 from tests.support.resp import cmd, reply_end
 from tests.support.servers import (
     ServerProcess,
@@ -733,3 +734,178 @@ def test_pfcount_on_a_replica_keeps_the_primary_offset(pair):
     assert m.execute_command("WAIT", 1, 5000) == 1
     m.pfcount("hll")
     wait_for(lambda: r.get("hll") == m.get("hll"))
+
+
+# -- restarts: the replication history kept in the RDB file ------------------------
+
+
+def sync_counts(primary) -> tuple[int, int]:
+    """(sync_full, sync_partial_ok) from the primary's INFO stats."""
+    st = info(primary.client(), "stats")
+    return int(st["sync_full"]), int(st["sync_partial_ok"])
+
+
+def start_replica(kind: str, primary, *extra: str):
+    if kind == "radish":
+        return start_radish("--replicaof", "127.0.0.1 %d" % primary.port, *extra)
+    return start_redis("--replicaof", "127.0.0.1", str(primary.port), *extra)
+
+
+def start_primary(kind: str, *extra: str):
+    if kind == "radish":
+        return start_radish(*extra)
+    # A diskless sync would wait 5 s for more replicas first.
+    return start_redis("--repl-diskless-sync-delay", "0", *extra)
+
+
+@pytest.mark.parametrize("primary_kind", ["radish", "redis"])
+def test_replica_restarted_from_its_rdb_resyncs_partially(primary_kind):
+    """A replica shut down with SHUTDOWN SAVE and started again on the same
+    directory takes its primary's replication id, offset and selected
+    database from the RDB and continues with PSYNC +CONTINUE: the writes
+    it missed (in the database the stream had selected, so with no new
+    SELECT) arrive, and the primary counts a partial resync, no full one."""
+    primary = start_primary(primary_kind)
+    replica = start_radish("--replicaof", "127.0.0.1 %d" % primary.port)
+    try:
+        m, m3 = primary.client(), primary.client(db=3)
+        fill(m, 50)
+        wait_for(lambda: link_up(replica.client()))
+        m3.set("in3", "before")
+        wait_for(lambda: replica.client(db=3).get("in3") == b"before")
+        wait_for(lambda: info(replica.client())["master_repl_offset"] == info(m)["master_repl_offset"])
+        replid = info(replica.client())["master_replid"]
+        full, partial = sync_counts(primary)
+        assert replica.shutdown("SAVE") == 0
+        m3.set("missed", "1")  # the stream stays in db 3: no SELECT before it
+        m3.incr("in3-counter")
+        log_before = len(replica.log())
+        replica = replica.restarted()
+        r = replica.client()
+        wait_for(lambda: link_up(r))
+        wait_for(lambda: dataset(r) == dataset(m))
+        assert replica.client(db=3).get("missed") == b"1"
+        assert sync_counts(primary) == (full, partial + 1)
+        offset = info(m)["master_repl_offset"]
+        wait_for(lambda: info(r)["master_repl_offset"] == offset)
+        assert info(r)["master_replid"] == replid == info(m)["master_replid"]
+        log = replica.log()[log_before:]
+        assert "Before turning into a replica, using my own master parameters to synthesize a cached master" in log
+        assert "Trying a partial resynchronization (request %s:" % replid in log
+        assert "Successful partial resynchronization with master." in log
+        m3.set("after", "2")
+        wait_for(lambda: replica.client(db=3).get("after") == b"2")
+    finally:
+        replica.stop()
+        primary.stop()
+
+
+@pytest.mark.parametrize("replica_kind", ["radish", "redis"])
+def test_primary_restarted_after_shutdown_lets_replicas_resync_partially(replica_kind):
+    """A primary shut down with SHUTDOWN SAVE keeps its replication id and
+    offset in the RDB; started again it has a new id, the old one as
+    master_replid2 up to that offset, and a backlog from there, so its
+    replica continues with +CONTINUE. A key that expired while the primary
+    was down is deleted on the replica too (its DEL heads the backlog)."""
+    primary = start_radish()
+    replica = start_replica(replica_kind, primary)
+    try:
+        m, r = primary.client(), replica.client()
+        wait_for(lambda: link_up(r))
+        fill(m, 50)
+        primary.client(db=3).set("in3", "x")
+        m.set("short-lived", "1", px=1500)
+        wait_for(lambda: dataset(r) == dataset(m))
+        wait_for(lambda: info(r)["master_repl_offset"] == info(m)["master_repl_offset"])
+        old_id, offset = info(m)["master_replid"], int(info(m)["master_repl_offset"])
+        assert primary.shutdown("SAVE") == 0
+        wait_for(lambda: info(r)["master_link_status"] == "down")
+        time.sleep(1.6)  # short-lived expires while the primary is down
+        primary = primary.restarted()
+        m = primary.client()
+        mi = info(m)
+        assert mi["master_replid"] != old_id
+        assert mi["master_replid2"] == old_id
+        assert mi["second_repl_offset"] == str(offset + 1)
+        assert mi["repl_backlog_active"] == "1"
+        assert mi["repl_backlog_first_byte_offset"] == str(offset + 1)
+        wait_for(lambda: link_up(r), timeout=30)
+        assert sync_counts(primary) == (0, 1)
+        primary.client(db=3).set("after-restart", "1")
+        wait_for(lambda: replica.client(db=3).get("after-restart") == b"1")
+        wait_for(lambda: info(r)["master_repl_offset"] == info(m)["master_repl_offset"])
+        assert info(r)["master_replid"] == info(m)["master_replid"]
+        assert r.dbsize() == m.dbsize()  # the DEL of short-lived arrived
+        assert dataset(r) == dataset(m)
+    finally:
+        replica.stop()
+        primary.stop()
+
+
+def test_rdb_without_replication_history_means_full_resync():
+    """A primary that never had a replica saves no replication fields; a
+    replica whose RDB was saved before it ever synchronized asks for a full
+    resync after a restart, as Redis."""
+    primary = start_radish()
+    try:
+        m = primary.client()
+        m.set("k", "1")
+        replica = start_radish("--replicaof", "127.0.0.1 1")  # never reaches a primary
+        assert replica.shutdown("SAVE") == 0
+        replica.argv[replica.argv.index("--replicaof") + 1] = "127.0.0.1 %d" % primary.port
+        log_before = len(replica.log())
+        replica = replica.restarted()
+        try:
+            wait_for(lambda: link_up(replica.client()))
+            assert sync_counts(primary) == (1, 0)
+            assert "Partial resynchronization not possible (no cached master)" in replica.log()[log_before:]
+        finally:
+            replica.stop()
+    finally:
+        primary.stop()
+
+
+# -- repl-timeout while connecting and during the transfer -----------------------
+
+
+@pytest.mark.parametrize(
+    "stall,message",
+    [
+        ("after-ping", "Timeout connecting to the MASTER..."),
+        ("psync", "Timeout connecting to the MASTER..."),
+        (
+            "transfer",
+            "Timeout receiving bulk data from MASTER... If the problem persists try to set the "
+            "'repl-timeout' parameter in redis.conf to a larger value.",
+        ),
+    ],
+)
+def test_replica_gives_up_a_silent_primary_after_repl_timeout(stall, message):
+    """A primary that goes silent during the handshake or the RDB transfer
+    is given up after repl-timeout seconds (logged as Redis logs it), and
+    the replica connects again at once; the second attempt completes."""
+    ref = start_radish()
+    try:
+        ref.client().set("from-rdb", "1")
+        rdb = _rdb_of(ref)
+    finally:
+        ref.stop()
+    fake = StallingPrimary(rdb, stall)
+    replica = start_radish("--replicaof", "127.0.0.1 %d" % fake.port, "--repl-timeout", "2")
+    try:
+        r = replica.client()
+        wait_for(lambda: link_up(r), timeout=30)
+        assert r.get("from-rdb") == b"1"
+        log = replica.log()
+        assert message in log
+        assert "Reconnecting to MASTER 127.0.0.1:%d after failure" % fake.port in log
+        assert len(fake.conns) == 2
+    finally:
+        replica.stop()
+        fake.close()
+
+
+def _rdb_of(server) -> bytes:
+    server.client().save()
+    with open(server.dir + "/dump.rdb", "rb") as f:
+        return f.read()

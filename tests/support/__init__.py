@@ -18,6 +18,8 @@ fixtures of tests/conftest.py), never from one another.
 - ``scripts``: the command scripts the compat tests send to radish and to
   redis-server, compared reply by reply (``run_script``,
   ``dirty_count_diffs``, ``replication_stream``).
+- ``fake_primary``: ``StallingPrimary``, a primary that goes silent during
+  a replica's handshake or RDB transfer, then serves the next attempt.
 
 Importing this package puts this checkout's ``src/`` first on
 ``sys.path``, so in-process tests import the radish being tested.

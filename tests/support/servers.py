@@ -73,6 +73,7 @@ class ServerProcess:
         self.port = port
         self.dir = workdir
         self.argv = argv
+        self.env = env
         self.logpath = os.path.join(workdir, "server.log")
         self._log = open(self.logpath, "ab")
         self.proc = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT, cwd=workdir, env=env)
@@ -86,6 +87,24 @@ class ServerProcess:
     def log(self) -> str:
         with open(self.logpath, errors="replace") as f:
             return f.read()
+
+    def shutdown(self, *args: str) -> int:
+        """SHUTDOWN [args] (SAVE, NOSAVE …) as a client sends it; waits
+        for the process to exit and returns its exit status."""
+        import redis
+
+        try:
+            self.client().execute_command("SHUTDOWN", *args)
+        except redis.ConnectionError:
+            pass
+        code = self.proc.wait(30)
+        self._log.close()
+        return code
+
+    def restarted(self) -> ServerProcess:
+        """A new process with the same command line, port and directory
+        (after ``shutdown`` or ``stop``); its log goes on in the same file."""
+        return ServerProcess(self.argv, self.port, self.dir, env=self.env)
 
     def stop(self) -> int | None:
         if self.proc.poll() is None:

@@ -22,10 +22,13 @@ from radish.persistence.rdb import (
     PayloadVersionError,
     RdbError,
     RdbReader,
+    default_aux,
     dump_payload,
     encode_len,
     load_snapshot,
     read_snapshot,
+    replication_aux,
+    replication_info,
     restore_payload,
     save_string,
     write_snapshot,
@@ -656,3 +659,23 @@ def test_lzf_refuses_impossible_sizes_before_allocating():
         lzf.decompress(b"\x00a", 1 << 40)
     with pytest.raises(RdbError):
         RdbReader(data=b"\xc3\x02\x81" + (1 << 40).to_bytes(8, "big") + b"\x00a").read_string()
+
+
+def test_replication_aux_fields_round_trip_and_validity():
+    """repl-stream-db / repl-id / repl-offset are written in Redis's order
+    and read back as loadDataFromDisk accepts them: a 40-character id and
+    an offset and database present and not -1, numbers parsed as C's
+    strtoll/atoi do."""
+    rid = "a" * 40
+    out = io.BytesIO()
+    write_snapshot(out, [], aux=default_aux() + replication_aux(3, rid, 1234))
+    res = load_snapshot(io.BytesIO(out.getvalue()), [({}, {})], now_ms=None)
+    assert list(res.aux) == [b"redis-ver", b"redis-bits", b"ctime", b"used-mem", b"repl-stream-db", b"repl-id", b"repl-offset", b"aof-base"]
+    assert replication_info(res.aux) == (rid, 1234, 3)
+    ok = {b"repl-id": rid.encode(), b"repl-offset": b"7", b"repl-stream-db": b"0"}
+    assert replication_info(ok) == (rid, 7, 0)
+    assert replication_info({**ok, b"repl-id": b"short"}) is None
+    assert replication_info({**ok, b"repl-offset": b"-1"}) is None
+    assert replication_info({**ok, b"repl-stream-db": b"-1"}) is None
+    assert replication_info({k: v for k, v in ok.items() if k != b"repl-offset"}) is None
+    assert replication_info({**ok, b"repl-offset": b" 12abc", b"repl-stream-db": b"x"}) == (rid, 12, 0)

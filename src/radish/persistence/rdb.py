@@ -29,6 +29,7 @@ Imports nothing from radish outside ``persistence`` and ``db.types``.
 
 from __future__ import annotations
 
+import re
 import struct
 import time
 from collections.abc import Callable
@@ -629,6 +630,47 @@ def default_aux(used_mem: int = 0) -> list[tuple[bytes, bytes]]:
     ]
 
 
+def replication_aux(stream_db: int, replid: str, offset: int) -> list[tuple[bytes, bytes]]:
+    """The aux fields that let a restarted server continue its replication
+    history (rdbSaveInfoAuxFields with an rdbSaveInfo): the database the
+    stream has selected, the replication id and the offset, in Redis's
+    order (they go between ``used-mem`` and ``aof-base``)."""
+    return [
+        (b"repl-stream-db", b"%d" % stream_db),
+        (b"repl-id", replid.encode()),
+        (b"repl-offset", b"%d" % offset),
+    ]
+
+
+_C_INT_PREFIX = re.compile(rb"[ \t\n\v\f\r]*([+-]?[0-9]*)")
+
+
+def _c_atoll(text: bytes) -> int:
+    """C's atoi/strtoll: the leading integer, 0 when there is none."""
+    m = _C_INT_PREFIX.match(text)
+    digits = m.group(1) if m else b""
+    return int(digits) if digits.lstrip(b"+-") else 0
+
+
+def replication_info(aux: dict[bytes, bytes]) -> tuple[str, int, int] | None:
+    """(replication id, offset, stream db) from a snapshot's aux fields,
+    when they describe a replication history a restarted server may
+    continue (loadDataFromDisk's check: a 40-character ``repl-id``, and
+    ``repl-offset`` and ``repl-stream-db`` present and not -1); else None.
+    Numbers are read as Redis reads them (strtoll / atoi)."""
+    fields = {k.lower(): v for k, v in aux.items()}
+    replid = fields.get(b"repl-id")
+    offset = fields.get(b"repl-offset")
+    stream_db = fields.get(b"repl-stream-db")
+    if replid is None or len(replid) != 40 or offset is None or stream_db is None:
+        return None
+    off = _c_atoll(offset)
+    db = _c_atoll(stream_db)
+    if off == -1 or db == -1:
+        return None
+    return replid.decode("latin-1"), off, db
+
+
 def write_snapshot(
     stream,
     dbs,
@@ -1052,10 +1094,14 @@ def read_snapshot(
     verify_checksum: bool = True,
     allow_dup: bool = False,
     progress: Callable | None = None,
+    expired_keys: list[tuple[int, bytes]] | None = None,
 ) -> LoadResult:
     """Load a whole RDB stream into ``dbs`` — one ``(data, expires)`` pair
     of dicts per database. Keys whose expiry is before ``now_ms`` are
-    skipped (pass None to keep them, as a replica does). Raises RdbError."""
+    skipped (pass None to keep them, as a replica does) and, when
+    ``expired_keys`` is a list, noted there as ``(db id, key)`` (a primary
+    restarting with its replication history propagates their DELs).
+    Raises RdbError."""
     res = LoadResult()
     reader.checksum = verify_checksum
     magic = reader.read(9) if reader.fill(9) else b""
@@ -1168,6 +1214,8 @@ def read_snapshot(
             if now_ms is not None and expire_at < now_ms:
                 expire_at = idle = freq = -1
                 expired += 1
+                if expired_keys is not None:
+                    expired_keys.append((dbid, bytes(key)))
                 continue
             if data.setdefault(key, value) is not value:
                 if not allow_dup:
@@ -1223,6 +1271,8 @@ __all__ = [
     "read_function_record",
     "read_snapshot",
     "register_type",
+    "replication_aux",
+    "replication_info",
     "restore_payload",
     "save_string",
     "save_value",

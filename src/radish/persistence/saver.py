@@ -25,7 +25,16 @@ import time
 
 from .. import errors as E
 from .child import fork_child, stop_child
-from .rdb import LoadResult, RdbError, RdbReader, default_aux, read_snapshot, write_snapshot
+from .rdb import (
+    LoadResult,
+    RdbError,
+    RdbReader,
+    default_aux,
+    read_snapshot,
+    replication_aux,
+    replication_info,
+    write_snapshot,
+)
 
 BGSAVE_RETRY_DELAY = 5  # seconds between save-point retries after a failure
 AUTOSYNC_BYTES = 4 * 1024 * 1024  # rdb-save-incremental-fsync step
@@ -118,13 +127,19 @@ class Persistence:
 
     def snapshot_aux(self) -> list[tuple[bytes, bytes]]:
         """Aux fields for a new snapshot: Redis's, plus the replication
-        fields when the replication layer offers them."""
+        fields (repl-stream-db, repl-id, repl-offset) when the replication
+        layer says this server has a history to continue
+        (rdbPopulateSaveInfo)."""
         server = self.server
         try:
             used = int(server.used_memory())
         except Exception:  # pragma: no cover - platform without rusage
             used = 0
         aux = default_aux(used)
+        repl = server.replication
+        stream_db = repl.save_info()
+        if stream_db is not None:
+            aux += replication_aux(stream_db, repl.replid, server.propagation.master_repl_offset)
         aux.append((b"aof-base", b"0"))
         return aux
 
@@ -293,7 +308,17 @@ class Persistence:
             return None
         return self.server.keyspace.clock()
 
-    def _load(self, stream, *, flush: bool, allow_dup: bool = False, total_bytes: int = 0, reader: RdbReader | None = None, keep_expired: bool = False) -> LoadResult:
+    def _load(
+        self,
+        stream,
+        *,
+        flush: bool,
+        allow_dup: bool = False,
+        total_bytes: int = 0,
+        reader: RdbReader | None = None,
+        keep_expired: bool = False,
+        expired_keys: list[tuple[int, bytes]] | None = None,
+    ) -> LoadResult:
         """Read a snapshot into fresh dicts, then install it: all or nothing."""
         server = self.server
         ks = server.keyspace
@@ -313,7 +338,13 @@ class Persistence:
                 reader = RdbReader(stream)
             reader.config = server.config
             res = read_snapshot(
-                reader, fresh, now_ms=None if keep_expired else self._now_ms(), verify_checksum=verify, allow_dup=allow_dup, progress=progress
+                reader,
+                fresh,
+                now_ms=None if keep_expired else self._now_ms(),
+                verify_checksum=verify,
+                allow_dup=allow_dup,
+                progress=progress,
+                expired_keys=expired_keys,
             )
         finally:
             server.loading = was_loading
@@ -370,17 +401,20 @@ class Persistence:
         elif idle >= 0:
             lru[key] = ks.now_ms - idle * 1000
 
-    def load_file(self, path: str | None = None, *, flush: bool = True, allow_dup: bool = False) -> LoadResult:
+    def load_file(
+        self, path: str | None = None, *, flush: bool = True, allow_dup: bool = False, expired_keys: list[tuple[int, bytes]] | None = None
+    ) -> LoadResult:
         """Load an RDB file into the keyspace (replacing it unless
-        ``flush`` is False). Raises OSError or RdbError; on error the
-        keyspace is left as it was."""
+        ``flush`` is False; expired keys it skipped noted in
+        ``expired_keys`` when given). Raises OSError or RdbError; on error
+        the keyspace is left as it was."""
         path = path or self.path()
         with open(path, "rb") as f:
             try:
                 size = os.fstat(f.fileno()).st_size
             except OSError:
                 size = 0
-            return self._load(f, flush=flush, allow_dup=allow_dup, total_bytes=size)
+            return self._load(f, flush=flush, allow_dup=allow_dup, total_bytes=size, expired_keys=expired_keys)
 
     def load_rdb_bytes(self, data: bytes) -> LoadResult:
         """Load an AOF base file's RDB (or an old AOF's RDB preamble) held
@@ -409,14 +443,20 @@ class Persistence:
     def load_at_startup(self) -> None:
         """Start-up hook: load ``dir/dbfilename`` if it exists; anything
         wrong with it stops the server (exit 1) with a log line naming the
-        file and the problem — never a partial dataset."""
+        file and the problem — never a partial dataset. The replication
+        history the file carries (repl-id, repl-offset, repl-stream-db) is
+        handed to the replication layer, as loadDataFromDisk does, so a
+        restarted replica or primary can resynchronize partially."""
         server = self.server
         path = self.path()
         if server.config.appendonly or not os.path.exists(path):
             return  # with appendonly yes the AOF is loaded instead (aof.py)
         start = time.perf_counter()
+        # A primary drops the expired keys it loads and tells its replicas
+        # (their DELs go to the backlog when the history is restored).
+        expired: list[tuple[int, bytes]] | None = None if self._is_replica() else []
         try:
-            res = self.load_file(path)
+            res = self.load_file(path, expired_keys=expired)
         except (OSError, RdbError) as e:
             reason = getattr(e, "strerror", None) if isinstance(e, OSError) else None
             server.log.warning("Fatal error loading the DB from %s: %s. Exiting." % (path, reason or e))
@@ -429,6 +469,9 @@ class Persistence:
         server.log.notice("DB loaded from disk: %.3f seconds" % (time.perf_counter() - start))
         # A freshly loaded dataset counts as saved.
         self.dirty_at_last_save = server.dirty
+        history = replication_info(res.aux)
+        if history is not None:
+            server.replication.restore_history(*history, expired_keys=expired or [])
 
     def debug_reload(self, *, save: bool = True, flush: bool = True, merge: bool = False) -> str | None:
         """DEBUG RELOAD: save, flush, load. Returns an error text or None."""

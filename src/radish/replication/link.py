@@ -65,12 +65,21 @@ class MasterLink(asyncio.Protocol):
             steps.append((encode_command(auth), "auth"))
         steps.append((encode_command([b"REPLCONF", b"listening-port", str(cfg.port).encode()]), "port"))
         steps.append((encode_command([b"REPLCONF", b"capa", b"eof", b"capa", b"psync2"]), "capa"))
-        replid, offset = self.repl.psync_request()
-        steps.append((encode_command([b"PSYNC", replid.encode(), str(offset).encode()]), "psync"))
         self.steps = steps
         self._next_step()
 
     def _next_step(self) -> None:
+        if not self.steps:
+            # Every reply before PSYNC is in: ask to continue our history
+            # (replid and offset read now, as Redis does when it writes
+            # PSYNC).
+            replid, offset = self.repl.psync_request()
+            log = self.server.log
+            if replid == "?":
+                log.notice("Partial resynchronization not possible (no cached master)")
+            else:
+                log.notice("Trying a partial resynchronization (request %s:%d)." % (replid, offset))
+            self.steps.append((encode_command([b"PSYNC", replid.encode(), str(offset).encode()]), "psync"))
         data, phase = self.steps.pop(0)
         self.phase = phase
         self.transport.write(data)
@@ -143,6 +152,7 @@ class MasterLink(asyncio.Protocol):
                 raise _LinkError("Bad FULLRESYNC reply from master")
             self.fullresync = (parts[1].decode(), int(parts[2]))
             log.notice("Full resync from master: %s:%s" % (parts[1].decode(), parts[2].decode()))
+            repl.discard_history()
             repl.link_state = SYNC
             self.phase = "bulk_header"
         elif line.startswith(b"+CONTINUE"):
@@ -150,6 +160,7 @@ class MasterLink(asyncio.Protocol):
             new_id = parts[1].decode() if len(parts) > 1 else None
             log.notice("Successful partial resynchronization with master.")
             repl.partial_resync_accepted(new_id)
+            log.notice("MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")
             self.phase = "stream"
             if self.buf:
                 rest = bytes(self.buf)
@@ -272,10 +283,12 @@ def make_master_client(server):
 
 
 async def connect(repl, host: str, port: int) -> None:
+    """Open the connection to the primary; a connect that hangs is given
+    up by the replication cron after repl-timeout seconds, as in Redis."""
     loop = asyncio.get_running_loop()
     try:
-        await asyncio.wait_for(loop.create_connection(lambda: MasterLink(repl), host, port), timeout=10)
-    except (OSError, asyncio.TimeoutError) as e:
+        await loop.create_connection(lambda: MasterLink(repl), host, port)
+    except OSError as e:
         repl.server.log.warning("Error condition on socket for SYNC: %s" % (getattr(e, "strerror", None) or e))
         repl.link_failed()
 

@@ -88,6 +88,7 @@ class ReplicationState:
         was_master = self.master_host is None
         self.master_host, self.master_port = host, port
         server.keyspace.is_replica = True
+        server.log.role = "S"  # the log lines' role mark, as Redis's
         if was_master and not startup:
             self.has_history = True  # continue from our own history (psync2)
         self._drop_link()
@@ -113,6 +114,7 @@ class ReplicationState:
         self.master_host = None
         self.master_port = 0
         server.keyspace.is_replica = False
+        server.log.role = "M"
         self.link_state = CONNECT
         self.shift_replid()
         self.ensure_backlog()
@@ -135,8 +137,21 @@ class ReplicationState:
         if self._connect_task is not None and not self._connect_task.done():
             return
         self.link_state = CONNECTING
+        self.last_io = time.time()  # the handshake's timeout counts from here
         self._attempts += 1
         self._connect_task = asyncio.ensure_future(connect(self, self.master_host, self.master_port))
+
+    def _cancel_handshake(self) -> None:
+        """cancelReplicationHandshake(reconnect=1): drop the connection
+        attempt or the transfer under way and connect again at once."""
+        self._drop_link()
+        task = self._connect_task
+        self._connect_task = None
+        if task is not None and not task.done():
+            task.cancel()
+        self.link_state = CONNECT
+        self.server.log.notice("Reconnecting to MASTER %s:%d after failure" % (self.master_host, self.master_port))
+        self._start_connect()
 
     def link_connected(self, link) -> None:
         self.link = link
@@ -163,8 +178,74 @@ class ReplicationState:
             return "?", -1
         return self.replid, self.server.propagation.master_repl_offset + 1
 
+    def discard_history(self) -> None:
+        """+FULLRESYNC: our own history no longer seeds a PSYNC (Redis's
+        replicationDiscardCachedMaster); a failed transfer retries with
+        ``PSYNC ? -1``."""
+        if self.has_history:
+            self.has_history = False
+            self.server.log.notice("Discarding previously cached master state.")
+
+    # -- replication history in snapshots -------------------------------------
+
+    def save_info(self) -> int | None:
+        """rdbPopulateSaveInfo: the database the replication stream has
+        selected when a snapshot made now should carry this server's
+        replication id and offset, else None. A primary has a history once
+        it has a backlog; a replica once it has synchronized (connected,
+        or disconnected with its primary's state kept)."""
+        if self.master_host is None:
+            if not self.server.propagation.backlog.active:
+                return None
+            stream_db = self.server.propagation.stream_db
+            # -1 (no write since a SELECT was forced): the next write
+            # selects its database anyway.
+            return 0 if stream_db == -1 else stream_db
+        if self.has_history and self.master_client is not None:
+            return self.master_client.db.id
+        return None
+
+    def restore_history(self, replid: str, offset: int, stream_db: int, *, expired_keys: list[tuple[int, bytes]]) -> None:
+        """The replication history of the snapshot loaded at start-up
+        (loadDataFromDisk). A replica takes it as its primary's cached
+        state, so its first PSYNC asks to continue at ``offset + 1``
+        (replicationCacheMasterUsingMyself), applying the stream in
+        ``stream_db``. A primary keeps its new id, takes the old one as
+        its second id valid up to ``offset + 1`` and starts a backlog
+        there, so its replicas continue; the DELs of the expired keys it
+        dropped while loading go first into that backlog."""
+        server = self.server
+        prop = server.propagation
+        if self.master_host is not None:
+            self.replid = replid
+            self._sync_server_ids()
+            prop.master_repl_offset = offset
+            self.read_offset = self.processed_offset = offset
+            self.has_history = True
+            server.log.notice(
+                "Before turning into a replica, using my own master parameters to synthesize a cached master: "
+                "I may be able to synchronize with the new master with just a partial transfer."
+            )
+            if self.master_client is None:
+                self.master_client = make_master_client(server)
+            if 0 <= stream_db < len(server.keyspace.dbs):
+                self.master_client.select(stream_db)
+            return
+        self.replid2 = replid
+        self.second_repl_offset = offset + 1
+        self._sync_server_ids()
+        prop.master_repl_offset = offset
+        prop.backlog.active = True
+        prop.backlog.clear(offset + 1)
+        if expired_keys:
+            verb = b"UNLINK" if server.config.lazyfree_lazy_expire else b"DEL"
+            for dbid, key in expired_keys:
+                prop.propagate(dbid, [verb, key])
+            prop.flush(wrap=False)
+
     def partial_resync_accepted(self, new_replid: str | None) -> None:
         if new_replid and new_replid != self.replid:
+            self.server.log.warning("Master replication ID changed to %s" % new_replid)
             self.replid2 = self.replid
             self.second_repl_offset = self.server.propagation.master_repl_offset + 1
             self.replid = new_replid
@@ -232,11 +313,24 @@ class ReplicationState:
         if self.master_host is not None:
             if self.link is None and self.link_state == CONNECT and now >= self._retry_at:
                 self._start_connect()
-            if self.link is not None and self.link_state == CONNECTED:
+            timeout = server.config.repl_timeout
+            # Whole seconds, as Redis compares server.unixtime stamps.
+            idle = int(now) - int(self.last_io)
+            if self.link_state in (CONNECTING, HANDSHAKE) and timeout and idle > timeout:
+                # The primary accepted (or not yet) but stopped answering
+                # the handshake.
+                server.log.warning("Timeout connecting to the MASTER...")
+                self._cancel_handshake()
+            elif self.link_state == SYNC and timeout and idle > timeout:
+                server.log.warning(
+                    "Timeout receiving bulk data from MASTER... If the problem persists try to set the "
+                    "'repl-timeout' parameter in redis.conf to a larger value."
+                )
+                self._cancel_handshake()
+            elif self.link is not None and self.link_state == CONNECTED:
                 if self._cron_ticks % hz == 0:
                     self.link.send_ack()
-                timeout = server.config.repl_timeout
-                if timeout and now - self.last_io > timeout:
+                if timeout and idle > timeout:
                     server.log.warning("MASTER timeout: no data nor PING received...")
                     self.link.close()
         self.primary.cron(self._cron_ticks, hz)
