@@ -32,11 +32,13 @@ import os
 import re
 import sys
 import time
+from typing import Any
 
 from . import NO_EXTENSIONS
 
 TWIN_MAX_AGE = 0.001
 
+_c: Any  # radish._alloc, or None
 try:
     if NO_EXTENSIONS:
         raise ImportError

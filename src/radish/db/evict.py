@@ -132,9 +132,9 @@ class EvictionPicker:
                 db = dbs[self.next_db]
                 source = db.expires if volatile else db.data
                 if source:
-                    key = self._sample(db, source, volatile, 1)
-                    if key:
-                        return db, key[0]
+                    picked = self._sample(db, source, volatile, 1)
+                    if picked:
+                        return db, picked[0]
             return None
         pool = self.pool
         while True:
@@ -148,7 +148,6 @@ class EvictionPicker:
                 return None
             while pool:
                 _idle, dbid, key = pool.pop()
-                db = dbs[dbid] if dbid < len(dbs) else None
-                if db is not None and key in (db.expires if volatile else db.data):
-                    return db, key
+                if dbid < len(dbs) and key in (dbs[dbid].expires if volatile else dbs[dbid].data):
+                    return dbs[dbid], key
                 # A ghost (deleted since it entered the pool): next one.
