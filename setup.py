@@ -1,9 +1,10 @@
 """Build of radish's C extensions: the request parser
 (src/radish/protocol/_reqparser.c), the dispatcher's batch loop
-(src/radish/_fastpath.c), HyperLogLog's hot parts (src/radish/_hll.c) and
-the stream nodes' listpack codec (src/radish/db/_streamlp.c). All are
-optional: without a C compiler radish
-installs and runs on their Python equivalents (slower, same behaviour).
+(src/radish/_fastpath.c), HyperLogLog's hot parts (src/radish/_hll.c),
+the stream nodes' listpack codec (src/radish/db/_streamlp.c) and the
+allocator counters behind used_memory (src/radish/_alloc.c). All are
+optional: without a C compiler radish installs and runs on their Python
+equivalents (slower, same behaviour).
 Everything else about the package is in pyproject.toml."""
 
 from setuptools import Extension, setup
