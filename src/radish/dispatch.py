@@ -30,8 +30,7 @@ from .db.keyspace import wall_clock_ms
 from .errors import CommandError
 from .eviction import EVICT_FAIL, evict_clients
 from .latency import hdr_index
-from .memory import origin as memory_origin
-from .memory import used as used_memory
+from .memory import total as memory_total
 from .memory import used_memory_capsule
 from .protocol.resp import (
     HEADER_CACHE,
@@ -562,7 +561,7 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
             before = len(out)
             i = run_fast(c, cmds, i, out, fast, ks, stats, blocking, server if listening else None,
                          budget - produced if budget >= 0 else -1, server.slow_usec, server.latency_tracking,
-                         maxmemory + memory_origin() if maxmemory else 0)
+                         maxmemory + server.memory_origin if maxmemory else 0)
             if i < 0:  # parked by a blocking command
                 return ~i
             if i == n:
@@ -582,7 +581,7 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
             entry is None
             or not plain
             or entry[2] != len(args) and (entry[2] > 0 or len(args) < -entry[2])
-            or maxmemory and used_memory() > maxmemory
+            or maxmemory and memory_total() - server.memory_origin > maxmemory
         ):
             stats.numcommands += ran
             ran = 0

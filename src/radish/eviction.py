@@ -86,11 +86,12 @@ class Eviction:
     def state(self) -> tuple[bool, int, int]:
         """getMaxmemoryState: (over the limit, used memory reported, bytes
         to free)."""
-        maxmemory = self.server.config.maxmemory
+        s = self.server
+        maxmemory = s.config.maxmemory
         if not maxmemory:
-            return False, memory.used(), 0
+            return False, s.used_memory(), 0
         # The pure-Python twin's cached reading may be stale: read it anew.
-        reported = memory.used() if memory.counting() else memory.refresh()
+        reported = s.used_memory(fresh=True)
         if reported <= maxmemory:
             return False, reported, 0
         used = reported - self.not_counted()
@@ -103,7 +104,7 @@ class Eviction:
         maxmemory = self.server.config.maxmemory
         if not maxmemory:
             return 0.0
-        used = memory.used() - self.not_counted()
+        used = self.server.used_memory() - self.not_counted()
         return max(used, 0) / maxmemory
 
     # -- evicting --------------------------------------------------------------
@@ -149,18 +150,18 @@ class Eviction:
         result = EVICT_FAIL
         latency = s.latency
         threshold = cfg.latency_monitor_threshold
-        twin = not memory.counting()
+        fresh = not memory.counting()  # the twin measures around each deletion
         while freed < tofree:
             picked = self.picker.pick(policy, samples)
             if picked is None:
                 break  # nothing the policy may evict (cant_free)
             db, key = picked
-            before = memory.refresh() if twin else memory.used()
+            before = s.used_memory(fresh)
             t0 = time.perf_counter()
             db.evict_key(key)
             if threshold:
                 latency.add_sample("eviction-del", int((time.perf_counter() - t0) * 1000), threshold)
-            after = memory.refresh() if twin else memory.used()
+            after = s.used_memory(fresh)
             freed += before - after
             evicted += 1
             if evicted % 16 == 0 and (time.perf_counter() - began) * 1e6 > limit_us:
@@ -203,7 +204,7 @@ class Eviction:
         s = self.server
         self.picker.forget()
         if s.config.maxmemory:
-            used = memory.used() - self.not_counted()
+            used = s.used_memory() - self.not_counted()
             if s.config.maxmemory < used:
                 s.log.warning(
                     "WARNING: the new maxmemory value set via CONFIG SET (%d) is smaller than the current memory usage (%d). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy."

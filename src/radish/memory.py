@@ -1,8 +1,9 @@
 """used_memory: how many bytes radish's allocations take, as Redis counts
-them (the sizes the allocator handed out, not the process's RSS), from the
-moment the server is built: the interpreter and radish's modules, like
-Redis's executable, are not counted (``set_origin``), nor the Lua
-engine's start (``excluded``).
+them (the sizes the allocator handed out, not the process's RSS).
+``total()`` is everything the process has allocated; a server counts its
+used memory from its own origin, ``total()`` when it was built, so the
+interpreter and radish's modules, like Redis's executable, are not used
+memory, nor (``excluded``) the Lua engine's start.
 
 The C module ``radish._alloc`` counts incrementally at the allocator (see
 its header: the raw malloc domain by usable size, pymalloc's small blocks
@@ -17,9 +18,9 @@ allocated blocks from CPython's own statistics
 (``_PyObject_DebugMallocStats``, written to an in-memory stream), both
 through ctypes. It costs a walk of every pool (about a millisecond per
 hundred MB: 0.2 ms for 1M small keys), so under ``RADISH_NO_EXTENSIONS`` (or where the C counters
-cannot be installed) ``used()`` returns a reading at most ``TWIN_MAX_AGE``
+cannot be installed) ``total()`` returns a reading at most ``TWIN_MAX_AGE``
 seconds old and ``refresh()`` forces a new one (the eviction loop calls it
-after deleting keys). Tests compare the two.
+around each deletion). Tests compare the two.
 
 Imports nothing from radish but the package's NO_EXTENSIONS switch.
 """
@@ -112,18 +113,33 @@ def measure() -> int:
 
 _twin_value = 0
 _twin_at = -1.0
-# What used() does not count: the interpreter and radish's own modules
-# (code objects, module dicts: the equivalent of Redis's executable, which
-# is not in its used_memory), and the Lua engine's start (Redis's Lua VM
-# allocates outside used_memory too). set_origin() and excluded() move it.
-_origin = 0
-_origin_set = False
+
+
+def total() -> int:
+    """Everything allocated now (for the twin: a reading at most
+    TWIN_MAX_AGE seconds old)."""
+    if _counting:
+        return _c.used()
+    if time.monotonic() - _twin_at > TWIN_MAX_AGE:
+        return refresh()
+    return _twin_value
+
+
+def refresh() -> int:
+    """Everything allocated now, read anew (the counters are always fresh;
+    the twin measures)."""
+    global _twin_value, _twin_at
+    if _counting:
+        return _c.used()
+    _twin_value = measure()
+    _twin_at = time.monotonic()
+    return _twin_value
 
 
 def install() -> bool:
     """Start the C counters (idempotent); False if they cannot run here
     (RADISH_NO_EXTENSIONS, another PYTHONMALLOC, an unexpected layout), in
-    which case ``used()`` is the twin."""
+    which case ``total()`` is the twin."""
     global _counting
     if _counting:
         return True
@@ -146,58 +162,25 @@ def counting() -> bool:
     return _counting
 
 
-def _total() -> int:
-    """Everything allocated (the counters, or a fresh twin reading)."""
-    global _twin_value, _twin_at
-    if _counting:
-        return _c.used()
-    _twin_value = measure()
-    _twin_at = time.monotonic()
-    return _twin_value
-
-
-def set_origin() -> None:
-    """Count from here (once per process; later calls do nothing): what
-    is allocated now -- the interpreter, the modules imported -- is not
-    used memory."""
-    global _origin, _origin_set
-    if not _origin_set:
-        _origin = _total()
-        _origin_set = True
-
-
 class excluded:
-    """``with memory.excluded(): ...``: what the block allocates (a lazy
-    import, the Lua engine's start) is not counted."""
+    """``with memory.excluded() as ex: ...``: ``ex.delta`` is what the block
+    allocated (a lazy import, the Lua engine's start), for a server to add
+    to its origin so that it is not counted as used memory."""
 
-    def __enter__(self) -> None:
-        self._before = _total()
+    delta = 0
+
+    def __enter__(self) -> excluded:
+        self._before = refresh()
+        return self
 
     def __exit__(self, *exc) -> None:
-        global _origin
-        _origin += max(0, _total() - self._before)
-
-
-def refresh() -> int:
-    """A fresh reading (the twin re-measures; the counters are always fresh)."""
-    return max(0, _total() - _origin)
-
-
-def used() -> int:
-    """used_memory now (or, for the twin, at most TWIN_MAX_AGE ago)."""
-    if _counting:
-        u = _c.used() - _origin
-    elif time.monotonic() - _twin_at > TWIN_MAX_AGE:
-        u = _total() - _origin
-    else:
-        u = _twin_value - _origin
-    return u if u > 0 else 0
+        self.delta = max(0, refresh() - self._before)
 
 
 def allocator_stats() -> dict:
     """What INFO memory's allocator_* fields are made of: bytes allocated,
     bytes of the pages holding them (pymalloc arenas plus malloc's blocks)."""
-    allocated = _total()
+    allocated = total()
     if _counting:
         st = _c.stats()
         active = st["baseline"] + st["raw_bytes"] + st["arena_bytes"]
@@ -209,9 +192,6 @@ def allocator_stats() -> dict:
 
 def used_memory_capsule():
     """For the C batch loop: a capsule of ``long long used(void)`` (the
-    total: the loop compares it with maxmemory + ``origin()``), or None."""
+    total: the loop compares it with maxmemory plus the server's origin),
+    or None."""
     return _c.used_memory_capsule if _counting else None
-
-
-def origin() -> int:
-    return _origin

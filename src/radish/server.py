@@ -72,8 +72,11 @@ class Server:
         if config.requirepass:
             self.acl.set_default_password(config.requirepass.encode("utf-8", "surrogateescape"))
         memory.install()  # used_memory counted at the allocator (once per process)
-        memory.set_origin()  # from here: the interpreter and the modules are not used memory
         attach_memory_counter()
+        # used_memory counts from here: the interpreter and the modules are
+        # not used memory (an embedded server: nor its host's allocations
+        # so far; those made later by the host in this process are).
+        self.memory_origin = memory.refresh()
         self.keyspace = Keyspace(config.databases)
         self.keyspace.configure_eviction(config.maxmemory_policy, config.lfu_log_factor, config.lfu_decay_time)
         self.keyspace.on_expired = self._propagate_expire
@@ -192,10 +195,11 @@ class Server:
     def scripting(self):
         """The Lua engine (EVAL, SCRIPT …), started on first use."""
         if self._scripting is None:
-            with memory.excluded():  # the Lua VM, as Redis's, is not used_memory
+            with memory.excluded() as ex:  # the Lua VM, as Redis's, is not used_memory
                 from .scripting import ScriptEngine
 
                 self._scripting = ScriptEngine(self)
+            self.memory_origin += ex.delta
         return self._scripting
 
     def scripting_if_started(self):
@@ -889,10 +893,14 @@ class Server:
     def uptime(self) -> int:
         return int(time.time() - self.start_time)
 
-    def used_memory(self) -> int:
-        """Bytes allocated (Redis's zmalloc_used_memory; radish.memory),
-        noted in the peak as Redis's INFO and cron note it."""
-        used = memory.used()
+    def used_memory(self, fresh: bool = False) -> int:
+        """Bytes allocated since the server was built (Redis's
+        zmalloc_used_memory; radish.memory), noted in the peak as Redis's
+        INFO and cron note it. ``fresh``: the pure-Python twin measures
+        anew rather than answer its last reading."""
+        used = (memory.refresh() if fresh else memory.total()) - self.memory_origin
+        if used < 0:
+            used = 0
         if used > self.peak_memory:
             self.peak_memory = used
         return used

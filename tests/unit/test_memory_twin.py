@@ -29,7 +29,6 @@ PROGRAM = r"""
 import json, sys
 from radish import memory
 counting = memory.install()
-memory.set_origin()
 before = memory.refresh()
 exec("x = " + sys.argv[1], globals())
 grown = memory.refresh() - before
