@@ -47,7 +47,7 @@ def load(port: int, argv: list[bytes], n: int, batch: int, fmt: bytes = b"%d") -
     reply before the next batch."""
     sock = socket.create_connection(("127.0.0.1", port))
     try:
-        counted = b"__rand__" in argv
+        counted = any(b"__rand__" in a for a in argv)
         fixed = encode(argv)
         sent = 0
         while sent < n:

@@ -50,6 +50,7 @@ static long long (*used_memory_fn)(void); /* radish._alloc's counter, when runni
 static PyObject *propagated_cb;  /* propagated(c, args, dirtied): to the funnel */
 
 static PyObject *s_latency_hist;
+static PyObject *s_lru_now;
 static PyObject *s_now_ms, *s_expire_now, *s_last_cmd, *s_calls, *s_usec, *s_numcommands,
     *s_ready, *s_serve_ready, *s_resp3, *s_propagate_as, *s_dirty, *s_propagation, *s_pending;
 
@@ -350,7 +351,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     ob.handed = 0;
     Counters k = {NULL, 0, 0, 0};
     Py_ssize_t ret = -1; /* set on every way out but errors */
-    long long last_ms = -1;
+    long long last_ms = -1, last_sec = -1;
     long long t0 = now_ns();
     PyObject *ready = NULL, *resp3_obj = NULL, *args = NULL, *entry = NULL, *prop = NULL;
     int resp3;
@@ -426,6 +427,17 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
             if (r < 0)
                 goto error;
             last_ms = ms;
+            /* The keys' access stamp: this second's (Keyspace.lru_now). */
+            if (ms / 1000 != last_sec) {
+                PyObject *sec = PyLong_FromLongLong(ms - ms % 1000);
+                if (sec == NULL)
+                    goto error;
+                r = PyObject_SetAttr(ks, s_lru_now, sec);
+                Py_DECREF(sec);
+                if (r < 0)
+                    goto error;
+                last_sec = ms / 1000;
+            }
         }
         if (spec != k.spec) {
             if (flush_counters(&k, stats) < 0)
@@ -686,6 +698,7 @@ PyInit__fastpath(void)
     if ((var = PyUnicode_InternFromString(text)) == NULL) \
         return NULL;
     INTERN(s_now_ms, "now_ms");
+    INTERN(s_lru_now, "lru_now");
     INTERN(s_expire_now, "expire_now");
     INTERN(s_last_cmd, "last_cmd");
     INTERN(s_calls, "calls");

@@ -76,7 +76,7 @@ def pfadd(c: Client, args: list[bytes]):
         if ks.lfu_mode:
             db.touch(key)
         else:
-            db.lru[key] = ks.now_ms
+            db.lru[key] = ks.lru_now
     if v is None:
         v = bytearray(hll.EMPTY)
         db.add(key, v)
@@ -126,7 +126,7 @@ def pfcount(c: Client, args: list[bytes]):
         if ks.lfu_mode:
             db.touch(key)
         else:
-            db.lru[key] = ks.now_ms
+            db.lru[key] = ks.lru_now
     if type(v) is not bytearray:
         _hll_value(v)
         v = bytearray(v)

@@ -89,7 +89,7 @@ def get(c: Client, args: list[bytes]):
         if ks.lfu_mode:
             db.touch(key)
         else:
-            db.lru[key] = ks.now_ms
+            db.lru[key] = ks.lru_now
     t = type(v)
     if t is bytes:
         return v
@@ -176,7 +176,7 @@ def set_(c: Client, args: list[bytes]):
             db.notify(NOTIFY_STRING, b"set", key)
             return OK
         db.data[key] = value
-        db.lru[key] = ks.now_ms
+        db.lru[key] = ks.lru_now
         c.server.dirty += 1
         if ks.on_key_changed is not None:
             db.signal_modified(key)
@@ -333,7 +333,7 @@ def mset(c: Client, args: list[bytes]):
     if not db.expires and not db.ks.lfu_mode and not notify:
         # Nothing can be stale and every stamp is "now": store in bulk.
         db.data.update(zip(keys, args[2::2], strict=True))
-        db.lru.update(dict.fromkeys(keys, db.ks.now_ms))
+        db.lru.update(dict.fromkeys(keys, db.ks.lru_now))
     else:
         for i in range(1, len(args), 2):
             store_string(db, args[i], args[i + 1])
@@ -374,7 +374,7 @@ def _incr(c: Client, key: bytes, delta: int):
         if ks.lfu_mode or (db.expires and key in db.expires):
             v = db.lookup_write(key)
         else:
-            db.lru[key] = ks.now_ms  # lookup_write's access stamp
+            db.lru[key] = ks.lru_now  # lookup_write's access stamp
     if v is None:
         cur = 0
     elif type(v) is bytes and len(v) < 19 and v.isdigit() and (v[0] != 48 or len(v) == 1):

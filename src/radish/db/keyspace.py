@@ -27,8 +27,9 @@ come.
 
 Access stamps (OBJECT IDLETIME / OBJECT FREQ, and later eviction) are kept
 as Redis keeps ``robj->lru``: one integer per key in ``Database.lru``.
-Without an LFU maxmemory-policy it is the unix time in ms of the last access
-(a dict store per access, nothing else); with one it is Redis's LFU word,
+Without an LFU maxmemory-policy it is the unix time in ms of the last access,
+rounded down to the second (``Keyspace.lru_now``: one int object shared by
+the keys stamped in that second; a dict store per access, nothing else); with one it is Redis's LFU word,
 ``(minutes & 0xFFFF) << 8 | counter``, with the logarithmic increment and
 the time decay of Redis's evict.c (``lfu-log-factor``, ``lfu-decay-time``).
 As in Redis, switching policy at runtime reinterprets old stamps until keys
@@ -67,6 +68,10 @@ class Keyspace:
     def __init__(self, count: int = 16, clock: Callable[[], int] = wall_clock_ms) -> None:
         self.clock = clock
         self.now_ms = clock()
+        # The access stamp of the current second, one int object shared by
+        # every key stamped in it (Redis's LRU clock has a resolution of a
+        # second, too): a per-key int would cost 32 bytes a key.
+        self.lru_now = self.now_ms - self.now_ms % 1000
         self.applying_primary = False
         self.expire_now = self.now_ms
         self.is_replica = False
@@ -100,6 +105,8 @@ class Keyspace:
         if wall_ms is None or self.clock is not wall_clock_ms:
             wall_ms = self.clock()
         self.now_ms = wall_ms
+        if wall_ms - self.lru_now >= 1000 or wall_ms < self.lru_now:
+            self.lru_now = wall_ms - wall_ms % 1000
         # Expiry decisions use expire_now: the clock, except while a replica
         # applies its primary's stream, for which no key is expired (Redis's
         # expireIfNeeded returns "alive" to the master client): the
@@ -234,7 +241,7 @@ class Database:
         if ks.lfu_mode:
             self._lfu_touch(key)
         else:
-            self.lru[key] = ks.now_ms
+            self.lru[key] = ks.lru_now
 
     def _lfu_touch(self, key: bytes) -> None:
         ks = self.ks
@@ -254,7 +261,7 @@ class Database:
         (dbSetValue copies it)."""
         ks = self.ks
         if not ks.lfu_mode:
-            self.lru[key] = ks.now_ms
+            self.lru[key] = ks.lru_now
         elif key not in self.lru:
             self.lru[key] = (ks.lfu_minutes() << 8) | LFU_INIT_VAL
 
@@ -295,7 +302,7 @@ class Database:
         if ks.lfu_mode:
             self._lfu_touch(key)
         else:
-            self.lru[key] = ks.now_ms
+            self.lru[key] = ks.lru_now
         return v
 
     def lookup_read_notouch(self, key: bytes):
@@ -344,7 +351,7 @@ class Database:
         if ks.lfu_mode:
             self._lfu_touch(key)
         else:
-            self.lru[key] = ks.now_ms
+            self.lru[key] = ks.lru_now
         return v
 
     def peek(self, key: bytes):
