@@ -198,6 +198,13 @@ def process_command(c, args: list[bytes]) -> bytes | None:
         if err:
             spec.rejected_calls += 1
             return _reject(c, err)
+    elif spec.name == "exec" and c.multi_queue and _exec_writes(c):
+        # EXEC counts as a write when its queue holds one (the
+        # transaction's flags): refused whole, with EXECABORT.
+        err = server.precheck_write(c, _WRITE_PROBE)
+        if err:
+            spec.rejected_calls += 1
+            return _reject_command(c, spec, err)
     if not c.resp3 and c.subscribed() and spec.name not in _PUBSUB_ALLOWED:
         spec.rejected_calls += 1
         return _reject(c, errors.SUBSCRIBED_CONTEXT % spec.name)
@@ -235,6 +242,21 @@ def process_command(c, args: list[bytes]) -> bytes | None:
 
 
 _MULTI_OOM_EXEMPT = frozenset(("exec", "discard", "quit", "reset"))
+
+
+def _exec_writes(c) -> bool:
+    """Does the queued transaction hold a write (its own flags, or a
+    script's declared ones)?"""
+    for qs, qa in c.multi_queue:
+        if qs.script_writes is not None:
+            declared = qs.script_writes(c, qa)
+            if declared is not None:
+                if declared:
+                    return True
+                continue
+        if qs.is_write:
+            return True
+    return False
 
 
 def _deny_oom(c, spec: CommandSpec, args: list[bytes]) -> bool:

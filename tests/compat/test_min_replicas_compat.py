@@ -58,3 +58,39 @@ def test_an_acknowledging_replica_lets_writes_through(start):
         assert c([b"SET", b"k", b"v"]).startswith(b"-NOREPLICAS")
     finally:
         primary.stop()
+
+
+STATE_CHANGE_CASES = [
+    # (command from another client between MULTI and EXEC, what it undoes)
+    ([b"CONFIG", b"SET", b"min-replicas-to-write", b"2"], [b"CONFIG", b"SET", b"min-replicas-to-write", b"0"]),
+    ([b"CONFIG", b"SET", b"maxmemory", b"1"], [b"CONFIG", b"SET", b"maxmemory", b"0"]),
+]
+
+
+@pytest.mark.parametrize("resp3", [False, True], ids=["resp2", "resp3"])
+def test_exec_refused_whole_when_the_state_changed_since_queueing(resp3):
+    """A transaction holding a write, queued while writes were fine, is
+    refused whole at EXEC (EXECABORT) once they are not; one holding only
+    reads runs; REPLICAOF inside the transaction does not stop the writes
+    queued after it."""
+    ours, theirs = start_pair()
+    try:
+        replies = []
+        for s in (ours, theirs):
+            c = Raw(s.port, resp3=resp3)
+            other = Raw(s.port)
+            r = [c([b"SET", b"xx", b"1"])]
+            for change, undo in STATE_CHANGE_CASES:
+                for queued in ([b"INCR", b"xx"], [b"GET", b"xx"]):
+                    r += [c([b"MULTI"]), c(queued)]
+                    other(change)
+                    r += [c([b"EXEC"]), c([b"GET", b"xx"])]
+                    other(undo)
+            r += [c([b"MULTI"]), c([b"SET", b"a", b"1"]), c([b"REPLICAOF", b"127.0.0.1", b"1"]), c([b"SET", b"b", b"2"]),
+                  c([b"EXEC"]), c([b"MGET", b"a", b"b"]), c([b"REPLICAOF", b"NO", b"ONE"])]
+            replies.append(r)
+        assert replies[0] == replies[1]
+        assert replies[0][3].startswith(b"-EXECABORT Transaction discarded because of: NOREPLICAS")
+    finally:
+        ours.stop()
+        theirs.stop()
