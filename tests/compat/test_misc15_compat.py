@@ -162,3 +162,32 @@ def test_info_section_order(pair, args):
         heads.append(re.findall(rb"# \w+", c([b"INFO", *args])))
         c.close()
     assert heads[0] == heads[1]
+
+
+DEBUG_OBJECT_SETUP = [
+    [b"SET", b"dobj:s", b"hello"], [b"SET", b"dobj:n", b"12345"], [b"SET", b"dobj:big", b"x" * 100],
+    [b"SET", b"dobj:rand", bytes(range(256)) * 3], [b"RPUSH", b"dobj:l", b"a", b"b", b"c"],
+    [b"RPUSH", b"dobj:bl", *[b"item%d" % i for i in range(2000)]], [b"HSET", b"dobj:h", b"f", b"v"],
+    [b"SADD", b"dobj:is", b"1", b"2", b"3"], [b"ZADD", b"dobj:z", b"1", b"a", b"2.5", b"b"],
+]  # fmt: skip
+
+
+def test_debug_object_fields_as_redis(pair):
+    """DEBUG OBJECT: the encoding, serializedlength (the RDB serialization's
+    length) and a list's quicklist figures equal Redis's; the address and
+    the access stamp are the process's own."""
+    outs = []
+    for srv in pair:
+        c = Raw(srv.port)
+        for cmd in DEBUG_OBJECT_SETUP:
+            c(cmd)
+        lines = []
+        for cmd in DEBUG_OBJECT_SETUP:
+            line = c([b"DEBUG", b"OBJECT", cmd[1]])
+            assert re.match(rb"\+Value at:0x[0-9a-f]+ refcount:1 ", line), line
+            lines.append(re.sub(rb"Value at:0x[0-9a-f]+ | lru:\d+ lru_seconds_idle:\d+", b"", line))
+        lines.append(c([b"DEBUG", b"OBJECT", b"dobj:none"]))
+        c([b"DEL", *[cmd[1] for cmd in DEBUG_OBJECT_SETUP]])
+        c.close()
+        outs.append(lines)
+    assert outs[0] == outs[1]

@@ -635,21 +635,40 @@ def debug_set_active_expire(c: Client, args: list[bytes]):
 
 @debug_subcommand("object")
 def debug_object(c: Client, args: list[bytes]):
+    """DEBUG OBJECT key: the value's address (its id), encoding, the length
+    of its RDB serialization (rdbSavedObjectLen), the access stamp as Redis
+    prints robj->lru (the LRU clock's seconds, or the LFU word), idle
+    seconds, and a list's quicklist figures (nodes as an RDB save splits
+    it)."""
     if len(args) != 3:
         raise CommandError(E.DEBUG_SUBCOMMAND % args[1].decode("utf-8", "replace"))
+    from ..persistence.compact import quicklist_nodes
+    from ..persistence.rdb import dump_payload
     from .types import describe_encoding
 
-    v = c.db.peek(args[2])
+    key = args[2]
+    db = c.db
+    v = db.peek(key)
     if v is None:
         raise CommandError(E.NO_SUCH_KEY)
-    enc = describe_encoding(c.server, v)
+    server = c.server
+    cfg = server.config
+    enc = describe_encoding(server, v)
+    serialized = len(dump_payload(v, cfg)) - 11  # less the type byte, RDB version and CRC
+    stamp = db.lru.get(key, 0)
+    lru = stamp if db.ks.lfu_mode else (stamp // 1000) & 0xFFFFFF
+    extra = ""
+    if enc == "quicklist":
+        fill = cfg.list_max_listpack_size
+        nodes = quicklist_nodes(v, fill)
+        extra = " ql_nodes:%d ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:%d ql_uncompressed_size:%d" % (
+            len(nodes), len(v) / len(nodes) if nodes else 0.0, fill,
+            1 if cfg.list_compress_depth else 0, sum(len(blob) for _c, blob in nodes),
+        )
     return SimpleString(
-        ("Value at:0x0 refcount:1 encoding:%s serializedlength:%d lru:0 lru_seconds_idle:0" % (enc, _serialized_len(v))).encode()
+        ("Value at:%#x refcount:1 encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d%s"
+         % (id(v), enc, serialized, lru, db.idle_seconds(key), extra)).encode()
     )
-
-
-def _serialized_len(v) -> int:
-    return len(v) if isinstance(v, (bytes, bytearray)) else 1
 
 
 @debug_subcommand("error")
