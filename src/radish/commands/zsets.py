@@ -139,24 +139,25 @@ def zadd_generic(c: Client, args, incr: bool):
     nx = xx = gt = lt = ch = False
     j = 2
     n = len(args)
-    if not incr:
-        while j < n:
-            opt = args[j].lower()
-            if opt == b"nx":
-                nx = True
-            elif opt == b"xx":
-                xx = True
-            elif opt == b"ch":
-                ch = True
-            elif opt == b"incr":
-                incr = True
-            elif opt == b"gt":
-                gt = True
-            elif opt == b"lt":
-                lt = True
-            else:
-                break
-            j += 1
+    # ZINCRBY too: Redis parses ZADD's options for it (so `ZINCRBY k xx m`
+    # is a syntax error, not a bad float).
+    while j < n:
+        opt = args[j].lower()
+        if opt == b"nx":
+            nx = True
+        elif opt == b"xx":
+            xx = True
+        elif opt == b"ch":
+            ch = True
+        elif opt == b"incr":
+            incr = True
+        elif opt == b"gt":
+            gt = True
+        elif opt == b"lt":
+            lt = True
+        else:
+            break
+        j += 1
     elements = n - j
     if elements % 2 or not elements:
         raise CommandError(E.SYNTAX)
