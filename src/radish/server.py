@@ -767,7 +767,8 @@ class Server:
         """Bind the listeners and start the cron."""
         self.loop = asyncio.get_running_loop()
         self.shutdown_event = asyncio.Event()
-        # The lazy freer's slices run between events (lazyfree.py).
+        # The lazy freer's slices run between events (lazyfree.py); until
+        # now (loading the dataset) it freed at once.
         self.keyspace.lazyfree.attach(self.loop.call_soon)
         cfg = self.config
         socks: list[socket.socket] = []

@@ -23,6 +23,14 @@ from radish.db.types import HashValue, ListValue, SetValue, ZSetValue
 from radish.persistence.compact import quicklist_nodes
 
 
+def _manual(lf: LazyFree | None = None) -> LazyFree:
+    """A freer whose slices run only when a test calls run() (a scheduler
+    that never calls back), as a server's between events."""
+    lf = lf or LazyFree()
+    lf.attach(lambda callback: None)
+    return lf
+
+
 def _set(n: int, prefix: bytes = b"m") -> SetValue:
     s = SetValue(prefix + b"%d" % i for i in range(n))
     s.big = True
@@ -59,7 +67,7 @@ def _stream(entries: int, groups: int = 0, pending: int = 0) -> StreamValue:
 
 
 def test_effort_follows_redis_encodings():
-    lf = LazyFree()
+    lf = _manual()
     assert lf.free_effort(b"x" * 100000) == 1
     assert lf.free_effort(bytearray(10)) == 1
     small = SetValue(b"%d" % i for i in range(500))  # an intset: one allocation
@@ -81,7 +89,7 @@ def test_set_encoding_is_checked_against_the_config():
         hash_max_listpack_value = 64
         list_max_listpack_size = -2
 
-    lf = LazyFree()
+    lf = _manual()
     lf.config = Cfg()
     ints = SetValue(b"%d" % i for i in range(600))  # over set-max-intset-entries: a hash table
     assert lf.free_effort(ints) == 600
@@ -111,7 +119,7 @@ def test_stream_effort_counts_rax_nodes_and_groups():
 
 
 def test_small_values_are_not_queued():
-    lf = LazyFree()
+    lf = _manual()
     for v in (b"x", _set(64), _hash(10), ListValue([b"a"] * 64), SetValue([b"1", b"2"])):
         assert not lf.free_object(v)
     assert lf.pending == 0 and not lf.jobs
@@ -124,7 +132,7 @@ def test_small_values_are_not_queued():
     lambda: set(b"t%d" % i for i in range(5000)),
 ], ids=["set", "hash", "zset", "list", "stream", "temporary-set"])  # fmt: skip
 def test_values_are_destroyed_completely_in_slices(make):
-    lf = LazyFree()
+    lf = _manual()
     v = make()
     assert lf.free_object(v)
     assert lf.pending == 1 and lf.freed == 0
@@ -156,7 +164,7 @@ def test_values_are_destroyed_completely_in_slices(make):
 def test_a_value_held_elsewhere_is_left_intact():
     """Redis frees lazily only when refcount == 1; here, a job that finds
     another holder drops its reference and leaves the value alone."""
-    lf = LazyFree()
+    lf = _manual()
     s = _set(5000)
     assert lf.free_object(s)
     lf.drain()
@@ -165,7 +173,7 @@ def test_a_value_held_elsewhere_is_left_intact():
 
 
 def test_slices_are_bounded_in_time():
-    lf = LazyFree()
+    lf = _manual()
     for _ in range(3):
         lf.free_object(_set(200000))
     worst = 0.0
@@ -180,7 +188,7 @@ def test_slices_are_bounded_in_time():
 
 
 def test_database_job_counts_keys_and_destroys_big_values():
-    lf = LazyFree()
+    lf = _manual()
     data = {b"k%d" % i: b"v" for i in range(5000)}
     data[b"bigset"] = _set(50000)
     data[b"bighash"] = _hash(50000)
@@ -199,7 +207,7 @@ def test_database_job_counts_keys_and_destroys_big_values():
 
 
 def test_account_and_reset_stats():
-    lf = LazyFree()
+    lf = _manual()
     lf.account_if_big(64)
     assert lf.pending == 0
     lf.account_if_big(65)
@@ -211,7 +219,7 @@ def test_account_and_reset_stats():
 
 
 def test_memory_is_released_progressively():
-    lf = LazyFree()
+    lf = _manual()
     gc.collect()
     base = memory.refresh()
     lf.free_object(_set(300000, b"member-with-some-length:"))
@@ -226,12 +234,25 @@ def test_memory_is_released_progressively():
     assert done - base < (full - base) * 0.1
 
 
+def test_without_a_scheduler_jobs_run_at_once():
+    """A server driven without a loop (tests, start-up) frees at once, and
+    counts as the lazy path would."""
+    lf = LazyFree()
+    s = _set(5000)
+    assert lf.free_object(s)
+    assert len(s) == 5000  # still held here: left alone
+    assert not lf.jobs and (lf.pending, lf.freed) == (0, 1)
+    data = {b"a": _set(5000), b"b": b"x"}
+    lf.free_database(data)
+    assert not data and (lf.pending, lf.freed) == (0, 3)
+
+
 def test_scheduling_runs_between_events():
     """With a scheduler (the loop's call_soon), queueing arms one callback
     that runs a slice and re-arms itself while work remains."""
-    calls = []
+    calls: list = []
     lf = LazyFree()
-    lf.schedule = calls.append
+    lf.attach(calls.append)
     lf.free_object(_set(5000))
     lf.free_object(_set(5000))
     assert len(calls) == 1
@@ -256,7 +277,7 @@ def _fill_set(t: InProcess, key: str, n: int = 200) -> None:
 
 def test_unlink_queues_del_does_not_unless_configured():
     t = InProcess()
-    lf = t.server.keyspace.lazyfree
+    lf = _manual(t.server.keyspace.lazyfree)
     _fill_set(t, "a")
     _fill_set(t, "b")
     assert t.run("DEL", "a") == b":1\r\n"
@@ -277,7 +298,7 @@ def test_unlink_queues_del_does_not_unless_configured():
 
 def test_server_del_expire_and_flush_settings():
     t = InProcess()
-    lf = t.server.keyspace.lazyfree
+    lf = _manual(t.server.keyspace.lazyfree)
     _fill_set(t, "s")
     t.run("SET", "s", "x")  # overwrite, lazyfree-lazy-server-del off
     _fill_set(t, "s2")
@@ -344,9 +365,9 @@ def test_unlinked_value_is_emptied_after_the_command():
     s = t.server.keyspace.dbs[0].data[b"s"]
     members = list(s)
     del s
+    lf = _manual(t.server.keyspace.lazyfree)
     reply = t.run("SMEMBERS", "s")
     t.run("UNLINK", "s")
-    lf = t.server.keyspace.lazyfree
     assert lf.jobs
     lf.drain()
     assert all(m in reply for m in members[:10])
@@ -364,8 +385,8 @@ def test_lazy_eviction_frees_the_value_from_the_eviction_loop():
     _fill_set(t, "big", 300000)
     t.run("EXPIRE", "big", "10000")  # the only key the policy may evict
     used = int(t.info("memory")["used_memory"])
+    lf = _manual(t.server.keyspace.lazyfree)
     t.run("CONFIG", "SET", "maxmemory", str(used - 5_000_000))
-    lf = t.server.keyspace.lazyfree
     replies = [t.run("SET", "x", "y") for _ in range(20)]
     assert set(replies) == {b"+OK\r\n"}
     assert t.run("EXISTS", "big") == b":0\r\n"

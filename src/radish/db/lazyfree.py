@@ -30,9 +30,11 @@ raised by 1 per queued value and by the number of keys per queued
 database, and moves to ``freed`` (``lazyfreed_objects``, reset by CONFIG
 RESETSTAT) when the job completes.
 
-The service knows nothing of the loop: ``schedule`` (a ``call_soon``) is
-installed by the server; without it (a server driven without a loop) jobs
-wait for ``run()`` / ``drain()``.
+The service knows nothing of the loop: ``attach`` gives it a scheduler
+(the server's ``loop.call_soon``, once its loop runs). Until then (a
+server object driven without a loop, as tests do, or a server before it
+starts) a job runs to its end as it is queued: nothing else would ever run
+it, and the value would outlive its server.
 
 Imports nothing from radish outside ``db`` but strconv.
 """
@@ -149,7 +151,10 @@ class LazyFree:
     def _queue(self, job: Job, count: int) -> None:
         self.pending += count
         self.jobs.append((job, count))
-        self._wake()
+        if self.schedule is None:
+            self.drain()
+        else:
+            self._wake()
 
     def _wake(self) -> None:
         if not self._scheduled and self.schedule is not None and self.jobs:
