@@ -18,7 +18,11 @@ commands with ``-OOM``.
 Evicted keys are deleted through ``Database.evict_key`` (event
 ``evicted``, WATCH and tracking invalidation) and propagated as DEL (UNLINK
 with lazyfree-lazy-eviction) to replicas and the AOF, one by one, outside
-any MULTI. Nothing is evicted while loading, during a busy script, while
+any MULTI. With lazyfree-lazy-eviction a big evicted value goes to the lazy
+freer (db/lazyfree.py), whose work runs on this same thread: while it has
+values queued, eviction gives its time to them (and counts the memory they
+give back) before it picks another key, where Redis's loop checks the
+memory its free thread released meanwhile. Nothing is evicted while loading, during a busy script, while
 clients are paused, or on a replica with ``replica-ignore-maxmemory``.
 
 Client eviction (``maxmemory-clients``, 7.0's evictClients) is here too:
@@ -151,7 +155,21 @@ class Eviction:
         latency = s.latency
         threshold = cfg.latency_monitor_threshold
         fresh = not memory.counting()  # the twin measures around each deletion
+        lazyfree = s.keyspace.lazyfree
+        lazy = bool(cfg.lazyfree_lazy_eviction)
         while freed < tofree:
+            if lazy and lazyfree.jobs:
+                # Values still being freed: finish them before evicting more.
+                before = s.used_memory(fresh)
+                left = limit_us - (time.perf_counter() - began) * 1e6
+                lazyfree.run(min(max(left, 0.0), 1000.0) / 1e6)
+                after = s.used_memory(fresh)
+                freed += before - after
+                if freed < tofree and (time.perf_counter() - began) * 1e6 > limit_us:
+                    self._start_proc()
+                    result = EVICT_RUNNING if self.proc_running else EVICT_OK
+                    break
+                continue
             picked = self.picker.pick(policy, samples)
             if picked is None:
                 break  # nothing the policy may evict (cant_free)

@@ -503,6 +503,16 @@ class Server:
         def on_notify_events(value) -> None:
             self.keyspace.notify_flags = int(value)
 
+        def on_lazyfree(_value) -> None:
+            ks = self.keyspace
+            ks.lazy_user_del = bool(cfg.lazyfree_lazy_user_del)
+            ks.lazy_expire = bool(cfg.lazyfree_lazy_expire)
+            ks.lazy_eviction = bool(cfg.lazyfree_lazy_eviction)
+            ks.lazy_server_del = bool(cfg.lazyfree_lazy_server_del)
+
+        on_lazyfree(None)
+        self.keyspace.lazyfree.config = cfg
+
         def on_slow_thresholds(_value) -> None:
             self.slow_usec = slow_threshold(cfg)
 
@@ -535,6 +545,10 @@ class Server:
             ("slowlog-max-len", on_slowlog_max_len),
             ("latency-tracking", on_latency_tracking),
             ("notify-keyspace-events", on_notify_events),
+            ("lazyfree-lazy-user-del", on_lazyfree),
+            ("lazyfree-lazy-expire", on_lazyfree),
+            ("lazyfree-lazy-eviction", on_lazyfree),
+            ("lazyfree-lazy-server-del", on_lazyfree),
         ):
             try:
                 cfg.on_change(name, fn)
@@ -759,6 +773,9 @@ class Server:
         """Bind the listeners and start the cron."""
         self.loop = asyncio.get_running_loop()
         self.shutdown_event = asyncio.Event()
+        # The lazy freer's slices run between events (lazyfree.py); until
+        # now (loading the dataset) it freed at once.
+        self.keyspace.lazyfree.attach(self.loop.call_soon)
         cfg = self.config
         socks: list[socket.socket] = []
         if cfg.port or self.ephemeral_port:

@@ -57,7 +57,11 @@ def function_flush(c: Client, args: list[bytes]):
         raise CommandError(E.SUBCOMMAND_SYNTAX % (args[1].decode("utf-8", "replace")[:128], args[0].decode("utf-8", "replace").upper()))
     if len(args) == 3 and args[2].lower() not in (b"sync", b"async"):
         raise CommandError("ERR FUNCTION FLUSH only supports SYNC|ASYNC option")
+    lazy = args[2].lower() == b"async" if len(args) == 3 else bool(c.server.config.lazyfree_lazy_user_flush)
+    n = len(c.server.scripting.libs.functions)
     c.server.scripting.function_flush()
+    if lazy:
+        c.server.keyspace.lazyfree.account_if_big(n)  # freeFunctionsAsync's counting
     c.server.dirty += 1
     return OK
 

@@ -148,8 +148,8 @@ def section_memory(s) -> list[str]:
         "mem_aof_buffer:%d" % m["aof"],
         "mem_allocator:libc",
         "active_defrag_running:0",  # no active defragmentation
-        "lazyfree_pending_objects:0",  # deletions free at once
-        "lazyfreed_objects:0",
+        "lazyfree_pending_objects:%d" % s.keyspace.lazyfree.pending,
+        "lazyfreed_objects:%d" % s.keyspace.lazyfree.freed,
     ]
 
 

@@ -27,21 +27,22 @@ def _copy_value(v):
 @command("del", -2, "write", acl="keyspace", keys=(1, -1, 1), key_specs=(KeySpec("RM DELETE", index=1, lastkey=-1),), group="generic", since="1.0.0", summary="Delete a key", complexity="O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).", tips="request_policy:multi_shard response_policy:agg_sum", direct=True)
 def del_(c: Client, args: list[bytes]):
     """Format: DEL key [key ...]"""
-    return _delete(c, args)
+    return _delete(c, args, c.db.ks.lazy_user_del)
 
 
 @command("unlink", -2, "write fast", acl="keyspace", keys=(1, -1, 1), key_specs=(KeySpec("RM DELETE", index=1, lastkey=-1),), group="generic", since="4.0.0", summary="Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.", complexity="O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.", tips="request_policy:multi_shard response_policy:agg_sum", direct=True)
 def unlink(c: Client, args: list[bytes]):
     """Format: UNLINK key [key ...]"""
-    return _delete(c, args)
+    return _delete(c, args, True)
 
 
-def _delete(c: Client, args: list[bytes]) -> int:
+def _delete(c: Client, args: list[bytes], lazy: bool) -> int:
+    """delGenericCommand: big values go to the lazy freer when ``lazy``."""
     db = c.db
     n = 0
     for key in args[1:]:
         if db.lookup_write(key) is not None:
-            db.delete(key)
+            db.delete(key, lazy)
             n += 1
             db.signal_modified(key)
             if db.ks.notify_flags:
@@ -310,9 +311,9 @@ def _expire_generic(c: Client, args, unit_ms: bool, absolute: bool, name: str) -
         if lt and cur is not None and when >= cur:
             return 0
     if when <= ks.now_ms and not ks.is_replica and not c.server.loading:
-        db.delete(key)
-        c.server.dirty += 1
         lazy = c.server.config.lazyfree_lazy_expire
+        db.delete(key, bool(lazy))
+        c.server.dirty += 1
         c.propagate_as = [[b"UNLINK" if lazy else b"DEL", key]]
         db.signal_modified(key)
         db.notify(NOTIFY_GENERIC, b"del", key)

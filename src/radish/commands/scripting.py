@@ -210,7 +210,14 @@ def script_flush(c: Client, args: list[bytes]):
     """Format: SCRIPT FLUSH [ASYNC | SYNC]"""
     if len(args) > 3 or len(args) == 3 and args[2].lower() not in (b"sync", b"async"):
         raise CommandError(E.SCRIPT_FLUSH_OPTION)
-    c.server.scripting.flush()
+    lazy = args[2].lower() == b"async" if len(args) == 3 else bool(c.server.config.lazyfree_lazy_user_flush)
+    scripting = c.server.scripting
+    n = len(scripting.functions)
+    scripting.flush()
+    if lazy:
+        # freeLuaScriptsAsync: Redis frees more than 64 scripts in the
+        # background and counts them; closing the interpreter frees ours.
+        c.server.keyspace.lazyfree.account_if_big(n)
     return OK
 
 

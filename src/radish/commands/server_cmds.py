@@ -330,6 +330,7 @@ def config_resetstat(c: Client, args: list[bytes]):
     ks.expired_keys = ks.keyspace_hits = ks.keyspace_misses = 0
     ks.expired_stale_perc = 0.0
     ks.expired_time_cap_reached_count = 0
+    ks.lazyfree.reset_stats()
     for spec in COMMANDS.values():
         for s in [spec, *spec.subcommands.values()]:
             s.calls = s.usec = s.rejected_calls = s.failed_calls = 0
@@ -367,18 +368,23 @@ def dbsize(c: Client, args: list[bytes]):
     return len(c.db.data)
 
 
-def _flush_mode(args: list[bytes]) -> None:
+def _flush_mode(c: Client, args: list[bytes]) -> bool:
+    """getFlushCommandFlags: whether to free asynchronously (ASYNC, or no
+    argument under lazyfree-lazy-user-flush)."""
     if len(args) > 2:
         raise CommandError(E.SYNTAX)
-    if len(args) == 2 and args[1].lower() not in (b"sync", b"async"):
-        raise CommandError(E.SYNTAX)
+    if len(args) == 2:
+        mode = args[1].lower()
+        if mode not in (b"sync", b"async"):
+            raise CommandError(E.SYNTAX)
+        return mode == b"async"
+    return bool(c.server.config.lazyfree_lazy_user_flush)
 
 
 @command("flushdb", -1, "write", acl="keyspace dangerous", group="server", since="1.0.0", summary="Remove all keys from the current database", complexity="O(N) where N is the number of keys in the selected database", tips="request_policy:all_shards response_policy:all_succeeded")
 def flushdb(c: Client, args: list[bytes]):
     """Format: FLUSHDB [ASYNC | SYNC]"""
-    _flush_mode(args)
-    c.db.flush()
+    c.db.flush(_flush_mode(c, args))
     c.server.dirty += 1
     c.server.on_flush(c.db.id)
     return OK
@@ -387,8 +393,7 @@ def flushdb(c: Client, args: list[bytes]):
 @command("flushall", -1, "write", acl="keyspace dangerous", group="server", since="1.0.0", summary="Remove all keys from all databases", complexity="O(N) where N is the total number of keys in all databases", tips="request_policy:all_shards response_policy:all_succeeded")
 def flushall(c: Client, args: list[bytes]):
     """Format: FLUSHALL [ASYNC | SYNC]"""
-    _flush_mode(args)
-    c.server.keyspace.flushall()
+    c.server.keyspace.flushall(_flush_mode(c, args))
     c.server.dirty += 1
     c.server.persistence.on_flushall()
     c.server.on_flush(-1)
@@ -663,7 +668,7 @@ def debug_object(c: Client, args: list[bytes]):
         nodes = quicklist_nodes(v, fill)
         extra = " ql_nodes:%d ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:%d ql_uncompressed_size:%d" % (
             len(nodes), len(v) / len(nodes) if nodes else 0.0, fill,
-            1 if cfg.list_compress_depth else 0, sum(len(blob) for _c, blob in nodes),
+            0, sum(len(blob) for _c, blob in nodes),  # ql_compressed: radish never compresses list nodes
         )
     return SimpleString(
         ("Value at:%#x refcount:1 encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d%s"

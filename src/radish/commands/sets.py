@@ -18,6 +18,7 @@ import random
 
 from .. import errors as E
 from ..client import Client
+from ..db.lazyfree import LAZYFREE_THRESHOLD
 from ..db.notify import NOTIFY_GENERIC, NOTIFY_SET
 from ..db.types import SetValue, is_int_member
 from ..errors import CommandError
@@ -210,6 +211,11 @@ def spop(c: Client, args: list[bytes]):
         return SetReply()
     if count >= len(s):
         out = SetReply(_ordered(c, s))
+        ks = db.ks
+        if ks.lazy_server_del and len(s) > LAZYFREE_THRESHOLD and not _would_be_intset(c, s):
+            # Redis replies through SUNION, whose temporary copy of the set
+            # it frees lazily (and counts) before deleting the key.
+            ks.lazyfree.account(1)
         db.notify(NOTIFY_SET, b"spop", key)
         db.delete(key)
         db.notify(NOTIFY_GENERIC, b"del", key)
@@ -424,7 +430,19 @@ def sintercard(c: Client, args: list[bytes]):
 def sunion(c: Client, args: list[bytes]):
     """Format: SUNION key [key ...] (a set in RESP3)"""
     result = _union_diff(c, _sources(c, args[1:]), False)
-    return SetReply(_result_order(c, result, _would_be_intset(c, result)))
+    return _reply_and_free(c, result)
+
+
+def _reply_and_free(c: Client, result: set) -> SetReply:
+    """SUNION and SDIFF's reply; then, as Redis frees its temporary result
+    set with freeObjAsync under lazyfree-lazy-server-del, a big result goes
+    to the lazy freer (the reply holds its own list of the members)."""
+    intset = _would_be_intset(c, result)
+    reply = SetReply(_result_order(c, result, intset))
+    ks = c.db.ks
+    if ks.lazy_server_del and not intset:
+        ks.lazyfree.free_object(result)
+    return reply
 
 
 @command("sunionstore", -3, "write denyoom", acl="set", keys=(1, -1, 1), key_specs=(KeySpec("OW UPDATE", index=1), KeySpec("RO ACCESS", index=2, lastkey=-1)), group="set", since="1.0.0", summary="Add multiple sets and store the resulting set in a key", complexity="O(N) where N is the total number of elements in all given sets.", direct=True)
@@ -436,8 +454,7 @@ def sunionstore(c: Client, args: list[bytes]):
 @command("sdiff", -2, "readonly", acl="set", keys=(1, -1, 1), key_specs=(KeySpec("RO ACCESS", index=1, lastkey=-1),), group="set", since="1.0.0", summary="Subtract multiple sets", complexity="O(N) where N is the total number of elements in all given sets.", tips="nondeterministic_output_order", direct=True)
 def sdiff(c: Client, args: list[bytes]):
     """Format: SDIFF key [key ...] (a set in RESP3)"""
-    result = _union_diff(c, _sources(c, args[1:]), True)
-    return SetReply(_result_order(c, result, _would_be_intset(c, result)))
+    return _reply_and_free(c, _union_diff(c, _sources(c, args[1:]), True))
 
 
 @command("sdiffstore", -3, "write denyoom", acl="set", keys=(1, -1, 1), key_specs=(KeySpec("OW UPDATE", index=1), KeySpec("RO ACCESS", index=2, lastkey=-1)), group="set", since="1.0.0", summary="Subtract multiple sets and store the resulting set in a key", complexity="O(N) where N is the total number of elements in all given sets.", direct=True)

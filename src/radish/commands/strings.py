@@ -57,13 +57,17 @@ def store_string(db, key: bytes, value, keep_ttl: bool = False, looked_up: bool 
     keeps its counter)."""
     if not looked_up:
         db.lookup_write(key)
-    if db.ks.notify_flags & NOTIFY_NEW and key not in db.data:
+    ks = db.ks
+    old = db.data.get(key) if ks.lazy_server_del else None  # dbSetValue's lazy free
+    if ks.notify_flags & NOTIFY_NEW and key not in db.data:
         db.data[key] = value  # setKey's dbAdd
         db.notify(NOTIFY_NEW, b"new", key)
     db.data[key] = value
     if not keep_ttl and db.expires:
         db.expires.pop(key, None)
     db.stamp_new(key)
+    if old is not None and type(old) is not bytes:
+        ks.lazyfree.free_object(old)
 
 
 def _del_command(c: Client, lazy: bool) -> bytes:
@@ -169,7 +173,7 @@ def set_(c: Client, args: list[bytes]):
     db = c.db
     if len(args) == 3:
         ks = db.ks
-        if ks.lfu_mode or ks.notify_flags or (db.expires and key in db.expires):
+        if ks.lfu_mode or ks.notify_flags or ks.lazy_server_del or (db.expires and key in db.expires):
             store_string(db, key, value)
             c.server.dirty += 1
             db.signal_modified(key)
@@ -266,7 +270,7 @@ def getdel(c: Client, args: list[bytes]):
     old = get_string(db, args[1])
     if old is None:
         return None
-    db.delete(args[1])
+    db.delete(args[1], db.ks.lazy_user_del)
     c.server.dirty += 1
     c.propagate_as = [[_del_command(c, c.server.config.lazyfree_lazy_user_del), args[1]]]
     db.signal_modified(args[1])
@@ -287,7 +291,7 @@ def getex(c: Client, args: list[bytes]):
     reply = bytes(v)
     ks = db.ks
     if flags & (EXAT | PXAT) and when is not None and when <= ks.now_ms and not c.server.loading and not ks.is_replica:
-        db.delete(key)
+        db.delete(key, ks.lazy_expire)
         c.propagate_as = [[_del_command(c, c.server.config.lazyfree_lazy_expire), key]]
         event = b"del"
     elif when is not None:

@@ -35,6 +35,13 @@ the time decay of Redis's evict.c (``lfu-log-factor``, ``lfu-decay-time``).
 As in Redis, switching policy at runtime reinterprets old stamps until keys
 are accessed again.
 
+Deleted values are freed at once, or handed to the lazy freer
+(``Keyspace.lazyfree``, see lazyfree.py) when the deletion is lazy: UNLINK
+and FLUSHALL/FLUSHDB ASYNC always, the others as the ``lazyfree-lazy-*``
+switches say (``lazy_user_del`` for DEL, ``lazy_expire``, ``lazy_eviction``,
+and ``lazy_server_del`` for every implicit deletion: ``delete`` without an
+explicit choice, and the old value an overwrite replaces).
+
 Values: strings are ``bytes`` (or ``bytearray`` once modified in place,
 which Redis would report as a ``raw`` encoding); other types are objects
 from their own modules.
@@ -48,6 +55,7 @@ import random
 import time
 from collections.abc import Callable
 
+from .lazyfree import LazyFree
 from .notify import NOTIFY_EVICTED, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW
 from .scan import ScanCursors
 
@@ -97,6 +105,12 @@ class Keyspace:
         self.lfu_decay_time = 1
         self.dbs = [Database(i, self) for i in range(count)]
         self.scan_cursors = ScanCursors()  # SCAN/HSCAN/SSCAN/ZSCAN over hash tables
+        # Lazy freeing (lazyfree-lazy-user-del, -expire, -eviction, -server-del).
+        self.lazyfree = LazyFree()
+        self.lazy_user_del = False
+        self.lazy_expire = False
+        self.lazy_eviction = False
+        self.lazy_server_del = False
 
     def tick(self, wall_ms: int | None = None) -> int:
         """Take the one clock reading for the command about to run
@@ -144,10 +158,12 @@ class Keyspace:
             d.version += 1
             d._forget_snapshots()
 
-    def flushall(self) -> int:
+    def flushall(self, lazy: bool = False) -> int:
+        """Empty every database (``lazy``: EMPTYDB_ASYNC, each one's dicts
+        queued for the lazy freer); the number of keys removed."""
         removed = 0
         for d in self.dbs:
-            removed += d.flush()
+            removed += d.flush(lazy)
         return removed
 
     def total_keys(self) -> int:
@@ -191,7 +207,7 @@ class Database:
     def expire_key(self, key: bytes) -> None:
         """Delete ``key`` because its time has come; the one place expiry
         deletes, so replicas and the AOF hear of every one."""
-        del self.data[key]
+        v = self.data.pop(key)
         del self.expires[key]
         self.lru.pop(key, None)
         ks = self.ks
@@ -204,13 +220,15 @@ class Database:
         if ks.on_key_changed is not None:
             ks.on_key_changed(self, key)
         ks.expiring = False
+        if ks.lazy_expire:
+            ks.lazyfree.free_object(v)
 
     def evict_key(self, key: bytes) -> None:
         """Delete ``key`` to free memory (maxmemory): the one place
         eviction deletes. Like expire_key, it reports the deletion through
         ``Keyspace.on_evicted`` (propagation, INFO's evicted_keys) and
         signals the key as modified; the event is ``evicted``."""
-        del self.data[key]
+        v = self.data.pop(key)
         if self.expires:
             self.expires.pop(key, None)
         self.lru.pop(key, None)
@@ -221,6 +239,8 @@ class Database:
             self.notify(NOTIFY_EVICTED, b"evicted", key)
         if ks.on_evicted is not None:
             ks.on_evicted(self, key)
+        if ks.lazy_eviction:
+            ks.lazyfree.free_object(v)
 
     def _expire_if_needed(self, key: bytes) -> bool:
         """True when ``key`` is logically gone (deleted here unless we are a
@@ -388,14 +408,20 @@ class Database:
             hook(self, key)
 
     def set(self, key: bytes, value, keep_ttl: bool = False) -> None:
-        """Store ``value`` (a new object); clears any TTL unless keep_ttl."""
-        if self.ks.notify_flags & NOTIFY_NEW and key not in self.data:
+        """Store ``value`` (a new object); clears any TTL unless keep_ttl.
+        The value it replaces goes as lazyfree-lazy-server-del says
+        (dbSetValue)."""
+        ks = self.ks
+        old = self.data.get(key) if ks.lazy_server_del else None
+        if ks.notify_flags & NOTIFY_NEW and key not in self.data:
             self.data[key] = value
             self.notify(NOTIFY_NEW, b"new", key)
         self.data[key] = value
         if not keep_ttl and self.expires:
             self.expires.pop(key, None)
         self.stamp_new(key)
+        if old is not None and old is not value:
+            ks.lazyfree.free_object(old)
 
     def add(self, key: bytes, value) -> None:
         """Store ``value`` at a key known not to exist."""
@@ -404,16 +430,21 @@ class Database:
             self.notify(NOTIFY_NEW, b"new", key)
         self.stamp_new(key)
 
-    def delete(self, key: bytes) -> bool:
+    def delete(self, key: bytes, lazy: bool | None = None) -> bool:
         """Remove a key that may or may not exist; True if it was there
-        (and not expired)."""
-        if key not in self.data:
+        (and not expired). Its value is handed to the lazy freer when
+        ``lazy`` (UNLINK; DEL under lazyfree-lazy-user-del …), by default
+        when lazyfree-lazy-server-del is on (Redis's dbDelete)."""
+        v = self.data.get(key)
+        if v is None:
             return False
         expired = self.is_expired(key)
         del self.data[key]
         if self.expires:
             self.expires.pop(key, None)
         self.lru.pop(key, None)
+        if self.ks.lazy_server_del if lazy is None else lazy:
+            self.ks.lazyfree.free_object(v)
         return not expired
 
     def rename_key(self, src: bytes, dst: bytes) -> None:
@@ -470,8 +501,13 @@ class Database:
         self.version += 1
         self._forget_snapshots()
 
-    def flush(self) -> int:
+    def flush(self, lazy: bool = False) -> int:
+        """Empty the database; the number of keys removed. ``lazy``
+        (emptyDbAsync): the old dicts go to the lazy freer instead of being
+        dropped here."""
         n = len(self.data)
+        if lazy:
+            self.ks.lazyfree.free_database(self.data, self.expires, self.lru)
         self.data = {}
         self.expires = {}
         self.lru = {}

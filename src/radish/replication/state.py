@@ -263,7 +263,7 @@ class ReplicationState:
             # before the load, restartAOFAfterSYNC after it).
             aof.stop()
         server.log.notice("MASTER <-> REPLICA sync: Flushing old data")
-        server.keyspace.flushall()
+        server.keyspace.flushall(bool(server.config.replica_lazy_flush))  # replica-lazy-flush: EMPTYDB_ASYNC
         server.on_flush(-1)
         server.log.notice("MASTER <-> REPLICA sync: Loading DB in memory")
         try:

@@ -1,0 +1,427 @@
+"""Lazy freeing: Redis 7.0's lazyfree.c, on the one event loop.
+
+Redis hands a deleted value whose *free effort* exceeds
+``LAZYFREE_THRESHOLD`` (64: the elements of a hash-table set, hash or
+skiplist sorted set, the nodes of a list's quicklist, a stream's radix-tree
+nodes and consumer-group entries) to a background thread, so that UNLINK,
+FLUSHALL ASYNC and the ``lazyfree-lazy-*`` deletions answer at once however
+big the value. Smaller values are freed on the spot: handing them over
+would cost more than freeing them.
+
+CPython has no free threads, so here the background is the event loop
+itself between events. The key leaves the keyspace at once (the command's
+effect, reply and propagation are immediate); the value is queued as a
+*job*, a generator that destroys it a chunk at a time (``CHUNK`` elements
+popped from a set, dict or deque, one node list of a sorted set's
+SortedList, ...), so its memory is given back progressively. ``run()``
+advances the jobs for at most ``SLICE_SECONDS`` (about 1 ms) and the server
+schedules it again with ``loop.call_soon`` while work remains: other
+clients wait at most a slice between two of their events.
+
+A value something else still holds (Redis frees asynchronously only when
+``refcount == 1``) is not emptied: when its job starts and finds another
+reference, it just drops its own, and the value lives on with its other
+holder. FLUSHALL / FLUSHDB ASYNC swap empty dicts into the databases and
+queue the old ones (``free_database``), emptied the same way, with any big
+value inside them destroyed incrementally too.
+
+Counters are Redis's: ``pending`` (INFO ``lazyfree_pending_objects``) is
+raised by 1 per queued value and by the number of keys per queued
+database, and moves to ``freed`` (``lazyfreed_objects``, reset by CONFIG
+RESETSTAT) when the job completes.
+
+The service knows nothing of the loop: ``attach`` gives it a scheduler
+(the server's ``loop.call_soon``, once its loop runs). Until then (a
+server object driven without a loop, as tests do, or a server before it
+starts) a job runs to its end as it is queued: nothing else would ever run
+it, and the value would outlive its server.
+
+Imports nothing from radish outside ``db`` but strconv.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Generator, Iterable, Iterator
+from itertools import repeat, starmap
+
+from ..strconv import string2ll
+from .stream import StreamValue
+from .types import HashValue, ListValue, SetValue, ZSetValue
+
+LAZYFREE_THRESHOLD = 64
+SLICE_SECONDS = 0.001  # the longest run() between two events
+CHUNK = 1024  # elements destroyed between two clock readings
+
+Job = Generator[None, None, None]
+
+_getrefcount = getattr(sys, "getrefcount", None)
+_sink: deque[object] = deque(maxlen=0)
+_consume: Callable[[Iterable[object]], None] = _sink.extend  # runs an iterator to its end at C speed
+
+
+def _probe(obj: object) -> Iterator[int]:
+    yield _getrefcount(obj) if _getrefcount is not None else 0
+
+
+# What sys.getrefcount reports for a value held by nothing but a job's
+# frame (measured, not assumed: interpreters differ in what they count).
+_OWN_REFS = next(_probe([object()].pop()))
+
+
+class LazyFree:
+    """The queue of values and databases waiting to be destroyed, and
+    Redis's two counters."""
+
+    def __init__(self) -> None:
+        self.pending = 0  # lazyfree_pending_objects
+        self.freed = 0  # lazyfreed_objects
+        self.jobs: deque[tuple[Job, int]] = deque()
+        # loop.call_soon, installed by the server once its loop runs.
+        self.schedule: Callable[[Callable[[], object]], object] | None = None
+        self._scheduled = False
+        # The config (list-max-listpack-size, the set and hash limits) for
+        # free_effort; any object with those attributes, or None (defaults).
+        self.config: object | None = None
+
+    # -- effort --------------------------------------------------------------
+
+    def free_effort(self, v) -> int:
+        """lazyfreeGetFreeEffort: about how many allocations freeing ``v``
+        takes in Redis."""
+        t = type(v)
+        if t is bytes or t is bytearray:
+            return 1
+        if t is SetValue:
+            if not v.big and len(v) > LAZYFREE_THRESHOLD and self.config is not None:
+                v.encoding(self.config)  # an intset up to set-max-intset-entries
+            return len(v) if v.big else 1
+        if t is HashValue:
+            if not v.big and len(v) > LAZYFREE_THRESHOLD and self.config is not None:
+                v.encoding(self.config)
+            return len(v) if v.big else 1
+        if t is ZSetValue:
+            return len(v) if v.big else 1
+        if t is ListValue:
+            return quicklist_nodes_estimate(v, getattr(self.config, "list_max_listpack_size", -2))
+        if t is StreamValue:
+            return stream_effort(v)
+        if isinstance(v, (set, dict, list, deque)):
+            return len(v)  # a command's temporary aggregate (free_object's caller vouches)
+        return 1
+
+    # -- queueing --------------------------------------------------------------
+
+    def free_object(self, v) -> bool:
+        """freeObjAsync: queue ``v`` (just removed from the keyspace, or a
+        command's temporary) when its effort passes the threshold; True if
+        queued. Otherwise the caller's reference is the last and ``v`` goes
+        when the caller lets go of it."""
+        if self.free_effort(v) <= LAZYFREE_THRESHOLD:
+            return False
+        self._queue(_destroy(v), 1)
+        return True
+
+    def free_database(self, data: dict, *others: dict) -> None:
+        """emptyDbAsync: ``data`` (key -> value) and the dicts kept beside
+        it (expires, access stamps) were swapped out of a database; count
+        its keys and destroy them in the background."""
+        self._queue(_destroy_database(data, others), len(data))
+
+    def account(self, count: int) -> None:
+        """A job with nothing of radish's to free but Redis's counting
+        (a temporary Redis makes and radish does not, a structure radish
+        frees with another)."""
+        self._queue(_nothing(), count)
+
+    def account_if_big(self, count: int) -> None:
+        """``account(count)`` past the threshold (freeLuaScriptsAsync,
+        freeFunctionsAsync: smaller ones are freed, and not counted, at once)."""
+        if count > LAZYFREE_THRESHOLD:
+            self.account(count)
+
+    def attach(self, schedule: Callable[[Callable[[], object]], object]) -> None:
+        """Run the slices through ``schedule`` (the server's
+        ``loop.call_soon``) from now on, starting with what is queued."""
+        self.schedule = schedule
+        self._wake()
+
+    def _queue(self, job: Job, count: int) -> None:
+        self.pending += count
+        self.jobs.append((job, count))
+        if self.schedule is None:
+            self.drain()
+        else:
+            self._wake()
+
+    def _wake(self) -> None:
+        if not self._scheduled and self.schedule is not None and self.jobs:
+            self._scheduled = True
+            self.schedule(self._tick)
+
+    def _tick(self) -> None:
+        self._scheduled = False
+        self.run()
+        self._wake()
+
+    # -- destroying --------------------------------------------------------------
+
+    def run(self, budget: float = SLICE_SECONDS) -> bool:
+        """Advance the jobs for about ``budget`` seconds (one chunk at
+        least); True while work remains."""
+        jobs = self.jobs
+        deadline = time.perf_counter() + budget
+        while jobs:
+            job, count = jobs[0]
+            try:
+                for _ in job:
+                    if time.perf_counter() >= deadline:
+                        return True
+            except Exception:  # pragma: no cover - a bug must not stall the queue
+                pass
+            jobs.popleft()
+            self.pending -= count
+            self.freed += count
+            if time.perf_counter() >= deadline:
+                break
+        return bool(jobs)
+
+    def drain(self) -> None:
+        """Finish every job now (shutdown, tests, a server without a loop)."""
+        while self.run(1.0):
+            pass
+
+    def reset_stats(self) -> None:
+        """CONFIG RESETSTAT (lazyfreeResetStats)."""
+        self.freed = 0
+
+
+# -- effort of lists and streams ----------------------------------------------------
+
+_OPTIMIZATION_LEVEL = (4096, 8192, 16384, 32768, 65536)
+_SIZE_SAFETY_LIMIT = 8192
+_SIZE_ESTIMATE_OVERHEAD = 8
+_LP_HDR = 6
+_SAMPLE = 128
+
+
+def lp_entry_size(s: bytes) -> int:
+    """Bytes of element ``s`` in a listpack (encoding, data, back length)."""
+    n = len(s)
+    if n <= 20:
+        v = string2ll(s)
+        if v is not None:
+            if 0 <= v <= 127:
+                return 2
+            if -4096 <= v <= 4095:
+                return 3
+            if -32768 <= v <= 32767:
+                return 4
+            if -8388608 <= v <= 8388607:
+                return 5
+            if -2147483648 <= v <= 2147483647:
+                return 6
+            return 10
+    if n < 64:
+        return n + 2
+    body = n + 2 if n < 4096 else n + 5
+    return body + (1 if body < 128 else 2 if body < 16384 else 3 if body < 2097152 else 4 if body < 268435456 else 5)
+
+
+def quicklist_nodes_estimate(items, fill: int = -2) -> int:
+    """The node count of the quicklist Redis would hold these list
+    elements in (``fill`` = list-max-listpack-size), as RPUSH packs them
+    (_quicklistNodeAllowInsert: a node takes one more entry while its
+    listpack bytes plus the raw size plus 8 stay within the size level, or
+    for a positive fill within 8 KB and ``fill`` entries).
+
+    Only whether it passes 64 matters, so the cost stays small: a list of
+    at most 64 elements has at most 64 nodes, one longer than 65 of the
+    fullest nodes has more; in between, the entries per node are found for
+    the average sizes of ``_SAMPLE`` evenly spaced elements: exact for lists
+    of like elements, approximate near 64 nodes for mixed ones."""
+    n = len(items)
+    if n <= LAZYFREE_THRESHOLD:
+        return n
+    if fill < 0:
+        room = _OPTIMIZATION_LEVEL[min(-fill - 1, len(_OPTIMIZATION_LEVEL) - 1)]
+    else:
+        room = _SIZE_SAFETY_LIMIT
+    spare = room - _LP_HDR - 1 - _SIZE_ESTIMATE_OVERHEAD  # 7 + entries * entry + raw + 8 <= room
+    most = 1 + spare // 2  # empty strings: 2 bytes each
+    if fill >= 0:
+        most = min(most, fill or 1)
+    if n > (LAZYFREE_THRESHOLD + 1) * most:
+        return -(-n // most)
+    k = min(n, _SAMPLE)
+    raw = packed = 0
+    for i in range(k):
+        s = items[i * n // k]
+        sz = len(s)
+        if sz >= 1 << 30:  # a PLAIN node of its own: call it big
+            return n
+        raw += sz
+        packed += lp_entry_size(s)
+    per_node = 1 + max(0, int((spare - raw / k) // (packed / k)))
+    if fill >= 0:
+        per_node = min(per_node, fill or 1)
+    return -(-n // per_node)
+
+
+def stream_effort(s: StreamValue) -> int:
+    """lazyfreeGetFreeEffort of a stream: its radix tree's nodes, plus per
+    consumer group one allocation and the first group's PEL size."""
+    if len(s.nodes) > LAZYFREE_THRESHOLD:
+        effort = len(s.nodes)  # at least one rax node per key: past the threshold already
+    else:
+        effort = s.rax_nodes()
+    groups = s.cgroups
+    if groups:
+        first = groups[min(groups)]
+        effort += len(groups) * (1 + len(first.pel))
+    return effort
+
+
+# -- jobs ----------------------------------------------------------------------------
+
+
+def _shared(v) -> bool:
+    """Whether something besides the job holds ``v`` (called from the
+    job's own frame, where ``v`` is the only local reference)."""
+    return _getrefcount is not None and _getrefcount(v) > _OWN_REFS + 1
+
+
+def _destroy(v) -> Job:
+    """Empty ``v`` a chunk at a time, then let it go. (A generator runs
+    nothing before its first step: a job starts in a later slice, once
+    the command that queued it has let go of the value.)"""
+    if _shared(v):
+        return
+    if isinstance(v, ZSetValue):
+        yield from _drain_zset(v)
+    elif isinstance(v, (SetValue, HashValue)):
+        pool = v.pool
+        v.pool = None
+        if pool is not None:
+            yield from _drain_list(pool)
+            del pool
+        yield from (_drain_set(v) if isinstance(v, set) else _drain_dict(v))
+    elif isinstance(v, StreamValue):
+        yield from _drain_stream(v)
+    elif isinstance(v, (set, frozenset)):
+        yield from _drain_set(v)  # type: ignore[arg-type]
+    elif isinstance(v, dict):
+        yield from _drain_dict(v)
+    elif isinstance(v, deque):
+        yield from _drain_deque(v)
+    elif isinstance(v, list):
+        yield from _drain_list(v)
+
+
+def _nothing() -> Job:
+    return
+    yield
+
+
+def _drain_set(s: set) -> Job:
+    pop = s.pop
+    while s:
+        _consume(starmap(pop, repeat((), min(CHUNK, len(s)))))
+        yield
+
+
+def _drain_dict(d: dict) -> Job:
+    popitem = d.popitem
+    while d:
+        _consume(starmap(popitem, repeat((), min(CHUNK, len(d)))))
+        yield
+
+
+def _drain_deque(d: deque) -> Job:
+    pop = d.pop
+    while d:
+        _consume(starmap(pop, repeat((), min(CHUNK, len(d)))))
+        yield
+
+
+def _drain_list(lst: list) -> Job:
+    while lst:
+        del lst[-CHUNK:]
+        yield
+
+
+def _drain_zset(z: ZSetValue) -> Job:
+    pool = z.pool
+    z.pool = None
+    if pool is not None:
+        yield from _drain_list(pool)
+        del pool
+    yield from _drain_dict(z)  # the members stay referenced by the ordered list
+    sl = z.sl
+    lists = getattr(sl, "_lists", None)
+    if isinstance(lists, list):
+        # SortedList keeps (score, member) pairs in sublists of about a
+        # thousand: dropping one frees them together (the job owns the
+        # structure, nothing reads it any more).
+        while lists:
+            lists.pop()
+            yield
+    else:  # pragma: no cover - another SortedList implementation
+        while sl:
+            for _ in range(min(CHUNK, len(sl))):
+                sl.pop()
+            yield
+    sl.clear()
+
+
+def _drain_stream(s: StreamValue) -> Job:
+    while s.nodes:
+        del s.nodes[-CHUNK:]
+        yield
+    s.nkeys = []
+    groups = s.cgroups
+    s.cgroups = None
+    if groups:
+        for g in groups.values():
+            for cons in g.consumers.values():
+                yield from _drain_sorted_dict(cons.pel)
+            g.consumers.clear()
+            yield from _drain_sorted_dict(g.pel)
+        groups.clear()
+
+
+def _drain_sorted_dict(sd) -> Job:
+    while sd:
+        for _ in range(min(CHUNK, len(sd))):
+            sd.popitem()
+        yield
+
+
+def _destroy_database(data: dict, others: tuple) -> Job:
+    """lazyfreeFreeDatabase: the dicts of a flushed database, the values
+    inside destroyed as they come (big ones incrementally)."""
+    for d in others:
+        yield from _drain_dict(d)
+    popitem = data.popitem
+    while data:
+        chunk = list(starmap(popitem, repeat((), min(CHUNK, len(data)))))
+        big = [v for _, v in chunk if type(v) is not bytes and _big_to_python(v)]
+        del chunk  # the keys and the small values go here
+        yield
+        while big:
+            yield from _destroy(big.pop())
+
+
+def _big_to_python(v) -> bool:
+    """Whether dropping ``v`` at once would cost more than a chunk."""
+    t = type(v)
+    if t is bytes or t is bytearray:
+        return False
+    if t is StreamValue:
+        return len(v.nodes) > CHUNK or bool(v.cgroups)
+    try:
+        return len(v) > CHUNK
+    except TypeError:
+        return False
