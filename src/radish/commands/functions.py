@@ -218,30 +218,30 @@ def _fcall_getkeys(args: list[bytes]) -> list[int]:
     return list(range(3, 3 + n))
 
 
+def _fcall_flags(c: Client, args: list[bytes]):
+    """The flags of the function FCALL names; None for an unknown one (or
+    before the first script)."""
+    e = c.server.scripting_if_started()
+    if e is None:
+        return None
+    fi = e.libs.functions.get(args[1].lower())
+    return None if fi is None else fi.flags
+
+
 def fcall_writes(c: Client, args: list[bytes]) -> bool | None:
     """fcallGetCommandFlags: whether FCALL of this function counts as a
     write for the generic checks (read-only replica, MISCONF): it does
     unless the function is flagged no-writes; None for an unknown function
     (the command's own flags)."""
-    e = c.server.scripting_if_started()
-    if e is None:
-        return None
-    fi = e.libs.functions.get(args[1].lower())
-    if fi is None:
-        return None
-    return b"no-writes" not in fi.flags
+    flags = _fcall_flags(c, args)
+    return None if flags is None else b"no-writes" not in flags
 
 
 def fcall_denyoom(c: Client, args: list[bytes]) -> bool | None:
     """Whether FCALL of this function is refused under OOM (deny-oom):
     unless flagged allow-oom or no-writes; None for an unknown function."""
-    e = c.server.scripting_if_started()
-    if e is None:
-        return None
-    fi = e.libs.functions.get(args[1].lower())
-    if fi is None:
-        return None
-    return b"no-writes" not in fi.flags and b"allow-oom" not in fi.flags
+    flags = _fcall_flags(c, args)
+    return None if flags is None else b"no-writes" not in flags and b"allow-oom" not in flags
 
 
 def _fcall(c: Client, args: list[bytes], readonly: bool):

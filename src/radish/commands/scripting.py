@@ -62,17 +62,22 @@ def script_oom_refusal(c: Client) -> str | None:
     return None
 
 
-def eval_writes(c: Client, args: list[bytes]) -> bool | None:
-    """evalGetCommandFlags: a script with a shebang counts as a write for
-    the generic checks unless flagged no-writes; None without a shebang
-    (the command's own flags)."""
+def _eval_flags(c: Client, args: list[bytes]) -> frozenset | None:
+    """The shebang flags of the script EVAL/EVALSHA names (None without a
+    shebang, or for an unknown sha)."""
     e = c.server.scripting
     if args[0].lower().startswith(b"evalsha"):
         if len(args[1]) != 40:
             return None
-        flags = e.shebang_flags(sha=args[1].lower())
-    else:
-        flags = e.shebang_flags(args[1])
+        return e.shebang_flags(sha=args[1].lower())
+    return e.shebang_flags(args[1])
+
+
+def eval_writes(c: Client, args: list[bytes]) -> bool | None:
+    """evalGetCommandFlags: a script with a shebang counts as a write for
+    the generic checks unless flagged no-writes; None without a shebang
+    (the command's own flags)."""
+    flags = _eval_flags(c, args)
     if flags is None:
         return None
     return "no-writes" not in flags
@@ -82,13 +87,7 @@ def eval_denyoom(c: Client, args: list[bytes]) -> bool | None:
     """scriptFlagsToCmdFlags' deny-oom: a script with a shebang is
     refused under OOM unless flagged allow-oom or no-writes; None without a
     shebang (the command's own flags)."""
-    e = c.server.scripting
-    if args[0].lower().startswith(b"evalsha"):
-        if len(args[1]) != 40:
-            return None
-        flags = e.shebang_flags(sha=args[1].lower())
-    else:
-        flags = e.shebang_flags(args[1])
+    flags = _eval_flags(c, args)
     if flags is None:
         return None
     return "no-writes" not in flags and "allow-oom" not in flags

@@ -48,7 +48,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from itertools import repeat, starmap
 
 from ..strconv import string2ll
-from .stream import StreamValue
+from .stream import StreamValue, lp_int_size
 from .types import HashValue, ListValue, SetValue, ZSetValue
 
 LAZYFREE_THRESHOLD = 64
@@ -213,17 +213,7 @@ def lp_entry_size(s: bytes) -> int:
     if n <= 20:
         v = string2ll(s)
         if v is not None:
-            if 0 <= v <= 127:
-                return 2
-            if -4096 <= v <= 4095:
-                return 3
-            if -32768 <= v <= 32767:
-                return 4
-            if -8388608 <= v <= 8388607:
-                return 5
-            if -2147483648 <= v <= 2147483647:
-                return 6
-            return 10
+            return lp_int_size(v)
     if n < 64:
         return n + 2
     body = n + 2 if n < 4096 else n + 5
