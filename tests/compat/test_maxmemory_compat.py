@@ -274,12 +274,14 @@ def test_info_memory_fields_as_redis():
         r.flushall()
         time.sleep(0.01)
         before = _used(r)
-        _fill(r, "k:", 100, 10 * 1024)
+        _fill(r, "k:", 300, 10 * 1024)
         grown = _used(r) - before
-        assert 1000 * 1024 <= grown <= 2000 * 1024  # 1 MB of values and their keys
+        assert 3000 * 1024 <= grown <= 4500 * 1024  # 3 MB of values and their keys
         r.flushall()
         time.sleep(0.01)  # the pure-Python twin's reading may be TWIN_MAX_AGE (1 ms) old
-        assert _used(r) - before < 200 * 1024
+        # Back to where it was, but for the connection's buffers (their
+        # size depends on how the pipelined writes were cut into reads).
+        assert _used(r) - before < 600 * 1024
     finally:
         ours.stop()
         theirs.stop()
