@@ -382,8 +382,8 @@ class Server:
         a failed background save (writes and PING, as Redis), READONLY on
         a read-only replica. Never for the primary's own stream. Kept flat:
         it runs before every write."""
-        if c.flags & FLAG_MASTER:
-            return None
+        if c.flags & FLAG_MASTER or c.is_aof_loader:
+            return None  # mustObeyClient: the primary's stream and the AOF apply whatever they hold
         persistence = self.persistence
         if not persistence.last_bgsave_ok and (spec.is_write or spec.name == "ping"):
             err = persistence.write_error(c)

@@ -215,3 +215,41 @@ def test_broken_aof_stops_both_servers_with_the_same_message(manifest, incr, ext
     theirs = run(lambda d: ([redis_exe, "--port", str(free_port()), "--dir", d, "--save", "", *args], None))
     assert message in theirs
     assert message in ours
+
+
+def _resp(*args: bytes) -> bytes:
+    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+
+
+@pytest.mark.parametrize("kind", ["radish", "redis"])
+def test_eval_in_the_aof_applies_its_writes_on_a_read_only_replica(kind):
+    """An AOF holding EVAL verbatim (as older Redis versions wrote it),
+    loaded by a server started as a read-only replica: the AOF is obeyed,
+    so the scripts' writes are applied (Redis's mustObeyClient)."""
+    import glob
+
+    from tests.support.servers import start_radish, start_redis
+
+    start = start_radish if kind == "radish" else start_redis
+    s = start("--appendonly", "yes")
+    try:
+        s.client().set("x", "1")
+        s.shutdown()
+        incr = sorted(glob.glob(os.path.join(s.dir, "appendonlydir", "*.incr.aof")))[0]
+        with open(incr, "ab") as f:
+            f.write(_resp(b"EVAL", b"redis.call('set','a','1') return redis.call('incr','n')", b"0"))
+            f.write(_resp(b"EVAL", b"#!lua\nredis.call('set','b','1')", b"0"))
+        replica = _restarted_with(s, "--replicaof", "127.0.0.1", "1")
+        try:
+            assert replica.client().mget("x", "a", "n", "b") == [b"1", b"1", b"1", b"1"]
+        finally:
+            replica.stop()
+    finally:
+        s.stop()
+
+
+def _restarted_with(s, *extra: str):
+    """``s`` started again (same port and directory) with more arguments."""
+    from tests.support.servers import ServerProcess
+
+    return ServerProcess([*s.argv, *extra], s.port, s.dir, env=s.env)
