@@ -53,6 +53,8 @@ from .db.evict import EvictionPicker
 EVICT_OK = 0
 EVICT_RUNNING = 1
 EVICT_FAIL = 2
+# The picker's key snapshots are dropped after this long without eviction.
+SNAPSHOT_IDLE_S = 2.0
 
 
 def time_limit_us(tenacity: int) -> float:
@@ -73,6 +75,7 @@ class Eviction:
         self.exceeded_since: float = 0.0
         self.total_exceeded_us = 0
         self.pre_command_oom = False  # server.pre_command_oom_state
+        self.last_evicted = 0.0  # time.monotonic() of the last eviction cycle
         server.keyspace.on_evicted = self._evicted
 
     # -- accounting ----------------------------------------------------------
@@ -131,12 +134,13 @@ class Eviction:
         over, _reported, tofree = self.state()
         if not over:
             result = EVICT_OK
-            if self.picker.holding:
-                self.picker.forget()  # no pressure: let go of the sampled keys
+            if self.picker.holding and time.monotonic() - self.last_evicted > SNAPSHOT_IDLE_S:
+                self.picker.forget()  # no pressure for a while: let go of the sampled keys
         elif self.server.config.maxmemory_policy == "noeviction":
             result = EVICT_FAIL
         else:
             result = self._evict(tofree)
+            self.last_evicted = time.monotonic()
             if result == EVICT_FAIL:
                 self.picker.forget()  # nothing evictable: the snapshots only hold memory
         self._update_metrics(result)
@@ -175,10 +179,12 @@ class Eviction:
                 break  # nothing the policy may evict (cant_free)
             db, key = picked
             before = s.used_memory(fresh)
-            t0 = time.perf_counter()
-            db.evict_key(key)
             if threshold:
+                t0 = time.perf_counter()
+                db.evict_key(key)
                 latency.add_sample("eviction-del", int((time.perf_counter() - t0) * 1000), threshold)
+            else:
+                db.evict_key(key)
             after = s.used_memory(fresh)
             freed += before - after
             evicted += 1

@@ -16,7 +16,8 @@ under one of the seven evicting policies, or None when no key qualifies:
 Random sampling needs random access, which a Python dict does not give:
 each database keeps a snapshot list of the dict's keys (one C-speed
 ``list(dict)``), rebuilt when it is older than SNAPSHOT_MAX_AGE_MS or the
-dict's size drifted by a quarter. Sampled keys deleted since the snapshot
+dict's size drifted by a quarter, or when a sample found half its picks
+deleted (eviction churns the keys at a constant size). Sampled keys deleted since the snapshot
 are dropped, and keys created since are not candidates until the next
 rebuild; they are the most recently used keys, the last an LRU policy
 would evict anyway. A snapshot keeps its keys' bytes alive, so the
@@ -29,10 +30,13 @@ Imports nothing from radish outside ``db``.
 from __future__ import annotations
 
 import random
+from bisect import bisect_left
+from operator import itemgetter
 
 from .keyspace import Database, Keyspace, lfu_decr_and_return
 
 EVPOOL_SIZE = 16
+_IDLE = itemgetter(0)
 SNAPSHOT_MAX_AGE_MS = 2000
 SMALL_DICT = 64
 
@@ -74,24 +78,28 @@ class EvictionPicker:
         if (
             snap is None
             or now - snap[1] > SNAPSHOT_MAX_AGE_MS
-            or now < snap[1]
             or abs(snap[2] - n) * 4 > snap[2]
         ):
             snap = self._snaps[slot] = [list(source), now, n]
         keys = snap[0]
         size = len(keys)
+        rnd = random.random
         out = []
         for _ in range(count * 2):  # deleted keys are skipped: look a little further
-            k = keys[random.randrange(size)]
+            k = keys[int(rnd() * size)]
             if k in source:
                 out.append(k)
                 if len(out) == count:
                     break
-        if not out:
-            # Every pick was deleted since the snapshot: take a new one.
-            snap[:] = [list(source), now, n]
-            keys = snap[0]
-            out = [keys[random.randrange(len(keys))] for _ in range(min(count, len(keys)))]
+        if len(out) < count:
+            # Half the snapshot or more is gone (evicted, deleted): take a
+            # new one, now if nothing was found, else on the next call.
+            if not out:
+                snap[:] = [list(source), now, n]
+                keys = snap[0]
+                out = [keys[int(rnd() * len(keys))] for _ in range(min(count, len(keys)))]
+            else:
+                snap[1] = -SNAPSHOT_MAX_AGE_MS - 1
         return out
 
     def _populate(self, db: Database, volatile: bool, policy: str, samples: int) -> None:
@@ -101,26 +109,27 @@ class EvictionPicker:
         pool = self.pool
         now = ks.now_ms
         lru = db.lru
+        dbid = db.id
+        ttl = policy == "volatile-ttl"
+        lfu = policy.endswith("lfu")
         for key in self._sample(db, source, volatile, samples):
-            if policy == "volatile-ttl":
+            if ttl:
                 idle = -db.expires[key]  # the sooner the expiry the better
-            elif policy.endswith("lfu"):
+            elif lfu:
                 stamp = lru.get(key)
                 idle = 255 - (lfu_decr_and_return(stamp, ks) if stamp is not None else 0)
             else:
                 stamp = lru.get(key)
                 idle = now - stamp if stamp is not None else now
-            k = 0
-            while k < len(pool) and pool[k][0] < idle:
-                k += 1
-            if k == 0 and len(pool) == EVPOOL_SIZE:
-                continue  # worse than every candidate of a full pool
+            # The first candidate at least as idle (Redis's linear scan).
+            k = bisect_left(pool, idle, key=_IDLE)
             if len(pool) < EVPOOL_SIZE:
-                pool.insert(k, (idle, db.id, key))
-            else:
+                pool.insert(k, (idle, dbid, key))
+            elif k:
                 # Full: drop the worst (leftmost) and insert before k.
                 del pool[0]
-                pool.insert(k - 1, (idle, db.id, key))
+                pool.insert(k - 1, (idle, dbid, key))
+            # (k == 0 with a full pool: worse than every candidate.)
 
     def pick(self, policy: str, samples: int) -> tuple[Database, bytes] | None:
         dbs = self.ks.dbs
