@@ -348,3 +348,30 @@ def test_maxmemory_clients_counts_a_half_read_query_buffer(start):
         sock.close()
     finally:
         s.stop()
+
+
+def _rss(pid: int) -> int:
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def test_rss_stays_bounded_under_a_write_load_past_maxmemory():
+    """The issue's scenario: 30 MB of maxmemory with allkeys-lru, then
+    100 MB of 10 KB values written. The server evicts, used memory stays
+    at the limit, and the process's RSS stays within the limit plus its
+    start-up size plus 25 MB (allocator slack, buffers)."""
+    s = start_radish("--maxmemory", "30mb", "--maxmemory-policy", "allkeys-lru")
+    try:
+        r = redis.Redis(port=s.port)
+        start_rss = _rss(s.proc.pid)
+        _fill(r, "k:", 10_000, 10 * 1024)
+        wait_until(lambda: r.info("stats")["current_eviction_exceeded_time"] == 0)  # a cycle past its time budget
+        info = r.info()
+        assert info["evicted_keys"] > 5000
+        assert info["used_memory"] - info["mem_not_counted_for_evict"] <= 30 * 1024 * 1024 + 64 * 1024
+        assert _rss(s.proc.pid) < start_rss + (30 + 25) * 1024 * 1024
+    finally:
+        s.stop()
