@@ -71,6 +71,27 @@ def strtoll(s: bytes, base: int = 10, *, saturate: bool = True) -> int | None:
     return (LLONG_MAX if v > 0 else LLONG_MIN) if saturate else None
 
 
+def c_atoi(s: bytes) -> int:
+    """C's ``atoi`` as glibc computes it, ``(int) strtol(s, NULL, 10)``: the
+    string ends at a NUL byte; leading C whitespace, a sign, then the digits
+    that follow (0 when none); a value past 64 bits saturates (strtol), and
+    the result wraps to a 32-bit int."""
+    s = s.split(b"\0", 1)[0].lstrip(b" \t\n\v\f\r")
+    neg = s[:1] == b"-"
+    if s[:1] in (b"+", b"-"):
+        s = s[1:]
+    n = 0
+    for ch in s:
+        if not 48 <= ch <= 57:
+            break
+        n = n * 10 + ch - 48
+        if n > LLONG_MAX + 1:
+            break
+    n = -n if neg else n
+    n = max(LLONG_MIN, min(LLONG_MAX, n))
+    return ((n + 2**31) % 2**32) - 2**31
+
+
 def strtoul(s: bytes) -> tuple[int, int, bool]:
     """C ``strtoul(s, &end, 10)`` with a 64-bit unsigned long: the value
     (after '-' negated modulo 2**64), the length read (0 when no digits),

@@ -12,7 +12,7 @@ import math
 
 from .. import errors as E
 from ..errors import CommandError
-from ..strconv import LLONG_MAX, LLONG_MIN, ld_round, string2ld, string2ll  # noqa: F401 - re-exported
+from ..strconv import LLONG_MAX, LLONG_MIN, c_atoi, ld_round, string2ld, string2ll  # noqa: F401 - re-exported
 
 # Redis's string2ll; one implementation for every layer.
 to_int = string2ll
@@ -67,22 +67,6 @@ def numkeys_getkeys(numkeys_idx: int, dst: bool = False):
     return getkeys
 
 
-def _atoi(s: bytes) -> int:
-    """C's atoi: leading whitespace, a sign, the digits that follow; 0 when
-    there are none."""
-    s = s.lstrip(b" \t\n\v\f\r")
-    sign = 1
-    if s[:1] in (b"-", b"+"):
-        sign = -1 if s[:1] == b"-" else 1
-        s = s[1:]
-    n = 0
-    for ch in s:
-        if not 48 <= ch <= 57:
-            break
-        n = n * 10 + ch - 48
-    return sign * n
-
-
 def numkeys_key_refs(count_idx: int, first_idx: int, store_idx: int = 0):
     """Redis's genericGetKeys as a getkeys proc (the one of EVAL, LMPOP,
     ZUNIONSTORE …, which key_refs reaches when the key specs reject a bad
@@ -91,7 +75,7 @@ def numkeys_key_refs(count_idx: int, first_idx: int, store_idx: int = 0):
     with atoi) is between 1 and the arguments left."""
 
     def getkeys_proc(args: list[bytes]) -> list[tuple[int, int]]:
-        num = _atoi(args[count_idx])
+        num = c_atoi(args[count_idx])
         if num < 1 or num > (len(args) - first_idx):
             return []
         refs = [(first_idx + i, 0) for i in range(num)]
@@ -130,19 +114,3 @@ def parse_mpop_args(args: list[bytes], numkeys_idx: int, first: bytes, second: b
     if count == -1:
         count = 1
     return args[numkeys_idx + 1 : where_idx], where == first, count
-
-
-def c_atoi(s: bytes) -> int:
-    """C's atoi(): leading spaces, a sign, then digits; 0 when none."""
-    s = s.lstrip(b" \t\n\v\f\r")
-    sign = 1
-    if s[:1] in (b"+", b"-"):
-        sign = -1 if s[:1] == b"-" else 1
-        s = s[1:]
-    n = 0
-    for ch in s:
-        if not 48 <= ch <= 57:
-            break
-        n = n * 10 + ch - 48
-    n *= sign
-    return ((n + 2**31) % 2**32) - 2**31  # an int, as atoi's result

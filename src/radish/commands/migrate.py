@@ -31,7 +31,7 @@ from ..db.notify import NOTIFY_GENERIC
 from ..errors import CommandError
 from ..persistence.rdb import dump_payload
 from ..protocol.resp import OK, SimpleString, encode_command
-from .args import parse_int
+from .args import c_atoi, parse_int
 from .registry import KEY_ACCESS, KEY_DELETE, KEY_RW, KeySpec, command
 
 # cluster.c: MIGRATE_SOCKET_CACHE_ITEMS and MIGRATE_SOCKET_CACHE_TTL.
@@ -155,29 +155,6 @@ class CachedSocket:
         return bytes(out)
 
 
-def _atoi(s: bytes) -> int:
-    """C's atoi: leading spaces, a sign, digits; anything else ends it (0
-    for no digits); the result wraps to a C int as glibc's does."""
-    s = s.split(b"\0", 1)[0].lstrip(b" \t\n\v\f\r")
-    neg = False
-    if s[:1] in (b"+", b"-"):
-        neg = s[:1] == b"-"
-        s = s[1:]
-    n = 0
-    for ch in s:
-        if not 48 <= ch <= 57:
-            break
-        n = n * 10 + ch - 48
-        if n > 2**63:
-            n = 2**63  # strtol saturates
-            break
-    if neg:
-        n = -n
-    n = max(-(2**63), min(2**63 - 1, n))
-    n &= 0xFFFFFFFF
-    return n - (1 << 32) if n >= 1 << 31 else n
-
-
 def _blocking_connect(host: bytes, port: bytes, timeout_ms: int) -> socket.socket | None:
     """connBlockingConnect as Redis 7.0 does it: a non-blocking connect
     to the first address that takes one, then a wait for it to become
@@ -187,7 +164,7 @@ def _blocking_connect(host: bytes, port: bytes, timeout_ms: int) -> socket.socke
     name = host.split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
     # anetTcpGenericConnect prints the port into a char[6]: "110536" is
     # looked up as "11053" (and getaddrinfo keeps 16 bits of a number).
-    service = str(_atoi(port))[:5]
+    service = str(c_atoi(port))[:5]
     try:
         infos = socket.getaddrinfo(name, service, socket.AF_UNSPEC, socket.SOCK_STREAM)
     except (OSError, UnicodeError, ValueError):
