@@ -92,6 +92,13 @@ class Propagator:
         self.stream_db = -1  # database the stream last SELECTed
         self.backlog = Backlog(backlog_size)
         self.enabled = True  # False while a replica applies its master's stream
+        # A replica: its own writes (a writable replica's clients, expiry
+        # and eviction of its own) go to the AOF only, never into the
+        # stream it forwards from its primary (Redis's shouldPropagate), so
+        # sub-replicas and offsets stay the primary's. ``primary_db`` is the
+        # database the forwarded stream last SELECTed (-1: unknown).
+        self.replica = False
+        self.primary_db = -1
         self.in_exec = False
 
     def propagate(self, dbid: int, args: list[bytes]) -> None:
@@ -105,6 +112,9 @@ class Propagator:
         itself (the dispatcher's fast path): encoded and delivered at once.
         Call only with nothing else queued."""
         if not (self.enabled and (self.subscribers or self.backlog.active)):
+            return
+        if self.replica:
+            self._local_writes([(dbid, args)])
             return
         data = encode_command(args)
         if dbid != self.stream_db:
@@ -146,6 +156,9 @@ class Propagator:
         self.pending = []
         if not self.has_audience():
             return
+        if self.replica:
+            self._local_writes(pending)
+            return
         parts: list[bytes] = []
         wrap = wrap and len(pending) > 1 and not self.in_exec
         dbs = [dbid for dbid, _args in pending if dbid is not None]
@@ -181,6 +194,26 @@ class Propagator:
             parts.append(_EXEC)
             writes.append(_EXEC)
         self._deliver(b"".join(parts), b"".join(writes) if dbs else b"")
+
+    def _local_writes(self, pending: list[tuple[int | None, list[bytes]]]) -> None:
+        """A replica's own writes: to the writes-only subscribers (the AOF),
+        each in its database, then back to the forwarded stream's database;
+        no offset, backlog or sub-replica sees them."""
+        writes = [(dbid, args) for dbid, args in pending if dbid is not None]
+        if not writes or not self.writes_only:
+            return
+        parts: list[bytes] = []
+        db = -1
+        for dbid, args in writes:
+            if dbid != db:
+                parts.append(encode_command([b"SELECT", str(dbid).encode()]))
+                db = dbid
+            parts.append(encode_command(args))
+        if self.primary_db >= 0 and db != self.primary_db:
+            parts.append(encode_command([b"SELECT", str(self.primary_db).encode()]))
+        data = b"".join(parts)
+        for fn in self.writes_only:
+            fn(data)
 
     def _select(self, parts: list[bytes], dbid: int) -> None:
         if dbid != self.stream_db:

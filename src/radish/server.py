@@ -618,6 +618,10 @@ class Server:
             if self.propagation.pending:
                 # Each expired key is its own DEL, as in Redis (no MULTI).
                 self.propagation.flush(wrap=False)
+        elif ks.is_replica and ks.replica_ttl_keys and self.pause_mode is None:
+            ks.expire_replica_keys()  # a writable replica's own keys
+            if self.propagation.pending:
+                self.propagation.flush(wrap=False)
         if self.pause_mode is not None and time.time() * 1000 >= self.pause_until:
             self.unpause_clients()
         if self.cron_loops % max(1, self.hz) == 0:

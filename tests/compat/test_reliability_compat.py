@@ -162,3 +162,39 @@ def test_resp3_subscriber_with_client_reply_off_gets_pushes_not_replies():
     finally:
         for srv in pair:
             srv.stop()
+
+
+@pytest.mark.parametrize("kind", ["radish", "redis"])
+def test_writable_replica_keeps_its_own_writes_and_expires_its_own_keys(kind):
+    """A writable replica (replica-read-only no) between a primary and a
+    sub-replica: its clients' writes stay on it (the sub-replica gets
+    exactly the primary's stream, offsets included), and the keys it wrote
+    with a TTL are expired by it (INFO keyspace stops counting them)."""
+    import time
+
+    import redis
+    from tests.support.servers import start_radish, start_redis, wait_until
+
+    start = start_radish if kind == "radish" else start_redis
+    p = start()
+    r = start("--replicaof", "127.0.0.1", str(p.port), "--replica-read-only", "no")
+    s = start("--replicaof", "127.0.0.1", str(r.port))
+    try:
+        P, R, S = (redis.Redis(port=x.port) for x in (p, r, s))
+        wait_until(lambda: R.info("replication")["master_link_status"] == "up")
+        wait_until(lambda: S.info("replication")["master_link_status"] == "up")
+        P.set("fromp", "1")
+        R.set("local", "1")
+        R.set("ttl", "1", px=200)
+        R.expire("local2", 1)  # no such key: nothing
+        P.set("fromp2", "2")
+        wait_until(lambda: S.exists("fromp2") == 1)
+        assert sorted(S.keys()) == [b"fromp", b"fromp2"]
+        wait_until(lambda: R.info("keyspace")["db0"]["keys"] == 3, timeout=5)
+        assert sorted(R.keys()) == [b"fromp", b"fromp2", b"local"]
+        assert R.info("keyspace")["db0"].get("expires", 0) == 0
+        time.sleep(0.2)
+        assert S.info("replication")["master_repl_offset"] == P.info("replication")["master_repl_offset"]
+    finally:
+        for x in (s, r, p):
+            x.stop()

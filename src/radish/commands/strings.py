@@ -202,7 +202,7 @@ def set_(c: Client, args: list[bytes]):
     db.signal_modified(key)
     db.notify(NOTIFY_STRING, b"set", key)
     if when is not None:
-        db.expires[key] = when
+        db.set_expire(key, when)
         c.propagate_as = [[b"SET", key, value, b"PXAT", b"%d" % when]]
         db.notify(NOTIFY_GENERIC, b"expire", key)
     elif flags & GET:
@@ -230,7 +230,7 @@ def _setex(c: Client, args, flags: int, name: str):
     db = c.db
     store_string(db, key, value)
     db.notify(NOTIFY_STRING, b"set", key)
-    db.expires[key] = when
+    db.set_expire(key, when)
     c.server.dirty += 1
     c.propagate_as = [[b"SET", key, value, b"PXAT", b"%d" % when]]
     db.signal_modified(key)
@@ -295,7 +295,7 @@ def getex(c: Client, args: list[bytes]):
         c.propagate_as = [[_del_command(c, c.server.config.lazyfree_lazy_expire), key]]
         event = b"del"
     elif when is not None:
-        db.expires[key] = when
+        db.set_expire(key, when)
         c.propagate_as = [[b"PEXPIREAT", key, b"%d" % when]]
         event = b"expire"
     elif flags & PERSIST and db.persist(key):

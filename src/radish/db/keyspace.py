@@ -88,6 +88,10 @@ class Keyspace:
         self.expiring = False  # inside expire_key's hooks
         self.on_expired: Callable[[Database, bytes], None] | None = None
         self.on_evicted: Callable[[Database, bytes], None] | None = None
+        # A writable replica's own keys with a TTL ((dbid, key)): expired by
+        # the replica itself (Redis's slaveKeysWithExpire), unlike the
+        # primary's keys, whose DEL comes from the primary.
+        self.replica_ttl_keys: dict[tuple[int, bytes], None] = {}
         self.on_key_changed: Callable[[Database, bytes], None] | None = None
         # Keyspace notifications: the enabled classes (notify-keyspace-events)
         # and the server's publisher, on_event(type, event, key, dbid).
@@ -142,6 +146,29 @@ class Keyspace:
     def lfu_minutes(self) -> int:
         """Redis's LFUGetTimeInMinutes: 16 bits of unix minutes."""
         return (self.now_ms // 60000) & 0xFFFF
+
+    def expire_replica_keys(self) -> int:
+        """expireSlaveKeys: delete the replica's own keys whose TTL passed
+        (their DEL goes to this replica's AOF only); forget the keys that
+        are gone or lost their TTL. Returns how many expired."""
+        tracked = self.replica_ttl_keys
+        if not tracked or not self.is_replica:
+            return 0
+        now = self.now_ms
+        expired = 0
+        for dbid, key in list(tracked):
+            if dbid >= len(self.dbs):
+                del tracked[(dbid, key)]
+                continue
+            db = self.dbs[dbid]
+            when = db.expires.get(key)
+            if when is None:
+                del tracked[(dbid, key)]
+            elif when <= now:
+                db.expire_key(key)
+                del tracked[(dbid, key)]
+                expired += 1
+        return expired
 
     def resize(self, count: int) -> None:
         while len(self.dbs) < count:
@@ -455,7 +482,7 @@ class Database:
         stamp = self.lru.pop(src, None)
         self.data[dst] = v
         if when is not None:
-            self.expires[dst] = when
+            self.set_expire(dst, when)
         elif self.expires:
             self.expires.pop(dst, None)
         if stamp is not None:
@@ -471,7 +498,7 @@ class Database:
         dst.data[key] = self.data.pop(key)
         when = self.expires.pop(key, None) if self.expires else None
         if when is not None:
-            dst.expires[key] = when
+            dst.set_expire(key, when)
         stamp = self.lru.pop(key, None)
         if stamp is not None:
             dst.lru[key] = stamp
@@ -480,6 +507,9 @@ class Database:
 
     def set_expire(self, key: bytes, when_ms: int) -> None:
         self.expires[key] = when_ms
+        ks = self.ks
+        if ks.is_replica and not ks.applying_primary:
+            ks.replica_ttl_keys[(self.id, key)] = None  # rememberSlaveKeyWithExpire
 
     def get_expire(self, key: bytes) -> int | None:
         return self.expires.get(key)

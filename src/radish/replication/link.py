@@ -240,6 +240,8 @@ class MasterLink(asyncio.Protocol):
                     break
                 raw = encode_command(args)
                 name = args[0].lower()
+                if name == b"select" and len(args) == 2 and args[1].isdigit():
+                    prop.primary_db = int(args[1])  # where the forwarded stream writes
                 # Not for this replica's AOF: link control, and PUBLISH
                 # (sent to replicas only, for their subscribers).
                 control = name in (b"ping", b"replconf", b"publish", b"spublish")

@@ -88,6 +88,8 @@ class ReplicationState:
         was_master = self.master_host is None
         self.master_host, self.master_port = host, port
         server.keyspace.is_replica = True
+        server.propagation.replica = True  # own writes: to the AOF only
+        server.propagation.primary_db = -1
         server.log.role = "S"  # the log lines' role mark, as Redis's
         if was_master and not startup:
             self.has_history = True  # continue from our own history (psync2)
@@ -114,6 +116,8 @@ class ReplicationState:
         self.master_host = None
         self.master_port = 0
         server.keyspace.is_replica = False
+        server.keyspace.replica_ttl_keys.clear()  # a primary expires every key itself
+        server.propagation.replica = False
         server.log.role = "M"
         self.link_state = CONNECT
         self.shift_replid()
