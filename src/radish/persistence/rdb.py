@@ -128,6 +128,31 @@ class RdbError(Exception):
     holding something unsupported. ``str(e)`` says what."""
 
 
+class RdbSignatureError(RdbError):
+    """The file does not start with an RDB signature."""
+
+
+class RdbVersionError(RdbError):
+    """An RDB format version radish cannot read."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__("can't handle RDB format version %d" % version)
+        self.version = version
+
+
+class RdbTruncatedError(RdbError):
+    """The file ends before the snapshot does."""
+
+
+class RdbChecksumError(RdbError):
+    """The CRC-64 at the end does not match the contents."""
+
+    def __init__(self, expected: int, stored: int) -> None:
+        super().__init__("wrong RDB checksum expected: (%x) got (%x)" % (expected, stored))
+        self.expected = expected
+        self.stored = stored
+
+
 class EmptyKeyError(RdbError):
     """A collection with no elements (Redis skips such keys when loading)."""
 
@@ -805,7 +830,7 @@ class RdbReader:
         return self.crc
 
     def truncated(self) -> RdbError:
-        return RdbError("unexpected end of file at offset %d (the file is truncated)" % self.offset())
+        return RdbTruncatedError("unexpected end of file at offset %d (the file is truncated)" % self.offset())
 
     def read(self, n: int) -> bytes:
         if len(self.buf) - self.pos < n and not self.fill(n):
@@ -1106,10 +1131,10 @@ def read_snapshot(
     reader.checksum = verify_checksum
     magic = reader.read(9) if reader.fill(9) else b""
     if len(magic) < 9 or magic[:5] != b"REDIS" or not magic[5:].isdigit():
-        raise RdbError("wrong signature: not an RDB file")
+        raise RdbSignatureError("wrong signature: not an RDB file")
     version = int(magic[5:])
     if version < 1 or version > MAX_READ_VERSION:
-        raise RdbError("can't handle RDB format version %d" % version)
+        raise RdbVersionError(version)
     reader.version = res.version = version
     ndbs = len(dbs)
     data, expires = dbs[0]
@@ -1243,7 +1268,7 @@ def read_snapshot(
         stored = int.from_bytes(reader.read(8), "little")
         if verify_checksum and stored != 0:
             if stored != expected:
-                raise RdbError("wrong RDB checksum expected: (%x) got (%x)" % (expected, stored))
+                raise RdbChecksumError(expected, stored)
             res.checksum_checked = True
     res.bytes_read = reader.offset()
     return res

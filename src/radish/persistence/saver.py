@@ -27,8 +27,12 @@ from .. import errors as E
 from .child import fork_child, stop_child
 from .rdb import (
     LoadResult,
+    RdbChecksumError,
     RdbError,
     RdbReader,
+    RdbSignatureError,
+    RdbTruncatedError,
+    RdbVersionError,
     default_aux,
     read_snapshot,
     replication_aux,
@@ -65,6 +69,31 @@ def _fsync_dir(path: str) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def startup_load_error_lines(e: Exception, path: str) -> list[str]:
+    """The log lines of a start-up load that fails, in Redis 7.0's words
+    for the failures operators' tools look for (rdbLoad's and
+    loadDataFromDisk's: a bad signature, a CRC mismatch, a short read,
+    with rdbReportCorruptRDB's "Internal error in RDB reading …" line as
+    Redis prints it, its source position included); radish's own text for
+    the rest."""
+    if isinstance(e, RdbSignatureError):
+        return ["Wrong signature trying to load DB from file", "Fatal error loading the DB: Invalid argument. Exiting."]
+    if isinstance(e, RdbVersionError):
+        return ["Can't handle RDB format version %d" % e.version, "Fatal error loading the DB: Invalid argument. Exiting."]
+    if isinstance(e, RdbChecksumError):
+        return [
+            "Wrong RDB checksum expected: (%x) but got (%x). Aborting now." % (e.expected, e.stored),
+            "Internal error in RDB reading offset 0, function at rdb.c:3225 -> RDB CRC error",
+        ]
+    if isinstance(e, RdbTruncatedError):
+        return [
+            "Short read or OOM loading DB. Unrecoverable error, aborting now.",
+            "Internal error in RDB reading offset 0, function at rdb.c:3249 -> Unexpected EOF reading RDB file",
+        ]
+    reason = getattr(e, "strerror", None) if isinstance(e, OSError) else None
+    return ["Fatal error loading the DB from %s: %s. Exiting." % (path, reason or e)]
 
 
 class Persistence:
@@ -458,8 +487,8 @@ class Persistence:
         try:
             res = self.load_file(path, expired_keys=expired)
         except (OSError, RdbError) as e:
-            reason = getattr(e, "strerror", None) if isinstance(e, OSError) else None
-            server.log.warning("Fatal error loading the DB from %s: %s. Exiting." % (path, reason or e))
+            for line in startup_load_error_lines(e, path):
+                server.log.warning(line)
             raise SystemExit(1) from None
         self.log_aux(res)
         if res.empty_keys_skipped:
