@@ -1,7 +1,8 @@
 """Build of radish's C extensions: the request parser
 (src/radish/protocol/_reqparser.c), the dispatcher's batch loop
 (src/radish/_fastpath.c), HyperLogLog's hot parts (src/radish/_hll.c),
-the stream nodes' listpack codec (src/radish/db/_streamlp.c) and the
+the stream nodes' listpack codec (src/radish/db/_streamlp.c), small hashes
+and sorted sets in listpacks (src/radish/db/_listpack.c) and the
 allocator counters behind used_memory (src/radish/_alloc.c). All are
 optional: without a C compiler radish installs and runs on their Python
 equivalents (slower, same behaviour).
@@ -20,6 +21,7 @@ setup(
         extension("radish._fastpath", "src/radish/_fastpath.c"),
         extension("radish._hll", "src/radish/_hll.c"),
         extension("radish.db._streamlp", "src/radish/db/_streamlp.c"),
+        extension("radish.db._listpack", "src/radish/db/_listpack.c"),
         extension("radish._alloc", "src/radish/_alloc.c"),
     ]
 )

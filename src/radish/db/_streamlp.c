@@ -25,6 +25,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "lpcodec.h"
+
 #define FLAG_DELETED 1
 #define FLAG_SAMEFIELDS 2
 #define SCAN_REV 1
@@ -83,172 +85,6 @@ id_cmp(sid a, sid b)
     if (a.seq != b.seq)
         return a.seq < b.seq ? -1 : 1;
     return 0;
-}
-
-/* Decimal digits of v at d (no terminator); returns their count. */
-static int
-fmt_u64(char *d, uint64_t v)
-{
-    char tmp[20];
-    int n = 0;
-    do {
-        tmp[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (int i = 0; i < n; i++)
-        d[i] = tmp[n - 1 - i];
-    return n;
-}
-
-static int
-fmt_ll(char *d, long long v)
-{
-    if (v < 0) {
-        d[0] = '-';
-        return 1 + fmt_u64(d + 1, 0 - (uint64_t)v);
-    }
-    return fmt_u64(d, (uint64_t)v);
-}
-
-/* -- encoding (listpack.c) -------------------------------------------------------------- */
-
-/* Redis's string2ll (lpStringToInt64): 1 when s spells an int64 exactly. */
-static int
-str2ll(const char *s, Py_ssize_t n, long long *out)
-{
-    if (n == 0 || n > 20)
-        return 0;
-    const char *p = s;
-    Py_ssize_t left = n;
-    int neg = 0;
-    if (n == 1 && p[0] == '0') {
-        *out = 0;
-        return 1;
-    }
-    if (*p == '-') {
-        neg = 1;
-        p++;
-        left--;
-        if (left == 0)
-            return 0;
-    }
-    if (*p < '1' || *p > '9')
-        return 0;
-    unsigned long long v = 0;
-    while (left) {
-        if (*p < '0' || *p > '9')
-            return 0;
-        unsigned d = (unsigned)(*p - '0');
-        if (v > (ULLONG_MAX - d) / 10)
-            return 0;
-        v = v * 10 + d;
-        p++;
-        left--;
-    }
-    if (neg) {
-        if (v > (unsigned long long)LLONG_MAX + 1)
-            return 0;
-        *out = (long long)(0 - v);
-    } else {
-        if (v > (unsigned long long)LLONG_MAX)
-            return 0;
-        *out = (long long)v;
-    }
-    return 1;
-}
-
-static int
-backlen_size(uint64_t l)
-{
-    if (l <= 127)
-        return 1;
-    if (l < 16383)
-        return 2;
-    if (l < 2097151)
-        return 3;
-    if (l < 268435455)
-        return 4;
-    return 5;
-}
-
-static unsigned char *
-put_backlen(unsigned char *d, uint64_t l)
-{
-    int n = backlen_size(l);
-    /* Big-endian 7-bit groups, every byte but the first with the high bit. */
-    for (int i = n - 1; i >= 0; i--) {
-        unsigned char b = (unsigned char)((l >> (7 * (n - 1 - i))) & 127);
-        if (i != 0)
-            b |= 128;
-        d[i] = b;
-    }
-    return d + n;
-}
-
-static unsigned char *
-put_int(unsigned char *d, long long v)
-{
-    if (v >= 0 && v <= 127) {
-        *d++ = (unsigned char)v;
-        *d++ = 1;
-    } else if (v >= -4096 && v <= 4095) {
-        uint64_t u = (uint64_t)v & 0x1FFF;
-        *d++ = (unsigned char)(0xC0 | (u >> 8));
-        *d++ = (unsigned char)(u & 0xFF);
-        *d++ = 2;
-    } else {
-        int w;
-        unsigned char tag;
-        if (v >= -32768 && v <= 32767) {
-            w = 2;
-            tag = 0xF1;
-        } else if (v >= -8388608 && v <= 8388607) {
-            w = 3;
-            tag = 0xF2;
-        } else if (v >= -2147483648LL && v <= 2147483647LL) {
-            w = 4;
-            tag = 0xF3;
-        } else {
-            w = 8;
-            tag = 0xF4;
-        }
-        *d++ = tag;
-        uint64_t u = (uint64_t)v;
-        for (int i = 0; i < w; i++) {
-            *d++ = (unsigned char)(u & 0xFF);
-            u >>= 8;
-        }
-        *d++ = (unsigned char)(w + 1);
-    }
-    return d;
-}
-
-static unsigned char *
-put_str(unsigned char *d, const char *s, Py_ssize_t n)
-{
-    long long v;
-    if (n && n <= 20 && ((s[0] >= '0' && s[0] <= '9') || s[0] == '-') && str2ll(s, n, &v))
-        return put_int(d, v);
-    uint64_t l;
-    if (n < 64) {
-        *d++ = (unsigned char)(0x80 | n);
-        l = 1 + (uint64_t)n;
-    } else if (n < 4096) {
-        *d++ = (unsigned char)(0xE0 | (n >> 8));
-        *d++ = (unsigned char)(n & 0xFF);
-        l = 2 + (uint64_t)n;
-    } else {
-        *d++ = 0xF0;
-        uint64_t u = (uint64_t)n;
-        for (int i = 0; i < 4; i++) {
-            *d++ = (unsigned char)(u & 0xFF);
-            u >>= 8;
-        }
-        l = 5 + (uint64_t)n;
-    }
-    memcpy(d, s, (size_t)n);
-    d += n;
-    return put_backlen(d, l);
 }
 
 static PyObject *do_append(PyObject *lp, sid master, PyObject *mfields, sid id, PyObject *fv);
@@ -489,93 +325,6 @@ done:
     return result;
 }
 
-/* -- decoding ------------------------------------------------------------------------------ */
-
-typedef struct {
-    const unsigned char *lp;
-    Py_ssize_t n;
-} Reader;
-
-/* The element at *p: returns 1 (string: *s, *slen) or 0 (integer: *v) and
- * moves *p past it; -1 with ValueError when it runs past the end. */
-static int
-lp_get(const Reader *r, Py_ssize_t *p, const unsigned char **s, Py_ssize_t *slen, long long *v)
-{
-    const unsigned char *lp = r->lp;
-    Py_ssize_t n = r->n, q = *p;
-    if (q >= n)
-        goto bad;
-    unsigned char b = lp[q];
-    if (b < 0x80) {
-        if (q + 2 > n)
-            goto bad;
-        *v = b;
-        *p = q + 2;
-        return 0;
-    }
-    if (b < 0xC0) {
-        Py_ssize_t l = b & 0x3F;
-        if (q + 1 + l + 1 > n)
-            goto bad;
-        *s = lp + q + 1;
-        *slen = l;
-        *p = q + 1 + l + 1;
-        return 1;
-    }
-    if (b < 0xE0) {
-        if (q + 3 > n)
-            goto bad;
-        long long x = ((b & 0x1F) << 8) | lp[q + 1];
-        *v = x >= 4096 ? x - 8192 : x;
-        *p = q + 3;
-        return 0;
-    }
-    if (b < 0xF0) {
-        if (q + 2 > n)
-            goto bad;
-        Py_ssize_t l = ((b & 0x0F) << 8) | lp[q + 1];
-        Py_ssize_t e = q + 2 + l + backlen_size((uint64_t)l + 2);
-        if (e > n)
-            goto bad;
-        *s = lp + q + 2;
-        *slen = l;
-        *p = e;
-        return 1;
-    }
-    if (b == 0xF0) {
-        if (q + 5 > n)
-            goto bad;
-        uint64_t l = (uint64_t)lp[q + 1] | ((uint64_t)lp[q + 2] << 8) | ((uint64_t)lp[q + 3] << 16) | ((uint64_t)lp[q + 4] << 24);
-        if (l > (uint64_t)(n - q))
-            goto bad;
-        Py_ssize_t e = q + 5 + (Py_ssize_t)l + backlen_size(l + 5);
-        if (e > n)
-            goto bad;
-        *s = lp + q + 5;
-        *slen = (Py_ssize_t)l;
-        *p = e;
-        return 1;
-    }
-    int w = b == 0xF1 ? 2 : b == 0xF2 ? 3 : b == 0xF3 ? 4 : b == 0xF4 ? 8 : 0;
-    if (w == 0) {
-        PyErr_Format(PyExc_ValueError, "bad listpack element encoding 0x%02x", b);
-        return -1;
-    }
-    if (q + 2 + w > n)
-        goto bad;
-    uint64_t u = 0;
-    for (int i = w - 1; i >= 0; i--)
-        u = (u << 8) | lp[q + 1 + i];
-    if (w < 8 && (u >> (8 * w - 1)) & 1)
-        u |= ~(uint64_t)0 << (8 * w);
-    *v = (long long)u;
-    *p = q + 2 + w;
-    return 0;
-bad:
-    PyErr_SetString(PyExc_ValueError, "stream listpack element runs past its end");
-    return -1;
-}
-
 static int
 get_num(const Reader *r, Py_ssize_t *p, long long *v)
 {
@@ -675,16 +424,6 @@ buf_bulk(Buf *b, const char *s, Py_ssize_t n)
     b->p[b->len++] = '\r';
     b->p[b->len++] = '\n';
     return 0;
-}
-
-static PyObject *
-elem_bytes(int kind, const unsigned char *s, Py_ssize_t l, long long v)
-{
-    if (kind == 1)
-        return PyBytes_FromStringAndSize((const char *)s, l);
-    char tmp[24];
-    int k = fmt_ll(tmp, v);
-    return PyBytes_FromStringAndSize(tmp, k);
 }
 
 static int

@@ -14,155 +14,17 @@ from __future__ import annotations
 
 import struct
 
+from ..db.listpack import LP_HDR as _LP_HDR
+from ..db.listpack import ListpackError, lp_build, lp_decode, lp_encode, lp_entry
 from ..strconv import string2ll
 
-
-class CompactError(ValueError):
-    """A malformed listpack / ziplist / intset / zipmap blob."""
+# A malformed listpack / ziplist / intset / zipmap blob (the listpack codec,
+# which the keyspace's listpack values share, raises it from db.listpack).
+CompactError = ListpackError
 
 
 # Redis's string2ll, which lpStringToInt64 and intset checks use.
 str_to_int64 = string2ll
-
-
-# -- listpack ---------------------------------------------------------------------
-
-_LP_HDR = 6
-_LP_EOF = 0xFF
-
-
-def _lp_backlen(n: int) -> bytes:
-    if n <= 127:
-        return bytes((n,))
-    if n < 16383:
-        return bytes((n >> 7, (n & 127) | 128))
-    if n < 2097151:
-        return bytes((n >> 14, ((n >> 7) & 127) | 128, (n & 127) | 128))
-    if n < 268435455:
-        return bytes((n >> 21, ((n >> 14) & 127) | 128, ((n >> 7) & 127) | 128, (n & 127) | 128))
-    return bytes(
-        (n >> 28, ((n >> 21) & 127) | 128, ((n >> 14) & 127) | 128, ((n >> 7) & 127) | 128, (n & 127) | 128)
-    )
-
-
-_SMALL_LP_ENTRIES = [bytes((v, 1)) for v in range(128)]
-
-
-def lp_entry(s: bytes) -> bytes:
-    """One listpack entry (encoding, data, back length) for element ``s``."""
-    n = len(s)
-    if n <= 20:
-        v = str_to_int64(s)
-        if v is not None:
-            if 0 <= v <= 127:
-                return _SMALL_LP_ENTRIES[v]
-            if -4096 <= v <= 4095:
-                v &= 0x1FFF
-                return bytes((0xC0 | (v >> 8), v & 0xFF, 2))
-            if -32768 <= v <= 32767:
-                return b"\xf1" + struct.pack("<h", v) + b"\x03"
-            if -8388608 <= v <= 8388607:
-                return b"\xf2" + (v & 0xFFFFFF).to_bytes(3, "little") + b"\x04"
-            if -2147483648 <= v <= 2147483647:
-                return b"\xf3" + struct.pack("<i", v) + b"\x05"
-            return b"\xf4" + struct.pack("<q", v) + b"\x09"
-    if n < 64:
-        return bytes((0x80 | n,)) + s + bytes((n + 1,))
-    if n < 4096:
-        head = bytes((0xE0 | (n >> 8), n & 0xFF))
-        return head + s + _lp_backlen(n + 2)
-    return b"\xf0" + struct.pack("<I", n) + s + _lp_backlen(n + 5)
-
-
-def lp_build(entries: list[bytes]) -> bytes:
-    """A listpack blob from already encoded entries (see ``lp_entry``)."""
-    body = b"".join(entries)
-    total = _LP_HDR + len(body) + 1
-    count = len(entries)
-    return struct.pack("<IH", total, count if count < 65535 else 65535) + body + b"\xff"
-
-
-def lp_encode(items) -> bytes:
-    """A listpack holding ``items`` (bytes) in order."""
-    return lp_build([lp_entry(s) for s in items])
-
-
-def lp_decode(blob: bytes) -> list[bytes]:
-    """The elements of a listpack blob (integers as their decimal strings)."""
-    n = len(blob)
-    if n < _LP_HDR + 1:
-        raise CompactError("listpack too short")
-    total, count = struct.unpack_from("<IH", blob, 0)
-    if total != n:
-        raise CompactError("listpack header length %d, blob is %d bytes" % (total, n))
-    if blob[-1] != _LP_EOF:
-        raise CompactError("listpack without terminator")
-    out: list[bytes] = []
-    append = out.append
-    p = _LP_HDR
-    end = n - 1
-    try:
-        while p < end:
-            b = blob[p]
-            start = p
-            if b < 0x80:
-                append(b"%d" % b)
-                p += 1
-            elif b < 0xC0:
-                ln = b & 0x3F
-                p += 1
-                append(blob[p : p + ln])
-                p += ln
-            elif b < 0xE0:
-                v = ((b & 0x1F) << 8) | blob[p + 1]
-                if v >= 4096:
-                    v -= 8192
-                append(b"%d" % v)
-                p += 2
-            elif b < 0xF0:
-                ln = ((b & 0x0F) << 8) | blob[p + 1]
-                p += 2
-                append(blob[p : p + ln])
-                p += ln
-            elif b == 0xF0:
-                ln = struct.unpack_from("<I", blob, p + 1)[0]
-                p += 5
-                append(blob[p : p + ln])
-                p += ln
-            elif b == 0xF1:
-                append(b"%d" % struct.unpack_from("<h", blob, p + 1)[0])
-                p += 3
-            elif b == 0xF2:
-                v = int.from_bytes(blob[p + 1 : p + 4], "little")
-                if len(blob[p + 1 : p + 4]) != 3:
-                    raise CompactError("truncated listpack entry")
-                if v >= 1 << 23:
-                    v -= 1 << 24
-                append(b"%d" % v)
-                p += 4
-            elif b == 0xF3:
-                append(b"%d" % struct.unpack_from("<i", blob, p + 1)[0])
-                p += 5
-            elif b == 0xF4:
-                append(b"%d" % struct.unpack_from("<q", blob, p + 1)[0])
-                p += 9
-            else:
-                raise CompactError("invalid listpack entry encoding 0x%02x" % b)
-            if p > end:
-                raise CompactError("listpack entry runs past the end")
-            # Skip (and check) the back length.
-            ln = p - start
-            back = _lp_backlen(ln)
-            if blob[p : p + len(back)] != back:
-                raise CompactError("listpack entry with a wrong back length")
-            p += len(back)
-    except (IndexError, struct.error) as e:
-        raise CompactError("truncated listpack entry") from e
-    if p != end:
-        raise CompactError("listpack entries run past the end")
-    if count != 65535 and count != len(out):
-        raise CompactError("listpack header count %d, found %d entries" % (count, len(out)))
-    return out
 
 
 # -- quicklist node packing (Redis 7.0's quicklistPushTail) ------------------------

@@ -1,0 +1,1318 @@
+/*
+ * radish.db._listpack: small hashes and sorted sets kept in Redis's own
+ * listpack bytes.
+ *
+ * The C twin of radish/db/listpack.py (PyHash, PyZSet, PyZSetView), whose
+ * docstring describes the types and their API; tests/unit/test_listpack_twin.py
+ * holds the two to the same bytes and the same answers (hypothesis).
+ *
+ * Why C: a hash of ten fields kept as a dict costs about 1.2 KB in CPython
+ * (the table, twenty bytes objects); the same hash as a listpack is its
+ * Redis size, 167 bytes, plus a 32-byte object. Every operation walks the
+ * listpack as Redis's t_hash.c / t_zset.c do (they are small: at most
+ * hash-max-listpack-entries / zset-max-listpack-entries), which in Python
+ * would cost more than the command's whole budget.
+ *
+ * An object is a header (refcount, type), the listpack (a PyMem block: the
+ * 6-byte header, the elements, the 0xFF end, exactly the bytes Redis keeps,
+ * so RDB and DUMP save a copy) and two counters: elements, and changes
+ * (views of a sorted set cache element offsets and check it). Every change
+ * reallocates the block to its exact size, as lpInsert does.
+ *
+ * Listpacks built from outside (an RDB file, a DUMP payload) are checked
+ * element by element before they are adopted: encodings, lengths, back
+ * lengths, the header's total and count, the end byte.
+ */
+
+#include "lpcodec.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#define LP_HDR 6
+#define LP_EOF 0xFF
+
+typedef struct {
+    PyObject_HEAD
+    unsigned char *lp;
+    uint32_t n;   /* elements */
+    uint32_t mod; /* bumped on every change */
+} LPObject;
+
+static PyTypeObject LPType, HashType, ZSetType, ViewType;
+
+static inline uint32_t
+lp_total(const unsigned char *lp)
+{
+    return (uint32_t)lp[0] | ((uint32_t)lp[1] << 8) | ((uint32_t)lp[2] << 16) | ((uint32_t)lp[3] << 24);
+}
+
+static inline void
+lp_set_header(LPObject *o, uint32_t total)
+{
+    unsigned char *lp = o->lp;
+    uint32_t c = o->n < 65535 ? o->n : 65535;
+    lp[0] = (unsigned char)(total & 0xFF);
+    lp[1] = (unsigned char)((total >> 8) & 0xFF);
+    lp[2] = (unsigned char)((total >> 16) & 0xFF);
+    lp[3] = (unsigned char)((total >> 24) & 0xFF);
+    lp[4] = (unsigned char)(c & 0xFF);
+    lp[5] = (unsigned char)(c >> 8);
+}
+
+/* -- elements of a listpack already checked ------------------------------------------------ */
+
+typedef struct {
+    const unsigned char *s;
+    Py_ssize_t slen;
+    long long v;
+    int str;
+} Elem;
+
+/* Reads the element at p; returns its whole size (encoding, data, back length). */
+static inline size_t
+elem_read(const unsigned char *p, Elem *e)
+{
+    unsigned char b = p[0];
+    if (b < 0x80) {
+        e->str = 0;
+        e->v = b;
+        return 2;
+    }
+    if (b < 0xC0) {
+        size_t l = b & 0x3F;
+        e->str = 1;
+        e->s = p + 1;
+        e->slen = (Py_ssize_t)l;
+        return l + 2;
+    }
+    if (b < 0xE0) {
+        long long x = ((b & 0x1F) << 8) | p[1];
+        e->str = 0;
+        e->v = x >= 4096 ? x - 8192 : x;
+        return 3;
+    }
+    if (b < 0xF0) {
+        size_t l = ((size_t)(b & 0x0F) << 8) | p[1];
+        e->str = 1;
+        e->s = p + 2;
+        e->slen = (Py_ssize_t)l;
+        return 2 + l + (size_t)backlen_size(l + 2);
+    }
+    if (b == 0xF0) {
+        size_t l = (size_t)p[1] | ((size_t)p[2] << 8) | ((size_t)p[3] << 16) | ((size_t)p[4] << 24);
+        e->str = 1;
+        e->s = p + 5;
+        e->slen = (Py_ssize_t)l;
+        return 5 + l + (size_t)backlen_size(l + 5);
+    }
+    int w = b == 0xF1 ? 2 : b == 0xF2 ? 3 : b == 0xF3 ? 4 : 8;
+    uint64_t u = 0;
+    for (int i = w - 1; i >= 0; i--)
+        u = (u << 8) | p[1 + i];
+    if (w < 8 && (u >> (8 * w - 1)) & 1)
+        u |= ~(uint64_t)0 << (8 * w);
+    e->str = 0;
+    e->v = (long long)u;
+    return (size_t)(2 + w);
+}
+
+/* The size of the element's encoding and data (what its back length holds). */
+static inline size_t
+enc_len(const unsigned char *p)
+{
+    unsigned char b = p[0];
+    if (b < 0x80)
+        return 1;
+    if (b < 0xC0)
+        return 1 + (size_t)(b & 0x3F);
+    if (b < 0xE0)
+        return 2;
+    if (b < 0xF0)
+        return 2 + (((size_t)(b & 0x0F) << 8) | p[1]);
+    if (b == 0xF0)
+        return 5 + ((size_t)p[1] | ((size_t)p[2] << 8) | ((size_t)p[3] << 16) | ((size_t)p[4] << 24));
+    return b == 0xF1 ? 3 : b == 0xF2 ? 4 : b == 0xF3 ? 5 : 9;
+}
+
+static inline size_t
+elem_size(const unsigned char *p)
+{
+    Elem e;
+    return elem_read(p, &e);
+}
+
+/* The element's text at t (an integer's digits go to buf). */
+static inline const char *
+elem_text(const Elem *e, char *buf, Py_ssize_t *len)
+{
+    if (e->str) {
+        *len = e->slen;
+        return (const char *)e->s;
+    }
+    *len = fmt_ll(buf, e->v);
+    return buf;
+}
+
+static inline int
+elem_eq(const Elem *e, const char *s, Py_ssize_t n)
+{
+    char buf[24];
+    Py_ssize_t l;
+    const char *t = elem_text(e, buf, &l);
+    return l == n && memcmp(t, s, (size_t)n) == 0;
+}
+
+/* zzlCompareElements: memcmp, then the shorter first. */
+static inline int
+elem_cmp(const Elem *e, const char *s, Py_ssize_t n)
+{
+    char buf[24];
+    Py_ssize_t l;
+    const char *t = elem_text(e, buf, &l);
+    Py_ssize_t m = l < n ? l : n;
+    int c = memcmp(t, s, (size_t)m);
+    if (c)
+        return c;
+    return l < n ? -1 : l > n ? 1 : 0;
+}
+
+static inline PyObject *
+elem_obj(const Elem *e)
+{
+    return elem_bytes(e->str, e->s, e->slen, e->v);
+}
+
+/* zzlGetScore: an integer element, or a string read by strtod (zzlStrtod:
+ * at most 127 characters). */
+static inline double
+elem_score(const Elem *e)
+{
+    if (!e->str)
+        return (double)e->v;
+    char buf[128];
+    size_t l = e->slen < 127 ? (size_t)e->slen : 127;
+    memcpy(buf, e->s, l);
+    buf[l] = '\0';
+    return strtod(buf, NULL);
+}
+
+/* -- changing a listpack -------------------------------------------------------------- */
+
+/* Replaces the dellen bytes at off with the inslen bytes at ins; dn: the
+ * change in elements. */
+static int
+lp_splice(LPObject *o, size_t off, size_t dellen, const unsigned char *ins, size_t inslen, long dn)
+{
+    size_t total = lp_total(o->lp);
+    size_t ntotal = total - dellen + inslen;
+    if (ntotal > UINT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "listpack larger than 4 GB");
+        return -1;
+    }
+    if (inslen > dellen) {
+        unsigned char *np = PyMem_Realloc(o->lp, ntotal);
+        if (np == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        o->lp = np;
+        memmove(np + off + inslen, np + off + dellen, total - off - dellen);
+        memcpy(np + off, ins, inslen);
+    } else {
+        unsigned char *lp = o->lp;
+        memcpy(lp + off, ins, inslen);
+        memmove(lp + off + inslen, lp + off + dellen, total - off - dellen);
+        if (inslen < dellen) {
+            unsigned char *np = PyMem_Realloc(lp, ntotal);
+            if (np != NULL)
+                o->lp = np;
+        }
+    }
+    o->n = (uint32_t)((long)o->n + dn);
+    o->mod++;
+    lp_set_header(o, (uint32_t)ntotal);
+    return 0;
+}
+
+/* A scratch buffer for encoded elements: on the stack when small. */
+typedef struct {
+    unsigned char stack[256];
+    unsigned char *p;
+} Scratch;
+
+static unsigned char *
+scratch(Scratch *s, size_t need)
+{
+    if (need <= sizeof(s->stack)) {
+        s->p = s->stack;
+        return s->p;
+    }
+    s->p = PyMem_Malloc(need);
+    if (s->p == NULL)
+        PyErr_NoMemory();
+    return s->p;
+}
+
+static void
+scratch_free(Scratch *s)
+{
+    if (s->p != NULL && s->p != s->stack)
+        PyMem_Free(s->p);
+}
+
+static int
+as_bytes(PyObject *x, const char **s, Py_ssize_t *n)
+{
+    if (!PyBytes_Check(x)) {
+        PyErr_Format(PyExc_TypeError, "listpack elements must be bytes, not %.100s", Py_TYPE(x)->tp_name);
+        return -1;
+    }
+    *s = PyBytes_AS_STRING(x);
+    *n = PyBytes_GET_SIZE(x);
+    return 0;
+}
+
+/* Appends the bytes objects at items to o. */
+static int
+lp_append_objs(LPObject *o, PyObject *const *items, Py_ssize_t k)
+{
+    size_t need = 0;
+    for (Py_ssize_t i = 0; i < k; i++) {
+        const char *s;
+        Py_ssize_t n;
+        if (as_bytes(items[i], &s, &n) < 0)
+            return -1;
+        need += (size_t)n + 11;
+    }
+    Scratch sc;
+    unsigned char *d = scratch(&sc, need), *b = d;
+    if (d == NULL)
+        return -1;
+    for (Py_ssize_t i = 0; i < k; i++)
+        d = put_str(d, PyBytes_AS_STRING(items[i]), PyBytes_GET_SIZE(items[i]));
+    int r = lp_splice(o, lp_total(o->lp) - 1, 0, b, (size_t)(d - b), (long)k);
+    scratch_free(&sc);
+    return r;
+}
+
+/* -- checking a listpack from outside -------------------------------------------------------- */
+
+/* 0 when blob is a well-formed listpack (every element's encoding, length
+ * and back length, the header's total and count, the end byte); *count:
+ * its elements. ValueError otherwise. */
+static int
+lp_check(const unsigned char *b, Py_ssize_t n, uint32_t *count)
+{
+    if (n < LP_HDR + 1 || lp_total(b) != (uint32_t)n || b[n - 1] != LP_EOF) {
+        PyErr_SetString(PyExc_ValueError, "listpack header or end byte is wrong");
+        return -1;
+    }
+    Reader r = {b, n - 1};
+    Py_ssize_t p = LP_HDR;
+    uint32_t c = 0;
+    while (p < n - 1) {
+        const unsigned char *s;
+        Py_ssize_t sl;
+        long long v;
+        Py_ssize_t start = p;
+        if (lp_get(&r, &p, &s, &sl, &v) < 0)
+            return -1;
+        /* The back length must spell the encoding's size. */
+        size_t enc = enc_len(b + start), whole = (size_t)(p - start);
+        unsigned char want[8];
+        unsigned char *end = put_backlen(want, enc);
+        if (enc + (size_t)(end - want) != whole || memcmp(want, b + start + enc, whole - enc) != 0) {
+            PyErr_SetString(PyExc_ValueError, "listpack back length is wrong");
+            return -1;
+        }
+        c++;
+    }
+    uint32_t hc = (uint32_t)b[4] | ((uint32_t)b[5] << 8);
+    if (hc != 65535 && hc != c) {
+        PyErr_SetString(PyExc_ValueError, "listpack header count is wrong");
+        return -1;
+    }
+    *count = c;
+    return 0;
+}
+
+/* -- the base type -------------------------------------------------------------------- */
+
+static PyObject *
+lp_new(PyTypeObject *type, PyObject *args, PyObject *Py_UNUSED(kwds))
+{
+    PyObject *blob = NULL;
+    if (!PyArg_ParseTuple(args, "|O:listpack", &blob))
+        return NULL;
+    Py_buffer view = {0};
+    uint32_t count = 0;
+    if (blob != NULL) {
+        if (PyObject_GetBuffer(blob, &view, PyBUF_SIMPLE) < 0)
+            return NULL;
+        if (lp_check(view.buf, view.len, &count) < 0) {
+            PyBuffer_Release(&view);
+            return NULL;
+        }
+        if ((type == &HashType || PyType_IsSubtype(type, &HashType) || PyType_IsSubtype(type, &ZSetType)) &&
+            (count & 1)) {
+            PyBuffer_Release(&view);
+            PyErr_SetString(PyExc_ValueError, "listpack of pairs with an odd number of elements");
+            return NULL;
+        }
+    }
+    LPObject *o = (LPObject *)type->tp_alloc(type, 0);
+    if (o == NULL) {
+        if (blob != NULL)
+            PyBuffer_Release(&view);
+        return NULL;
+    }
+    size_t total = blob != NULL ? (size_t)view.len : LP_HDR + 1;
+    o->lp = PyMem_Malloc(total);
+    if (o->lp == NULL) {
+        if (blob != NULL)
+            PyBuffer_Release(&view);
+        Py_DECREF(o);
+        return PyErr_NoMemory();
+    }
+    if (blob != NULL) {
+        memcpy(o->lp, view.buf, total);
+        PyBuffer_Release(&view);
+        o->n = count;
+    } else {
+        o->n = 0;
+        o->lp[LP_HDR] = LP_EOF;
+    }
+    o->mod = 0;
+    lp_set_header(o, (uint32_t)total);
+    return (PyObject *)o;
+}
+
+static void
+lp_dealloc(LPObject *o)
+{
+    PyMem_Free(o->lp);
+    Py_TYPE(o)->tp_free((PyObject *)o);
+}
+
+static PyObject *
+lp_blob(LPObject *o, PyObject *Py_UNUSED(x))
+{
+    return PyBytes_FromStringAndSize((const char *)o->lp, lp_total(o->lp));
+}
+
+static PyObject *
+lp_nbytes(LPObject *o, PyObject *Py_UNUSED(x))
+{
+    return PyLong_FromUnsignedLong(lp_total(o->lp));
+}
+
+static PyObject *
+lp_sizeof(LPObject *o, PyObject *Py_UNUSED(x))
+{
+    return PyLong_FromSize_t((size_t)Py_TYPE(o)->tp_basicsize + lp_total(o->lp));
+}
+
+/* Every element (or every second one from first, step 2) as bytes. */
+static PyObject *
+lp_list(LPObject *o, int first, int step)
+{
+    PyObject *out = PyList_New(0);
+    if (out == NULL)
+        return NULL;
+    const unsigned char *p = o->lp + LP_HDR;
+    int i = 0;
+    while (*p != LP_EOF) {
+        Elem e;
+        size_t sz = elem_read(p, &e);
+        if (i >= first && (i - first) % step == 0) {
+            PyObject *x = elem_obj(&e);
+            if (x == NULL || PyList_Append(out, x) < 0) {
+                Py_XDECREF(x);
+                Py_DECREF(out);
+                return NULL;
+            }
+            Py_DECREF(x);
+        }
+        p += sz;
+        i++;
+    }
+    return out;
+}
+
+static PyObject *
+lp_elements(LPObject *o, PyObject *Py_UNUSED(x))
+{
+    return lp_list(o, 0, 1);
+}
+
+static PyObject *
+lp_extend(LPObject *o, PyObject *it)
+{
+    PyObject *seq = PySequence_Fast(it, "extend: an iterable of bytes");
+    if (seq == NULL)
+        return NULL;
+    int r = lp_append_objs(o, PySequence_Fast_ITEMS(seq), PySequence_Fast_GET_SIZE(seq));
+    Py_DECREF(seq);
+    if (r < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+lp_copy(LPObject *o, PyObject *Py_UNUSED(x))
+{
+    PyTypeObject *type = Py_TYPE(o);
+    LPObject *c = (LPObject *)type->tp_alloc(type, 0);
+    if (c == NULL)
+        return NULL;
+    size_t total = lp_total(o->lp);
+    c->lp = PyMem_Malloc(total);
+    if (c->lp == NULL) {
+        Py_DECREF(c);
+        return PyErr_NoMemory();
+    }
+    memcpy(c->lp, o->lp, total);
+    c->n = o->n;
+    c->mod = 0;
+    return (PyObject *)c;
+}
+
+static PyMethodDef lp_methods[] = {
+    {"blob", (PyCFunction)lp_blob, METH_NOARGS, "blob() -> the whole listpack as bytes"},
+    {"nbytes", (PyCFunction)lp_nbytes, METH_NOARGS, "nbytes() -> the listpack's size in bytes"},
+    {"elements", (PyCFunction)lp_elements, METH_NOARGS, "elements() -> every element, as bytes"},
+    {"extend", (PyCFunction)lp_extend, METH_O, "extend(elements) -> append them (no lookups)"},
+    {"copy", (PyCFunction)lp_copy, METH_NOARGS, "copy() -> an equal value of the same type"},
+    {"__sizeof__", (PyCFunction)lp_sizeof, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject LPType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "radish.db._listpack.Listpack",
+    .tp_basicsize = sizeof(LPObject),
+    .tp_dealloc = (destructor)lp_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = "A listpack (Redis's bytes): the base of Hash and ZSet.",
+    .tp_methods = lp_methods,
+    .tp_new = lp_new,
+};
+
+/* -- Hash: field, value, field, value … ------------------------------------------------ */
+
+/* The field's element (NULL when absent); *vp: its value's. */
+static const unsigned char *
+hash_find(LPObject *o, const char *f, Py_ssize_t fl, const unsigned char **vp)
+{
+    const unsigned char *p = o->lp + LP_HDR;
+    while (*p != LP_EOF) {
+        Elem e;
+        size_t fs = elem_read(p, &e);
+        const unsigned char *v = p + fs;
+        if (elem_eq(&e, f, fl)) {
+            *vp = v;
+            return p;
+        }
+        p = v + elem_size(v);
+    }
+    return NULL;
+}
+
+static Py_ssize_t
+hash_len(LPObject *o)
+{
+    return (Py_ssize_t)(o->n / 2);
+}
+
+static PyObject *
+hash_lookup(LPObject *o, PyObject *key, PyObject *dflt, int raise)
+{
+    const char *f;
+    Py_ssize_t fl;
+    if (as_bytes(key, &f, &fl) < 0)
+        return NULL;
+    const unsigned char *vp;
+    if (hash_find(o, f, fl, &vp) == NULL) {
+        if (raise) {
+            PyErr_SetObject(PyExc_KeyError, key);
+            return NULL;
+        }
+        Py_INCREF(dflt);
+        return dflt;
+    }
+    Elem e;
+    elem_read(vp, &e);
+    return elem_obj(&e);
+}
+
+static PyObject *
+hash_subscript(LPObject *o, PyObject *key)
+{
+    return hash_lookup(o, key, NULL, 1);
+}
+
+/* hashTypeSet: 1 when the field was added, 0 when its value was replaced. */
+static int
+hash_set(LPObject *o, PyObject *key, PyObject *val)
+{
+    const char *f, *v;
+    Py_ssize_t fl, vl;
+    if (as_bytes(key, &f, &fl) < 0 || as_bytes(val, &v, &vl) < 0)
+        return -1;
+    const unsigned char *vp;
+    Scratch sc;
+    if (hash_find(o, f, fl, &vp) != NULL) {
+        unsigned char *d = scratch(&sc, (size_t)vl + 11), *b = d;
+        if (d == NULL)
+            return -1;
+        d = put_str(d, v, vl);
+        int r = lp_splice(o, (size_t)(vp - o->lp), elem_size(vp), b, (size_t)(d - b), 0);
+        scratch_free(&sc);
+        return r < 0 ? -1 : 0;
+    }
+    PyObject *pair[2] = {key, val};
+    return lp_append_objs(o, pair, 2) < 0 ? -1 : 1;
+}
+
+/* 1 when the field was there (and is deleted), 0 when it was not. */
+static int
+hash_del(LPObject *o, PyObject *key)
+{
+    const char *f;
+    Py_ssize_t fl;
+    if (as_bytes(key, &f, &fl) < 0)
+        return -1;
+    const unsigned char *vp;
+    const unsigned char *fp = hash_find(o, f, fl, &vp);
+    if (fp == NULL)
+        return 0;
+    size_t len = (size_t)(vp - fp) + elem_size(vp);
+    return lp_splice(o, (size_t)(fp - o->lp), len, NULL, 0, -2) < 0 ? -1 : 1;
+}
+
+static int
+hash_ass_subscript(LPObject *o, PyObject *key, PyObject *val)
+{
+    if (val != NULL)
+        return hash_set(o, key, val) < 0 ? -1 : 0;
+    int r = hash_del(o, key);
+    if (r == 0)
+        PyErr_SetObject(PyExc_KeyError, key);
+    return r == 1 ? 0 : -1;
+}
+
+static int
+hash_contains(LPObject *o, PyObject *key)
+{
+    const char *f;
+    Py_ssize_t fl;
+    if (as_bytes(key, &f, &fl) < 0)
+        return -1;
+    const unsigned char *vp;
+    return hash_find(o, f, fl, &vp) != NULL;
+}
+
+static PyObject *
+hash_get(LPObject *o, PyObject *const *argv, Py_ssize_t argc)
+{
+    if (argc < 1 || argc > 2) {
+        PyErr_SetString(PyExc_TypeError, "get(field, default=None)");
+        return NULL;
+    }
+    return hash_lookup(o, argv[0], argc == 2 ? argv[1] : Py_None, 0);
+}
+
+static PyObject *
+hash_pop(LPObject *o, PyObject *const *argv, Py_ssize_t argc)
+{
+    if (argc < 1 || argc > 2) {
+        PyErr_SetString(PyExc_TypeError, "pop(field[, default])");
+        return NULL;
+    }
+    PyObject *v = hash_lookup(o, argv[0], argc == 2 ? argv[1] : NULL, argc == 1);
+    if (v == NULL)
+        return NULL;
+    if (hash_del(o, argv[0]) < 0) {
+        Py_DECREF(v);
+        return NULL;
+    }
+    return v;
+}
+
+/* update(pairs): hashTypeSet for each (field, value). */
+static PyObject *
+hash_update(LPObject *o, PyObject *pairs)
+{
+    PyObject *it = PyObject_GetIter(pairs);
+    if (it == NULL)
+        return NULL;
+    PyObject *pair;
+    while ((pair = PyIter_Next(it)) != NULL) {
+        if (!PyTuple_Check(pair) || PyTuple_GET_SIZE(pair) != 2) {
+            Py_DECREF(pair);
+            Py_DECREF(it);
+            PyErr_SetString(PyExc_TypeError, "update: (field, value) pairs");
+            return NULL;
+        }
+        int r = hash_set(o, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1));
+        Py_DECREF(pair);
+        if (r < 0) {
+            Py_DECREF(it);
+            return NULL;
+        }
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred())
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+hash_keys(LPObject *o, PyObject *Py_UNUSED(x))
+{
+    return lp_list(o, 0, 2);
+}
+
+static PyObject *
+hash_values(LPObject *o, PyObject *Py_UNUSED(x))
+{
+    return lp_list(o, 1, 2);
+}
+
+/* Pairs (a, b) in order; swap: (second, first) of each pair. */
+static PyObject *
+pair_list(LPObject *o, int swap, int score)
+{
+    PyObject *out = PyList_New((Py_ssize_t)(o->n / 2));
+    if (out == NULL)
+        return NULL;
+    const unsigned char *p = o->lp + LP_HDR;
+    for (Py_ssize_t i = 0; *p != LP_EOF; i++) {
+        Elem a, b;
+        p += elem_read(p, &a);
+        p += elem_read(p, &b);
+        PyObject *x = elem_obj(&a);
+        PyObject *y = score ? PyFloat_FromDouble(elem_score(&b)) : elem_obj(&b);
+        PyObject *t = x && y ? (swap ? PyTuple_Pack(2, y, x) : PyTuple_Pack(2, x, y)) : NULL;
+        Py_XDECREF(x);
+        Py_XDECREF(y);
+        if (t == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyList_SET_ITEM(out, i, t);
+    }
+    return out;
+}
+
+static PyObject *
+hash_items(LPObject *o, PyObject *Py_UNUSED(x))
+{
+    return pair_list(o, 0, 0);
+}
+
+static PyObject *
+keys_iter(LPObject *o)
+{
+    PyObject *k = lp_list(o, 0, 2);
+    if (k == NULL)
+        return NULL;
+    PyObject *it = PyObject_GetIter(k);
+    Py_DECREF(k);
+    return it;
+}
+
+/* The element at index i (counting every element). */
+static const unsigned char *
+elem_at(LPObject *o, Py_ssize_t i)
+{
+    const unsigned char *p = o->lp + LP_HDR;
+    while (i-- > 0)
+        p += elem_size(p);
+    return p;
+}
+
+/* key_at(i): the i-th pair's first element (a field, a member). */
+static PyObject *
+key_at(LPObject *o, PyObject *arg)
+{
+    Py_ssize_t i = PyLong_AsSsize_t(arg);
+    if (i == -1 && PyErr_Occurred())
+        return NULL;
+    Py_ssize_t n = (Py_ssize_t)(o->n / 2);
+    if (i < 0)
+        i += n;
+    if (i < 0 || i >= n) {
+        PyErr_SetString(PyExc_IndexError, "pair index out of range");
+        return NULL;
+    }
+    Elem e;
+    elem_read(elem_at(o, 2 * i), &e);
+    return elem_obj(&e);
+}
+
+static PyMethodDef hash_methods[] = {
+    {"get", (PyCFunction)(void (*)(void))hash_get, METH_FASTCALL, "get(field, default=None)"},
+    {"pop", (PyCFunction)(void (*)(void))hash_pop, METH_FASTCALL, "pop(field[, default])"},
+    {"update", (PyCFunction)hash_update, METH_O, "update(pairs): set each (field, value)"},
+    {"keys", (PyCFunction)hash_keys, METH_NOARGS, "keys() -> the fields, in order"},
+    {"values", (PyCFunction)hash_values, METH_NOARGS, "values() -> the values, in order"},
+    {"items", (PyCFunction)hash_items, METH_NOARGS, "items() -> (field, value) pairs, in order"},
+    {"key_at", (PyCFunction)key_at, METH_O, "key_at(i) -> the i-th field"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyMappingMethods hash_mapping = {
+    (lenfunc)hash_len,
+    (binaryfunc)hash_subscript,
+    (objobjargproc)hash_ass_subscript,
+};
+
+static PySequenceMethods hash_sequence = {
+    .sq_contains = (objobjproc)hash_contains,
+};
+
+static PyTypeObject HashType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "radish.db._listpack.Hash",
+    .tp_basicsize = sizeof(LPObject),
+    .tp_dealloc = (destructor)lp_dealloc,
+    .tp_as_mapping = &hash_mapping,
+    .tp_as_sequence = &hash_sequence,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = "A small hash: field, value, … in one listpack, in insertion order.",
+    .tp_iter = (getiterfunc)keys_iter,
+    .tp_methods = hash_methods,
+    .tp_new = lp_new,
+};
+
+/* -- ZSet: member, score, … ordered by (score, member) ----------------------------------- */
+
+/* zzlInsertAt's score element: an integer when double2ll takes it, else
+ * d2string's text. */
+static unsigned char *
+put_score(unsigned char *d, double score)
+{
+    if (!(score < (double)(-LLONG_MAX / 2) || score > (double)(LLONG_MAX / 2))) {
+        long long ll = (long long)score;
+        if ((double)ll == score)
+            return put_int(d, ll);
+    }
+    char buf[64];
+    int l;
+    if (isnan(score))
+        l = snprintf(buf, sizeof(buf), "nan");
+    else if (isinf(score))
+        l = snprintf(buf, sizeof(buf), score < 0 ? "-inf" : "inf");
+    else
+        l = snprintf(buf, sizeof(buf), "%.17g", score);
+    return put_str(d, buf, l);
+}
+
+/* The member's element (NULL when absent); *sp: its score's; *rank. */
+static const unsigned char *
+zset_find(LPObject *o, const char *m, Py_ssize_t ml, const unsigned char **sp, Py_ssize_t *rank)
+{
+    const unsigned char *p = o->lp + LP_HDR;
+    for (Py_ssize_t r = 0; *p != LP_EOF; r++) {
+        Elem e;
+        size_t ms = elem_read(p, &e);
+        const unsigned char *s = p + ms;
+        if (elem_eq(&e, m, ml)) {
+            *sp = s;
+            *rank = r;
+            return p;
+        }
+        p = s + elem_size(s);
+    }
+    return NULL;
+}
+
+static PyObject *
+zset_lookup(LPObject *o, PyObject *key, PyObject *dflt, int raise)
+{
+    const char *m;
+    Py_ssize_t ml, r;
+    if (as_bytes(key, &m, &ml) < 0)
+        return NULL;
+    const unsigned char *sp;
+    if (zset_find(o, m, ml, &sp, &r) == NULL) {
+        if (raise) {
+            PyErr_SetObject(PyExc_KeyError, key);
+            return NULL;
+        }
+        Py_INCREF(dflt);
+        return dflt;
+    }
+    Elem e;
+    elem_read(sp, &e);
+    return PyFloat_FromDouble(elem_score(&e));
+}
+
+static PyObject *
+zset_subscript(LPObject *o, PyObject *key)
+{
+    return zset_lookup(o, key, NULL, 1);
+}
+
+static int
+zset_contains(LPObject *o, PyObject *key)
+{
+    const char *m;
+    Py_ssize_t ml, r;
+    if (as_bytes(key, &m, &ml) < 0)
+        return -1;
+    const unsigned char *sp;
+    return zset_find(o, m, ml, &sp, &r) != NULL;
+}
+
+static PyObject *
+zset_get(LPObject *o, PyObject *const *argv, Py_ssize_t argc)
+{
+    if (argc < 1 || argc > 2) {
+        PyErr_SetString(PyExc_TypeError, "get(member, default=None)");
+        return NULL;
+    }
+    return zset_lookup(o, argv[0], argc == 2 ? argv[1] : Py_None, 0);
+}
+
+/* insert(member, score): zsetAdd on a listpack (a member whose score
+ * changes is deleted and inserted again, zzlInsert's place: before the
+ * first pair with a greater score, or an equal score and a greater member). */
+static PyObject *
+zset_insert(LPObject *o, PyObject *const *argv, Py_ssize_t argc)
+{
+    if (argc != 2) {
+        PyErr_SetString(PyExc_TypeError, "insert(member, score)");
+        return NULL;
+    }
+    const char *m;
+    Py_ssize_t ml, r;
+    if (as_bytes(argv[0], &m, &ml) < 0)
+        return NULL;
+    double score = PyFloat_AsDouble(argv[1]);
+    if (score == -1.0 && PyErr_Occurred())
+        return NULL;
+    const unsigned char *sp;
+    const unsigned char *mp = zset_find(o, m, ml, &sp, &r);
+    if (mp != NULL) {
+        Elem e;
+        elem_read(sp, &e);
+        if (elem_score(&e) == score)
+            Py_RETURN_NONE;
+        if (lp_splice(o, (size_t)(mp - o->lp), (size_t)(sp - mp) + elem_size(sp), NULL, 0, -2) < 0)
+            return NULL;
+    }
+    const unsigned char *p = o->lp + LP_HDR;
+    while (*p != LP_EOF) {
+        Elem me, se;
+        size_t msz = elem_read(p, &me);
+        size_t ssz = elem_read(p + msz, &se);
+        double s = elem_score(&se);
+        if (s > score || (s == score && elem_cmp(&me, m, ml) > 0))
+            break;
+        p += msz + ssz;
+    }
+    Scratch sc;
+    unsigned char *d = scratch(&sc, (size_t)ml + 11 + 40), *b = d;
+    if (d == NULL)
+        return NULL;
+    d = put_str(d, m, ml);
+    d = put_score(d, score);
+    int rc = lp_splice(o, (size_t)(p - o->lp), 0, b, (size_t)(d - b), 2);
+    scratch_free(&sc);
+    if (rc < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+zset_remove(LPObject *o, PyObject *key)
+{
+    const char *m;
+    Py_ssize_t ml, r;
+    if (as_bytes(key, &m, &ml) < 0)
+        return NULL;
+    const unsigned char *sp;
+    const unsigned char *mp = zset_find(o, m, ml, &sp, &r);
+    if (mp == NULL)
+        Py_RETURN_FALSE;
+    if (lp_splice(o, (size_t)(mp - o->lp), (size_t)(sp - mp) + elem_size(sp), NULL, 0, -2) < 0)
+        return NULL;
+    Py_RETURN_TRUE;
+}
+
+static PyObject *
+zset_rank(LPObject *o, PyObject *key)
+{
+    const char *m;
+    Py_ssize_t ml, r;
+    if (as_bytes(key, &m, &ml) < 0)
+        return NULL;
+    const unsigned char *sp;
+    if (zset_find(o, m, ml, &sp, &r) == NULL)
+        Py_RETURN_NONE;
+    return PyLong_FromSsize_t(r);
+}
+
+/* (score, member) of the pair at p. */
+static PyObject *
+pair_at(const unsigned char *p)
+{
+    Elem me, se;
+    p += elem_read(p, &me);
+    elem_read(p, &se);
+    PyObject *m = elem_obj(&me);
+    if (m == NULL)
+        return NULL;
+    PyObject *s = PyFloat_FromDouble(elem_score(&se));
+    if (s == NULL) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    PyObject *t = PyTuple_Pack(2, s, m);
+    Py_DECREF(s);
+    Py_DECREF(m);
+    return t;
+}
+
+static int
+pair_index(LPObject *o, PyObject *arg, Py_ssize_t *out)
+{
+    Py_ssize_t i = PyLong_AsSsize_t(arg);
+    if (i == -1 && PyErr_Occurred())
+        return -1;
+    Py_ssize_t n = (Py_ssize_t)(o->n / 2);
+    if (i < 0)
+        i += n;
+    if (i < 0 || i >= n) {
+        PyErr_SetString(PyExc_IndexError, "pair index out of range");
+        return -1;
+    }
+    *out = i;
+    return 0;
+}
+
+static PyObject *
+zset_pop_at(LPObject *o, PyObject *arg)
+{
+    Py_ssize_t i;
+    if (pair_index(o, arg, &i) < 0)
+        return NULL;
+    const unsigned char *p = elem_at(o, 2 * i);
+    PyObject *t = pair_at(p);
+    if (t == NULL)
+        return NULL;
+    size_t ms = elem_size(p);
+    if (lp_splice(o, (size_t)(p - o->lp), ms + elem_size(p + ms), NULL, 0, -2) < 0) {
+        Py_DECREF(t);
+        return NULL;
+    }
+    return t;
+}
+
+static PyObject *
+zset_items(LPObject *o, PyObject *Py_UNUSED(x))
+{
+    return pair_list(o, 0, 1);
+}
+
+static PyObject *
+zset_members(LPObject *o, PyObject *Py_UNUSED(x))
+{
+    return lp_list(o, 0, 2);
+}
+
+static PyObject *zset_view(LPObject *o, void *Py_UNUSED(closure));
+
+static PyMethodDef zset_methods[] = {
+    {"get", (PyCFunction)(void (*)(void))zset_get, METH_FASTCALL, "get(member, default=None) -> score"},
+    {"insert", (PyCFunction)(void (*)(void))zset_insert, METH_FASTCALL, "insert(member, score)"},
+    {"remove", (PyCFunction)zset_remove, METH_O, "remove(member) -> whether it was there"},
+    {"rank", (PyCFunction)zset_rank, METH_O, "rank(member) -> int or None"},
+    {"pop_at", (PyCFunction)zset_pop_at, METH_O, "pop_at(i) -> (score, member), removed"},
+    {"items", (PyCFunction)zset_items, METH_NOARGS, "items() -> (member, score) pairs, in order"},
+    {"members_by_rank", (PyCFunction)zset_members, METH_NOARGS, "members_by_rank() -> the members, in order"},
+    {"key_at", (PyCFunction)key_at, METH_O, "key_at(i) -> the member of rank i"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef zset_getset[] = {
+    {"sl", (getter)zset_view, NULL, "the (score, member) pairs as a sequence (SortedList's API)", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyMappingMethods zset_mapping = {
+    (lenfunc)hash_len,
+    (binaryfunc)zset_subscript,
+    NULL,
+};
+
+static PySequenceMethods zset_sequence = {
+    .sq_contains = (objobjproc)zset_contains,
+};
+
+static PyTypeObject ZSetType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "radish.db._listpack.ZSet",
+    .tp_basicsize = sizeof(LPObject),
+    .tp_dealloc = (destructor)lp_dealloc,
+    .tp_as_mapping = &zset_mapping,
+    .tp_as_sequence = &zset_sequence,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = "A small sorted set: member, score, … in one listpack, by (score, member).",
+    .tp_iter = (getiterfunc)keys_iter,
+    .tp_methods = zset_methods,
+    .tp_getset = zset_getset,
+    .tp_new = lp_new,
+};
+
+/* -- the view: (score, member) by rank --------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    LPObject *z;
+    uint32_t mod;    /* z->mod when offs was filled */
+    Py_ssize_t noffs; /* -1: not filled */
+    uint32_t *offs;  /* each pair's offset */
+} ViewObject;
+
+static PyObject *
+zset_view(LPObject *o, void *Py_UNUSED(closure))
+{
+    ViewObject *v = PyObject_New(ViewObject, &ViewType);
+    if (v == NULL)
+        return NULL;
+    Py_INCREF(o);
+    v->z = o;
+    v->noffs = -1;
+    v->offs = NULL;
+    v->mod = 0;
+    return (PyObject *)v;
+}
+
+static void
+view_dealloc(ViewObject *v)
+{
+    Py_DECREF(v->z);
+    PyMem_Free(v->offs);
+    PyObject_Free(v);
+}
+
+static int
+view_fill(ViewObject *v)
+{
+    LPObject *z = v->z;
+    if (v->noffs >= 0 && v->mod == z->mod)
+        return 0;
+    Py_ssize_t n = (Py_ssize_t)(z->n / 2);
+    uint32_t *offs = PyMem_Realloc(v->offs, sizeof(uint32_t) * (size_t)(n ? n : 1));
+    if (offs == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    v->offs = offs;
+    const unsigned char *p = z->lp + LP_HDR;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        offs[i] = (uint32_t)(p - z->lp);
+        p += elem_size(p);
+        p += elem_size(p);
+    }
+    v->noffs = n;
+    v->mod = z->mod;
+    return 0;
+}
+
+static Py_ssize_t
+view_len(ViewObject *v)
+{
+    return (Py_ssize_t)(v->z->n / 2);
+}
+
+static PyObject *
+view_subscript(ViewObject *v, PyObject *key)
+{
+    if (view_fill(v) < 0)
+        return NULL;
+    Py_ssize_t n = v->noffs;
+    if (PySlice_Check(key)) {
+        Py_ssize_t start, stop, step;
+        if (PySlice_Unpack(key, &start, &stop, &step) < 0)
+            return NULL;
+        Py_ssize_t k = PySlice_AdjustIndices(n, &start, &stop, step);
+        PyObject *out = PyList_New(k);
+        if (out == NULL)
+            return NULL;
+        for (Py_ssize_t i = 0, j = start; i < k; i++, j += step) {
+            PyObject *t = pair_at(v->z->lp + v->offs[j]);
+            if (t == NULL) {
+                Py_DECREF(out);
+                return NULL;
+            }
+            PyList_SET_ITEM(out, i, t);
+        }
+        return out;
+    }
+    Py_ssize_t i = PyNumber_AsSsize_t(key, PyExc_IndexError);
+    if (i == -1 && PyErr_Occurred())
+        return NULL;
+    if (i < 0)
+        i += n;
+    if (i < 0 || i >= n) {
+        PyErr_SetString(PyExc_IndexError, "index out of range");
+        return NULL;
+    }
+    return pair_at(v->z->lp + v->offs[i]);
+}
+
+/* del view[a:b] (step 1): zzlDeleteRangeByRank. */
+static int
+view_ass_subscript(ViewObject *v, PyObject *key, PyObject *val)
+{
+    if (val != NULL || !PySlice_Check(key)) {
+        PyErr_SetString(PyExc_TypeError, "a sorted set view supports only del view[a:b]");
+        return -1;
+    }
+    if (view_fill(v) < 0)
+        return -1;
+    Py_ssize_t n = v->noffs, start, stop, step;
+    if (PySlice_Unpack(key, &start, &stop, &step) < 0)
+        return -1;
+    Py_ssize_t k = PySlice_AdjustIndices(n, &start, &stop, step);
+    if (k == 0)
+        return 0;
+    if (step != 1) {
+        PyErr_SetString(PyExc_ValueError, "del view[a:b] needs a step of 1");
+        return -1;
+    }
+    LPObject *z = v->z;
+    size_t from = v->offs[start];
+    size_t to = stop < n ? v->offs[stop] : lp_total(z->lp) - 1;
+    return lp_splice(z, from, to - from, NULL, 0, -2 * (long)k);
+}
+
+static PyObject *
+view_all(ViewObject *v, int rev)
+{
+    PyObject *l = pair_list(v->z, 1, 1);
+    if (l == NULL)
+        return NULL;
+    if (rev && PyList_Reverse(l) < 0) {
+        Py_DECREF(l);
+        return NULL;
+    }
+    PyObject *it = PyObject_GetIter(l);
+    Py_DECREF(l);
+    return it;
+}
+
+static PyObject *
+view_iter(ViewObject *v)
+{
+    return view_all(v, 0);
+}
+
+static PyObject *
+view_reversed(ViewObject *v, PyObject *Py_UNUSED(x))
+{
+    return view_all(v, 1);
+}
+
+/* bisect_left / bisect_right((score, member)): the first rank whose pair
+ * is >= (or >) the key, pairs ordered as (score, member) tuples. */
+static PyObject *
+view_bisect(ViewObject *v, PyObject *key, int right)
+{
+    if (!PyTuple_Check(key) || PyTuple_GET_SIZE(key) != 2) {
+        PyErr_SetString(PyExc_TypeError, "bisect: a (score, member) key");
+        return NULL;
+    }
+    double ks = PyFloat_AsDouble(PyTuple_GET_ITEM(key, 0));
+    if (ks == -1.0 && PyErr_Occurred())
+        return NULL;
+    const char *km;
+    Py_ssize_t kl;
+    if (as_bytes(PyTuple_GET_ITEM(key, 1), &km, &kl) < 0)
+        return NULL;
+    const unsigned char *p = v->z->lp + LP_HDR;
+    Py_ssize_t i = 0;
+    while (*p != LP_EOF) {
+        Elem me, se;
+        size_t msz = elem_read(p, &me);
+        size_t ssz = elem_read(p + msz, &se);
+        double s = elem_score(&se);
+        int c = s < ks ? -1 : s > ks ? 1 : elem_cmp(&me, km, kl);
+        if (right ? c > 0 : c >= 0)
+            break;
+        p += msz + ssz;
+        i++;
+    }
+    return PyLong_FromSsize_t(i);
+}
+
+static PyObject *
+view_bisect_left(ViewObject *v, PyObject *key)
+{
+    return view_bisect(v, key, 0);
+}
+
+static PyObject *
+view_bisect_right(ViewObject *v, PyObject *key)
+{
+    return view_bisect(v, key, 1);
+}
+
+static PyMethodDef view_methods[] = {
+    {"bisect_left", (PyCFunction)view_bisect_left, METH_O, "bisect_left((score, member)) -> rank"},
+    {"bisect_right", (PyCFunction)view_bisect_right, METH_O, "bisect_right((score, member)) -> rank"},
+    {"__reversed__", (PyCFunction)view_reversed, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyMappingMethods view_mapping = {
+    (lenfunc)view_len,
+    (binaryfunc)view_subscript,
+    (objobjargproc)view_ass_subscript,
+};
+
+static PySequenceMethods view_sequence = {
+    .sq_length = (lenfunc)view_len,
+};
+
+static PyTypeObject ViewType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "radish.db._listpack.ZSetView",
+    .tp_basicsize = sizeof(ViewObject),
+    .tp_dealloc = (destructor)view_dealloc,
+    .tp_as_mapping = &view_mapping,
+    .tp_as_sequence = &view_sequence,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A small sorted set's (score, member) pairs by rank.",
+    .tp_iter = (getiterfunc)view_iter,
+    .tp_methods = view_methods,
+};
+
+/* -- module ---------------------------------------------------------------------------- */
+
+static struct PyModuleDef listpack_module = {
+    PyModuleDef_HEAD_INIT, "radish.db._listpack",
+    "Small hashes and sorted sets in Redis's listpack bytes (C twin of radish.db.listpack).", -1, NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__listpack(void)
+{
+    HashType.tp_base = &LPType;
+    ZSetType.tp_base = &LPType;
+    if (PyType_Ready(&LPType) < 0 || PyType_Ready(&HashType) < 0 || PyType_Ready(&ZSetType) < 0 ||
+        PyType_Ready(&ViewType) < 0)
+        return NULL;
+    PyObject *m = PyModule_Create(&listpack_module);
+    if (m == NULL)
+        return NULL;
+    if (PyModule_AddObjectRef(m, "Listpack", (PyObject *)&LPType) < 0 ||
+        PyModule_AddObjectRef(m, "Hash", (PyObject *)&HashType) < 0 ||
+        PyModule_AddObjectRef(m, "ZSet", (PyObject *)&ZSetType) < 0 ||
+        PyModule_AddObjectRef(m, "ZSetView", (PyObject *)&ViewType) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

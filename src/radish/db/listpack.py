@@ -1,0 +1,517 @@
+"""Small hashes and sorted sets kept in Redis's own listpack bytes.
+
+Redis keeps a hash of at most ``hash-max-listpack-entries`` fields (values
+at most ``hash-max-listpack-value`` bytes) and a sorted set of at most
+``zset-max-listpack-entries`` members as one listpack (listpack.c): a
+6-byte header (total bytes, element count), the elements, an 0xFF end
+byte; each element is its encoding (a 7/13/16/24/32/64-bit integer when
+its text reads as one, as ``lpStringToInt64`` decides, else a string with
+a 6/12/32-bit length), its data and a back length. radish keeps the same
+bytes, so a small aggregate costs what it costs Redis, and RDB, DUMP and
+RESTORE copy it.
+
+Two types, each a C class (``_listpack.c``, used unless
+``RADISH_NO_EXTENSIONS`` is set or it is not built) with a pure-Python
+twin here that gives the same bytes and answers
+(tests/unit/test_listpack_twin.py):
+
+``Hash`` (field, value, field, value …, insertion order): the subset of
+    ``dict`` the hash commands use: ``len``, ``in``, ``h[f]``, ``h[f] = v``
+    (hashTypeSet: a new field is appended, a known one's value replaced in
+    place), ``del h[f]``, ``get``, ``pop``, ``update(pairs)``, ``keys``,
+    ``values``, ``items`` (lists), iteration over the fields.
+
+``ZSet`` (member, score, … ordered by score then member bytes): ``len``,
+    ``in``, ``z[m]`` / ``get`` (the score), ``insert(m, score)`` (zsetAdd:
+    a member whose score changes is deleted and inserted again before the
+    first pair with a greater score, or an equal score and a greater
+    member), ``remove``, ``rank``, ``pop_at(i)``, ``items``,
+    ``members_by_rank``, iteration over the members in rank order, and
+    ``sl``: a view of the ``(score, member)`` pairs by rank with the part
+    of SortedList's API the sorted-set commands use (``len``, ``v[i]``,
+    ``v[a:b]``, ``del v[a:b]``, iteration, ``reversed``, ``bisect_left``,
+    ``bisect_right``). A score is stored as zzlInsertAt stores it: an
+    integer element when ``double2ll`` takes it (so -0 is 0), else
+    ``d2string``'s ``%.17g`` text, read back with strtod.
+
+Both: ``Hash(blob)`` / ``ZSet(blob)`` adopt a listpack from outside after
+checking every element (ValueError otherwise; pairs need an even count),
+``blob()`` the bytes, ``nbytes()``, ``elements()``, ``extend(elements)``
+(appends without lookups: loaders that have checked uniqueness and
+order), ``copy()``, ``key_at(i)`` (the i-th pair's field or member).
+
+The codec (``lp_entry``, ``lp_encode``, ``lp_decode``) is shared with the
+RDB reader and writer. Imports nothing from radish but the package's
+``NO_EXTENSIONS`` and strconv.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from .. import NO_EXTENSIONS
+from ..strconv import string2ll, strtod
+
+
+class ListpackError(ValueError):
+    """A malformed listpack."""
+
+
+# -- listpack ---------------------------------------------------------------------
+
+LP_HDR = _LP_HDR = 6
+_LP_EOF = 0xFF
+
+
+def _lp_backlen(n: int) -> bytes:
+    if n <= 127:
+        return bytes((n,))
+    if n < 16383:
+        return bytes((n >> 7, (n & 127) | 128))
+    if n < 2097151:
+        return bytes((n >> 14, ((n >> 7) & 127) | 128, (n & 127) | 128))
+    if n < 268435455:
+        return bytes((n >> 21, ((n >> 14) & 127) | 128, ((n >> 7) & 127) | 128, (n & 127) | 128))
+    return bytes(
+        (n >> 28, ((n >> 21) & 127) | 128, ((n >> 14) & 127) | 128, ((n >> 7) & 127) | 128, (n & 127) | 128)
+    )
+
+
+_SMALL_LP_ENTRIES = [bytes((v, 1)) for v in range(128)]
+
+
+def lp_entry(s: bytes) -> bytes:
+    """One listpack entry (encoding, data, back length) for element ``s``."""
+    n = len(s)
+    if n <= 20:
+        v = string2ll(s)
+        if v is not None:
+            if 0 <= v <= 127:
+                return _SMALL_LP_ENTRIES[v]
+            if -4096 <= v <= 4095:
+                v &= 0x1FFF
+                return bytes((0xC0 | (v >> 8), v & 0xFF, 2))
+            if -32768 <= v <= 32767:
+                return b"\xf1" + struct.pack("<h", v) + b"\x03"
+            if -8388608 <= v <= 8388607:
+                return b"\xf2" + (v & 0xFFFFFF).to_bytes(3, "little") + b"\x04"
+            if -2147483648 <= v <= 2147483647:
+                return b"\xf3" + struct.pack("<i", v) + b"\x05"
+            return b"\xf4" + struct.pack("<q", v) + b"\x09"
+    if n < 64:
+        return bytes((0x80 | n,)) + s + bytes((n + 1,))
+    if n < 4096:
+        head = bytes((0xE0 | (n >> 8), n & 0xFF))
+        return head + s + _lp_backlen(n + 2)
+    return b"\xf0" + struct.pack("<I", n) + s + _lp_backlen(n + 5)
+
+
+def lp_build(entries: list[bytes]) -> bytes:
+    """A listpack blob from already encoded entries (see ``lp_entry``)."""
+    body = b"".join(entries)
+    total = _LP_HDR + len(body) + 1
+    count = len(entries)
+    return struct.pack("<IH", total, count if count < 65535 else 65535) + body + b"\xff"
+
+
+def lp_encode(items) -> bytes:
+    """A listpack holding ``items`` (bytes) in order."""
+    return lp_build([lp_entry(s) for s in items])
+
+
+def lp_decode(blob: bytes) -> list[bytes]:
+    """The elements of a listpack blob (integers as their decimal strings)."""
+    n = len(blob)
+    if n < _LP_HDR + 1:
+        raise ListpackError("listpack too short")
+    total, count = struct.unpack_from("<IH", blob, 0)
+    if total != n:
+        raise ListpackError("listpack header length %d, blob is %d bytes" % (total, n))
+    if blob[-1] != _LP_EOF:
+        raise ListpackError("listpack without terminator")
+    out: list[bytes] = []
+    append = out.append
+    p = _LP_HDR
+    end = n - 1
+    try:
+        while p < end:
+            b = blob[p]
+            start = p
+            if b < 0x80:
+                append(b"%d" % b)
+                p += 1
+            elif b < 0xC0:
+                ln = b & 0x3F
+                p += 1
+                append(blob[p : p + ln])
+                p += ln
+            elif b < 0xE0:
+                v = ((b & 0x1F) << 8) | blob[p + 1]
+                if v >= 4096:
+                    v -= 8192
+                append(b"%d" % v)
+                p += 2
+            elif b < 0xF0:
+                ln = ((b & 0x0F) << 8) | blob[p + 1]
+                p += 2
+                append(blob[p : p + ln])
+                p += ln
+            elif b == 0xF0:
+                ln = struct.unpack_from("<I", blob, p + 1)[0]
+                p += 5
+                append(blob[p : p + ln])
+                p += ln
+            elif b == 0xF1:
+                append(b"%d" % struct.unpack_from("<h", blob, p + 1)[0])
+                p += 3
+            elif b == 0xF2:
+                v = int.from_bytes(blob[p + 1 : p + 4], "little")
+                if len(blob[p + 1 : p + 4]) != 3:
+                    raise ListpackError("truncated listpack entry")
+                if v >= 1 << 23:
+                    v -= 1 << 24
+                append(b"%d" % v)
+                p += 4
+            elif b == 0xF3:
+                append(b"%d" % struct.unpack_from("<i", blob, p + 1)[0])
+                p += 5
+            elif b == 0xF4:
+                append(b"%d" % struct.unpack_from("<q", blob, p + 1)[0])
+                p += 9
+            else:
+                raise ListpackError("invalid listpack entry encoding 0x%02x" % b)
+            if p > end:
+                raise ListpackError("listpack entry runs past the end")
+            # Skip (and check) the back length.
+            ln = p - start
+            back = _lp_backlen(ln)
+            if blob[p : p + len(back)] != back:
+                raise ListpackError("listpack entry with a wrong back length")
+            p += len(back)
+    except (IndexError, struct.error) as e:
+        raise ListpackError("truncated listpack entry") from e
+    if p != end:
+        raise ListpackError("listpack entries run past the end")
+    if count != 65535 and count != len(out):
+        raise ListpackError("listpack header count %d, found %d entries" % (count, len(out)))
+    return out
+
+
+def lp_score(score: float) -> bytes:
+    """A score's element text as zzlInsertAt stores it: an integer when
+    double2ll takes it, else d2string's text."""
+    if -4611686018427387903.0 <= score <= 4611686018427387903.0 and score == int(score):
+        return b"%d" % int(score)
+    if score != score:
+        return b"nan"
+    if score in (float("inf"), float("-inf")):
+        return b"inf" if score > 0 else b"-inf"
+    return b"%.17g" % score
+
+
+def lp_read_score(s: bytes) -> float:
+    """zzlGetScore: strtod of at most 127 characters (an integer element's
+    text reads as itself)."""
+    return strtod(bytes(s[:127]).split(b"\0", 1)[0])[0]
+
+
+# -- the pure-Python twins ------------------------------------------------------------
+
+
+class _PyListpack:
+    """A listpack as its decoded elements (``_el``) and, until the first
+    change, the bytes it was adopted from (``_lp``; None: ``blob()``
+    encodes ``_el``, which is what the C type's splices produce, the
+    encoding being canonical)."""
+
+    __slots__ = ("_el", "_lp")
+    _PAIRS = False
+
+    def __init__(self, blob=None) -> None:
+        if blob is None:
+            self._el: list[bytes] = []
+            self._lp: bytes | None = None
+            return
+        blob = bytes(blob)
+        try:
+            el = lp_decode(blob)
+        except ListpackError as e:
+            raise ValueError(str(e)) from None
+        if self._PAIRS and len(el) % 2:
+            raise ValueError("listpack of pairs with an odd number of elements")
+        self._el = el
+        self._lp = blob
+
+    def _changed(self) -> None:
+        self._lp = None
+
+    def blob(self) -> bytes:
+        if self._lp is None:
+            self._lp = lp_encode(self._el)
+        return self._lp
+
+    def nbytes(self) -> int:
+        return len(self.blob())
+
+    def elements(self) -> list[bytes]:
+        return list(self._el)
+
+    def extend(self, elements) -> None:
+        for x in elements:
+            if type(x) is not bytes:
+                raise TypeError("listpack elements must be bytes")
+            self._el.append(x)
+        self._changed()
+
+    def copy(self):
+        c = type(self)()
+        c._el = list(self._el)
+        c._lp = self._lp
+        return c
+
+    def key_at(self, i: int) -> bytes:
+        n = len(self._el) // 2
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("pair index out of range")
+        return self._el[2 * i]
+
+    def __sizeof__(self) -> int:
+        return object.__sizeof__(self) + self.nbytes()
+
+
+def _check(x) -> bytes:
+    if type(x) is not bytes:
+        raise TypeError("listpack elements must be bytes, not %s" % type(x).__name__)
+    return x
+
+
+class PyHash(_PyListpack):
+    """The twin of ``_listpack.Hash``."""
+
+    __slots__ = ()
+    _PAIRS = True
+
+    def _find(self, f: bytes) -> int:
+        el = self._el
+        for i in range(0, len(el), 2):
+            if el[i] == f:
+                return i
+        return -1
+
+    def __len__(self) -> int:
+        return len(self._el) // 2
+
+    def __contains__(self, f) -> bool:
+        return self._find(_check(f)) >= 0
+
+    def __getitem__(self, f):
+        i = self._find(_check(f))
+        if i < 0:
+            raise KeyError(f)
+        return self._el[i + 1]
+
+    def get(self, f, default=None):
+        i = self._find(_check(f))
+        return default if i < 0 else self._el[i + 1]
+
+    def __setitem__(self, f, v) -> None:
+        i = self._find(_check(f))
+        _check(v)
+        if i < 0:
+            self._el.append(f)
+            self._el.append(v)
+        else:
+            self._el[i + 1] = v
+        self._changed()
+
+    def __delitem__(self, f) -> None:
+        i = self._find(_check(f))
+        if i < 0:
+            raise KeyError(f)
+        del self._el[i : i + 2]
+        self._changed()
+
+    _MISSING = object()
+
+    def pop(self, f, default=_MISSING):
+        i = self._find(_check(f))
+        if i < 0:
+            if default is PyHash._MISSING:
+                raise KeyError(f)
+            return default
+        v = self._el[i + 1]
+        del self._el[i : i + 2]
+        self._changed()
+        return v
+
+    def update(self, pairs) -> None:
+        for pair in pairs:
+            if type(pair) is not tuple or len(pair) != 2:
+                raise TypeError("update: (field, value) pairs")
+            self[pair[0]] = pair[1]
+
+    def keys(self) -> list[bytes]:
+        return self._el[0::2]
+
+    def values(self) -> list[bytes]:
+        return self._el[1::2]
+
+    def items(self) -> list[tuple[bytes, bytes]]:
+        el = self._el
+        return list(zip(el[0::2], el[1::2], strict=True))
+
+    def __iter__(self):
+        return iter(self._el[0::2])
+
+
+class PyZSet(_PyListpack):
+    """The twin of ``_listpack.ZSet``: ``_el`` holds member, score text, …"""
+
+    __slots__ = ()
+    _PAIRS = True
+
+    def _find(self, m: bytes) -> int:
+        el = self._el
+        for i in range(0, len(el), 2):
+            if el[i] == m:
+                return i
+        return -1
+
+    def __len__(self) -> int:
+        return len(self._el) // 2
+
+    def __contains__(self, m) -> bool:
+        return self._find(_check(m)) >= 0
+
+    def __getitem__(self, m) -> float:
+        i = self._find(_check(m))
+        if i < 0:
+            raise KeyError(m)
+        return lp_read_score(self._el[i + 1])
+
+    def get(self, m, default=None):
+        i = self._find(_check(m))
+        return default if i < 0 else lp_read_score(self._el[i + 1])
+
+    def insert(self, m, score: float) -> None:
+        _check(m)
+        score = float(score)
+        el = self._el
+        i = self._find(m)
+        if i >= 0:
+            if lp_read_score(el[i + 1]) == score:
+                return
+            del el[i : i + 2]
+        j = 0
+        while j < len(el):
+            s = lp_read_score(el[j + 1])
+            if s > score or (s == score and el[j] > m):
+                break
+            j += 2
+        el[j:j] = [m, lp_score(score)]
+        self._changed()
+
+    def remove(self, m) -> bool:
+        i = self._find(_check(m))
+        if i < 0:
+            return False
+        del self._el[i : i + 2]
+        self._changed()
+        return True
+
+    def rank(self, m):
+        i = self._find(_check(m))
+        return None if i < 0 else i // 2
+
+    def pop_at(self, i: int) -> tuple[float, bytes]:
+        n = len(self._el) // 2
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("pair index out of range")
+        m, s = self._el[2 * i : 2 * i + 2]
+        del self._el[2 * i : 2 * i + 2]
+        self._changed()
+        return lp_read_score(s), m
+
+    def items(self) -> list[tuple[bytes, float]]:
+        el = self._el
+        return [(el[i], lp_read_score(el[i + 1])) for i in range(0, len(el), 2)]
+
+    def members_by_rank(self) -> list[bytes]:
+        return self._el[0::2]
+
+    def __iter__(self):
+        return iter(self._el[0::2])
+
+    @property
+    def sl(self) -> PyZSetView:
+        return PyZSetView(self)
+
+
+class PyZSetView:
+    """The twin of ``_listpack.ZSetView``."""
+
+    __slots__ = ("z",)
+
+    def __init__(self, z: PyZSet) -> None:
+        self.z = z
+
+    def _pairs(self) -> list[tuple[float, bytes]]:
+        el = self.z._el
+        return [(lp_read_score(el[i + 1]), el[i]) for i in range(0, len(el), 2)]
+
+    def __len__(self) -> int:
+        return len(self.z._el) // 2
+
+    def __getitem__(self, i):
+        return self._pairs()[i]
+
+    def __delitem__(self, i) -> None:
+        if not isinstance(i, slice):
+            raise TypeError("a sorted set view supports only del view[a:b]")
+        start, stop, step = i.indices(len(self))
+        if start >= stop:
+            return
+        if step != 1:
+            raise ValueError("del view[a:b] needs a step of 1")
+        del self.z._el[2 * start : 2 * stop]
+        self.z._changed()
+
+    def __iter__(self):
+        return iter(self._pairs())
+
+    def __reversed__(self):
+        return reversed(self._pairs())
+
+    def _bisect(self, key, right: bool) -> int:
+        if type(key) is not tuple or len(key) != 2:
+            raise TypeError("bisect: a (score, member) key")
+        ks, km = float(key[0]), _check(key[1])
+        for i, (s, m) in enumerate(self._pairs()):
+            c = -1 if s < ks else 1 if s > ks else (m > km) - (m < km)
+            if (c > 0) if right else (c >= 0):
+                return i
+        return len(self)
+
+    def bisect_left(self, key) -> int:
+        return self._bisect(key, False)
+
+    def bisect_right(self, key) -> int:
+        return self._bisect(key, True)
+
+
+try:
+    from . import _listpack as _c
+except ImportError:  # pragma: no cover - not built: the pure-Python twins above
+    _c = None  # type: ignore[assignment]
+
+C_BUILT = _c is not None
+if _c is not None and not NO_EXTENSIONS:
+    Hash: type = _c.Hash
+    ZSet: type = _c.ZSet
+else:
+    Hash = PyHash
+    ZSet = PyZSet

@@ -1,0 +1,218 @@
+"""Small hashes and sorted sets in listpacks: the C types (radish.db._listpack)
+against their pure-Python twins (radish.db.listpack.PyHash / PyZSet) on
+random operation sequences (same answers, same bytes after every step),
+the bytes against the codec that reads Redis's RDB files, and the checks
+on listpacks adopted from outside."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from radish.db.listpack import PyHash, PyZSet, lp_decode, lp_encode, lp_read_score, lp_score
+
+try:  # the C twin must be built for this test to mean anything (test.sh builds it)
+    from radish.db import _listpack as C
+except ImportError:  # pragma: no cover
+    C = None
+assert C is not None, "radish.db._listpack is not built (python3 setup.py build_ext --inplace)"
+
+_texts = st.one_of(
+    st.sampled_from([b"f", b"v", b"0", b"-1", b"127", b"128", b"-4096", b"4095", b"-32768", b"99999999", b"-2147483649",
+                     b"9223372036854775807", b"-9223372036854775808", b"9223372036854775808", b"01", b"-0", b"", b" 1"]),
+    st.binary(max_size=6),
+    st.binary(min_size=60, max_size=70),
+    st.integers(min_value=-(1 << 63), max_value=(1 << 63) - 1).map(lambda v: b"%d" % v),
+    st.integers(min_value=4090, max_value=4100).map(lambda n: b"x" * n),
+)
+_keys = st.one_of(st.sampled_from([b"a", b"b", b"c", b"1", b"-5", b"10", b""]), st.binary(max_size=3))
+
+_hash_ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("set"), _keys, _texts),
+        st.tuples(st.just("del"), _keys),
+        st.tuples(st.just("pop"), _keys),
+        st.tuples(st.just("update"), st.lists(st.tuples(_keys, _texts), max_size=4)),
+    ),
+    max_size=40,
+)
+
+
+def _same(c, p, what: str):
+    """Runs ``what`` on both; the same result or the same exception type."""
+    try:
+        rc = ("ok", what(c))
+    except Exception as e:  # noqa: BLE001 - compared below
+        rc = ("err", type(e))
+    try:
+        rp = ("ok", what(p))
+    except Exception as e:  # noqa: BLE001
+        rp = ("err", type(e))
+    assert rc == rp
+    return rc
+
+
+def _check_hash(c, p) -> None:
+    assert c.blob() == p.blob()
+    assert lp_decode(c.blob()) == c.elements()
+    assert len(c) == len(p)
+    assert c.items() == p.items() and c.keys() == p.keys() and c.values() == p.values()
+    assert list(c) == list(p)
+    assert c.nbytes() == len(c.blob())
+
+
+@settings(max_examples=300, deadline=None)
+@given(_hash_ops, _keys)
+def test_hash_twins_agree(ops, probe):
+    c, p = C.Hash(), PyHash()
+    model: dict[bytes, bytes] = {}
+    for op in ops:
+        if op[0] == "set":
+            c[op[1]] = op[2]
+            p[op[1]] = op[2]
+            model[op[1]] = op[2]
+        elif op[0] == "del":
+            _same(c, p, lambda h, k=op[1]: h.__delitem__(k))
+            model.pop(op[1], None)
+        elif op[0] == "pop":
+            _same(c, p, lambda h, k=op[1]: h.pop(k, None))
+            model.pop(op[1], None)
+        else:
+            c.update(op[1])
+            p.update(op[1])
+            model.update(op[1])
+        _check_hash(c, p)
+        # A dict in insertion order is what a listpack hash holds.
+        assert c.items() == list(model.items())
+    assert c.get(probe) == p.get(probe) == model.get(probe)
+    assert (probe in c) == (probe in p) == (probe in model)
+    _same(c, p, lambda h: h[probe])
+    # The bytes are the listpack Redis would build appending the same pairs.
+    assert c.blob() == lp_encode([x for kv in model.items() for x in kv])
+    # Adopted and copied values are equal, and independent.
+    for other in (C.Hash(c.blob()), PyHash(p.blob()), c.copy(), p.copy()):
+        assert other.items() == c.items()
+    d = c.copy()
+    d[b"new-field"] = b"x"
+    assert b"new-field" not in c or model.get(b"new-field") is not None
+
+
+_scores = st.one_of(
+    st.sampled_from([0.0, -0.0, 1.0, -1.0, 1.5, math.inf, -math.inf, 4611686018427387904.0, 4611686018427387905e3,
+                     -4611686018427387904.0, 1e-300, 0.1, 2.0 ** 62]),
+    st.integers(min_value=-1000, max_value=1000).map(float),
+    st.floats(allow_nan=False),
+)
+_zset_ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("insert"), _keys, _scores),
+        st.tuples(st.just("remove"), _keys),
+        st.tuples(st.just("pop"), st.integers(min_value=-6, max_value=6)),
+        st.tuples(st.just("delrange"), st.integers(min_value=-6, max_value=6), st.integers(min_value=-6, max_value=6)),
+    ),
+    max_size=40,
+)
+
+
+def _sorted_model(model: dict[bytes, float]) -> list[tuple[float, bytes]]:
+    return sorted((s, m) for m, s in model.items())
+
+
+@settings(max_examples=300, deadline=None)
+@given(_zset_ops, _keys, _scores)
+def test_zset_twins_agree(ops, probe, probe_score):
+    c, p = C.ZSet(), PyZSet()
+    model: dict[bytes, float] = {}
+    for op in ops:
+        if op[0] == "insert":
+            c.insert(op[1], op[2])
+            p.insert(op[1], op[2])
+            model[op[1]] = lp_read_score(lp_score(op[2]))
+        elif op[0] == "remove":
+            assert c.remove(op[1]) == p.remove(op[1]) == (model.pop(op[1], None) is not None)
+        elif op[0] == "pop":
+            r = _same(c, p, lambda z, i=op[1]: z.pop_at(i))
+            if r[0] == "ok":
+                del model[r[1][1]]
+        else:
+            lo, hi = op[1], op[2]
+            gone = _sorted_model(model)[lo:hi]
+            del c.sl[lo:hi]
+            del p.sl[lo:hi]
+            for _s, m in gone:
+                del model[m]
+        assert c.blob() == p.blob()
+        assert lp_decode(c.blob()) == c.elements()
+        # Rank order is (score, member bytes), as Redis's zzlInsert keeps it.
+        assert list(c.sl) == list(p.sl) == _sorted_model(model)
+        assert list(reversed(c.sl)) == list(reversed(p.sl))
+        assert c.items() == p.items() and list(c) == list(p) == c.members_by_rank()
+    key = (probe_score, probe)
+    assert c.sl.bisect_left(key) == p.sl.bisect_left(key)
+    assert c.sl.bisect_right(key) == p.sl.bisect_right(key)
+    assert c.get(probe) == p.get(probe)
+    assert c.rank(probe) == p.rank(probe)
+    n = len(c)
+    assert len(c.sl) == len(p.sl) == n
+    for i in range(-n, n):
+        assert c.sl[i] == p.sl[i]
+        assert c.key_at(i) == p.key_at(i)
+    assert c.sl[1:-1] == p.sl[1:-1]
+    for other in (C.ZSet(c.blob()), PyZSet(p.blob()), c.copy(), p.copy()):
+        assert other.items() == c.items()
+
+
+def test_view_sees_changes_made_after_it():
+    z = C.ZSet()
+    for i in range(5):
+        z.insert(b"m%d" % i, float(i))
+    v = z.sl
+    assert v[4] == (4.0, b"m4")
+    z.insert(b"a", 2.5)
+    assert v[3] == (2.5, b"a") and len(v) == 6
+    del v[0:3]
+    assert z.members_by_rank() == [b"a", b"m3", b"m4"]
+
+
+def test_scores_are_stored_as_redis_stores_them():
+    z = C.ZSet()
+    z.insert(b"int", 7.0)
+    z.insert(b"neg0", -0.0)
+    z.insert(b"frac", 0.5)
+    z.insert(b"big", 1e20)
+    z.insert(b"inf", math.inf)
+    # Integral scores become integer elements, -0 is 0, others %.17g text.
+    assert z.elements() == [b"neg0", b"0", b"frac", b"0.5", b"int", b"7", b"big", b"1e+20", b"inf", b"inf"]
+    assert math.copysign(1.0, z[b"neg0"]) == 1.0
+
+
+@pytest.mark.parametrize("cls", [C.Hash, PyHash, C.ZSet, PyZSet])
+def test_malformed_listpacks_are_refused(cls):
+    good = lp_encode([b"a", b"1", b"bb", b"-7"])
+    assert cls(good).elements() == [b"a", b"1", b"bb", b"-7"]
+    bad = [
+        good[:-1],  # no end byte
+        good[:-1] + b"\x00",
+        b"\x00" + good[1:],  # wrong total
+        good[:6] + b"\xfe" + good[7:],  # bad encoding
+        lp_encode([b"a", b"1", b"bb"]),  # odd count for pairs
+        good[:4] + b"\x03\x00" + good[6:],  # wrong count
+    ]
+    mangled = bytearray(good)
+    mangled[8] ^= 0x01  # the first element's back length
+    bad.append(bytes(mangled))
+    for blob in bad:
+        with pytest.raises(ValueError):
+            cls(blob)
+
+
+def test_sizes():
+    """A ten-field hash costs its listpack plus one small object."""
+    h = C.Hash()
+    for j in range(10):
+        h[b"field%d" % j] = b"value%d" % j
+    assert h.nbytes() == 167  # what Redis's listpack holds for these pairs
+    assert h.__sizeof__() == h.nbytes() + 32
