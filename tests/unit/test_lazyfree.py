@@ -18,8 +18,9 @@ from radish.db.lazyfree import (
     quicklist_nodes_estimate,
     stream_effort,
 )
+from radish.db.listpack import lp_encode
 from radish.db.stream import StreamValue
-from radish.db.types import HashValue, ListValue, SetValue, ZSetValue
+from radish.db.types import HashLP, HashValue, ListValue, SetValue, ZSetValue
 from radish.persistence.compact import quicklist_nodes
 
 
@@ -39,7 +40,6 @@ def _set(n: int, prefix: bytes = b"m") -> SetValue:
 
 def _hash(n: int) -> HashValue:
     h = HashValue((b"f%d" % i, b"v%d" % i) for i in range(n))
-    h.big = True
     return h
 
 
@@ -74,7 +74,7 @@ def test_effort_follows_redis_encodings():
     assert lf.free_effort(small) == 1
     assert lf.free_effort(_set(65)) == 65
     assert lf.free_effort(_hash(100)) == 100
-    assert lf.free_effort(HashValue({b"a": b"b"})) == 1  # listpack
+    assert lf.free_effort(HashLP(lp_encode([b"a", b"b"]))) == 1  # listpack
     assert lf.free_effort(_zset(70)) == 70
     assert lf.free_effort(ZSetValue([(b"a", 1.0)])) == 1
     # Lists count quicklist nodes, not elements.

@@ -1,10 +1,10 @@
 """Hash commands (Redis 7.0's hash group).
 
-A hash is a ``HashValue`` (a dict, insertion ordered, which is also the
-order of Redis's listpack encoding while the hash is small). The encoding
-flag follows Redis 7.0's conversion rules: any field or value argument
-longer than hash-max-listpack-value, or more than hash-max-listpack-entries
-fields, turns the hash into a hashtable for good. An emptied hash is
+A hash is a ``HashLP`` (Redis's listpack bytes, db/listpack.py) while it
+is small and a ``HashValue`` (a dict) once Redis 7.0's conversion rules
+turn it into a hashtable: any field or value argument longer than
+hash-max-listpack-value, or more than hash-max-listpack-entries fields.
+The converted value replaces the listpack in the keyspace. An emptied hash is
 deleted. HINCRBYFLOAT is propagated as HSET of the final value.
 
 Imports: db types, errors, protocol reply values, command helpers.
@@ -16,8 +16,9 @@ from fractions import Fraction
 
 from .. import errors as E
 from ..client import Client
+from ..db.listpack import LISTPACK_SAFETY_SIZE
 from ..db.notify import NOTIFY_GENERIC, NOTIFY_HASH
-from ..db.types import HashValue
+from ..db.types import HashLP, HashValue, convert_hash
 from ..errors import CommandError
 from ..protocol.resp import OK, MapReply
 from ..strconv import format_long_double, ld_round, string2ld
@@ -29,38 +30,51 @@ from .types import lookup_typed
 
 def get_hash(db, key: bytes, write: bool = False):
     """The hash at ``key`` or None; WRONGTYPE for another type."""
-    return lookup_typed(db, key, HashValue, write)
+    return lookup_typed(db, key, HashLP, write, HashValue)
 
 
-def _hash_for_write(c: Client, key: bytes) -> HashValue:
+def _hash_for_write(c: Client, key: bytes):
     """Redis's hashTypeLookupWriteOrCreate: the hash at ``key``, created
     (and stored) when missing."""
     db = c.db
     h = db.lookup_write(key)
     if h is None:
-        h = HashValue()
+        h = HashLP()
         db.add(key, h)
         return h
-    if type(h) is not HashValue:
+    if type(h) is not HashLP and type(h) is not HashValue:
         raise CommandError(E.WRONGTYPE)
     return h
 
 
-def _check_args_length(c: Client, h: HashValue, items) -> None:
+def _convert(c: Client, key: bytes, h: HashLP) -> HashValue:
+    return c.db.convert(key, convert_hash(h))
+
+
+def _try_conversion(c: Client, key: bytes, h, items):
     """hashTypeTryConversion: a field or value argument longer than
-    hash-max-listpack-value converts the hash, even if nothing changes."""
-    if h.big:
-        return
+    hash-max-listpack-value converts the hash, even if nothing changes, as
+    does a listpack that would pass lpSafeToAdd's 1 GB."""
+    if type(h) is not HashLP:
+        return h
     lim = c.server.config.hash_max_listpack_value
+    total = 0
     for a in items:
-        if len(a) > lim:
-            h.big = True
-            return
+        n = len(a)
+        if n > lim:
+            return _convert(c, key, h)
+        total += n
+    if h.nbytes() + total > LISTPACK_SAFETY_SIZE:
+        return _convert(c, key, h)
+    return h
 
 
-def _check_entries(c: Client, h: HashValue) -> None:
-    if not h.big and len(h) > c.server.config.hash_max_listpack_entries:
-        h.big = True
+def _check_entries(c: Client, key: bytes, h):
+    """hashTypeSet's last step: more fields than hash-max-listpack-entries
+    converts the listpack."""
+    if type(h) is HashLP and len(h) > c.server.config.hash_max_listpack_entries:
+        return _convert(c, key, h)
+    return h
 
 
 def _hset_pairs(c: Client, args: list[bytes]) -> int:
@@ -69,22 +83,21 @@ def _hset_pairs(c: Client, args: list[bytes]) -> int:
     n = len(h)
     if len(args) == 4:
         field, value = args[2], args[3]
-        if not h.big:
+        if type(h) is HashLP:
             lim = c.server.config.hash_max_listpack_value
-            if len(field) > lim or len(value) > lim:
-                h.big = True
+            if len(field) > lim or len(value) > lim or lim > 1 << 20:
+                h = _try_conversion(c, key, h, (field, value))
         h[field] = value
         c.server.dirty += 1
     else:
-        _check_args_length(c, h, args[2:])
+        h = _try_conversion(c, key, h, args[2:])
         it = iter(args[2:])
         h.update(zip(it, it, strict=False))
         c.server.dirty += (len(args) - 2) >> 1
     added = len(h) - n
     if added:
         h.pool = None
-        if not h.big:
-            _check_entries(c, h)
+        h = _check_entries(c, key, h)
     db = c.db
     db.signal_modified(key)
     if db.ks.notify_flags:
@@ -116,10 +129,10 @@ def hsetnx(c: Client, args: list[bytes]):
     h = _hash_for_write(c, key)
     if field in h:
         return 0
-    _check_args_length(c, h, args[2:])
+    h = _try_conversion(c, key, h, args[2:])
     h[field] = args[3]
     h.pool = None
-    _check_entries(c, h)
+    _check_entries(c, key, h)
     c.db.signal_modified(key)
     c.db.notify(NOTIFY_HASH, b"hset", key)
     c.server.dirty += 1
@@ -238,24 +251,24 @@ def hincrby(c: Client, args: list[bytes]):
         raise CommandError(E.OVERFLOW)
     value += incr
     new = b"%d" % value
-    _set_one(c, h, field, new, cur is None)
+    _set_one(c, key, h, field, new, cur is None)
     c.db.signal_modified(key)
     c.db.notify(NOTIFY_HASH, b"hincrby", key)
     c.server.dirty += 1
     return value
 
 
-def _set_one(c: Client, h: HashValue, field: bytes, value: bytes, new: bool) -> None:
-    """hashTypeSet for one field: stores it and applies the listpack
-    limits to what was stored."""
+def _set_one(c: Client, key: bytes, h, field: bytes, value: bytes, new: bool) -> None:
+    """hashTypeSet for one field: a field or value too long for the
+    listpack converts it first, too many fields after."""
+    if type(h) is HashLP:
+        lim = c.server.config.hash_max_listpack_value
+        if len(field) > lim or len(value) > lim:
+            h = _convert(c, key, h)
     h[field] = value
     if new:
         h.pool = None
-    if not h.big:
-        cfg = c.server.config
-        lim = cfg.hash_max_listpack_value
-        if len(field) > lim or len(value) > lim or len(h) > cfg.hash_max_listpack_entries:
-            h.big = True
+        _check_entries(c, key, h)
 
 
 @command("hincrbyfloat", 4, "write denyoom fast", acl="hash", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS UPDATE", index=1),), group="hash", since="2.6.0", summary="Increment the float value of a hash field by the given amount", complexity="O(1)", direct=True)
@@ -280,7 +293,7 @@ def hincrbyfloat(c: Client, args: list[bytes]):
         new = format_long_double(ld_round(value + inc))
     except OverflowError:
         raise CommandError(E.NAN_OR_INFINITY) from None
-    _set_one(c, h, field, new, cur is None)
+    _set_one(c, key, h, field, new, cur is None)
     c.db.signal_modified(key)
     c.db.notify(NOTIFY_HASH, b"hincrbyfloat", key)
     c.server.dirty += 1
@@ -343,7 +356,7 @@ def hscan(c: Client, args: list[bytes]):
     if h is None:
         return [b"0", []]
     matcher, count, _ = parse_scan_options(args, 3, False)
-    if h.encoding(c.server.config) != "hashtable":
+    if type(h) is HashLP:
         nxt, fields = 0, list(h)
     else:
         nxt, fields = c.server.keyspace.scan_cursors.scan(h, cursor, count, h.__contains__)

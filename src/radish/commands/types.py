@@ -36,10 +36,11 @@ def describe_encoding(server, v) -> str:
     return "raw"
 
 
-def lookup_typed(db, key: bytes, cls, write: bool = False):
-    """The value of type ``cls`` at ``key`` or None; WRONGTYPE for any other
-    type. A read lookup counts a keyspace hit or miss."""
+def lookup_typed(db, key: bytes, cls, write: bool = False, alt=None):
+    """The value of type ``cls`` (or ``alt``: the type's other encoding) at
+    ``key`` or None; WRONGTYPE for any other type. A read lookup counts a
+    keyspace hit or miss."""
     v = db.lookup_write(key) if write else db.lookup_read(key)
-    if v is None or type(v) is cls:
+    if v is None or type(v) is cls or type(v) is alt:
         return v
     raise CommandError(E.WRONGTYPE)

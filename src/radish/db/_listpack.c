@@ -478,7 +478,125 @@ lp_copy(LPObject *o, PyObject *Py_UNUSED(x))
     return (PyObject *)c;
 }
 
+/* encoding(config) -> "listpack" (OBJECT ENCODING) */
+static PyObject *
+lp_encoding(LPObject *Py_UNUSED(o), PyObject *Py_UNUSED(config))
+{
+    return PyUnicode_FromString("listpack");
+}
+
+/* -- random picks (HRANDFIELD, ZRANDMEMBER): Python's random module, so a
+ * seeded generator gives the same picks in both twins -------------------- */
+
+static PyObject *rand_random, *rand_sample; /* random.random, random.sample */
+
+static Py_ssize_t
+rand_below(Py_ssize_t n)
+{
+    PyObject *r = PyObject_CallNoArgs(rand_random);
+    if (r == NULL)
+        return -1;
+    double d = PyFloat_AsDouble(r);
+    Py_DECREF(r);
+    if (d == -1.0 && PyErr_Occurred())
+        return -1;
+    Py_ssize_t i = (Py_ssize_t)(d * (double)n);
+    return i >= n ? n - 1 : i;
+}
+
+static PyObject *
+lp_random_member(LPObject *o, PyObject *Py_UNUSED(x))
+{
+    Py_ssize_t n = (Py_ssize_t)(o->n / 2);
+    if (n == 0) {
+        PyErr_SetString(PyExc_IndexError, "random pick from an empty value");
+        return NULL;
+    }
+    Py_ssize_t i = rand_below(n);
+    if (i < 0)
+        return NULL;
+    const unsigned char *p = o->lp + LP_HDR;
+    for (Py_ssize_t k = 0; k < 2 * i; k++)
+        p += elem_size(p);
+    Elem e;
+    elem_read(p, &e);
+    return elem_obj(&e);
+}
+
+/* random_distinct(k): k distinct fields (members), k < len, in random order. */
+static PyObject *
+lp_random_distinct(LPObject *o, PyObject *arg)
+{
+    PyObject *keys = lp_list(o, 0, 2);
+    if (keys == NULL)
+        return NULL;
+    PyObject *range = PyObject_CallFunction((PyObject *)&PyRange_Type, "n", PyList_GET_SIZE(keys));
+    PyObject *idx = range ? PyObject_CallFunctionObjArgs(rand_sample, range, arg, NULL) : NULL;
+    Py_XDECREF(range);
+    PyObject *out = idx ? PyList_New(PyList_GET_SIZE(idx)) : NULL;
+    for (Py_ssize_t j = 0; out != NULL && j < PyList_GET_SIZE(idx); j++) {
+        Py_ssize_t i = PyLong_AsSsize_t(PyList_GET_ITEM(idx, j));
+        PyObject *k = PyList_GET_ITEM(keys, i);
+        Py_INCREF(k);
+        PyList_SET_ITEM(out, j, k);
+    }
+    Py_XDECREF(idx);
+    Py_DECREF(keys);
+    return out;
+}
+
+/* random_repeats(k): k fields (members) drawn with replacement. */
+static PyObject *
+lp_random_repeats(LPObject *o, PyObject *arg)
+{
+    Py_ssize_t k = PyLong_AsSsize_t(arg);
+    if (k == -1 && PyErr_Occurred())
+        return NULL;
+    PyObject *keys = lp_list(o, 0, 2);
+    if (keys == NULL)
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(keys);
+    PyObject *out = PyList_New(k > 0 ? k : 0);
+    for (Py_ssize_t j = 0; out != NULL && j < k; j++) {
+        Py_ssize_t i = n ? rand_below(n) : -1;
+        if (i < 0) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_IndexError, "random pick from an empty value");
+            Py_CLEAR(out);
+            break;
+        }
+        PyObject *x = PyList_GET_ITEM(keys, i);
+        Py_INCREF(x);
+        PyList_SET_ITEM(out, j, x);
+    }
+    Py_DECREF(keys);
+    return out;
+}
+
+/* pool: the dict types keep a list for random picks; a listpack reads
+ * itself, so there is never one to drop. */
+static PyObject *
+lp_get_pool(LPObject *Py_UNUSED(o), void *Py_UNUSED(closure))
+{
+    Py_RETURN_NONE;
+}
+
+static int
+lp_set_pool(LPObject *Py_UNUSED(o), PyObject *Py_UNUSED(v), void *Py_UNUSED(closure))
+{
+    return 0;
+}
+
+static PyGetSetDef lp_getset[] = {
+    {"pool", (getter)lp_get_pool, (setter)lp_set_pool, "always None (the containers' random-pick list)", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
 static PyMethodDef lp_methods[] = {
+    {"encoding", (PyCFunction)lp_encoding, METH_O, "encoding(config) -> 'listpack'"},
+    {"random_member", (PyCFunction)lp_random_member, METH_NOARGS, "random_member() -> a random field (member)"},
+    {"random_distinct", (PyCFunction)lp_random_distinct, METH_O, "random_distinct(k) -> k distinct ones"},
+    {"random_repeats", (PyCFunction)lp_random_repeats, METH_O, "random_repeats(k) -> k drawn with replacement"},
     {"blob", (PyCFunction)lp_blob, METH_NOARGS, "blob() -> the whole listpack as bytes"},
     {"nbytes", (PyCFunction)lp_nbytes, METH_NOARGS, "nbytes() -> the listpack's size in bytes"},
     {"elements", (PyCFunction)lp_elements, METH_NOARGS, "elements() -> every element, as bytes"},
@@ -495,6 +613,7 @@ static PyTypeObject LPType = {
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "A listpack (Redis's bytes): the base of Hash and ZSet.",
     .tp_methods = lp_methods,
+    .tp_getset = lp_getset,
     .tp_new = lp_new,
 };
 
@@ -751,6 +870,18 @@ key_at(LPObject *o, PyObject *arg)
     return elem_obj(&e);
 }
 
+/* repr: Hash([(field, value), …]) / ZSet([(member, score), …]) */
+static PyObject *
+lp_repr(LPObject *o)
+{
+    PyObject *items = pair_list(o, 0, Py_TYPE(o) == &ZSetType);
+    if (items == NULL)
+        return NULL;
+    PyObject *r = PyUnicode_FromFormat("%s(%R)", Py_TYPE(o) == &ZSetType ? "ZSet" : "Hash", items);
+    Py_DECREF(items);
+    return r;
+}
+
 static PyMethodDef hash_methods[] = {
     {"get", (PyCFunction)(void (*)(void))hash_get, METH_FASTCALL, "get(field, default=None)"},
     {"pop", (PyCFunction)(void (*)(void))hash_pop, METH_FASTCALL, "pop(field[, default])"},
@@ -780,6 +911,7 @@ static PyTypeObject HashType = {
     .tp_as_sequence = &hash_sequence,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "A small hash: field, value, … in one listpack, in insertion order.",
+    .tp_repr = (reprfunc)lp_repr,
     .tp_iter = (getiterfunc)keys_iter,
     .tp_methods = hash_methods,
     .tp_new = lp_new,
@@ -1059,6 +1191,7 @@ static PyTypeObject ZSetType = {
     .tp_as_sequence = &zset_sequence,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "A small sorted set: member, score, … in one listpack, by (score, member).",
+    .tp_repr = (reprfunc)lp_repr,
     .tp_iter = (getiterfunc)keys_iter,
     .tp_methods = zset_methods,
     .tp_getset = zset_getset,
@@ -1303,6 +1436,26 @@ PyInit__listpack(void)
     ZSetType.tp_base = &LPType;
     if (PyType_Ready(&LPType) < 0 || PyType_Ready(&HashType) < 0 || PyType_Ready(&ZSetType) < 0 ||
         PyType_Ready(&ViewType) < 0)
+        return NULL;
+    /* What TYPE answers, and the encoding flag the dict types carry. */
+    PyObject *hname = PyBytes_FromString("hash"), *zname = PyBytes_FromString("zset");
+    int bad = hname == NULL || zname == NULL || PyDict_SetItemString(HashType.tp_dict, "TYPE_NAME", hname) < 0 ||
+              PyDict_SetItemString(ZSetType.tp_dict, "TYPE_NAME", zname) < 0 ||
+              PyDict_SetItemString(LPType.tp_dict, "big", Py_False) < 0;
+    Py_XDECREF(hname);
+    Py_XDECREF(zname);
+    if (bad)
+        return NULL;
+    PyType_Modified(&HashType);
+    PyType_Modified(&ZSetType);
+    PyType_Modified(&LPType);
+    PyObject *random = PyImport_ImportModule("random");
+    if (random == NULL)
+        return NULL;
+    rand_random = PyObject_GetAttrString(random, "random");
+    rand_sample = PyObject_GetAttrString(random, "sample");
+    Py_DECREF(random);
+    if (rand_random == NULL || rand_sample == NULL)
         return NULL;
     PyObject *m = PyModule_Create(&listpack_module);
     if (m == NULL)

@@ -250,6 +250,13 @@ class Database:
         if ks.lazy_expire:
             ks.lazyfree.free_object(v)
 
+    def convert(self, key: bytes, value):
+        """Store ``value`` (the same data in another encoding) at ``key``:
+        Redis converts the object in place, so the expiry, the access
+        stamp and WATCH are untouched; returns ``value``."""
+        self.data[key] = value
+        return value
+
     def evict_key(self, key: bytes) -> None:
         """Delete ``key`` to free memory (maxmemory): the one place
         eviction deletes. Like expire_key, it reports the deletion through

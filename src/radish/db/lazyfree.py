@@ -99,9 +99,7 @@ class LazyFree:
                 v.encoding(self.config)  # an intset up to set-max-intset-entries
             return len(v) if v.big else 1
         if t is HashValue:
-            if not v.big and len(v) > LAZYFREE_THRESHOLD and self.config is not None:
-                v.encoding(self.config)
-            return len(v) if v.big else 1
+            return len(v)
         if t is ZSetValue:
             return len(v) if v.big else 1
         if t is ListValue:

@@ -38,7 +38,12 @@ Both: ``Hash(blob)`` / ``ZSet(blob)`` adopt a listpack from outside after
 checking every element (ValueError otherwise; pairs need an even count),
 ``blob()`` the bytes, ``nbytes()``, ``elements()``, ``extend(elements)``
 (appends without lookups: loaders that have checked uniqueness and
-order), ``copy()``, ``key_at(i)`` (the i-th pair's field or member).
+order), ``copy()``, ``key_at(i)`` (the i-th pair's field or member), and what the
+dict-based types answer: ``TYPE_NAME``, ``encoding(config)`` (always
+``listpack``), ``big`` (False), ``pool`` (None), random picks
+(``random_member``, ``random_distinct(k)``, ``random_repeats(k)``, drawn
+with the ``random`` module, so a seeded generator picks the same in both
+twins).
 
 The codec (``lp_entry``, ``lp_encode``, ``lp_decode``) is shared with the
 RDB reader and writer. Imports nothing from radish but the package's
@@ -47,10 +52,14 @@ RDB reader and writer. Imports nothing from radish but the package's
 
 from __future__ import annotations
 
+import random
 import struct
 
 from .. import NO_EXTENSIONS
 from ..strconv import string2ll, strtod
+
+# lpSafeToAdd's limit: a listpack that would grow past it is converted.
+LISTPACK_SAFETY_SIZE = 1 << 30
 
 
 class ListpackError(ValueError):
@@ -226,6 +235,39 @@ class _PyListpack:
 
     __slots__ = ("_el", "_lp")
     _PAIRS = False
+    big = False  # the encoding flag the dict types carry
+
+    @property
+    def pool(self) -> None:
+        """Always None: the dict types' random-pick list (a listpack reads
+        itself); setting it does nothing, as there is nothing to drop."""
+        return None
+
+    @pool.setter
+    def pool(self, value) -> None:
+        pass
+
+    def encoding(self, config) -> str:
+        return "listpack"
+
+    def _below(self, n: int) -> int:
+        return min(int(random.random() * n), n - 1)
+
+    def random_member(self) -> bytes:
+        n = len(self._el) // 2
+        if not n:
+            raise IndexError("random pick from an empty value")
+        return self._el[2 * self._below(n)]
+
+    def random_distinct(self, k: int) -> list[bytes]:
+        keys = self._el[0::2]
+        return [keys[i] for i in random.sample(range(len(keys)), k)]
+
+    def random_repeats(self, k: int) -> list[bytes]:
+        keys = self._el[0::2]
+        if not keys and k > 0:
+            raise IndexError("random pick from an empty value")
+        return [keys[self._below(len(keys))] for _ in range(k)]
 
     def __init__(self, blob=None) -> None:
         if blob is None:
@@ -280,6 +322,9 @@ class _PyListpack:
     def __sizeof__(self) -> int:
         return object.__sizeof__(self) + self.nbytes()
 
+    def __repr__(self) -> str:
+        return "%s(%r)" % (type(self).__name__[2:], self.items())  # type: ignore[attr-defined]
+
 
 def _check(x) -> bytes:
     if type(x) is not bytes:
@@ -291,6 +336,7 @@ class PyHash(_PyListpack):
     """The twin of ``_listpack.Hash``."""
 
     __slots__ = ()
+    TYPE_NAME = b"hash"
     _PAIRS = True
 
     def _find(self, f: bytes) -> int:
@@ -370,6 +416,7 @@ class PyZSet(_PyListpack):
     """The twin of ``_listpack.ZSet``: ``_el`` holds member, score text, …"""
 
     __slots__ = ()
+    TYPE_NAME = b"zset"
     _PAIRS = True
 
     def _find(self, m: bytes) -> int:

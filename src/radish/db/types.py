@@ -10,9 +10,11 @@ load, RESTORE, COPY of a small value …).
 
 * ``ListValue`` (deque): O(1) push/pop at both ends. Redis 7.0 always
   reports ``quicklist``.
-* ``HashValue`` (dict): ``listpack`` while entries <= hash-max-listpack-
-  entries and every field and value <= hash-max-listpack-value bytes, else
-  ``hashtable``.
+* ``HashLP`` (db/listpack.py: Redis's listpack bytes, in C) while entries
+  <= hash-max-listpack-entries and every field and value <= hash-max-
+  listpack-value bytes, converted to ``HashValue`` (dict, ``hashtable``)
+  as Redis's hashTypeConvert does, by the commands that add to it (the
+  value in the keyspace is replaced: ``Database.convert``).
 * ``SetValue`` (set): ``intset`` while every member is a canonical 64-bit
   integer and size <= set-max-intset-entries, else ``hashtable``. While an
   intset, members are iterated in ascending numeric order (``ordered``),
@@ -47,6 +49,7 @@ from typing import Any
 from sortedcontainers import SortedList
 
 from ..strconv import string2ll
+from .listpack import Hash
 
 
 def is_int_member(m: bytes) -> bool:
@@ -104,40 +107,37 @@ class ListValue(deque):
 
 
 class HashValue(_RandomPicks, dict):
+    """A hash in Redis's ``hashtable`` encoding (small ones are ``HashLP``)."""
+
     TYPE_NAME = b"hash"
-    __slots__ = ("big", "pool")
+    __slots__ = ("pool",)
+    big = True  # as the other dict types flag their big encoding
 
     def __init__(self, *a, **kw) -> None:
         super().__init__(*a, **kw)
-        self.big = False
         self.pool: list | None = None
 
-    def update_encoding(self, config, field: bytes | None = None, value: bytes | None = None) -> None:
-        """Call after adding entries; flips to hashtable when a limit is passed."""
-        if self.big:
-            return
-        if len(self) > config.hash_max_listpack_entries:
-            self.big = True
-            return
-        lim = config.hash_max_listpack_value
-        if field is not None:
-            if len(field) > lim or (value is not None and len(value) > lim):
-                self.big = True
-            return
-        for k, v in self.items():
-            if len(k) > lim or len(v) > lim:
-                self.big = True
-                return
-
     def encoding(self, config) -> str:
-        if not self.big:
-            self.update_encoding(config)
-        return "hashtable" if self.big else "listpack"
+        return "hashtable"
 
     def copy(self) -> HashValue:
-        h = HashValue(self)
-        h.big = self.big
-        return h
+        return HashValue(self)
+
+
+# A hash in Redis's ``listpack`` encoding (db/listpack.py): while it has at
+# most hash-max-listpack-entries fields and no field or value longer than
+# hash-max-listpack-value bytes (``convert_hash`` gives the ``HashValue``
+# that replaces it). The C type is used as it is (a subclass would add a
+# garbage collector header to every small hash).
+HashLP = Hash
+
+
+def convert_hash(h: HashLP) -> HashValue:
+    """hashTypeConvertListpack: the same fields and values in a hashtable."""
+    return HashValue(h.items())
+
+
+HASH_TYPES = (HashLP, HashValue)
 
 
 class SetValue(_RandomPicks, set):

@@ -46,7 +46,7 @@ from ..db.stream import (
 )
 from ..db.streamlp import elements as lp_elements
 from ..db.streamlp import read as lp_read
-from ..db.types import HashValue, ListValue, SetValue, ZSetValue
+from ..db.types import HashLP, HashValue, ListValue, SetValue, ZSetValue
 from . import lzf
 from .compact import (
     CompactError,
@@ -246,12 +246,8 @@ def _save_set(out: bytearray, value, config, compress: bool) -> int:
 
 
 def _save_hash(out: bytearray, value, config, compress: bool) -> int:
-    if config is not None and value.encoding(config) == "listpack":
-        flat: list[bytes] = []
-        for f, v in value.items():
-            flat.append(f)
-            flat.append(v)
-        save_string(out, lp_encode(flat), compress)
+    if type(value) is HashLP:
+        save_string(out, value.blob(), compress)
         return TYPE_HASH_LISTPACK
     out += encode_len(len(value))
     for f, v in value.items():
@@ -984,7 +980,11 @@ def _read_set(r: RdbReader, key: bytes):
     return _set_from([r.read_string() for _ in range(n)], key)
 
 
-def _hash_from(flat: list[bytes], key: bytes) -> HashValue:
+def _hash_from(flat: list[bytes], key: bytes, config=None, lengths: bool = True):
+    """The hash of these fields and values in the encoding Redis's loader
+    gives it: a listpack unless it has more than hash-max-listpack-entries
+    fields or (``lengths``: a hashtable or zipmap in the file) a field or
+    value longer than hash-max-listpack-value."""
     if len(flat) % 2:
         raise RdbError("key '%s': hash with an odd number of entries" % _key_repr(key))
     h = HashValue(zip(flat[::2], flat[1::2], strict=True))
@@ -992,7 +992,12 @@ def _hash_from(flat: list[bytes], key: bytes) -> HashValue:
         raise RdbError("key '%s': duplicate hash fields" % _key_repr(key))
     if not h:
         raise EmptyKeyError("empty hash")
-    return h
+    entries, limit = (128, 64) if config is None else (config.hash_max_listpack_entries, config.hash_max_listpack_value)
+    if len(h) > entries or (lengths and any(len(x) > limit for x in flat)):
+        return h
+    lp = HashLP()
+    lp.extend(flat)
+    return lp
 
 
 def _read_hash(r: RdbReader, key: bytes):
@@ -1001,7 +1006,7 @@ def _read_hash(r: RdbReader, key: bytes):
     for _ in range(n):
         flat.append(r.read_string())
         flat.append(r.read_string())
-    return _hash_from(flat, key)
+    return _hash_from(flat, key, r.config)
 
 
 def _read_zset_pairs(r: RdbReader, key: bytes, rdb_type: int) -> list[tuple[bytes, float]]:
@@ -1064,9 +1069,9 @@ VALUE_READERS.update(
         TYPE_SET_INTSET: lambda r, k: _set_from(intset_decode(r.read_string()), k),
         TYPE_SET_LISTPACK: lambda r, k: _set_from(lp_decode(r.read_string()), k),
         TYPE_HASH: _read_hash,
-        TYPE_HASH_ZIPMAP: lambda r, k: _hash_from(zipmap_decode(r.read_string()), k),
-        TYPE_HASH_ZIPLIST: lambda r, k: _hash_from(zl_decode(r.read_string()), k),
-        TYPE_HASH_LISTPACK: lambda r, k: _hash_from(lp_decode(r.read_string()), k),
+        TYPE_HASH_ZIPMAP: lambda r, k: _hash_from(zipmap_decode(r.read_string()), k, r.config),
+        TYPE_HASH_ZIPLIST: lambda r, k: _hash_from(zl_decode(r.read_string()), k, r.config, False),
+        TYPE_HASH_LISTPACK: lambda r, k: _hash_from(lp_decode(r.read_string()), k, r.config, False),
         TYPE_ZSET: _read_zset(TYPE_ZSET),
         TYPE_ZSET_2: _read_zset(TYPE_ZSET_2),
         TYPE_ZSET_ZIPLIST: _read_zset(TYPE_ZSET_ZIPLIST),
