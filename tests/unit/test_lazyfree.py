@@ -20,7 +20,7 @@ from radish.db.lazyfree import (
 )
 from radish.db.listpack import lp_encode
 from radish.db.stream import StreamValue
-from radish.db.types import HashLP, HashValue, ListValue, SetValue, ZSetValue
+from radish.db.types import HashLP, HashValue, ListValue, SetValue, ZSetLP, ZSetValue
 from radish.persistence.compact import quicklist_nodes
 
 
@@ -45,7 +45,6 @@ def _hash(n: int) -> HashValue:
 
 def _zset(n: int) -> ZSetValue:
     z = ZSetValue((b"m%d" % i, float(i)) for i in range(n))
-    z.big = True
     return z
 
 
@@ -76,7 +75,7 @@ def test_effort_follows_redis_encodings():
     assert lf.free_effort(_hash(100)) == 100
     assert lf.free_effort(HashLP(lp_encode([b"a", b"b"]))) == 1  # listpack
     assert lf.free_effort(_zset(70)) == 70
-    assert lf.free_effort(ZSetValue([(b"a", 1.0)])) == 1
+    assert lf.free_effort(ZSetLP(lp_encode([b"a", b"1"]))) == 1  # listpack
     # Lists count quicklist nodes, not elements.
     assert lf.free_effort(ListValue([b"x"] * 1000)) == 1
     assert lf.free_effort(ListValue([b"x" * 10] * 43585)) == 65

@@ -513,12 +513,11 @@ def test_sorted_sets_load_from_every_encoding():
 
 
 def test_sorted_sets_round_trip_in_both_encodings():
-    from radish.db.types import ZSetValue
+    from radish.db.types import ZSetValue, zset_listpack
     from radish.persistence.rdb import dump_payload, restore_payload
 
-    small = ZSetValue([(b"a", 1.0), (b"b", 0.1), (b"c", float("-inf")), (b"12", 1e17)])
+    small = zset_listpack([(b"a", 1.0), (b"b", 0.1), (b"c", float("-inf")), (b"12", 1e17)])
     big = ZSetValue([(b"m%d" % i, i / 3) for i in range(300)])
-    big.big = True
     for z, rdb_type in ((small, 17), (big, 5)):
         payload = dump_payload(z, ZSET_LIMITS)
         assert payload[0] == rdb_type

@@ -294,7 +294,7 @@ def _members_of_all_neighbors(z: ZSetValue, s: Shape, limit: int) -> list:
         hi = float((bits + 1) << (52 - step * 2))
         start = sl.bisect_left((lo, b""))
         end = sl.bisect_left((hi, b""))
-        for score, member in sl.islice(start, end):
+        for score, member in sl[start:end]:
             r = _within(s, score)
             if r is not None:
                 found.append([r[0], r[1], r[2], score, member])

@@ -21,7 +21,7 @@ from itertools import islice
 from .. import errors as E
 from ..client import Client
 from ..db.notify import NOTIFY_GENERIC, NOTIFY_LIST
-from ..db.types import ListValue, SetValue
+from ..db.types import ListValue, SetValue, ZSetLP, convert_zset
 from ..errors import CommandError
 from ..strconv import strtod
 from .args import to_int
@@ -158,8 +158,8 @@ def _sort(c: Client, args, readonly: bool):
         raise CommandError(E.WRONGTYPE)
     if v is None:
         v = ListValue()
-    elif tname == b"zset":
-        v.big = True  # Redis 7.0 converts a sorted set to a skiplist to sort it
+    elif type(v) is ZSetLP:
+        v = db.convert(key, convert_zset(v))  # Redis 7.0 converts a sorted set to a skiplist to sort it
 
     if dontsort and tname == b"set" and (storekey is not None or c.in_script):
         # Sets have no order: force one so replicas and the AOF agree.

@@ -1,13 +1,16 @@
 """Sorted-set commands (Redis 7.0's sorted-set group), blocking pops included.
 
-A sorted set is a ``ZSetValue`` (db/types.py): a dict member -> score and
+A sorted set is a ``ZSetLP`` (Redis's listpack bytes, db/listpack.py)
+while small, and a ``ZSetValue`` (db/types.py: a dict member -> score and
 a SortedList of (score, member), so ranks, score ranges and lex ranges are
-O(log n) lookups. Scores are doubles parsed as Redis's strtod-based
+O(log n) lookups) once it passes zset-max-listpack-entries / -value; both
+offer the same API (``sl`` is a view of the listpack's pairs by rank). Scores are doubles parsed as Redis's strtod-based
 getDoubleFromObject (no spaces, overflow refused, NaN refused) and replied
 with ``%.17g`` (RESP2 bulk strings, RESP3 doubles); WITHSCORES replies are
 [member, score] pairs in RESP3. Encodings follow Redis 7.0 (``listpack``
 until zset-max-listpack-entries / -value is passed, then ``skiplist`` for
-good; STORE results get the encoding their size and members call for).
+good, the value replaced in the keyspace; STORE results get the encoding
+their size and members call for).
 
 Propagation is deterministic as in Redis: BZPOPMIN/BZPOPMAX go out as
 ZPOPMIN/ZPOPMAX key, ZMPOP/BZMPOP as ZPOPMIN/ZPOPMAX key n, n being the
@@ -23,8 +26,9 @@ import math
 
 from .. import errors as E
 from ..client import Client
+from ..db.listpack import LISTPACK_SAFETY_SIZE
 from ..db.notify import NOTIFY_GENERIC, NOTIFY_ZSET
-from ..db.types import SetValue, ZSetValue
+from ..db.types import SetValue, ZSetLP, ZSetValue, convert_zset, new_zset_value
 from ..db.zset import LexRange, ScoreRange, lex_bounds, rank_bounds, score_bounds
 from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY
@@ -94,19 +98,13 @@ def parse_lex_range(lo: bytes, hi: bytes) -> LexRange:
 
 def get_zset(db, key: bytes, write: bool = False):
     """The sorted set at ``key`` or None; WRONGTYPE for another type."""
-    return lookup_typed(db, key, ZSetValue, write)
+    return lookup_typed(db, key, ZSetLP, write, ZSetValue)
 
 
-def new_zset(config, pairs) -> ZSetValue:
+def new_zset(config, pairs):
     """A sorted set built from (member, score) pairs with the encoding Redis
     gives a computed result (zsetConvertToListpackIfNeeded)."""
-    z = ZSetValue()
-    z.big = True  # keep -0 while filling
-    for m, s in pairs:
-        z.insert(m, s)
-    if z.fits_listpack(config):
-        z.to_listpack()
-    return z
+    return new_zset_value(config, pairs)
 
 
 def _scored(c: Client, items, withscores: bool) -> list:
@@ -171,15 +169,16 @@ def zadd_generic(c: Client, args, incr: bool):
     scores = [parse_score(args[j + 2 * i]) for i in range(elements)]
     db = c.db
     z = db.lookup_write(key)
-    if z is not None and type(z) is not ZSetValue:
+    if z is not None and type(z) is not ZSetLP and type(z) is not ZSetValue:
         raise CommandError(E.WRONGTYPE)
     config = c.server.config
     if z is None:
         if xx:
             return None if incr else 0
-        z = ZSetValue()
         if config.zset_max_listpack_entries == 0 or config.zset_max_listpack_value < len(args[j + 1]):
-            z.big = True
+            z = ZSetValue()
+        else:
+            z = ZSetLP()
         db.add(key, z)
     added = updated = processed = 0
     score = 0.0
@@ -204,7 +203,12 @@ def zadd_generic(c: Client, args, incr: bool):
                 updated += 1
             processed += 1
         elif not xx:
-            z.before_add(config, m)
+            if type(z) is ZSetLP and (
+                len(z) + 1 > config.zset_max_listpack_entries
+                or len(m) > config.zset_max_listpack_value
+                or z.nbytes() + len(m) > LISTPACK_SAFETY_SIZE
+            ):
+                z = db.convert(key, convert_zset(z))  # zsetAdd converts before inserting
             z.insert(m, score)
             added += 1
             processed += 1
@@ -348,10 +352,7 @@ def _zremrange(c: Client, args, kind: str):
     deleted = hi - lo
     if deleted <= 0:
         return 0
-    for _score, m in z.sl[lo:hi]:
-        dict.__delitem__(z, m)
-    del z.sl[lo:hi]
-    z.pool = None
+    z.remove_range(lo, hi)
     db.signal_modified(key)
     db.notify(NOTIFY_ZSET, b"zremrangeby" + kind.encode(), key)
     _delete_if_empty(db, key, z)
@@ -430,7 +431,7 @@ def _zrange_generic(c: Client, args, start_idx: int, store: bytes | None, kind: 
         if store is not None:
             return _store_result(c, store, [], b"zrangestore")
         return []
-    if type(z) is not ZSetValue:
+    if type(z) is not ZSetLP and type(z) is not ZSetValue:
         raise CommandError(E.WRONGTYPE)
     sl = z.sl
     if kind == "rank":
@@ -591,7 +592,7 @@ def _bzpop(c: Client, keys: list[bytes], top: bool, timeout: float | None, count
         z = db.lookup_write(key)
         if z is None:
             continue
-        if type(z) is not ZSetValue:
+        if type(z) is not ZSetLP and type(z) is not ZSetValue:
             if rerun:
                 continue
             raise CommandError(E.WRONGTYPE)
@@ -731,7 +732,7 @@ def _setop(c: Client, args, numkeys_idx: int, op: str, dst: bytes | None, card_o
     j = numkeys_idx + 1
     for _ in range(setnum):
         v = db.lookup_read(args[j])
-        if v is not None and type(v) is not ZSetValue and type(v) is not SetValue:
+        if v is not None and type(v) is not ZSetLP and type(v) is not ZSetValue and type(v) is not SetValue:
             raise CommandError(E.WRONGTYPE)
         srcs.append(v)
         j += 1

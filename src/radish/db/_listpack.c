@@ -1154,6 +1154,32 @@ zset_members(LPObject *o, PyObject *Py_UNUSED(x))
     return lp_list(o, 0, 2);
 }
 
+/* remove_range(lo, hi): the pairs of ranks [lo, hi) (zzlDeleteRangeByRank). */
+static PyObject *
+zset_remove_range(LPObject *o, PyObject *const *argv, Py_ssize_t argc)
+{
+    if (argc != 2) {
+        PyErr_SetString(PyExc_TypeError, "remove_range(lo, hi)");
+        return NULL;
+    }
+    Py_ssize_t lo = PyLong_AsSsize_t(argv[0]), hi = PyLong_AsSsize_t(argv[1]);
+    if ((lo == -1 || hi == -1) && PyErr_Occurred())
+        return NULL;
+    Py_ssize_t n = (Py_ssize_t)(o->n / 2);
+    if (lo < 0 || hi > n || lo > hi) {
+        PyErr_SetString(PyExc_IndexError, "rank range out of range");
+        return NULL;
+    }
+    if (lo == hi)
+        Py_RETURN_NONE;
+    const unsigned char *from = elem_at(o, 2 * lo), *to = from;
+    for (Py_ssize_t k = 0; k < 2 * (hi - lo); k++)
+        to += elem_size(to);
+    if (lp_splice(o, (size_t)(from - o->lp), (size_t)(to - from), NULL, 0, -2 * (long)(hi - lo)) < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
 static PyObject *zset_view(LPObject *o, void *Py_UNUSED(closure));
 
 static PyMethodDef zset_methods[] = {
@@ -1162,6 +1188,7 @@ static PyMethodDef zset_methods[] = {
     {"remove", (PyCFunction)zset_remove, METH_O, "remove(member) -> whether it was there"},
     {"rank", (PyCFunction)zset_rank, METH_O, "rank(member) -> int or None"},
     {"pop_at", (PyCFunction)zset_pop_at, METH_O, "pop_at(i) -> (score, member), removed"},
+    {"remove_range", (PyCFunction)(void (*)(void))zset_remove_range, METH_FASTCALL, "remove_range(lo, hi): ranks [lo, hi)"},
     {"items", (PyCFunction)zset_items, METH_NOARGS, "items() -> (member, score) pairs, in order"},
     {"members_by_rank", (PyCFunction)zset_members, METH_NOARGS, "members_by_rank() -> the members, in order"},
     {"key_at", (PyCFunction)key_at, METH_O, "key_at(i) -> the member of rank i"},

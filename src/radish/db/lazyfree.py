@@ -101,7 +101,7 @@ class LazyFree:
         if t is HashValue:
             return len(v)
         if t is ZSetValue:
-            return len(v) if v.big else 1
+            return len(v)
         if t is ListValue:
             return quicklist_nodes_estimate(v, getattr(self.config, "list_max_listpack_size", -2))
         if t is StreamValue:

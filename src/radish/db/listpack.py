@@ -25,7 +25,8 @@ twin here that gives the same bytes and answers
     ``in``, ``z[m]`` / ``get`` (the score), ``insert(m, score)`` (zsetAdd:
     a member whose score changes is deleted and inserted again before the
     first pair with a greater score, or an equal score and a greater
-    member), ``remove``, ``rank``, ``pop_at(i)``, ``items``,
+    member), ``remove``, ``rank``, ``pop_at(i)``, ``remove_range(lo, hi)``
+    (ranks [lo, hi)), ``items``,
     ``members_by_rank``, iteration over the members in rank order, and
     ``sl``: a view of the ``(score, member)`` pairs by rank with the part
     of SortedList's API the sorted-set commands use (``len``, ``v[i]``,
@@ -482,6 +483,13 @@ class PyZSet(_PyListpack):
         del self._el[2 * i : 2 * i + 2]
         self._changed()
         return lp_read_score(s), m
+
+    def remove_range(self, lo: int, hi: int) -> None:
+        if lo < 0 or hi > len(self._el) // 2 or lo > hi:
+            raise IndexError("rank range out of range")
+        if lo < hi:
+            del self._el[2 * lo : 2 * hi]
+            self._changed()
 
     def items(self) -> list[tuple[bytes, float]]:
         el = self._el

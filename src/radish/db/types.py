@@ -1,12 +1,14 @@
 """Value types stored in the keyspace besides strings.
 
-Strings are plain ``bytes`` / ``bytearray``. The aggregate types subclass
-the Python container that gives Redis's complexity for their common
-operations, and carry ``TYPE_NAME`` (what TYPE answers) and ``encoding()``
-(what OBJECT ENCODING answers under Redis 7.0's rules and the current
-thresholds). Like Redis, an aggregate that once outgrew its compact
-encoding keeps the big one (``big`` is sticky) until it is rebuilt (RDB
-load, RESTORE, COPY of a small value …).
+Strings are plain ``bytes`` / ``bytearray``. Small hashes and sorted sets
+are Redis's own listpack bytes (``HashLP``, ``ZSetLP``: db/listpack.py);
+the big encodings subclass the Python container that gives Redis's
+complexity for their common operations. Each carries ``TYPE_NAME`` (what
+TYPE answers) and ``encoding()`` (what OBJECT ENCODING answers under
+Redis 7.0's rules and the current thresholds). Like Redis, an aggregate
+that once outgrew its compact encoding keeps the big one until it is
+rebuilt (RDB load, RESTORE, a STORE result …); sets flag it with ``big``
+(sticky), hashes and sorted sets change type.
 
 * ``ListValue`` (deque): O(1) push/pop at both ends. Redis 7.0 always
   reports ``quicklist``.
@@ -19,12 +21,13 @@ load, RESTORE, COPY of a small value …).
   integer and size <= set-max-intset-entries, else ``hashtable``. While an
   intset, members are iterated in ascending numeric order (``ordered``),
   as Redis's sorted intset returns them.
-* ``ZSetValue`` (dict member -> score, plus a SortedList of (score,
-  member)): O(log n) add, remove, rank and range, Redis's order (score,
-  then member bytes). ``listpack`` while entries <= zset-max-listpack-
-  entries and every member <= zset-max-listpack-value bytes, else
-  ``skiplist``. Like Redis's listpack, which stores an integral score as
-  an integer, a listpack zset keeps -0 as 0.
+* ``ZSetLP`` (db/listpack.py, in C) while entries <= zset-max-listpack-
+  entries and every member <= zset-max-listpack-value bytes (a listpack
+  stores an integral score as an integer, so it keeps -0 as 0), then
+  ``ZSetValue`` (``skiplist``: dict member -> score, plus a SortedList of
+  (score, member)): O(log n) add, remove, rank and range, Redis's order
+  (score, then member bytes). The sorted-set commands convert as Redis's
+  zsetAdd and friends do.
 
 Random picks (SPOP, SRANDMEMBER, HRANDFIELD) need O(1) access by position,
 which CPython sets and dicts do not offer: ``random_pool()`` keeps a list of
@@ -49,7 +52,7 @@ from typing import Any
 from sortedcontainers import SortedList
 
 from ..strconv import string2ll
-from .listpack import Hash
+from .listpack import Hash, ZSet, lp_score
 
 
 def is_int_member(m: bytes) -> bool:
@@ -183,15 +186,16 @@ class SetValue(_RandomPicks, set):
 
 
 class ZSetValue(_RandomPicks, dict):
-    """A sorted set: ``dict`` member -> score, and ``sl``, a SortedList of
+    """A sorted set in Redis's ``skiplist`` encoding (small ones are
+    ``ZSetLP``): ``dict`` member -> score, and ``sl``, a SortedList of
     (score, member) giving rank order."""
 
     TYPE_NAME = b"zset"
-    __slots__ = ("big", "pool", "sl")
+    __slots__ = ("pool", "sl")
+    big = True  # as the other dict types flag their big encoding
 
     def __init__(self, pairs=()) -> None:
         super().__init__()
-        self.big = False
         self.pool: list | None = None
         self.sl = SortedList()
         for m, score in pairs:
@@ -199,11 +203,9 @@ class ZSetValue(_RandomPicks, dict):
 
     def insert(self, member: bytes, score: float) -> None:
         """Set ``member``'s score (adding it when new)."""
-        if score == 0.0 and not self.big:
-            score = 0.0  # a listpack stores -0 as the integer 0
         old = self.get(member)
         if old is not None:
-            if old == score and (old != 0.0 or math.copysign(1.0, old) == math.copysign(1.0, score)):
+            if old == score and math.copysign(1.0, old) == math.copysign(1.0, score):
                 return
             self.sl.remove((old, member))
         elif self.pool is not None:
@@ -225,6 +227,13 @@ class ZSetValue(_RandomPicks, dict):
         self.pool = None
         return score, member
 
+    def remove_range(self, lo: int, hi: int) -> None:
+        """Remove the members of ranks [lo, hi)."""
+        for _score, m in self.sl[lo:hi]:
+            dict.__delitem__(self, m)
+        del self.sl[lo:hi]
+        self.pool = None
+
     def rank(self, member: bytes) -> int | None:
         score = self.get(member)
         if score is None:
@@ -234,37 +243,51 @@ class ZSetValue(_RandomPicks, dict):
     def members_by_rank(self):
         return [m for _, m in self.sl]
 
-    def before_add(self, config, member: bytes) -> None:
-        """Apply Redis's listpack -> skiplist conversion before adding the
-        new ``member`` (zsetAdd converts first, then inserts)."""
-        if not self.big and (
-            len(self) + 1 > config.zset_max_listpack_entries or len(member) > config.zset_max_listpack_value
-        ):
-            self.big = True
-
-    def fits_listpack(self, config) -> bool:
-        """Would a zset built with these contents be a listpack?"""
-        if len(self) > config.zset_max_listpack_entries:
-            return False
-        lim = config.zset_max_listpack_value
-        return all(len(m) <= lim for m in self)
-
-    def to_listpack(self) -> None:
-        """Take the listpack encoding (which holds -0 as 0)."""
-        self.big = False
-        for score, m in list(self.sl.irange((0.0, b""), (0.0, b"\xff" * 8))):
-            if score == 0.0 and math.copysign(1.0, score) < 0:
-                dict.__setitem__(self, m, 0.0)
-                self.sl.remove((score, m))
-                self.sl.add((0.0, m))
-
     def encoding(self, config) -> str:
-        return "skiplist" if self.big else "listpack"
+        return "skiplist"
 
     def copy(self) -> ZSetValue:
         z = ZSetValue()
-        z.big = self.big
         for m, score in self.items():
             dict.__setitem__(z, m, score)
         z.sl = SortedList(self.sl)
         return z
+
+
+# A sorted set in Redis's ``listpack`` encoding (db/listpack.py): while it
+# has at most zset-max-listpack-entries members, none longer than
+# zset-max-listpack-value bytes.
+ZSetLP = ZSet
+ZSET_TYPES = (ZSetLP, ZSetValue)
+
+
+def convert_zset(z: ZSetLP) -> ZSetValue:
+    """zsetConvert to a skiplist: the same members and scores."""
+    return ZSetValue(z.items())
+
+
+def zset_fits_listpack(config, n: int, maxlen: int) -> bool:
+    """zsetTypeCreate / zsetConvertToListpackIfNeeded: would a sorted set
+    of ``n`` members, the longest ``maxlen`` bytes, be a listpack?"""
+    return n <= config.zset_max_listpack_entries and maxlen <= config.zset_max_listpack_value
+
+
+def new_zset_value(config, pairs):
+    """A sorted set of these (member, score) pairs (members unique) in the
+    encoding Redis gives a computed result: a listpack when it fits (the
+    pairs sorted and appended), else a skiplist."""
+    if pairs and zset_fits_listpack(config, len(pairs), max(len(m) for m, _ in pairs)):
+        return zset_listpack(pairs)
+    return ZSetValue(pairs)
+
+
+def zset_listpack(pairs) -> ZSetLP:
+    """A listpack sorted set of these (member, score) pairs (members
+    unique): sorted, then appended."""
+    z = ZSetLP()
+    flat: list[bytes] = []
+    for s, m in sorted((s, m) for m, s in pairs):
+        flat.append(m)
+        flat.append(lp_score(s))
+    z.extend(flat)
+    return z

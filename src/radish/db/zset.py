@@ -1,4 +1,5 @@
-"""Positions in a sorted set's ordered list (ZSetValue.sl): score and
+"""Positions in a sorted set's ordered list (``sl``: a ZSetValue's
+SortedList, or a ZSetLP's view of its listpack by rank): score and
 lex ranges (Redis's zrangespec / zlexrangespec) and the [first, last)
 indexes they, or a rank range, select, found as Redis's t_zset.c finds
 them in a listpack or a skiplist. Argument parsing stays with the

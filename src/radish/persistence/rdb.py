@@ -46,14 +46,13 @@ from ..db.stream import (
 )
 from ..db.streamlp import elements as lp_elements
 from ..db.streamlp import read as lp_read
-from ..db.types import HashLP, HashValue, ListValue, SetValue, ZSetValue
+from ..db.types import HashLP, HashValue, ListValue, SetValue, ZSetLP, ZSetValue, zset_listpack
 from . import lzf
 from .compact import (
     CompactError,
     intset_decode,
     intset_encode,
     lp_decode,
-    lp_encode,
     lp_entry,
     quicklist_nodes,
     str_to_int64,
@@ -256,25 +255,9 @@ def _save_hash(out: bytearray, value, config, compress: bool) -> int:
     return TYPE_HASH
 
 
-def lp_score(score: float) -> bytes:
-    """A score as a listpack holds it (zzlInsertAt): an integer when
-    double2ll succeeds, else d2string's text."""
-    if -4611686018427387903.0 <= score <= 4611686018427387903.0 and score == int(score):
-        return b"%d" % int(score)
-    if score != score:
-        return b"nan"
-    if score in (float("inf"), float("-inf")):
-        return b"inf" if score > 0 else b"-inf"
-    return b"%.17g" % score
-
-
 def _save_zset(out: bytearray, value, config, compress: bool) -> int:
-    if not value.big:
-        flat: list[bytes] = []
-        for score, m in value.sl:
-            flat.append(m)
-            flat.append(lp_score(score))
-        save_string(out, lp_encode(flat), compress)
+    if type(value) is ZSetLP:
+        save_string(out, value.blob(), compress)
         return TYPE_ZSET_LISTPACK
     out += encode_len(len(value))
     pack = struct.pack
@@ -1038,22 +1021,19 @@ def _read_zset(rdb_type: int):
         pairs = _read_zset_pairs(r, key, rdb_type)
         if not pairs:
             raise EmptyKeyError("empty sorted set")
-        z = ZSetValue()
-        z.big = True
+        seen = set()
         for m, score in pairs:
             if score != score:
                 raise RdbError("key '%s': sorted set with a NaN score" % _key_repr(key))
-            if m in z:
+            if m in seen:
                 raise RdbError("key '%s': duplicate sorted set members" % _key_repr(key))
-            z.insert(m, score)
+            seen.add(m)
         entries, value = _zset_limits(r.config)
         if rdb_type in (TYPE_ZSET_ZIPLIST, TYPE_ZSET_LISTPACK):
-            listpack = len(z) <= entries  # Redis 7.0 checks only the length here
+            listpack = len(pairs) <= entries  # Redis 7.0 checks only the length here
         else:
-            listpack = len(z) <= entries and all(len(m) <= value for m in z)
-        if listpack:
-            z.to_listpack()
-        return z
+            listpack = len(pairs) <= entries and all(len(m) <= value for m, _ in pairs)
+        return zset_listpack(pairs) if listpack else ZSetValue(pairs)
 
     return read
 
