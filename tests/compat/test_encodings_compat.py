@@ -1,0 +1,107 @@
+"""Small hashes and sorted sets against a real redis-server: generated
+command sequences (writes that grow, shrink and convert them, with small
+listpack limits so conversions happen often) go to both servers, and
+after every command the replies, OBJECT ENCODING and, while the value is
+a listpack, its DUMP payload must be byte-for-byte equal: radish keeps
+Redis's own listpack bytes (insertion order for hashes, score then member
+order and integer scores as integers for sorted sets), so DUMP, RDB files
+and RESTORE carry the same bytes both ways."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tests.support.resp import Raw
+from tests.support.servers import start_pair
+
+LIMITS = (
+    "--hash-max-listpack-entries", "6", "--hash-max-listpack-value", "12",
+    "--zset-max-listpack-entries", "6", "--zset-max-listpack-value", "12",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def clients():
+    ours, theirs = start_pair(*LIMITS)
+    cs = (Raw(ours.port), Raw(theirs.port))
+    yield cs
+    for c in cs:
+        c.close()
+    ours.stop()
+    theirs.stop()
+
+
+_fields = st.one_of(st.sampled_from([b"a", b"b", b"c", b"d", b"12", b"-7", b"007", b"x" * 13]), st.binary(min_size=1, max_size=3))
+_values = st.one_of(
+    st.sampled_from([b"v", b"", b"0", b"127", b"-4096", b"65536", b"9223372036854775807", b"1.5", b"y" * 13, b"y" * 12]),
+    st.integers(-(1 << 40), 1 << 40).map(lambda i: b"%d" % i),
+)
+_scores = st.one_of(
+    st.sampled_from([b"0", b"-0", b"1", b"-1", b"1.5", b"0.1", b"1e20", b"inf", b"-inf", b"4611686018427387904", b"3e-5"]),
+    st.integers(-100000, 100000).map(lambda i: b"%d" % i),
+)
+
+_hash_cmds = st.one_of(
+    st.lists(st.tuples(_fields, _values), min_size=1, max_size=4).map(lambda kv: [b"HSET", b"h"] + [x for p in kv for x in p]),
+    st.tuples(_fields, _values).map(lambda p: [b"HSETNX", b"h", *p]),
+    st.lists(_fields, min_size=1, max_size=3).map(lambda fs: [b"HDEL", b"h", *fs]),
+    st.tuples(_fields, st.integers(-1000, 1000)).map(lambda p: [b"HINCRBY", b"h", p[0], b"%d" % p[1]]),
+    st.tuples(_fields, st.sampled_from([b"0.5", b"-1.25", b"100"])).map(lambda p: [b"HINCRBYFLOAT", b"h", *p]),
+    _fields.map(lambda f: [b"HGET", b"h", f]),
+    st.just([b"HGETALL", b"h"]),
+    st.just([b"HLEN", b"h"]),
+)
+_zset_cmds = st.one_of(
+    st.lists(st.tuples(_scores, _fields), min_size=1, max_size=4).map(lambda sm: [b"ZADD", b"z"] + [x for p in sm for x in p]),
+    st.tuples(st.sampled_from([b"NX", b"XX", b"GT", b"LT", b"CH"]), _scores, _fields).map(lambda p: [b"ZADD", b"z", *p]),
+    st.tuples(_scores, _fields).map(lambda p: [b"ZINCRBY", b"z", *p]),
+    st.lists(_fields, min_size=1, max_size=3).map(lambda fs: [b"ZREM", b"z", *fs]),
+    st.tuples(st.integers(-3, 3), st.integers(-3, 3)).map(lambda r: [b"ZREMRANGEBYRANK", b"z", b"%d" % r[0], b"%d" % r[1]]),
+    st.sampled_from([[b"ZREMRANGEBYSCORE", b"z", b"(0", b"10"], [b"ZREMRANGEBYLEX", b"z", b"[a", b"(c"], [b"ZPOPMIN", b"z"],
+                     [b"ZPOPMAX", b"z", b"2"], [b"ZRANGE", b"z", b"0", b"-1", b"WITHSCORES"],
+                     [b"ZRANGE", b"z", b"-inf", b"+inf", b"BYSCORE", b"LIMIT", b"1", b"2"], [b"ZRANGE", b"z", b"-", b"+", b"BYLEX"],
+                     [b"ZRANGESTORE", b"z2", b"z", b"0", b"2"], [b"ZUNIONSTORE", b"z3", b"2", b"z", b"z2"]]),
+    _fields.map(lambda m: [b"ZRANK", b"z", m]),
+    _fields.map(lambda m: [b"ZSCORE", b"z", m]),
+)
+
+
+def _same_state(clients, keys) -> None:
+    ours, theirs = clients
+    for key in keys:
+        enc = [c([b"OBJECT", b"ENCODING", key]) for c in clients]
+        assert enc[0] == enc[1], key
+        if enc[0] == b"$8\r\nlistpack\r\n":
+            dump = [c([b"DUMP", key]) for c in clients]
+            assert dump[0] == dump[1], key
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(_hash_cmds, _zset_cmds), min_size=1, max_size=25))
+def test_small_aggregates_match_redis_bytes(clients, cmds):
+    for c in clients:
+        c([b"FLUSHALL"])
+    for cmd in cmds:
+        replies = [c(cmd) for c in clients]
+        assert replies[0] == replies[1], cmd
+        _same_state(clients, [b"h", b"z", b"z2", b"z3"])
+
+
+def test_redis_listpacks_restore_into_radish_and_back(clients):
+    """DUMP payloads made by redis-server RESTORE into radish (and radish's
+    into redis-server) as the same value in the same encoding."""
+    ours, theirs = clients
+    for c in clients:
+        c([b"FLUSHALL"])
+    theirs([b"HSET", b"h", b"f1", b"v", b"f2", b"123", b"f3", b"-5"])
+    theirs([b"ZADD", b"z", b"1.5", b"a", b"-2", b"b", b"1e20", b"c", b"0", b"d"])
+    for key in (b"h", b"z"):
+        payload = theirs([b"DUMP", key])
+        body = payload[payload.index(b"\r\n") + 2 : -2]
+        assert ours([b"RESTORE", key, b"0", body]) == b"+OK\r\n"
+        assert ours([b"OBJECT", b"ENCODING", key]) == b"$8\r\nlistpack\r\n"
+        assert ours([b"DUMP", key]) == payload
+        assert theirs([b"RESTORE", key + b"2", b"0", body]) == b"+OK\r\n"
+    assert ours([b"HGETALL", b"h"]) == theirs([b"HGETALL", b"h"])
+    assert ours([b"ZRANGE", b"z", b"0", b"-1", b"WITHSCORES"]) == theirs([b"ZRANGE", b"z", b"0", b"-1", b"WITHSCORES"])
