@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.support.resp import Raw
+from tests.support.resp import Raw, parse
 from tests.support.servers import start_pair
 
 LIMITS = (
@@ -67,6 +67,10 @@ _zset_cmds = st.one_of(
 )
 
 
+def _pairs(flat: list) -> set:
+    return set(zip(flat[0::2], flat[1::2], strict=True))
+
+
 def _same_state(clients, keys) -> None:
     ours, theirs = clients
     for key in keys:
@@ -77,13 +81,17 @@ def _same_state(clients, keys) -> None:
             assert dump[0] == dump[1], key
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.one_of(_hash_cmds, _zset_cmds), min_size=1, max_size=25))
 def test_small_aggregates_match_redis_bytes(clients, cmds):
     for c in clients:
         c([b"FLUSHALL"])
     for cmd in cmds:
         replies = [c(cmd) for c in clients]
+        if cmd[0] == b"HGETALL" and clients[1]([b"OBJECT", b"ENCODING", b"h"]) == b"$9\r\nhashtable\r\n":
+            # A hashtable's order is each server's own (a listpack's is insertion order: compared exactly).
+            assert _pairs(parse(replies[0])[1]) == _pairs(parse(replies[1])[1])
+            continue
         assert replies[0] == replies[1], cmd
         _same_state(clients, [b"h", b"z", b"z2", b"z3"])
 
