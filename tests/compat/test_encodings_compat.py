@@ -1,8 +1,8 @@
-"""Small hashes and sorted sets against a real redis-server: generated
+"""Small hashes, sorted sets and sets against a real redis-server: generated
 command sequences (writes that grow, shrink and convert them, with small
 listpack limits so conversions happen often) go to both servers, and
 after every command the replies, OBJECT ENCODING and, while the value is
-a listpack, its DUMP payload must be byte-for-byte equal: radish keeps
+a listpack or an intset, its DUMP payload must be byte-for-byte equal: radish keeps
 Redis's own listpack bytes (insertion order for hashes, score then member
 order and integer scores as integers for sorted sets), so DUMP, RDB files
 and RESTORE carry the same bytes both ways."""
@@ -18,6 +18,7 @@ from tests.support.servers import start_pair
 LIMITS = (
     "--hash-max-listpack-entries", "6", "--hash-max-listpack-value", "12",
     "--zset-max-listpack-entries", "6", "--zset-max-listpack-value", "12",
+    "--set-max-intset-entries", "6",
 )  # fmt: skip
 
 
@@ -67,6 +68,20 @@ _zset_cmds = st.one_of(
 )
 
 
+_members = st.one_of(st.sampled_from([b"1", b"2", b"-3", b"70000", b"9223372036854775807", b"01", b"a", b"m" * 70]),
+                     st.integers(-50, 50).map(lambda i: b"%d" % i))
+_set_cmds = st.one_of(
+    st.lists(_members, min_size=1, max_size=4).map(lambda ms: [b"SADD", b"s", *ms]),
+    st.lists(_members, min_size=1, max_size=3).map(lambda ms: [b"SREM", b"s", *ms]),
+    _members.map(lambda m: [b"SMOVE", b"s", b"s2", m]),
+    _members.map(lambda m: [b"SISMEMBER", b"s", m]),
+    st.sampled_from([[b"SCARD", b"s"], [b"SMEMBERS", b"s"], [b"SINTERSTORE", b"s3", b"s", b"s2"],
+                     [b"SUNIONSTORE", b"s3", b"s", b"s2"], [b"SDIFFSTORE", b"s3", b"s", b"s2"], [b"SPOP", b"s", b"100"]]),
+)
+# Replies whose order is each server's own while the set is a hashtable.
+_SET_READS = {b"SMEMBERS", b"SPOP"}
+
+
 def _pairs(flat: list) -> set:
     return set(zip(flat[0::2], flat[1::2], strict=True))
 
@@ -76,24 +91,27 @@ def _same_state(clients, keys) -> None:
     for key in keys:
         enc = [c([b"OBJECT", b"ENCODING", key]) for c in clients]
         assert enc[0] == enc[1], key
-        if enc[0] == b"$8\r\nlistpack\r\n":
+        if enc[0] in (b"$8\r\nlistpack\r\n", b"$6\r\nintset\r\n"):
             dump = [c([b"DUMP", key]) for c in clients]
             assert dump[0] == dump[1], key
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.one_of(_hash_cmds, _zset_cmds), min_size=1, max_size=25))
+@given(st.lists(st.one_of(_hash_cmds, _zset_cmds, _set_cmds), min_size=1, max_size=25))
 def test_small_aggregates_match_redis_bytes(clients, cmds):
     for c in clients:
         c([b"FLUSHALL"])
     for cmd in cmds:
         replies = [c(cmd) for c in clients]
+        if cmd[0] in _SET_READS and clients[1]([b"OBJECT", b"ENCODING", b"s"]) != b"$6\r\nintset\r\n":
+            assert sorted(parse(replies[0])[1]) == sorted(parse(replies[1])[1])
+            continue
         if cmd[0] == b"HGETALL" and clients[1]([b"OBJECT", b"ENCODING", b"h"]) == b"$9\r\nhashtable\r\n":
             # A hashtable's order is each server's own (a listpack's is insertion order: compared exactly).
             assert _pairs(parse(replies[0])[1]) == _pairs(parse(replies[1])[1])
             continue
         assert replies[0] == replies[1], cmd
-        _same_state(clients, [b"h", b"z", b"z2", b"z3"])
+        _same_state(clients, [b"h", b"z", b"z2", b"z3", b"s", b"s2", b"s3"])
 
 
 def test_redis_listpacks_restore_into_radish_and_back(clients):

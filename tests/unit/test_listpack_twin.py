@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from radish.db.listpack import PyHash, PyZSet, lp_decode, lp_encode, lp_read_score, lp_score
+from radish.db.listpack import PyHash, PySet, PyZSet, lp_decode, lp_encode, lp_read_score, lp_score
 
 try:  # the C twin must be built for this test to mean anything (test.sh builds it)
     from radish.db import _listpack as C
@@ -41,17 +41,18 @@ _hash_ops = st.lists(
 )
 
 
-def _same(c, p, what: str):
+def _outcome(obj, what):
+    """``what(obj)``'s result, or the type of what it raised."""
+    try:
+        return ("ok", what(obj))
+    except Exception as e:  # noqa: BLE001 - compared by the callers
+        return ("err", type(e))
+
+
+def _same(c, p, what):
     """Runs ``what`` on both; the same result or the same exception type."""
-    try:
-        rc = ("ok", what(c))
-    except Exception as e:  # noqa: BLE001 - compared below
-        rc = ("err", type(e))
-    try:
-        rp = ("ok", what(p))
-    except Exception as e:  # noqa: BLE001
-        rp = ("err", type(e))
-    assert rc == rp
+    rc = _outcome(c, what)
+    assert rc == _outcome(p, what)
     return rc
 
 
@@ -216,3 +217,80 @@ def test_sizes():
         h[b"field%d" % j] = b"value%d" % j
     assert h.nbytes() == 167  # what Redis's listpack holds for these pairs
     assert h.__sizeof__() == h.nbytes() + 32
+
+
+class _Cfg:
+    def __init__(self, limit: int) -> None:
+        self.set_max_intset_entries = limit
+
+
+_set_ops = st.lists(
+    st.one_of(
+        st.tuples(st.just("add"), _keys),
+        st.tuples(st.just("add"), st.integers(-(1 << 63), (1 << 63) - 1).map(lambda v: b"%d" % v)),
+        st.tuples(st.just("discard"), _keys),
+        st.tuples(st.just("update"), st.lists(_keys, max_size=4)),
+        st.tuples(st.just("difference_update"), st.lists(_keys, max_size=4)),
+        st.tuples(st.just("pop"), st.integers(0, 1000)),
+        st.tuples(st.just("encoding"), st.integers(0, 6)),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_set_ops, _keys)
+def test_set_twins_agree(ops, probe):
+    import random
+
+    c, p = C.Set(), PySet()
+    model: list[bytes] = []
+    for op in ops:
+        if op[0] == "add":
+            assert c.add(op[1]) == p.add(op[1]) == (op[1] not in model)
+            if op[1] not in model:
+                model.append(op[1])
+        elif op[0] == "discard":
+            assert c.discard(op[1]) == p.discard(op[1]) == (op[1] in model)
+            if op[1] in model:
+                model.remove(op[1])
+        elif op[0] == "update":
+            c.update(op[1])
+            p.update(op[1])
+            for m in op[1]:
+                if m not in model:
+                    model.append(m)
+        elif op[0] == "difference_update":
+            c.difference_update(op[1])
+            p.difference_update(op[1])
+            model = [m for m in model if m not in op[1]]
+        elif op[0] == "pop":
+            random.seed(op[1])
+            rc = _outcome(c, lambda s: s.pop_random())
+            random.seed(op[1])
+            assert _outcome(p, lambda s: s.pop_random()) == rc
+            if rc[0] == "ok":
+                model.remove(rc[1])
+        else:
+            cfg = _Cfg(op[1])
+            assert c.encoding(cfg) == p.encoding(cfg)
+            assert c.big == p.big
+            assert c.ordered(cfg) == p.ordered(cfg)
+        assert c.blob() == p.blob() == lp_encode(model)
+        assert list(c) == list(p) == model and len(c) == len(p) == len(model)
+    assert (probe in c) == (probe in p) == (probe in model)
+    for other in (C.Set(c.blob()), PySet(p.blob()), c.copy(), p.copy()):
+        assert list(other) == model
+    assert c.copy().big == c.big
+
+
+def test_set_encoding_is_sticky_and_ordered_for_intsets():
+    s = C.Set()
+    s.update([b"10", b"-3", b"7"])
+    cfg = _Cfg(512)
+    assert s.encoding(cfg) == "intset" and s.ordered(cfg) == [b"-3", b"7", b"10"]
+    s.add(b"x")
+    assert s.encoding(cfg) == "hashtable" and s.big
+    s.discard(b"x")
+    assert s.encoding(cfg) == "hashtable"  # Redis never converts back
+    assert s.ordered(cfg) == [b"10", b"-3", b"7"]

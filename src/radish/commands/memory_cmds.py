@@ -21,7 +21,7 @@ from .. import errors as E
 from .. import memory
 from ..client import FLAG_REPLICA, Client
 from ..db.stream import StreamValue
-from ..db.types import HashLP, HashValue, ListValue, SetValue, ZSetLP, ZSetValue
+from ..db.types import HashLP, HashValue, ListValue, SetLP, SetValue, ZSetLP, ZSetValue
 from ..errors import CommandError
 from ..protocol.resp import OK, MapReply, Verbatim, status_lines
 from ..strconv import string2ll
@@ -44,7 +44,7 @@ def value_size(v, samples: int) -> int:
     if t is bytes or t is bytearray:
         return sys.getsizeof(v)
     getsize = sys.getsizeof
-    if t is HashLP or t is ZSetLP:
+    if t is HashLP or t is ZSetLP or t is SetLP:
         return getsize(v)  # the object and its listpack: all of it
     if isinstance(v, ZSetValue):
         n = len(v)

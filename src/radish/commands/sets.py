@@ -1,8 +1,10 @@
 """Set commands (Redis 7.0's set group).
 
-A set is a ``SetValue`` (a Python set): O(1) SADD/SREM/SISMEMBER, C-speed
-intersections, unions and differences. Its encoding flag follows Redis
-7.0: ``intset`` while every member is a canonical 64-bit integer and there
+A small set (at most 128 members of at most 64 bytes) is a ``SetLP``
+(its members in one listpack, db/listpack.py: a tenth of a Python set's
+memory); a bigger one a ``SetValue`` (a Python set): O(1) SADD/SREM/
+SISMEMBER, C-speed intersections, unions and differences. Either's
+encoding flag follows Redis 7.0: ``intset`` while every member is a canonical 64-bit integer and there
 are at most set-max-intset-entries of them, then ``hashtable`` for good.
 While a set is an intset, replies list members in ascending numeric order,
 as Redis's sorted intset does. Random picks use the set's ``random_pool``
@@ -20,7 +22,15 @@ from .. import errors as E
 from ..client import Client
 from ..db.lazyfree import LAZYFREE_THRESHOLD
 from ..db.notify import NOTIFY_GENERIC, NOTIFY_SET
-from ..db.types import SetValue, is_int_member
+from ..db.types import (
+    SET_LISTPACK_ENTRIES,
+    SET_LISTPACK_VALUE,
+    SetLP,
+    SetValue,
+    convert_set,
+    is_int_member,
+    new_set_value,
+)
 from ..errors import CommandError
 from ..protocol.resp import SetReply
 from .args import LLONG_MIN, numkeys_key_refs, to_int
@@ -31,41 +41,54 @@ from .types import lookup_typed
 
 def get_set(db, key: bytes, write: bool = False):
     """The set at ``key`` or None; WRONGTYPE for another type."""
-    return lookup_typed(db, key, SetValue, write)
+    return lookup_typed(db, key, SetLP, write, SetValue)
+
+
+def _is_set(v) -> bool:
+    return type(v) is SetLP or type(v) is SetValue
 
 
 def _intset_limit(config) -> int:
     return min(config.set_max_intset_entries, 1 << 30)
 
 
-def _after_add(c: Client, s: SetValue, members) -> None:
+def _after_add(c: Client, key: bytes, s, members):
     """Apply Redis's intset -> hashtable conversion for ``members`` just
-    added to ``s``."""
+    added to ``s``, and radish's listpack -> SetValue one (returns the set
+    now at ``key``)."""
+    if type(s) is SetLP and (len(s) > SET_LISTPACK_ENTRIES or any(len(m) > SET_LISTPACK_VALUE for m in members)):
+        s = c.db.convert(key, convert_set(s))
     if s.big:
-        return
+        return s
     if len(s) > _intset_limit(c.server.config):
         s.big = True
-        return
+        return s
     for m in members:
         if not is_int_member(m):
             s.big = True
-            return
+            return s
+    return s
 
 
-def new_set(c: Client, members) -> SetValue:
+def new_set(c: Client, members):
     """A set built from ``members`` with the encoding Redis would give it
     (an intset filled by adds)."""
-    s = SetValue(members)
-    _after_add(c, s, s)
-    return s
+    return new_set_value(members, c.server.config)
+
+
+def _as_set(s) -> set:
+    """A set's members as a Python set, for the set algebra."""
+    return s if type(s) is SetValue else set(s)
 
 
 def _ordered(c: Client, s: SetValue):
     return s.ordered(c.server.config)
 
 
-def _pop_random(s: SetValue) -> bytes:
+def _pop_random(s) -> bytes:
     """Remove and return a random member in O(1), keeping the pool in step."""
+    if type(s) is SetLP:
+        return s.pop_random()
     while True:
         pool = s.random_pool()
         i = random.randrange(len(pool))
@@ -89,9 +112,9 @@ def sadd(c: Client, args: list[bytes]):
     db = c.db
     s = db.lookup_write(key)
     if s is None:
-        s = SetValue()
+        s = SetLP()
         db.add(key, s)
-    elif type(s) is not SetValue:
+    elif type(s) is not SetLP and type(s) is not SetValue:
         raise CommandError(E.WRONGTYPE)
     n = len(s)
     if len(args) == 3:
@@ -101,15 +124,15 @@ def sadd(c: Client, args: list[bytes]):
         if added:
             if s.pool is not None:
                 s.pool.append(m)
-            if not s.big:
-                _after_add(c, s, (m,))
+            if not s.big or type(s) is SetLP:
+                _after_add(c, key, s, (m,))
     else:
         s.update(args[2:])
         added = len(s) - n
         if added:
             s.pool = None
-            if not s.big:
-                _after_add(c, s, args[2:])
+            if not s.big or type(s) is SetLP:
+                _after_add(c, key, s, args[2:])
     if added:
         db.signal_modified(key)
         if db.ks.notify_flags:
@@ -154,7 +177,7 @@ def smove(c: Client, args: list[bytes]):
     dset = db.lookup_write(dst)
     if sset is None:
         return 0
-    if type(sset) is not SetValue or (dset is not None and type(dset) is not SetValue):
+    if not _is_set(sset) or (dset is not None and not _is_set(dset)):
         raise CommandError(E.WRONGTYPE)
     if sset is dset:
         return 1 if m in sset else 0
@@ -167,7 +190,7 @@ def smove(c: Client, args: list[bytes]):
         db.delete(src)
         db.notify(NOTIFY_GENERIC, b"del", src)
     if dset is None:
-        dset = SetValue()
+        dset = SetLP()
         db.add(dst, dset)
     db.signal_modified(src)
     c.server.dirty += 1
@@ -175,7 +198,7 @@ def smove(c: Client, args: list[bytes]):
         dset.add(m)
         if dset.pool is not None:
             dset.pool.append(m)
-        _after_add(c, dset, (m,))
+        _after_add(c, dst, dset, (m,))
         c.server.dirty += 1
         db.signal_modified(dst)
         db.notify(NOTIFY_SET, b"sadd", dst)
@@ -301,7 +324,7 @@ def _sources(c: Client, keys: list[bytes]) -> list:
     out = []
     for k in keys:
         v = db.lookup_read(k)
-        if v is not None and type(v) is not SetValue:
+        if v is not None and not _is_set(v):
             raise CommandError(E.WRONGTYPE)
         out.append(v)
     return out
@@ -326,7 +349,7 @@ def _inter(c: Client, sets: list) -> tuple[set, bool]:
     smallest set, whose order Redis replies in, is an intset."""
     sets = sorted(sets, key=len)
     first = sets[0]
-    result = first.intersection(*sets[1:]) if len(sets) > 1 else set(first)
+    result = _as_set(first).intersection(*sets[1:]) if len(sets) > 1 else set(first)
     return result, first.encoding(c.server.config) == "intset"
 
 
@@ -336,11 +359,11 @@ def _union_diff(c: Client, sets: list, diff: bool) -> set:
         if first is None:
             return set()
         rest = [s for s in sets[1:] if s is not None]
-        return first.difference(*rest) if rest else set(first)
+        return _as_set(first).difference(*rest) if rest else set(first)
     present = [s for s in sets if s is not None]
     if not present:
         return set()
-    return present[0].union(*present[1:])
+    return _as_set(present[0]).union(*present[1:])
 
 
 def _store(c: Client, dst: bytes, result: set, event: bytes) -> int:
@@ -411,7 +434,7 @@ def sintercard(c: Client, args: list[bytes]):
         return 0
     sets.sort(key=len)
     if not limit or len(sets) == 1:
-        n = len(sets[0].intersection(*sets[1:])) if len(sets) > 1 else len(sets[0])
+        n = len(_as_set(sets[0]).intersection(*sets[1:])) if len(sets) > 1 else len(sets[0])
         return min(n, limit) if limit else n
     others = sets[1:]
     n = 0

@@ -21,7 +21,7 @@ from itertools import islice
 from .. import errors as E
 from ..client import Client
 from ..db.notify import NOTIFY_GENERIC, NOTIFY_LIST
-from ..db.types import ListValue, SetValue, ZSetLP, convert_zset
+from ..db.types import ListValue, SetLP, SetValue, ZSetLP, convert_zset
 from ..errors import CommandError
 from ..strconv import strtod
 from .args import to_int
@@ -191,7 +191,7 @@ def _sort(c: Client, args, readonly: bool):
     elif tname == b"list":
         vector = list(v)
     elif tname == b"set":
-        vector = list(v.ordered(c.server.config)) if type(v) is SetValue else list(v)
+        vector = list(v.ordered(c.server.config)) if type(v) is SetValue or type(v) is SetLP else list(v)
     else:
         vector = list(v.members_by_rank())
 

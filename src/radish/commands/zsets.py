@@ -28,7 +28,7 @@ from .. import errors as E
 from ..client import Client
 from ..db.listpack import LISTPACK_SAFETY_SIZE
 from ..db.notify import NOTIFY_GENERIC, NOTIFY_ZSET
-from ..db.types import SetValue, ZSetLP, ZSetValue, convert_zset, new_zset_value
+from ..db.types import SetLP, SetValue, ZSetLP, ZSetValue, convert_zset, new_zset_value
 from ..db.zset import LexRange, ScoreRange, lex_bounds, rank_bounds, score_bounds
 from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY
@@ -732,7 +732,7 @@ def _setop(c: Client, args, numkeys_idx: int, op: str, dst: bytes | None, card_o
     j = numkeys_idx + 1
     for _ in range(setnum):
         v = db.lookup_read(args[j])
-        if v is not None and type(v) is not ZSetLP and type(v) is not ZSetValue and type(v) is not SetValue:
+        if v is not None and type(v) not in (ZSetLP, ZSetValue, SetLP, SetValue):
             raise CommandError(E.WRONGTYPE)
         srcs.append(v)
         j += 1
@@ -775,12 +775,12 @@ def _setop(c: Client, args, numkeys_idx: int, op: str, dst: bytes | None, card_o
     def items(v):
         if v is None:
             return ()
-        if type(v) is SetValue:
+        if type(v) is SetValue or type(v) is SetLP:
             return ((m, 1.0) for m in v)
         return v.items()
 
     def score_in(v, m):
-        if type(v) is SetValue:
+        if type(v) is SetValue or type(v) is SetLP:
             return 1.0 if m in v else None
         return v.get(m)
 

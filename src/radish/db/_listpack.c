@@ -39,7 +39,14 @@ typedef struct {
     uint32_t mod; /* bumped on every change */
 } LPObject;
 
-static PyTypeObject LPType, HashType, ZSetType, ViewType;
+static PyTypeObject LPType, HashType, ZSetType, ViewType, SetType;
+
+/* mod's top bit: a set once converted from intset to hashtable (sticky,
+ * as Redis's conversion is); the rest counts changes. */
+#define SET_BIG 0x80000000u
+
+/* Elements per entry: 2 for hashes and sorted sets (pairs), 1 for sets. */
+#define WIDTH(o) (Py_TYPE(o) == &SetType ? 1 : 2)
 
 static inline uint32_t
 lp_total(const unsigned char *lp)
@@ -230,7 +237,7 @@ lp_splice(LPObject *o, size_t off, size_t dellen, const unsigned char *ins, size
         }
     }
     o->n = (uint32_t)((long)o->n + dn);
-    o->mod++;
+    o->mod = (o->mod & SET_BIG) | ((o->mod + 1) & ~SET_BIG);
     lp_set_header(o, (uint32_t)ntotal);
     return 0;
 }
@@ -354,7 +361,7 @@ lp_new(PyTypeObject *type, PyObject *args, PyObject *Py_UNUSED(kwds))
             PyBuffer_Release(&view);
             return NULL;
         }
-        if ((type == &HashType || PyType_IsSubtype(type, &HashType) || PyType_IsSubtype(type, &ZSetType)) &&
+        if ((PyType_IsSubtype(type, &HashType) || PyType_IsSubtype(type, &ZSetType)) &&
             (count & 1)) {
             PyBuffer_Release(&view);
             PyErr_SetString(PyExc_ValueError, "listpack of pairs with an odd number of elements");
@@ -474,7 +481,7 @@ lp_copy(LPObject *o, PyObject *Py_UNUSED(x))
     }
     memcpy(c->lp, o->lp, total);
     c->n = o->n;
-    c->mod = 0;
+    c->mod = o->mod & SET_BIG;
     return (PyObject *)c;
 }
 
@@ -507,7 +514,8 @@ rand_below(Py_ssize_t n)
 static PyObject *
 lp_random_member(LPObject *o, PyObject *Py_UNUSED(x))
 {
-    Py_ssize_t n = (Py_ssize_t)(o->n / 2);
+    int w = WIDTH(o);
+    Py_ssize_t n = (Py_ssize_t)(o->n / w);
     if (n == 0) {
         PyErr_SetString(PyExc_IndexError, "random pick from an empty value");
         return NULL;
@@ -516,7 +524,7 @@ lp_random_member(LPObject *o, PyObject *Py_UNUSED(x))
     if (i < 0)
         return NULL;
     const unsigned char *p = o->lp + LP_HDR;
-    for (Py_ssize_t k = 0; k < 2 * i; k++)
+    for (Py_ssize_t k = 0; k < w * i; k++)
         p += elem_size(p);
     Elem e;
     elem_read(p, &e);
@@ -527,7 +535,7 @@ lp_random_member(LPObject *o, PyObject *Py_UNUSED(x))
 static PyObject *
 lp_random_distinct(LPObject *o, PyObject *arg)
 {
-    PyObject *keys = lp_list(o, 0, 2);
+    PyObject *keys = lp_list(o, 0, WIDTH(o));
     if (keys == NULL)
         return NULL;
     PyObject *range = PyObject_CallFunction((PyObject *)&PyRange_Type, "n", PyList_GET_SIZE(keys));
@@ -552,7 +560,7 @@ lp_random_repeats(LPObject *o, PyObject *arg)
     Py_ssize_t k = PyLong_AsSsize_t(arg);
     if (k == -1 && PyErr_Occurred())
         return NULL;
-    PyObject *keys = lp_list(o, 0, 2);
+    PyObject *keys = lp_list(o, 0, WIDTH(o));
     if (keys == NULL)
         return NULL;
     Py_ssize_t n = PyList_GET_SIZE(keys);
@@ -833,7 +841,7 @@ hash_items(LPObject *o, PyObject *Py_UNUSED(x))
 static PyObject *
 keys_iter(LPObject *o)
 {
-    PyObject *k = lp_list(o, 0, 2);
+    PyObject *k = lp_list(o, 0, WIDTH(o));
     if (k == NULL)
         return NULL;
     PyObject *it = PyObject_GetIter(k);
@@ -858,7 +866,8 @@ key_at(LPObject *o, PyObject *arg)
     Py_ssize_t i = PyLong_AsSsize_t(arg);
     if (i == -1 && PyErr_Occurred())
         return NULL;
-    Py_ssize_t n = (Py_ssize_t)(o->n / 2);
+    int w = WIDTH(o);
+    Py_ssize_t n = (Py_ssize_t)(o->n / w);
     if (i < 0)
         i += n;
     if (i < 0 || i >= n) {
@@ -866,7 +875,7 @@ key_at(LPObject *o, PyObject *arg)
         return NULL;
     }
     Elem e;
-    elem_read(elem_at(o, 2 * i), &e);
+    elem_read(elem_at(o, w * i), &e);
     return elem_obj(&e);
 }
 
@@ -1449,6 +1458,315 @@ static PyTypeObject ViewType = {
     .tp_methods = view_methods,
 };
 
+/* -- Set: member, member, … (a small set, any members) ------------------------------------ */
+
+/* The member's element, or NULL. */
+static const unsigned char *
+set_find(LPObject *o, const char *m, Py_ssize_t ml)
+{
+    const unsigned char *p = o->lp + LP_HDR;
+    while (*p != LP_EOF) {
+        Elem e;
+        size_t sz = elem_read(p, &e);
+        if (elem_eq(&e, m, ml))
+            return p;
+        p += sz;
+    }
+    return NULL;
+}
+
+static Py_ssize_t
+set_len(LPObject *o)
+{
+    return (Py_ssize_t)o->n;
+}
+
+static int
+set_contains(LPObject *o, PyObject *key)
+{
+    const char *m;
+    Py_ssize_t ml;
+    if (as_bytes(key, &m, &ml) < 0)
+        return -1;
+    return set_find(o, m, ml) != NULL;
+}
+
+/* 1 added, 0 already there. */
+static int
+set_add1(LPObject *o, PyObject *key)
+{
+    const char *m;
+    Py_ssize_t ml;
+    if (as_bytes(key, &m, &ml) < 0)
+        return -1;
+    if (set_find(o, m, ml) != NULL)
+        return 0;
+    return lp_append_objs(o, &key, 1) < 0 ? -1 : 1;
+}
+
+/* 1 removed, 0 not there. */
+static int
+set_discard1(LPObject *o, PyObject *key)
+{
+    const char *m;
+    Py_ssize_t ml;
+    if (as_bytes(key, &m, &ml) < 0)
+        return -1;
+    const unsigned char *p = set_find(o, m, ml);
+    if (p == NULL)
+        return 0;
+    return lp_splice(o, (size_t)(p - o->lp), elem_size(p), NULL, 0, -1) < 0 ? -1 : 1;
+}
+
+static PyObject *
+set_add(LPObject *o, PyObject *key)
+{
+    int r = set_add1(o, key);
+    if (r < 0)
+        return NULL;
+    return PyBool_FromLong(r);
+}
+
+static PyObject *
+set_discard(LPObject *o, PyObject *key)
+{
+    int r = set_discard1(o, key);
+    if (r < 0)
+        return NULL;
+    return PyBool_FromLong(r);
+}
+
+static PyObject *
+set_remove(LPObject *o, PyObject *key)
+{
+    int r = set_discard1(o, key);
+    if (r < 0)
+        return NULL;
+    if (r == 0) {
+        PyErr_SetObject(PyExc_KeyError, key);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* update(members) / difference_update(members): add or discard each. */
+static PyObject *
+set_each(LPObject *o, PyObject *members, int (*fn)(LPObject *, PyObject *))
+{
+    PyObject *it = PyObject_GetIter(members);
+    if (it == NULL)
+        return NULL;
+    PyObject *x;
+    while ((x = PyIter_Next(it)) != NULL) {
+        int r = fn(o, x);
+        Py_DECREF(x);
+        if (r < 0) {
+            Py_DECREF(it);
+            return NULL;
+        }
+    }
+    Py_DECREF(it);
+    if (PyErr_Occurred())
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+set_update(LPObject *o, PyObject *members)
+{
+    return set_each(o, members, set_add1);
+}
+
+static PyObject *
+set_difference_update(LPObject *o, PyObject *members)
+{
+    return set_each(o, members, set_discard1);
+}
+
+/* pop_random(): SPOP of one member. */
+static PyObject *
+set_pop_random(LPObject *o, PyObject *Py_UNUSED(x))
+{
+    if (o->n == 0) {
+        PyErr_SetString(PyExc_KeyError, "pop from an empty set");
+        return NULL;
+    }
+    Py_ssize_t i = rand_below((Py_ssize_t)o->n);
+    if (i < 0)
+        return NULL;
+    const unsigned char *p = elem_at(o, i);
+    Elem e;
+    size_t sz = elem_read(p, &e);
+    PyObject *m = elem_obj(&e);
+    if (m == NULL)
+        return NULL;
+    if (lp_splice(o, (size_t)(p - o->lp), sz, NULL, 0, -1) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
+
+/* Whether every member is an integer element (what an intset can hold:
+ * lpStringToInt64 and string2ll take the same texts). */
+static int
+set_all_ints(LPObject *o)
+{
+    const unsigned char *p = o->lp + LP_HDR;
+    while (*p != LP_EOF) {
+        Elem e;
+        p += elem_read(p, &e);
+        if (e.str)
+            return 0;
+    }
+    return 1;
+}
+
+/* Redis 7.0's encoding: an intset while every member is an integer and
+ * there are at most set-max-intset-entries of them (and it never was a
+ * hashtable: that is sticky), else a hashtable. */
+static int
+set_is_intset(LPObject *o, PyObject *config)
+{
+    if (o->mod & SET_BIG)
+        return 0;
+    long long limit = 512;
+    if (config != Py_None) {
+        PyObject *l = PyObject_GetAttrString(config, "set_max_intset_entries");
+        if (l == NULL)
+            return -1;
+        limit = PyLong_AsLongLong(l);
+        Py_DECREF(l);
+        if (limit == -1 && PyErr_Occurred())
+            return -1;
+    }
+    if (limit > (1LL << 30))
+        limit = 1LL << 30;
+    if ((long long)o->n > limit || !set_all_ints(o)) {
+        o->mod |= SET_BIG;
+        return 0;
+    }
+    return 1;
+}
+
+static PyObject *
+set_encoding(LPObject *o, PyObject *config)
+{
+    int r = set_is_intset(o, config);
+    if (r < 0)
+        return NULL;
+    return PyUnicode_FromString(r ? "intset" : "hashtable");
+}
+
+static int
+cmp_ll(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* ordered(config): the members in the order Redis replies them: ascending
+ * numbers for an intset, the set's own order for a hashtable. */
+static PyObject *
+set_ordered(LPObject *o, PyObject *config)
+{
+    int r = set_is_intset(o, config);
+    if (r < 0)
+        return NULL;
+    if (!r)
+        return lp_list(o, 0, 1);
+    long long *v = PyMem_Malloc(sizeof(long long) * (o->n ? o->n : 1));
+    if (v == NULL)
+        return PyErr_NoMemory();
+    const unsigned char *p = o->lp + LP_HDR;
+    for (uint32_t i = 0; *p != LP_EOF; i++) {
+        Elem e;
+        p += elem_read(p, &e);
+        v[i] = e.v;
+    }
+    qsort(v, o->n, sizeof(long long), cmp_ll);
+    PyObject *out = PyList_New((Py_ssize_t)o->n);
+    for (uint32_t i = 0; out != NULL && i < o->n; i++) {
+        char buf[24];
+        int l = fmt_ll(buf, v[i]);
+        PyObject *x = PyBytes_FromStringAndSize(buf, l);
+        if (x == NULL) {
+            Py_CLEAR(out);
+            break;
+        }
+        PyList_SET_ITEM(out, (Py_ssize_t)i, x);
+    }
+    PyMem_Free(v);
+    return out;
+}
+
+static PyObject *
+set_get_big(LPObject *o, void *Py_UNUSED(closure))
+{
+    return PyBool_FromLong((o->mod & SET_BIG) != 0);
+}
+
+static int
+set_set_big(LPObject *o, PyObject *v, void *Py_UNUSED(closure))
+{
+    int t = v == NULL ? 0 : PyObject_IsTrue(v);
+    if (t < 0)
+        return -1;
+    if (t)
+        o->mod |= SET_BIG;
+    else
+        o->mod &= ~SET_BIG;
+    return 0;
+}
+
+static PyObject *
+set_repr(LPObject *o)
+{
+    PyObject *items = lp_list(o, 0, 1);
+    if (items == NULL)
+        return NULL;
+    PyObject *r = PyUnicode_FromFormat("Set(%R)", items);
+    Py_DECREF(items);
+    return r;
+}
+
+static PyMethodDef set_methods[] = {
+    {"add", (PyCFunction)set_add, METH_O, "add(member) -> whether it was added"},
+    {"discard", (PyCFunction)set_discard, METH_O, "discard(member) -> whether it was there"},
+    {"remove", (PyCFunction)set_remove, METH_O, "remove(member) (KeyError when absent)"},
+    {"update", (PyCFunction)set_update, METH_O, "update(members): add each"},
+    {"difference_update", (PyCFunction)set_difference_update, METH_O, "difference_update(members): discard each"},
+    {"pop_random", (PyCFunction)set_pop_random, METH_NOARGS, "pop_random() -> a random member, removed"},
+    {"encoding", (PyCFunction)set_encoding, METH_O, "encoding(config) -> 'intset' or 'hashtable'"},
+    {"ordered", (PyCFunction)set_ordered, METH_O, "ordered(config) -> the members in reply order"},
+    {"key_at", (PyCFunction)key_at, METH_O, "key_at(i) -> the i-th member"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef set_getset[] = {
+    {"big", (getter)set_get_big, (setter)set_set_big, "once a hashtable, always one (Redis's conversion is one way)", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PySequenceMethods set_sequence = {
+    .sq_length = (lenfunc)set_len,
+    .sq_contains = (objobjproc)set_contains,
+};
+
+static PyTypeObject SetType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "radish.db._listpack.Set",
+    .tp_basicsize = sizeof(LPObject),
+    .tp_dealloc = (destructor)lp_dealloc,
+    .tp_as_sequence = &set_sequence,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = "A small set: its members in one listpack, in insertion order.",
+    .tp_repr = (reprfunc)set_repr,
+    .tp_iter = (getiterfunc)keys_iter,
+    .tp_methods = set_methods,
+    .tp_getset = set_getset,
+    .tp_new = lp_new,
+};
+
 /* -- module ---------------------------------------------------------------------------- */
 
 static struct PyModuleDef listpack_module = {
@@ -1461,21 +1779,26 @@ PyInit__listpack(void)
 {
     HashType.tp_base = &LPType;
     ZSetType.tp_base = &LPType;
+    SetType.tp_base = &LPType;
     if (PyType_Ready(&LPType) < 0 || PyType_Ready(&HashType) < 0 || PyType_Ready(&ZSetType) < 0 ||
-        PyType_Ready(&ViewType) < 0)
+        PyType_Ready(&ViewType) < 0 || PyType_Ready(&SetType) < 0)
         return NULL;
     /* What TYPE answers, and the encoding flag the dict types carry. */
-    PyObject *hname = PyBytes_FromString("hash"), *zname = PyBytes_FromString("zset");
-    int bad = hname == NULL || zname == NULL || PyDict_SetItemString(HashType.tp_dict, "TYPE_NAME", hname) < 0 ||
+    PyObject *hname = PyBytes_FromString("hash"), *zname = PyBytes_FromString("zset"), *sname = PyBytes_FromString("set");
+    int bad = hname == NULL || zname == NULL || sname == NULL ||
+              PyDict_SetItemString(HashType.tp_dict, "TYPE_NAME", hname) < 0 ||
               PyDict_SetItemString(ZSetType.tp_dict, "TYPE_NAME", zname) < 0 ||
-              PyDict_SetItemString(LPType.tp_dict, "big", Py_False) < 0;
+              PyDict_SetItemString(SetType.tp_dict, "TYPE_NAME", sname) < 0 ||
+              PyDict_SetItemString(HashType.tp_dict, "big", Py_False) < 0 ||
+              PyDict_SetItemString(ZSetType.tp_dict, "big", Py_False) < 0;
     Py_XDECREF(hname);
     Py_XDECREF(zname);
+    Py_XDECREF(sname);
     if (bad)
         return NULL;
     PyType_Modified(&HashType);
     PyType_Modified(&ZSetType);
-    PyType_Modified(&LPType);
+    PyType_Modified(&SetType);
     PyObject *random = PyImport_ImportModule("random");
     if (random == NULL)
         return NULL;
@@ -1490,6 +1813,7 @@ PyInit__listpack(void)
     if (PyModule_AddObjectRef(m, "Listpack", (PyObject *)&LPType) < 0 ||
         PyModule_AddObjectRef(m, "Hash", (PyObject *)&HashType) < 0 ||
         PyModule_AddObjectRef(m, "ZSet", (PyObject *)&ZSetType) < 0 ||
+        PyModule_AddObjectRef(m, "Set", (PyObject *)&SetType) < 0 ||
         PyModule_AddObjectRef(m, "ZSetView", (PyObject *)&ViewType) < 0) {
         Py_DECREF(m);
         return NULL;

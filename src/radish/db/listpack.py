@@ -10,7 +10,7 @@ a 6/12/32-bit length), its data and a back length. radish keeps the same
 bytes, so a small aggregate costs what it costs Redis, and RDB, DUMP and
 RESTORE copy it.
 
-Two types, each a C class (``_listpack.c``, used unless
+Three types, each a C class (``_listpack.c``, used unless
 ``RADISH_NO_EXTENSIONS`` is set or it is not built) with a pure-Python
 twin here that gives the same bytes and answers
 (tests/unit/test_listpack_twin.py):
@@ -35,7 +35,17 @@ twin here that gives the same bytes and answers
     integer element when ``double2ll`` takes it (so -0 is 0), else
     ``d2string``'s ``%.17g`` text, read back with strtod.
 
-Both: ``Hash(blob)`` / ``ZSet(blob)`` adopt a listpack from outside after
+``Set`` (members, insertion order): a small set of any members (Redis
+    7.0 keeps it as an intset while every member is an integer, else as a
+    hashtable; radish keeps both small kinds as a listpack, which costs
+    less than either): ``len``, ``in``, iteration, ``add`` / ``discard``
+    (whether it changed), ``remove``, ``update``, ``difference_update``,
+    ``pop_random`` (SPOP), ``encoding(config)`` (``intset`` while every
+    member is an integer and there are at most set-max-intset-entries,
+    unless ``big``: the one-way conversion to a hashtable happened),
+    ``ordered(config)`` (the reply order: ascending numbers for an intset).
+
+All: ``Hash(blob)`` / ``ZSet(blob)`` / ``Set(blob)`` adopt a listpack from outside after
 checking every element (ValueError otherwise; pairs need an even count),
 ``blob()`` the bytes, ``nbytes()``, ``elements()``, ``extend(elements)``
 (appends without lookups: loaders that have checked uniqueness and
@@ -558,6 +568,111 @@ class PyZSetView:
         return self._bisect(key, True)
 
 
+class PySet(_PyListpack):
+    """The twin of ``_listpack.Set``: ``_el`` holds the members; ``_big``
+    the sticky intset -> hashtable flag."""
+
+    __slots__ = ("_big",)
+    TYPE_NAME = b"set"
+
+    def __init__(self, blob=None) -> None:
+        super().__init__(blob)
+        self._big = False
+
+    @property  # type: ignore[override]
+    def big(self) -> bool:
+        return self._big
+
+    @big.setter
+    def big(self, value) -> None:
+        self._big = bool(value)
+
+    def copy(self):
+        c = super().copy()
+        c._big = self._big
+        return c
+
+    def __len__(self) -> int:
+        return len(self._el)
+
+    def __contains__(self, m) -> bool:
+        return _check(m) in self._el
+
+    def __iter__(self):
+        return iter(list(self._el))
+
+    def add(self, m) -> bool:
+        if _check(m) in self._el:
+            return False
+        self._el.append(m)
+        self._changed()
+        return True
+
+    def discard(self, m) -> bool:
+        if _check(m) not in self._el:
+            return False
+        self._el.remove(m)
+        self._changed()
+        return True
+
+    def remove(self, m) -> None:
+        if not self.discard(m):
+            raise KeyError(m)
+
+    def update(self, members) -> None:
+        for m in members:
+            self.add(m)
+
+    def difference_update(self, members) -> None:
+        for m in members:
+            self.discard(m)
+
+    def pop_random(self) -> bytes:
+        if not self._el:
+            raise KeyError("pop from an empty set")
+        m = self._el.pop(self._below(len(self._el)))
+        self._changed()
+        return m
+
+    def random_member(self) -> bytes:
+        if not self._el:
+            raise IndexError("random pick from an empty value")
+        return self._el[self._below(len(self._el))]
+
+    def random_distinct(self, k: int) -> list[bytes]:
+        keys = list(self._el)
+        return [keys[i] for i in random.sample(range(len(keys)), k)]
+
+    def random_repeats(self, k: int) -> list[bytes]:
+        keys = self._el
+        if not keys and k > 0:
+            raise IndexError("random pick from an empty value")
+        return [keys[self._below(len(keys))] for _ in range(k)]
+
+    def key_at(self, i: int) -> bytes:
+        return self._el[i]
+
+    def _is_intset(self, config) -> bool:
+        if self._big:
+            return False
+        limit = 512 if config is None else config.set_max_intset_entries
+        if len(self._el) > min(limit, 1 << 30) or any(string2ll(m) is None for m in self._el):
+            self._big = True
+            return False
+        return True
+
+    def encoding(self, config) -> str:
+        return "intset" if self._is_intset(config) else "hashtable"
+
+    def ordered(self, config) -> list[bytes]:
+        if self._is_intset(config):
+            return [b"%d" % v for v in sorted(int(m) for m in self._el)]
+        return list(self._el)
+
+    def __repr__(self) -> str:
+        return "Set(%r)" % self._el
+
+
 try:
     from . import _listpack as _c
 except ImportError:  # pragma: no cover - not built: the pure-Python twins above
@@ -567,6 +682,8 @@ C_BUILT = _c is not None
 if _c is not None and not NO_EXTENSIONS:
     Hash: type = _c.Hash
     ZSet: type = _c.ZSet
+    Set: type = _c.Set
 else:
     Hash = PyHash
     ZSet = PyZSet
+    Set = PySet

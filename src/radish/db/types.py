@@ -17,8 +17,10 @@ rebuilt (RDB load, RESTORE, a STORE result …); sets flag it with ``big``
   listpack-value bytes, converted to ``HashValue`` (dict, ``hashtable``)
   as Redis's hashTypeConvert does, by the commands that add to it (the
   value in the keyspace is replaced: ``Database.convert``).
-* ``SetValue`` (set): ``intset`` while every member is a canonical 64-bit
-  integer and size <= set-max-intset-entries, else ``hashtable``. While an
+* ``SetLP`` (db/listpack.py, in C) while at most 128 members of at most 64
+  bytes, then ``SetValue`` (set); either is ``intset`` while every member
+  is a canonical 64-bit integer and size <= set-max-intset-entries, else
+  ``hashtable``. While an
   intset, members are iterated in ascending numeric order (``ordered``),
   as Redis's sorted intset returns them.
 * ``ZSetLP`` (db/listpack.py, in C) while entries <= zset-max-listpack-
@@ -52,7 +54,7 @@ from typing import Any
 from sortedcontainers import SortedList
 
 from ..strconv import string2ll
-from .listpack import Hash, ZSet, lp_score
+from .listpack import Hash, Set, ZSet, lp_score
 
 
 def is_int_member(m: bytes) -> bool:
@@ -135,12 +137,48 @@ class HashValue(_RandomPicks, dict):
 HashLP = Hash
 
 
+def set_fits_listpack(members) -> bool:
+    return len(members) <= SET_LISTPACK_ENTRIES and all(len(m) <= SET_LISTPACK_VALUE for m in members)
+
+
+def convert_set(s: SetLP) -> SetValue:
+    """A listpack set that outgrew it, as a SetValue (intset -> hashtable
+    stickiness kept)."""
+    v = SetValue(s)
+    v.big = s.big
+    return v
+
+
+def new_set_value(members, config):
+    """A set of these members (an iterable of unique bytes) in radish's
+    representation: a listpack when small; intset or hashtable as Redis's
+    setTypeCreate and adds would make it."""
+    members = members if isinstance(members, (list, set, tuple)) else list(members)
+    if set_fits_listpack(members):
+        s = SetLP()
+        s.update(members)
+    else:
+        s = SetValue(members)
+    s.encoding(config)  # decides intset or hashtable now (sticky)
+    return s
+
+
 def convert_hash(h: HashLP) -> HashValue:
     """hashTypeConvertListpack: the same fields and values in a hashtable."""
     return HashValue(h.items())
 
 
 HASH_TYPES = (HashLP, HashValue)
+
+
+# A small set (any members) kept as a listpack (db/listpack.py): at most
+# SET_LISTPACK_ENTRIES members of at most SET_LISTPACK_VALUE bytes. Redis
+# 7.0 has no listpack sets (7.2 added them with these defaults): OBJECT
+# ENCODING still answers intset or hashtable as 7.0 would, and a set that
+# outgrows the listpack becomes a ``SetValue``.
+SetLP = Set
+SET_LISTPACK_ENTRIES = 128
+SET_LISTPACK_VALUE = 64
 
 
 class SetValue(_RandomPicks, set):

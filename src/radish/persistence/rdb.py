@@ -46,7 +46,17 @@ from ..db.stream import (
 )
 from ..db.streamlp import elements as lp_elements
 from ..db.streamlp import read as lp_read
-from ..db.types import HashLP, HashValue, ListValue, SetValue, ZSetLP, ZSetValue, zset_listpack
+from ..db.types import (
+    HashLP,
+    HashValue,
+    ListValue,
+    SetLP,
+    SetValue,
+    ZSetLP,
+    ZSetValue,
+    set_fits_listpack,
+    zset_listpack,
+)
 from . import lzf
 from .compact import (
     CompactError,
@@ -949,18 +959,22 @@ def _read_quicklist(r: RdbReader, key: bytes, v2: bool):
     return out
 
 
-def _set_from(items: list[bytes], key: bytes) -> SetValue:
-    s = SetValue(items)
+def _set_from(items: list[bytes], key: bytes, config=None):
+    s = set(items)
     if len(s) != len(items):
         raise RdbError("key '%s': duplicate set members" % _key_repr(key))
     if not s:
         raise EmptyKeyError("empty set")
-    return s
+    if set_fits_listpack(items):
+        lp = SetLP()
+        lp.extend(items)
+        return lp
+    return SetValue(items)
 
 
 def _read_set(r: RdbReader, key: bytes):
     n = r.read_len()
-    return _set_from([r.read_string() for _ in range(n)], key)
+    return _set_from([r.read_string() for _ in range(n)], key, r.config)
 
 
 def _hash_from(flat: list[bytes], key: bytes, config=None, lengths: bool = True):
@@ -1046,8 +1060,8 @@ VALUE_READERS.update(
         TYPE_LIST_QUICKLIST: lambda r, k: _read_quicklist(r, k, False),
         TYPE_LIST_QUICKLIST_2: lambda r, k: _read_quicklist(r, k, True),
         TYPE_SET: _read_set,
-        TYPE_SET_INTSET: lambda r, k: _set_from(intset_decode(r.read_string()), k),
-        TYPE_SET_LISTPACK: lambda r, k: _set_from(lp_decode(r.read_string()), k),
+        TYPE_SET_INTSET: lambda r, k: _set_from(intset_decode(r.read_string()), k, r.config),
+        TYPE_SET_LISTPACK: lambda r, k: _set_from(lp_decode(r.read_string()), k, r.config),
         TYPE_HASH: _read_hash,
         TYPE_HASH_ZIPMAP: lambda r, k: _hash_from(zipmap_decode(r.read_string()), k, r.config),
         TYPE_HASH_ZIPLIST: lambda r, k: _hash_from(zl_decode(r.read_string()), k, r.config, False),
