@@ -26,7 +26,7 @@ import math
 from .. import errors as E
 from ..client import Client
 from ..db.notify import NOTIFY_GENERIC, NOTIFY_ZSET
-from ..db.types import ZSetValue
+from ..db.types import AnyZSet
 from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY, DoubleText
 from .args import parse_int
@@ -276,7 +276,7 @@ def _within(s: Shape, score: float):
     return dist, lon, lat
 
 
-def _members_of_all_neighbors(z: ZSetValue, s: Shape, limit: int) -> list:
+def _members_of_all_neighbors(z: AnyZSet, s: Shape, limit: int) -> list:
     """membersOfAllNeighbors: [dist, lon, lat, score, member] of every
     point inside the shape, cell after cell, stopping at ``limit`` (ANY)."""
     cells = _search_cells(s)
@@ -453,7 +453,7 @@ def _distance_reply(d: float) -> bytes:
     return b"%s%d.%04d" % (sign, v // 10000, v % 10000)
 
 
-def _member_pos(z: ZSetValue | None, member: bytes):
+def _member_pos(z: AnyZSet | None, member: bytes):
     if z is None:
         return None
     score = z.get(member)

@@ -28,7 +28,7 @@ from .. import errors as E
 from ..client import Client
 from ..db.listpack import LISTPACK_SAFETY_SIZE
 from ..db.notify import NOTIFY_GENERIC, NOTIFY_ZSET
-from ..db.types import SetLP, SetValue, ZSetLP, ZSetValue, convert_zset, new_zset_value
+from ..db.types import AnyZSet, SetLP, SetValue, ZSetLP, ZSetValue, convert_zset, new_zset_value
 from ..db.zset import LexRange, ScoreRange, lex_bounds, rank_bounds, score_bounds
 from ..errors import CommandError
 from ..protocol.resp import NULL_ARRAY
@@ -121,7 +121,7 @@ def _scored(c: Client, items, withscores: bool) -> list:
     return out
 
 
-def _delete_if_empty(db, key: bytes, z: ZSetValue) -> None:
+def _delete_if_empty(db, key: bytes, z: AnyZSet) -> None:
     """Delete an emptied sorted set, with its ``del`` event."""
     if not z:
         db.delete(key)
@@ -526,7 +526,7 @@ def zrevrangebylex(c: Client, args: list[bytes]):
 # -- pops -------------------------------------------------------------------------------
 
 
-def _pop_reply(c: Client, key: bytes, z: ZSetValue, top: bool, count: int, shape: str) -> list:
+def _pop_reply(c: Client, key: bytes, z: AnyZSet, top: bool, count: int, shape: str) -> list:
     """Pop ``count`` (clamped) elements from ``z`` and build the reply:
     ``flat`` [m, s, ...], ``nested`` [[m, s], ...], ``withkey`` [key, m, s]
     (BZPOP*), ``mpop`` [key, [[m, s], ...]]. Deletes an emptied set."""
@@ -677,7 +677,7 @@ def zrandmember(c: Client, args: list[bytes]):
     return _scored(c, [(z[m], m) for m in members], True)
 
 
-def _scan_score(z: ZSetValue, s: float) -> bytes:
+def _scan_score(z: AnyZSet, s: float) -> bytes:
     """A score as ZSCAN prints it: listpacks hold integral scores as
     integers, skiplists print %.17g."""
     if not z.big and -(2.0**62) <= s <= 2.0**62 and s == int(s):

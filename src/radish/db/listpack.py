@@ -65,6 +65,7 @@ from __future__ import annotations
 
 import random
 import struct
+from typing import TYPE_CHECKING
 
 from .. import NO_EXTENSIONS
 from ..strconv import string2ll, strtod
@@ -579,7 +580,7 @@ class PySet(_PyListpack):
         super().__init__(blob)
         self._big = False
 
-    @property  # type: ignore[override]
+    @property
     def big(self) -> bool:
         return self._big
 
@@ -679,10 +680,14 @@ except ImportError:  # pragma: no cover - not built: the pure-Python twins above
     _c = None  # type: ignore[assignment]
 
 C_BUILT = _c is not None
-if _c is not None and not NO_EXTENSIONS:
-    Hash: type = _c.Hash
-    ZSet: type = _c.ZSet
-    Set: type = _c.Set
+if TYPE_CHECKING:  # the C types have the twins' API
+    Hash = PyHash
+    ZSet = PyZSet
+    Set = PySet
+elif _c is not None and not NO_EXTENSIONS:
+    Hash = _c.Hash
+    ZSet = _c.ZSet
+    Set = _c.Set
 else:
     Hash = PyHash
     ZSet = PyZSet

@@ -297,6 +297,7 @@ class ZSetValue(_RandomPicks, dict):
 # zset-max-listpack-value bytes.
 ZSetLP = ZSet
 ZSET_TYPES = (ZSetLP, ZSetValue)
+AnyZSet = ZSetLP | ZSetValue
 
 
 def convert_zset(z: ZSetLP) -> ZSetValue:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-from .types import ZSetValue
+from .types import AnyZSet
 
 _INF = float("inf")
 
@@ -72,7 +72,7 @@ class LexRange:
         return self.min == self.max and (self.minex or self.maxex)
 
 
-def score_bounds(z: ZSetValue, r: ScoreRange) -> tuple[int, int]:
+def score_bounds(z: AnyZSet, r: ScoreRange) -> tuple[int, int]:
     """[first, last) indexes of the elements inside score range ``r``."""
     sl = z.sl
     if r.empty():
@@ -92,7 +92,7 @@ def score_bounds(z: ZSetValue, r: ScoreRange) -> tuple[int, int]:
     return lo, max(lo, hi)
 
 
-def lex_bounds(z: ZSetValue, r: LexRange, rev: bool = False) -> tuple[int, int]:
+def lex_bounds(z: AnyZSet, r: LexRange, rev: bool = False) -> tuple[int, int]:
     """[first, last) indexes of the members inside lex range ``r``, found
     as Redis finds them (it assumes every score is equal): the range must
     overlap [first member, last member]; then the first member >= min (the
