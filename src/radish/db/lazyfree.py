@@ -49,7 +49,7 @@ from itertools import repeat, starmap
 
 from ..strconv import string2ll
 from .stream import StreamValue, lp_int_size
-from .types import HashValue, ListValue, SetValue, ZSetValue
+from .types import HashValue, ListValue, SetLP, SetValue, ZSetValue
 
 LAZYFREE_THRESHOLD = 64
 SLICE_SECONDS = 0.001  # the longest run() between two events
@@ -94,6 +94,9 @@ class LazyFree:
         t = type(v)
         if t is bytes or t is bytearray:
             return 1
+        if t is SetLP:
+            # A hashtable in Redis 7.0 (an intset is one allocation).
+            return len(v) if v.encoding(self.config) == "hashtable" else 1
         if t is SetValue:
             if not v.big and len(v) > LAZYFREE_THRESHOLD and self.config is not None:
                 v.encoding(self.config)  # an intset up to set-max-intset-entries
