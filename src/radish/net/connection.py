@@ -539,6 +539,11 @@ class ClientConnection(asyncio.Protocol):
         )
         self.close_now()
 
+    def close_after_output(self) -> None:
+        """Close once the output queued so far is written (Redis's
+        CLIENT_CLOSE_AFTER_REPLY set outside the client's own command)."""
+        self._close_after_write()
+
     def _close_after_write(self) -> None:
         self.closing = True
         self.pending.clear()

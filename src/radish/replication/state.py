@@ -15,6 +15,7 @@ import secrets
 import time
 from typing import Any
 
+from .. import errors as E
 from ..client import Client
 from .link import CONNECT, CONNECTED, CONNECTING, HANDSHAKE, SYNC, connect, make_master_client
 from .primary import Primary
@@ -83,9 +84,15 @@ class ReplicationState:
         s.replid, s.replid2, s.second_repl_offset = self.replid, self.replid2, self.second_repl_offset
 
     def set_master(self, host: str, port: int, startup: bool = False) -> None:
-        """REPLICAOF host port."""
+        """REPLICAOF host port. Clients blocked here are answered with
+        -UNBLOCKED and disconnected first (replicationSetMaster's
+        disconnectAllBlockedClients): once a replica, the stream of its
+        primary would otherwise serve them, and a replica never
+        propagates what they did."""
         server = self.server
         was_master = self.master_host is None
+        if not startup:
+            server.blocking.disconnect_all(E.UNBLOCKED_ROLE_CHANGE)
         self.master_host, self.master_port = host, port
         server.keyspace.is_replica = True
         server.propagation.replica = True  # own writes: to the AOF only
