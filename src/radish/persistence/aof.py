@@ -538,10 +538,11 @@ class Aof:
             return 0.0  # AOF_EMPTY
         ks = server.keyspace
         prop = server.propagation
-        was_loading = server.loading
-        server.loading = True
+        persistence = server.persistence
+        persistence.start_loading(total_size)
         prop.enabled = False
         ks.applying_primary = True  # no key expires while loading (as Redis)
+        done = 0  # bytes of the files loaded before this one
         try:
             for i, info in enumerate(files):
                 t = time.perf_counter()
@@ -550,7 +551,9 @@ class Aof:
                 client.reply_mode = 1
                 client.addr = "aof"
                 client.is_aof_loader = True
+                persistence.loading_loaded_bytes = done
                 size = self._load_file(info, client, last=i == len(files) - 1)
+                done += size
                 if info.type == "b":
                     self.base_size = size
                     log.notice("DB loaded from base file %s: %.3f seconds" % (info.name, time.perf_counter() - t))
@@ -561,7 +564,7 @@ class Aof:
             ks.expire_now = ks.now_ms
             prop.enabled = True
             prop.pending = []
-            server.loading = was_loading
+            persistence.stop_loading()
         # As Redis: the size before any truncation; the next automatic
         # rewrite is measured from the base.
         self.current_size = total_size
@@ -575,6 +578,8 @@ class Aof:
         log = server.log
         cfg = server.config
         path = self._path(info.name)
+        persistence = server.persistence
+        file_start = persistence.loading_loaded_bytes  # the bytes of the files before it
         try:
             with open(path, "rb") as f:
                 data = f.read()
@@ -607,8 +612,14 @@ class Aof:
         valid = pos
         multi: list[list[bytes]] | None = None
         before_multi = 0
+        loops = 0
         try:
             for args, end in parse_commands(data, pos):
+                if not loops & 1023:
+                    # Every 1024 commands the clients are served
+                    # (loadSingleAppendOnlyFile's processEventsWhileBlocked).
+                    persistence.loading_progress(file_start + valid)
+                loops += 1
                 name = args[0].lower()
                 if name == b"multi" and multi is None:
                     multi = []
