@@ -527,6 +527,10 @@ class RdbWriter:
         self.buf = bytearray()
         self.crc = 0
         self.bytes_written = 0
+        # Told the running key count at the 1st key, then every 1024
+        # (a forked child's progress report, as rdbSaveDb's key_counter).
+        self.on_keys: Callable[[int], None] | None = None
+        self.keys_done = 0
 
     def flush(self) -> None:
         buf = self.buf
@@ -567,6 +571,7 @@ class RdbWriter:
         config = self.config
         flush_at = self.FLUSH_AT
         pack_q = struct.Struct("<q").pack
+        on_keys = self.on_keys
         n = 0
         for key, value in data.items():
             if expires:
@@ -607,6 +612,9 @@ class RdbWriter:
                 buf = self.buf
             if key_delay_us > 0:
                 time.sleep(key_delay_us / 1e6)
+            if on_keys is not None and not (self.keys_done + n - 1) & 1023:
+                on_keys(self.keys_done + n)
+        self.keys_done += n
         return n
 
     def finish(self) -> None:
@@ -686,14 +694,18 @@ def write_snapshot(
     compress: bool | None = None,
     checksum: bool | None = None,
     key_delay_us: int = 0,
+    on_keys: Callable[[int], None] | None = None,
 ) -> int:
     """Write a whole RDB file for ``dbs`` (objects with ``id``, ``data``
-    and ``expires``) to ``stream``; returns the bytes written."""
+    and ``expires``) to ``stream``; returns the bytes written.
+    ``on_keys(count)`` hears the number of keys written so far at the
+    first key and every 1024 after it."""
     if compress is None:
         compress = bool(getattr(config, "rdbcompression", True))
     if checksum is None:
         checksum = bool(getattr(config, "rdbchecksum", True))
     w = RdbWriter(stream, compress=compress, checksum=checksum, config=config)
+    w.on_keys = on_keys
     fields = list(aux) if aux is not None else default_aux()
     if not any(k == b"aof-base" for k, _ in fields):
         fields.append((b"aof-base", b"0"))

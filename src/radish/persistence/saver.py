@@ -25,7 +25,7 @@ import signal
 import time
 
 from .. import errors as E
-from .child import fork_child, stop_child
+from .child import INFO_RDB_COW_SIZE, ChildInfo, fork_child, report_keys, stop_child
 from .rdb import (
     LoadResult,
     RdbChecksumError,
@@ -112,7 +112,9 @@ class Persistence:
         self.rdb_saves = 0
         self.child_pid = 0
         self.child_start = 0.0
-        self.child_keys_total = 0
+        # What the running child (BGSAVE, AOF rewrite, full-sync snapshot)
+        # reports through its pipe, and the last children's CoW sizes.
+        self.child_info = ChildInfo()
         self.dirty_before_bgsave = 0
         self.bgsave_scheduled = False
         self.keys_loaded = 0
@@ -189,6 +191,7 @@ class Persistence:
             aux=self.snapshot_aux() if aux is None else aux,
             functions=server.function_codes(),
             key_delay_us=key_delay_us,
+            on_keys=report_keys,  # a forked child's progress to its parent (nothing otherwise)
         )
 
     def _save_to_file(self) -> bool:
@@ -261,14 +264,13 @@ class Persistence:
         self.dirty_before_bgsave = server.dirty
         self.last_bgsave_try = time.time()
         try:
-            pid = fork_child(server, lambda: 0 if self._save_to_file() else 1)
+            pid = fork_child(server, lambda: 0 if self._save_to_file() else 1, info=self.child_info, name="RDB", final=INFO_RDB_COW_SIZE)
         except OSError as e:
             self.last_bgsave_ok = False
             server.log.warning("Can't save in background: fork: %s" % (e.strerror or e))
             return False
         self.child_pid = pid
         self.child_start = time.time()
-        self.child_keys_total = server.keyspace.total_keys()
         server.log.notice("Background saving started by pid %d" % pid)
         return True
 
@@ -278,6 +280,7 @@ class Persistence:
         if not pid:
             return
         stop_child(pid)
+        self.child_info.child_done(pid, False)
         self._remove_child_temp(pid)
         self.child_pid = 0
 
@@ -294,6 +297,7 @@ class Persistence:
             return
         server = self.server
         self.child_pid = 0
+        self.child_info.child_done(pid, os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0)
         self.last_bgsave_time_sec = int(time.time() - self.child_start)
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
@@ -311,8 +315,10 @@ class Persistence:
             self.last_bgsave_ok = False
 
     def cron(self) -> None:
-        """Reap the child; otherwise start a scheduled BGSAVE or one a save
-        point asks for."""
+        """Read what a child reported (once a second), reap the BGSAVE
+        child; otherwise start a scheduled BGSAVE or one a save point asks
+        for."""
+        self.child_info.cron()
         if self.child_pid:
             self._reap()
             return
@@ -589,13 +595,8 @@ class Persistence:
         in_progress = bool(self.child_pid)
         lines = [
             "loading:%d" % int(bool(server.loading)),
-            "async_loading:0",
-            "current_cow_peak:0",
-            "current_cow_size:0",
-            "current_cow_size_age:0",
-            "current_fork_perc:0.00",
-            "current_save_keys_processed:0",
-            "current_save_keys_total:%d" % (self.child_keys_total if in_progress else 0),
+            "async_loading:0",  # a replica never loads while serving its old data (repl-diskless-load swapdb)
+            *self.child_info.info_lines(),
             "rdb_changes_since_last_save:%d" % self.changes_since_last_save,
             "rdb_bgsave_in_progress:%d" % int(in_progress),
             "rdb_last_save_time:%d" % self.lastsave,
@@ -603,7 +604,7 @@ class Persistence:
             "rdb_last_bgsave_time_sec:%d" % self.last_bgsave_time_sec,
             "rdb_current_bgsave_time_sec:%d" % (int(now - self.child_start) if in_progress else -1),
             "rdb_saves:%d" % self.rdb_saves,
-            "rdb_last_cow_size:0",
+            "rdb_last_cow_size:%d" % self.child_info.rdb_cow_bytes,
             "rdb_last_load_keys_expired:%d" % self.keys_expired,
             "rdb_last_load_keys_loaded:%d" % self.keys_loaded,
         ]
