@@ -237,23 +237,28 @@ class Server:
             self._hold_begin()
         # As Redis, up to 4 rounds while each finds something to do: a
         # connection accepted in one round sends its command in the next.
-        for _ in range(4):
-            served = process_events_while_blocked(self.clients.values(), current, self._held_listening)
-            if self.pending_writes:
-                self.flush_writes()  # the loop is not running: reply now
-            if not served:
-                break
+        running = self.current_client
+        try:
+            for _ in range(4):
+                served = process_events_while_blocked(self.clients.values(), current, self._held_listening)
+                if self.pending_writes:
+                    self.flush_writes()  # the loop is not running: reply now
+                if not served:
+                    break
+        finally:
+            self.current_client = running  # the clients served set it as they ran
 
-    def while_loading(self) -> None:
+    def while_loading(self, current: Client | None) -> None:
         """Called by a load (RDB, AOF, a replica's full sync) every
         loading-process-events-interval-bytes: Redis's
         processEventsWhileBlocked and whileBlockedCron. Clients are served
         (commands without the ``loading`` flag get -LOADING), a replica
         tells its primary it is alive, the memory peak is noted, and a
         shutdown asked for meanwhile (SIGTERM, SHUTDOWN) happens now,
-        without saving the half-loaded dataset."""
+        without saving the half-loaded dataset. ``current``: the client
+        whose command loads (DEBUG RELOAD), not served meanwhile."""
         self.replication.loading_keepalive()
-        self.process_events_while_blocked(self.current_client)
+        self.process_events_while_blocked(current)
         self.used_memory()  # cronUpdateMemoryStats: the peak while loading
         if self.shutdown_asap and not self.shutdown_requested:
             self.shutdown_asap = False

@@ -260,7 +260,8 @@ def test_replica_serves_clients_while_it_loads_the_primarys_snapshot():
 
 def _debug_reload(kind: str, rdb: str) -> list:
     """DEBUG RELOAD is a load too: another client meanwhile gets -LOADING
-    (and INFO shows loading:1)."""
+    (and INFO shows loading:1); what the reloading client sent meanwhile
+    runs after its DEBUG RELOAD."""
     srv = _start(kind, *SLOW_LOAD, workdir=_workdir_with(rdb))
     try:
         c = Raw(srv.port)
@@ -268,8 +269,10 @@ def _debug_reload(kind: str, rdb: str) -> list:
         reloader = Raw(srv.port)
         reloader.send([b"DEBUG", b"RELOAD"])
         wait_until(lambda: _loading(c), timeout=10, step=0.02)
+        reloader.send([b"PING"])  # waits behind its DEBUG RELOAD
         out = [c([b"GET", b"key:1"]), c([b"ECHO", b"x"])]
         out.append(reloader.read(timeout=60))
+        out.append(reloader.read(timeout=10))
         out.append(c([b"GET", b"key:1"]))
         return out
     finally:

@@ -125,6 +125,7 @@ class Persistence:
         self.loading_total_bytes = 0
         self.loading_loaded_bytes = 0
         self.loading_rdb_used_mem = 0
+        self.loading_client = None  # whose command loads (DEBUG RELOAD …): not served meanwhile
         self.last_aux: dict[bytes, bytes] = {}
 
     # -- state -------------------------------------------------------------------
@@ -441,6 +442,7 @@ class Persistence:
         (0 when unknown); commands without the ``loading`` flag get
         -LOADING until stop_loading, and INFO reports the progress."""
         self.server.loading = True
+        self.loading_client = self.server.current_client
         self.loading_start = int(time.time())
         self.loading_total_bytes = total_bytes
         self.loading_loaded_bytes = 0
@@ -453,10 +455,11 @@ class Persistence:
         the load is, then let the server serve its clients (they get
         -LOADING, or run what the ``loading`` flag allows)."""
         self.loading_loaded_bytes = loaded_bytes
-        self.server.while_loading()
+        self.server.while_loading(self.loading_client)
 
     def stop_loading(self) -> None:
         self.server.loading = False
+        self.loading_client = None
 
     def apply_access(self, db, key: bytes, idle: int, freq: int) -> None:
         """Redis's objectSetLRUOrLFU: an idle time (seconds) under LRU
