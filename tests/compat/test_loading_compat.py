@@ -29,8 +29,9 @@ LOADING = b"-LOADING Redis is loading the dataset in memory\r\n"
 
 
 def _start(kind: str, *extra: str, workdir: str | None = None) -> ServerProcess:
+    """A server whose load the test watches: returned once it listens."""
     start = start_radish if kind == "radish" else start_redis
-    return start("--enable-debug-command", "yes", *extra, workdir=workdir)
+    return start("--enable-debug-command", "yes", *extra, workdir=workdir, ready=False)
 
 
 @pytest.fixture(scope="module")
