@@ -99,11 +99,16 @@ def main(argv: list[str] | None = None) -> int:
             except OSError:
                 log.warning("Failed to write PID file")
         server.startup_memory = server.used_memory()  # before any data is loaded (InitServerLast)
-        startup = server.startup_hooks
-        for hook in startup:
-            hook()
+        # As Redis: listening first, then the dataset is loaded while new
+        # connections are accepted and answered (-LOADING, INFO …).
         await server.start()
         log.warning("Server initialized")
+        try:
+            for hook in server.startup_hooks:
+                hook()
+        except SystemExit:
+            await server.close()
+            raise
         log.notice("Ready to accept connections tcp")
         code = await server.serve_until_shutdown()
         if config.pidfile:

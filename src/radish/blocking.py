@@ -211,5 +211,21 @@ class BlockingRegistry:
             self._reply(c, b.timeout_fn() if b.timeout_fn is not None else b.timeout_reply)
         return True
 
+    def disconnect_all(self, message: str) -> None:
+        """Redis's disconnectAllBlockedClients (a primary turning into a
+        replica): every blocked client gets ``message`` as its error
+        reply and is disconnected once it is written, so no command
+        blocked on the primary is served by the stream of its new
+        primary."""
+        for c in list(self.server.clients.values()):
+            if c.blocked is None:
+                continue
+            self._unpark(c)
+            self._reply(c, CommandError(message))
+            c.close_after_reply = True
+            conn = c.connection
+            if conn is not None:
+                conn.close_after_output()
+
     def client_gone(self, c) -> None:
         self._unpark(c)

@@ -180,24 +180,13 @@ def process_command(c, args: list[bytes]) -> bytes | None:
             spec.rejected_calls += 1
             return _reject_command(c, spec, errors.OOM)
         server.eviction.pre_command_oom = oom
-    # Transactions: queue everything but the commands that act on them.
-    if c.multi_queue is not None and spec.name not in _MULTI_IMMEDIATE:
-        err = server.precheck_write(c, checked) if checked.write_checked else None
-        if err:
-            c.multi_error = True
-            spec.rejected_calls += 1
-            return _reject(c, err)
-        if server.busy_script and "allow_busy" not in spec.flags:
-            # Redis refuses before queueing: the transaction is flagged.
-            spec.rejected_calls += 1
-            return _reject_command(c, spec, server.busy_reply)
-        c.multi_queue.append((spec, args))
-        return _QUEUED if c.reply_mode == 0 else _suppressed(c)
+    # The checks below refuse a command inside MULTI as well, before it is
+    # queued (the error flags the transaction), as Redis's processCommand.
     if checked.write_checked:
         err = server.precheck_write(c, checked)
         if err:
             spec.rejected_calls += 1
-            return _reject(c, err)
+            return _reject_command(c, spec, err)
     elif spec.name == "exec" and c.multi_queue and _exec_writes(c):
         # EXEC counts as a write when its queue holds one (the
         # transaction's flags): refused whole, with EXECABORT.
@@ -207,16 +196,24 @@ def process_command(c, args: list[bytes]) -> bytes | None:
             return _reject_command(c, spec, err)
     if not c.resp3 and c.subscribed() and spec.name not in _PUBSUB_ALLOWED:
         spec.rejected_calls += 1
-        return _reject(c, errors.SUBSCRIBED_CONTEXT % spec.name)
-    if server.loading and not spec.loading:
+        return _reject_command(c, spec, errors.SUBSCRIBED_CONTEXT % spec.name)
+    if server.loading and (
+        not spec.loading or spec.name == "exec" and c.multi_queue and not all(qs.loading for qs, _qa in c.multi_queue)
+    ):
+        # Loading the dataset: only commands flagged ``loading`` run (EXEC
+        # only when every queued command is).
         spec.rejected_calls += 1
-        return _reject(c, errors.LOADING)
+        return _reject_command(c, spec, errors.LOADING)
     if server.busy_script and "allow_busy" not in spec.flags:
         spec.rejected_calls += 1
         return _reject_command(c, spec, server.busy_reply)  # EXEC: EXECABORT
     if c.flags & (FLAG_REPLICA | FLAG_MONITOR) and (spec.is_write or spec.is_readonly or spec.may_replicate):
         spec.rejected_calls += 1
-        return _reject(c, errors.REPLICA_KEYSPACE)
+        return _reject_command(c, spec, errors.REPLICA_KEYSPACE)
+    # Transactions: queue everything but the commands that act on them.
+    if c.multi_queue is not None and spec.name not in _MULTI_IMMEDIATE:
+        c.multi_queue.append((spec, args))
+        return _QUEUED if c.reply_mode == 0 else _suppressed(c)
     if server.tracking_clients:
         server.tracking.limit()  # tracking-table-max-keys, before the command
     result = call(c, spec, args)

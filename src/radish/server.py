@@ -235,9 +235,58 @@ class Server:
 
         if not self._held_listening:
             self._hold_begin()
-        process_events_while_blocked(self.clients.values(), current, self._held_listening)
-        if self.pending_writes:
-            self.flush_writes()  # the loop is not running: reply now
+        # As Redis, up to 4 rounds while each finds something to do: a
+        # connection accepted in one round sends its command in the next.
+        running = self.current_client
+        try:
+            for _ in range(4):
+                served = process_events_while_blocked(self.clients.values(), current, self._held_listening)
+                if self.pending_writes:
+                    self.flush_writes()  # the loop is not running: reply now
+                if not served:
+                    break
+        finally:
+            self.current_client = running  # the clients served set it as they ran
+
+    def while_loading(self, current: Client | None) -> None:
+        """Called by a load (RDB, AOF, a replica's full sync) every
+        loading-process-events-interval-bytes: Redis's
+        processEventsWhileBlocked and whileBlockedCron. Clients are served
+        (commands without the ``loading`` flag get -LOADING), a replica
+        tells its primary it is alive, the memory peak is noted, and a
+        shutdown asked for meanwhile (SIGTERM, SHUTDOWN) happens now,
+        without saving the half-loaded dataset. ``current``: the client
+        whose command loads (DEBUG RELOAD), not served meanwhile."""
+        self.replication.loading_keepalive()
+        self.process_events_while_blocked(current)
+        self.used_memory()  # cronUpdateMemoryStats: the peak while loading
+        if self.shutdown_asap and not self.shutdown_requested:
+            self.shutdown_asap = False
+            if self.prepare_shutdown(save=False) is None:
+                self.request_shutdown(0)
+            else:
+                self.log.warning("SIGTERM received but errors trying to shut down the server, check the logs for more information")
+        if self.shutdown_requested and self.owns_process:
+            self._exit_while_loading()
+
+    def _exit_while_loading(self) -> None:
+        """The process exits in the middle of a load (prepare_shutdown has
+        run): replies written, the unix socket and pid files removed, as
+        Redis's finishShutdown before its exit()."""
+        self.flush_writes()
+        cfg = self.config
+        if cfg.unixsocket:
+            self.log.notice("Removing the unix socket file.")
+            try:
+                os.unlink(cfg.unixsocket)
+            except OSError:
+                pass
+        if cfg.pidfile:
+            try:
+                os.unlink(cfg.pidfile)
+            except OSError:
+                pass
+        os._exit(self.exit_code)
 
     def _hold_begin(self) -> None:
         """A long command started holding the loop: as Redis keeps its
@@ -283,7 +332,10 @@ class Server:
         if self.shutdown_asap and signum == signal.SIGINT:
             self.log.warning("You insist... exiting now.")
             os._exit(1)
-        self.log.warning("Received %s scheduling shutdown..." % signal.Signals(signum).name)
+        if self.loading:
+            self.log.warning("Received shutdown signal during loading, scheduling shutdown.")
+        else:
+            self.log.warning("Received %s scheduling shutdown..." % signal.Signals(signum).name)
         self.shutdown_asap = True
         self.signals_noted[signum] = self.signals_noted.get(signum, 0) + 1
 
@@ -853,6 +905,8 @@ class Server:
     def prepare_shutdown(self, save: bool | None = None, now: bool = False, force: bool = False) -> str | None:
         """Redis's prepareForShutdown: returns an error text to refuse, or
         None once the server may exit."""
+        if self.loading:
+            save = False  # never over the file with a half-loaded dataset
         self.log.warning("User requested shutdown...")
         err = self.aof.on_shutdown(force) or self.persistence.on_shutdown(save, force)
         if err:

@@ -198,3 +198,71 @@ def test_writable_replica_keeps_its_own_writes_and_expires_its_own_keys(kind):
     finally:
         for x in (s, r, p):
             x.stop()
+
+
+def _blocked_clients_around_a_role_change(start) -> list:
+    """Issue 20: B is the primary of A. A client blocked on B is served
+    (its LPOP reaches A), another is blocked on B when the two swap roles
+    (A: REPLICAOF NO ONE, B: REPLICAOF A). Then A pushes to the key the
+    second client waited on. What both clients saw, and the state of the
+    pair (which must hold the same data)."""
+    import redis
+
+    b = start("--enable-debug-command", "yes")
+    a = start("--enable-debug-command", "yes", "--replicaof", "127.0.0.1", str(b.port))
+    try:
+        A, B = redis.Redis(port=a.port), redis.Redis(port=b.port)
+        wait_until(lambda: A.info("replication")["master_link_status"] == "up")
+        served = Raw(b.port)
+        served.send([b"BLPOP", b"q", b"0"])
+        wait_until(lambda: B.info("clients")["blocked_clients"] == 1)
+        B.rpush("q", "x", "y")
+        out: list = [served.read()]
+        wait_until(lambda: A.lrange("q", 0, -1) == [b"y"])
+        waiting = Raw(b.port)
+        waiting.send([b"BLPOP", b"foo", b"0"])
+        waiting_move = Raw(b.port)
+        waiting_move.send([b"BLMOVE", b"src", b"dst", b"LEFT", b"RIGHT", b"0"])
+        wait_until(lambda: B.info("clients")["blocked_clients"] == 2)
+        A.execute_command("REPLICAOF", "NO", "ONE")
+        B.execute_command("REPLICAOF", "127.0.0.1", str(a.port))
+        for c in (waiting, waiting_move):
+            out.append(c.read())
+            try:
+                out.append(c.read(timeout=5))
+            except ConnectionError as e:
+                out.append(str(e))  # closed after the reply
+        wait_until(lambda: B.info("replication")["master_link_status"] == "up")
+        A.rpush("foo", "a", "b", "c")
+        A.rpush("src", "s")
+        wait_until(lambda: B.lrange("src", 0, -1) == [b"s"])
+        digests = (A.execute_command("DEBUG", "DIGEST"), B.execute_command("DEBUG", "DIGEST"))
+        assert digests[0] == digests[1], digests
+        out += [
+            B.lrange("foo", 0, -1),
+            B.lrange("q", 0, -1),
+            B.exists("dst"),
+            B.info("clients")["blocked_clients"],
+            B.info("errorstats").get("errorstat_UNBLOCKED"),
+        ]
+        for c in (served, waiting, waiting_move):
+            c.close()
+        return out
+    finally:
+        for x in (a, b):
+            x.stop()
+
+
+def test_blocked_clients_are_unblocked_when_the_primary_becomes_a_replica():
+    """A primary that turns into a replica answers its blocked clients
+    with -UNBLOCKED and disconnects them (disconnectAllBlockedClients), so
+    the stream of its new primary serves none of them and the two keep
+    the same data (same DEBUG DIGEST); a client served before the change
+    propagated its pop."""
+    from tests.support.servers import start_radish, start_redis
+
+    ours = _blocked_clients_around_a_role_change(start_radish)
+    theirs = _blocked_clients_around_a_role_change(start_redis)
+    assert ours == theirs
+    assert ours[1] == b"-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n"
+    assert ours[2] == "closed"

@@ -66,18 +66,42 @@ def wait_until(cond, timeout: float = 20.0, step: float = 0.05) -> None:
     raise AssertionError("condition not reached in %.1fs" % timeout)
 
 
-class ServerProcess:
-    """A server subprocess (radish or redis-server) on its own port and dir."""
+READY_LINE = b"Ready to accept connections"
 
-    def __init__(self, argv: list[str], port: int, workdir: str, env=None) -> None:
+
+class ServerProcess:
+    """A server subprocess (radish or redis-server) on its own port and dir.
+
+    Both servers listen before they load their dataset (and answer
+    -LOADING meanwhile), so the start waits, as Redis's own test suite
+    does, for the "Ready to accept connections" log line that follows the
+    load; ``ready=False`` returns once the port answers (a test watching
+    the load itself)."""
+
+    def __init__(self, argv: list[str], port: int, workdir: str, env=None, *, ready: bool = True) -> None:
         self.port = port
         self.dir = workdir
         self.argv = argv
         self.env = env
         self.logpath = os.path.join(workdir, "server.log")
         self._log = open(self.logpath, "ab")
+        log_start = self._log.tell()
         self.proc = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT, cwd=workdir, env=env)
         wait_port(port, self.proc)
+        if ready:
+            self._wait_ready(log_start)
+
+    def _wait_ready(self, log_start: int, timeout: float = 60.0) -> None:
+        """Until this process has logged that it is ready (its dataset
+        loaded); gives up quietly after ``timeout`` (a log level that
+        hides the line) or if the process exits."""
+        deadline = time.time() + timeout
+        while time.time() < deadline and self.proc.poll() is None:
+            with open(self.logpath, "rb") as f:
+                f.seek(log_start)
+                if READY_LINE in f.read():
+                    return
+            time.sleep(0.02)
 
     def client(self, **kw):
         import redis
@@ -101,10 +125,10 @@ class ServerProcess:
         self._log.close()
         return code
 
-    def restarted(self) -> ServerProcess:
+    def restarted(self, *, ready: bool = True) -> ServerProcess:
         """A new process with the same command line, port and directory
         (after ``shutdown`` or ``stop``); its log goes on in the same file."""
-        return ServerProcess(self.argv, self.port, self.dir, env=self.env)
+        return ServerProcess(self.argv, self.port, self.dir, env=self.env, ready=ready)
 
     def stop(self) -> int | None:
         if self.proc.poll() is None:
@@ -122,19 +146,21 @@ def radish_argv(port: int, workdir: str, *extra: str) -> list[str]:
     return [sys.executable, "-m", "radish", "--port", str(port), "--dir", workdir, "--save", "", *extra]
 
 
-def start_radish(*extra: str, workdir: str | None = None) -> ServerProcess:
+def start_radish(*extra: str, workdir: str | None = None, ready: bool = True) -> ServerProcess:
     port = free_port()
     workdir = workdir or tempfile.mkdtemp(prefix="radish-test-")
-    return ServerProcess(radish_argv(port, workdir, *extra), port, workdir, env=subprocess_env())
+    return ServerProcess(radish_argv(port, workdir, *extra), port, workdir, env=subprocess_env(), ready=ready)
 
 
-def start_redis(*extra: str, workdir: str | None = None) -> ServerProcess:
+def start_redis(*extra: str, workdir: str | None = None, ready: bool = True) -> ServerProcess:
     exe = shutil.which("redis-server")
     if exe is None:
         pytest.skip("redis-server is not installed")
     port = free_port()
     workdir = workdir or tempfile.mkdtemp(prefix="redis-ref-")
-    return ServerProcess([exe, "--port", str(port), "--dir", workdir, "--save", "", "--enable-debug-command", "yes", *extra], port, workdir)
+    return ServerProcess(
+        [exe, "--port", str(port), "--dir", workdir, "--save", "", "--enable-debug-command", "yes", *extra], port, workdir, ready=ready
+    )
 
 
 def start_pair(*extra: str) -> tuple[ServerProcess, ServerProcess]:

@@ -247,7 +247,7 @@ PARAMS: tuple[Param, ...] = (
     Param("repl-ping-replica-period", NumberType(1, INT_MAX), 10, alias="repl-ping-slave-period"),
     Param("list-compress-depth", NNINT, 0, not_built="list nodes are never LZF-compressed in memory"),
     Param("rdb-key-save-delay", INT, 0, HIDDEN),
-    Param("key-load-delay", INT, 0, HIDDEN, not_built="loading is never slowed down (a test-only setting)"),
+    Param("key-load-delay", INT, 0, HIDDEN),
     Param("active-expire-effort", NumberType(1, 10), 1, not_built="the active expiry cycle does not use it"),
     Param("hz", NNINT, 10, normalize=clamp_hz),
     Param("min-replicas-to-write", NNINT, 0, alias="min-slaves-to-write"),
@@ -289,7 +289,7 @@ PARAMS: tuple[Param, ...] = (
     # time_t / off_t
     Param("repl-backlog-ttl", NumberType(0, LONG_MAX), 3600, not_built="the replication backlog is kept while no replica is attached"),
     Param("auto-aof-rewrite-min-size", NumberType(0, LLONG_MAX, memory=True), 64 * 1024 * 1024),
-    Param("loading-process-events-interval-bytes", NumberType(1024, INT_MAX), 2 * 1024 * 1024, HIDDEN, not_built="radish serves no clients while it loads a dataset"),
+    Param("loading-process-events-interval-bytes", NumberType(1024, INT_MAX), 2 * 1024 * 1024, HIDDEN),
     # TLS (Redis built with TLS support reports these)
     Param("tls-port", PORT, 0, not_built=_TLS),
     Param("tls-session-cache-size", NNINT, 20 * 1024, not_built=_TLS),

@@ -162,6 +162,8 @@ class ClientConnection(asyncio.Protocol):
 
     def connection_lost(self, exc) -> None:
         c = self.client
+        if c is not None and c.closed:
+            return  # freed already (a hang-up seen while the loop was held)
         self.closing = True
         self.wbuf = []
         self.wbuf_bytes = 0
@@ -539,6 +541,11 @@ class ClientConnection(asyncio.Protocol):
         )
         self.close_now()
 
+    def close_after_output(self) -> None:
+        """Close once the output queued so far is written (Redis's
+        CLIENT_CLOSE_AFTER_REPLY set outside the client's own command)."""
+        self._close_after_write()
+
     def _close_after_write(self) -> None:
         self.closing = True
         self.pending.clear()
@@ -678,8 +685,9 @@ def process_events_while_blocked(clients, current, listening=()) -> bool:
     their commands meet the BUSY check. ``current``: the client running
     the long command, skipped. ``listening``: (socket, on_accept) pairs of
     the listening sockets, so new connections are accepted and served as
-    well. True when some client was served (its replies are queued: the
-    caller flushes them, the loop not running)."""
+    well. True when something happened (a connection accepted, a client
+    served, whose replies are queued: the caller flushes them, the loop
+    not running, or a client that hung up freed)."""
     conns = {}
     for c in list(clients):
         conn = c.connection
@@ -718,15 +726,22 @@ def process_events_while_blocked(clients, current, listening=()) -> bool:
         if fd in lfds:
             lsock, on_accept = lfds[fd]
             on_accept(lsock)
+            served = True
             continue
         conn = conns[fd]
         try:
             data = os.read(fd, 65536)
         except OSError:
             continue
+        served = True
         if data:
             conn.data_received(data)
-            served = True
         elif isinstance(conn.transport, HeldTransport):
             conn.transport.abort()  # the peer hung up
+        else:
+            # The peer of a connection the loop serves hung up: freed now,
+            # as Redis frees it while blocked (the loop's own notice,
+            # later, finds it gone).
+            conn.close_now()
+            conn.connection_lost(None)
     return served

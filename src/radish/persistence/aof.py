@@ -38,7 +38,7 @@ from .. import errors as E
 from ..config import ConfigError
 from ..protocol.resp import encode_command
 from ..protocol.splitargs import quote_arg, split_args
-from .child import fork_child, stop_child
+from .child import INFO_AOF_COW_SIZE, fork_child, report_keys, stop_child
 from .rdb import RdbError, default_aux, dump_payload
 from .saver import FileSink
 
@@ -268,11 +268,15 @@ def rewrite_commands(dbs, out, functions: list[bytes] | None = None) -> None:
     payload)."""
     for code in functions or ():
         out.write(encode_command([b"FUNCTION", b"LOAD", code]))
+    written = 0
     for db in dbs:
         if not db.data:
             continue
         out.write(encode_command([b"SELECT", b"%d" % db.id]))
         for key, value in list(db.data.items()):
+            if not written & 1023:
+                report_keys(written + 1)  # a rewrite child's progress (rewriteAppendOnlyFileRio)
+            written += 1
             if isinstance(value, (bytes, bytearray)):
                 out.write(encode_command([b"SET", key, bytes(value)]))
             else:
@@ -538,10 +542,11 @@ class Aof:
             return 0.0  # AOF_EMPTY
         ks = server.keyspace
         prop = server.propagation
-        was_loading = server.loading
-        server.loading = True
+        persistence = server.persistence
+        persistence.start_loading(total_size)
         prop.enabled = False
         ks.applying_primary = True  # no key expires while loading (as Redis)
+        done = 0  # bytes of the files loaded before this one
         try:
             for i, info in enumerate(files):
                 t = time.perf_counter()
@@ -550,7 +555,9 @@ class Aof:
                 client.reply_mode = 1
                 client.addr = "aof"
                 client.is_aof_loader = True
+                persistence.loading_loaded_bytes = done
                 size = self._load_file(info, client, last=i == len(files) - 1)
+                done += size
                 if info.type == "b":
                     self.base_size = size
                     log.notice("DB loaded from base file %s: %.3f seconds" % (info.name, time.perf_counter() - t))
@@ -561,7 +568,7 @@ class Aof:
             ks.expire_now = ks.now_ms
             prop.enabled = True
             prop.pending = []
-            server.loading = was_loading
+            persistence.stop_loading()
         # As Redis: the size before any truncation; the next automatic
         # rewrite is measured from the base.
         self.current_size = total_size
@@ -575,6 +582,8 @@ class Aof:
         log = server.log
         cfg = server.config
         path = self._path(info.name)
+        persistence = server.persistence
+        file_start = persistence.loading_loaded_bytes  # the bytes of the files before it
         try:
             with open(path, "rb") as f:
                 data = f.read()
@@ -607,8 +616,14 @@ class Aof:
         valid = pos
         multi: list[list[bytes]] | None = None
         before_multi = 0
+        loops = 0
         try:
             for args, end in parse_commands(data, pos):
+                if not loops & 1023:
+                    # Every 1024 commands the clients are served
+                    # (loadSingleAppendOnlyFile's processEventsWhileBlocked).
+                    persistence.loading_progress(file_start + valid)
+                loops += 1
                 name = args[0].lower()
                 if name == b"multi" and multi is None:
                     multi = []
@@ -909,7 +924,7 @@ class Aof:
                 return 1
 
         try:
-            pid = fork_child(server, rewrite)
+            pid = fork_child(server, rewrite, info=server.persistence.child_info, name="AOF rewrite", final=INFO_AOF_COW_SIZE)
         except OSError as e:
             log.warning("Can't rewrite append only file in background: fork: %s" % (e.strerror or e))
             self.last_rewrite_ok = False
@@ -932,6 +947,7 @@ class Aof:
         if done == 0:
             return
         self.child_pid = 0
+        self.server.persistence.child_info.child_done(pid, os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0)
         self.last_rewrite_time_sec = int(time.time() - self.child_start)
         log = self.server.log
         if os.WIFSIGNALED(status):
@@ -1076,6 +1092,7 @@ class Aof:
             return
         self.server.log.notice("Killing running AOF rewrite child: %d" % pid)
         stop_child(pid)
+        self.server.persistence.child_info.child_done(pid, False)
         self._remove_child_temps(pid)
         self.child_pid = 0
         self.last_rewrite_time_sec = int(time.time() - self.child_start)
@@ -1208,7 +1225,7 @@ class Aof:
             "aof_rewrites:%d" % self.rewrites,
             "aof_rewrites_consecutive_failures:%d" % self.consecutive_failures,
             "aof_last_write_status:%s" % ("ok" if self.last_write_ok else "err"),
-            "aof_last_cow_size:0",
+            "aof_last_cow_size:%d" % self.server.persistence.child_info.aof_cow_bytes,
         ]
 
     def info_tail(self) -> list[str]:

@@ -29,6 +29,7 @@ Imports nothing from radish outside ``persistence`` and ``db.types``.
 
 from __future__ import annotations
 
+import random
 import re
 import struct
 import time
@@ -536,6 +537,10 @@ class RdbWriter:
         self.buf = bytearray()
         self.crc = 0
         self.bytes_written = 0
+        # Told the running key count at the 1st key, then every 1024
+        # (a forked child's progress report, as rdbSaveDb's key_counter).
+        self.on_keys: Callable[[int], None] | None = None
+        self.keys_done = 0
 
     def flush(self) -> None:
         buf = self.buf
@@ -576,6 +581,7 @@ class RdbWriter:
         config = self.config
         flush_at = self.FLUSH_AT
         pack_q = struct.Struct("<q").pack
+        on_keys = self.on_keys
         n = 0
         for key, value in data.items():
             if expires:
@@ -616,6 +622,9 @@ class RdbWriter:
                 buf = self.buf
             if key_delay_us > 0:
                 time.sleep(key_delay_us / 1e6)
+            if on_keys is not None and not (self.keys_done + n - 1) & 1023:
+                on_keys(self.keys_done + n)
+        self.keys_done += n
         return n
 
     def finish(self) -> None:
@@ -695,14 +704,18 @@ def write_snapshot(
     compress: bool | None = None,
     checksum: bool | None = None,
     key_delay_us: int = 0,
+    on_keys: Callable[[int], None] | None = None,
 ) -> int:
     """Write a whole RDB file for ``dbs`` (objects with ``id``, ``data``
-    and ``expires``) to ``stream``; returns the bytes written."""
+    and ``expires``) to ``stream``; returns the bytes written.
+    ``on_keys(count)`` hears the number of keys written so far at the
+    first key and every 1024 after it."""
     if compress is None:
         compress = bool(getattr(config, "rdbcompression", True))
     if checksum is None:
         checksum = bool(getattr(config, "rdbchecksum", True))
     w = RdbWriter(stream, compress=compress, checksum=checksum, config=config)
+    w.on_keys = on_keys
     fields = list(aux) if aux is not None else default_aux()
     if not any(k == b"aof-base" for k, _ in fields):
         fields.append((b"aof-base", b"0"))
@@ -1117,7 +1130,9 @@ def read_snapshot(
     now_ms: int | None,
     verify_checksum: bool = True,
     allow_dup: bool = False,
-    progress: Callable | None = None,
+    progress: Callable[[int, LoadResult], None] | None = None,
+    progress_every: int = 2 * 1024 * 1024,
+    key_delay_us: int = 0,
     expired_keys: list[tuple[int, bytes]] | None = None,
 ) -> LoadResult:
     """Load a whole RDB stream into ``dbs`` — one ``(data, expires)`` pair
@@ -1125,8 +1140,15 @@ def read_snapshot(
     skipped (pass None to keep them, as a replica does) and, when
     ``expired_keys`` is a list, noted there as ``(db id, key)`` (a primary
     restarting with its replication history propagates their DELs).
-    Raises RdbError."""
+
+    The loader's hooks, as Redis's rdbLoadRio: ``progress(offset, res)``
+    is called each time the bytes read pass another multiple of
+    ``progress_every`` (loading-process-events-interval-bytes; ``res``
+    holds the counts and aux fields so far), where the server serves its
+    clients; each key read waits ``key_delay_us`` microseconds
+    (key-load-delay, debugDelay's semantics). Raises RdbError."""
     res = LoadResult()
+    next_progress = progress_every if progress is not None and progress_every > 0 else -1
     reader.checksum = verify_checksum
     magic = reader.read(9) if reader.fill(9) else b""
     if len(magic) < 9 or magic[:5] != b"REDIS" or not magic[5:].isdigit():
@@ -1240,6 +1262,8 @@ def read_snapshot(
                 expired += 1
                 if expired_keys is not None:
                     expired_keys.append((dbid, bytes(key)))
+                if key_delay_us:
+                    debug_delay(key_delay_us)
                 continue
             if data.setdefault(key, value) is not value:
                 if not allow_dup:
@@ -1258,8 +1282,14 @@ def read_snapshot(
             res.access.setdefault(dbid, {})[key] = (idle, freq)
             idle = freq = -1
         loaded += 1
-        if progress is not None and not loaded & 0xFFFF:
-            progress(reader.consumed_before + pos, loaded)
+        if key_delay_us:
+            debug_delay(key_delay_us)
+        if next_progress >= 0 and reader.consumed_before + pos >= next_progress:
+            offset = reader.consumed_before + pos
+            res.keys_loaded = loaded
+            res.keys_expired = expired
+            progress(offset, res)  # type: ignore[misc]  # next_progress >= 0 only with a callback
+            next_progress = offset - offset % progress_every + progress_every
     res.keys_loaded = loaded
     res.keys_expired = expired
     if version >= 5:
@@ -1273,11 +1303,20 @@ def read_snapshot(
     return res
 
 
-def load_snapshot(stream, dbs, *, now_ms: int | None, verify_checksum: bool = True, allow_dup: bool = False, progress=None) -> LoadResult:
+def load_snapshot(stream, dbs, *, now_ms: int | None, verify_checksum: bool = True, allow_dup: bool = False) -> LoadResult:
     """``read_snapshot`` over a binary stream."""
-    return read_snapshot(
-        RdbReader(stream), dbs, now_ms=now_ms, verify_checksum=verify_checksum, allow_dup=allow_dup, progress=progress
-    )
+    return read_snapshot(RdbReader(stream), dbs, now_ms=now_ms, verify_checksum=verify_checksum, allow_dup=allow_dup)
+
+
+def debug_delay(usec: int) -> None:
+    """Redis's debugDelay (key-load-delay, rdb-key-save-delay): sleep
+    ``usec`` microseconds; a negative value sleeps 1 microsecond once in
+    ``-usec`` times on average (short sleeps made rarer rather than
+    shorter)."""
+    if usec < 0:
+        usec = 1 if random.randrange(-usec) == 0 else 0
+    if usec:
+        time.sleep(usec / 1e6)
 
 
 __all__ = [
@@ -1289,6 +1328,7 @@ __all__ = [
     "RdbReader",
     "RdbWriter",
     "default_aux",
+    "debug_delay",
     "dump_payload",
     "encode_len",
     "load_snapshot",

@@ -20,11 +20,12 @@ through the object handed to ``install``.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 
 from .. import errors as E
-from .child import fork_child, stop_child
+from .child import INFO_RDB_COW_SIZE, ChildInfo, fork_child, report_keys, stop_child
 from .rdb import (
     LoadResult,
     RdbChecksumError,
@@ -111,15 +112,20 @@ class Persistence:
         self.rdb_saves = 0
         self.child_pid = 0
         self.child_start = 0.0
-        self.child_keys_total = 0
+        # What the running child (BGSAVE, AOF rewrite, full-sync snapshot)
+        # reports through its pipe, and the last children's CoW sizes.
+        self.child_info = ChildInfo()
         self.dirty_before_bgsave = 0
         self.bgsave_scheduled = False
         self.keys_loaded = 0
         self.keys_expired = 0
         self.skip_checksum_validation = False
+        # The load under way (startLoading's fields, INFO's loading_*).
         self.loading_start = 0
         self.loading_total_bytes = 0
         self.loading_loaded_bytes = 0
+        self.loading_rdb_used_mem = 0
+        self.loading_client = None  # whose command loads (DEBUG RELOAD …): not served meanwhile
         self.last_aux: dict[bytes, bytes] = {}
 
     # -- state -------------------------------------------------------------------
@@ -186,6 +192,7 @@ class Persistence:
             aux=self.snapshot_aux() if aux is None else aux,
             functions=server.function_codes(),
             key_delay_us=key_delay_us,
+            on_keys=report_keys,  # a forked child's progress to its parent (nothing otherwise)
         )
 
     def _save_to_file(self) -> bool:
@@ -258,14 +265,13 @@ class Persistence:
         self.dirty_before_bgsave = server.dirty
         self.last_bgsave_try = time.time()
         try:
-            pid = fork_child(server, lambda: 0 if self._save_to_file() else 1)
+            pid = fork_child(server, lambda: 0 if self._save_to_file() else 1, info=self.child_info, name="RDB", final=INFO_RDB_COW_SIZE)
         except OSError as e:
             self.last_bgsave_ok = False
             server.log.warning("Can't save in background: fork: %s" % (e.strerror or e))
             return False
         self.child_pid = pid
         self.child_start = time.time()
-        self.child_keys_total = server.keyspace.total_keys()
         server.log.notice("Background saving started by pid %d" % pid)
         return True
 
@@ -275,6 +281,7 @@ class Persistence:
         if not pid:
             return
         stop_child(pid)
+        self.child_info.child_done(pid, False)
         self._remove_child_temp(pid)
         self.child_pid = 0
 
@@ -291,6 +298,7 @@ class Persistence:
             return
         server = self.server
         self.child_pid = 0
+        self.child_info.child_done(pid, os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0)
         self.last_bgsave_time_sec = int(time.time() - self.child_start)
         if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
@@ -308,8 +316,10 @@ class Persistence:
             self.last_bgsave_ok = False
 
     def cron(self) -> None:
-        """Reap the child; otherwise start a scheduled BGSAVE or one a save
-        point asks for."""
+        """Read what a child reported (once a second), reap the BGSAVE
+        child; otherwise start a scheduled BGSAVE or one a save point asks
+        for."""
+        self.child_info.cron()
         if self.child_pid:
             self._reap()
             return
@@ -350,22 +360,29 @@ class Persistence:
     ) -> LoadResult:
         """Read a snapshot into fresh dicts, then install it: all or nothing."""
         server = self.server
+        cfg = server.config
         ks = server.keyspace
         fresh: list[tuple[dict, dict]] = [({}, {}) for _ in ks.dbs]
-        verify = bool(server.config.rdbchecksum) and not self.skip_checksum_validation
-        self.loading_start = int(time.time())
-        self.loading_total_bytes = total_bytes
-        self.loading_loaded_bytes = 0
-        was_loading = server.loading
-        server.loading = True
+        verify = bool(cfg.rdbchecksum) and not self.skip_checksum_validation
+        # Inside a load already under way (an AOF's RDB base): its
+        # progress goes on from where that load is.
+        nested = server.loading
+        base = self.loading_loaded_bytes if nested else 0
+        if not nested:
+            self.start_loading(total_bytes)
         try:
 
-            def progress(offset: int, keys: int) -> None:
-                self.loading_loaded_bytes = offset
+            def progress(offset: int, so_far: LoadResult) -> None:
+                self.keys_loaded = so_far.keys_loaded
+                self.keys_expired = so_far.keys_expired
+                used = so_far.aux.get(b"used-mem")
+                if used is not None:
+                    self.loading_rdb_used_mem = max(0, _atoll(used))
+                self.loading_progress(base + offset)
 
             if reader is None:
                 reader = RdbReader(stream)
-            reader.config = server.config
+            reader.config = cfg
             res = read_snapshot(
                 reader,
                 fresh,
@@ -373,10 +390,13 @@ class Persistence:
                 verify_checksum=verify,
                 allow_dup=allow_dup,
                 progress=progress,
+                progress_every=int(cfg.loading_process_events_interval_bytes),
+                key_delay_us=int(cfg.key_load_delay or 0),
                 expired_keys=expired_keys,
             )
         finally:
-            server.loading = was_loading
+            if not nested:
+                self.stop_loading()
         if not flush and not allow_dup:
             for db, (data, _) in zip(ks.dbs, fresh, strict=True):
                 if db.data and len(data) and not db.data.keys().isdisjoint(data):
@@ -417,6 +437,30 @@ class Persistence:
         except E.CommandError as e:
             raise RdbError("Failed loading library, %s" % e.message.removeprefix("ERR ")) from None
 
+    def start_loading(self, total_bytes: int) -> None:
+        """Redis's startLoading: the server is loading ``total_bytes``
+        (0 when unknown); commands without the ``loading`` flag get
+        -LOADING until stop_loading, and INFO reports the progress."""
+        self.server.loading = True
+        self.loading_client = self.server.current_client
+        self.loading_start = int(time.time())
+        self.loading_total_bytes = total_bytes
+        self.loading_loaded_bytes = 0
+        self.loading_rdb_used_mem = 0
+        self.keys_loaded = 0
+        self.keys_expired = 0
+
+    def loading_progress(self, loaded_bytes: int) -> None:
+        """loadingAbsProgress + processEventsWhileBlocked: note how far
+        the load is, then let the server serve its clients (they get
+        -LOADING, or run what the ``loading`` flag allows)."""
+        self.loading_loaded_bytes = loaded_bytes
+        self.server.while_loading(self.loading_client)
+
+    def stop_loading(self) -> None:
+        self.server.loading = False
+        self.loading_client = None
+
     def apply_access(self, db, key: bytes, idle: int, freq: int) -> None:
         """Redis's objectSetLRUOrLFU: an idle time (seconds) under LRU
         tracking, or an LFU counter under an LFU policy; -1 = not given."""
@@ -452,10 +496,11 @@ class Persistence:
         Raises RdbError."""
         return self._load(None, flush=True, total_bytes=len(data), reader=RdbReader(data=data), keep_expired=True)
 
-    def load_snapshot(self, stream) -> LoadResult:
-        """Load a snapshot from a stream (a full resync from a primary):
-        replaces the dataset. Raises RdbError."""
-        return self._load(stream, flush=True)
+    def load_snapshot(self, stream, total_bytes: int = 0) -> LoadResult:
+        """Load a snapshot of ``total_bytes`` (0: unknown) from a stream
+        (a full resync from a primary): replaces the dataset. Raises
+        RdbError."""
+        return self._load(stream, flush=True, total_bytes=total_bytes)
 
     def log_aux(self, res: LoadResult) -> None:
         log = self.server.log
@@ -553,13 +598,8 @@ class Persistence:
         in_progress = bool(self.child_pid)
         lines = [
             "loading:%d" % int(bool(server.loading)),
-            "async_loading:0",
-            "current_cow_peak:0",
-            "current_cow_size:0",
-            "current_cow_size_age:0",
-            "current_fork_perc:0.00",
-            "current_save_keys_processed:0",
-            "current_save_keys_total:%d" % (self.child_keys_total if in_progress else 0),
+            "async_loading:0",  # a replica never loads while serving its old data (repl-diskless-load swapdb)
+            *self.child_info.info_lines(),
             "rdb_changes_since_last_save:%d" % self.changes_since_last_save,
             "rdb_bgsave_in_progress:%d" % int(in_progress),
             "rdb_last_save_time:%d" % self.lastsave,
@@ -567,7 +607,7 @@ class Persistence:
             "rdb_last_bgsave_time_sec:%d" % self.last_bgsave_time_sec,
             "rdb_current_bgsave_time_sec:%d" % (int(now - self.child_start) if in_progress else -1),
             "rdb_saves:%d" % self.rdb_saves,
-            "rdb_last_cow_size:0",
+            "rdb_last_cow_size:%d" % self.child_info.rdb_cow_bytes,
             "rdb_last_load_keys_expired:%d" % self.keys_expired,
             "rdb_last_load_keys_loaded:%d" % self.keys_loaded,
         ]
@@ -576,20 +616,45 @@ class Persistence:
         lines += ["module_fork_in_progress:0", "module_fork_last_cow_size:0"]
         lines += aof.info_tail()
         if server.loading:
-            total = self.loading_total_bytes
-            done = self.loading_loaded_bytes
-            elapsed = max(0.0, now - self.loading_start)
-            perc = done * 100.0 / total if total else 0.0
-            eta = int((total - done) / (done / elapsed)) if done and elapsed > 0 else 1
-            lines += [
-                "loading_start_time:%d" % self.loading_start,
-                "loading_total_bytes:%d" % total,
-                "loading_rdb_used_mem:%d" % int(self.last_aux.get(b"used-mem", b"0") or 0),
-                "loading_loaded_bytes:%d" % done,
-                "loading_loaded_perc:%.2f" % perc,
-                "loading_eta_seconds:%d" % eta,
-            ]
+            lines += self._loading_lines(int(now))
         return lines
+
+    def _loading_lines(self, now: int) -> list[str]:
+        """INFO persistence's loading_* fields, computed as Redis 7.0's
+        genRedisInfoString: the percentage against the file size, or
+        against the RDB's used-mem aux field when the size is unknown
+        (then capped at 99.99); the ETA from the whole seconds elapsed
+        (1 in the first second)."""
+        total = self.loading_total_bytes
+        used_mem = self.loading_rdb_used_mem
+        done = self.loading_loaded_bytes
+        perc = 0.0
+        remaining = 1
+        if total:
+            perc = done * 100.0 / total
+            remaining = total - done
+        elif used_mem:
+            perc = min(done * 100.0 / used_mem, 99.99)
+            remaining = max(used_mem - done, 1)
+        elapsed = now - self.loading_start
+        eta = 1 if elapsed == 0 else int(elapsed * remaining / (done + 1))
+        return [
+            "loading_start_time:%d" % self.loading_start,
+            "loading_total_bytes:%d" % total,
+            "loading_rdb_used_mem:%d" % used_mem,
+            "loading_loaded_bytes:%d" % done,
+            "loading_loaded_perc:%.2f" % perc,
+            "loading_eta_seconds:%d" % eta,
+        ]
+
+
+def _atoll(text: bytes) -> int:
+    """strtoll's leading integer of ``text`` (0 when there is none)."""
+    m = _LEADING_INT.match(text)
+    return int(m.group()) if m else 0
+
+
+_LEADING_INT = re.compile(rb"[ \t\n\v\f\r]*[+-]?[0-9]+")
 
 
 def _replace_contents(db, data: dict, expires: dict) -> None:

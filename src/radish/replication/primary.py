@@ -49,7 +49,7 @@ class SnapshotJob:
             return 0
 
         try:
-            pid = fork_child(server, snapshot)
+            pid = fork_child(server, snapshot, info=server.persistence.child_info)
         except OSError as e:
             server.log.warning("Can't fork for replication snapshot: %s" % e)
             return False
@@ -167,6 +167,7 @@ class Primary:
         self.job = None
         self._maybe_unsubscribe()
         ok = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+        server.persistence.child_info.child_done(job.pid, ok)
         if not ok:
             server.log.warning("Background RDB for replication failed")
             for st in job.replicas:

@@ -15,6 +15,7 @@ import secrets
 import time
 from typing import Any
 
+from .. import errors as E
 from ..client import Client
 from .link import CONNECT, CONNECTED, CONNECTING, HANDSHAKE, SYNC, connect, make_master_client
 from .primary import Primary
@@ -44,6 +45,7 @@ class ReplicationState:
         self._retry_at = 0.0
         self._attempts = 0
         self._cron_ticks = 0
+        self._newline_sent = 0
         server.client_closed_hooks.append(self.primary.detach)
         cfg = server.config
         if cfg.replicaof:
@@ -83,9 +85,15 @@ class ReplicationState:
         s.replid, s.replid2, s.second_repl_offset = self.replid, self.replid2, self.second_repl_offset
 
     def set_master(self, host: str, port: int, startup: bool = False) -> None:
-        """REPLICAOF host port."""
+        """REPLICAOF host port. Clients blocked here are answered with
+        -UNBLOCKED and disconnected first (replicationSetMaster's
+        disconnectAllBlockedClients): once a replica, the stream of its
+        primary would otherwise serve them, and a replica never
+        propagates what they did."""
         server = self.server
         was_master = self.master_host is None
+        if not startup:
+            server.blocking.disconnect_all(E.UNBLOCKED_ROLE_CHANGE)
         self.master_host, self.master_port = host, port
         server.keyspace.is_replica = True
         server.propagation.replica = True  # own writes: to the AOF only
@@ -258,6 +266,18 @@ class ReplicationState:
         self.ensure_backlog()
         self._online()
 
+    def loading_keepalive(self) -> None:
+        """While a replica loads its primary's snapshot: a newline to the
+        primary at most once a second (replicationSendNewlineToMaster),
+        so the primary does not time this replica out meanwhile."""
+        link = self.link
+        if link is None or self.link_state != SYNC or link.transport is None or link.closed:
+            return
+        now = int(time.time())
+        if now != self._newline_sent:
+            self._newline_sent = now
+            link.transport.write(b"\n")
+
     def full_resync_loaded(self, link, rdb: bytes, info) -> None:
         server = self.server
         replid, offset = info
@@ -271,7 +291,7 @@ class ReplicationState:
         server.on_flush(-1)
         server.log.notice("MASTER <-> REPLICA sync: Loading DB in memory")
         try:
-            server.persistence.load_snapshot(io.BytesIO(rdb))
+            server.persistence.load_snapshot(io.BytesIO(rdb), len(rdb))
         except Exception as e:  # a bad snapshot: drop the link and retry
             server.log.warning("Failed trying to load the MASTER synchronization DB from socket: %s" % e)
             link.close()
