@@ -294,3 +294,28 @@ def test_set_encoding_is_sticky_and_ordered_for_intsets():
     s.discard(b"x")
     assert s.encoding(cfg) == "hashtable"  # Redis never converts back
     assert s.ordered(cfg) == [b"10", b"-3", b"7"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_keys, _texts), max_size=12), st.lists(st.tuples(_keys, _scores), max_size=12),
+       st.lists(_keys, max_size=12), st.integers(0, 12), st.integers(0, 12), st.booleans(), st.booleans(), st.booleans())
+def test_replies_built_in_c_are_the_encoders(hpairs, zpairs, members, a, b, rev, withscores, resp3):
+    """The C types' RESP replies equal what the generic encoder makes of
+    the same values (the twins' replies)."""
+    ch, ph = C.Hash(), PyHash()
+    ch.update(hpairs)
+    ph.update(hpairs)
+    for what in (0, 1, 2):
+        assert ch.resp(resp3, what) == ph.resp(resp3, what)
+    cz, pz = C.ZSet(), PyZSet()
+    for m, s in zpairs:
+        cz.insert(m, s)
+        pz.insert(m, s)
+    n = len(cz)
+    lo, hi = min(a, b, n), min(max(a, b), n)
+    assert cz.resp_range(lo, hi, rev, withscores, resp3) == pz.resp_range(lo, hi, rev, withscores, resp3)
+    cs, ps = C.Set(), PySet()
+    cs.update(members)
+    ps.update(members)
+    cfg = _Cfg(a)
+    assert cs.resp(cfg, resp3) == ps.resp(cfg, resp3)

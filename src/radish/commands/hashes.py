@@ -20,7 +20,7 @@ from ..db.listpack import LISTPACK_SAFETY_SIZE
 from ..db.notify import NOTIFY_GENERIC, NOTIFY_HASH
 from ..db.types import HashLP, HashValue, convert_hash
 from ..errors import CommandError
-from ..protocol.resp import OK, MapReply
+from ..protocol.resp import OK, MapReply, Raw
 from ..strconv import format_long_double, ld_round, string2ld
 from .args import LLONG_MAX, LLONG_MIN, parse_int, to_int
 from .keys import parse_cursor, parse_scan_options
@@ -186,6 +186,8 @@ def hlen(c: Client, args: list[bytes]):
 def hkeys(c: Client, args: list[bytes]):
     """Format: HKEYS key"""
     h = get_hash(c.db, args[1])
+    if type(h) is HashLP:
+        return Raw(h.resp(c.resp3, 1))  # the reply built in one call
     return [] if h is None else list(h)
 
 
@@ -193,6 +195,8 @@ def hkeys(c: Client, args: list[bytes]):
 def hvals(c: Client, args: list[bytes]):
     """Format: HVALS key"""
     h = get_hash(c.db, args[1])
+    if type(h) is HashLP:
+        return Raw(h.resp(c.resp3, 2))
     return [] if h is None else list(h.values())
 
 
@@ -200,6 +204,8 @@ def hvals(c: Client, args: list[bytes]):
 def hgetall(c: Client, args: list[bytes]):
     """Format: HGETALL key (a map in RESP3)"""
     h = get_hash(c.db, args[1])
+    if type(h) is HashLP:
+        return Raw(h.resp(c.resp3, 0))
     return MapReply() if h is None else MapReply(h.items())
 
 

@@ -32,7 +32,7 @@ from ..db.types import (
     new_set_value,
 )
 from ..errors import CommandError
-from ..protocol.resp import SetReply
+from ..protocol.resp import Raw, SetReply
 from .args import LLONG_MIN, numkeys_key_refs, to_int
 from .keys import parse_cursor, parse_scan_options
 from .registry import KeySpec, command
@@ -286,6 +286,8 @@ def smembers(c: Client, args: list[bytes]):
     s = get_set(c.db, args[1])
     if s is None:
         return SetReply()
+    if type(s) is SetLP:
+        return Raw(s.resp(c.server.config, c.resp3))  # the reply built in one call
     return SetReply(_ordered(c, s))
 
 

@@ -31,7 +31,7 @@ from ..db.notify import NOTIFY_GENERIC, NOTIFY_ZSET
 from ..db.types import AnyZSet, SetLP, SetValue, ZSetLP, ZSetValue, convert_zset, new_zset_value
 from ..db.zset import LexRange, ScoreRange, lex_bounds, rank_bounds, score_bounds
 from ..errors import CommandError
-from ..protocol.resp import NULL_ARRAY
+from ..protocol.resp import NULL_ARRAY, Raw
 from ..strconv import LLONG_MAX, string2d, strtod
 from .args import (
     numkeys_getkeys,
@@ -433,27 +433,24 @@ def _zrange_generic(c: Client, args, start_idx: int, store: bytes | None, kind: 
         return []
     if type(z) is not ZSetLP and type(z) is not ZSetValue:
         raise CommandError(E.WRONGTYPE)
-    sl = z.sl
+    # The ranks [a, b) to reply, from b - 1 down when rev.
     if kind == "rank":
         n = len(z)
-        lo, hi = rank_bounds(n, start, end)
+        a, b = rank_bounds(n, start, end)
         if rev:
-            lo, hi = n - hi, n - lo
-        items = sl[lo:hi]
+            a, b = n - b, n - a
     else:
         lo, hi = score_bounds(z, rng) if isinstance(rng, ScoreRange) else lex_bounds(z, rng, rev)
-        if offset < 0 or (offset > 0 and offset >= len(z)):
-            items = []
-        else:
+        a = b = 0
+        if not (offset < 0 or (offset > 0 and offset >= len(z))):
             count = hi - lo - offset
             if limit >= 0:
                 count = min(count, limit)
-            if count <= 0:
-                items = []
-            elif rev:
-                items = sl[hi - offset - count : hi - offset]
-            else:
-                items = sl[lo + offset : lo + offset + count]
+            if count > 0:
+                a, b = (hi - offset - count, hi - offset) if rev else (lo + offset, lo + offset + count)
+    if store is None and type(z) is ZSetLP:
+        return Raw(z.resp_range(a, b, rev, withscores, c.resp3))  # the reply built in one call
+    items = z.sl[a:b]
     if rev:
         items.reverse()
     if store is not None:

@@ -879,6 +879,183 @@ key_at(LPObject *o, PyObject *arg)
     return elem_obj(&e);
 }
 
+/* -- RESP replies built here (HGETALL, ZRANGE, SMEMBERS …): Raw bytes ------------------- */
+
+typedef struct {
+    char *p;
+    size_t len, cap;
+} Out;
+
+static int
+out_reserve(Out *b, size_t extra)
+{
+    if (b->len + extra <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap * 2 : 256;
+    while (cap < b->len + extra)
+        cap *= 2;
+    char *np = PyMem_Realloc(b->p, cap);
+    if (np == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    b->p = np;
+    b->cap = cap;
+    return 0;
+}
+
+/* "<t><n>\r\n": an aggregate's header. */
+static int
+out_hdr(Out *b, char t, Py_ssize_t n)
+{
+    if (out_reserve(b, 32) < 0)
+        return -1;
+    char *d = b->p + b->len;
+    *d++ = t;
+    d += fmt_ll(d, (long long)n);
+    *d++ = '\r';
+    *d++ = '\n';
+    b->len = (size_t)(d - b->p);
+    return 0;
+}
+
+static int
+out_bulk(Out *b, const char *s, Py_ssize_t n)
+{
+    if (out_hdr(b, '$', n) < 0 || out_reserve(b, (size_t)n + 2) < 0)
+        return -1;
+    memcpy(b->p + b->len, s, (size_t)n);
+    b->len += (size_t)n;
+    b->p[b->len++] = '\r';
+    b->p[b->len++] = '\n';
+    return 0;
+}
+
+static int
+out_elem(Out *b, const Elem *e)
+{
+    char buf[24];
+    Py_ssize_t l;
+    const char *t = elem_text(e, buf, &l);
+    return out_bulk(b, t, l);
+}
+
+/* A double as Redis 7.0 replies it: %.17g ("inf", "-inf"), a bulk string
+ * in RESP2, a ',' double in RESP3. */
+static int
+out_double(Out *b, double d, int resp3)
+{
+    char buf[64];
+    int l;
+    if (isinf(d))
+        l = snprintf(buf, sizeof(buf), d > 0 ? "inf" : "-inf");
+    else if (isnan(d))
+        l = snprintf(buf, sizeof(buf), "nan");
+    else
+        l = snprintf(buf, sizeof(buf), "%.17g", d);
+    if (!resp3)
+        return out_bulk(b, buf, l);
+    if (out_reserve(b, (size_t)l + 3) < 0)
+        return -1;
+    b->p[b->len++] = ',';
+    memcpy(b->p + b->len, buf, (size_t)l);
+    b->len += (size_t)l;
+    b->p[b->len++] = '\r';
+    b->p[b->len++] = '\n';
+    return 0;
+}
+
+static PyObject *
+out_done(Out *b)
+{
+    PyObject *r = PyBytes_FromStringAndSize(b->p, (Py_ssize_t)b->len);
+    PyMem_Free(b->p);
+    return r;
+}
+
+static PyObject *
+out_fail(Out *b)
+{
+    PyMem_Free(b->p);
+    return NULL;
+}
+
+/* Hash.resp(resp3, what): the RESP reply of HGETALL (what 0: a map in
+ * RESP3, field value … in RESP2), HKEYS (1) or HVALS (2). */
+static PyObject *
+hash_resp(LPObject *o, PyObject *const *argv, Py_ssize_t argc)
+{
+    if (argc != 2) {
+        PyErr_SetString(PyExc_TypeError, "resp(resp3, what)");
+        return NULL;
+    }
+    int resp3 = PyObject_IsTrue(argv[0]);
+    long what = PyLong_AsLong(argv[1]);
+    if (resp3 < 0 || (what == -1 && PyErr_Occurred()))
+        return NULL;
+    Py_ssize_t n = (Py_ssize_t)(o->n / 2);
+    Out b = {NULL, 0, 0};
+    int r = what == 0 ? (resp3 ? out_hdr(&b, '%', n) : out_hdr(&b, '*', 2 * n)) : out_hdr(&b, '*', n);
+    const unsigned char *p = o->lp + LP_HDR;
+    for (Py_ssize_t i = 0; r == 0 && *p != LP_EOF; i++) {
+        Elem e;
+        size_t sz = elem_read(p, &e);
+        if (what == 0 || (i & 1) == what - 1)
+            r = out_elem(&b, &e);
+        p += sz;
+    }
+    return r < 0 ? out_fail(&b) : out_done(&b);
+}
+
+/* ZSet.resp_range(lo, hi, rev, withscores, resp3): the RESP reply of the
+ * pairs of ranks [lo, hi) (from hi - 1 down with rev), as ZRANGE replies
+ * them: members, or member score … (RESP2) / [member, score] pairs (RESP3). */
+static PyObject *
+zset_resp_range(LPObject *o, PyObject *const *argv, Py_ssize_t argc)
+{
+    if (argc != 5) {
+        PyErr_SetString(PyExc_TypeError, "resp_range(lo, hi, rev, withscores, resp3)");
+        return NULL;
+    }
+    Py_ssize_t lo = PyLong_AsSsize_t(argv[0]), hi = PyLong_AsSsize_t(argv[1]);
+    int rev = PyObject_IsTrue(argv[2]), ws = PyObject_IsTrue(argv[3]), resp3 = PyObject_IsTrue(argv[4]);
+    if (((lo == -1 || hi == -1) && PyErr_Occurred()) || rev < 0 || ws < 0 || resp3 < 0)
+        return NULL;
+    Py_ssize_t n = (Py_ssize_t)(o->n / 2);
+    if (lo < 0 || hi > n || lo > hi) {
+        PyErr_SetString(PyExc_IndexError, "rank range out of range");
+        return NULL;
+    }
+    Py_ssize_t k = hi - lo;
+    /* The pairs' offsets, so a reverse walk needs no second pass. */
+    const unsigned char **at = PyMem_Malloc(sizeof(*at) * (size_t)(k ? k : 1));
+    if (at == NULL)
+        return PyErr_NoMemory();
+    const unsigned char *p = elem_at(o, 2 * lo);
+    for (Py_ssize_t i = 0; i < k; i++) {
+        at[i] = p;
+        p += elem_size(p);
+        p += elem_size(p);
+    }
+    Out b = {NULL, 0, 0};
+    int r = out_hdr(&b, '*', ws && !resp3 ? 2 * k : k);
+    for (Py_ssize_t i = 0; r == 0 && i < k; i++) {
+        const unsigned char *q = at[rev ? k - 1 - i : i];
+        Elem me, se;
+        q += elem_read(q, &me);
+        if (ws && resp3)
+            r = out_hdr(&b, '*', 2);
+        if (r == 0)
+            r = out_elem(&b, &me);
+        if (r == 0 && ws) {
+            elem_read(q, &se);
+            r = out_double(&b, elem_score(&se), resp3);
+        }
+    }
+    PyMem_Free(at);
+    return r < 0 ? out_fail(&b) : out_done(&b);
+}
+
 /* repr: Hash([(field, value), …]) / ZSet([(member, score), …]) */
 static PyObject *
 lp_repr(LPObject *o)
@@ -899,6 +1076,7 @@ static PyMethodDef hash_methods[] = {
     {"values", (PyCFunction)hash_values, METH_NOARGS, "values() -> the values, in order"},
     {"items", (PyCFunction)hash_items, METH_NOARGS, "items() -> (field, value) pairs, in order"},
     {"key_at", (PyCFunction)key_at, METH_O, "key_at(i) -> the i-th field"},
+    {"resp", (PyCFunction)(void (*)(void))hash_resp, METH_FASTCALL, "resp(resp3, what) -> HGETALL/HKEYS/HVALS's reply"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1201,6 +1379,8 @@ static PyMethodDef zset_methods[] = {
     {"items", (PyCFunction)zset_items, METH_NOARGS, "items() -> (member, score) pairs, in order"},
     {"members_by_rank", (PyCFunction)zset_members, METH_NOARGS, "members_by_rank() -> the members, in order"},
     {"key_at", (PyCFunction)key_at, METH_O, "key_at(i) -> the member of rank i"},
+    {"resp_range", (PyCFunction)(void (*)(void))zset_resp_range, METH_FASTCALL,
+     "resp_range(lo, hi, rev, withscores, resp3) -> ZRANGE's reply"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -1730,6 +1910,32 @@ set_repr(LPObject *o)
     return r;
 }
 
+/* Set.resp(config, resp3): SMEMBERS's reply (a set in RESP3), members in
+ * reply order. */
+static PyObject *
+set_resp(LPObject *o, PyObject *const *argv, Py_ssize_t argc)
+{
+    if (argc != 2) {
+        PyErr_SetString(PyExc_TypeError, "resp(config, resp3)");
+        return NULL;
+    }
+    int resp3 = PyObject_IsTrue(argv[1]);
+    if (resp3 < 0)
+        return NULL;
+    PyObject *members = set_ordered(o, argv[0]);
+    if (members == NULL)
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(members);
+    Out b = {NULL, 0, 0};
+    int r = out_hdr(&b, resp3 ? '~' : '*', n);
+    for (Py_ssize_t i = 0; r == 0 && i < n; i++) {
+        PyObject *m = PyList_GET_ITEM(members, i);
+        r = out_bulk(&b, PyBytes_AS_STRING(m), PyBytes_GET_SIZE(m));
+    }
+    Py_DECREF(members);
+    return r < 0 ? out_fail(&b) : out_done(&b);
+}
+
 static PyMethodDef set_methods[] = {
     {"add", (PyCFunction)set_add, METH_O, "add(member) -> whether it was added"},
     {"discard", (PyCFunction)set_discard, METH_O, "discard(member) -> whether it was there"},
@@ -1739,6 +1945,7 @@ static PyMethodDef set_methods[] = {
     {"pop_random", (PyCFunction)set_pop_random, METH_NOARGS, "pop_random() -> a random member, removed"},
     {"encoding", (PyCFunction)set_encoding, METH_O, "encoding(config) -> 'intset' or 'hashtable'"},
     {"ordered", (PyCFunction)set_ordered, METH_O, "ordered(config) -> the members in reply order"},
+    {"resp", (PyCFunction)(void (*)(void))set_resp, METH_FASTCALL, "resp(config, resp3) -> SMEMBERS's reply"},
     {"key_at", (PyCFunction)key_at, METH_O, "key_at(i) -> the i-th member"},
     {NULL, NULL, 0, NULL},
 };

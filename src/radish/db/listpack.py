@@ -45,6 +45,11 @@ twin here that gives the same bytes and answers
     unless ``big``: the one-way conversion to a hashtable happened),
     ``ordered(config)`` (the reply order: ascending numbers for an intset).
 
+Replies built in one call (returned as RESP bytes): ``Hash.resp(resp3,
+what)`` (HGETALL, HKEYS, HVALS), ``ZSet.resp_range(lo, hi, rev,
+withscores, resp3)`` (ZRANGE and its forms), ``Set.resp(config, resp3)``
+(SMEMBERS); the twins build them with the generic encoder.
+
 All: ``Hash(blob)`` / ``ZSet(blob)`` / ``Set(blob)`` adopt a listpack from outside after
 checking every element (ValueError otherwise; pairs need an even count),
 ``blob()`` the bytes, ``nbytes()``, ``elements()``, ``extend(elements)``
@@ -58,7 +63,7 @@ twins).
 
 The codec (``lp_entry``, ``lp_encode``, ``lp_decode``) is shared with the
 RDB reader and writer. Imports nothing from radish but the package's
-``NO_EXTENSIONS`` and strconv.
+``NO_EXTENSIONS``, strconv and the RESP encoder (the twins' replies).
 """
 
 from __future__ import annotations
@@ -68,6 +73,7 @@ import struct
 from typing import TYPE_CHECKING
 
 from .. import NO_EXTENSIONS
+from ..protocol.resp import MapReply, SetReply, encode
 from ..strconv import string2ll, strtod
 
 # lpSafeToAdd's limit: a listpack that would grow past it is converted.
@@ -416,6 +422,12 @@ class PyHash(_PyListpack):
     def values(self) -> list[bytes]:
         return self._el[1::2]
 
+    def resp(self, resp3: bool, what: int) -> bytes:
+        """HGETALL's (what 0), HKEYS's (1) or HVALS's (2) reply."""
+        if what == 0:
+            return encode(MapReply(self.items()), resp3)
+        return encode(self.keys() if what == 1 else self.values(), resp3)
+
     def items(self) -> list[tuple[bytes, bytes]]:
         el = self._el
         return list(zip(el[0::2], el[1::2], strict=True))
@@ -508,6 +520,19 @@ class PyZSet(_PyListpack):
 
     def members_by_rank(self) -> list[bytes]:
         return self._el[0::2]
+
+    def resp_range(self, lo: int, hi: int, rev: bool, withscores: bool, resp3: bool) -> bytes:
+        """ZRANGE's reply for the pairs of ranks [lo, hi) (reversed: rev)."""
+        if lo < 0 or hi > len(self._el) // 2 or lo > hi:
+            raise IndexError("rank range out of range")
+        items = self.items()[lo:hi]
+        if rev:
+            items.reverse()
+        if not withscores:
+            return encode([m for m, _ in items], resp3)
+        if resp3:
+            return encode([[m, s] for m, s in items], resp3)
+        return encode([x for m, s in items for x in (m, s)], resp3)
 
     def __iter__(self):
         return iter(self._el[0::2])
@@ -669,6 +694,10 @@ class PySet(_PyListpack):
         if self._is_intset(config):
             return [b"%d" % v for v in sorted(int(m) for m in self._el)]
         return list(self._el)
+
+    def resp(self, config, resp3: bool) -> bytes:
+        """SMEMBERS's reply."""
+        return encode(SetReply(self.ordered(config)), resp3)
 
     def __repr__(self) -> str:
         return "Set(%r)" % self._el
