@@ -131,31 +131,34 @@ def _delete_if_empty(db, key: bytes, z: AnyZSet) -> None:
 # -- ZADD / ZINCRBY -------------------------------------------------------------------
 
 
+_ZADD_NX, _ZADD_XX, _ZADD_CH, _ZADD_INCR, _ZADD_GT, _ZADD_LT = 1, 2, 4, 8, 16, 32
+_ZADD_OPTIONS = {b"nx": _ZADD_NX, b"xx": _ZADD_XX, b"ch": _ZADD_CH, b"incr": _ZADD_INCR, b"gt": _ZADD_GT, b"lt": _ZADD_LT}
+
+
 def zadd_generic(c: Client, args, incr: bool):
     """ZADD, ZINCRBY (``incr``) and GEOADD: Redis's zaddGenericCommand."""
     key = args[1]
-    nx = xx = gt = lt = ch = False
     j = 2
     n = len(args)
     # ZINCRBY too: Redis parses ZADD's options for it (so `ZINCRBY k xx m`
     # is a syntax error, not a bad float).
+    flags = 0
+    options = _ZADD_OPTIONS
     while j < n:
-        opt = args[j].lower()
-        if opt == b"nx":
-            nx = True
-        elif opt == b"xx":
-            xx = True
-        elif opt == b"ch":
-            ch = True
-        elif opt == b"incr":
-            incr = True
-        elif opt == b"gt":
-            gt = True
-        elif opt == b"lt":
-            lt = True
-        else:
-            break
+        a = args[j]
+        f = options.get(a) if len(a) <= 4 else None
+        if f is None:
+            f = options.get(a.lower()) if len(a) <= 4 else None
+            if f is None:
+                break
+        flags |= f
         j += 1
+    if flags:
+        nx, xx, ch = bool(flags & _ZADD_NX), bool(flags & _ZADD_XX), bool(flags & _ZADD_CH)
+        gt, lt = bool(flags & _ZADD_GT), bool(flags & _ZADD_LT)
+        incr = incr or bool(flags & _ZADD_INCR)
+    else:
+        nx = xx = gt = lt = ch = False
     elements = n - j
     if elements % 2 or not elements:
         raise CommandError(E.SYNTAX)
@@ -166,7 +169,7 @@ def zadd_generic(c: Client, args, incr: bool):
         raise CommandError(E.ZADD_GT_LT_NX)
     if incr and elements > 1:
         raise CommandError(E.ZADD_INCR_PAIR)
-    scores = [parse_score(args[j + 2 * i]) for i in range(elements)]
+    scores = [parse_score(args[j])] if elements == 1 else [parse_score(args[j + 2 * i]) for i in range(elements)]
     db = c.db
     z = db.lookup_write(key)
     if z is not None and type(z) is not ZSetLP and type(z) is not ZSetValue:
