@@ -1740,6 +1740,19 @@ m_reversed(QLObject *o, PyObject *Py_UNUSED(x))
     return ql_iter_make(o, 1);
 }
 
+/* QuickList([b'a', ...]) (the class's own name, ListValue for a list value). */
+static PyObject *
+ql_repr(QLObject *o)
+{
+    const char *name = Py_TYPE(o)->tp_name, *dot = strrchr(name, '.');
+    PyObject *items = range_list(o, 0, o->len, 0);
+    if (items == NULL)
+        return NULL;
+    PyObject *r = PyUnicode_FromFormat("%s(%R)", dot != NULL ? dot + 1 : name, items);
+    Py_DECREF(items);
+    return r;
+}
+
 static PyObject *
 ql_richcompare(PyObject *a, PyObject *b, int op)
 {
@@ -1820,6 +1833,7 @@ static PyTypeObject QLType = {
     .tp_as_sequence = &ql_sequence,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
     .tp_doc = "QuickList(items=(), fill=-2): a list as Redis 7.0's quicklist of listpacks.",
+    .tp_repr = (reprfunc)ql_repr,
     .tp_richcompare = ql_richcompare,
     .tp_iter = (getiterfunc)ql_iter,
     .tp_methods = ql_methods,

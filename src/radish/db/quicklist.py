@@ -542,6 +542,10 @@ class PyQuickList:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        return "%s(%r)" % ("QuickList" if name == "PyQuickList" else name, list(self))
+
     def lpos(self, element: bytes, rank: int, count: int, maxlen: int, reverse: bool) -> list[int]:
         out: list[int] = []
         n = self._len
