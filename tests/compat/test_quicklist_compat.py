@@ -149,3 +149,19 @@ def test_created_fill_is_kept(servers):
         c.rpush(b"k", *range(10))
     assert _ql_figures(ours, b"k") == _ql_figures(ref, b"k")
     assert ours.dump(b"k") == ref.dump(b"k")
+
+
+def test_sort_store_takes_the_default_fill(servers):
+    """SORT ... STORE makes its list with quicklistCreate's fill (-2),
+    not list-max-listpack-size."""
+    ours, ref = servers
+    for c in (ours, ref):
+        c.flushall()
+        c.execute_command("DEBUG", "QUICKLIST-PACKED-THRESHOLD", 0)
+        c.config_set("list-max-listpack-size", 2)
+        c.rpush(b"src", *range(50))
+        c.sort(b"src", store=b"dst")
+        c.config_set("list-max-listpack-size", -2)
+    for key in (b"src", b"dst"):
+        assert _ql_figures(ours, key) == _ql_figures(ref, key)
+        assert ours.dump(key) == ref.dump(key)

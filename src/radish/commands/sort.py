@@ -207,11 +207,12 @@ def _sort(c: Client, args, readonly: bool):
                 out.append(lookup_by_pattern(db, pat, e))
         return out
 
-    fill = c.server.config.list_max_listpack_size
+    # Redis 7.0 stores into createQuicklistObject() without setting the
+    # list's options: quicklistCreate's fill (-2), whatever the config says.
     if not gets:
-        result = ListValue(out_elems, fill=fill)
+        result = ListValue(out_elems)
     else:
-        result = ListValue(fill=fill)
+        result = ListValue()
         for e in out_elems:
             for pat in gets:
                 val = lookup_by_pattern(db, pat, e)
