@@ -20,8 +20,9 @@
  * the length as a size_t, then the bytes). The slots are a C array with room
  * at both ends (nodes[head .. head + nn)), so a node is added at either end
  * in amortised O(1); a list of one node keeps its slot inside the object.
- * Every change to a listpack reallocates it to its exact size, as lpInsert
- * does.
+ * A listpack block is its exact size up to 512 bytes (pymalloc's size
+ * classes) and rounded up to 1/16-1/32 of its size above (lp_alloc_size), so
+ * that a push onto a node of a few KB does not reallocate every time.
  *
  * Every operation is quicklist.c's (7.0.15), so a list holds the same nodes
  * as Redis's after the same commands: quicklistPushHead/Tail and
@@ -278,11 +279,37 @@ match_elem(const Match *m, const Elem *e)
 
 /* -- nodes ------------------------------------------------------------------------------ */
 
+/* The block a listpack of total bytes lives in. Up to 512 bytes, the exact
+ * size (pymalloc's 16-byte size classes already leave the room); above,
+ * rounded up to a step of 1/16 to 1/32 of the size, so that pushing onto
+ * a node of a few KB reallocates (and, when the heap cannot grow the block
+ * where it is, copies it) once per step rather than on every push, as
+ * jemalloc's size classes spare Redis. At most 1/16 more memory, 3% on
+ * average. Every listpack block is allocated through here, so it is
+ * always at least lp_alloc_size(lp_total(lp)) bytes (more only when a
+ * shrinking realloc failed). */
+static inline size_t
+lp_alloc_size(size_t total)
+{
+    if (total <= 512)
+        return total;
+    size_t step = 64;
+    while (step * 32 <= total)
+        step <<= 1;
+    return (total + step - 1) & ~(step - 1);
+}
+
+static inline unsigned char *
+lp_malloc(size_t total)
+{
+    return PyMem_Malloc(lp_alloc_size(total));
+}
+
 static int
 node_new_packed(Node *nd, const char *s, Py_ssize_t n)
 {
     size_t es = entry_size(s, n), total = LP_HDR + es + 1;
-    unsigned char *lp = PyMem_Malloc(total);
+    unsigned char *lp = lp_malloc(total);
     if (lp == NULL) {
         PyErr_NoMemory();
         return -1;
@@ -325,18 +352,25 @@ lp_gap(Node *nd, size_t off, size_t dellen, size_t inslen)
         PyErr_SetString(PyExc_OverflowError, "listpack larger than 4 GB");
         return NULL;
     }
+    size_t had = lp_alloc_size(total), want = lp_alloc_size(nt);
     if (inslen > dellen) {
-        lp = PyMem_Realloc(lp, nt);
-        if (lp == NULL) {
-            PyErr_NoMemory();
-            return NULL;
+        if (want != had) {
+            lp = PyMem_Realloc(lp, want);
+            if (lp == NULL) {
+                PyErr_NoMemory();
+                return NULL;
+            }
         }
         memmove(lp + off + inslen, lp + off + dellen, total - off - dellen);
     } else if (inslen < dellen) {
         memmove(lp + off + inslen, lp + off + dellen, total - off - dellen);
-        unsigned char *np = PyMem_Realloc(lp, nt);
-        if (np != NULL)
-            lp = np;
+        if (want != had) {
+            /* A block that cannot shrink is kept: it is only ever bigger
+             * than lp_alloc_size(total), never smaller. */
+            unsigned char *np = PyMem_Realloc(lp, want);
+            if (np != NULL)
+                lp = np;
+        }
     }
     nd->p = lp;
     lp_set_total(lp, (uint32_t)nt);
@@ -617,7 +651,7 @@ split_node(QLObject *o, uint32_t i, uint32_t offset, int after, const char *s, P
         PyErr_SetString(PyExc_OverflowError, "listpack larger than 4 GB");
         return -1;
     }
-    unsigned char *b = PyMem_Malloc(osz);
+    unsigned char *b = lp_malloc(osz);
     if (b == NULL) {
         PyErr_NoMemory();
         return -1;
@@ -1587,7 +1621,7 @@ m_copy(QLObject *o, PyObject *Py_UNUSED(x))
     for (uint32_t i = 0; i < o->nn; i++) {
         const Node *src = &NODE(o, i);
         size_t sz = src->plain ? sizeof(size_t) + plain_len(src->p) : lp_total(src->p);
-        Node nd = {PyMem_Malloc(sz ? sz : 1), src->count, src->plain};
+        Node nd = {src->plain ? PyMem_Malloc(sz) : lp_malloc(sz), src->count, src->plain};
         if (nd.p == NULL) {
             Py_DECREF(c);
             return PyErr_NoMemory();
@@ -1653,7 +1687,7 @@ m_append_node(QLObject *o, PyObject *args)
             PyBuffer_Release(&view);
             Py_RETURN_FALSE;
         }
-        nd.p = PyMem_Malloc((size_t)view.len);
+        nd.p = lp_malloc((size_t)view.len);
         if (nd.p == NULL) {
             PyBuffer_Release(&view);
             return PyErr_NoMemory();
@@ -1715,7 +1749,7 @@ m_sizeof(QLObject *o, PyObject *Py_UNUSED(x))
         t += sizeof(Node) * o->cap;
     for (uint32_t i = 0; i < o->nn; i++) {
         const Node *nd = &NODE(o, i);
-        t += nd->plain ? sizeof(size_t) + plain_len(nd->p) : lp_total(nd->p);
+        t += nd->plain ? sizeof(size_t) + plain_len(nd->p) : lp_alloc_size(lp_total(nd->p));
     }
     return PyLong_FromSize_t(t);
 }
