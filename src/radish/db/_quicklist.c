@@ -17,9 +17,10 @@
  * Redis keeps, header, elements, 0xFF end, so RDB and DUMP save a copy) or,
  * for an element of at least packed_threshold bytes (DEBUG
  * QUICKLIST-PACKED-THRESHOLD, 1 GB by default), a PLAIN node (a PyMem block:
- * the length as a size_t, then the bytes). The slots are a C array with room
- * at both ends (nodes[head .. head + nn)), so a node is added at either end
- * in amortised O(1); a list of one node keeps its slot inside the object.
+ * the length as a size_t, then the bytes). The slots are a C array (a
+ * power of two of them) with room at both ends (nodes[head .. head + nn)),
+ * so a node is added at either end in amortised O(1); a list of one node
+ * keeps its slot inside the object, which is 64 bytes.
  * A listpack block is its exact size up to 512 bytes (pymalloc's size
  * classes) and rounded up to 1/16-1/32 of its size above (lp_alloc_size), so
  * that a push onto a node of a few KB does not reallocate every time.
@@ -67,13 +68,29 @@ typedef struct {
 
 typedef struct {
     PyObject_HEAD
-    Node *nodes;    /* the slots: nodes[head .. head + nn) are the list's nodes */
-    Py_ssize_t len; /* elements */
-    uint32_t nn, head, cap;
-    uint32_t mod;   /* bumped on every change (iterators check it) */
-    int16_t fill;   /* list-max-listpack-size when the list was made */
-    Node one;       /* the slot while cap == 1 */
+    Node *nodes;      /* the slots: nodes[head .. head + nn) are the list's nodes */
+    Py_ssize_t len;   /* elements */
+    uint32_t nn, head;
+    uint32_t mod;     /* bumped on every change (iterators check it) */
+    int16_t fill;     /* list-max-listpack-size when the list was made */
+    uint8_t capshift; /* 1 << capshift slots */
+    Node one;         /* the slot while there is one (capshift 0) */
 } QLObject;
+
+/* 64 bytes: one pymalloc size class for the object of a small list. */
+_Static_assert(sizeof(QLObject) <= 64, "QLObject outgrew 64 bytes");
+
+#define CAP(o) ((uint32_t)1 << (o)->capshift)
+
+/* The smallest power of two >= n (n >= 1), as a shift. */
+static inline uint8_t
+pow2_shift(uint32_t n)
+{
+    uint8_t s = 0;
+    while (((uint32_t)1 << s) < n)
+        s++;
+    return s;
+}
 
 static PyTypeObject QLType, QLIterType;
 
@@ -453,16 +470,15 @@ allow_merge(const Node *a, const Node *b, int fill)
 
 /* -- the node slots ---------------------------------------------------------------------- */
 
-/* Lays the nn nodes out again in a new block of ncap slots, centred, with
- * a free slot at gap (or none when gap > nn). */
+/* Lays the nn nodes out again in a new block of 1 << shift slots, centred,
+ * with a free slot at gap (or none when gap > nn). */
 static int
-slots_relayout(QLObject *o, uint32_t ncap, uint32_t gap)
+slots_relayout(QLObject *o, uint8_t shift, uint32_t gap)
 {
-    uint32_t nn = o->nn, used = nn + (gap <= nn);
+    uint32_t nn = o->nn, used = nn + (gap <= nn), ncap = (uint32_t)1 << shift;
     Node *nb;
-    if (ncap <= 1) {
+    if (shift == 0) {
         nb = &o->one;
-        ncap = 1;
     } else {
         nb = PyMem_Malloc(sizeof(Node) * (size_t)ncap);
         if (nb == NULL) {
@@ -481,7 +497,7 @@ slots_relayout(QLObject *o, uint32_t ncap, uint32_t gap)
     if (o->nodes != &o->one)
         PyMem_Free(o->nodes);
     o->nodes = nb;
-    o->cap = ncap;
+    o->capshift = shift;
     o->head = nh;
     return 0;
 }
@@ -491,7 +507,7 @@ static int
 slots_insert(QLObject *o, uint32_t i, Node nd)
 {
     uint32_t nn = o->nn;
-    int front = o->head > 0, back = o->head + nn < o->cap;
+    int front = o->head > 0, back = o->head + nn < CAP(o);
     if (i == nn && back) {
         /* the slot after the last is free */
     } else if (i == 0 && front) {
@@ -503,8 +519,7 @@ slots_insert(QLObject *o, uint32_t i, Node nd)
         memmove(first - 1, first, sizeof(Node) * i);
         o->head--;
     } else {
-        uint32_t ncap = 2 * (nn + 1) < 4 ? 4 : 2 * (nn + 1);
-        if (slots_relayout(o, ncap, i) < 0)
+        if (slots_relayout(o, pow2_shift(2 * (nn + 1) < 4 ? 4 : 2 * (nn + 1)), i) < 0)
             return -1;
     }
     NODE(o, i) = nd;
@@ -518,10 +533,9 @@ slots_insert(QLObject *o, uint32_t i, Node nd)
 static int
 slots_reserve(QLObject *o, uint32_t k)
 {
-    if (o->nn + k <= o->cap)
+    if (o->nn + k <= CAP(o))
         return 0;
-    uint32_t ncap = 2 * (o->nn + k) < 4 ? 4 : 2 * (o->nn + k);
-    return slots_relayout(o, ncap, UINT32_MAX);
+    return slots_relayout(o, pow2_shift(2 * (o->nn + k) < 4 ? 4 : 2 * (o->nn + k)), UINT32_MAX);
 }
 
 /* Takes slot i out (the node itself is the caller's). */
@@ -538,8 +552,8 @@ slots_remove(QLObject *o, uint32_t i)
     o->nn = nn - 1;
     if (o->nodes != &o->one) {
         if (o->nn <= 1)
-            slots_relayout(o, 1, UINT32_MAX); /* back into the object: cannot fail */
-        else if (o->cap > 16 && o->nn < o->cap / 4 && slots_relayout(o, o->cap / 2, UINT32_MAX) < 0)
+            slots_relayout(o, 0, UINT32_MAX); /* back into the object: cannot fail */
+        else if (o->capshift > 4 && o->nn < CAP(o) / 4 && slots_relayout(o, o->capshift - 1, UINT32_MAX) < 0)
             PyErr_Clear(); /* keeping the bigger block is fine */
     }
     if (o->nn == 0)
@@ -900,7 +914,7 @@ ql_clear(QLObject *o)
     if (o->nodes != &o->one)
         PyMem_Free(o->nodes);
     o->nodes = &o->one;
-    o->cap = 1;
+    o->capshift = 0;
     o->head = 0;
     o->nn = 0;
     o->len = 0;
@@ -1082,7 +1096,7 @@ ql_alloc(PyTypeObject *type, int16_t fill)
     if (o == NULL)
         return NULL;
     o->nodes = &o->one;
-    o->cap = 1;
+    o->capshift = 0;
     o->head = 0;
     o->nn = 0;
     o->len = 0;
@@ -1610,13 +1624,13 @@ m_copy(QLObject *o, PyObject *Py_UNUSED(x))
     if (c == NULL)
         return NULL;
     if (o->nn > 1) {
-        c->nodes = PyMem_Malloc(sizeof(Node) * o->nn);
+        c->nodes = PyMem_Malloc(sizeof(Node) * ((size_t)1 << pow2_shift(o->nn)));
         if (c->nodes == NULL) {
             c->nodes = &c->one;
             Py_DECREF(c);
             return PyErr_NoMemory();
         }
-        c->cap = o->nn;
+        c->capshift = pow2_shift(o->nn);
     }
     for (uint32_t i = 0; i < o->nn; i++) {
         const Node *src = &NODE(o, i);
@@ -1746,7 +1760,7 @@ m_sizeof(QLObject *o, PyObject *Py_UNUSED(x))
 {
     size_t t = (size_t)Py_TYPE(o)->tp_basicsize;
     if (o->nodes != &o->one)
-        t += sizeof(Node) * o->cap;
+        t += sizeof(Node) * CAP(o);
     for (uint32_t i = 0; i < o->nn; i++) {
         const Node *nd = &NODE(o, i);
         t += nd->plain ? sizeof(size_t) + plain_len(nd->p) : lp_alloc_size(lp_total(nd->p));
