@@ -2,7 +2,8 @@
 (src/radish/protocol/_reqparser.c), the dispatcher's batch loop
 (src/radish/_fastpath.c), HyperLogLog's hot parts (src/radish/_hll.c),
 the stream nodes' listpack codec (src/radish/db/_streamlp.c), small hashes
-and sorted sets in listpacks (src/radish/db/_listpack.c) and the
+and sorted sets in listpacks (src/radish/db/_listpack.c), lists as
+quicklists of listpacks (src/radish/db/_quicklist.c) and the
 allocator counters behind used_memory (src/radish/_alloc.c). All are
 optional: without a C compiler radish installs and runs on their Python
 equivalents (slower, same behaviour).
@@ -22,6 +23,7 @@ setup(
         extension("radish._hll", "src/radish/_hll.c"),
         extension("radish.db._streamlp", "src/radish/db/_streamlp.c"),
         extension("radish.db._listpack", "src/radish/db/_listpack.c"),
+        extension("radish.db._quicklist", "src/radish/db/_quicklist.c"),
         extension("radish._alloc", "src/radish/_alloc.c"),
     ]
 )

@@ -57,6 +57,12 @@ TESTS = {
     "GET": lambda i: encode_command([b"GET", b"key:__rand_int__"]),
     "INCR": lambda i: encode_command([b"INCR", b"counter:__rand_int__"]),
     "MSET": lambda i: encode_command([b"MSET"] + [b"key:__rand_int__", b"xxx"] * 10),
+    # redis-benchmark's list tests (one list, filled by the pushes before the pops)
+    "LPUSH": lambda i: encode_command([b"LPUSH", b"mylist", b"xxx"]),
+    "RPUSH": lambda i: encode_command([b"RPUSH", b"mylist", b"xxx"]),
+    "LPOP": lambda i: encode_command([b"LPOP", b"mylist"]),
+    "RPOP": lambda i: encode_command([b"RPOP", b"mylist"]),
+    "LRANGE_100": lambda i: encode_command([b"LRANGE", b"mylist", b"0", b"99"]),
 }
 
 
@@ -64,7 +70,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("-P", type=int, default=16)
     ap.add_argument("-n", type=int, default=200000)
-    ap.add_argument("-t", default=",".join(TESTS))
+    ap.add_argument("-t", default="PING_INLINE,PING_MBULK,SET,GET,INCR,MSET")
     ap.add_argument("-r", type=int, default=5, help="repetitions (the best is printed)")
     ap.add_argument("--profile", action="store_true")
     a = ap.parse_args()

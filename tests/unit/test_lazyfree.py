@@ -12,12 +12,7 @@ import pytest
 from tests.support.inprocess import InProcess
 
 from radish import memory
-from radish.db.lazyfree import (
-    LAZYFREE_THRESHOLD,
-    LazyFree,
-    quicklist_nodes_estimate,
-    stream_effort,
-)
+from radish.db.lazyfree import LazyFree, stream_effort
 from radish.db.listpack import lp_encode
 from radish.db.stream import StreamValue
 from radish.db.types import HashLP, HashValue, ListValue, SetValue, ZSetLP, ZSetValue
@@ -98,12 +93,13 @@ def test_set_encoding_is_checked_against_the_config():
 
 @pytest.mark.parametrize("element", [b"1", b"x" * 10, b"123456", b"y" * 100, b"z" * 5000, b"-5000", b"w" * 63, b"w" * 64, b""])
 @pytest.mark.parametrize("fill", [-2, -1, -5, 5, 128])
-def test_quicklist_estimate_is_exact_for_like_elements(element, fill):
+def test_list_effort_is_its_node_count(element, fill):
+    """A list's effort is its quicklist's node count, which for a list
+    built by RPUSH is the packing of quicklistPushTail."""
+    lf = LazyFree()
     for n in (65, 1000, 40000):
-        items = ListValue([element] * n)
-        exact = len(quicklist_nodes(items, fill))
-        est = quicklist_nodes_estimate(items, fill)
-        assert est == exact or (est > LAZYFREE_THRESHOLD and exact > LAZYFREE_THRESHOLD)
+        items = ListValue([element] * n, fill=fill)
+        assert lf.free_effort(items) == items.node_count() == len(quicklist_nodes(list(items), fill))
 
 
 def test_stream_effort_counts_rax_nodes_and_groups():

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .. import errors as E
 from ..client import Client
+from ..db.quicklist import set_packed_threshold
 from ..errors import CommandError
 from ..protocol.resp import OK, BigNumber, MapReply, Raw, SetReply, SimpleString, Verbatim
 from ..strconv import memtoull
@@ -130,6 +131,7 @@ def debug_quicklist_packed_threshold(c: Client, args: list[bytes]):
     if sz is None or sz > (1 << 32) - (1 << 20):
         raise CommandError(E.DEBUG_PACKED_THRESHOLD)
     c.server.debug_settings["quicklist-packed-threshold"] = sz or 1 << 30
+    set_packed_threshold(sz)  # process-wide, as Redis's static packed_threshold
     return OK
 
 

@@ -1,26 +1,27 @@
 """List commands (Redis 7.0's list group), blocking pops included.
 
-A list is a ``ListValue`` (a deque): O(1) pushes and pops at both ends,
-index access O(min(i, n - i)). A list popped to empty is deleted, as in
-Redis. Blocking commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP) return
-a ``Block`` when nothing can be served; the dispatcher parks the client and
-re-runs the same handler when one of the keys is written. What is
-propagated is always the deterministic non-blocking form (BLPOP -> LPOP,
-BLMPOP -> LPOP key count, BLMOVE -> LMOVE, BRPOPLPUSH -> RPOPLPUSH).
+A list is a ``ListValue``: Redis 7.0's quicklist of listpack nodes
+(db/quicklist.py), changed by the same quicklist.c steps Redis's t_list.c
+takes, so its nodes are Redis's: O(1) pushes and pops at both ends, index
+access O(nodes) plus O(node). A new list takes list-max-listpack-size as
+its fill. A list popped to empty is deleted, as in Redis. Blocking
+commands (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP) return a ``Block``
+when nothing can be served; the dispatcher parks the client and re-runs
+the same handler when one of the keys is written. What is propagated is
+always the deterministic non-blocking form (BLPOP -> LPOP, BLMPOP -> LPOP
+key count, BLMOVE -> LMOVE, BRPOPLPUSH -> RPOPLPUSH).
 
 Imports: db types, errors, protocol reply values, command helpers.
 """
 
 from __future__ import annotations
 
-from itertools import islice
-
 from .. import errors as E
 from ..client import Client
 from ..db.notify import NOTIFY_GENERIC, NOTIFY_LIST
 from ..db.types import ListValue
 from ..errors import CommandError
-from ..protocol.resp import NULL_ARRAY, OK
+from ..protocol.resp import NULL_ARRAY, OK, Raw
 from .args import (
     numkeys_getkeys,
     numkeys_key_refs,
@@ -63,15 +64,10 @@ def _range(n: int, start: int, stop: int) -> tuple[int, int]:
     return start, stop
 
 
-def _slice(lst, start: int, stop: int) -> list:
-    """Elements start..stop (inclusive, already normalised), walking from
-    the nearer end."""
-    n = len(lst)
-    if start > (n >> 1):
-        out = list(islice(reversed(lst), n - 1 - stop, n - start))
-        out.reverse()
-        return out
-    return list(islice(lst, start, stop + 1))
+def new_list(c: Client, items=()) -> ListValue:
+    """A new list, filled per list-max-listpack-size (createQuicklistObject
+    + quicklistSetOptions)."""
+    return ListValue(items, fill=c.server.config.list_max_listpack_size)
 
 
 # -- pushes ---------------------------------------------------------------------
@@ -84,7 +80,7 @@ def _push(c: Client, args, head: bool, only_existing: bool):
     if lst is None:
         if only_existing:
             return 0
-        lst = ListValue()
+        lst = new_list(c)
         db.add(key, lst)
     elif type(lst) is not ListValue:
         raise CommandError(E.WRONGTYPE)
@@ -134,28 +130,17 @@ def rpushx(c: Client, args: list[bytes]):
 
 
 def _pop_n(c: Client, key: bytes, lst, head: bool, count: int) -> list:
-    """Pop up to ``count`` elements; deletes the emptied list, signals and
-    counts dirty."""
+    """Pop up to ``count`` elements (listPopRangeAndReplyWithKey: the range,
+    then quicklistDelRange); deletes the emptied list, signals and counts
+    dirty."""
     db = c.db
-    n = len(lst)
-    if count >= n:
-        out = list(lst)
-        if not head:
-            out.reverse()
-        if db.ks.notify_flags:
-            db.notify(NOTIFY_LIST, b"lpop" if head else b"rpop", key)
+    out = lst.popn(count, head)
+    if db.ks.notify_flags:
+        db.notify(NOTIFY_LIST, b"lpop" if head else b"rpop", key)
+    if not lst:
         db.delete(key)
         if db.ks.notify_flags:
             db.notify(NOTIFY_GENERIC, b"del", key)
-    else:
-        if head:
-            pop = lst.popleft
-            out = [pop() for _ in range(count)]
-        else:
-            pop = lst.pop
-            out = [pop() for _ in range(count)]
-        if db.ks.notify_flags:
-            db.notify(NOTIFY_LIST, b"lpop" if head else b"rpop", key)
     db.signal_modified(key)
     c.server.dirty += len(out)
     return out
@@ -319,7 +304,7 @@ def _move(c: Client, src: bytes, dst: bytes, from_head: bool, to_head: bool):
         raise CommandError(E.WRONGTYPE)
     v = slst.popleft() if from_head else slst.pop()
     if dlst is None:
-        dlst = ListValue()
+        dlst = new_list(c)
         db.add(dst, dlst)
     if to_head:
         dlst.appendleft(v)
@@ -409,13 +394,7 @@ def lrange(c: Client, args: list[bytes]):
     lst = get_list(c.db, args[1])
     if lst is None:
         return []
-    n = len(lst)
-    start, stop = _range(n, start, stop)
-    if start > stop or start >= n:
-        return []
-    if start == 0 and stop == n - 1:
-        return list(lst)
-    return _slice(lst, start, stop)
+    return Raw(lst.lrange_raw(start, stop))
 
 
 @command("lpos", -3, "readonly", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RO ACCESS", index=1),), group="list", since="6.0.6", summary="Return the index of matching elements on a list", complexity="O(N) where N is the number of elements in the list, for the average case. When searching for elements near the head or the tail of the list, or when the MAXLEN option is provided, the command may run in constant time.", direct=True)
@@ -454,23 +433,10 @@ def lpos(c: Client, args: list[bytes]):
     lst = get_list(c.db, args[1])
     if lst is None:
         return [] if count != -1 else None
-    size = len(lst)
-    it = iter(lst) if forward else reversed(lst)
-    if maxlen:
-        it = islice(it, maxlen)
-    matches = 0
-    out = []
-    for idx, v in enumerate(it):
-        if v == ele:
-            matches += 1
-            if matches >= rank:
-                pos = idx if forward else size - idx - 1
-                if count == -1:
-                    return pos
-                out.append(pos)
-                if count and len(out) >= count:
-                    break
-    return out if count != -1 else None
+    out = lst.lpos(ele, rank, 1 if count == -1 else count, maxlen, not forward)
+    if count == -1:
+        return out[0] if out else None
+    return out
 
 
 # -- in-place writes ---------------------------------------------------------------
@@ -490,11 +456,8 @@ def linsert(c: Client, args: list[bytes]):
     lst = get_list(c.db, key, True)
     if lst is None:
         return 0
-    try:
-        i = lst.index(args[3])
-    except ValueError:
+    if not lst.linsert(args[3], args[4], after):
         return -1
-    lst.insert(i + 1 if after else i, args[4])
     c.db.signal_modified(key)
     c.db.notify(NOTIFY_LIST, b"linsert", key)
     c.server.dirty += 1
@@ -530,31 +493,9 @@ def lrem(c: Client, args: list[bytes]):
     lst = get_list(db, key, True)
     if lst is None:
         return 0
-    ele = args[3]
-    if ele not in lst:
+    removed = lst.lrem(args[3], count)
+    if not removed:
         return 0
-    removed = 0
-    if count == 0:
-        keep = [v for v in lst if v != ele]
-        removed = len(lst) - len(keep)
-        lst.clear()
-        lst.extend(keep)
-    else:
-        limit = count if count > 0 else -count
-        src = list(lst) if count > 0 else list(reversed(lst))
-        keep = []
-        for i, v in enumerate(src):
-            if v == ele:
-                removed += 1
-                if removed == limit:
-                    keep.extend(src[i + 1 :])
-                    break
-            else:
-                keep.append(v)
-        if count < 0:
-            keep.reverse()
-        lst.clear()
-        lst.extend(keep)
     db.notify(NOTIFY_LIST, b"lrem", key)
     if not lst:
         db.delete(key)
@@ -577,21 +518,12 @@ def ltrim(c: Client, args: list[bytes]):
     n = len(lst)
     start, stop = _range(n, start, stop)
     if start > stop or start >= n:
-        lst.clear()
-        removed = n
+        ltrim, rtrim = n, 0
     else:
-        removed = n - (stop - start + 1)
-        if removed > (n >> 1):
-            keep = _slice(lst, start, stop)
-            lst.clear()
-            lst.extend(keep)
-        else:
-            pop = lst.pop
-            for _ in range(n - 1 - stop):
-                pop()
-            pop = lst.popleft
-            for _ in range(start):
-                pop()
+        ltrim, rtrim = start, n - stop - 1
+    lst.delrange(0, ltrim)
+    lst.delrange(-rtrim, rtrim)
+    removed = ltrim + rtrim
     db.notify(NOTIFY_LIST, b"ltrim", key)
     if not lst:
         db.delete(key)

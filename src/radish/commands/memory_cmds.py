@@ -55,7 +55,9 @@ def value_size(v, samples: int) -> int:
         head = list(itertools.islice(v.items(), samples))
         per = sum(getsize(f) + getsize(x) for f, x in head)
         return getsize(v) + _avg(per, len(v), len(head))
-    if isinstance(v, (SetValue, ListValue)):
+    if isinstance(v, ListValue):
+        return getsize(v)  # the object, its node slots and every node's bytes
+    if isinstance(v, SetValue):
         head = list(itertools.islice(v, samples))
         return getsize(v) + _avg(sum(getsize(m) for m in head), len(v), len(head))
     if isinstance(v, StreamValue):

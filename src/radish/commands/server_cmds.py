@@ -643,11 +643,10 @@ def debug_object(c: Client, args: list[bytes]):
     """DEBUG OBJECT key: the value's address (its id), encoding, the length
     of its RDB serialization (rdbSavedObjectLen), the access stamp as Redis
     prints robj->lru (the LRU clock's seconds, or the LFU word), idle
-    seconds, and a list's quicklist figures (nodes as an RDB save splits
-    it)."""
+    seconds, and a list's quicklist figures (its nodes, the fill it was
+    made with, the nodes' bytes)."""
     if len(args) != 3:
         raise CommandError(E.DEBUG_SUBCOMMAND % args[1].decode("utf-8", "replace"))
-    from ..persistence.compact import quicklist_nodes
     from ..persistence.rdb import dump_payload
     from .types import describe_encoding
 
@@ -664,11 +663,10 @@ def debug_object(c: Client, args: list[bytes]):
     lru = stamp if db.ks.lfu_mode else (stamp // 1000) & 0xFFFFFF
     extra = ""
     if enc == "quicklist":
-        fill = cfg.list_max_listpack_size
-        nodes = quicklist_nodes(v, fill)
+        nodes = v.node_count()
         extra = " ql_nodes:%d ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:%d ql_uncompressed_size:%d" % (
-            len(nodes), len(v) / len(nodes) if nodes else 0.0, fill,
-            0, sum(len(blob) for _c, blob in nodes),  # ql_compressed: radish never compresses list nodes
+            nodes, len(v) / nodes if nodes else 0.0, v.fill,
+            0, v.nbytes(),  # ql_compressed: radish never compresses list nodes
         )
     return SimpleString(
         ("Value at:%#x refcount:1 encoding:%s serializedlength:%d lru:%d lru_seconds_idle:%d%s"

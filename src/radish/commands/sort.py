@@ -16,7 +16,6 @@ Imports: db types, errors, command helpers.
 from __future__ import annotations
 
 from functools import cmp_to_key
-from itertools import islice
 
 from .. import errors as E
 from ..client import Client
@@ -180,8 +179,8 @@ def _sort(c: Client, args, readonly: bool):
     if dontsort and tname in (b"list", b"zset"):
         if end >= start:
             if tname == b"list":
-                src = reversed(v) if desc else iter(v)
-                vector = list(islice(src, start, end + 1))
+                n = len(v)
+                vector = v.lrange(n - 1 - end, n - 1 - start, True) if desc else v.lrange(start, end)
             else:
                 vector = _zset_members(v, desc)[start : end + 1]
         else:
@@ -208,6 +207,8 @@ def _sort(c: Client, args, readonly: bool):
                 out.append(lookup_by_pattern(db, pat, e))
         return out
 
+    # Redis 7.0 stores into createQuicklistObject() without setting the
+    # list's options: quicklistCreate's fill (-2), whatever the config says.
     if not gets:
         result = ListValue(out_elems)
     else:

@@ -12,8 +12,8 @@ CPython has no free threads, so here the background is the event loop
 itself between events. The key leaves the keyspace at once (the command's
 effect, reply and propagation are immediate); the value is queued as a
 *job*, a generator that destroys it a chunk at a time (``CHUNK`` elements
-popped from a set, dict or deque, one node list of a sorted set's
-SortedList, ...), so its memory is given back progressively. ``run()``
+popped from a set, dict or deque, ``NODE_CHUNK`` nodes of a list, one node
+list of a sorted set's SortedList, ...), so its memory is given back progressively. ``run()``
 advances the jobs for at most ``SLICE_SECONDS`` (about 1 ms) and the server
 schedules it again with ``loop.call_soon`` while work remains: other
 clients wait at most a slice between two of their events.
@@ -36,7 +36,7 @@ server object driven without a loop, as tests do, or a server before it
 starts) a job runs to its end as it is queued: nothing else would ever run
 it, and the value would outlive its server.
 
-Imports nothing from radish outside ``db`` but strconv.
+Imports nothing from radish outside ``db``.
 """
 
 from __future__ import annotations
@@ -47,13 +47,13 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from itertools import repeat, starmap
 
-from ..strconv import string2ll
-from .stream import StreamValue, lp_int_size
+from .stream import StreamValue
 from .types import HashValue, ListValue, SetLP, SetValue, ZSetValue
 
 LAZYFREE_THRESHOLD = 64
 SLICE_SECONDS = 0.001  # the longest run() between two events
 CHUNK = 1024  # elements destroyed between two clock readings
+NODE_CHUNK = 64  # list nodes (listpack blocks of a few KB) destroyed between two readings
 
 Job = Generator[None, None, None]
 
@@ -106,7 +106,7 @@ class LazyFree:
         if t is ZSetValue:
             return len(v)
         if t is ListValue:
-            return quicklist_nodes_estimate(v, getattr(self.config, "list_max_listpack_size", -2))
+            return v.node_count()  # the quicklist's nodes
         if t is StreamValue:
             return stream_effort(v)
         if isinstance(v, (set, dict, list, deque)):
@@ -199,66 +199,7 @@ class LazyFree:
         self.freed = 0
 
 
-# -- effort of lists and streams ----------------------------------------------------
-
-_OPTIMIZATION_LEVEL = (4096, 8192, 16384, 32768, 65536)
-_SIZE_SAFETY_LIMIT = 8192
-_SIZE_ESTIMATE_OVERHEAD = 8
-_LP_HDR = 6
-_SAMPLE = 128
-
-
-def lp_entry_size(s: bytes) -> int:
-    """Bytes of element ``s`` in a listpack (encoding, data, back length)."""
-    n = len(s)
-    if n <= 20:
-        v = string2ll(s)
-        if v is not None:
-            return lp_int_size(v)
-    if n < 64:
-        return n + 2
-    body = n + 2 if n < 4096 else n + 5
-    return body + (1 if body < 128 else 2 if body < 16384 else 3 if body < 2097152 else 4 if body < 268435456 else 5)
-
-
-def quicklist_nodes_estimate(items, fill: int = -2) -> int:
-    """The node count of the quicklist Redis would hold these list
-    elements in (``fill`` = list-max-listpack-size), as RPUSH packs them
-    (_quicklistNodeAllowInsert: a node takes one more entry while its
-    listpack bytes plus the raw size plus 8 stay within the size level, or
-    for a positive fill within 8 KB and ``fill`` entries).
-
-    Only whether it passes 64 matters, so the cost stays small: a list of
-    at most 64 elements has at most 64 nodes, one longer than 65 of the
-    fullest nodes has more; in between, the entries per node are found for
-    the average sizes of ``_SAMPLE`` evenly spaced elements: exact for lists
-    of like elements, approximate near 64 nodes for mixed ones."""
-    n = len(items)
-    if n <= LAZYFREE_THRESHOLD:
-        return n
-    if fill < 0:
-        room = _OPTIMIZATION_LEVEL[min(-fill - 1, len(_OPTIMIZATION_LEVEL) - 1)]
-    else:
-        room = _SIZE_SAFETY_LIMIT
-    spare = room - _LP_HDR - 1 - _SIZE_ESTIMATE_OVERHEAD  # 7 + entries * entry + raw + 8 <= room
-    most = 1 + spare // 2  # empty strings: 2 bytes each
-    if fill >= 0:
-        most = min(most, fill or 1)
-    if n > (LAZYFREE_THRESHOLD + 1) * most:
-        return -(-n // most)
-    k = min(n, _SAMPLE)
-    raw = packed = 0
-    for i in range(k):
-        s = items[i * n // k]
-        sz = len(s)
-        if sz >= 1 << 30:  # a PLAIN node of its own: call it big
-            return n
-        raw += sz
-        packed += lp_entry_size(s)
-    per_node = 1 + max(0, int((spare - raw / k) // (packed / k)))
-    if fill >= 0:
-        per_node = min(per_node, fill or 1)
-    return -(-n // per_node)
+# -- effort of streams ---------------------------------------------------------------
 
 
 def stream_effort(s: StreamValue) -> int:
@@ -301,6 +242,8 @@ def _destroy(v) -> Job:
         yield from (_drain_set(v) if isinstance(v, set) else _drain_dict(v))
     elif isinstance(v, StreamValue):
         yield from _drain_stream(v)
+    elif isinstance(v, ListValue):
+        yield from _drain_quicklist(v)
     elif isinstance(v, (set, frozenset)):
         yield from _drain_set(v)  # type: ignore[arg-type]
     elif isinstance(v, dict):
@@ -334,6 +277,12 @@ def _drain_deque(d: deque) -> Job:
     pop = d.pop
     while d:
         _consume(starmap(pop, repeat((), min(CHUNK, len(d)))))
+        yield
+
+
+def _drain_quicklist(q: ListValue) -> Job:
+    """A list's nodes (listpacks of up to 4-64 KB each), NODE_CHUNK at a time."""
+    while q.free_nodes(NODE_CHUNK):
         yield
 
 

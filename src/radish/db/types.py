@@ -10,8 +10,9 @@ that once outgrew its compact encoding keeps the big one until it is
 rebuilt (RDB load, RESTORE, a STORE result …); sets flag it with ``big``
 (sticky), hashes and sorted sets change type.
 
-* ``ListValue`` (deque): O(1) push/pop at both ends. Redis 7.0 always
-  reports ``quicklist``.
+* ``ListValue`` (db/quicklist.py's QuickList: listpack nodes, filled per
+  list-max-listpack-size, as Redis 7.0 keeps a list): O(1) push/pop at
+  both ends. Redis 7.0 always reports ``quicklist``.
 * ``HashLP`` (db/listpack.py: Redis's listpack bytes, in C) while entries
   <= hash-max-listpack-entries and every field and value <= hash-max-
   listpack-value bytes, converted to ``HashValue`` (dict, ``hashtable``)
@@ -48,13 +49,13 @@ from __future__ import annotations
 
 import math
 import random
-from collections import deque
 from typing import Any
 
 from sortedcontainers import SortedList
 
 from ..strconv import string2ll
 from .listpack import Hash, Set, ZSet, lp_score
+from .quicklist import QuickList
 
 
 def is_int_member(m: bytes) -> bool:
@@ -100,15 +101,16 @@ class _RandomPicks:
         return out
 
 
-class ListValue(deque):
+class ListValue(QuickList):
+    """A list: Redis 7.0's quicklist of listpack nodes (db/quicklist.py).
+    Make it with the list's ``fill`` (list-max-listpack-size), as Redis
+    does: ``ListValue(items, fill=config.list_max_listpack_size)``."""
+
     TYPE_NAME = b"list"
     __slots__ = ()
 
     def encoding(self, config) -> str:
         return "quicklist"
-
-    def copy(self) -> ListValue:
-        return ListValue(self)
 
 
 class HashValue(_RandomPicks, dict):

@@ -64,8 +64,8 @@ from .compact import (
     intset_decode,
     intset_encode,
     lp_decode,
+    lp_encode,
     lp_entry,
-    quicklist_nodes,
     str_to_int64,
     zipmap_decode,
     zl_decode,
@@ -236,8 +236,8 @@ def save_string(out: bytearray, s, compress: bool) -> None:
 
 
 def _save_list(out: bytearray, value, config, compress: bool) -> int:
-    fill = getattr(config, "list_max_listpack_size", -2) if config is not None else -2
-    nodes = quicklist_nodes(value, fill)
+    """The list's own nodes, as rdbSaveObject writes a quicklist."""
+    nodes = value.nodes()
     out += encode_len(len(nodes))
     for container, blob in nodes:
         out += encode_len(container)
@@ -941,32 +941,50 @@ def _read_string_value(r: RdbReader, key: bytes):
     return r.read_string()
 
 
+def _list_fill(r: RdbReader) -> int:
+    """list-max-listpack-size for a loaded list (Redis's default without a
+    config)."""
+    return getattr(r.config, "list_max_listpack_size", -2) if r.config is not None else -2
+
+
 def _read_list(r: RdbReader, key: bytes):
+    """RDB_TYPE_LIST: each element pushed at the tail."""
     n = r.read_len()
     if n == 0:
         raise EmptyKeyError("empty list")
-    return ListValue(r.read_string() for _ in range(n))
+    out = ListValue(fill=_list_fill(r))
+    for _ in range(n):
+        out.append(r.read_string())
+    return out
 
 
 def _read_list_ziplist(r: RdbReader, key: bytes):
+    """RDB_TYPE_LIST_ZIPLIST: each element pushed at the tail."""
     items = zl_decode(r.read_string())
     if not items:
         raise EmptyKeyError("empty list")
-    return ListValue(items)
+    return ListValue(items, fill=_list_fill(r))
 
 
 def _read_quicklist(r: RdbReader, key: bytes, v2: bool):
+    """RDB_TYPE_LIST_QUICKLIST(_2): the nodes as they are (a Redis 6
+    ziplist node becomes one listpack node), each checked; empty ones are
+    skipped, as Redis's loader does."""
     nodes = r.read_len()
-    out = ListValue()
+    out = ListValue(fill=_list_fill(r))
     for _ in range(nodes):
         container = r.read_len() if v2 else QUICKLIST_PACKED
         blob = r.read_string()
-        if container == QUICKLIST_PLAIN:
-            out.append(blob)
-        elif container == QUICKLIST_PACKED:
-            out.extend(lp_decode(blob) if v2 else zl_decode(blob))
-        else:
+        if not blob:
+            raise RdbError("key '%s': an empty quicklist node" % _key_repr(key))
+        if container != QUICKLIST_PLAIN and container != QUICKLIST_PACKED:
             raise RdbError("key '%s': unknown quicklist node container %d" % (_key_repr(key), container))
+        if container == QUICKLIST_PACKED and not v2:
+            blob = lp_encode(zl_decode(blob))
+        try:
+            out.append_node(container, blob)
+        except ValueError as e:
+            raise CompactError(str(e)) from None
     if not out:
         raise EmptyKeyError("empty list")
     return out
