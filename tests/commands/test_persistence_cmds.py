@@ -8,9 +8,10 @@ import time
 
 import pytest
 from tests.support.inprocess import InProcess
+from tests.support.resp import decode
 
 from radish.persistence.rdb import dump_payload
-from radish.protocol.resp import OK
+from radish.protocol.resp import OK, Raw
 
 
 def run(srv, *args):
@@ -27,6 +28,8 @@ def run(srv, *args):
         return res.message
     if srv.server.propagation.pending:
         srv.server.propagation.flush()
+    if type(res) is Raw:  # a reply the value built itself (ZRANGE on a listpack …)
+        return decode(res)
     return res
 
 
