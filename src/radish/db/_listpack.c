@@ -29,8 +29,6 @@
 #include <math.h>
 #include <stdlib.h>
 
-#define LP_HDR 6
-#define LP_EOF 0xFF
 
 typedef struct {
     PyObject_HEAD
@@ -48,11 +46,6 @@ static PyTypeObject LPType, HashType, ZSetType, ViewType, SetType;
 /* Elements per entry: 2 for hashes and sorted sets (pairs), 1 for sets. */
 #define WIDTH(o) (Py_TYPE(o) == &SetType ? 1 : 2)
 
-static inline uint32_t
-lp_total(const unsigned char *lp)
-{
-    return (uint32_t)lp[0] | ((uint32_t)lp[1] << 8) | ((uint32_t)lp[2] << 16) | ((uint32_t)lp[3] << 24);
-}
 
 static inline void
 lp_set_header(LPObject *o, uint32_t total)
@@ -69,85 +62,9 @@ lp_set_header(LPObject *o, uint32_t total)
 
 /* -- elements of a listpack already checked ------------------------------------------------ */
 
-typedef struct {
-    const unsigned char *s;
-    Py_ssize_t slen;
-    long long v;
-    int str;
-} Elem;
 
-/* Reads the element at p; returns its whole size (encoding, data, back length). */
-static inline size_t
-elem_read(const unsigned char *p, Elem *e)
-{
-    unsigned char b = p[0];
-    if (b < 0x80) {
-        e->str = 0;
-        e->v = b;
-        return 2;
-    }
-    if (b < 0xC0) {
-        size_t l = b & 0x3F;
-        e->str = 1;
-        e->s = p + 1;
-        e->slen = (Py_ssize_t)l;
-        return l + 2;
-    }
-    if (b < 0xE0) {
-        long long x = ((b & 0x1F) << 8) | p[1];
-        e->str = 0;
-        e->v = x >= 4096 ? x - 8192 : x;
-        return 3;
-    }
-    if (b < 0xF0) {
-        size_t l = ((size_t)(b & 0x0F) << 8) | p[1];
-        e->str = 1;
-        e->s = p + 2;
-        e->slen = (Py_ssize_t)l;
-        return 2 + l + (size_t)backlen_size(l + 2);
-    }
-    if (b == 0xF0) {
-        size_t l = (size_t)p[1] | ((size_t)p[2] << 8) | ((size_t)p[3] << 16) | ((size_t)p[4] << 24);
-        e->str = 1;
-        e->s = p + 5;
-        e->slen = (Py_ssize_t)l;
-        return 5 + l + (size_t)backlen_size(l + 5);
-    }
-    int w = b == 0xF1 ? 2 : b == 0xF2 ? 3 : b == 0xF3 ? 4 : 8;
-    uint64_t u = 0;
-    for (int i = w - 1; i >= 0; i--)
-        u = (u << 8) | p[1 + i];
-    if (w < 8 && (u >> (8 * w - 1)) & 1)
-        u |= ~(uint64_t)0 << (8 * w);
-    e->str = 0;
-    e->v = (long long)u;
-    return (size_t)(2 + w);
-}
 
-/* The size of the element's encoding and data (what its back length holds). */
-static inline size_t
-enc_len(const unsigned char *p)
-{
-    unsigned char b = p[0];
-    if (b < 0x80)
-        return 1;
-    if (b < 0xC0)
-        return 1 + (size_t)(b & 0x3F);
-    if (b < 0xE0)
-        return 2;
-    if (b < 0xF0)
-        return 2 + (((size_t)(b & 0x0F) << 8) | p[1]);
-    if (b == 0xF0)
-        return 5 + ((size_t)p[1] | ((size_t)p[2] << 8) | ((size_t)p[3] << 16) | ((size_t)p[4] << 24));
-    return b == 0xF1 ? 3 : b == 0xF2 ? 4 : b == 0xF3 ? 5 : 9;
-}
 
-static inline size_t
-elem_size(const unsigned char *p)
-{
-    Elem e;
-    return elem_read(p, &e);
-}
 
 /* The element's text at t (an integer's digits go to buf). */
 static inline const char *
@@ -184,11 +101,6 @@ elem_cmp(const Elem *e, const char *s, Py_ssize_t n)
     return l < n ? -1 : l > n ? 1 : 0;
 }
 
-static inline PyObject *
-elem_obj(const Elem *e)
-{
-    return elem_bytes(e->str, e->s, e->slen, e->v);
-}
 
 /* zzlGetScore: an integer element, or a string read by strtod (zzlStrtod:
  * at most 127 characters). */
@@ -305,44 +217,6 @@ lp_append_objs(LPObject *o, PyObject *const *items, Py_ssize_t k)
 
 /* -- checking a listpack from outside -------------------------------------------------------- */
 
-/* 0 when blob is a well-formed listpack (every element's encoding, length
- * and back length, the header's total and count, the end byte); *count:
- * its elements. ValueError otherwise. */
-static int
-lp_check(const unsigned char *b, Py_ssize_t n, uint32_t *count)
-{
-    if (n < LP_HDR + 1 || lp_total(b) != (uint32_t)n || b[n - 1] != LP_EOF) {
-        PyErr_SetString(PyExc_ValueError, "listpack header or end byte is wrong");
-        return -1;
-    }
-    Reader r = {b, n - 1};
-    Py_ssize_t p = LP_HDR;
-    uint32_t c = 0;
-    while (p < n - 1) {
-        const unsigned char *s;
-        Py_ssize_t sl;
-        long long v;
-        Py_ssize_t start = p;
-        if (lp_get(&r, &p, &s, &sl, &v) < 0)
-            return -1;
-        /* The back length must spell the encoding's size. */
-        size_t enc = enc_len(b + start), whole = (size_t)(p - start);
-        unsigned char want[8];
-        unsigned char *end = put_backlen(want, enc);
-        if (enc + (size_t)(end - want) != whole || memcmp(want, b + start + enc, whole - enc) != 0) {
-            PyErr_SetString(PyExc_ValueError, "listpack back length is wrong");
-            return -1;
-        }
-        c++;
-    }
-    uint32_t hc = (uint32_t)b[4] | ((uint32_t)b[5] << 8);
-    if (hc != 65535 && hc != c) {
-        PyErr_SetString(PyExc_ValueError, "listpack header count is wrong");
-        return -1;
-    }
-    *count = c;
-    return 0;
-}
 
 /* -- the base type -------------------------------------------------------------------- */
 

@@ -45,8 +45,6 @@
 
 #include <stddef.h>
 
-#define LP_HDR 6
-#define LP_EOF 0xFF
 #define SIZE_SAFETY_LIMIT 8192
 #define SIZE_ESTIMATE_OVERHEAD 8
 #define FILL_MAX 32767
@@ -98,11 +96,6 @@ static PyTypeObject QLType, QLIterType;
 
 /* -- listpack bytes ----------------------------------------------------------------------- */
 
-static inline uint32_t
-lp_total(const unsigned char *lp)
-{
-    return (uint32_t)lp[0] | ((uint32_t)lp[1] << 8) | ((uint32_t)lp[2] << 16) | ((uint32_t)lp[3] << 24);
-}
 
 static inline void
 lp_set_total(unsigned char *lp, uint32_t t)
@@ -138,86 +131,9 @@ node_sz(const Node *n)
     return n->plain ? plain_len(n->p) : lp_total(n->p);
 }
 
-typedef struct {
-    const unsigned char *s;
-    Py_ssize_t slen;
-    long long v;
-    int str;
-} Elem;
 
-/* Reads the (checked) element at p; returns its whole size (encoding, data,
- * back length). The same reading as _listpack.c's. */
-static inline size_t
-elem_read(const unsigned char *p, Elem *e)
-{
-    unsigned char b = p[0];
-    if (b < 0x80) {
-        e->str = 0;
-        e->v = b;
-        return 2;
-    }
-    if (b < 0xC0) {
-        size_t l = b & 0x3F;
-        e->str = 1;
-        e->s = p + 1;
-        e->slen = (Py_ssize_t)l;
-        return l + 2;
-    }
-    if (b < 0xE0) {
-        long long x = ((b & 0x1F) << 8) | p[1];
-        e->str = 0;
-        e->v = x >= 4096 ? x - 8192 : x;
-        return 3;
-    }
-    if (b < 0xF0) {
-        size_t l = ((size_t)(b & 0x0F) << 8) | p[1];
-        e->str = 1;
-        e->s = p + 2;
-        e->slen = (Py_ssize_t)l;
-        return 2 + l + (size_t)backlen_size(l + 2);
-    }
-    if (b == 0xF0) {
-        size_t l = (size_t)p[1] | ((size_t)p[2] << 8) | ((size_t)p[3] << 16) | ((size_t)p[4] << 24);
-        e->str = 1;
-        e->s = p + 5;
-        e->slen = (Py_ssize_t)l;
-        return 5 + l + (size_t)backlen_size(l + 5);
-    }
-    int w = b == 0xF1 ? 2 : b == 0xF2 ? 3 : b == 0xF3 ? 4 : 8;
-    uint64_t u = 0;
-    for (int i = w - 1; i >= 0; i--)
-        u = (u << 8) | p[1 + i];
-    if (w < 8 && (u >> (8 * w - 1)) & 1)
-        u |= ~(uint64_t)0 << (8 * w);
-    e->str = 0;
-    e->v = (long long)u;
-    return (size_t)(2 + w);
-}
 
-static inline size_t
-elem_size(const unsigned char *p)
-{
-    Elem e;
-    return elem_read(p, &e);
-}
 
-/* The size of the element's encoding and data (what its back length holds). */
-static inline size_t
-enc_len(const unsigned char *p)
-{
-    unsigned char b = p[0];
-    if (b < 0x80)
-        return 1;
-    if (b < 0xC0)
-        return 1 + (size_t)(b & 0x3F);
-    if (b < 0xE0)
-        return 2;
-    if (b < 0xF0)
-        return 2 + (((size_t)(b & 0x0F) << 8) | p[1]);
-    if (b == 0xF0)
-        return 5 + ((size_t)p[1] | ((size_t)p[2] << 8) | ((size_t)p[3] << 16) | ((size_t)p[4] << 24));
-    return b == 0xF1 ? 3 : b == 0xF2 ? 4 : b == 0xF3 ? 5 : 9;
-}
 
 /* lpPrev: the element before p (the start of an element, or the end
  * byte); the caller knows there is one. */
@@ -237,11 +153,6 @@ lp_prev(unsigned char *p)
     return q - v;
 }
 
-static inline PyObject *
-elem_obj(const Elem *e)
-{
-    return elem_bytes(e->str, e->s, e->slen, e->v);
-}
 
 /* The entry lpInsert would write for s: its size. */
 static size_t
@@ -1000,40 +911,6 @@ cur_prev(const QLObject *o, Cur *c)
 
 /* -- checking a listpack from outside (as _listpack.c's lp_check) ------------------------- */
 
-static int
-lp_check(const unsigned char *b, Py_ssize_t n, uint32_t *count)
-{
-    if (n < LP_HDR + 1 || lp_total(b) != (uint32_t)n || b[n - 1] != LP_EOF) {
-        PyErr_SetString(PyExc_ValueError, "listpack header or end byte is wrong");
-        return -1;
-    }
-    Reader r = {b, n - 1};
-    Py_ssize_t p = LP_HDR;
-    uint32_t c = 0;
-    while (p < n - 1) {
-        const unsigned char *s;
-        Py_ssize_t sl;
-        long long v;
-        Py_ssize_t start = p;
-        if (lp_get(&r, &p, &s, &sl, &v) < 0)
-            return -1;
-        size_t enc = enc_len(b + start), whole = (size_t)(p - start);
-        unsigned char want[8];
-        unsigned char *end = put_backlen(want, enc);
-        if (enc + (size_t)(end - want) != whole || memcmp(want, b + start + enc, whole - enc) != 0) {
-            PyErr_SetString(PyExc_ValueError, "listpack back length is wrong");
-            return -1;
-        }
-        c++;
-    }
-    uint32_t hc = (uint32_t)b[4] | ((uint32_t)b[5] << 8);
-    if (hc != 65535 && hc != c) {
-        PyErr_SetString(PyExc_ValueError, "listpack header count is wrong");
-        return -1;
-    }
-    *count = c;
-    return 0;
-}
 
 /* -- the Python type ------------------------------------------------------------------- */
 

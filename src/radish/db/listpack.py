@@ -90,7 +90,7 @@ LP_HDR = _LP_HDR = 6
 _LP_EOF = 0xFF
 
 
-def _lp_backlen(n: int) -> bytes:
+def lp_backlen(n: int) -> bytes:
     if n <= 127:
         return bytes((n,))
     if n < 16383:
@@ -129,8 +129,8 @@ def lp_entry(s: bytes) -> bytes:
         return bytes((0x80 | n,)) + s + bytes((n + 1,))
     if n < 4096:
         head = bytes((0xE0 | (n >> 8), n & 0xFF))
-        return head + s + _lp_backlen(n + 2)
-    return b"\xf0" + struct.pack("<I", n) + s + _lp_backlen(n + 5)
+        return head + s + lp_backlen(n + 2)
+    return b"\xf0" + struct.pack("<I", n) + s + lp_backlen(n + 5)
 
 
 def lp_build(entries: list[bytes]) -> bytes:
@@ -211,7 +211,7 @@ def lp_decode(blob: bytes) -> list[bytes]:
                 raise ListpackError("listpack entry runs past the end")
             # Skip (and check) the back length.
             ln = p - start
-            back = _lp_backlen(ln)
+            back = lp_backlen(ln)
             if blob[p : p + len(back)] != back:
                 raise ListpackError("listpack entry with a wrong back length")
             p += len(back)

@@ -1,12 +1,16 @@
 /*
  * lpcodec.h: Redis's listpack element codec (listpack.c), shared by the C
- * modules that keep listpacks (db/_streamlp.c, db/_listpack.c).
+ * modules that keep listpacks (db/_streamlp.c, db/_listpack.c,
+ * db/_quicklist.c).
  *
  * Encoding: put_str stores a string as lpAppend does (as an integer when
  * lpStringToInt64 reads it as one), put_int an integer, each followed by
  * its back length. Decoding: lp_get reads one element, bounds checked
  * against the buffer's length (a malformed listpack raises ValueError, it
- * never reads past the end); elem_bytes gives an element's text.
+ * never reads past the end); elem_bytes gives an element's text. Whole
+ * listpacks: lp_check checks one from outside (every element, the back
+ * lengths, the header's total and count, the end byte); elem_read,
+ * elem_size, enc_len and elem_obj walk one already checked.
  * Static functions only: each module that includes it gets its own copy.
  */
 
@@ -278,6 +282,142 @@ elem_bytes(int kind, const unsigned char *s, Py_ssize_t l, long long v)
     char tmp[24];
     int k = fmt_ll(tmp, v);
     return PyBytes_FromStringAndSize(tmp, k);
+}
+
+/* -- a whole listpack, already checked (the value types' own bytes) --------------------- */
+
+#define LP_HDR 6    /* total bytes (u32), element count (u16) */
+#define LP_EOF 0xFF
+
+static inline uint32_t
+lp_total(const unsigned char *lp)
+{
+    return (uint32_t)lp[0] | ((uint32_t)lp[1] << 8) | ((uint32_t)lp[2] << 16) | ((uint32_t)lp[3] << 24);
+}
+
+typedef struct {
+    const unsigned char *s;
+    Py_ssize_t slen;
+    long long v;
+    int str;
+} Elem;
+
+/* Reads the element at p; returns its whole size (encoding, data, back length). */
+static inline size_t
+elem_read(const unsigned char *p, Elem *e)
+{
+    unsigned char b = p[0];
+    if (b < 0x80) {
+        e->str = 0;
+        e->v = b;
+        return 2;
+    }
+    if (b < 0xC0) {
+        size_t l = b & 0x3F;
+        e->str = 1;
+        e->s = p + 1;
+        e->slen = (Py_ssize_t)l;
+        return l + 2;
+    }
+    if (b < 0xE0) {
+        long long x = ((b & 0x1F) << 8) | p[1];
+        e->str = 0;
+        e->v = x >= 4096 ? x - 8192 : x;
+        return 3;
+    }
+    if (b < 0xF0) {
+        size_t l = ((size_t)(b & 0x0F) << 8) | p[1];
+        e->str = 1;
+        e->s = p + 2;
+        e->slen = (Py_ssize_t)l;
+        return 2 + l + (size_t)backlen_size(l + 2);
+    }
+    if (b == 0xF0) {
+        size_t l = (size_t)p[1] | ((size_t)p[2] << 8) | ((size_t)p[3] << 16) | ((size_t)p[4] << 24);
+        e->str = 1;
+        e->s = p + 5;
+        e->slen = (Py_ssize_t)l;
+        return 5 + l + (size_t)backlen_size(l + 5);
+    }
+    int w = b == 0xF1 ? 2 : b == 0xF2 ? 3 : b == 0xF3 ? 4 : 8;
+    uint64_t u = 0;
+    for (int i = w - 1; i >= 0; i--)
+        u = (u << 8) | p[1 + i];
+    if (w < 8 && (u >> (8 * w - 1)) & 1)
+        u |= ~(uint64_t)0 << (8 * w);
+    e->str = 0;
+    e->v = (long long)u;
+    return (size_t)(2 + w);
+}
+
+/* The size of the element's encoding and data (what its back length holds). */
+static inline size_t
+enc_len(const unsigned char *p)
+{
+    unsigned char b = p[0];
+    if (b < 0x80)
+        return 1;
+    if (b < 0xC0)
+        return 1 + (size_t)(b & 0x3F);
+    if (b < 0xE0)
+        return 2;
+    if (b < 0xF0)
+        return 2 + (((size_t)(b & 0x0F) << 8) | p[1]);
+    if (b == 0xF0)
+        return 5 + ((size_t)p[1] | ((size_t)p[2] << 8) | ((size_t)p[3] << 16) | ((size_t)p[4] << 24));
+    return b == 0xF1 ? 3 : b == 0xF2 ? 4 : b == 0xF3 ? 5 : 9;
+}
+
+static inline size_t
+elem_size(const unsigned char *p)
+{
+    Elem e;
+    return elem_read(p, &e);
+}
+
+static inline PyObject *
+elem_obj(const Elem *e)
+{
+    return elem_bytes(e->str, e->s, e->slen, e->v);
+}
+
+/* 0 when blob is a well-formed listpack (every element's encoding, length
+ * and back length, the header's total and count, the end byte); *count:
+ * its elements. ValueError otherwise. */
+static inline int
+lp_check(const unsigned char *b, Py_ssize_t n, uint32_t *count)
+{
+    if (n < LP_HDR + 1 || lp_total(b) != (uint32_t)n || b[n - 1] != LP_EOF) {
+        PyErr_SetString(PyExc_ValueError, "listpack header or end byte is wrong");
+        return -1;
+    }
+    Reader r = {b, n - 1};
+    Py_ssize_t p = LP_HDR;
+    uint32_t c = 0;
+    while (p < n - 1) {
+        const unsigned char *s;
+        Py_ssize_t sl;
+        long long v;
+        Py_ssize_t start = p;
+        if (lp_get(&r, &p, &s, &sl, &v) < 0)
+            return -1;
+        /* The back length must spell the encoding's size. */
+        size_t enc = enc_len(b + start), whole = (size_t)(p - start);
+        unsigned char want[8];
+        unsigned char *end = put_backlen(want, enc);
+        if (enc + (size_t)(end - want) != whole || memcmp(want, b + start + enc, whole - enc) != 0) {
+            PyErr_SetString(PyExc_ValueError, "listpack back length is wrong");
+            return -1;
+        }
+        c++;
+    }
+    uint32_t hc = (uint32_t)b[4] | ((uint32_t)b[5] << 8);
+    if (hc != 65535 && hc != c) {
+        PyErr_SetString(PyExc_ValueError, "listpack header count is wrong");
+        return -1;
+    }
+    *count = c;
+    return 0;
 }
 
 #endif /* RADISH_LPCODEC_H */

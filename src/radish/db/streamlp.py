@@ -45,6 +45,7 @@ from __future__ import annotations
 
 from .. import NO_EXTENSIONS
 from ..strconv import string2ll
+from .listpack import lp_backlen, lp_entry
 
 MASK64 = (1 << 64) - 1
 FLAG_DELETED = 1
@@ -52,19 +53,6 @@ FLAG_SAMEFIELDS = 2
 REV = 1
 TOMBSTONES = 2
 RAW = 4
-
-
-def _backlen(n: int) -> bytes:
-    """lpEncodeBacklen: the length ``n`` of an element, read right to left."""
-    if n <= 127:
-        return bytes((n,))
-    if n < 16383:
-        return bytes((n >> 7, (n & 127) | 128))
-    if n < 2097151:
-        return bytes((n >> 14, ((n >> 7) & 127) | 128, (n & 127) | 128))
-    if n < 268435455:
-        return bytes((n >> 21, ((n >> 14) & 127) | 128, ((n >> 7) & 127) | 128, (n & 127) | 128))
-    return bytes((n >> 28, ((n >> 21) & 127) | 128, ((n >> 14) & 127) | 128, ((n >> 7) & 127) | 128, (n & 127) | 128))
 
 
 _SMALL = [bytes((v, 1)) for v in range(128)]
@@ -86,20 +74,6 @@ def int_element(v: int) -> bytes:
     return b"\xf4" + (v & MASK64).to_bytes(8, "little") + b"\x09"
 
 
-def element(s: bytes) -> bytes:
-    """lpAppend's element for string ``s`` (an integer when it reads as one)."""
-    n = len(s)
-    if n and n <= 20 and (48 <= s[0] <= 57 or s[0] == 45):
-        v = string2ll(s)
-        if v is not None:
-            return int_element(v)
-    if n < 64:
-        return bytes((0x80 | n,)) + s + bytes((n + 1,))
-    if n < 4096:
-        return bytes((0xE0 | (n >> 8), n & 0xFF)) + s + _backlen(n + 2)
-    return b"\xf0" + n.to_bytes(4, "little") + s + _backlen(n + 5)
-
-
 def _int64(v: int) -> int:
     v &= MASK64
     return v - (1 << 64) if v >= (1 << 63) else v
@@ -109,7 +83,7 @@ def master_entry(mfields: tuple) -> bytearray:
     """A new node's ``lp``: its master entry."""
     lp = bytearray(int_element(len(mfields)))
     for f in mfields:
-        lp += element(f)
+        lp += lp_entry(f)
     lp += _SMALL[0]
     return lp
 
@@ -122,12 +96,12 @@ def py_append(lp: bytearray, master: int, mfields: tuple, new_id: int, fv: tuple
     lp += int_element(_int64((new_id & MASK64) - (master & MASK64)))
     if same:
         for k in range(1, len(fv), 2):
-            lp += element(fv[k])
+            lp += lp_entry(fv[k])
         lp_count = nf + 3
     else:
         lp += int_element(nf)
         for x in fv:
-            lp += element(x)
+            lp += lp_entry(x)
         lp_count = nf + 3 + nf + 1
     lp += int_element(lp_count)
     return b"%d-%d" % (new_id >> 64, new_id & MASK64)
@@ -158,11 +132,11 @@ def read(lp, p: int) -> tuple[int | bytes, int]:
     if b < 0xF0:
         n = ((b & 0x0F) << 8) | lp[p + 1]
         e = p + 2 + n
-        return bytes(lp[p + 2 : e]), e + len(_backlen(n + 2))
+        return bytes(lp[p + 2 : e]), e + len(lp_backlen(n + 2))
     if b == 0xF0:
         n = int.from_bytes(lp[p + 1 : p + 5], "little")
         e = p + 5 + n
-        return bytes(lp[p + 5 : e]), e + len(_backlen(n + 5))
+        return bytes(lp[p + 5 : e]), e + len(lp_backlen(n + 5))
     width = {0xF1: 2, 0xF2: 3, 0xF3: 4, 0xF4: 8}.get(b)
     if width is None:
         raise ValueError("bad listpack element encoding 0x%02x" % b)
