@@ -91,9 +91,21 @@ def _hset_pairs(c: Client, args: list[bytes]) -> int:
         c.server.dirty += 1
     else:
         h = _try_conversion(c, key, h, args[2:])
-        it = iter(args[2:])
+        npairs = (len(args) - 2) >> 1
+        start = 2
+        if type(h) is HashLP and len(h) + npairs > c.server.config.hash_max_listpack_entries:
+            # hashTypeSet converts as soon as the listpack passes the limit:
+            # pair by pair until then, so no listpack grows past it.
+            limit = c.server.config.hash_max_listpack_entries
+            while start < len(args):
+                h[args[start]] = args[start + 1]
+                start += 2
+                if len(h) > limit:
+                    h = _convert(c, key, h)
+                    break
+        it = iter(args[start:])
         h.update(zip(it, it, strict=False))
-        c.server.dirty += (len(args) - 2) >> 1
+        c.server.dirty += npairs
     added = len(h) - n
     if added:
         h.pool = None

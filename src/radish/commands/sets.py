@@ -127,7 +127,18 @@ def sadd(c: Client, args: list[bytes]):
             if not s.big or type(s) is SetLP:
                 _after_add(c, key, s, (m,))
     else:
-        s.update(args[2:])
+        members = args[2:]
+        if type(s) is SetLP and n + len(members) > SET_LISTPACK_ENTRIES:
+            # Member by member until the listpack is full, then a SetValue
+            # takes the rest (a listpack never grows past its limit).
+            for i, m in enumerate(members):
+                s.add(m)
+                if len(s) > SET_LISTPACK_ENTRIES:
+                    s = db.convert(key, convert_set(s))
+                    s.update(members[i + 1 :])
+                    break
+        else:
+            s.update(members)
         added = len(s) - n
         if added:
             s.pool = None
