@@ -170,7 +170,6 @@ def convert_hash(h: HashLP) -> HashValue:
     return HashValue(h.items())
 
 
-HASH_TYPES = (HashLP, HashValue)
 
 
 # A small set (any members) kept as a listpack (db/listpack.py): at most
@@ -298,7 +297,6 @@ class ZSetValue(_RandomPicks, dict):
 # has at most zset-max-listpack-entries members, none longer than
 # zset-max-listpack-value bytes.
 ZSetLP = ZSet
-ZSET_TYPES = (ZSetLP, ZSetValue)
 AnyZSet = ZSetLP | ZSetValue
 
 
