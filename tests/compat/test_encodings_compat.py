@@ -68,12 +68,10 @@ _zset_cmds = st.one_of(
 )
 
 
-# Integers within 16 bits only: Redis's intset keeps the widest encoding it
-# ever needed after the wide members are removed, and radish's RDB writer
-# picks the narrowest for what is left (a known difference in DUMP bytes,
-# same members; issue 14's note). Wide members are covered by the
-# intset round trips of tests/unit/test_rdb.py (no removal before saving).
-_members = st.one_of(st.sampled_from([b"1", b"2", b"-3", b"30000", b"01", b"a", b"m" * 70]),
+# Members of every intset width: an intset keeps the widest encoding it
+# ever needed after its wide members are removed (DUMP shows it).
+_members = st.one_of(st.sampled_from([b"1", b"2", b"-3", b"30000", b"70000", b"-2147483649",
+                                      b"9223372036854775807", b"01", b"a", b"m" * 70]),
                      st.integers(-50, 50).map(lambda i: b"%d" % i))
 _set_cmds = st.one_of(
     st.lists(_members, min_size=1, max_size=4).map(lambda ms: [b"SADD", b"s", *ms]),
@@ -136,3 +134,36 @@ def test_redis_listpacks_restore_into_radish_and_back(clients):
         assert theirs([b"RESTORE", key + b"2", b"0", body]) == b"+OK\r\n"
     assert ours([b"HGETALL", b"h"]) == theirs([b"HGETALL", b"h"])
     assert ours([b"ZRANGE", b"z", b"0", b"-1", b"WITHSCORES"]) == theirs([b"ZRANGE", b"z", b"0", b"-1", b"WITHSCORES"])
+
+
+def test_intset_keeps_its_widest_encoding(clients):
+    """Removing the wide members leaves the intset at its width, through
+    SREM, SMOVE, COPY and a DUMP/RESTORE round trip."""
+    for c in clients:
+        c([b"FLUSHALL"])
+    script = [
+        [b"SADD", b"a", b"1", b"70000"], [b"SREM", b"a", b"70000"],
+        [b"SADD", b"b", b"1", b"2", b"9223372036854775807"], [b"SMOVE", b"b", b"a", b"9223372036854775807"],
+        [b"SREM", b"a", b"9223372036854775807"], [b"COPY", b"a", b"c"],
+    ]
+    for cmd in script:
+        assert clients[0](cmd) == clients[1](cmd), cmd
+    dumps = [c([b"DUMP", b"a"]) for c in clients]
+    assert dumps[0] == dumps[1]
+    body = dumps[1][dumps[1].index(b"\r\n") + 2 : -2]
+    assert clients[0]([b"RESTORE", b"r", b"0", body]) == b"+OK\r\n"
+    _same_state(clients, [b"a", b"b", b"c"])
+    assert clients[0]([b"DUMP", b"r"]) == dumps[1]
+
+
+def test_spop_of_most_members_makes_a_new_set(clients):
+    """SPOP with a count that leaves at most a fifth of the set: Redis
+    builds a new set of the members that stay, which is an intset again
+    when they are all integers, even after the old one became a hashtable."""
+    for c in clients:
+        c([b"FLUSHALL"])
+    for c in clients:
+        c([b"SADD", b"s", *[b"%d" % i for i in range(1, 9)]])  # past set-max-intset-entries 6
+        assert c([b"OBJECT", b"ENCODING", b"s"]) == b"$9\r\nhashtable\r\n"
+        assert parse(c([b"SPOP", b"s", b"7"]))[1] and c([b"SCARD", b"s"]) == b":1\r\n"
+        assert c([b"OBJECT", b"ENCODING", b"s"]) == b"$6\r\nintset\r\n"

@@ -233,6 +233,7 @@ _set_ops = st.lists(
         st.tuples(st.just("difference_update"), st.lists(_keys, max_size=4)),
         st.tuples(st.just("pop"), st.integers(0, 1000)),
         st.tuples(st.just("encoding"), st.integers(0, 6)),
+        st.tuples(st.just("width"), st.sampled_from([2, 4, 8])),
     ),
     max_size=40,
 )
@@ -271,17 +272,24 @@ def test_set_twins_agree(ops, probe):
             assert _outcome(p, lambda s: s.pop_random()) == rc
             if rc[0] == "ok":
                 model.remove(rc[1])
+        elif op[0] == "width":
+            c.width = p.width = op[1]
         else:
             cfg = _Cfg(op[1])
             assert c.encoding(cfg) == p.encoding(cfg)
             assert c.big == p.big
             assert c.ordered(cfg) == p.ordered(cfg)
+        assert c.width == p.width
         assert c.blob() == p.blob() == lp_encode(model)
         assert list(c) == list(p) == model and len(c) == len(p) == len(model)
     assert (probe in c) == (probe in p) == (probe in model)
     for other in (C.Set(c.blob()), PySet(p.blob()), c.copy(), p.copy()):
         assert list(other) == model
-    assert c.copy().big == c.big
+    assert c.copy().big == c.big and c.copy().width == c.width
+    for bad in (0, 3, 16):
+        for s in (c, p):
+            with pytest.raises(ValueError):
+                s.width = bad
 
 
 def test_set_encoding_is_sticky_and_ordered_for_intsets():

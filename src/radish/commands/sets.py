@@ -28,11 +28,13 @@ from ..db.types import (
     SetLP,
     SetValue,
     convert_set,
+    intset_width,
     is_int_member,
     new_set_value,
 )
 from ..errors import CommandError
 from ..protocol.resp import Raw, SetReply
+from ..strconv import string2ll
 from .args import LLONG_MIN, numkeys_key_refs, to_int
 from .keys import parse_cursor, parse_scan_options
 from .registry import KeySpec, command
@@ -64,9 +66,14 @@ def _after_add(c: Client, key: bytes, s, members):
         s.big = True
         return s
     for m in members:
-        if not is_int_member(m):
+        v = string2ll(m)
+        if v is None:
             s.big = True
             return s
+        if not -32768 <= v <= 32767:
+            w = intset_width(v)
+            if w > s.width:
+                s.width = w
     return s
 
 
@@ -258,7 +265,21 @@ def spop(c: Client, args: list[bytes]):
         c.propagate_as = [[b"DEL", key]]
         return out
     db.notify(NOTIFY_SET, b"spop", key)
-    out = SetReply(_pop_random(s) for _ in range(count))
+    remaining = len(s) - count
+    if remaining * 5 > count:  # SPOP_MOVE_STRATEGY_MUL
+        out = SetReply(_pop_random(s) for _ in range(count))
+    else:
+        # Redis's CASE 3: the members that stay, picked at random, make a
+        # new set (setTypeCreate and adds: an intset again when they are
+        # all integers, at the width they need); the old set, in its own
+        # order, is the reply, and is freed as dbOverwrite frees it.
+        keep = s.random_distinct(remaining)
+        s.difference_update(keep)
+        s.pool = None
+        out = SetReply(_ordered(c, s))
+        db.convert(key, new_set(c, keep))
+        if db.ks.lazy_server_del:
+            db.ks.lazyfree.free_object(s)
     db.signal_modified(key)
     c.server.dirty += count
     c.propagate_as = [[b"SREM", key, m] for m in out]

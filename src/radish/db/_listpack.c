@@ -40,8 +40,14 @@ typedef struct {
 static PyTypeObject LPType, HashType, ZSetType, ViewType, SetType;
 
 /* mod's top bit: a set once converted from intset to hashtable (sticky,
- * as Redis's conversion is); the rest counts changes. */
+ * as Redis's conversion is); the next two: the widest intset encoding the
+ * set has needed (0: 16 bits, 1: 32, 2: 64; Redis's intset never narrows
+ * after removals, and its RDB/DUMP bytes show the width); the rest counts
+ * changes. */
 #define SET_BIG 0x80000000u
+#define SET_WSHIFT 29
+#define SET_WMASK (3u << SET_WSHIFT)
+#define SET_FLAGS (SET_BIG | SET_WMASK)
 
 /* Elements per entry: 2 for hashes and sorted sets (pairs), 1 for sets. */
 #define WIDTH(o) (Py_TYPE(o) == &SetType ? 1 : 2)
@@ -149,7 +155,8 @@ lp_splice(LPObject *o, size_t off, size_t dellen, const unsigned char *ins, size
         }
     }
     o->n = (uint32_t)((long)o->n + dn);
-    o->mod = (o->mod & SET_BIG) | ((o->mod + 1) & ~SET_BIG);
+    uint32_t keep = Py_TYPE(o) == &SetType ? SET_FLAGS : 0;
+    o->mod = (o->mod & keep) | ((o->mod + 1) & ~keep);
     lp_set_header(o, (uint32_t)ntotal);
     return 0;
 }
@@ -355,7 +362,7 @@ lp_copy(LPObject *o, PyObject *Py_UNUSED(x))
     }
     memcpy(c->lp, o->lp, total);
     c->n = o->n;
-    c->mod = o->mod & SET_BIG;
+    c->mod = o->mod & SET_FLAGS;
     return (PyObject *)c;
 }
 
@@ -1774,6 +1781,27 @@ set_set_big(LPObject *o, PyObject *v, void *Py_UNUSED(closure))
 }
 
 static PyObject *
+set_get_width(LPObject *o, void *Py_UNUSED(closure))
+{
+    return PyLong_FromLong(2L << ((o->mod & SET_WMASK) >> SET_WSHIFT));
+}
+
+static int
+set_set_width(LPObject *o, PyObject *v, void *Py_UNUSED(closure))
+{
+    long w = v == NULL ? 2 : PyLong_AsLong(v);
+    if (w == -1 && PyErr_Occurred())
+        return -1;
+    if (w != 2 && w != 4 && w != 8) {
+        PyErr_SetString(PyExc_ValueError, "width must be 2, 4 or 8");
+        return -1;
+    }
+    uint32_t code = w == 2 ? 0 : w == 4 ? 1 : 2;
+    o->mod = (o->mod & ~SET_WMASK) | (code << SET_WSHIFT);
+    return 0;
+}
+
+static PyObject *
 set_repr(LPObject *o)
 {
     PyObject *items = lp_list(o, 0, 1);
@@ -1826,6 +1854,7 @@ static PyMethodDef set_methods[] = {
 
 static PyGetSetDef set_getset[] = {
     {"big", (getter)set_get_big, (setter)set_set_big, "once a hashtable, always one (Redis's conversion is one way)", NULL},
+    {"width", (getter)set_get_width, (setter)set_set_width, "the widest intset encoding (2, 4 or 8 bytes) the set has needed", NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 

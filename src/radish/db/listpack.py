@@ -596,14 +596,17 @@ class PyZSetView:
 
 class PySet(_PyListpack):
     """The twin of ``_listpack.Set``: ``_el`` holds the members; ``_big``
-    the sticky intset -> hashtable flag."""
+    the sticky intset -> hashtable flag; ``_width`` the widest intset
+    encoding (2, 4 or 8 bytes) the set has needed (an intset never
+    narrows)."""
 
-    __slots__ = ("_big",)
+    __slots__ = ("_big", "_width")
     TYPE_NAME = b"set"
 
     def __init__(self, blob=None) -> None:
         super().__init__(blob)
         self._big = False
+        self._width = 2
 
     @property
     def big(self) -> bool:
@@ -613,9 +616,20 @@ class PySet(_PyListpack):
     def big(self, value) -> None:
         self._big = bool(value)
 
+    @property
+    def width(self) -> int:
+        return self._width
+
+    @width.setter
+    def width(self, value: int) -> None:
+        if value not in (2, 4, 8):
+            raise ValueError("width must be 2, 4 or 8")
+        self._width = value
+
     def copy(self):
         c = super().copy()
         c._big = self._big
+        c._width = self._width
         return c
 
     def __len__(self) -> int:

@@ -63,6 +63,16 @@ def is_int_member(m: bytes) -> bool:
     return string2ll(m) is not None
 
 
+def intset_width(v: int) -> int:
+    """The intset encoding (bytes per member) an integer needs. A set's
+    ``width`` keeps the widest its members have needed while it was an
+    intset, as Redis's intset never narrows after removals (its RDB and
+    DUMP bytes show it)."""
+    if -32768 <= v <= 32767:
+        return 2
+    return 4 if -2147483648 <= v <= 2147483647 else 8
+
+
 class _RandomPicks:
     """Random access for sets and hashes through ``pool`` (a list of the
     members or fields, see the module notes). Every pick is checked against
@@ -148,6 +158,7 @@ def convert_set(s: SetLP) -> SetValue:
     stickiness kept)."""
     v = SetValue(s)
     v.big = s.big
+    v.width = s.width
     return v
 
 
@@ -184,12 +195,13 @@ SET_LISTPACK_VALUE = 64
 
 class SetValue(_RandomPicks, set):
     TYPE_NAME = b"set"
-    __slots__ = ("big", "pool")
+    __slots__ = ("big", "pool", "width")
 
     def __init__(self, *a) -> None:
         super().__init__(*a)
         self.big = False
         self.pool: list | None = None
+        self.width = 2  # the widest intset encoding needed so far (see intset_width)
 
     def ordered(self, config):
         """The members in the order Redis would iterate them: ascending
@@ -221,6 +233,7 @@ class SetValue(_RandomPicks, set):
     def copy(self) -> SetValue:
         s = SetValue(self)
         s.big = self.big
+        s.width = self.width
         return s
 
 

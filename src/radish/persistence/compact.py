@@ -160,21 +160,23 @@ def zl_decode(blob: bytes) -> list[bytes]:
 _INTSET_FMT = {2: "h", 4: "i", 8: "q"}
 
 
-def intset_encode(values: list[int]) -> bytes:
-    """An intset of distinct integers (sorted here), in the narrowest width."""
+def intset_encode(values: list[int], width: int = 2) -> bytes:
+    """An intset of distinct integers (sorted here), at least ``width``
+    bytes per member (a set's recorded width: Redis's intsets never
+    narrow), wider when a member needs it."""
     values = sorted(values)
-    width = 2
-    if values:
+    if values and width < 8:
         lo, hi = values[0], values[-1]
         if lo < -2147483648 or hi > 2147483647:
             width = 8
-        elif lo < -32768 or hi > 32767:
+        elif width < 4 and (lo < -32768 or hi > 32767):
             width = 4
     return struct.pack("<II", width, len(values)) + struct.pack("<%d%s" % (len(values), _INTSET_FMT[width]), *values)
 
 
 def intset_decode(blob: bytes) -> list[bytes]:
-    """The members of an intset blob, as decimal strings."""
+    """The members of an intset blob, as decimal strings (``blob[0]`` is
+    its width)."""
     if len(blob) < 8:
         raise CompactError("intset too short")
     width, count = struct.unpack_from("<II", blob, 0)

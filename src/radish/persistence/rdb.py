@@ -247,7 +247,7 @@ def _save_list(out: bytearray, value, config, compress: bool) -> int:
 
 def _save_set(out: bytearray, value, config, compress: bool) -> int:
     if config is not None and value.encoding(config) == "intset":
-        save_string(out, intset_encode([int(m) for m in value]), compress)
+        save_string(out, intset_encode([int(m) for m in value], value.width), compress)
         return TYPE_SET_INTSET
     out += encode_len(len(value))
     for m in value:
@@ -990,17 +990,25 @@ def _read_quicklist(r: RdbReader, key: bytes, v2: bool):
     return out
 
 
-def _set_from(items: list[bytes], key: bytes, config=None):
+def _set_from(items: list[bytes], key: bytes, config=None, width: int = 2):
     s = set(items)
     if len(s) != len(items):
         raise RdbError("key '%s': duplicate set members" % _key_repr(key))
     if not s:
         raise EmptyKeyError("empty set")
     if set_fits_listpack(items):
-        lp = SetLP()
-        lp.extend(items)
-        return lp
-    return SetValue(items)
+        v = SetLP()
+        v.extend(items)
+    else:
+        v = SetValue(items)
+    v.width = width
+    return v
+
+
+def _read_intset(r: RdbReader, key: bytes):
+    blob = r.read_string()
+    members = intset_decode(blob)
+    return _set_from(members, key, r.config, blob[0])
 
 
 def _read_set(r: RdbReader, key: bytes):
@@ -1091,7 +1099,7 @@ VALUE_READERS.update(
         TYPE_LIST_QUICKLIST: lambda r, k: _read_quicklist(r, k, False),
         TYPE_LIST_QUICKLIST_2: lambda r, k: _read_quicklist(r, k, True),
         TYPE_SET: _read_set,
-        TYPE_SET_INTSET: lambda r, k: _set_from(intset_decode(r.read_string()), k, r.config),
+        TYPE_SET_INTSET: _read_intset,
         TYPE_SET_LISTPACK: lambda r, k: _set_from(lp_decode(r.read_string()), k, r.config),
         TYPE_HASH: _read_hash,
         TYPE_HASH_ZIPMAP: lambda r, k: _hash_from(zipmap_decode(r.read_string()), k, r.config),
