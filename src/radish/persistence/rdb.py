@@ -996,6 +996,7 @@ def _set_from(items: list[bytes], key: bytes, config=None, width: int = 2):
         raise RdbError("key '%s': duplicate set members" % _key_repr(key))
     if not s:
         raise EmptyKeyError("empty set")
+    v: SetLP | SetValue
     if set_fits_listpack(items):
         v = SetLP()
         v.extend(items)
