@@ -2,7 +2,8 @@
 
 Feeds a pipelined buffer (as redis-benchmark -P N sends it) straight into
 ``ClientConnection.data_received`` with a fake transport, and prints the
-Python time per command. No sockets, so it shows only radish's own cost;
+Python time per command (``__rand_int__`` replaced as redis-benchmark's
+``-r 100000`` does). No sockets, so it shows only radish's own cost;
 ``--profile`` runs it under cProfile.
 
     PYTHONPATH=src python bench/hotpath.py [-P 16] [-n 200000] [--profile]
@@ -11,6 +12,7 @@ Python time per command. No sockets, so it shows only radish's own cost;
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import tempfile
 import time
@@ -63,6 +65,13 @@ TESTS = {
     "LPOP": lambda i: encode_command([b"LPOP", b"mylist"]),
     "RPOP": lambda i: encode_command([b"RPOP", b"mylist"]),
     "LRANGE_100": lambda i: encode_command([b"LRANGE", b"mylist", b"0", b"99"]),
+    "SADD": lambda i: encode_command([b"SADD", b"myset", b"element:__rand_int__"]),
+    "HSET": lambda i: encode_command([b"HSET", b"myhash", b"element:__rand_int__", b"xxx"]),
+    "ZADD": lambda i: encode_command([b"ZADD", b"myzset", b"__rand_int__", b"element:__rand_int__"]),
+    "PFADD": lambda i: encode_command([b"PFADD", b"hll", b"__rand_int__"]),
+    "PFCOUNT": lambda i: encode_command([b"PFCOUNT", b"hll"]),
+    "XADD": lambda i: encode_command([b"XADD", b"mystream", b"*", b"field", b"__rand_int__"]),
+    "XRANGE": lambda i: encode_command([b"XRANGE", b"mystream", b"-", b"+", b"COUNT", b"10"]),
 }
 
 
@@ -78,14 +87,20 @@ def main() -> None:
     server = Server(load_server_config(["--dir", d, "--save", ""]))
     conn = ClientConnection(server)
     conn.connection_made(FakeTransport())
+    rng = random.Random(1)
     for name in a.t.split(","):
-        buf = b"".join(TESTS[name](i) for i in range(a.P))
+        # As redis-benchmark -r 100000: each __rand_int__ a 12-digit number
+        # below 100000 (1024 different buffers, cycled).
+        bufs = [
+            b"".join(TESTS[name](i).replace(b"__rand_int__", b"%012d" % rng.randrange(100000)) for i in range(a.P))
+            for _ in range(1024)
+        ]
         rounds = a.n // a.P
 
-        def run(buf=buf, rounds=rounds):
+        def run(bufs=bufs, rounds=rounds):
             dr = conn.data_received
-            for _ in range(rounds):
-                dr(buf)
+            for k in range(rounds):
+                dr(bufs[k & 1023])
 
         if a.profile:
             import cProfile

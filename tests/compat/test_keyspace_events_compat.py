@@ -232,7 +232,7 @@ CASES: dict[str, list[list]] = {
     ],
     # -- streams
     "xadd": [["XADD s 1-1 f v", "XADD s MAXLEN 1 2-1 f v", "XADD s NOMKSTREAM 3-1 f v", "XADD t NOMKSTREAM 1-1 f v",
-              "XADD s 1-1 f v", "XADD s MINID 5 4-1 f v"]],
+              "XADD s 1-1 f v", "XADD s MINID 5 4-1 f v", "XADD s * f v", "XADD s * f v", "XADD s * f v"]],
     "xtrim": [["XADD s 1-1 f v", "XADD s 2-1 f v", "XTRIM s MAXLEN 1", "XTRIM s MAXLEN 1", "XTRIM n MAXLEN 0",
                "XTRIM s MAXLEN 0"]],
     "xdel": [["XADD s 1-1 f v", "XADD s 2-1 f v", "XDEL s 1-1 9-9", "XDEL s 9-9", "XDEL s 2-1", "XDEL n 1-1"]],

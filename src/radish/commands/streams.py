@@ -289,6 +289,8 @@ def xadd(c: Client, args: list[bytes]):
         if reply is None:  # a new node, limits, errors: the general path
             return _xadd(c, args)
         db.signal_modified(key)
+        if db.ks.notify_flags:
+            db.notify(NOTIFY_STREAM, b"xadd", key)
         server.dirty += 1
         if server.propagation.has_audience():  # else nothing is propagated: no rewrite to build
             prop = list(args)
