@@ -277,25 +277,35 @@ def xadd(c: Client, args: list[bytes]):
         # The common form, XADD key * field value ...: no options to parse.
         key = args[1]
         db = c.db
-        s = db.lookup_write(key)
-        if s is None:
-            s = StreamValue()
-            db.add(key, s)
-        elif type(s) is not StreamValue:
+        ks = db.ks
+        s = db.data.get(key)
+        if s is not None and not (db.expires and key in db.expires):
+            if ks.lfu_mode:  # lookup_write's access stamp, inlined
+                db.touch(key)
+            else:
+                db.lru[key] = ks.lru_now
+        else:
+            s = db.lookup_write(key)
+            if s is None:
+                s = StreamValue()
+                db.add(key, s)
+        if type(s) is not StreamValue:
             raise CommandError(E.WRONGTYPE)
         server = c.server
         cfg = server.config
-        reply = add_star(s, args, server.keyspace.now_ms, cfg.stream_node_max_bytes, cfg.stream_node_max_entries)
+        reply = add_star(s, args, ks.now_ms, cfg.stream_node_max_bytes, cfg.stream_node_max_entries)
         if reply is None:  # a new node, limits, errors: the general path
             return _xadd(c, args)
-        db.signal_modified(key)
-        if db.ks.notify_flags:
+        if ks.on_key_changed is not None:  # signal_modified, inlined
+            ks.on_key_changed(db, key)
+        if ks.notify_flags:
             db.notify(NOTIFY_STREAM, b"xadd", key)
         server.dirty += 1
-        if server.propagation.has_audience():  # else nothing is propagated: no rewrite to build
-            prop = list(args)
-            prop[2] = reply
-            c.propagate_as = [prop]
+        prop = server.propagation
+        if prop.subscribers or prop.backlog.active:  # else nothing is propagated: no rewrite to build
+            rewrite = list(args)
+            rewrite[2] = reply
+            c.propagate_as = [rewrite]
         return reply
     return _xadd(c, args)
 

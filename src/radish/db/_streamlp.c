@@ -22,6 +22,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -196,26 +197,69 @@ do_append_items(PyObject *lp, sid master, PyObject *mfields, sid id, PyObject **
 static PyObject *s_last_id, *s_nodes, *s_count, *s_deleted, *s_lp, *s_master, *s_mfields, *s_last, *s_length,
     *s_entries_added, *s_first_id;
 
+/* add_star reads and writes the __slots__ of StreamValue and StreamNode
+ * (stream.py) through their member descriptors' offsets, found once per
+ * class: by name (PyObject_GetAttr) the fifteen accesses cost more than
+ * the append itself. Anything unexpected (another class, a slot that is
+ * not a plain object slot, an unset slot) makes add_star answer None, and
+ * the caller takes the general path. */
+enum { S_NODES, S_LAST_ID, S_LENGTH, S_ENTRIES_ADDED, S_FIRST_ID, S_N };
+enum { N_COUNT, N_DELETED, N_LP, N_MASTER, N_MFIELDS, N_LAST, N_N };
+
+typedef struct {
+    PyTypeObject *type; /* a strong reference once found */
+    Py_ssize_t off[8];
+} SlotMap;
+
+static SlotMap stream_slots, node_slots;
+
+/* 1 when ``m`` maps type ``t``'s slots ``names``; 0 when they are not all
+ * plain object slots; -1 on a Python error. */
 static int
-get_ssize(PyObject *o, PyObject *name, Py_ssize_t *out)
+slot_map(SlotMap *m, PyTypeObject *t, PyObject *const *names, int n)
 {
-    PyObject *v = PyObject_GetAttr(o, name);
-    if (v == NULL)
-        return -1;
-    *out = PyLong_AsSsize_t(v);
-    Py_DECREF(v);
-    return *out == -1 && PyErr_Occurred() ? -1 : 0;
+    if (m->type == t)
+        return 1;
+    Py_ssize_t off[8];
+    for (int i = 0; i < n; i++) {
+        PyObject *d = PyDict_GetItemWithError(t->tp_dict, names[i]);
+        if (d == NULL)
+            return PyErr_Occurred() ? -1 : 0;
+        if (Py_TYPE(d) != &PyMemberDescr_Type)
+            return 0;
+        PyMemberDef *md = ((PyMemberDescrObject *)d)->d_member;
+        if (md->type != T_OBJECT_EX || (md->flags & READONLY))
+            return 0;
+        off[i] = md->offset;
+    }
+    Py_INCREF(t);
+    Py_XSETREF(m->type, t);
+    memcpy(m->off, off, sizeof(off));
+    return 1;
 }
 
-static int
-set_ssize(PyObject *o, PyObject *name, Py_ssize_t v)
+#define SLOT(o, m, i) (*(PyObject **)((char *)(o) + (m).off[i]))
+
+static inline void
+slot_set(PyObject *o, const SlotMap *m, int i, PyObject *v) /* steals v */
 {
-    PyObject *x = PyLong_FromSsize_t(v);
-    if (x == NULL)
+    PyObject **p = (PyObject **)((char *)o + m->off[i]);
+    PyObject *old = *p;
+    *p = v;
+    Py_XDECREF(old);
+}
+
+/* A slot holding an int >= 0 (-1: not one; -2 with an exception set). */
+static Py_ssize_t
+slot_ssize(PyObject *o, const SlotMap *m, int i)
+{
+    PyObject *v = SLOT(o, *m, i);
+    if (v == NULL || !PyLong_CheckExact(v))
         return -1;
-    int r = PyObject_SetAttr(o, name, x);
-    Py_DECREF(x);
-    return r;
+    Py_ssize_t x = PyLong_AsSsize_t(v);
+    if (x == -1 && PyErr_Occurred())
+        return -2;
+    return x < 0 ? -1 : x;
 }
 
 /* add_star(s, args, now_ms, max_bytes, max_entries) -> ID text | None
@@ -241,44 +285,45 @@ add_star(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     long long mb = PyLong_AsLongLong(argv[3]), me = PyLong_AsLongLong(argv[4]);
     if ((mb == -1 || me == -1) && PyErr_Occurred())
         return NULL;
-    if (mb <= 0 || mb > LISTPACK_MAX_SIZE)
+    if (mb <= 0 || mb > LISTPACK_MAX_SIZE || nfv < 2 || nfv % 2)
         Py_RETURN_NONE;
-    PyObject *result = NULL, *nodes = NULL, *node = NULL, *lp = NULL, *mo = NULL, *mfields = NULL, *lasto = NULL,
-             *text = NULL, *newid = NULL;
-    Py_ssize_t count, deleted, length, added;
-    if ((nodes = PyObject_GetAttr(s, s_nodes)) == NULL)
+    PyObject *const snames[S_N] = {s_nodes, s_last_id, s_length, s_entries_added, s_first_id};
+    PyObject *const nnames[N_N] = {s_count, s_deleted, s_lp, s_master, s_mfields, s_last};
+    int r = slot_map(&stream_slots, Py_TYPE(s), snames, S_N);
+    if (r <= 0)
+        return r < 0 ? NULL : Py_NewRef(Py_None);
+    PyObject *nodes = SLOT(s, stream_slots, S_NODES);
+    if (nodes == NULL || !PyList_Check(nodes) || PyList_GET_SIZE(nodes) == 0)
+        Py_RETURN_NONE;
+    PyObject *node = PyList_GET_ITEM(nodes, PyList_GET_SIZE(nodes) - 1);
+    r = slot_map(&node_slots, Py_TYPE(node), nnames, N_N);
+    if (r <= 0)
+        return r < 0 ? NULL : Py_NewRef(Py_None);
+    Py_ssize_t count = slot_ssize(node, &node_slots, N_COUNT), deleted = slot_ssize(node, &node_slots, N_DELETED);
+    Py_ssize_t length = slot_ssize(s, &stream_slots, S_LENGTH), added = slot_ssize(s, &stream_slots, S_ENTRIES_ADDED);
+    if (count == -2 || deleted == -2 || length == -2 || added == -2)
         return NULL;
-    if (!PyList_Check(nodes) || PyList_GET_SIZE(nodes) == 0) {
-        result = Py_None;
-        Py_INCREF(result);
-        goto done;
-    }
-    node = PyList_GET_ITEM(nodes, PyList_GET_SIZE(nodes) - 1);
-    Py_INCREF(node);
-    if (get_ssize(node, s_count, &count) < 0 || get_ssize(node, s_deleted, &deleted) < 0)
-        goto done;
     long long lim = (me > 0 && me < 128) ? me : 128;
-    if (count < 0 || deleted < 0 || count + deleted >= lim)
-        goto none;
-    if ((lp = PyObject_GetAttr(node, s_lp)) == NULL)
-        goto done;
-    if (!PyByteArray_Check(lp))
-        goto none;
+    if (count < 0 || deleted < 0 || length < 0 || added < 0 || count + deleted >= lim)
+        Py_RETURN_NONE;
+    PyObject *lp = SLOT(node, node_slots, N_LP), *mo = SLOT(node, node_slots, N_MASTER),
+             *mfields = SLOT(node, node_slots, N_MFIELDS), *lasto = SLOT(s, stream_slots, S_LAST_ID);
+    if (lp == NULL || !PyByteArray_CheckExact(lp) || mo == NULL || mfields == NULL || !PyTuple_Check(mfields) ||
+        lasto == NULL)
+        Py_RETURN_NONE;
     long long total = 0;
-    if (nfv < 2 || nfv % 2)
-        goto none;
     for (Py_ssize_t k = 0; k < nfv; k++) {
         PyObject *x = fvitems[k];
         if (!PyBytes_Check(x))
-            goto none;
+            Py_RETURN_NONE;
         total += PyBytes_GET_SIZE(x);
     }
     /* lp_bytes() with both counters under 128 (2 bytes each) */
     if ((long long)PyByteArray_GET_SIZE(lp) + 11 + total >= mb)
-        goto none;
+        Py_RETURN_NONE;
     sid last, id, master;
-    if ((lasto = PyObject_GetAttr(s, s_last_id)) == NULL || get_id(lasto, &last) < 0)
-        goto done;
+    if (get_id(lasto, &last) < 0 || get_id(mo, &master) < 0)
+        return NULL;
     if (now > last.ms) { /* streamNextID: the clock, else streamIncrID */
         id.ms = now;
         id.seq = 0;
@@ -289,40 +334,29 @@ add_star(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
         id.ms = last.ms + 1;
         id.seq = 0;
     } else {
-        goto none; /* exhausted: the general path raises */
+        Py_RETURN_NONE; /* exhausted: the general path raises */
     }
-    if ((mo = PyObject_GetAttr(node, s_master)) == NULL || get_id(mo, &master) < 0)
-        goto done;
-    if ((mfields = PyObject_GetAttr(node, s_mfields)) == NULL)
-        goto done;
-    if (!PyTuple_Check(mfields))
-        goto none;
-    if (get_ssize(s, s_length, &length) < 0 || get_ssize(s, s_entries_added, &added) < 0)
-        goto done;
-    if ((newid = make_id(id)) == NULL)
-        goto done;
-    if ((text = do_append_items(lp, master, mfields, id, fvitems, nfv)) == NULL)
-        goto done;
-    if (PyObject_SetAttr(node, s_last, newid) < 0 || set_ssize(node, s_count, count + 1) < 0 ||
-        set_ssize(s, s_length, length + 1) < 0 || set_ssize(s, s_entries_added, added + 1) < 0 ||
-        PyObject_SetAttr(s, s_last_id, newid) < 0 || (length == 0 && PyObject_SetAttr(s, s_first_id, newid) < 0))
-        goto done;
-    result = text;
-    text = NULL;
-    goto done;
-none:
-    result = Py_None;
-    Py_INCREF(result);
-done:
-    Py_XDECREF(nodes);
-    Py_XDECREF(node);
-    Py_XDECREF(lp);
-    Py_XDECREF(mo);
-    Py_XDECREF(mfields);
-    Py_XDECREF(lasto);
-    Py_XDECREF(newid);
-    Py_XDECREF(text);
-    return result;
+    /* Everything that can fail before the append. */
+    PyObject *newid = make_id(id), *ncount = PyLong_FromSsize_t(count + 1), *nlength = PyLong_FromSsize_t(length + 1),
+             *nadded = PyLong_FromSsize_t(added + 1);
+    PyObject *text = NULL;
+    if (newid != NULL && ncount != NULL && nlength != NULL && nadded != NULL)
+        text = do_append_items(lp, master, mfields, id, fvitems, nfv);
+    if (text == NULL) {
+        Py_XDECREF(newid);
+        Py_XDECREF(ncount);
+        Py_XDECREF(nlength);
+        Py_XDECREF(nadded);
+        return NULL;
+    }
+    slot_set(node, &node_slots, N_COUNT, ncount);
+    slot_set(s, &stream_slots, S_LENGTH, nlength);
+    slot_set(s, &stream_slots, S_ENTRIES_ADDED, nadded);
+    if (length == 0)
+        slot_set(s, &stream_slots, S_FIRST_ID, Py_NewRef(newid));
+    slot_set(node, &node_slots, N_LAST, Py_NewRef(newid));
+    slot_set(s, &stream_slots, S_LAST_ID, newid);
+    return text;
 }
 
 static int
