@@ -3,7 +3,8 @@
 (src/radish/_fastpath.c), HyperLogLog's hot parts (src/radish/_hll.c),
 the stream nodes' listpack codec (src/radish/db/_streamlp.c), small hashes
 and sorted sets in listpacks (src/radish/db/_listpack.c), lists as
-quicklists of listpacks (src/radish/db/_quicklist.c) and the
+quicklists of listpacks (src/radish/db/_quicklist.c), big sorted sets'
+ordered pairs as Redis's skip list (src/radish/db/_skiplist.c) and the
 allocator counters behind used_memory (src/radish/_alloc.c). All are
 optional: without a C compiler radish installs and runs on their Python
 equivalents (slower, same behaviour).
@@ -24,6 +25,7 @@ setup(
         extension("radish.db._streamlp", "src/radish/db/_streamlp.c"),
         extension("radish.db._listpack", "src/radish/db/_listpack.c"),
         extension("radish.db._quicklist", "src/radish/db/_quicklist.c"),
+        extension("radish.db._skiplist", "src/radish/db/_skiplist.c"),
         extension("radish._alloc", "src/radish/_alloc.c"),
     ]
 )

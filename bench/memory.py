@@ -1,5 +1,6 @@
 """Memory per key: radish vs redis-server, the six workloads of the memory
-issue and one big list (per element), side by side in one run.
+issue and one big list, hash, set and sorted set (per element), side by
+side in one run.
 
 For each workload both servers start empty (as bench_core starts them),
 the keys are loaded over one pipelined connection, and the RSS growth
@@ -8,7 +9,7 @@ keys is printed for each server with the radish/redis ratio. INFO's
 used_memory growth per key is printed too (radish counts it at the
 allocator, Redis at jemalloc), and the load average at start and end.
 
-    python bench/memory.py                 # the seven workloads
+    python bench/memory.py                 # the ten workloads
     python bench/memory.py --scale 0.1     # a tenth of the keys (quicker, less exact)
     python bench/memory.py --only hash,zset
 
@@ -37,6 +38,10 @@ WORKLOADS = [
     ("list", 100_000, "RPUSH key:__rand__ " + " ".join("item%d" % i for i in range(10))),
     # One big list: "keys" are its elements (12-byte strings), bytes per element.
     ("biglist", 1_000_000, "RPUSH biglist __rand__"),
+    # One big hash, set and sorted set: bytes per field / member.
+    ("bighash", 1_000_000, "HSET bighash field:__rand__ value:__rand__"),
+    ("bigset", 1_000_000, "SADD bigset member:__rand__"),
+    ("bigzset", 1_000_000, "ZADD bigzset __rand__ member:__rand__"),
 ]
 
 

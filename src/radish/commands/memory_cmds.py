@@ -17,6 +17,8 @@ import itertools
 import os
 import sys
 
+from sortedcontainers import SortedList
+
 from .. import errors as E
 from .. import memory
 from ..client import FLAG_REPLICA, Client
@@ -49,7 +51,9 @@ def value_size(v, samples: int) -> int:
     if isinstance(v, ZSetValue):
         n = len(v)
         head = list(itertools.islice(v, samples))
-        per = sum(getsize(m) for m in head) + len(head) * (_FLOAT + _PAIR + _PTR)
+        per = sum(getsize(m) for m in head) + len(head) * _FLOAT
+        if type(v.sl) is SortedList:  # the twin: a pair and a slot per member (the C list counts its nodes)
+            per += len(head) * (_PAIR + _PTR)
         return getsize(v) + getsize(v.sl) + _avg(per, n, len(head))
     if isinstance(v, HashValue):
         head = list(itertools.islice(v.items(), samples))

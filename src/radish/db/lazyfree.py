@@ -308,10 +308,9 @@ def _drain_zset(z: ZSetValue) -> Job:
         while lists:
             lists.pop()
             yield
-    else:  # pragma: no cover - another SortedList implementation
+    else:  # the C skip list (db/_skiplist.c): CHUNK nodes per slice, from the end
         while sl:
-            for _ in range(min(CHUNK, len(sl))):
-                sl.pop()
+            del sl[max(0, len(sl) - CHUNK) :]
             yield
     sl.clear()
 

@@ -27,8 +27,9 @@ rebuilt (RDB load, RESTORE, a STORE result …); sets flag it with ``big``
 * ``ZSetLP`` (db/listpack.py, in C) while entries <= zset-max-listpack-
   entries and every member <= zset-max-listpack-value bytes (a listpack
   stores an integral score as an integer, so it keeps -0 as 0), then
-  ``ZSetValue`` (``skiplist``: dict member -> score, plus a SortedList of
-  (score, member)): O(log n) add, remove, rank and range, Redis's order
+  ``ZSetValue`` (``skiplist``: dict member -> score, plus ``sl``, Redis's
+  skip list of (score, member) in C, or its twin sortedcontainers'
+  SortedList): O(log n) add, remove, rank and range, Redis's order
   (score, then member bytes). The sorted-set commands convert as Redis's
   zsetAdd and friends do.
 
@@ -49,10 +50,12 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from sortedcontainers import SortedList
 
+from .. import NO_EXTENSIONS
 from ..strconv import string2ll
 from .listpack import Hash, Set, ZSet, lp_score
 from .quicklist import QuickList
@@ -237,9 +240,23 @@ class SetValue(_RandomPicks, set):
         return s
 
 
+_skiplist: ModuleType | None
+try:
+    from . import _skiplist
+except ImportError:  # pragma: no cover - not built: SortedList, its pure-Python twin
+    _skiplist = None
+
+# A big sorted set's ordered pairs: Redis's zskiplist in C (db/_skiplist.c),
+# or its pure-Python twin, sortedcontainers' SortedList of (score, member).
+if TYPE_CHECKING or _skiplist is None or NO_EXTENSIONS:
+    SkipList = SortedList
+else:
+    SkipList = _skiplist.SkipList
+
+
 class ZSetValue(_RandomPicks, dict):
     """A sorted set in Redis's ``skiplist`` encoding (small ones are
-    ``ZSetLP``): ``dict`` member -> score, and ``sl``, a SortedList of
+    ``ZSetLP``): ``dict`` member -> score, and ``sl``, a ``SkipList`` of
     (score, member) giving rank order."""
 
     TYPE_NAME = b"zset"
@@ -249,7 +266,7 @@ class ZSetValue(_RandomPicks, dict):
     def __init__(self, pairs=()) -> None:
         super().__init__()
         self.pool: list | None = None
-        self.sl = SortedList()
+        self.sl = SkipList()
         for m, score in pairs:
             self.insert(m, score)
 
@@ -302,7 +319,7 @@ class ZSetValue(_RandomPicks, dict):
         z = ZSetValue()
         for m, score in self.items():
             dict.__setitem__(z, m, score)
-        z.sl = SortedList(self.sl)
+        z.sl = self.sl.copy()
         return z
 
 
