@@ -1,13 +1,18 @@
 """Lazy freeing on a real ``python -m radish`` process: UNLINK and FLUSHALL
-ASYNC of a set of 3M members answer at once, and another client pinging
-all along never waits long, while the value is destroyed between events
-and its memory comes back.
+ASYNC of a set of 3M members answer at once, and another client is served
+all along, while the value is destroyed between events and its memory
+comes back.
 
 Freeing such a set synchronously (DEL, FLUSHALL SYNC: CPython dropping 3M
 objects) holds the loop for about 150-200 ms on this project's machine,
 so every client waits that long; the lazy path keeps the pinger's worst
-round trip to a few ms. The bound below (100 ms) is generous for the
-lazy path and fails with the synchronous one."""
+round trip to a few ms (printed, not asserted: wall-clock bounds fail on a
+loaded machine, and under RADISH_NO_EXTENSIONS the pinger's own INFO,
+which walks the allocator's state of a 300 MB heap, can hold the loop for
+a comparable time). What is asserted cannot depend on the machine's speed:
+the pinger is answered while the freer's queue is not empty (it reads
+the queue's length from INFO between its PINGs), which never happens with
+a synchronous free."""
 
 from __future__ import annotations
 
@@ -20,7 +25,6 @@ from tests.support.resp import Raw
 from tests.support.servers import start_radish, wait_until
 
 MEMBERS = 3_000_000
-WORST_PING = 0.100
 
 
 @pytest.fixture(scope="module")
@@ -82,6 +86,12 @@ class Pinger(threading.Thread):
     def drained_since(self, t: float) -> bool:
         return any(when > t and n == 0 for when, n in self.pending)
 
+    @property
+    def freeing_seen(self) -> bool:
+        """Answered while the freer's queue held something (only the
+        deletion under test queues anything)."""
+        return any(n > 0 for _when, n in self.pending)
+
 
 def _delete_while_pinging(port: int, command: list[bytes]) -> tuple[bytes, float, Pinger, dict, dict]:
     c = Raw(port)
@@ -112,9 +122,9 @@ def test_big_value_freed_without_stalling_other_clients(server, command):
     assert c([b"SCARD", b"big"]) == b":%d\r\n" % MEMBERS
     reply, took, pinger, before, after = _delete_while_pinging(server.port, command)
     assert reply in (b":1\r\n", b"+OK\r\n")
-    assert took < WORST_PING, took
-    assert pinger.count > 10
-    assert pinger.worst < WORST_PING, "a client waited %.0f ms" % (pinger.worst * 1000)
+    print("%s answered in %.1f ms; the pinger's worst round trip %.1f ms" % (
+        command[0].decode(), took * 1000, pinger.worst * 1000))
+    assert pinger.freeing_seen, "no other client was served while the value was being freed"
     assert c([b"EXISTS", b"big"]) == b":0\r\n"
     # Counted as Redis counts: one object for UNLINK, every key for FLUSHALL.
     assert after["lazyfreed_objects"] == ("1" if command[0] == b"UNLINK" else "2")
