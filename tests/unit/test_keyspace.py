@@ -408,3 +408,26 @@ def test_replace_contents_counts_loaded_keys_as_new(ks, clock):
     assert db.random_key() in (b"a", b"b")
     clock.advance(3000, ks)
     assert db.idle_seconds(b"b") == 3
+
+
+def test_big_values_stay_out_of_the_garbage_collectors_walks():
+    """Big sets, hashes and sorted sets (and their random-pick pools) hold
+    only atomic values: untracked, no collection walks their members."""
+    import gc
+
+    from radish.db.types import HashValue, SetValue, ZSetValue
+
+    s = SetValue(b"m%d" % i for i in range(1000))
+    h = HashValue((b"f%d" % i, b"v") for i in range(1000))
+    z = ZSetValue((b"m%d" % i, float(i)) for i in range(1000))
+    for v in (s, h, z, s.copy(), h.copy(), z.copy()):
+        assert not gc.is_tracked(v)
+        assert not gc.is_tracked(v.random_pool())
+    s.add(b"x")
+    h[b"x"] = b"y"
+    z.insert(b"x", 1.5)
+    assert not any(gc.is_tracked(v) for v in (s, h, z))
+    # A container stored in a hash would track it again (CPython's rule):
+    # the collector still sees any cycle through it.
+    h[b"cycle"] = [h]
+    assert gc.is_tracked(h)

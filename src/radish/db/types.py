@@ -48,6 +48,7 @@ Imports nothing from radish outside ``db`` but strconv.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import random
 from types import ModuleType
@@ -59,6 +60,23 @@ from .. import NO_EXTENSIONS
 from ..strconv import string2ll
 from .listpack import Hash, Set, ZSet, lp_score
 from .quicklist import QuickList
+
+# Big values hold only bytes, floats and ints (and lists of them): they can
+# be in no reference cycle, yet while tracked every collection of their
+# generation walks them, in time proportional to their size (a 3M-member
+# set cost each such collection 190 ms, a stall for every client; 2 ms
+# untracked). So they leave the collector's lists when made; CPython's
+# dicts track themselves again if a container is ever stored in them.
+_gc_untrack = ctypes.pythonapi.PyObject_GC_UnTrack
+_gc_untrack.argtypes = [ctypes.py_object]
+_gc_untrack.restype = None
+
+
+def untracked(obj):
+    """``obj`` (a container of atomic values), out of the cyclic garbage
+    collector's walks."""
+    _gc_untrack(obj)
+    return obj
 
 
 def is_int_member(m: bytes) -> bool:
@@ -87,7 +105,7 @@ class _RandomPicks:
     def random_pool(self: Any) -> list:
         p = self.pool
         if p is None or len(p) != len(self):
-            p = self.pool = list(self)
+            p = self.pool = untracked(list(self))
         return p
 
     def random_member(self: Any):
@@ -136,6 +154,7 @@ class HashValue(_RandomPicks, dict):
     def __init__(self, *a, **kw) -> None:
         super().__init__(*a, **kw)
         self.pool: list | None = None
+        untracked(self)
 
     def encoding(self, config) -> str:
         return "hashtable"
@@ -205,6 +224,7 @@ class SetValue(_RandomPicks, set):
         self.big = False
         self.pool: list | None = None
         self.width = 2  # the widest intset encoding needed so far (see intset_width)
+        untracked(self)
 
     def ordered(self, config):
         """The members in the order Redis would iterate them: ascending
@@ -267,6 +287,7 @@ class ZSetValue(_RandomPicks, dict):
         super().__init__()
         self.pool: list | None = None
         self.sl = SkipList()
+        untracked(self)
         for m, score in pairs:
             self.insert(m, score)
 
