@@ -152,7 +152,7 @@ class Server:
         self.client_closed_hooks.append(drop_monitor)
         self.current_client: Client | None = None  # whose input is being processed
         self.tracking_clients = 0
-        self.flush_hooks: list = []  # called with a db index, or -1 for FLUSHALL
+        self.flush_hooks: list = [self.blocking.flushed]  # called with a db index, or -1 for FLUSHALL
         self.swapdb_hooks: list = [self.blocking.swapped]
         self.startup_hooks: list = []  # run before listening (e.g. load the RDB)
         self.before_reply_hooks: list = []  # run before each round's replies are written (AOF)

@@ -625,6 +625,32 @@ c2<
 c1 XPENDING b g
 """
 
+SCENARIOS["xreadgroup_flushed"] = r"""
+c1 XGROUP CREATE s g $ MKSTREAM
+c1 XGROUP CREATE t g $ MKSTREAM
+c2> XREADGROUP GROUP g alice BLOCK 0 STREAMS s >
+c3> XREAD BLOCK 0 STREAMS t $
+c1 FLUSHALL
+c2<
+c1 XADD t 1 a 1
+c3<
+c1 XGROUP CREATE s g $ MKSTREAM
+c2> XREADGROUP GROUP g bob BLOCK 0 STREAMS s >
+c1 FLUSHDB
+c2<
+"""
+
+SCENARIOS["xreadgroup_swapped_away"] = r"""
+c1 SELECT 9
+c1 XGROUP CREATE s g $ MKSTREAM
+c2 SELECT 9
+c2> XREADGROUP GROUP g alice BLOCK 0 STREAMS s >
+c1 SWAPDB 4 9
+c2<
+c1 SELECT 4
+c1 FLUSHDB
+"""
+
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
 def test_blocking_scenario_matches_redis(name, port_pair):
