@@ -139,7 +139,7 @@ class BlockingRegistry:
                     # pushes (tracking) follow its reply.
                     running, server.current_client = server.current_client, c
                     try:
-                        result = call(c, st.spec, st.args)
+                        result = call(c, st.spec, st.args, served=True)
                     finally:
                         self.serving_key = None
                         server.current_client = running
@@ -148,7 +148,7 @@ class BlockingRegistry:
                     if isinstance(result, Block):
                         continue  # still nothing for it: keeps its place
                     self._unpark(c)
-                    self._reply(c, result)
+                    self._reply(c, result, counted=True)  # call() counted an error
         finally:
             self._serving = False
 
@@ -199,9 +199,10 @@ class BlockingRegistry:
         b = st.block
         self._reply(c, b.timeout_fn() if b.timeout_fn is not None else b.timeout_reply)
 
-    def _reply(self, c, result) -> None:
-
-        if isinstance(result, CommandError):
+    def _reply(self, c, result, counted: bool = False) -> None:
+        """Answer an unblocked client; an error reply is counted (errorstats,
+        total_error_replies) unless ``counted`` (call() did)."""
+        if isinstance(result, CommandError) and not counted:
             self.server.stats.count_error(result.message)
         data = encode_result(c, result) if not c.reply_mode else None
         conn = c.connection
@@ -224,6 +225,9 @@ class BlockingRegistry:
         if st is None:
             return False
         self._unpark(c)
+        # updateStatsOnUnblock(target, 0, 0, 1): Redis 7.0 counts a failed
+        # call for either form of CLIENT UNBLOCK.
+        st.spec.failed_calls += 1
         if error:
             self._reply(c, CommandError(E.UNBLOCKED))
         else:

@@ -337,9 +337,12 @@ def _reject(c, message: str) -> bytes | None:
     return encode_error(message)
 
 
-def call(c, spec: CommandSpec, args: list[bytes]):
+def call(c, spec: CommandSpec, args: list[bytes], served: bool = False):
     """Run a handler: Redis's call(). Returns the reply value, or the
-    CommandError raised (as a value, so EXEC can collect it)."""
+    CommandError raised (as a value, so EXEC can collect it). ``served``:
+    the command of a blocked client, run again because its key is ready;
+    Redis serves it outside call() and counts its time and a failure but
+    not another call (the call was counted when it blocked)."""
     server = c.server
     start = _time_ns()
     server.keyspace.tick(start // 1_000_000)
@@ -354,8 +357,9 @@ def call(c, spec: CommandSpec, args: list[bytes]):
     end = _time_ns()
     usec = end // 1000 - start // 1000 if end > start else 0
     spec.usec += usec
-    spec.calls += 1
-    server.stats.numcommands += 1
+    if not served:
+        spec.calls += 1
+        server.stats.numcommands += 1
     # The slow log and latency monitor (a client that blocks is reported
     # when served), then MONITOR (once per command: not when a blocked
     # client is served).

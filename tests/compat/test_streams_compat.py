@@ -1131,3 +1131,50 @@ def test_redis_aof_rewrite_of_streams_loads_in_radish():
         assert _no_seen_times(_streams_seen(s.client())) == expected
     finally:
         s.stop()
+
+
+BLOCKED_STATS_SCENARIO = r"""
+c1 CONFIG RESETSTAT
+c2> BLPOP l 0
+c1 LPUSH l a
+c2<
+c1 XGROUP CREATE s g $ MKSTREAM
+c2> XREADGROUP GROUP g alice BLOCK 0 STREAMS s >
+c1 XGROUP DESTROY s g
+c2<
+c2 BLPOP l 0.01
+c2> BLPOP l 0
+c1 CLIENT UNBLOCK $c2 ERROR
+c2<
+c2> BRPOP l 0
+c1 CLIENT UNBLOCK $c2
+c2<
+c2> XREAD BLOCK 0 STREAMS s $
+c1 XADD s 1 a 1
+c2<
+"""
+
+
+def _stats(port: int) -> list[str]:
+    c = Raw(port)
+    lines = []
+    for section in (b"commandstats", b"errorstats"):
+        body = c([b"INFO", section]).split(b"\r\n", 1)[1].decode()
+        for line in body.split("\r\n"):
+            if line.startswith("cmdstat_"):
+                name, fields = line.split(":", 1)
+                kept = [f for f in fields.split(",") if not f.startswith("usec")]  # times differ
+                lines.append(name + ":" + ",".join(kept))
+            elif line.startswith("errorstat_"):
+                lines.append(line)
+    lines.append([x for x in c([b"INFO", b"stats"]).decode().split("\r\n") if x.startswith("total_error_replies")][0])
+    c.close()
+    return lines
+
+
+def test_blocked_commands_are_counted_once(port_pair):
+    """A blocked command counts one call (when it blocked), its failure
+    once when it is served with an error, and each error reply once."""
+    for port in port_pair:
+        run_scenario(port, BLOCKED_STATS_SCENARIO)
+    assert sorted(_stats(port_pair[0])) == sorted(_stats(port_pair[1]))

@@ -27,7 +27,7 @@ from .acl import log_denial
 from .acl_users import CTX_MULTI, CTX_TOPLEVEL, DENIED_AUTH
 from .args import parse_int, to_int
 from .client_info import client_info_line
-from .registry import command
+from .registry import ORIGINAL_COMMANDS, command
 from .results import NO_REPLY
 
 CLIENT_HELP = [
@@ -566,7 +566,14 @@ def client_unblock(c: Client, args: list[bytes]):
     target = c.server.clients.get(cid)
     if target is None or target.blocked is None:
         return 0
-    return 1 if c.server.blocking.unblock(target, error) else 0
+    if not c.server.blocking.unblock(target, error):
+        return 0
+    if error:
+        # The target's error reply is counted while this command runs, and
+        # Redis 7.0's call() takes any error reply during a command for
+        # its failure: CLIENT UNBLOCK … ERROR counts a failed call.
+        ORIGINAL_COMMANDS[b"client"].subcommands[b"unblock"].failed_calls += 1
+    return 1
 
 
 def _older_than(age: int, now: float) -> Callable[[Client], bool]:
