@@ -153,31 +153,24 @@ class BlockingRegistry:
             self._serving = False
 
     def swapped(self, a: int, b: int) -> None:
-        """SWAPDB: keys waited for in either database may now hold data,
-        and a blocked XREADGROUP whose stream went away is told so
-        (scanDatabaseForDeletedStreams)."""
+        """SWAPDB: keys waited for in either database may now hold data."""
         dbs = self.server.keyspace.dbs
         for dbid, key in list(self.by_key):
-            if dbid in (a, b) and (key in dbs[dbid].data or self._group_reader_waits(dbid, key)):
+            if dbid in (a, b) and key in dbs[dbid].data:
                 self.key_changed(dbs[dbid], key)
 
-    def flushed(self, dbid: int) -> None:
-        """FLUSHDB / FLUSHALL (signalFlushedDb): clients blocked in
-        XREADGROUP on a key of the emptied database(s) are told the stream
-        is gone. (Their key held a stream with their group, or they would
-        have been woken already; other blocked clients are left waiting,
-        as Redis leaves them.)"""
-        dbs = self.server.keyspace.dbs
+    def deleted_streams(self, emptied, replaced_with) -> None:
+        """scanDatabaseForDeletedStreams, before a flush or SWAPDB: a key
+        waited for that holds a stream and will not (its database emptied,
+        or swapped with one where it is not a stream) is signalled, so a
+        blocked XREADGROUP is told its stream is gone (a blocked XREAD
+        keeps waiting)."""
         for kdb, key in list(self.by_key):
-            if (dbid == -1 or kdb == dbid) and self._group_reader_waits(kdb, key):
-                self.key_changed(dbs[kdb], key)
-
-    def _group_reader_waits(self, dbid: int, key: bytes) -> bool:
-        for c in self.by_key.get((dbid, key), ()):
-            st = c.blocked
-            if st is not None and st.spec.name == "xreadgroup":
-                return True
-        return False
+            if kdb != emptied.id:
+                continue
+            was = getattr(emptied.data.get(key), "TYPE_NAME", None) == b"stream"
+            if was and (replaced_with is None or getattr(replaced_with.data.get(key), "TYPE_NAME", None) != b"stream"):
+                self.key_changed(emptied, key)
 
     def check_keyless(self) -> None:
         """Give keyless blocks (WAIT) a chance to complete."""

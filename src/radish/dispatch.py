@@ -119,6 +119,16 @@ def find_command(args: list[bytes]) -> CommandSpec | None:
     return spec.subcommands.get(args[1].lower())
 
 
+def _stale_ok(c, spec: CommandSpec, args: list[bytes]) -> bool:
+    """The command's ``stale`` flag, as getCommandFlags gives it (a
+    script's or function's declared allow-stale for EVAL and FCALL)."""
+    if spec.script_stale is not None and len(args) > 1:
+        declared = spec.script_stale(c, args)
+        if declared is not None:
+            return declared
+    return spec.stale
+
+
 def process_command(c, args: list[bytes]) -> bytes | None:
     """Run one command from client ``c``; return the encoded reply (None
     when nothing is to be sent now)."""
@@ -197,6 +207,15 @@ def process_command(c, args: list[bytes]) -> bytes | None:
     if not c.resp3 and c.subscribed() and spec.name not in _PUBSUB_ALLOWED:
         spec.rejected_calls += 1
         return _reject_command(c, spec, errors.SUBSCRIBED_CONTEXT % spec.name)
+    if server.stale_denied() and (
+        not _stale_ok(c, spec, args)
+        or spec.name == "exec" and c.multi_queue and not all(_stale_ok(c, qs, qa) for qs, qa in c.multi_queue)
+    ):
+        # A replica whose link is down, with replica-serve-stale-data no:
+        # only commands flagged ``stale`` run (EXEC only when every queued
+        # command is).
+        spec.rejected_calls += 1
+        return _reject_command(c, spec, errors.MASTERDOWN)
     if server.loading and (
         not spec.loading or spec.name == "exec" and c.multi_queue and not all(qs.loading for qs, _qa in c.multi_queue)
     ):
@@ -424,8 +443,8 @@ def direct_ok(c, server) -> bool:
     this false while it is active. Today: no MULTI,
     authenticated as a user ACL does not restrict, no MONITOR client
     attached, not tracking keys (CLIENT TRACKING), no CLIENT REPLY mode, no RESP2 pub/sub context, the
-    server not loading, writes not refused (MISCONF, READONLY), and the
-    keyspace on the real clock (not applying a primary's stream, no test
+    server not loading, no stale-replica refusal (MASTERDOWN), writes not
+    refused (MISCONF, READONLY), and the keyspace on the real clock (not applying a primary's stream, no test
     clock)."""
     ks = server.keyspace
     return (
@@ -440,6 +459,7 @@ def direct_ok(c, server) -> bool:
         and not c.subscribed()
         and not server.loading
         and not server.busy_script
+        and not server.stale_denied()
         and server.precheck_write(c, _WRITE_PROBE) is None
     )
 

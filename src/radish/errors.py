@@ -150,6 +150,9 @@ LCS_MEMORY = "ERR Insufficient memory, transient memory for LCS exceeds proto-ma
 LCS_NOT_STRINGS = "ERR The specified keys must contain string values"
 LIMIT_NEGATIVE = "ERR LIMIT can't be negative"
 LOADING = "LOADING Redis is loading the dataset in memory"
+MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+MASTERDOWN_SCRIPT = ("MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' "
+                     "and 'allow-stale' flag is not set on the script.")
 MAXLEN_NEGATIVE = "ERR MAXLEN can't be negative"
 MINMAX_NOT_FLOAT = "ERR min or max is not a float"
 MINMAX_NOT_LEX = "ERR min or max not valid string range item"

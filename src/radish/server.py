@@ -152,7 +152,7 @@ class Server:
         self.client_closed_hooks.append(drop_monitor)
         self.current_client: Client | None = None  # whose input is being processed
         self.tracking_clients = 0
-        self.flush_hooks: list = [self.blocking.flushed]  # called with a db index, or -1 for FLUSHALL
+        self.flush_hooks: list = []  # called with a db index, or -1 for FLUSHALL
         self.swapdb_hooks: list = [self.blocking.swapped]
         self.startup_hooks: list = []  # run before listening (e.g. load the RDB)
         self.before_reply_hooks: list = []  # run before each round's replies are written (AOF)
@@ -165,6 +165,7 @@ class Server:
         # The services built on the server, in this order (each may use the
         # ones before it): replication, RDB persistence, the AOF.
         self.watch_registry = WatchRegistry(self)  # WATCHed keys (MULTI/EXEC)
+        self.keyspace.on_emptying = self._emptying
         self.tracking = Tracking(self)  # CLIENT TRACKING
         self.migrate_sockets = MigrateSockets()  # MIGRATE's cached connections to targets
         self.replication: ReplicationState = ReplicationState(self)
@@ -480,6 +481,22 @@ class Server:
             blocking.key_changed(db, key)
         for hook, _interested in self.key_change_hooks:
             hook(db, key)
+
+    def stale_denied(self) -> bool:
+        """A replica whose link to its primary is not up, with
+        replica-serve-stale-data no: commands without the ``stale`` flag
+        are refused with MASTERDOWN (processCommand)."""
+        if self.config.replica_serve_stale_data:
+            return False
+        repl = self.replication
+        return repl.master_host is not None and repl.link_state != "connected"
+
+    def _emptying(self, emptied, replaced_with) -> None:
+        """A database's contents are about to go (flush, SWAPDB): Redis's
+        touchAllWatchedKeysInDb and scanDatabaseForDeletedStreams."""
+        self.watch_registry.touch_all_in_db(emptied, replaced_with)
+        if self.blocking.by_key:
+            self.blocking.deleted_streams(emptied, replaced_with)
 
     def refresh_key_hook(self) -> None:
         """Install the keyspace's modified-key callback only while someone
@@ -981,8 +998,9 @@ class Server:
         return used
 
     def role(self) -> str:
+        """HELLO's role field."""
         repl = self.replication
-        return "slave" if repl is not None and repl.is_replica() else "master"
+        return "replica" if repl is not None and repl.is_replica() else "master"
 
     def recent_max_output_buffer(self) -> int:
         """The largest client output buffer now or in the last seconds."""

@@ -6,7 +6,7 @@ good replicas; once a replica is attached and acknowledging, writes run."""
 from __future__ import annotations
 
 import pytest
-from tests.support.resp import Raw
+from tests.support.resp import Raw, parse
 from tests.support.servers import start_pair, start_radish, start_redis, wait_until
 
 CASES = [
@@ -91,6 +91,47 @@ def test_exec_refused_whole_when_the_state_changed_since_queueing(resp3):
             replies.append(r)
         assert replies[0] == replies[1]
         assert replies[0][3].startswith(b"-EXECABORT Transaction discarded because of: NOREPLICAS")
+    finally:
+        ours.stop()
+        theirs.stop()
+
+
+STALE_CASES = [
+    [b"GET", b"k"], [b"SET", b"k", b"v"], [b"PING"], [b"ECHO", b"x"], [b"DBSIZE"], [b"EXISTS", b"k"],
+    [b"CONFIG", b"GET", b"replica-serve-stale-data"], [b"ROLE"],
+    [b"MULTI"], [b"PING"], [b"EXEC"],
+    [b"MULTI"], [b"GET", b"k"], [b"EXEC"],
+    [b"MULTI"], [b"INFO", b"keyspace"], [b"EXEC"],
+    [b"EVAL", b"return 1", b"0"], [b"EVAL", b"#!lua flags=no-writes\nreturn 1", b"0"],
+    [b"EVAL", b"#!lua flags=no-writes,allow-stale\nreturn 1", b"0"],
+    [b"FUNCTION", b"LOAD", b"#!lua name=lib\nredis.register_function{function_name='f', callback=function() return 1 end, "
+                           b"flags={'no-writes'}}\nredis.register_function{function_name='g', callback=function() "
+                           b"return 2 end, flags={'no-writes', 'allow-stale'}}"],
+    [b"FCALL", b"f", b"0"], [b"FCALL", b"g", b"0"], [b"FCALL_RO", b"g", b"0"],
+    [b"CLIENT", b"GETNAME"], [b"CONFIG", b"GET", b"maxmemory"],
+    [b"CONFIG", b"SET", b"replica-serve-stale-data", b"yes"], [b"GET", b"k"], [b"DBSIZE"],
+    [b"CONFIG", b"SET", b"replica-serve-stale-data", b"no"], [b"GET", b"k"],
+    [b"REPLICAOF", b"NO", b"ONE"], [b"GET", b"k"], [b"SET", b"k", b"v"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("resp3", [False, True], ids=["resp2", "resp3"])
+def test_a_stale_replica_refuses_commands_without_the_stale_flag(resp3):
+    """replica-serve-stale-data no on a replica whose primary cannot be
+    reached: MASTERDOWN for everything but the ``stale`` commands (EXEC
+    only when all it queued is), until the setting or the role changes."""
+    ours, theirs = start_pair("--replica-serve-stale-data", "no", "--replicaof", "127.0.0.1", "1")
+    try:
+        replies = []
+        for s in (ours, theirs):
+            c = Raw(s.port, resp3=resp3)
+            hello = [v for _t, v in parse(c([b"HELLO", b"3" if resp3 else b"2"]))[1]]  # stale; client ids differ
+            r = [hello[hello.index(b"role") + 1]]
+            r += [c(cmd) for cmd in STALE_CASES if cmd[0] != b"ROLE"]
+            replies.append(r)
+        assert replies[0][0] == b"replica"
+        assert replies[0] == replies[1]
+        assert replies[0][1].startswith(b"-MASTERDOWN")
     finally:
         ours.stop()
         theirs.stop()

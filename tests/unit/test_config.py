@@ -1102,9 +1102,9 @@ def test_unenforced_warning_only_for_non_default_values() -> None:
     cfg_set(cfg, "maxmemory", "0")
     assert cfg.unenforced_warning("maxmemory") is None
     # an alias names its parameter; a secret is not shown
-    cfg_set(cfg, "slave-serve-stale-data", "no", "tls-key-file-pass", "s3cret")
-    assert cfg.unenforced_warning("slave-serve-stale-data").startswith(
-        "WARNING: the replica-serve-stale-data setting ('no') is accepted but not enforced"
+    cfg_set(cfg, "slave-announce-ip", "10.0.0.1", "tls-key-file-pass", "s3cret")
+    assert cfg.unenforced_warning("slave-announce-ip").startswith(
+        "WARNING: the replica-announce-ip setting ('10.0.0.1') is accepted but not enforced"
     )
     assert "s3cret" not in cfg.unenforced_warning("tls-key-file-pass")
 

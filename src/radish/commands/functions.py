@@ -244,6 +244,13 @@ def fcall_denyoom(c: Client, args: list[bytes]) -> bool | None:
     return None if flags is None else b"no-writes" not in flags and b"allow-oom" not in flags
 
 
+def fcall_stale(c: Client, args: list[bytes]) -> bool | None:
+    """scriptFlagsToCmdFlags' stale: FCALL runs on a stale replica only
+    for a function flagged allow-stale; None for an unknown function."""
+    flags = _fcall_flags(c, args)
+    return None if flags is None else b"allow-stale" in flags
+
+
 def _fcall(c: Client, args: list[bytes], readonly: bool):
     if c.server.monitors:  # before the function's own commands, as Redis
         feed_monitors(c, None, args)
@@ -258,6 +265,8 @@ def _fcall(c: Client, args: list[bytes], readonly: bool):
         raise CommandError(E.NUMKEYS_TOO_MANY)
     if n < 0:
         raise CommandError(E.NUMKEYS_NEGATIVE)
+    if c.server.stale_denied() and b"allow-stale" not in fi.flags:  # scriptPrepareForRun
+        raise CommandError(E.MASTERDOWN_SCRIPT)
     if b"no-writes" not in fi.flags:
         err = script_write_refusal(c)
         if err:
@@ -291,3 +300,5 @@ COMMANDS[b"fcall"].script_writes = fcall_writes
 COMMANDS[b"fcall_ro"].script_writes = fcall_writes
 COMMANDS[b"fcall"].script_denyoom = fcall_denyoom
 COMMANDS[b"fcall_ro"].script_denyoom = fcall_denyoom
+COMMANDS[b"fcall"].script_stale = fcall_stale
+COMMANDS[b"fcall_ro"].script_stale = fcall_stale

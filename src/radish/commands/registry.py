@@ -310,6 +310,9 @@ class CommandSpec:
     script_writes: Callable | None = None
     # EVAL/FCALL: whether the script's declared flags make it deny-oom.
     script_denyoom: Callable | None = None
+    # EVAL/FCALL: whether the script's declared flags keep ``stale``
+    # (allow-stale), or None for the spec's flags.
+    script_stale: Callable | None = None
     # Declared ``direct=True``: the batch loops (dispatch.run_batch and
     # _fastpath.c) may run it without process_command, because it never
     # changes a client's mode (MULTI, AUTH, pub/sub, CLIENT REPLY) nor the

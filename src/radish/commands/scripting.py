@@ -93,9 +93,22 @@ def eval_denyoom(c: Client, args: list[bytes]) -> bool | None:
     return "no-writes" not in flags and "allow-oom" not in flags
 
 
+def eval_stale(c: Client, args: list[bytes]) -> bool | None:
+    """scriptFlagsToCmdFlags' stale: a script with a shebang runs on a
+    stale replica only when flagged allow-stale; None without a shebang
+    (the command's own flags)."""
+    flags = _eval_flags(c, args)
+    return None if flags is None else "allow-stale" in flags
+
+
 def _run(c: Client, sha: bytes, args: list[bytes], readonly: bool):
     e = c.server.scripting
     flags = e.shebang_flags(sha=sha)
+    if c.server.stale_denied():  # scriptPrepareForRun on a stale replica
+        if flags is None:
+            raise CommandError(E.MASTERDOWN)
+        if "allow-stale" not in flags:
+            raise CommandError(E.MASTERDOWN_SCRIPT)
     if flags is not None and "no-writes" not in flags:
         err = script_write_refusal(c)
         if err:
@@ -230,3 +243,4 @@ def script_kill(c: Client, args: list[bytes]):
 for _name in (b"eval", b"evalsha", b"eval_ro", b"evalsha_ro"):
     COMMANDS[_name].script_writes = eval_writes
     COMMANDS[_name].script_denyoom = eval_denyoom
+    COMMANDS[_name].script_stale = eval_stale

@@ -21,14 +21,16 @@ from .registry import KeySpec, command
 
 
 class WatchRegistry:
-    """(dbid, key) -> clients watching it."""
+    """(dbid, key) -> the clients watching it, in the order they did (a
+    dict used as an ordered set). Each client's ``watched`` maps (dbid,
+    key) to Redis's ``expired`` flag: the key was already logically
+    expired when watched (or became so by SWAPDB), so that its deletion is
+    no change, and its expiry since is not one either."""
 
     def __init__(self, server) -> None:
         self.server = server
-        self.by_key: dict[tuple[int, bytes], set] = {}
+        self.by_key: dict[tuple[int, bytes], dict] = {}
         server.key_change_hooks.append((self.key_changed, lambda: bool(self.by_key)))
-        server.flush_hooks.append(self.flushed)
-        server.swapdb_hooks.append(self.swapped)
         server.client_closed_hooks.append(self.unwatch_all)
 
     def watch(self, c, key: bytes) -> None:
@@ -37,11 +39,9 @@ class WatchRegistry:
         k = (c.db.id, key)
         if k in c.watched:
             return
-        # Remember whether the key was already (logically) expired, so that
-        # an expiry between WATCH and EXEC counts as a change.
         c.watched[k] = c.db.is_expired(key)
         was_empty = not self.by_key
-        self.by_key.setdefault(k, set()).add(c)
+        self.by_key.setdefault(k, {})[c] = None
         if was_empty:
             self.server.refresh_key_hook()
 
@@ -52,7 +52,7 @@ class WatchRegistry:
         for k in c.watched:
             s = self.by_key.get(k)
             if s is not None:
-                s.discard(c)
+                s.pop(c, None)
                 if not s:
                     del self.by_key[k]
         if not self.by_key:
@@ -61,22 +61,50 @@ class WatchRegistry:
         c.flags &= ~FLAG_DIRTY_CAS
 
     def key_changed(self, db, key: bytes) -> None:
+        """touchWatchedKey."""
         if not self.by_key:
             return
-        s = self.by_key.get((db.id, key))
-        if s:
-            for c in s:
+        k = (db.id, key)
+        s = self.by_key.get(k)
+        if not s:
+            return
+        for c in list(s):
+            if c.watched.get(k):
+                # Watched while already expired: its deletion is no change
+                # (the flag goes); anything else ends the walk, as in
+                # Redis 7.0 (the clients after it are not flagged).
+                if key not in db.data:
+                    c.watched[k] = False
+                    continue
+                break
+            c.flags |= FLAG_DIRTY_CAS
+
+    def touch_all_in_db(self, emptied, replaced_with) -> None:
+        """touchAllWatchedKeysInDb, before ``emptied`` is flushed (then
+        ``replaced_with`` is None) or swapped with ``replaced_with``: the
+        watchers of a key that exists in either are flagged, except where
+        the change is only between a deleted and an expired key."""
+        if not self.by_key:
+            return
+        other = None if replaced_with is None else replaced_with.data
+        for (kdb, key), clients in list(self.by_key.items()):
+            if kdb != emptied.id:
+                continue
+            exists = key in emptied.data
+            if not exists and (other is None or key not in other):
+                continue
+            k = (kdb, key)
+            for c in list(clients):
+                if c.watched.get(k):
+                    if other is None or key not in other:
+                        c.watched[k] = False  # an expired key now deleted: no change
+                        continue
+                    if replaced_with.is_expired(key):
+                        continue  # an expired key stays expired
+                elif not exists and replaced_with.is_expired(key):
+                    c.watched[k] = True  # nothing replaced by an expired key
+                    continue
                 c.flags |= FLAG_DIRTY_CAS
-
-    def flushed(self, dbid: int) -> None:
-        for (kdb, _key), clients in self.by_key.items():
-            if dbid == -1 or kdb == dbid:
-                for c in clients:
-                    c.flags |= FLAG_DIRTY_CAS
-
-    def swapped(self, a: int, b: int) -> None:
-        self.flushed(a)
-        self.flushed(b)
 
     def expired_since_watch(self, c) -> bool:
         for (dbid, key), was_expired in (c.watched or {}).items():

@@ -158,7 +158,7 @@ PARAMS: tuple[Param, ...] = (
     Param("aof-timestamp-enabled", BOOL, False),
     Param("cluster-replica-no-failover", BOOL, False, alias="cluster-slave-no-failover", not_built=_CLUSTER),
     Param("replica-lazy-flush", BOOL, False, alias="slave-lazy-flush"),
-    Param("replica-serve-stale-data", BOOL, True, alias="slave-serve-stale-data", not_built="a replica whose link is down always serves its data (no MASTERDOWN)"),
+    Param("replica-serve-stale-data", BOOL, True, alias="slave-serve-stale-data"),
     Param("replica-read-only", BOOL, True, alias="slave-read-only"),
     Param("replica-ignore-maxmemory", BOOL, True, alias="slave-ignore-maxmemory"),
     Param("jemalloc-bg-thread", BOOL, True, not_applicable="radish does not use jemalloc"),

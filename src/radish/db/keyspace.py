@@ -93,6 +93,11 @@ class Keyspace:
         # primary's keys, whose DEL comes from the primary.
         self.replica_ttl_keys: dict[tuple[int, bytes], None] = {}
         self.on_key_changed: Callable[[Database, bytes], None] | None = None
+        # (emptied, replaced_with): a database's contents are about to go,
+        # by a flush (replaced_with None) or SWAPDB (the other database, not
+        # yet swapped); Redis's signalFlushedDb / dbSwapDatabases look at
+        # both before the change (WATCH, blocked XREADGROUPs).
+        self.on_emptying: Callable[[Database, Database | None], None] | None = None
         # Keyspace notifications: the enabled classes (notify-keyspace-events)
         # and the server's publisher, on_event(type, event, key, dbid).
         self.notify_flags = 0
@@ -177,6 +182,9 @@ class Keyspace:
     def swap(self, a: int, b: int) -> None:
         """SWAPDB: exchange contents; Database objects keep their ids."""
         da, db = self.dbs[a], self.dbs[b]
+        if self.on_emptying is not None:
+            self.on_emptying(da, db)
+            self.on_emptying(db, da)
         da.data, db.data = db.data, da.data
         da.expires, db.expires = db.expires, da.expires
         da.lru, db.lru = db.lru, da.lru
@@ -543,6 +551,8 @@ class Database:
         (emptyDbAsync): the old dicts go to the lazy freer instead of being
         dropped here."""
         n = len(self.data)
+        if self.ks.on_emptying is not None:
+            self.ks.on_emptying(self, None)
         if lazy:
             self.ks.lazyfree.free_database(self.data, self.expires, self.lru)
         self.data = {}
