@@ -231,6 +231,7 @@ LFU_SELECTED = "ERR An LFU maxmemory policy is selected, idle time not tracked. 
 RANK_ZERO = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list"
 SCRIPT_CALL_ARITY = "ERR Wrong number of args calling Redis command from script"
 SCRIPT_CALL_DENIED = "ERR This Redis command is not allowed from script"
+SCRIPT_CALL_STALE = "ERR Can not execute the command on a stale replica"
 SCRIPT_CALL_UNKNOWN = "ERR Unknown Redis command called from script"
 SCRIPT_KILLED = "ERR Script killed by user with SCRIPT KILL..."
 SCRIPT_READONLY = "ERR Write commands are not allowed from read-only scripts."

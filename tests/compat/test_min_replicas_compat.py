@@ -106,8 +106,10 @@ STALE_CASES = [
     [b"EVAL", b"#!lua flags=no-writes,allow-stale\nreturn 1", b"0"],
     [b"FUNCTION", b"LOAD", b"#!lua name=lib\nredis.register_function{function_name='f', callback=function() return 1 end, "
                            b"flags={'no-writes'}}\nredis.register_function{function_name='g', callback=function() "
-                           b"return 2 end, flags={'no-writes', 'allow-stale'}}"],
-    [b"FCALL", b"f", b"0"], [b"FCALL", b"g", b"0"], [b"FCALL_RO", b"g", b"0"],
+                           b"return 2 end, flags={'no-writes', 'allow-stale'}}\nredis.register_function{function_name='h', "
+                           b"callback=function() return redis.pcall('get', 'k') end, flags={'no-writes', 'allow-stale'}}"],
+    [b"FCALL", b"f", b"0"], [b"FCALL", b"g", b"0"], [b"FCALL_RO", b"g", b"0"], [b"FCALL", b"h", b"0"],
+    [b"EVAL", b"#!lua flags=no-writes,allow-stale\nreturn redis.call('ping')", b"0"],
     [b"CLIENT", b"GETNAME"], [b"CONFIG", b"GET", b"maxmemory"],
     [b"CONFIG", b"SET", b"replica-serve-stale-data", b"yes"], [b"GET", b"k"], [b"DBSIZE"],
     [b"CONFIG", b"SET", b"replica-serve-stale-data", b"no"], [b"GET", b"k"],

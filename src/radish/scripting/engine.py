@@ -582,6 +582,8 @@ class ScriptEngine:
             return E.SCRIPT_CALL_UNKNOWN.encode()
         if spec.noscript and not self.client.server.script_disable_deny_script:
             return E.SCRIPT_CALL_DENIED.encode()
+        if not spec.stale and self.client.server.stale_denied():  # scriptVerifyAllowStale
+            return E.SCRIPT_CALL_STALE.encode()
         user = self.client.user
         if user is not None and not user.unrestricted:
             denied = check_acl(self.client, spec, argv, CTX_LUA)
