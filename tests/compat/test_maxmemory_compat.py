@@ -221,6 +221,7 @@ MEMORY_CASES = [
     [b"MEMORY", b"USAGE", b"s", b"SAMPLES", b"x"], [b"MEMORY", b"USAGE", b"s", b"FOO"], [b"MEMORY", b"USAGE"],
     [b"MEMORY", b"FOO"], [b"MEMORY"], [b"MEMORY", b"HELP"], [b"MEMORY", b"HELP", b"x"], [b"MEMORY", b"STATS", b"x"],
     [b"MEMORY", b"PURGE"], [b"MEMORY", b"DOCTOR", b"x"], [b"MEMORY", b"MALLOC-STATS", b"x"],
+    [b"MEMORY", b"DOCTOR"],  # an almost empty instance: the same text, verbatim in RESP3, bulk in RESP2
 ]  # fmt: skip
 
 

@@ -96,6 +96,9 @@ CASES["resp3_in_script"] = [
     _e("redis.setresp(3); return false"),
     _e("redis.setresp(3); return redis.call('hgetall','nokey')"),
     _e("redis.setresp(2); return redis.call('hgetall','h')"),
+    _e("return {verbatim_string={format='txt', string='a\\nb'}}"),
+    _e("return {verbatim_string={format='mkd', string='# t'}}"),
+    _e("redis.setresp(3); return redis.call('client', 'info') ~= nil"),
     _e("return redis.setresp(4)"),
     _e("return redis.setresp()"),
 ]

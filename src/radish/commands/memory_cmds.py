@@ -326,7 +326,7 @@ def doctor_report(s) -> str:
 @command("memory|doctor", 2, "", group="server", since="4.0.0", summary="Outputs memory problems report", complexity="O(1)", tips=_TIPS)
 def memory_doctor(c: Client, args: list[bytes]):
     """Format: MEMORY DOCTOR"""
-    return Verbatim(b"txt:" + doctor_report(c.server).encode())
+    return Verbatim(doctor_report(c.server).encode())
 
 
 _LIBC = None

@@ -83,9 +83,11 @@ class Push(list):
 
 
 class Verbatim(bytes):
-    """Verbatim text (``=len\\r\\ntxt:…``); plain bulk in RESP2."""
+    """Verbatim text (``=len\\r\\nfmt:…``, the value without the format);
+    plain bulk in RESP2. ``fmt`` is ``txt`` unless set on the instance (a
+    script's verbatim_string with another format)."""
 
-    __slots__ = ()
+    fmt = b"txt"
 
 
 class BigNumber(bytes):
@@ -207,7 +209,7 @@ def encode_into(out: list, value, resp3: bool) -> None:
             encode_into(out, v, resp3)
     elif t is Verbatim:
         if resp3:
-            out.append(b"=%d\r\ntxt:%b\r\n" % (len(value) + 4, value))
+            out.append(b"=%d\r\n%b:%b\r\n" % (len(value) + 4, value.fmt, value))
         else:
             out.append(b"$%d\r\n%b\r\n" % (len(value), value))
     elif t is BigNumber:

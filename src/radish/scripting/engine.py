@@ -442,7 +442,10 @@ class ScriptEngine:
         if vs is not None and self.lua_type(vs) == "table":
             fmt, s = raw(vs, b"format"), raw(vs, b"string")
             if type(fmt) is bytes and type(s) is bytes:
-                return Verbatim(fmt[:3].ljust(3) + b":" + s)
+                v = Verbatim(s)
+                if fmt[:3] != b"txt":
+                    v.fmt = fmt[:3].ljust(3)
+                return v
         mp = raw(v, b"map")
         if mp is not None and self.lua_type(mp) == "table":
             return MapReply([(self._to_reply(k, depth + 1), self._to_reply(x, depth + 1)) for k, x in mp.items()])
