@@ -85,7 +85,7 @@ class Propagator:
 
     def __init__(self, backlog_size: int = 1024 * 1024) -> None:
         # (dbid, args); dbid None: for replicas only, in no database.
-        self.pending: list[tuple[int | None, list[bytes]]] = []
+        self.pending: list[tuple[int, list[bytes], bool]] = []  # (db, command, for replicas only)
         self.subscribers: list[Callable[[bytes], None]] = []
         self.writes_only: list[Callable[[bytes], None]] = []
         self.master_repl_offset = 0
@@ -105,7 +105,7 @@ class Propagator:
         """Queue one write of the running command (nothing to do while no
         replica, backlog or AOF listens)."""
         if self.enabled and (self.subscribers or self.backlog.active):
-            self.pending.append((dbid, args))
+            self.pending.append((dbid, args, False))
 
     def propagate_now(self, dbid: int, args: list[bytes]) -> None:
         """``propagate`` + ``flush`` for a command whose only write is
@@ -114,7 +114,7 @@ class Propagator:
         if not (self.enabled and (self.subscribers or self.backlog.active)):
             return
         if self.replica:
-            self._local_writes([(dbid, args)])
+            self._local_writes([(dbid, args, False)])
             return
         data = encode_command(args)
         if dbid != self.stream_db:
@@ -125,11 +125,13 @@ class Propagator:
         for fn in self.subscribers:
             fn(data)
 
-    def propagate_to_replicas(self, args: list[bytes]) -> None:
+    def propagate_to_replicas(self, dbid: int, args: list[bytes]) -> None:
         """Queue a command for replicas and the backlog but not the AOF
-        (PUBLISH reaches a replica's subscribers, never the AOF)."""
+        (PUBLISH reaches a replica's subscribers, never the AOF). It goes
+        in the client's database, as Redis's replicationFeedSlaves selects
+        it (the AOF gets that SELECT too: one selected database for both)."""
         if self.enabled and (self.subscribers or self.backlog.active):
-            self.pending.append((None, args))
+            self.pending.append((dbid, args, True))
 
     def subscribe(self, fn: Callable[[bytes], None], *, control: bool = True) -> None:
         """Receive the stream; ``control=False``: writes only."""
@@ -161,45 +163,46 @@ class Propagator:
             return
         parts: list[bytes] = []
         wrap = wrap and len(pending) > 1 and not self.in_exec
-        dbs = [dbid for dbid, _args in pending if dbid is not None]
         if wrap:
             # MULTI goes into the first command's database.
-            if dbs:
-                self._select(parts, dbs[0])
+            self._select(parts, pending[0][0])
             parts.append(_MULTI)
-        if len(dbs) == len(pending) or not self.writes_only:
-            for dbid, args in pending:
-                if dbid is not None:
-                    self._select(parts, dbid)
+        repl_only = any(r for _d, _a, r in pending)
+        if not repl_only or not self.writes_only:
+            for dbid, args, _r in pending:
+                self._select(parts, dbid)
                 parts.append(encode_command(args))
             if wrap:
                 parts.append(_EXEC)
             self.feed(b"".join(parts))
             return
         # Some commands are for replicas only: the writes-only subscribers
-        # get the stream without them (and nothing if nothing is left).
+        # get the stream without them (SELECTs included: the stream's
+        # selected database is theirs too).
         writes = list(parts)
-        for dbid, args in pending:
+        wrote = False
+        for dbid, args, r in pending:
             enc = encode_command(args)
-            if dbid is None:
-                parts.append(enc)
-                continue
             sel: list[bytes] = []
             self._select(sel, dbid)
             parts += sel
             writes += sel
             parts.append(enc)
-            writes.append(enc)
+            if not r:
+                writes.append(enc)
+                wrote = True
         if wrap:
             parts.append(_EXEC)
             writes.append(_EXEC)
-        self._deliver(b"".join(parts), b"".join(writes) if dbs else b"")
+        if not wrote:
+            writes = [w for w in writes if w is not _MULTI and w is not _EXEC]
+        self._deliver(b"".join(parts), b"".join(writes))
 
-    def _local_writes(self, pending: list[tuple[int | None, list[bytes]]]) -> None:
+    def _local_writes(self, pending: list[tuple[int, list[bytes], bool]]) -> None:
         """A replica's own writes: to the writes-only subscribers (the AOF),
         each in its database, then back to the forwarded stream's database;
         no offset, backlog or sub-replica sees them."""
-        writes = [(dbid, args) for dbid, args in pending if dbid is not None]
+        writes = [(dbid, args) for dbid, args, repl_only in pending if not repl_only]
         if not writes or not self.writes_only:
             return
         parts: list[bytes] = []

@@ -20,7 +20,7 @@ def test_replica_only_commands_stay_out_of_the_writes_stream():
     prop = Propagator()
     full, writes = _listeners(prop)
     prop.propagate(0, [b"SET", b"k", b"v"])
-    prop.propagate_to_replicas([b"PUBLISH", b"ch", b"m"])
+    prop.propagate_to_replicas(0, [b"PUBLISH", b"ch", b"m"])
     prop.propagate(3, [b"DEL", b"x"])
     prop.flush()
     assert commands_of(b"".join(full)) == [
@@ -36,10 +36,15 @@ def test_replica_only_commands_stay_out_of_the_writes_stream():
 def test_a_lone_publish_reaches_replicas_only():
     prop = Propagator()
     full, writes = _listeners(prop)
-    prop.propagate_to_replicas([b"PUBLISH", b"ch", b"m"])
+    prop.propagate_to_replicas(2, [b"PUBLISH", b"ch", b"m"])
     prop.flush()
-    assert commands_of(b"".join(full)) == [[b"PUBLISH", b"ch", b"m"]]
-    assert writes == []
+    # In the publisher's database, as Redis feeds replicas (the SELECT is
+    # the writes stream's too: one selected database for both).
+    assert commands_of(b"".join(full)) == [[b"SELECT", b"2"], [b"PUBLISH", b"ch", b"m"]]
+    assert commands_of(b"".join(writes)) == [[b"SELECT", b"2"]]
+    prop.propagate_to_replicas(2, [b"PUBLISH", b"ch", b"n"])
+    prop.flush()
+    assert commands_of(full[-1]) == [[b"PUBLISH", b"ch", b"n"]] and len(writes) == 1
     # The next write still selects its database in both streams.
     prop.propagate(5, [b"SET", b"a", b"1"])
     prop.flush()

@@ -91,14 +91,14 @@ def sunsubscribe(c: Client, args: list[bytes]):
 def publish(c: Client, args: list[bytes]):
     """Format: PUBLISH channel message — also sent to replicas (for their
     subscribers), not to the AOF."""
-    c.server.propagation.propagate_to_replicas(args)
+    c.server.propagation.propagate_to_replicas(c.db.id, args)
     return c.server.pubsub.publish(args[1], args[2])
 
 
 @command("spublish", 3, "pubsub loading stale fast may_replicate", acl="pubsub", keys=(1, 1, 1), key_specs=(KeySpec("NOT_KEY", index=1),), group="pubsub", since="7.0.0", summary="Post a message to a shard channel", complexity="O(N) where N is the number of clients subscribed to the receiving shard channel.")
 def spublish(c: Client, args: list[bytes]):
     """Format: SPUBLISH shardchannel message — also sent to replicas."""
-    c.server.propagation.propagate_to_replicas(args)
+    c.server.propagation.propagate_to_replicas(c.db.id, args)
     return c.server.pubsub.spublish(args[1], args[2])
 
 
