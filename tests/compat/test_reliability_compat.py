@@ -133,7 +133,10 @@ def test_sigterm_during_a_busy_script():
             srv.stop()
 
 
-def test_resp3_subscriber_with_client_reply_off_gets_pushes_not_replies():
+@pytest.mark.parametrize("resp3", [False, True], ids=["resp2", "resp3"])
+def test_subscriber_with_client_reply_off_gets_pushes_not_replies(resp3):
+    """Subscription confirmations and messages are pushes (Redis's
+    CLIENT_PUSHING), sent under CLIENT REPLY OFF/SKIP in RESP2 as in RESP3."""
     from tests.support.resp import encode_command
 
     script = [
@@ -148,7 +151,7 @@ def test_resp3_subscriber_with_client_reply_off_gets_pushes_not_replies():
     try:
         seen = []
         for srv in pair:
-            c = Raw(srv.port, resp3=True, timeout=5)
+            c = Raw(srv.port, resp3=resp3, timeout=5)
             c.write(b"".join(encode_command(a) for a in script))
             got = c.read_until_quiet(0.5)
             other = Raw(srv.port)

@@ -43,9 +43,9 @@ def _subscribe_each(c: Client, names, change, kind: bytes, count) -> Raw:
         out.append(_confirm(c, kind, name, count(c)))
     if not out:
         out.append(_confirm(c, kind, None, count(c)))
-    if c.resp3 and c.reply_mode in (1, 2):
+    if c.reply_mode in (1, 2):
         # CLIENT REPLY OFF / SKIP silences replies, not pushes (Redis's
-        # CLIENT_PUSHING): in RESP3 the confirmations still go out.
+        # CLIENT_PUSHING): the confirmations still go out, RESP2 or RESP3.
         c.send_push(b"".join(out))
         return Raw(b"")
     return Raw(b"".join(out))
