@@ -150,6 +150,8 @@ LCS_MEMORY = "ERR Insufficient memory, transient memory for LCS exceeds proto-ma
 LCS_NOT_STRINGS = "ERR The specified keys must contain string values"
 LIMIT_NEGATIVE = "ERR LIMIT can't be negative"
 LOADING = "LOADING Redis is loading the dataset in memory"
+SORT_BY_ACL = "ERR BY option of SORT denied due to insufficient ACL permissions."
+SORT_GET_ACL = "ERR GET option of SORT denied due to insufficient ACL permissions."
 MASTERDOWN = "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
 MASTERDOWN_SCRIPT = ("MASTERDOWN Link with MASTER is down, replica-serve-stale-data is set to 'no' "
                      "and 'allow-stale' flag is not set on the script.")

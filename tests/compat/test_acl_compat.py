@@ -187,6 +187,8 @@ USERS = [
     ["wo", "on", ">pw", "%W~*", "+@all"],
     ["pub", "on", ">pw", "resetchannels", "&news.*", "+publish", "+subscribe", "+psubscribe", "+ping"],
     ["sel", "on", ">pw", "-@all", "+select|0", "+get", "~*", "(+set ~s:*)"],
+    ["srt", "on", ">pw", "+sort", "+lpush", "~mylist", "(+sort ~mylist %R~*)"],
+    ["srt2", "on", ">pw", "+sort", "~mylist", "~v*"],
 ]
 
 SESSIONS = [
@@ -200,6 +202,10 @@ SESSIONS = [
              ["PSUBSCRIBE", "news.*"], ["PSUBSCRIBE", "news.a*"]]),
     ("sel", [["SELECT", "0"], ["SELECT", "1"], ["SET", "s:1", "v"], ["SET", "k", "v"], ["GET", "s:1"], ["DEL", "s:1"],
              ["MULTI"], ["GET", "k"], ["EXEC"]]),
+    # SORT's BY (with a pattern) and GET need access to every key.
+    ("srt", [["LPUSH", "mylist", "1"], ["SORT", "mylist", "BY", "v*"], ["SORT", "mylist", "GET", "v*"],
+             ["SORT", "mylist", "BY", "nosort"], ["SORT", "mylist"]]),
+    ("srt2", [["SORT", "mylist", "BY", "v*"], ["SORT", "mylist", "GET", "#"], ["SORT", "mylist", "BY", "x"]]),
 ]
 
 

@@ -636,6 +636,18 @@ class User:
                 relevant, last_idx = r, idx
         return relevant, last_idx
 
+    def unrestricted_key_access(self, spec: CommandSpec, args: list[bytes], keyflags: int) -> bool:
+        """ACLUserCheckCmdWithUnrestrictedKeyAccess: a selector allows the
+        command and every key with ``keyflags`` (SORT's BY and GET)."""
+        if self.unrestricted:
+            return True
+        keys = None
+        for sel in self.selectors:
+            r, _idx, keys = sel.check_command(spec, args, keys)
+            if r == ACL_OK and sel.unrestricted_keys(keyflags):
+                return True
+        return False
+
     def check_channel(self, channel: bytes, is_pattern: bool) -> bool:
         """ACLUserCheckChannelPerm."""
         return any(s.check_channel(channel, is_pattern) for s in self.selectors)

@@ -24,7 +24,7 @@ from ..db.types import ListValue, SetLP, SetValue, ZSetLP, convert_zset
 from ..errors import CommandError
 from ..strconv import strtod
 from .args import to_int
-from .registry import KEY_ACCESS, KEY_OW, KEY_RO, KEY_UPDATE, KeySpec, command
+from .registry import COMMANDS, KEY_ACCESS, KEY_OW, KEY_RO, KEY_UPDATE, KeySpec, command
 
 _SORTABLE = (b"list", b"set", b"zset")
 
@@ -105,6 +105,10 @@ def _zset_members(v, desc: bool) -> list:
     return members
 
 
+def _spec(args: list[bytes]):
+    return COMMANDS[args[0].lower()]
+
+
 def _sort(c: Client, args, readonly: bool):
     desc = alpha = False
     limit_start, limit_count = 0, -1
@@ -114,6 +118,8 @@ def _sort(c: Client, args, readonly: bool):
     gets: list[bytes] = []
     j = 2
     n = len(args)
+    user = c.user
+    full_key_access = user is None or user.unrestricted_key_access(_spec(args), args, KEY_ACCESS)
     while j < n:
         opt = args[j].lower()
         left = n - j - 1
@@ -139,10 +145,14 @@ def _sort(c: Client, args, readonly: bool):
                 dontsort = True
             elif c.server.config.cluster_enabled:
                 raise CommandError(E.SORT_BY_CLUSTER)
+            elif not full_key_access:  # a real pattern reads keys ACL may not allow
+                raise CommandError(E.SORT_BY_ACL)
             j += 1
         elif opt == b"get" and left >= 1:
             if c.server.config.cluster_enabled:
                 raise CommandError(E.SORT_GET_CLUSTER)
+            if not full_key_access:
+                raise CommandError(E.SORT_GET_ACL)
             gets.append(args[j + 1])
             j += 1
         else:
