@@ -314,6 +314,7 @@ class Services(Protocol):
     loading: bool
     busy_script: bool
     busy_reply: str
+    executing: bool
     in_exec: bool
     start_time: float
     run_id: str

@@ -190,6 +190,8 @@ def process_command(c, args: list[bytes]) -> bytes | None:
             spec.rejected_calls += 1
             return _reject_command(c, spec, errors.OOM)
         server.eviction.pre_command_oom = oom
+    if server.tracking_clients:
+        server.tracking.limit()  # tracking-table-max-keys, before the command (even one MULTI queues)
     # The checks below refuse a command inside MULTI as well, before it is
     # queued (the error flags the transaction), as Redis's processCommand.
     if checked.write_checked:
@@ -233,8 +235,6 @@ def process_command(c, args: list[bytes]) -> bytes | None:
     if c.multi_queue is not None and spec.name not in _MULTI_IMMEDIATE:
         c.multi_queue.append((spec, args))
         return _QUEUED if c.reply_mode == 0 else _suppressed(c)
-    if server.tracking_clients:
-        server.tracking.limit()  # tracking-table-max-keys, before the command
     result = call(c, spec, args)
     # CLIENT CACHING applies to the next command (or transaction) only.
     if c.tracking & TRACKING_CACHING and c.multi_queue is None and (spec.parent is None or spec.parent.name != "client"):
@@ -367,10 +367,14 @@ def call(c, spec: CommandSpec, args: list[bytes], served: bool = False):
     server.keyspace.tick(start // 1_000_000)
     dirty = server.dirty
     c.propagate_as = None
+    executing = server.executing
+    server.executing = True  # CLIENT_EXECUTING_COMMAND (tracking defers the caller's own invalidations)
     try:
         result = spec.handler(c, args)  # type: ignore[misc]  # specs without a handler never get here
     except CommandError as e:
         result = _failed(c, spec, e)
+    finally:
+        server.executing = executing
     if type(result) is Block and c.no_block:
         result = result.timeout_fn() if result.timeout_fn is not None else result.timeout_reply
     end = _time_ns()

@@ -158,6 +158,7 @@ class Server:
         self.before_reply_hooks: list = []  # run before each round's replies are written (AOF)
         self.aof_write_error: str | None = None  # MISCONF text while the AOF cannot be written
         self.in_exec = False  # EXEC is running its queue (Redis's server.in_exec)
+        self.executing = False  # a command's handler is running in call() (CLIENT_EXECUTING_COMMAND)
         self.busy_script = False  # a script passed busy-reply-threshold: others get BUSY
         self.busy_reply = E.BUSY  # the BUSY text (which KILL stops the running script)
         self._scripting = None  # the Lua engine, started by the first script

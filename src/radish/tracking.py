@@ -162,6 +162,12 @@ class Tracking:
         the running client's (NOLOOP skips it) unless the key expired;
         messages for the running client follow its reply either way."""
         running = self._current()
+        # Outside a command's execution (eviction before it runs) the
+        # change is nobody's and its messages go out at once, as Redis's
+        # trackingInvalidateKey checks CLIENT_EXECUTING_COMMAND.
+        executing = self.server.executing
+        if not executing:
+            running = None
         modifier = None if self.server.keyspace.expiring else running
         if self.prefixes:
             for p, (_clients, keys) in self.prefixes.items():
