@@ -174,7 +174,30 @@ def _expired_bcast(port: int) -> list[bytes]:
     return [r.read_until_quiet(0.2)]
 
 
-SCENARIOS = [_ordering, _expired_bcast, _default_mode, _bcast, _opt_modes, _redirect, _scripts_and_noloop, _client_list_and_info, _table_limit]
+def _eviction_before_reply(port: int) -> list[bytes]:
+    """A key evicted before a command runs: its invalidation comes before
+    that command's reply (it is not the command's own change), and the
+    tracking table limit applies before MULTI queues a command."""
+    a = Raw(port, resp3=True)
+    out = [_send(a, b"CLIENT TRACKING on\r\n")]
+    info = a([b"INFO", b"memory"]).decode()
+    fields = dict(line.split(":", 1) for line in info.split("\r\n") if ":" in line)
+    used = int(fields["used_memory"]) - int(fields["mem_not_counted_for_evict"])
+    a([b"CONFIG", b"SET", b"maxmemory", b"%d" % (used + 100 * 1024)])
+    a([b"CONFIG", b"SET", b"maxmemory-policy", b"volatile-random"])
+    out.append(_send(a, b"SETEX volatile-key 10000 x\r\n", b"GET volatile-key\r\n", b"SETBIT big-key 1600000 0\r\n"))
+    out.append(_send(a, b"GETBIT big-key 0\r\n"))
+    a([b"CONFIG", b"SET", b"maxmemory", b"0"])
+    Raw(port)([b"FLUSHALL"])  # an empty tracking table
+    out.append(_send(a, b"MGET t1 t2\r\n", b"MULTI\r\n"))
+    Raw(port)([b"CONFIG", b"SET", b"tracking-table-max-keys", b"1"])
+    # Which of the two keys goes is each server's pick.
+    out.append(re.sub(rb"\$2\r\nt[12]\r\n", b"$2\r\nt?\r\n", _send(a, b"PING\r\n", b"EXEC\r\n")))
+    Raw(port)([b"CONFIG", b"SET", b"tracking-table-max-keys", b"1000000"])
+    return out
+
+
+SCENARIOS = [_eviction_before_reply, _ordering, _expired_bcast, _default_mode, _bcast, _opt_modes, _redirect, _scripts_and_noloop, _client_list_and_info, _table_limit]
 
 
 @pytest.mark.parametrize("steps", SCENARIOS, ids=[s.__name__.strip("_") for s in SCENARIOS])
