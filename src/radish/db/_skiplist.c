@@ -477,23 +477,25 @@ sl_clear(SkipList *sl, PyObject *Py_UNUSED(ignored))
 }
 
 static PyObject *
-sl_bisect_left(SkipList *sl, PyObject *key)
+bisect_key(SkipList *sl, PyObject *key, int right)
 {
     double score;
     PyObject *ele;
     if (parse_key(key, &score, &ele) < 0)
         return NULL;
-    return PyLong_FromSsize_t(sl_bisect(sl, score, ele, 0));
+    return PyLong_FromSsize_t(sl_bisect(sl, score, ele, right));
+}
+
+static PyObject *
+sl_bisect_left(SkipList *sl, PyObject *key)
+{
+    return bisect_key(sl, key, 0);
 }
 
 static PyObject *
 sl_bisect_right(SkipList *sl, PyObject *key)
 {
-    double score;
-    PyObject *ele;
-    if (parse_key(key, &score, &ele) < 0)
-        return NULL;
-    return PyLong_FromSsize_t(sl_bisect(sl, score, ele, 1));
+    return bisect_key(sl, key, 1);
 }
 
 static int
