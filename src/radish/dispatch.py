@@ -446,9 +446,10 @@ def direct_ok(c, server) -> bool:
     process_command, or a step to call() the loops do not take, must make
     this false while it is active. Today: no MULTI,
     authenticated as a user ACL does not restrict, no MONITOR client
-    attached, not tracking keys (CLIENT TRACKING), no CLIENT REPLY mode, no RESP2 pub/sub context, the
-    server not loading, no stale-replica refusal (MASTERDOWN), writes not
-    refused (MISCONF, READONLY), and the keyspace on the real clock (not applying a primary's stream, no test
+    attached, not tracking keys (CLIENT TRACKING), no CLIENT REPLY mode,
+    no RESP2 pub/sub context, the server not loading, no stale-replica
+    refusal (MASTERDOWN), writes not refused (MISCONF, READONLY), and the
+    keyspace on the real clock (not applying a primary's stream, no test
     clock)."""
     ks = server.keyspace
     return (

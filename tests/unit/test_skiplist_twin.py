@@ -122,6 +122,10 @@ def test_bad_keys_are_refused():
         with pytest.raises(TypeError):
             sl.add(bad)
     assert (1.0, "str") not in sl
+    sl.add((1.0, b"m"))
+    with pytest.raises(TypeError):
+        sl[0] = (2.0, b"n")
+    assert list(sl) == [(1.0, b"m")]
 
 
 def test_big_list_ranks_and_size():

@@ -588,8 +588,8 @@ sl_subscript(SkipList *sl, PyObject *item)
 static int
 sl_ass_subscript(SkipList *sl, PyObject *item, PyObject *value)
 {
-    if (value != NULL) {
-        PyErr_SetString(PyExc_NotImplementedError, "use add() to insert into a SkipList");
+    if (value != NULL) { /* the order decides positions: pairs go in with add() */
+        PyErr_SetString(PyExc_TypeError, "'SkipList' object does not support item assignment");
         return -1;
     }
     if (PyIndex_Check(item)) {
