@@ -75,6 +75,9 @@ TESTS = {
 }
 
 
+EXTRA = [a for a in __import__("os").environ.get("HP_ARGS", "").split() if a]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("-P", type=int, default=16)
@@ -84,7 +87,7 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true")
     a = ap.parse_args()
     d = tempfile.mkdtemp()
-    server = Server(load_server_config(["--dir", d, "--save", ""]))
+    server = Server(load_server_config(["--dir", d, "--save", ""] + EXTRA))
     conn = ClientConnection(server)
     conn.connection_made(FakeTransport())
     rng = random.Random(1)

@@ -48,6 +48,7 @@ static PyObject *miss_cb;        /* miss(name) -> entry tuple | None */
 static PyObject *slow_cb;        /* slow(c, spec, args, usec): a command at the slow threshold */
 static long long (*used_memory_fn)(void); /* radish._alloc's counter, when running */
 static PyObject *propagated_cb;  /* propagated(c, args, dirtied): to the funnel */
+static PyObject *new_hist_cb;    /* new_hist() -> an empty latency histogram */
 
 static PyObject *s_latency_hist;
 static PyObject *s_lru_now;
@@ -249,22 +250,59 @@ propagate(PyObject *c, PyObject *args, PyObject *server, PyObject *prop, long lo
     return 0;
 }
 
-/* One call of ``usec`` into spec.latency_hist (fetched again only when the
- * spec changes; specs live as long as the command table). */
-static int
-record_latency(PyObject *spec, long long usec, PyObject **hist, PyObject **hist_spec)
+/* The spec whose latency histogram is held in ``Hist`` (its counts array,
+ * spec.latency_hist, made by new_hist_cb at the command's first recorded
+ * call; specs live as long as the command table). */
+typedef struct {
+    PyObject *spec;  /* identity only */
+    PyObject *arr;   /* new ref */
+    Py_buffer view;  /* valid while arr != NULL */
+} Hist;
+
+static void
+hist_release(Hist *h)
 {
-    if (spec != *hist_spec) {
-        PyObject *h = PyObject_GetAttr(spec, s_latency_hist);
-        if (h == NULL)
+    if (h->arr != NULL) {
+        PyBuffer_Release(&h->view);
+        Py_CLEAR(h->arr);
+    }
+    h->spec = NULL;
+}
+
+#define HDR_COUNTS_LEN 3072 /* radish.latency._COUNTS_LEN */
+
+/* One call of ``usec`` into the spec's histogram: index as
+ * radish.latency.hdr_index, one increment. */
+static int
+record_latency(PyObject *spec, long long usec, Hist *h)
+{
+    if (spec != h->spec) {
+        hist_release(h);
+        PyObject *a = PyObject_GetAttr(spec, s_latency_hist);
+        if (a == NULL)
             return -1;
-        if (!PyDict_Check(h)) {
-            Py_DECREF(h);
-            PyErr_SetString(PyExc_TypeError, "latency_hist must be a dict");
+        if (a == Py_None) {
+            Py_DECREF(a);
+            if ((a = PyObject_CallNoArgs(new_hist_cb)) == NULL)
+                return -1;
+            if (PyObject_SetAttr(spec, s_latency_hist, a) < 0) {
+                Py_DECREF(a);
+                return -1;
+            }
+        }
+        if (PyObject_GetBuffer(a, &h->view, PyBUF_WRITABLE | PyBUF_FORMAT) < 0) {
+            Py_DECREF(a);
             return -1;
         }
-        Py_XSETREF(*hist, h);
-        *hist_spec = spec;
+        if (h->view.itemsize != 8 || h->view.format == NULL || strcmp(h->view.format, "q") != 0
+            || h->view.len != 8 * HDR_COUNTS_LEN) {
+            PyBuffer_Release(&h->view);
+            Py_DECREF(a);
+            PyErr_SetString(PyExc_TypeError, "latency_hist must be an array('q') of the HDR counts");
+            return -1;
+        }
+        h->arr = a;
+        h->spec = spec;
     }
     long long v = usec * 1000;
     if (v < 1)
@@ -273,26 +311,8 @@ record_latency(PyObject *spec, long long usec, PyObject **hist, PyObject **hist_
         v = 1000000000LL;
     int b = (64 - __builtin_clzll((unsigned long long)(v | 255))) - 8;
     long idx = ((long)(b + 1) << 7) + (long)(v >> b) - 128;
-    PyObject *key = PyLong_FromLong(idx);
-    if (key == NULL)
-        return -1;
-    PyObject *cur = PyDict_GetItemWithError(*hist, key); /* borrowed */
-    long long n = 0;
-    if (cur != NULL) {
-        n = PyLong_AsLongLong(cur);
-        if (n == -1 && PyErr_Occurred()) {
-            Py_DECREF(key);
-            return -1;
-        }
-    } else if (PyErr_Occurred()) {
-        Py_DECREF(key);
-        return -1;
-    }
-    PyObject *nv = PyLong_FromLongLong(n + 1);
-    int r = nv == NULL ? -1 : PyDict_SetItem(*hist, key, nv);
-    Py_XDECREF(nv);
-    Py_DECREF(key);
-    return r;
+    ((long long *)h->view.buf)[idx]++;
+    return 0;
 }
 
 static PyObject *
@@ -334,7 +354,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
         return NULL;
     if (used_memory_fn == NULL)
         maxmemory = 0;
-    PyObject *hist = NULL, *hist_spec = NULL; /* hist: new ref; hist_spec: identity only */
+    Hist hist = {NULL, NULL};
     if (i < 0) {
         PyErr_SetString(PyExc_ValueError, "run_fast: negative start");
         return NULL;
@@ -576,7 +596,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
         long long t1 = now_ns();
         long long d = t1 > t0 ? t1 / 1000 - t0 / 1000 : 0;
         k.usec += d;
-        if (tracking && record_latency(spec, d, &hist, &hist_spec) < 0)
+        if (tracking && record_latency(spec, d, &hist) < 0)
             goto error;
         if (d >= slow_us) {
             PyObject *us = PyLong_FromLongLong(d);
@@ -605,7 +625,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     Py_DECREF(ready);
     Py_DECREF(resp3_obj);
     Py_XDECREF(prop);
-    Py_XDECREF(hist);
+    hist_release(&hist);
     return PyLong_FromSsize_t(ret);
 
 error:
@@ -626,15 +646,15 @@ error:
     Py_XDECREF(ready);
     Py_XDECREF(resp3_obj);
     Py_XDECREF(prop);
-    Py_XDECREF(hist);
+    hist_release(&hist);
     return NULL;
 }
 
 static PyObject *
 configure(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    PyObject *ce, *ok, *ss, *failed, *finish, *miss, *propagated, *slow;
-    if (!PyArg_ParseTuple(args, "OOOOOOOO", &ce, &ok, &ss, &failed, &finish, &miss, &propagated, &slow))
+    PyObject *ce, *ok, *ss, *failed, *finish, *miss, *propagated, *slow, *new_hist;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOO", &ce, &ok, &ss, &failed, &finish, &miss, &propagated, &slow, &new_hist))
         return NULL;
     if (!PyType_Check(ss) || !PyType_IsSubtype((PyTypeObject *)ss, &PyBytes_Type)) {
         PyErr_SetString(PyExc_TypeError, "simple_string must be a bytes subclass");
@@ -656,6 +676,8 @@ configure(PyObject *Py_UNUSED(module), PyObject *args)
     Py_XSETREF(propagated_cb, propagated);
     Py_INCREF(slow);
     Py_XSETREF(slow_cb, slow);
+    Py_INCREF(new_hist);
+    Py_XSETREF(new_hist_cb, new_hist);
     Py_RETURN_NONE;
 }
 
@@ -679,7 +701,7 @@ static PyMethodDef methods[] = {
     {"set_used_memory", set_used_memory, METH_O,
      "set_used_memory(capsule or None): radish._alloc's used-memory counter, read against maxmemory."},
     {"configure", configure, METH_VARARGS,
-     "configure(CommandError, OK, SimpleString, failed, finish, miss, propagated, slow): the Python side's pieces."},
+     "configure(CommandError, OK, SimpleString, failed, finish, miss, propagated, slow, new_hist): the Python side's pieces."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -10,6 +10,7 @@ def configure(
     fast_entry: Callable[..., Any],
     propagated: Callable[..., Any],
     slow: Callable[..., Any],
+    new_hist: Callable[[], Any],
     /,
 ) -> None: ...
 def run_fast(

@@ -29,7 +29,7 @@ from .commands.transactions import discard_transaction
 from .db.keyspace import wall_clock_ms
 from .errors import CommandError
 from .eviction import EVICT_FAIL, evict_clients
-from .latency import hdr_index
+from .latency import hdr_index, new_hist
 from .memory import total as memory_total
 from .memory import used_memory_capsule
 from .protocol.resp import (
@@ -391,8 +391,9 @@ def call(c, spec: CommandSpec, args: list[bytes], served: bool = False):
             note_slow(c, spec, args, usec)
         if server.latency_tracking:
             h = spec.latency_hist
-            i = hdr_index(usec)
-            h[i] = h.get(i, 0) + 1
+            if h is None:
+                h = spec.latency_hist = new_hist()
+            h[hdr_index(usec)] += 1
     if server.monitors and not spec.unmonitored and c.blocked is None:
         feed_monitors(c, spec, args)
     if server.tracking_clients and spec.is_readonly and spec.name not in _NOT_TRACKED_READS:
@@ -547,7 +548,7 @@ try:  # built by setup.py when a C compiler is available
 except ImportError:  # pragma: no cover - installs without a compiler
     _fastpath = None
 if _fastpath is not None:
-    _fastpath.configure(CommandError, OK, SimpleString, _failed, _finish, _fast_entry, _propagated, note_slow)
+    _fastpath.configure(CommandError, OK, SimpleString, _failed, _finish, _fast_entry, _propagated, note_slow, new_hist)
 
 
 def attach_memory_counter() -> None:
@@ -718,8 +719,9 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
             note_slow(c, spec, args, usec)
         if tracking:
             h = spec.latency_hist
-            hi = hdr_index(usec)
-            h[hi] = h.get(hi, 0) + 1
+            if h is None:
+                h = spec.latency_hist = new_hist()
+            h[hdr_index(usec)] += 1
         t0 = t1
         if budget >= 0:
             produced += sum(map(len, out[counted:]))

@@ -11,6 +11,7 @@ Imports nothing of radish.
 from __future__ import annotations
 
 import time
+from array import array
 from collections import deque
 from collections.abc import Sequence
 
@@ -343,9 +344,11 @@ def doctor_report(monitor: LatencyMonitor, *, latency_threshold: int, slowlog_th
 #
 # Redis keeps an HDR histogram per command (1 ns .. 1 s, 2 significant
 # figures) fed with each call's duration in microseconds * 1000. Here a
-# command's histogram is a dict from HDR counts index to count: recording is
-# one index computation and one dict update (the C batch loop does the same),
-# and percentiles and LATENCY HISTOGRAM's buckets walk the indexes exactly as
+# command's histogram is that counts array, an ``array('q')`` made at the
+# command's first recorded call (``new_hist``; 24 KB, as Redis allocates its
+# hdr_histogram lazily): recording is one index computation and one
+# increment, which the C batch loop does through the buffer protocol. Readers
+# take ``hist_counts(h)``, the non-zero indexes; percentiles and LATENCY HISTOGRAM's buckets walk the indexes exactly as
 # hdr_histogram.c walks its counts array, so the values printed are the ones
 # Redis's histogram would print for the same durations.
 
@@ -353,6 +356,18 @@ _HDR_MAX = 1_000_000_000
 _HALF_MAG = 7  # sub_bucket_half_count_magnitude (256 sub-buckets for 2 figures)
 _HALF = 1 << _HALF_MAG
 _COUNTS_LEN = (23 + 1) * _HALF  # buckets needed to reach 1 s, as hdr_init computes
+
+
+def new_hist() -> array:
+    """An empty counts array (hdr_init(1, 1e9, 2)'s counts_len cells)."""
+    return array("q", bytes(8 * _COUNTS_LEN))
+
+
+def hist_counts(h: array | None) -> dict[int, int]:
+    """HDR counts index -> count, for the indexes that have any."""
+    if h is None:
+        return {}
+    return {i: n for i, n in enumerate(h) if n}
 
 
 def hdr_index(usec: int) -> int:

@@ -58,9 +58,12 @@ def state(srv: InProcess) -> dict:
     for spec in COMMANDS.values():
         for s in [spec, *spec.subcommands.values()]:
             if s.calls or s.failed_calls or s.rejected_calls:
-                calls[s.name] = (s.calls, s.failed_calls, s.rejected_calls)
+                # The latency histogram's total (its buckets depend on timing).
+                recorded = sum(s.latency_hist) if s.latency_hist is not None else 0
+                calls[s.name] = (s.calls, s.failed_calls, s.rejected_calls, recorded)
     data = {db.id: dict(db.data) for db in ks.dbs if db.data}
     return {
+        "calls": calls,
         "numcommands": server.stats.numcommands,
         "errors": dict(server.stats.errors),
         "total_error_replies": server.stats.total_error_replies,
@@ -85,6 +88,7 @@ def both(cmds: list[list[bytes]], listen: bool = False, ways: tuple = (True, Fal
         for spec in COMMANDS.values():  # command statistics are per process
             for s in [spec, *spec.subcommands.values()]:
                 s.calls = s.failed_calls = s.rejected_calls = s.usec = 0
+                s.latency_hist = None
         srv = InProcess()
         if listen:
             srv.capture()
@@ -121,6 +125,8 @@ def test_simple_replies_and_counters():
     assert b"-ERR wrong number of arguments for 'get' command\r\n" in c_reply[0]
     assert c_reply[1] == len(cmds)
     assert c_state["numcommands"] == py_state["numcommands"] == len(cmds) - 2  # arity, unknown
+    # Each call is one entry in its command's latency histogram (latency-tracking is on).
+    assert c_state["calls"]["get"] == (3, 1, 1, 3)  # rejected: the arity error is not a call
 
 
 @needs_c

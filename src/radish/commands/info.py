@@ -9,7 +9,7 @@ import resource
 import time
 
 from .. import REDIS_VERSION, __version__
-from ..latency import hdr_percentile
+from ..latency import hdr_percentile, hist_counts
 from .memory_cmds import overhead, ratio
 from .registry import COMMANDS
 
@@ -286,8 +286,9 @@ def section_latencystats(s) -> list[str]:
     for spec in COMMANDS.values():
         for sp in [spec, *spec.subcommands.values()]:
             if sp.latency_hist:
+                counts = hist_counts(sp.latency_hist)
                 values = ",".join(
-                    "p%s=%.3f" % (_percentile_name(p), hdr_percentile(sp.latency_hist, p) / 1000.0) for p in percentiles
+                    "p%s=%.3f" % (_percentile_name(p), hdr_percentile(counts, p) / 1000.0) for p in percentiles
                 )
                 out.append("latency_percentiles_usec_%s:%s" % (sp.name, values))
     return out

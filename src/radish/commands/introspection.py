@@ -13,13 +13,14 @@ from __future__ import annotations
 import itertools
 import os
 import time
+from array import array
 
 from .. import errors as E
 from ..client import FLAG_MONITOR, FLAG_UNIX, Client
 from ..config import SENSITIVE
 from ..config.table import lookup as config_lookup
 from ..errors import CommandError
-from ..latency import doctor_report, hdr_log_buckets, sparkline
+from ..latency import doctor_report, hdr_log_buckets, hist_counts, sparkline
 from ..protocol.resp import OK, MapReply, Verbatim, status_lines
 from ..protocol.splitargs import quote_arg
 from ..strconv import string2ll
@@ -302,8 +303,9 @@ def latency_histogram(c: Client, args: list[bytes]):
     return MapReply([(sp.name.encode(), _cdf(sp.latency_hist)) for sp in specs if sp.latency_hist])
 
 
-def _cdf(hist: dict[int, int]) -> MapReply:
+def _cdf(h: array) -> MapReply:
     """fillCommandCDF: calls, and the cumulative counts by power-of-two µs."""
+    hist = hist_counts(h)
     return MapReply([
         (b"calls", sum(hist.values())),
         (b"histogram_usec", MapReply(list(hdr_log_buckets(hist)))),

@@ -30,6 +30,7 @@ Imports nothing from radish above ``commands``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from array import array
 from dataclasses import dataclass, field
 from typing import Optional, TypeVar
 
@@ -324,9 +325,9 @@ class CommandSpec:
     # at all (Redis's doesCommandHaveKeys).
     specs_first: bool = False
     has_keys: bool = False
-    # Live statistics (INFO commandstats; latency-tracking's histogram:
-    # HDR counts index -> calls, see radish.latency.hdr_index).
-    latency_hist: dict[int, int] = field(default_factory=dict)
+    # Live statistics (INFO commandstats; latency-tracking's histogram, the
+    # HDR counts array made at the first recorded call: radish.latency.new_hist).
+    latency_hist: array | None = None
     calls: int = 0
     usec: int = 0
     rejected_calls: int = 0

@@ -334,7 +334,7 @@ def config_resetstat(c: Client, args: list[bytes]):
     for spec in COMMANDS.values():
         for s in [spec, *spec.subcommands.values()]:
             s.calls = s.usec = s.rejected_calls = s.failed_calls = 0
-            s.latency_hist.clear()
+            s.latency_hist = None
     return OK
 
 
