@@ -29,8 +29,8 @@ Imports nothing from radish above ``commands``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Optional, TypeVar
 
