@@ -76,6 +76,18 @@ def test_pipeline_of_many_commands_in_one_read(make):
     assert err is None and out == cmds
 
 
+def test_many_command_names_each_read_as_sent(make):
+    """Names of every length up to 30 bytes, many sharing a length, mixed
+    case and binary: each command comes back with its own first argument
+    (the C parser shares name objects between commands)."""
+    names = [bytes([65 + (i * 7 + j) % 58 for j in range(1 + i % 30)]) for i in range(600)]
+    names += [b"get", b"GET", b"Get", b"\x00\xff", b"", b"x" * 24, b"x" * 25]
+    cmds = [[n, b"k%d" % i] for i, n in enumerate(names)] * 2
+    p = make()
+    out, err = parse_all(p, [b"".join(encode(c) for c in cmds)])
+    assert err is None and out == cmds
+
+
 def test_binary_safe_values(make):
     args = [b"SET", b"k\r\n\x00", b"\r\n\x00\xff" * 10, b""]
     out, err = parse_all(make(), [encode(args)])

@@ -58,6 +58,38 @@ typedef struct {
     char auth_required;  /* Redis's authRequired(c): limits, one command a call */
 } RequestParser;
 
+/* Command names, shared: the first argument of a multibulk, when short,
+ * is looked up here (a direct-mapped cache on length and bytes) and the
+ * same bytes object is handed out again. A pipeline repeats a few names,
+ * so this saves an allocation, a free and the hash the dispatcher's
+ * lookup computes (bytes objects keep their hash) for most commands.
+ * Equal bytes either way: nothing can tell the difference but identity. */
+#define NAME_CACHE_SIZE 64
+#define NAME_CACHE_MAXLEN 24
+static PyObject *name_cache[NAME_CACHE_SIZE];
+
+static PyObject *
+command_name(const char *s, Py_ssize_t n)
+{
+    if (n > NAME_CACHE_MAXLEN)
+        return PyBytes_FromStringAndSize(s, n);
+    unsigned h = (unsigned)n;
+    for (Py_ssize_t i = 0; i < n; i++)
+        h = h * 31u + (unsigned char)s[i];
+    PyObject **slot = &name_cache[h % NAME_CACHE_SIZE];
+    PyObject *cached = *slot;
+    if (cached != NULL && PyBytes_GET_SIZE(cached) == n && memcmp(PyBytes_AS_STRING(cached), s, n) == 0) {
+        Py_INCREF(cached);
+        return cached;
+    }
+    PyObject *a = PyBytes_FromStringAndSize(s, n);
+    if (a != NULL) {
+        Py_INCREF(a);
+        Py_XSETREF(*slot, a);
+    }
+    return a;
+}
+
 /* Redis's limits on a client that must authenticate first. */
 #define UNAUTH_MAX_MULTIBULK 10
 #define UNAUTH_MAX_BULK 16384
@@ -289,7 +321,9 @@ parse(RequestParser *self, const char *s, Py_ssize_t n, Py_ssize_t *ppos, PyObje
             }
             if ((long long)(n - pos) - 2 < self->bulklen)
                 goto done;
-            PyObject *a = PyBytes_FromStringAndSize(s + pos, (Py_ssize_t)self->bulklen);
+            PyObject *a = PyList_GET_SIZE(self->args) == 0
+                ? command_name(s + pos, (Py_ssize_t)self->bulklen)
+                : PyBytes_FromStringAndSize(s + pos, (Py_ssize_t)self->bulklen);
             if (a == NULL) {
                 rc = -1;
                 goto done;
