@@ -6,7 +6,8 @@
 # Copies src/ to a scratch directory, builds the given module there with
 # -fsanitize=address (the other extensions as they are), and runs pytest on
 # the given files with libasan preloaded and that copy first on the path.
-# Leak detection is off (CPython's own allocations would drown it); any
+# Python objects come from malloc too (PYTHONMALLOC=malloc), so ASan sees
+# them. Leak detection is off (CPython's own allocations would drown it); any
 # out-of-bounds access or use after free aborts the run with ASan's report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,5 +21,5 @@ suffix=$(python3 -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFI
 include=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
 gcc -shared -fPIC -O1 -g -fsanitize=address -fno-omit-frame-pointer -I"$include" "$src" \
     -o "$scratch/src/${rel%.c}$suffix"
-ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD=$(gcc -print-file-name=libasan.so) PYTHONPATH="$scratch/src" \
+PYTHONMALLOC=malloc ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD=$(gcc -print-file-name=libasan.so) PYTHONPATH="$scratch/src" \
     python3 -m pytest -q -p no:cacheprovider "$@"

@@ -78,8 +78,10 @@ def malloc_in_use() -> int:
 
 def pymalloc_stats() -> tuple[int, int]:
     """(bytes in allocated blocks, bytes of arenas) from pymalloc's own
-    statistics; (0, 0) when they cannot be read."""
-    if _LIBC is None:
+    statistics; (0, 0) when they cannot be read, or when pymalloc is not
+    the object allocator (PYTHONMALLOC=malloc: every block is malloc's, as
+    under AddressSanitizer, whose allocator the stats' stream cannot use)."""
+    if _LIBC is None or os.environ.get("PYTHONMALLOC", "") not in ("", "pymalloc", "pymalloc_debug"):
         return 0, 0
     try:
         stats = ctypes.pythonapi._PyObject_DebugMallocStats
