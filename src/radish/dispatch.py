@@ -462,10 +462,10 @@ def direct_ok(c, server) -> bool:
         and not server.monitors
         and not c.tracking
         and not c.reply_mode
-        and not c.subscribed()
+        and not (c.subscriptions or c.psubscriptions or c.ssubscriptions)  # c.subscribed(), inline
         and not server.loading
         and not server.busy_script
-        and not server.stale_denied()
+        and (server.config.replica_serve_stale_data or not server.stale_denied())  # its common case first
         and server.precheck_write(c, _WRITE_PROBE) is None
     )
 

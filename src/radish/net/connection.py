@@ -251,6 +251,9 @@ class ClientConnection(asyncio.Protocol):
                 self.pending.extend(cmds[i:])
                 if c.blocked is None:
                     self.run_pending()
+            elif not self.pending and not self.parser.buffered():
+                self.parked_bytes = 0  # _check_query_buffer's common case: nothing held
+                return
             if not self.closing:
                 self._check_query_buffer()
             return
