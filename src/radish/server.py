@@ -118,8 +118,9 @@ class Server:
         self.shutdown_event: asyncio.Event | None = None
         self.exit_code = 0
         # CLIENT PAUSE state: (mode, until_ms) where mode is "write" or "all".
-        self.pause_mode: str | None = None
+        self.pause_mode: str | None = None  # the most restrictive pause in effect
         self.pause_until = 0.0
+        self.pauses: dict[str, tuple[str, float]] = {}  # purpose -> (mode, end in ms)
         self.paused_clients: list = []
         self.pending_writes: list = []  # connections with output to flush
         # Largest client output buffer of each of the last 8 seconds (INFO
@@ -627,23 +628,44 @@ class Server:
 
     # -- pause -------------------------------------------------------------------
 
-    def pause_clients(self, mode: str, timeout_ms: int) -> None:
+    def pause_clients(self, mode: str, timeout_ms: float, purpose: str = "client") -> None:
+        """pauseClients: a pause for ``purpose`` (CLIENT PAUSE's "client",
+        FAILOVER's "failover"); a purpose already pausing keeps the more
+        restrictive mode and the later end. The server is paused as the
+        most restrictive purpose says, until that mode's latest end."""
         self.keyspace.expiry_paused = True  # keys outlive their TTL until the pause ends, as Redis
         until = time.time() * 1000 + timeout_ms
-        if self.pause_mode == "all" and mode == "write":
-            # A weaker pause does not override a stronger one still active.
-            self.pause_until = max(self.pause_until, until)
-            return
-        self.pause_mode = mode
-        self.pause_until = max(until, self.pause_until) if self.pause_mode == mode else until
+        old = self.pauses.get(purpose)
+        if old is not None:
+            mode = "all" if "all" in (mode, old[0]) else "write"
+            until = max(until, old[1])
+        self.pauses[purpose] = (mode, until)
+        self._update_pause()
 
-    def unpause_clients(self) -> None:
-        self.pause_mode = None
-        self.pause_until = 0
-        self.keyspace.expiry_paused = False
-        waiting, self.paused_clients = self.paused_clients, []
-        for conn in waiting:
-            conn.resume_processing()
+    def unpause_clients(self, purpose: str = "client") -> None:
+        """unpauseClients: ``purpose`` no longer pauses."""
+        if self.pauses.pop(purpose, None) is not None:
+            self._update_pause()
+
+    def _update_pause(self) -> None:
+        """updateClientPauseTypeAndEndTime: expired purposes dropped; held
+        clients run again when the pause ends or becomes less restrictive
+        (a write pause holds them again as their commands need)."""
+        now = time.time() * 1000
+        for purpose, (_mode, until) in list(self.pauses.items()):
+            if until <= now:
+                del self.pauses[purpose]
+        old = self.pause_mode
+        modes = [m for m, _u in self.pauses.values()]
+        mode = None if not modes else "all" if "all" in modes else "write"
+        self.pause_mode = mode
+        self.pause_until = max((u for m, u in self.pauses.values() if m == mode), default=0)
+        if mode is None:
+            self.keyspace.expiry_paused = False
+        if old is not None and (mode is None or (old == "all" and mode == "write")):
+            waiting, self.paused_clients = self.paused_clients, []
+            for conn in waiting:
+                conn.resume_processing()
 
     def is_paused_for(self, c: Client, spec, args: list[bytes] | None = None) -> bool:
         """Should this command wait because of CLIENT PAUSE? Under a WRITE
@@ -653,8 +675,9 @@ class Server:
         if self.pause_mode is None:
             return False
         if time.time() * 1000 >= self.pause_until:
-            self.unpause_clients()
-            return False
+            self._update_pause()
+            if self.pause_mode is None:
+                return False
         if c.flags & (FLAG_MASTER | FLAG_REPLICA | FLAG_MONITOR):
             return False
         if self.pause_mode == "all":
@@ -693,7 +716,7 @@ class Server:
             if self.propagation.pending:
                 self.propagation.flush(wrap=False)
         if self.pause_mode is not None and time.time() * 1000 >= self.pause_until:
-            self.unpause_clients()
+            self._update_pause()
         if self.cron_loops % max(1, self.hz) == 0:
             self._client_timeouts()
             self.migrate_sockets.close_idle()  # idle over 10 s (migrateCloseTimedoutSockets)

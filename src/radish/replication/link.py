@@ -24,6 +24,7 @@ from ..client import FLAG_MASTER
 from ..dispatch import process_command
 from ..protocol.parser import ProtocolError, PyRequestParser
 from ..protocol.resp import encode_command
+from .failover import IN_PROGRESS
 
 # Link states (INFO master_link_status / ROLE).
 CONNECT = "connect"
@@ -79,7 +80,10 @@ class MasterLink(asyncio.Protocol):
                 log.notice("Partial resynchronization not possible (no cached master)")
             else:
                 log.notice("Trying a partial resynchronization (request %s:%d)." % (replid, offset))
-            self.steps.append((encode_command([b"PSYNC", replid.encode(), str(offset).encode()]), "psync"))
+            psync = [b"PSYNC", replid.encode(), str(offset).encode()]
+            if self.repl.failover.state == IN_PROGRESS:
+                psync.append(b"FAILOVER")  # the target promotes itself (FAILOVER)
+            self.steps.append((encode_command(psync), "psync"))
         data, phase = self.steps.pop(0)
         self.phase = phase
         self.transport.write(data)
@@ -146,6 +150,9 @@ class MasterLink(asyncio.Protocol):
     def _psync_reply(self, line: bytes) -> None:
         repl = self.repl
         log = self.server.log
+        accepted = line.startswith((b"+FULLRESYNC", b"+CONTINUE"))
+        if not repl.failover.psync_answered(accepted):
+            return  # a refused FAILOVER: a primary again, this link dropped
         if line.startswith(b"+FULLRESYNC"):
             parts = line.split()
             if len(parts) < 3:

@@ -261,7 +261,10 @@ class Primary:
     def cron(self, tick: int, hz: int) -> None:
         server = self.server
         period = max(1, int(server.config.repl_ping_replica_period))
-        if tick % (period * hz) == 0 and any(st.state == ONLINE for st in self.replicas):
+        # No PING while a FAILOVER with a timeout holds writes: it would
+        # move the offset the replicas must reach (replicationCron).
+        failover_pause = self.repl.failover.end_ms and server.pause_mode is not None
+        if tick % (period * hz) == 0 and any(st.state == ONLINE for st in self.replicas) and not failover_pause:
             server.propagation.feed(encode_command([b"PING"]), control=True)
         if tick % hz == 0:
             for st in self.replicas:

@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import errors as E
 from ..client import Client
+from .failover import NO_FAILOVER, Failover
 from .link import CONNECT, CONNECTED, CONNECTING, HANDSHAKE, SYNC, connect, make_master_client
 from .primary import Primary
 
@@ -29,6 +30,7 @@ class ReplicationState:
         self.replid2 = "0" * 40
         self.second_repl_offset = -1
         self.primary = Primary(self)
+        self.failover = Failover(self)
         self.master_host: str | None = None
         self.master_port = 0
         self.link: Any = None  # the ReplicaLink while connected
@@ -133,7 +135,6 @@ class ReplicationState:
         # The primary's stream was forwarded as is: our own next write
         # states its database (sub-replicas, the AOF).
         server.propagation.force_select()
-        server.log.notice("MASTER MODE enabled (user request from 'id=...')")
 
     def _drop_link(self) -> None:
         link = self.link
@@ -332,6 +333,8 @@ class ReplicationState:
     def cron(self) -> None:
         server = self.server
         self._cron_ticks += 1
+        if self.failover.state != NO_FAILOVER:
+            self.failover.update()
         hz = max(1, server.hz)
         now = time.time()
         if self.master_host is not None:
@@ -397,7 +400,7 @@ class ReplicationState:
             out.append("role:master")
         out += self.primary.info_lines()
         out += [
-            "master_failover_state:no-failover",
+            "master_failover_state:%s" % self.failover.state,
             "master_replid:%s" % self.replid,
             "master_replid2:%s" % self.replid2,
             "master_repl_offset:%d" % prop.master_repl_offset,
