@@ -43,6 +43,8 @@ from .persistence.saver import Persistence
 from .persistence.saver import install as install_persistence
 from .propagation import Propagator
 from .pubsub import PubSub
+from .cluster.bus import Bus as ClusterBus
+from .cluster.state import ClusterState
 from .replication.state import ReplicationState
 from .stats import Stats
 from .tracking import Tracking
@@ -170,6 +172,14 @@ class Server:
         self.tracking = Tracking(self)  # CLIENT TRACKING
         self.migrate_sockets = MigrateSockets()  # MIGRATE's cached connections to targets
         self.replication: ReplicationState = ReplicationState(self)
+        # Cluster mode (cluster-enabled yes): the node table and nodes.conf
+        # (clusterInit); its bus starts with the listeners.
+        self.cluster: ClusterState | None = None
+        self.cluster_bus: ClusterBus | None = None
+        if config.cluster_enabled:
+            self.keyspace.enable_slot_index()
+            self.cluster = ClusterState(self)
+            self.cluster.init()
         self.persistence: Persistence = install_persistence(self)
         self.aof: Aof = install_aof(self, self._execute_loaded)
         self.startup_memory = self.used_memory()  # used_memory_startup
@@ -881,6 +891,9 @@ class Server:
             )
         self._schedule_cron()
         self.replication.start()
+        if self.cluster is not None:
+            self.cluster_bus = ClusterBus(self.cluster)
+            await self.cluster_bus.start(list(cfg.bind))
 
     def _schedule_cron(self) -> None:
         loop = self.loop
@@ -974,10 +987,15 @@ class Server:
                 conn.close_now()
         self.listeners = []
         self.migrate_sockets.close_all()
+        if self.cluster_bus is not None:
+            self.cluster_bus.close()
+            self.cluster_bus = None
 
     def release_files(self) -> None:
         """After close(), in a process that goes on (an embedded server):
         the AOF and log files are closed."""
+        if self.cluster is not None:
+            self.cluster.release()
         self.aof.close()
         self.log.close()
 

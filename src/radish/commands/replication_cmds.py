@@ -103,6 +103,8 @@ def wait(c: Client, args: list[bytes]):
 
 
 def _replicaof(c: Client, args: list[bytes]):
+    if c.server.cluster is not None:
+        raise CommandError(E.REPLICAOF_CLUSTER)
     repl = c.server.replication
     host, port = args[1], args[2]
     if host.lower() == b"no" and port.lower() == b"one":
