@@ -84,6 +84,10 @@ CLUSTER_HELP = [
 ]
 
 
+def _map(flat: list) -> MapReply:
+    return MapReply(list(zip(flat[::2], flat[1::2], strict=True)))
+
+
 def _cluster(c: Client):
     cl = c.server.cluster
     if cl is None:
@@ -194,7 +198,7 @@ def _node_reply(cl, n) -> list:
         extra += [b"ip", n.ip.encode()]
     if kind != "hostname" and n.hostname:
         extra += [b"hostname", n.hostname.encode()]
-    return [_endpoint(cl, n), n.port, n.name.encode(), MapReply(extra)]
+    return [_endpoint(cl, n), n.port, n.name.encode(), _map(extra)]
 
 
 def _replica_available(cl, n) -> bool:
@@ -230,7 +234,7 @@ def _shard_node(cl, n) -> MapReply:
     fields += [b"role", b"replica" if n.flags & _SLAVE else b"master", b"replication-offset", offset]
     health = b"fail" if n.flags & _FAIL else b"loading" if n.flags & _SLAVE and offset == 0 else b"online"
     fields += [b"health", health]
-    return MapReply(fields)
+    return _map(fields)
 
 
 @command("cluster|shards", 2, "stale", group="cluster", since="7.0.0", summary="Get array of cluster slots to node mappings", complexity="O(N) where N is the total number of cluster nodes", tips="nondeterministic_output")
@@ -244,7 +248,7 @@ def cluster_shards(c: Client, args: list[bytes]):
         if not n.flags & _MASTER:
             continue
         nodes = [n] + list(n.slaves)
-        out.append(MapReply([b"slots", ranges.get(n, []), b"nodes", [_shard_node(cl, x) for x in nodes]]))
+        out.append(_map([b"slots", ranges.get(n, []), b"nodes", [_shard_node(cl, x) for x in nodes]]))
     return out
 
 
@@ -548,7 +552,7 @@ def cluster_links(c: Client, args: list[bytes]):
         for link, direction in ((n.link, b"to"), (n.inbound_link, b"from")):
             if link is None:
                 continue
-            out.append(MapReply([
+            out.append(_map([
                 b"direction", direction, b"node", n.name.encode(), b"create-time", link.ctime,
                 b"events", b"rw" if link.pending else b"r", b"send-buffer-allocated", 0, b"send-buffer-used", 0,
             ]))
