@@ -11,6 +11,7 @@ Times are unix milliseconds.
 from __future__ import annotations
 
 import fcntl
+from itertools import groupby
 import os
 import random
 import secrets
@@ -338,10 +339,12 @@ class ClusterState:
             self.current_epoch = max_epoch
         return True
 
-    def save_config(self) -> str | None:
+    def save_config(self, do_fsync: bool = True) -> str | None:
         """clusterSaveConfig: nodes.conf rewritten in place; None, or the
         error's strerror text."""
-        self.todo &= ~(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG)
+        self.todo &= ~TODO_SAVE_CONFIG
+        if do_fsync:
+            self.todo &= ~TODO_FSYNC_CONFIG
         content = (self.nodes_description(HANDSHAKE) + "vars currentEpoch %d lastVoteEpoch %d\n" % (
             self.current_epoch, self.last_vote_epoch)).encode("latin-1")
         fd = -1
@@ -350,7 +353,8 @@ class ClusterState:
             size = os.fstat(fd).st_size
             data = content + b"\n" * (size - len(content)) if size > len(content) else content
             os.write(fd, data)
-            os.fsync(fd)
+            if do_fsync:
+                os.fsync(fd)
             if len(data) != len(content):
                 try:
                     os.ftruncate(fd, len(content))
@@ -363,8 +367,8 @@ class ClusterState:
                 os.close(fd)
         return None
 
-    def save_config_or_die(self) -> None:
-        if self.save_config() is not None:
+    def save_config_or_die(self, do_fsync: bool = True) -> None:
+        if self.save_config(do_fsync) is not None:
             self.log.warning("Fatal: can't update cluster config file.")
             self.server.exit_now(1)
 
@@ -386,8 +390,8 @@ class ClusterState:
         todo = self.todo
         if todo & TODO_UPDATE_STATE:
             self.update_state()
-        if todo & (TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG):
-            self.save_config_or_die()
+        if todo & TODO_SAVE_CONFIG:
+            self.save_config_or_die(bool(todo & TODO_FSYNC_CONFIG))
         self.todo = 0
 
     # -- nodes ----------------------------------------------------------------
@@ -698,7 +702,7 @@ class ClusterState:
 
     # -- descriptions ---------------------------------------------------------
 
-    def node_description(self, node: Node) -> str:
+    def node_description(self, node: Node, ranges: list[tuple[int, int]] | None = None) -> str:
         """clusterGenNodeDescription: a line of CLUSTER NODES / nodes.conf."""
         if node.hostname:
             addr = "%s:%d@%d,%s" % (node.ip, node.port, node.cport, node.hostname)
@@ -712,33 +716,35 @@ class ClusterState:
                  "connected" if (node.link is not None or node.flags & MYSELF) else "disconnected"]
         line = " ".join(parts)
         if node.numslots:
-            line += "".join(" %d" % a if a == b else " %d-%d" % (a, b) for a, b in self._ranges_of(node))
+            if ranges is None:
+                ranges = node.slot_ranges()
+            line += "".join(" %d" % a if a == b else " %d-%d" % (a, b) for a, b in ranges)
         if node.flags & MYSELF:
-            for j in range(CLUSTER_SLOTS):
+            for j in sorted(set(self.migrating) | set(self.importing)):
                 if j in self.migrating:
                     line += " [%d->-%s]" % (j, self.migrating[j].name)
-                elif j in self.importing:
+                else:
                     line += " [%d-<-%s]" % (j, self.importing[j].name)
         return line
 
-    def _ranges_of(self, node: Node) -> list[tuple[int, int]]:
-        return node.slot_ranges()
-
     def nodes_description(self, filter_flags: int = 0) -> str:
-        return "".join(self.node_description(n) + "\n" for n in self.nodes.values() if not n.flags & filter_flags)
+        """clusterGenNodesDescription (the slot ranges of every node from
+        one pass over the slot table, as clusterGenNodesSlotsInfo)."""
+        ranges: dict[Node, list[tuple[int, int]]] = {}
+        for start, end, n in self.slot_runs():
+            ranges.setdefault(n, []).append((start, end))
+        return "".join(self.node_description(n, ranges.get(n, [])) + "\n"
+                       for n in self.nodes.values() if not n.flags & filter_flags)
 
     def slot_runs(self) -> list[tuple[int, int, Node]]:
         """Consecutive slots with the same owner: (start, end, node)."""
         out: list[tuple[int, int, Node]] = []
-        n = None
-        start = -1
-        for i in range(CLUSTER_SLOTS + 1):
-            cur = self.slots[i] if i < CLUSTER_SLOTS else None
-            if cur is not n:
-                if n is not None:
-                    out.append((start, i - 1, n))
-                n = cur
-                start = i
+        start = 0
+        for _key, group in groupby(self.slots, key=id):
+            run = list(group)
+            if run[0] is not None:
+                out.append((start, start + len(run) - 1, run[0]))
+            start += len(run)
         return out
 
     def my_master(self) -> Node:
