@@ -23,6 +23,8 @@ from . import REDIS_VERSION, __version__, memory
 from . import errors as E
 from .blocking import BlockingRegistry
 from .client import FLAG_MASTER, FLAG_MONITOR, FLAG_REPLICA, Client
+from .cluster.bus import Bus as ClusterBus
+from .cluster.state import ClusterState
 from .commands import load_all
 from .commands.acl import refresh_default_auth
 from .commands.acl_users import AclUsers
@@ -43,8 +45,6 @@ from .persistence.saver import Persistence
 from .persistence.saver import install as install_persistence
 from .propagation import Propagator
 from .pubsub import PubSub
-from .cluster.bus import Bus as ClusterBus
-from .cluster.state import ClusterState
 from .replication.state import ReplicationState
 from .stats import Stats
 from .tracking import Tracking

@@ -52,7 +52,7 @@ class Link(asyncio.Protocol):
         self.recv_bytes = 0
 
     # asyncio.Protocol
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport) -> None:
         self.transport = transport
         sock = transport.get_extra_info("socket")
         if sock is not None:
@@ -458,20 +458,18 @@ class Bus:
             if type_ == M.PUBLISH:
                 pubsub.publish(m.channel, m.message)
             else:
-                spublish = getattr(pubsub, "spublish", None)
-                if spublish is not None:
-                    spublish(m.channel, m.message)
+                pubsub.spublish(m.channel, m.message)
         elif type_ == M.UPDATE:
             if sender is None:
                 return True
-            n = st.lookup(m.update_name)
-            if n is None or n.config_epoch >= m.update_epoch:
+            about = st.lookup(m.update_name)
+            if about is None or about.config_epoch >= m.update_epoch:
                 return True
-            if n.is_slave():
-                st.set_node_as_master(n)
-            n.config_epoch = m.update_epoch
+            if about.is_slave():
+                st.set_node_as_master(about)
+            about.config_epoch = m.update_epoch
             st.do_before_sleep(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG)
-            st.update_slots_config_with(n, m.update_epoch, m.update_slots)
+            st.update_slots_config_with(about, m.update_epoch, m.update_slots)
         return True
 
     def _process_gossip(self, m: M.Message, link: Link) -> None:

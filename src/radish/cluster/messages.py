@@ -71,6 +71,25 @@ class Message:
         "gossip", "hostname", "about", "channel", "message", "update_epoch", "update_name", "update_slots",
     )
 
+    totlen: int
+    ver: int
+    port: int
+    type: int
+    count: int
+    current_epoch: int
+    config_epoch: int
+    offset: int
+    sender: str
+    myslots: bytes
+    slaveof: str | None
+    myip: str
+    extensions: int
+    pport: int
+    cport: int
+    flags: int
+    state: int
+    mflags: bytes
+
     def __init__(self) -> None:
         self.gossip: list[Gossip] = []
         self.hostname: str | None = None

@@ -11,11 +11,12 @@ Times are unix milliseconds.
 from __future__ import annotations
 
 import fcntl
-from itertools import groupby
 import os
 import random
 import secrets
 import time
+from itertools import groupby
+from typing import Any
 
 from ..db.slots import CLUSTER_SLOTS
 from . import messages as M
@@ -94,8 +95,8 @@ class Node:
         self.port = 0
         self.pport = 0
         self.cport = 0
-        self.link = None  # outbound bus link (bus.Link)
-        self.inbound_link = None
+        self.link: Any = None  # outbound bus link (bus.Link)
+        self.inbound_link: Any = None
         self.fail_reports: dict[Node, int] = {}
 
     def is_master(self) -> bool:
@@ -154,7 +155,7 @@ class ClusterState:
         self.iteration = 0
         self.pings_sent = 0
         self.lock_fd = -1
-        self.bus = None  # bus.Bus, once listening
+        self.bus: Any = None  # bus.Bus, once listening
         self.myself: Node = Node(None, MYSELF | MASTER)  # replaced by init()
 
     # -- start-up, nodes.conf --------------------------------------------------

@@ -9,6 +9,8 @@ cluster-enabled is no: every command here then answers Redis's
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import errors as E
 from ..client import FLAG_READONLY, Client
 from ..db.slots import CLUSTER_SLOTS, key_hash_slot
@@ -274,7 +276,8 @@ def cluster_getkeysinslot(c: Client, args: list[bytes]):
         raise CommandError(E.NOT_INTEGER)
     if slot < 0 or slot >= CLUSTER_SLOTS or maxkeys < 0:
         raise CommandError(E.CLUSTER_INVALID_SLOT_OR_COUNT)
-    return c.server.keyspace.dbs[0].data.keys_in_slot(slot, maxkeys)
+    data: Any = c.server.keyspace.dbs[0].data  # a SlotDict in cluster mode
+    return data.keys_in_slot(slot, maxkeys)
 
 
 @command("cluster|meet", -4, "admin stale no_async_loading", group="cluster", since="3.0.0", summary="Force a node cluster to handshake with another node", complexity="O(1)")

@@ -157,7 +157,7 @@ PARAMS: tuple[Param, ...] = (
     Param("aof-load-truncated", BOOL, True),
     Param("aof-use-rdb-preamble", BOOL, True),
     Param("aof-timestamp-enabled", BOOL, False),
-    Param("cluster-replica-no-failover", BOOL, False, alias="cluster-slave-no-failover", not_built=_CLUSTER_FAILOVER),
+    Param("cluster-replica-no-failover", BOOL, False, alias="cluster-slave-no-failover"),
     Param("replica-lazy-flush", BOOL, False, alias="slave-lazy-flush"),
     Param("replica-serve-stale-data", BOOL, True, alias="slave-serve-stale-data"),
     Param("replica-read-only", BOOL, True, alias="slave-read-only"),

@@ -69,7 +69,7 @@ class SlotDict(dict):
 
     _MISSING = object()
 
-    def pop(self, key, default=_MISSING):  # type: ignore[override]
+    def pop(self, key, default=_MISSING):
         if key in self:
             v = dict.pop(self, key)
             self._unindex(key)
@@ -78,17 +78,17 @@ class SlotDict(dict):
             raise KeyError(key)
         return default
 
-    def popitem(self):  # type: ignore[override]
+    def popitem(self):
         k, v = dict.popitem(self)
         self._unindex(k)
         return k, v
 
-    def setdefault(self, key, default=None):  # type: ignore[override]
+    def setdefault(self, key, default=None):
         if key not in self:
             self._index(key)
         return dict.setdefault(self, key, default)
 
-    def update(self, *args, **kw) -> None:  # type: ignore[override]
+    def update(self, *args, **kw) -> None:
         for k, v in dict(*args, **kw).items():
             self[k] = v
 
@@ -104,7 +104,7 @@ class SlotDict(dict):
         keys = self.slot_keys.get(slot)
         if not keys:
             return []
-        out = []
+        out: list[bytes] = []
         for k in keys:
             if len(out) >= count:
                 break
