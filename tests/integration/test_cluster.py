@@ -7,48 +7,16 @@ keys between radish and redis-server in both directions."""
 
 from __future__ import annotations
 
-import random
 import shutil
-import socket
 import subprocess
-import tempfile
 
 import pytest
-from tests.support.servers import ServerProcess, radish_argv, subprocess_env, wait_until
+from tests.support.cluster import start_cluster_node
+from tests.support.servers import ServerProcess, wait_until
 
 REDIS_CLI = shutil.which("redis-cli")
 REDIS_SERVER = shutil.which("redis-server")
 pytestmark = pytest.mark.skipif(REDIS_CLI is None or REDIS_SERVER is None, reason="redis-server/redis-cli not installed")
-
-CLUSTER_ARGS = ("--cluster-enabled", "yes", "--cluster-node-timeout", "5000", "--appendonly", "no")
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def _cluster_port() -> int:
-    """A port whose bus port (+10000) is free too (cluster mode wants the
-    port at most 55535)."""
-    while True:
-        p = random.randint(20000, 45000)
-        if _free(p) and _free(p + 10000):
-            return p
-
-
-def _start(kind: str) -> ServerProcess:
-    port = _cluster_port()
-    workdir = tempfile.mkdtemp(prefix="cluster-%s-" % kind)
-    if kind == "radish":
-        return ServerProcess(radish_argv(port, workdir, *CLUSTER_ARGS), port, workdir, env=subprocess_env())
-    argv = [REDIS_SERVER, "--port", str(port), "--dir", workdir, "--save", "", *CLUSTER_ARGS]
-    return ServerProcess(argv, port, workdir)
-
 
 def _cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     return subprocess.run([REDIS_CLI, *args], capture_output=True, text=True, timeout=timeout)
@@ -59,7 +27,7 @@ def make_cluster():
     started: list[ServerProcess] = []
 
     def make(*kinds: str) -> list[ServerProcess]:
-        nodes = [_start(k) for k in kinds]
+        nodes = [start_cluster_node(k) for k in kinds]
         started.extend(nodes)
         r = _cli("--cluster", "create", *["127.0.0.1:%d" % n.port for n in nodes], "--cluster-yes")
         assert r.returncode == 0, r.stdout + r.stderr
