@@ -69,6 +69,13 @@ def test_nodes_conf_loaded_and_reported(node):
     assert b"cluster_enabled:1" in node("INFO", "cluster")
     assert node.raw("SELECT", "1") == b"-ERR SELECT is not allowed in cluster mode\r\n"
     assert node.raw("SELECT", "0") == b"+OK\r\n"
+    mine = _key_in(0, 8191)
+    node("SET", mine, "v")
+    assert node.raw("MOVE", mine, "1") == b"-ERR MOVE is not allowed in cluster mode\r\n"
+    assert node.raw("COPY", mine, b"{%s}2" % mine, "DB", "1") == (
+        b"-ERR Copying to another database is not allowed in cluster mode\r\n")
+    assert node.raw("SWAPDB", "0", "1") == b"-ERR SWAPDB is not allowed in cluster mode\r\n"
+    assert node.raw("REPLICAOF", "127.0.0.1", "1") == b"-ERR REPLICAOF not allowed in cluster mode.\r\n"
 
 
 def test_saveconfig_writes_nodes_conf_in_redis_format(node):

@@ -40,7 +40,8 @@ ENABLED = [
     ["SET", "foo", "1"], ["SET", "bar", "2"], ["MSET", "foo", "1", "bar", "2"], ["MSET", "{bar}1", "1", "{bar}2", "2"],
     ["CLUSTER", "COUNTKEYSINSLOT", "5061"], ["CLUSTER", "GETKEYSINSLOT", "5061", "10"],
     ["CLUSTER", "GETKEYSINSLOT", "5061", "1"], ["CLUSTER", "FLUSHSLOTS"], ["CLUSTER", "RESET"],
-    ["SELECT", "1"], ["SELECT", "0"], ["REPLICAOF", "127.0.0.1", "1"], ["ASKING"], ["READONLY"], ["READWRITE"],
+    ["SELECT", "1"], ["SELECT", "0"], ["REPLICAOF", "127.0.0.1", "1"], ["MOVE", "bar", "1"], ["SWAPDB", "0", "1"],
+    ["COPY", "bar", "baz", "DB", "1"], ["COPY", "bar", "baz", "DB", "x"], ["ASKING"], ["READONLY"], ["READWRITE"],
     ["MULTI"], ["SET", "foo", "1"], ["GET", "nokeyslot"], ["EXEC"], ["CLUSTER", "INFO"], ["INFO", "cluster"],
 ]
 
