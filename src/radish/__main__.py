@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
 
     async def run() -> int:
         install_signal_handlers(server)
-        log.notice("Running mode=standalone, port=%d. PID: %d" % (config.port, os.getpid()))
+        mode = "cluster" if config.cluster_enabled else "standalone"
+        log.notice("Running mode=%s, port=%d. PID: %d" % (mode, config.port, os.getpid()))
         if config.pidfile:
             try:
                 with open(config.pidfile, "w") as f:

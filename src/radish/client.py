@@ -296,6 +296,7 @@ class Services(Protocol):
     monitors: dict[Client, None]
     tracking: Any  # tracking.Tracking
     migrate_sockets: Any  # commands.migrate.MigrateSockets: MIGRATE's cached connections
+    cluster: Any  # cluster.state.ClusterState, None unless cluster-enabled
     tracking_clients: int
     current_client: Client | None
     eviction: Any  # eviction.Eviction (maxmemory)

@@ -22,6 +22,7 @@ from .client import FLAG_MONITOR, FLAG_REPLICA, TRACKING_CACHING, is_local_clien
 from .commands.acl import check_command as acl_check
 from .commands.acl import noperm_message
 from .commands.acl_users import CTX_MULTI, CTX_TOPLEVEL
+from .commands.cluster_cmds import cluster_redirect, needs_redirect_check
 from .commands.introspection import feed_monitors, note_slow
 from .commands.registry import COMMANDS, ORIGINAL_COMMANDS, CommandSpec, on_table_change
 from .commands.results import NO_REPLY, Block
@@ -177,6 +178,20 @@ def process_command(c, args: list[bytes]) -> bytes | None:
         writes = spec.script_writes(c, args)
         if writes is not None:
             checked = _WRITE_PROBE if writes else _READ_PROBE
+    # Cluster mode: the command goes to the node serving its keys' slot
+    # (MOVED / ASK / CROSSSLOT / TRYAGAIN / CLUSTERDOWN), unless it comes
+    # from our primary (processCommand's getNodeByQuery step).
+    if server.cluster is not None and not c.must_obey() and needs_redirect_check(spec):
+        err = cluster_redirect(
+            c, spec, args, checked.is_write or spec.name == "exec" and bool(c.multi_queue) and _exec_writes(c)
+        )
+        if err is not None:
+            spec.rejected_calls += 1
+            if spec.name == "exec":
+                discard_transaction(c)
+            elif c.multi_queue is not None:
+                c.multi_error = True
+            return _reject(c, err)
     # maxmemory-clients: the biggest clients go first (maybe this one).
     if server.config.maxmemory_clients:
         was_closing = c.close_after_reply
@@ -451,7 +466,7 @@ def direct_ok(c, server) -> bool:
     no RESP2 pub/sub context, the server not loading, no stale-replica
     refusal (MASTERDOWN), writes not refused (MISCONF, READONLY), and the
     keyspace on the real clock (not applying a primary's stream, no test
-    clock)."""
+    clock), and not in cluster mode (every command is routed)."""
     ks = server.keyspace
     return (
         ks.clock is wall_clock_ms
@@ -467,6 +482,7 @@ def direct_ok(c, server) -> bool:
         and not server.busy_script
         and (server.config.replica_serve_stale_data or not server.stale_denied())  # its common case first
         and server.precheck_write(c, _WRITE_PROBE) is None
+        and server.cluster is None
     )
 
 

@@ -23,6 +23,8 @@ from . import REDIS_VERSION, __version__, memory
 from . import errors as E
 from .blocking import BlockingRegistry
 from .client import FLAG_MASTER, FLAG_MONITOR, FLAG_REPLICA, Client
+from .cluster.bus import Bus as ClusterBus
+from .cluster.state import ClusterState
 from .commands import load_all
 from .commands.acl import refresh_default_auth
 from .commands.acl_users import AclUsers
@@ -171,6 +173,14 @@ class Server:
         self.tracking = Tracking(self)  # CLIENT TRACKING
         self.migrate_sockets = MigrateSockets()  # MIGRATE's cached connections to targets
         self.replication: ReplicationState = ReplicationState(self)
+        # Cluster mode (cluster-enabled yes): the node table and nodes.conf
+        # (clusterInit); its bus starts with the listeners.
+        self.cluster: ClusterState | None = None
+        self.cluster_bus: ClusterBus | None = None
+        if config.cluster_enabled:
+            self.keyspace.enable_slot_index()
+            self.cluster = ClusterState(self)
+            self.cluster.init()
         self.persistence: Persistence = install_persistence(self)
         self.aof: Aof = install_aof(self, self._execute_loaded)
         self.startup_memory = self.used_memory()  # used_memory_startup
@@ -904,6 +914,9 @@ class Server:
             )
         self._schedule_cron()
         self.replication.start()
+        if self.cluster is not None:
+            self.cluster_bus = ClusterBus(self.cluster)
+            await self.cluster_bus.start(list(cfg.bind))
 
     def _schedule_cron(self) -> None:
         loop = self.loop
@@ -997,10 +1010,15 @@ class Server:
                 conn.close_now()
         self.listeners = []
         self.migrate_sockets.close_all()
+        if self.cluster_bus is not None:
+            self.cluster_bus.close()
+            self.cluster_bus = None
 
     def release_files(self) -> None:
         """After close(), in a process that goes on (an embedded server):
         the AOF and log files are closed."""
+        if self.cluster is not None:
+            self.cluster.release()
         self.aof.close()
         self.log.close()
 

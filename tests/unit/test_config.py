@@ -1043,7 +1043,7 @@ def test_readme_lists_exactly_the_unenforced_parameters() -> None:
     assert readme_with_unenforced_list(text) == text
     listed = set(re.findall(r"`([a-z_-]+)`", unenforced_markdown()))
     assert listed == {p.name for p in PARAMS if p.unenforced is not None}
-    for name in ("cluster-enabled", "tls-port", "dynamic-hz"):
+    for name in ("cluster-migration-barrier", "tls-port", "dynamic-hz"):
         assert "`%s`" % name in text
 
 
@@ -1059,7 +1059,6 @@ def test_every_mark_has_a_kind_and_a_reason() -> None:
 # Marked parameters the code reads without acting on what they configure.
 _READ_BUT_NOT_ENFORCED = {
     "maxmemory": "INFO memory reports it; OBJECT REFCOUNT follows Redis's shared-integer rule",
-    "cluster_enabled": "INFO cluster reports it; SORT refuses BY/GET as in cluster mode",
 }
 
 

@@ -24,7 +24,7 @@ LAYERS: list[set[str]] = [
     {"eviction"},  # maxmemory: what the core does before it runs a command
     {"dispatch"},  # the execution core
     {"blocking", "scripting", "tracking"},  # services that run commands through the core
-    {"net", "replication"},  # sockets
+    {"net", "replication", "cluster"},  # sockets (cluster: the node table and its bus)
     {"server"},  # owns everything
     {"embed"},  # radish.serve(): a server in this process
     {"pytest_plugin", "__main__"},  # the pytest plugin; the command line

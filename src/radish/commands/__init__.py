@@ -12,6 +12,7 @@ def load_all() -> None:
     from . import (  # noqa: F401
         acl,
         bitmaps,
+        cluster_cmds,
         connection,
         debug_cmds,
         functions,

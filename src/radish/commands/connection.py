@@ -135,6 +135,8 @@ def reset(c: Client, args: list[bytes]):
 def select(c: Client, args: list[bytes]):
     """Format: SELECT index"""
     idx = parse_int(args[1])
+    if c.server.cluster is not None and idx != 0:
+        raise CommandError(E.SELECT_CLUSTER)
     if idx < 0 or idx >= len(c.server.keyspace.dbs):
         raise CommandError(E.INVALID_DB)
     c.select(idx)
@@ -206,7 +208,7 @@ def hello(c: Client, args: list[bytes]):
             (b"version", REDIS_VERSION.encode()),
             (b"proto", 3 if c.resp3 else 2),
             (b"id", c.id),
-            (b"mode", b"standalone"),
+            (b"mode", b"cluster" if c.server.cluster is not None else b"standalone"),
             (b"role", c.server.role().encode()),
             (b"modules", []),
         ]

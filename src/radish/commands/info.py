@@ -51,7 +51,7 @@ def section_server(s) -> list[str]:
         "redis_git_sha1:00000000",
         "redis_git_dirty:0",
         "redis_build_id:0",
-        "redis_mode:standalone",
+        "redis_mode:%s" % ("cluster" if s.cluster is not None else "standalone"),
         "os:%s %s %s" % (platform.system(), platform.release(), platform.machine()),
         "arch_bits:64",
         "monotonic_clock:POSIX clock_gettime",
@@ -257,7 +257,7 @@ def section_errorstats(s) -> list[str]:
 
 
 def section_cluster(s) -> list[str]:
-    return ["cluster_enabled:0"]
+    return ["cluster_enabled:%d" % (s.cluster is not None)]
 
 
 def section_keyspace(s) -> list[str]:

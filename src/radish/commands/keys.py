@@ -197,6 +197,8 @@ def _db_index(c: Client, arg: bytes) -> int:
 @command("move", 3, "write fast", acl="keyspace", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS UPDATE", index=1),), group="generic", since="1.0.0", summary="Move a key to another database", complexity="O(1)", direct=True)
 def move(c: Client, args: list[bytes]):
     """Format: MOVE key db"""
+    if c.server.cluster is not None:
+        raise CommandError(E.MOVE_CLUSTER)
     key = args[1]
     idx = _db_index(c, args[2])
     src = c.db
@@ -235,6 +237,8 @@ def copy(c: Client, args: list[bytes]):
         else:
             raise CommandError(E.SYNTAX)
     src = c.db
+    if c.server.cluster is not None and (src.id != 0 or dst.id != 0):
+        raise CommandError(E.COPY_DB_CLUSTER)
     if src is dst and src_key == dst_key:
         raise CommandError(E.SAME_OBJECT)
     v = src.lookup_read(src_key)

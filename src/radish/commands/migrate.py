@@ -415,7 +415,7 @@ def migrate(c: Client, args: list[bytes]):
     host, port = args[1], args[2]
     password, username = o.password, o.username
     copy, replace = o.copy, o.replace
-    restore = b"RESTORE"  # RESTORE-ASKING in cluster mode (radish has none yet)
+    restore = b"RESTORE-ASKING" if server.cluster is not None else b"RESTORE"
     may_retry = True
     rewritten = False
     while True:  # try_again

@@ -121,6 +121,8 @@ def _client_text(c: Client) -> str:
 
 
 def _replicaof(c: Client, args: list[bytes]):
+    if c.server.cluster is not None:
+        raise CommandError(E.REPLICAOF_CLUSTER)
     repl = c.server.replication
     if repl.failover.running():
         raise CommandError(E.REPLICAOF_FAILING_OVER)

@@ -403,6 +403,8 @@ def flushall(c: Client, args: list[bytes]):
 @command("swapdb", 3, "write fast", acl="keyspace dangerous", group="server", since="4.0.0", summary="Swaps two Redis databases", complexity="O(N) where N is the count of clients watching or blocking on keys from both databases.")
 def swapdb(c: Client, args: list[bytes]):
     """Format: SWAPDB index1 index2"""
+    if c.server.cluster is not None:
+        raise CommandError(E.SWAPDB_CLUSTER)
     a = to_int(args[1])
     if a is None:
         raise CommandError(E.INVALID_FIRST_DB)

@@ -58,6 +58,7 @@ from collections.abc import Callable
 from .lazyfree import LazyFree
 from .notify import NOTIFY_EVICTED, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW
 from .scan import ScanCursors
+from .slots import SlotDict
 
 LFU_INIT_VAL = 5  # counter of a freshly created key (Redis's LFU_INIT_VAL)
 RANDOM_SNAPSHOT_MAX_AGE_MS = 2000
@@ -76,6 +77,9 @@ class Keyspace:
     def __init__(self, count: int = 16, clock: Callable[[], int] = wall_clock_ms) -> None:
         self.clock = clock
         self.now_ms = clock()
+        # Cluster mode: databases keep their keys in SlotDicts, which index
+        # the keys of each hash slot (enable_slot_index); off, plain dicts.
+        self.slot_index = False
         # The access stamp of the current second, one int object shared by
         # every key stamped in it (Redis's LRU clock has a resolution of a
         # second, too): a per-key int would cost 32 bytes a key.
@@ -120,6 +124,14 @@ class Keyspace:
         self.lazy_expire = False
         self.lazy_eviction = False
         self.lazy_server_del = False
+
+    def enable_slot_index(self) -> None:
+        """Cluster mode: from now on every database indexes its keys by
+        hash slot (CLUSTER COUNTKEYSINSLOT / GETKEYSINSLOT)."""
+        self.slot_index = True
+        for d in self.dbs:
+            if type(d.data) is not SlotDict:
+                d.data = SlotDict(d.data)
 
     def tick(self, wall_ms: int | None = None) -> int:
         """Take the one clock reading for the command about to run
@@ -215,7 +227,7 @@ class Database:
     def __init__(self, dbid: int, ks: Keyspace) -> None:
         self.id = dbid
         self.ks = ks
-        self.data: dict[bytes, object] = {}
+        self.data: dict[bytes, object] = SlotDict() if ks.slot_index else {}
         self.expires: dict[bytes, int] = {}
         self.lru: dict[bytes, int] = {}
         self.version = 0  # bumped on flush/swap (WATCH and SCAN use it)
@@ -536,6 +548,8 @@ class Database:
         """Take over freshly loaded dicts (RDB load, full sync): every key
         counts as created now, as Redis's loader does when the file holds
         no LRU/LFU data."""
+        if self.ks.slot_index and type(data) is not SlotDict:
+            data = SlotDict(data)
         self.data = data
         self.expires = expires
         now = self.ks.now_ms
@@ -555,7 +569,7 @@ class Database:
             self.ks.on_emptying(self, None)
         if lazy:
             self.ks.lazyfree.free_database(self.data, self.expires, self.lru)
-        self.data = {}
+        self.data = SlotDict() if self.ks.slot_index else {}
         self.expires = {}
         self.lru = {}
         self.avg_ttl = 0

@@ -1,0 +1,43 @@
+"""Cluster-mode server processes: a port whose bus port (+10000) is free
+too, and radish or redis-server started on it with cluster-enabled yes."""
+
+from __future__ import annotations
+
+import random
+import shutil
+import socket
+import tempfile
+
+from tests.support.servers import ServerProcess, radish_argv, subprocess_env
+
+CLUSTER_ARGS = ("--cluster-enabled", "yes", "--cluster-node-timeout", "5000", "--appendonly", "no")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def cluster_port() -> int:
+    """A free port whose bus port (+10000) is free too (cluster mode wants
+    the port at most 55535)."""
+    while True:
+        p = random.randint(20000, 45000)
+        if _free(p) and _free(p + 10000):
+            return p
+
+
+def start_cluster_node(kind: str) -> ServerProcess:
+    """``kind``: "radish" or "redis"."""
+    port = cluster_port()
+    workdir = tempfile.mkdtemp(prefix="cluster-%s-" % kind)
+    if kind == "radish":
+        return ServerProcess(radish_argv(port, workdir, *CLUSTER_ARGS), port, workdir, env=subprocess_env())
+    exe = shutil.which("redis-server")
+    assert exe is not None
+    argv = [exe, "--port", str(port), "--dir", workdir, "--save", "", *CLUSTER_ARGS]
+    return ServerProcess(argv, port, workdir)
