@@ -16,7 +16,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 venv="$here/.venv"
 stamp="$venv/radish-installed"
 
-wanted="$(cd "$here" && cat pyproject.toml setup.py src/radish/_fastpath.c src/radish/protocol/_reqparser.c | sha256sum | cut -d' ' -f1)"
+wanted="$(cd "$here" && cat pyproject.toml setup.py $(find src -name '*.c' | sort) | sha256sum | cut -d' ' -f1)"
 if [ ! -x "$venv/bin/python" ]; then
     echo "run.sh: creating $venv" >&2
     "${PYTHON:-python3}" -m venv "$venv"

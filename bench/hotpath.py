@@ -6,7 +6,7 @@ Python time per command (``__rand_int__`` replaced as redis-benchmark's
 ``-r 100000`` does). No sockets, so it shows only radish's own cost;
 ``--profile`` runs it under cProfile.
 
-    PYTHONPATH=src python bench/hotpath.py [-P 16] [-n 200000] [--profile]
+    PYTHONPATH=src python bench/hotpath.py [-P 16] [-n 200000] [--profile] [--server-args "..."]
 """
 
 from __future__ import annotations
@@ -75,9 +75,6 @@ TESTS = {
 }
 
 
-EXTRA = [a for a in __import__("os").environ.get("HP_ARGS", "").split() if a]
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("-P", type=int, default=16)
@@ -85,9 +82,10 @@ def main() -> None:
     ap.add_argument("-t", default="PING_INLINE,PING_MBULK,SET,GET,INCR,MSET")
     ap.add_argument("-r", type=int, default=5, help="repetitions (the best is printed)")
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--server-args", default="", help='more server arguments, e.g. "--latency-tracking no"')
     a = ap.parse_args()
     d = tempfile.mkdtemp()
-    server = Server(load_server_config(["--dir", d, "--save", ""] + EXTRA))
+    server = Server(load_server_config(["--dir", d, "--save", ""] + a.server_args.split()))
     conn = ClientConnection(server)
     conn.connection_made(FakeTransport())
     rng = random.Random(1)

@@ -10,10 +10,12 @@
  * same loop in Python for installs without a compiler. Keep the two in
  * step (tests/unit/test_fastpath.py runs both on the same commands).
  *
- * run_fast(c, cmds, start, out, fast, ks, stats, blocking, server, budget) -> int
+ * run_fast(c, cmds, start, out, fast, ks, stats, blocking, server, budget,
+ *          slow_us, tracking, maxmemory, route) -> int
  *   Runs cmds[start:] while they are data commands known to ``fast``
- *   (spelling -> (spec, handler, arity, name), filled by the ``miss``
- *   callback) with a valid arity. Returns the index of the first command
+ *   (spelling -> (spec, handler, arity, name, keypos), filled by the
+ *   ``miss`` callback) with a valid arity and, in cluster mode (``route``
+ *   not None), keys in a slot served here. Returns the index of the first command
  *   it did not run, or ~consumed when the batch must end (the client was
  *   parked by a blocking command). With ``budget`` >= 0 it also returns
  *   once the replies it appended reach ``budget`` bytes, so the caller can
@@ -315,11 +317,112 @@ record_latency(PyObject *spec, long long usec, Hist *h)
     return 0;
 }
 
+/* Redis's crc16.c (XMODEM: polynomial 0x1021, initial value 0), the
+ * table computed at import. */
+static unsigned short crc16_table[256];
+
+static void
+crc16_init(void)
+{
+    for (int i = 0; i < 256; i++) {
+        unsigned short c = (unsigned short)(i << 8);
+        for (int j = 0; j < 8; j++)
+            c = (unsigned short)(c & 0x8000 ? (c << 1) ^ 0x1021 : c << 1);
+        crc16_table[i] = c;
+    }
+}
+
+/* keyHashSlot: CRC16 of the key, or of its hash tag (between the first
+ * '{' and the next '}', when not empty), modulo 16384. */
+static int
+key_hash_slot(const char *key, Py_ssize_t n)
+{
+    Py_ssize_t s, e;
+    for (s = 0; s < n && key[s] != '{'; s++)
+        ;
+    if (s < n) {
+        for (e = s + 1; e < n && key[e] != '}'; e++)
+            ;
+        if (e < n && e != s + 1) {
+            key += s + 1;
+            n = e - s - 1;
+        }
+    }
+    unsigned short crc = 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        crc = (unsigned short)((crc << 8) ^ crc16_table[((crc >> 8) ^ (unsigned char)key[i]) & 0xff]);
+    return crc & 0x3FFF;
+}
+
+/* Cluster mode: cluster_cmds.served_here, the same test. ``route`` is
+ * (slots, myself, migrating, importing) from cluster_cmds.fast_route;
+ * ``keypos`` the entry's legacy key range, None (no keys) or False.
+ * 1: the command may run here directly; 0: process_command routes it. */
+static int
+served_here(PyObject *keypos, PyObject *args, PyObject *route)
+{
+    if (keypos == Py_None)
+        return 1;
+    if (!PyTuple_Check(keypos) || PyTuple_GET_SIZE(keypos) != 3 || !PyTuple_Check(route)
+        || PyTuple_GET_SIZE(route) != 4)
+        return 0;
+    long first = PyLong_AsLong(PyTuple_GET_ITEM(keypos, 0));
+    long last = PyLong_AsLong(PyTuple_GET_ITEM(keypos, 1));
+    long step = PyLong_AsLong(PyTuple_GET_ITEM(keypos, 2));
+    if (PyErr_Occurred()) {
+        PyErr_Clear();
+        return 0;
+    }
+    Py_ssize_t n = PyList_GET_SIZE(args);
+    if (last < 0)
+        last += (long)n;
+    if (last > n - 1)
+        last = (long)n - 1;
+    if (first < 1 || step < 1)
+        return 0;
+    int slot = -1;
+    for (long i = first; i <= last; i += step) {
+        PyObject *k = PyList_GET_ITEM(args, i);
+        if (!PyBytes_Check(k))
+            return 0;
+        int s = key_hash_slot(PyBytes_AS_STRING(k), PyBytes_GET_SIZE(k));
+        if (slot < 0)
+            slot = s;
+        else if (s != slot)
+            return 0;
+    }
+    if (slot < 0)
+        return 0;
+    PyObject *slots = PyTuple_GET_ITEM(route, 0);
+    if (!PyList_Check(slots) || PyList_GET_SIZE(slots) <= slot
+        || PyList_GET_ITEM(slots, slot) != PyTuple_GET_ITEM(route, 1))
+        return 0;
+    for (int j = 2; j < 4; j++) { /* migrating, importing */
+        PyObject *d = PyTuple_GET_ITEM(route, j);
+        if (!PyDict_Check(d))
+            return 0;
+        if (PyDict_GET_SIZE(d) == 0)
+            continue;
+        PyObject *key = PyLong_FromLong(slot);
+        if (key == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+        int has = PyDict_Contains(d, key);
+        Py_DECREF(key);
+        if (has != 0) {
+            PyErr_Clear();
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static PyObject *
 run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
 {
-    if (argc != 13) {
-        PyErr_SetString(PyExc_TypeError, "run_fast takes 13 arguments");
+    if (argc != 14) {
+        PyErr_SetString(PyExc_TypeError, "run_fast takes 14 arguments");
         return NULL;
     }
     if (finish_cb == NULL) {
@@ -354,6 +457,9 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
         return NULL;
     if (used_memory_fn == NULL)
         maxmemory = 0;
+    /* Cluster mode: cluster_cmds.fast_route's tuple (else None); a keyed
+     * command runs here only when served_here says so. */
+    PyObject *route = argv[13] == Py_None ? NULL : argv[13];
     Hist hist = {NULL, NULL};
     if (i < 0) {
         PyErr_SetString(PyExc_ValueError, "run_fast: negative start");
@@ -419,7 +525,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
                 break;
             }
         }
-        if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 4) {
+        if (!PyTuple_Check(entry) || PyTuple_GET_SIZE(entry) != 5) {
             PyErr_SetString(PyExc_TypeError, "run_fast: bad entry");
             goto error;
         }
@@ -431,6 +537,10 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
         Py_ssize_t nargs = PyList_GET_SIZE(args);
         if ((arity > 0 && arity != nargs) || (arity < 0 && nargs < -arity)) {
             ret = i; /* the general path gives the arity error */
+            break;
+        }
+        if (route != NULL && !served_here(PyTuple_GET_ITEM(entry, 4), args, route)) {
+            ret = i; /* process_command redirects it */
             break;
         }
 
@@ -697,7 +807,7 @@ set_used_memory(PyObject *Py_UNUSED(module), PyObject *cap)
 
 static PyMethodDef methods[] = {
     {"run_fast", (PyCFunction)(void (*)(void))run_fast, METH_FASTCALL,
-     "run_fast(c, cmds, start, out, fast, ks, stats, blocking, server or None, budget, slow_us, tracking, maxmemory) -> next index, or ~consumed to stop."},
+     "run_fast(c, cmds, start, out, fast, ks, stats, blocking, server or None, budget, slow_us, tracking, maxmemory, route or None) -> next index, or ~consumed to stop."},
     {"set_used_memory", set_used_memory, METH_O,
      "set_used_memory(capsule or None): radish._alloc's used-memory counter, read against maxmemory."},
     {"configure", configure, METH_VARARGS,
@@ -735,5 +845,6 @@ PyInit__fastpath(void)
     INTERN(s_propagation, "propagation");
     INTERN(s_pending, "pending");
 #undef INTERN
+    crc16_init();
     return PyModule_Create(&fastpath_module);
 }

@@ -16,6 +16,6 @@ def configure(
 def run_fast(
     c: Any, cmds: list[list[bytes]], start: int, out: list[bytes], fast: dict[bytes, tuple],
     ks: Any, stats: Any, blocking: Any, server: Any, budget: int, slow_us: int, tracking: bool,
-    maxmemory: int, /,
+    maxmemory: int, route: tuple | None, /,
 ) -> int: ...
 def set_used_memory(capsule: Any, /) -> None: ...

@@ -22,7 +22,7 @@ from .client import FLAG_MONITOR, FLAG_REPLICA, TRACKING_CACHING, is_local_clien
 from .commands.acl import check_command as acl_check
 from .commands.acl import noperm_message
 from .commands.acl_users import CTX_MULTI, CTX_TOPLEVEL
-from .commands.cluster_cmds import cluster_redirect, needs_redirect_check
+from .commands.cluster_cmds import cluster_redirect, fast_route, needs_redirect_check, served_here
 from .commands.introspection import feed_monitors, note_slow
 from .commands.registry import COMMANDS, ORIGINAL_COMMANDS, CommandSpec, on_table_change
 from .commands.results import NO_REPLY, Block
@@ -466,7 +466,8 @@ def direct_ok(c, server) -> bool:
     no RESP2 pub/sub context, the server not loading, no stale-replica
     refusal (MASTERDOWN), writes not refused (MISCONF, READONLY), and the
     keyspace on the real clock (not applying a primary's stream, no test
-    clock), and not in cluster mode (every command is routed)."""
+    clock). In cluster mode run_batch also needs ``fast_route`` (and
+    each keyed command ``served_here``)."""
     ks = server.keyspace
     return (
         ks.clock is wall_clock_ms
@@ -482,24 +483,28 @@ def direct_ok(c, server) -> bool:
         and not server.busy_script
         and (server.config.replica_serve_stale_data or not server.stale_denied())  # its common case first
         and server.precheck_write(c, _WRITE_PROBE) is None
-        and server.cluster is None
     )
 
 
 def _fast_entry(name: bytes) -> tuple | None:
-    """The entry ``(spec, handler, arity, name)`` of a command run_batch may
-    run directly (spelling as the client sent it), remembered in ``_FAST``;
-    None for anything else."""
+    """The entry ``(spec, handler, arity, name, keypos)`` of a command
+    run_batch may run directly (spelling as the client sent it), remembered
+    in ``_FAST``; None for anything else."""
     spec = COMMANDS.get(name.lower())
     if spec is None or not spec.direct:
         return None
-    entry = (spec, spec.handler, spec.arity, spec.name)
+    # Cluster mode: where the loops find the keys whose slot decides
+    # whether the command may run here (cluster_cmds.served_here).
+    keypos: tuple | bool | None = None
+    if needs_redirect_check(spec):
+        keypos = (spec.first_key, spec.last_key, spec.key_step or 1) if spec.getkeys is None and spec.first_key > 0 else False
+    entry = (spec, spec.handler, spec.arity, spec.name, keypos)
     if len(_FAST) < 4096:
         _FAST[name] = entry
     return entry
 
 
-# Spellings of commands run_batch runs directly -> (spec, handler, arity, name).
+# Spellings of commands run_batch runs directly -> (spec, handler, arity, name, keypos).
 _FAST: dict[bytes, tuple] = {}
 
 
@@ -607,6 +612,13 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
     fast = _FAST
     run_fast = _run_fast if use_c is None else C_RUN_FAST if use_c else None
     plain = direct_ok(c, server)
+    # Cluster mode: keyed commands run here directly only when their slot
+    # is served here (fast_route / served_here), else process_command
+    # routes them.
+    route = None
+    if server.cluster is not None:
+        route = fast_route(c)
+        plain = plain and route is not None
     # Over maxmemory, a command goes to process_command (eviction, OOM).
     maxmemory = server.config.maxmemory
     # Replicas, the backlog or the AOF listening (they only start or stop
@@ -626,7 +638,7 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
             before = len(out)
             i = run_fast(c, cmds, i, out, fast, ks, stats, blocking, server if listening else None,
                          budget - produced if budget >= 0 else -1, server.slow_usec, server.latency_tracking,
-                         maxmemory + server.memory_origin if maxmemory else 0)
+                         maxmemory + server.memory_origin if maxmemory else 0, route)
             if i < 0:  # parked by a blocking command
                 return ~i
             if i == n:
@@ -647,6 +659,7 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
             or not plain
             or entry[2] != len(args) and (entry[2] > 0 or len(args) < -entry[2])
             or maxmemory and memory_total() - server.memory_origin > maxmemory
+            or route is not None and not served_here(entry[4], args, route)
         ):
             stats.numcommands += ran
             ran = 0
@@ -667,6 +680,9 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
                 if produced >= budget:
                     return i
             plain = direct_ok(c, server)
+            if server.cluster is not None:
+                route = fast_route(c)
+                plain = plain and route is not None
             maxmemory = server.config.maxmemory
             listening = prop.subscribers or prop.backlog.active
             tracking = server.latency_tracking

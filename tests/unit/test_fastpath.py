@@ -248,3 +248,105 @@ def test_output_budget_stops_both_loops_at_the_same_command(budget):
     expected = next((k + 1 for k, size in enumerate(sizes) if size >= budget), len(cmds))
     assert results[0][0] == expected
     assert len(results[0][1]) == sizes[expected - 1]
+
+
+# -- cluster mode -----------------------------------------------------------------------------
+
+_ME, _B = "a" * 40, "b" * 40
+_NODES_CONF = (
+    "%s 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-8191\n"
+    "%s 127.0.0.1:7001@17001 master - 0 0 2 connected 8192-16383\n"
+    "vars currentEpoch 2 lastVoteEpoch 0\n" % (_ME, _B)
+)
+
+
+def _key_in(lo: int, hi: int, prefix: str) -> bytes:
+    from radish.db.slots import key_hash_slot
+
+    i = 0
+    while True:
+        k = b"%s%d" % (prefix.encode(), i)
+        if lo <= key_hash_slot(k) <= hi:
+            return k
+        i += 1
+
+
+def _cluster_node() -> InProcess:
+    import os
+    import tempfile
+
+    d = tempfile.mkdtemp(prefix="radish-fastpath-cluster-")
+    with open(os.path.join(d, "nodes.conf"), "w") as f:
+        f.write(_NODES_CONF)
+    srv = InProcess("--cluster-enabled", "yes", "--dir", d, "--port", "7000")
+    srv.server.cluster.state = 0  # every slot covered, as the cron finds it
+    return srv
+
+
+def _slot(key: bytes) -> int:
+    from radish.db.slots import key_hash_slot
+
+    return key_hash_slot(key)
+
+
+_MINE, _MINE2, _THEIRS = _key_in(0, 8191, "m"), _key_in(0, 8191, "n"), _key_in(8192, 16383, "t")
+_CLUSTER_BATCH = [
+    [b"SET", _MINE, b"1"], [b"GET", _MINE], [b"INCR", _MINE], [b"GET", _THEIRS], [b"SET", _THEIRS, b"x"],
+    [b"PING"], [b"MSET", b"{" + _MINE + b"}a", b"1", b"{" + _MINE + b"}b", b"2"], [b"MSET", _MINE, b"1", _THEIRS, b"2"],
+    [b"MGET", _MINE, _MINE2], [b"LPUSH", _MINE2, b"a"], [b"ASKING"], [b"GET", _MINE], [b"GET", _MINE],
+    [b"CLUSTER", b"SETSLOT", b"%d" % _slot(_MINE), b"MIGRATING", _B.encode()], [b"GET", b"{" + _MINE + b"}a"],
+    [b"DBSIZE"],
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("use_c", [True, False] if HAVE_C else [False])
+def test_cluster_mode_runs_served_slots_directly_and_routes_the_rest(use_c, monkeypatch):
+    """In cluster mode the batch loops run a command themselves only when
+    its keys hash to one slot this node serves; everything else goes
+    through process_command, which redirects it. Both loops give what the
+    core gives command by command."""
+    core_srv = _cluster_node()
+    want, _ = run(core_srv, _CLUSTER_BATCH, "core")
+    core_srv.server.cluster.release()
+    routed: list[bytes] = []
+    real = dispatch.process_command
+
+    def counting(c, args):
+        routed.append(args[0])
+        return real(c, args)
+
+    monkeypatch.setattr(dispatch, "process_command", counting)
+    srv = _cluster_node()
+    try:
+        got, consumed = run(srv, _CLUSTER_BATCH, use_c)
+    finally:
+        srv.server.cluster.release()
+    assert got == want and consumed == len(_CLUSTER_BATCH)
+    assert b"-MOVED " in got and b"-CROSSSLOT Keys in request don't hash to the same slot\r\n" in got
+    # Served here without process_command: the first three, PING, the
+    # hash-tagged MSET, the MGET when both keys share a slot, LPUSH; routed:
+    # the other node's keys, the cross-slot MSET, ASKING and the command
+    # after it, CLUSTER, a key of the migrating slot, DBSIZE (not a data
+    # command).
+    mget_local = _slot(_MINE) == _slot(_MINE2)
+    expected = [b"GET", b"SET", b"MSET"] + ([] if mget_local else [b"MGET"]) + [
+        b"ASKING", b"GET", b"CLUSTER", b"GET", b"DBSIZE"]
+    assert routed == expected
+
+
+@needs_c
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.binary(min_size=0, max_size=12).map(lambda k: k.replace(b"\x00", b"{").replace(b"\x01", b"}")), min_size=1, max_size=20))
+def test_cluster_slot_of_any_key_is_the_same_in_c(keys):
+    """The C loop's CRC16 and hash-tag rule agree with key_hash_slot: a key
+    it wrongly took for this node's would be answered here instead of
+    with MOVED."""
+    cmds = [[b"GET", k] for k in keys] + [[b"SET", b"{" + k + b"}", b"v"] for k in keys]
+    replies = []
+    for use_c in (True, False):
+        srv = _cluster_node()
+        try:
+            replies.append(run(srv, cmds, use_c))
+        finally:
+            srv.server.cluster.release()
+    assert replies[0] == replies[1]

@@ -594,6 +594,45 @@ def needs_redirect_check(spec: CommandSpec) -> bool:
     return spec.has_keys or spec.getkeys is not None or spec.name == "exec"
 
 
+def fast_route(c: Client) -> tuple | None:
+    """What the batch loops need to run a keyed command without
+    process_command in cluster mode: ``(slots, myself, migrating,
+    importing)``, with which a command whose keys all hash to one slot that
+    this node serves, neither migrating nor importing, gets None from
+    cluster_redirect (the state is ok and the client is not ASKING, or None
+    is returned here and every command takes process_command)."""
+    cl = c.server.cluster
+    if cl is None or cl.state != 0 or c.flags & FLAG_ASKING:
+        return None
+    return (cl.slots, cl.myself, cl.migrating, cl.importing)
+
+
+def served_here(keypos, args: list[bytes], route: tuple) -> bool:
+    """The batch loops' cluster check for one command (the C loop has the
+    same): True when cluster_redirect would let it run here. ``keypos`` is
+    the command's legacy key range (first, last, step), None for a command
+    without keys, False for keys only its getkeys procedure finds."""
+    if keypos is None:
+        return True
+    if keypos is False:
+        return False
+    first, last, step = keypos
+    n = len(args)
+    if last < 0:
+        last += n
+    slot = -1
+    for i in range(first, min(last, n - 1) + 1, step):
+        s = key_hash_slot(args[i])
+        if slot < 0:
+            slot = s
+        elif s != slot:
+            return False
+    if slot < 0:
+        return False
+    slots, me, migrating, importing = route
+    return slots[slot] is me and slot not in migrating and slot not in importing
+
+
 def cluster_redirect(c: Client, spec: CommandSpec, args: list[bytes], writes: bool) -> str | None:
     """getNodeByQuery + clusterRedirectClient: None when this node serves
     the command, else the error text (MOVED, ASK, CROSSSLOT, TRYAGAIN,
