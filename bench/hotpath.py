@@ -68,6 +68,7 @@ TESTS = {
     "SADD": lambda i: encode_command([b"SADD", b"myset", b"element:__rand_int__"]),
     "HSET": lambda i: encode_command([b"HSET", b"myhash", b"element:__rand_int__", b"xxx"]),
     "ZADD": lambda i: encode_command([b"ZADD", b"myzset", b"__rand_int__", b"element:__rand_int__"]),
+    "ZPOPMIN": lambda i: encode_command([b"ZPOPMIN", b"myzset"]),
     "PFADD": lambda i: encode_command([b"PFADD", b"hll", b"__rand_int__"]),
     "PFCOUNT": lambda i: encode_command([b"PFCOUNT", b"hll"]),
     "XADD": lambda i: encode_command([b"XADD", b"mystream", b"*", b"field", b"__rand_int__"]),

@@ -26,9 +26,9 @@
  * counted like Redis in whole microseconds between readings), c.last_cmd,
  * the handler, spec.calls / spec.usec / stats.numcommands, blocked clients
  * served when the command made keys ready, and the reply appended to
- * ``out``: bulk strings, +OK and other status replies, integers and nulls
- * here; everything else (arrays, errors, Block …) by the ``finish``
- * callback. When ``server`` is given (replicas, the backlog or the AOF
+ * ``out``: bulk strings, +OK and other status replies, integers, nulls and
+ * flat arrays of those here; everything else (nested or typed replies,
+ * errors, Block …) by the ``finish`` callback. When ``server`` is given (replicas, the backlog or the AOF
  * listen), a command that moved the dirty counter or asked for a rewrite
  * goes to the funnel through the ``propagated`` callback, and what is
  * queued is flushed after each command. Counters are added up while the same command repeats and
@@ -164,6 +164,86 @@ add_attr(PyObject *obj, PyObject *name, long long delta)
     int r = PyObject_SetAttr(obj, name, nv);
     Py_DECREF(nv);
     return r;
+}
+
+/* A bulk string reply. */
+static int
+put_bulk(OutBuf *b, const char *s, Py_ssize_t len)
+{
+    char head[32];
+    Py_ssize_t hl = 0;
+    head[hl++] = '$';
+    hl += fmt_ll(head + hl, len);
+    head[hl++] = '\r';
+    head[hl++] = '\n';
+    if (ob_reserve(b, hl + len + 2) < 0)
+        return -1;
+    memcpy(b->p + b->len, head, hl);
+    memcpy(b->p + b->len + hl, s, len);
+    memcpy(b->p + b->len + hl + len, "\r\n", 2);
+    b->len += hl + len + 2;
+    return 0;
+}
+
+/* A list or tuple of bytes, bytearrays, ints and Nones as one RESP array,
+ * as protocol.resp.encode_into writes it: 1 when written, 0 when it holds
+ * anything else (nothing written: Python encodes it), -1 on error. */
+static int
+put_flat_array(OutBuf *b, PyObject *seq, int resp3)
+{
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    PyObject **items = PySequence_Fast_ITEMS(seq);
+    Py_ssize_t total = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyTypeObject *it = Py_TYPE(items[i]);
+        if (it == &PyBytes_Type)
+            total += PyBytes_GET_SIZE(items[i]);
+        else if (it == &PyByteArray_Type)
+            total += PyByteArray_GET_SIZE(items[i]);
+        else if (it != &PyLong_Type && items[i] != Py_None)
+            return 0;
+        if (total > (1 << 20))
+            return 0; /* a big reply: Python's encoder hands it on without copies */
+    }
+    Py_ssize_t start = b->len;
+    char head[32];
+    Py_ssize_t hl = 0;
+    head[hl++] = '*';
+    hl += fmt_ll(head + hl, n);
+    head[hl++] = '\r';
+    head[hl++] = '\n';
+    if (ob_put(b, head, hl) < 0)
+        return -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *v = items[i];
+        PyTypeObject *it = Py_TYPE(v);
+        int r;
+        if (it == &PyBytes_Type) {
+            r = put_bulk(b, PyBytes_AS_STRING(v), PyBytes_GET_SIZE(v));
+        } else if (it == &PyByteArray_Type) {
+            r = put_bulk(b, PyByteArray_AS_STRING(v), PyByteArray_GET_SIZE(v));
+        } else if (v == Py_None) {
+            r = resp3 ? ob_put(b, "_\r\n", 3) : ob_put(b, "$-1\r\n", 5);
+        } else {
+            int overflow;
+            long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+            if (overflow || (x == -1 && PyErr_Occurred())) {
+                PyErr_Clear();
+                b->len = start; /* Python writes big integers */
+                return 0;
+            }
+            char buf[32];
+            Py_ssize_t bl = 0;
+            buf[bl++] = ':';
+            bl += fmt_ll(buf + bl, x);
+            buf[bl++] = '\r';
+            buf[bl++] = '\n';
+            r = ob_put(b, buf, bl);
+        }
+        if (r < 0)
+            return -1;
+    }
+    return 1;
 }
 
 static long long
@@ -653,6 +733,8 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
                 memcpy(ob.p + ob.len + 1 + len, "\r\n", 2);
                 ob.len += len + 3;
             }
+        } else if ((t == &PyList_Type || t == &PyTuple_Type) && (ok = put_flat_array(&ob, result, resp3)) != 0) {
+            ok = ok > 0;
         } else {
         slow_reply:
             /* Arrays, errors, Block …: Python finishes the command. */

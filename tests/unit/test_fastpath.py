@@ -189,6 +189,8 @@ command_pool = st.sampled_from([
     [b"HELLO", b"3"], [b"HELLO", b"2"], [b"MULTI"], [b"EXEC"], [b"DISCARD"], [b"MSET", b"a", b"1", b"b", b"2"],
     [b"GETDEL", b"b"], [b"EXPIRE", b"a", b"1000"], [b"TTL", b"a"], [b"OBJECT", b"ENCODING", b"a"],
     [b"BLPOP", b"l", b"0"], [b"CLIENT", b"REPLY", b"SKIP"], [b"FLUSHDB"], [b"DBSIZE"],
+    [b"MGET", b"a", b"b", b"nokey"], [b"ZADD", b"z", b"1", b"m"], [b"ZPOPMIN", b"z"], [b"ZPOPMIN", b"z", b"2"],
+    [b"HMGET", b"h", b"f", b"g"], [b"SETRANGE", b"ba", b"3", b"x"], [b"MGET", b"ba"], [b"LPOS", b"l", b"1", b"COUNT", b"0"],
 ])
 
 
