@@ -26,6 +26,7 @@ setup(
         extension("radish.db._listpack", "src/radish/db/_listpack.c"),
         extension("radish.db._quicklist", "src/radish/db/_quicklist.c"),
         extension("radish.db._skiplist", "src/radish/db/_skiplist.c"),
+        extension("radish.db._slotdict", "src/radish/db/_slotdict.c"),
         extension("radish._alloc", "src/radish/_alloc.c"),
     ]
 )

@@ -45,9 +45,9 @@ def test_slot_dict_counts_keys_per_slot():
     d.setdefault(b"z", 3)
     assert sum(d.count_in_slot(key_hash_slot(k)) for k in (b"x", b"y", b"z")) == 3
     d.popitem()
-    assert sum(len(v) for v in d.slot_keys.values()) == len(d) == 2
+    assert sum(d.count_in_slot(s) for s in range(16384)) == len(d) == 2
     d.clear()
-    assert not d.slot_keys
+    assert not d and not any(d.count_in_slot(s) for s in range(16384))
 
 
 def test_keyspace_slot_index_follows_every_database_change():

@@ -10,14 +10,20 @@ on (``Keyspace.enable_slot_index``): every insertion and removal of a key
 also updates the key's slot in ``slot_keys`` (slot -> keys, insertion
 ordered), which answers CLUSTER COUNTKEYSINSLOT / GETKEYSINSLOT as Redis's
 slots_to_keys does. Without cluster mode databases use plain dicts and pay
-nothing.
+nothing. ``SlotDict`` is the C type of ``db/_slotdict.c`` when it is built
+(a Python ``__setitem__`` costs every write a method call), else
+``PySlotDict`` below, its twin (``RADISH_NO_EXTENSIONS=1`` selects it).
 
-Imports nothing from radish.
+Imports nothing from radish but the NO_EXTENSIONS switch.
 """
 
 from __future__ import annotations
 
 from binascii import crc_hqx
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from .. import NO_EXTENSIONS
 
 CLUSTER_SLOTS = 16384
 
@@ -32,7 +38,7 @@ def key_hash_slot(key: bytes) -> int:
     return crc_hqx(key, 0) & 0x3FFF
 
 
-class SlotDict(dict):
+class PySlotDict(dict):
     """A dict of keys that keeps, beside it, the keys of each hash slot."""
 
     __slots__ = ("slot_keys",)
@@ -74,7 +80,7 @@ class SlotDict(dict):
             v = dict.pop(self, key)
             self._unindex(key)
             return v
-        if default is SlotDict._MISSING:
+        if default is PySlotDict._MISSING:
             raise KeyError(key)
         return default
 
@@ -110,3 +116,15 @@ class SlotDict(dict):
                 break
             out.append(k)
         return out
+
+
+_slotdict: ModuleType | None
+try:  # built by setup.py when a C compiler is available
+    from . import _slotdict
+except ImportError:  # pragma: no cover - installs without a compiler
+    _slotdict = None
+
+if TYPE_CHECKING or _slotdict is None or NO_EXTENSIONS:
+    SlotDict = PySlotDict
+else:
+    SlotDict = _slotdict.SlotDict
