@@ -63,8 +63,8 @@ def pin(core: str) -> list[str]:
     return ["taskset", "-c", core] if shutil.which("taskset") and os.cpu_count() and os.cpu_count() > 1 else []
 
 
-def start(kind: str, core: str, extra: list[str] | None = None) -> tuple[subprocess.Popen, int]:
-    port = free_port()
+def start(kind: str, core: str, extra: list[str] | None = None, port: int | None = None) -> tuple[subprocess.Popen, int]:
+    port = port or free_port()
     d = tempfile.mkdtemp(prefix="bench-%s-" % kind)
     if kind == "radish":
         env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))

@@ -22,16 +22,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_core import ROOT, cpu_seconds, free_port, pin, wait_port  # noqa: E402
+from bench_core import cpu_seconds, free_port, start  # noqa: E402
 
 SLOTS = 16384
 
@@ -45,20 +43,9 @@ def start_cluster(kind: str, n: int) -> list[tuple[subprocess.Popen, int]]:
     nodes = []
     for i in range(n):
         port = free_port()
-        while port + 10000 > 65535:
+        while port + 10000 > 65535:  # the bus port must exist too
             port = free_port()
-        d = tempfile.mkdtemp(prefix="bench-cluster-%s-" % kind)
-        if kind == "radish":
-            env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-            argv = [sys.executable, "-m", "radish"]
-        else:
-            env = None
-            argv = [shutil.which("redis-server") or "redis-server"]
-        argv += ["--port", str(port), "--save", "", "--appendonly", "no", "--dir", d, "--cluster-enabled", "yes",
-                 "--cluster-node-timeout", "5000"]  # fmt: skip
-        p = subprocess.Popen(pin(str(i % cores)) + argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=d)
-        wait_port(port)
-        nodes.append((p, port))
+        nodes.append(start(kind, str(i % cores), ["--cluster-enabled", "yes", "--cluster-node-timeout", "5000"], port))
     first = nodes[0][1]
     for _p, port in nodes[1:]:
         cli(first, "CLUSTER", "MEET", "127.0.0.1", str(port))

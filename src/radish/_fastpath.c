@@ -166,16 +166,31 @@ add_attr(PyObject *obj, PyObject *name, long long delta)
     return r;
 }
 
+/* A RESP header: ``lead``, the number, CRLF (into ``dst``, 32 bytes). */
+static Py_ssize_t
+fmt_header(char *dst, char lead, long long n)
+{
+    Py_ssize_t k = 0;
+    dst[k++] = lead;
+    k += fmt_ll(dst + k, n);
+    dst[k++] = '\r';
+    dst[k++] = '\n';
+    return k;
+}
+
+static int
+put_header(OutBuf *b, char lead, long long n)
+{
+    char head[32];
+    return ob_put(b, head, fmt_header(head, lead, n));
+}
+
 /* A bulk string reply. */
 static int
 put_bulk(OutBuf *b, const char *s, Py_ssize_t len)
 {
     char head[32];
-    Py_ssize_t hl = 0;
-    head[hl++] = '$';
-    hl += fmt_ll(head + hl, len);
-    head[hl++] = '\r';
-    head[hl++] = '\n';
+    Py_ssize_t hl = fmt_header(head, '$', len);
     if (ob_reserve(b, hl + len + 2) < 0)
         return -1;
     memcpy(b->p + b->len, head, hl);
@@ -183,6 +198,27 @@ put_bulk(OutBuf *b, const char *s, Py_ssize_t len)
     memcpy(b->p + b->len + hl + len, "\r\n", 2);
     b->len += hl + len + 2;
     return 0;
+}
+
+/* A null: RESP3's _ or RESP2's null bulk string. */
+static int
+put_null(OutBuf *b, int resp3)
+{
+    return resp3 ? ob_put(b, "_\r\n", 3) : ob_put(b, "$-1\r\n", 5);
+}
+
+/* An integer reply: 1 written, 0 when it needs more than 64 bits (Python
+ * writes it), -1 on error. */
+static int
+put_int(OutBuf *b, PyObject *v)
+{
+    int overflow;
+    long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (overflow || (x == -1 && PyErr_Occurred())) {
+        PyErr_Clear();
+        return 0;
+    }
+    return put_header(b, ':', x) < 0 ? -1 : 1;
 }
 
 /* A list or tuple of bytes, bytearrays, ints and Nones as one RESP array,
@@ -206,13 +242,7 @@ put_flat_array(OutBuf *b, PyObject *seq, int resp3)
             return 0; /* a big reply: Python's encoder hands it on without copies */
     }
     Py_ssize_t start = b->len;
-    char head[32];
-    Py_ssize_t hl = 0;
-    head[hl++] = '*';
-    hl += fmt_ll(head + hl, n);
-    head[hl++] = '\r';
-    head[hl++] = '\n';
-    if (ob_put(b, head, hl) < 0)
+    if (put_header(b, '*', n) < 0)
         return -1;
     for (Py_ssize_t i = 0; i < n; i++) {
         PyObject *v = items[i];
@@ -223,22 +253,14 @@ put_flat_array(OutBuf *b, PyObject *seq, int resp3)
         } else if (it == &PyByteArray_Type) {
             r = put_bulk(b, PyByteArray_AS_STRING(v), PyByteArray_GET_SIZE(v));
         } else if (v == Py_None) {
-            r = resp3 ? ob_put(b, "_\r\n", 3) : ob_put(b, "$-1\r\n", 5);
+            r = put_null(b, resp3);
         } else {
-            int overflow;
-            long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
-            if (overflow || (x == -1 && PyErr_Occurred())) {
-                PyErr_Clear();
+            r = put_int(b, v);
+            if (r == 0) {
                 b->len = start; /* Python writes big integers */
                 return 0;
             }
-            char buf[32];
-            Py_ssize_t bl = 0;
-            buf[bl++] = ':';
-            bl += fmt_ll(buf + bl, x);
-            buf[bl++] = '\r';
-            buf[bl++] = '\n';
-            r = ob_put(b, buf, bl);
+            r = r < 0 ? -1 : 0;
         }
         if (r < 0)
             return -1;
@@ -687,43 +709,22 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
         PyTypeObject *t = Py_TYPE(result);
         if (t == &PyBytes_Type) {
             Py_ssize_t len = PyBytes_GET_SIZE(result);
-            char head[32];
-            Py_ssize_t hl = 0;
-            head[hl++] = '$';
-            hl += fmt_ll(head + hl, len);
-            head[hl++] = '\r';
-            head[hl++] = '\n';
             if (len < 4096) {
-                ok = ob_reserve(&ob, hl + len + 2) == 0;
-                if (ok) {
-                    memcpy(ob.p + ob.len, head, hl);
-                    memcpy(ob.p + ob.len + hl, PyBytes_AS_STRING(result), len);
-                    memcpy(ob.p + ob.len + hl + len, "\r\n", 2);
-                    ob.len += hl + len + 2;
-                }
+                ok = put_bulk(&ob, PyBytes_AS_STRING(result), len) == 0;
             } else { /* large value: no copy, the writer joins once */
-                ok = ob_put(&ob, head, hl) == 0 && ob_flush(&ob, out) == 0
+                ok = put_header(&ob, '$', len) == 0 && ob_flush(&ob, out) == 0
                      && PyList_Append(out, result) == 0 && ob_put(&ob, "\r\n", 2) == 0;
                 ob.handed += len;
             }
         } else if (result == OK) {
             ok = ob_put(&ob, "+OK\r\n", 5) == 0;
         } else if (t == &PyLong_Type) {
-            int overflow;
-            long long v = PyLong_AsLongLongAndOverflow(result, &overflow);
-            if (overflow || (v == -1 && PyErr_Occurred())) {
-                PyErr_Clear();
+            int r = put_int(&ob, result);
+            if (r == 0)
                 goto slow_reply;
-            }
-            char buf[32];
-            Py_ssize_t bl = 0;
-            buf[bl++] = ':';
-            bl += fmt_ll(buf + bl, v);
-            buf[bl++] = '\r';
-            buf[bl++] = '\n';
-            ok = ob_put(&ob, buf, bl) == 0;
+            ok = r > 0;
         } else if (result == Py_None) {
-            ok = resp3 ? ob_put(&ob, "_\r\n", 3) == 0 : ob_put(&ob, "$-1\r\n", 5) == 0;
+            ok = put_null(&ob, resp3) == 0;
         } else if (t == SimpleString) {
             Py_ssize_t len = PyBytes_GET_SIZE(result);
             ok = ob_reserve(&ob, len + 3) == 0;
