@@ -261,3 +261,26 @@ def test_radish_replicas_of_redis_primaries(make_cluster):
     c.wait_agree()
     c.check()
     c.assert_keys()
+
+
+def test_replica_migration(make_cluster):
+    """A primary left without a working replica gets one from the primary
+    that has two (cluster-migration-barrier 1)."""
+    c = make_cluster(*["radish"] * 6)
+    p1, p2, _p3 = c.primaries()
+    extra = start_cluster_node("radish", node_timeout=NODE_TIMEOUT)
+    c.nodes.append(extra)
+    extra.client().execute_command("CLUSTER", "MEET", "127.0.0.1", str(p1.port))
+    wait_until(lambda: p1.port in c.topology(extra) and "handshake" not in c.topology(extra)[p1.port][0],
+               timeout=20, step=0.1)
+    p1_id = _text(p1.client().execute_command("CLUSTER", "MYID"))
+    extra.client().execute_command("CLUSTER", "REPLICATE", p1_id)
+    c.wait_agree()
+    replicas = [c.by_port(port) for port, (f, m) in c.topology(p1).items() if "slave" in f and m == p1.port]
+    assert len(replicas) == 2
+    # The candidate: the smallest id among p1's replicas.
+    mover = min(replicas, key=lambda n: _text(n.client().execute_command("CLUSTER", "MYID")))
+    c.kill(c.replica_of(p2))
+    wait_until(lambda: c.topology(mover)[mover.port][1] == p2.port, timeout=30, step=0.2)
+    c.wait_agree()
+    wait_until(lambda: mover.client().info("replication")["master_port"] == p2.port, timeout=10, step=0.1)

@@ -32,6 +32,7 @@ from .state import (
     TODO_UPDATE_STATE,
     ClusterState,
     Node,
+    add_slave,
     now_ms,
 )
 
@@ -437,8 +438,7 @@ class Bus:
                     if master is not None and sender.slaveof is not master:
                         if sender.slaveof is not None and sender in sender.slaveof.slaves:
                             sender.slaveof.slaves.remove(sender)
-                        if sender not in master.slaves:
-                            master.slaves.append(sender)
+                        add_slave(master, sender)
                         sender.slaveof = master
                         st.do_before_sleep(TODO_SAVE_CONFIG)
             sender_master = None

@@ -141,6 +141,14 @@ class Node:
         return out
 
 
+def add_slave(master: Node, slave: Node) -> None:
+    """clusterNodeAddSlave: a primary that had replicas is a target of
+    replica migration (MIGRATE_TO)."""
+    if slave not in master.slaves:
+        master.slaves.append(slave)
+    master.flags |= MIGRATE_TO
+
+
 def _test_bit(bitmap: bytes, slot: int) -> bool:
     return bool(bitmap[slot >> 3] & (1 << (slot & 7)))
 
@@ -331,8 +339,7 @@ class ClusterState:
                         master = Node(argv[3], 0)
                         self.nodes[master.name] = master
                     n.slaveof = master
-                    if n not in master.slaves:
-                        master.slaves.append(n)
+                    add_slave(master, n)
                 if int(argv[4]):
                     n.ping_sent = now_ms()
                 if int(argv[5]):
@@ -596,8 +603,7 @@ class ClusterState:
         elif me.slaveof is not None and me in me.slaveof.slaves:
             me.slaveof.slaves.remove(me)
         me.slaveof = n
-        if me not in n.slaves:
-            n.slaves.append(me)
+        add_slave(n, me)
         self.server.replication.set_master(n.ip, n.port)
         self.reset_manual_failover()
 
