@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from tests.support.cluster import start_cluster_node
+from tests.support.resp import Raw
 from tests.support.servers import ServerProcess, wait_until
 
 REDIS_CLI = shutil.which("redis-cli")
@@ -137,6 +138,14 @@ def _cluster_client(node: ServerProcess):
     return RedisCluster(host="127.0.0.1", port=node.port)
 
 
+def _raw(node: ServerProcess, commands: list[list[str]]) -> list[bytes]:
+    conn = Raw(node.port)
+    try:
+        return [conn([a.encode() for a in cmd]) for cmd in commands]
+    finally:
+        conn.close()
+
+
 def _failover(node: ServerProcess, *opt: str) -> str:
     r = _cli("-p", str(node.port), "CLUSTER", "FAILOVER", *opt)
     return r.stdout.strip()
@@ -247,6 +256,12 @@ def test_redis_replicas_of_radish_primaries(make_cluster):
     c.wait_ok()
     c.check()
     c.assert_keys()
+    # The same refusals, byte for byte, from replicas (p2 radish, r1
+    # redis-server) and from primaries (p1 radish, r2 redis-server).
+    refused = [["CLUSTER", "FAILOVER", "bogus"], ["CLUSTER", "FAILOVER", "FORCE", "x"], ["CLUSTER", "FAILOVER"]]
+    for ours, theirs in ((p2, r1), (p1, r2)):
+        cmds = refused if ours is p1 else refused[:2]
+        assert _raw(ours, cmds) == _raw(theirs, cmds)
 
 
 def test_radish_replicas_of_redis_primaries(make_cluster):

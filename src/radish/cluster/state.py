@@ -198,6 +198,7 @@ class ClusterState:
         self.mf_can_start = False
         self.mf_slave: Node | None = None
         self.mf_master_offset = -1
+        self.mf_recheck_pending = False
 
     # -- start-up, nodes.conf --------------------------------------------------
 
@@ -950,10 +951,15 @@ class ClusterState:
             self.do_before_sleep(TODO_HANDLE_FAILOVER)
             return
         # Redis looks again before its next sleep; here, in a few ms (no
-        # busy loop while the stream catches up).
+        # busy loop while the stream catches up), one look at a time.
         loop = self.server.loop
-        if loop is not None:
-            loop.call_later(0.005, self.do_before_sleep, TODO_HANDLE_MANUALFAILOVER)
+        if loop is not None and not self.mf_recheck_pending:
+            self.mf_recheck_pending = True
+            loop.call_later(0.005, self._mf_recheck)
+
+    def _mf_recheck(self) -> None:
+        self.mf_recheck_pending = False
+        self.do_before_sleep(TODO_HANDLE_MANUALFAILOVER)
 
     def start_manual_failover(self, force: bool, takeover: bool) -> None:
         """CLUSTER FAILOVER's work once its checks passed."""
