@@ -106,7 +106,7 @@ class Cluster:
             rc.close()
         # Every replica has them before a primary dies.
         for p in self.primaries():
-            assert p.client().execute_command("WAIT", 1, 15000) == 1
+            assert p.client().execute_command("WAIT", 1, 15000) >= 1
 
     def assert_keys(self) -> None:
         rc = _cluster_client(self.live()[-1])
@@ -273,14 +273,19 @@ def test_radish_replicas_of_redis_primaries(make_cluster):
     c.kill(p1)
     c.wait_role(r1, "master")
     c.wait_ok()
+    # The redis-server node comes back as a replica of the radish one.
+    p1 = c.restart(p1)
+    wait_until(lambda: p1.client().info("replication").get("master_port") == r1.port, timeout=20, step=0.1)
     c.wait_agree()
     c.check()
     c.assert_keys()
 
 
-def test_replica_migration(make_cluster):
-    """A primary left without a working replica gets one from the primary
-    that has two (cluster-migration-barrier 1)."""
+def test_two_replicas_then_replica_migration(make_cluster):
+    """A primary with two replicas fails: one is elected, the other follows
+    it, and so does the old primary when it comes back. Then a primary
+    left without a working replica gets one of those two (the one with
+    the smallest id: cluster-migration-barrier 1 is kept)."""
     c = make_cluster(*["radish"] * 6)
     p1, p2, _p3 = c.primaries()
     extra = start_cluster_node("radish", node_timeout=NODE_TIMEOUT)
@@ -288,14 +293,38 @@ def test_replica_migration(make_cluster):
     extra.client().execute_command("CLUSTER", "MEET", "127.0.0.1", str(p1.port))
     wait_until(lambda: p1.port in c.topology(extra) and "handshake" not in c.topology(extra)[p1.port][0],
                timeout=20, step=0.1)
-    p1_id = _text(p1.client().execute_command("CLUSTER", "MYID"))
-    extra.client().execute_command("CLUSTER", "REPLICATE", p1_id)
+    extra.client().execute_command("CLUSTER", "REPLICATE", _myid(p1))
     c.wait_agree()
-    replicas = [c.by_port(port) for port, (f, m) in c.topology(p1).items() if "slave" in f and m == p1.port]
+    c.write_keys()
+    assert p1.client().execute_command("WAIT", 2, 15000) == 2
+
+    c.kill(p1)
+    replicas = _replicas(c, p1)
     assert len(replicas) == 2
-    # The candidate: the smallest id among p1's replicas.
-    mover = min(replicas, key=lambda n: _text(n.client().execute_command("CLUSTER", "MYID")))
+    wait_until(lambda: any(_role(r) == "master" for r in replicas), timeout=30, step=0.1)
+    winner = next(r for r in replicas if _role(r) == "master")
+    other = next(r for r in replicas if r is not winner)
+    wait_until(lambda: other.client().info("replication")["master_port"] == winner.port, timeout=20, step=0.1)
+    p1 = c.restart(p1)
+    wait_until(lambda: p1.client().info("replication").get("master_port") == winner.port, timeout=20, step=0.1)
+    c.wait_agree()
+    c.wait_ok()
+    c.assert_keys()
+
+    movers = _replicas(c, winner)
+    assert sorted(n.port for n in movers) == sorted((other.port, p1.port))
+    mover = min(movers, key=_myid)
     c.kill(c.replica_of(p2))
     wait_until(lambda: c.topology(mover)[mover.port][1] == p2.port, timeout=30, step=0.2)
     c.wait_agree()
     wait_until(lambda: mover.client().info("replication")["master_port"] == p2.port, timeout=10, step=0.1)
+
+
+def _myid(node: ServerProcess) -> str:
+    return _text(node.client().execute_command("CLUSTER", "MYID"))
+
+
+def _replicas(c: Cluster, primary: ServerProcess) -> list[ServerProcess]:
+    via = next(n for n in c.live() if n is not primary)
+    return [c.by_port(port) for port, (f, m) in c.topology(via).items()
+            if "slave" in f and m == primary.port and port not in c.dead]
