@@ -180,3 +180,57 @@ def test_replica_migration_to_an_orphaned_primary(barrier, migrates):
         assert me[3] == (B if migrates else A)
     finally:
         cl.release()
+
+
+def test_a_primary_asked_for_a_manual_failover_holds_writes_until_it_ends(nodes):
+    """MFSTART from its replica D: writes paused, messages flagged PAUSED;
+    the attempt times out after 5 s (CLUSTER_MF_TIMEOUT) and writes run."""
+    from radish.cluster.bus import Bus
+    from radish.cluster.state import now_ms
+
+    a = nodes(A)
+    cl = a.server.cluster
+    bus = Bus(cl)
+    assert not M.decode(bus._header(M.PING, totlen=M.HEADER_LEN)).mflags[0] & M.FLAG0_PAUSED
+    cl.master_mf_start(cl.lookup(D), now_ms())
+    cl.manual_failover_check_timeout()  # not yet
+    assert cl.mf_slave is cl.lookup(D)
+    assert M.decode(bus._header(M.PING, totlen=M.HEADER_LEN)).mflags[0] & M.FLAG0_PAUSED
+    # Writers are held by their connections (net/) while this is set.
+    assert a.server.pause_mode == "write"
+    cl.mf_end = 1  # long past
+    cl.manual_failover_check_timeout()
+    assert cl.mf_end == 0 and cl.mf_slave is None
+    assert a.server.pause_mode is None
+    assert not M.decode(bus._header(M.PING, totlen=M.HEADER_LEN)).mflags[0] & M.FLAG0_PAUSED
+
+
+def test_a_replica_in_a_manual_failover_asks_with_forceack(nodes):
+    from radish.cluster.bus import Bus
+
+    c = nodes(C)
+    cl = c.server.cluster
+    Bus(cl)
+    sent: list[bytes] = []
+
+    class Link:
+        def send(self, msg: bytes) -> None:
+            sent.append(msg)
+
+    for n in cl.nodes.values():
+        if n is not cl.myself:
+            n.link = Link()
+    cl.bus.request_failover_auth()
+    assert sent and not M.decode(sent[0]).mflags[0] & M.FLAG0_FORCEACK
+    sent.clear()
+    assert c.raw("CLUSTER", "FAILOVER") == b"+OK\r\n"  # the primary has a link now
+    assert [M.decode(m).type for m in sent] == [M.MFSTART]
+    sent.clear()
+    cl.mf_can_start = True  # the primary's offset was reached
+    cl.handle_slave_failover()  # schedules the election at once (no delay in a manual failover)
+    cl.handle_slave_failover()
+    requests = [M.decode(m) for m in sent]
+    assert len(requests) == 3 and all(m.type == M.AUTH_REQUEST and m.mflags[0] & M.FLAG0_FORCEACK for m in requests)
+    assert requests[0].current_epoch == 6 and cl.failover_auth_epoch == 6
+    for n in cl.nodes.values():
+        n.link = None
