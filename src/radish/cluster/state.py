@@ -1120,6 +1120,7 @@ class ClusterState:
             self.server.replication.set_no_master()
             self.server.keyspace.flushall()
         self.close_all_slots()
+        self.reset_manual_failover()
         for j in range(CLUSTER_SLOTS):
             self.del_slot(j)
         for n in list(self.nodes.values()):
