@@ -10,7 +10,7 @@ import tempfile
 
 from tests.support.servers import ServerProcess, radish_argv, subprocess_env
 
-CLUSTER_ARGS = ("--cluster-enabled", "yes", "--cluster-node-timeout", "5000", "--appendonly", "no")
+CLUSTER_ARGS = ("--cluster-enabled", "yes", "--appendonly", "no")
 
 
 def _free(port: int) -> bool:
@@ -31,13 +31,14 @@ def cluster_port() -> int:
             return p
 
 
-def start_cluster_node(kind: str) -> ServerProcess:
-    """``kind``: "radish" or "redis"."""
+def start_cluster_node(kind: str, *extra: str, node_timeout: int = 5000) -> ServerProcess:
+    """``kind``: "radish" or "redis"; ``extra``: more arguments."""
     port = cluster_port()
     workdir = tempfile.mkdtemp(prefix="cluster-%s-" % kind)
+    args = [*CLUSTER_ARGS, "--cluster-node-timeout", str(node_timeout), *extra]
     if kind == "radish":
-        return ServerProcess(radish_argv(port, workdir, *CLUSTER_ARGS), port, workdir, env=subprocess_env())
+        return ServerProcess(radish_argv(port, workdir, *args), port, workdir, env=subprocess_env())
     exe = shutil.which("redis-server")
     assert exe is not None
-    argv = [exe, "--port", str(port), "--dir", workdir, "--save", "", *CLUSTER_ARGS]
+    argv = [exe, "--port", str(port), "--dir", workdir, "--save", "", *args]
     return ServerProcess(argv, port, workdir)

@@ -19,16 +19,20 @@ from .state import (
     HANDSHAKE,
     MASTER,
     MEET,
+    MIGRATE_TO,
     MYSELF,
     NOADDR,
     NOFAILOVER,
     PFAIL,
     SLAVE,
     TODO_FSYNC_CONFIG,
+    TODO_HANDLE_FAILOVER,
+    TODO_HANDLE_MANUALFAILOVER,
     TODO_SAVE_CONFIG,
     TODO_UPDATE_STATE,
     ClusterState,
     Node,
+    add_slave,
     now_ms,
 )
 
@@ -197,7 +201,7 @@ class Bus:
         me = st.myself
         master = st.my_master()
         cfg = st.config
-        if me.is_master() and False:  # manual failover pause flag (not built)
+        if me.is_master() and st.mf_end:  # paused for a replica's manual failover
             mflags0 |= M.FLAG0_PAUSED
         return M.header(
             type_, port=me.port, pport=me.pport, cport=me.cport, current_epoch=st.current_epoch,
@@ -277,6 +281,21 @@ class Bus:
         link.send(self._header(M.UPDATE, totlen=M.UPDATE_LEN) + M.update_body(node.config_epoch, node.name,
                                                                                bytes(node.slots)))
 
+    def request_failover_auth(self) -> None:
+        """clusterRequestFailoverAuth: to every node (only primaries
+        answer); FORCEACK in a manual failover."""
+        st = self.state
+        self.broadcast(self._header(M.AUTH_REQUEST, totlen=M.HEADER_LEN,
+                                    mflags0=M.FLAG0_FORCEACK if st.mf_end else 0))
+
+    def send_failover_auth(self, node: Node) -> None:
+        if node.link is not None:
+            node.link.send(self._header(M.AUTH_ACK, totlen=M.HEADER_LEN))
+
+    def send_mfstart(self, node: Node) -> None:
+        if node.link is not None:
+            node.link.send(self._header(M.MFSTART, totlen=M.HEADER_LEN))
+
     def send_publish(self, channel: bytes, message: bytes, shard: bool = False) -> None:
         body = M.publish_body(channel, message)
         self.broadcast(self._header(M.PUBLISHSHARD if shard else M.PUBLISH, totlen=M.HEADER_LEN + len(body)) + body)
@@ -345,6 +364,14 @@ class Bus:
                 st.do_before_sleep(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG)
             sender.repl_offset = m.offset
             sender.repl_offset_time = t
+            # A replica in a manual failover: its primary, paused, says
+            # which offset to reach.
+            if st.mf_end and me.is_slave() and me.slaveof is sender and m.mflags[0] & M.FLAG0_PAUSED and \
+                    st.mf_master_offset == -1:
+                st.mf_master_offset = sender.repl_offset
+                st.do_before_sleep(TODO_HANDLE_MANUALFAILOVER)
+                st.log.warning("Received replication offset for paused master manual failover: %d"
+                               % st.mf_master_offset)
 
         if type_ in (M.PING, M.MEET):
             if (type_ == M.MEET or not me.ip) and not st.config.cluster_announce_ip:
@@ -411,8 +438,7 @@ class Bus:
                     if master is not None and sender.slaveof is not master:
                         if sender.slaveof is not None and sender in sender.slaveof.slaves:
                             sender.slaveof.slaves.remove(sender)
-                        if sender not in master.slaves:
-                            master.slaves.append(sender)
+                        add_slave(master, sender)
                         sender.slaveof = master
                         st.do_before_sleep(TODO_SAVE_CONFIG)
             sender_master = None
@@ -459,6 +485,24 @@ class Bus:
                 pubsub.publish(m.channel, m.message)
             else:
                 pubsub.spublish(m.channel, m.message)
+        elif type_ == M.AUTH_REQUEST:
+            if sender is None:
+                return True
+            st.send_failover_auth_if_needed(sender, m)
+        elif type_ == M.AUTH_ACK:
+            if sender is None:
+                return True
+            # A vote counts from a primary serving slots, in our election's
+            # epoch or later.
+            if sender.is_master() and sender.numslots > 0 and sender_cur >= st.failover_auth_epoch:
+                st.failover_auth_count += 1
+                st.do_before_sleep(TODO_HANDLE_FAILOVER)
+        elif type_ == M.MFSTART:
+            if sender is None or sender.slaveof is not me:
+                return True
+            st.master_mf_start(sender, t)
+            # Our offset, flagged PAUSED, at once.
+            self.send_ping(link, M.PING)
         elif type_ == M.UPDATE:
             if sender is None:
                 return True
@@ -577,10 +621,19 @@ class Bus:
             if min_pong_node is not None and min_pong_node.link is not None:
                 self.send_ping(min_pong_node.link, M.PING)
         update_state = False
+        me = st.myself
+        orphaned_masters = max_slaves = this_slaves = 0
         for node in list(st.nodes.values()):
             t = now_ms()
             if node.flags & (MYSELF | NOADDR | HANDSHAKE):
                 continue
+            if me.is_slave() and node.is_master() and not node.flags & FAIL:
+                okslaves = st.count_non_failing_slaves(node)
+                if okslaves == 0 and node.numslots > 0 and node.flags & MIGRATE_TO:
+                    orphaned_masters += 1
+                max_slaves = max(max_slaves, okslaves)
+                if me.slaveof is node:
+                    this_slaves = okslaves
             ping_delay = t - node.ping_sent
             data_delay = t - node.data_received
             if (node.link is not None and t - node.link.ctime > timeout and node.ping_sent
@@ -589,6 +642,9 @@ class Bus:
             if node.link is not None and node.ping_sent == 0 and t - node.pong_received > timeout // 2:
                 self.send_ping(node.link, M.PING)
                 continue
+            if st.mf_end and me.is_master() and st.mf_slave is node and node.link is not None:
+                self.send_ping(node.link, M.PING)  # the replica in a manual failover: continuously
+                continue
             if node.ping_sent == 0:
                 continue
             node_delay = min(ping_delay, data_delay)
@@ -596,9 +652,15 @@ class Bus:
                 st.log.debug("*** NODE %s possibly failing" % node.name)
                 node.flags |= PFAIL
                 update_state = True
-        me = st.myself
         repl = st.server.replication
         if me.is_slave() and not repl.is_replica() and me.slaveof is not None and not me.slaveof.flags & NOADDR:
             repl.set_master(me.slaveof.ip, me.slaveof.port)
+        st.manual_failover_check_timeout()
+        if me.is_slave():
+            st.handle_manual_failover()
+            st.handle_slave_failover()
+            if orphaned_masters and max_slaves >= 2 and this_slaves == max_slaves and \
+                    cfg.cluster_allow_replica_migration:
+                st.handle_slave_migration(max_slaves)
         if update_state or st.state == CLUSTER_FAIL:
             st.update_state()

@@ -51,6 +51,23 @@ BLACKLIST_TTL = 60
 TODO_UPDATE_STATE = 1
 TODO_SAVE_CONFIG = 2
 TODO_FSYNC_CONFIG = 4
+TODO_HANDLE_FAILOVER = 8
+TODO_HANDLE_MANUALFAILOVER = 16
+
+# Failover (cluster.h).
+MF_TIMEOUT = 5000  # CLUSTER_MF_TIMEOUT: ms to do a manual failover
+MF_PAUSE_MULT = 2  # the primary pauses its writers for MF_TIMEOUT * this
+SLAVE_MIGRATION_DELAY = 5000
+CANT_FAILOVER_NONE, CANT_FAILOVER_DATA_AGE, CANT_FAILOVER_WAITING_DELAY, CANT_FAILOVER_EXPIRED, \
+    CANT_FAILOVER_WAITING_VOTES = range(5)
+CANT_FAILOVER_RELOG_PERIOD = 60 * 5  # seconds
+_CANT_FAILOVER_MSG = {
+    CANT_FAILOVER_DATA_AGE: "Disconnected from master for longer than allowed. Please check the "
+                            "'cluster-replica-validity-factor' configuration option.",
+    CANT_FAILOVER_WAITING_DELAY: "Waiting the delay before I can start a new failover.",
+    CANT_FAILOVER_EXPIRED: "Failover attempt expired.",
+    CANT_FAILOVER_WAITING_VOTES: "Waiting for votes, but majority still not reached.",
+}
 
 
 def now_ms() -> int:
@@ -98,6 +115,7 @@ class Node:
         self.link: Any = None  # outbound bus link (bus.Link)
         self.inbound_link: Any = None
         self.fail_reports: dict[Node, int] = {}
+        self.orphaned_time = 0
 
     def is_master(self) -> bool:
         return bool(self.flags & MASTER)
@@ -121,6 +139,14 @@ class Node:
                 out.append((start, j - 1))
                 start = -1
         return out
+
+
+def add_slave(master: Node, slave: Node) -> None:
+    """clusterNodeAddSlave: a primary that had replicas is a target of
+    replica migration (MIGRATE_TO)."""
+    if slave not in master.slaves:
+        master.slaves.append(slave)
+    master.flags |= MIGRATE_TO
 
 
 def _test_bit(bitmap: bytes, slot: int) -> bool:
@@ -157,6 +183,22 @@ class ClusterState:
         self.lock_fd = -1
         self.bus: Any = None  # bus.Bus, once listening
         self.myself: Node = Node(None, MYSELF | MASTER)  # replaced by init()
+        # Elections (clusterState's failover_auth_*), as a replica.
+        self.failover_auth_time = 0
+        self.failover_auth_count = 0
+        self.failover_auth_sent = False
+        self.failover_auth_rank = 0
+        self.failover_auth_epoch = 0
+        self.cant_failover_reason = CANT_FAILOVER_NONE
+        self.cant_failover_lastlog = 0.0
+        # Manual failover (mf_*): on a replica, mf_end is when the attempt
+        # is given up and mf_master_offset the offset its paused primary
+        # announced; on a primary, mf_slave is the replica it paused for.
+        self.mf_end = 0
+        self.mf_can_start = False
+        self.mf_slave: Node | None = None
+        self.mf_master_offset = -1
+        self.mf_recheck_pending = False
 
     # -- start-up, nodes.conf --------------------------------------------------
 
@@ -298,8 +340,7 @@ class ClusterState:
                         master = Node(argv[3], 0)
                         self.nodes[master.name] = master
                     n.slaveof = master
-                    if n not in master.slaves:
-                        master.slaves.append(n)
+                    add_slave(master, n)
                 if int(argv[4]):
                     n.ping_sent = now_ms()
                 if int(argv[5]):
@@ -387,13 +428,21 @@ class ClusterState:
         loop.call_soon(self.before_sleep)
 
     def before_sleep(self) -> None:
+        """clusterBeforeSleep: what the handlers above asked for (new
+        requests made while it runs are served by the next call)."""
         self.todo_scheduled = False
         todo = self.todo
+        self.todo = 0
+        if todo & TODO_HANDLE_MANUALFAILOVER:
+            if self.myself.is_slave():
+                self.handle_manual_failover()
+                self.handle_slave_failover()
+        elif todo & TODO_HANDLE_FAILOVER:
+            self.handle_slave_failover()
         if todo & TODO_UPDATE_STATE:
             self.update_state()
         if todo & TODO_SAVE_CONFIG:
             self.save_config_or_die(bool(todo & TODO_FSYNC_CONFIG))
-        self.todo = 0
 
     # -- nodes ----------------------------------------------------------------
 
@@ -555,9 +604,9 @@ class ClusterState:
         elif me.slaveof is not None and me in me.slaveof.slaves:
             me.slaveof.slaves.remove(me)
         me.slaveof = n
-        if me not in n.slaves:
-            n.slaves.append(me)
+        add_slave(n, me)
         self.server.replication.set_master(n.ip, n.port)
+        self.reset_manual_failover()
 
     def update_slots_config_with(self, sender: Node, sender_epoch: int, slots: bytes) -> None:
         """clusterUpdateSlotsConfigWith."""
@@ -701,6 +750,288 @@ class ClusterState:
             self.log.warning("Cluster state changed: %s" % ("ok" if new_state == CLUSTER_OK else "fail"))
             self.state = new_state
 
+    # -- failover (cluster.c's "SLAVE node specific functions") --------------
+
+    def send_failover_auth_if_needed(self, node: Node, m: M.Message) -> None:
+        """clusterSendFailoverAuthIfNeeded: vote for ``node`` (a replica
+        asking in ``m``, a FAILOVER_AUTH_REQUEST) if we may."""
+        me = self.myself
+        master = node.slaveof
+        force_ack = m.mflags[0] & M.FLAG0_FORCEACK
+        if me.is_slave() or me.numslots == 0:
+            return
+        if m.current_epoch < self.current_epoch:
+            self.log.warning("Failover auth denied to %s: reqEpoch (%d) < curEpoch(%d)"
+                             % (node.name, m.current_epoch, self.current_epoch))
+            return
+        if self.last_vote_epoch == self.current_epoch:
+            self.log.warning("Failover auth denied to %s: already voted for epoch %d"
+                             % (node.name, self.current_epoch))
+            return
+        if node.is_master() or master is None or (not master.flags & FAIL and not force_ack):
+            if node.is_master():
+                self.log.warning("Failover auth denied to %s: it is a master node" % node.name)
+            elif master is None:
+                self.log.warning("Failover auth denied to %s: I don't know its master" % node.name)
+            else:
+                self.log.warning("Failover auth denied to %s: its master is up" % node.name)
+            return
+        t = now_ms()
+        timeout = self.config.cluster_node_timeout
+        if t - master.voted_time < timeout * 2:
+            self.log.warning("Failover auth denied to %s: can't vote about this master before %d milliseconds"
+                             % (node.name, timeout * 2 - (t - master.voted_time)))
+            return
+        claimed = m.myslots
+        for j in range(CLUSTER_SLOTS):
+            if not claimed[j >> 3] & (1 << (j & 7)):
+                continue
+            owner = self.slots[j]
+            if owner is None or self._unclaimed(j) or owner.config_epoch <= m.config_epoch:
+                continue
+            self.log.warning("Failover auth denied to %s: slot %d epoch (%d) > reqEpoch (%d)"
+                             % (node.name, j, owner.config_epoch, m.config_epoch))
+            return
+        self.last_vote_epoch = self.current_epoch
+        master.voted_time = t
+        self.do_before_sleep(TODO_SAVE_CONFIG | TODO_FSYNC_CONFIG)
+        if self.bus is not None:
+            self.bus.send_failover_auth(node)
+        self.log.warning("Failover auth granted to %s for epoch %d" % (node.name, self.current_epoch))
+
+    def slave_rank(self) -> int:
+        """clusterGetSlaveRank: how many other replicas of our primary
+        (that may fail over) have a greater replication offset."""
+        master = self.myself.slaveof
+        if master is None:
+            return 0
+        myoffset = self.my_offset()
+        return sum(1 for s in master.slaves
+                   if s is not self.myself and not s.flags & NOFAILOVER and s.repl_offset > myoffset)
+
+    def log_cant_failover(self, reason: int) -> None:
+        """clusterLogCantFailover."""
+        if reason == self.cant_failover_reason and time.time() - self.cant_failover_lastlog < \
+                CANT_FAILOVER_RELOG_PERIOD:
+            return
+        self.cant_failover_reason = reason
+        master = self.myself.slaveof
+        if master is not None and master.flags & FAIL and \
+                now_ms() - master.fail_time < self.config.cluster_node_timeout + 5000:
+            return
+        self.cant_failover_lastlog = time.time()
+        self.log.warning("Currently unable to failover: %s" % _CANT_FAILOVER_MSG.get(reason, "Unknown reason code."))
+
+    def failover_replace_your_master(self) -> None:
+        """clusterFailoverReplaceYourMaster: myself, a replica, becomes a
+        primary with its primary's slots, and tells everybody."""
+        me = self.myself
+        old = me.slaveof
+        if me.is_master() or old is None:
+            return
+        self.set_node_as_master(me)
+        self.server.replication.set_no_master()
+        for j in range(CLUSTER_SLOTS):
+            if old.has_slot(j):
+                self.del_slot(j)
+                self.add_slot(me, j)
+        self.update_state()
+        self.save_config_or_die(True)
+        if self.bus is not None:
+            self.bus.broadcast_pong()
+        self.reset_manual_failover()
+
+    def replica_data_age(self) -> int:
+        """Milliseconds since the replication link last carried data
+        (or since it went down), in whole seconds as Redis counts."""
+        repl = self.server.replication
+        t = int(time.time())
+        if repl.link_state == "connected":
+            return (t - int(repl.last_io)) * 1000
+        return (t - int(repl.down_since)) * 1000
+
+    def handle_slave_failover(self) -> None:
+        """clusterHandleSlaveFailover: as a replica of a failed primary (or
+        in a manual failover), wait the election delay, ask the primaries
+        for their votes, and with a majority take over."""
+        self.todo &= ~TODO_HANDLE_FAILOVER
+        me = self.myself
+        cfg = self.config
+        t = now_ms()
+        auth_age = t - self.failover_auth_time
+        needed_quorum = self.size // 2 + 1
+        manual = self.mf_end != 0 and self.mf_can_start
+        auth_timeout = max(cfg.cluster_node_timeout * 2, 2000)
+        auth_retry_time = auth_timeout * 2
+        master = me.slaveof
+        if me.is_master() or master is None or (not master.flags & FAIL and not manual) or (
+                cfg.cluster_replica_no_failover and not manual) or master.numslots == 0:
+            self.cant_failover_reason = CANT_FAILOVER_NONE
+            return
+        data_age = self.replica_data_age()
+        if data_age > cfg.cluster_node_timeout:
+            data_age -= cfg.cluster_node_timeout
+        factor = cfg.cluster_replica_validity_factor
+        if factor and data_age > cfg.repl_ping_replica_period * 1000 + cfg.cluster_node_timeout * factor:
+            if not manual:
+                self.log_cant_failover(CANT_FAILOVER_DATA_AGE)
+                return
+        if auth_age > auth_retry_time:
+            self.failover_auth_time = t + 500 + random.randrange(500)
+            self.failover_auth_count = 0
+            self.failover_auth_sent = False
+            self.failover_auth_rank = self.slave_rank()
+            self.failover_auth_time += self.failover_auth_rank * 1000
+            if self.mf_end:
+                self.failover_auth_time = t
+                self.failover_auth_rank = 0
+                self.do_before_sleep(TODO_HANDLE_FAILOVER)
+            self.log.warning("Start of election delayed for %d milliseconds (rank #%d, offset %d)."
+                             % (self.failover_auth_time - t, self.failover_auth_rank, self.my_offset()))
+            if self.bus is not None:
+                self.bus.broadcast_pong(local_slaves_only=True)
+            return
+        if not self.failover_auth_sent and self.mf_end == 0:
+            newrank = self.slave_rank()
+            if newrank > self.failover_auth_rank:
+                added = (newrank - self.failover_auth_rank) * 1000
+                self.failover_auth_time += added
+                self.failover_auth_rank = newrank
+                self.log.warning("Replica rank updated to #%d, added %d milliseconds of delay." % (newrank, added))
+        if now_ms() < self.failover_auth_time:
+            self.log_cant_failover(CANT_FAILOVER_WAITING_DELAY)
+            return
+        if auth_age > auth_timeout:
+            self.log_cant_failover(CANT_FAILOVER_EXPIRED)
+            return
+        if not self.failover_auth_sent:
+            self.current_epoch += 1
+            self.failover_auth_epoch = self.current_epoch
+            self.log.warning("Starting a failover election for epoch %d." % self.current_epoch)
+            if self.bus is not None:
+                self.bus.request_failover_auth()
+            self.failover_auth_sent = True
+            self.do_before_sleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE | TODO_FSYNC_CONFIG)
+            return
+        if self.failover_auth_count >= needed_quorum:
+            self.log.warning("Failover election won: I'm the new master.")
+            if me.config_epoch < self.failover_auth_epoch:
+                me.config_epoch = self.failover_auth_epoch
+                self.log.warning("configEpoch set to %d after successful failover" % me.config_epoch)
+            self.failover_replace_your_master()
+        else:
+            self.log_cant_failover(CANT_FAILOVER_WAITING_VOTES)
+
+    # -- manual failover ------------------------------------------------------
+
+    def reset_manual_failover(self) -> None:
+        """resetManualFailover (a primary that paused its writers for a
+        replica lets them go)."""
+        if self.mf_slave is not None:
+            self.server.unpause_clients("failover")
+        self.mf_end = 0
+        self.mf_can_start = False
+        self.mf_slave = None
+        self.mf_master_offset = -1
+
+    def manual_failover_check_timeout(self) -> None:
+        if self.mf_end and self.mf_end < now_ms():
+            self.log.warning("Manual failover timed out.")
+            self.reset_manual_failover()
+
+    def handle_manual_failover(self) -> None:
+        """clusterHandleManualFailover: a replica whose paused primary
+        announced its offset starts the election once it has processed
+        the stream up to there."""
+        if self.mf_end == 0 or self.mf_can_start or self.mf_master_offset == -1:
+            return
+        if self.mf_master_offset == self.my_offset():
+            self.mf_can_start = True
+            self.log.warning("All master replication stream processed, manual failover can start.")
+            self.do_before_sleep(TODO_HANDLE_FAILOVER)
+            return
+        # Redis looks again before its next sleep; here, in a few ms (no
+        # busy loop while the stream catches up), one look at a time.
+        loop = self.server.loop
+        if loop is not None and not self.mf_recheck_pending:
+            self.mf_recheck_pending = True
+            loop.call_later(0.005, self._mf_recheck)
+
+    def _mf_recheck(self) -> None:
+        self.mf_recheck_pending = False
+        self.do_before_sleep(TODO_HANDLE_MANUALFAILOVER)
+
+    def start_manual_failover(self, force: bool, takeover: bool) -> None:
+        """CLUSTER FAILOVER's work once its checks passed."""
+        self.reset_manual_failover()
+        self.mf_end = now_ms() + MF_TIMEOUT
+        me = self.myself
+        if takeover:
+            self.log.warning("Taking over the master (user request).")
+            self.bump_epoch_without_consensus()
+            self.failover_replace_your_master()
+        elif force:
+            self.log.warning("Forced failover user request accepted.")
+            self.mf_can_start = True
+        else:
+            self.log.warning("Manual failover user request accepted.")
+            if self.bus is not None and me.slaveof is not None:
+                self.bus.send_mfstart(me.slaveof)
+
+    def master_mf_start(self, sender: Node, t: int) -> None:
+        """An MFSTART from one of our replicas: pause writers, note who."""
+        self.reset_manual_failover()
+        self.mf_end = t + MF_TIMEOUT
+        self.mf_slave = sender
+        self.server.pause_clients("write", MF_TIMEOUT * MF_PAUSE_MULT, "failover")
+        self.log.warning("Manual failover requested by replica %s." % sender.name)
+
+    # -- replica migration ----------------------------------------------------
+
+    @staticmethod
+    def count_non_failing_slaves(n: Node) -> int:
+        return sum(1 for s in n.slaves if not s.flags & FAIL)
+
+    def handle_slave_migration(self, max_slaves: int) -> None:
+        """clusterHandleSlaveMigration: move to an orphaned primary when
+        ours keeps more than cluster-migration-barrier working replicas
+        and we are the candidate (smallest id among the replicas of the
+        primaries with the most working replicas)."""
+        if self.state != CLUSTER_OK:
+            return
+        me = self.myself
+        mymaster = me.slaveof
+        if mymaster is None:
+            return
+        okslaves = sum(1 for s in mymaster.slaves if not s.flags & (FAIL | PFAIL))
+        if okslaves <= self.config.cluster_migration_barrier:
+            return
+        candidate = me
+        target = None
+        t = now_ms()
+        for node in list(self.nodes.values()):
+            ok = 0
+            orphaned = not (node.is_slave() or node.flags & FAIL) and bool(node.flags & MIGRATE_TO)
+            if node.is_master():
+                ok = self.count_non_failing_slaves(node)
+            if ok > 0:
+                orphaned = False
+            if orphaned:
+                if target is None and node.numslots > 0:
+                    target = node
+                if not node.orphaned_time:
+                    node.orphaned_time = t
+            else:
+                node.orphaned_time = 0
+            if ok == max_slaves:
+                for s in node.slaves:
+                    if s.name < candidate.name:
+                        candidate = s
+        if target is not None and candidate is me and t - target.orphaned_time > SLAVE_MIGRATION_DELAY:
+            self.log.warning("Migrating to orphaned master %s" % target.name)
+            self.set_master(target)
+            self.do_before_sleep(TODO_SAVE_CONFIG | TODO_UPDATE_STATE)
+
     # -- descriptions ---------------------------------------------------------
 
     def node_description(self, node: Node, ranges: list[tuple[int, int]] | None = None) -> str:
@@ -789,6 +1120,7 @@ class ClusterState:
             self.server.replication.set_no_master()
             self.server.keyspace.flushall()
         self.close_all_slots()
+        self.reset_manual_failover()
         for j in range(CLUSTER_SLOTS):
             self.del_slot(j)
         for n in list(self.nodes.values()):

@@ -502,11 +502,25 @@ def cluster_failover(c: Client, args: list[bytes]):
     cl = _cluster(c)
     if len(args) > 3:
         raise _syntax(args)
-    if len(args) == 3 and args[2].lower() not in (b"force", b"takeover"):
-        raise CommandError(E.SYNTAX)
-    if cl.myself.flags & _MASTER:
+    force = takeover = False
+    if len(args) == 3:
+        opt = args[2].lower()
+        if opt == b"force":
+            force = True
+        elif opt == b"takeover":
+            force = takeover = True
+        else:
+            raise CommandError(E.SYNTAX)
+    me = cl.myself
+    if me.flags & _MASTER:
         raise CommandError(E.CLUSTER_FAILOVER_MASTER)
-    raise CommandError(E.CLUSTER_FAILOVER_NOT_BUILT)
+    master = me.slaveof
+    if master is None:
+        raise CommandError(E.CLUSTER_FAILOVER_NO_MASTER)
+    if not force and (master.flags & _FAIL or master.link is None):
+        raise CommandError(E.CLUSTER_FAILOVER_MASTER_DOWN)
+    cl.start_manual_failover(force, takeover)
+    return OK
 
 
 @command("cluster|set-config-epoch", 3, "admin stale no_async_loading", group="cluster", since="3.0.0", summary="Set the configuration epoch in a new node", complexity="O(1)")

@@ -49,7 +49,6 @@ from .values import (
 NOT_BUILT = "not built yet"
 NOT_APPLICABLE = "not applicable"
 
-_CLUSTER_FAILOVER = "cluster replicas never fail over yet (no automatic or manual failover, no replica migration)"
 _CLUSTER_SENDBUF = "cluster bus links have no send buffer limit yet"
 _TLS = "TLS is not built yet"
 _DEFRAG = "no active defragmentation (it needs Redis's jemalloc: activedefrag cannot be enabled)"
@@ -223,10 +222,10 @@ PARAMS: tuple[Param, ...] = (
     Param("port", PORT, 6379),
     Param("io-threads", NumberType(1, 128), 1, _IMM, not_applicable=_THREADS),
     Param("auto-aof-rewrite-percentage", NNINT, 100),
-    Param("cluster-replica-validity-factor", NNINT, 10, alias="cluster-slave-validity-factor", not_built=_CLUSTER_FAILOVER),
+    Param("cluster-replica-validity-factor", NNINT, 10, alias="cluster-slave-validity-factor"),
     Param("list-max-listpack-size", INT, -2, alias="list-max-ziplist-size"),
     Param("tcp-keepalive", NNINT, 300),
-    Param("cluster-migration-barrier", NNINT, 1, not_built=_CLUSTER_FAILOVER),
+    Param("cluster-migration-barrier", NNINT, 1),
     Param("active-defrag-cycle-min", NumberType(1, 99), 1, not_applicable=_DEFRAG),
     Param("active-defrag-cycle-max", NumberType(1, 99), 25, not_applicable=_DEFRAG),
     Param("active-defrag-threshold-lower", NumberType(0, 1000), 10, not_applicable=_DEFRAG),

@@ -261,9 +261,11 @@ class Primary:
     def cron(self, tick: int, hz: int) -> None:
         server = self.server
         period = max(1, int(server.config.repl_ping_replica_period))
-        # No PING while a FAILOVER with a timeout holds writes: it would
-        # move the offset the replicas must reach (replicationCron).
-        failover_pause = self.repl.failover.end_ms and server.pause_mode is not None
+        # No PING while a FAILOVER with a timeout (or a cluster manual
+        # failover) holds writes: it would move the offset the replicas
+        # must reach (replicationCron).
+        mf = server.cluster is not None and server.cluster.mf_end
+        failover_pause = (self.repl.failover.end_ms or mf) and server.pause_mode is not None
         if tick % (period * hz) == 0 and any(st.state == ONLINE for st in self.replicas) and not failover_pause:
             server.propagation.feed(encode_command([b"PING"]), control=True)
         if tick % hz == 0:
