@@ -297,8 +297,22 @@ class Bus:
             node.link.send(self._header(M.MFSTART, totlen=M.HEADER_LEN))
 
     def send_publish(self, channel: bytes, message: bytes, shard: bool = False) -> None:
+        """clusterPropagatePublish: PUBLISH to every node; SPUBLISH to the
+        nodes of this node's shard (its primary and that primary's
+        replicas, clusterGetNodesServingMySlots)."""
         body = M.publish_body(channel, message)
-        self.broadcast(self._header(M.PUBLISHSHARD if shard else M.PUBLISH, totlen=M.HEADER_LEN + len(body)) + body)
+        msg = self._header(M.PUBLISHSHARD if shard else M.PUBLISH, totlen=M.HEADER_LEN + len(body)) + body
+        if not shard:
+            self.broadcast(msg)
+            return
+        me = self.state.myself
+        primary = me if me.is_master() else me.slaveof
+        if primary is None:
+            return
+        for n in [primary, *primary.slaves]:
+            if n.flags & (MYSELF | HANDSHAKE) or n.link is None:
+                continue
+            n.link.send(msg)
 
     # -- receiving --------------------------------------------------------------
 

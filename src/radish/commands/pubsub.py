@@ -90,16 +90,29 @@ def sunsubscribe(c: Client, args: list[bytes]):
 @command("publish", 3, "pubsub loading stale fast may_replicate", acl="pubsub", group="pubsub", since="2.0.0", summary="Post a message to a channel", complexity="O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).")
 def publish(c: Client, args: list[bytes]):
     """Format: PUBLISH channel message — also sent to replicas (for their
-    subscribers), not to the AOF."""
-    c.server.propagation.propagate_to_replicas(c.db.id, args)
-    return c.server.pubsub.publish(args[1], args[2])
+    subscribers), not to the AOF; in cluster mode to every node over the
+    cluster bus instead."""
+    receivers = c.server.pubsub.publish(args[1], args[2])
+    _propagate_publish(c, args, False)
+    return receivers
+
+
+def _propagate_publish(c: Client, args: list[bytes], shard: bool) -> None:
+    """pubsubPublishMessageAndPropagateToCluster / forceCommandPropagation."""
+    cluster = c.server.cluster
+    if cluster is None:
+        c.server.propagation.propagate_to_replicas(c.db.id, args)
+    elif cluster.bus is not None:
+        cluster.bus.send_publish(args[1], args[2], shard)
 
 
 @command("spublish", 3, "pubsub loading stale fast may_replicate", acl="pubsub", keys=(1, 1, 1), key_specs=(KeySpec("NOT_KEY", index=1),), group="pubsub", since="7.0.0", summary="Post a message to a shard channel", complexity="O(N) where N is the number of clients subscribed to the receiving shard channel.")
 def spublish(c: Client, args: list[bytes]):
-    """Format: SPUBLISH shardchannel message — also sent to replicas."""
-    c.server.propagation.propagate_to_replicas(c.db.id, args)
-    return c.server.pubsub.spublish(args[1], args[2])
+    """Format: SPUBLISH shardchannel message — also sent to replicas; in
+    cluster mode to the shard's nodes over the cluster bus instead."""
+    receivers = c.server.pubsub.spublish(args[1], args[2])
+    _propagate_publish(c, args, True)
+    return receivers
 
 
 command("pubsub", -2, "", group="pubsub", since="2.8.0", summary="A container for Pub/Sub commands", complexity="Depends on subcommand.")(None)
