@@ -1043,7 +1043,7 @@ def test_readme_lists_exactly_the_unenforced_parameters() -> None:
     assert readme_with_unenforced_list(text) == text
     listed = set(re.findall(r"`([a-z_-]+)`", unenforced_markdown()))
     assert listed == {p.name for p in PARAMS if p.unenforced is not None}
-    for name in ("cluster-link-sendbuf-limit", "tls-port", "dynamic-hz"):
+    for name in ("watchdog-period", "tls-port", "dynamic-hz"):
         assert "`%s`" % name in text
 
 

@@ -111,6 +111,16 @@ class Link(asyncio.Protocol):
         else:
             self.pending.append(msg)
 
+    def send_buffer(self) -> int:
+        """Bytes queued to this node and not yet sent (the link's sndbuf)."""
+        queued = sum(map(len, self.pending))
+        t = self.transport
+        return queued + (t.get_write_buffer_size() if t is not None else 0)
+
+    def memory(self) -> int:
+        """getClusterLinkMemUsage: what the link's buffers hold."""
+        return self.send_buffer() + len(self.rbuf)
+
     def free(self) -> None:
         """freeClusterLink."""
         if self.freed:
@@ -612,7 +622,21 @@ class Bus:
         handshake_timeout = max(timeout, 1000)
         t = now_ms()
         st.stats_pfail_nodes = 0
+        st.links_memory = 0
+        limit = cfg.cluster_link_sendbuf_limit
         for node in list(st.nodes.values()):
+            for link in (node.link, node.inbound_link):
+                if link is None:
+                    continue
+                if limit and link.send_buffer() > limit:  # freeClusterLinkOnBufferLimitReached
+                    st.log.warning(
+                        "Freeing cluster link(%s node %s, used memory: %d) due to exceeding send buffer memory limit."
+                        % ("from" if link.inbound else "to", node.name, link.send_buffer())
+                    )
+                    link.free()
+                    st.stats_links_buffer_limit_exceeded += 1
+                else:
+                    st.links_memory += link.memory()
             if node.flags & (MYSELF | NOADDR):
                 continue
             if node.flags & PFAIL:

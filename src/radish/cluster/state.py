@@ -174,6 +174,8 @@ class ClusterState:
         self.stats_sent = [0] * M.TYPE_COUNT
         self.stats_received = [0] * M.TYPE_COUNT
         self.stats_pfail_nodes = 0
+        self.stats_links_buffer_limit_exceeded = 0  # links freed by cluster-link-sendbuf-limit
+        self.links_memory = 0  # what the links' buffers held at the last cron (INFO mem_cluster_links)
         self.todo = 0
         self.todo_scheduled = False
         self.first_update_ms = 0

@@ -174,7 +174,7 @@ def cluster_info(c: Client, args: list[bytes]):
             if n:
                 lines.append("cluster_stats_messages_%s_%s:%d" % (_MSG_TYPES[i], name, n))
         lines.append("cluster_stats_messages_%s:%d" % (name, sum(counts)))
-    lines.append("total_cluster_links_buffer_limit_exceeded:0")
+    lines.append("total_cluster_links_buffer_limit_exceeded:%d" % cl.stats_links_buffer_limit_exceeded)
     return Verbatim(("\r\n".join(lines) + "\r\n").encode())
 
 
@@ -571,7 +571,8 @@ def cluster_links(c: Client, args: list[bytes]):
                 continue
             out.append(_map([
                 b"direction", direction, b"node", n.name.encode(), b"create-time", link.ctime,
-                b"events", b"rw" if link.pending else b"r", b"send-buffer-allocated", 0, b"send-buffer-used", 0,
+                b"events", b"rw" if link.send_buffer() else b"r", b"send-buffer-allocated", link.send_buffer(),
+                b"send-buffer-used", link.send_buffer(),
             ]))
     return out
 

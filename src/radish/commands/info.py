@@ -77,7 +77,8 @@ def section_server(s) -> list[str]:
 def section_clients(s) -> list[str]:
     return [
         "connected_clients:%d" % s.connected_clients(),
-        "cluster_connections:0",
+        # getClusterConnectionsCount: two links per other node.
+        "cluster_connections:%d" % ((len(s.cluster.nodes) - 1) * 2 if s.cluster is not None else 0),
         "maxclients:%d" % s.config.maxclients,
         "client_recent_max_input_buffer:0",
         "client_recent_max_output_buffer:%d" % s.recent_max_output_buffer(),
@@ -144,7 +145,7 @@ def section_memory(s) -> list[str]:
         "mem_total_replication_buffers:%d" % (m["backlog"] + m["slaves"]),
         "mem_clients_slaves:%d" % m["slaves"],
         "mem_clients_normal:%d" % m["normal"],
-        "mem_cluster_links:0",  # no cluster bus
+        "mem_cluster_links:%d" % (s.cluster.links_memory if s.cluster is not None else 0),
         "mem_aof_buffer:%d" % m["aof"],
         "mem_allocator:libc",
         "active_defrag_running:0",  # no active defragmentation

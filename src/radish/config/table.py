@@ -49,7 +49,6 @@ from .values import (
 NOT_BUILT = "not built yet"
 NOT_APPLICABLE = "not applicable"
 
-_CLUSTER_SENDBUF = "cluster bus links have no send buffer limit yet"
 _TLS = "TLS is not built yet"
 _DEFRAG = "no active defragmentation (it needs Redis's jemalloc: activedefrag cannot be enabled)"
 _SYSLOG = "logging to syslog is not built yet"
@@ -273,7 +272,7 @@ PARAMS: tuple[Param, ...] = (
     Param("repl-backlog-size", NumberType(1, LLONG_MAX, memory=True), 1024 * 1024),
     # unsigned long long
     Param("maxmemory", NumberType(0, ULLONG_MAX, unsigned=True, memory=True), 0),
-    Param("cluster-link-sendbuf-limit", NumberType(0, ULLONG_MAX, unsigned=True, memory=True), 0, not_built=_CLUSTER_SENDBUF),
+    Param("cluster-link-sendbuf-limit", NumberType(0, ULLONG_MAX, unsigned=True, memory=True), 0),
     # size_t
     Param("hash-max-listpack-entries", SIZE, 512, alias="hash-max-ziplist-entries"),
     Param("set-max-intset-entries", SIZE, 512),
