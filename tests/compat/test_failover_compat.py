@@ -193,9 +193,12 @@ def test_failover_holds_writes_until_abort_or_timeout():
 
 
 def test_redis_sentinel_fails_a_radish_primary_over():
-    """Redis's own Sentinel monitors a radish primary with two radish
-    replicas: it discovers them, and when the primary dies it promotes one
-    and points the other at it; the data written before is there."""
+    """Redis's own Sentinel, two of them with a quorum of two, monitors a
+    radish primary with two radish replicas: the sentinels discover the
+    replicas (INFO) and each other (the primary's __sentinel__:hello
+    channel); when the primary dies they agree, one promotes a replica and
+    points the other at it; the data written before is there, and redis-py's
+    Sentinel client follows."""
     exe = shutil.which("redis-server")
     if exe is None:
         pytest.skip("redis-server is not installed")
@@ -203,21 +206,26 @@ def test_redis_sentinel_fails_a_radish_primary_over():
     r1 = _replica_of("radish", p)
     r2 = _replica_of("radish", p)
     workdir = tempfile.mkdtemp()
-    sport = free_port()
-    conf = os.path.join(workdir, "sentinel.conf")
-    with open(conf, "w") as f:
-        f.write(
-            "port %d\nsentinel monitor mymaster 127.0.0.1 %d 1\n"
-            "sentinel down-after-milliseconds mymaster 1000\nsentinel failover-timeout mymaster 10000\n"
-            % (sport, p.port)
-        )
-    sentinel = subprocess.Popen([exe, conf, "--sentinel"], cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sentinels, ports = [], []
     try:
+        for i in range(2):
+            sport = free_port()
+            conf = os.path.join(workdir, "sentinel-%d.conf" % i)
+            with open(conf, "w") as f:
+                f.write(
+                    "port %d\nsentinel monitor mymaster 127.0.0.1 %d 2\n"
+                    "sentinel down-after-milliseconds mymaster 1000\nsentinel failover-timeout mymaster 10000\n"
+                    % (sport, p.port)
+                )
+            sentinels.append(subprocess.Popen([exe, conf, "--sentinel"], cwd=workdir, stdout=subprocess.DEVNULL,
+                                              stderr=subprocess.DEVNULL))  # fmt: skip
+            ports.append(sport)
         import redis
 
-        s = redis.Redis(port=sport)
+        s = redis.Redis(port=ports[0])
         wait_until(lambda: _pingable(s))
         wait_until(lambda: s.sentinel_master("mymaster")["num-slaves"] == 2)
+        wait_until(lambda: s.sentinel_master("mymaster")["num-other-sentinels"] == 1, timeout=30)
         p.client().set("before", "failover")
         wait_until(lambda: r1.client().get("before") == b"failover" and r2.client().get("before") == b"failover")
         p.stop()
@@ -235,11 +243,12 @@ def test_redis_sentinel_fails_a_radish_primary_over():
         from redis.sentinel import Sentinel
 
         wait_until(lambda: not s.sentinel_master("mymaster")["is_sdown"])
-        master = Sentinel([("127.0.0.1", sport)], socket_timeout=5).master_for("mymaster")
+        master = Sentinel([("127.0.0.1", port) for port in ports], socket_timeout=5).master_for("mymaster")
         assert master.get("after") == b"failover"
     finally:
-        sentinel.terminate()
-        sentinel.wait(10)
+        for sentinel in sentinels:
+            sentinel.terminate()
+            sentinel.wait(10)
         for srv in (r2, r1, p):
             srv.stop()
         shutil.rmtree(workdir, ignore_errors=True)
