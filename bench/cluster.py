@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -34,6 +35,19 @@ from bench_core import cpu_seconds, free_port, start  # noqa: E402
 SLOTS = 16384
 
 
+def cluster_port() -> int:
+    """A free port whose bus port (+10000) is free too."""
+    while True:
+        p = free_port()
+        if p + 10000 <= 65535:
+            try:
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", p + 10000))
+            except OSError:
+                continue
+            return p
+
+
 def cli(port: int, *args: str) -> str:
     return subprocess.run(["redis-cli", "-p", str(port), *args], capture_output=True, text=True, timeout=30).stdout
 
@@ -42,10 +56,8 @@ def start_cluster(kind: str, n: int) -> list[tuple[subprocess.Popen, int]]:
     cores = os.cpu_count() or 1
     nodes = []
     for i in range(n):
-        port = free_port()
-        while port + 10000 > 65535:  # the bus port must exist too
-            port = free_port()
-        nodes.append(start(kind, str(i % cores), ["--cluster-enabled", "yes", "--cluster-node-timeout", "5000"], port))
+        nodes.append(start(kind, str(i % cores), ["--cluster-enabled", "yes", "--cluster-node-timeout", "5000"],
+                           cluster_port()))  # fmt: skip
     first = nodes[0][1]
     for _p, port in nodes[1:]:
         cli(first, "CLUSTER", "MEET", "127.0.0.1", str(port))

@@ -14,59 +14,29 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def _free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def cluster_port() -> int:
-    while True:
-        p = random.randint(20000, 45000)
-        if _free(p) and _free(p + 10000):
-            return p
+from bench_core import start  # noqa: E402
+from cluster import cluster_port  # noqa: E402
 
 
 def cli(*args: str, timeout: float = 60) -> str:
     return subprocess.run(["redis-cli", *args], capture_output=True, text=True, timeout=timeout).stdout
 
 
-def start(kind: str, node_timeout: int) -> tuple[subprocess.Popen, int]:
-    port = cluster_port()
-    d = tempfile.mkdtemp(prefix="bench-failover-%s-" % kind)
-    if kind == "radish":
-        env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-        argv = [sys.executable, "-m", "radish"]
-    else:
-        env = None
-        argv = [shutil.which("redis-server") or "redis-server"]
-    argv += ["--port", str(port), "--dir", d, "--save", "", "--appendonly", "no", "--cluster-enabled", "yes",
-             "--cluster-node-timeout", str(node_timeout), "--repl-diskless-sync-delay", "0"]  # fmt: skip
-    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=d)
-    for _ in range(200):
-        if cli("-p", str(port), "ping").strip() == "PONG":
-            break
-        time.sleep(0.05)
+def start_node(kind: str, node_timeout: int) -> tuple[subprocess.Popen, int]:
+    p, port = start(kind, "0-%d" % ((os.cpu_count() or 1) - 1), ["--cluster-enabled", "yes", "--cluster-node-timeout",
+                    str(node_timeout), "--repl-diskless-sync-delay", "0"], cluster_port())  # fmt: skip
     return p, port
 
 
 def one_round(kind: str, node_timeout: int) -> tuple[float, float]:
-    nodes = [start(kind, node_timeout) for _ in range(6)]
+    nodes = [start_node(kind, node_timeout) for _ in range(6)]
     try:
         cli("--cluster", "create", *["127.0.0.1:%d" % port for _p, port in nodes], "--cluster-replicas", "1",
             "--cluster-yes", timeout=120)  # fmt: skip
