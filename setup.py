@@ -27,6 +27,7 @@ setup(
         extension("radish.db._quicklist", "src/radish/db/_quicklist.c"),
         extension("radish.db._skiplist", "src/radish/db/_skiplist.c"),
         extension("radish.db._slotdict", "src/radish/db/_slotdict.c"),
+        extension("radish.db._keytable", "src/radish/db/_keytable.c"),
         extension("radish._alloc", "src/radish/_alloc.c"),
     ]
 )

@@ -661,7 +661,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
             last_ms = ms;
             /* The keys' access stamp: this second's (Keyspace.lru_now). */
             if (ms / 1000 != last_sec) {
-                PyObject *sec = PyLong_FromLongLong(ms - ms % 1000);
+                PyObject *sec = PyLong_FromLongLong(ms / 1000);
                 if (sec == NULL)
                     goto error;
                 r = PyObject_SetAttr(ks, s_lru_now, sec);

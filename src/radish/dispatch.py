@@ -691,8 +691,8 @@ def run_batch(c, cmds: list[list[bytes]], out: list[bytes], use_c: bool | None =
         # call(), inlined. Data commands neither close the client nor
         # pause the server, so only blocking ends the batch early.
         ks.now_ms = ks.expire_now = now_ms = t0 // 1_000_000
-        if now_ms - ks.lru_now >= 1000 or now_ms < ks.lru_now:
-            ks.lru_now = now_ms - now_ms % 1000
+        if now_ms // 1000 != ks.lru_now:
+            ks.lru_now = now_ms // 1000
         if listening:
             dirty = server.dirty
         c.last_cmd = spec.name

@@ -54,8 +54,10 @@ def test_keyspace_slot_index_follows_every_database_change():
     ks = Keyspace(2)
     db = ks.dbs[0]
     db.set(b"before", b"v")
-    assert type(db.data) is dict  # no index without cluster mode
+    db.set_expire(b"before", 10**13)
+    assert not hasattr(db.data, "count_in_slot")  # no index without cluster mode
     ks.enable_slot_index()
+    assert db.get_expire(b"before") == 10**13  # the TTL came along
     assert db.data.count_in_slot(key_hash_slot(b"before")) == 1
     db.set(b"k", b"v")
     db.rename_key(b"k", b"k2")

@@ -129,8 +129,12 @@ def overhead(s) -> dict:
         if not db.data:
             continue
         keys += len(db.data)
-        main = sys.getsizeof(db.data) + sys.getsizeof(db.lru)
-        expires = sys.getsizeof(db.expires) if db.expires else 0
+        if isinstance(db.expires, dict):  # the pure-Python table: three dicts
+            main = sys.getsizeof(db.data) + sys.getsizeof(db.lru)
+            expires = sys.getsizeof(db.expires) if db.expires else 0
+        else:  # the C table: the expiry times are 8 bytes of each entry
+            expires = 8 * len(db.expires)
+            main = sys.getsizeof(db.data) - expires
         dbs.append((db.id, main, expires))
         total += main + expires
     net = used - startup if used > startup else 1

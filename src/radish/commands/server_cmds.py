@@ -662,7 +662,7 @@ def debug_object(c: Client, args: list[bytes]):
     enc = describe_encoding(server, v)
     serialized = len(dump_payload(v, cfg)) - 11  # less the type byte, RDB version and CRC
     stamp = db.lru.get(key, 0)
-    lru = stamp if db.ks.lfu_mode else (stamp // 1000) & 0xFFFFFF
+    lru = stamp if db.ks.lfu_mode else stamp & 0xFFFFFF
     extra = ""
     if enc == "quicklist":
         nodes = v.node_count()

@@ -318,7 +318,7 @@ static PyTypeObject SlotDictType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "radish.db._slotdict.SlotDict",
     .tp_basicsize = sizeof(SlotDict),
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_DICT_SUBCLASS,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_DICT_SUBCLASS | Py_TPFLAGS_BASETYPE,
     .tp_doc = "A dict of keys that keeps, beside it, the keys of each hash slot.",
     .tp_methods = sd_methods,
     .tp_init = sd_init,

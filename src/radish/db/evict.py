@@ -6,30 +6,24 @@ under one of the seven evicting policies, or None when no key qualifies:
 * LRU, LFU and volatile-ttl policies sample ``maxmemory-samples`` keys from
   every database (all keys, or those with a TTL) into a pool of the 16 best
   candidates seen so far (``evictionPoolPopulate``: kept in ascending
-  order of "idle" score, where idle is milliseconds since the last access
+  order of "idle" score, where idle is seconds since the last access
   for LRU, 255 minus the decayed LFU counter for LFU, and the inverted
   expiry time for volatile-ttl), then take the best candidate that still
   exists; keys deleted since they entered the pool are ghosts and skipped.
 * allkeys-random and volatile-random take a random key of the next
   non-empty database in turn.
 
-Random sampling needs random access, which a Python dict does not give:
-each database keeps a snapshot list of the dict's keys (one C-speed
-``list(dict)``), rebuilt when it is older than SNAPSHOT_MAX_AGE_MS or the
-dict's size drifted by a quarter, or when a sample found half its picks
-deleted (eviction churns the keys at a constant size). Sampled keys deleted since the snapshot
-are dropped, and keys created since are not candidates until the next
-rebuild; they are the most recently used keys, the last an LRU policy
-would evict anyway. A snapshot keeps its keys' bytes alive, so the
-eviction loop drops them (``forget``) once memory is under the limit or
-nothing is left to evict.
+Random keys come from the database's table (``random_keys``, see
+keytable.py): the C table picks entries at random; its pure-Python twin
+samples a snapshot list of its keys, which keeps deleted keys' bytes alive
+until it is rebuilt, so the eviction loop drops it (``forget``) once memory
+is under the limit or nothing is left to evict.
 
 Imports nothing from radish outside ``db``.
 """
 
 from __future__ import annotations
 
-import random
 from bisect import bisect_left
 from operator import itemgetter
 
@@ -37,8 +31,6 @@ from .keyspace import Database, Keyspace, lfu_decr_and_return
 
 EVPOOL_SIZE = 16
 _IDLE = itemgetter(0)
-SNAPSHOT_MAX_AGE_MS = 2000
-SMALL_DICT = 64
 
 POLICIES = (
     "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
@@ -51,63 +43,40 @@ class EvictionPicker:
         self.ks = ks
         self.pool: list[tuple[int, int, bytes]] = []  # (idle, dbid, key), ascending idle
         self.next_db = 0
-        # Per (dbid, volatile): [snapshot list, built at ms, size when built].
-        self._snaps: dict[tuple[int, bool], list] = {}
 
     @property
     def holding(self) -> bool:
-        """Whether snapshots or candidates are kept (they keep their keys'
-        bytes alive, deleted or not)."""
-        return bool(self._snaps or self.pool)
+        """Whether candidates or twin snapshots are kept (they keep their
+        keys' bytes alive, deleted or not)."""
+        return bool(self.pool) or any(
+            getattr(getattr(source, "_sampler", None), "keys", None) is not None
+            for db in self.ks.dbs
+            for source in (db.data, db.expires)
+        )
 
     def forget(self) -> None:
-        """Drop the snapshots and the pool (a policy change, no memory
-        pressure any more, nothing left to evict)."""
+        """Drop the pool and the twin tables' sampling snapshots (a policy
+        change, no memory pressure any more, nothing left to evict)."""
         self.pool.clear()
-        self._snaps.clear()
+        for db in self.ks.dbs:
+            for source in (db.data, db.expires):
+                sampler = getattr(source, "_sampler", None)
+                if sampler is not None:
+                    sampler.keys = None
 
-    def _sample(self, db: Database, source: dict, volatile: bool, count: int) -> list[bytes]:
-        """Up to ``count`` random keys of ``source`` (dictGetSomeKeys)."""
-        n = len(source)
-        if n <= SMALL_DICT:
-            keys = list(source)
-            return keys if n <= count else random.sample(keys, count)
-        slot = (db.id, volatile)
-        now = self.ks.now_ms
-        snap = self._snaps.get(slot)
-        if (
-            snap is None
-            or now - snap[1] > SNAPSHOT_MAX_AGE_MS
-            or abs(snap[2] - n) * 4 > snap[2]
-        ):
-            snap = self._snaps[slot] = [list(source), now, n]
-        keys = snap[0]
-        size = len(keys)
-        rnd = random.random
-        out = []
-        for _ in range(count * 2):  # deleted keys are skipped: look a little further
-            k = keys[int(rnd() * size)]
-            if k in source:
-                out.append(k)
-                if len(out) == count:
-                    break
-        if len(out) < count:
-            # Half the snapshot or more is gone (evicted, deleted): take a
-            # new one, now if nothing was found, else on the next call.
-            if not out:
-                snap[:] = [list(source), now, n]
-                keys = snap[0]
-                out = [keys[int(rnd() * len(keys))] for _ in range(min(count, len(keys)))]
-            else:
-                snap[1] = -SNAPSHOT_MAX_AGE_MS - 1
-        return out
+    def _sample(self, db: Database, source, volatile: bool, count: int) -> list[bytes]:
+        """Up to ``count`` random keys of ``source`` (dictGetSomeKeys):
+        all of them when there are no more."""
+        if len(source) <= count:
+            return list(source)
+        return list(dict.fromkeys(source.random_keys(count)))
 
     def _populate(self, db: Database, volatile: bool, policy: str, samples: int) -> None:
         """evictionPoolPopulate."""
         ks = self.ks
         source = db.expires if volatile else db.data
         pool = self.pool
-        now = ks.now_ms
+        now = ks.now_ms // 1000  # the LRU clock's second (access stamps)
         lru = db.lru
         dbid = db.id
         ttl = policy == "volatile-ttl"

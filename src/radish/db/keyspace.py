@@ -55,14 +55,12 @@ import random
 import time
 from collections.abc import Callable
 
+from .keytable import KeyTable, new_table
 from .lazyfree import LazyFree
 from .notify import NOTIFY_EVICTED, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW
 from .scan import ScanCursors
-from .slots import SlotDict
 
 LFU_INIT_VAL = 5  # counter of a freshly created key (Redis's LFU_INIT_VAL)
-RANDOM_SNAPSHOT_MAX_AGE_MS = 2000
-RANDOM_SMALL_DB = 64
 
 
 def wall_clock_ms() -> int:
@@ -80,10 +78,9 @@ class Keyspace:
         # Cluster mode: databases keep their keys in SlotDicts, which index
         # the keys of each hash slot (enable_slot_index); off, plain dicts.
         self.slot_index = False
-        # The access stamp of the current second, one int object shared by
-        # every key stamped in it (Redis's LRU clock has a resolution of a
-        # second, too): a per-key int would cost 32 bytes a key.
-        self.lru_now = self.now_ms - self.now_ms % 1000
+        # The access stamp of the current second: the LRU clock (unix
+        # seconds; Redis's has a resolution of a second, too).
+        self.lru_now = self.now_ms // 1000
         self.applying_primary = False
         self.expire_now = self.now_ms
         self.is_replica = False
@@ -128,10 +125,11 @@ class Keyspace:
     def enable_slot_index(self) -> None:
         """Cluster mode: from now on every database indexes its keys by
         hash slot (CLUSTER COUNTKEYSINSLOT / GETKEYSINSLOT)."""
+        if self.slot_index:
+            return
         self.slot_index = True
         for d in self.dbs:
-            if type(d.data) is not SlotDict:
-                d.data = SlotDict(d.data)
+            d._take(new_table(True, d.data))
 
     def tick(self, wall_ms: int | None = None) -> int:
         """Take the one clock reading for the command about to run
@@ -140,8 +138,8 @@ class Keyspace:
         if wall_ms is None or self.clock is not wall_clock_ms:
             wall_ms = self.clock()
         self.now_ms = wall_ms
-        if wall_ms - self.lru_now >= 1000 or wall_ms < self.lru_now:
-            self.lru_now = wall_ms - wall_ms % 1000
+        if wall_ms // 1000 != self.lru_now:
+            self.lru_now = wall_ms // 1000
         # Expiry decisions use expire_now: the clock, except while a replica
         # applies its primary's stream, for which no key is expired (Redis's
         # expireIfNeeded returns "alive" to the master client): the
@@ -220,30 +218,30 @@ class Keyspace:
 class Database:
     __slots__ = (
         "id", "ks", "data", "expires", "lru", "version", "avg_ttl",
-        "_expire_cursor", "_expire_snapshot",
-        "_rand_snapshot", "_rand_built_ms",
+        "_expire_cursor",
     )
 
     def __init__(self, dbid: int, ks: Keyspace) -> None:
         self.id = dbid
         self.ks = ks
-        self.data: dict[bytes, object] = SlotDict() if ks.slot_index else {}
-        self.expires: dict[bytes, int] = {}
-        self.lru: dict[bytes, int] = {}
+        self._take(new_table(ks.slot_index))
         self.version = 0  # bumped on flush/swap (WATCH and SCAN use it)
         self.avg_ttl = 0
         self._expire_cursor = 0
-        self._expire_snapshot: list[bytes] | None = None
-        self._rand_snapshot: list[bytes] | None = None
-        self._rand_built_ms = 0
 
     def __len__(self) -> int:
         return len(self.data)
 
+    def _take(self, table) -> None:
+        """Keep the keys in ``table`` (a KeyTable, see keytable.py):
+        ``data`` is key -> value, ``expires`` and ``lru`` are its views of
+        the keys' expiry times and access stamps."""
+        self.data = table
+        self.expires = table.expires
+        self.lru = table.lru
+
     def _forget_snapshots(self) -> None:
-        self._expire_snapshot = None
         self._expire_cursor = 0
-        self._rand_snapshot = None
 
     # -- expiry ------------------------------------------------------------
 
@@ -254,9 +252,7 @@ class Database:
     def expire_key(self, key: bytes) -> None:
         """Delete ``key`` because its time has come; the one place expiry
         deletes, so replicas and the AOF hear of every one."""
-        v = self.data.pop(key)
-        del self.expires[key]
-        self.lru.pop(key, None)
+        v = self.data.pop(key)  # its expiry time and access stamp go with it
         ks = self.ks
         ks.expired_keys += 1
         ks.expiring = True  # the change is expiry's, not the running client's (tracking's NOLOOP)
@@ -283,9 +279,6 @@ class Database:
         ``Keyspace.on_evicted`` (propagation, INFO's evicted_keys) and
         signals the key as modified; the event is ``evicted``."""
         v = self.data.pop(key)
-        if self.expires:
-            self.expires.pop(key, None)
-        self.lru.pop(key, None)
         ks = self.ks
         if ks.on_key_changed is not None:
             ks.on_key_changed(self, key)
@@ -345,7 +338,7 @@ class Database:
         stamp = self.lru.get(key)
         if stamp is None:
             return 0
-        idle = self.ks.now_ms // 1000 - stamp // 1000
+        idle = self.ks.now_ms // 1000 - stamp
         return idle if idle > 0 else 0
 
     def access_freq(self, key: bytes) -> int:
@@ -494,9 +487,6 @@ class Database:
             return False
         expired = self.is_expired(key)
         del self.data[key]
-        if self.expires:
-            self.expires.pop(key, None)
-        self.lru.pop(key, None)
         if self.ks.lazy_server_del if lazy is None else lazy:
             self.ks.lazyfree.free_object(v)
         return not expired
@@ -504,9 +494,9 @@ class Database:
     def rename_key(self, src: bytes, dst: bytes) -> None:
         """Move the value of live ``src`` to ``dst`` (replacing it), keeping
         its expiry time and access stamp (it is the same object)."""
+        when = self.expires.get(src) if self.expires else None
+        stamp = self.lru.get(src)
         v = self.data.pop(src)
-        when = self.expires.pop(src, None) if self.expires else None
-        stamp = self.lru.pop(src, None)
         self.data[dst] = v
         if when is not None:
             self.set_expire(dst, when)
@@ -522,11 +512,11 @@ class Database:
     def move_key(self, key: bytes, dst: Database) -> None:
         """Move live ``key`` to database ``dst`` (where it must not exist),
         with its expiry time and access stamp."""
+        when = self.expires.get(key) if self.expires else None
+        stamp = self.lru.get(key)
         dst.data[key] = self.data.pop(key)
-        when = self.expires.pop(key, None) if self.expires else None
         if when is not None:
             dst.set_expire(key, when)
-        stamp = self.lru.pop(key, None)
         if stamp is not None:
             dst.lru[key] = stamp
         if dst.ks.notify_flags & NOTIFY_NEW:
@@ -544,18 +534,20 @@ class Database:
     def persist(self, key: bytes) -> bool:
         return self.expires.pop(key, None) is not None
 
-    def replace_contents(self, data: dict, expires: dict) -> None:
-        """Take over freshly loaded dicts (RDB load, full sync): every key
-        counts as created now, as Redis's loader does when the file holds
-        no LRU/LFU data."""
-        if self.ks.slot_index and type(data) is not SlotDict:
-            data = SlotDict(data)
-        self.data = data
-        self.expires = expires
-        now = self.ks.now_ms
-        if self.ks.lfu_mode:
-            now = (self.ks.lfu_minutes() << 8) | LFU_INIT_VAL
-        self.lru = dict.fromkeys(data, now)
+    def replace_contents(self, data, expires: dict | None = None) -> None:
+        """Take over freshly loaded contents (RDB load, full sync): a
+        KeyTable with its expiry times (``expires`` None), or a dict of
+        values and one of expiry times. Every key counts as created now, as
+        Redis's loader does when the file holds no LRU/LFU data."""
+        ks = self.ks
+        if expires is None and not ks.slot_index and type(data) is KeyTable:
+            table = data
+        else:
+            table = new_table(ks.slot_index, data)
+            if expires:
+                table.expires.update(expires)
+        table.lru.fill((ks.lfu_minutes() << 8) | LFU_INIT_VAL if ks.lfu_mode else ks.lru_now)
+        self._take(table)
         self.avg_ttl = 0
         self.version += 1
         self._forget_snapshots()
@@ -568,10 +560,8 @@ class Database:
         if self.ks.on_emptying is not None:
             self.ks.on_emptying(self, None)
         if lazy:
-            self.ks.lazyfree.free_database(self.data, self.expires, self.lru)
-        self.data = SlotDict() if self.ks.slot_index else {}
-        self.expires = {}
-        self.lru = {}
+            self.ks.lazyfree.free_database(self.data)
+        self._take(new_table(self.ks.slot_index))
         self.avg_ttl = 0
         self.version += 1
         self._forget_snapshots()
@@ -592,35 +582,15 @@ class Database:
         """A random live key, or None when the database is empty. Expired
         keys met on the way are deleted (only hidden on a replica, which
         after 100 expired picks returns one anyway, as Redis's dbRandomKey).
-
-        O(1) amortised: big databases are sampled from a snapshot of their
-        keys, rebuilt (one C-speed ``list(dict)``) when it is older than
-        RANDOM_SNAPSHOT_MAX_AGE_MS, when the size drifted by a quarter, or
-        when picks keep landing on deleted keys."""
+        The table picks the key (``random_keys``) without listing them."""
         data = self.data
         ks = self.ks
         replica_tries = 0
-        misses = 0
         while data:
-            n = len(data)
-            if n <= RANDOM_SMALL_DB:
-                key = random.choice(list(data))
-            else:
-                snap = self._rand_snapshot
-                if (
-                    snap is None
-                    or misses >= 8
-                    or ks.now_ms - self._rand_built_ms > RANDOM_SNAPSHOT_MAX_AGE_MS
-                    or ks.now_ms < self._rand_built_ms
-                    or abs(len(snap) - n) * 4 > len(snap)
-                ):
-                    snap = self._rand_snapshot = list(data)
-                    self._rand_built_ms = ks.now_ms
-                    misses = 0
-                key = snap[random.randrange(len(snap))]
-                if key not in data:
-                    misses += 1
-                    continue
+            picked = data.random_keys(1)
+            if not picked:
+                return None
+            key = picked[0]
             if self.expires and key in self.expires and self.is_expired(key):
                 if ks.is_replica:
                     replica_tries += 1
@@ -646,13 +616,15 @@ class Database:
             self.avg_ttl = 0
             return 0, 0
         now = self.ks.now_ms
-        keys = _sample_keys(exp, sample, self)
+        # The next keys with a TTL of a rolling walk over the table, as
+        # Redis's expire cursor walks the expires dict.
+        self._expire_cursor, found = exp.scan(self._expire_cursor, sample, sample * 1000)
         sampled = expired = 0
         ttl_sum = ttl_samples = 0
-        for k in keys:
+        for k, _ in found:
             when = exp.get(k)
             if when is None:
-                continue  # deleted or persisted since the snapshot
+                continue  # deleted or persisted by an earlier one's hooks
             sampled += 1
             if when <= now:
                 self.expire_key(k)
@@ -680,19 +652,3 @@ def lfu_decr_and_return(stamp: int, ks: Keyspace) -> int:
         if periods:
             counter = 0 if periods > counter else counter - periods
     return counter
-
-
-def _sample_keys(exp: dict, sample: int, db: Database) -> list:
-    """The next ``sample`` keys of a rolling walk over the expires dict,
-    like Redis's expire cursor: a snapshot list of the keys is walked and
-    rebuilt when exhausted, so each sampled key costs O(1) amortised. Keys
-    deleted since the snapshot are skipped by the caller; keys added since
-    are seen after the next rebuild."""
-    snap = db._expire_snapshot
-    cur = db._expire_cursor
-    if snap is None or cur >= len(snap):
-        snap = db._expire_snapshot = list(exp)
-        cur = 0
-    out = snap[cur : cur + sample]
-    db._expire_cursor = cur + len(out)
-    return out

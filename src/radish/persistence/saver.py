@@ -23,8 +23,10 @@ import os
 import re
 import signal
 import time
+from typing import Any
 
 from .. import errors as E
+from ..db.keytable import KeyTable
 from .child import INFO_RDB_COW_SIZE, ChildInfo, fork_child, report_keys, stop_child
 from .rdb import (
     LoadResult,
@@ -362,7 +364,10 @@ class Persistence:
         server = self.server
         cfg = server.config
         ks = server.keyspace
-        fresh: list[tuple[dict, dict]] = [({}, {}) for _ in ks.dbs]
+        # Each database's keys go straight into a table of their own (no
+        # dict of key objects first: the keys' bytes are copied in as
+        # they are read), installed whole at the end.
+        fresh: list[tuple[Any, Any]] = [(t, t.expires) for t in (KeyTable() for _ in ks.dbs)]
         verify = bool(cfg.rdbchecksum) and not self.skip_checksum_validation
         # Inside a load already under way (an AOF's RDB base): its
         # progress goes on from where that load is.
@@ -399,14 +404,14 @@ class Persistence:
                 self.stop_loading()
         if not flush and not allow_dup:
             for db, (data, _) in zip(ks.dbs, fresh, strict=True):
-                if db.data and len(data) and not db.data.keys().isdisjoint(data):
+                if db.data and len(data) and any(k in db.data for k in data):
                     dup = next(k for k in data if k in db.data)
                     raise RdbError("duplicated key '%s' in DB %d" % (dup.decode("utf-8", "replace"), db.id))
         self._install_functions(res.functions, flush, allow_dup)
         for db, (data, expires) in zip(ks.dbs, fresh, strict=True):
             if flush or not db.data:
                 if data or db.data:
-                    _replace_contents(db, data, expires)
+                    _replace_contents(db, data)
                 continue
             for key, value in data.items():
                 db.set(key, value)
@@ -472,7 +477,7 @@ class Persistence:
             if freq >= 0:
                 lru[key] = (ks.lfu_minutes() << 8) | min(freq, 255)
         elif idle >= 0:
-            lru[key] = ks.now_ms - idle * 1000
+            lru[key] = max(0, ks.now_ms // 1000 - idle)
 
     def load_file(
         self, path: str | None = None, *, flush: bool = True, allow_dup: bool = False, expired_keys: list[tuple[int, bytes]] | None = None
@@ -657,10 +662,11 @@ def _atoll(text: bytes) -> int:
 _LEADING_INT = re.compile(rb"[ \t\n\v\f\r]*[+-]?[0-9]+")
 
 
-def _replace_contents(db, data: dict, expires: dict) -> None:
-    """Install freshly loaded dicts in a database (through the keyspace's
-    own method, which also resets access stamps and caches)."""
-    db.replace_contents(data, expires)
+def _replace_contents(db, data) -> None:
+    """Install a freshly loaded table (its expiry times inside) in a
+    database, through the keyspace's own method, which also resets access
+    stamps and caches."""
+    db.replace_contents(data)
 
 
 def _unlink(path: str) -> None:
