@@ -46,7 +46,7 @@ class ScanCursors:
     """Snapshot registry shared by every SCAN-family command."""
 
     def __init__(self, max_snapshots: int = MAX_SNAPSHOTS, max_entries: int = MAX_HELD_ENTRIES) -> None:
-        self._snaps: OrderedDict[int, list] = OrderedDict()
+        self._snaps: OrderedDict[int, list | tuple] = OrderedDict()  # a snapshot, or a table cursor's place
         self._next_id = 1
         self._held = 0
         self.max_snapshots = max_snapshots
@@ -82,7 +82,7 @@ class ScanCursors:
             sid = cursor >> _POS_BITS
             pos = cursor & _POS_MASK
             found = self._snaps.get(sid)
-            if found is None:
+            if type(found) is not list:  # gone (or a table cursor's place)
                 sid, snap = self._new(container)
             else:
                 snap = found
