@@ -22,6 +22,7 @@ from sortedcontainers import SortedList
 from .. import errors as E
 from .. import memory
 from ..client import FLAG_REPLICA, Client
+from ..db.keytable import KeyTable, PyKeyTable
 from ..db.stream import StreamValue
 from ..db.types import HashLP, HashValue, ListValue, SetLP, SetValue, ZSetLP, ZSetValue
 from ..errors import CommandError
@@ -76,8 +77,12 @@ def value_size(v, samples: int) -> int:
 
 
 def key_overhead(key: bytes) -> int:
-    """The key's own bytes and its slot in the keyspace's dicts (data and
-    access stamp)."""
+    """The key's own bytes and its place in the keyspace's table: in the
+    C table (db/_keytable.c) a 40-byte entry, the key's bytes in the arena
+    and about 6 bytes of index; in the pure-Python one the key object and
+    its slots in two dicts (data and access stamp)."""
+    if KeyTable is not PyKeyTable:
+        return 40 + len(key) + 6
     return sys.getsizeof(key) + 2 * 3 * _PTR
 
 
