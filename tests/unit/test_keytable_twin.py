@@ -78,6 +78,8 @@ ops = st.one_of(
     st.tuples(st.just("random_keys"), st.sampled_from(["table", "expires", "lru"]), st.integers(-1, 6)),
     st.tuples(st.just("scan_walk")),
     st.tuples(st.just("scan_step"), st.integers(1, 4), st.integers(1, 6)),
+    st.tuples(st.just("get_touch"), keys, stamp_values),
+    st.tuples(st.just("set_touch"), keys, values, stamp_values),
 )
 
 
@@ -164,6 +166,12 @@ def apply(t, op, cursors: dict) -> object:
             walked = scan_walk(t)
             assert walked == set(t.expires.items())
             return sorted(walked)
+        elif name == "get_touch":
+            # GET's lookup: the value of a key without a TTL, stamped.
+            return t.get_touch(op[1], op[2]), t.lru.get(op[1])
+        elif name == "set_touch":
+            # SET's store: refused (nothing changed) for a key with a TTL.
+            return t.set_touch(op[1], op[2], op[3]), t.get(op[1]), t.lru.get(op[1])
         elif name == "scan_step":
             # One call of a walk that the operations around it may disturb:
             # every pair it gives is the key's current expiry (the two tables

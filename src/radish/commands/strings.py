@@ -82,18 +82,16 @@ def get(c: Client, args: list[bytes]):
     """Format: GET key"""
     db = c.db
     key = args[1]
-    v: Any = db.data.get(key)
-    if v is None or (db.expires and key in db.expires):
+    ks = db.ks
+    # One table lookup for a key without a TTL (stamped as it is found);
+    # the general lookup for the rest (missing, a TTL, LFU counters).
+    v: Any = None if ks.lfu_mode else db.data.get_touch(key, ks.lru_now)
+    if v is None:
         v = db.lookup_read(key)
         if v is None:
             return None
     else:
-        ks = db.ks
         ks.keyspace_hits += 1
-        if ks.lfu_mode:
-            db.touch(key)
-        else:
-            db.lru[key] = ks.lru_now
     t = type(v)
     if t is bytes:
         return v
@@ -173,14 +171,14 @@ def set_(c: Client, args: list[bytes]):
     db = c.db
     if len(args) == 3:
         ks = db.ks
-        if ks.lfu_mode or ks.notify_flags or ks.lazy_server_del or (db.expires and key in db.expires):
+        # set_touch stores at a key without a TTL, with its access stamp,
+        # in one table lookup; a key with a TTL takes the general path.
+        if ks.lfu_mode or ks.notify_flags or ks.lazy_server_del or not db.data.set_touch(key, value, ks.lru_now):
             store_string(db, key, value)
             c.server.dirty += 1
             db.signal_modified(key)
             db.notify(NOTIFY_STRING, b"set", key)
             return OK
-        db.data[key] = value
-        db.lru[key] = ks.lru_now
         c.server.dirty += 1
         if ks.on_key_changed is not None:
             db.signal_modified(key)
@@ -372,13 +370,11 @@ def msetnx(c: Client, args: list[bytes]):
 
 def _incr(c: Client, key: bytes, delta: int):
     db = c.db
-    v: Any = db.data.get(key)
     ks = db.ks
-    if v is not None:
-        if ks.lfu_mode or (db.expires and key in db.expires):
-            v = db.lookup_write(key)
-        else:
-            db.lru[key] = ks.lru_now  # lookup_write's access stamp
+    # lookup_write's access stamp with the lookup, for a key without a TTL.
+    v: Any = None if ks.lfu_mode else db.data.get_touch(key, ks.lru_now)
+    if v is None:
+        v = db.lookup_write(key)
     if v is None:
         cur = 0
     elif type(v) is bytes and len(v) < 19 and v.isdigit() and (v[0] != 48 or len(v) == 1):

@@ -615,6 +615,88 @@ kt_pop(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
     return remove_at(t, ix, slot);
 }
 
+static int
+stamp_arg(PyObject *o, uint32_t *out)
+{
+    unsigned long stamp = PyLong_AsUnsignedLong(o);
+    if (stamp == (unsigned long)-1 && PyErr_Occurred())
+        return -1;
+    if (stamp > UINT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "access stamp out of range");
+        return -1;
+    }
+    *out = (uint32_t)stamp;
+    return 0;
+}
+
+static inline void
+stamp_entry(KeyTable *t, Entry *e, uint32_t stamp)
+{
+    e->lru = stamp;
+    if (!(e->flags & F_LRU)) {
+        e->flags |= F_LRU;
+        t->nlru++;
+    }
+}
+
+/* get_touch(key, stamp): the value of a key without a TTL, its access
+ * stamp set; None when the key is missing or has a TTL (the caller's
+ * general lookup decides then). A GET's one table lookup. */
+static PyObject *
+kt_get_touch(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
+{
+    uint32_t stamp;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "get_touch expected 2 arguments");
+        return NULL;
+    }
+    if (stamp_arg(args[1], &stamp) < 0)
+        return NULL;
+    Py_ssize_t ix = lookup_key(t, args[0], NULL);
+    if (ix == -2)
+        return NULL;
+    if (ix < 0 || (t->entries[ix].flags & F_EXPIRE))
+        Py_RETURN_NONE;
+    Entry *e = &t->entries[ix];
+    stamp_entry(t, e, stamp);
+    return Py_NewRef(e->value);
+}
+
+/* set_touch(key, value, stamp): store value at a key that is missing or
+ * has no TTL, with the access stamp; True. False, and nothing changed,
+ * when the key has a TTL (the caller's general path decides then). */
+static PyObject *
+kt_set_touch(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
+{
+    uint32_t stamp;
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "set_touch expected 3 arguments");
+        return NULL;
+    }
+    if (stamp_arg(args[2], &stamp) < 0)
+        return NULL;
+    Py_ssize_t ix = lookup_key(t, args[0], NULL);
+    if (ix == -2)
+        return NULL;
+    if (ix >= 0) {
+        Entry *e = &t->entries[ix];
+        if (e->flags & F_EXPIRE)
+            Py_RETURN_FALSE;
+        stamp_entry(t, e, stamp);
+        PyObject *old = e->value;
+        e->value = Py_NewRef(args[1]);
+        Py_DECREF(old);
+        Py_RETURN_TRUE;
+    }
+    if (table_set(t, args[0], args[1]) < 0)
+        return NULL;
+    ix = lookup_key(t, args[0], NULL);
+    if (ix < 0)
+        return NULL;
+    stamp_entry(t, &t->entries[ix], stamp);
+    Py_RETURN_TRUE;
+}
+
 /* setdefault(key, default): the value at key, stored first if missing. */
 static PyObject *
 kt_setdefault(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
@@ -900,6 +982,8 @@ static PyMethodDef kt_methods[] = {
     {"items", (PyCFunction)kt_items, METH_NOARGS, "an iterator of (key, value)"},
     {"update", (PyCFunction)kt_update, METH_O, "update(mapping or pairs)"},
     {"clear", (PyCFunction)kt_clear, METH_NOARGS, "remove every key"},
+    {"get_touch", (PyCFunction)(void (*)(void))kt_get_touch, METH_FASTCALL, "get_touch(key, stamp)"},
+    {"set_touch", (PyCFunction)(void (*)(void))kt_set_touch, METH_FASTCALL, "set_touch(key, value, stamp)"},
     {"setdefault", (PyCFunction)(void (*)(void))kt_setdefault, METH_FASTCALL, "setdefault(key, default=None)"},
     {"popitem", (PyCFunction)kt_popitem, METH_NOARGS, "remove and return the last (key, value)"},
     {"random_keys", (PyCFunction)kt_random_keys, METH_O, "random_keys(n): up to n random keys"},

@@ -204,6 +204,28 @@ class _TableMixin:
     def random_keys(self, n: int) -> list[bytes]:
         return self._sampler.pick(self, n)  # type: ignore[arg-type]
 
+    def get_touch(self, key: bytes, stamp: int) -> Any:
+        """The value of a key without a TTL, its access stamp set; None
+        when the key is missing or has a TTL."""
+        if not 0 <= stamp < STAMP_LIMIT:
+            raise OverflowError("field value out of range")
+        v = dict.get(self, key)  # type: ignore[arg-type]
+        if v is None or key in self.expires:
+            return None
+        dict.__setitem__(self.lru, key, stamp)
+        return v
+
+    def set_touch(self, key: bytes, value: Any, stamp: int) -> bool:
+        """Store ``value`` at a key that is missing or has no TTL, with the
+        access stamp: True; False (nothing changed) when it has a TTL."""
+        if not 0 <= stamp < STAMP_LIMIT:
+            raise OverflowError("field value out of range")
+        if key in self.expires:
+            return False
+        self[key] = value  # type: ignore[index]
+        dict.__setitem__(self.lru, key, stamp)
+        return True
+
 
 class PyKeyTable(_TableMixin, dict):
     """The pure-Python KeyTable: a dict with its two field dicts."""
