@@ -209,7 +209,7 @@ class _TableMixin:
         when the key is missing or has a TTL."""
         if not 0 <= stamp < STAMP_LIMIT:
             raise OverflowError("field value out of range")
-        v = dict.get(self, key)  # type: ignore[arg-type]
+        v = dict.get(self, key)  # type: ignore[call-overload]
         if v is None or key in self.expires:
             return None
         dict.__setitem__(self.lru, key, stamp)
