@@ -353,8 +353,14 @@ class Database:
     def lookup_read(self, key: bytes):
         """Value of ``key`` for a read command: counts a hit or miss and
         records the access."""
-        v = self.data.get(key)
         ks = self.ks
+        if not ks.lfu_mode:
+            # A key without a TTL: found and stamped in one table lookup.
+            v = self.data.get_touch(key, ks.lru_now)
+            if v is not None:
+                ks.keyspace_hits += 1
+                return v
+        v = self.data.get(key)
         if v is None:
             ks.keyspace_misses += 1
             if ks.notify_flags & NOTIFY_KEY_MISS:
@@ -402,10 +408,15 @@ class Database:
         """Value of ``key`` for a write command (expired keys are deleted
         first; a replica applying its primary's stream only hides them).
         Records the access; no hit/miss statistics."""
+        ks = self.ks
+        if not ks.lfu_mode:
+            # A key without a TTL: found and stamped in one table lookup.
+            v = self.data.get_touch(key, ks.lru_now)
+            if v is not None:
+                return v
         v = self.data.get(key)
         if v is None:
             return None
-        ks = self.ks
         if self.expires and key in self.expires:
             when = self.expires[key]
             if when <= ks.expire_now:
