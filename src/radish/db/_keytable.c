@@ -176,6 +176,132 @@ lookup_key(KeyTable *t, PyObject *key, size_t *slot)
     return find(t, s, n, h, slot);
 }
 
+/* What a lookup reads of an entry: KIND_VALUE the value (the table),
+ * KIND_EXPIRE / KIND_LRU a field (the views; only entries with it). */
+enum { KIND_VALUE = 0, KIND_EXPIRE = 1, KIND_LRU = 2 };
+
+static inline uint32_t
+kind_flag(int kind)
+{
+    return kind == KIND_EXPIRE ? F_EXPIRE : kind == KIND_LRU ? F_LRU : 0;
+}
+
+/* A new reference to what `kind` reads of e. */
+static PyObject *
+entry_field(const Entry *e, int kind)
+{
+    if (kind == KIND_EXPIRE)
+        return PyLong_FromLongLong(e->expire);
+    if (kind == KIND_LRU)
+        return PyLong_FromUnsignedLong(e->lru);
+    return Py_NewRef(e->value);
+}
+
+/* The entry of key having `kind`'s field: its number, -1 if none, -2 on
+ * error. */
+static Py_ssize_t
+find_kind(KeyTable *t, PyObject *key, int kind, size_t *slot)
+{
+    Py_ssize_t ix = lookup_key(t, key, slot);
+    if (ix >= 0 && kind != KIND_VALUE && !(t->entries[ix].flags & kind_flag(kind)))
+        return -1;
+    return ix;
+}
+
+static PyObject *
+kind_subscript(KeyTable *t, int kind, PyObject *key)
+{
+    Py_ssize_t ix = find_kind(t, key, kind, NULL);
+    if (ix == -2)
+        return NULL;
+    if (ix < 0) {
+        PyErr_SetObject(PyExc_KeyError, key);
+        return NULL;
+    }
+    return entry_field(&t->entries[ix], kind);
+}
+
+static int
+kind_contains(KeyTable *t, int kind, PyObject *key)
+{
+    Py_ssize_t ix = find_kind(t, key, kind, NULL);
+    if (ix == -2)
+        return -1;
+    return ix >= 0;
+}
+
+static PyObject *
+kind_get(KeyTable *t, int kind, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs < 1 || nargs > 2) {
+        PyErr_SetString(PyExc_TypeError, "get expected 1 or 2 arguments");
+        return NULL;
+    }
+    Py_ssize_t ix = find_kind(t, args[0], kind, NULL);
+    if (ix == -2)
+        return NULL;
+    if (ix < 0)
+        return Py_NewRef(nargs == 2 ? args[1] : Py_None);
+    return entry_field(&t->entries[ix], kind);
+}
+
+/* fn(ctx, key, value) for each pair of a dict, a mapping with items() or
+ * an iterable of pairs; 0, or -1 with an exception. */
+static int
+for_pairs(PyObject *arg, int (*fn)(void *, PyObject *, PyObject *), void *ctx)
+{
+    if (PyDict_Check(arg)) {
+        Py_ssize_t pos = 0;
+        PyObject *k, *v;
+        while (PyDict_Next(arg, &pos, &k, &v)) {
+            Py_INCREF(k);
+            Py_INCREF(v);
+            int r = fn(ctx, k, v);
+            Py_DECREF(k);
+            Py_DECREF(v);
+            if (r < 0)
+                return -1;
+        }
+        return 0;
+    }
+    PyObject *items = PyObject_HasAttrString(arg, "items") ? PyMapping_Items(arg) : PySequence_List(arg);
+    if (items == NULL)
+        return -1;
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(items); i++) {
+        PyObject *seq = PySequence_Fast(PyList_GET_ITEM(items, i), "update: pairs expected");
+        if (seq == NULL || PySequence_Fast_GET_SIZE(seq) != 2) {
+            if (seq != NULL) {
+                PyErr_SetString(PyExc_ValueError, "update: pairs expected");
+                Py_DECREF(seq);
+            }
+            Py_DECREF(items);
+            return -1;
+        }
+        int r = fn(ctx, PySequence_Fast_GET_ITEM(seq, 0), PySequence_Fast_GET_ITEM(seq, 1));
+        Py_DECREF(seq);
+        if (r < 0) {
+            Py_DECREF(items);
+            return -1;
+        }
+    }
+    Py_DECREF(items);
+    return 0;
+}
+
+static int
+stamp_arg(PyObject *o, uint32_t *out)
+{
+    unsigned long stamp = PyLong_AsUnsignedLong(o);
+    if (stamp == (unsigned long)-1 && PyErr_Occurred())
+        return -1;
+    if (stamp > UINT32_MAX) {
+        PyErr_SetString(PyExc_OverflowError, "access stamp out of range");
+        return -1;
+    }
+    *out = (uint32_t)stamp;
+    return 0;
+}
+
 /* Squeeze the holes out of entries and build an index of `size` slots. */
 static int
 rebuild(KeyTable *t, size_t size)
@@ -421,47 +547,15 @@ table_clear(KeyTable *t)
 }
 
 static int
+set_pair(void *t, PyObject *k, PyObject *v)
+{
+    return table_set((KeyTable *)t, k, v);
+}
+
+static int
 table_update(KeyTable *t, PyObject *arg)
 {
-    if (PyDict_Check(arg)) {
-        Py_ssize_t pos = 0;
-        PyObject *k, *v;
-        while (PyDict_Next(arg, &pos, &k, &v)) {
-            Py_INCREF(k);
-            Py_INCREF(v);
-            int r = table_set(t, k, v);
-            Py_DECREF(k);
-            Py_DECREF(v);
-            if (r < 0)
-                return -1;
-        }
-        return 0;
-    }
-    PyObject *items = PyMapping_Check(arg) && PyObject_HasAttrString(arg, "items")
-                          ? PyMapping_Items(arg) : PySequence_List(arg);
-    if (items == NULL)
-        return -1;
-    Py_ssize_t n = PyList_GET_SIZE(items);
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *pair = PyList_GET_ITEM(items, i);
-        PyObject *seq = PySequence_Fast(pair, "update: pairs expected");
-        if (seq == NULL || PySequence_Fast_GET_SIZE(seq) != 2) {
-            if (seq != NULL) {
-                PyErr_SetString(PyExc_ValueError, "update: pairs expected");
-                Py_DECREF(seq);
-            }
-            Py_DECREF(items);
-            return -1;
-        }
-        int r = table_set(t, PySequence_Fast_GET_ITEM(seq, 0), PySequence_Fast_GET_ITEM(seq, 1));
-        Py_DECREF(seq);
-        if (r < 0) {
-            Py_DECREF(items);
-            return -1;
-        }
-    }
-    Py_DECREF(items);
-    return 0;
+    return for_pairs(arg, set_pair, t);
 }
 
 static uint64_t
@@ -544,14 +638,7 @@ kt_len(KeyTable *t)
 static PyObject *
 kt_subscript(KeyTable *t, PyObject *key)
 {
-    Py_ssize_t ix = lookup_key(t, key, NULL);
-    if (ix == -2)
-        return NULL;
-    if (ix < 0) {
-        PyErr_SetObject(PyExc_KeyError, key);
-        return NULL;
-    }
-    return Py_NewRef(t->entries[ix].value);
+    return kind_subscript(t, KIND_VALUE, key);
 }
 
 static int
@@ -574,25 +661,13 @@ kt_ass_subscript(KeyTable *t, PyObject *key, PyObject *value)
 static int
 kt_contains(KeyTable *t, PyObject *key)
 {
-    Py_ssize_t ix = lookup_key(t, key, NULL);
-    if (ix == -2)
-        return -1;
-    return ix >= 0;
+    return kind_contains(t, KIND_VALUE, key);
 }
 
 static PyObject *
 kt_get(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs < 1 || nargs > 2) {
-        PyErr_SetString(PyExc_TypeError, "get expected 1 or 2 arguments");
-        return NULL;
-    }
-    Py_ssize_t ix = lookup_key(t, args[0], NULL);
-    if (ix == -2)
-        return NULL;
-    if (ix < 0)
-        return Py_NewRef(nargs == 2 ? args[1] : Py_None);
-    return Py_NewRef(t->entries[ix].value);
+    return kind_get(t, KIND_VALUE, args, nargs);
 }
 
 static PyObject *
@@ -613,20 +688,6 @@ kt_pop(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     return remove_at(t, ix, slot);
-}
-
-static int
-stamp_arg(PyObject *o, uint32_t *out)
-{
-    unsigned long stamp = PyLong_AsUnsignedLong(o);
-    if (stamp == (unsigned long)-1 && PyErr_Occurred())
-        return -1;
-    if (stamp > UINT32_MAX) {
-        PyErr_SetString(PyExc_OverflowError, "access stamp out of range");
-        return -1;
-    }
-    *out = (uint32_t)stamp;
-    return 0;
 }
 
 static inline void
@@ -778,12 +839,7 @@ collect(KeyTable *t, uint32_t flag, int what, int field)
         PyObject *item;
         PyObject *v = NULL;
         if (what != 0) {
-            if (field == 0)
-                v = Py_NewRef(e->value);
-            else if (field == 1)
-                v = PyLong_FromLongLong(e->expire);
-            else
-                v = PyLong_FromUnsignedLong(e->lru);
+            v = entry_field(e, field);
             if (v == NULL)
                 goto fail;
         }
@@ -1037,7 +1093,7 @@ view_flag(View *v)
 static PyObject *
 field_value(View *v, Entry *e)
 {
-    return v->kind == 0 ? PyLong_FromLongLong(e->expire) : PyLong_FromUnsignedLong(e->lru);
+    return entry_field(e, v->kind + 1);
 }
 
 static void
@@ -1058,23 +1114,13 @@ view_len(View *v)
 static Py_ssize_t
 view_find(View *v, PyObject *key, size_t *slot)
 {
-    Py_ssize_t ix = lookup_key(v->t, key, slot);
-    if (ix >= 0 && !(v->t->entries[ix].flags & view_flag(v)))
-        return -1;
-    return ix;
+    return find_kind(v->t, key, v->kind + 1, slot);
 }
 
 static PyObject *
 view_subscript(View *v, PyObject *key)
 {
-    Py_ssize_t ix = view_find(v, key, NULL);
-    if (ix == -2)
-        return NULL;
-    if (ix < 0) {
-        PyErr_SetObject(PyExc_KeyError, key);
-        return NULL;
-    }
-    return field_value(v, &v->t->entries[ix]);
+    return kind_subscript(v->t, v->kind + 1, key);
 }
 
 static int
@@ -1084,19 +1130,13 @@ view_set(View *v, PyObject *key, PyObject *value)
     /* The number first: converting it may run Python code (__index__),
      * which may change the table. */
     long long when = 0;
-    unsigned long stamp = 0;
+    uint32_t stamp = 0;
     if (v->kind == 0) {
         when = PyLong_AsLongLong(value);
         if (when == -1 && PyErr_Occurred())
             return -1;
-    } else {
-        stamp = PyLong_AsUnsignedLong(value);
-        if (stamp == (unsigned long)-1 && PyErr_Occurred())
-            return -1;
-        if (stamp > UINT32_MAX) {
-            PyErr_SetString(PyExc_OverflowError, "access stamp out of range");
-            return -1;
-        }
+    } else if (stamp_arg(value, &stamp) < 0) {
+        return -1;
     }
     Py_ssize_t ix = lookup_key(t, key, NULL);
     if (ix == -2)
@@ -1154,25 +1194,13 @@ view_ass_subscript(View *v, PyObject *key, PyObject *value)
 static int
 view_contains(View *v, PyObject *key)
 {
-    Py_ssize_t ix = view_find(v, key, NULL);
-    if (ix == -2)
-        return -1;
-    return ix >= 0;
+    return kind_contains(v->t, v->kind + 1, key);
 }
 
 static PyObject *
 view_get(View *v, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs < 1 || nargs > 2) {
-        PyErr_SetString(PyExc_TypeError, "get expected 1 or 2 arguments");
-        return NULL;
-    }
-    Py_ssize_t ix = view_find(v, args[0], NULL);
-    if (ix == -2)
-        return NULL;
-    if (ix < 0)
-        return Py_NewRef(nargs == 2 ? args[1] : Py_None);
-    return field_value(v, &v->t->entries[ix]);
+    return kind_get(v->t, v->kind + 1, args, nargs);
 }
 
 static PyObject *
@@ -1198,44 +1226,17 @@ view_pop(View *v, PyObject *const *args, Py_ssize_t nargs)
     return r;
 }
 
+static int
+view_set_pair(void *v, PyObject *k, PyObject *val)
+{
+    return view_set((View *)v, k, val);
+}
+
 static PyObject *
 view_update(View *v, PyObject *arg)
 {
-    if (PyDict_CheckExact(arg)) {
-        Py_ssize_t pos = 0;
-        PyObject *k, *val;
-        while (PyDict_Next(arg, &pos, &k, &val)) {
-            Py_INCREF(k);
-            Py_INCREF(val);
-            int r = view_set(v, k, val);
-            Py_DECREF(k);
-            Py_DECREF(val);
-            if (r < 0)
-                return NULL;
-        }
-        Py_RETURN_NONE;
-    }
-    PyObject *items = PyObject_HasAttrString(arg, "items") ? PyMapping_Items(arg) : PySequence_List(arg);
-    if (items == NULL)
+    if (for_pairs(arg, view_set_pair, v) < 0)
         return NULL;
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(items); i++) {
-        PyObject *seq = PySequence_Fast(PyList_GET_ITEM(items, i), "update: pairs expected");
-        if (seq == NULL || PySequence_Fast_GET_SIZE(seq) != 2) {
-            if (seq != NULL) {
-                PyErr_SetString(PyExc_ValueError, "update: pairs expected");
-                Py_DECREF(seq);
-            }
-            Py_DECREF(items);
-            return NULL;
-        }
-        int r = view_set(v, PySequence_Fast_GET_ITEM(seq, 0), PySequence_Fast_GET_ITEM(seq, 1));
-        Py_DECREF(seq);
-        if (r < 0) {
-            Py_DECREF(items);
-            return NULL;
-        }
-    }
-    Py_DECREF(items);
     Py_RETURN_NONE;
 }
 
@@ -1247,19 +1248,15 @@ view_fill(View *v, PyObject *arg)
         PyErr_SetString(PyExc_TypeError, "fill is for access stamps");
         return NULL;
     }
-    unsigned long stamp = PyLong_AsUnsignedLong(arg);
-    if (stamp == (unsigned long)-1 && PyErr_Occurred())
+    uint32_t stamp;
+    if (stamp_arg(arg, &stamp) < 0)
         return NULL;
-    if (stamp > UINT32_MAX) {
-        PyErr_SetString(PyExc_OverflowError, "access stamp out of range");
-        return NULL;
-    }
     KeyTable *t = v->t;
     for (Py_ssize_t i = 0; i < t->nentries; i++) {
         Entry *e = &t->entries[i];
         if (e->value == NULL)
             continue;
-        e->lru = (uint32_t)stamp;
+        e->lru = stamp;
         e->flags |= F_LRU;
     }
     t->nlru = t->used;
