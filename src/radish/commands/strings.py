@@ -331,16 +331,17 @@ def mset(c: Client, args: list[bytes]):
         raise CommandError(E.WRONG_ARITY % "mset")
     db = c.db
     keys = args[1::2]
-    notify = db.ks.notify_flags
-    if not db.expires and not db.ks.lfu_mode and not notify:
-        # Nothing can be stale and every stamp is "now": store in bulk.
-        db.data.update(zip(keys, args[2::2], strict=True))
-        db.lru.update(dict.fromkeys(keys, db.ks.lru_now))
-    else:
-        for i in range(1, len(args), 2):
-            store_string(db, args[i], args[i + 1])
-            if notify:
-                db.notify(NOTIFY_STRING, b"set", args[i])
+    ks = db.ks
+    notify = ks.notify_flags
+    done = 1
+    if not ks.lfu_mode and not notify and not ks.lazy_server_del:
+        # Keys without a TTL (nothing stale to reclaim, stamps "now") are
+        # stored in one call; from the first with a TTL on, one by one.
+        done = db.data.set_pairs_touch(args, 1, ks.lru_now)
+    for i in range(done, len(args), 2):
+        store_string(db, args[i], args[i + 1])
+        if notify:
+            db.notify(NOTIFY_STRING, b"set", args[i])
     if db.ks.on_key_changed is not None:
         for key in keys:
             db.signal_modified(key)

@@ -758,6 +758,55 @@ kt_set_touch(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
     Py_RETURN_TRUE;
 }
 
+/* set_pairs_touch(args, start, stamp): set_touch for each (key, value)
+ * of the list args from start on (MSET); stops at the first key with a
+ * TTL. Returns the position reached (len(args) when all were stored). */
+static PyObject *
+kt_set_pairs_touch(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
+{
+    uint32_t stamp;
+    if (nargs != 3 || !PyList_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "set_pairs_touch(list, start, stamp) expected");
+        return NULL;
+    }
+    Py_ssize_t i = PyLong_AsSsize_t(args[1]);
+    if (i == -1 && PyErr_Occurred())
+        return NULL;
+    if (stamp_arg(args[2], &stamp) < 0)
+        return NULL;
+    PyObject *list = args[0];
+    if (i < 0)
+        i = 0;
+    for (; i + 1 < PyList_GET_SIZE(list); i += 2) {
+        PyObject *key = PyList_GET_ITEM(list, i);
+        PyObject *value = PyList_GET_ITEM(list, i + 1);
+        Py_ssize_t ix = lookup_key(t, key, NULL);
+        if (ix == -2)
+            return NULL;
+        if (ix >= 0) {
+            Entry *e = &t->entries[ix];
+            if (e->flags & F_EXPIRE)
+                break;
+            stamp_entry(t, e, stamp);
+            PyObject *old = e->value;
+            e->value = Py_NewRef(value);
+            Py_DECREF(old);
+            continue;
+        }
+        Py_INCREF(key);
+        int r = table_set(t, key, value);
+        if (r == 0) {
+            ix = lookup_key(t, key, NULL);
+            if (ix >= 0)
+                stamp_entry(t, &t->entries[ix], stamp);
+        }
+        Py_DECREF(key);
+        if (r < 0 || ix < 0)
+            return NULL;
+    }
+    return PyLong_FromSsize_t(i);
+}
+
 /* setdefault(key, default): the value at key, stored first if missing. */
 static PyObject *
 kt_setdefault(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
@@ -1040,6 +1089,7 @@ static PyMethodDef kt_methods[] = {
     {"clear", (PyCFunction)kt_clear, METH_NOARGS, "remove every key"},
     {"get_touch", (PyCFunction)(void (*)(void))kt_get_touch, METH_FASTCALL, "get_touch(key, stamp)"},
     {"set_touch", (PyCFunction)(void (*)(void))kt_set_touch, METH_FASTCALL, "set_touch(key, value, stamp)"},
+    {"set_pairs_touch", (PyCFunction)(void (*)(void))kt_set_pairs_touch, METH_FASTCALL, "set_pairs_touch(args, start, stamp)"},
     {"setdefault", (PyCFunction)(void (*)(void))kt_setdefault, METH_FASTCALL, "setdefault(key, default=None)"},
     {"popitem", (PyCFunction)kt_popitem, METH_NOARGS, "remove and return the last (key, value)"},
     {"random_keys", (PyCFunction)kt_random_keys, METH_O, "random_keys(n): up to n random keys"},

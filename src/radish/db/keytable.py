@@ -226,6 +226,24 @@ class _TableMixin:
         dict.__setitem__(self.lru, key, stamp)
         return True
 
+    def set_pairs_touch(self, args: list, start: int, stamp: int) -> int:
+        """``set_touch`` for each (key, value) of ``args`` from ``start``
+        on (MSET), stopping at the first key with a TTL; the position
+        reached (``len(args)`` when all were stored)."""
+        if not 0 <= stamp < STAMP_LIMIT:
+            raise OverflowError("field value out of range")
+        i = max(start, 0)
+        n = len(args)
+        expires = self.expires
+        while i + 1 < n:
+            key = args[i]
+            if key in expires:
+                break
+            self[key] = args[i + 1]  # type: ignore[index]
+            dict.__setitem__(self.lru, key, stamp)
+            i += 2
+        return i
+
 
 class PyKeyTable(_TableMixin, dict):
     """The pure-Python KeyTable: a dict with its two field dicts."""
