@@ -20,6 +20,7 @@ from typing import Any
 
 from .. import errors as E
 from ..client import Client
+from ..db.keytable import HAS_TTL
 from ..db.notify import NOTIFY_GENERIC, NOTIFY_NEW, NOTIFY_STRING
 from ..errors import CommandError
 from ..protocol.resp import OK, MapReply
@@ -83,10 +84,12 @@ def get(c: Client, args: list[bytes]):
     db = c.db
     key = args[1]
     ks = db.ks
-    # One table lookup for a key without a TTL (stamped as it is found);
-    # the general lookup for the rest (missing, a TTL, LFU counters).
-    v: Any = None if ks.lfu_mode else db.data.get_touch(key, ks.lru_now)
+    # One table lookup (a key without a TTL is stamped as it is found);
+    # the general lookup for a key with a TTL and for LFU counters.
+    v: Any = HAS_TTL if ks.lfu_mode else db.data.get_touch(key, ks.lru_now, HAS_TTL)
     if v is None:
+        return db.missed(key)
+    if v is HAS_TTL:
         v = db.lookup_read(key)
         if v is None:
             return None
@@ -373,8 +376,8 @@ def _incr(c: Client, key: bytes, delta: int):
     db = c.db
     ks = db.ks
     # lookup_write's access stamp with the lookup, for a key without a TTL.
-    v: Any = None if ks.lfu_mode else db.data.get_touch(key, ks.lru_now)
-    if v is None:
+    v: Any = HAS_TTL if ks.lfu_mode else db.data.get_touch(key, ks.lru_now, HAS_TTL)
+    if v is HAS_TTL:
         v = db.lookup_write(key)
     if v is None:
         cur = 0

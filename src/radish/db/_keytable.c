@@ -700,15 +700,16 @@ stamp_entry(KeyTable *t, Entry *e, uint32_t stamp)
     }
 }
 
-/* get_touch(key, stamp): the value of a key without a TTL, its access
- * stamp set; None when the key is missing or has a TTL (the caller's
- * general lookup decides then). A GET's one table lookup. */
+/* get_touch(key, stamp, has_ttl=None): the value of a key without a
+ * TTL, its access stamp set; None when the key is missing, has_ttl when it
+ * has a TTL (the caller's general lookup decides then). A GET's one table
+ * lookup. */
 static PyObject *
 kt_get_touch(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
 {
     uint32_t stamp;
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "get_touch expected 2 arguments");
+    if (nargs != 2 && nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "get_touch expected 2 or 3 arguments");
         return NULL;
     }
     if (stamp_arg(args[1], &stamp) < 0)
@@ -716,8 +717,10 @@ kt_get_touch(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t ix = lookup_key(t, args[0], NULL);
     if (ix == -2)
         return NULL;
-    if (ix < 0 || (t->entries[ix].flags & F_EXPIRE))
+    if (ix < 0)
         Py_RETURN_NONE;
+    if (t->entries[ix].flags & F_EXPIRE)
+        return Py_NewRef(nargs == 3 ? args[2] : Py_None);
     Entry *e = &t->entries[ix];
     stamp_entry(t, e, stamp);
     return Py_NewRef(e->value);

@@ -55,7 +55,7 @@ import random
 import time
 from collections.abc import Callable
 
-from .keytable import KeyTable, new_table
+from .keytable import HAS_TTL, KeyTable, new_table
 from .lazyfree import LazyFree
 from .notify import NOTIFY_EVICTED, NOTIFY_EXPIRED, NOTIFY_KEY_MISS, NOTIFY_NEW
 from .scan import ScanCursors
@@ -356,27 +356,32 @@ class Database:
         ks = self.ks
         if not ks.lfu_mode:
             # A key without a TTL: found and stamped in one table lookup.
-            v = self.data.get_touch(key, ks.lru_now)
-            if v is not None:
+            v = self.data.get_touch(key, ks.lru_now, HAS_TTL)
+            if v is not HAS_TTL:
+                if v is None:
+                    return self.missed(key)
                 ks.keyspace_hits += 1
                 return v
         v = self.data.get(key)
         if v is None:
-            ks.keyspace_misses += 1
-            if ks.notify_flags & NOTIFY_KEY_MISS:
-                self.notify(NOTIFY_KEY_MISS, b"keymiss", key)
-            return None
+            return self.missed(key)
         if self.expires and key in self.expires and self._expire_if_needed(key):
-            ks.keyspace_misses += 1
-            if ks.notify_flags & NOTIFY_KEY_MISS:
-                self.notify(NOTIFY_KEY_MISS, b"keymiss", key)
-            return None
+            return self.missed(key)
         ks.keyspace_hits += 1
         if ks.lfu_mode:
             self._lfu_touch(key)
         else:
             self.lru[key] = ks.lru_now
         return v
+
+    def missed(self, key: bytes) -> None:
+        """A read lookup found nothing: counts the miss and publishes
+        ``keymiss``; returns None (the lookup's answer)."""
+        ks = self.ks
+        ks.keyspace_misses += 1
+        if ks.notify_flags & NOTIFY_KEY_MISS:
+            self.notify(NOTIFY_KEY_MISS, b"keymiss", key)
+        return None
 
     def lookup_read_notouch(self, key: bytes):
         """Like ``lookup_read`` but not an access (LOOKUP_NOTOUCH: TYPE,
@@ -411,8 +416,8 @@ class Database:
         ks = self.ks
         if not ks.lfu_mode:
             # A key without a TTL: found and stamped in one table lookup.
-            v = self.data.get_touch(key, ks.lru_now)
-            if v is not None:
+            v = self.data.get_touch(key, ks.lru_now, HAS_TTL)
+            if v is not HAS_TTL:
                 return v
         v = self.data.get(key)
         if v is None:

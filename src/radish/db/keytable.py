@@ -43,6 +43,7 @@ _MISSING: Any = object()
 SMALL = 64  # a table this small is sampled from a fresh list of its keys
 SNAPSHOT_MAX_AGE = 2.0  # seconds a sampling snapshot of a big table lives
 STAMP_LIMIT = 1 << 32
+HAS_TTL: Any = object()  # get_touch's answer for a key with a TTL (callers pass it)
 EXPIRE_MIN, EXPIRE_LIMIT = -(1 << 63), 1 << 63
 
 
@@ -204,14 +205,16 @@ class _TableMixin:
     def random_keys(self, n: int) -> list[bytes]:
         return self._sampler.pick(self, n)  # type: ignore[arg-type]
 
-    def get_touch(self, key: bytes, stamp: int) -> Any:
+    def get_touch(self, key: bytes, stamp: int, has_ttl: Any = None) -> Any:
         """The value of a key without a TTL, its access stamp set; None
-        when the key is missing or has a TTL."""
+        when the key is missing, ``has_ttl`` when it has a TTL."""
         if not 0 <= stamp < STAMP_LIMIT:
             raise OverflowError("field value out of range")
         v = dict.get(self, key)  # type: ignore[call-overload]
-        if v is None or key in self.expires:
+        if v is None:
             return None
+        if key in self.expires:
+            return has_ttl
         dict.__setitem__(self.lru, key, stamp)
         return v
 
