@@ -30,7 +30,12 @@ VIEWS = ("expires", "lru")
 # that differ in one byte, NUL and high bytes, and longer keys (the arena).
 POOL = [b"", b"a", b"b", b"ab", b"ba", b"\x00", b"a\x00b", b"\xff\xfe\xfd", b"k" * 40, b"long-key:" * 25]
 keys = st.sampled_from(POOL)
-values = st.one_of(st.integers(0, 9), st.sampled_from([b"", b"v", b"x" * 50]))
+values = st.one_of(
+    st.integers(0, 9),
+    st.sampled_from([b"", b"v", b"x" * 50]),
+    # integers as INCR finds them, and what string2ll refuses
+    st.sampled_from([b"0", b"12", b"-5", b"-0", b"007", b"+3", b"9223372036854775807", b"-9223372036854775808"]),
+)
 # Field values: in range, at the edges, and just past them (OverflowError on both).
 expire_values = st.one_of(
     st.integers(-5, 5),
@@ -80,6 +85,7 @@ ops = st.one_of(
     st.tuples(st.just("scan_step"), st.integers(1, 4), st.integers(1, 6)),
     st.tuples(st.just("get_touch"), keys, stamp_values),
     st.tuples(st.just("set_touch"), keys, values, stamp_values),
+    st.tuples(st.just("incr_touch"), keys, st.one_of(st.integers(-3, 3), st.sampled_from([-(1 << 63), (1 << 63) - 1])), stamp_values),
     st.tuples(st.just("set_pairs_touch"), st.lists(st.tuples(keys, values), max_size=4), st.sampled_from([1, 3]), stamp_values),
 )
 
@@ -173,6 +179,10 @@ def apply(t, op, cursors: dict) -> object:
         elif name == "set_touch":
             # SET's store: refused (nothing changed) for a key with a TTL.
             return t.set_touch(op[1], op[2], op[3]), t.get(op[1]), t.lru.get(op[1])
+        elif name == "incr_touch":
+            # INCRBY's common case; "other" for the general path.
+            r = t.incr_touch(op[1], op[2], op[3], "other")
+            return r, t.get(op[1]), t.lru.get(op[1])
         elif name == "set_pairs_touch":
             # MSET's store: pairs up to the first key with a TTL.
             args = [b"MSET"] + [x for pair in op[1] for x in pair]

@@ -375,6 +375,15 @@ def msetnx(c: Client, args: list[bytes]):
 def _incr(c: Client, key: bytes, delta: int):
     db = c.db
     ks = db.ks
+    if not ks.lfu_mode and not ks.notify_flags:
+        # The common case (a missing key, or an integer without a TTL) in
+        # one table call; anything else, and every error, below.
+        new = db.data.incr_touch(key, delta, ks.lru_now, HAS_TTL)
+        if new is not HAS_TTL:
+            c.server.dirty += 1
+            if ks.on_key_changed is not None:
+                db.signal_modified(key)
+            return new
     # lookup_write's access stamp with the lookup, for a key without a TTL.
     v: Any = HAS_TTL if ks.lfu_mode else db.data.get_touch(key, ks.lru_now, HAS_TTL)
     if v is HAS_TTL:

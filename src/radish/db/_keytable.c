@@ -41,7 +41,9 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #define IX_EMPTY (-1)
@@ -810,6 +812,100 @@ kt_set_pairs_touch(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
     return PyLong_FromSsize_t(i);
 }
 
+/* Redis's string2ll: an optional '-', digits without a leading zero (or
+ * "0"), within a long long; 1 and *out, or 0. */
+static int
+parse_ll(const char *s, Py_ssize_t n, long long *out)
+{
+    if (n == 1 && s[0] == '0') {
+        *out = 0;
+        return 1;
+    }
+    if (n == 0 || n > 20)
+        return 0;
+    Py_ssize_t i = 0;
+    int neg = s[0] == '-';
+    if (neg && n == 1)
+        return 0;
+    i = neg;
+    if (s[i] < '1' || s[i] > '9')
+        return 0;
+    unsigned long long v = 0;
+    for (; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+        unsigned d = (unsigned)(s[i] - '0');
+        if (v > (ULLONG_MAX - d) / 10)
+            return 0;
+        v = v * 10 + d;
+    }
+    if (neg) {
+        if (v > (unsigned long long)LLONG_MAX + 1)
+            return 0;
+        *out = v == (unsigned long long)LLONG_MAX + 1 ? LLONG_MIN : -(long long)v;
+    } else {
+        if (v > (unsigned long long)LLONG_MAX)
+            return 0;
+        *out = (long long)v;
+    }
+    return 1;
+}
+
+/* incr_touch(key, delta, stamp, other): INCRBY's common case in one table
+ * lookup: a missing key, or one without a TTL holding an integer as bytes,
+ * gets the sum stored (as bytes) and the access stamp; the sum is
+ * returned. Anything else (a TTL, another type, not an integer, an
+ * overflow) returns `other`, nothing changed: the caller's general path
+ * decides, and words the error. */
+static PyObject *
+kt_incr_touch(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
+{
+    uint32_t stamp;
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "incr_touch expected 4 arguments");
+        return NULL;
+    }
+    long long delta = PyLong_AsLongLong(args[1]);
+    if (delta == -1 && PyErr_Occurred())
+        return NULL;
+    if (stamp_arg(args[2], &stamp) < 0)
+        return NULL;
+    Py_ssize_t ix = lookup_key(t, args[0], NULL);
+    if (ix == -2)
+        return NULL;
+    long long cur = 0, sum;
+    if (ix >= 0) {
+        Entry *e = &t->entries[ix];
+        if ((e->flags & F_EXPIRE) || !PyBytes_CheckExact(e->value)
+            || !parse_ll(PyBytes_AS_STRING(e->value), PyBytes_GET_SIZE(e->value), &cur))
+            return Py_NewRef(args[3]);
+    }
+    if (__builtin_add_overflow(cur, delta, &sum))
+        return Py_NewRef(args[3]);
+    char buf[24];
+    int len = snprintf(buf, sizeof buf, "%lld", sum);
+    PyObject *nv = PyBytes_FromStringAndSize(buf, len);
+    if (nv == NULL)
+        return NULL;
+    if (ix >= 0) {
+        Entry *e = &t->entries[ix];
+        PyObject *old = e->value;
+        e->value = nv;
+        stamp_entry(t, e, stamp);
+        Py_DECREF(old);
+    } else {
+        int r = table_set(t, args[0], nv);
+        Py_DECREF(nv);
+        if (r < 0)
+            return NULL;
+        ix = lookup_key(t, args[0], NULL);
+        if (ix < 0)
+            return NULL;
+        stamp_entry(t, &t->entries[ix], stamp);
+    }
+    return PyLong_FromLongLong(sum);
+}
+
 /* setdefault(key, default): the value at key, stored first if missing. */
 static PyObject *
 kt_setdefault(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
@@ -1093,6 +1189,7 @@ static PyMethodDef kt_methods[] = {
     {"get_touch", (PyCFunction)(void (*)(void))kt_get_touch, METH_FASTCALL, "get_touch(key, stamp)"},
     {"set_touch", (PyCFunction)(void (*)(void))kt_set_touch, METH_FASTCALL, "set_touch(key, value, stamp)"},
     {"set_pairs_touch", (PyCFunction)(void (*)(void))kt_set_pairs_touch, METH_FASTCALL, "set_pairs_touch(args, start, stamp)"},
+    {"incr_touch", (PyCFunction)(void (*)(void))kt_incr_touch, METH_FASTCALL, "incr_touch(key, delta, stamp, other)"},
     {"setdefault", (PyCFunction)(void (*)(void))kt_setdefault, METH_FASTCALL, "setdefault(key, default=None)"},
     {"popitem", (PyCFunction)kt_popitem, METH_NOARGS, "remove and return the last (key, value)"},
     {"random_keys", (PyCFunction)kt_random_keys, METH_O, "random_keys(n): up to n random keys"},

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import operator
 import random
+import re
 import time
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,8 @@ _MISSING: Any = object()
 SMALL = 64  # a table this small is sampled from a fresh list of its keys
 SNAPSHOT_MAX_AGE = 2.0  # seconds a sampling snapshot of a big table lives
 STAMP_LIMIT = 1 << 32
+LLONG_MIN, LLONG_MAX = -(1 << 63), (1 << 63) - 1
+_STRING2LL = re.compile(rb"0|-?[1-9][0-9]{0,19}")  # Redis's string2ll, less the range
 HAS_TTL: Any = object()  # get_touch's answer for a key with a TTL (callers pass it)
 EXPIRE_MIN, EXPIRE_LIMIT = -(1 << 63), 1 << 63
 
@@ -228,6 +231,31 @@ class _TableMixin:
         self[key] = value  # type: ignore[index]
         dict.__setitem__(self.lru, key, stamp)
         return True
+
+    def incr_touch(self, key: bytes, delta: int, stamp: int, other: Any) -> Any:
+        """INCRBY's common case: a missing key, or one without a TTL
+        holding an integer (Redis's string2ll) as bytes, gets the sum
+        stored as bytes with the access stamp; the sum. Anything else (a
+        TTL, another type, not an integer, an overflow): ``other``, nothing
+        changed."""
+        if not LLONG_MIN <= delta <= LLONG_MAX:
+            raise OverflowError("delta out of range")
+        if not 0 <= stamp < STAMP_LIMIT:
+            raise OverflowError("field value out of range")
+        v = dict.get(self, key)  # type: ignore[call-overload]
+        cur = 0
+        if v is not None:
+            if key in self.expires or type(v) is not bytes or not _STRING2LL.fullmatch(v):
+                return other
+            cur = int(v)
+            if not LLONG_MIN <= cur <= LLONG_MAX:
+                return other
+        new = cur + delta
+        if not LLONG_MIN <= new <= LLONG_MAX:
+            return other
+        self[key] = b"%d" % new  # type: ignore[index]
+        dict.__setitem__(self.lru, key, stamp)
+        return new
 
     def set_pairs_touch(self, args: list, start: int, stamp: int) -> int:
         """``set_touch`` for each (key, value) of ``args`` from ``start``
