@@ -4,6 +4,7 @@ the reference redis-server, each on a free port in its own directory."""
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -37,10 +38,26 @@ def subprocess_env() -> dict[str, str]:
     return env
 
 
+# Ports for test servers lie below the kernel's ephemeral range
+# (/proc/sys/net/ipv4/ip_local_port_range, 32768-60999 here): a port the
+# kernel hands out for binding to 0 is also one it may give an outgoing
+# connection's local end between our check and the server's bind, which
+# then fails with "Address already in use". Cluster nodes take 20000-22767
+# (tests/support/cluster.py), whose bus ports (+10000) stay below it too.
+PORT_RANGE = (10000, 19999)
+_ports = random.Random()  # not the tests' (some seed the module's generator)
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing is bound to, outside the ephemeral range."""
+    while True:
+        port = _ports.randint(*PORT_RANGE)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
 
 
 def wait_port(port: int, proc: subprocess.Popen | None = None, timeout: float = 15.0) -> None:
