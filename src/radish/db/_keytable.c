@@ -43,8 +43,9 @@
 #include <Python.h>
 #include <limits.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <string.h>
+
+#include "lpcodec.h" /* str2ll and fmt_ll: Redis's string2ll and ll2string, once */
 
 #define IX_EMPTY (-1)
 #define IX_DUMMY (-2)
@@ -812,45 +813,6 @@ kt_set_pairs_touch(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
     return PyLong_FromSsize_t(i);
 }
 
-/* Redis's string2ll: an optional '-', digits without a leading zero (or
- * "0"), within a long long; 1 and *out, or 0. */
-static int
-parse_ll(const char *s, Py_ssize_t n, long long *out)
-{
-    if (n == 1 && s[0] == '0') {
-        *out = 0;
-        return 1;
-    }
-    if (n == 0 || n > 20)
-        return 0;
-    Py_ssize_t i = 0;
-    int neg = s[0] == '-';
-    if (neg && n == 1)
-        return 0;
-    i = neg;
-    if (s[i] < '1' || s[i] > '9')
-        return 0;
-    unsigned long long v = 0;
-    for (; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-        unsigned d = (unsigned)(s[i] - '0');
-        if (v > (ULLONG_MAX - d) / 10)
-            return 0;
-        v = v * 10 + d;
-    }
-    if (neg) {
-        if (v > (unsigned long long)LLONG_MAX + 1)
-            return 0;
-        *out = v == (unsigned long long)LLONG_MAX + 1 ? LLONG_MIN : -(long long)v;
-    } else {
-        if (v > (unsigned long long)LLONG_MAX)
-            return 0;
-        *out = (long long)v;
-    }
-    return 1;
-}
-
 /* incr_touch(key, delta, stamp, other): INCRBY's common case in one table
  * lookup: a missing key, or one without a TTL holding an integer as bytes,
  * gets the sum stored (as bytes) and the access stamp; the sum is
@@ -877,14 +839,13 @@ kt_incr_touch(KeyTable *t, PyObject *const *args, Py_ssize_t nargs)
     if (ix >= 0) {
         Entry *e = &t->entries[ix];
         if ((e->flags & F_EXPIRE) || !PyBytes_CheckExact(e->value)
-            || !parse_ll(PyBytes_AS_STRING(e->value), PyBytes_GET_SIZE(e->value), &cur))
+            || !str2ll(PyBytes_AS_STRING(e->value), PyBytes_GET_SIZE(e->value), &cur))
             return Py_NewRef(args[3]);
     }
     if (__builtin_add_overflow(cur, delta, &sum))
         return Py_NewRef(args[3]);
     char buf[24];
-    int len = snprintf(buf, sizeof buf, "%lld", sum);
-    PyObject *nv = PyBytes_FromStringAndSize(buf, len);
+    PyObject *nv = PyBytes_FromStringAndSize(buf, fmt_ll(buf, sum));
     if (nv == NULL)
         return NULL;
     if (ix >= 0) {
