@@ -65,9 +65,11 @@ TESTS = {
     "LPOP": lambda i: encode_command([b"LPOP", b"mylist"]),
     "RPOP": lambda i: encode_command([b"RPOP", b"mylist"]),
     "LRANGE_100": lambda i: encode_command([b"LRANGE", b"mylist", b"0", b"99"]),
+    "SPOP": lambda i: encode_command([b"SPOP", b"myset"]),
     "SADD": lambda i: encode_command([b"SADD", b"myset", b"element:__rand_int__"]),
     "HSET": lambda i: encode_command([b"HSET", b"myhash", b"element:__rand_int__", b"xxx"]),
-    "ZADD": lambda i: encode_command([b"ZADD", b"myzset", b"__rand_int__", b"element:__rand_int__"]),
+    # redis-benchmark's score is __rand_int__ with -r, else 0
+    "ZADD": lambda i: encode_command([b"ZADD", b"myzset", b"__score__", b"element:__rand_int__"]),
     "ZPOPMIN": lambda i: encode_command([b"ZPOPMIN", b"myzset"]),
     "PFADD": lambda i: encode_command([b"PFADD", b"hll", b"__rand_int__"]),
     "PFCOUNT": lambda i: encode_command([b"PFCOUNT", b"hll"]),
@@ -84,6 +86,8 @@ def main() -> None:
     ap.add_argument("-r", type=int, default=5, help="repetitions (the best is printed)")
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--server-args", default="", help='more server arguments, e.g. "--latency-tracking no"')
+    ap.add_argument("--fixed", action="store_true",
+                    help="leave __rand_int__ as it is, as redis-benchmark without -r sends it (bench_core's runs)")
     a = ap.parse_args()
     d = tempfile.mkdtemp()
     server = Server(load_server_config(["--dir", d, "--save", ""] + a.server_args.split()))
@@ -94,7 +98,12 @@ def main() -> None:
         # As redis-benchmark -r 100000: each __rand_int__ a 12-digit number
         # below 100000 (1024 different buffers, cycled).
         bufs = [
-            b"".join(TESTS[name](i).replace(b"__rand_int__", b"%012d" % rng.randrange(100000)) for i in range(a.P))
+            b"".join(
+                TESTS[name](i).replace(b"$9\r\n__score__", b"$1\r\n0")
+                if a.fixed
+                else TESTS[name](i).replace(b"__score__", b"__rand_int__").replace(b"__rand_int__", b"%012d" % rng.randrange(100000))
+                for i in range(a.P)
+            )
             for _ in range(1024)
         ]
         rounds = a.n // a.P

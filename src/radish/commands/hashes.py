@@ -120,6 +120,33 @@ def _hset_pairs(c: Client, args: list[bytes]) -> int:
 @command("hset", -4, "write denyoom fast", acl="hash", keys=(1, 1, 1), key_specs=(KeySpec("RW UPDATE", index=1),), group="hash", since="2.0.0", summary="Set the string value of a hash field", complexity="O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.", direct=True)
 def hset(c: Client, args: list[bytes]):
     """Format: HSET key field value [field value ...]"""
+    if len(args) == 4:  # _hset_pairs's common case: one pair into an existing hash
+        db = c.db
+        key = args[1]
+        h = db.lookup_write(key)
+        t = type(h)
+        if t is HashValue or t is HashLP:
+            field, value = args[2], args[3]
+            if t is HashLP:
+                config = c.server.config
+                lim = config.hash_max_listpack_value
+                if len(field) > lim or len(value) > lim or lim > 1 << 20:
+                    return _hset_pairs(c, args)
+            n = len(h)
+            h[field] = value
+            c.server.dirty += 1
+            added = len(h) - n
+            if added:
+                if t is HashValue:
+                    h.pool = None
+                elif n >= config.hash_max_listpack_entries:
+                    _check_entries(c, key, h)
+            ks = db.ks
+            if ks.on_key_changed is not None:
+                db.signal_modified(key)
+            if ks.notify_flags:
+                db.notify(NOTIFY_HASH, b"hset", key)
+            return added
     if len(args) & 1:
         raise CommandError(E.WRONG_ARITY % "hset")
     return _hset_pairs(c, args)

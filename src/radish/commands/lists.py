@@ -105,12 +105,38 @@ def _push(c: Client, args, head: bool, only_existing: bool):
 @command("lpush", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RW INSERT", index=1),), group="list", since="1.0.0", summary="Prepend one or multiple elements to a list", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
 def lpush(c: Client, args: list[bytes]):
     """Format: LPUSH key element [element ...]"""
+    if len(args) == 3:  # _push's common case, inline
+        db = c.db
+        key = args[1]
+        lst = db.lookup_write(key)
+        if type(lst) is ListValue:
+            lst.appendleft(args[2])
+            c.server.dirty += 1
+            ks = db.ks
+            if ks.on_key_changed is not None:
+                db.signal_modified(key)
+            if ks.notify_flags:
+                db.notify(NOTIFY_LIST, b"lpush", key)
+            return len(lst)
     return _push(c, args, True, False)
 
 
 @command("rpush", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RW INSERT", index=1),), group="list", since="1.0.0", summary="Append one or multiple elements to a list", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
 def rpush(c: Client, args: list[bytes]):
     """Format: RPUSH key element [element ...]"""
+    if len(args) == 3:  # _push's common case, inline
+        db = c.db
+        key = args[1]
+        lst = db.lookup_write(key)
+        if type(lst) is ListValue:
+            lst.append(args[2])
+            c.server.dirty += 1
+            ks = db.ks
+            if ks.on_key_changed is not None:
+                db.signal_modified(key)
+            if ks.notify_flags:
+                db.notify(NOTIFY_LIST, b"rpush", key)
+            return len(lst)
     return _push(c, args, False, False)
 
 
@@ -188,12 +214,42 @@ def _popped(db, key: bytes, lst, head: bool) -> None:
 @command("lpop", -2, "write fast", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS DELETE", index=1),), group="list", since="1.0.0", summary="Remove and get the first elements in a list", complexity="O(N) where N is the number of elements returned", direct=True)
 def lpop(c: Client, args: list[bytes]):
     """Format: LPOP key [count]"""
+    if len(args) == 2:  # _pop's common case, inline
+        db = c.db
+        key = args[1]
+        lst = db.lookup_write(key)
+        ks = db.ks
+        if type(lst) is ListValue and not ks.notify_flags:
+            v = lst.popleft()
+            if not lst:
+                db.delete(key)
+            if ks.on_key_changed is not None:
+                db.signal_modified(key)
+            c.server.dirty += 1
+            return v
+        if lst is None:
+            return None
     return _pop(c, args, True)
 
 
 @command("rpop", -2, "write fast", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS DELETE", index=1),), group="list", since="1.0.0", summary="Remove and get the last elements in a list", complexity="O(N) where N is the number of elements returned", direct=True)
 def rpop(c: Client, args: list[bytes]):
     """Format: RPOP key [count]"""
+    if len(args) == 2:  # _pop's common case, inline
+        db = c.db
+        key = args[1]
+        lst = db.lookup_write(key)
+        ks = db.ks
+        if type(lst) is ListValue and not ks.notify_flags:
+            v = lst.pop()
+            if not lst:
+                db.delete(key)
+            if ks.on_key_changed is not None:
+                db.signal_modified(key)
+            c.server.dirty += 1
+            return v
+        if lst is None:
+            return None
     return _pop(c, args, False)
 
 

@@ -124,7 +124,13 @@ def sadd(c: Client, args: list[bytes]):
     elif type(s) is not SetLP and type(s) is not SetValue:
         raise CommandError(E.WRONGTYPE)
     n = len(s)
-    if len(args) == 3:
+    if len(args) == 3 and type(s) is SetLP:  # one member into a listpack
+        m = args[2]
+        if not s.add(m):
+            return 0  # already a member
+        added = 1
+        _after_add(c, key, s, (m,))
+    elif len(args) == 3:
         m = args[2]
         s.add(m)
         added = len(s) - n
