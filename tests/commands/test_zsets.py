@@ -336,3 +336,187 @@ def test_lex_ranges_match_a_model(members, lo, hi, big):
     assert t("ZRANGE", "z", lo, hi, "BYLEX", "LIMIT", 2, 2) == want[2:4]
     assert t("ZREMRANGEBYLEX", "z", lo, hi) == len(want)
     assert t("ZRANGE", "z", 0, -1) == sorted(set(members) - set(want))
+
+
+# -- ZADD key score member and ZPOPMIN/ZPOPMAX key: the lean paths --------------------------
+
+
+def _events(t, flags: str = "KEA") -> list:
+    """Starts recording keyspace events (as the server publishes them):
+    the list the (event, key) pairs go to."""
+    assert t("CONFIG", "SET", "notify-keyspace-events", flags) == "OK"
+    seen: list = []
+    ks = t.server.keyspace
+    publish = ks.on_event
+
+    def record(type_, event, key, dbid):
+        seen.append((event, key))
+        publish(type_, event, key, dbid)
+
+    ks.on_event = record
+    return seen
+
+
+@pytest.mark.parametrize("big", [False, True])
+def test_zadd_one_pair_replies_and_changes(big):
+    """New member 1; a member already there 0, with its score moved (and
+    the write counted, propagated and announced) or not (nothing happens):
+    in a listpack and in a skiplist."""
+    t = Types("--zset-max-listpack-entries", "0" if big else "128")
+    seen = _events(t)
+    watcher = t.new_client()
+    assert t("ZADD", "z", 2, "b") == 1
+    assert t("OBJECT", "ENCODING", "z") == (b"skiplist" if big else b"listpack")
+    assert t("ZADD", "z", 1, "a") == 1
+    assert t("ZADD", "z", "3.5", "c") == 1
+    assert t.propagated() == [[b"ZADD", b"z", b"2", b"b"], [b"ZADD", b"z", b"1", b"a"], [b"ZADD", b"z", b"3.5", b"c"]]
+    assert seen == [(b"zadd", b"z")] * 3
+    del seen[:]
+    dirty = t.server.dirty
+    t.send(watcher, "WATCH", "z")
+    for same in ("1", "1.0", "1e0", "0x1", "+1"):  # the same score in other words: nothing changes
+        assert t("ZADD", "z", same, "a") == 0
+    assert t("ZADD", "z", "-0", "zero") == 1
+    assert t("ZADD", "z", "0", "zero") == 0  # -0 == 0
+    assert t.server.dirty == dirty + 1
+    assert t.propagated() == [[b"ZADD", b"z", b"-0", b"zero"]]
+    assert seen == [(b"zadd", b"z")]
+    del seen[:]
+    assert t("ZADD", "z", 5, "a") == 0  # moved: still 0 (no CH)
+    zero = b"-0" if big else b"0"  # a skiplist keeps -0, a listpack stores 0
+    assert t("ZRANGE", "z", 0, -1, "WITHSCORES") == [b"zero", zero, b"b", b"2", b"c", b"3.5", b"a", b"5"]
+    assert t("ZADD", "z", "-inf", "c") == 0
+    assert t("ZRANGE", "z", 0, -1) == [b"c", b"zero", b"b", b"a"]
+    assert t.server.dirty == dirty + 3
+    assert t.propagated() == [[b"ZADD", b"z", b"5", b"a"], [b"ZADD", b"z", b"-inf", b"c"]]
+    assert seen == [(b"zadd", b"z")] * 2
+    t.send(watcher, "MULTI")
+    t.send(watcher, "PING")
+    assert t.send(watcher, "EXEC") is None  # the moves touched the watched key
+
+
+def test_zadd_one_pair_converts_at_the_limits():
+    t = Types()
+    assert t("CONFIG", "SET", "zset-max-listpack-entries", 2) == "OK"
+    assert t("ZADD", "z", 1, "a") == 1
+    assert t("ZADD", "z", 2, "b") == 1
+    assert t("ZADD", "z", 3, "b") == 0  # a move never converts
+    assert t("OBJECT", "ENCODING", "z") == b"listpack"
+    assert t("ZADD", "z", 0, "c") == 1  # the 3rd member
+    assert t("OBJECT", "ENCODING", "z") == b"skiplist"
+    assert t("ZRANGE", "z", 0, -1, "WITHSCORES") == [b"c", b"0", b"a", b"1", b"b", b"3"]
+    assert t("ZADD", "z", 0, "c") == 0 and t("ZADD", "z", 9, "d") == 1
+    assert t("CONFIG", "SET", "zset-max-listpack-value", 3) == "OK"
+    assert t("ZADD", "v", 1, "abc") == 1
+    assert t("OBJECT", "ENCODING", "v") == b"listpack"
+    assert t("ZADD", "v", 2, "abcd") == 1  # a member longer than the value limit
+    assert t("OBJECT", "ENCODING", "v") == b"skiplist"
+    assert t("ZADD", "w", 1, "abcd") == 1  # a new key with a long member
+    assert t("OBJECT", "ENCODING", "w") == b"skiplist"
+    assert t("CONFIG", "SET", "zset-max-listpack-entries", 0) == "OK"
+    assert t("ZADD", "x", 1, "a") == 1
+    assert t("OBJECT", "ENCODING", "x") == b"skiplist"
+    assert t("ZRANGE", "x", 0, -1, "WITHSCORES") == [b"a", b"1"]
+
+
+def test_zadd_one_pair_errors():
+    t = Types()
+    t("SET", "s", "x")
+    assert t("ZADD", "s", 1, "a") == Err(WRONGTYPE)
+    assert t("ZADD", "s", "nan", "a") == Err("ERR value is not a valid float")  # the score first
+    t("ZADD", "z", 1, "a")
+    for bad in ("abc", "nan", "1e400", "-1e400", "1e-400", " 1", "1 ", "", b"1\x002", "1_0", "0x", "inf1"):
+        assert t("ZADD", "z", bad, "a") == Err("ERR value is not a valid float"), bad
+        assert t("ZADD", "nokey", bad, "a") == Err("ERR value is not a valid float"), bad
+    for option in ("nx", "XX", "ch", "Incr", "gt", "LT"):  # an option word and one argument: no pair
+        assert t("ZADD", "z", option, "a") == Err("ERR syntax error"), option
+    assert t("ZADD", "z", "nx", 1, "a") == 0  # an option, then a pair
+    assert t("EXISTS", "nokey") == 0
+    assert t("ZRANGE", "z", 0, -1, "WITHSCORES") == [b"a", b"1"]
+    assert t.propagated() == [[b"SET", b"s", b"x"], [b"ZADD", b"z", b"1", b"a"]]
+
+
+def test_zadd_bad_score_looks_nothing_up():
+    """Redis parses the scores before its lookup: a ZADD whose score does
+    not parse neither expires the key (no ``expired`` event, no DEL
+    propagated) nor stamps its access time."""
+    t = Types()
+    t.set_time(1_700_000_000_000)
+    seen = _events(t)
+    t("DEBUG", "SET-ACTIVE-EXPIRE", 0)
+    t("ZADD", "z", 1, "a")
+    t("ZADD", "old", 1, "a")
+    t("PEXPIRE", "z", 100)
+    t.propagated()
+    del seen[:]
+    t.advance(10_000)
+    assert t("ZADD", "z", "abc", "a") == Err("ERR value is not a valid float")
+    assert t("ZADD", "old", "abc", "a") == Err("ERR value is not a valid float")
+    assert seen == [] and t.propagated() == []
+    assert t("OBJECT", "IDLETIME", "old") == 10
+    assert t("ZADD", "old", 1, "a") == 0
+    assert t("OBJECT", "IDLETIME", "old") == 0  # a lookup stamps it
+    assert t("ZADD", "z", 2, "a") == 1  # the expired key is gone, a new one made
+    assert seen == [(b"expired", b"z"), (b"zadd", b"z")]
+    assert t.propagated() == [[b"MULTI"], [b"DEL", b"z"], [b"ZADD", b"z", b"2", b"a"], [b"EXEC"]]
+
+
+def test_zadd_one_pair_under_lfu():
+    """With an LFU policy the lookup counts an access (OBJECT FREQ): a ZADD
+    that fails on its score does not."""
+    t = Types()
+    assert t("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu") == "OK"
+    t("ZADD", "z", 1, "a")
+    freq = t("OBJECT", "FREQ", "z")
+    for _ in range(3):
+        assert t("ZADD", "z", "x", "a") == Err("ERR value is not a valid float")
+    assert t("OBJECT", "FREQ", "z") == freq
+    assert t("ZADD", "z", 1, "a") == 0
+    assert t("ZADD", "z", 2, "b") == 1
+    assert t("ZRANGE", "z", 0, -1) == [b"a", b"b"]
+    assert t("OBJECT", "FREQ", "z") > freq
+
+
+@pytest.mark.parametrize("big", [False, True])
+def test_zpop_one_replies_events_and_propagation(big):
+    t = Types("--zset-max-listpack-entries", "0" if big else "128")
+    seen = _events(t)
+    t("ZADD", "z", 1, "a", "2.5", "b", "inf", "c", "-inf", "d", "1e17", "e")
+    t.propagated()
+    del seen[:]
+    assert t.raw("ZPOPMIN", "z") == b"*2\r\n$1\r\nd\r\n$4\r\n-inf\r\n"
+    assert t.raw("ZPOPMAX", "z") == b"*2\r\n$1\r\nc\r\n$3\r\ninf\r\n"
+    assert t.resp3("ZPOPMAX", "z") == b"*2\r\n$1\r\ne\r\n,1e+17\r\n"
+    assert t.resp3("ZPOPMIN", "z") == b"*2\r\n$1\r\na\r\n,1\r\n"
+    assert t("OBJECT", "ENCODING", "z") == (b"skiplist" if big else b"listpack")
+    assert t("ZPOPMIN", "z") == [b"b", b"2.5"]
+    assert t("EXISTS", "z") == 0  # emptied: deleted
+    assert t.raw("ZPOPMIN", "z") == b"*0\r\n" and t.resp3("ZPOPMAX", "z") == b"*0\r\n"
+    assert seen == [(b"zpopmin", b"z"), (b"zpopmax", b"z"), (b"zpopmax", b"z"), (b"zpopmin", b"z"),
+                    (b"zpopmin", b"z"), (b"del", b"z")]  # fmt: skip
+    assert t.propagated() == [[b"ZPOPMIN", b"z"], [b"ZPOPMAX", b"z"], [b"ZPOPMAX", b"z"], [b"ZPOPMIN", b"z"],
+                              [b"ZPOPMIN", b"z"]]  # fmt: skip
+    t("SET", "s", "x")
+    assert t("ZPOPMIN", "s") == Err(WRONGTYPE) and t("ZPOPMAX", "s") == Err(WRONGTYPE)
+    # Inside MULTI and scripts the reply is the same.
+    t("ZADD", "z", "0.5", "a", 3, "b")
+    t("MULTI")
+    t("ZPOPMIN", "z")
+    t("ZPOPMAX", "z")
+    assert t.raw("EXEC") == b"*2\r\n*2\r\n$1\r\na\r\n$3\r\n0.5\r\n*2\r\n$1\r\nb\r\n$1\r\n3\r\n"
+    t("ZADD", "z", "0.5", "a", 3, "b")
+    assert t("EVAL", "return redis.call('zpopmin', KEYS[1])", 1, "z") == [b"a", b"0.5"]
+    assert t("EVAL", "redis.setresp(3); return redis.call('zpopmax', KEYS[1])", 1, "z") == [b"b", b"3"]
+
+
+def test_zpop_one_on_an_expired_key():
+    t = Types()
+    t.set_time(1_700_000_000_000)
+    t("DEBUG", "SET-ACTIVE-EXPIRE", 0)
+    t("ZADD", "z", 1, "a", 2, "b")
+    t("PEXPIRE", "z", 100)
+    assert t("ZPOPMIN", "z") == [b"a", b"1"]  # a TTL that has not passed
+    t.advance(1_000)
+    t.propagated()
+    assert t("ZPOPMAX", "z") == []
+    assert t.propagated() == [[b"DEL", b"z"]]

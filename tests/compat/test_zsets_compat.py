@@ -471,6 +471,105 @@ zrangestore str z 0 -1
 type str
 """
 
+# ZADD key score member and ZPOPMIN/ZPOPMAX key (their lean paths): new,
+# equal and moved members, conversions at the limits, errors in Redis's
+# order (the score before the type), LFU counts (a failed ZADD looks
+# nothing up), MULTI and scripts.
+SCRIPTS["zadd_one_pair_and_single_pops"] = r"""
+zadd z 2 b
+zadd z 1 a
+zadd z 1 a
+zadd z 1.0 a
+zadd z 0x1 a
+zadd z 3 a
+zadd z -0 zero
+zadd z 0 zero
+zadd z +inf p
+zadd z -inf n
+zadd z 1e17 big
+zadd z 0.1 tenth
+zadd z 123456789012345678 huge
+zrange z 0 -1 withscores
+zadd z abc a
+zadd z nan a
+zadd z 1e400 a
+zadd z 1e-400 a
+zadd z 1e-310 tiny
+zadd z " 1" a
+zadd z "1 " a
+zadd z "" a
+zadd z "1\x002" a
+zadd z nx a
+zadd z XX a
+zadd z incr a
+zadd z ch 1
+zadd nokey abc a
+exists nokey
+set str x
+zadd str 1 a
+zadd str x a
+zpopmin str
+zpopmax str
+zpopmin z
+zpopmax z
+zpopmin z
+zpopmax z
+zpopmax z
+zpopmin nokey
+zpopmax nokey
+zrange z 0 -1 withscores
+config set zset-max-listpack-entries 2
+zadd c 1 a
+zadd c 2 b
+zadd c 5 b
+object encoding c
+zadd c 0 c
+object encoding c
+zadd c 0 c
+zadd c 9 c
+zpopmin c
+zpopmax c
+zrange c 0 -1 withscores
+zpopmax c
+exists c
+config set zset-max-listpack-entries 128
+config set zset-max-listpack-value 3
+zadd v 1 abc
+object encoding v
+zadd v 2 abcd
+object encoding v
+zadd w 1 abcd
+object encoding w
+config set zset-max-listpack-entries 0
+zadd x -0 a
+object encoding x
+zscore x a
+zpopmin x
+exists x
+config set zset-max-listpack-entries 128
+config set zset-max-listpack-value 64
+config set maxmemory-policy allkeys-lfu
+zadd f 1 a
+object freq f
+zadd f x a
+zadd f x a
+object freq f
+config set maxmemory-policy noeviction
+multi
+zadd m 1 a
+zadd m 1 a
+zadd m 2 a
+zpopmin m
+zpopmin m
+exec
+eval "return redis.call('zadd', KEYS[1], '1', 'a')" 1 e
+eval "return redis.call('zpopmin', KEYS[1])" 1 e
+zadd e 0.5 a
+eval "redis.setresp(3); return redis.call('zpopmax', KEYS[1])" 1 e
+"""
+
+SCRIPTS["zadd_one_pair_and_single_pops_resp3"] = SCRIPTS["zadd_one_pair_and_single_pops"]
+
 SCRIPTS["encodings_and_generic_commands"] = r"""
 config set zset-max-listpack-entries 4
 config set zset-max-listpack-value 8
@@ -541,6 +640,7 @@ debug digest
 def _reset(c) -> None:
     c([b"CONFIG", b"SET", b"zset-max-listpack-entries", b"128"])
     c([b"CONFIG", b"SET", b"zset-max-listpack-value", b"64"])
+    c([b"CONFIG", b"SET", b"maxmemory-policy", b"noeviction"])
     c([b"FLUSHALL"])
     c.close()
 
@@ -679,6 +779,13 @@ def test_blocking_scenario_matches_redis(name, port_pair):
 DIRTY_SCRIPT = r"""
 zadd z 1 a 2 b 3 c 4 d 5 e 6 f 7 g 8 h
 zadd z 1 a 20 b 30 zz
+zadd z 1 a
+zadd z 1.5 a
+zadd z 9 new
+zadd z x new
+zadd one 1 a
+zpopmin one
+zpopmax one
 zadd z ch 1 a 21 b
 zadd z nx 100 a 100 new
 zadd z xx 100 a 100 new2
@@ -867,6 +974,13 @@ def test_random_command_streams_match_redis(seed, port_pair):
 
 REPLICATED_SCRIPT = r"""
 zadd z 1 a 2 b 3 c 4 d 5 e 6 f 7 g 8 h
+zadd z 1 a
+zadd z 1.5 a
+zadd z 1 a
+zadd z x a
+zadd one 1 a
+zpopmax one
+zpopmin one
 zadd z nx 1 a
 zadd z gt ch 10 a 1 b
 zincrby z 0.5 c
@@ -955,3 +1069,43 @@ def test_aof_rewrite_writes_sorted_sets_as_redis_does():
     finally:
         for s in servers:
             s.stop()
+
+
+# -- keyspace events of ZADD key score member and ZPOPMIN/ZPOPMAX key ---------------------
+
+EVENT_CASES = [
+    ["ZADD z 1 a", "ZADD z 1 a", "ZADD z 2 a", "ZADD z 3 b", "ZADD z x a", "ZADD n x a", "ZPOPMIN z", "ZPOPMAX z",
+     "ZPOPMIN z", "SET s v", "ZADD s 1 a", "ZADD s x a", "ZPOPMIN s"],
+    ["CONFIG SET zset-max-listpack-entries 1", "ZADD z 1 a", "ZADD z 2 b", "ZADD z 2 b", "ZPOPMAX z", "ZPOPMAX z",
+     "CONFIG SET zset-max-listpack-entries 128"],
+    # A failed ZADD looks nothing up (the expired key stays until the next
+    # lookup); a pop of an expired key finds it gone.
+    ["DEBUG SET-ACTIVE-EXPIRE 0", "ZADD z 1 a", "PEXPIRE z 20", ("SLEEP", 0.1), "ZADD z x a", "ZADD z 2 a",
+     "ZADD y 1 a", "PEXPIRE y 20", ("SLEEP", 0.1), "ZPOPMIN y", "DEBUG SET-ACTIVE-EXPIRE 1"],
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def debug_pair():
+    from tests.support.servers import start_pair
+
+    ours, theirs = start_pair("--enable-debug-command", "yes")
+    yield ours, theirs
+    ours.stop()
+    theirs.stop()
+
+
+@pytest.mark.parametrize("flags", ["KEA", "KEAn"])
+def test_one_pair_zadd_and_single_pop_events_match_redis(debug_pair, flags):
+    from tests.compat.test_keyspace_events_compat import Session
+
+    ours, theirs = Session(debug_pair[0], flags), Session(debug_pair[1], flags)
+    try:
+        for case in EVENT_CASES:
+            our_replies, our_msgs = ours.run(case)
+            ref_replies, ref_msgs = theirs.run(case)
+            assert our_replies == ref_replies, case
+            assert our_msgs == ref_msgs, case
+    finally:
+        ours.close()
+        theirs.close()

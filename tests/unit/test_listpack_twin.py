@@ -2,7 +2,8 @@
 against their pure-Python twins (radish.db.listpack.PyHash / PyZSet) on
 random operation sequences (same answers, same bytes after every step),
 the bytes against the codec that reads Redis's RDB files, and the checks
-on listpacks adopted from outside."""
+on listpacks adopted from outside. Also ZADD's score parser: the module's
+string2d (glibc strtod) against strconv.string2d."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from radish.db.listpack import PyHash, PySet, PyZSet, lp_decode, lp_encode, lp_read_score, lp_score
+from radish.protocol.resp import format_double
+from radish.strconv import string2d as py_string2d
 
 try:  # the C twin must be built for this test to mean anything (test.sh builds it)
     from radish.db import _listpack as C
@@ -107,9 +110,19 @@ _scores = st.one_of(
     st.integers(min_value=-1000, max_value=1000).map(float),
     st.floats(allow_nan=False),
 )
+class _ZCfg:
+    """The two config values ZSet.add reads."""
+
+    def __init__(self, entries: int, value: int) -> None:
+        self.zset_max_listpack_entries = entries
+        self.zset_max_listpack_value = value
+
+
 _zset_ops = st.lists(
     st.one_of(
         st.tuples(st.just("insert"), _keys, _scores),
+        st.tuples(st.just("add"), _keys, _scores, st.integers(0, 8), st.integers(0, 4)),
+        st.tuples(st.just("pop_reply"), st.booleans(), st.booleans()),
         st.tuples(st.just("remove"), _keys),
         st.tuples(st.just("pop"), st.integers(min_value=-6, max_value=6)),
         st.tuples(st.just("delrange"), st.integers(min_value=-6, max_value=6), st.integers(min_value=-6, max_value=6)),
@@ -132,6 +145,27 @@ def test_zset_twins_agree(ops, probe, probe_score):
             c.insert(op[1], op[2])
             p.insert(op[1], op[2])
             model[op[1]] = lp_read_score(lp_score(op[2]))
+        elif op[0] == "add":
+            m, score, entries, value = op[1:]
+            cfg = _ZCfg(entries, value)
+            if m in model:
+                want = 0 if model[m] == score else 2
+            else:
+                want = None if len(model) + 1 > entries or len(m) > value else 1
+            assert c.add(m, score, cfg) == p.add(m, score, cfg) == want
+            if want is not None:
+                model[m] = lp_read_score(lp_score(score))
+        elif op[0] == "pop_reply":
+            top, resp3 = op[1], op[2]
+            ranked = _sorted_model(model)
+            r = _same(c, p, lambda z, top=top, resp3=resp3: z.pop_reply(top, resp3))
+            if not ranked:
+                assert r == ("err", IndexError)
+            else:
+                s, m = ranked[-1] if top else ranked[0]
+                assert r == ("ok", [m, s if resp3 else format_double(s)])
+                assert type(r[1][1]) is (float if resp3 else bytes)
+                del model[m]
         elif op[0] == "remove":
             assert c.remove(op[1]) == p.remove(op[1]) == (model.pop(op[1], None) is not None)
         elif op[0] == "pop":
@@ -327,3 +361,69 @@ def test_replies_built_in_c_are_the_encoders(hpairs, zpairs, members, a, b, rev,
     ps.update(members)
     cfg = _Cfg(a)
     assert cs.resp(cfg, resp3) == ps.resp(cfg, resp3)
+
+
+def test_add_reads_the_config_only_for_an_absent_member():
+    """An update never converts (zsetAdd checks the limits only before
+    adding), so ZSet.add reads no limit for a member that is there."""
+
+    class NoConfig:
+        def __getattr__(self, name):
+            raise AssertionError("read " + name)
+
+    for z in (C.ZSet(), PyZSet()):
+        assert z.add(b"a", 1.0, _ZCfg(1, 1)) == 1
+        assert z.add(b"a", 1.0, NoConfig()) == 0
+        assert z.add(b"a", 2.0, NoConfig()) == 2
+        assert z.add(b"b", 2.0, _ZCfg(1, 1)) is None  # a 2nd pair passes 1 entry
+        assert z.add(b"bb", 2.0, _ZCfg(2, 1)) is None  # 2 bytes pass 1
+        assert z.add(b"b", 0.5, _ZCfg(2, 1)) == 1
+        assert z.items() == [(b"b", 0.5), (b"a", 2.0)]
+        with pytest.raises(TypeError):
+            z.add("str", 1.0, _ZCfg(9, 9))
+
+
+_SCORE_TEXTS = {
+    b"1": 1.0, b"-0": -0.0, b"0": 0.0, b"-1": -1.0, b"1.5e3": 1500.0, b"0x10": 16.0, b"inf": math.inf,
+    b"-inf": -math.inf, b"+inf": math.inf, b"Infinity": math.inf, b"1e-310": 1e-310, b".5": 0.5, b"5.": 5.0,
+    b"+7": 7.0, b"007": 7.0, b"123456789012345": 123456789012345.0, b"-123456789012345": -123456789012345.0,
+    b"1234567890123456": 1234567890123456.0, b"9007199254740993": 9007199254740992.0, b"0.1": 0.1,
+    b"1e308": 1e308, b"0x1p-1074": 5e-324, b"1.7976931348623157e308": 1.7976931348623157e308,
+    # refused: empty, spaces, trailing text, NaN, overflow, underflow to 0, NUL inside
+    b"": None, b" 1": None, b"1 ": None, b"\t1": None, b"\n1": None, b"\x0b1": None, b"\x0c1": None,
+    b"\r1": None, b"nan": None, b"-nan": None, b"NaN": None, b"nan(1)": None, b"1e400": None, b"-1e400": None,
+    b"1e-400": None, b"-1e-400": None, b"abc": None, b"1\x002": None, b"\x001": None, b"1_0": None, b"-": None,
+    b"+": None, b".": None, b"e5": None, b"1e": None, b"0x": None, b"--1": None, b"\xa01": None, b"1,5": None,
+}
+
+
+@pytest.mark.parametrize("text", sorted(_SCORE_TEXTS))
+def test_string2d_texts(text):
+    """Redis's string2d on chosen texts: glibc strtod over the whole text,
+    NaN, overflow, underflow to 0 and leading space refused."""
+    want = _SCORE_TEXTS[text]
+    for f in (C.string2d, py_string2d):
+        got = f(text)
+        if want is None:
+            assert got is None, (f, text)
+        else:
+            assert got == want and math.copysign(1.0, got) == math.copysign(1.0, want), (f, text, got)
+
+
+_number_texts = st.one_of(
+    st.text(alphabet="0123456789.-+eExXpPabcdfinINFtyY \t\x00", max_size=12).map(str.encode),
+    st.floats().map(lambda f: repr(f).encode()),
+    st.floats().map(lambda f: b"%.17g" % f),
+    st.integers(min_value=-(10**20), max_value=10**20).map(lambda v: b"%d" % v),
+    st.binary(max_size=6),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_number_texts)
+def test_string2d_twins_agree(text):
+    c, p = C.string2d(text), py_string2d(text)
+    if c is None or p is None:
+        assert c is p, (text, c, p)
+    else:
+        assert c == p and math.copysign(1.0, c) == math.copysign(1.0, p), (text, c, p)

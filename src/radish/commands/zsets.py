@@ -12,6 +12,12 @@ until zset-max-listpack-entries / -value is passed, then ``skiplist`` for
 good, the value replaced in the keyspace; STORE results get the encoding
 their size and members call for).
 
+``ZADD key score member`` and ``ZPOPMIN/ZPOPMAX key`` (redis-benchmark's
+forms, the commonest) have lean paths beside the general ones (the score
+parsed in C before any lookup, one listpack call, the same replies,
+events and propagation); every other form and every error goes the
+general way.
+
 Propagation is deterministic as in Redis: BZPOPMIN/BZPOPMAX go out as
 ZPOPMIN/ZPOPMAX key, ZMPOP/BZMPOP as ZPOPMIN/ZPOPMAX key n, n being the
 number of elements popped (what redis-server 7.0 sends its replicas). A sorted
@@ -23,16 +29,18 @@ Imports: db types, errors, protocol reply values, command helpers.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from .. import errors as E
 from ..client import Client
-from ..db.listpack import LISTPACK_SAFETY_SIZE
+from ..db.keytable import HAS_TTL
+from ..db.listpack import LISTPACK_SAFETY_SIZE, string2d
 from ..db.notify import NOTIFY_GENERIC, NOTIFY_ZSET
 from ..db.types import AnyZSet, SetLP, SetValue, ZSetLP, ZSetValue, convert_zset, new_zset_value
 from ..db.zset import LexRange, ScoreRange, lex_bounds, rank_bounds, score_bounds
 from ..errors import CommandError
-from ..protocol.resp import NULL_ARRAY, Raw
-from ..strconv import LLONG_MAX, string2d, strtod
+from ..protocol.resp import NULL_ARRAY, Raw, format_double
+from ..strconv import LLONG_MAX, strtod
 from .args import (
     numkeys_getkeys,
     numkeys_key_refs,
@@ -50,8 +58,9 @@ from .types import lookup_typed
 
 
 def parse_score(s: bytes, err: str = E.NOT_FLOAT) -> float:
-    """Redis's getDoubleFromObject (string2d): the whole text as a double,
-    no leading space, overflow and NaN refused."""
+    """Redis's getDoubleFromObject (string2d: glibc's strtod in C, see
+    db/listpack.py): the whole text as a double, no leading space,
+    overflow and NaN refused."""
     v = string2d(s)
     if v is None:
         raise CommandError(err)
@@ -225,10 +234,70 @@ def zadd_generic(c: Client, args, incr: bool):
     return added + updated if ch else added
 
 
+def _zadd_new(c: Client, key: bytes, m: bytes, score: float) -> None:
+    """ZADD key score member on a missing key: the sorted set made as
+    zadd_generic makes it, then the pair added."""
+    db = c.db
+    config = c.server.config
+    if config.zset_max_listpack_entries == 0 or config.zset_max_listpack_value < len(m):
+        z = ZSetValue()
+        db.add(key, z)
+        z.insert(m, score)
+        return
+    lp = ZSetLP()
+    db.add(key, lp)
+    if lp.add(m, score, config) is None:  # past LISTPACK_SAFETY_SIZE: zsetAdd converts first
+        db.convert(key, convert_zset(lp)).insert(m, score)
+
+
 @command("zadd", -4, "write denyoom fast", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RW UPDATE", index=1),), group="sorted-set", since="1.2.0", summary="Add one or more members to a sorted set, or update its score if it already exists", complexity="O(log(N)) for each item added, where N is the number of elements in the sorted set.", direct=True)
 def zadd(c: Client, args: list[bytes]):
-    """Format: ZADD key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]"""
-    return zadd_generic(c, args, False)
+    """Format: ZADD key [NX | XX] [GT | LT] [CH] [INCR] score member [score member ...]
+
+    ``ZADD key score member`` (no option: an option word never reads as a
+    double) is zadd_generic's one-pair case in few steps: the score parsed
+    first (before any lookup, as Redis does), then one listpack call
+    (ZSet.add) or a dict lookup; any other form, and a score that does not
+    parse (the general path raises the error), goes to zadd_generic."""
+    if len(args) != 4:
+        return zadd_generic(c, args, False)
+    score = string2d(args[2])
+    if score is None:
+        return zadd_generic(c, args, False)
+    key = args[1]
+    m = args[3]
+    db = c.db
+    ks = db.ks
+    # lookup_write's access stamp with the lookup, for a key without a TTL
+    # (as GET and INCR do); the general lookup for the rest.
+    z: Any = HAS_TTL if ks.lfu_mode else db.data.get_touch(key, ks.lru_now, HAS_TTL)
+    if z is HAS_TTL:
+        z = db.lookup_write(key)
+    t = type(z)
+    if t is ZSetLP:
+        r = z.add(m, score, c.server.config)
+        if not r:
+            if r is not None:
+                return 0
+            db.convert(key, convert_zset(z)).insert(m, score)  # zsetAdd converts before inserting
+            r = 1
+    elif t is ZSetValue:
+        cur = z.get(m)
+        if cur == score:
+            return 0
+        z.insert(m, score)
+        r = 1 if cur is None else 2
+    elif z is None:
+        _zadd_new(c, key, m, score)
+        r = 1
+    else:
+        raise CommandError(E.WRONGTYPE)
+    if ks.on_key_changed is not None:
+        db.signal_modified(key)
+    if ks.notify_flags:
+        db.notify(NOTIFY_ZSET, b"zadd", key)
+    c.server.dirty += 1
+    return 1 if r == 1 else 0
 
 
 @command("zincrby", 4, "write denyoom fast", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS UPDATE", index=1),), group="sorted-set", since="1.2.0", summary="Increment the score of a member in a sorted set", complexity="O(log(N)) where N is the number of elements in the sorted set.", direct=True)
@@ -565,15 +634,53 @@ def _zpop(c: Client, args, top: bool):
     return _pop_reply(c, args[1], z, top, count, "nested" if n == 3 and c.resp3 else "flat")
 
 
+def _zpop_one(c: Client, args: list[bytes], top: bool) -> list:
+    """ZPOPMIN/ZPOPMAX key (no count): _pop_reply's one-element flat case
+    in few steps. The reply is [member, score]; for a RESP2 client the
+    score is already its bulk string's text (format_double), so the reply
+    is a flat array of bytes."""
+    key = args[1]
+    db = c.db
+    ks = db.ks
+    # lookup_write's access stamp with the lookup, for a key without a TTL
+    # (a missing key, the commonest pop, costs one table call).
+    z: Any = HAS_TTL if ks.lfu_mode else db.data.get_touch(key, ks.lru_now, HAS_TTL)
+    if z is None:
+        return []
+    if z is HAS_TTL:
+        z = db.lookup_write(key)
+    t = type(z)
+    if t is ZSetLP:
+        out = z.pop_reply(top, c.resp3)
+    elif t is ZSetValue:
+        s, m = z.pop_at(-1 if top else 0)
+        out = [m, s if c.resp3 else format_double(s)]
+    elif z is None:
+        return []
+    else:
+        raise CommandError(E.WRONGTYPE)
+    db.notify(NOTIFY_ZSET, b"zpopmax" if top else b"zpopmin", key)
+    if not z:
+        db.delete(key)
+        db.notify(NOTIFY_GENERIC, b"del", key)
+    db.signal_modified(key)
+    c.server.dirty += 1
+    return out
+
+
 @command("zpopmin", -2, "write fast", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS DELETE", index=1),), group="sorted-set", since="5.0.0", summary="Remove and return members with the lowest scores in a sorted set", complexity="O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", direct=True)
 def zpopmin(c: Client, args: list[bytes]):
     """Format: ZPOPMIN key [count]"""
+    if len(args) == 2:
+        return _zpop_one(c, args, False)
     return _zpop(c, args, False)
 
 
 @command("zpopmax", -2, "write fast", acl="sortedset", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS DELETE", index=1),), group="sorted-set", since="5.0.0", summary="Remove and return members with the highest scores in a sorted set", complexity="O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", direct=True)
 def zpopmax(c: Client, args: list[bytes]):
     """Format: ZPOPMAX key [count]"""
+    if len(args) == 2:
+        return _zpop_one(c, args, True)
     return _zpop(c, args, True)
 
 

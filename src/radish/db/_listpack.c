@@ -22,12 +22,23 @@
  * Listpacks built from outside (an RDB file, a DUMP payload) are checked
  * element by element before they are adopted: encodings, lengths, back
  * lengths, the header's total and count, the end byte.
+ *
+ * ZADD's and ZPOPMIN's common cases are one call each: ZSet.add (a pair
+ * found, moved or added, or None when the set must become a skiplist
+ * first) after the module's string2d (Redis's util.c string2d: glibc's
+ * strtod, the twin of strconv.string2d), and ZSet.pop_reply.
  */
 
 #include "lpcodec.h"
 
+#include <errno.h>
+#include <locale.h>
 #include <math.h>
 #include <stdlib.h>
+
+/* listpack.c's LISTPACK_MAX_SAFETY_SIZE: zsetAdd converts to a skiplist
+ * rather than let a listpack grow past it (listpack.py's twin constant). */
+#define LISTPACK_SAFETY_SIZE (1u << 30)
 
 
 typedef struct {
@@ -824,16 +835,20 @@ out_elem(Out *b, const Elem *e)
 /* A double as Redis 7.0 replies it: %.17g ("inf", "-inf"), a bulk string
  * in RESP2, a ',' double in RESP3. */
 static int
+fmt_double(char *buf, size_t cap, double d)
+{
+    if (isinf(d))
+        return snprintf(buf, cap, d > 0 ? "inf" : "-inf");
+    if (isnan(d))
+        return snprintf(buf, cap, "nan");
+    return snprintf(buf, cap, "%.17g", d);
+}
+
+static int
 out_double(Out *b, double d, int resp3)
 {
     char buf[64];
-    int l;
-    if (isinf(d))
-        l = snprintf(buf, sizeof(buf), d > 0 ? "inf" : "-inf");
-    else if (isnan(d))
-        l = snprintf(buf, sizeof(buf), "nan");
-    else
-        l = snprintf(buf, sizeof(buf), "%.17g", d);
+    int l = fmt_double(buf, sizeof(buf), d);
     if (!resp3)
         return out_bulk(b, buf, l);
     if (out_reserve(b, (size_t)l + 3) < 0)
@@ -1075,9 +1090,44 @@ zset_get(LPObject *o, PyObject *const *argv, Py_ssize_t argc)
     return zset_lookup(o, argv[0], argc == 2 ? argv[1] : Py_None, 0);
 }
 
+/* Inserts the pair (m, score), m absent, at zzlInsert's place: before the
+ * first pair with a greater score, or an equal score and a greater member. */
+static int
+zset_put(LPObject *o, const char *m, Py_ssize_t ml, double score)
+{
+    const unsigned char *p = o->lp + LP_HDR;
+    while (*p != LP_EOF) {
+        Elem me, se;
+        size_t msz = elem_read(p, &me);
+        size_t ssz = elem_read(p + msz, &se);
+        double s = elem_score(&se);
+        if (s > score || (s == score && elem_cmp(&me, m, ml) > 0))
+            break;
+        p += msz + ssz;
+    }
+    Scratch sc;
+    unsigned char *d = scratch(&sc, (size_t)ml + 11 + 40), *b = d;
+    if (d == NULL)
+        return -1;
+    d = put_str(d, m, ml);
+    d = put_score(d, score);
+    int rc = lp_splice(o, (size_t)(p - o->lp), 0, b, (size_t)(d - b), 2);
+    scratch_free(&sc);
+    return rc;
+}
+
+/* Gives the member at mp (its score at sp) a new score: deleted and
+ * inserted again, as zsetAdd does. */
+static int
+zset_move(LPObject *o, const unsigned char *mp, const unsigned char *sp, const char *m, Py_ssize_t ml, double score)
+{
+    if (lp_splice(o, (size_t)(mp - o->lp), (size_t)(sp - mp) + elem_size(sp), NULL, 0, -2) < 0)
+        return -1;
+    return zset_put(o, m, ml, score);
+}
+
 /* insert(member, score): zsetAdd on a listpack (a member whose score
- * changes is deleted and inserted again, zzlInsert's place: before the
- * first pair with a greater score, or an equal score and a greater member). */
+ * changes is deleted and inserted again, zset_put's place). */
 static PyObject *
 zset_insert(LPObject *o, PyObject *const *argv, Py_ssize_t argc)
 {
@@ -1094,35 +1144,84 @@ zset_insert(LPObject *o, PyObject *const *argv, Py_ssize_t argc)
         return NULL;
     const unsigned char *sp;
     const unsigned char *mp = zset_find(o, m, ml, &sp, &r);
+    int rc;
     if (mp != NULL) {
         Elem e;
         elem_read(sp, &e);
         if (elem_score(&e) == score)
             Py_RETURN_NONE;
-        if (lp_splice(o, (size_t)(mp - o->lp), (size_t)(sp - mp) + elem_size(sp), NULL, 0, -2) < 0)
-            return NULL;
+        rc = zset_move(o, mp, sp, m, ml, score);
+    } else {
+        rc = zset_put(o, m, ml, score);
     }
-    const unsigned char *p = o->lp + LP_HDR;
-    while (*p != LP_EOF) {
-        Elem me, se;
-        size_t msz = elem_read(p, &me);
-        size_t ssz = elem_read(p + msz, &se);
-        double s = elem_score(&se);
-        if (s > score || (s == score && elem_cmp(&me, m, ml) > 0))
-            break;
-        p += msz + ssz;
-    }
-    Scratch sc;
-    unsigned char *d = scratch(&sc, (size_t)ml + 11 + 40), *b = d;
-    if (d == NULL)
-        return NULL;
-    d = put_str(d, m, ml);
-    d = put_score(d, score);
-    int rc = lp_splice(o, (size_t)(p - o->lp), 0, b, (size_t)(d - b), 2);
-    scratch_free(&sc);
     if (rc < 0)
         return NULL;
     Py_RETURN_NONE;
+}
+
+static PyObject *s_max_entries, *s_max_value; /* the config attributes ZSet.add reads */
+
+/* config.<name> as a long long (saturated; -1 with an exception on error). */
+static long long
+config_limit(PyObject *config, PyObject *name)
+{
+    PyObject *x = PyObject_GetAttr(config, name);
+    if (x == NULL)
+        return -1;
+    int overflow;
+    long long v = PyLong_AsLongLongAndOverflow(x, &overflow);
+    Py_DECREF(x);
+    if (overflow)
+        return overflow > 0 ? LLONG_MAX : LLONG_MIN;
+    return v;
+}
+
+/* add(member, score, config) -> 0, 1, 2 or None: ZADD's one pair without
+ * options on a listpack (zsetAdd). 0: the member is there with an equal
+ * score (nothing changes); 2: it is there with another score (moved, as
+ * insert); 1: it was absent and is added. None, nothing changed: it is
+ * absent and adding it would take the set past
+ * config.zset_max_listpack_entries pairs, or it is longer than
+ * config.zset_max_listpack_value bytes, or the listpack would pass
+ * LISTPACK_SAFETY_SIZE; zsetAdd converts to a skiplist first (the
+ * caller's part). The config is read only when the member is absent. */
+static PyObject *
+zset_add(LPObject *o, PyObject *const *argv, Py_ssize_t argc)
+{
+    if (argc != 3) {
+        PyErr_SetString(PyExc_TypeError, "add(member, score, config)");
+        return NULL;
+    }
+    const char *m;
+    Py_ssize_t ml, r;
+    if (as_bytes(argv[0], &m, &ml) < 0)
+        return NULL;
+    double score = PyFloat_AsDouble(argv[1]);
+    if (score == -1.0 && PyErr_Occurred())
+        return NULL;
+    const unsigned char *sp;
+    const unsigned char *mp = zset_find(o, m, ml, &sp, &r);
+    if (mp != NULL) {
+        Elem e;
+        elem_read(sp, &e);
+        if (elem_score(&e) == score)
+            return PyLong_FromLong(0);
+        if (zset_move(o, mp, sp, m, ml, score) < 0)
+            return NULL;
+        return PyLong_FromLong(2);
+    }
+    long long max_entries = config_limit(argv[2], s_max_entries);
+    if (max_entries == -1 && PyErr_Occurred())
+        return NULL;
+    long long max_value = config_limit(argv[2], s_max_value);
+    if (max_value == -1 && PyErr_Occurred())
+        return NULL;
+    if ((long long)(o->n / 2) + 1 > max_entries || (long long)ml > max_value ||
+        (unsigned long long)lp_total(o->lp) + (unsigned long long)ml > LISTPACK_SAFETY_SIZE)
+        Py_RETURN_NONE;
+    if (zset_put(o, m, ml, score) < 0)
+        return NULL;
+    return PyLong_FromLong(1);
 }
 
 static PyObject *
@@ -1210,6 +1309,60 @@ zset_pop_at(LPObject *o, PyObject *arg)
     return t;
 }
 
+/* pop_reply(top, resp3) -> [member, score]: ZPOPMIN's reply without a
+ * count (ZPOPMAX's: top), the pair removed. The score is a float for a
+ * RESP3 client (a double reply), else the text RESP2's bulk string holds
+ * (%.17g, "inf", "-inf": protocol.resp.format_double). */
+static PyObject *
+zset_pop_reply(LPObject *o, PyObject *const *argv, Py_ssize_t argc)
+{
+    if (argc != 2) {
+        PyErr_SetString(PyExc_TypeError, "pop_reply(top, resp3)");
+        return NULL;
+    }
+    int top = PyObject_IsTrue(argv[0]), resp3 = PyObject_IsTrue(argv[1]);
+    if (top < 0 || resp3 < 0)
+        return NULL;
+    Py_ssize_t n = (Py_ssize_t)(o->n / 2);
+    if (n == 0) {
+        PyErr_SetString(PyExc_IndexError, "pair index out of range");
+        return NULL;
+    }
+    const unsigned char *p = top ? elem_at(o, 2 * (n - 1)) : o->lp + LP_HDR;
+    Elem me, se;
+    size_t ms = elem_read(p, &me);
+    size_t ss = elem_read(p + ms, &se);
+    double d = elem_score(&se);
+    PyObject *s;
+    if (resp3) {
+        s = PyFloat_FromDouble(d);
+    } else {
+        char buf[64];
+        int l = fmt_double(buf, sizeof(buf), d);
+        s = PyBytes_FromStringAndSize(buf, l);
+    }
+    if (s == NULL)
+        return NULL;
+    PyObject *m = elem_obj(&me);
+    if (m == NULL) {
+        Py_DECREF(s);
+        return NULL;
+    }
+    PyObject *out = PyList_New(2);
+    if (out == NULL) {
+        Py_DECREF(s);
+        Py_DECREF(m);
+        return NULL;
+    }
+    PyList_SET_ITEM(out, 0, m);
+    PyList_SET_ITEM(out, 1, s);
+    if (lp_splice(o, (size_t)(p - o->lp), ms + ss, NULL, 0, -2) < 0) {
+        Py_DECREF(out);
+        return NULL;
+    }
+    return out;
+}
+
 static PyObject *
 zset_items(LPObject *o, PyObject *Py_UNUSED(x))
 {
@@ -1255,7 +1408,11 @@ static PyMethodDef zset_methods[] = {
     {"insert", (PyCFunction)(void (*)(void))zset_insert, METH_FASTCALL, "insert(member, score)"},
     {"remove", (PyCFunction)zset_remove, METH_O, "remove(member) -> whether it was there"},
     {"rank", (PyCFunction)zset_rank, METH_O, "rank(member) -> int or None"},
+    {"add", (PyCFunction)(void (*)(void))zset_add, METH_FASTCALL,
+     "add(member, score, config) -> 0 (same score), 1 (added), 2 (moved) or None (convert first)"},
     {"pop_at", (PyCFunction)zset_pop_at, METH_O, "pop_at(i) -> (score, member), removed"},
+    {"pop_reply", (PyCFunction)(void (*)(void))zset_pop_reply, METH_FASTCALL,
+     "pop_reply(top, resp3) -> [member, score]: the first (top: last) pair, removed"},
     {"remove_range", (PyCFunction)(void (*)(void))zset_remove_range, METH_FASTCALL, "remove_range(lo, hi): ranks [lo, hi)"},
     {"items", (PyCFunction)zset_items, METH_NOARGS, "items() -> (member, score) pairs, in order"},
     {"members_by_rank", (PyCFunction)zset_members, METH_NOARGS, "members_by_rank() -> the members, in order"},
@@ -1879,14 +2036,76 @@ static PyTypeObject SetType = {
 
 /* -- module ---------------------------------------------------------------------------- */
 
+#ifdef __GLIBC__
+static locale_t c_locale; /* strtod as Redis runs it: the "C" locale */
+#endif
+
+/* string2d(text) -> float or None: Redis's util.c string2d, which
+ * getDoubleFromObject (ZADD's and ZINCRBY's scores …) uses: glibc's strtod
+ * over the whole text (a bytes object ends with a NUL, as an sds does);
+ * refused (None): empty, a leading space (isspace), anything left after
+ * the number (a NUL byte included), NaN, and ERANGE with +-HUGE_VAL or a
+ * zero result (overflow, underflow to 0). inf, infinity and hexadecimal
+ * are accepted. The twin: strconv.string2d. */
+static PyObject *
+mod_string2d(PyObject *Py_UNUSED(mod), PyObject *arg)
+{
+    if (!PyBytes_Check(arg)) {
+        PyErr_Format(PyExc_TypeError, "string2d() needs bytes, not %.100s", Py_TYPE(arg)->tp_name);
+        return NULL;
+    }
+    const char *s = PyBytes_AS_STRING(arg);
+    Py_ssize_t n = PyBytes_GET_SIZE(arg);
+    unsigned char c0 = (unsigned char)s[0];
+    if (n == 0 || c0 == ' ' || (c0 >= '\t' && c0 <= '\r'))
+        Py_RETURN_NONE;
+    /* The commonest scores, an optional '-' and at most 15 digits, are
+     * exact doubles: strtod's answer without the call. */
+    Py_ssize_t i = c0 == '-';
+    if (n - i <= 15 && n > i) {
+        uint64_t u = 0;
+        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+            u = u * 10 + (uint64_t)(s[i] - '0');
+        if (i == n)
+            return PyFloat_FromDouble(c0 == '-' ? -(double)u : (double)u);
+    }
+    char *end;
+    errno = 0;
+#ifdef __GLIBC__
+    double v = strtod_l(s, &end, c_locale);
+#else
+    double v = strtod(s, &end);
+#endif
+    if (end - s != n || isnan(v) ||
+        (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || fpclassify(v) == FP_ZERO)))
+        Py_RETURN_NONE;
+    return PyFloat_FromDouble(v);
+}
+
+static PyMethodDef module_methods[] = {
+    {"string2d", (PyCFunction)mod_string2d, METH_O, "string2d(text) -> float or None (Redis's util.c string2d)"},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef listpack_module = {
     PyModuleDef_HEAD_INIT, "radish.db._listpack",
-    "Small hashes and sorted sets in Redis's listpack bytes (C twin of radish.db.listpack).", -1, NULL,
+    "Small hashes and sorted sets in Redis's listpack bytes (C twin of radish.db.listpack).", -1, module_methods,
 };
 
 PyMODINIT_FUNC
 PyInit__listpack(void)
 {
+    s_max_entries = PyUnicode_InternFromString("zset_max_listpack_entries");
+    s_max_value = PyUnicode_InternFromString("zset_max_listpack_value");
+    if (s_max_entries == NULL || s_max_value == NULL)
+        return NULL;
+#ifdef __GLIBC__
+    c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+    if (c_locale == (locale_t)0) {
+        PyErr_SetFromErrno(PyExc_OSError);
+        return NULL;
+    }
+#endif
     HashType.tp_base = &LPType;
     ZSetType.tp_base = &LPType;
     SetType.tp_base = &LPType;

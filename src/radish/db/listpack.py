@@ -25,7 +25,10 @@ twin here that gives the same bytes and answers
     ``in``, ``z[m]`` / ``get`` (the score), ``insert(m, score)`` (zsetAdd:
     a member whose score changes is deleted and inserted again before the
     first pair with a greater score, or an equal score and a greater
-    member), ``remove``, ``rank``, ``pop_at(i)``, ``remove_range(lo, hi)``
+    member), ``add(m, score, config)`` (ZADD's one pair:
+    0 unchanged, 1 added, 2 moved, None when it must become a skiplist
+    first), ``remove``, ``rank``, ``pop_at(i)``, ``pop_reply(top, resp3)``
+    (ZPOPMIN/ZPOPMAX's reply without a count), ``remove_range(lo, hi)``
     (ranks [lo, hi)), ``items``,
     ``members_by_rank``, iteration over the members in rank order, and
     ``sl``: a view of the ``(score, member)`` pairs by rank with the part
@@ -61,6 +64,9 @@ dict-based types answer: ``TYPE_NAME``, ``encoding(config)`` (always
 with the ``random`` module, so a seeded generator picks the same in both
 twins).
 
+``string2d(text)``: Redis's util.c string2d (ZADD's scores), glibc's
+strtod in C; its twin is strconv.string2d.
+
 The codec (``lp_entry``, ``lp_encode``, ``lp_decode``) is shared with the
 RDB reader and writer. Imports nothing from radish but the package's
 ``NO_EXTENSIONS``, strconv and the RESP encoder (the twins' replies).
@@ -73,7 +79,8 @@ import struct
 from typing import TYPE_CHECKING
 
 from .. import NO_EXTENSIONS
-from ..protocol.resp import MapReply, SetReply, encode
+from ..protocol.resp import MapReply, SetReply, encode, format_double
+from ..strconv import string2d as py_string2d
 from ..strconv import string2ll, strtod
 
 # lpSafeToAdd's limit: a listpack that would grow past it is converted.
@@ -484,6 +491,30 @@ class PyZSet(_PyListpack):
         el[j:j] = [m, lp_score(score)]
         self._changed()
 
+    def add(self, m, score: float, config) -> int | None:
+        """ZADD's one pair without options (zsetAdd): 0 when ``m`` is there
+        with an equal score, 2 when it is moved to another, 1 when added;
+        None (nothing changed) when adding it would pass
+        ``config.zset_max_listpack_entries`` pairs, ``-value`` bytes or
+        LISTPACK_SAFETY_SIZE (zsetAdd converts to a skiplist first: the
+        caller's part). The config is read only for an absent member."""
+        _check(m)
+        score = float(score)
+        i = self._find(m)
+        if i >= 0:
+            if lp_read_score(self._el[i + 1]) == score:
+                return 0
+            self.insert(m, score)
+            return 2
+        if (
+            len(self._el) // 2 + 1 > config.zset_max_listpack_entries
+            or len(m) > config.zset_max_listpack_value
+            or self.nbytes() + len(m) > LISTPACK_SAFETY_SIZE
+        ):
+            return None
+        self.insert(m, score)
+        return 1
+
     def remove(self, m) -> bool:
         i = self._find(_check(m))
         if i < 0:
@@ -506,6 +537,13 @@ class PyZSet(_PyListpack):
         del self._el[2 * i : 2 * i + 2]
         self._changed()
         return lp_read_score(s), m
+
+    def pop_reply(self, top: bool, resp3: bool) -> list:
+        """ZPOPMIN's reply without a count (ZPOPMAX's: ``top``), the pair
+        removed: [member, score], the score a float for RESP3, else the
+        text of RESP2's bulk string."""
+        s, m = self.pop_at(-1 if top else 0)
+        return [m, s if resp3 else format_double(s)]
 
     def remove_range(self, lo: int, hi: int) -> None:
         if lo < 0 or hi > len(self._el) // 2 or lo > hi:
@@ -727,11 +765,14 @@ if TYPE_CHECKING:  # the C types have the twins' API
     Hash = PyHash
     ZSet = PyZSet
     Set = PySet
+    string2d = py_string2d
 elif _c is not None and not NO_EXTENSIONS:
     Hash = _c.Hash
     ZSet = _c.ZSet
     Set = _c.Set
+    string2d = _c.string2d
 else:
     Hash = PyHash
     ZSet = PyZSet
     Set = PySet
+    string2d = py_string2d
