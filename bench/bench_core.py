@@ -15,6 +15,16 @@ each server's CPU seconds per million requests (from /proc/PID/stat).
 the ``-t`` tests and in the order given, so a read finds what the writes
 before it stored.
 
+    python bench/bench_core.py --default-set        # redis-benchmark's default tests
+    python bench/bench_core.py --quick              # the same, ~2 minutes: -n 20000, one round
+
+Pipelined runs (P > 1) send ``--pipelined-n`` requests (default 4 x -n), so
+they last long enough for the CPU figure (read in 10 ms ticks) to be
+steady. An LRANGE_N test is measured alone: the list is filled first (an
+unmeasured LPUSH run), then ``LRANGE mylist 0 N-1`` is timed, the command
+redis-benchmark's own lrange_N test sends, without its LPUSH phase in the
+CPU figure.
+
 Nothing here is asserted; the figures go into issue notes.
 """
 
@@ -100,10 +110,20 @@ def run_benchmark(port: int, test: str, n: int, clients: int, pipeline: int, cor
     return res
 
 
+# redis-benchmark's default tests (what it runs without -t), in its order.
+DEFAULT_SET = (
+    "ping_inline,ping_mbulk,set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,zpopmin,"
+    "lrange_100,lrange_300,lrange_500,lrange_600,mset"
+)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("-t", default="ping,set,get,incr,mset")
+    ap.add_argument("--default-set", action="store_true", help="-t with redis-benchmark's default tests")
+    ap.add_argument("--quick", action="store_true", help="the default set, -n 20000, one round (about two minutes)")
     ap.add_argument("-n", type=int, default=200000)
+    ap.add_argument("--pipelined-n", type=int, default=0, help="requests per run at P > 1 (default 4 x -n)")
     ap.add_argument("-c", type=int, default=50)
     ap.add_argument("-P", type=int, nargs="+", default=[1, 16])
     ap.add_argument("-r", "--rounds", type=int, default=3, help="runs per test and server, alternating; the median is reported")
@@ -112,6 +132,11 @@ def main() -> None:
     ap.add_argument("--server-args", default="", help="extra arguments for both servers, e.g. '--appendonly yes'")
     ap.add_argument("--acl-user", default="", help="run as an ACL user with these rules, e.g. '~key:* +@all' (redis-benchmark's keys are key:…)")
     a = ap.parse_args()
+    if a.quick:
+        a.default_set = True
+        a.n, a.rounds = 20000, 1
+    if a.default_set:
+        a.t = DEFAULT_SET
     if not shutil.which("redis-benchmark") or not shutil.which("redis-server"):
         sys.exit("redis-server and redis-benchmark are needed (apt-get install redis-server redis-tools)")
     server_core, client_core = "1", "0"
@@ -130,21 +155,28 @@ def main() -> None:
         # servers and report each one's median run.
         runs: dict[tuple[int, str], dict[str, list[tuple[float, float]]]] = {}
         for pipeline in a.P:
+            n = a.n if pipeline == 1 else a.pipelined_n or 4 * a.n
             for test in [t for t in a.t.split(",") if t] + a.command:
+                label = None
+                if test.lower().startswith("lrange_"):
+                    count = int(test.split("_", 1)[1])
+                    label, test = "LRANGE_%d" % count, "LRANGE mylist 0 %d" % (count - 1)
                 for _ in range(a.rounds):
                     for kind in ("radish", "redis"):
                         p, port = procs[kind]
+                        if label is not None:  # the list to read, not measured
+                            run_benchmark(port, "lpush", max(1000, a.n // 10), a.c, 16, client_core, 0, auth)
                         before = cpu_seconds(p.pid)
-                        r = run_benchmark(port, test, a.n, a.c, pipeline, client_core, a.random_keys, auth)
+                        r = run_benchmark(port, test, n, a.c, pipeline, client_core, a.random_keys, auth)
                         used = cpu_seconds(p.pid) - before
                         for name, rps in r.items():
-                            runs.setdefault((pipeline, name), {}).setdefault(kind, []).append((rps, used / a.n * 1e6))
+                            runs.setdefault((pipeline, label or name), {}).setdefault(kind, []).append((rps, used / n * 1e6))
         results = {key: {kind: sorted(v)[len(v) // 2] for kind, v in per.items()} for key, per in runs.items()}
-        print("%-28s %4s %12s %12s %7s %14s %14s" % ("test", "P", "radish rps", "redis rps", "ratio", "radish cpu-s/M", "redis cpu-s/M"))
+        print("%-28s %4s %12s %12s %7s %14s %14s %9s" % ("test", "P", "radish rps", "redis rps", "ratio", "radish cpu-s/M", "redis cpu-s/M", "cpu ratio"))
         for (pipeline, name), v in results.items():
             if "radish" in v and "redis" in v:
                 (ra, rc), (re_, ec) = v["radish"], v["redis"]
-                print("%-28s %4d %12.0f %12.0f %7.2f %14.2f %14.2f" % (name, pipeline, ra, re_, ra / re_ if re_ else 0, rc, ec))
+                print("%-28s %4d %12.0f %12.0f %7.2f %14.2f %14.2f %9.2f" % (name, pipeline, ra, re_, ra / re_ if re_ else 0, rc, ec, rc / ec if ec else 0))
         print("load average at end: %.2f %.2f %.2f" % os.getloadavg())
     finally:
         for p, _ in procs.values():

@@ -101,7 +101,7 @@ def main() -> None:
             b"".join(
                 TESTS[name](i).replace(b"$9\r\n__score__", b"$1\r\n0")
                 if a.fixed
-                else TESTS[name](i).replace(b"__score__", b"__rand_int__").replace(b"__rand_int__", b"%012d" % rng.randrange(100000))
+                else TESTS[name](i).replace(b"$9\r\n__score__", b"$12\r\n__rand_int__").replace(b"__rand_int__", b"%012d" % rng.randrange(100000))
                 for i in range(a.P)
             )
             for _ in range(1024)
