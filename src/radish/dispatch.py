@@ -551,8 +551,14 @@ def _finish(c, spec: CommandSpec, args: list[bytes], result) -> bytes | None:
 def _propagated(c, args: list[bytes], dirtied: bool) -> None:
     """After a fast command while someone listens: the command (or its
     rewrite) to the funnel, and the funnel flushed."""
-    prop = c.server.propagation
-    if dirtied and c.propagate_as is None and not prop.pending and not _replica_local(c):
+    server = c.server
+    prop = server.propagation
+    if (
+        dirtied
+        and c.propagate_as is None
+        and not prop.pending
+        and not (server.keyspace.is_replica and _replica_local(c))
+    ):
         prop.propagate_now(c.db.id, args)  # the common case: one plain write
         c.woff = prop.master_repl_offset
         return

@@ -121,7 +121,9 @@ class Propagator:
             data = encode_command([b"SELECT", b"%d" % dbid]) + data
             self.stream_db = dbid
         self.master_repl_offset += len(data)
-        self.backlog.append(data, self.master_repl_offset)
+        backlog = self.backlog
+        if backlog.active:
+            backlog.append(data, self.master_repl_offset)
         for fn in self.subscribers:
             fn(data)
 
