@@ -17,6 +17,7 @@ before it stored.
 
     python bench/bench_core.py --default-set        # redis-benchmark's default tests
     python bench/bench_core.py --quick              # the same, ~2 minutes: -n 20000, one round
+    python bench/bench_core.py -t set,incr --replica  # each primary with a replica of its kind attached
 
 Pipelined runs (P > 1) send ``--pipelined-n`` requests (default 4 x -n), so
 they last long enough for the CPU figure (read in 10 ms ticks) to be
@@ -60,6 +61,17 @@ def wait_port(port: int, timeout: float = 20) -> None:
         except OSError:
             time.sleep(0.05)
     raise RuntimeError("port %d did not open" % port)
+
+
+def wait_online(port: int, timeout: float = 30) -> None:
+    """Until the server on ``port`` reports one replica online."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        out = subprocess.run(["redis-cli", "-p", str(port), "INFO", "replication"], capture_output=True, text=True).stdout
+        if "connected_slaves:1" in out and "state=online" in out:
+            return
+        time.sleep(0.2)
+    raise RuntimeError("no replica came online on port %d" % port)
 
 
 def cpu_seconds(pid: int) -> float:
@@ -130,6 +142,8 @@ def main() -> None:
     ap.add_argument("--command", action="append", default=[], help="a command line to benchmark as given, e.g. 'PFADD hll __rand_int__' (repeatable)")
     ap.add_argument("--random-keys", type=int, default=0, help="redis-benchmark -r: range of __rand_int__")
     ap.add_argument("--server-args", default="", help="extra arguments for both servers, e.g. '--appendonly yes'")
+    ap.add_argument("--replica", action="store_true",
+                    help="attach a replica (of the same kind, on the client's core) to each server before the runs")
     ap.add_argument("--acl-user", default="", help="run as an ACL user with these rules, e.g. '~key:* +@all' (redis-benchmark's keys are key:…)")
     a = ap.parse_args()
     if a.quick:
@@ -141,9 +155,15 @@ def main() -> None:
         sys.exit("redis-server and redis-benchmark are needed (apt-get install redis-server redis-tools)")
     server_core, client_core = "1", "0"
     procs = {}
+    replicas: dict[str, tuple[subprocess.Popen, int]] = {}
     try:
         for kind in ("radish", "redis"):
             procs[kind] = start(kind, server_core, a.server_args.split())
+        if a.replica:
+            for kind in ("radish", "redis"):
+                replicas[kind] = start(kind, client_core, ["--replicaof", "127.0.0.1", str(procs[kind][1])])
+                wait_online(procs[kind][1])
+            print("replicas attached: %s" % ", ".join("%s on port %d" % (k, v[1]) for k, v in replicas.items()))
         auth: list[str] = []
         if a.acl_user:
             for _p, port in procs.values():
@@ -179,7 +199,7 @@ def main() -> None:
                 print("%-28s %4d %12.0f %12.0f %7.2f %14.2f %14.2f %9.2f" % (name, pipeline, ra, re_, ra / re_ if re_ else 0, rc, ec, rc / ec if ec else 0))
         print("load average at end: %.2f %.2f %.2f" % os.getloadavg())
     finally:
-        for p, _ in procs.values():
+        for p, _ in list(procs.values()) + list(replicas.values()):
             p.terminate()
             p.wait(10)
 

@@ -55,7 +55,9 @@ static PyObject *new_hist_cb;    /* new_hist() -> an empty latency histogram */
 static PyObject *s_latency_hist;
 static PyObject *s_lru_now;
 static PyObject *s_now_ms, *s_expire_now, *s_last_cmd, *s_calls, *s_usec, *s_numcommands,
-    *s_ready, *s_serve_ready, *s_resp3, *s_propagate_as, *s_dirty, *s_propagation, *s_pending;
+    *s_ready, *s_serve_ready, *s_resp3, *s_propagate_as, *s_dirty, *s_propagation, *s_pending,
+    *s_keyspace, *s_is_replica, *s_replica, *s_enabled, *s_subscribers, *s_backlog, *s_active, *s_db, *s_id,
+    *s_stream_db, *s_master_repl_offset, *s_append, *s_woff;
 
 /* Output gathered here, handed to ``out`` as one bytes object. */
 typedef struct {
@@ -313,6 +315,18 @@ drop_rewrite(PyObject *c)
     return r;
 }
 
+/* Truth of obj.name: 1, 0, or -1 on error. */
+static int
+attr_true(PyObject *obj, PyObject *name)
+{
+    PyObject *v = PyObject_GetAttr(obj, name);
+    if (v == NULL)
+        return -1;
+    int r = PyObject_IsTrue(v);
+    Py_DECREF(v);
+    return r;
+}
+
 static int
 get_ll(PyObject *obj, PyObject *name, long long *out)
 {
@@ -322,6 +336,122 @@ get_ll(PyObject *obj, PyObject *name, long long *out)
     *out = PyLong_AsLongLong(v);
     Py_DECREF(v);
     return (*out == -1 && PyErr_Occurred()) ? -1 : 0;
+}
+
+/* A RESP multibulk of ``n`` arguments into ``b`` (protocol.resp.encode_command). */
+static int
+put_command(OutBuf *b, PyObject *const *items, Py_ssize_t n)
+{
+    if (put_header(b, '*', n) < 0)
+        return -1;
+    for (Py_ssize_t j = 0; j < n; j++)
+        if (put_bulk(b, PyBytes_AS_STRING(items[j]), PyBytes_GET_SIZE(items[j])) < 0)
+            return -1;
+    return 0;
+}
+
+/* dispatch._propagated's common case, with Propagator.propagate_now: a
+ * command whose only write is itself, on a server that is not a replica,
+ * encoded (after a SELECT when the stream is in another database), its
+ * length added to master_repl_offset, appended to an active backlog and
+ * handed to every subscriber; the client's woff set. 1 when done, 0 when
+ * the Python callback must do it (a replica, a disabled funnel, arguments
+ * that are not bytes), -1 on error. */
+static int
+propagate_plain(PyObject *c, PyObject *args, PyObject *server, PyObject *prop)
+{
+    int r = -1, t;
+    PyObject *ks = NULL, *db = NULL, *data = NULL, *subs = NULL, *backlog = NULL, *off = NULL;
+    OutBuf ob;
+    ob.p = ob.small;
+    ob.len = 0;
+    ob.cap = sizeof(ob.small);
+    ob.handed = 0;
+    Py_ssize_t n = PyList_GET_SIZE(args);
+    for (Py_ssize_t j = 0; j < n; j++)
+        if (!PyBytes_CheckExact(PyList_GET_ITEM(args, j)))
+            return 0;
+    if ((ks = PyObject_GetAttr(server, s_keyspace)) == NULL)
+        goto done;
+    if ((t = attr_true(ks, s_is_replica)) != 0 || (t = attr_true(prop, s_replica)) != 0) {
+        r = t < 0 ? -1 : 0;
+        goto done;
+    }
+    if ((t = attr_true(prop, s_enabled)) != 1) {
+        r = t < 0 ? -1 : 0;
+        goto done;
+    }
+    if ((subs = PyObject_GetAttr(prop, s_subscribers)) == NULL || (backlog = PyObject_GetAttr(prop, s_backlog)) == NULL)
+        goto done;
+    if (!PyList_Check(subs)) {
+        r = 0;
+        goto done;
+    }
+    int active = attr_true(backlog, s_active);
+    if (active < 0)
+        goto done;
+    if (!active && PyList_GET_SIZE(subs) == 0) {
+        r = 0;
+        goto done;
+    }
+    long long dbid, stream_db, offset;
+    if ((db = PyObject_GetAttr(c, s_db)) == NULL || get_ll(db, s_id, &dbid) < 0
+        || get_ll(prop, s_stream_db, &stream_db) < 0 || get_ll(prop, s_master_repl_offset, &offset) < 0)
+        goto done;
+    if (dbid != stream_db) {
+        char num[24];
+        Py_ssize_t nl = fmt_ll(num, dbid);
+        if (ob_put(&ob, "*2\r\n$6\r\nSELECT\r\n", 16) < 0 || put_bulk(&ob, num, nl) < 0)
+            goto done;
+    }
+    if (put_command(&ob, PySequence_Fast_ITEMS(args), n) < 0)
+        goto done;
+    if ((data = PyBytes_FromStringAndSize(ob.p, ob.len)) == NULL)
+        goto done;
+    if (dbid != stream_db) {
+        PyObject *v = PyLong_FromLongLong(dbid);
+        if (v == NULL)
+            goto done;
+        t = PyObject_SetAttr(prop, s_stream_db, v);
+        Py_DECREF(v);
+        if (t < 0)
+            goto done;
+    }
+    if ((off = PyLong_FromLongLong(offset + ob.len)) == NULL || PyObject_SetAttr(prop, s_master_repl_offset, off) < 0)
+        goto done;
+    if (active) {
+        PyObject *res = PyObject_CallMethodObjArgs(backlog, s_append, data, off, NULL);
+        if (res == NULL)
+            goto done;
+        Py_DECREF(res);
+    }
+    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(subs); j++) {
+        PyObject *fn = PyList_GET_ITEM(subs, j);
+        Py_INCREF(fn);
+        PyObject *res = PyObject_CallOneArg(fn, data);
+        Py_DECREF(fn);
+        if (res == NULL)
+            goto done;
+        Py_DECREF(res);
+    }
+    /* c.woff = prop.master_repl_offset (a subscriber may have moved it). */
+    PyObject *now_off = PyObject_GetAttr(prop, s_master_repl_offset);
+    if (now_off == NULL)
+        goto done;
+    t = PyObject_SetAttr(c, s_woff, now_off);
+    Py_DECREF(now_off);
+    if (t < 0)
+        goto done;
+    r = 1;
+done:
+    ob_free(&ob);
+    Py_XDECREF(ks);
+    Py_XDECREF(db);
+    Py_XDECREF(data);
+    Py_XDECREF(subs);
+    Py_XDECREF(backlog);
+    Py_XDECREF(off);
+    return r;
 }
 
 /* Someone listens to the funnel: hand it the command when it wrote (the
@@ -347,6 +477,11 @@ propagate(PyObject *c, PyObject *args, PyObject *server, PyObject *prop, long lo
         return -1;
     if (now_dirty == dirty && !rewrite && !queued)
         return 0;
+    if (now_dirty != dirty && !rewrite && !queued) {
+        int done = propagate_plain(c, args, server, prop);
+        if (done != 0)
+            return done < 0 ? -1 : 0;
+    }
     PyObject *r = PyObject_CallFunctionObjArgs(propagated_cb, c, args, now_dirty != dirty ? Py_True : Py_False, NULL);
     if (r == NULL)
         return -1;
@@ -927,6 +1062,19 @@ PyInit__fastpath(void)
     INTERN(s_dirty, "dirty");
     INTERN(s_propagation, "propagation");
     INTERN(s_pending, "pending");
+    INTERN(s_keyspace, "keyspace");
+    INTERN(s_is_replica, "is_replica");
+    INTERN(s_replica, "replica");
+    INTERN(s_enabled, "enabled");
+    INTERN(s_subscribers, "subscribers");
+    INTERN(s_backlog, "backlog");
+    INTERN(s_active, "active");
+    INTERN(s_db, "db");
+    INTERN(s_id, "id");
+    INTERN(s_stream_db, "stream_db");
+    INTERN(s_master_repl_offset, "master_repl_offset");
+    INTERN(s_append, "append");
+    INTERN(s_woff, "woff");
 #undef INTERN
     crc16_init();
     return PyModule_Create(&fastpath_module);

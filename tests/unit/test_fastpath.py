@@ -72,6 +72,8 @@ def state(srv: InProcess) -> dict:
         "dirty": server.dirty,
         "last_cmd": srv.client.last_cmd,
         "resp3": srv.client.resp3,
+        # The funnel's offset and the client's (WAIT counts replicas at it).
+        "offsets": (server.propagation.master_repl_offset, srv.client.woff, server.propagation.stream_db),
         "data": {k: {kk: repr(vv) for kk, vv in v.items()} for k, v in data.items()},
     }
 
