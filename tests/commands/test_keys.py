@@ -287,6 +287,28 @@ def test_object_refcount_shares_small_integers_unless_lru_lfu_maxmemory(h):
     assert h.run("OBJECT", "REFCOUNT", "nokey") == b"$-1\r\n"
 
 
+def test_each_write_counts_one_access_under_lfu(h):
+    # As redis-server 7.0: one LFU increment per command, also when a
+    # command's short path hands the key to its general one (keyspace
+    # events on, an oversized hash value, the wrong type).
+    h.run("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu", "lfu-log-factor", "0", "notify-keyspace-events", "KEA")
+    h.run("RPUSH", "l", "a", "b", "c", "d")
+    h.run("HSET", "h", "f", "v")
+    h.run("SET", "s", "v")
+
+    def freq(key):
+        return int(h.run("OBJECT", "FREQ", key)[1:-2])
+
+    for key, cmd in (
+        ("l", ("LPOP", "l")), ("l", ("RPOP", "l")), ("l", ("LPUSH", "l", "x")), ("l", ("RPUSH", "l", "y")),
+        ("h", ("HSET", "h", "f2", "x" * 90)), ("h", ("HSET", "h", "f", "w")),
+        ("s", ("LPUSH", "s", "x")), ("s", ("RPOP", "s")), ("s", ("HSET", "s", "f", "v")),
+    ):
+        before = freq(key)
+        h.run(*cmd)
+        assert freq(key) == before + 1, cmd
+
+
 def test_object_freq_follows_lfu_policy_and_config(h):
     h.run("SET", "k", "v")
     assert h.run("OBJECT", "FREQ", "k").startswith(b"-ERR An LFU maxmemory policy is not selected")

@@ -33,11 +33,15 @@ def get_hash(db, key: bytes, write: bool = False):
     return lookup_typed(db, key, HashLP, write, HashValue)
 
 
-def _hash_for_write(c: Client, key: bytes):
+_UNSET: object = object()  # no lookup made yet (HSET's lean path passes what it found)
+
+
+def _hash_for_write(c: Client, key: bytes, h=_UNSET):
     """Redis's hashTypeLookupWriteOrCreate: the hash at ``key``, created
     (and stored) when missing."""
     db = c.db
-    h = db.lookup_write(key)
+    if h is _UNSET:
+        h = db.lookup_write(key)
     if h is None:
         h = HashLP()
         db.add(key, h)
@@ -77,9 +81,9 @@ def _check_entries(c: Client, key: bytes, h):
     return h
 
 
-def _hset_pairs(c: Client, args: list[bytes]) -> int:
+def _hset_pairs(c: Client, args: list[bytes], found=_UNSET) -> int:
     key = args[1]
-    h = _hash_for_write(c, key)
+    h = _hash_for_write(c, key, found)
     n = len(h)
     if len(args) == 4:
         field, value = args[2], args[3]
@@ -120,6 +124,7 @@ def _hset_pairs(c: Client, args: list[bytes]) -> int:
 @command("hset", -4, "write denyoom fast", acl="hash", keys=(1, 1, 1), key_specs=(KeySpec("RW UPDATE", index=1),), group="hash", since="2.0.0", summary="Set the string value of a hash field", complexity="O(1) for each field/value pair added, so O(N) to add N field/value pairs when the command is called with multiple field/value pairs.", direct=True)
 def hset(c: Client, args: list[bytes]):
     """Format: HSET key field value [field value ...]"""
+    h = _UNSET
     if len(args) == 4:  # _hset_pairs's common case: one pair into an existing hash
         db = c.db
         key = args[1]
@@ -131,7 +136,7 @@ def hset(c: Client, args: list[bytes]):
                 config = c.server.config
                 lim = config.hash_max_listpack_value
                 if len(field) > lim or len(value) > lim or lim > 1 << 20:
-                    return _hset_pairs(c, args)
+                    return _hset_pairs(c, args, h)
             n = len(h)
             h[field] = value
             c.server.dirty += 1
@@ -149,7 +154,7 @@ def hset(c: Client, args: list[bytes]):
             return added
     if len(args) & 1:
         raise CommandError(E.WRONG_ARITY % "hset")
-    return _hset_pairs(c, args)
+    return _hset_pairs(c, args, h)
 
 
 @command("hmset", -4, "write denyoom fast", acl="hash", keys=(1, 1, 1), key_specs=(KeySpec("RW UPDATE", index=1),), group="hash", since="2.0.0", summary="Set multiple hash fields to multiple values", complexity="O(N) where N is the number of fields being set.", doc_flags="deprecated", deprecated_since="4.0.0", replaced_by="`HSET` with multiple field-value pairs", direct=True)

@@ -73,10 +73,14 @@ def new_list(c: Client, items=()) -> ListValue:
 # -- pushes ---------------------------------------------------------------------
 
 
-def _push(c: Client, args, head: bool, only_existing: bool):
+_UNSET: object = object()  # no lookup made yet (the lean paths pass what they found)
+
+
+def _push(c: Client, args, head: bool, only_existing: bool, lst=_UNSET):
     key = args[1]
     db = c.db
-    lst = db.lookup_write(key)
+    if lst is _UNSET:
+        lst = db.lookup_write(key)
     if lst is None:
         if only_existing:
             return 0
@@ -105,6 +109,7 @@ def _push(c: Client, args, head: bool, only_existing: bool):
 @command("lpush", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RW INSERT", index=1),), group="list", since="1.0.0", summary="Prepend one or multiple elements to a list", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
 def lpush(c: Client, args: list[bytes]):
     """Format: LPUSH key element [element ...]"""
+    lst = _UNSET
     if len(args) == 3:  # _push's common case, inline
         db = c.db
         key = args[1]
@@ -118,12 +123,13 @@ def lpush(c: Client, args: list[bytes]):
             if ks.notify_flags:
                 db.notify(NOTIFY_LIST, b"lpush", key)
             return len(lst)
-    return _push(c, args, True, False)
+    return _push(c, args, True, False, lst)
 
 
 @command("rpush", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RW INSERT", index=1),), group="list", since="1.0.0", summary="Append one or multiple elements to a list", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
 def rpush(c: Client, args: list[bytes]):
     """Format: RPUSH key element [element ...]"""
+    lst = _UNSET
     if len(args) == 3:  # _push's common case, inline
         db = c.db
         key = args[1]
@@ -137,7 +143,7 @@ def rpush(c: Client, args: list[bytes]):
             if ks.notify_flags:
                 db.notify(NOTIFY_LIST, b"rpush", key)
             return len(lst)
-    return _push(c, args, False, False)
+    return _push(c, args, False, False, lst)
 
 
 @command("lpushx", -3, "write denyoom fast", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RW INSERT", index=1),), group="list", since="2.2.0", summary="Prepend an element to a list, only if the list exists", complexity="O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.", direct=True)
@@ -172,7 +178,7 @@ def _pop_n(c: Client, key: bytes, lst, head: bool, count: int) -> list:
     return out
 
 
-def _pop(c: Client, args, head: bool):
+def _pop(c: Client, args, head: bool, lst=_UNSET):
     n = len(args)
     if n > 3:
         raise CommandError(E.WRONG_ARITY % ("lpop" if head else "rpop"))
@@ -188,7 +194,8 @@ def _pop(c: Client, args, head: bool):
         if count == 0:
             return []
         return _pop_n(c, key, lst, head, count)
-    lst = db.lookup_write(key)
+    if lst is _UNSET:
+        lst = db.lookup_write(key)
     if lst is None:
         return None
     if type(lst) is not ListValue:
@@ -214,6 +221,7 @@ def _popped(db, key: bytes, lst, head: bool) -> None:
 @command("lpop", -2, "write fast", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS DELETE", index=1),), group="list", since="1.0.0", summary="Remove and get the first elements in a list", complexity="O(N) where N is the number of elements returned", direct=True)
 def lpop(c: Client, args: list[bytes]):
     """Format: LPOP key [count]"""
+    lst = _UNSET
     if len(args) == 2:  # _pop's common case, inline
         db = c.db
         key = args[1]
@@ -229,12 +237,13 @@ def lpop(c: Client, args: list[bytes]):
             return v
         if lst is None:
             return None
-    return _pop(c, args, True)
+    return _pop(c, args, True, lst)
 
 
 @command("rpop", -2, "write fast", acl="list", keys=(1, 1, 1), key_specs=(KeySpec("RW ACCESS DELETE", index=1),), group="list", since="1.0.0", summary="Remove and get the last elements in a list", complexity="O(N) where N is the number of elements returned", direct=True)
 def rpop(c: Client, args: list[bytes]):
     """Format: RPOP key [count]"""
+    lst = _UNSET
     if len(args) == 2:  # _pop's common case, inline
         db = c.db
         key = args[1]
@@ -250,7 +259,7 @@ def rpop(c: Client, args: list[bytes]):
             return v
         if lst is None:
             return None
-    return _pop(c, args, False)
+    return _pop(c, args, False, lst)
 
 
 def _blocked_rerun(c) -> bool:
