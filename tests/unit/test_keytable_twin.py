@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import random
+import weakref
 
 import pytest
 from hypothesis import given, settings
@@ -261,6 +262,29 @@ def test_c_keytable_matches_the_python_twin(initial, seq):
         assert apply(c, op, c_cursors) == apply(py, op, py_cursors), op
         assert state(c) == state(py), op
     gc.collect()
+
+
+class _Value:
+    pass
+
+
+def test_a_dropped_table_frees_its_values_at_once():
+    """FLUSHALL drops the table: its values go then, not at the cyclic
+    collector's next run (the fields must not hold the table in a cycle)."""
+    classes = [PyKeyTable, keytable.SlotKeyTable] + ([C.KeyTable] if C is not None else [])
+    for cls in classes:
+        gc.disable()
+        try:
+            t = cls()
+            v = _Value()
+            t[b"k"] = v
+            t.expires[b"k"] = 1000
+            t.lru[b"k"] = 7
+            gone = weakref.ref(v)
+            del t, v
+            assert gone() is None, cls
+        finally:
+            gc.enable()
 
 
 @needs_c

@@ -34,6 +34,7 @@ import operator
 import random
 import re
 import time
+import weakref
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -92,13 +93,15 @@ class _Sampler:
 
 class _Field(dict):
     """``expires`` or ``lru`` of a PyKeyTable: a dict of the keys that
-    have the field."""
+    have the field. It holds its table by a weak proxy: a strong reference
+    would make a cycle, and a table dropped by FLUSHALL (with all its
+    values) would stay allocated until the cyclic collector next ran."""
 
     __slots__ = ("table", "limit_lo", "limit_hi", "_sampler", "_scan")
 
     def __init__(self, table: dict, limit_lo: int, limit_hi: int) -> None:
         dict.__init__(self)
-        self.table = table
+        self.table = weakref.proxy(table)
         self.limit_lo = limit_lo
         self.limit_hi = limit_hi
         self._sampler = _Sampler()
@@ -279,7 +282,7 @@ class _TableMixin:
 class PyKeyTable(_TableMixin, dict):
     """The pure-Python KeyTable: a dict with its two field dicts."""
 
-    __slots__ = ("expires", "lru", "_sampler")
+    __slots__ = ("expires", "lru", "_sampler", "__weakref__")
 
     def __init__(self, *args: Any) -> None:
         dict.__init__(self, *args)
@@ -289,7 +292,7 @@ class PyKeyTable(_TableMixin, dict):
 class SlotKeyTable(_TableMixin, SlotDict):
     """The KeyTable of cluster mode: a SlotDict with the two field dicts."""
 
-    __slots__ = ("expires", "lru", "_sampler")
+    __slots__ = ("expires", "lru", "_sampler", "__weakref__")
 
     def __init__(self, *args: Any) -> None:
         SlotDict.__init__(self, *args)
