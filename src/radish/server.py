@@ -557,6 +557,7 @@ class Server:
 
         def on_backlog(value) -> None:
             self.propagation.backlog.resize(int(value))
+            on_output_limits(None)  # a replica's hard limit is at least the backlog
 
         def on_requirepass(value) -> None:
             self.acl.set_default_password(value.encode("utf-8", "surrogateescape") if value else None)
@@ -604,8 +605,16 @@ class Server:
             self.slowlog.trim(int(value))
 
         def on_output_limits(_value) -> None:
-            hard, soft, _secs = cfg.client_output_buffer_limit["normal"]
+            limits = cfg.client_output_buffer_limit
+            hard, soft, _secs = limits["normal"]
             self.normal_output_unlimited = not hard and not soft
+            # The smallest limit of any client class (a replica's hard one
+            # raised to the backlog's size, as output_limits does): output
+            # below it cannot reach a limit (ClientConnection.write).
+            sizes = [v for cls in ("normal", "pubsub") for v in limits[cls][:2] if v]
+            rhard, rsoft, _rsecs = limits["replica"]
+            sizes += [v for v in (max(rhard, cfg.repl_backlog_size) if rhard else 0, rsoft) if v]
+            self.output_check_from = min(sizes) if sizes else 1 << 62
 
         on_output_limits(None)
 

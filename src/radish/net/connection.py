@@ -389,7 +389,25 @@ class ClientConnection(asyncio.Protocol):
         if self.batch_out is not None:
             self.batch_out.append(data)
             return
-        if self._queue(data):
+        # _queue, inline (a replica's share of every write comes here).
+        t = self.transport
+        if self.closing or t is None:
+            return
+        server = self.server
+        wbuf = self.wbuf
+        if not wbuf:
+            server.schedule_flush(self)
+        wbuf.append(data)
+        n = len(data)
+        self.wbuf_bytes += n
+        self.written += n
+        server.stats.net_output_bytes += n
+        # check_output_limits has nothing to do while the output is below
+        # every class's smallest limit and no soft limit's time runs.
+        c = self.client
+        if c is not None and (
+            self.wbuf_bytes + t.get_write_buffer_size() >= server.output_check_from or c.obuf_soft_since is not None
+        ):
             self.check_output_limits()
 
     def write_snapshot(self, data: bytes) -> None:
