@@ -57,7 +57,7 @@ static PyObject *s_lru_now;
 static PyObject *s_now_ms, *s_expire_now, *s_last_cmd, *s_calls, *s_usec, *s_numcommands,
     *s_ready, *s_serve_ready, *s_resp3, *s_propagate_as, *s_dirty, *s_propagation, *s_pending,
     *s_keyspace, *s_is_replica, *s_replica, *s_enabled, *s_subscribers, *s_backlog, *s_active, *s_db, *s_id,
-    *s_stream_db, *s_master_repl_offset, *s_append, *s_woff;
+    *s_stream_db, *s_master_repl_offset, *s_woff, *s_stream, *s_drain;
 
 /* Output gathered here, handed to ``out`` as one bytes object. */
 typedef struct {
@@ -350,18 +350,24 @@ put_command(OutBuf *b, PyObject *const *items, Py_ssize_t n)
     return 0;
 }
 
+/* Set when propagate_plain left bytes in a Propagator's ``stream`` that
+ * its ``drain()`` has not delivered yet (run_fast drains before it returns). */
+static int stream_pending;
+
 /* dispatch._propagated's common case, with Propagator.propagate_now: a
  * command whose only write is itself, on a server that is not a replica,
- * encoded (after a SELECT when the stream is in another database), its
- * length added to master_repl_offset, appended to an active backlog and
- * handed to every subscriber; the client's woff set. 1 when done, 0 when
- * the Python callback must do it (a replica, a disabled funnel, arguments
- * that are not bytes), -1 on error. */
+ * encoded (after a SELECT when the stream is in another database) and its
+ * length added to master_repl_offset; the client's woff set. The bytes go
+ * to prop.stream, which prop.drain() hands to an active backlog and every
+ * subscriber at the end of run_fast (or before anything else reaches the
+ * funnel), so a pipeline's writes reach them in one piece. 1 when done, 0
+ * when the Python callback must do it (a replica, a disabled funnel,
+ * arguments that are not bytes, nobody listening), -1 on error. */
 static int
 propagate_plain(PyObject *c, PyObject *args, PyObject *server, PyObject *prop)
 {
     int r = -1, t;
-    PyObject *ks = NULL, *db = NULL, *data = NULL, *subs = NULL, *backlog = NULL, *off = NULL;
+    PyObject *ks = NULL, *db = NULL, *stream = NULL, *subs = NULL, *backlog = NULL, *off = NULL;
     OutBuf ob;
     ob.p = ob.small;
     ob.len = 0;
@@ -381,9 +387,10 @@ propagate_plain(PyObject *c, PyObject *args, PyObject *server, PyObject *prop)
         r = t < 0 ? -1 : 0;
         goto done;
     }
-    if ((subs = PyObject_GetAttr(prop, s_subscribers)) == NULL || (backlog = PyObject_GetAttr(prop, s_backlog)) == NULL)
+    if ((subs = PyObject_GetAttr(prop, s_subscribers)) == NULL || (backlog = PyObject_GetAttr(prop, s_backlog)) == NULL
+        || (stream = PyObject_GetAttr(prop, s_stream)) == NULL)
         goto done;
-    if (!PyList_Check(subs)) {
+    if (!PyList_Check(subs) || !PyByteArray_CheckExact(stream)) {
         r = 0;
         goto done;
     }
@@ -406,8 +413,6 @@ propagate_plain(PyObject *c, PyObject *args, PyObject *server, PyObject *prop)
     }
     if (put_command(&ob, PySequence_Fast_ITEMS(args), n) < 0)
         goto done;
-    if ((data = PyBytes_FromStringAndSize(ob.p, ob.len)) == NULL)
-        goto done;
     if (dbid != stream_db) {
         PyObject *v = PyLong_FromLongLong(dbid);
         if (v == NULL)
@@ -417,41 +422,38 @@ propagate_plain(PyObject *c, PyObject *args, PyObject *server, PyObject *prop)
         if (t < 0)
             goto done;
     }
-    if ((off = PyLong_FromLongLong(offset + ob.len)) == NULL || PyObject_SetAttr(prop, s_master_repl_offset, off) < 0)
+    Py_ssize_t had = PyByteArray_GET_SIZE(stream);
+    if (PyByteArray_Resize(stream, had + ob.len) < 0)
         goto done;
-    if (active) {
-        PyObject *res = PyObject_CallMethodObjArgs(backlog, s_append, data, off, NULL);
-        if (res == NULL)
-            goto done;
-        Py_DECREF(res);
-    }
-    for (Py_ssize_t j = 0; j < PyList_GET_SIZE(subs); j++) {
-        PyObject *fn = PyList_GET_ITEM(subs, j);
-        Py_INCREF(fn);
-        PyObject *res = PyObject_CallOneArg(fn, data);
-        Py_DECREF(fn);
-        if (res == NULL)
-            goto done;
-        Py_DECREF(res);
-    }
-    /* c.woff = prop.master_repl_offset (a subscriber may have moved it). */
-    PyObject *now_off = PyObject_GetAttr(prop, s_master_repl_offset);
-    if (now_off == NULL)
-        goto done;
-    t = PyObject_SetAttr(c, s_woff, now_off);
-    Py_DECREF(now_off);
-    if (t < 0)
+    memcpy(PyByteArray_AS_STRING(stream) + had, ob.p, ob.len);
+    stream_pending = 1;
+    if ((off = PyLong_FromLongLong(offset + ob.len)) == NULL || PyObject_SetAttr(prop, s_master_repl_offset, off) < 0
+        || PyObject_SetAttr(c, s_woff, off) < 0)
         goto done;
     r = 1;
 done:
     ob_free(&ob);
     Py_XDECREF(ks);
     Py_XDECREF(db);
-    Py_XDECREF(data);
+    Py_XDECREF(stream);
     Py_XDECREF(subs);
     Py_XDECREF(backlog);
     Py_XDECREF(off);
     return r;
+}
+
+/* prop.drain() when propagate_plain left bytes for it. */
+static int
+drain_stream(PyObject *prop)
+{
+    if (!stream_pending || prop == NULL)
+        return 0;
+    stream_pending = 0;
+    PyObject *r = PyObject_CallMethodNoArgs(prop, s_drain);
+    if (r == NULL)
+        return -1;
+    Py_DECREF(r);
+    return 0;
 }
 
 /* Someone listens to the funnel: hand it the command when it wrote (the
@@ -945,7 +947,8 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     }
     if (ret == -1)
         ret = i;
-    if ((prop == NULL && drop_rewrite(c) < 0) || ob_flush(&ob, out) < 0 || flush_counters(&k, stats) < 0)
+    if ((prop == NULL && drop_rewrite(c) < 0) || ob_flush(&ob, out) < 0 || flush_counters(&k, stats) < 0
+        || drain_stream(prop) < 0)
         goto error;
     ob_free(&ob);
     Py_XDECREF(args);
@@ -965,6 +968,7 @@ error:
         flush_counters(&k, stats);
         if (prop == NULL)
             drop_rewrite(c);
+        drain_stream(prop); /* what was counted in the offset goes out */
         PyErr_Clear();
         PyErr_Restore(et, ev, tb);
     }
@@ -1073,7 +1077,8 @@ PyInit__fastpath(void)
     INTERN(s_id, "id");
     INTERN(s_stream_db, "stream_db");
     INTERN(s_master_repl_offset, "master_repl_offset");
-    INTERN(s_append, "append");
+    INTERN(s_stream, "stream");
+    INTERN(s_drain, "drain");
     INTERN(s_woff, "woff");
 #undef INTERN
     crc16_init();

@@ -91,6 +91,12 @@ class Propagator:
         self.master_repl_offset = 0
         self.stream_db = -1  # database the stream last SELECTed
         self.backlog = Backlog(backlog_size)
+        # Stream bytes already counted in master_repl_offset that the
+        # backlog and the subscribers have not had yet: the C fast path
+        # (_fastpath.propagate_plain) appends a pipeline's plain writes
+        # here and run_fast ends with drain(); every other way into the
+        # stream drains first, so order is kept.
+        self.stream = bytearray()
         self.enabled = True  # False while a replica applies its master's stream
         # A replica: its own writes (a writable replica's clients, expiry
         # and eviction of its own) go to the AOF only, never into the
@@ -100,6 +106,16 @@ class Propagator:
         self.replica = False
         self.primary_db = -1
         self.in_exec = False
+
+    def drain(self) -> None:
+        """Hand ``stream`` to the backlog and the subscribers."""
+        stream = self.stream
+        if stream:
+            data = bytes(stream)
+            stream.clear()
+            self.backlog.append(data, self.master_repl_offset)
+            for fn in self.subscribers:
+                fn(data)
 
     def propagate(self, dbid: int, args: list[bytes]) -> None:
         """Queue one write of the running command (nothing to do while no
@@ -113,6 +129,8 @@ class Propagator:
         Call only with nothing else queued."""
         if not (self.enabled and (self.subscribers or self.backlog.active)):
             return
+        if self.stream:
+            self.drain()
         if self.replica:
             self._local_writes([(dbid, args, False)])
             return
@@ -137,11 +155,13 @@ class Propagator:
 
     def subscribe(self, fn: Callable[[bytes], None], *, control: bool = True) -> None:
         """Receive the stream; ``control=False``: writes only."""
+        self.drain()
         self.subscribers.append(fn)
         if not control:
             self.writes_only.append(fn)
 
     def unsubscribe(self, fn: Callable[[bytes], None]) -> None:
+        self.drain()
         if fn in self.subscribers:
             self.subscribers.remove(fn)
         if fn in self.writes_only:
@@ -157,6 +177,7 @@ class Propagator:
         pending = self.pending
         if not pending:
             return
+        self.drain()
         self.pending = []
         if not self.has_audience():
             return
@@ -204,6 +225,7 @@ class Propagator:
         """A replica's own writes: to the writes-only subscribers (the AOF),
         each in its database, then back to the forwarded stream's database;
         no offset, backlog or sub-replica sees them."""
+        self.drain()
         writes = [(dbid, args) for dbid, args, repl_only in pending if not repl_only]
         if not writes or not self.writes_only:
             return
@@ -229,6 +251,7 @@ class Propagator:
         """Append raw stream bytes (also used for PINGs and GETACKs to
         replicas, ``control=True``, and by a replica forwarding its
         master's stream)."""
+        self.drain()
         if control and self.writes_only:
             self._deliver(data, b"")
             return
@@ -240,6 +263,7 @@ class Propagator:
     def _deliver(self, data: bytes, writes: bytes) -> None:
         """``data`` to the replication stream; ``writes`` (its part that
         is not for replicas only) to the writes-only subscribers."""
+        self.drain()
         self.master_repl_offset += len(data)
         self.backlog.append(data, self.master_repl_offset)
         writes_only = self.writes_only

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.support.inprocess import InProcess
+from tests.support.inprocess import InProcess, commands_of
 
 from radish import NO_EXTENSIONS, dispatch
 
@@ -92,15 +92,23 @@ def both(cmds: list[list[bytes]], listen: bool = False, ways: tuple = (True, Fal
                 s.calls = s.failed_calls = s.rejected_calls = s.usec = 0
                 s.latency_hist = None
         srv = InProcess()
+        prop = srv.server.propagation
         if listen:
             srv.capture()
+            prop.backlog.active = True  # as when a replica has attached
         reply = run(srv, cmds, use_c)
         st = state(srv)
         if listen:
             # Absolute expiry times (PXAT, PEXPIREAT) differ by the runs' clocks.
-            st["propagated"] = [
-                [b"<unix ms>" if a.isdigit() and len(a) == 13 else a for a in cmd] for cmd in srv.propagated()
-            ]
+            def norm(commands):
+                return [[b"<unix ms>" if a.isdigit() and len(a) == 13 else a for a in cmd] for cmd in commands]
+
+            backlog = prop.backlog
+            st["propagated"] = norm(srv.propagated())
+            # The backlog holds the same stream (SELECTs too), ending at the offset.
+            st["backlog"] = norm(commands_of(bytes(backlog.buf)))
+            assert backlog.first_offset + len(backlog.buf) - 1 == prop.master_repl_offset
+            assert not prop.stream  # nothing left undelivered
         results.append((reply, st))
     return results
 
