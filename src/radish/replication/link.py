@@ -22,7 +22,7 @@ from typing import Any
 
 from ..client import FLAG_MASTER
 from ..dispatch import process_command
-from ..protocol.parser import ProtocolError, PyRequestParser
+from ..protocol.parser import make_request_parser
 from ..protocol.resp import encode_command
 from .failover import IN_PROGRESS
 
@@ -47,7 +47,7 @@ class MasterLink(asyncio.Protocol):
         self.rdb_len = -1
         self.rdb_eof_mark = b""
         self.rdb = bytearray()
-        self.parser = PyRequestParser(max_bulk_len=1 << 62)
+        self.parser = make_request_parser(max_bulk_len=1 << 62)
         self.closed = False
         self.fullresync: tuple[str, int] | None = None
 
@@ -234,40 +234,47 @@ class MasterLink(asyncio.Protocol):
     def _stream(self, data: bytes) -> None:
         repl = self.repl
         repl.read_offset += len(data)
-        parser = self.parser
-        parser.feed(data)
+        cmds, err = self.parser.feed_and_parse(data)
         master = repl.master_client
         server = self.server
         prop = server.propagation
         ks = server.keyspace
-        try:
-            while True:
-                args = parser.gets()
-                if args is None:
-                    break
-                raw = encode_command(args)
-                name = args[0].lower()
-                if name == b"select" and len(args) == 2 and args[1].isdigit():
-                    prop.primary_db = int(args[1])  # where the forwarded stream writes
-                # Not for this replica's AOF: link control, and PUBLISH
-                # (sent to replicas only, for their subscribers).
-                control = name in (b"ping", b"replconf", b"publish", b"spublish")
-                if len(args) >= 2 and name == b"replconf" and args[1].lower() == b"getack":
-                    self.send_ack()
-                else:
-                    prop.enabled = False
-                    ks.applying_primary = True
-                    try:
-                        process_command(master, args)
-                    finally:
-                        ks.applying_primary = False
-                        ks.expire_now = ks.now_ms
-                        prop.enabled = True
-                        prop.pending = []
-                prop.feed(raw, control=control)
+        # What was applied goes on to the backlog, sub-replicas and the AOF
+        # in runs of the same kind (writes; link control and PUBLISH, which
+        # are not for this replica's AOF), fed before each ACK and at the end.
+        run: list[bytes] = []
+        run_control = False
+        for args in cmds:
+            name = args[0].lower()
+            if name == b"select" and len(args) == 2 and args[1].isdigit():
+                prop.primary_db = int(args[1])  # where the forwarded stream writes
+            control = name in (b"ping", b"replconf", b"publish", b"spublish")
+            if run and control != run_control:
+                prop.feed(b"".join(run), control=run_control)
+                run = []
+            run_control = control
+            if len(args) >= 2 and name == b"replconf" and args[1].lower() == b"getack":
+                if run:
+                    prop.feed(b"".join(run), control=run_control)
+                    run = []
                 repl.processed_offset = prop.master_repl_offset
-        except ProtocolError as e:
-            server.log.warning("Protocol error from master: %s" % e)
+                self.send_ack()
+            else:
+                prop.enabled = False
+                ks.applying_primary = True
+                try:
+                    process_command(master, args)
+                finally:
+                    ks.applying_primary = False
+                    ks.expire_now = ks.now_ms
+                    prop.enabled = True
+                    prop.pending = []
+            run.append(encode_command(args))
+        if run:
+            prop.feed(b"".join(run), control=run_control)
+        repl.processed_offset = prop.master_repl_offset
+        if err is not None:
+            server.log.warning("Protocol error from master: %s" % err)
             self.close()
 
     def send_ack(self) -> None:
