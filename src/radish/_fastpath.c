@@ -354,29 +354,32 @@ put_command(OutBuf *b, PyObject *const *items, Py_ssize_t n)
  * its ``drain()`` has not delivered yet (run_fast drains before it returns). */
 static int stream_pending;
 
-/* dispatch._propagated's common case, with Propagator.propagate_now: a
- * command whose only write is itself, on a server that is not a replica,
- * encoded (after a SELECT when the stream is in another database) and its
- * length added to master_repl_offset; the client's woff set. The bytes go
- * to prop.stream, which prop.drain() hands to an active backlog and every
- * subscriber at the end of run_fast (or before anything else reaches the
- * funnel), so a pipeline's writes reach them in one piece. 1 when done, 0
- * when the Python callback must do it (a replica, a disabled funnel,
- * arguments that are not bytes, nobody listening), -1 on error. */
+/* What propagate_plain reads of the funnel, the keyspace and the client,
+ * kept for one run_fast call between Python callbacks: a data command's
+ * handler does not change them (a replica's role, the funnel's switch, its
+ * listeners, the client's database); the Python ways into the stream that
+ * do (the propagated callback, finish, failed, blocked clients served …)
+ * run as callbacks, after which run_fast sets ``known`` to 0. */
+typedef struct {
+    int known;          /* 0: read them again; 1: plain; 2: not plain (callback) */
+    PyObject *stream;   /* prop.stream (new ref while known == 1) */
+    long long dbid, stream_db, offset;
+} PropCache;
+
+static void
+pc_forget(PropCache *pc)
+{
+    pc->known = 0;
+    Py_CLEAR(pc->stream);
+}
+
+/* Fill ``pc``: 1 plain, 0 not, -1 error. */
 static int
-propagate_plain(PyObject *c, PyObject *args, PyObject *server, PyObject *prop)
+pc_load(PropCache *pc, PyObject *c, PyObject *server, PyObject *prop)
 {
     int r = -1, t;
-    PyObject *ks = NULL, *db = NULL, *stream = NULL, *subs = NULL, *backlog = NULL, *off = NULL;
-    OutBuf ob;
-    ob.p = ob.small;
-    ob.len = 0;
-    ob.cap = sizeof(ob.small);
-    ob.handed = 0;
-    Py_ssize_t n = PyList_GET_SIZE(args);
-    for (Py_ssize_t j = 0; j < n; j++)
-        if (!PyBytes_CheckExact(PyList_GET_ITEM(args, j)))
-            return 0;
+    PyObject *ks = NULL, *db = NULL, *stream = NULL, *subs = NULL, *backlog = NULL;
+    pc_forget(pc);
     if ((ks = PyObject_GetAttr(server, s_keyspace)) == NULL)
         goto done;
     if ((t = attr_true(ks, s_is_replica)) != 0 || (t = attr_true(prop, s_replica)) != 0) {
@@ -401,43 +404,84 @@ propagate_plain(PyObject *c, PyObject *args, PyObject *server, PyObject *prop)
         r = 0;
         goto done;
     }
-    long long dbid, stream_db, offset;
-    if ((db = PyObject_GetAttr(c, s_db)) == NULL || get_ll(db, s_id, &dbid) < 0
-        || get_ll(prop, s_stream_db, &stream_db) < 0 || get_ll(prop, s_master_repl_offset, &offset) < 0)
+    if ((db = PyObject_GetAttr(c, s_db)) == NULL || get_ll(db, s_id, &pc->dbid) < 0
+        || get_ll(prop, s_stream_db, &pc->stream_db) < 0 || get_ll(prop, s_master_repl_offset, &pc->offset) < 0)
         goto done;
-    if (dbid != stream_db) {
-        char num[24];
-        Py_ssize_t nl = fmt_ll(num, dbid);
-        if (ob_put(&ob, "*2\r\n$6\r\nSELECT\r\n", 16) < 0 || put_bulk(&ob, num, nl) < 0)
-            goto done;
-    }
-    if (put_command(&ob, PySequence_Fast_ITEMS(args), n) < 0)
-        goto done;
-    if (dbid != stream_db) {
-        PyObject *v = PyLong_FromLongLong(dbid);
-        if (v == NULL)
-            goto done;
-        t = PyObject_SetAttr(prop, s_stream_db, v);
-        Py_DECREF(v);
-        if (t < 0)
-            goto done;
-    }
-    Py_ssize_t had = PyByteArray_GET_SIZE(stream);
-    if (PyByteArray_Resize(stream, had + ob.len) < 0)
-        goto done;
-    memcpy(PyByteArray_AS_STRING(stream) + had, ob.p, ob.len);
-    stream_pending = 1;
-    if ((off = PyLong_FromLongLong(offset + ob.len)) == NULL || PyObject_SetAttr(prop, s_master_repl_offset, off) < 0
-        || PyObject_SetAttr(c, s_woff, off) < 0)
-        goto done;
+    pc->stream = stream;
+    stream = NULL;
     r = 1;
 done:
-    ob_free(&ob);
     Py_XDECREF(ks);
     Py_XDECREF(db);
     Py_XDECREF(stream);
     Py_XDECREF(subs);
     Py_XDECREF(backlog);
+    if (r >= 0)
+        pc->known = r ? 1 : 2;
+    return r;
+}
+
+/* dispatch._propagated's common case, with Propagator.propagate_now: a
+ * command whose only write is itself, on a server that is not a replica,
+ * encoded (after a SELECT when the stream is in another database) and its
+ * length added to master_repl_offset; the client's woff set. The bytes go
+ * to prop.stream, which prop.drain() hands to an active backlog and every
+ * subscriber at the end of run_fast (or before anything else reaches the
+ * funnel), so a pipeline's writes reach them in one piece. 1 when done, 0
+ * when the Python callback must do it (a replica, a disabled funnel,
+ * arguments that are not bytes, nobody listening), -1 on error. */
+static int
+propagate_plain(PyObject *c, PyObject *args, PyObject *server, PyObject *prop, PropCache *pc)
+{
+    int r = -1;
+    PyObject *off = NULL;
+    Py_ssize_t n = PyList_GET_SIZE(args);
+    for (Py_ssize_t j = 0; j < n; j++)
+        if (!PyBytes_CheckExact(PyList_GET_ITEM(args, j)))
+            return 0;
+    if (pc->known == 0 && pc_load(pc, c, server, prop) < 0)
+        return -1;
+    if (pc->known != 1)
+        return 0;
+    OutBuf ob;
+    ob.p = ob.small;
+    ob.len = 0;
+    ob.cap = sizeof(ob.small);
+    ob.handed = 0;
+    int select = pc->dbid != pc->stream_db;
+    if (select) {
+        char num[24];
+        Py_ssize_t nl = fmt_ll(num, pc->dbid);
+        if (ob_put(&ob, "*2\r\n$6\r\nSELECT\r\n", 16) < 0 || put_bulk(&ob, num, nl) < 0)
+            goto done;
+    }
+    if (put_command(&ob, PySequence_Fast_ITEMS(args), n) < 0)
+        goto done;
+    if (select) {
+        PyObject *v = PyLong_FromLongLong(pc->dbid);
+        if (v == NULL)
+            goto done;
+        int t = PyObject_SetAttr(prop, s_stream_db, v);
+        Py_DECREF(v);
+        if (t < 0)
+            goto done;
+        pc->stream_db = pc->dbid;
+    }
+    PyObject *stream = pc->stream;
+    Py_ssize_t had = PyByteArray_GET_SIZE(stream);
+    if (PyByteArray_Resize(stream, had + ob.len) < 0)
+        goto done;
+    memcpy(PyByteArray_AS_STRING(stream) + had, ob.p, ob.len);
+    stream_pending = 1;
+    pc->offset += ob.len;
+    if ((off = PyLong_FromLongLong(pc->offset)) == NULL || PyObject_SetAttr(prop, s_master_repl_offset, off) < 0
+        || PyObject_SetAttr(c, s_woff, off) < 0)
+        goto done;
+    r = 1;
+done:
+    if (r < 0)
+        pc_forget(pc);
+    ob_free(&ob);
     Py_XDECREF(off);
     return r;
 }
@@ -460,7 +504,7 @@ drain_stream(PyObject *prop)
  * dirty counter moved) or asked for a rewrite, and flush what is queued
  * (lazy-expiry DELs too), as run_batch's Python loop does. */
 static int
-propagate(PyObject *c, PyObject *args, PyObject *server, PyObject *prop, long long dirty)
+propagate(PyObject *c, PyObject *args, PyObject *server, PyObject *prop, long long dirty, PropCache *pc)
 {
     long long now_dirty;
     if (get_ll(server, s_dirty, &now_dirty) < 0)
@@ -480,10 +524,11 @@ propagate(PyObject *c, PyObject *args, PyObject *server, PyObject *prop, long lo
     if (now_dirty == dirty && !rewrite && !queued)
         return 0;
     if (now_dirty != dirty && !rewrite && !queued) {
-        int done = propagate_plain(c, args, server, prop);
+        int done = propagate_plain(c, args, server, prop, pc);
         if (done != 0)
             return done < 0 ? -1 : 0;
     }
+    pc_forget(pc);
     PyObject *r = PyObject_CallFunctionObjArgs(propagated_cb, c, args, now_dirty != dirty ? Py_True : Py_False, NULL);
     if (r == NULL)
         return -1;
@@ -715,6 +760,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     ob.cap = sizeof(ob.small);
     ob.handed = 0;
     Counters k = {NULL, 0, 0, 0};
+    PropCache pc = {0, NULL, 0, 0, 0};
     Py_ssize_t ret = -1; /* set on every way out but errors */
     long long last_ms = -1, last_sec = -1;
     long long t0 = now_ns();
@@ -756,6 +802,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
         } else {
             if (PyErr_Occurred())
                 goto error;
+            pc_forget(&pc);
             entry = PyObject_CallOneArg(miss_cb, name);
             if (entry == NULL)
                 goto error;
@@ -830,6 +877,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
             PyErr_NormalizeException(&et, &ev, &tb);
             Py_XDECREF(et);
             Py_XDECREF(tb);
+            pc_forget(&pc);
             result = PyObject_CallFunctionObjArgs(failed_cb, c, spec, ev, NULL);
             Py_XDECREF(ev);
             if (result == NULL)
@@ -837,7 +885,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
         }
         k.calls++;
         k.ran++;
-        if (prop != NULL && propagate(c, args, server, prop, dirty) < 0) {
+        if (prop != NULL && propagate(c, args, server, prop, dirty, &pc) < 0) {
             Py_DECREF(result);
             goto error;
         }
@@ -884,6 +932,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
             }
             k.spec = spec; /* keep this command's time counted here */
             PyObject *fargs[4] = {c, spec, args, result};
+            pc_forget(&pc);
             PyObject *reply = PyObject_Vectorcall(finish_cb, fargs, 4, NULL);
             Py_DECREF(result);
             if (reply == NULL)
@@ -918,6 +967,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
             if (add_attr(stats, s_numcommands, k.ran) < 0)
                 goto error;
             k.ran = 0;
+            pc_forget(&pc);
             PyObject *r = PyObject_CallMethodNoArgs(blocking, s_serve_ready);
             if (r == NULL)
                 goto error;
@@ -933,6 +983,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
             if (us == NULL)
                 goto error;
             PyObject *sargs[4] = {c, spec, args, us};
+            pc_forget(&pc);
             PyObject *r = PyObject_Vectorcall(slow_cb, sargs, 4, NULL);
             Py_DECREF(us);
             if (r == NULL)
@@ -956,6 +1007,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     Py_DECREF(ready);
     Py_DECREF(resp3_obj);
     Py_XDECREF(prop);
+    pc_forget(&pc);
     hist_release(&hist);
     return PyLong_FromSsize_t(ret);
 
@@ -978,6 +1030,7 @@ error:
     Py_XDECREF(ready);
     Py_XDECREF(resp3_obj);
     Py_XDECREF(prop);
+    pc_forget(&pc);
     hist_release(&hist);
     return NULL;
 }
