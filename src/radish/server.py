@@ -555,6 +555,9 @@ class Server:
         def on_hz(value) -> None:
             self.hz = max(1, min(500, int(value)))
 
+        def on_replica_read_only(value) -> None:
+            self.keyspace.replica_read_only = bool(value)
+
         def on_backlog(value) -> None:
             self.propagation.backlog.resize(int(value))
             on_output_limits(None)  # a replica's hard limit is at least the backlog
@@ -617,6 +620,7 @@ class Server:
             self.output_check_from = min(sizes) if sizes else 1 << 62
 
         on_output_limits(None)
+        on_replica_read_only(cfg.replica_read_only)
 
         for name, fn in (
             ("maxmemory-policy", on_eviction),
@@ -628,6 +632,7 @@ class Server:
             ("dir", on_dir),
             ("hz", on_hz),
             ("repl-backlog-size", on_backlog),
+            ("replica-read-only", on_replica_read_only),
             ("requirepass", on_requirepass),
             ("client-output-buffer-limit", on_output_limits),
             ("slowlog-log-slower-than", on_slow_thresholds),

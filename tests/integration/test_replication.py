@@ -909,3 +909,32 @@ def _rdb_of(server) -> bytes:
     server.client().save()
     with open(server.dir + "/dump.rdb", "rb") as f:
         return f.read()
+
+
+@pytest.mark.parametrize("kind", ["radish", "redis"])
+def test_writable_replica_write_deletes_an_expired_key_a_read_only_hides_it(kind):
+    """Redis 7.0's lookupKey: on a writable replica a write command deletes
+    the expired key it finds (INCR re-creates it without the TTL); a read
+    only hides it, and the key stays counted until the primary's DEL."""
+    start = start_radish if kind == "radish" else start_redis
+    master = start("--enable-debug-command", "yes")
+    replica = start("--replicaof", "127.0.0.1", str(master.port))
+    try:
+        m, r = master.client(), replica.client()
+        wait_for(lambda: link_up(r))
+        m.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+        m.set("key1", "5", px=10)
+        m.set("key2", "5", px=10)
+        wait_for(lambda: r.dbsize() == 2 and r.exists("key1", "key2") == 0)
+        with pytest.raises(redis.ReadOnlyError):
+            r.incr("key1")
+        r.config_set("replica-read-only", "no")
+        assert r.dbsize() == 2
+        assert r.incr("key1") == 1
+        assert r.ttl("key1") == -1
+        assert r.get("key2") is None
+        assert r.dbsize() == 2
+        r.config_set("replica-read-only", "yes")
+    finally:
+        replica.stop()
+        master.stop()

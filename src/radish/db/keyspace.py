@@ -84,6 +84,9 @@ class Keyspace:
         self.applying_primary = False
         self.expire_now = self.now_ms
         self.is_replica = False
+        # replica-read-only: a writable replica's write commands delete the
+        # expired keys they find (Redis's LOOKUP_WRITE forcing the delete).
+        self.replica_read_only = True
         # CLIENT PAUSE: expired keys are hidden but not deleted until it ends.
         self.expiry_paused = False
         self.expiring = False  # inside expire_key's hooks
@@ -425,9 +428,10 @@ class Database:
         if self.expires and key in self.expires:
             when = self.expires[key]
             if when <= ks.expire_now:
-                if ks.is_replica or ks.expiry_paused:
+                if ks.expiry_paused or ks.is_replica and ks.replica_read_only:
                     # The key is logically gone but only the primary's DEL
-                    # (or the end of a pause) removes it.
+                    # (or the end of a pause) removes it. A writable
+                    # replica's write deletes it, as Redis 7.0's lookupKey.
                     return None
                 self.expire_key(key)
                 return None
