@@ -4,6 +4,7 @@ DEBUG subcommands Redis's tests use, and INFO's field names."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from tests.support.resp import Raw
@@ -191,3 +192,24 @@ def test_debug_object_fields_as_redis(pair):
         c.close()
         outs.append(lines)
     assert outs[0] == outs[1]
+
+
+def test_debug_object_shows_a_logically_expired_key_until_it_is_deleted(pair):
+    """DEBUG OBJECT reads the table as it is (Redis's dictFind): a key past
+    its TTL that nothing has deleted yet is still shown; once EXISTS has
+    expired it, it is gone."""
+    seen = []
+    for srv in pair:
+        c = Raw(srv.port)
+        c([b"SELECT", b"9"])
+        c([b"DEBUG", b"SET-ACTIVE-EXPIRE", b"0"])
+        c([b"SET", b"dbg-exp", b"hello", b"PX", b"30"])
+        time.sleep(0.1)
+        obj = c([b"DEBUG", b"OBJECT", b"dbg-exp"])
+        replies = [c([b"DBSIZE"]), c([b"EXISTS", b"dbg-exp"]), c([b"DEBUG", b"OBJECT", b"dbg-exp"])]
+        c([b"DEBUG", b"SET-ACTIVE-EXPIRE", b"1"])
+        c([b"FLUSHDB"])
+        c.close()
+        assert re.search(rb"encoding:embstr serializedlength:6 ", obj), obj
+        seen.append(replies)
+    assert seen[0] == seen[1] == [b":1\r\n", b":0\r\n", b"-ERR no such key\r\n"]
