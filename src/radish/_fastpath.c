@@ -57,7 +57,9 @@ static PyObject *s_lru_now;
 static PyObject *s_now_ms, *s_expire_now, *s_last_cmd, *s_calls, *s_usec, *s_numcommands,
     *s_ready, *s_serve_ready, *s_resp3, *s_propagate_as, *s_dirty, *s_propagation, *s_pending,
     *s_keyspace, *s_is_replica, *s_replica, *s_enabled, *s_subscribers, *s_backlog, *s_active, *s_db, *s_id,
-    *s_stream_db, *s_master_repl_offset, *s_woff, *s_stream, *s_drain;
+    *s_stream_db, *s_master_repl_offset, *s_woff, *s_stream, *s_drain,
+    *s_lfu_mode, *s_notify_flags, *s_on_key_changed, *s_data, *s_get_touch, *s_incr_touch, *s_keyspace_hits,
+    *s_append, *s_appendleft, *s_pop, *s_popleft, *s_server, *s_keyspace_misses;
 
 /* Output gathered here, handed to ``out`` as one bytes object. */
 typedef struct {
@@ -702,6 +704,196 @@ served_here(PyObject *keypos, PyObject *args, PyObject *route)
     return 1;
 }
 
+/* Short handlers: the common case of a few hot commands done here, with
+ * no Python frame, when nothing else would have to happen (no keyspace
+ * events, no WATCHed keys, LRU not LFU, a key without a TTL of the exact
+ * type); anything else is left to the command's Python handler, which is
+ * their twin (tests/unit/test_fastpath.py runs both loops on the same
+ * batches). ``op_map`` maps a handler to its OP_ code (dispatch._fast_entry
+ * fills it); ``list_type`` is radish.db.types.ListValue. */
+enum { OP_GET = 1, OP_INCR, OP_DECR, OP_LPUSH, OP_RPUSH, OP_LPOP, OP_RPOP };
+static PyObject *op_map;
+static PyTypeObject *list_type;
+static PyObject *one, *minus_one;
+static PyObject *has_ttl; /* radish.db.keytable.HAS_TTL */
+
+/* What the short handlers read of the keyspace and the client, kept like
+ * PropCache (and also dropped when run_fast moves ks.lru_now). */
+typedef struct {
+    int known;          /* 0: read again; 1: usable; 2: not (LFU, events, WATCH) */
+    PyObject *data;     /* c.db.data (new ref while known == 1) */
+    PyObject *lru_now;  /* ks.lru_now (new ref while known == 1) */
+    PyObject *server;   /* c.server, whose dirty counter the writes move (new ref while known == 1) */
+} KsCache;
+
+static void
+kc_forget(KsCache *kc)
+{
+    kc->known = 0;
+    Py_CLEAR(kc->data);
+    Py_CLEAR(kc->lru_now);
+    Py_CLEAR(kc->server);
+}
+
+static int
+kc_load(KsCache *kc, PyObject *c, PyObject *ks)
+{
+    kc_forget(kc);
+    int t;
+    if ((t = attr_true(ks, s_lfu_mode)) != 0 || (t = attr_true(ks, s_notify_flags)) != 0) {
+        if (t < 0)
+            return -1;
+        kc->known = 2;
+        return 0;
+    }
+    PyObject *okc = PyObject_GetAttr(ks, s_on_key_changed);
+    if (okc == NULL)
+        return -1;
+    int watched = okc != Py_None;
+    Py_DECREF(okc);
+    if (watched) {
+        kc->known = 2;
+        return 0;
+    }
+    PyObject *db = PyObject_GetAttr(c, s_db);
+    if (db == NULL)
+        return -1;
+    kc->data = PyObject_GetAttr(db, s_data);
+    Py_DECREF(db);
+    if (kc->data == NULL)
+        return -1;
+    if ((kc->lru_now = PyObject_GetAttr(ks, s_lru_now)) == NULL || (kc->server = PyObject_GetAttr(c, s_server)) == NULL) {
+        kc_forget(kc);
+        return -1;
+    }
+    kc->known = 1;
+    return 0;
+}
+
+/* data.get_touch(key, lru_now, HAS_TTL): the value of a key without a
+ * TTL, stamped; *missing set (and NULL without an error) for a missing key;
+ * NULL without an error for one with a TTL. */
+static PyObject *
+touch(KsCache *kc, PyObject *key, int *missing)
+{
+    PyObject *a[4] = {kc->data, key, kc->lru_now, has_ttl};
+    PyObject *v = PyObject_VectorcallMethod(s_get_touch, a, 4 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+    *missing = v == Py_None;
+    if (v == Py_None || v == has_ttl) {
+        Py_DECREF(v);
+        return NULL;
+    }
+    return v;
+}
+
+/* 1: done, the reply in *out; 0: the Python handler must run; -1: error. */
+static int
+short_handler(int op, PyObject *c, PyObject *args, PyObject *ks, KsCache *kc, PyObject **out)
+{
+    Py_ssize_t n = PyList_GET_SIZE(args);
+    if (kc->known == 0 && kc_load(kc, c, ks) < 0)
+        return -1;
+    if (kc->known != 1)
+        return 0;
+    PyObject *key = n >= 2 ? PyList_GET_ITEM(args, 1) : NULL;
+    if (key == NULL || !PyBytes_CheckExact(key))
+        return 0;
+    PyObject *v, *r;
+    int missing;
+    switch (op) {
+    case OP_GET:
+        if (n != 2)
+            return 0;
+        if ((v = touch(kc, key, &missing)) == NULL) {
+            if (PyErr_Occurred())
+                return -1;
+            if (!missing)
+                return 0;
+            /* db.missed with no keyspace events: the miss counted, a null */
+            if (add_attr(ks, s_keyspace_misses, 1) < 0)
+                return -1;
+            Py_INCREF(Py_None);
+            *out = Py_None;
+            return 1;
+        }
+        if (!PyBytes_CheckExact(v)) {
+            Py_DECREF(v);
+            return 0;
+        }
+        if (add_attr(ks, s_keyspace_hits, 1) < 0) {
+            Py_DECREF(v);
+            return -1;
+        }
+        *out = v;
+        return 1;
+    case OP_INCR:
+    case OP_DECR: {
+        if (n != 2)
+            return 0;
+        PyObject *a[6] = {NULL, kc->data, key, op == OP_INCR ? one : minus_one, kc->lru_now, Py_None};
+        r = PyObject_VectorcallMethod(s_incr_touch, a + 1, 5 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+        if (r == NULL)
+            return -1;
+        if (r == Py_None) { /* a TTL, another type, not an integer, an overflow */
+            Py_DECREF(r);
+            return 0;
+        }
+        if (add_attr(kc->server, s_dirty, 1) < 0) {
+            Py_DECREF(r);
+            return -1;
+        }
+        *out = r;
+        return 1;
+    }
+    case OP_LPUSH:
+    case OP_RPUSH:
+    case OP_LPOP:
+    case OP_RPOP: {
+        int push = op == OP_LPUSH || op == OP_RPUSH;
+        if (n != (push ? 3 : 2))
+            return 0;
+        if ((v = touch(kc, key, &missing)) == NULL)
+            return PyErr_Occurred() ? -1 : 0;
+        if (Py_TYPE(v) != list_type) {
+            Py_DECREF(v);
+            return 0;
+        }
+        if (push) {
+            PyObject *a[2] = {v, PyList_GET_ITEM(args, 2)};
+            r = PyObject_VectorcallMethod(op == OP_LPUSH ? s_appendleft : s_append, a, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+            if (r == NULL) {
+                Py_DECREF(v);
+                return -1;
+            }
+            Py_DECREF(r);
+            Py_ssize_t len = PyObject_Length(v);
+            Py_DECREF(v);
+            if (len < 0 || add_attr(kc->server, s_dirty, 1) < 0)
+                return -1;
+            *out = PyLong_FromSsize_t(len);
+            return *out == NULL ? -1 : 1;
+        }
+        Py_ssize_t len = PyObject_Length(v);
+        if (len <= 1) { /* the last element: the key goes too, in Python */
+            Py_DECREF(v);
+            return len < 0 ? -1 : 0;
+        }
+        PyObject *a[1] = {v};
+        r = PyObject_VectorcallMethod(op == OP_LPOP ? s_popleft : s_pop, a, 1 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+        Py_DECREF(v);
+        if (r == NULL)
+            return -1;
+        if (add_attr(kc->server, s_dirty, 1) < 0) {
+            Py_DECREF(r);
+            return -1;
+        }
+        *out = r;
+        return 1;
+    }
+    }
+    return 0;
+}
+
 static PyObject *
 run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
 {
@@ -761,6 +953,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     ob.handed = 0;
     Counters k = {NULL, 0, 0, 0};
     PropCache pc = {0, NULL, 0, 0, 0};
+    KsCache kc = {0, NULL, NULL, NULL};
     Py_ssize_t ret = -1; /* set on every way out but errors */
     long long last_ms = -1, last_sec = -1;
     long long t0 = now_ns();
@@ -803,6 +996,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
             if (PyErr_Occurred())
                 goto error;
             pc_forget(&pc);
+            kc_forget(&kc);
             entry = PyObject_CallOneArg(miss_cb, name);
             if (entry == NULL)
                 goto error;
@@ -848,6 +1042,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
                 PyObject *sec = PyLong_FromLongLong(ms / 1000);
                 if (sec == NULL)
                     goto error;
+                kc_forget(&kc);
                 r = PyObject_SetAttr(ks, s_lru_now, sec);
                 Py_DECREF(sec);
                 if (r < 0)
@@ -867,8 +1062,24 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
         long long dirty = 0;
         if (prop != NULL && get_ll(server, s_dirty, &dirty) < 0)
             goto error;
-        PyObject *hargs[2] = {c, args};
-        PyObject *result = PyObject_Vectorcall(handler, hargs, 2, NULL);
+        PyObject *result = NULL;
+        int shorted = 0;
+        if (op_map != NULL && PyDict_GET_SIZE(op_map)) {
+            PyObject *opv = PyDict_GetItemWithError(op_map, handler);
+            if (opv != NULL) {
+                long op = PyLong_AsLong(opv);
+                if (op == -1 && PyErr_Occurred())
+                    goto error;
+                if ((shorted = short_handler((int)op, c, args, ks, &kc, &result)) < 0)
+                    goto error;
+            } else if (PyErr_Occurred()) {
+                goto error;
+            }
+        }
+        if (!shorted) {
+            PyObject *hargs[2] = {c, args};
+            result = PyObject_Vectorcall(handler, hargs, 2, NULL);
+        }
         if (result == NULL) {
             if (!PyErr_ExceptionMatches(CommandError))
                 goto error;
@@ -878,6 +1089,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
             Py_XDECREF(et);
             Py_XDECREF(tb);
             pc_forget(&pc);
+            kc_forget(&kc);
             result = PyObject_CallFunctionObjArgs(failed_cb, c, spec, ev, NULL);
             Py_XDECREF(ev);
             if (result == NULL)
@@ -933,6 +1145,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
             k.spec = spec; /* keep this command's time counted here */
             PyObject *fargs[4] = {c, spec, args, result};
             pc_forget(&pc);
+            kc_forget(&kc);
             PyObject *reply = PyObject_Vectorcall(finish_cb, fargs, 4, NULL);
             Py_DECREF(result);
             if (reply == NULL)
@@ -968,6 +1181,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
                 goto error;
             k.ran = 0;
             pc_forget(&pc);
+            kc_forget(&kc);
             PyObject *r = PyObject_CallMethodNoArgs(blocking, s_serve_ready);
             if (r == NULL)
                 goto error;
@@ -984,6 +1198,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
                 goto error;
             PyObject *sargs[4] = {c, spec, args, us};
             pc_forget(&pc);
+            kc_forget(&kc);
             PyObject *r = PyObject_Vectorcall(slow_cb, sargs, 4, NULL);
             Py_DECREF(us);
             if (r == NULL)
@@ -1008,6 +1223,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     Py_DECREF(resp3_obj);
     Py_XDECREF(prop);
     pc_forget(&pc);
+    kc_forget(&kc);
     hist_release(&hist);
     return PyLong_FromSsize_t(ret);
 
@@ -1031,6 +1247,7 @@ error:
     Py_XDECREF(resp3_obj);
     Py_XDECREF(prop);
     pc_forget(&pc);
+    kc_forget(&kc);
     hist_release(&hist);
     return NULL;
 }
@@ -1080,11 +1297,30 @@ set_used_memory(PyObject *Py_UNUSED(module), PyObject *cap)
     Py_RETURN_NONE;
 }
 
+static PyObject *
+configure_ops(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *map, *lt, *ht;
+    if (!PyArg_ParseTuple(args, "O!O!O", &PyDict_Type, &map, &PyType_Type, &lt, &ht))
+        return NULL;
+    Py_INCREF(ht);
+    Py_XSETREF(has_ttl, ht);
+    if (one == NULL && ((one = PyLong_FromLong(1)) == NULL || (minus_one = PyLong_FromLong(-1)) == NULL))
+        return NULL;
+    Py_INCREF(map);
+    Py_XSETREF(op_map, map);
+    Py_INCREF(lt);
+    Py_XSETREF(list_type, (PyTypeObject *)lt);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"run_fast", (PyCFunction)(void (*)(void))run_fast, METH_FASTCALL,
      "run_fast(c, cmds, start, out, fast, ks, stats, blocking, server or None, budget, slow_us, tracking, maxmemory, route or None) -> next index, or ~consumed to stop."},
     {"set_used_memory", set_used_memory, METH_O,
      "set_used_memory(capsule or None): radish._alloc's used-memory counter, read against maxmemory."},
+    {"configure_ops", configure_ops, METH_VARARGS,
+     "configure_ops(ops, ListValue, HAS_TTL): the handlers run_fast may do itself (handler -> OP_ code)."},
     {"configure", configure, METH_VARARGS,
      "configure(CommandError, OK, SimpleString, failed, finish, miss, propagated, slow, new_hist): the Python side's pieces."},
     {NULL, NULL, 0, NULL},
@@ -1132,6 +1368,19 @@ PyInit__fastpath(void)
     INTERN(s_master_repl_offset, "master_repl_offset");
     INTERN(s_stream, "stream");
     INTERN(s_drain, "drain");
+    INTERN(s_server, "server");
+    INTERN(s_keyspace_misses, "keyspace_misses");
+    INTERN(s_lfu_mode, "lfu_mode");
+    INTERN(s_notify_flags, "notify_flags");
+    INTERN(s_on_key_changed, "on_key_changed");
+    INTERN(s_data, "data");
+    INTERN(s_get_touch, "get_touch");
+    INTERN(s_incr_touch, "incr_touch");
+    INTERN(s_keyspace_hits, "keyspace_hits");
+    INTERN(s_append, "append");
+    INTERN(s_appendleft, "appendleft");
+    INTERN(s_pop, "pop");
+    INTERN(s_popleft, "popleft");
     INTERN(s_woff, "woff");
 #undef INTERN
     crc16_init();

@@ -28,6 +28,8 @@ from .commands.registry import COMMANDS, ORIGINAL_COMMANDS, CommandSpec, on_tabl
 from .commands.results import NO_REPLY, Block
 from .commands.transactions import discard_transaction
 from .db.keyspace import wall_clock_ms
+from .db.keytable import HAS_TTL
+from .db.types import ListValue
 from .errors import CommandError
 from .eviction import EVICT_FAIL, evict_clients
 from .latency import hdr_index, new_hist
@@ -501,11 +503,21 @@ def _fast_entry(name: bytes) -> tuple | None:
     entry = (spec, spec.handler, spec.arity, spec.name, keypos)
     if len(_FAST) < 4096:
         _FAST[name] = entry
+    op = _SHORT_OPS.get(spec.name)
+    if op is not None:
+        _SHORT[spec.handler] = op
     return entry
 
 
 # Spellings of commands run_batch runs directly -> (spec, handler, arity, name, keypos).
 _FAST: dict[bytes, tuple] = {}
+
+# Commands whose common case the C loop does itself (_fastpath.c's short
+# handlers, OP_ codes), their Python handlers being the twins; _SHORT maps
+# a handler met by _fast_entry to its code (handlers change only with the
+# command table, when _FAST is cleared too).
+_SHORT_OPS = {"get": 1, "incr": 2, "decr": 3, "lpush": 4, "rpush": 5, "lpop": 6, "rpop": 7}
+_SHORT: dict = {}
 
 
 def _forget_spellings() -> None:
@@ -513,6 +525,7 @@ def _forget_spellings() -> None:
     name another command, or none."""
     _BY_NAME.clear()
     _FAST.clear()
+    _SHORT.clear()
 
 
 on_table_change(_forget_spellings)
@@ -576,6 +589,7 @@ except ImportError:  # pragma: no cover - installs without a compiler
     _fastpath = None
 if _fastpath is not None:
     _fastpath.configure(CommandError, OK, SimpleString, _failed, _finish, _fast_entry, _propagated, note_slow, new_hist)
+    _fastpath.configure_ops(_SHORT, ListValue, HAS_TTL)
 
 
 def attach_memory_counter() -> None:

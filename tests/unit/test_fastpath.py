@@ -201,6 +201,11 @@ command_pool = st.sampled_from([
     [b"BLPOP", b"l", b"0"], [b"CLIENT", b"REPLY", b"SKIP"], [b"FLUSHDB"], [b"DBSIZE"],
     [b"MGET", b"a", b"b", b"nokey"], [b"ZADD", b"z", b"1", b"m"], [b"ZPOPMIN", b"z"], [b"ZPOPMIN", b"z", b"2"],
     [b"HMGET", b"h", b"f", b"g"], [b"SETRANGE", b"ba", b"3", b"x"], [b"MGET", b"ba"], [b"LPOS", b"l", b"1", b"COUNT", b"0"],
+    # The C loop's short handlers (GET, INCR/DECR, one-element LPUSH/RPUSH/LPOP/RPOP) and where they give way.
+    [b"LPUSH", b"l", b"3"], [b"RPUSH", b"l", b"4"], [b"RPOP", b"l"], [b"LPOP", b"l"], [b"DECR", b"a"], [b"INCR", b"n"],
+    [b"GET", b"l"], [b"INCR", b"l"], [b"LPUSH", b"a", b"x"], [b"RPOP", b"a"], [b"EXPIRE", b"l", b"1000"],
+    [b"SET", b"n", b"9223372036854775807"], [b"GET", b"ba"], [b"WATCH", b"l"], [b"UNWATCH"],
+    [b"CONFIG", b"SET", b"notify-keyspace-events", b"KEA"], [b"CONFIG", b"SET", b"notify-keyspace-events", b""],
 ])
 
 
