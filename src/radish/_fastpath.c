@@ -59,7 +59,7 @@ static PyObject *s_now_ms, *s_expire_now, *s_last_cmd, *s_calls, *s_usec, *s_num
     *s_keyspace, *s_is_replica, *s_replica, *s_enabled, *s_subscribers, *s_backlog, *s_active, *s_db, *s_id,
     *s_stream_db, *s_master_repl_offset, *s_woff, *s_stream, *s_drain,
     *s_lfu_mode, *s_notify_flags, *s_on_key_changed, *s_data, *s_get_touch, *s_incr_touch, *s_keyspace_hits,
-    *s_append, *s_appendleft, *s_pop, *s_popleft, *s_server, *s_keyspace_misses;
+    *s_append, *s_appendleft, *s_pop, *s_popleft, *s_server, *s_keyspace_misses, *s_config, *s_hash_max_listpack_value;
 
 /* Output gathered here, handed to ``out`` as one bytes object. */
 typedef struct {
@@ -710,10 +710,11 @@ served_here(PyObject *keypos, PyObject *args, PyObject *route)
  * type); anything else is left to the command's Python handler, which is
  * their twin (tests/unit/test_fastpath.py runs both loops on the same
  * batches). ``op_map`` maps a handler to its OP_ code (dispatch._fast_entry
- * fills it); ``list_type`` is radish.db.types.ListValue. */
-enum { OP_GET = 1, OP_INCR, OP_DECR, OP_LPUSH, OP_RPUSH, OP_LPOP, OP_RPOP };
+ * fills it); the types are radish.db.types' ListValue, SetLP, HashLP and
+ * HashValue. */
+enum { OP_GET = 1, OP_INCR, OP_DECR, OP_LPUSH, OP_RPUSH, OP_LPOP, OP_RPOP, OP_SADD, OP_HSET, OP_SPOP, OP_ZPOP };
 static PyObject *op_map;
-static PyTypeObject *list_type;
+static PyTypeObject *list_type, *set_lp_type, *hash_lp_type, *hash_type;
 static PyObject *one, *minus_one;
 static PyObject *has_ttl; /* radish.db.keytable.HAS_TTL */
 
@@ -724,6 +725,7 @@ typedef struct {
     PyObject *data;     /* c.db.data (new ref while known == 1) */
     PyObject *lru_now;  /* ks.lru_now (new ref while known == 1) */
     PyObject *server;   /* c.server, whose dirty counter the writes move (new ref while known == 1) */
+    long long hash_value_max; /* hash-max-listpack-value */
 } KsCache;
 
 static void
@@ -763,6 +765,13 @@ kc_load(KsCache *kc, PyObject *c, PyObject *ks)
     if (kc->data == NULL)
         return -1;
     if ((kc->lru_now = PyObject_GetAttr(ks, s_lru_now)) == NULL || (kc->server = PyObject_GetAttr(c, s_server)) == NULL) {
+        kc_forget(kc);
+        return -1;
+    }
+    PyObject *cfg = PyObject_GetAttr(kc->server, s_config);
+    int bad = cfg == NULL || get_ll(cfg, s_hash_max_listpack_value, &kc->hash_value_max) < 0;
+    Py_XDECREF(cfg);
+    if (bad) {
         kc_forget(kc);
         return -1;
     }
@@ -890,6 +899,50 @@ short_handler(int op, PyObject *c, PyObject *args, PyObject *ks, KsCache *kc, Py
         *out = r;
         return 1;
     }
+    case OP_SADD: /* a member already in a listpack set: 0, nothing changes */
+    case OP_HSET: { /* a field already in the hash: its value replaced, 0 */
+        int hset = op == OP_HSET;
+        if (n != (hset ? 4 : 3))
+            return 0;
+        if ((v = touch(kc, key, &missing)) == NULL)
+            return PyErr_Occurred() ? -1 : 0;
+        PyObject *m = PyList_GET_ITEM(args, 2);
+        PyTypeObject *t = Py_TYPE(v);
+        int ok = hset ? t == hash_type || t == hash_lp_type : t == set_lp_type;
+        if (ok && t == hash_lp_type) { /* hset's listpack limits (else a conversion) */
+            long long lim = kc->hash_value_max;
+            PyObject *val = PyList_GET_ITEM(args, 3);
+            ok = PyBytes_Check(m) && PyBytes_Check(val) && lim <= (1LL << 20) && PyBytes_GET_SIZE(m) <= lim
+                 && PyBytes_GET_SIZE(val) <= lim;
+        }
+        int has = ok ? PySequence_Contains(v, m) : 0;
+        if (has != 1 || (hset && PyObject_SetItem(v, m, PyList_GET_ITEM(args, 3)) < 0)) {
+            Py_DECREF(v);
+            return has < 0 || PyErr_Occurred() ? -1 : 0;
+        }
+        Py_DECREF(v);
+        if (hset && add_attr(kc->server, s_dirty, 1) < 0)
+            return -1;
+        *out = PyLong_FromLong(0);
+        return *out == NULL ? -1 : 1;
+    }
+    case OP_SPOP: /* a missing key: a null */
+    case OP_ZPOP: /* a missing key: an empty array */
+        if (n != 2)
+            return 0;
+        if ((v = touch(kc, key, &missing)) != NULL)
+            Py_DECREF(v);
+        if (PyErr_Occurred())
+            return -1;
+        if (!missing)
+            return 0;
+        if (op == OP_SPOP) {
+            Py_INCREF(Py_None);
+            *out = Py_None;
+        } else if ((*out = PyList_New(0)) == NULL) {
+            return -1;
+        }
+        return 1;
     }
     return 0;
 }
@@ -953,7 +1006,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     ob.handed = 0;
     Counters k = {NULL, 0, 0, 0};
     PropCache pc = {0, NULL, 0, 0, 0};
-    KsCache kc = {0, NULL, NULL, NULL};
+    KsCache kc = {0, NULL, NULL, NULL, 0};
     Py_ssize_t ret = -1; /* set on every way out but errors */
     long long last_ms = -1, last_sec = -1;
     long long t0 = now_ns();
@@ -1300,9 +1353,16 @@ set_used_memory(PyObject *Py_UNUSED(module), PyObject *cap)
 static PyObject *
 configure_ops(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    PyObject *map, *lt, *ht;
-    if (!PyArg_ParseTuple(args, "O!O!O", &PyDict_Type, &map, &PyType_Type, &lt, &ht))
+    PyObject *map, *lt, *slt, *hlt, *hvt, *ht;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O", &PyDict_Type, &map, &PyType_Type, &lt, &PyType_Type, &slt, &PyType_Type,
+                          &hlt, &PyType_Type, &hvt, &ht))
         return NULL;
+    Py_INCREF(slt);
+    Py_XSETREF(set_lp_type, (PyTypeObject *)slt);
+    Py_INCREF(hlt);
+    Py_XSETREF(hash_lp_type, (PyTypeObject *)hlt);
+    Py_INCREF(hvt);
+    Py_XSETREF(hash_type, (PyTypeObject *)hvt);
     Py_INCREF(ht);
     Py_XSETREF(has_ttl, ht);
     if (one == NULL && ((one = PyLong_FromLong(1)) == NULL || (minus_one = PyLong_FromLong(-1)) == NULL))
@@ -1320,7 +1380,7 @@ static PyMethodDef methods[] = {
     {"set_used_memory", set_used_memory, METH_O,
      "set_used_memory(capsule or None): radish._alloc's used-memory counter, read against maxmemory."},
     {"configure_ops", configure_ops, METH_VARARGS,
-     "configure_ops(ops, ListValue, HAS_TTL): the handlers run_fast may do itself (handler -> OP_ code)."},
+     "configure_ops(ops, ListValue, SetLP, HashLP, HashValue, HAS_TTL): the handlers run_fast may do itself (handler -> OP_ code)."},
     {"configure", configure, METH_VARARGS,
      "configure(CommandError, OK, SimpleString, failed, finish, miss, propagated, slow, new_hist): the Python side's pieces."},
     {NULL, NULL, 0, NULL},
@@ -1370,6 +1430,8 @@ PyInit__fastpath(void)
     INTERN(s_drain, "drain");
     INTERN(s_server, "server");
     INTERN(s_keyspace_misses, "keyspace_misses");
+    INTERN(s_config, "config");
+    INTERN(s_hash_max_listpack_value, "hash_max_listpack_value");
     INTERN(s_lfu_mode, "lfu_mode");
     INTERN(s_notify_flags, "notify_flags");
     INTERN(s_on_key_changed, "on_key_changed");

@@ -29,7 +29,7 @@ from .commands.results import NO_REPLY, Block
 from .commands.transactions import discard_transaction
 from .db.keyspace import wall_clock_ms
 from .db.keytable import HAS_TTL
-from .db.types import ListValue
+from .db.types import HashLP, HashValue, ListValue, SetLP
 from .errors import CommandError
 from .eviction import EVICT_FAIL, evict_clients
 from .latency import hdr_index, new_hist
@@ -516,7 +516,10 @@ _FAST: dict[bytes, tuple] = {}
 # handlers, OP_ codes), their Python handlers being the twins; _SHORT maps
 # a handler met by _fast_entry to its code (handlers change only with the
 # command table, when _FAST is cleared too).
-_SHORT_OPS = {"get": 1, "incr": 2, "decr": 3, "lpush": 4, "rpush": 5, "lpop": 6, "rpop": 7}
+_SHORT_OPS = {
+    "get": 1, "incr": 2, "decr": 3, "lpush": 4, "rpush": 5, "lpop": 6, "rpop": 7, "sadd": 8, "hset": 9, "spop": 10,
+    "zpopmin": 11, "zpopmax": 11,
+}
 _SHORT: dict = {}
 
 
@@ -589,7 +592,7 @@ except ImportError:  # pragma: no cover - installs without a compiler
     _fastpath = None
 if _fastpath is not None:
     _fastpath.configure(CommandError, OK, SimpleString, _failed, _finish, _fast_entry, _propagated, note_slow, new_hist)
-    _fastpath.configure_ops(_SHORT, ListValue, HAS_TTL)
+    _fastpath.configure_ops(_SHORT, ListValue, SetLP, HashLP, HashValue, HAS_TTL)
 
 
 def attach_memory_counter() -> None:

@@ -206,6 +206,8 @@ command_pool = st.sampled_from([
     [b"GET", b"l"], [b"INCR", b"l"], [b"LPUSH", b"a", b"x"], [b"RPOP", b"a"], [b"EXPIRE", b"l", b"1000"],
     [b"SET", b"n", b"9223372036854775807"], [b"GET", b"ba"], [b"WATCH", b"l"], [b"UNWATCH"],
     [b"CONFIG", b"SET", b"notify-keyspace-events", b"KEA"], [b"CONFIG", b"SET", b"notify-keyspace-events", b""],
+    [b"SADD", b"s", b"n"], [b"HSET", b"h", b"f", b"w"], [b"HSET", b"h", b"f", b"x" * 70], [b"HSET", b"h", b"g", b"1"],
+    [b"SPOP", b"s"], [b"SPOP", b"nokey"], [b"ZPOPMIN", b"nokey"], [b"ZPOPMAX", b"z"], [b"SADD", b"h", b"m"],
 ])
 
 
