@@ -59,7 +59,7 @@ static PyObject *s_now_ms, *s_expire_now, *s_last_cmd, *s_calls, *s_usec, *s_num
     *s_keyspace, *s_is_replica, *s_replica, *s_enabled, *s_subscribers, *s_backlog, *s_active, *s_db, *s_id,
     *s_stream_db, *s_master_repl_offset, *s_woff, *s_stream, *s_drain,
     *s_lfu_mode, *s_notify_flags, *s_on_key_changed, *s_data, *s_get_touch, *s_incr_touch, *s_keyspace_hits,
-    *s_append, *s_appendleft, *s_pop, *s_popleft, *s_server, *s_keyspace_misses, *s_config, *s_hash_max_listpack_value;
+    *s_append, *s_appendleft, *s_pop, *s_popleft, *s_server, *s_keyspace_misses, *s_config, *s_hash_max_listpack_value, *s_set_touch, *s_lazy_server_del;
 
 /* Output gathered here, handed to ``out`` as one bytes object. */
 typedef struct {
@@ -712,7 +712,7 @@ served_here(PyObject *keypos, PyObject *args, PyObject *route)
  * batches). ``op_map`` maps a handler to its OP_ code (dispatch._fast_entry
  * fills it); the types are radish.db.types' ListValue, SetLP, HashLP and
  * HashValue. */
-enum { OP_GET = 1, OP_INCR, OP_DECR, OP_LPUSH, OP_RPUSH, OP_LPOP, OP_RPOP, OP_SADD, OP_HSET, OP_SPOP, OP_ZPOP };
+enum { OP_GET = 1, OP_INCR, OP_DECR, OP_LPUSH, OP_RPUSH, OP_LPOP, OP_RPOP, OP_SADD, OP_HSET, OP_SPOP, OP_ZPOP, OP_SET };
 static PyObject *op_map;
 static PyTypeObject *list_type, *set_lp_type, *hash_lp_type, *hash_type;
 static PyObject *one, *minus_one;
@@ -726,6 +726,7 @@ typedef struct {
     PyObject *lru_now;  /* ks.lru_now (new ref while known == 1) */
     PyObject *server;   /* c.server, whose dirty counter the writes move (new ref while known == 1) */
     long long hash_value_max; /* hash-max-listpack-value */
+    int lazy_del;       /* ks.lazy_server_del: SET's overwrite frees in the background */
 } KsCache;
 
 static void
@@ -765,6 +766,10 @@ kc_load(KsCache *kc, PyObject *c, PyObject *ks)
     if (kc->data == NULL)
         return -1;
     if ((kc->lru_now = PyObject_GetAttr(ks, s_lru_now)) == NULL || (kc->server = PyObject_GetAttr(c, s_server)) == NULL) {
+        kc_forget(kc);
+        return -1;
+    }
+    if ((kc->lazy_del = attr_true(ks, s_lazy_server_del)) < 0) {
         kc_forget(kc);
         return -1;
     }
@@ -926,6 +931,23 @@ short_handler(int op, PyObject *c, PyObject *args, PyObject *ks, KsCache *kc, Py
         *out = PyLong_FromLong(0);
         return *out == NULL ? -1 : 1;
     }
+    case OP_SET: { /* SET key value at a key without a TTL */
+        if (n != 3 || kc->lazy_del)
+            return 0;
+        PyObject *a[4] = {kc->data, key, PyList_GET_ITEM(args, 2), kc->lru_now};
+        r = PyObject_VectorcallMethod(s_set_touch, a, 4 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+        if (r == NULL)
+            return -1;
+        int stored = r == Py_True;
+        Py_DECREF(r);
+        if (!stored)
+            return 0;
+        if (add_attr(kc->server, s_dirty, 1) < 0)
+            return -1;
+        Py_INCREF(OK);
+        *out = OK;
+        return 1;
+    }
     case OP_SPOP: /* a missing key: a null */
     case OP_ZPOP: /* a missing key: an empty array */
         if (n != 2)
@@ -1006,7 +1028,7 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
     ob.handed = 0;
     Counters k = {NULL, 0, 0, 0};
     PropCache pc = {0, NULL, 0, 0, 0};
-    KsCache kc = {0, NULL, NULL, NULL, 0};
+    KsCache kc = {0, NULL, NULL, NULL, 0, 0};
     Py_ssize_t ret = -1; /* set on every way out but errors */
     long long last_ms = -1, last_sec = -1;
     long long t0 = now_ns();
@@ -1431,6 +1453,8 @@ PyInit__fastpath(void)
     INTERN(s_server, "server");
     INTERN(s_keyspace_misses, "keyspace_misses");
     INTERN(s_config, "config");
+    INTERN(s_set_touch, "set_touch");
+    INTERN(s_lazy_server_del, "lazy_server_del");
     INTERN(s_hash_max_listpack_value, "hash_max_listpack_value");
     INTERN(s_lfu_mode, "lfu_mode");
     INTERN(s_notify_flags, "notify_flags");

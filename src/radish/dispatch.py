@@ -518,7 +518,7 @@ _FAST: dict[bytes, tuple] = {}
 # command table, when _FAST is cleared too).
 _SHORT_OPS = {
     "get": 1, "incr": 2, "decr": 3, "lpush": 4, "rpush": 5, "lpop": 6, "rpop": 7, "sadd": 8, "hset": 9, "spop": 10,
-    "zpopmin": 11, "zpopmax": 11,
+    "zpopmin": 11, "zpopmax": 11, "set": 12,
 }
 _SHORT: dict = {}
 
