@@ -712,11 +712,12 @@ served_here(PyObject *keypos, PyObject *args, PyObject *route)
  * batches). ``op_map`` maps a handler to its OP_ code (dispatch._fast_entry
  * fills it); the types are radish.db.types' ListValue, SetLP, HashLP and
  * HashValue. */
-enum { OP_GET = 1, OP_INCR, OP_DECR, OP_LPUSH, OP_RPUSH, OP_LPOP, OP_RPOP, OP_SADD, OP_HSET, OP_SPOP, OP_ZPOP, OP_SET };
+enum { OP_GET = 1, OP_INCR, OP_DECR, OP_LPUSH, OP_RPUSH, OP_LPOP, OP_RPOP, OP_SADD, OP_HSET, OP_SPOP, OP_ZPOP, OP_SET, OP_PING };
 static PyObject *op_map;
 static PyTypeObject *list_type, *set_lp_type, *hash_lp_type, *hash_type;
 static PyObject *one, *minus_one;
 static PyObject *has_ttl; /* radish.db.keytable.HAS_TTL */
+static PyObject *pong;    /* radish.protocol.resp.PONG */
 
 /* What the short handlers read of the keyspace and the client, kept like
  * PropCache (and also dropped when run_fast moves ks.lru_now). */
@@ -805,6 +806,13 @@ static int
 short_handler(int op, PyObject *c, PyObject *args, PyObject *ks, KsCache *kc, PyObject **out)
 {
     Py_ssize_t n = PyList_GET_SIZE(args);
+    if (op == OP_PING) { /* no RESP2 pub/sub context here (direct_ok) */
+        if (n > 2)
+            return 0;
+        *out = n == 2 ? PyList_GET_ITEM(args, 1) : pong;
+        Py_INCREF(*out);
+        return 1;
+    }
     if (kc->known == 0 && kc_load(kc, c, ks) < 0)
         return -1;
     if (kc->known != 1)
@@ -1375,10 +1383,12 @@ set_used_memory(PyObject *Py_UNUSED(module), PyObject *cap)
 static PyObject *
 configure_ops(PyObject *Py_UNUSED(module), PyObject *args)
 {
-    PyObject *map, *lt, *slt, *hlt, *hvt, *ht;
-    if (!PyArg_ParseTuple(args, "O!O!O!O!O!O", &PyDict_Type, &map, &PyType_Type, &lt, &PyType_Type, &slt, &PyType_Type,
-                          &hlt, &PyType_Type, &hvt, &ht))
+    PyObject *map, *lt, *slt, *hlt, *hvt, *ht, *pg;
+    if (!PyArg_ParseTuple(args, "O!O!O!O!O!OO", &PyDict_Type, &map, &PyType_Type, &lt, &PyType_Type, &slt, &PyType_Type,
+                          &hlt, &PyType_Type, &hvt, &ht, &pg))
         return NULL;
+    Py_INCREF(pg);
+    Py_XSETREF(pong, pg);
     Py_INCREF(slt);
     Py_XSETREF(set_lp_type, (PyTypeObject *)slt);
     Py_INCREF(hlt);
@@ -1402,7 +1412,7 @@ static PyMethodDef methods[] = {
     {"set_used_memory", set_used_memory, METH_O,
      "set_used_memory(capsule or None): radish._alloc's used-memory counter, read against maxmemory."},
     {"configure_ops", configure_ops, METH_VARARGS,
-     "configure_ops(ops, ListValue, SetLP, HashLP, HashValue, HAS_TTL): the handlers run_fast may do itself (handler -> OP_ code)."},
+     "configure_ops(ops, ListValue, SetLP, HashLP, HashValue, HAS_TTL, PONG): the handlers run_fast may do itself (handler -> OP_ code)."},
     {"configure", configure, METH_VARARGS,
      "configure(CommandError, OK, SimpleString, failed, finish, miss, propagated, slow, new_hist): the Python side's pieces."},
     {NULL, NULL, 0, NULL},

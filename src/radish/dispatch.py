@@ -39,6 +39,7 @@ from .protocol.resp import (
     HEADER_CACHE,
     NULL_ARRAY,
     OK,
+    PONG,
     SMALL_INTS,
     Raw,
     SimpleString,
@@ -518,7 +519,7 @@ _FAST: dict[bytes, tuple] = {}
 # command table, when _FAST is cleared too).
 _SHORT_OPS = {
     "get": 1, "incr": 2, "decr": 3, "lpush": 4, "rpush": 5, "lpop": 6, "rpop": 7, "sadd": 8, "hset": 9, "spop": 10,
-    "zpopmin": 11, "zpopmax": 11, "set": 12,
+    "zpopmin": 11, "zpopmax": 11, "set": 12, "ping": 13,
 }
 _SHORT: dict = {}
 
@@ -592,7 +593,7 @@ except ImportError:  # pragma: no cover - installs without a compiler
     _fastpath = None
 if _fastpath is not None:
     _fastpath.configure(CommandError, OK, SimpleString, _failed, _finish, _fast_entry, _propagated, note_slow, new_hist)
-    _fastpath.configure_ops(_SHORT, ListValue, SetLP, HashLP, HashValue, HAS_TTL)
+    _fastpath.configure_ops(_SHORT, ListValue, SetLP, HashLP, HashValue, HAS_TTL, PONG)
 
 
 def attach_memory_counter() -> None:

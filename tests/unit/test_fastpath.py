@@ -209,6 +209,7 @@ command_pool = st.sampled_from([
     [b"SADD", b"s", b"n"], [b"HSET", b"h", b"f", b"w"], [b"HSET", b"h", b"f", b"x" * 70], [b"HSET", b"h", b"g", b"1"],
     [b"SPOP", b"s"], [b"SPOP", b"nokey"], [b"ZPOPMIN", b"nokey"], [b"ZPOPMAX", b"z"], [b"SADD", b"h", b"m"],
     [b"SET", b"l", b"v"], [b"CONFIG", b"SET", b"lazyfree-lazy-server-del", b"yes"],
+    [b"PING", b"m"], [b"PING", b"a", b"b"], [b"SUBSCRIBE", b"ch"], [b"UNSUBSCRIBE"],
 ])
 
 
