@@ -538,6 +538,22 @@ propagate(PyObject *c, PyObject *args, PyObject *server, PyObject *prop, long lo
     return 0;
 }
 
+/* A short handler's write to the funnel: propagate_plain, else (a replica,
+ * a disabled funnel) the Python callback, as ``propagate`` does. */
+static int
+propagate_short(PyObject *c, PyObject *args, PyObject *server, PyObject *prop, PropCache *pc)
+{
+    int done = propagate_plain(c, args, server, prop, pc);
+    if (done != 0)
+        return done < 0 ? -1 : 0;
+    pc_forget(pc);
+    PyObject *r = PyObject_CallFunctionObjArgs(propagated_cb, c, args, Py_True, NULL);
+    if (r == NULL)
+        return -1;
+    Py_DECREF(r);
+    return 0;
+}
+
 /* The spec whose latency histogram is held in ``Hist`` (its counts array,
  * spec.latency_hist, made by new_hist_cb at the command's first recorded
  * call; specs live as long as the command table). */
@@ -801,9 +817,10 @@ touch(KsCache *kc, PyObject *key, int *missing)
     return v;
 }
 
-/* 1: done, the reply in *out; 0: the Python handler must run; -1: error. */
+/* 1: done, the reply in *out (*dirtied set when it wrote); 0: the Python
+ * handler must run; -1: error. */
 static int
-short_handler(int op, PyObject *c, PyObject *args, PyObject *ks, KsCache *kc, PyObject **out)
+short_handler(int op, PyObject *c, PyObject *args, PyObject *ks, KsCache *kc, PyObject **out, int *dirtied)
 {
     Py_ssize_t n = PyList_GET_SIZE(args);
     if (op == OP_PING) { /* no RESP2 pub/sub context here (direct_ok) */
@@ -860,7 +877,7 @@ short_handler(int op, PyObject *c, PyObject *args, PyObject *ks, KsCache *kc, Py
             Py_DECREF(r);
             return 0;
         }
-        if (add_attr(kc->server, s_dirty, 1) < 0) {
+        if ((*dirtied = 1, add_attr(kc->server, s_dirty, 1) < 0)) {
             Py_DECREF(r);
             return -1;
         }
@@ -890,7 +907,7 @@ short_handler(int op, PyObject *c, PyObject *args, PyObject *ks, KsCache *kc, Py
             Py_DECREF(r);
             Py_ssize_t len = PyObject_Length(v);
             Py_DECREF(v);
-            if (len < 0 || add_attr(kc->server, s_dirty, 1) < 0)
+            if (len < 0 || (*dirtied = 1, add_attr(kc->server, s_dirty, 1) < 0))
                 return -1;
             *out = PyLong_FromSsize_t(len);
             return *out == NULL ? -1 : 1;
@@ -905,7 +922,7 @@ short_handler(int op, PyObject *c, PyObject *args, PyObject *ks, KsCache *kc, Py
         Py_DECREF(v);
         if (r == NULL)
             return -1;
-        if (add_attr(kc->server, s_dirty, 1) < 0) {
+        if ((*dirtied = 1, add_attr(kc->server, s_dirty, 1) < 0)) {
             Py_DECREF(r);
             return -1;
         }
@@ -934,7 +951,7 @@ short_handler(int op, PyObject *c, PyObject *args, PyObject *ks, KsCache *kc, Py
             return has < 0 || PyErr_Occurred() ? -1 : 0;
         }
         Py_DECREF(v);
-        if (hset && add_attr(kc->server, s_dirty, 1) < 0)
+        if (hset && (*dirtied = 1, add_attr(kc->server, s_dirty, 1) < 0))
             return -1;
         *out = PyLong_FromLong(0);
         return *out == NULL ? -1 : 1;
@@ -950,7 +967,7 @@ short_handler(int op, PyObject *c, PyObject *args, PyObject *ks, KsCache *kc, Py
         Py_DECREF(r);
         if (!stored)
             return 0;
-        if (add_attr(kc->server, s_dirty, 1) < 0)
+        if ((*dirtied = 1, add_attr(kc->server, s_dirty, 1) < 0))
             return -1;
         Py_INCREF(OK);
         *out = OK;
@@ -1143,23 +1160,23 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
         }
 
         long long dirty = 0;
-        if (prop != NULL && get_ll(server, s_dirty, &dirty) < 0)
-            goto error;
         PyObject *result = NULL;
-        int shorted = 0;
+        int shorted = 0, sdirty = 0;
         if (op_map != NULL && PyDict_GET_SIZE(op_map)) {
             PyObject *opv = PyDict_GetItemWithError(op_map, handler);
             if (opv != NULL) {
                 long op = PyLong_AsLong(opv);
                 if (op == -1 && PyErr_Occurred())
                     goto error;
-                if ((shorted = short_handler((int)op, c, args, ks, &kc, &result)) < 0)
+                if ((shorted = short_handler((int)op, c, args, ks, &kc, &result, &sdirty)) < 0)
                     goto error;
             } else if (PyErr_Occurred()) {
                 goto error;
             }
         }
         if (!shorted) {
+            if (prop != NULL && get_ll(server, s_dirty, &dirty) < 0)
+                goto error;
             PyObject *hargs[2] = {c, args};
             result = PyObject_Vectorcall(handler, hargs, 2, NULL);
         }
@@ -1180,7 +1197,10 @@ run_fast(PyObject *Py_UNUSED(module), PyObject *const *argv, Py_ssize_t argc)
         }
         k.calls++;
         k.ran++;
-        if (prop != NULL && propagate(c, args, server, prop, dirty, &pc) < 0) {
+        /* A short handler queues nothing and asks for no rewrite: only its
+         * own write, when it made one, goes to the funnel. */
+        if (prop != NULL && (shorted ? sdirty && propagate_short(c, args, server, prop, &pc) < 0
+                                     : propagate(c, args, server, prop, dirty, &pc) < 0)) {
             Py_DECREF(result);
             goto error;
         }
